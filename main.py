@@ -1,0 +1,60 @@
+"""Encore's entry point: the GUI when run without a subcommand, else one CLI subcommand.
+
+Each area of the app registers its own subcommands (``register(subparsers, common)`` in the modules
+listed in ``COMMAND_MODULES``); those modules import nothing heavy at module level, so building the
+parser stays cheap and the GUI starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES = (
+    "player.cli_library",  # scan
+    "player.cli_playback",  # play, stats
+    "recommender.audio.cli",  # analyze, sounds-like
+    "recommender.factors.cli",  # pretrain, evaluate, match-report, recommend
+    "recommender.cli",  # radio, similar, evaluate-radio
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        help="SQLite database to use (default: $ENCORE_HOME/encore.db or the user data dir)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="encore",
+        description="Encore: a music player whose recommender runs on your machine. "
+        "Without a subcommand, the desktop app starts.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from ui.app import run_app
+
+        return run_app(db_path=args.db)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

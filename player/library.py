@@ -1,0 +1,252 @@
+"""Scanning music folders into the store: walk, compare, read tags in parallel, write in batches.
+
+A scan is incremental (files with the same size and mtime are not read again), never deletes
+(vanished files are flagged missing; moved files keep their id), and never stops on a bad file
+(each one lands in ``scan_errors``). Work is committed batch by batch, so an interrupted scan
+leaves a consistent database and the next scan simply continues.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import stat as stat_module
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from player.store import Store
+from player.store import errors as scan_errors_store
+from player.store import tracks as tracks_store
+from player.tags import FileStat, TagReadError, is_audio_name, read_many
+
+Progress = Callable[[int, int], None]
+
+# Files read per worker task, and tracks written per transaction.
+_READ_CHUNK = 64
+_WRITE_BATCH = 500
+# Below this many files to read, worker processes cost more than they save.
+_PARALLEL_THRESHOLD = 400
+
+
+@dataclass
+class ScanSummary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    missing: int = 0
+    returned: int = 0
+    moved: int = 0
+    errors: int = 0
+    error_list: list[tuple[str, str, str]] = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: v for k, v in self.__dict__.items() if k != "error_list"}
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.missing} missing, {self.errors} errors"
+        )
+        extras = [f"{n} {label}" for n, label in ((self.returned, "back"), (self.moved, "moved")) if n]
+        return text + (f" ({', '.join(extras)})" if extras else "")
+
+
+@dataclass
+class _Walk:
+    files: list[tuple[FileStat, str]] = field(default_factory=list)  # (stat, root)
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
+    complete_roots: list[str] = field(default_factory=list)
+
+
+def _decodable(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def walk(roots: Sequence[str]) -> _Walk:
+    """Every audio file below the roots with its size and mtime; folder problems become errors.
+
+    Symlinked folders are followed (users link music in), but each real folder is visited once,
+    which also breaks symlink loops.
+    """
+    result = _Walk()
+    seen_dirs: set[tuple[int, int]] = set()
+    for root in roots:
+        root = os.path.abspath(root)
+        try:
+            st = os.stat(root)
+        except OSError as exc:
+            result.errors.append((root, "missing-folder", f"cannot open folder: {exc.strerror or exc}"))
+            # An unmounted drive: its tracks will be flagged missing, never deleted.
+            result.complete_roots.append(root)
+            continue
+        if not stat_module.S_ISDIR(st.st_mode):
+            if is_audio_name(root):
+                result.files.append((FileStat(root, st.st_size, st.st_mtime), os.path.dirname(root)))
+            continue
+        result.complete_roots.append(root)
+        stack = [root]
+        while stack:
+            folder = stack.pop()
+            try:
+                fst = os.stat(folder)
+            except OSError as exc:
+                result.errors.append((folder, "unreadable-folder", f"cannot open folder: {exc.strerror or exc}"))
+                continue
+            key = (fst.st_dev, fst.st_ino)
+            if key in seen_dirs:
+                continue  # already visited through another link: a symlink loop or a duplicate
+            seen_dirs.add(key)
+            for entry in _scandir(folder, result.errors):
+                if not _decodable(entry.path):
+                    result.errors.append(
+                        (entry.path.encode("utf-8", "backslashreplace").decode("utf-8"), "bad-filename",
+                         "the file name is not valid UTF-8; rename it to scan it")
+                    )
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=True):
+                        stack.append(entry.path)
+                    elif is_audio_name(entry.name) and entry.is_file(follow_symlinks=True):
+                        est = entry.stat(follow_symlinks=True)
+                        result.files.append((FileStat(entry.path, est.st_size, est.st_mtime), root))
+                except OSError as exc:
+                    kind = "path-too-long" if exc.errno == 36 else "unreadable"
+                    result.errors.append((entry.path, kind, f"cannot stat: {exc.strerror or exc}"))
+    return result
+
+
+def _scandir(folder: str, errors: list[tuple[str, str, str]]) -> Iterator[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as it:
+            yield from sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        errors.append((folder, "unreadable-folder", f"cannot list folder: {exc.strerror or exc}"))
+
+
+def _read_all(
+    jobs: list[tuple[FileStat, str]], workers: int
+) -> Iterator[tuple[FileStat, dict[str, Any] | None, tuple[str, str] | None]]:
+    chunks = [jobs[i : i + _READ_CHUNK] for i in range(0, len(jobs), _READ_CHUNK)]
+    if workers <= 1 or len(jobs) < _PARALLEL_THRESHOLD:
+        for chunk in chunks:
+            yield from read_many(chunk)
+        return
+    # forkserver: safe when the caller has threads (the GUI scans from a worker thread).
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["player.tags"])
+    pool = ctx.Pool(processes=workers)
+    try:
+        for results in pool.imap_unordered(read_many, chunks):
+            yield from results
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def scan(
+    store: Store,
+    roots: Sequence[str | os.PathLike[str]],
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> ScanSummary:
+    """Scan folders (or single files) into the store and return what changed."""
+    roots = [os.fspath(r) for r in roots]
+    summary = ScanSummary()
+    walked = walk(roots)
+    known = tracks_store.known_files(store)
+    seen: set[str] = set()
+    to_read: list[tuple[FileStat, str]] = []
+    came_back: list[int] = []
+    for fstat, root in walked.files:
+        seen.add(fstat.path)
+        old = known.get(fstat.path)
+        if old is not None and old[1] == fstat.size and old[2] == fstat.mtime:
+            if old[3]:
+                came_back.append(old[0])
+            else:
+                summary.unchanged += 1
+        else:
+            to_read.append((fstat, root))
+
+    if came_back:
+        summary.returned = tracks_store.set_missing(store, came_back, missing=False)
+
+    # Files that vanished from under the roots; a new file of the same size and mtime is the same
+    # track moved or renamed, and keeps its id (and so its plays and analysis).
+    under_roots = tuple(r.rstrip(os.sep) + os.sep for r in walked.complete_roots)
+    vanished = {
+        path: info for path, info in known.items()
+        if path not in seen and (path.startswith(under_roots) or path in roots)
+    }
+    by_signature: dict[tuple[int, float], list[str]] = {}
+    for path, (_, size, mtime, _missing) in vanished.items():
+        by_signature.setdefault((size, mtime), []).append(path)
+    remaining: list[tuple[FileStat, str]] = []
+    for fstat, root in to_read:
+        candidates = by_signature.get((fstat.size, fstat.mtime), [])
+        if fstat.path not in known and len(candidates) == 1:
+            old_path = candidates.pop()
+            tracks_store.move_track(store, vanished.pop(old_path)[0], fstat.path)
+            summary.moved += 1
+        else:
+            remaining.append((fstat, root))
+    to_read = remaining
+
+    total = len(walked.files)
+    done = total - len(to_read)
+    if progress:
+        progress(done, total)
+    previous_errors = scan_errors_store.scan_error_paths(store)
+    batch: list[dict[str, Any]] = []
+    errors: list[tuple[str, str, str]] = list(walked.errors)
+
+    def flush() -> None:
+        with store.transaction():
+            tracks_store.upsert_tracks(store, batch)
+            scan_errors_store.clear_scan_errors(
+                store, [row["path"] for row in batch if row["path"] in previous_errors]
+            )
+        batch.clear()
+
+    for fstat, row, error in _read_all(to_read, workers if workers is not None else default_workers()):
+        if error is not None:
+            errors.append((fstat.path, *error))
+        else:
+            assert row is not None
+            row.update(path=fstat.path, size=fstat.size, mtime=fstat.mtime)
+            batch.append(row)
+            if fstat.path in known:
+                summary.updated += 1
+            else:
+                summary.added += 1
+            if len(batch) >= _WRITE_BATCH:
+                flush()
+        done += 1
+        if progress and (done % 50 == 0 or done == total):
+            progress(done, total)
+    if batch:
+        flush()
+
+    summary.missing = tracks_store.set_missing(store, [info[0] for info in vanished.values()], missing=True)
+    # A vanished file's old error is no longer relevant; errors seen this time replace old ones.
+    stale = [p for p in previous_errors if p.startswith(under_roots) and p not in seen]
+    scan_errors_store.clear_scan_errors(store, stale)
+    scan_errors_store.record_scan_errors(store, errors)
+    summary.errors = len(errors)
+    summary.error_list = errors
+    return summary
+
+
+__all__ = ["ScanSummary", "TagReadError", "scan", "walk"]

@@ -1,0 +1,145 @@
+"""Opening the database: where it lives, WAL, foreign keys and migrations.
+
+One ``Store`` wraps one SQLite connection (through sqlite-utils). A connection belongs to the
+thread that opened it; background workers open their own ``Store`` on the same path, which WAL
+makes safe (readers never block the writer).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from player.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+DB_FILENAME = "encore.db"
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or is newer than this version of Encore."""
+
+
+def data_home() -> Path:
+    """Encore's data folder: ``$ENCORE_HOME`` if set, else the platform's user data dir."""
+    env = os.environ.get("ENCORE_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("encore", appauthor=False))
+
+
+def default_db_path() -> Path:
+    return data_home() / DB_FILENAME
+
+
+class Store:
+    """A migrated SQLite database. Use ``Store.open(path)``; close it or use it as a context."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.db = sqlite_utils.Database(conn)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> Store:
+        db_path = Path(path) if path is not None else default_db_path()
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves (see ``transaction``).
+            conn = sqlite3.connect(db_path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open database {db_path}: {exc}") from exc
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            store = cls(conn, db_path)
+            store._migrate()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{db_path} is not a usable Encore database: {exc}") from exc
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All statements inside commit together or not at all (also on KeyboardInterrupt).
+
+        Nested use joins the outer transaction.
+        """
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        row = self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'"
+        ).fetchone()
+        if row is None:
+            return 0
+        version = self.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        return int(version or 0)
+
+    def _migrate(self) -> None:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at REAL NOT NULL)"
+        )
+        current = self.schema_version
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {current}, newer than this Encore ({SCHEMA_VERSION}); "
+                "upgrade Encore to open it"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            # One script per migration, bracketed so that the schema change and the version bump
+            # commit together (executescript would otherwise commit statement by statement).
+            try:
+                self.conn.executescript(
+                    "BEGIN IMMEDIATE;\n"
+                    + MIGRATIONS[version - 1]
+                    + f";\nINSERT INTO schema_version (version, applied_at) VALUES ({version}, {time.time()!r});\n"
+                    "COMMIT;"
+                )
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    def get_state(self, key: str, default: str | None = None) -> str | None:
+        """A small persisted app setting or state value (queue position, window geometry...)."""
+        row = self.conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_state(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

@@ -1,0 +1,124 @@
+"""The SQLite schema as an ordered list of forward migrations.
+
+Each migration moves the database from version ``n`` to ``n + 1`` and runs inside one transaction
+together with the ``schema_version`` bump, so a crash mid-migration leaves the previous version intact.
+Never edit a released migration; append a new one.
+"""
+
+from __future__ import annotations
+
+_V1_INITIAL = """
+        CREATE TABLE tracks (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            mtime REAL NOT NULL,
+            duration REAL,
+            artist TEXT,
+            album_artist TEXT,
+            album TEXT,
+            title TEXT,
+            track_number INTEGER,
+            disc_number INTEGER,
+            year INTEGER,
+            genre TEXT,
+            mb_track_id TEXT,
+            mb_artist_id TEXT,
+            mb_album_id TEXT,
+            mb_album_artist_id TEXT,
+            format TEXT,
+            bitrate INTEGER,
+            sample_rate INTEGER,
+            channels INTEGER,
+            rg_track_gain REAL,
+            rg_track_peak REAL,
+            rg_album_gain REAL,
+            rg_album_peak REAL,
+            tags_from_path INTEGER NOT NULL DEFAULT 0,
+            added_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            missing INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX tracks_artist ON tracks(artist COLLATE NOCASE);
+        CREATE INDEX tracks_album ON tracks(album_artist COLLATE NOCASE, album COLLATE NOCASE);
+        CREATE INDEX tracks_added ON tracks(added_at);
+
+        CREATE TABLE scan_errors (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            at REAL NOT NULL
+        );
+
+        CREATE TABLE plays (
+            id INTEGER PRIMARY KEY,
+            track_id INTEGER NOT NULL REFERENCES tracks(id),
+            session_id TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            ended_at REAL,
+            updated_at REAL NOT NULL,
+            seconds_listened REAL NOT NULL DEFAULT 0,
+            duration REAL,
+            position REAL NOT NULL DEFAULT 0,
+            outcome TEXT CHECK (outcome IN ('completed', 'skipped', 'stopped', 'error')),
+            source TEXT NOT NULL DEFAULT 'library',
+            seed TEXT,
+            first_in_session INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX plays_track ON plays(track_id);
+        CREATE INDEX plays_started ON plays(started_at);
+        CREATE INDEX plays_open ON plays(outcome) WHERE outcome IS NULL;
+
+        CREATE TABLE queue_entries (
+            id INTEGER PRIMARY KEY,
+            position INTEGER NOT NULL,
+            track_id INTEGER NOT NULL REFERENCES tracks(id),
+            source TEXT NOT NULL DEFAULT 'library',
+            seed TEXT
+        );
+        CREATE INDEX queue_position ON queue_entries(position);
+
+        CREATE TABLE state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+
+        CREATE TABLE analysis (
+            track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+            model_version TEXT NOT NULL,
+            embedding BLOB NOT NULL,
+            tags BLOB NOT NULL,
+            tempo REAL,
+            loudness REAL,
+            brightness REAL,
+            energy REAL,
+            windows INTEGER,
+            analyzed_at REAL NOT NULL
+        );
+        CREATE INDEX analysis_model ON analysis(model_version);
+
+        CREATE TABLE analysis_errors (
+            track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+            model_version TEXT NOT NULL,
+            message TEXT NOT NULL,
+            at REAL NOT NULL
+        );
+"""
+
+_V2_TRACK_STATS = """
+        CREATE VIEW track_stats AS
+        SELECT track_id,
+               COUNT(*) AS play_count,
+               SUM(outcome = 'completed') AS completions,
+               SUM(outcome = 'skipped') AS skips,
+               SUM(seconds_listened) AS seconds_listened,
+               MAX(started_at) AS last_played
+        FROM plays
+        GROUP BY track_id;
+"""
+
+# Version n is reached by applying MIGRATIONS[n - 1], a script of SQL statements. Append only.
+MIGRATIONS: list[str] = [_V1_INITIAL, _V2_TRACK_STATS]
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,146 @@
+"""SQL for the ``tracks`` table: what the scanner writes and how everything else looks tracks up.
+
+Tracks are never deleted by a scan: a file that vanished is flagged ``missing`` so that its play
+history and analysis survive an unmounted drive, and the flag clears when the file comes back.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from player.store.core import Store
+
+TRACK_COLUMNS = (
+    "path", "size", "mtime", "duration", "artist", "album_artist", "album", "title", "track_number",
+    "disc_number", "year", "genre", "mb_track_id", "mb_artist_id", "mb_album_id", "mb_album_artist_id",
+    "format", "bitrate", "sample_rate", "channels", "rg_track_gain", "rg_track_peak", "rg_album_gain",
+    "rg_album_peak", "tags_from_path",
+)
+
+
+def known_files(store: Store) -> dict[str, tuple[int, int, float, int]]:
+    """path -> (id, size, mtime, missing) for every known track: what an incremental scan compares."""
+    return {
+        path: (track_id, size, mtime, missing)
+        for track_id, path, size, mtime, missing in store.conn.execute(
+            "SELECT id, path, size, mtime, missing FROM tracks"
+        )
+    }
+
+
+def upsert_tracks(store: Store, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert new tracks or refresh known ones (matched by path), clearing ``missing``.
+
+    Runs inside the caller's transaction when there is one.
+    """
+    now = time.time()
+    columns = ", ".join(TRACK_COLUMNS)
+    placeholders = ", ".join(f":{c}" for c in TRACK_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in TRACK_COLUMNS if c != "path")
+    sql = (
+        f"INSERT INTO tracks ({columns}, added_at, updated_at, missing) "
+        f"VALUES ({placeholders}, :now, :now, 0) "
+        f"ON CONFLICT(path) DO UPDATE SET {updates}, updated_at = :now, missing = 0"
+    )
+    with store.transaction() as conn:
+        conn.executemany(sql, ({**{c: row.get(c) for c in TRACK_COLUMNS}, "now": now} for row in rows))
+
+
+def move_track(store: Store, track_id: int, new_path: str) -> None:
+    """A known track found at a new path (renamed or moved): keep its id, history and analysis."""
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE tracks SET path = ?, missing = 0, updated_at = ? WHERE id = ?",
+            (new_path, time.time(), track_id),
+        )
+
+
+def set_missing(store: Store, track_ids: Iterable[int], missing: bool = True) -> int:
+    """Flag tracks whose files vanished (or came back); returns how many rows changed."""
+    ids = list(track_ids)
+    with store.transaction() as conn:
+        before = conn.total_changes
+        conn.executemany(
+            "UPDATE tracks SET missing = ?, updated_at = ? WHERE id = ? AND missing != ?",
+            [(int(missing), time.time(), i, int(missing)) for i in ids],
+        )
+        return conn.total_changes - before
+
+
+def get_track(store: Store, track_id: int) -> dict[str, Any] | None:
+    cursor = store.conn.execute("SELECT * FROM tracks WHERE id = ?", (track_id,))
+    row = cursor.fetchone()
+    return _as_dict(cursor, row) if row else None
+
+
+def get_track_by_path(store: Store, path: str) -> dict[str, Any] | None:
+    cursor = store.conn.execute("SELECT * FROM tracks WHERE path = ?", (path,))
+    row = cursor.fetchone()
+    return _as_dict(cursor, row) if row else None
+
+
+def iter_tracks(store: Store, include_missing: bool = False) -> Iterator[dict[str, Any]]:
+    """Every track as a dict, in library order (album artist, album, disc, track number)."""
+    sql = "SELECT * FROM tracks"
+    if not include_missing:
+        sql += " WHERE missing = 0"
+    sql += (
+        " ORDER BY COALESCE(album_artist, artist) COLLATE NOCASE, album COLLATE NOCASE,"
+        " disc_number, track_number, path"
+    )
+    cursor = store.conn.execute(sql)
+    for row in cursor:
+        yield _as_dict(cursor, row)
+
+
+def count_tracks(store: Store, include_missing: bool = False) -> int:
+    sql = "SELECT COUNT(*) FROM tracks" + ("" if include_missing else " WHERE missing = 0")
+    return int(store.conn.execute(sql).fetchone()[0])
+
+
+def find_track(store: Store, path_or_query: str) -> dict[str, Any] | None:
+    """Resolve what a user typed on the command line: a file path, a track id, or a query.
+
+    A query is "artist - title" or any words; every word must occur in artist, album or title.
+    The best match prefers an exact title, then the shortest title, then the oldest track.
+    """
+    text = path_or_query.strip()
+    if not text:
+        return None
+    if os.path.exists(text):
+        found = get_track_by_path(store, os.path.abspath(text))
+        if found:
+            return found
+    if text.isdigit():
+        found = get_track(store, int(text))
+        if found:
+            return found
+    if " - " in text:
+        artist, title = (part.strip() for part in text.split(" - ", 1))
+        cursor = store.conn.execute(
+            "SELECT * FROM tracks WHERE missing = 0 AND (artist LIKE ? OR album_artist LIKE ?) "
+            "AND title LIKE ? ORDER BY (title = ? COLLATE NOCASE) DESC, length(title), id LIMIT 1",
+            (f"%{artist}%", f"%{artist}%", f"%{title}%", title),
+        )
+        row = cursor.fetchone()
+        if row:
+            return _as_dict(cursor, row)
+    words = text.split()
+    where = " AND ".join(
+        "(COALESCE(artist,'') || ' ' || COALESCE(album,'') || ' ' || COALESCE(title,'')) LIKE ?"
+        for _ in words
+    )
+    cursor = store.conn.execute(
+        f"SELECT * FROM tracks WHERE missing = 0 AND {where} "
+        "ORDER BY (title = ? COLLATE NOCASE) DESC, length(title), id LIMIT 1",
+        (*[f"%{w}%" for w in words], text),
+    )
+    row = cursor.fetchone()
+    return _as_dict(cursor, row) if row else None
+
+
+def _as_dict(cursor: Any, row: tuple) -> dict[str, Any]:
+    return {desc[0]: value for desc, value in zip(cursor.description, row, strict=True)}

@@ -1,0 +1,207 @@
+"""Reading one audio file's tags and stream info with mutagen, into a plain ``tracks`` row.
+
+Runs in scanner worker processes, so it takes a path and returns plain values. Every way a file can
+be bad becomes a ``TagReadError`` with a kind and a message a user understands; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+import mutagen
+from mutagen.easyid3 import EasyID3
+from mutagen.easymp4 import EasyMP4Tags
+
+AUDIO_EXTENSIONS = frozenset(
+    {".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".m4b", ".mp4", ".aac", ".wav", ".wv",
+     ".ape", ".mpc", ".aif", ".aiff", ".wma", ".spx"}
+)
+
+# ReplayGain in ID3 and MP4 lives in user-defined frames; expose them under our own names.
+for _name in ("track_gain", "track_peak", "album_gain", "album_peak"):
+    EasyID3.RegisterTXXXKey(f"encore_rg_{_name}", f"REPLAYGAIN_{_name.upper()}")
+    EasyMP4Tags.RegisterFreeformKey(f"encore_rg_{_name}", f"replaygain_{_name}")
+    EasyMP4Tags.RegisterFreeformKey(f"encore_rg_{_name}_upper", f"REPLAYGAIN_{_name.upper()}")
+
+
+class TagReadError(Exception):
+    """A file that cannot be scanned; ``kind`` is a short machine-readable category."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str
+    size: int
+    mtime: float
+
+
+# Folder names that say nothing about artist or album ("Music/Artist/Album/CD1/01.mp3").
+_GENERIC_DIRS = re.compile(
+    r"^(audio|music|musik|musique|sounds?|songs?|tracks?|data|files|media|ogg|mp3|flac|opus|"
+    r"(cd|disc|disk)\s*\d+)$",
+    re.IGNORECASE,
+)
+_TRACK_PREFIX = re.compile(r"^\s*(?:(\d{1,2})[-.](\d{1,3})|(\d{1,3}))\s*(?:[-._)]\s*|\s+)")
+
+
+def fix_text(value: str) -> str:
+    """Clean a tag string: drop NULs and stray whitespace, repair UTF-8 that was read as Latin-1.
+
+    Many taggers wrote UTF-8 bytes into frames declared Latin-1 ("BjÃ¶rk"); decoding those bytes
+    again as UTF-8 recovers the intended text. Real Latin-1 text almost never forms valid UTF-8, so
+    the repair is only applied when it succeeds.
+    """
+    value = value.replace("\x00", "").strip()
+    if value and any(0x80 <= ord(c) <= 0xFF for c in value):
+        try:
+            repaired = value.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+        else:
+            value = repaired
+    return value
+
+
+def _first(tags: Any, key: str) -> str | None:
+    try:
+        values = tags.get(key)
+    except (KeyError, ValueError, TypeError):
+        return None
+    if not values:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    for raw in values:
+        text = fix_text(str(raw))
+        if text:
+            return text
+    return None
+
+
+def _number(text: str | None) -> int | None:
+    """'3/12' -> 3; '2007-05-01' -> 2007; junk -> None."""
+    if not text:
+        return None
+    match = re.match(r"\s*(\d+)", text)
+    if not match:
+        return None
+    number = int(match.group(1))
+    return number if number < 100000 else None
+
+
+def _gain(text: str | None) -> float | None:
+    """'-7.32 dB' -> -7.32."""
+    if not text:
+        return None
+    match = re.match(r"\s*([-+]?\d+(?:\.\d+)?)", text)
+    return float(match.group(1)) if match else None
+
+
+def guess_from_path(path: str, root: str | None = None) -> dict[str, Any]:
+    """Artist, album, title and track number for an untagged file, from its folder and file names.
+
+    Follows the common ``Artist/Album/NN - Title.ext`` layout, skipping generic folder names such as
+    ``Music`` or ``CD1``, and understands ``Artist - Title.ext`` file names.
+    """
+    pure = PurePath(path)
+    stem = pure.stem.replace("_", " ").strip()
+    number = None
+    match = _TRACK_PREFIX.match(stem)
+    if match and match.end() < len(stem):
+        number = int(match.group(2) or match.group(3))
+        stem = stem[match.end():].strip()
+    artist = album = None
+    if " - " in stem:
+        artist, stem = (part.strip() for part in stem.split(" - ", 1))
+    root_parts = len(PurePath(root).parts) if root else 1
+    parents = [p for p in pure.parent.parts[root_parts:] if not _GENERIC_DIRS.match(p)]
+    if parents:
+        album = parents[-1]
+        if artist is None and len(parents) >= 2:
+            artist = parents[-2]
+    return {
+        "artist": artist or "Unknown Artist",
+        "album": album or "Unknown Album",
+        "title": stem or pure.name,
+        "track_number": number,
+    }
+
+
+def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
+    """The ``tracks`` row for one file (without ids and timestamps), or raise ``TagReadError``."""
+    path = stat.path
+    if stat.size == 0:
+        raise TagReadError("empty", "the file is empty (0 bytes)")
+    try:
+        audio = mutagen.File(path, easy=True)
+    except PermissionError:
+        raise TagReadError("unreadable", "permission denied") from None
+    except OSError as exc:
+        raise TagReadError("unreadable", exc.strerror or str(exc)) from None
+    except mutagen.MutagenError as exc:
+        raise TagReadError("corrupt", f"cannot read audio data: {exc}") from None
+    except Exception as exc:  # mutagen raises assorted errors on hostile files
+        raise TagReadError("corrupt", f"cannot read audio data: {type(exc).__name__}: {exc}") from None
+    if audio is None:
+        raise TagReadError("not-audio", "not a recognised audio file (content does not match any audio format)")
+    info = audio.info
+    length = float(getattr(info, "length", 0) or 0)
+    if not length > 0:
+        raise TagReadError("no-audio", "the file has no playable audio (duration is 0)")
+
+    tags = audio.tags or {}
+    row: dict[str, Any] = {
+        "duration": length,
+        "artist": _first(tags, "artist"),
+        "album_artist": _first(tags, "albumartist") or _first(tags, "album artist"),
+        "album": _first(tags, "album"),
+        "title": _first(tags, "title"),
+        "track_number": _number(_first(tags, "tracknumber")),
+        "disc_number": _number(_first(tags, "discnumber")),
+        "year": _number(_first(tags, "date") or _first(tags, "year")),
+        "genre": _first(tags, "genre"),
+        "mb_track_id": _first(tags, "musicbrainz_trackid"),
+        "mb_artist_id": _first(tags, "musicbrainz_artistid"),
+        "mb_album_id": _first(tags, "musicbrainz_albumid"),
+        "mb_album_artist_id": _first(tags, "musicbrainz_albumartistid"),
+        "format": type(audio).__name__.removeprefix("Easy").lower(),
+        "bitrate": int(getattr(info, "bitrate", 0) or 0) or None,
+        "sample_rate": int(getattr(info, "sample_rate", 0) or 0) or None,
+        "channels": int(getattr(info, "channels", 0) or 0) or None,
+    }
+    for name in ("track_gain", "track_peak", "album_gain", "album_peak"):
+        row[f"rg_{name}"] = _gain(
+            _first(tags, f"replaygain_{name}")
+            or _first(tags, f"encore_rg_{name}")
+            or _first(tags, f"encore_rg_{name}_upper")
+        )
+    guessed = guess_from_path(path, root)
+    row["tags_from_path"] = int(not (row["artist"] and row["title"]))
+    for key in ("artist", "album", "title", "track_number"):
+        if not row[key]:
+            row[key] = guessed[key] if key != "artist" else (row["album_artist"] or guessed[key])
+    return row
+
+
+def read_many(batch: list[tuple[FileStat, str | None]]) -> list[tuple[FileStat, dict[str, Any] | None, tuple[str, str] | None]]:
+    """Read a batch of files (the unit of work sent to a worker process)."""
+    out: list[tuple[FileStat, dict[str, Any] | None, tuple[str, str] | None]] = []
+    for stat, root in batch:
+        try:
+            out.append((stat, read_track(stat, root), None))
+        except TagReadError as exc:
+            out.append((stat, None, (exc.kind, exc.message)))
+    return out
+
+
+def is_audio_name(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS

@@ -1,0 +1,79 @@
+"""Shared fixtures: the real-music corpus and stores built from it.
+
+The corpus is fetched by scripts/fetch_corpus.sh (scripts/test.sh runs it first). A missing corpus
+fails the tests loudly instead of skipping them: a skipped test proves nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from player.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS_PACKAGES = ("wesnoth-1.16-music", "fretsonfire-songs-muldjord", "hyperrogue-music", "drascula-music")
+
+
+def _corpus_path() -> Path:
+    return Path(os.environ.get("ENCORE_CORPUS", Path.home() / ".cache" / "encore" / "corpus"))
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The real-music corpus, fetched on first use if scripts/test.sh has not done it yet."""
+    path = _corpus_path()
+    if not all((path / pkg / ".complete").exists() for pkg in CORPUS_PACKAGES):
+        subprocess.run([str(REPO / "scripts" / "fetch_corpus.sh"), str(path)], check=True)
+    missing = [pkg for pkg in CORPUS_PACKAGES if not (path / pkg / ".complete").exists()]
+    if missing:
+        pytest.fail(f"the real-music corpus is incomplete at {path}: {missing}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    return sorted(p for p in corpus_dir.rglob("*.ogg"))
+
+
+@pytest.fixture
+def tmp_store(tmp_path: Path) -> Store:
+    store = Store.open(tmp_path / "encore.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def corpus_db_path(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file with the whole corpus scanned once per test session."""
+    from player.library import scan
+
+    path = tmp_path_factory.mktemp("corpus-db") / "encore.db"
+    with Store.open(path) as store:
+        summary = scan(store, [corpus_dir])
+        assert summary.added > 0 and summary.errors == 0, summary
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_store(corpus_db_path: Path) -> Store:
+    """The scanned corpus; shared by many tests, so treat it as read-only (use ``copy_corpus_store``)."""
+    store = Store.open(corpus_db_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def copy_corpus_store(corpus_db_path: Path, tmp_path: Path) -> Store:
+    """A private, writable copy of the scanned corpus database."""
+    with Store.open(corpus_db_path) as source:
+        source.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    target = tmp_path / "encore.db"
+    shutil.copyfile(corpus_db_path, target)
+    store = Store.open(target)
+    yield store
+    store.close()

@@ -1,0 +1,1 @@
+"""Encore's Qt user interface: a thin layer over ``player`` and ``recommender``."""
