@@ -8,6 +8,7 @@ leaves a consistent database and the next scan simply continues.
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import stat as stat_module
@@ -95,7 +96,13 @@ def walk(roots: Sequence[str]) -> _Walk:
             try:
                 fst = os.stat(folder)
             except OSError as exc:
-                result.errors.append((folder, "unreadable-folder", f"cannot open folder: {exc.strerror or exc}"))
+                result.errors.append(
+                    (
+                        folder,
+                        _error_kind(exc, "unreadable-folder"),
+                        f"cannot open folder: {exc.strerror or exc}",
+                    )
+                )
                 continue
             key = (fst.st_dev, fst.st_ino)
             if key in seen_dirs:
@@ -104,8 +111,11 @@ def walk(roots: Sequence[str]) -> _Walk:
             for entry in _scandir(folder, result.errors):
                 if not _decodable(entry.path):
                     result.errors.append(
-                        (entry.path.encode("utf-8", "backslashreplace").decode("utf-8"), "bad-filename",
-                         "the file name is not valid UTF-8; rename it to scan it")
+                        (
+                            entry.path.encode("utf-8", "backslashreplace").decode("utf-8"),
+                            "bad-filename",
+                            "the file name is not valid UTF-8; rename it to scan it",
+                        )
                     )
                     continue
                 try:
@@ -115,8 +125,9 @@ def walk(roots: Sequence[str]) -> _Walk:
                         est = entry.stat(follow_symlinks=True)
                         result.files.append((FileStat(entry.path, est.st_size, est.st_mtime), root))
                 except OSError as exc:
-                    kind = "path-too-long" if exc.errno == 36 else "unreadable"
-                    result.errors.append((entry.path, kind, f"cannot stat: {exc.strerror or exc}"))
+                    result.errors.append(
+                        (entry.path, _error_kind(exc, "unreadable"), f"cannot read: {exc.strerror or exc}")
+                    )
     return result
 
 
@@ -125,7 +136,13 @@ def _scandir(folder: str, errors: list[tuple[str, str, str]]) -> Iterator[os.Dir
         with os.scandir(folder) as it:
             yield from sorted(it, key=lambda e: e.name)
     except OSError as exc:
-        errors.append((folder, "unreadable-folder", f"cannot list folder: {exc.strerror or exc}"))
+        errors.append(
+            (folder, _error_kind(exc, "unreadable-folder"), f"cannot list folder: {exc.strerror or exc}")
+        )
+
+
+def _error_kind(exc: OSError, default: str) -> str:
+    return "path-too-long" if exc.errno == errno.ENAMETOOLONG else default
 
 
 def _read_all(
@@ -187,7 +204,8 @@ def scan(
     # track moved or renamed, and keeps its id (and so its plays and analysis).
     under_roots = tuple(r.rstrip(os.sep) + os.sep for r in walked.complete_roots)
     vanished = {
-        path: info for path, info in known.items()
+        path: info
+        for path, info in known.items()
         if path not in seen and (path.startswith(under_roots) or path in roots)
     }
     by_signature: dict[tuple[int, float], list[str]] = {}

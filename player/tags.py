@@ -17,8 +17,25 @@ from mutagen.easyid3 import EasyID3
 from mutagen.easymp4 import EasyMP4Tags
 
 AUDIO_EXTENSIONS = frozenset(
-    {".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".m4b", ".mp4", ".aac", ".wav", ".wv",
-     ".ape", ".mpc", ".aif", ".aiff", ".wma", ".spx"}
+    {
+        ".mp3",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".flac",
+        ".m4a",
+        ".m4b",
+        ".mp4",
+        ".aac",
+        ".wav",
+        ".wv",
+        ".ape",
+        ".mpc",
+        ".aif",
+        ".aiff",
+        ".wma",
+        ".spx",
+    }
 )
 
 # ReplayGain in ID3 and MP4 lives in user-defined frames; expose them under our own names.
@@ -118,12 +135,14 @@ def guess_from_path(path: str, root: str | None = None) -> dict[str, Any]:
     match = _TRACK_PREFIX.match(stem)
     if match and match.end() < len(stem):
         number = int(match.group(2) or match.group(3))
-        stem = stem[match.end():].strip()
+        stem = stem[match.end() :].strip()
     artist = album = None
     if " - " in stem:
         artist, stem = (part.strip() for part in stem.split(" - ", 1))
-    root_parts = len(PurePath(root).parts) if root else 1
-    parents = [p for p in pure.parent.parts[root_parts:] if not _GENERIC_DIRS.match(p)]
+    # Folders below the scanned root, and the root itself (the folder the user picked names
+    # something), but nothing above it: "/home/me" says nothing about the music.
+    first = len(PurePath(root).parts) - 1 if root else 1
+    parents = [p for p in pure.parent.parts[max(first, 1) :] if p != "/" and not _GENERIC_DIRS.match(p)]
     if parents:
         album = parents[-1]
         if artist is None and len(parents) >= 2:
@@ -134,6 +153,28 @@ def guess_from_path(path: str, root: str | None = None) -> dict[str, Any]:
         "title": stem or pure.name,
         "track_number": number,
     }
+
+
+def _diagnose(path: str, exc: Exception | None) -> TagReadError:
+    """Say why a file is not readable audio in words a user can act on."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError as err:
+        return TagReadError("unreadable", err.strerror or str(err))
+    if head and not head.strip(b"\0"):
+        return TagReadError("corrupt", "the file contains only zero bytes (damaged or never written)")
+    if head and b"\0" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return TagReadError("not-audio", "this is a text file, not audio (wrong extension?)")
+    if exc is None:
+        return TagReadError("not-audio", "not a recognised audio file (content matches no audio format)")
+    detail = str(exc) if isinstance(exc, mutagen.MutagenError) else f"{type(exc).__name__}: {exc}"
+    return TagReadError("corrupt", f"damaged audio file: {detail.replace(repr(path), 'file')}")
 
 
 def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
@@ -147,12 +188,10 @@ def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
         raise TagReadError("unreadable", "permission denied") from None
     except OSError as exc:
         raise TagReadError("unreadable", exc.strerror or str(exc)) from None
-    except mutagen.MutagenError as exc:
-        raise TagReadError("corrupt", f"cannot read audio data: {exc}") from None
-    except Exception as exc:  # mutagen raises assorted errors on hostile files
-        raise TagReadError("corrupt", f"cannot read audio data: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # MutagenError, and assorted errors on hostile files
+        raise _diagnose(path, exc) from None
     if audio is None:
-        raise TagReadError("not-audio", "not a recognised audio file (content does not match any audio format)")
+        raise _diagnose(path, None)
     info = audio.info
     length = float(getattr(info, "length", 0) or 0)
     if not length > 0:
@@ -192,7 +231,9 @@ def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
     return row
 
 
-def read_many(batch: list[tuple[FileStat, str | None]]) -> list[tuple[FileStat, dict[str, Any] | None, tuple[str, str] | None]]:
+def read_many(
+    batch: list[tuple[FileStat, str | None]],
+) -> list[tuple[FileStat, dict[str, Any] | None, tuple[str, str] | None]]:
     """Read a batch of files (the unit of work sent to a worker process)."""
     out: list[tuple[FileStat, dict[str, Any] | None, tuple[str, str] | None]] = []
     for stat, root in batch:

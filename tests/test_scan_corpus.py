@@ -22,7 +22,9 @@ REPO = Path(__file__).resolve().parent.parent
 def ffprobe(path: Path) -> dict:
     out = subprocess.run(
         ["ffprobe", "-v", "quiet", "-print_format", "json", "-show_format", "-show_streams", str(path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(out)
 
@@ -117,7 +119,8 @@ def test_rescan_is_incremental(corpus_dir: Path, tmp_path: Path) -> None:
         gone = files[1]
         gone_id = get_track_by_path(store, str(gone))["id"]
         store.conn.execute(
-            "INSERT INTO plays (track_id, session_id, started_at, updated_at) VALUES (?, 's', 1, 1)", (gone_id,)
+            "INSERT INTO plays (track_id, session_id, started_at, updated_at) VALUES (?, 's', 1, 1)",
+            (gone_id,),
         )
         hidden = tmp_path / "hidden.ogg"
         gone.rename(hidden)
@@ -161,7 +164,8 @@ def test_scan_cli_prints_summary_and_json(corpus_dir: Path, tmp_path: Path) -> N
 def test_encore_home_sets_the_default_database(corpus_dir: Path, tmp_path: Path) -> None:
     env = {**os.environ, "ENCORE_HOME": str(tmp_path / "home")}
     target = corpus_dir / "fretsonfire-songs-muldjord"
-    subprocess.run([sys.executable, str(REPO / "main.py"), "scan", str(target)], check=True, env=env,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "scan", str(target)], check=True, env=env, capture_output=True
+    )
     with Store.open(tmp_path / "home" / "encore.db") as store:
         assert count_tracks(store) == 8

@@ -14,10 +14,31 @@ from typing import Any
 from player.store.core import Store
 
 TRACK_COLUMNS = (
-    "path", "size", "mtime", "duration", "artist", "album_artist", "album", "title", "track_number",
-    "disc_number", "year", "genre", "mb_track_id", "mb_artist_id", "mb_album_id", "mb_album_artist_id",
-    "format", "bitrate", "sample_rate", "channels", "rg_track_gain", "rg_track_peak", "rg_album_gain",
-    "rg_album_peak", "tags_from_path",
+    "path",
+    "size",
+    "mtime",
+    "duration",
+    "artist",
+    "album_artist",
+    "album",
+    "title",
+    "track_number",
+    "disc_number",
+    "year",
+    "genre",
+    "mb_track_id",
+    "mb_artist_id",
+    "mb_album_id",
+    "mb_album_artist_id",
+    "format",
+    "bitrate",
+    "sample_rate",
+    "channels",
+    "rg_track_gain",
+    "rg_track_peak",
+    "rg_album_gain",
+    "rg_album_peak",
+    "tags_from_path",
 )
 
 
