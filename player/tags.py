@@ -61,10 +61,10 @@ class FileStat:
     mtime: float
 
 
-# Folder names that say nothing about artist or album ("Music/Artist/Album/CD1/01.mp3").
+# Folder names that say nothing about artist or album ("Music/Artist/Album/CD1/01.mp3", "game/1.16/").
 _GENERIC_DIRS = re.compile(
-    r"^(audio|music|musik|musique|sounds?|songs?|tracks?|data|files|media|ogg|mp3|flac|opus|"
-    r"(cd|disc|disk)\s*\d+)$",
+    r"^(audio|music|musik|musique|sounds?|songs?|tracks?|data|files|media|ogg|mp3|flac|opus|core|"
+    r"(cd|disc|disk)\s*\d+|v?\d+(\.\d+)+)$",
     re.IGNORECASE,
 )
 _TRACK_PREFIX = re.compile(r"^\s*(?:(\d{1,2})[-.](\d{1,3})|(\d{1,3}))\s*(?:[-._)]\s*|\s+)")

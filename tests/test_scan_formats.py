@@ -235,6 +235,7 @@ def test_fixed_errors_are_forgotten(corpus_files: list[Path], tmp_path: Path) ->
         ("/home/u/Music/Artist/Album/CD2/1-07 Song.flac", ("Artist", "Album", "Song", 7)),
         ("/home/u/Music/Band - Hit Single.ogg", ("Band", "Unknown Album", "Hit Single", None)),
         ("/home/u/Music/Album Only/track_05.ogg", ("Unknown Artist", "Album Only", "track 05", None)),
+        ("/home/u/Music/game/1.16/data/core/music/silence.ogg", ("Unknown Artist", "game", "silence", None)),
     ],
 )
 def test_guess_from_path(path: str, expected: tuple) -> None:
