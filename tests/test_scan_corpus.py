@@ -113,7 +113,7 @@ def test_rescan_is_incremental(corpus_dir: Path, tmp_path: Path) -> None:
         data = changed.read_bytes()
         changed.unlink()  # a hard link into the corpus: rewrite a private copy, never touch the corpus
         changed.write_bytes(data)
-        os.utime(changed, (1_600_000_000, 1_600_000_000))
+        os.utime(changed, (old["mtime"] + 100, old["mtime"] + 100))
         summary = scan(store, [lib])
         assert (summary.updated, summary.unchanged) == (1, 48)
         assert get_track_by_path(store, str(changed))["id"] == old["id"]
