@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--db",
         metavar="PATH",
+        # SUPPRESS: a subcommand's own (absent) --db must not erase one given before the subcommand.
+        default=argparse.SUPPRESS,
         help="SQLite database to use (default: $ENCORE_HOME/encore.db or the user data dir)",
     )
     parser = argparse.ArgumentParser(
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from ui.app import run_app
 
-        return run_app(db_path=args.db)
+        return run_app(db_path=getattr(args, "db", None))
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

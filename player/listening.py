@@ -1,0 +1,249 @@
+"""The listening log: one ``plays`` row per play, classified as completed, skipped, stopped or error.
+
+This is what the recommender learns from, so the rules are explicit and in one place: the thresholds are
+``PlaybackSettings`` fields (documented there) and ``classify`` applies them to *seconds listened*, which
+seeking does not inflate.
+
+Crash safety: a row is inserted (outcome NULL) when a track starts, checkpointed at most every
+``checkpoint_interval_s`` seconds while it plays, and closed when it ends; a killed process therefore
+loses at most one interval of one play. ``recover_open_plays`` (run when a log is created) closes rows
+left open by a dead process with their last checkpoint.
+
+Two processes on one database (``encore play`` while the app runs): the newcomer takes the other's open
+play for a crashed one and closes it; the live process's own close then overwrites it with the true
+outcome, so only the row's intermediate checkpoints are lost.
+
+``on_finished`` hooks run after each closed play, on the thread that closed it (the player's event
+thread): keep them cheap (the recommender marks its taste model stale and refits later).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from player.playback.settings import PlaybackSettings
+from player.store import Store
+from player.store import plays as plays_sql
+
+log = logging.getLogger(__name__)
+
+#: Ways a play can end that mean the listener moved away from it (candidates for a skip).
+LEFT_FOR_ANOTHER = ("next", "previous", "replaced", "eos")
+
+
+def completion_threshold(duration: float, settings: PlaybackSettings) -> float:
+    """Seconds to listen for a completion: ``completion_ratio`` of the track, or up to the last
+    ``completion_tail_s`` seconds, whichever comes first; the tail rule never lowers the bar below
+    ``skip_max_ratio`` of the track (so a 5-s track is not "completed" after 0 s)."""
+    tail = max(duration - settings.completion_tail_s, settings.skip_max_ratio * duration)
+    return min(settings.completion_ratio * duration, tail)
+
+
+def skip_threshold(duration: float | None, settings: PlaybackSettings) -> float:
+    """Leaving a track before this many seconds listened is a skip."""
+    if not duration or duration <= 0:
+        return settings.skip_max_s
+    return max(settings.skip_max_s, settings.skip_max_ratio * duration)
+
+
+def classify(listened: float, duration: float | None, reason: str, settings: PlaybackSettings) -> str:
+    """The outcome of a play that ended with ``reason`` (see ``PlaybackSettings`` for the rules).
+
+    ``reason`` is a ``TrackEnded`` reason, or "crash" for a play recovered after the process died.
+    """
+    if reason == "error":
+        return "error"
+    if duration and duration > 0 and listened >= completion_threshold(duration, settings) - 1e-6:
+        return "completed"
+    if reason in LEFT_FOR_ANOTHER and listened < skip_threshold(duration, settings):
+        return "skipped"
+    return "stopped"
+
+
+@dataclass(frozen=True)
+class FinishedPlay:
+    """A closed play, as passed to ``on_finished`` hooks."""
+
+    play_id: int
+    track_id: int
+    outcome: str
+    seconds_listened: float
+    duration: float | None
+    position: float
+    source: str
+    seed: str | None
+    first_in_session: bool
+    started_at: float
+    ended_at: float
+
+
+@dataclass
+class _OpenPlay:
+    play_id: int
+    track_id: int
+    source: str
+    seed: str | None
+    first: bool
+    started_at: float
+    duration: float | None
+    position: float = 0.0
+    listened: float = 0.0
+    last_checkpoint: float = 0.0
+
+
+def recover_open_plays(
+    store: Store, settings: PlaybackSettings, exclude_session: str | None = None
+) -> list[FinishedPlay]:
+    """Close plays left open by a process that died, with their last checkpointed position."""
+    recovered = []
+    for row in plays_sql.open_plays(store, exclude_session):
+        outcome = classify(row["seconds_listened"], row["duration"], "crash", settings)
+        plays_sql.close_play(store, row["id"], outcome=outcome, ended_at=row["updated_at"])
+        recovered.append(
+            FinishedPlay(
+                row["id"],
+                row["track_id"],
+                outcome,
+                row["seconds_listened"],
+                row["duration"],
+                row["position"],
+                row["source"],
+                row["seed"],
+                bool(row["first_in_session"]),
+                row["started_at"],
+                row["updated_at"],
+            )
+        )
+    if recovered:
+        log.info("closed %d play(s) left open by a previous run", len(recovered))
+    return recovered
+
+
+class ListeningLog:
+    """Writes the plays of one session (one app run). Thread-safe; one play is open at a time."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: PlaybackSettings | None = None,
+        *,
+        session_id: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        lock: threading.RLock | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings or PlaybackSettings()
+        self.session_id = session_id or uuid.uuid4().hex
+        self._clock = clock
+        self._lock = lock or threading.RLock()
+        self._open: _OpenPlay | None = None
+        self._started_any = False
+        self._hooks: list[Callable[[FinishedPlay], None]] = []
+        with self._lock:
+            self.recovered = recover_open_plays(store, self.settings, exclude_session=self.session_id)
+
+    def on_finished(self, hook: Callable[[FinishedPlay], None]) -> Callable[[], None]:
+        """Call ``hook(FinishedPlay)`` after every closed play; returns an unsubscribe function."""
+        self._hooks.append(hook)
+        return lambda: self._hooks.remove(hook) if hook in self._hooks else None
+
+    @property
+    def open_play_id(self) -> int | None:
+        return self._open.play_id if self._open else None
+
+    def start(
+        self, track_id: int, duration: float | None, source: str = "library", seed: str | None = None
+    ) -> int:
+        """A track started: insert its open row (closing a forgotten open one as stopped)."""
+        with self._lock:
+            if self._open is not None:
+                self.finish("stopped")
+            first = not self._started_any
+            self._started_any = True
+            play_id = plays_sql.start_play(
+                self.store,
+                track_id,
+                self.session_id,
+                duration=duration,
+                source=source,
+                seed=seed,
+                first_in_session=first,
+            )
+            self._open = _OpenPlay(
+                play_id, track_id, source, seed, first, time.time(), duration, last_checkpoint=self._clock()
+            )
+            return play_id
+
+    def progress(self, position: float, listened: float, duration: float | None = None) -> None:
+        """Position update; written to the row when a checkpoint is due."""
+        with self._lock:
+            play = self._open
+            if play is None:
+                return
+            play.position, play.listened = position, max(listened, play.listened)
+            if duration:
+                play.duration = duration
+            now = self._clock()
+            if now - play.last_checkpoint >= self.settings.checkpoint_interval_s:
+                play.last_checkpoint = now
+                plays_sql.checkpoint_play(
+                    self.store,
+                    play.play_id,
+                    position=position,
+                    seconds_listened=play.listened,
+                    duration=duration,
+                )
+
+    def finish(
+        self,
+        reason: str,
+        position: float | None = None,
+        listened: float | None = None,
+        duration: float | None = None,
+    ) -> FinishedPlay | None:
+        """The open play ended with ``reason`` (a ``TrackEnded`` reason): classify and close it."""
+        with self._lock:
+            play, self._open = self._open, None
+            if play is None:
+                return None
+            if position is not None:
+                play.position = position
+            if listened is not None:
+                play.listened = max(listened, play.listened)
+            if duration:
+                play.duration = duration
+            outcome = classify(play.listened, play.duration, reason, self.settings)
+            ended = time.time()
+            plays_sql.close_play(
+                self.store,
+                play.play_id,
+                outcome=outcome,
+                position=play.position,
+                seconds_listened=play.listened,
+                duration=play.duration,
+                ended_at=ended,
+            )
+            finished = FinishedPlay(
+                play.play_id,
+                play.track_id,
+                outcome,
+                play.listened,
+                play.duration,
+                play.position,
+                play.source,
+                play.seed,
+                play.first,
+                play.started_at,
+                ended,
+            )
+        for hook in list(self._hooks):
+            try:
+                hook(finished)
+            except Exception:
+                log.exception("on_finished hook %r failed", hook)
+        return finished

@@ -1,0 +1,380 @@
+"""The play queue: ordered entries with a cursor, history, shuffle and repeat, persisted in SQLite.
+
+Played entries stay in the list above the cursor (the UI shows them greyed), so "previous" normally
+steps back; an explicit history stack makes "previous" return to where the user jumped from. Every entry
+records where it came from (``source``: library, album, playlist or radio, plus the radio ``seed``), which
+the listening log copies into each play so the recommender knows which plays it caused.
+
+Every change is written through ``player.store.queue`` at once, so the queue survives a restart or a
+crash. Listeners registered with ``subscribe`` get a ``QueueChange`` after each change, on the thread that
+made it (the UI forwards it through a Qt signal). All methods are thread-safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from player.store import Store
+from player.store import queue as queue_sql
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("library", "album", "playlist", "radio")
+REPEAT_MODES = ("off", "one", "all")
+#: Entries remembered for "previous" (beyond the list order).
+HISTORY_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    id: int
+    track_id: int
+    source: str = "library"
+    seed: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueChange:
+    """``kind``: "entries" (added, removed, moved, cleared), "current" (the cursor moved) or "modes"
+    (shuffle/repeat)."""
+
+    kind: str
+
+
+Listener = Callable[[QueueChange], None]
+
+
+class Queue:
+    """The persisted play queue of one store. Create one per app (two would overwrite each other)."""
+
+    def __init__(
+        self, store: Store, rng: random.Random | None = None, lock: threading.RLock | None = None
+    ) -> None:
+        """``lock``: share a lock with the other users of ``store``'s connection (the controller's)."""
+        self._store = store
+        self._rng = rng or random.Random()
+        self._lock = lock or threading.RLock()
+        self._listeners: list[Listener] = []
+        self._entries = [
+            QueueEntry(row["id"], row["track_id"], row["source"], row["seed"])
+            for row in queue_sql.load_entries(store)
+        ]
+        state = queue_sql.load_state(store)
+        ids = {e.id for e in self._entries}
+        current = state.get("current")
+        self._current_id: int | None = current if current in ids else None
+        self._resume_index = int(state.get("resume_index", 0) or 0)
+        self._repeat = state.get("repeat") if state.get("repeat") in REPEAT_MODES else "off"
+        self._shuffle = bool(state.get("shuffle", False))
+        self._history: list[int] = [i for i in state.get("history", []) if i in ids]
+        self._unshuffled: list[int] = [i for i in state.get("unshuffled", []) if i in ids]
+
+    # -- listeners --------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(QueueChange)`` after every change; returns an unsubscribe function."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _notify(self, *kinds: str) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for kind in kinds:
+            for listener in listeners:
+                try:
+                    listener(QueueChange(kind))
+                except Exception:
+                    log.exception("queue listener %r failed", listener)
+
+    # -- reading ----------------------------------------------------------------------------------
+    @property
+    def entries(self) -> list[QueueEntry]:
+        with self._lock:
+            return list(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def current(self) -> QueueEntry | None:
+        with self._lock:
+            return self._by_id(self._current_id)
+
+    @property
+    def current_index(self) -> int | None:
+        with self._lock:
+            index = self._index(self._current_id)
+            return index
+
+    def get(self, entry_id: int) -> QueueEntry | None:
+        with self._lock:
+            return self._by_id(entry_id)
+
+    def upcoming(self) -> list[QueueEntry]:
+        """Entries after the current one, in play order."""
+        with self._lock:
+            return self._entries[self._next_index() :]
+
+    @property
+    def repeat(self) -> str:
+        return self._repeat
+
+    @property
+    def shuffle(self) -> bool:
+        return self._shuffle
+
+    # -- editing ----------------------------------------------------------------------------------
+    def append(
+        self, track_ids: Iterable[int], source: str = "library", seed: str | None = None
+    ) -> list[QueueEntry]:
+        """Add tracks at the end (radio appends its planned tracks here)."""
+        with self._lock:
+            return self.insert(len(self._entries), track_ids, source, seed)
+
+    def insert(
+        self, index: int, track_ids: Iterable[int], source: str = "library", seed: str | None = None
+    ) -> list[QueueEntry]:
+        """Add tracks before position ``index`` (clamped to the list)."""
+        _check_source(source)
+        tracks = [int(t) for t in track_ids]
+        if not tracks:
+            return []
+        with self._lock:
+            index = min(max(int(index), 0), len(self._entries))
+            order = [e.id for e in self._entries]
+            order[index:index] = [-1 - k for k in range(len(tracks))]
+            new_ids = queue_sql.save_order(self._store, order, [(t, source, seed) for t in tracks])
+            added = [QueueEntry(i, t, source, seed) for i, t in zip(new_ids, tracks, strict=True)]
+            self._entries[index:index] = added
+            if self._current_id is None and index < self._resume_index:
+                self._resume_index += len(added)
+            self._save_state()
+        self._notify("entries")
+        return added
+
+    def play_next(
+        self, track_ids: Iterable[int], source: str = "library", seed: str | None = None
+    ) -> list[QueueEntry]:
+        """Add tracks right after the current one."""
+        with self._lock:
+            return self.insert(self._next_index(), track_ids, source, seed)
+
+    def replace(
+        self, track_ids: Iterable[int], source: str = "library", seed: str | None = None, start: int = 0
+    ) -> QueueEntry | None:
+        """Replace the whole queue (play an album, a playlist, a radio) and make entry ``start`` current."""
+        tracks = [int(t) for t in track_ids]
+        _check_source(source)
+        with self._lock:
+            removed = [e.id for e in self._entries]
+            new_ids = queue_sql.save_order(
+                self._store,
+                [-1 - k for k in range(len(tracks))],
+                [(t, source, seed) for t in tracks],
+                removed,
+            )
+            self._entries = [QueueEntry(i, t, source, seed) for i, t in zip(new_ids, tracks, strict=True)]
+            self._history = []
+            self._unshuffled = []
+            self._current_id = (
+                self._entries[min(max(start, 0), len(self._entries) - 1)].id if tracks else None
+            )
+            self._resume_index = 0
+            if self._shuffle:
+                self._shuffle_upcoming()
+            self._save_state()
+            current = self.current
+        self._notify("entries", "current")
+        return current
+
+    def remove(self, entry_ids: Iterable[int]) -> int:
+        """Remove entries; removing the current one leaves the cursor where it was (next plays the
+        entry that followed it). Returns how many were removed."""
+        with self._lock:
+            doomed = set(entry_ids) & {e.id for e in self._entries}
+            if not doomed:
+                return 0
+            current_gone = self._current_id in doomed
+            if current_gone:
+                self._resume_index = sum(
+                    1 for e in self._entries[: self._index(self._current_id)] if e.id not in doomed
+                )
+                self._current_id = None
+            self._entries = [e for e in self._entries if e.id not in doomed]
+            queue_sql.save_order(self._store, [e.id for e in self._entries], removed=sorted(doomed))
+            self._history = [i for i in self._history if i not in doomed]
+            self._unshuffled = [i for i in self._unshuffled if i not in doomed]
+            self._save_state()
+        self._notify("entries", *(("current",) if current_gone else ()))
+        return len(doomed)
+
+    def move(self, entry_id: int, index: int) -> None:
+        """Move an entry so that it ends up at position ``index``."""
+        with self._lock:
+            old = self._index(entry_id)
+            if old is None:
+                raise KeyError(f"no queue entry {entry_id}")
+            entry = self._entries.pop(old)
+            index = min(max(int(index), 0), len(self._entries))
+            self._entries.insert(index, entry)
+            queue_sql.save_order(self._store, [e.id for e in self._entries])
+        self._notify("entries")
+
+    def clear(self) -> None:
+        with self._lock:
+            queue_sql.clear_entries(self._store)
+            self._entries, self._history, self._unshuffled = [], [], []
+            self._current_id, self._resume_index = None, 0
+            self._save_state()
+        self._notify("entries", "current")
+
+    # -- the cursor -------------------------------------------------------------------------------
+    def set_current(self, entry_id: int | None) -> QueueEntry | None:
+        """Jump to an entry (the user picked it); the one left is remembered for "previous"."""
+        with self._lock:
+            if entry_id is not None and self._index(entry_id) is None:
+                raise KeyError(f"no queue entry {entry_id}")
+            if entry_id != self._current_id:
+                self._push_history()
+                self._current_id = entry_id
+                self._save_state()
+            current = self.current
+        self._notify("current")
+        return current
+
+    def peek_next(self, auto: bool = False) -> QueueEntry | None:
+        """The entry that follows the current one. ``auto``: the current track ran out by itself, so
+        repeat-one repeats it (a user "next" always moves on)."""
+        with self._lock:
+            if auto and self._repeat == "one" and self._current_id is not None:
+                return self.current
+            index = self._next_index()
+            if index < len(self._entries):
+                return self._entries[index]
+            if self._repeat == "all" and self._entries:
+                return self._entries[0]
+            return None
+
+    def advance(self, auto: bool = False) -> QueueEntry | None:
+        """Move the cursor to ``peek_next(auto)``; None (and no cursor) at the end of the queue."""
+        with self._lock:
+            entry = self.peek_next(auto)
+            if entry is not None and entry.id == self._current_id:
+                return entry  # repeat one
+            self._push_history()
+            if entry is None:
+                self._resume_index = len(self._entries)
+            self._current_id = entry.id if entry else None
+            self._save_state()
+        self._notify("current")
+        return entry
+
+    def previous(self) -> QueueEntry | None:
+        """Go back: to where the user jumped from, else the entry above the current one."""
+        with self._lock:
+            target = None
+            while self._history and target is None:
+                target = self._by_id(self._history.pop())
+            if target is None:
+                index = self._index(self._current_id)
+                if index is None:
+                    index = self._resume_index
+                if index > 0:
+                    target = self._entries[index - 1]
+                elif self._repeat == "all" and self._entries:
+                    target = self._entries[-1]
+            if target is None:
+                return None
+            self._current_id = target.id
+            self._save_state()
+        self._notify("current")
+        return target
+
+    # -- modes ------------------------------------------------------------------------------------
+    def set_repeat(self, mode: str) -> None:
+        if mode not in REPEAT_MODES:
+            raise ValueError(f"repeat must be one of {REPEAT_MODES}, not {mode!r}")
+        with self._lock:
+            self._repeat = mode
+            self._save_state()
+        self._notify("modes")
+
+    def set_shuffle(self, on: bool) -> None:
+        """On: the upcoming entries are put in random order (the order is remembered); off: the upcoming
+        entries go back to their remembered order. Played entries and the current one never move."""
+        with self._lock:
+            if bool(on) == self._shuffle:
+                return
+            self._shuffle = bool(on)
+            if self._shuffle:
+                self._unshuffled = [e.id for e in self._entries]
+                self._shuffle_upcoming()
+            else:
+                rank = {entry_id: k for k, entry_id in enumerate(self._unshuffled)}
+                start = self._next_index()
+                upcoming = self._entries[start:]
+                upcoming.sort(key=lambda e: rank.get(e.id, len(rank)))  # stable: new entries keep order
+                self._entries[start:] = upcoming
+                self._unshuffled = []
+                queue_sql.save_order(self._store, [e.id for e in self._entries])
+            self._save_state()
+        self._notify("entries", "modes")
+
+    # -- internals (lock held) --------------------------------------------------------------------
+    def _shuffle_upcoming(self) -> None:
+        start = self._next_index()
+        upcoming = self._entries[start:]
+        self._rng.shuffle(upcoming)
+        self._entries[start:] = upcoming
+        queue_sql.save_order(self._store, [e.id for e in self._entries])
+
+    def _index(self, entry_id: int | None) -> int | None:
+        if entry_id is None:
+            return None
+        for k, entry in enumerate(self._entries):
+            if entry.id == entry_id:
+                return k
+        return None
+
+    def _by_id(self, entry_id: int | None) -> QueueEntry | None:
+        index = self._index(entry_id)
+        return None if index is None else self._entries[index]
+
+    def _next_index(self) -> int:
+        index = self._index(self._current_id)
+        if index is None:
+            return min(self._resume_index, len(self._entries))
+        return index + 1
+
+    def _push_history(self) -> None:
+        if self._current_id is not None:
+            self._history.append(self._current_id)
+            del self._history[:-HISTORY_LIMIT]
+
+    def _save_state(self) -> None:
+        queue_sql.save_state(
+            self._store,
+            {
+                "current": self._current_id,
+                "resume_index": self._resume_index,
+                "repeat": self._repeat,
+                "shuffle": self._shuffle,
+                "history": self._history,
+                "unshuffled": self._unshuffled,
+            },
+        )
+
+
+def _check_source(source: str) -> None:
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, not {source!r}")

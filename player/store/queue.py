@@ -1,0 +1,68 @@
+"""SQL of the play queue: ``queue_entries`` rows (position, track, source, seed) and the queue's state.
+
+The queue is small (hundreds to a few thousand entries), so a change rewrites the positions of all
+entries in one transaction: simple, and a crash leaves either the old or the new order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from player.store.core import Store
+
+STATE_KEY = "queue.state"
+
+
+def load_entries(store: Store) -> list[dict[str, Any]]:
+    """All entries in queue order: dicts with id, position, track_id, source, seed."""
+    cursor = store.conn.execute(
+        "SELECT id, position, track_id, source, seed FROM queue_entries ORDER BY position, id"
+    )
+    return [dict(zip(("id", "position", "track_id", "source", "seed"), row, strict=True)) for row in cursor]
+
+
+def save_order(
+    store: Store,
+    order: Sequence[int],
+    new_entries: Sequence[tuple[int, str, str | None]] = (),
+    removed: Sequence[int] = (),
+) -> list[int]:
+    """Insert ``new_entries`` (track_id, source, seed), delete ``removed`` ids and set every position.
+
+    ``order`` lists entry ids, with ``-1 - k`` standing for the k-th new entry; returns the new ids.
+    """
+    with store.transaction() as conn:
+        if removed:
+            conn.executemany("DELETE FROM queue_entries WHERE id = ?", [(i,) for i in removed])
+        new_ids = []
+        for track_id, source, seed in new_entries:
+            cursor = conn.execute(
+                "INSERT INTO queue_entries (position, track_id, source, seed) VALUES (-1, ?, ?, ?)",
+                (track_id, source, seed),
+            )
+            new_ids.append(int(cursor.lastrowid))
+        ids = [new_ids[-1 - i] if i < 0 else i for i in order]
+        conn.executemany("UPDATE queue_entries SET position = ? WHERE id = ?", list(enumerate(ids)))
+        return new_ids
+
+
+def clear_entries(store: Store) -> None:
+    store.conn.execute("DELETE FROM queue_entries")
+
+
+def load_state(store: Store) -> dict[str, Any]:
+    """The queue's cursor, modes and history (JSON in ``state``); {} when never saved."""
+    raw = store.get_state(STATE_KEY)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def save_state(store: Store, state: dict[str, Any]) -> None:
+    store.set_state(STATE_KEY, json.dumps(state, sort_keys=True))

@@ -1,0 +1,238 @@
+"""The pretrained factor bundle: one ``.npz`` file (read with ``allow_pickle=False``, so loading it can
+never run code) holding everything the on-device recommender needs from pretraining.
+
+Arrays: ``item_factors`` float32 [n, k]; ``item_ids``, ``names``, ``keys`` (``match.normalise_artist``
+of each item's artist), ``mbids`` (MusicBrainz artist ids or ""), ``popularity`` int32 (training
+listeners); ``train_indptr/train_indices/train_counts`` the anonymised training rows (the first
+``meta["n_user_rows"]`` are listeners without ids, the rest tag pseudo-listeners) which the RP3beta part
+of the model and the evaluation baselines need; optional ``bridge_*``
+arrays (the audio-tag -> factor regression, ``recommender.factors.bridge``); ``meta`` a JSON string with
+``format``, ``version``, source, level, hyper-parameters, licence notice and evaluation figures.
+
+API: ``default_bundle_path()``, ``load_bundle(path=None) -> Bundle`` (cached per path, the file is read
+once), ``save_bundle(bundle, path)``, and on ``Bundle``: ``item_factors``, ``names``, ``keys``,
+``popularity``, ``meta``, ``k``, ``key_index``, ``mbid_index``, ``foldin`` (a cached ``FoldIn``),
+``confidence(counts)``, ``user_vector(items, counts)``, ``similar_items(i, n)``, ``item_similarity``
+(sparse item-kNN cosine), ``model`` (the shipped model: scores users, also for evaluation),
+``train_matrix`` / ``user_matrix``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT = 1
+BUNDLE_NAME = "lastfm2k-wmf.npz"
+_LOCK = threading.Lock()
+
+
+def default_bundle_path() -> Path:
+    """``$ENCORE_FACTORS`` if set, else ``resources/factors/lastfm2k-wmf.npz`` in the source tree."""
+    env = os.environ.get("ENCORE_FACTORS")
+    if env:
+        return Path(env).expanduser()
+    return Path(__file__).resolve().parents[2] / "resources" / "factors" / BUNDLE_NAME
+
+
+@dataclass(eq=False)
+class Bundle:
+    item_factors: np.ndarray
+    item_ids: np.ndarray
+    names: np.ndarray
+    keys: np.ndarray
+    mbids: np.ndarray
+    popularity: np.ndarray
+    meta: dict[str, Any]
+    train_indptr: np.ndarray | None = None
+    train_indices: np.ndarray | None = None
+    train_counts: np.ndarray | None = None
+    bridge: dict[str, np.ndarray] = field(default_factory=dict)
+    path: Path | None = None
+
+    # --- shape -------------------------------------------------------------------------------------
+    @property
+    def n_items(self) -> int:
+        return int(self.item_factors.shape[0])
+
+    @property
+    def k(self) -> int:
+        return int(self.item_factors.shape[1])
+
+    @property
+    def hyper(self) -> dict[str, Any]:
+        return self.meta.get("hyperparameters", {})
+
+    # --- lookups (built once) ----------------------------------------------------------------------
+    @functools.cached_property
+    def key_index(self) -> dict[str, int]:
+        """Match key -> item; on a key collision the most popular item wins."""
+        out: dict[str, int] = {}
+        for i in np.argsort(-self.popularity, kind="stable"):
+            key = str(self.keys[i])
+            if key and key not in out:
+                out[key] = int(i)
+        return out
+
+    @functools.cached_property
+    def mbid_index(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in np.argsort(-self.popularity, kind="stable"):
+            m = str(self.mbids[i]).strip().lower()
+            if m and m not in out:
+                out[m] = int(i)
+        return out
+
+    @functools.cached_property
+    def normalised_factors(self) -> np.ndarray:
+        y = self.item_factors.astype(np.float32)
+        norms = np.linalg.norm(y, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return y / norms
+
+    # --- model -------------------------------------------------------------------------------------
+    @functools.cached_property
+    def foldin(self):
+        from recommender.factors.foldin import FoldIn
+
+        return FoldIn(self.item_factors, float(self.hyper.get("regularization", 1.0)))
+
+    def confidence(self, counts: np.ndarray) -> np.ndarray:
+        """Confidence of play counts under the bundle's weighting (``c = 1 + α·log(1 + r/ε)``)."""
+        from recommender.factors.foldin import confidence
+
+        return confidence(counts, float(self.hyper.get("alpha", 1.0)), float(self.hyper.get("eps", 1.0)))
+
+    def user_vector(self, items: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Fold in a user given item indices and their play counts (the ALS user step)."""
+        return self.foldin.solve(np.asarray(items), self.confidence(counts))
+
+    @property
+    def train_matrix(self):
+        """The anonymised training rows as CSR (listeners, then tag pseudo-listeners), or ``None``."""
+        if self.train_indptr is None:
+            return None
+        import scipy.sparse as sp
+
+        n_users = len(self.train_indptr) - 1
+        return sp.csr_matrix(
+            (self.train_counts, self.train_indices, self.train_indptr), shape=(n_users, self.n_items)
+        )
+
+    @property
+    def user_matrix(self):
+        """The training listeners' rows only (without tag pseudo-listener rows), or ``None``."""
+        train = self.train_matrix
+        if train is None:
+            return None
+        return train[: int(self.meta.get("n_user_rows", train.shape[0]))]
+
+    @functools.cached_property
+    def item_similarity(self):
+        """Sparse item-kNN cosine (top neighbours per item) from the training listeners, or ``None``."""
+        train = self.user_matrix
+        if train is None:
+            return None
+        from recommender.evaluation import ItemKNNScorer
+
+        return ItemKNNScorer(train, int(self.hyper.get("knn_neighbours", 200))).similarity
+
+    def similar_items(self, item: int, n: int = 10) -> list[tuple[int, float]]:
+        """Nearest items to ``item`` by cosine in factor space, best first (the item itself excluded)."""
+        y = self.normalised_factors
+        sims = y @ y[item]
+        sims[item] = -np.inf
+        n = min(n, self.n_items - 1)
+        top = np.argpartition(-sims, n - 1)[:n]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(int(i), float(sims[i])) for i in top]
+
+    @functools.cached_property
+    def model(self):
+        """The shipped model (``recommender.factors.pretrain.ModelScorer``), built once per bundle."""
+        from recommender.factors.pretrain import ModelScorer
+
+        return ModelScorer(self)
+
+
+def save_bundle(bundle: Bundle, path: str | os.PathLike[str]) -> Path:
+    """Write ``bundle`` as a compressed ``.npz`` (no object arrays, so no pickle)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {
+        "item_factors": np.ascontiguousarray(bundle.item_factors, dtype=np.float32),
+        "item_ids": np.asarray(bundle.item_ids, dtype=str),
+        "names": np.asarray(bundle.names, dtype=str),
+        "keys": np.asarray(bundle.keys, dtype=str),
+        "mbids": np.asarray(bundle.mbids, dtype=str),
+        "popularity": np.asarray(bundle.popularity, dtype=np.int32),
+        "meta": np.array(json.dumps(bundle.meta, sort_keys=True, ensure_ascii=False)),
+    }
+    if bundle.train_indptr is not None:
+        arrays["train_indptr"] = np.asarray(bundle.train_indptr, dtype=np.int32)
+        arrays["train_indices"] = np.asarray(bundle.train_indices, dtype=np.int32)
+        arrays["train_counts"] = np.asarray(bundle.train_counts, dtype=np.float32)
+    for name, value in bundle.bridge.items():
+        arrays[f"bridge_{name}"] = np.asarray(value)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
+    return path
+
+
+def read_bundle(path: str | os.PathLike[str]) -> Bundle:
+    """Read a bundle file (uncached; prefer ``load_bundle``)."""
+    path = Path(path)
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        if int(meta.get("format", 0)) > FORMAT:
+            raise ValueError(
+                f"{path}: bundle format {meta.get('format')} is newer than this Encore ({FORMAT})"
+            )
+        files = set(z.files)
+        return Bundle(
+            item_factors=z["item_factors"],
+            item_ids=z["item_ids"],
+            names=z["names"],
+            keys=z["keys"],
+            mbids=z["mbids"],
+            popularity=z["popularity"],
+            meta=meta,
+            train_indptr=z["train_indptr"] if "train_indptr" in files else None,
+            train_indices=z["train_indices"] if "train_indices" in files else None,
+            train_counts=z["train_counts"] if "train_counts" in files else None,
+            bridge={f[len("bridge_") :]: z[f] for f in sorted(files) if f.startswith("bridge_")},
+            path=path,
+        )
+
+
+_CACHE: dict[Path, tuple[int, Bundle]] = {}
+
+
+def load_bundle(path: str | os.PathLike[str] | None = None) -> Bundle:
+    """The bundle at ``path`` (default: ``default_bundle_path()``), read on first use and then cached.
+
+    Thread-safe; a file replaced on disk (new mtime) is read again.
+    """
+    p = Path(path) if path is not None else default_bundle_path()
+    if not p.exists():
+        raise FileNotFoundError(
+            f"factor bundle {p} not found; build it with "
+            "`python main.py pretrain --source lastfm2k ../shared/data/lastfm-2k --out resources/factors/lastfm2k-wmf.npz`"
+        )
+    key = p.resolve()
+    mtime = key.stat().st_mtime_ns
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+        bundle = read_bundle(key)
+        _CACHE[key] = (mtime, bundle)
+        return bundle

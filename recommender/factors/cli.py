@@ -1,0 +1,306 @@
+"""CLI of the collaborative recommender: ``pretrain``, ``evaluate``, ``match-report``, ``recommend``.
+
+Heavy modules (numpy, scipy, implicit) are imported inside the command functions so that building
+the argument parser stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add this area's subcommands to the parser."""
+    p = sub.add_parser(
+        "pretrain",
+        parents=[common],
+        help="train WMF factors on listening data and write a bundle",
+        description="Train Weighted Matrix Factorization (implicit ALS) on Last.fm 2k "
+        "(--source lastfm2k FOLDER) or MSD Taste Profile data (--source msd TRIPLETS [METADATA]) "
+        "and write a factor bundle (.npz).",
+    )
+    p.add_argument("--source", choices=("lastfm2k", "msd"), required=True)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="lastfm2k: FOLDER; msd: TRIPLETS [METADATA]")
+    p.add_argument("--out", required=True, metavar="FILE", help="bundle to write (.npz)")
+    p.add_argument("--level", choices=("song", "artist"), default="song", help="msd only: item level")
+    p.add_argument("--factors", type=int, help="latent factors k (default 64)")
+    p.add_argument("--regularization", type=float)
+    p.add_argument("--alpha", type=float, help="confidence scale α in c = 1 + α·log(1 + r/ε)")
+    p.add_argument("--eps", type=float, help="ε in the confidence")
+    p.add_argument("--iterations", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--rp3-weight", type=float, help="weight of the RP3beta part of the blend (0: WMF only)")
+    p.add_argument("--no-tag-rows", action="store_true", help="do not add tags as pseudo-listeners")
+    p.add_argument("--no-validation", action="store_true", help="skip the validation run")
+    p.add_argument("--cpu", action="store_true", help="never use CUDA")
+    p.add_argument(
+        "--holdout-users",
+        nargs=3,
+        metavar=("N", "SEED", "FILE"),
+        help="lastfm2k: leave N random users (and their tags) out of training and write their rows to FILE, "
+        "for an honest `evaluate --history FILE --bundle OUT`",
+    )
+    p.set_defaults(func=cmd_pretrain)
+
+    p = sub.add_parser(
+        "evaluate",
+        parents=[common],
+        help="evaluate the shipped factor bundle on held-out listeners",
+        description="Fold in the users of a user_artists.dat-style file (never trained on): 80%% of each "
+        "user's artists given, the rest scored. Recall@20, Recall@50, NDCG@100 vs popularity and item-kNN.",
+    )
+    p.add_argument(
+        "--history", required=True, metavar="FILE", help="userID<TAB>artistID<TAB>weight, with header"
+    )
+    p.add_argument("--bundle", metavar="FILE", help="factor bundle (default: the shipped one)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the 80/20 split (default 0)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser(
+        "match-report",
+        parents=[common],
+        help="how much of the library the factor bundle knows",
+        description="Coverage of the library by the factor bundle: tracks and artists matched, and the "
+        "unmatched artists by play count.",
+    )
+    p.add_argument("--bundle", metavar="FILE")
+    p.add_argument("--limit", type=int, default=30, help="unmatched artists to list (default 30)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_match_report)
+
+    p = sub.add_parser(
+        "recommend",
+        parents=[common],
+        help="artists to hear next, from your plays",
+        description="Artists you should hear next: those in your library first, then discoveries.",
+    )
+    p.add_argument("--n", type=int, default=20, help="artists per section (default 20)")
+    p.add_argument("--bundle", metavar="FILE")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_recommend)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from player.cli_common import fail
+    from recommender.factors.bundle import save_bundle
+    from recommender.factors.pretrain import PretrainConfig, pretrain
+
+    config = PretrainConfig()
+    overrides = {
+        "factors": args.factors,
+        "regularization": args.regularization,
+        "alpha": args.alpha,
+        "eps": args.eps,
+        "iterations": args.iterations,
+        "seed": args.seed,
+        "rp3_weight": args.rp3_weight,
+    }
+    config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    if args.no_tag_rows:
+        config = replace(config, tag_rows=False)
+    if args.cpu:
+        config = replace(config, use_gpu=False)
+    try:
+        bundle = pretrain(
+            args.source,
+            args.paths,
+            config,
+            level=args.level,
+            run_validation=not args.no_validation,
+            progress=_progress,
+            holdout=(int(args.holdout_users[0]), int(args.holdout_users[1]), args.holdout_users[2])
+            if args.holdout_users
+            else None,
+        )
+    except (OSError, ValueError) as exc:
+        return fail(str(exc))
+    path = save_bundle(bundle, args.out)
+    val = bundle.meta.get("validation")
+    if val:
+        for name in ("model", "wmf", "item_knn", "popularity"):
+            m = val[name]
+            _progress(
+                f"validation {name:10s} R@20 {m['recall@20']:.4f}  R@50 {m['recall@50']:.4f}  "
+                f"NDCG@100 {m['ndcg@100']:.4f}"
+            )
+    print(f"wrote {path} ({bundle.n_items} items, k={bundle.k}, {path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from player.cli_common import fail, print_json
+
+    try:
+        result = evaluate_history(args.history, args.bundle, seed=args.seed)
+    except (OSError, ValueError) as exc:
+        return fail(str(exc))
+    if args.json:
+        print_json({k: result[k] for k in ("model", "baselines")})
+        return 0
+    info = result["info"]
+    print(
+        f"{info['users']} users evaluated ({info['skipped_users']} with < 2 known artists skipped); "
+        f"{info['unknown_items']} of {info['items']} user-artist pairs unknown to the bundle were dropped"
+    )
+    print(f"{'':14s} {'Recall@20':>9s} {'Recall@50':>9s} {'NDCG@100':>9s}")
+    rows = [("model", result["model"])] + list(result["baselines"].items())
+    for name, m in rows:
+        print(f"{name:14s} {m['recall@20']:9.4f} {m['recall@50']:9.4f} {m['ndcg@100']:9.4f}")
+    return 0
+
+
+def evaluate_history(history: str, bundle_path: str | None = None, seed: int = 0) -> dict:
+    """The evaluate protocol on a user_artists file against a bundle (its users are only folded in)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from recommender.evaluation import ItemKNNScorer, PopularityScorer, evaluate_scorers, make_split
+    from recommender.factors.bundle import load_bundle
+    from recommender.factors.data import read_user_artists
+
+    bundle = load_bundle(bundle_path)
+    users, artists, counts = read_user_artists(history)
+    if len(users) == 0:
+        raise ValueError(f"{history}: no rows")
+    index = {str(a): i for i, a in enumerate(bundle.item_ids)}
+    cols = np.array([index.get(str(a), -1) for a in artists], dtype=np.int64)
+    known = cols >= 0
+    user_ids, rows = np.unique(users, return_inverse=True)
+    matrix = sp.csr_matrix(
+        (counts[known], (rows[known], cols[known])), shape=(len(user_ids), bundle.n_items), dtype=np.float32
+    )
+    matrix.sum_duplicates()
+    split = make_split(matrix, 0.8, seed)
+    train = bundle.user_matrix
+    if train is None:
+        raise ValueError("this bundle carries no training counts, which the item-kNN baseline needs")
+    hyper = bundle.hyper
+    res = evaluate_scorers(
+        {
+            "model": bundle.model,
+            "popularity": PopularityScorer(train),
+            "item_knn": ItemKNNScorer(train, int(hyper.get("knn_neighbours", 200))),
+        },
+        split,
+    )
+    n_eval = int(res["_users"]["evaluated"])
+    rnd = {k: {m: round(v, 4) for m, v in d.items()} for k, d in res.items() if k != "_users"}
+    return {
+        "model": rnd["model"],
+        "baselines": {"popularity": rnd["popularity"], "item_knn": rnd["item_knn"]},
+        "info": {
+            "users": n_eval,
+            "skipped_users": int(len(user_ids) - n_eval),
+            "items": int(len(cols)),
+            "unknown_items": int((~known).sum()),
+        },
+    }
+
+
+def cmd_match_report(args: argparse.Namespace) -> int:
+    from player.cli_common import fail, open_store, print_json
+    from player.store.feedback import track_play_counts
+    from recommender.factors.bundle import load_bundle
+    from recommender.factors.match import match_library
+
+    try:
+        bundle = load_bundle(args.bundle)
+    except (OSError, ValueError) as exc:
+        return fail(str(exc))
+    with open_store(args) as store:
+        match = match_library(store, bundle)
+        plays = track_play_counts(store)
+        from player.store.feedback import track_credits
+
+        total_tracks = len(track_credits(store))
+    matched_tracks = len(match.track_item)
+    rows = []
+    for artist in match.unmatched:
+        tracks = match.artist_tracks[artist]
+        rows.append({"artist": artist, "tracks": len(tracks), "plays": sum(plays.get(t, 0) for t in tracks)})
+    rows.sort(key=lambda r: (-r["plays"], -r["tracks"], r["artist"].casefold()))
+    matched = [
+        {
+            "artist": a,
+            "item": str(bundle.names[i]),
+            "how": match.how.get(a, "name"),
+            "tracks": len(match.artist_tracks[a]),
+        }
+        for a, i in sorted(match.artist_to_item.items(), key=lambda kv: kv[0].casefold())
+    ]
+    report = {
+        "tracks": total_tracks,
+        "tracks_with_artist": len(match.track_artist),
+        "tracks_matched": matched_tracks,
+        "artists": len(match.artist_tracks),
+        "artists_matched": len(match.artist_to_item),
+        "matched": matched,
+        "unmatched": rows[: args.limit] if args.limit >= 0 else rows,
+        "unmatched_total": len(rows),
+    }
+    if args.json:
+        print_json(report)
+        return 0
+
+    def pct(a: int, b: int) -> str:
+        return f"{100.0 * a / b:.1f}%" if b else "-"
+
+    print(
+        f"tracks:  {matched_tracks} of {total_tracks} matched ({pct(matched_tracks, total_tracks)}); "
+        f"{total_tracks - len(match.track_artist)} without a usable artist tag"
+    )
+    print(
+        f"artists: {len(match.artist_to_item)} of {len(match.artist_tracks)} matched "
+        f"({pct(len(match.artist_to_item), len(match.artist_tracks))})"
+    )
+    for m in matched:
+        print(f"  = {m['artist']}  ->  {m['item']}  [{m['how']}]")
+    if rows:
+        print(f"unmatched artists by plays ({len(rows)}):")
+        print(f"  {'plays':>6s} {'tracks':>6s}  artist")
+        for r in report["unmatched"]:
+            print(f"  {r['plays']:6d} {r['tracks']:6d}  {r['artist']}")
+    return 0
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from player.cli_common import fail, open_store, print_json
+    from recommender.factors.bundle import load_bundle
+    from recommender.taste import Taste
+
+    try:
+        bundle = load_bundle(args.bundle)
+    except (OSError, ValueError) as exc:
+        return fail(str(exc))
+    with open_store(args) as store:
+        taste = Taste.from_store(store, bundle)
+    recs = taste.recommend(args.n)
+    if args.json:
+        print_json(
+            {
+                "in_library": [r.as_dict() for r in recs.in_library],
+                "discoveries": [r.as_dict() for r in recs.discoveries],
+            }
+        )
+        return 0
+    played = sum(1 for a in taste.artist_feedback.values() if a.completions or a.skips)
+    print(
+        f"taste from {len(taste.track_feedback)} played tracks, {played} artists with plays "
+        f"({len(taste.match.artist_to_item)} artists matched, {len(taste.audio_factors)} placed from audio)"
+    )
+    for title, items in (("In your library", recs.in_library), ("Discoveries", recs.discoveries)):
+        print(f"\n{title}:")
+        if not items:
+            print("  (none)")
+        for r in items:
+            why = f"  — like {', '.join(r.why)}" if r.why else ""
+            print(f"  {r.score:7.3f}  {r.artist}{why}")
+    return 0

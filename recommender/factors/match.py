@@ -1,0 +1,192 @@
+"""Matching the user's library artists to bundle items by normalised name (or MusicBrainz id).
+
+``normalise_artist(name)`` is the match key written into the bundle at pretraining time and computed
+for local tags at match time, so both sides agree: Unicode-folded (diacritics dropped, case-folded),
+"&" / "+" / "and" unified, a leading "The" (or trailing ", The") dropped, featuring credits removed,
+punctuation and spaces removed ("AC/DC" = "ACDC", "Guns N' Roses" = "Guns N Roses"). Placeholders
+such as "Various Artists", "Unknown Artist" or "Original Soundtrack" normalise to ``None``: they are
+not artists, and the track falls back to its album artist.
+
+A track's candidates, tried in order: MusicBrainz artist id (when the bundle has ids too), its artist
+credit, its album artist (soundtracks often credit the composer there), then the single names inside
+a joint credit ("A & B", "A feat. B", "A; B", "Composer / Orchestra"), first name first.
+
+Artist-level bundles only (the shipped Last.fm one): song-level MSD bundles key their items as
+``artist key + "\x1f" + title key`` and match no artist name here.
+
+API: ``normalise_artist``, ``split_credit``, ``match_library(store, bundle) -> LibraryMatch`` with
+``artist_to_item`` (local artist -> bundle index), ``unmatched`` (local artists without an item),
+``track_artist`` (track id -> local artist) and ``artist_tracks``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from player.store.core import Store
+    from recommender.factors.bundle import Bundle
+
+_PLACEHOLDERS = {
+    "variousartists",
+    "various",
+    "va",
+    "unknownartist",
+    "unknown",
+    "artist",
+    "noartist",
+    "originalsoundtrack",
+    "soundtrack",
+    "ost",
+    "originalscore",
+    "originalcast",
+    "anonymous",
+    "traditional",
+}
+_FEAT = re.compile(r"[\(\[]?\s*\b(?:feat\.?|ft\.?|featuring)\s.*$", re.IGNORECASE)
+_WITH_PAREN = re.compile(r"[\(\[]\s*with\s[^\)\]]*[\)\]]", re.IGNORECASE)
+_ROLE = re.compile(
+    r"[\(\[]\s*(?:composer|composed by|music by|soundtrack|ost|original soundtrack|score)\s*[\)\]]",
+    re.IGNORECASE,
+)
+_ROLE_PREFIX = re.compile(r"^\s*(?:composer|composed by|music by|music)\s*[:\-]\s*", re.IGNORECASE)
+_AND = re.compile(r"\s*(?:&|\+|\band\b|\bn'|\bn\b)\s*", re.IGNORECASE)
+_THE = re.compile(r"^the\s+|,\s*the$", re.IGNORECASE)
+_SPLIT = re.compile(
+    r"\s*(?:;|/|\||,|&|\+|\s(?:and|with|vs\.?|x|feat\.?|ft\.?|featuring)\s)\s*", re.IGNORECASE
+)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # Letters NFKD does not decompose.
+    text = text.translate(
+        str.maketrans(
+            {
+                "ø": "o",
+                "Ø": "O",
+                "æ": "ae",
+                "Æ": "AE",
+                "ß": "ss",
+                "ð": "d",
+                "þ": "th",
+                "ł": "l",
+                "Ł": "L",
+                "đ": "d",
+            }
+        )
+    )
+    return text.casefold()
+
+
+def normalise_artist(name: str | None) -> str | None:
+    """The match key of an artist name, or ``None`` for placeholders and empty names."""
+    if not name:
+        return None
+    text = _fold(name.strip())
+    text = _ROLE_PREFIX.sub("", text)
+    text = _ROLE.sub(" ", text)
+    text = _WITH_PAREN.sub(" ", text)
+    stripped = _FEAT.sub("", text).strip()
+    text = stripped or text
+    text = _THE.sub("", text.strip()).strip()
+    text = _AND.sub(" and ", text)
+    key = "".join(ch for ch in text if ch.isalnum())
+    if not key:
+        # All punctuation ("!!!"): keep the symbols rather than matching nothing.
+        key = re.sub(r"\s+", "", text)
+    if not key or key in _PLACEHOLDERS:
+        return None
+    return key
+
+
+def split_credit(name: str) -> list[str]:
+    """The single names inside a joint credit, in order ("A feat. B & C" -> ["A", "B", "C"])."""
+    parts = [p.strip(" ()[]") for p in _SPLIT.split(name)]
+    return [p for p in parts if p]
+
+
+def candidate_names(artist: str | None, album_artist: str | None) -> list[str]:
+    """Names to try for one track, best first (see the module docstring)."""
+    out: list[str] = []
+    for credit in (artist, album_artist):
+        if credit and credit.strip() and credit not in out:
+            out.append(credit.strip())
+    for credit in list(out):
+        for part in split_credit(credit):
+            if part not in out:
+                out.append(part)
+    return out
+
+
+@dataclass
+class LibraryMatch:
+    """Result of ``match_library``. Local artists are display names as tagged in the library."""
+
+    artist_to_item: dict[str, int] = field(default_factory=dict)
+    unmatched: list[str] = field(default_factory=list)
+    track_artist: dict[int, str] = field(default_factory=dict)
+    artist_tracks: dict[str, list[int]] = field(default_factory=dict)
+    how: dict[str, str] = field(default_factory=dict)  # local artist -> 'mbid' | 'name' | 'credit'
+
+    @property
+    def track_item(self) -> dict[int, int]:
+        return {t: self.artist_to_item[a] for t, a in self.track_artist.items() if a in self.artist_to_item}
+
+    @property
+    def artists(self) -> list[str]:
+        return list(self.artist_tracks)
+
+
+def _local_artist(artist: str | None, album_artist: str | None) -> str | None:
+    """The name a track is grouped under: its artist unless that is missing or a placeholder."""
+    for name in (artist, album_artist):
+        if name and normalise_artist(name) is not None:
+            return name.strip()
+    return None
+
+
+def match_credits(credits: Iterable, bundle: Bundle) -> LibraryMatch:
+    """Match ``TrackCredit``-like rows (track_id, artist, album_artist, mb_artist_id...) to the bundle."""
+    index = bundle.key_index
+    mbid_index = bundle.mbid_index
+    result = LibraryMatch()
+    key_of_local: dict[str, str] = {}  # normalised key -> first display spelling seen
+    for c in credits:
+        local = _local_artist(c.artist, c.album_artist)
+        if local is None:
+            continue
+        key = normalise_artist(local)
+        local = key_of_local.setdefault(key, local)
+        result.track_artist[c.track_id] = local
+        result.artist_tracks.setdefault(local, []).append(c.track_id)
+        if local in result.artist_to_item:
+            continue
+        item, how = None, None
+        for mbid in (c.mb_artist_id, c.mb_album_artist_id):
+            if mbid and mbid_index and mbid.strip().lower() in mbid_index:
+                item, how = mbid_index[mbid.strip().lower()], "mbid"
+                break
+        if item is None:
+            for n, name in enumerate(candidate_names(c.artist, c.album_artist)):
+                k = normalise_artist(name)
+                if k is not None and k in index:
+                    item, how = index[k], ("name" if n == 0 or name == local else "credit")
+                    break
+        if item is not None:
+            result.artist_to_item[local] = int(item)
+            result.how[local] = how or "name"
+    result.unmatched = [a for a in result.artist_tracks if a not in result.artist_to_item]
+    return result
+
+
+def match_library(store: Store, bundle: Bundle) -> LibraryMatch:
+    """Map every library artist to a bundle item where one fits (see the module docstring)."""
+    from player.store.feedback import track_credits
+
+    return match_credits(track_credits(store), bundle)

@@ -1,0 +1,354 @@
+"""The user's taste: implicit feedback from their own plays, folded into the pretrained factor space.
+
+From the plays log (``player.store.feedback``) each track gets a positive weight (completions, plus
+stopped plays in proportion to how much was heard) and a negative weight (skips), every play
+discounted by its age (half-life ``TasteSettings.half_life_days``: last week's listen counts more than
+one from two years ago). Tracks add up into their artists; an artist whose positive weight outweighs
+``skip_penalty`` x its skips is a preference (p = 1) with the bundle's confidence
+``c = 1 + α·log(1 + r/ε)``; an artist that is mostly skipped is negative evidence (p = 0 with
+confidence ``1 + skip_alpha·log(1 + skips)``). Merely having an artist in the library is weak positive
+evidence (``library_weight``), so a new user without plays still gets a taste. Library artists that the
+bundle does not know enter through factors predicted from their audio tags (``factors.bridge``).
+
+The user vector is the closed-form ALS user step (``factors.foldin``), a few milliseconds; ``observe``
+updates one play incrementally and re-solves.
+
+API: ``TasteSettings``; ``Taste.from_store(store, bundle=None, settings=None, now=None)`` with
+``user_vector``, ``artist_feedback`` (local artist -> ``ArtistFeedback``), ``track_feedback`` (track id ->
+``TrackFeedback``), ``match`` (``LibraryMatch``), ``observe(event)``, ``item_scores()``,
+``recommend(n) -> Recommendations`` (``in_library`` then ``discoveries``, each with score and why);
+``user_vector(store, bundle=None)`` (the vector alone, None without plays).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from player.store.core import Store
+    from player.store.feedback import PlayEvent
+    from recommender.factors.bundle import Bundle
+    from recommender.factors.match import LibraryMatch
+
+
+@dataclass
+class TasteSettings:
+    """How plays become feedback. Defaults are documented next to each field."""
+
+    half_life_days: float = 180.0  # a play's weight halves every 180 days
+    partial_weight: float = 0.5  # a 'stopped' play counts this much x the fraction heard
+    skip_penalty: float = 0.5  # an artist is liked while positive > 0.5 x skips
+    skip_alpha: float = 4.0  # confidence of a disliked artist: 1 + 4·log(1 + skips)
+    library_weight: float = 0.2  # pseudo-plays for merely owning an artist's music
+    why_count: int = 3  # nearest listened artists quoted as "why"
+
+
+@dataclass
+class TrackFeedback:
+    track_id: int
+    artist: str | None
+    completions: int = 0
+    skips: int = 0
+    stops: int = 0
+    positive: float = 0.0  # recency-weighted completions (+ partial stops)
+    negative: float = 0.0  # recency-weighted skips
+    last_played: float | None = None
+
+    @property
+    def score(self) -> float:
+        """> 0 liked, < 0 mostly skipped (radio uses this to avoid disliked tracks)."""
+        return self.positive - self.negative
+
+
+@dataclass
+class ArtistFeedback:
+    artist: str
+    item: int | None  # bundle index, None when only predicted from audio or unknown
+    positive: float = 0.0
+    negative: float = 0.0
+    completions: int = 0
+    skips: int = 0
+    tracks: int = 0
+    last_played: float | None = None
+    preference: float = 0.0  # p for the fold-in
+    confidence: float = 1.0  # c for the fold-in (1 = no evidence)
+
+
+@dataclass
+class Recommendation:
+    artist: str
+    score: float
+    in_library: bool
+    item: int | None
+    why: list[str] = field(default_factory=list)
+    plays: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "artist": self.artist,
+            "score": round(float(self.score), 4),
+            "in_library": self.in_library,
+            "plays": self.plays,
+            "why": self.why,
+        }
+
+
+@dataclass
+class Recommendations:
+    in_library: list[Recommendation]
+    discoveries: list[Recommendation]
+
+
+class Taste:
+    """The folded-in user. Build with ``Taste.from_store``; cheap to update with ``observe``."""
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        match: LibraryMatch,
+        settings: TasteSettings | None = None,
+        audio_factors: dict[str, np.ndarray] | None = None,
+        now: float | None = None,
+    ) -> None:
+        self.bundle = bundle
+        self.match = match
+        self.settings = settings or TasteSettings()
+        self.audio_factors = audio_factors or {}
+        self.now = time.time() if now is None else now
+        self.track_feedback: dict[int, TrackFeedback] = {}
+        self.artist_feedback: dict[str, ArtistFeedback] = {}
+        self.user_vector = np.zeros(bundle.k)
+        self.solve_seconds = 0.0
+        for artist, tracks in match.artist_tracks.items():
+            self.artist_feedback[artist] = ArtistFeedback(
+                artist=artist, item=match.artist_to_item.get(artist), tracks=len(tracks)
+            )
+
+    # --- building ----------------------------------------------------------------------------------
+    @classmethod
+    def from_store(
+        cls,
+        store: Store,
+        bundle: Bundle | None = None,
+        settings: TasteSettings | None = None,
+        now: float | None = None,
+        audio: bool = True,
+    ) -> Taste:
+        """Match the library, read every finished play, fold the user in."""
+        from player.store.feedback import play_events
+        from recommender.factors.bundle import load_bundle
+        from recommender.factors.match import match_library
+
+        bundle = bundle or load_bundle()
+        match = match_library(store, bundle)
+        audio_factors = {}
+        if audio:
+            from recommender.factors.bridge import audio_factors_for_unmatched
+
+            audio_factors = audio_factors_for_unmatched(store, bundle, match)
+        taste = cls(bundle, match, settings, audio_factors, now)
+        for event in play_events(store):
+            taste._add(event)
+        for artist in taste.artist_feedback:
+            taste._refresh_artist(artist)
+        taste.solve()
+        return taste
+
+    def _decay(self, at: float) -> float:
+        age_days = max(0.0, self.now - at) / 86400.0
+        return math.pow(0.5, age_days / self.settings.half_life_days)
+
+    def _add(self, event: PlayEvent) -> str | None:
+        artist = self.match.track_artist.get(event.track_id)
+        fb = self.track_feedback.get(event.track_id)
+        if fb is None:
+            fb = self.track_feedback[event.track_id] = TrackFeedback(event.track_id, artist)
+        w = self._decay(event.started_at)
+        if event.outcome == "completed":
+            fb.completions += 1
+            fb.positive += w
+        elif event.outcome == "skipped":
+            fb.skips += 1
+            fb.negative += w
+        elif event.outcome == "stopped":
+            fb.stops += 1
+            if event.duration and event.duration > 0:
+                fb.positive += (
+                    self.settings.partial_weight * w * min(1.0, event.seconds_listened / event.duration)
+                )
+        else:
+            return artist  # errors say nothing about taste
+        fb.last_played = max(fb.last_played or 0.0, event.started_at)
+        return artist
+
+    def _refresh_artist(self, artist: str) -> None:
+        af = self.artist_feedback.get(artist)
+        if af is None:
+            return
+        s = self.settings
+        af.positive = af.negative = 0.0
+        af.completions = af.skips = 0
+        af.last_played = None
+        for tid in self.match.artist_tracks.get(artist, ()):
+            fb = self.track_feedback.get(tid)
+            if fb is None:
+                continue
+            af.positive += fb.positive
+            af.negative += fb.negative
+            af.completions += fb.completions
+            af.skips += fb.skips
+            if fb.last_played is not None:
+                af.last_played = max(af.last_played or 0.0, fb.last_played)
+        net = af.positive - s.skip_penalty * af.negative
+        if net > 0:
+            af.preference = 1.0
+            af.confidence = float(self.bundle.confidence(np.array([net + s.library_weight]))[0])
+        elif af.negative > 0:
+            af.preference = 0.0
+            af.confidence = 1.0 + s.skip_alpha * math.log1p(af.negative)
+        else:
+            af.preference = 1.0 if s.library_weight > 0 else 0.0
+            af.confidence = float(self.bundle.confidence(np.array([s.library_weight]))[0])
+
+    # --- solving -----------------------------------------------------------------------------------
+    def _evidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
+        items, conf, pref, extra_names, extra = [], [], [], [], []
+        for af in self.artist_feedback.values():
+            if af.confidence <= 1.0:
+                continue
+            if af.item is not None:
+                items.append(af.item)
+                conf.append(af.confidence)
+                pref.append(af.preference)
+        for af in self.artist_feedback.values():
+            if af.item is None and af.artist in self.audio_factors and af.confidence > 1.0:
+                extra_names.append(af.artist)
+                extra.append(self.audio_factors[af.artist])
+                conf.append(af.confidence)
+                pref.append(af.preference)
+        k = self.bundle.k
+        return (
+            np.asarray(items, dtype=np.int64),
+            np.asarray(conf, dtype=np.float64),
+            np.asarray(pref, dtype=np.float64),
+            extra_names,
+            np.asarray(extra, dtype=np.float64).reshape(-1, k),
+        )
+
+    def solve(self) -> np.ndarray:
+        """Recompute the user vector from the current feedback (closed form)."""
+        t = time.perf_counter()
+        items, conf, pref, _names, extra = self._evidence()
+        self.user_vector = self.bundle.foldin.solve(items, conf, pref, extra_factors=extra)
+        self.solve_seconds = time.perf_counter() - t
+        return self.user_vector
+
+    def observe(self, event: PlayEvent) -> np.ndarray:
+        """Add one finished play and re-solve: what the player calls after each track."""
+        self.now = max(self.now, event.started_at)
+        artist = self._add(event)
+        if artist is not None:
+            self._refresh_artist(artist)
+        return self.solve()
+
+    # --- scoring -----------------------------------------------------------------------------------
+    def liked_items(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bundle items with positive feedback and their net weights (for the neighbourhood model)."""
+        items, weights = [], []
+        for af in self.artist_feedback.values():
+            if af.item is not None and af.preference > 0:
+                items.append(af.item)
+                weights.append(
+                    max(af.positive - self.settings.skip_penalty * af.negative, 0.0)
+                    + self.settings.library_weight
+                )
+        return np.asarray(items, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+
+    def item_scores(self) -> np.ndarray:
+        """The shipped model's score of every bundle item for this user (z-scored blend)."""
+        from recommender.factors.foldin import single_blas_thread
+
+        items, weights = self.liked_items()
+        with single_blas_thread():
+            scores = self.bundle.model.score(items, weights, user=self.user_vector)
+        # Tiny popularity prior: breaks ties (and orders everything for a user with no evidence).
+        pop = np.log1p(self.bundle.popularity.astype(np.float64))
+        return scores + 1e-3 * pop / max(pop.max(), 1.0)
+
+    def _why(
+        self, vector: np.ndarray, exclude: str | None, listened: list[tuple[str, np.ndarray]]
+    ) -> list[str]:
+        if not listened:
+            return []
+        names = [n for n, _ in listened if n != exclude]
+        vecs = np.stack([v for n, v in listened if n != exclude]) if names else None
+        if vecs is None:
+            return []
+        sims = (
+            vecs
+            @ vector
+            / np.maximum(np.linalg.norm(vecs, axis=1) * max(np.linalg.norm(vector), 1e-12), 1e-12)
+        )
+        order = np.argsort(-sims, kind="stable")[: self.settings.why_count]
+        return [names[i] for i in order if sims[i] > 0]
+
+    def recommend(self, n: int = 20) -> Recommendations:
+        """Library artists ranked by predicted taste, then the best artists outside the library."""
+        scores = self.item_scores()
+        y = self.bundle.item_factors
+        wmf = y @ self.user_vector
+        mu, sd = float(wmf.mean()), float(wmf.std()) or 1.0
+        listened: list[tuple[str, np.ndarray]] = []
+        for af in self.artist_feedback.values():
+            if af.preference > 0 and (af.completions or af.positive > 0):
+                vec = y[af.item] if af.item is not None else self.audio_factors.get(af.artist)
+                if vec is not None:
+                    listened.append((af.artist, np.asarray(vec, dtype=np.float64)))
+        library: list[Recommendation] = []
+        for af in self.artist_feedback.values():
+            if af.item is not None:
+                score, vec = float(scores[af.item]), y[af.item]
+            elif af.artist in self.audio_factors:
+                vec = self.audio_factors[af.artist]
+                score = (float(vec @ self.user_vector) - mu) / sd  # WMF part on the blend's scale
+            else:
+                continue
+            if af.preference == 0 and af.negative > 0:
+                continue  # mostly skipped: not something to hear next
+            library.append(
+                Recommendation(
+                    af.artist,
+                    score,
+                    True,
+                    af.item,
+                    self._why(vec, af.artist, listened),
+                    af.completions + af.skips,
+                )
+            )
+        library.sort(key=lambda r: -r.score)
+        owned = {af.item for af in self.artist_feedback.values() if af.item is not None}
+        order = np.argsort(-scores, kind="stable")
+        discoveries: list[Recommendation] = []
+        for i in order:
+            if len(discoveries) >= n:
+                break
+            if int(i) in owned:
+                continue
+            name = str(self.bundle.names[i])
+            discoveries.append(
+                Recommendation(name, float(scores[i]), False, int(i), self._why(y[i], None, listened))
+            )
+        return Recommendations(in_library=library[:n], discoveries=discoveries)
+
+
+def user_vector(store: Store, bundle: Bundle | None = None) -> np.ndarray | None:
+    """The fold-in user vector [k] from the plays, or ``None`` when nothing has been played yet."""
+    taste = Taste.from_store(store, bundle)
+    if not any(fb.completions or fb.skips or fb.stops for fb in taste.track_feedback.values()):
+        return None
+    return taste.user_vector
