@@ -1,0 +1,297 @@
+"""CLI subcommands of the recommender's user-facing features: ``radio``, ``similar``, ``evaluate-radio``.
+
+Nothing heavy is imported at module level (numpy, the bundle and torch load inside the commands).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from player.cli_common import fail, open_store, print_json
+
+DEFAULT_LASTFM = Path(__file__).resolve().parents[2] / "shared" / "data" / "lastfm-2k"
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add this area's subcommands to the parser."""
+    radio = sub.add_parser(
+        "radio",
+        parents=[common],
+        help="print a radio station from a seed song",
+        description="Plan a lean-back radio station from a seed track (a path, a track id or an "
+        "'artist - title' query) and print its first tracks with the reason for each.",
+    )
+    radio.add_argument("seed", metavar="SEED", help="seed track: path, id or 'artist - title' query")
+    radio.add_argument("--n", type=int, default=30, help="how many tracks to print (default 30)")
+    radio.add_argument("--json", action="store_true", help="a JSON list of {path, artist, title, why}")
+    radio.add_argument("--random-seed", type=int, default=None, help="fix the exploration (reproducible)")
+    radio.add_argument("--no-analyze", action="store_true", help="do not analyse an unanalysed seed now")
+    radio.set_defaults(func=cmd_radio)
+
+    similar = sub.add_parser(
+        "similar",
+        parents=[common],
+        help="fans also like: similar artists (in your library or to discover) and sound-alikes",
+        description="Artists nearest to ARTIST in the pretrained factor space, each in your library "
+        "(with its tracks) or a discovery (with a link), plus tracks that sound like the artist's.",
+    )
+    similar.add_argument("artist", metavar="ARTIST", help="an artist name (with --track: a track)")
+    similar.add_argument(
+        "--track",
+        action="store_true",
+        help="ARTIST is a track (path, id or query): its artist's neighbours "
+        "and tracks that sound like this one",
+    )
+    similar.add_argument("--n", type=int, default=20, help="how many similar artists (default 20)")
+    similar.add_argument("--tracks", type=int, default=10, help="how many 'sounds like' tracks (default 10)")
+    similar.add_argument("--json", action="store_true", help="machine-readable output")
+    similar.set_defaults(func=cmd_similar)
+
+    ev = sub.add_parser(
+        "evaluate-radio",
+        parents=[common],
+        help="simulated listeners: radio policies against real users' hidden taste",
+        description="Simulate radio sessions for the users of a Last.fm user_artists-format file (80%% "
+        "of each user's artists are their log, the rest hidden; the listener completes artists of "
+        "their full taste, skips others) and compare Encore's radio with shuffle, tag overlap, "
+        "popularity and nearest-neighbour baselines.",
+    )
+    ev.add_argument("--history", required=True, metavar="FILE", help="userID, artistID, weight (TSV)")
+    ev.add_argument("--sessions", type=int, default=200, help="sessions per policy (default 200)")
+    ev.add_argument("--length", type=int, default=30, help="tracks per session (default 30)")
+    ev.add_argument(
+        "--holdout",
+        type=float,
+        default=None,
+        metavar="FRACTION",
+        help="split FILE's users: train a bundle on the others and simulate this fraction "
+        "(the factors' validation split, seed 1), so the simulated users were never trained on",
+    )
+    ev.add_argument("--bundle", metavar="PATH", help="factor bundle (default: the shipped one)")
+    ev.add_argument(
+        "--tags",
+        metavar="DIR",
+        default=None,
+        help="folder with user_taggedartists.dat + tags.dat for the tag-overlap baseline "
+        "(default: FILE's folder, else ../shared/data/lastfm-2k)",
+    )
+    ev.add_argument("--noise", type=float, default=0.05, help="listener's outcome flip rate (default 0.05)")
+    ev.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    ev.add_argument("--json", action="store_true", help="machine-readable output")
+    ev.set_defaults(func=cmd_evaluate_radio)
+
+
+# --- radio --------------------------------------------------------------------------------------------
+
+
+def cmd_radio(args: argparse.Namespace) -> int:
+    from player.store.tracks import find_track, get_track
+    from recommender.radio import LibraryParts, Station, load_library
+
+    if args.n < 1:
+        return fail("--n must be at least 1")
+    with open_store(args) as store:
+        seed = find_track(store, args.seed)
+        if seed is None and os.path.isfile(args.seed):  # a file outside the library: add it first
+            from player.library import scan
+
+            scan(store, [args.seed])
+            seed = find_track(store, args.seed)
+        if seed is None:
+            return fail(f"no track matches {args.seed!r} (scan your music first: encore scan DIR)")
+        if not args.no_analyze:
+            _analyse_seed_if_needed(store, int(seed["id"]))
+        parts = LibraryParts()
+        library = load_library(store, parts=parts)
+        station = Station(library, int(seed["id"]), rng=args.random_seed)
+        rows = []
+        for _ in range(args.n):
+            item = station.next_item()
+            track = get_track(store, item.track_id) or {}
+            rows.append(
+                {
+                    "path": track.get("path"),
+                    "artist": track.get("artist") or track.get("album_artist"),
+                    "title": track.get("title"),
+                    "why": item.why,
+                }
+            )
+    if args.json:
+        print_json(rows)
+        return 0
+    print(f"Radio from {seed.get('artist') or '?'} - {seed.get('title') or seed['path']}")
+    for i, r in enumerate(rows, 1):
+        print(f"{i:3d}. {r['artist'] or '?'} - {r['title'] or r['path']}   ({r['why']})")
+    return 0
+
+
+def _analyse_seed_if_needed(store, track_id: int) -> None:
+    """A seed that ``analyze`` has not reached yet is analysed now (≈0.3 s plus loading the model),
+    so the station starts from its sound; a failure only means the station works without it."""
+    from player.store.analysis import analysis_counts, get_analysis
+
+    if get_analysis(store, track_id) is not None or analysis_counts(store).get("analyzed", 0) == 0:
+        return
+    try:
+        from recommender.audio.analyze import analyze_track
+
+        analyze_track(store, track_id)
+    except Exception as exc:  # noqa: BLE001 - any decode/model failure: go on without audio
+        print(f"encore: could not analyse the seed now ({exc}); using its metadata", file=sys.stderr)
+
+
+# --- similar ------------------------------------------------------------------------------------------
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    from player.store.tracks import get_track
+    from recommender.similar import SimilarIndex
+
+    with open_store(args) as store:
+        index = SimilarIndex.from_store(store)
+        if index.bundle is None:
+            return fail("no factor bundle: build one with `encore pretrain` (see resources/factors)")
+        if args.track:
+            from player.store.tracks import find_track
+
+            track = find_track(store, args.artist)
+            if track is None:
+                return fail(f"no track matches {args.artist!r}")
+            result = index.track(
+                int(track["id"]), track.get("artist") or track.get("album_artist"), args.n, args.tracks
+            )
+        else:
+            result = index.artist(args.artist, args.n, args.tracks)
+        if result.known == "none" and not (args.track and result.sounds_like):
+            return fail(
+                f"{args.artist!r} is neither in the factor bundle nor an analysed artist of your library"
+            )
+
+        def track_info(track_id: int) -> dict:
+            t = get_track(store, track_id) or {}
+            return {"path": t.get("path"), "artist": t.get("artist"), "title": t.get("title")}
+
+        out = {
+            "artist": result.artist,
+            "known": result.known,
+            "artists": [
+                {
+                    "name": a.name,
+                    "score": round(a.score, 4),
+                    "in_library": a.in_library,
+                    "predicted_from_audio": a.predicted,
+                    "tracks": [track_info(t) for t in a.track_ids],
+                    "link": a.link,
+                }
+                for a in result.artists
+            ],
+            "sounds_like": [
+                {**track_info(s.track_id), "score": round(s.score, 4)} for s in result.sounds_like
+            ],
+        }
+    if args.json:
+        print_json(out)
+        return 0
+    how = {"bundle": "", "audio": " (placed by its sound: unknown to the listening data)"}.get(
+        result.known, ""
+    )
+    print(f"Fans of {out['artist']} also like{how}:")
+    for a in out["artists"]:
+        if a["in_library"]:
+            print(f"  {a['score']:.2f}  {a['name']}  [in your library: {len(a['tracks'])} tracks]")
+        else:
+            print(f"  {a['score']:.2f}  {a['name']}  [discover: {a['link']}]")
+    if out["sounds_like"]:
+        print("Sounds like:")
+        for s in out["sounds_like"]:
+            print(f"  {s['score']:.2f}  {s['artist'] or '?'} - {s['title'] or s['path']}")
+    return 0
+
+
+# --- evaluate-radio -----------------------------------------------------------------------------------
+
+
+def cmd_evaluate_radio(args: argparse.Namespace) -> int:
+    from recommender.factors.data import load_artist_tags
+    from recommender.simulation import (
+        SimulationSettings,
+        SimWorld,
+        holdout_bundle,
+        load_users,
+        pretrain_config_of,
+        simulate,
+        users_from_triples,
+    )
+
+    history = Path(args.history)
+    if not history.exists():
+        return fail(f"{history} does not exist")
+    if args.sessions < 1 or args.length < 1:
+        return fail("--sessions and --length must be at least 1")
+    settings = SimulationSettings(
+        sessions=args.sessions, length=args.length, noise=args.noise, seed=args.seed
+    )
+    from recommender.factors.bundle import load_bundle
+
+    try:
+        bundle = load_bundle(args.bundle) if args.bundle or args.holdout is None else None
+    except FileNotFoundError as exc:
+        return fail(str(exc))
+    held = None
+    if args.holdout is not None:
+        if not 0 < args.holdout < 1:
+            return fail("--holdout must be a fraction between 0 and 1")
+        config = pretrain_config_of(bundle) if bundle is not None else None
+        if config is None:
+            from recommender.radio import _shipped_bundle
+
+            shipped = _shipped_bundle()
+            config = pretrain_config_of(shipped) if shipped is not None else None
+        print(f"training a bundle without the held-out {args.holdout:.0%} of users...", file=sys.stderr)
+        bundle, held = holdout_bundle(history, args.holdout, config=config)
+    tags_dir = Path(args.tags) if args.tags else history.parent
+    if not (tags_dir / "user_taggedartists.dat").exists():
+        tags_dir = DEFAULT_LASTFM
+    tags = load_artist_tags(tags_dir) if (tags_dir / "user_taggedartists.dat").exists() else {}
+    if not tags:
+        print("encore: no Last.fm tags found; tag_overlap falls back to shuffle", file=sys.stderr)
+    world = SimWorld.from_bundle(bundle, tags, settings)
+    if held is not None:
+        users = users_from_triples(*held, world, settings.given_fraction, settings.seed)
+    else:
+        users = load_users(history, world, settings.given_fraction, settings.seed)
+    if not users:
+        return fail(f"no user in {history} has 5 or more artists the bundle knows")
+    bar = None
+    if sys.stderr.isatty() and not args.json:
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, unit="session", leave=False)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+    result = simulate(world, users, settings, progress=progress)
+    if bar is not None:
+        bar.close()
+    print(
+        f"{len(users)} users, {settings.sessions} sessions x {settings.length} tracks per policy, "
+        f"library {len(world.library)} tracks, noise {settings.noise}",
+        file=sys.stderr,
+    )
+    if args.json:
+        print_json(result)
+        return 0
+    print(f"{'policy':<20}{'skip rate':>10}{'discovery':>11}{'artists':>9}{'streak':>8}")
+    for name, m in result["policies"].items():
+        print(
+            f"{name:<20}{m['skip_rate']:>10.3f}{m['discovery_rate']:>11.3f}"
+            f"{m['distinct_artists']:>9.1f}{m['longest_artist_streak']:>8d}"
+        )
+    return 0

@@ -1,0 +1,1026 @@
+"""Lean-back radio from a seed song: an endless station, planned a few tracks ahead.
+
+Why it is shaped this way: the station must choose the next track in a few milliseconds for a 100k-track
+library, learn from every skip and completion within the session, and obey the rules listeners expect
+(no repeats, no same-artist streaks, smooth transitions). So the maths runs on plain arrays
+(``RadioLibrary``: one row per track) and ``Station`` takes plain values in and gives track ids out; it
+knows nothing of the player, the queue or SQL. ``load_library(store, ...)`` builds the arrays from the
+database and the other recommender parts (audio analysis, factor bundle, fold-in taste).
+
+How a track is scored (all similarity terms are z-scored over the library, so the weights below mean
+"standard deviations", whatever the embedding):
+
+- **fit** (the station's character): similarity to a *query* in audio-embedding space and in factor space
+  (the artist's pretrained factors, or factors predicted from audio for artists the bundle does not know).
+  The query starts at the seed and moves with the session: a completion pulls it toward that track
+  (``complete_rate``), a skip pushes it away (``skip_rate``); the tracks finished so far also form a
+  session centroid whose weight grows with each completion.
+- The ``pool_size`` best-fitting tracks are the candidates; among them the **user's taste** (fold-in vector
+  · artist factors, the WMF preference estimate) decides, with ``taste_weight``: the seed sets the
+  character, taste picks among tracks that fit it.
+- In-session feedback: tracks close in audio to a skipped one lose ``skip_region_penalty`` × similarity,
+  a skipped artist loses ``artist_skip_penalty`` per skip, a finished artist gains
+  ``artist_complete_bonus``.
+- Transitions: a tempo change (octave-aware: half/double time is smooth) and a loudness jump against
+  the previous track cost ``tempo_penalty`` / ``loudness_penalty``.
+- Exploration: a little Gumbel noise on every choice, and with probability ``exploration_rate`` a pick
+  from the top ``exploration_top_k`` instead of the best, so the station does not collapse onto the same
+  20 songs.
+
+Hard rules: no track twice in a session; none played in the last ``repeat_window_hours`` unless the
+library is tiny; no artist again within ``artist_spacing`` tracks and no album within ``album_spacing``
+(both scaled down for libraries with few artists/albums; compilations and soundtracks with many artists
+are left to artist spacing); very short tracks (jingles, sound effects) only when nothing else is left.
+When no pool track satisfies the spacing, the best-fitting allowed track of the whole library is taken;
+only when there is none anywhere is the spacing halved, step by step. A tiny library starts over once
+every track has been played.
+
+Large libraries: audio embeddings are centred and projected on 64 principal axes, similarity z-scores
+come from precomputed means and covariances, and each play event costs one pass over the library (two
+matrix-vector products and a partial sort): a few ms for 100k tracks (``benchmarks/radio.py``).
+
+API: ``RadioSettings``, ``RadioLibrary`` (``.build(...)`` from plain per-track values), ``PlayEvent``,
+``PlanItem``, ``Station`` (``next``, ``next_item``, ``observe``, ``plan``), ``load_library(store)``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class RadioSettings:
+    """Everything a user (or a tuner) may change about the radio, with the defaults used everywhere."""
+
+    # --- lean-back rules -----------------------------------------------------------------------------
+    artist_spacing: int = 15
+    """No artist twice within this many tracks (scaled down for libraries with few artists)."""
+    album_spacing: int = 25
+    """No album twice within this many tracks (scaled down likewise)."""
+    small_library_fraction: float = 0.5
+    """Spacing is at most this fraction of the distinct artists (albums) among the candidates, minus one,
+    so a library of 8 artists still rotates instead of locking up."""
+    repeat_window_hours: float = 4.0
+    """Tracks played (anywhere in the app) within this many hours are left out, unless the library is tiny."""
+    tiny_library_tracks: int = 60
+    """Below this many playable tracks the library counts as tiny: recently played tracks are allowed
+    (after the others) and, once every track has been played, the station starts over."""
+    min_duration_s: float = 30.0
+    """Tracks shorter than this (jingles, sound effects) are played only when nothing else is left."""
+    # --- planning ------------------------------------------------------------------------------------
+    lookahead: int = 5
+    """How many tracks are planned ahead; the plan is redone after every play event."""
+    pool_size: int = 4000
+    pool_fraction: float = 0.1
+    """Candidates kept per re-plan: the best-fitting tracks for the current query, at most ``pool_size``
+    and ``pool_fraction`` of the playable tracks (at least 30), so taste chooses only among tracks that
+    fit the seed even in a small library."""
+    # --- fit (the station's character) -----------------------------------------------------------------
+    audio_weight: float = 0.6
+    """Share of audio similarity in the fit when a track has both audio and factors (the rest: factors)."""
+    predicted_factor_weight: float = 0.3
+    """Factors predicted from audio (artists the bundle does not know) count this much of a bundle
+    artist's factors in the fit: they are a coarse echo of the audio tags, not co-listening evidence."""
+    metadata_weight: float = 1.0
+    """Bonus (in s.d.) for the seed's genre / album / artist: helps tracks without analysis or factors."""
+    session_weight_per_completion: float = 0.1
+    session_weight_max: float = 0.4
+    """Weight of the centroid of the tracks completed so far against the (moving) seed query."""
+    # --- taste and learning ----------------------------------------------------------------------------
+    taste_weight: float = 3.0
+    taste_full_after: int = 30
+    """The taste term reaches ``taste_weight`` once this many tracks have plays; with fewer it is scaled
+    down (a new user's "taste" is only what the library holds, it should not outvote the seed)."""
+    """Weight (in s.d. over the candidates) of the user's fold-in taste among tracks that fit."""
+    complete_rate: float = 0.25
+    """How far a completion pulls the query toward the finished track."""
+    skip_rate: float = 0.35
+    """How far a skip pushes the query away from the skipped track."""
+    feedback_decay: float = 0.85
+    """Older session feedback fades by this factor per event, so the station follows the listener."""
+    skip_region_penalty: float = 1.5
+    """Penalty (s.d.) × audio/factor similarity above ``skip_region_threshold`` to a skipped track."""
+    skip_region_threshold: float = 0.3
+    artist_skip_penalty: float = 1.5
+    """Penalty (s.d.) per skip of an artist in this session."""
+    artist_complete_bonus: float = 0.3
+    """Bonus (s.d.) per completion of an artist in this session (spacing still applies)."""
+    # --- transitions --------------------------------------------------------------------------------
+    tempo_penalty: float = 1.0
+    """Penalty per octave of tempo change beyond ``tempo_tolerance`` (half/double time counts as smooth)."""
+    tempo_tolerance: float = 0.08
+    loudness_penalty: float = 0.08
+    """Penalty per dB of loudness jump beyond ``loudness_tolerance_db``."""
+    loudness_tolerance_db: float = 3.0
+    # --- exploration ------------------------------------------------------------------------------------
+    exploration_rate: float = 0.08
+    """Probability that a pick is drawn from the top ``exploration_top_k`` instead of the best."""
+    exploration_top_k: int = 25
+    noise: float = 0.15
+    """Scale (s.d.) of the Gumbel noise on every score: ties and near-ties vary between sessions."""
+
+    def effective_spacing(self, distinct: int, spacing: int) -> int:
+        """Spacing scaled down for pools with few distinct artists (albums)."""
+        if distinct <= 1:
+            return 0
+        return int(max(0, min(spacing, math.floor(self.small_library_fraction * (distinct - 1)))))
+
+
+@dataclass
+class PlayEvent:
+    """What the player tells the station after a track: its id and how it ended."""
+
+    track_id: int
+    outcome: str  # completed | skipped | stopped | error | started
+    at: float | None = None
+
+
+@dataclass
+class PlanItem:
+    track_id: int
+    index: int
+    score: float
+    why: str
+
+
+def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return matrix / norms
+
+
+def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Dense integer codes for hashable values (None gets its own code per row: it never collides)."""
+    index: dict[Any, int] = {}
+    names: list[Any] = []
+    out = np.empty(len(values), dtype=np.int64)
+    for i, value in enumerate(values):
+        key = ("__none__", i) if value is None else value
+        code = index.get(key)
+        if code is None:
+            code = index[key] = len(names)
+            names.append(value)
+        out[i] = code
+    return out, names
+
+
+@dataclass
+class RadioLibrary:
+    """The library as arrays, one row per track (what ``Station`` needs and nothing more).
+
+    ``audio`` rows are centred and L2-normalised embeddings (zero rows where ``has_audio`` is False);
+    ``factors`` rows are L2-normalised artist factors (bundle or audio-predicted) and ``raw_factors`` the
+    unnormalised ones used with ``taste`` (the fold-in user vector) for the WMF preference estimate.
+    """
+
+    track_ids: np.ndarray  # int64 [n]
+    artist: np.ndarray  # int64 codes [n]
+    album: np.ndarray  # int64 codes [n]
+    artist_names: list[Any]
+    genre: np.ndarray | None = None  # int64 codes [n] (-1 unknown)
+    duration: np.ndarray | None = None  # float [n], nan unknown
+    audio: np.ndarray | None = None  # float32 [n, d]
+    has_audio: np.ndarray | None = None  # bool [n]
+    factors: np.ndarray | None = None  # float32 [n, k], normalised
+    raw_factors: np.ndarray | None = None  # float32 [n, k]
+    has_factors: np.ndarray | None = None  # bool [n]
+    factor_source: np.ndarray | None = None  # 0 none, 1 bundle, 2 predicted from audio
+    tempo: np.ndarray | None = None  # float [n], nan unknown
+    loudness: np.ndarray | None = None  # float [n], nan unknown
+    last_played: np.ndarray | None = None  # epoch seconds [n], nan never
+    taste: np.ndarray | None = None  # float [k] fold-in user vector (same space as raw_factors)
+    taste_evidence: int | None = None  # tracks with plays behind ``taste`` (None: trust it fully)
+    audio_mean: np.ndarray | None = None  # what was subtracted from the raw embeddings (for new vectors)
+    audio_basis: np.ndarray | None = None  # [d_raw, d] PCA projection applied after centring, or None
+    _row_of: dict[int, int] = field(default_factory=dict, repr=False)
+    _stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.track_ids)
+        self.track_ids = np.asarray(self.track_ids, dtype=np.int64)
+        self._row_of = {int(t): i for i, t in enumerate(self.track_ids)}
+        if self.audio is not None and self.has_audio is None:
+            self.has_audio = np.ones(n, dtype=bool)
+        if self.factors is not None and self.has_factors is None:
+            self.has_factors = np.ones(n, dtype=bool)
+        if self.factors is not None and self.raw_factors is None:
+            self.raw_factors = self.factors
+        for name in ("duration", "tempo", "loudness", "last_played"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.full(n, np.nan))
+        if self.genre is None:
+            self.genre = np.full(n, -1, dtype=np.int64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.log2_tempo = np.log2(np.where(self.tempo > 0, self.tempo, np.nan)).astype(np.float32)
+        self.loudness32 = np.asarray(self.loudness, dtype=np.float32)
+        self.n_artist_codes = int(self.artist.max()) + 1 if n else 1
+        self.n_album_codes = int(self.album.max()) + 1 if n else 1
+
+    @classmethod
+    def build(
+        cls,
+        track_ids: Sequence[int],
+        artists: Sequence[str | None],
+        albums: Sequence[Any] | None = None,
+        *,
+        album_artists: Sequence[str | None] | None = None,
+        genres: Sequence[str | None] | None = None,
+        audio: np.ndarray | None = None,
+        has_audio: np.ndarray | None = None,
+        factors: np.ndarray | None = None,
+        has_factors: np.ndarray | None = None,
+        factor_source: np.ndarray | None = None,
+        taste: np.ndarray | None = None,
+        taste_evidence: int | None = None,
+        center_audio: bool = True,
+        audio_dims: int | None = 64,
+        **descriptors: Any,
+    ) -> RadioLibrary:
+        """From plain per-track values: artist/album names become codes, vectors get normalised.
+
+        Audio embeddings are centred on the library mean first (when there are enough of them): CNN
+        embeddings are mostly positive, and without centring every cosine is close to 1. They are then
+        projected on their ``audio_dims`` principal axes: scoring a 100k-track library is bound by
+        memory bandwidth, and 64 axes keep the neighbourhoods while reading a third of the bytes.
+        """
+        n = len(track_ids)
+        artist_keys = [a.strip().casefold() if isinstance(a, str) and a.strip() else None for a in artists]
+        artist_codes, artist_names = _codes(artist_keys)
+        display = {}
+        for key, raw in zip(artist_keys, artists, strict=True):
+            if key is not None and key not in display:
+                display[key] = raw.strip()
+        artist_names = [display.get(k, None) if k is not None else None for k in artist_names]
+        if albums is None:
+            albums = [None] * n
+        # An album is (album artist or artist, title). Album spacing keeps one artist's album from
+        # hogging the station; a compilation or soundtrack with many artists is left to artist spacing
+        # (otherwise a 40-track OST could play only every 25 tracks), so its tracks get their own codes.
+        album_artists = album_artists if album_artists is not None else [None] * n
+        album_keys = [
+            (str(album_artists[i] or artist_keys[i] or "").casefold(), str(a).casefold())
+            if a not in (None, "")
+            else None
+            for i, a in enumerate(albums)
+        ]
+        album_codes, _ = _codes(album_keys)
+        artists_per_album: dict[int, set] = {}
+        for code, artist in zip(album_codes.tolist(), artist_codes.tolist(), strict=True):
+            artists_per_album.setdefault(code, set()).add(artist)
+        shared = np.array([len(artists_per_album[c]) > 1 for c in album_codes.tolist()], dtype=bool)
+        album_codes = np.where(shared, album_codes.max(initial=0) + 1 + np.arange(n), album_codes)
+        genre_codes = None
+        if genres is not None:
+            keys = [g.strip().casefold() if isinstance(g, str) and g.strip() else None for g in genres]
+            codes, _ = _codes(keys)
+            genre_codes = np.where(np.array([k is None for k in keys], dtype=bool), -1, codes)
+        audio_n = audio_mean = audio_basis = None
+        if audio is not None:
+            audio = np.asarray(audio, dtype=np.float32)
+            mask = np.ones(n, dtype=bool) if has_audio is None else np.asarray(has_audio, dtype=bool)
+            if center_audio and mask.sum() >= 20:
+                audio_mean = audio[mask].mean(axis=0)
+                audio = audio - audio_mean
+                if audio_dims and audio.shape[1] > audio_dims:
+                    audio_basis = _pca_basis(audio[mask], audio_dims)
+                    audio = audio @ audio_basis
+            audio_n = _normalise_rows(audio)
+            audio_n[~mask] = 0.0
+            has_audio = mask
+        factors_n = raw = None
+        if factors is not None:
+            raw = np.asarray(factors, dtype=np.float32)
+            mask = np.ones(n, dtype=bool) if has_factors is None else np.asarray(has_factors, dtype=bool)
+            factors_n = _normalise_rows(raw)
+            factors_n[~mask] = 0.0
+            has_factors = mask
+        return cls(
+            track_ids=np.asarray(track_ids, dtype=np.int64),
+            artist=artist_codes,
+            album=album_codes,
+            artist_names=artist_names,
+            genre=genre_codes,
+            audio=audio_n,
+            has_audio=has_audio,
+            factors=factors_n,
+            raw_factors=raw,
+            has_factors=has_factors,
+            factor_source=factor_source,
+            taste=None if taste is None else np.asarray(taste, dtype=np.float32),
+            taste_evidence=taste_evidence,
+            audio_mean=audio_mean,
+            audio_basis=audio_basis,
+            **{k: (None if v is None else np.asarray(v, dtype=np.float64)) for k, v in descriptors.items()},
+        )
+
+    def __len__(self) -> int:
+        return len(self.track_ids)
+
+    def row(self, track_id: int) -> int:
+        """The row of a track id (KeyError if the track is not in the library)."""
+        return self._row_of[int(track_id)]
+
+    def space_stats(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(mean row, covariance) of the ``audio`` or ``factors`` rows that exist, computed once."""
+        if name not in self._stats:
+            matrix = getattr(self, name)
+            mask = getattr(self, "has_audio" if name == "audio" else "has_factors")
+            self._stats[name] = _space_stats(matrix, mask)
+        return self._stats[name]
+
+    def prepare_audio(self, embedding: np.ndarray) -> np.ndarray:
+        """A raw embedding (e.g. of a file analysed on demand) in the library's centred, unit space."""
+        v = np.asarray(embedding, dtype=np.float32).ravel()
+        if self.audio_mean is not None:
+            v = v - self.audio_mean
+        if self.audio_basis is not None:
+            v = v @ self.audio_basis
+        norm = float(np.linalg.norm(v))
+        return v / norm if norm > 0 else v
+
+    def artist_name(self, row: int) -> str:
+        name = self.artist_names[int(self.artist[row])]
+        return name if name else "unknown artist"
+
+
+def _pca_basis(centred: np.ndarray, dims: int, max_rows: int = 20_000) -> np.ndarray:
+    """The ``dims`` principal axes ([d, dims]) of centred rows (a seeded sample of them if many)."""
+    if len(centred) > max_rows:
+        centred = centred[np.random.default_rng(0).choice(len(centred), max_rows, replace=False)]
+    cov = centred.T.astype(np.float64) @ centred.astype(np.float64)
+    _, vectors = np.linalg.eigh(cov)
+    return np.ascontiguousarray(vectors[:, ::-1][:, :dims]).astype(np.float32)
+
+
+def _space_stats(matrix: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean row and covariance of the rows in ``mask``: sim = M @ q has mean mu·q and variance qᵀCq,
+    so z-scoring a similarity costs nothing per query."""
+    rows = matrix[mask].astype(np.float64)
+    if len(rows) == 0:
+        d = matrix.shape[1]
+        return np.zeros(d), np.eye(d)
+    mu = rows.mean(axis=0)
+    centred = rows - mu
+    return mu, centred.T @ centred / len(rows)
+
+
+def _zscore(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """(v - mean) / sd over the rows in ``mask``; rows outside it get 0 (an average track)."""
+    if mask is None:
+        sub = values
+    else:
+        sub = values[mask]
+    if sub.size < 2:
+        out = np.zeros_like(values)
+        return out
+    mean = float(sub.mean())
+    sd = float(sub.std())
+    if sd < 1e-9:
+        sd = 1.0
+    out = (values - mean) / sd
+    if mask is not None:
+        out = np.where(mask, out, 0.0)
+    return out
+
+
+def _gumbel(rng: np.random.Generator, n: int) -> np.ndarray:
+    return -np.log(-np.log(rng.uniform(1e-12, 1.0, size=n)))
+
+
+class Station:
+    """An endless radio station from one seed track; plain values in, track ids out.
+
+    ``next()`` returns the next track id (and re-plans); ``observe(event)`` takes a ``PlayEvent`` (or a
+    mapping with ``track_id`` and ``outcome``, e.g. a plays row) and re-plans, so a skip or a completion
+    changes the planned tracks at once; ``plan`` holds the next ``lookahead`` ``PlanItem``s with a
+    human-readable ``why``. Iterating a station yields track ids forever.
+    """
+
+    def __init__(
+        self,
+        library: RadioLibrary,
+        seed_track_id: int,
+        settings: RadioSettings | None = None,
+        *,
+        seed_audio: np.ndarray | None = None,
+        seed_factors: np.ndarray | None = None,
+        rng: np.random.Generator | int | None = None,
+        now: float | None = None,
+        seed_played: bool = True,
+        taste: np.ndarray | None = None,
+        taste_scores: np.ndarray | None = None,
+    ) -> None:
+        """``seed_audio`` / ``seed_factors`` stand in for a seed the library has no vectors for (for
+        example a freshly analysed file); ``seed_played`` counts the seed as the session's first track;
+        ``taste`` overrides the library's fold-in user vector; ``taste_scores`` ([n], NaN where unknown)
+        replaces taste · factors by a model's per-track scores (e.g. the shipped WMF + RP3beta blend)."""
+        self.lib = library
+        self.settings = settings or RadioSettings()
+        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.now = time.time() if now is None else float(now)
+        self.seed_row = library.row(seed_track_id)
+        self.seed_track_id = int(seed_track_id)
+        n = len(library)
+        s = self.settings
+
+        # Query vectors (the moving "character" of the station).
+        if seed_audio is not None:
+            seed_audio = library.prepare_audio(seed_audio)
+        self.seed_audio = self._seed_vector(library.audio, library.has_audio, seed_audio)
+        self.seed_factors = self._seed_vector(library.factors, library.has_factors, seed_factors)
+        self._pull_audio = None if self.seed_audio is None else np.zeros_like(self.seed_audio)
+        self._pull_factors = None if self.seed_factors is None else np.zeros_like(self.seed_factors)
+        self._done_audio = None if self.seed_audio is None else np.zeros_like(self.seed_audio)
+        self._done_factors = None if self.seed_factors is None else np.zeros_like(self.seed_factors)
+        self.completions = 0
+
+        # Session state.
+        self.played = np.zeros(n, dtype=bool)
+        self.history: list[int] = []  # rows, in play order
+        self.outcomes: dict[int, str] = {}
+        self.artist_feedback = np.zeros(int(library.artist.max()) + 1 if n else 1, dtype=np.float64)
+        self.skipped_rows: list[int] = []
+        self.skip_weights: list[float] = []
+
+        # Static masks and terms.
+        dur = library.duration
+        self.short = np.isfinite(dur) & (dur < s.min_duration_s)
+        self.short[self.seed_row] = False
+        recent = np.isfinite(library.last_played) & (
+            library.last_played > self.now - s.repeat_window_hours * 3600.0
+        )
+        self.recent = recent
+        playable = ~self.short
+        self.tiny = int(playable.sum()) < s.tiny_library_tracks
+        self.meta = self._metadata_term()
+        self._fit_weights()
+        self.taste_raw = None
+        taste = library.taste if taste is None else taste
+        if taste_scores is not None:
+            self.taste_raw = np.asarray(taste_scores, dtype=np.float64)
+        elif taste is not None and library.raw_factors is not None:
+            t = library.raw_factors @ np.asarray(taste, dtype=np.float32)
+            self.taste_raw = np.where(library.has_factors, t, np.nan)
+
+        self.taste_weight = s.taste_weight
+        if library.taste_evidence is not None and taste_scores is None:
+            self.taste_weight *= min(1.0, library.taste_evidence / max(1, s.taste_full_after))
+
+        # Spacing scaled to the artists (albums) the station can draw from, fixed for the session.
+        playable_rows = ~self.short if self.tiny else ~self.short & ~recent
+        self._artist_spacing = s.effective_spacing(
+            len(np.unique(library.artist[playable_rows])), s.artist_spacing
+        )
+        self._album_spacing = s.effective_spacing(
+            len(np.unique(library.album[playable_rows])), s.album_spacing
+        )
+        self.plan: list[PlanItem] = []
+        self._pool: np.ndarray | None = None
+        if seed_played:
+            self._mark_played(self.seed_row)
+        self._refresh_pool()
+        self._replan()
+
+    # ---------------------------------------------------------------------------------------- public
+
+    def next(self) -> int:
+        """The next track id; it counts as played from now on (its outcome comes through ``observe``)."""
+        return self.next_item().track_id
+
+    def next_item(self) -> PlanItem:
+        """The next planned track with its score and reason; the plan is extended by one track (no new
+        evidence, so the rest of the plan stands; ``observe`` re-plans it all)."""
+        if not self.plan:
+            self._replan()
+        item = self.plan.pop(0)
+        self._mark_played(item.index)
+        self._replan(keep=self.plan)
+        return item
+
+    def __iter__(self) -> Iterator[int]:
+        while True:
+            yield self.next()
+
+    def observe(self, event: PlayEvent | Mapping[str, Any]) -> None:
+        """Learn from a play: completions pull the station toward it, skips push away (both re-plan).
+
+        Any other outcome (``started``, ``stopped``, ``error``) only marks the track as played. A track
+        played outside ``next()`` (the listener picked a later planned track) joins the history.
+        """
+        if isinstance(event, Mapping):
+            track_id, outcome = int(event["track_id"]), str(event.get("outcome") or "")
+        else:
+            track_id, outcome = int(event.track_id), str(event.outcome or "")
+        try:
+            row = self.lib.row(track_id)
+        except KeyError:
+            return
+        if not self.played[row]:
+            self._mark_played(row)
+        self.outcomes[row] = outcome
+        if outcome == "completed":
+            self._learn(row, +1)
+        elif outcome == "skipped":
+            self._learn(row, -1)
+        else:
+            # started / stopped / error: no evidence about taste; the track counts as played, so the
+            # plan drops it (e.g. the listener jumped ahead to a later planned track).
+            self._replan(keep=[p for p in self.plan if not self.played[p.index]])
+            return
+        self._refresh_pool()
+        self._replan()
+
+    # ------------------------------------------------------------------------------------- learning
+
+    def _seed_vector(
+        self, matrix: np.ndarray | None, mask: np.ndarray | None, given: np.ndarray | None
+    ) -> np.ndarray | None:
+        if matrix is None:
+            return None
+        if given is not None:
+            v = np.asarray(given, dtype=np.float32).ravel()
+            norm = float(np.linalg.norm(v))
+            return v / norm if norm > 0 else None
+        if mask is not None and mask[self.seed_row]:
+            return matrix[self.seed_row].astype(np.float32).copy()
+        return None
+
+    def _learn(self, row: int, sign: int) -> None:
+        s = self.settings
+        lib = self.lib
+        decay = s.feedback_decay
+        for name, matrix, mask in (
+            ("audio", lib.audio, lib.has_audio),
+            ("factors", lib.factors, lib.has_factors),
+        ):
+            pull = getattr(self, f"_pull_{name}")
+            if pull is None or matrix is None or not mask[row]:
+                continue
+            pull *= decay
+            pull += (s.complete_rate if sign > 0 else -s.skip_rate) * matrix[row]
+            if sign > 0:
+                getattr(self, f"_done_{name}")[:] += matrix[row]
+        if sign > 0:
+            self.completions += 1
+            self.artist_feedback[lib.artist[row]] += s.artist_complete_bonus
+        else:
+            self.artist_feedback[lib.artist[row]] -= s.artist_skip_penalty
+            self.skip_weights = [w * decay for w in self.skip_weights]
+            self.skipped_rows.append(row)
+            self.skip_weights.append(1.0)
+            if len(self.skipped_rows) > 12:  # the oldest have faded anyway
+                self.skipped_rows.pop(0)
+                self.skip_weights.pop(0)
+
+    def _query(self, name: str) -> np.ndarray | None:
+        seed = getattr(self, f"seed_{name}")
+        if seed is None:
+            return None
+        q = seed + getattr(self, f"_pull_{name}")
+        if self.completions:
+            s = self.settings
+            w = min(s.session_weight_max, s.session_weight_per_completion * self.completions)
+            done = getattr(self, f"_done_{name}")
+            norm = float(np.linalg.norm(done))
+            if norm > 0:
+                q = (1 - w) * q + w * done / norm
+        norm = float(np.linalg.norm(q))
+        return q / norm if norm > 0 else seed
+
+    # --------------------------------------------------------------------------------------- scoring
+
+    def _metadata_term(self) -> np.ndarray:
+        lib = self.lib
+        r = self.seed_row
+        term = np.zeros(len(lib), dtype=np.float64)
+        if lib.genre[r] >= 0:
+            term += 0.5 * (lib.genre == lib.genre[r])
+        term += 0.3 * (lib.album == lib.album[r])
+        term += 0.3 * (lib.artist == lib.artist[r])
+        return term * self.settings.metadata_weight
+
+    def _fit_weights(self) -> None:
+        """Per-row blend of the z-scored audio and factor similarity: a track with only one kind of
+        vector is judged on that one; a track with neither sits below the average (-1 s.d.)."""
+        lib = self.lib
+        s = self.settings
+        n = len(lib)
+        wa = np.zeros(n, dtype=np.float32)
+        wf = np.zeros(n, dtype=np.float32)
+        if self.seed_audio is not None:
+            wa = np.where(lib.has_audio, s.audio_weight, 0.0).astype(np.float32)
+        if self.seed_factors is not None:
+            share = 1.0 - s.audio_weight if self.seed_audio is not None else 1.0
+            wf = np.where(lib.has_factors, share, 0.0).astype(np.float32)
+            if lib.factor_source is not None:
+                wf = np.where(lib.factor_source == 2, wf * s.predicted_factor_weight, wf).astype(np.float32)
+        total = wa + wf
+        safe = np.where(total > 0, total, 1.0)
+        self._wa = wa / safe
+        self._wf = wf / safe
+        if self.seed_audio is None and self.seed_factors is None:
+            base = np.zeros(n, dtype=np.float32)
+        else:
+            base = np.where(total > 0, 0.0, -1.0).astype(np.float32)
+        self._fit_base = base + self.meta.astype(np.float32)
+
+    def _fit(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Fit of every track to the current query: z-scored audio and factor similarity, blended.
+
+        This is the one pass over the whole library per play event (two matrix-vector products).
+        """
+        lib = self.lib
+        parts: dict[str, np.ndarray] = {}
+        fit = self._fit_base.copy()
+        for name, weights in (("audio", self._wa), ("factors", self._wf)):
+            q = self._query(name)
+            if q is None:
+                continue
+            mu, cov = lib.space_stats(name)
+            mean = float(mu @ q)
+            sd = math.sqrt(max(float(q @ cov @ q), 1e-12))
+            z = getattr(lib, name) @ ((q / sd).astype(np.float32))
+            z -= np.float32(mean / sd)
+            parts[name] = z
+            fit += weights * z
+        return fit, parts
+
+    def _refresh_pool(self) -> None:
+        """Recompute the fit and keep the ``pool_size`` best-fitting tracks that are still playable."""
+        fit, parts = self._fit()
+        s = self.settings
+        n_rows = len(self.lib)
+        available = ~self.played
+        if not self.tiny:
+            available &= ~self.recent
+        cand = np.flatnonzero(available & ~self.short)
+        if len(cand) == 0:
+            cand = np.flatnonzero(available)
+        if len(cand) == 0 and not self.tiny:
+            cand = np.flatnonzero(~self.played)  # everything recent: allow it rather than stop
+        if len(cand) == 0:
+            # Every track has been played this session: start over (tiny libraries), oldest first.
+            self.played[:] = False
+            if self.history and n_rows > 1:
+                self.played[self.history[-1]] = True  # never the same track twice in a row
+            cand = np.flatnonzero(~self.played)
+        m = min(len(cand), s.pool_size, max(30, int(s.pool_fraction * len(cand))))
+        if len(cand) > m:
+            top = np.argpartition(-fit[cand], m - 1)[:m]
+            cand = cand[top]
+        self._pool = cand
+        self._pool_fit = fit[cand]
+        self._fit_all = fit
+        self._parts_all = parts
+        # Taste among candidates, z-scored over them: it decides among tracks that fit.
+        if self.taste_raw is not None:
+            t = self.taste_raw[cand]
+            ok = np.isfinite(t)
+            self._pool_taste = _zscore(np.where(ok, t, 0.0), ok)
+        else:
+            self._pool_taste = np.zeros(len(cand))
+        # Local skip penalty: similarity to recently skipped tracks (in audio, else factor space).
+        penalty = np.zeros(len(cand))
+        lib = self.lib
+        for row, w in zip(self.skipped_rows, self.skip_weights, strict=True):
+            for matrix, mask in ((lib.audio, lib.has_audio), (lib.factors, lib.has_factors)):
+                if matrix is None or not mask[row]:
+                    continue
+                sim = matrix[cand] @ matrix[row]
+                sim = np.where(mask[cand], sim, 0.0)
+                penalty += (
+                    w
+                    * s.skip_region_penalty
+                    * np.maximum(0.0, sim - s.skip_region_threshold)
+                    / (1.0 - s.skip_region_threshold)
+                )
+                break
+        self._pool_penalty = penalty
+
+    def _transition(self, prev: int | None, log2_tempo: np.ndarray, loudness: np.ndarray) -> np.ndarray:
+        """Penalty for moving from ``prev`` to each candidate (given by its log2 tempo and loudness)."""
+        if prev is None:
+            return np.zeros(len(log2_tempo), dtype=np.float32)
+        s = self.settings
+        lib = self.lib
+        pen = np.zeros(len(log2_tempo), dtype=np.float32)
+        tp = lib.log2_tempo[prev]
+        if np.isfinite(tp):
+            r = np.abs(log2_tempo - tp)
+            r = np.minimum(r, np.abs(r - 1.0))  # half / double time is a smooth change
+            pen += np.nan_to_num(
+                np.float32(s.tempo_penalty) * np.maximum(r - np.float32(s.tempo_tolerance), 0)
+            )
+        lp = lib.loudness32[prev]
+        if np.isfinite(lp):
+            d = np.abs(loudness - lp) - np.float32(s.loudness_tolerance_db)
+            pen += np.nan_to_num(np.float32(s.loudness_penalty) * np.maximum(d, 0))
+        return pen
+
+    def _replan(self, keep: list[PlanItem] | None = None) -> None:
+        """Greedily plan the next ``lookahead`` tracks from the pool under the spacing rules.
+
+        ``keep``: planned items still valid (after ``next`` without new evidence): only the tail is
+        planned. When no pool track satisfies the spacing (small libraries, or a pool of few artists),
+        the best fitting allowed track of the whole library is taken instead; only when none exists
+        anywhere is the spacing relaxed (halved, step by step).
+        """
+        s = self.settings
+        lib = self.lib
+        cand = self._pool
+        if cand is None or len(cand) == 0 or not (~self.played[cand]).any():
+            self._refresh_pool()
+            cand = self._pool
+            keep = None
+        base = (
+            self._pool_fit
+            + self.taste_weight * self._pool_taste
+            - self._pool_penalty
+            + self.artist_feedback[lib.artist[cand]]
+        ).astype(np.float32)
+        taken = self.played[cand].copy()
+        plan: list[PlanItem] = list(keep or [])
+        sequence = list(self.history) + [p.index for p in plan]
+        taken_rows: set[int] = {p.index for p in plan}
+        if plan:
+            taken |= np.isin(cand, list(taken_rows))
+        artists, albums = lib.artist[cand], lib.album[cand]
+        log2_tempo, loudness = lib.log2_tempo[cand], lib.loudness32[cand]
+        while len(plan) < s.lookahead:
+            prev = sequence[-1] if sequence else None
+            picked = None
+            gaps = (self._artist_spacing, self._album_spacing)
+            while picked is None:
+                if not taken.all():
+                    noise = np.float32(s.noise) * _gumbel(self.rng, len(cand)).astype(np.float32)
+                    score = base - self._transition(prev, log2_tempo, loudness) + noise
+                    ok = ~taken & self._allowed(artists, albums, sequence, gaps)
+                    pick = self._pick(score, ok)
+                    if pick is not None:
+                        taken[pick] = True
+                        picked = (int(cand[pick]), float(score[pick]), int(pick))
+                        break
+                row = self._pick_wide(sequence, gaps, taken_rows, prev)
+                if row is not None:
+                    picked = (row, float(self._fit_all[row]), None)
+                    break
+                if gaps == (0, 0):
+                    break
+                gaps = (gaps[0] // 2, gaps[1] // 2)
+            if picked is None:
+                break
+            row, score_value, pick = picked
+            taken_rows.add(row)
+            sequence.append(row)
+            plan.append(PlanItem(int(lib.track_ids[row]), row, score_value, self._why(row, pick)))
+        self.plan = plan
+
+    def _allowed(
+        self, artists: np.ndarray, albums: np.ndarray, sequence: list[int], gaps: tuple[int, int]
+    ) -> np.ndarray:
+        """Which candidates (given by artist and album codes) the spacing allows after ``sequence``."""
+        lib = self.lib
+        blocked = np.zeros(len(artists), dtype=bool)
+        if sequence and gaps[0] > 0:
+            recent = np.zeros(lib.n_artist_codes, dtype=bool)
+            recent[lib.artist[sequence[-gaps[0] :]]] = True
+            blocked |= recent[artists]
+        if sequence and gaps[1] > 0:
+            recent = np.zeros(lib.n_album_codes, dtype=bool)
+            recent[lib.album[sequence[-gaps[1] :]]] = True
+            blocked |= recent[albums]
+        return ~blocked
+
+    def _pick(self, score: np.ndarray, ok: np.ndarray) -> int | None:
+        """Best allowed candidate (or, with ``exploration_rate``, one of the next best)."""
+        s = self.settings
+        count = int(ok.sum())
+        if count == 0:
+            return None
+        masked = np.where(ok, score, -np.inf)
+        if count > 1 and self.rng.random() < s.exploration_rate:
+            k = min(count, s.exploration_top_k)
+            top = np.argpartition(-masked, k - 1)[:k]
+            top = top[np.argsort(-masked[top])]
+            return int(top[self.rng.integers(1, k)])
+        return int(np.argmax(masked))
+
+    def _pick_wide(
+        self, sequence: list[int], gaps: tuple[int, int], taken_rows: set[int], prev: int | None
+    ) -> int | None:
+        """The best-fitting allowed track outside the pool's constraints: any unplayed track."""
+        lib = self.lib
+        available = ~self.played
+        if taken_rows:
+            available[list(taken_rows)] = False
+        rows = np.flatnonzero(available & ~self.short)
+        if not self.tiny:
+            rows = rows[~self.recent[rows]]
+        if len(rows) == 0:
+            rows = np.flatnonzero(available)
+        if len(rows) == 0:
+            return None
+        rows = rows[self._allowed(lib.artist[rows], lib.album[rows], sequence, gaps)]
+        if len(rows) == 0:
+            return None
+        score = (
+            self._fit_all[rows]
+            + self.artist_feedback[lib.artist[rows]]
+            - self._transition(prev, lib.log2_tempo[rows], lib.loudness32[rows])
+        )
+        return int(rows[int(np.argmax(score))])
+
+    def _why(self, row: int, pick: int | None) -> str:
+        """A short reason for a planned track, from the term that contributed most."""
+        lib = self.lib
+        seed_artist = lib.artist_name(self.seed_row)
+        reasons: list[tuple[float, str]] = []
+        parts = self._parts_all
+        if "audio" in parts and lib.has_audio[row]:
+            what = "the tracks you finished" if self.completions else "the seed"
+            reasons.append((self._wa[row] * parts["audio"][row], f"sounds like {what}"))
+        if "factors" in parts and lib.has_factors[row]:
+            seed_known = lib.factor_source is None or lib.factor_source[self.seed_row] == 1
+            text = f"fans of {seed_artist} like {lib.artist_name(row)}" if seed_known else "similar artist"
+            reasons.append((self._wf[row] * parts["factors"][row], text))
+        if pick is not None and self.taste_raw is not None and np.isfinite(self.taste_raw[row]):
+            reasons.append((self.taste_weight * self._pool_taste[pick], "fits your taste"))
+        if self.artist_feedback[lib.artist[row]] > 0:
+            reasons.append((self.artist_feedback[lib.artist[row]], "you finished this artist earlier"))
+        if self.meta[row] > 0 and not reasons:
+            reasons.append((self.meta[row], f"same genre/album/artist as {seed_artist}"))
+        if not reasons:
+            return "from your library"
+        return max(reasons)[1]
+
+    def _mark_played(self, row: int) -> None:
+        self.played[row] = True
+        self.history.append(int(row))
+
+
+@dataclass
+class LibraryParts:
+    """What ``load_library`` found, for messages and for ``similar``: the bundle and the artist match."""
+
+    bundle: Any = None
+    match: Any = None
+    predicted_artists: dict[str, np.ndarray] = field(default_factory=dict)  # artist -> factors from audio
+    analysed: int = 0
+
+
+def load_library(
+    store: Any,
+    *,
+    bundle: Any = None,
+    taste: np.ndarray | None | bool = True,
+    now: float | None = None,
+    parts: LibraryParts | None = None,
+) -> RadioLibrary:
+    """The store's library as a ``RadioLibrary``: tracks, audio analysis, artist factors and taste.
+
+    ``bundle``: a factor bundle, or None for the shipped one (left out if there is none). Artists the
+    bundle does not know get factors predicted from their tracks' audio tags through the bridge.
+    ``taste``: True computes the user's fold-in from the plays, an array is used as is, False/None
+    leaves taste out. Parts that are not available (no analysis yet, no bundle) are simply left out;
+    the station then works from what there is, down to genre/album/artist metadata. Fill ``parts`` to
+    get the bundle and match back.
+    """
+    from player.store.analysis import load_analysis_matrix, load_descriptors
+    from player.store.plays import track_stats
+    from player.store.tracks import iter_tracks
+
+    parts = parts if parts is not None else LibraryParts()
+    tracks = list(iter_tracks(store))
+    ids = np.array([t["id"] for t in tracks], dtype=np.int64)
+    row_of = {int(t): i for i, t in enumerate(ids)}
+    n = len(ids)
+    # Audio.
+    a_ids, emb, tags = load_analysis_matrix(store)
+    audio = has_audio = None
+    tag_probs = None
+    if len(a_ids):
+        audio = np.zeros((n, emb.shape[1]), dtype=np.float32)
+        tag_probs = np.zeros((n, tags.shape[1]), dtype=np.float32)
+        has_audio = np.zeros(n, dtype=bool)
+        for j, t in enumerate(a_ids.tolist()):
+            i = row_of.get(t)
+            if i is not None:
+                audio[i] = emb[j]
+                tag_probs[i] = tags[j]
+                has_audio[i] = True
+        parts.analysed = int(has_audio.sum())
+    tempo = np.full(n, np.nan)
+    loudness = np.full(n, np.nan)
+    for t, d in load_descriptors(store).items():
+        i = row_of.get(int(t))
+        if i is not None:
+            tempo[i] = d.get("tempo") if d.get("tempo") is not None else np.nan
+            loudness[i] = d.get("loudness") if d.get("loudness") is not None else np.nan
+    # Factors: the bundle's artist vectors, else predicted from audio tags through the bridge.
+    if bundle is None:
+        bundle = _shipped_bundle()
+    factors = has_factors = source = None
+    if bundle is not None:
+        from recommender.factors.match import match_library
+
+        match = match_library(store, bundle)
+        parts.bundle, parts.match = bundle, match
+        factors = np.zeros((n, bundle.k), dtype=np.float32)
+        has_factors = np.zeros(n, dtype=bool)
+        source = np.zeros(n, dtype=np.int8)
+        item_factors = np.asarray(bundle.item_factors, dtype=np.float32)
+        for track_id, item in match.track_item.items():
+            i = row_of.get(int(track_id))
+            if i is not None:
+                factors[i] = item_factors[item]
+                has_factors[i] = True
+                source[i] = 1
+        if tag_probs is not None:
+            predicted = _bridge_factors(bundle, match, row_of, tag_probs, has_audio)
+            parts.predicted_artists = predicted
+            for artist, vector in predicted.items():
+                for track_id in match.artist_tracks.get(artist, []):
+                    i = row_of.get(int(track_id))
+                    if i is not None and not has_factors[i]:
+                        factors[i] = vector
+                        has_factors[i] = True
+                        source[i] = 2
+    # Recency.
+    last_played = np.full(n, np.nan)
+    for t, st in track_stats(store).items():
+        i = row_of.get(int(t))
+        if i is not None and st.get("last_played") is not None:
+            last_played[i] = float(st["last_played"])
+    taste_vec, evidence = None, None
+    if isinstance(taste, np.ndarray):
+        taste_vec = taste
+    elif taste and bundle is not None:
+        taste_vec, evidence = user_taste(store, bundle)
+    return RadioLibrary.build(
+        track_ids=ids,
+        artists=[t.get("artist") or t.get("album_artist") for t in tracks],
+        albums=[t.get("album") for t in tracks],
+        album_artists=[t.get("album_artist") for t in tracks],
+        genres=[t.get("genre") for t in tracks],
+        audio=audio,
+        has_audio=has_audio,
+        factors=factors,
+        has_factors=has_factors,
+        factor_source=source,
+        taste=taste_vec,
+        taste_evidence=evidence,
+        duration=np.array([t.get("duration") if t.get("duration") is not None else np.nan for t in tracks]),
+        tempo=tempo,
+        loudness=loudness,
+        last_played=last_played,
+    )
+
+
+def _shipped_bundle() -> Any:
+    from recommender.factors.bundle import load_bundle
+
+    try:
+        return load_bundle()
+    except FileNotFoundError:
+        return None
+
+
+def _bridge_factors(
+    bundle: Any, match: Any, row_of: dict[int, int], tag_probs: np.ndarray, has_audio: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Factors for unmatched artists from the mean audio tag probabilities of their analysed tracks."""
+    try:
+        from recommender.factors.bridge import predict_artist_factors
+    except ImportError:
+        return {}
+    names, profiles = [], []
+    for artist in match.unmatched:
+        rows = [
+            row_of[t] for t in match.artist_tracks.get(artist, []) if t in row_of and has_audio[row_of[t]]
+        ]
+        if rows:
+            names.append(artist)
+            profiles.append(tag_probs[rows].mean(axis=0))
+    if not names:
+        return {}
+    try:
+        predicted = np.asarray(predict_artist_factors(np.vstack(profiles), bundle), dtype=np.float32)
+    except ValueError:  # a bundle without a bridge
+        return {}
+    return dict(zip(names, predicted, strict=True))
+
+
+def user_taste(store: Any, bundle: Any) -> tuple[np.ndarray | None, int]:
+    """The user's fold-in vector (``recommender.taste.Taste``) and how many tracks have plays behind it."""
+    from recommender.taste import Taste
+
+    taste = Taste.from_store(store, bundle)
+    vector = np.asarray(taste.user_vector, dtype=np.float32)
+    return (vector if np.any(vector) else None), len(taste.track_feedback)
