@@ -55,19 +55,35 @@ def known_files(store: Store) -> dict[str, tuple[int, int, float, int]]:
 def upsert_tracks(store: Store, rows: Iterable[dict[str, Any]]) -> None:
     """Insert new tracks or refresh known ones (matched by path), clearing ``missing``.
 
-    Runs inside the caller's transaction when there is one.
+    Bulk writes go through sqlite-utils; a known track keeps its id and ``added_at``. Runs inside the
+    caller's transaction when there is one.
     """
     now = time.time()
-    columns = ", ".join(TRACK_COLUMNS)
-    placeholders = ", ".join(f":{c}" for c in TRACK_COLUMNS)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in TRACK_COLUMNS if c != "path")
-    sql = (
-        f"INSERT INTO tracks ({columns}, added_at, updated_at, missing) "
-        f"VALUES ({placeholders}, :now, :now, 0) "
-        f"ON CONFLICT(path) DO UPDATE SET {updates}, updated_at = :now, missing = 0"
-    )
+    batch = [{c: row.get(c) for c in TRACK_COLUMNS} for row in rows]
+    if not batch:
+        return
     with store.transaction() as conn:
-        conn.executemany(sql, ({**{c: row.get(c) for c in TRACK_COLUMNS}, "now": now} for row in rows))
+        paths = [row["path"] for row in batch]
+        known: dict[str, float] = {}  # path -> added_at, which an update keeps
+        for i in range(0, len(paths), 900):
+            chunk = paths[i : i + 900]
+            marks = ", ".join("?" * len(chunk))
+            known.update(conn.execute(f"SELECT path, added_at FROM tracks WHERE path IN ({marks})", chunk))
+        new = [
+            {**row, "added_at": now, "updated_at": now, "missing": 0}
+            for row in batch
+            if row["path"] not in known
+        ]
+        changed = [
+            {**row, "added_at": known[row["path"]], "updated_at": now, "missing": 0}
+            for row in batch
+            if row["path"] in known
+        ]
+        table = store.db.table("tracks")
+        if new:
+            table.insert_all(new, batch_size=500)
+        if changed:
+            table.upsert_all(changed, pk="path", batch_size=500)
 
 
 def move_track(store: Store, track_id: int, new_path: str) -> None:
