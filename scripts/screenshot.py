@@ -1,0 +1,138 @@
+"""Drive the real app for scripts/screenshot.sh: scan + analyse the corpus, start a radio, grab the screen.
+
+Runs under Xvfb (a real X server), so the PNG is what a user sees. The database lives in
+~/.cache/encore/screenshot/ so that the audio analysis is done once (it is resumable and incremental).
+A few plays are simulated into the listening log first so that the taste map has something to colour.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def prepare(db: Path, corpus: Path) -> None:
+    from player.library import scan
+    from player.store import Store
+    from player.store.plays import close_play, start_play
+    from player.store.tracks import find_track
+    from recommender.audio.analyze import analyze_library
+    from ui.settings import UiSettings
+
+    with Store.open(db) as store:
+        print(f"scan: {scan(store, [str(corpus)])}", flush=True)
+        summary = analyze_library(store, progress=False)
+        print(f"analyse: {summary.analyzed} new analyses", flush=True)
+        settings = UiSettings.load(store)
+        settings.first_run_done = True
+        settings.folders = [str(corpus)]
+        settings.scan_on_start = False
+        settings.geometry = settings.window_state = ""
+        settings.splitters = {}
+        settings.save(store)
+        if store.conn.execute("SELECT COUNT(*) FROM plays").fetchone()[0] == 0:
+            now = time.time() - 86400
+            for k, query in enumerate(
+                ["Muldjord - Dark", "Muldjord", "Main Theme", "Battle", "Knolls", "Weight"]
+            ):
+                track = find_track(store, query)
+                if track is None:
+                    continue
+                for j in range(4 - k // 2):
+                    play_id = start_play(
+                        store,
+                        track["id"],
+                        "screenshot",
+                        duration=track["duration"],
+                        started_at=now + 600 * (k * 5 + j),
+                    )
+                    close_play(
+                        store,
+                        play_id,
+                        outcome="completed",
+                        position=track["duration"] or 0,
+                        seconds_listened=track["duration"] or 0,
+                    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", required=True)
+    parser.add_argument("--out", default="docs")
+    parser.add_argument("--db", default=str(Path.home() / ".cache" / "encore" / "screenshot" / "encore.db"))
+    parser.add_argument("--seed", default="Muldjord - Chaos God")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    db = Path(args.db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    prepare(db, Path(args.corpus))
+
+    from PySide6.QtCore import QTimer
+
+    from player.store import Store
+    from player.store.tracks import find_track
+    from ui.app import create_app
+    from ui.main_window import MainWindow
+
+    # The app runs on a throwaway copy, so that its own plays do not pile up in the cached database.
+    run_db = Path(tempfile.mkdtemp(prefix="encore-shot-")) / "encore.db"
+    with Store.open(db) as cached:
+        cached.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copyfile(db, run_db)
+    app = create_app(["encore"])
+    store = Store.open(run_db)
+    seed = find_track(store, args.seed)
+    window = MainWindow(store)
+    window.resize(1520, 900)
+    window.show()
+    QTimer.singleShot(0, window.start)
+    state = {"step": 0}
+    deadline = time.monotonic() + 120
+
+    def grab(name: str) -> None:
+        app.processEvents()
+        pixmap = window.screen().grabWindow(window.winId())
+        path = out / name
+        pixmap.save(str(path))
+        print(f"wrote {path} ({pixmap.width()}x{pixmap.height()})", flush=True)
+
+    def tick() -> None:
+        if time.monotonic() > deadline:
+            print("timed out waiting for the window", file=sys.stderr)
+            app.exit(1)
+            return
+        step = state["step"]
+        if step == 0 and window.controller is not None and window.library.model.rowCount() > 0:
+            window.library.select_track(seed["id"])
+            window.start_radio(seed["id"])
+            state["step"] = 1
+        elif step == 1 and window.radio.active and len(window.radio.plan_ids()) >= 3:
+            window.seek(61.0)
+            state["step"] = 2
+            state["t"] = time.monotonic()
+        elif step == 2 and window.similar.result is not None and time.monotonic() - state["t"] > 2.5:
+            grab("screenshot.png")
+            window.tabs.setCurrentIndex(1)
+            state["step"] = 3
+        elif step == 3 and window.taste is not None and window.taste.data is not None:
+            QTimer.singleShot(500, lambda: (grab("screenshot-taste.png"), app.exit(0)))
+            state["step"] = 4
+        QTimer.singleShot(200, tick)
+
+    QTimer.singleShot(200, tick)
+    code = app.exec()
+    window.shutdown()
+    store.close()
+    shutil.rmtree(run_db.parent, ignore_errors=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""MPRIS2 over a private D-Bus session bus: what playerctl and desktop widgets see, and control.
+
+A private ``dbus-daemon --session`` is started for the test; the window's MPRIS object is registered on
+a connection to it, and a separate process (``dbus-send``) reads properties and calls methods, exactly
+as a desktop client would.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PySide6.QtDBus import QDBusConnection
+
+from player.store import Store
+from player.store.tracks import find_track
+from ui.mpris import OBJECT_PATH, PLAYER_IFACE, SERVICE, Mpris
+from ui.settings import UiSettings
+
+WAIT = 30_000
+
+
+@pytest.fixture
+def session_bus():
+    proc = subprocess.run(
+        ["dbus-daemon", "--session", "--print-address", "--fork", "--print-pid"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    address, pid = proc.stdout.split()[:2]
+    yield address
+    os.kill(int(pid), signal.SIGTERM)
+
+
+def _dbus_send(qtbot, address: str, *args: str) -> str:
+    """Run dbus-send in a thread while the Qt event loop keeps serving the exported object."""
+    out: dict[str, subprocess.CompletedProcess] = {}
+
+    def run() -> None:
+        out["proc"] = subprocess.run(
+            ["dbus-send", f"--bus={address}", "--print-reply", f"--dest={SERVICE}", OBJECT_PATH, *args],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=WAIT)
+    proc = out["proc"]
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def _get(qtbot, address: str, name: str) -> str:
+    return _dbus_send(
+        qtbot, address, "org.freedesktop.DBus.Properties.Get", f"string:{PLAYER_IFACE}", f"string:{name}"
+    )
+
+
+def test_mpris_properties_and_control(qtbot, copy_corpus_store, session_bus, monkeypatch):
+    from ui.main_window import MainWindow
+
+    monkeypatch.setenv("ENCORE_AUDIO_OUTPUT", "adummy")
+    db = Path(copy_corpus_store.path)
+    copy_corpus_store.close()
+    with Store.open(db) as s:
+        settings = UiSettings(first_run_done=True, analysis_enabled=False, scan_on_start=False)
+        settings.save(s)
+    store = Store.open(db)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.libraryLoaded, timeout=WAIT):
+        window.start()
+    bus = QDBusConnection.connectToBus(session_bus, "encore-test-bus")
+    assert bus.isConnected()
+    if window.mpris is not None:
+        window.mpris.unregister()
+    window.mpris = Mpris(window, bus=bus)
+    try:
+        assert window.mpris.register()
+        assert window.mpris.service == SERVICE
+        assert '"Stopped"' in _get(qtbot, session_bus, "PlaybackStatus")
+
+        track = find_track(store, "Weight of Revenge")
+        window.play_tracks([track["id"]], 0)
+        qtbot.waitUntil(lambda: window.mpris.playback_status() == "Playing", timeout=WAIT)
+        qtbot.waitUntil(lambda: window.current_entry is not None, timeout=WAIT)
+        assert '"Playing"' in _get(qtbot, session_bus, "PlaybackStatus")
+        metadata = _get(qtbot, session_bus, "Metadata")
+        assert "xesam:title" in metadata and '"Weight of Revenge"' in metadata
+        assert '"Doug Kaufman"' in metadata and "mpris:trackid" in metadata and "mpris:length" in metadata
+        identity = _dbus_send(
+            qtbot,
+            session_bus,
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.mpris.MediaPlayer2",
+            "string:Identity",
+        )
+        assert '"Encore"' in identity
+
+        _dbus_send(qtbot, session_bus, f"{PLAYER_IFACE}.PlayPause")
+        qtbot.waitUntil(lambda: window.controller.player.state == "paused", timeout=WAIT)
+        assert '"Paused"' in _get(qtbot, session_bus, "PlaybackStatus")
+        _dbus_send(qtbot, session_bus, f"{PLAYER_IFACE}.Play")
+        qtbot.waitUntil(lambda: window.controller.player.state == "playing", timeout=WAIT)
+        _dbus_send(
+            qtbot,
+            session_bus,
+            "org.freedesktop.DBus.Properties.Set",
+            f"string:{PLAYER_IFACE}",
+            "string:Volume",
+            "variant:double:0.4",
+        )
+        qtbot.waitUntil(lambda: window.settings.volume == 40, timeout=WAIT)
+        assert window.now_playing.volume.value() == 40
+    finally:
+        window.mpris.unregister()
+        window.shutdown()
+        store.close()
+        QDBusConnection.disconnectFromBus("encore-test-bus")

@@ -1,0 +1,304 @@
+"""The main window over the real corpus with the real libvlc player (silent ``adummy`` output).
+
+Covers: the library loading into the table, starting a radio from a track (the queue shows the plan),
+a skip re-planning the queue, the "Fans also like" panel, the first-run flow (folder question, scan in
+the background), background analysis with pause, settings and window state persisted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from player.store import Store
+from player.store.plays import recent_plays
+from player.store.tracks import count_tracks, find_track
+from ui.library_model import PLAYS
+from ui.settings import UiSettings
+
+WAIT = 30_000
+
+
+@pytest.fixture(autouse=True)
+def _silent_audio(monkeypatch):
+    monkeypatch.setenv("ENCORE_AUDIO_OUTPUT", "adummy")
+
+
+def _settings(db_path: Path, **values) -> None:
+    with Store.open(db_path) as store:
+        settings = UiSettings.load(store)
+        for key, value in values.items():
+            setattr(settings, key, value)
+        settings.save(store)
+
+
+@pytest.fixture
+def corpus_db(copy_corpus_store) -> Path:
+    """A private copy of the scanned corpus, marked as past the first run, no background analysis."""
+    path = Path(copy_corpus_store.path)
+    copy_corpus_store.close()
+    _settings(path, first_run_done=True, analysis_enabled=False, scan_on_start=False)
+    return path
+
+
+def _open_window(qtbot, db_path: Path, **kwargs):
+    from ui.main_window import MainWindow
+
+    store = Store.open(db_path)
+    window = MainWindow(store, **kwargs)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.libraryLoaded, timeout=WAIT):
+        window.start()
+    return window, store
+
+
+def _close(window, store) -> None:
+    window.shutdown()
+    store.close()
+
+
+def test_window_loads_library_and_plays_a_track(qtbot, corpus_db):
+    window, store = _open_window(qtbot, corpus_db)
+    try:
+        assert window.library.model.rowCount() == count_tracks(store)
+        window.library.model.set_filter("wesnoth")
+        window.library.table.doubleClicked.emit(window.library.model.index(2, 0))
+        qtbot.waitUntil(lambda: window.controller.player.state == "playing", timeout=WAIT)
+        expected = window.library.model.track_at(2)
+        qtbot.waitUntil(lambda: window._current_track_id == expected[0], timeout=WAIT)
+        assert window.now_playing.title.text() == expected[1]
+        assert window.queue_model.rowCount() == window.library.model.rowCount()
+        assert window.queue_model.current_row() == 2
+        assert window.now_playing.why.text() == "From your library"
+        # Keyboard: space pauses and resumes, Ctrl+N skips, Ctrl+F focuses the filter.
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
+        window.library.table.setFocus()
+        qtbot.keyClick(window.library.table, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: window.controller.player.state == "paused", timeout=WAIT)
+        qtbot.keyClick(window.library.table, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: window.controller.player.state == "playing", timeout=WAIT)
+        following = window.library.model.track_at(3)[0]
+        qtbot.keyClick(window.library.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: window._current_track_id == following, timeout=WAIT)
+        qtbot.keyClick(window.library.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        assert window.library.filter.hasFocus()
+    finally:
+        _close(window, store)
+
+
+def _radio_entries(window) -> list:
+    return [e for e in window.controller.queue.upcoming() if e.source == "radio"]
+
+
+def test_start_radio_then_skip_replans_the_queue(qtbot, corpus_db):
+    window, store = _open_window(qtbot, corpus_db)
+    try:
+        seed = find_track(store, "Weight of Revenge")
+        assert seed is not None
+        assert window.library.select_track(seed["id"])
+        window.library.radio_action.trigger()  # the context-menu action / Ctrl+R
+        qtbot.waitUntil(lambda: window.radio.active and len(_radio_entries(window)) >= 3, timeout=WAIT)
+        assert (
+            window._current_track_id == seed["id"] or window.controller.queue.current.track_id == seed["id"]
+        )
+        label = window.radio.label
+        assert seed["title"] in label
+        assert "Radio from" in window.queue_view.subheader.text()
+        planned = [e.track_id for e in _radio_entries(window)]
+        assert planned == window.radio.plan_ids()
+        assert seed["id"] not in planned
+        qtbot.waitUntil(lambda: window.now_playing.why.text().startswith("Radio from"), timeout=WAIT)
+
+        # Skip: the seed's play is logged as skipped, the station learns, the queue shows the new plan.
+        first_planned = planned[0]
+        window.next()
+        qtbot.waitUntil(lambda: window._current_track_id == first_planned, timeout=WAIT)
+        qtbot.waitUntil(lambda: len(window.radio.station.skipped_rows) == 1, timeout=WAIT)
+        qtbot.waitUntil(
+            lambda: [e.track_id for e in _radio_entries(window)] == window.radio.plan_ids(), timeout=WAIT
+        )
+        with Store.open(corpus_db) as check:
+            plays = recent_plays(check, 5)
+        skipped = [p for p in plays if p["track_id"] == seed["id"]]
+        assert skipped and skipped[0]["outcome"] == "skipped" and skipped[0]["source"] == "radio"
+        assert skipped[0]["seed"] == label
+        qtbot.waitUntil(
+            lambda: window.library.model.track(seed["id"])[PLAYS] == 1, timeout=WAIT
+        )  # Plays column
+        new_plan = window.radio.plan_ids()
+        assert len(new_plan) >= 3 and seed["id"] not in new_plan and first_planned not in new_plan
+        assert window.now_playing.why.text().startswith(f"Radio from {label}")
+
+    finally:
+        _close(window, store)
+
+    # After a restart the station goes on: the queue keeps its entries and the plan is made again.
+    window, store = _open_window(qtbot, corpus_db)
+    try:
+        assert window.controller.queue.current.track_id == first_planned
+        qtbot.waitUntil(lambda: window.radio.active and len(_radio_entries(window)) >= 3, timeout=WAIT)
+        assert window.radio.label == label and "Radio from" in window.queue_view.subheader.text()
+        assert [e.track_id for e in _radio_entries(window)] == window.radio.plan_ids()
+        assert first_planned not in window.radio.plan_ids() and seed["id"] not in window.radio.plan_ids()
+
+        # Playing something from the library ends the station.
+        window.play_tracks([seed["id"]], 0)
+        qtbot.waitUntil(lambda: not window.radio.active, timeout=WAIT)
+        assert window.queue_view.subheader.text().endswith("up next")
+    finally:
+        _close(window, store)
+
+
+def test_queue_reorder_remove_and_play_next_persist(qtbot, corpus_db):
+    window, store = _open_window(qtbot, corpus_db)
+    try:
+        ids = window.library.model.visible_ids()[:5]
+        window.play_tracks(ids, 0)
+        qtbot.waitUntil(lambda: window.queue_model.rowCount() == 5, timeout=WAIT)
+        model = window.queue_model
+        last = model.entry_at(4).id
+        # Drag the last entry onto row 1 (what the list view does on a drop), right after the current one.
+        mime = model.mimeData([model.index(4, 0)])
+        assert model.dropMimeData(mime, Qt.DropAction.MoveAction, 1, 0, model.index(-1, -1))
+        qtbot.waitUntil(lambda: model.entry_at(1).id == last, timeout=WAIT)
+        assert [e.track_id for e in window.controller.queue.entries] == [
+            ids[0],
+            ids[4],
+            ids[1],
+            ids[2],
+            ids[3],
+        ]
+        window.queue_view.list.setCurrentIndex(model.index(3, 0))
+        window.queue_view.remove_selected()
+        qtbot.waitUntil(lambda: model.rowCount() == 4, timeout=WAIT)
+        window.queue_view.list.clearSelection()
+        window.queue_view.list.setCurrentIndex(model.index(3, 0))
+        window.queue_view.play_next_selected()
+        order = [e.track_id for e in window.controller.queue.entries]
+        assert order == [ids[0], ids[3], ids[4], ids[1]]
+    finally:
+        _close(window, store)
+    # Persisted by the core queue: a new window shows the same queue.
+    window, store = _open_window(qtbot, corpus_db)
+    try:
+        assert [e.track_id for e in window.controller.queue.entries] == order
+        assert window.queue_model.rowCount() == 4
+        # The restored current track is shown, ready to play.
+        expected = window.library.model.track(window.controller.queue.current.track_id)
+        assert window.now_playing.title.text() == expected[1]
+    finally:
+        _close(window, store)
+
+
+def test_first_run_asks_for_folders_and_scans_in_background(qtbot, tmp_path, corpus_dir, monkeypatch):
+    from ui.first_run import FirstRunDialog
+
+    monkeypatch.setenv("XDG_MUSIC_DIR", str(corpus_dir))
+    db = tmp_path / "fresh.db"
+    _settings(db, analysis_enabled=False)  # the analysis has its own test below
+
+    answered = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, FirstRunDialog):
+            answered.append(dialog.folders())
+            dialog.accept()
+        else:
+            qtbot_timer()
+
+    def qtbot_timer() -> None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(50, answer)
+
+    qtbot_timer()
+    window, store = _open_window(qtbot, db)
+    try:
+        qtbot.waitUntil(lambda: bool(answered), timeout=WAIT)
+        assert answered[0] == [str(corpus_dir)]  # the XDG music folder is the suggestion
+        with qtbot.waitSignal(window.libraryLoaded, timeout=120_000):
+            pass
+        assert window.library.model.rowCount() == count_tracks(store) > 150
+        assert window.settings.folders == [str(corpus_dir)]
+        assert "Scan finished" in window.status_label.text() or "tracks" in window.status_label.text()
+    finally:
+        _close(window, store)
+    with Store.open(db) as check:
+        saved = UiSettings.load(check)
+        assert saved.first_run_done and saved.folders == [str(corpus_dir)]
+        assert saved.geometry  # window state remembered
+
+
+def test_background_analysis_reports_progress_and_pauses(qtbot, tmp_path, corpus_files):
+    """Scan a small real folder, then analyse it in the background: progress, pause, resume, finish."""
+    music = tmp_path / "music"
+    music.mkdir()
+    picks = [f for f in corpus_files if "wesnoth" in str(f)][:3] + [
+        f for f in corpus_files if "muldjord" in str(f)
+    ][:1]
+    for f in picks:
+        shutil.copy(f, music / f.name)
+    db = tmp_path / "small.db"
+    _settings(db, first_run_done=True, folders=[str(music)], analysis_enabled=True)
+    window, store = _open_window(qtbot, db)
+    try:
+        jobs = window.jobs
+        qtbot.waitUntil(lambda: jobs.kind == "analysis", timeout=WAIT)
+        jobs.toggle_pause()
+        assert jobs.paused and "(paused)" in window.status_label.text()
+        assert window.pause_button.text() == "Resume"
+        jobs.toggle_pause()
+        with qtbot.waitSignal(jobs.analysisFinished, timeout=180_000) as finished:
+            pass
+        assert finished.args[0].analyzed == len(picks)
+        assert "Audio analysis finished" in window.status_label.text()
+        # The taste map draws the analysed tracks (PCA in recommender.taste_map, drawn by the view).
+        window.tabs.setCurrentIndex(1)
+        qtbot.waitUntil(lambda: window.taste is not None and window.taste.data is not None, timeout=WAIT)
+        data = window.taste.data
+        assert len(data["ids"]) == len(picks) and all(-2.0 <= v <= 2.0 for xy in data["xy"] for v in xy)
+        # The map's first axis puts the death-metal track on the other side from the orchestral ones.
+        metal = [
+            xy[0]
+            for tid, xy in zip(data["ids"], data["xy"], strict=True)
+            if data["labels"][tid][1] == "Muldjord"
+        ]
+        others = [
+            xy[0]
+            for tid, xy in zip(data["ids"], data["xy"], strict=True)
+            if data["labels"][tid][1] != "Muldjord"
+        ]
+        assert len(metal) == 1 and len(others) == 3
+        assert all((m > 0) != (o > 0) for m in metal for o in others)
+        assert window.taste.grab().width() > 0
+    finally:
+        _close(window, store)
+
+
+def test_settings_dialog_round_trip(qtbot, corpus_db):
+    from ui.settings_dialog import SettingsDialog
+
+    window, store = _open_window(qtbot, corpus_db)
+    try:
+        dialog = SettingsDialog(window.settings, window.controller.settings, window)
+        qtbot.addWidget(dialog)
+        dialog.crossfade.setValue(3.5)
+        dialog.replaygain.setCurrentIndex(dialog.replaygain.findData("track"))
+        dialog.artist_spacing.setValue(4)
+        dialog.analysis.setChecked(False)
+        dialog.apply(window.settings, window.controller.settings)
+        assert window.controller.settings.crossfade_s == 3.5
+        assert window.settings.radio_artist_spacing == 4
+        assert window.settings.radio_settings().artist_spacing == 4
+    finally:
+        _close(window, store)

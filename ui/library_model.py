@@ -1,0 +1,292 @@
+"""The track table's model: every library row held as a plain tuple, filtered and sorted in Python.
+
+Why not a SQL query per page or ``QSortFilterProxyModel``: at 100k tracks a proxy calls Python once per
+row on every keystroke (slow), and per-row queries while painting stutter. One bulk load of tuples
+(``player.store.browse.library_rows``) costs ≈ 0.1 s per 100k rows; filtering is one substring test per
+row on a precomputed lowercase "haystack", sorting one ``list.sort`` with a key: both a few tens of
+milliseconds at 100k. ``data()`` only indexes into lists.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+from player.store.browse import BROWSE_COLUMNS
+
+_ROOT = QModelIndex()  # the invisible root: default parent of list/table models
+
+_F = {name: i for i, name in enumerate(BROWSE_COLUMNS)}
+ID, TITLE, ARTIST, ALBUM, ALBUM_ARTIST, GENRE, YEAR, TRACKNO, DISCNO, DURATION, PATH, PLAYS, ADDED = (
+    _F[name]
+    for name in (
+        "id",
+        "title",
+        "artist",
+        "album",
+        "album_artist",
+        "genre",
+        "year",
+        "track_number",
+        "disc_number",
+        "duration",
+        "path",
+        "play_count",
+        "added_at",
+    )
+)
+
+TRACK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+MIME_TRACK_IDS = "application/x-encore-track-ids"
+
+UNKNOWN_ARTIST = "Unknown artist"
+UNKNOWN_ALBUM = "Unknown album"
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds or seconds < 0:
+        return ""
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def row_title(row: tuple) -> str:
+    if row[TITLE]:
+        return row[TITLE]
+    path = row[PATH] or ""
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def row_artist(row: tuple) -> str:
+    return row[ARTIST] or row[ALBUM_ARTIST] or UNKNOWN_ARTIST
+
+
+def row_album_artist(row: tuple) -> str:
+    return row[ALBUM_ARTIST] or row[ARTIST] or UNKNOWN_ARTIST
+
+
+def row_album(row: tuple) -> str:
+    return row[ALBUM] or UNKNOWN_ALBUM
+
+
+# (header, value shown, sort key)
+COLUMNS: list[tuple[str, Any, Any]] = [
+    ("Title", row_title, lambda r: row_title(r).casefold()),
+    ("Artist", lambda r: r[ARTIST] or "", lambda r: (row_artist(r).casefold(), (r[ALBUM] or "").casefold())),
+    (
+        "Album",
+        lambda r: r[ALBUM] or "",
+        lambda r: ((r[ALBUM] or "").casefold(), r[DISCNO] or 0, r[TRACKNO] or 0),
+    ),
+    ("Genre", lambda r: r[GENRE] or "", lambda r: (r[GENRE] or "").casefold()),
+    ("Year", lambda r: str(r[YEAR]) if r[YEAR] else "", lambda r: r[YEAR] or 0),
+    ("#", lambda r: str(r[TRACKNO]) if r[TRACKNO] else "", lambda r: (r[DISCNO] or 0, r[TRACKNO] or 0)),
+    ("Length", lambda r: format_duration(r[DURATION]), lambda r: r[DURATION] or 0.0),
+    ("Plays", lambda r: str(r[PLAYS]) if r[PLAYS] else "", lambda r: r[PLAYS] or 0),
+]
+COLUMN_NAMES = [c[0] for c in COLUMNS]
+
+
+class TrackTableModel(QAbstractTableModel):
+    """All library tracks; ``set_filter`` / ``set_scope`` narrow the visible rows, ``sort`` orders them."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple] = []
+        self._haystack: list[str] = []
+        self._view: list[int] = []  # indices into _rows, in display order
+        self._filter_words: list[str] = []
+        self._scope_artist: str | None = None
+        self._scope_album: tuple[str, str] | None = None
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._playing_id: int | None = None
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._by_id: dict[int, int] = {}
+
+    # -- content -------------------------------------------------------------------------------------
+    def set_rows(self, rows: Sequence[tuple]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._by_id = {r[ID]: i for i, r in enumerate(self._rows)}
+        sep = "\x00"
+        self._haystack = [
+            sep.join(
+                (row_title(r), r[ARTIST] or "", r[ALBUM] or "", r[ALBUM_ARTIST] or "", r[GENRE] or "")
+            ).casefold()
+            for r in self._rows
+        ]
+        self._recompute()
+        self.endResetModel()
+
+    def all_rows(self) -> list[tuple]:
+        return self._rows
+
+    def track(self, track_id: int) -> tuple | None:
+        i = self._by_id.get(track_id)
+        return None if i is None else self._rows[i]
+
+    def track_at(self, row: int) -> tuple:
+        return self._rows[self._view[row]]
+
+    def track_id_at(self, row: int) -> int:
+        return self._rows[self._view[row]][ID]
+
+    def row_of(self, track_id: int) -> int | None:
+        """The visible row showing ``track_id``, or None when it is filtered out."""
+        i = self._by_id.get(track_id)
+        if i is None:
+            return None
+        try:
+            return self._view.index(i)
+        except ValueError:
+            return None
+
+    def visible_ids(self) -> list[int]:
+        return [self._rows[i][ID] for i in self._view]
+
+    def add_play(self, track_id: int) -> None:
+        """A play of ``track_id`` finished: bump its play count in place (no reload)."""
+        i = self._by_id.get(track_id)
+        if i is None:
+            return
+        row = self._rows[i]
+        self._rows[i] = (*row[:PLAYS], (row[PLAYS] or 0) + 1, *row[PLAYS + 1 :])
+        visible = self.row_of(track_id)
+        if visible is not None:
+            column = COLUMN_NAMES.index("Plays")
+            self.dataChanged.emit(self.index(visible, column), self.index(visible, column))
+
+    def set_playing(self, track_id: int | None) -> None:
+        old, self._playing_id = self._playing_id, track_id
+        for tid in (old, track_id):
+            row = self.row_of(tid) if tid is not None else None
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    # -- narrowing -----------------------------------------------------------------------------------
+    def set_filter(self, text: str) -> None:
+        words = text.casefold().split()
+        if words == self._filter_words:
+            return
+        self._filter_words = words
+        self._refresh()
+
+    def set_scope(self, artist: str | None = None, album: tuple[str, str] | None = None) -> None:
+        """Only tracks by ``artist`` (artist or album artist), or of ``album`` = (album artist, album)."""
+        self._scope_artist, self._scope_album = artist, album
+        self._refresh()
+
+    def filter_text(self) -> str:
+        return " ".join(self._filter_words)
+
+    def _refresh(self) -> None:
+        self.beginResetModel()
+        self._recompute()
+        self.endResetModel()
+
+    def _recompute(self) -> None:
+        indices: Any = range(len(self._rows))
+        rows, hay = self._rows, self._haystack
+        if self._scope_artist is not None:
+            a = self._scope_artist
+            indices = [i for i in indices if row_artist(rows[i]) == a or row_album_artist(rows[i]) == a]
+        if self._scope_album is not None:
+            aa, al = self._scope_album
+            indices = [i for i in indices if row_album(rows[i]) == al and row_album_artist(rows[i]) == aa]
+        for word in self._filter_words:
+            indices = [i for i in indices if word in hay[i]]
+        view = list(indices)
+        if self._sort is not None:
+            column, order = self._sort
+            key = COLUMNS[column][2]
+            view.sort(key=lambda i: key(rows[i]), reverse=order == Qt.SortOrder.DescendingOrder)
+        self._view = view
+
+    # -- Qt model ------------------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._view)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[self._view[index.row()]]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[index.column()][1](row)
+        if role == TRACK_ID_ROLE:
+            return row[ID]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row[PATH]
+        if role == Qt.ItemDataRole.FontRole and row[ID] == self._playing_id:
+            return self._bold
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 4:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][0]
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        self._recompute()
+        self.layoutChanged.emit()
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME_TRACK_IDS]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        ids: list[int] = []
+        for index in indexes:
+            tid = self.track_id_at(index.row())
+            if tid not in ids:
+                ids.append(tid)
+        mime = QMimeData()
+        mime.setData(MIME_TRACK_IDS, ",".join(map(str, ids)).encode())
+        return mime
+
+
+def artist_counts(rows: Sequence[tuple]) -> list[tuple[str, int]]:
+    """(artist, number of tracks) for every artist credited (as artist or album artist), sorted by name."""
+    counts: Counter[str] = Counter()
+    for r in rows:
+        a, aa = row_artist(r), row_album_artist(r)
+        counts[a] += 1
+        if aa != a:
+            counts[aa] += 1
+    return sorted(counts.items(), key=lambda kv: (kv[0] == UNKNOWN_ARTIST, kv[0].casefold()))
+
+
+def album_counts(rows: Sequence[tuple], artist: str | None = None) -> list[tuple[str, str, int]]:
+    """(album artist, album, number of tracks), optionally only albums ``artist`` appears on."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for r in rows:
+        if artist is not None and artist not in (row_artist(r), row_album_artist(r)):
+            continue
+        counts[(row_album_artist(r), row_album(r))] += 1
+    return sorted(
+        ((aa, al, n) for (aa, al), n in counts.items()),
+        key=lambda t: (t[1] == UNKNOWN_ALBUM, t[1].casefold(), t[0].casefold()),
+    )

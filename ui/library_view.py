@@ -1,0 +1,245 @@
+"""The library browser: artists and albums on the left, the track table on the right, one filter box.
+
+Selecting an artist narrows the albums and tracks; selecting an album narrows the tracks; the filter box
+searches artist, album, title and genre as you type (debounced by a few milliseconds so that a fast
+typist does not filter 100k rows per keystroke). Actions on tracks are signals for the main window.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.icons import icon
+from ui.library_model import TrackTableModel, album_counts, artist_counts, row_artist
+
+ALL_ARTISTS = "All artists"
+ALL_ALBUMS = "All albums"
+FILTER_DELAY_MS = 120
+
+
+class TrackTable(QTableView):
+    """The track table; fixed row heights and no per-row sizing keep it fast at 100k rows."""
+
+    def __init__(self, model: TrackTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # No sort column at first (library order: album artist, album, disc, track); enabling sorting
+        # sorts by the indicator's section at once, so clear it first.
+        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.horizontalHeader().setSortIndicatorShown(True)
+        self.setSortingEnabled(True)
+        self.setShowGrid(False)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        vh = self.verticalHeader()
+        vh.setVisible(False)
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        hh = self.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(False)
+        # Fixed starting widths (sizing to contents would read every row); the user can drag them.
+        for column, width in enumerate((210, 140, 160, 90, 44, 32, 52, 44)):
+            self.setColumnWidth(column, width)
+        hh.setMinimumSectionSize(30)
+
+
+class LibraryView(QWidget):
+    playRequested = Signal(list, int)  # track ids (the visible list), index to start at
+    radioRequested = Signal(int)
+    enqueueRequested = Signal(list)
+    playNextRequested = Signal(list)
+    artistActivated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = TrackTableModel(self)
+
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by artist, album, title or genre (Ctrl+F)")
+        self.filter.setClearButtonEnabled(True)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self._apply_filter)
+        self.filter.textChanged.connect(lambda _text: self._filter_timer.start())
+        self.filter.returnPressed.connect(self._apply_filter)
+
+        self._artist_values: list[str | None] = [None]
+        self._album_values: list[tuple[str, str] | None] = [None]
+        self.artists = QListWidget()
+        self.artists.setUniformItemSizes(True)
+        self.artists.currentItemChanged.connect(self._artist_changed)
+        self.albums = QListWidget()
+        self.albums.setUniformItemSizes(True)
+        self.albums.currentItemChanged.connect(self._album_changed)
+
+        self.table = TrackTable(self.model)
+        self.table.doubleClicked.connect(lambda index: self._play_from(index.row()))
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.count_label = QLabel("")
+        self.count_label.setObjectName("trackCount")
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.artists)
+        left.addWidget(self.albums)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.table, 1)
+        right_layout.addWidget(self.count_label)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([220, 800])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.splitter, 1)
+
+        self.radio_action = QAction(icon("radio"), "Start radio from this song", self)
+        self.radio_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.radio_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.radio_action.triggered.connect(self._radio_from_selection)
+        self.table.addAction(self.radio_action)
+        self.model.modelReset.connect(self._update_count)
+        self.model.layoutChanged.connect(self._update_count)
+
+    # -- content -------------------------------------------------------------------------------------
+    def set_rows(self, rows: list[tuple]) -> None:
+        """Replace the library content (after start-up load or a scan), keeping the user's narrowing."""
+        artist = self.current_artist()
+        album = self.current_album()
+        self.model.set_rows(rows)
+        self._fill_artists(artist)
+        self._fill_albums(album)
+        self._update_count()
+
+    def _fill_artists(self, keep: str | None) -> None:
+        self.artists.blockSignals(True)
+        self.artists.clear()
+        rows = self.model.all_rows()
+        # The values behind the rows live in Python lists, not in item data: round-tripping Python
+        # objects and None through QVariant for thousands of items trips a PySide6 refcount bug.
+        counts = artist_counts(rows)
+        self._artist_values = [None, *(name for name, _n in counts)]
+        self.artists.addItems([f"{ALL_ARTISTS} ({len(rows)})", *(f"{name} ({n})" for name, n in counts)])
+        selected = self._artist_values.index(keep) if keep in self._artist_values else 0
+        self.artists.setCurrentRow(selected)
+        self.artists.blockSignals(False)
+
+    def _fill_albums(self, keep: tuple[str, str] | None = None) -> None:
+        self.albums.blockSignals(True)
+        self.albums.clear()
+        albums = album_counts(self.model.all_rows(), self.current_artist())
+        names: dict[str, int] = {}
+        for _aa, album, _n in albums:
+            names[album] = names.get(album, 0) + 1
+        self._album_values = [None, *((aa, al) for aa, al, _n in albums)]
+        self.albums.addItem(f"{ALL_ALBUMS} ({len(albums)})")
+        for album_artist, album, n in albums:
+            label = f"{album} — {album_artist}" if names[album] > 1 else album
+            item = QListWidgetItem(f"{label} ({n})")
+            item.setToolTip(f"{album} — {album_artist}")
+            self.albums.addItem(item)
+        keep = tuple(keep) if keep is not None else None
+        selected = self._album_values.index(keep) if keep in self._album_values else 0
+        self.albums.setCurrentRow(selected)
+        self.albums.blockSignals(False)
+        self.model.set_scope(self.current_artist(), self.current_album())
+
+    def current_artist(self) -> str | None:
+        row = self.artists.currentRow()
+        return self._artist_values[row] if 0 <= row < len(self._artist_values) else None
+
+    def current_album(self) -> tuple[str, str] | None:
+        row = self.albums.currentRow()
+        return self._album_values[row] if 0 <= row < len(self._album_values) else None
+
+    def show_artist(self, artist: str) -> bool:
+        """Select ``artist`` in the artist list (clearing the filter); False if the library lacks it."""
+        if artist not in self._artist_values:
+            return False
+        row = self._artist_values.index(artist)
+        self.filter.clear()
+        self._apply_filter()
+        self.artists.setCurrentRow(row)
+        self.artists.scrollToItem(self.artists.item(row))
+        return True
+
+    def _artist_changed(self, *_args: object) -> None:
+        self._fill_albums()
+
+    def _album_changed(self, *_args: object) -> None:
+        self.model.set_scope(self.current_artist(), self.current_album())
+
+    def _apply_filter(self) -> None:
+        self._filter_timer.stop()
+        self.model.set_filter(self.filter.text())
+
+    def _update_count(self) -> None:
+        shown, total = self.model.rowCount(), len(self.model.all_rows())
+        self.count_label.setText(f"{shown} of {total} tracks" if shown != total else f"{total} tracks")
+
+    # -- actions -------------------------------------------------------------------------------------
+    def selected_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        if not rows and self.table.currentIndex().isValid():
+            rows = [self.table.currentIndex().row()]
+        return [self.model.track_id_at(r) for r in rows]
+
+    def select_track(self, track_id: int) -> bool:
+        row = self.model.row_of(track_id)
+        if row is None:
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    def _play_from(self, row: int) -> None:
+        self.playRequested.emit(self.model.visible_ids(), row)
+
+    def _radio_from_selection(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.radioRequested.emit(ids[0])
+
+    def _context_menu(self, pos: object) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        ids = self.selected_ids()
+        menu = QMenu(self)
+        menu.addAction(icon("play"), "Play", lambda: self._play_from(index.row()))
+        menu.addAction(self.radio_action)
+        menu.addAction("Play next", lambda: self.playNextRequested.emit(ids))
+        menu.addAction("Add to queue", lambda: self.enqueueRequested.emit(ids))
+        artist = row_artist(self.model.track_at(index.row()))
+        menu.addSeparator()
+        menu.addAction("Fans also like…", lambda: self.artistActivated.emit(artist))
+        menu.exec(self.table.viewport().mapToGlobal(pos))

@@ -1,0 +1,577 @@
+"""Encore's main window: library browser, queue, "Fans also like", taste map and the now-playing bar.
+
+Start-up is split in two so the window paints at once: ``__init__`` only builds widgets; ``start()``
+(queued right after ``show()``) loads the library rows in a worker, creates the playback controller
+(libvlc), restores the queue, and only then kicks off the first-run question, the background scan and
+the background analysis. Nothing heavy (torch, librosa, implicit, scipy) is imported before the first
+paint; the recommender loads lazily in workers when a radio or a panel first needs it.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from player.store import Store
+from ui.background import BackgroundJobs
+from ui.covers import CoverCache
+from ui.icons import icon
+from ui.library_model import DURATION, row_album, row_artist, row_title
+from ui.library_view import LibraryView
+from ui.now_playing import NowPlayingBar
+from ui.queue_view import QueueView
+from ui.settings import UiSettings
+from ui.similar_panel import SimilarPanel
+from ui.workers import TaskRunner
+
+log = logging.getLogger(__name__)
+
+SEEK_STEP_S = 5.0
+
+
+def load_rows(db_path: str) -> list[tuple]:
+    """All library rows for the track table (runs in a worker, on its own connection)."""
+    from player.store.browse import library_rows
+
+    with Store.open(db_path) as store:
+        return library_rows(store)
+
+
+class MainWindow(QMainWindow):
+    libraryLoaded = Signal()  # rows are in the track table
+    started = Signal()  # controller ready (queue restored)
+
+    def __init__(self, store: Store, *, backend: str | None = None, first_run_dialog: bool = True) -> None:
+        super().__init__()
+        self.store = store
+        self.db_path = str(store.path)
+        self.backend = backend or os.environ.get("ENCORE_PLAYBACK_BACKEND", "vlc")
+        self.first_run_dialog = first_run_dialog
+        self.settings = UiSettings.load(store)
+        self.runner = TaskRunner(parent=self)
+        self.covers = CoverCache(self.runner, size=144, parent=self)
+        self.controller: Any = None
+        self.bridge: Any = None
+        self.radio: Any = None
+        self.mpris: Any = None
+        self.tray: Any = None
+        self.queue_model: Any = None
+        self.current_entry: Any = None
+        self._current_track_id: int | None = None
+        self._closing = False
+
+        self.setWindowTitle("Encore")
+        self.setWindowIcon(icon("encore"))
+        self.resize(1280, 800)
+
+        self.library = LibraryView()
+        self.queue_view = QueueView()
+        self.similar = SimilarPanel(self.runner, self.db_path)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.library, icon("library"), "Library")
+        self.taste = None  # created on first visit of the tab (keeps start-up lean)
+        self.tabs.addTab(QLabel("Your taste map appears here."), "Your taste")
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        self.side = QSplitter(Qt.Orientation.Vertical)
+        self.side.addWidget(self.queue_view)
+        self.side.addWidget(self.similar)
+        self.side.setSizes([300, 500])
+        self.main_split = QSplitter(Qt.Orientation.Horizontal)
+        self.main_split.addWidget(self.tabs)
+        self.main_split.addWidget(self.side)
+        self.main_split.setStretchFactor(0, 1)
+        self.main_split.setSizes([900, 380])
+
+        self.now_playing = NowPlayingBar()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.addWidget(self.main_split, 1)
+        layout.addWidget(self.now_playing)
+        self.setCentralWidget(central)
+
+        # Status bar: background jobs (scan, analysis) with progress, ETA and pause.
+        self.status_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.setVisible(False)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setVisible(False)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.pause_button)
+        self.jobs = BackgroundJobs(self, self.runner, self.db_path)
+        self.jobs.status.connect(self._show_job_status)
+        self.jobs.scanFinished.connect(self._scan_finished)
+        self.jobs.analysisFinished.connect(self._analysis_finished)
+        self.pause_button.clicked.connect(self.jobs.toggle_pause)
+
+        self._build_menus()
+        self._build_shortcuts()
+        self._restore_geometry()
+
+        self.library.playRequested.connect(self.play_tracks)
+        self.library.radioRequested.connect(self.start_radio)
+        self.library.enqueueRequested.connect(lambda ids: self.controller and self.controller.enqueue(ids))
+        self.library.playNextRequested.connect(lambda ids: self.controller and self.controller.play_next(ids))
+        self.library.artistActivated.connect(self.similar.show_artist)
+        self.similar.showArtistRequested.connect(self._show_artist_tracks)
+        self.similar.radioRequested.connect(self.start_radio)
+        self.similar.playRequested.connect(lambda tid: self.play_tracks([tid], 0))
+        self.now_playing.playPauseClicked.connect(self.toggle)
+        self.now_playing.nextClicked.connect(self.next)
+        self.now_playing.previousClicked.connect(self.previous)
+        self.now_playing.seekRequested.connect(self.seek)
+        self.now_playing.volumeChanged.connect(self.set_volume)
+        self.now_playing.set_volume(self.settings.volume)
+        self.queue_view.playEntryRequested.connect(self.play_entry)
+
+    # -- start-up ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """The slow half of start-up, run once the window is on screen."""
+        self.status_label.setText("Loading the library…")
+        self.reload_library()
+        from player.session import PlaybackController
+        from ui.playback_bridge import PlaybackBridge
+        from ui.queue_model import QueueModel
+        from ui.radio_session import RadioSession
+
+        self.controller = PlaybackController(Store.open(self.db_path), backend=self.backend)
+        self.controller.set_volume(self.settings.volume)
+        self.bridge = PlaybackBridge(self.controller, self)
+        self.bridge.trackStarted.connect(self._track_started)
+        self.bridge.positionChanged.connect(self._position_changed)
+        self.bridge.stateChanged.connect(self._state_changed)
+        self.bridge.error.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        self.queue_model = QueueModel(self.controller.queue, self._track_info, self)
+        self.queue_view.set_model(self.queue_model)
+        self.radio = RadioSession(self.controller, self.db_path, self.runner, self)
+        self.radio.stationChanged.connect(self._station_changed)
+        self.radio.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
+        self.bridge.playFinished.connect(self.radio.play_finished)
+        self.bridge.playFinished.connect(self._play_finished)
+        entry = self.controller.restore()
+        s = self.settings
+        if entry is not None and entry.source == "radio" and s.radio_label and entry.seed == s.radio_label:
+            if s.radio_seed_id is not None:
+                self.radio.set_settings(self._radio_settings())
+                self.radio.resume(s.radio_seed_id, s.radio_label, entry.track_id)
+        self._start_desktop_integration()
+        self.started.emit()
+        if not self.settings.first_run_done and not self.settings.folders:
+            if self.first_run_dialog:
+                QTimer.singleShot(0, self.ask_for_folders)
+        elif self.settings.folders and self.settings.scan_on_start:
+            self.jobs.scan(self.settings.folders)
+        elif self.settings.analysis_enabled:
+            self.jobs.analyze(self.settings.analysis_device)
+
+    def _radio_settings(self) -> Any:
+        try:
+            return self.settings.radio_settings()
+        except Exception:  # the radio module failed to import: the station uses its defaults
+            log.exception("radio settings")
+            return None
+
+    def _start_desktop_integration(self) -> None:
+        try:
+            from ui.mpris import Mpris
+
+            self.mpris = Mpris(self)
+            self.mpris.register()
+        except Exception:
+            log.exception("MPRIS is not available")
+            self.mpris = None
+        from ui.tray import Tray
+
+        self.tray = Tray(self)
+
+    def reload_library(self) -> None:
+        self.runner.start(load_rows, self.db_path, on_result=self._rows_loaded)
+
+    def _rows_loaded(self, rows: list[tuple]) -> None:
+        self.library.set_rows(rows)
+        self.similar.set_library_rows(rows)
+        if self._current_track_id is not None:
+            self.library.model.set_playing(self._current_track_id)
+        elif self.controller is not None and self.controller.player.current is not None:
+            # The queue restored at start-up (loaded, not playing): show where it stands.
+            current = self.controller.player.current
+            entry = self.controller.queue.get(current.key)
+            if entry is not None and self.library.model.track(entry.track_id) is not None:
+                self._show_entry(entry, current.path, current.duration)
+        if not self.jobs.busy:
+            self.status_label.setText(f"{len(rows)} tracks" if rows else "The library is empty.")
+        if self.queue_model is not None:
+            self.queue_model.refresh()
+        self.libraryLoaded.emit()
+
+    # -- menus and keys --------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&Library")
+        file_menu.addAction("Add music folder…", self.add_folder)
+        file_menu.addAction("Rescan folders", lambda: self.jobs.scan(self.settings.folders))
+        file_menu.addAction("Analyse audio now", lambda: self.jobs.analyze(self.settings.analysis_device))
+        file_menu.addSeparator()
+        settings_action = QAction("Settings…", self)
+        settings_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Preferences))
+        settings_action.triggered.connect(self.open_settings)
+        file_menu.addAction(settings_action)
+        file_menu.addSeparator()
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.triggered.connect(self.quit)
+        file_menu.addAction(quit_action)
+        play_menu = self.menuBar().addMenu("&Playback")
+        play_menu.addAction("Play / pause\tSpace", self.toggle)
+        play_menu.addAction("Next\tCtrl+N", self.next)
+        play_menu.addAction("Previous\tCtrl+P", self.previous)
+        play_menu.addAction(self.library.radio_action)
+        play_menu.addAction("Stop radio", lambda: self.radio and self.radio.stop())
+
+    def _build_shortcuts(self) -> None:
+        def shortcut(keys: str, slot: Any) -> None:
+            s = QShortcut(QKeySequence(keys), self)
+            s.setContext(Qt.ShortcutContext.WindowShortcut)
+            s.activated.connect(slot)
+
+        shortcut("Space", self.toggle)
+        shortcut("Ctrl+N", self.next)
+        shortcut("Ctrl+P", self.previous)
+        shortcut("Left", lambda: self.seek_relative(-SEEK_STEP_S))
+        shortcut("Right", lambda: self.seek_relative(SEEK_STEP_S))
+        shortcut("Ctrl+F", self.focus_filter)
+
+    def focus_filter(self) -> None:
+        self.tabs.setCurrentWidget(self.library)
+        self.library.filter.setFocus()
+        self.library.filter.selectAll()
+
+    # -- playback commands -----------------------------------------------------------------------------
+    def play_tracks(self, track_ids: list[int], start: int = 0) -> None:
+        if self.controller is None or not track_ids:
+            return
+        if self.radio is not None:
+            self.radio.stop()
+        self.controller.play_tracks(track_ids, "library", None, start)
+
+    def play_entry(self, entry_id: int) -> None:
+        if self.controller is not None and entry_id is not None:
+            self.controller.play_entry(int(entry_id))
+
+    def start_radio(self, track_id: int) -> None:
+        if self.controller is None or self.radio is None:
+            return
+        row = self.library.model.track(int(track_id))
+        label = self._track_label(row) if row is not None else f"track {track_id}"
+        self.radio.set_settings(self._radio_settings())
+        self.radio.start(int(track_id), label)
+        self.settings.radio_seed_id, self.settings.radio_label = int(track_id), label
+        self.settings.save(self.store)
+
+    def toggle(self) -> None:
+        if self.controller is not None:
+            self.controller.toggle()
+
+    def play(self) -> None:
+        if self.controller is not None:
+            self.controller.play()
+
+    def pause(self) -> None:
+        if self.controller is not None:
+            self.controller.pause()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+
+    def next(self) -> None:
+        if self.controller is not None:
+            self.controller.next()
+
+    def previous(self) -> None:
+        if self.controller is not None:
+            self.controller.previous()
+
+    def seek(self, seconds: float) -> None:
+        if self.controller is not None:
+            self.controller.seek(max(0.0, float(seconds)))
+
+    def seek_relative(self, delta: float) -> None:
+        if self.controller is not None and self.controller.player.current is not None:
+            self.seek(self.controller.player.position + delta)
+
+    def set_volume(self, volume: int) -> None:
+        self.settings.volume = int(volume)
+        if self.controller is not None:
+            self.controller.set_volume(int(volume))
+
+    # -- playback events (GUI thread) -------------------------------------------------------------------
+    def _track_info(self, track_id: int) -> tuple[str, str, float | None] | None:
+        row = self.library.model.track(track_id)
+        if row is None:
+            return None
+        return row_title(row), row_artist(row), row[DURATION]
+
+    @staticmethod
+    def _track_label(row: tuple) -> str:
+        return f"{row_artist(row)} – {row_title(row)}"
+
+    def _track_started(self, event: Any) -> None:
+        entry = self.controller.queue.get(event.item.key) if self.controller else None
+        if self.radio is not None:
+            self.radio.track_started(entry)
+        self._show_entry(entry, event.item.path, event.duration)
+
+    def _show_entry(self, entry: Any, path: str, duration: float | None) -> None:
+        """Show ``entry`` as the current track everywhere (bar, table, panels, MPRIS, tray)."""
+        self.current_entry = entry
+        track_id = entry.track_id if entry is not None else None
+        self._current_track_id = track_id
+        self.library.model.set_playing(track_id)
+        row = self.library.model.track(track_id) if track_id is not None else None
+        if row is not None:
+            title, artist, album = row_title(row), row_artist(row), row_album(row)
+        else:
+            title, artist, album = os.path.basename(path), "", ""
+        self.now_playing.show_track(title, artist, album, self.why_text(entry))
+        self.now_playing.set_position(0.0, duration)
+        self.covers.request(path, self._cover_loaded(path))
+        self.setWindowTitle(f"{title} — {artist} · Encore" if artist else f"{title} · Encore")
+        if artist:
+            self.similar.show_artist(artist, track_id=track_id)
+        if self.mpris is not None:
+            self.mpris.track_changed()
+        if self.tray is not None:
+            self.tray.track_changed(title, artist)
+        if self.taste is not None:
+            self.taste.set_playing(track_id)
+
+    def why_text(self, entry: Any) -> str:
+        """Why this track plays, in plain words."""
+        if entry is None:
+            return ""
+        if entry.source == "radio":
+            text = f"Radio from {entry.seed}" if entry.seed else "Radio"
+            why = self.radio.why(entry.track_id) if self.radio is not None else ""
+            return f"{text} · {why}" if why and why != "the seed" else text
+        if entry.source == "album":
+            return "Playing the album"
+        return "From your library"
+
+    def _cover_loaded(self, path: str) -> Any:
+        def show(image: Any) -> None:
+            current = self.controller.player.current if self.controller else None
+            if current is not None and current.path == path:
+                self.now_playing.set_cover(image)
+                if self.mpris is not None:
+                    self.mpris.cover_changed(path, image)
+
+        return show
+
+    def _position_changed(self, position: float, duration: float) -> None:
+        self.now_playing.set_position(position, duration or None)
+        if self.mpris is not None:
+            self.mpris.position_changed(position)
+
+    def _state_changed(self, state: str) -> None:
+        self.now_playing.set_state(state)
+        if state == "stopped" and self.controller is not None and self.controller.queue.current is None:
+            self.now_playing.clear()
+            self.library.model.set_playing(None)
+        if self.mpris is not None:
+            self.mpris.state_changed(state)
+        if self.tray is not None:
+            self.tray.state_changed(state)
+
+    def _play_finished(self, play: Any) -> None:
+        self.library.model.add_play(int(play.track_id))
+        if self.taste is not None:
+            self.taste.mark_stale()
+
+    def _station_changed(self, label: str | None) -> None:
+        self.queue_view.set_station(f"Radio from {label}" if label else None)
+
+    # -- panels ------------------------------------------------------------------------------------------
+    def _show_artist_tracks(self, artist: str) -> None:
+        self.tabs.setCurrentWidget(self.library)
+        if not self.library.show_artist(artist):
+            self.statusBar().showMessage(f"{artist} is not in your library", 5000)
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 1 and self.taste is None:
+            from ui.taste_view import TasteView
+
+            self.taste = TasteView(self.runner, self.db_path)
+            self.taste.radioRequested.connect(self.start_radio)
+            self.tabs.blockSignals(True)
+            self.tabs.removeTab(1)
+            self.tabs.insertTab(1, self.taste, "Your taste")
+            self.tabs.setCurrentIndex(1)
+            self.tabs.blockSignals(False)
+            self.taste.set_playing(self._current_track_id)
+            self.taste.refresh()
+        elif index == 1 and self.taste is not None:
+            self.taste.refresh_if_stale()
+
+    # -- background jobs ---------------------------------------------------------------------------------
+    def _show_job_status(self, text: str, done: int, total: int, pausable: bool) -> None:
+        busy = total > 0 or bool(text)
+        self.status_label.setText(text)
+        self.progress.setVisible(total > 0)
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        self.pause_button.setVisible(pausable and busy)
+        self.pause_button.setText("Resume" if self.jobs.paused else "Pause")
+
+    def _scan_finished(self, summary: Any) -> None:
+        self.reload_library()
+        if self.radio is not None:
+            self.radio.invalidate()
+        self.similar.invalidate()
+        if self.settings.analysis_enabled:
+            self.jobs.analyze(self.settings.analysis_device)
+
+    def _analysis_finished(self, summary: Any) -> None:
+        if self.radio is not None:
+            self.radio.invalidate()
+        self.similar.invalidate()
+        if self.taste is not None:
+            self.taste.mark_stale()
+
+    def ask_for_folders(self) -> None:
+        from ui.first_run import FirstRunDialog
+
+        dialog = FirstRunDialog(self)
+        if dialog.exec():
+            folders = dialog.folders()
+            self.settings.folders = folders
+            self.settings.first_run_done = True
+            self.settings.save(self.store)
+            if folders:
+                self.jobs.scan(folders)
+        else:
+            self.settings.first_run_done = True
+            self.settings.save(self.store)
+            self.status_label.setText("No music folder yet: use Library → Add music folder…")
+
+    def add_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from ui.settings import default_music_folder
+
+        folder = QFileDialog.getExistingDirectory(self, "Add a music folder", default_music_folder())
+        if folder:
+            self.set_folders([*self.settings.folders, folder])
+
+    def set_folders(self, folders: list[str]) -> None:
+        self.settings.folders = list(dict.fromkeys(folders))
+        self.settings.first_run_done = True
+        self.settings.save(self.store)
+        self.jobs.scan(self.settings.folders)
+
+    def open_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
+        playback = self.controller.settings if self.controller is not None else None
+        dialog = SettingsDialog(self.settings, playback, self)
+        if not dialog.exec():
+            return
+        old_folders = list(self.settings.folders)
+        dialog.apply(self.settings, playback)
+        self.settings.save(self.store)
+        if playback is not None:
+            with self.controller.lock:
+                playback.save(self.controller.store)
+        if self.radio is not None:
+            self.radio.set_settings(self._radio_settings())
+        if self.settings.folders != old_folders:
+            self.jobs.scan(self.settings.folders)
+        elif not self.settings.analysis_enabled:
+            self.jobs.cancel_analysis()
+
+    # -- window state -----------------------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        s = self.settings
+        try:
+            if s.geometry:
+                self.restoreGeometry(QByteArray(base64.b64decode(s.geometry)))
+            if s.window_state:
+                self.restoreState(QByteArray(base64.b64decode(s.window_state)))
+            for name, value in s.splitters.items():
+                splitter = {"main": self.main_split, "side": self.side, "library": self.library.splitter}.get(
+                    name
+                )
+                if splitter is not None and value:
+                    splitter.restoreState(QByteArray(base64.b64decode(value)))
+        except (ValueError, TypeError):
+            log.warning("ignoring a damaged saved window geometry")
+
+    def save_window_state(self) -> None:
+        def b64(data: QByteArray) -> str:
+            return base64.b64encode(bytes(data.data())).decode("ascii")
+
+        self.settings.geometry = b64(self.saveGeometry())
+        self.settings.window_state = b64(self.saveState())
+        self.settings.splitters = {
+            "main": b64(self.main_split.saveState()),
+            "side": b64(self.side.saveState()),
+            "library": b64(self.library.splitter.saveState()),
+        }
+        self.settings.save(self.store)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.tray is not None and self.tray.keep_running() and not self._closing:
+            self.hide()
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def quit(self) -> None:
+        self._closing = True
+        self.close()
+
+    def shutdown(self) -> None:
+        """Save state, stop background work and playback, release libvlc and D-Bus."""
+        if getattr(self, "_shut", False):
+            return
+        self._shut = True
+        self.save_window_state()
+        self.jobs.cancel_all()
+        if self.radio is not None:
+            self.radio.close()
+        # Let running workers finish (a cancelled job stops at its next progress report) and deliver
+        # their queued results now, while every receiver and the controller still exist.
+        self.runner.wait(60000)
+        from PySide6.QtCore import QCoreApplication
+
+        QCoreApplication.processEvents()
+        if self.mpris is not None:
+            self.mpris.unregister()
+        if self.tray is not None:
+            self.tray.hide()
+        if self.queue_model is not None:
+            self.queue_model.close()
+        if self.bridge is not None:
+            self.bridge.close()
+        if self.controller is not None:
+            self.controller.shutdown()
+            self.controller.store.close()

@@ -1,0 +1,232 @@
+"""MPRIS2 over D-Bus (QtDBus): media keys, desktop widgets and ``playerctl`` control Encore.
+
+Implements ``org.mpris.MediaPlayer2`` (identity, raise, quit) and ``org.mpris.MediaPlayer2.Player``
+(PlaybackStatus, Metadata, Position, Volume, Play/Pause/PlayPause/Stop/Next/Previous/Seek/SetPosition)
+on ``/org/mpris/MediaPlayer2`` under the bus name ``org.mpris.MediaPlayer2.encore``. Property changes
+are announced with ``org.freedesktop.DBus.Properties.PropertiesChanged`` as the spec asks. Without a
+session bus (CI, a bare X session) registration simply fails and the app runs without MPRIS.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from typing import Any
+
+from PySide6.QtCore import ClassInfo, Property, QObject, QUrl, Slot
+from PySide6.QtDBus import QDBusAbstractAdaptor, QDBusConnection, QDBusMessage, QDBusObjectPath
+
+log = logging.getLogger(__name__)
+
+OBJECT_PATH = "/org/mpris/MediaPlayer2"
+SERVICE = "org.mpris.MediaPlayer2.encore"
+ROOT_IFACE = "org.mpris.MediaPlayer2"
+PLAYER_IFACE = "org.mpris.MediaPlayer2.Player"
+NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
+_STATUS = {"playing": "Playing", "paused": "Paused", "stopped": "Stopped"}
+
+
+@ClassInfo({"D-Bus Interface": ROOT_IFACE})
+class RootAdaptor(QDBusAbstractAdaptor):
+    def __init__(self, parent: QObject, window: Any) -> None:
+        super().__init__(parent)
+        self.window = window
+
+    Identity = Property(str, lambda self: "Encore")
+    DesktopEntry = Property(str, lambda self: "encore")
+    CanQuit = Property(bool, lambda self: True)
+    CanRaise = Property(bool, lambda self: True)
+    HasTrackList = Property(bool, lambda self: False)
+    SupportedUriSchemes = Property("QStringList", lambda self: ["file"])
+    SupportedMimeTypes = Property(
+        "QStringList", lambda self: ["audio/ogg", "audio/mpeg", "audio/flac", "audio/mp4", "audio/x-wav"]
+    )
+
+    @Slot()
+    def Raise(self) -> None:  # noqa: N802 (D-Bus names)
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    @Slot()
+    def Quit(self) -> None:  # noqa: N802
+        self.window.quit()
+
+
+@ClassInfo({"D-Bus Interface": PLAYER_IFACE})
+class PlayerAdaptor(QDBusAbstractAdaptor):
+    def __init__(self, parent: QObject, mpris: Mpris) -> None:
+        super().__init__(parent)
+        self.mpris = mpris
+        self.setAutoRelaySignals(False)
+
+    PlaybackStatus = Property(str, lambda self: self.mpris.playback_status())
+    LoopStatus = Property(str, lambda self: "None")
+    Rate = Property(float, lambda self: 1.0)
+    Shuffle = Property(bool, lambda self: False)
+    Metadata = Property("QVariantMap", lambda self: self.mpris.metadata())
+    Volume = Property(float, lambda self: self.mpris.volume(), lambda self, v: self.mpris.set_volume(v))
+    Position = Property("qlonglong", lambda self: self.mpris.position_us())
+    MinimumRate = Property(float, lambda self: 1.0)
+    MaximumRate = Property(float, lambda self: 1.0)
+    CanGoNext = Property(bool, lambda self: True)
+    CanGoPrevious = Property(bool, lambda self: True)
+    CanPlay = Property(bool, lambda self: True)
+    CanPause = Property(bool, lambda self: True)
+    CanSeek = Property(bool, lambda self: True)
+    CanControl = Property(bool, lambda self: True)
+
+    @Slot()
+    def Play(self) -> None:  # noqa: N802
+        self.mpris.window.play()
+
+    @Slot()
+    def Pause(self) -> None:  # noqa: N802
+        self.mpris.window.pause()
+
+    @Slot()
+    def PlayPause(self) -> None:  # noqa: N802
+        self.mpris.window.toggle()
+
+    @Slot()
+    def Stop(self) -> None:  # noqa: N802
+        self.mpris.window.stop()
+
+    @Slot()
+    def Next(self) -> None:  # noqa: N802
+        self.mpris.window.next()
+
+    @Slot()
+    def Previous(self) -> None:  # noqa: N802
+        self.mpris.window.previous()
+
+    @Slot("qlonglong")
+    def Seek(self, offset_us: int) -> None:  # noqa: N802
+        self.mpris.window.seek_relative(offset_us / 1e6)
+
+    @Slot(QDBusObjectPath, "qlonglong")
+    def SetPosition(self, track_id: QDBusObjectPath, position_us: int) -> None:  # noqa: N802
+        if track_id.path() == self.mpris.track_path():
+            self.mpris.window.seek(position_us / 1e6)
+
+    @Slot(str)
+    def OpenUri(self, uri: str) -> None:  # noqa: N802
+        log.info("MPRIS OpenUri is not supported: %s", uri)
+
+
+class Mpris(QObject):
+    """Owns the exported object and keeps the desktop informed of changes."""
+
+    def __init__(self, window: Any, bus: QDBusConnection | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.bus = bus if bus is not None else QDBusConnection.sessionBus()
+        self.root = QObject(self)
+        self.root_adaptor = RootAdaptor(self.root, window)
+        self.player_adaptor = PlayerAdaptor(self.root, self)
+        self.registered = False
+        self._state = "stopped"
+        self._position = 0.0
+        self._art_url = ""
+        self._art_dir = tempfile.mkdtemp(prefix="encore-art-")
+
+    def register(self) -> bool:
+        if not self.bus.isConnected():
+            log.info("no D-Bus session bus: MPRIS disabled")
+            return False
+        ok = self.bus.registerObject(OBJECT_PATH, self.root, QDBusConnection.RegisterOption.ExportAdaptors)
+        name = SERVICE if self.bus.registerService(SERVICE) else f"{SERVICE}.instance{os.getpid()}"
+        if name != SERVICE:
+            self.bus.registerService(name)
+        self.service = name
+        self.registered = bool(ok)
+        return self.registered
+
+    def unregister(self) -> None:
+        if self.registered:
+            self.bus.unregisterObject(OBJECT_PATH)
+            self.bus.unregisterService(self.service)
+            self.registered = False
+        shutil.rmtree(self._art_dir, ignore_errors=True)
+
+    # -- values ----------------------------------------------------------------------------------------
+    def playback_status(self) -> str:
+        return _STATUS.get(self._state, "Stopped")
+
+    def track_path(self) -> str:
+        entry = self.window.current_entry
+        return f"/org/encore/entry/{entry.id}" if entry is not None else NO_TRACK
+
+    def metadata(self) -> dict[str, Any]:
+        entry = self.window.current_entry
+        if entry is None:
+            return {"mpris:trackid": QDBusObjectPath(NO_TRACK)}
+        row = self.window.library.model.track(entry.track_id)
+        data: dict[str, Any] = {"mpris:trackid": QDBusObjectPath(self.track_path())}
+        if row is not None:
+            from ui.library_model import ALBUM, ARTIST, DURATION, GENRE, PATH, TRACKNO, row_title
+
+            data["xesam:title"] = row_title(row)
+            if row[ARTIST]:
+                data["xesam:artist"] = [row[ARTIST]]
+            if row[ALBUM]:
+                data["xesam:album"] = row[ALBUM]
+            if row[GENRE]:
+                data["xesam:genre"] = [row[GENRE]]
+            if row[TRACKNO]:
+                data["xesam:trackNumber"] = int(row[TRACKNO])
+            if row[DURATION]:
+                data["mpris:length"] = int(row[DURATION] * 1e6)
+            data["xesam:url"] = QUrl.fromLocalFile(row[PATH]).toString()
+        if self._art_url:
+            data["mpris:artUrl"] = self._art_url
+        return data
+
+    def position_us(self) -> int:
+        return int(self._position * 1e6)
+
+    def volume(self) -> float:
+        return self.window.settings.volume / 100.0
+
+    def set_volume(self, value: float) -> None:
+        volume = int(round(min(max(float(value), 0.0), 1.0) * 100))
+        self.window.now_playing.set_volume(volume)
+        self.window.set_volume(volume)
+        self._changed({"Volume": volume / 100.0})
+
+    # -- changes from the window -----------------------------------------------------------------------
+    def track_changed(self) -> None:
+        self._position = 0.0
+        self._art_url = ""
+        self._changed({"Metadata": self.metadata()})
+
+    def cover_changed(self, path: str, image: Any) -> None:
+        if image is None:
+            return
+        art = os.path.join(self._art_dir, "cover.png")
+        if image.save(art, "PNG"):
+            self._art_url = QUrl.fromLocalFile(art).toString()
+            self._changed({"Metadata": self.metadata()})
+
+    def state_changed(self, state: str) -> None:
+        self._state = state
+        self._changed({"PlaybackStatus": self.playback_status()})
+
+    def position_changed(self, position: float) -> None:
+        # Position is not announced through PropertiesChanged (the spec says so); a jump is ``Seeked``.
+        if abs(position - self._position) > 2.0 and self.registered:
+            message = QDBusMessage.createSignal(OBJECT_PATH, PLAYER_IFACE, "Seeked")
+            message.setArguments([int(position * 1e6)])
+            self.bus.send(message)
+        self._position = position
+
+    def _changed(self, values: dict[str, Any]) -> None:
+        if not self.registered:
+            return
+        message = QDBusMessage.createSignal(
+            OBJECT_PATH, "org.freedesktop.DBus.Properties", "PropertiesChanged"
+        )
+        message.setArguments([PLAYER_IFACE, values, []])
+        self.bus.send(message)

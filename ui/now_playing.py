@@ -1,0 +1,172 @@
+"""The now-playing bar: cover, title/artist/album, why it plays, seek slider, transport and volume.
+
+A passive widget: it shows what it is told (``show_track``, ``set_position``, ``set_state``) and reports
+the user's wishes as signals; the main window wires it to the playback controller.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget
+
+from ui.icons import icon
+from ui.library_model import format_duration
+
+COVER_SIZE = 72
+_SLIDER_STEPS = 1000  # seek slider resolution (per mille of the track)
+
+
+class NowPlayingBar(QWidget):
+    playPauseClicked = Signal()
+    nextClicked = Signal()
+    previousClicked = Signal()
+    seekRequested = Signal(float)  # seconds
+    volumeChanged = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("NowPlayingBar")
+        self._duration: float | None = None
+        self._dragging = False
+
+        self.cover = QLabel()
+        self.cover.setFixedSize(COVER_SIZE, COVER_SIZE)
+        self.cover.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder = icon("cover").pixmap(QSize(COVER_SIZE, COVER_SIZE))
+        self.cover.setPixmap(self._placeholder)
+
+        self.title = QLabel("Nothing playing")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.subtitle = QLabel("Pick a track, or start a radio from one (Ctrl+R)")
+        self.why = QLabel("")
+        self.why.setObjectName("why")
+        self.why.setStyleSheet("color: #3b5bdb;")
+        for label in (self.title, self.subtitle, self.why):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        text = QVBoxLayout()
+        text.setSpacing(1)
+        text.addWidget(self.title)
+        text.addWidget(self.subtitle)
+        text.addWidget(self.why)
+
+        self.prev_button = self._button("previous", "Previous track", self.previousClicked)
+        self.play_button = self._button("play", "Play / pause (Space)", self.playPauseClicked)
+        self.play_button.setIconSize(QSize(32, 32))
+        self.next_button = self._button("next", "Next track (Ctrl+N)", self.nextClicked)
+
+        self.elapsed = QLabel("0:00")
+        self.remaining = QLabel("")
+        for label in (self.elapsed, self.remaining):
+            label.setMinimumWidth(48)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.seek = QSlider(Qt.Orientation.Horizontal)
+        self.seek.setRange(0, _SLIDER_STEPS)
+        self.seek.setEnabled(False)
+        self.seek.setToolTip("Seek (← / →: 5 s)")
+        self.seek.sliderPressed.connect(self._press)
+        self.seek.sliderReleased.connect(self._release)
+        self.seek.sliderMoved.connect(self._moved)
+
+        self.volume = QSlider(Qt.Orientation.Horizontal)
+        self.volume.setRange(0, 100)
+        self.volume.setValue(100)
+        self.volume.setFixedWidth(100)
+        self.volume.setToolTip("Volume")
+        self.volume.valueChanged.connect(self.volumeChanged)
+
+        transport = QHBoxLayout()
+        transport.addWidget(self.prev_button)
+        transport.addWidget(self.play_button)
+        transport.addWidget(self.next_button)
+        transport.addSpacing(8)
+        transport.addWidget(self.elapsed)
+        transport.addWidget(self.seek, 1)
+        transport.addWidget(self.remaining)
+        transport.addSpacing(8)
+        transport.addWidget(QLabel("Vol"))
+        transport.addWidget(self.volume)
+
+        right = QVBoxLayout()
+        right.addLayout(text)
+        right.addLayout(transport)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.cover)
+        layout.addLayout(right, 1)
+
+    def _button(self, name: str, tip: str, signal: Signal) -> QToolButton:
+        button = QToolButton()
+        button.setIcon(icon(name))
+        button.setIconSize(QSize(24, 24))
+        button.setToolTip(tip)
+        button.setAutoRaise(True)
+        button.clicked.connect(signal)
+        return button
+
+    # -- shown state ---------------------------------------------------------------------------------
+    def show_track(self, title: str, artist: str, album: str, why: str = "") -> None:
+        self.title.setText(title)
+        parts = [p for p in (artist, album) if p]
+        self.subtitle.setText(" — ".join(parts))
+        self.why.setText(why)
+        self.seek.setEnabled(True)
+
+    def clear(self) -> None:
+        self.title.setText("Nothing playing")
+        self.subtitle.setText("Pick a track, or start a radio from one (Ctrl+R)")
+        self.why.setText("")
+        self.seek.setEnabled(False)
+        self.set_position(0.0, None)
+        self.set_cover(None)
+
+    def set_cover(self, image: QImage | None) -> None:
+        if image is None or image.isNull():
+            self.cover.setPixmap(self._placeholder)
+        else:
+            pixmap = QPixmap.fromImage(image).scaled(
+                COVER_SIZE,
+                COVER_SIZE,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            self.cover.setPixmap(pixmap)
+
+    def set_state(self, state: str) -> None:
+        self.play_button.setIcon(icon("pause" if state == "playing" else "play"))
+
+    def set_position(self, position: float, duration: float | None) -> None:
+        self._duration = duration
+        self.elapsed.setText(format_duration(position) or "0:00")
+        if duration:
+            self.remaining.setText("-" + (format_duration(max(duration - position, 0.0)) or "0:00"))
+            if not self._dragging:
+                self.seek.setValue(int(_SLIDER_STEPS * min(max(position / duration, 0.0), 1.0)))
+        else:
+            self.remaining.setText("")
+            if not self._dragging:
+                self.seek.setValue(0)
+
+    def set_volume(self, volume: int) -> None:
+        self.volume.blockSignals(True)
+        self.volume.setValue(volume)
+        self.volume.blockSignals(False)
+
+    # -- seeking -------------------------------------------------------------------------------------
+    def _press(self) -> None:
+        self._dragging = True
+
+    def _moved(self, value: int) -> None:
+        if self._duration:
+            self.elapsed.setText(format_duration(self._duration * value / _SLIDER_STEPS))
+
+    def _release(self) -> None:
+        self._dragging = False
+        if self._duration:
+            self.seekRequested.emit(self._duration * self.seek.value() / _SLIDER_STEPS)

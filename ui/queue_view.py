@@ -1,0 +1,96 @@
+"""The queue panel: drag to reorder, Delete to remove, "Play next", double-click to jump.
+
+The list mirrors ``player.queue.Queue`` through ``QueueModel``; every edit goes to the queue (which
+persists it), never to the model directly.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QVBoxLayout, QWidget
+
+from ui.queue_model import ENTRY_ID_ROLE, QueueModel
+
+
+class QueueView(QWidget):
+    playEntryRequested = Signal(int)  # entry id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model: QueueModel | None = None
+        self.header = QLabel("<b>Queue</b>")
+        self.subheader = QLabel("Empty. Double-click a track, or start a radio (Ctrl+R).")
+        self.subheader.setWordWrap(True)
+        self.subheader.setStyleSheet("color: #666;")
+        self.list = QListView()
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setDragEnabled(True)
+        self.list.setAcceptDrops(True)
+        self.list.setDropIndicatorShown(True)
+        self.list.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.list.setUniformItemSizes(True)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.list.doubleClicked.connect(lambda index: self.playEntryRequested.emit(index.data(ENTRY_ID_ROLE)))
+        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self.remove_selected)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.subheader)
+        layout.addWidget(self.list, 1)
+
+    def set_model(self, model: QueueModel) -> None:
+        self.model = model
+        self.list.setModel(model)
+        model.modelReset.connect(self._update_header)
+        self._update_header()
+
+    def set_station(self, text: str | None) -> None:
+        self._station = text
+        self._update_header()
+
+    def _update_header(self) -> None:
+        model = self.model
+        station = getattr(self, "_station", None)
+        if model is None or model.rowCount() == 0:
+            self.subheader.setText("Empty. Double-click a track, or start a radio (Ctrl+R).")
+            return
+        upcoming = len(model.upcoming_track_ids())
+        text = f"{upcoming} up next"
+        if station:
+            text = f"{station} · {text} (planned; re-planned after every skip or finished track)"
+        self.subheader.setText(text)
+        current = model.current_row()
+        if current is not None:
+            self.list.scrollTo(model.index(current, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+
+    def selected_entry_ids(self) -> list[int]:
+        rows = sorted(index.row() for index in self.list.selectionModel().selectedIndexes())
+        return [self.model.entry_at(r).id for r in rows] if self.model else []
+
+    def remove_selected(self) -> None:
+        ids = self.selected_entry_ids()
+        if ids and self.model is not None:
+            self.model.queue.remove(ids)
+
+    def play_next_selected(self) -> None:
+        """Move the selected entries right after the current one."""
+        if self.model is None:
+            return
+        ids = self.selected_entry_ids()
+        current = self.model.current_row()
+        self.model.move_entries(ids, (current + 1) if current is not None else 0)
+
+    def _context_menu(self, pos: object) -> None:
+        index = self.list.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = QMenu(self)
+        menu.addAction("Play now", lambda: self.playEntryRequested.emit(index.data(ENTRY_ID_ROLE)))
+        menu.addAction("Play next", self.play_next_selected)
+        menu.addAction("Remove from queue", self.remove_selected)
+        menu.exec(self.list.viewport().mapToGlobal(pos))

@@ -1,0 +1,121 @@
+"""The settings dialog: music folders, crossfade, ReplayGain, radio spacing, background analysis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from player.playback.settings import MAX_CROSSFADE_S, REPLAYGAIN_MODES
+from ui.first_run import FolderList
+from ui.settings import ANALYSIS_DEVICES, UiSettings
+
+_RG_LABELS = {
+    "auto": "Automatic (album gain for albums in order)",
+    "track": "Track gain",
+    "album": "Album gain",
+    "off": "Off",
+}
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: UiSettings, playback: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Encore settings")
+        radio_defaults = _radio_defaults()
+
+        self.folders = FolderList(list(settings.folders))
+        folders_box = QGroupBox("Music folders")
+        QVBoxLayout(folders_box).addWidget(self.folders)
+
+        self.crossfade = QDoubleSpinBox()
+        self.crossfade.setRange(0.0, MAX_CROSSFADE_S)
+        self.crossfade.setSingleStep(0.5)
+        self.crossfade.setSuffix(" s")
+        self.replaygain = QComboBox()
+        for mode in REPLAYGAIN_MODES:
+            self.replaygain.addItem(_RG_LABELS.get(mode, mode), mode)
+        if playback is not None:
+            self.crossfade.setValue(float(playback.crossfade_s))
+            self.replaygain.setCurrentIndex(max(0, self.replaygain.findData(playback.replaygain)))
+        else:
+            self.crossfade.setEnabled(False)
+            self.replaygain.setEnabled(False)
+        playback_box = QGroupBox("Playback")
+        form = QFormLayout(playback_box)
+        form.addRow("Crossfade", self.crossfade)
+        form.addRow("ReplayGain", self.replaygain)
+
+        self.artist_spacing = QSpinBox()
+        self.artist_spacing.setRange(0, 100)
+        self.artist_spacing.setValue(
+            settings.radio_artist_spacing if settings.radio_artist_spacing is not None else radio_defaults[0]
+        )
+        self.album_spacing = QSpinBox()
+        self.album_spacing.setRange(0, 200)
+        self.album_spacing.setValue(
+            settings.radio_album_spacing if settings.radio_album_spacing is not None else radio_defaults[1]
+        )
+        radio_box = QGroupBox("Radio")
+        form = QFormLayout(radio_box)
+        form.addRow("No artist again within", self.artist_spacing)
+        form.addRow("No album again within", self.album_spacing)
+        form.addRow(QLabel("tracks (scaled down automatically for small libraries)"))
+
+        self.analysis = QCheckBox("Analyse new tracks' audio in the background")
+        self.analysis.setChecked(settings.analysis_enabled)
+        self.device = QComboBox()
+        for device in ANALYSIS_DEVICES:
+            self.device.addItem(
+                {"auto": "Automatic (GPU when available)", "cpu": "CPU", "cuda": "GPU (CUDA)"}[device], device
+            )
+        self.device.setCurrentIndex(max(0, self.device.findData(settings.analysis_device)))
+        analysis_box = QGroupBox("Audio analysis")
+        form = QFormLayout(analysis_box)
+        form.addRow(self.analysis)
+        form.addRow("Device", self.device)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for box in (folders_box, playback_box, radio_box, analysis_box):
+            layout.addWidget(box)
+        layout.addWidget(buttons)
+
+    def apply(self, settings: UiSettings, playback: Any) -> None:
+        """Copy the dialog's values into the settings objects (the caller saves them)."""
+        settings.folders = self.folders.folders()
+        defaults = _radio_defaults()
+        a, b = self.artist_spacing.value(), self.album_spacing.value()
+        settings.radio_artist_spacing = None if a == defaults[0] else a
+        settings.radio_album_spacing = None if b == defaults[1] else b
+        settings.analysis_enabled = self.analysis.isChecked()
+        settings.analysis_device = self.device.currentData()
+        if playback is not None:
+            playback.crossfade_s = float(self.crossfade.value())
+            playback.replaygain = self.replaygain.currentData()
+
+
+def _radio_defaults() -> tuple[int, int]:
+    try:
+        from recommender.radio import RadioSettings
+
+        d = RadioSettings()
+        return d.artist_spacing, d.album_spacing
+    except Exception:
+        return 15, 25

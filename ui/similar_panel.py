@@ -1,0 +1,243 @@
+"""The "Fans also like" side panel for the playing (or chosen) artist.
+
+Shows the artists nearest in the pretrained factor space — in your library (click: show their tracks;
+double-click: start a radio from their best track) or discoveries (marked with a star: nothing to play,
+just a name to look up) — and "sounds like" tracks from the audio embeddings. The lookup runs in a
+worker (``recommender.similar``; the first call loads the bundle and the audio index). Empty and
+cold-start states are said in plain words rather than shown as an empty list.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from ui.icons import icon
+from ui.library_model import ID, row_artist
+from ui.workers import TaskRunner
+
+log = logging.getLogger(__name__)
+
+_ARTIST_ROLE = Qt.ItemDataRole.UserRole + 20
+_TRACKS_ROLE = Qt.ItemDataRole.UserRole + 21
+_TRACK_ROLE = Qt.ItemDataRole.UserRole + 22
+N_ARTISTS = 15
+N_TRACKS = 10
+
+
+def lookup_similar(db_path: str, artist: str, track_id: int | None, cache: dict[str, Any]) -> dict[str, Any]:
+    """Plain data for the panel (worker thread), from ``recommender.similar.SimilarIndex``. ``cache`` keeps
+    the index between calls (only one lookup runs at a time; ``invalidate`` empties it)."""
+    from player.store import Store
+    from player.store.tracks import get_track
+    from recommender.similar import SimilarIndex
+
+    with Store.open(db_path) as store:
+        index = cache.get("index")
+        if index is None:
+            index = cache["index"] = SimilarIndex.from_store(store)
+        if track_id is not None:
+            found = index.track(int(track_id), artist, N_ARTISTS, N_TRACKS)
+        else:
+            found = index.artist(artist, N_ARTISTS, N_TRACKS)
+        artists = []
+        for a in found.artists:
+            entry = {
+                "name": a.name,
+                "score": a.score,
+                "in_library": a.in_library,
+                "track_ids": list(a.track_ids),
+                "link": a.link,
+                "predicted": a.predicted,
+            }
+            if a.in_library and a.track_ids:
+                first = get_track(store, int(a.track_ids[0])) or {}
+                entry["library_name"] = first.get("artist") or first.get("album_artist") or a.name
+            artists.append(entry)
+        sounds = []
+        for s in found.sounds_like:
+            t = get_track(store, int(s.track_id)) or {}
+            title = t.get("title") or (t.get("path") or "?").rsplit("/", 1)[-1]
+            sounds.append(
+                {"track_id": s.track_id, "score": s.score, "title": title, "artist": t.get("artist")}
+            )
+    return {"artist": artist, "known": found.known, "artists": artists, "sounds_like": sounds}
+
+
+class SimilarPanel(QWidget):
+    showArtistRequested = Signal(str)
+    radioRequested = Signal(int)
+    playRequested = Signal(int)
+    resultShown = Signal(object)
+
+    def __init__(self, runner: TaskRunner, db_path: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.db_path = db_path
+        self._cache: dict[str, Any] = {}
+        self._artist: str | None = None
+        self._track_id: int | None = None
+        self._pending: tuple[str, int | None] | None = None
+        self._busy = False
+        self._library_ids_by_artist: dict[str, list[int]] = {}
+        self.result: dict[str, Any] | None = None
+
+        self.header = QLabel("<b>Fans also like</b>")
+        self.note = QLabel("Play something, or right-click a track → “Fans also like…”.")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #666;")
+        self.artists = QListWidget()
+        self.artists.setIconSize(QSize(14, 14))
+        self.artists.itemClicked.connect(self._artist_clicked)
+        self.artists.itemDoubleClicked.connect(self._artist_double_clicked)
+        self.tracks_header = QLabel("<b>Sounds like</b>")
+        self.tracks_note = QLabel("")
+        self.tracks_note.setWordWrap(True)
+        self.tracks_note.setStyleSheet("color: #666;")
+        self.tracks = QListWidget()
+        self.tracks.itemDoubleClicked.connect(self._track_double_clicked)
+        self.tracks.setToolTip("Double-click: play · Ctrl+R on the library table: radio")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.note)
+        layout.addWidget(self.artists, 3)
+        layout.addWidget(self.tracks_header)
+        layout.addWidget(self.tracks_note)
+        layout.addWidget(self.tracks, 2)
+
+    def set_library_rows(self, rows: list[tuple]) -> None:
+        by_artist: dict[str, list[int]] = {}
+        for r in rows:
+            by_artist.setdefault(row_artist(r).casefold(), []).append(r[ID])
+        self._library_ids_by_artist = by_artist
+
+    def invalidate(self) -> None:
+        """The library or its analysis changed: reload the recommender on the next lookup."""
+        self._cache = {}  # a lookup still running keeps (and fills) the old one
+        if self._artist is not None:
+            self.show_artist(self._artist, self._track_id, force=True)
+
+    def show_artist(self, artist: str, track_id: int | None = None, force: bool = False) -> None:
+        if not artist:
+            return
+        if not force and artist == self._artist and track_id == self._track_id and self.result is not None:
+            return
+        self._artist, self._track_id = artist, track_id
+        self.header.setText(f"<b>Fans of {_esc(artist)} also like</b>")
+        if self._busy:
+            self._pending = (artist, track_id)
+            return
+        self._busy = True
+        if self.result is None:
+            self.note.setText("Looking for similar artists…")
+        self.runner.start(
+            lookup_similar,
+            self.db_path,
+            artist,
+            track_id,
+            self._cache,
+            on_result=self._show,
+            on_error=self._error,
+        )
+
+    def _done(self) -> None:
+        self._busy = False
+        if self._pending is not None:
+            artist, track_id = self._pending
+            self._pending = None
+            self.show_artist(artist, track_id, force=True)
+
+    def _error(self, message: str) -> None:
+        log.error("fans also like failed: %s", message)
+        self.result = None
+        self.artists.clear()
+        self.tracks.clear()
+        self.note.setText(f"Similar artists are not available right now ({message}).")
+        self._done()
+
+    def _show(self, result: dict[str, Any]) -> None:
+        self._done()
+        if self._pending is not None or result.get("artist") != self._artist:
+            return
+        self.result = result
+        self.artists.clear()
+        for entry in result.get("artists", []):
+            name = entry["name"]
+            if entry.get("in_library"):
+                item = QListWidgetItem(icon("library"), f"{name}")
+                n = len(entry.get("track_ids") or [])
+                item.setToolTip(
+                    f"In your library ({n} tracks). Click: show their tracks · double-click: start a radio"
+                )
+            else:
+                item = QListWidgetItem(icon("discovery"), f"{name}   · discovery")
+                item.setForeground(QBrush(QColor(150, 100, 0)))
+                link = entry.get("link") or ""
+                item.setToolTip(
+                    "Not in your library — a discovery to look up" + (f": {link}" if link else "")
+                )
+            item.setData(_ARTIST_ROLE, entry.get("library_name") or name)
+            item.setData(_TRACKS_ROLE, list(entry.get("track_ids") or []))
+            item.setData(Qt.ItemDataRole.UserRole + 23, bool(entry.get("in_library")))
+            self.artists.addItem(item)
+        self.note.setText(result.get("note") or _default_note(result))
+        self.tracks.clear()
+        for t in result.get("sounds_like", []):
+            text = f"{t.get('title') or '?'} — {t.get('artist') or 'Unknown artist'}"
+            item = QListWidgetItem(text)
+            item.setData(_TRACK_ROLE, int(t["track_id"]))
+            score = t.get("score")
+            if score is not None:
+                item.setToolTip(f"Audio similarity {float(score):.2f}")
+            self.tracks.addItem(item)
+        self.tracks_note.setText(result.get("sounds_like_note") or _default_tracks_note(result))
+        self.resultShown.emit(result)
+
+    def _artist_clicked(self, item: QListWidgetItem) -> None:
+        if item.data(Qt.ItemDataRole.UserRole + 23):
+            self.showArtistRequested.emit(item.data(_ARTIST_ROLE))
+
+    def _artist_double_clicked(self, item: QListWidgetItem) -> None:
+        ids = item.data(_TRACKS_ROLE) or []
+        if item.data(Qt.ItemDataRole.UserRole + 23) and ids:
+            self.radioRequested.emit(int(ids[0]))
+
+    def _track_double_clicked(self, item: QListWidgetItem) -> None:
+        self.playRequested.emit(int(item.data(_TRACK_ROLE)))
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _default_note(result: dict[str, Any]) -> str:
+    artists = result.get("artists") or []
+    if not artists:
+        if result.get("known") == "none":
+            if result.get("sounds_like"):
+                return (
+                    "Encore's listening data does not know this artist yet, so there are no fans to ask. "
+                    "Below: tracks from your library that sound like this one."
+                )
+            return (
+                "Encore's listening data does not know this artist, and their audio has not been analysed "
+                "yet, so there is nothing to compare with. Similar artists appear once the background "
+                "analysis reaches their tracks."
+            )
+        return "No similar artists found."
+    in_lib = sum(1 for a in artists if a.get("in_library"))
+    text = f"{in_lib} in your library (✓), {len(artists) - in_lib} discoveries (★, not in your library)."
+    if result.get("known") == "audio":
+        text += " This artist is new to Encore's listening data: placed by how their music sounds."
+    return text
+
+
+def _default_tracks_note(result: dict[str, Any]) -> str:
+    if result.get("sounds_like"):
+        return "Tracks in your library whose audio is closest."
+    return "No audio analysis for this track yet: “sounds like” appears once it is analysed."

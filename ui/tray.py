@@ -1,0 +1,58 @@
+"""The tray icon: play/pause, next, show/hide, quit; the tooltip says what plays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from ui.icons import icon
+
+
+class Tray:
+    def __init__(self, window: Any) -> None:
+        self.window = window
+        self.icon = QSystemTrayIcon(icon("encore"), window)
+        self.icon.setToolTip("Encore")
+        menu = QMenu(window)
+        self.play_action = menu.addAction(icon("play"), "Play", window.toggle)
+        menu.addAction(icon("next"), "Next", window.next)
+        menu.addAction(icon("previous"), "Previous", window.previous)
+        menu.addSeparator()
+        menu.addAction("Show / hide window", self.toggle_window)
+        menu.addAction("Quit", window.quit)
+        self.menu = menu
+        self.icon.setContextMenu(menu)
+        self.icon.activated.connect(self._activated)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.icon.show()
+
+    @property
+    def available(self) -> bool:
+        return self.icon.isVisible()
+
+    def keep_running(self) -> bool:
+        """Closing the window keeps the app in the tray only when a tray exists (else it quits)."""
+        return False
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.toggle_window()
+
+    def toggle_window(self) -> None:
+        if self.window.isVisible():
+            self.window.hide()
+        else:
+            self.window.show()
+            self.window.raise_()
+            self.window.activateWindow()
+
+    def track_changed(self, title: str, artist: str) -> None:
+        self.icon.setToolTip(f"Encore — {title} · {artist}" if artist else f"Encore — {title}")
+
+    def state_changed(self, state: str) -> None:
+        self.play_action.setText("Pause" if state == "playing" else "Play")
+        self.play_action.setIcon(icon("pause" if state == "playing" else "play"))
+
+    def hide(self) -> None:
+        self.icon.hide()
