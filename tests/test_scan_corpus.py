@@ -162,6 +162,11 @@ def test_scan_cli_prints_summary_and_json(corpus_dir: Path, tmp_path: Path) -> N
     out = subprocess.run([*cmd, "--json"], check=True, capture_output=True, text=True, cwd=tmp_path).stdout
     data = json.loads(out)
     assert data["unchanged"] == 8 and data["added"] == 0
+    # --db also works before the subcommand.
+    other = tmp_path / "other.db"
+    before = [sys.executable, str(REPO / "main.py"), "--db", str(other), "scan", str(target)]
+    out = subprocess.run(before, check=True, capture_output=True, text=True, cwd=tmp_path).stdout
+    assert out.startswith("8 added")
 
 
 def test_encore_home_sets_the_default_database(corpus_dir: Path, tmp_path: Path) -> None:
