@@ -77,3 +77,23 @@ def copy_corpus_store(corpus_db_path: Path, tmp_path: Path) -> Store:
     store = Store.open(target)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def analyzed_corpus_db(corpus_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the scanned corpus with the audio analysis run once (CI settings: 3 windows per track).
+
+    Shared by every test that needs embeddings, tags and descriptors; treat it as read-only and copy
+    it (``shutil.copyfile``) to write.
+    """
+    from recommender.audio.analyze import AnalysisSettings, analyze_library
+
+    with Store.open(corpus_db_path) as source:
+        source.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    target = tmp_path_factory.mktemp("analyzed-corpus") / "encore.db"
+    shutil.copyfile(corpus_db_path, target)
+    with Store.open(target) as store:
+        summary = analyze_library(store, settings=AnalysisSettings(windows=3, workers=1), progress=False)
+        assert summary.analyzed > 150 and summary.failed == 0, summary
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return target

@@ -1,0 +1,209 @@
+"""SQL for the ``analysis`` and ``analysis_errors`` tables: audio embeddings, tags and descriptors.
+
+Vectors are little-endian float32 blobs. Every row carries the model version that produced it
+(``recommender.audio.version.MODEL_VERSION``); readers only see rows of the current version, so a model
+change makes old rows stale and ``analyze`` redoes exactly those.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from player.store.core import Store
+
+DESCRIPTORS = ("tempo", "loudness", "brightness", "energy")
+
+
+def current_model_version() -> str:
+    from recommender.audio.version import MODEL_VERSION
+
+    return MODEL_VERSION
+
+
+def to_blob(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
+
+def from_blob(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<f4").astype(np.float32)
+
+
+@dataclass(frozen=True)
+class AnalysisJob:
+    """A track that needs analysing."""
+
+    track_id: int
+    path: str
+    duration: float | None
+
+
+def tracks_to_analyze(
+    store: Store, model_version: str | None = None, retry_errors: bool = False
+) -> list[AnalysisJob]:
+    """Present tracks without a current analysis, most recently added or played first.
+
+    A row is current when it has this model version and is newer than the file's mtime (a replaced
+    file is re-analysed). Tracks whose decode failed under this version are skipped unless
+    ``retry_errors``.
+    """
+    version = model_version or current_model_version()
+    sql = """
+        SELECT t.id, t.path, t.duration
+        FROM tracks t
+        LEFT JOIN analysis a ON a.track_id = t.id AND a.model_version = ?
+            AND NOT (t.mtime > a.analyzed_at AND t.mtime <= ?)
+        LEFT JOIN analysis_errors e ON e.track_id = t.id AND e.model_version = ?
+        LEFT JOIN track_stats s ON s.track_id = t.id
+        WHERE t.missing = 0 AND a.track_id IS NULL AND (? OR e.track_id IS NULL)
+        ORDER BY MAX(t.added_at, COALESCE(s.last_played, 0)) DESC, t.id
+    """
+    rows = store.conn.execute(sql, (version, time.time(), version, int(retry_errors))).fetchall()
+    return [AnalysisJob(int(r[0]), r[1], r[2]) for r in rows]
+
+
+def save_analyses(store: Store, rows: Iterable[dict[str, Any]], model_version: str | None = None) -> int:
+    """Upsert analyses in one transaction. Each row: track_id, embedding, tags (float32 arrays),
+    tempo, loudness, brightness, energy (float or None), windows (patches analysed)."""
+    version = model_version or current_model_version()
+    now = time.time()
+    params = [
+        (
+            int(r["track_id"]),
+            version,
+            to_blob(r["embedding"]),
+            to_blob(r["tags"]),
+            *(None if r.get(k) is None else float(r[k]) for k in DESCRIPTORS),
+            r.get("windows"),
+            now,
+        )
+        for r in rows
+    ]
+    with store.transaction() as conn:
+        conn.executemany(
+            """INSERT INTO analysis (track_id, model_version, embedding, tags, tempo, loudness, brightness,
+                   energy, windows, analyzed_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(track_id) DO UPDATE SET model_version = excluded.model_version,
+                   embedding = excluded.embedding, tags = excluded.tags, tempo = excluded.tempo,
+                   loudness = excluded.loudness, brightness = excluded.brightness, energy = excluded.energy,
+                   windows = excluded.windows, analyzed_at = excluded.analyzed_at""",
+            params,
+        )
+        conn.executemany("DELETE FROM analysis_errors WHERE track_id = ?", [(p[0],) for p in params])
+    return len(params)
+
+
+def save_analysis_errors(
+    store: Store, errors: Iterable[tuple[int, str]], model_version: str | None = None
+) -> int:
+    """Record tracks whose analysis failed (decode errors...), replacing older messages."""
+    version = model_version or current_model_version()
+    now = time.time()
+    params = [(int(tid), version, str(msg)[:1000], now) for tid, msg in errors]
+    with store.transaction() as conn:
+        conn.executemany(
+            """INSERT INTO analysis_errors (track_id, model_version, message, at) VALUES (?, ?, ?, ?)
+               ON CONFLICT(track_id) DO UPDATE SET model_version = excluded.model_version,
+                   message = excluded.message, at = excluded.at""",
+            params,
+        )
+    return len(params)
+
+
+def list_analysis_errors(store: Store, model_version: str | None = None) -> list[dict[str, Any]]:
+    """Failed analyses of this model version, with the track path."""
+    version = model_version or current_model_version()
+    rows = store.conn.execute(
+        "SELECT e.track_id, t.path, e.message, e.at FROM analysis_errors e JOIN tracks t ON t.id = e.track_id "
+        "WHERE e.model_version = ? ORDER BY t.path",
+        (version,),
+    ).fetchall()
+    return [{"track_id": r[0], "path": r[1], "message": r[2], "at": r[3]} for r in rows]
+
+
+def analysis_counts(store: Store, model_version: str | None = None) -> dict[str, int]:
+    """How far the library's analysis is: analysed, failed and pending present tracks (and patches)."""
+    version = model_version or current_model_version()
+    total = store.conn.execute("SELECT COUNT(*) FROM tracks WHERE missing = 0").fetchone()[0]
+    done, patches = store.conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(a.windows), 0) FROM analysis a JOIN tracks t ON t.id = a.track_id "
+        "WHERE t.missing = 0 AND a.model_version = ?",
+        (version,),
+    ).fetchone()
+    failed = store.conn.execute(
+        "SELECT COUNT(*) FROM analysis_errors e JOIN tracks t ON t.id = e.track_id "
+        "WHERE t.missing = 0 AND e.model_version = ?",
+        (version,),
+    ).fetchone()[0]
+    return {
+        "tracks": total,
+        "analyzed": done,
+        "failed": failed,
+        "pending": max(0, total - done - failed),
+        "patches": patches,  # 3-s patches the CNN saw, summed over analysed tracks
+    }
+
+
+def load_analysis_matrix(
+    store: Store, model_version: str | None = None, include_missing: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(track_ids int64 [n], embeddings float32 [n, d], tags float32 [n, 50]) of current analyses.
+
+    Rows are ordered by track id; tracks flagged missing are left out unless ``include_missing``.
+    """
+    version = model_version or current_model_version()
+    sql = (
+        "SELECT a.track_id, a.embedding, a.tags FROM analysis a JOIN tracks t ON t.id = a.track_id "
+        "WHERE a.model_version = ?"
+        + ("" if include_missing else " AND t.missing = 0")
+        + " ORDER BY a.track_id"
+    )
+    rows = store.conn.execute(sql, (version,)).fetchall()
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    emb = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), -1).astype(np.float32)
+    tags = np.frombuffer(b"".join(r[2] for r in rows), dtype="<f4").reshape(len(rows), -1).astype(np.float32)
+    return ids, emb, tags
+
+
+def get_analysis(store: Store, track_id: int, model_version: str | None = None) -> dict[str, Any] | None:
+    """One track's current analysis: embedding and tags as float32 arrays, descriptors, windows."""
+    version = model_version or current_model_version()
+    cursor = store.conn.execute(
+        "SELECT track_id, embedding, tags, tempo, loudness, brightness, energy, windows, analyzed_at "
+        "FROM analysis WHERE track_id = ? AND model_version = ?",
+        (track_id, version),
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    names = [d[0] for d in cursor.description]
+    out = dict(zip(names, row, strict=True))
+    out["embedding"] = from_blob(out["embedding"])
+    out["tags"] = from_blob(out["tags"])
+    return out
+
+
+def load_descriptors(
+    store: Store, track_ids: Sequence[int] | None = None, model_version: str | None = None
+) -> dict[int, dict[str, float | None]]:
+    """track_id -> {tempo (BPM), loudness (LUFS), brightness (Hz), energy} for current analyses."""
+    version = model_version or current_model_version()
+    sql = "SELECT track_id, tempo, loudness, brightness, energy FROM analysis WHERE model_version = ?"
+    if track_ids is None:
+        rows = store.conn.execute(sql, (version,)).fetchall()
+    else:
+        ids = [int(t) for t in track_ids]
+        rows = []
+        for i in range(0, len(ids), 500):  # stay far below SQLite's bound-parameter limit
+            chunk = ids[i : i + 500]
+            rows += store.conn.execute(
+                sql + f" AND track_id IN ({','.join('?' * len(chunk))})", (version, *chunk)
+            ).fetchall()
+    return {int(r[0]): dict(zip(DESCRIPTORS, r[1:], strict=True)) for r in rows}
