@@ -20,24 +20,9 @@ from player.store.browse import BROWSE_COLUMNS
 
 _ROOT = QModelIndex()  # the invisible root: default parent of list/table models
 
-_F = {name: i for i, name in enumerate(BROWSE_COLUMNS)}
-ID, TITLE, ARTIST, ALBUM, ALBUM_ARTIST, GENRE, YEAR, TRACKNO, DISCNO, DURATION, PATH, PLAYS, ADDED = (
-    _F[name]
-    for name in (
-        "id",
-        "title",
-        "artist",
-        "album",
-        "album_artist",
-        "genre",
-        "year",
-        "track_number",
-        "disc_number",
-        "duration",
-        "path",
-        "play_count",
-        "added_at",
-    )
+# Positions of the fields in each row tuple, in ``BROWSE_COLUMNS`` order.
+ID, TITLE, ARTIST, ALBUM, ALBUM_ARTIST, GENRE, YEAR, TRACKNO, DISCNO, DURATION, PATH, PLAYS, ADDED = range(
+    len(BROWSE_COLUMNS)
 )
 
 TRACK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
