@@ -58,6 +58,8 @@ class _Walk:
     files: list[tuple[FileStat, str]] = field(default_factory=list)  # (stat, root)
     errors: list[tuple[str, str, str]] = field(default_factory=list)
     complete_roots: list[str] = field(default_factory=list)
+    # Folders that exist but could not be read: their known tracks are not "vanished".
+    unreadable_dirs: list[str] = field(default_factory=list)
 
 
 def _decodable(path: str) -> bool:
@@ -103,12 +105,13 @@ def walk(roots: Sequence[str]) -> _Walk:
                         f"cannot open folder: {exc.strerror or exc}",
                     )
                 )
+                result.unreadable_dirs.append(folder)
                 continue
             key = (fst.st_dev, fst.st_ino)
             if key in seen_dirs:
                 continue  # already visited through another link: a symlink loop or a duplicate
             seen_dirs.add(key)
-            for entry in _scandir(folder, result.errors):
+            for entry in _scandir(folder, result):
                 if not _decodable(entry.path):
                     result.errors.append(
                         (
@@ -131,14 +134,15 @@ def walk(roots: Sequence[str]) -> _Walk:
     return result
 
 
-def _scandir(folder: str, errors: list[tuple[str, str, str]]) -> Iterator[os.DirEntry[str]]:
+def _scandir(folder: str, result: _Walk) -> Iterator[os.DirEntry[str]]:
     try:
         with os.scandir(folder) as it:
             yield from sorted(it, key=lambda e: e.name)
     except OSError as exc:
-        errors.append(
+        result.errors.append(
             (folder, _error_kind(exc, "unreadable-folder"), f"cannot list folder: {exc.strerror or exc}")
         )
+        result.unreadable_dirs.append(folder)
 
 
 def _error_kind(exc: OSError, default: str) -> str:
@@ -203,10 +207,13 @@ def scan(
     # Files that vanished from under the roots; a new file of the same size and mtime is the same
     # track moved or renamed, and keeps its id (and so its plays and analysis).
     under_roots = tuple(r.rstrip(os.sep) + os.sep for r in walked.complete_roots)
+    unreadable = tuple(d.rstrip(os.sep) + os.sep for d in walked.unreadable_dirs)
     vanished = {
         path: info
         for path, info in known.items()
-        if path not in seen and (path.startswith(under_roots) or path in roots)
+        if path not in seen
+        and (path.startswith(under_roots) or path in roots)
+        and not (unreadable and path.startswith(unreadable))
     }
     by_signature: dict[tuple[int, float], list[str]] = {}
     for path, (_, size, mtime, _missing) in vanished.items():

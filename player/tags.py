@@ -241,6 +241,8 @@ def read_many(
             out.append((stat, read_track(stat, root), None))
         except TagReadError as exc:
             out.append((stat, None, (exc.kind, exc.message)))
+        except Exception as exc:  # a tag mutagen parsed but we could not use: never stop the scan
+            out.append((stat, None, ("corrupt", f"unreadable tags: {type(exc).__name__}: {exc}")))
     return out
 
 

@@ -210,6 +210,16 @@ def test_unreadable_folder_is_recorded(corpus_files: list[Path], tmp_path: Path)
             check=True,
         ).stdout
         assert "unreadable-folder" in errors_out and "locked" in errors_out
+
+        # Tracks already known in a folder that turns unreadable are not "vanished": not flagged missing.
+        os.chmod(base / "lib" / "locked", 0o700)
+        with Store.open(db) as store:
+            assert scan(store, [base / "lib"]).added == 1
+        os.chmod(base / "lib" / "locked", 0)
+        result = subprocess.run(cmd, capture_output=True, text=True, cwd=base)
+        assert result.stdout.startswith("0 added, 0 updated, 1 unchanged, 0 missing, 1 errors"), result.stdout
+        with Store.open(db) as store:
+            assert get_track_by_path(store, str(base / "lib" / "locked" / "b.ogg"))["missing"] == 0
     finally:
         os.chmod(base / "lib" / "locked", 0o700)
         shutil.rmtree(base, ignore_errors=True)

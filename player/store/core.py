@@ -131,19 +131,16 @@ class Store:
                 "upgrade Encore to open it"
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            # One script per migration, bracketed so that the schema change and the version bump
-            # commit together (executescript would otherwise commit statement by statement).
-            try:
-                self.conn.executescript(
-                    "BEGIN IMMEDIATE;\n"
-                    + MIGRATIONS[version - 1]
-                    + f";\nINSERT INTO schema_version (version, applied_at) VALUES ({version}, {time.time()!r});\n"
-                    "COMMIT;"
+            # The schema change and the version bump commit together; the version is read again
+            # under the write lock, so two processes opening a new database do not both migrate.
+            with self.transaction() as conn:
+                if self.schema_version >= version:
+                    continue
+                for statement in _statements(MIGRATIONS[version - 1]):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (version, time.time())
                 )
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
 
     def get_state(self, key: str, default: str | None = None) -> str | None:
         """A small persisted app setting or state value (queue position, window geometry...)."""
@@ -155,3 +152,17 @@ class Store:
             "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into single statements (``executescript`` would commit each one)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()[:80]}")
+    return statements
