@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from player.store.analysis import (
+    analysis_counts,
     get_analysis,
     list_analysis_errors,
     load_analysis_matrix,
@@ -105,3 +108,27 @@ def test_recently_played_then_recently_added_go_first(tmp_store):
     later = get_track_by_path(tmp_store, "/music/later.ogg")["id"]
     start_play(tmp_store, first[1], "session", duration=100.0, started_at=time.time() + 100)
     assert [j.track_id for j in tracks_to_analyze(tmp_store)] == [first[1], later, first[0]]
+
+
+def test_a_replaced_file_is_pending_again_for_counts_and_jobs_alike(tmp_store):
+    """After a rescan sees a newer file, both its analysis and its recorded failure are stale: the
+    track is pending in ``analysis_counts`` (what the app's progress shows) and in the job list."""
+    ids = _add_tracks(tmp_store, 3)
+    save_analyses(tmp_store, [_row(ids[0], [1.0]), _row(ids[1], [0.5])])
+    save_analysis_errors(tmp_store, [(ids[2], "decode: boom")])
+    assert analysis_counts(tmp_store) | {"patches": 0} == {
+        "tracks": 3,
+        "analyzed": 2,
+        "failed": 1,
+        "pending": 0,
+        "patches": 0,
+    }
+    assert tracks_to_analyze(tmp_store) == []
+    replaced = time.time() + 5  # the rescan saw files written after their analysis
+    for tid in (ids[0], ids[2]):
+        path = f"/music/t{ids.index(tid)}.ogg"
+        upsert_tracks(tmp_store, [{"path": path, "size": 2, "mtime": replaced, "tags_from_path": 0}])
+    counts = analysis_counts(tmp_store, now=replaced + 1)
+    assert (counts["analyzed"], counts["failed"], counts["pending"]) == (1, 0, 2)
+    jobs = tracks_to_analyze(tmp_store, now=replaced + 1)
+    assert sorted(j.track_id for j in jobs) == sorted([ids[0], ids[2]])

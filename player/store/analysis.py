@@ -42,8 +42,15 @@ class AnalysisJob:
     duration: float | None
 
 
+# An analysis (or a recorded failure) is current when it is of this model version and not older than
+# the file (a replaced file is analysed again; an mtime in the future is not held against it). Used by
+# both ``tracks_to_analyze`` and ``analysis_counts`` so that the two always agree.
+_CURRENT_ANALYSIS = "a.model_version = :version AND NOT (t.mtime > a.analyzed_at AND t.mtime <= :now)"
+_CURRENT_ERROR = "e.model_version = :version AND NOT (t.mtime > e.at AND t.mtime <= :now)"
+
+
 def tracks_to_analyze(
-    store: Store, model_version: str | None = None, retry_errors: bool = False
+    store: Store, model_version: str | None = None, retry_errors: bool = False, now: float | None = None
 ) -> list[AnalysisJob]:
     """Present tracks without a current analysis, most recently added or played first.
 
@@ -51,18 +58,21 @@ def tracks_to_analyze(
     file is re-analysed). Tracks whose decode failed under this version are skipped unless
     ``retry_errors``.
     """
-    version = model_version or current_model_version()
-    sql = """
+    sql = f"""
         SELECT t.id, t.path, t.duration
         FROM tracks t
-        LEFT JOIN analysis a ON a.track_id = t.id AND a.model_version = ?
-            AND NOT (t.mtime > a.analyzed_at AND t.mtime <= ?)
-        LEFT JOIN analysis_errors e ON e.track_id = t.id AND e.model_version = ?
+        LEFT JOIN analysis a ON a.track_id = t.id AND {_CURRENT_ANALYSIS}
+        LEFT JOIN analysis_errors e ON e.track_id = t.id AND {_CURRENT_ERROR}
         LEFT JOIN track_stats s ON s.track_id = t.id
-        WHERE t.missing = 0 AND a.track_id IS NULL AND (? OR e.track_id IS NULL)
+        WHERE t.missing = 0 AND a.track_id IS NULL AND (:retry OR e.track_id IS NULL)
         ORDER BY MAX(t.added_at, COALESCE(s.last_played, 0)) DESC, t.id
     """
-    rows = store.conn.execute(sql, (version, time.time(), version, int(retry_errors))).fetchall()
+    params = {
+        "version": model_version or current_model_version(),
+        "now": time.time() if now is None else now,
+        "retry": int(retry_errors),
+    }
+    rows = store.conn.execute(sql, params).fetchall()
     return [AnalysisJob(int(r[0]), r[1], r[2]) for r in rows]
 
 
@@ -126,20 +136,22 @@ def list_analysis_errors(store: Store, model_version: str | None = None) -> list
     return [{"track_id": r[0], "path": r[1], "message": r[2], "at": r[3]} for r in rows]
 
 
-def analysis_counts(store: Store, model_version: str | None = None) -> dict[str, int]:
+def analysis_counts(
+    store: Store, model_version: str | None = None, now: float | None = None
+) -> dict[str, int]:
     """How far the library's analysis is: analysed, failed and pending present tracks (and patches)."""
-    version = model_version or current_model_version()
-    total = store.conn.execute("SELECT COUNT(*) FROM tracks WHERE missing = 0").fetchone()[0]
-    done, patches = store.conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(a.windows), 0) FROM analysis a JOIN tracks t ON t.id = a.track_id "
-        "WHERE t.missing = 0 AND a.model_version = ?",
-        (version,),
+    params = {"version": model_version or current_model_version(), "now": time.time() if now is None else now}
+    total, done, patches, failed = store.conn.execute(
+        f"""
+        SELECT COUNT(*), COUNT(a.track_id), COALESCE(SUM(a.windows), 0),
+               COUNT(e.track_id) - COUNT(CASE WHEN e.track_id IS NOT NULL THEN a.track_id END)
+        FROM tracks t
+        LEFT JOIN analysis a ON a.track_id = t.id AND {_CURRENT_ANALYSIS}
+        LEFT JOIN analysis_errors e ON e.track_id = t.id AND {_CURRENT_ERROR}
+        WHERE t.missing = 0
+        """,
+        params,
     ).fetchone()
-    failed = store.conn.execute(
-        "SELECT COUNT(*) FROM analysis_errors e JOIN tracks t ON t.id = e.track_id "
-        "WHERE t.missing = 0 AND e.model_version = ?",
-        (version,),
-    ).fetchone()[0]
     return {
         "tracks": total,
         "analyzed": done,
