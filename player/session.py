@@ -53,7 +53,6 @@ class PlaybackController:
         self.queue = queue or Queue(store, lock=self.lock)
         self.log = listening_log or ListeningLog(store, self.settings, lock=self.lock)
         self._entries: dict[int, QueueEntry] = {}  # queue entries of the items handed to the player
-        self._tracks: dict[int, dict[str, Any]] = {}
         self.player.events.subscribe(self._on_player_event)
         self.queue.subscribe(self._on_queue_change)
 
@@ -169,12 +168,9 @@ class PlaybackController:
 
     # -- internals --------------------------------------------------------------------------------
     def _track(self, track_id: int) -> dict[str, Any] | None:
-        track = self._tracks.get(track_id)
-        if track is None:
-            track = get_track(self.store, track_id)
-            if track is not None:
-                self._tracks[track_id] = track
-        return track
+        # Read fresh each time (a primary-key lookup): a background scan may have moved the file or
+        # changed its ReplayGain tags since the queue was built.
+        return get_track(self.store, track_id)
 
     def _item(self, entry: QueueEntry) -> PlayItem | None:
         track = self._track(entry.track_id)

@@ -82,6 +82,8 @@ def test_replaygain_choice(copy_corpus_store, corpus_dir):
         1.938, abs=1e-3
     )
     assert track_gain_db(dict(row, rg_track_gain=None), s, album_in_order=False) == -9.0  # album as fallback
+    for junk_peak in (0.0, -0.5):  # a broken peak tag is ignored, never a crash
+        assert track_gain_db(dict(row, rg_track_peak=junk_peak), s, album_in_order=False) == -7.5
     # libvlc's volume is cubic in amplitude: -6.02 dB (amplitude 0.5) is 100 * 0.5 ** (1/3).
     assert gain_to_volume(100, -6.0206) == 79
     assert gain_to_volume(100, 0.0) == 100 and gain_to_volume(0, 6.0) == 0
@@ -147,6 +149,12 @@ def test_settings_round_trip_and_validation(tmp_store, monkeypatch):
     loaded = PlaybackSettings.load(tmp_store)
     assert (loaded.crossfade_s, loaded.skip_max_s, loaded.audio_output) == (2.5, 20.0, None)
     monkeypatch.setenv("ENCORE_AUDIO_OUTPUT", "adummy")
-    assert PlaybackSettings.load(tmp_store).audio_output == "adummy"
+    overridden = PlaybackSettings.load(tmp_store)
+    assert overridden.audio_output == "adummy"
+    overridden.crossfade_s = 4.0
+    overridden.save(tmp_store)  # e.g. the user pressed OK in Settings during a run with the override
+    monkeypatch.delenv("ENCORE_AUDIO_OUTPUT")
+    reloaded = PlaybackSettings.load(tmp_store)
+    assert (reloaded.crossfade_s, reloaded.audio_output) == (4.0, None)  # the override was not saved
     with pytest.raises(ValueError):
         create_player(backend="gstreamer")

@@ -1,5 +1,5 @@
 """Cover art: embedded pictures (Vorbis METADATA_BLOCK_PICTURE) and folder images, loaded off the GUI
-thread and cached per album folder."""
+thread and cached per track."""
 
 from __future__ import annotations
 
@@ -59,3 +59,10 @@ def test_embedded_cover_then_folder_image(qtbot, tmp_path, corpus_files):
     cache.request(str(plain), got.append)
     qtbot.waitUntil(lambda: len(got) == 3, timeout=10_000)
     assert got[2].pixelColor(5, 5) == QColor("#0000ff")
+    # A track without a picture next to one with an embedded picture (a folder of singles) does not
+    # borrow its neighbour's cover.
+    neighbour = album / "02.ogg"
+    shutil.copy(corpus_files[1], neighbour)
+    cache.request(str(neighbour), got.append)
+    qtbot.waitUntil(lambda: len(got) == 4, timeout=10_000)
+    assert got[3] is None

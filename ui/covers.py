@@ -1,13 +1,12 @@
 """Cover art for the now-playing bar: looked up off the GUI thread, decoded to a ``QImage``, cached.
 
 The lookup (``player.covers.find_cover``: embedded picture, else folder image) and the decode and scale
-run in the thread pool; only the small scaled image crosses to the GUI thread. Cached per album folder,
-since tracks of one album share a cover, in a small LRU.
+run in the thread pool; only the small scaled image crosses to the GUI thread. Cached per track in a
+small LRU: an embedded picture belongs to its file, so a folder of singles must not share one.
 """
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -47,7 +46,7 @@ class CoverCache(QObject):
 
     @staticmethod
     def key(path: str) -> str:
-        return os.path.dirname(path)
+        return path
 
     def request(self, path: str, callback: Callable[[QImage | None], None]) -> None:
         key = self.key(path)

@@ -26,7 +26,7 @@ def track_gain_db(track: Mapping[str, Any], settings: PlaybackSettings, *, album
         if gain is not None:
             gain = float(gain) + settings.replaygain_preamp_db
             peak = track.get(f"rg_{kind}_peak")
-            if peak:
+            if peak is not None and float(peak) > 0:  # a zero or negative peak tag is junk
                 gain = min(gain, -20.0 * math.log10(float(peak)))  # keep peak × gain ≤ full scale
             return gain
     return settings.replaygain_fallback_db

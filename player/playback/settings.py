@@ -102,4 +102,14 @@ class PlaybackSettings:
         return settings.with_env()
 
     def save(self, store: Store) -> None:
-        store.set_state(STATE_KEY, self.to_json())
+        """Persist the settings; an ``ENCORE_AUDIO_OUTPUT`` override is for this process only, so the
+        saved output stays what it was."""
+        data = dataclasses.asdict(self)
+        if os.environ.get("ENCORE_AUDIO_OUTPUT"):
+            saved = store.get_state(STATE_KEY)
+            try:
+                previous = json.loads(saved).get("audio_output") if saved else None
+            except (ValueError, AttributeError):
+                previous = None
+            data["audio_output"] = previous if previous is not None else type(self)().audio_output
+        store.set_state(STATE_KEY, json.dumps(data, sort_keys=True))
