@@ -415,34 +415,70 @@ def analyze_library(
     return summary
 
 
-def _run_with_workers(
-    job_args: list[tuple[int, str, int, int, bool, float | None]],
-    workers: int,
-    accept: Callable[[PreparedTrack], None],
-) -> None:
-    """Feed jobs to a spawn-started process pool with bounded look-ahead (memory stays flat)."""
+JobArgs = tuple[int, str, int, int, bool, float | None]
+
+
+def _run_with_workers(job_args: list[JobArgs], workers: int, accept: Callable[[PreparedTrack], None]) -> None:
+    """Feed jobs to spawn-started worker processes with bounded look-ahead (memory stays flat).
+
+    A file that crashes its worker (a decoder bug on a hostile file) breaks the whole pool; the jobs
+    that were in flight are then retried one by one, each in a process of its own, so the culprit is
+    recorded as failed and the run goes on with a fresh pool.
+    """
+    remaining = job_args
+    while remaining:
+        remaining, in_flight = _run_pool(remaining, workers, accept)
+        for args in in_flight:
+            _run_isolated(args, accept)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
     import multiprocessing
 
-    ahead = max(8, 4 * workers)
     # spawn: workers never inherit the parent's torch/OpenMP state, and import only numpy/soundfile.
-    with ProcessPoolExecutor(
+    return ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
-    ) as pool:
-        pending: set[Future[PreparedTrack]] = set()
-        it = iter(job_args)
+    )
+
+
+def _run_pool(
+    job_args: list[JobArgs], workers: int, accept: Callable[[PreparedTrack], None]
+) -> tuple[list[JobArgs], list[JobArgs]]:
+    """Run jobs until done or until the pool breaks; then return (not started, in flight)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    ahead = max(8, 4 * workers)
+    with _pool(workers) as pool:
+        pending: dict[Future[PreparedTrack], JobArgs] = {}
+        submitted = 0
         try:
-            for args in it:
-                pending.add(pool.submit(_prepare_job, args))
-                if len(pending) >= ahead:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for f in done:
-                        accept(f.result())
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            while submitted < len(job_args) or pending:
+                while submitted < len(job_args) and len(pending) < ahead:
+                    pending[pool.submit(_prepare_job, job_args[submitted])] = job_args[submitted]
+                    submitted += 1
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in done:
-                    accept(f.result())
+                    try:
+                        result = f.result()
+                    except BrokenProcessPool:
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        return job_args[submitted:], list(pending.values())
+                    del pending[f]
+                    accept(result)
         except BaseException:
-            for f in pending:
-                f.cancel()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+    return [], []
+
+
+def _run_isolated(args: JobArgs, accept: Callable[[PreparedTrack], None]) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    with _pool(1) as pool:
+        try:
+            result = pool.submit(_prepare_job, args).result()
+        except BrokenProcessPool:
+            result = PreparedTrack(
+                args[0], error="the audio decoder crashed on this file (damaged or unsupported)"
+            )
+    accept(result)
