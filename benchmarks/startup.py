@@ -81,7 +81,7 @@ sys.exit(main.main(["--db", {db!r}]))
 def build_db(path: Path, n_tracks: int, seed: int = 0) -> None:
     from player.store import Store
     from player.store.plays import close_play, start_play
-    from player.store.tracks import upsert_tracks
+    from player.store.tracks import known_files, upsert_tracks
     from ui.settings import UiSettings
 
     rng = random.Random(seed)
@@ -111,7 +111,7 @@ def build_db(path: Path, n_tracks: int, seed: int = 0) -> None:
         )
     with Store.open(path) as store:
         upsert_tracks(store, rows)
-        ids = [r[0] for r in store.conn.execute("SELECT id FROM tracks")]
+        ids = [info[0] for info in known_files(store).values()]
         with store.transaction():
             for k in range(2000):
                 play_id = start_play(
@@ -128,7 +128,7 @@ def build_db(path: Path, n_tracks: int, seed: int = 0) -> None:
         settings.first_run_done = True  # no first-run question, no scan: measure the window itself
         settings.analysis_enabled = False
         settings.save(store)
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.checkpoint()
 
 
 def run_once(db: Path, settle: float) -> dict:

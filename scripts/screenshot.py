@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def prepare(db: Path, corpus: Path) -> None:
     from player.library import scan
     from player.store import Store
-    from player.store.plays import close_play, start_play
+    from player.store.plays import close_play, outcome_counts, start_play
     from player.store.tracks import find_track
     from recommender.audio.analyze import analyze_library
     from ui.settings import UiSettings
@@ -36,7 +36,7 @@ def prepare(db: Path, corpus: Path) -> None:
         settings.geometry = settings.window_state = ""
         settings.splitters = {}
         settings.save(store)
-        if store.conn.execute("SELECT COUNT(*) FROM plays").fetchone()[0] == 0:
+        if outcome_counts(store)["total"] == 0:
             now = time.time() - 86400
             for k, query in enumerate(
                 ["Muldjord - Dark", "Muldjord", "Main Theme", "Battle", "Knolls", "Weight"]
@@ -84,7 +84,7 @@ def main() -> int:
     # The app runs on a throwaway copy, so that its own plays do not pile up in the cached database.
     run_db = Path(tempfile.mkdtemp(prefix="encore-shot-")) / "encore.db"
     with Store.open(db) as cached:
-        cached.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cached.checkpoint()
     shutil.copyfile(db, run_db)
     app = create_app(["encore"])
     store = Store.open(run_db)

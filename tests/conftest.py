@@ -71,7 +71,7 @@ def corpus_store(corpus_db_path: Path) -> Store:
 def copy_corpus_store(corpus_db_path: Path, tmp_path: Path) -> Store:
     """A private, writable copy of the scanned corpus database."""
     with Store.open(corpus_db_path) as source:
-        source.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        source.checkpoint()
     target = tmp_path / "encore.db"
     shutil.copyfile(corpus_db_path, target)
     store = Store.open(target)
@@ -89,11 +89,11 @@ def analyzed_corpus_db(corpus_db_path: Path, tmp_path_factory: pytest.TempPathFa
     from recommender.audio.analyze import AnalysisSettings, analyze_library
 
     with Store.open(corpus_db_path) as source:
-        source.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        source.checkpoint()
     target = tmp_path_factory.mktemp("analyzed-corpus") / "encore.db"
     shutil.copyfile(corpus_db_path, target)
     with Store.open(target) as store:
         summary = analyze_library(store, settings=AnalysisSettings(windows=3, workers=1), progress=False)
         assert summary.analyzed > 150 and summary.failed == 0, summary
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.checkpoint()
     return target

@@ -142,6 +142,10 @@ class Store:
                     "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (version, time.time())
                 )
 
+    def checkpoint(self) -> None:
+        """Fold the WAL into the main file, so that the database is one self-contained file to copy."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def get_state(self, key: str, default: str | None = None) -> str | None:
         """A small persisted app setting or state value (queue position, window geometry...)."""
         row = self.conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
