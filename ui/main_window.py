@@ -207,7 +207,6 @@ class MainWindow(QMainWindow):
 
     def _rows_loaded(self, rows: list[tuple]) -> None:
         self.library.set_rows(rows)
-        self.similar.set_library_rows(rows)
         if self._current_track_id is not None:
             self.library.model.set_playing(self._current_track_id)
         elif self.controller is not None and self.controller.player.current is not None:

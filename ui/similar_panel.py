@@ -17,7 +17,6 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from ui.icons import icon
-from ui.library_model import ID, row_artist
 from ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,6 @@ class SimilarPanel(QWidget):
         self._track_id: int | None = None
         self._pending: tuple[str, int | None] | None = None
         self._busy = False
-        self._library_ids_by_artist: dict[str, list[int]] = {}
         self.result: dict[str, Any] | None = None
 
         self.header = QLabel("<b>Fans also like</b>")
@@ -109,12 +107,6 @@ class SimilarPanel(QWidget):
         layout.addWidget(self.tracks_header)
         layout.addWidget(self.tracks_note)
         layout.addWidget(self.tracks, 2)
-
-    def set_library_rows(self, rows: list[tuple]) -> None:
-        by_artist: dict[str, list[int]] = {}
-        for r in rows:
-            by_artist.setdefault(row_artist(r).casefold(), []).append(r[ID])
-        self._library_ids_by_artist = by_artist
 
     def invalidate(self) -> None:
         """The library or its analysis changed: reload the recommender on the next lookup."""

@@ -49,13 +49,6 @@ class AudioIndex:
 
         return cls(lambda: load_analysis_matrix(store, model_version))
 
-    @classmethod
-    def from_arrays(
-        cls, track_ids: np.ndarray, embeddings: np.ndarray, tags: np.ndarray | None = None
-    ) -> AudioIndex:
-        tags = tags if tags is not None else np.zeros((len(track_ids), 0), np.float32)
-        return cls(lambda: (track_ids, embeddings, tags))
-
     def _load(self) -> None:
         if self._matrix is not None:
             return
@@ -102,14 +95,6 @@ class AudioIndex:
         if row is None:
             raise KeyError(f"track {track_id} has no current audio analysis")
         return self._tags[row]
-
-    def top_tags(self, track_id: int, k: int = 5) -> list[tuple[str, float]]:
-        probs = self.tags(track_id)
-        names = tag_names()
-        return [(names[i], float(probs[i])) for i in np.argsort(-probs)[:k]]
-
-    def similarity(self, a: int, b: int) -> float:
-        return float(self.vector(a) @ self.vector(b))
 
     def scores(self, query: int | np.ndarray) -> np.ndarray:
         """Cosine similarity of the query (track id or embedding) to every indexed track [n]."""
