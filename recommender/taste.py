@@ -218,13 +218,18 @@ class Taste:
     # --- solving -----------------------------------------------------------------------------------
     def _evidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
         items, conf, pref, extra_names, extra = [], [], [], [], []
+        # Several local spellings ("AC/DC", "ACDC") can match one bundle item: it enters the solve
+        # once, with its strongest evidence, rather than counted once per spelling.
+        strongest: dict[int, ArtistFeedback] = {}
         for af in self.artist_feedback.values():
-            if af.confidence <= 1.0:
-                continue
-            if af.item is not None:
-                items.append(af.item)
-                conf.append(af.confidence)
-                pref.append(af.preference)
+            if af.item is not None and af.confidence > 1.0:
+                best = strongest.get(af.item)
+                if best is None or af.confidence > best.confidence:
+                    strongest[af.item] = af
+        for item, af in strongest.items():
+            items.append(item)
+            conf.append(af.confidence)
+            pref.append(af.preference)
         for af in self.artist_feedback.values():
             if af.item is None and af.artist in self.audio_factors and af.confidence > 1.0:
                 extra_names.append(af.artist)
@@ -259,15 +264,14 @@ class Taste:
     # --- scoring -----------------------------------------------------------------------------------
     def liked_items(self) -> tuple[np.ndarray, np.ndarray]:
         """Bundle items with positive feedback and their net weights (for the neighbourhood model)."""
-        items, weights = [], []
+        weights: dict[int, float] = {}  # per item: spellings of one artist add up
         for af in self.artist_feedback.values():
             if af.item is not None and af.preference > 0:
-                items.append(af.item)
-                weights.append(
-                    max(af.positive - self.settings.skip_penalty * af.negative, 0.0)
-                    + self.settings.library_weight
-                )
-        return np.asarray(items, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+                net = max(af.positive - self.settings.skip_penalty * af.negative, 0.0)
+                weights[af.item] = weights.get(af.item, self.settings.library_weight) + net
+        return np.fromiter(weights, dtype=np.int64, count=len(weights)), np.asarray(
+            list(weights.values()), dtype=np.float64
+        )
 
     def item_scores(self) -> np.ndarray:
         """The shipped model's score of every bundle item for this user (z-scored blend)."""
@@ -310,8 +314,12 @@ class Taste:
                 if vec is not None:
                     listened.append((af.artist, np.asarray(vec, dtype=np.float64)))
         library: list[Recommendation] = []
+        listed_items: set[int] = set()  # one line per bundle artist, whatever its local spellings
         for af in self.artist_feedback.values():
             if af.item is not None:
+                if af.item in listed_items:
+                    continue
+                listed_items.add(af.item)
                 score, vec = float(scores[af.item]), y[af.item]
             elif af.artist in self.audio_factors:
                 vec = self.audio_factors[af.artist]

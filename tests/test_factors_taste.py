@@ -184,3 +184,29 @@ def test_unmatched_artists_enter_through_audio(bundle, analyzed_corpus_db, tmp_p
     assert cos(u1) > cos(u0)
     score = lambda t: next(r.score for r in t.recommend(50).in_library if r.artist == "Muldjord")  # noqa: E731
     assert score(taste) > score(empty)
+
+
+def test_one_bundle_artist_under_two_spellings_counts_once(bundle, corpus_dir, tmp_path):
+    folder = tmp_path / "music"
+    folder.mkdir()
+    files = sorted((corpus_dir / "wesnoth-1.16-music").rglob("*.ogg"))[:4]
+    for n, (src, artist) in enumerate(
+        zip(files, ["Radiohead", "Radiohead", "Radiohead & Thom Yorke", "Metallica"], strict=True)
+    ):
+        shutil.copy(src, folder / f"{n:02d}.ogg")
+        tags = OggVorbis(folder / f"{n:02d}.ogg")
+        tags["artist"] = artist
+        tags.save()
+    with Store.open(tmp_path / "encore.db") as store:
+        scan(store, [folder])
+        for tid in _tracks(store, "Radiohead") + _tracks(store, "Radiohead & Thom Yorke"):
+            _play(store, tid, "completed", NOW - DAY)
+        taste = Taste.from_store(store, bundle, now=NOW)
+        radiohead = taste.artist_feedback["Radiohead"].item
+        assert radiohead is not None and taste.artist_feedback["Radiohead & Thom Yorke"].item == radiohead
+        items, _conf, _pref, _names, _extra = taste._evidence()
+        assert list(items).count(radiohead) == 1
+        liked, weights = taste.liked_items()
+        assert list(liked).count(radiohead) == 1
+        listed = [r.item for r in taste.recommend(n=5).in_library]
+        assert listed.count(radiohead) == 1
