@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def synthetic_library(n_tracks: int, seed: int = 0):
     import numpy as np
 
-    from recommender.radio import RadioLibrary
+    from recommender.radio_library import RadioLibrary
 
     rng = np.random.default_rng(seed)
     n_artists = max(1, n_tracks // 10)

@@ -89,7 +89,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_radio(args: argparse.Namespace) -> int:
     from player.store.tracks import find_track, get_track
-    from recommender.radio import LibraryParts, Station, load_library
+    from recommender.radio import Station
+    from recommender.radio_library import LibraryParts, load_library
 
     if args.n < 1:
         return fail("--n must be at least 1")
@@ -246,9 +247,9 @@ def cmd_evaluate_radio(args: argparse.Namespace) -> int:
             return fail("--holdout must be a fraction between 0 and 1")
         config = pretrain_config_of(bundle) if bundle is not None else None
         if config is None:
-            from recommender.radio import _shipped_bundle
+            from recommender.radio_library import shipped_bundle
 
-            shipped = _shipped_bundle()
+            shipped = shipped_bundle()
             config = pretrain_config_of(shipped) if shipped is not None else None
         print(f"training a bundle without the held-out {args.holdout:.0%} of users...", file=sys.stderr)
         bundle, held = holdout_bundle(history, args.holdout, config=config)

@@ -4,8 +4,9 @@ Why it is shaped this way: the station must choose the next track in a few milli
 library, learn from every skip and completion within the session, and obey the rules listeners expect
 (no repeats, no same-artist streaks, smooth transitions). So the maths runs on plain arrays
 (``RadioLibrary``: one row per track) and ``Station`` takes plain values in and gives track ids out; it
-knows nothing of the player, the queue or SQL. ``load_library(store, ...)`` builds the arrays from the
-database and the other recommender parts (audio analysis, factor bundle, fold-in taste).
+knows nothing of the player, the queue or SQL. ``recommender.radio_library.load_library(store, ...)``
+builds the arrays from the database and the other recommender parts (audio analysis, factor bundle,
+fold-in taste).
 
 How a track is scored (all similarity terms are z-scored over the library, so the weights below mean
 "standard deviations", whatever the embedding):
@@ -39,19 +40,21 @@ Large libraries: audio embeddings are centred and projected on 64 principal axes
 come from precomputed means and covariances, and each play event costs one pass over the library (two
 matrix-vector products and a partial sort): a few ms for 100k tracks (``benchmarks/radio.py``).
 
-API: ``RadioSettings``, ``RadioLibrary`` (``.build(...)`` from plain per-track values), ``PlayEvent``,
-``PlanItem``, ``Station`` (``next``, ``next_item``, ``observe``, ``plan``), ``load_library(store)``.
+API: ``RadioSettings``, ``PlayEvent``, ``PlanItem``, ``Station`` (``next``, ``next_item``, ``observe``,
+``playing``, ``plan``); the arrays (``RadioLibrary``, ``load_library``) live in ``recommender.radio_library``.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from recommender.radio_library import RadioLibrary
 
 
 @dataclass
@@ -149,228 +152,6 @@ class PlanItem:
     why: str
 
 
-def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
-    matrix = np.asarray(matrix, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return matrix / norms
-
-
-def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
-    """Dense integer codes for hashable values (None gets its own code per row: it never collides)."""
-    index: dict[Any, int] = {}
-    names: list[Any] = []
-    out = np.empty(len(values), dtype=np.int64)
-    for i, value in enumerate(values):
-        key = ("__none__", i) if value is None else value
-        code = index.get(key)
-        if code is None:
-            code = index[key] = len(names)
-            names.append(value)
-        out[i] = code
-    return out, names
-
-
-@dataclass
-class RadioLibrary:
-    """The library as arrays, one row per track (what ``Station`` needs and nothing more).
-
-    ``audio`` rows are centred and L2-normalised embeddings (zero rows where ``has_audio`` is False);
-    ``factors`` rows are L2-normalised artist factors (bundle or audio-predicted) and ``raw_factors`` the
-    unnormalised ones used with ``taste`` (the fold-in user vector) for the WMF preference estimate.
-    """
-
-    track_ids: np.ndarray  # int64 [n]
-    artist: np.ndarray  # int64 codes [n]
-    album: np.ndarray  # int64 codes [n]
-    artist_names: list[Any]
-    genre: np.ndarray | None = None  # int64 codes [n] (-1 unknown)
-    duration: np.ndarray | None = None  # float [n], nan unknown
-    audio: np.ndarray | None = None  # float32 [n, d]
-    has_audio: np.ndarray | None = None  # bool [n]
-    factors: np.ndarray | None = None  # float32 [n, k], normalised
-    raw_factors: np.ndarray | None = None  # float32 [n, k]
-    has_factors: np.ndarray | None = None  # bool [n]
-    factor_source: np.ndarray | None = None  # 0 none, 1 bundle, 2 predicted from audio
-    tempo: np.ndarray | None = None  # float [n], nan unknown
-    loudness: np.ndarray | None = None  # float [n], nan unknown
-    last_played: np.ndarray | None = None  # epoch seconds [n], nan never
-    taste: np.ndarray | None = None  # float [k] fold-in user vector (same space as raw_factors)
-    taste_evidence: int | None = None  # tracks with plays behind ``taste`` (None: trust it fully)
-    audio_mean: np.ndarray | None = None  # what was subtracted from the raw embeddings (for new vectors)
-    audio_basis: np.ndarray | None = None  # [d_raw, d] PCA projection applied after centring, or None
-    _row_of: dict[int, int] = field(default_factory=dict, repr=False)
-    _stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        n = len(self.track_ids)
-        self.track_ids = np.asarray(self.track_ids, dtype=np.int64)
-        self._row_of = {int(t): i for i, t in enumerate(self.track_ids)}
-        if self.audio is not None and self.has_audio is None:
-            self.has_audio = np.ones(n, dtype=bool)
-        if self.factors is not None and self.has_factors is None:
-            self.has_factors = np.ones(n, dtype=bool)
-        if self.factors is not None and self.raw_factors is None:
-            self.raw_factors = self.factors
-        for name in ("duration", "tempo", "loudness", "last_played"):
-            if getattr(self, name) is None:
-                setattr(self, name, np.full(n, np.nan))
-        if self.genre is None:
-            self.genre = np.full(n, -1, dtype=np.int64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.log2_tempo = np.log2(np.where(self.tempo > 0, self.tempo, np.nan)).astype(np.float32)
-        self.loudness32 = np.asarray(self.loudness, dtype=np.float32)
-        self.n_artist_codes = int(self.artist.max()) + 1 if n else 1
-        self.n_album_codes = int(self.album.max()) + 1 if n else 1
-
-    @classmethod
-    def build(
-        cls,
-        track_ids: Sequence[int],
-        artists: Sequence[str | None],
-        albums: Sequence[Any] | None = None,
-        *,
-        album_artists: Sequence[str | None] | None = None,
-        genres: Sequence[str | None] | None = None,
-        audio: np.ndarray | None = None,
-        has_audio: np.ndarray | None = None,
-        factors: np.ndarray | None = None,
-        has_factors: np.ndarray | None = None,
-        factor_source: np.ndarray | None = None,
-        taste: np.ndarray | None = None,
-        taste_evidence: int | None = None,
-        center_audio: bool = True,
-        audio_dims: int | None = 64,
-        **descriptors: Any,
-    ) -> RadioLibrary:
-        """From plain per-track values: artist/album names become codes, vectors get normalised.
-
-        Audio embeddings are centred on the library mean first (when there are enough of them): CNN
-        embeddings are mostly positive, and without centring every cosine is close to 1. They are then
-        projected on their ``audio_dims`` principal axes: scoring a 100k-track library is bound by
-        memory bandwidth, and 64 axes keep the neighbourhoods while reading a third of the bytes.
-        """
-        n = len(track_ids)
-        artist_keys = [a.strip().casefold() if isinstance(a, str) and a.strip() else None for a in artists]
-        artist_codes, artist_names = _codes(artist_keys)
-        display = {}
-        for key, raw in zip(artist_keys, artists, strict=True):
-            if key is not None and key not in display:
-                display[key] = raw.strip()
-        artist_names = [display.get(k, None) if k is not None else None for k in artist_names]
-        if albums is None:
-            albums = [None] * n
-        # An album is (album artist or artist, title). Album spacing keeps one artist's album from
-        # hogging the station; a compilation or soundtrack with many artists is left to artist spacing
-        # (otherwise a 40-track OST could play only every 25 tracks), so its tracks get their own codes.
-        album_artists = album_artists if album_artists is not None else [None] * n
-        album_keys = [
-            (str(album_artists[i] or artist_keys[i] or "").casefold(), str(a).casefold())
-            if a not in (None, "")
-            else None
-            for i, a in enumerate(albums)
-        ]
-        album_codes, _ = _codes(album_keys)
-        artists_per_album: dict[int, set] = {}
-        for code, artist in zip(album_codes.tolist(), artist_codes.tolist(), strict=True):
-            artists_per_album.setdefault(code, set()).add(artist)
-        shared = np.array([len(artists_per_album[c]) > 1 for c in album_codes.tolist()], dtype=bool)
-        album_codes = np.where(shared, album_codes.max(initial=0) + 1 + np.arange(n), album_codes)
-        genre_codes = None
-        if genres is not None:
-            keys = [g.strip().casefold() if isinstance(g, str) and g.strip() else None for g in genres]
-            codes, _ = _codes(keys)
-            genre_codes = np.where(np.array([k is None for k in keys], dtype=bool), -1, codes)
-        audio_n = audio_mean = audio_basis = None
-        if audio is not None:
-            audio = np.asarray(audio, dtype=np.float32)
-            mask = np.ones(n, dtype=bool) if has_audio is None else np.asarray(has_audio, dtype=bool)
-            if center_audio and mask.sum() >= 20:
-                audio_mean = audio[mask].mean(axis=0)
-                audio = audio - audio_mean
-                if audio_dims and audio.shape[1] > audio_dims:
-                    audio_basis = _pca_basis(audio[mask], audio_dims)
-                    audio = audio @ audio_basis
-            audio_n = _normalise_rows(audio)
-            audio_n[~mask] = 0.0
-            has_audio = mask
-        factors_n = raw = None
-        if factors is not None:
-            raw = np.asarray(factors, dtype=np.float32)
-            mask = np.ones(n, dtype=bool) if has_factors is None else np.asarray(has_factors, dtype=bool)
-            factors_n = _normalise_rows(raw)
-            factors_n[~mask] = 0.0
-            has_factors = mask
-        return cls(
-            track_ids=np.asarray(track_ids, dtype=np.int64),
-            artist=artist_codes,
-            album=album_codes,
-            artist_names=artist_names,
-            genre=genre_codes,
-            audio=audio_n,
-            has_audio=has_audio,
-            factors=factors_n,
-            raw_factors=raw,
-            has_factors=has_factors,
-            factor_source=factor_source,
-            taste=None if taste is None else np.asarray(taste, dtype=np.float32),
-            taste_evidence=taste_evidence,
-            audio_mean=audio_mean,
-            audio_basis=audio_basis,
-            **{k: (None if v is None else np.asarray(v, dtype=np.float64)) for k, v in descriptors.items()},
-        )
-
-    def __len__(self) -> int:
-        return len(self.track_ids)
-
-    def row(self, track_id: int) -> int:
-        """The row of a track id (KeyError if the track is not in the library)."""
-        return self._row_of[int(track_id)]
-
-    def space_stats(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(mean row, covariance) of the ``audio`` or ``factors`` rows that exist, computed once."""
-        if name not in self._stats:
-            matrix = getattr(self, name)
-            mask = getattr(self, "has_audio" if name == "audio" else "has_factors")
-            self._stats[name] = _space_stats(matrix, mask)
-        return self._stats[name]
-
-    def prepare_audio(self, embedding: np.ndarray) -> np.ndarray:
-        """A raw embedding (e.g. of a file analysed on demand) in the library's centred, unit space."""
-        v = np.asarray(embedding, dtype=np.float32).ravel()
-        if self.audio_mean is not None:
-            v = v - self.audio_mean
-        if self.audio_basis is not None:
-            v = v @ self.audio_basis
-        norm = float(np.linalg.norm(v))
-        return v / norm if norm > 0 else v
-
-    def artist_name(self, row: int) -> str:
-        name = self.artist_names[int(self.artist[row])]
-        return name if name else "unknown artist"
-
-
-def _pca_basis(centred: np.ndarray, dims: int, max_rows: int = 20_000) -> np.ndarray:
-    """The ``dims`` principal axes ([d, dims]) of centred rows (a seeded sample of them if many)."""
-    if len(centred) > max_rows:
-        centred = centred[np.random.default_rng(0).choice(len(centred), max_rows, replace=False)]
-    cov = centred.T.astype(np.float64) @ centred.astype(np.float64)
-    _, vectors = np.linalg.eigh(cov)
-    return np.ascontiguousarray(vectors[:, ::-1][:, :dims]).astype(np.float32)
-
-
-def _space_stats(matrix: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean row and covariance of the rows in ``mask``: sim = M @ q has mean mu·q and variance qᵀCq,
-    so z-scoring a similarity costs nothing per query."""
-    rows = matrix[mask].astype(np.float64)
-    if len(rows) == 0:
-        d = matrix.shape[1]
-        return np.zeros(d), np.eye(d)
-    mu = rows.mean(axis=0)
-    centred = rows - mu
-    return mu, centred.T @ centred / len(rows)
-
-
 def _zscore(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """(v - mean) / sd over the rows in ``mask``; rows outside it get 0 (an average track)."""
     if mask is None:
@@ -399,8 +180,9 @@ class Station:
 
     ``next()`` returns the next track id (and re-plans); ``observe(event)`` takes a ``PlayEvent`` (or a
     mapping with ``track_id`` and ``outcome``, e.g. a plays row) and re-plans, so a skip or a completion
-    changes the planned tracks at once; ``plan`` holds the next ``lookahead`` ``PlanItem``s with a
-    human-readable ``why``. Iterating a station yields track ids forever.
+    changes the planned tracks at once; ``playing(track_id)`` moves the session to a track the listener
+    started (a later planned one, or one from outside the plan); ``plan`` holds the next ``lookahead``
+    ``PlanItem``s with a human-readable ``why``. Iterating a station yields track ids forever.
     """
 
     def __init__(
@@ -443,6 +225,7 @@ class Station:
 
         # Session state.
         self.played = np.zeros(n, dtype=bool)
+        self.passed = np.zeros(n, dtype=bool)  # planned, but the listener jumped past them (``playing``)
         self.history: list[int] = []  # rows, in play order
         self.outcomes: dict[int, str] = {}
         self.artist_feedback = np.zeros(int(library.artist.max()) + 1 if n else 1, dtype=np.float64)
@@ -507,6 +290,33 @@ class Station:
     def __iter__(self) -> Iterator[int]:
         while True:
             yield self.next()
+
+    def playing(self, track_id: int) -> PlanItem | None:
+        """The listener started this track (planned or not): it becomes the session's current position.
+
+        It is marked played and joins the history, and the plan is redone after it, so spacing and
+        transitions count from this track. Planned tracks before it were passed over (the listener jumped
+        ahead): they leave the plan and are not planned again while other tracks are left, but they are
+        neither played (no history, no spacing) nor disliked (no skip penalty: passing over a track in a
+        list says little about its sound). Returns the plan item of the track if it was planned. Its
+        outcome still comes through ``observe``. A track not in the library is ignored.
+        """
+        try:
+            row = self.lib.row(track_id)
+        except KeyError:
+            return None
+        at = next((i for i, p in enumerate(self.plan) if p.index == row), None)
+        item = None if at is None else self.plan[at]
+        passed = [p.index for p in self.plan[: at or 0]]
+        if passed:
+            self.passed[passed] = True
+        if not self.history or self.history[-1] != row:
+            self._mark_played(row)
+        if at == 0:
+            self._replan(keep=self.plan[1:])  # the planned next track: the rest of the plan stands
+        else:
+            self._replan()
+        return item
 
     def observe(self, event: PlayEvent | Mapping[str, Any]) -> None:
         """Learn from a play: completions pull the station toward it, skips push away (both re-plan).
@@ -657,7 +467,7 @@ class Station:
         fit, parts = self._fit()
         s = self.settings
         n_rows = len(self.lib)
-        available = ~self.played
+        available = self._unplayed()
         if not self.tiny:
             available &= ~self.recent
         cand = np.flatnonzero(available & ~self.short)
@@ -668,6 +478,7 @@ class Station:
         if len(cand) == 0:
             # Every track has been played this session: start over (tiny libraries), oldest first.
             self.played[:] = False
+            self.passed[:] = False
             if self.history and n_rows > 1:
                 self.played[self.history[-1]] = True  # never the same track twice in a row
             cand = np.flatnonzero(~self.played)
@@ -735,7 +546,8 @@ class Station:
         s = self.settings
         lib = self.lib
         cand = self._pool
-        if cand is None or len(cand) == 0 or not (~self.played[cand]).any():
+        unplayed = self._unplayed()
+        if cand is None or len(cand) == 0 or not unplayed[cand].any():
             self._refresh_pool()
             cand = self._pool
             keep = None
@@ -745,7 +557,7 @@ class Station:
             - self._pool_penalty
             + self.artist_feedback[lib.artist[cand]]
         ).astype(np.float32)
-        taken = self.played[cand].copy()
+        taken = ~self._unplayed()[cand]
         plan: list[PlanItem] = list(keep or [])
         sequence = list(self.history) + [p.index for p in plan]
         taken_rows: set[int] = {p.index for p in plan}
@@ -817,7 +629,7 @@ class Station:
     ) -> int | None:
         """The best-fitting allowed track outside the pool's constraints: any unplayed track."""
         lib = self.lib
-        available = ~self.played
+        available = self._unplayed()
         if taken_rows:
             available[list(taken_rows)] = False
         rows = np.flatnonzero(available & ~self.short)
@@ -860,167 +672,16 @@ class Station:
             return "from your library"
         return max(reasons)[1]
 
+    def _unplayed(self) -> np.ndarray:
+        """Rows the station may still plan: not played this session, and not passed over (``playing``)
+        unless nothing else is left (then they come back before the station starts over)."""
+        free = ~self.played
+        if self.passed.any():
+            fresh = free & ~self.passed
+            if fresh.any():
+                return fresh
+        return free
+
     def _mark_played(self, row: int) -> None:
         self.played[row] = True
         self.history.append(int(row))
-
-
-@dataclass
-class LibraryParts:
-    """What ``load_library`` found, for messages and for ``similar``: the bundle and the artist match."""
-
-    bundle: Any = None
-    match: Any = None
-    predicted_artists: dict[str, np.ndarray] = field(default_factory=dict)  # artist -> factors from audio
-    analysed: int = 0
-
-
-def load_library(
-    store: Any,
-    *,
-    bundle: Any = None,
-    taste: np.ndarray | None | bool = True,
-    now: float | None = None,
-    parts: LibraryParts | None = None,
-) -> RadioLibrary:
-    """The store's library as a ``RadioLibrary``: tracks, audio analysis, artist factors and taste.
-
-    ``bundle``: a factor bundle, or None for the shipped one (left out if there is none). Artists the
-    bundle does not know get factors predicted from their tracks' audio tags through the bridge.
-    ``taste``: True computes the user's fold-in from the plays, an array is used as is, False/None
-    leaves taste out. Parts that are not available (no analysis yet, no bundle) are simply left out;
-    the station then works from what there is, down to genre/album/artist metadata. Fill ``parts`` to
-    get the bundle and match back.
-    """
-    from player.store.analysis import load_analysis_matrix, load_descriptors
-    from player.store.plays import track_stats
-    from player.store.tracks import iter_tracks
-
-    parts = parts if parts is not None else LibraryParts()
-    tracks = list(iter_tracks(store))
-    ids = np.array([t["id"] for t in tracks], dtype=np.int64)
-    row_of = {int(t): i for i, t in enumerate(ids)}
-    n = len(ids)
-    # Audio.
-    a_ids, emb, tags = load_analysis_matrix(store)
-    audio = has_audio = None
-    tag_probs = None
-    if len(a_ids):
-        audio = np.zeros((n, emb.shape[1]), dtype=np.float32)
-        tag_probs = np.zeros((n, tags.shape[1]), dtype=np.float32)
-        has_audio = np.zeros(n, dtype=bool)
-        for j, t in enumerate(a_ids.tolist()):
-            i = row_of.get(t)
-            if i is not None:
-                audio[i] = emb[j]
-                tag_probs[i] = tags[j]
-                has_audio[i] = True
-        parts.analysed = int(has_audio.sum())
-    tempo = np.full(n, np.nan)
-    loudness = np.full(n, np.nan)
-    for t, d in load_descriptors(store).items():
-        i = row_of.get(int(t))
-        if i is not None:
-            tempo[i] = d.get("tempo") if d.get("tempo") is not None else np.nan
-            loudness[i] = d.get("loudness") if d.get("loudness") is not None else np.nan
-    # Factors: the bundle's artist vectors, else predicted from audio tags through the bridge.
-    if bundle is None:
-        bundle = _shipped_bundle()
-    factors = has_factors = source = None
-    if bundle is not None:
-        from recommender.factors.match import match_library
-
-        match = match_library(store, bundle)
-        parts.bundle, parts.match = bundle, match
-        factors = np.zeros((n, bundle.k), dtype=np.float32)
-        has_factors = np.zeros(n, dtype=bool)
-        source = np.zeros(n, dtype=np.int8)
-        item_factors = np.asarray(bundle.item_factors, dtype=np.float32)
-        for track_id, item in match.track_item.items():
-            i = row_of.get(int(track_id))
-            if i is not None:
-                factors[i] = item_factors[item]
-                has_factors[i] = True
-                source[i] = 1
-        if tag_probs is not None:
-            predicted = _bridge_factors(bundle, match, row_of, tag_probs, has_audio)
-            parts.predicted_artists = predicted
-            for artist, vector in predicted.items():
-                for track_id in match.artist_tracks.get(artist, []):
-                    i = row_of.get(int(track_id))
-                    if i is not None and not has_factors[i]:
-                        factors[i] = vector
-                        has_factors[i] = True
-                        source[i] = 2
-    # Recency.
-    last_played = np.full(n, np.nan)
-    for t, st in track_stats(store).items():
-        i = row_of.get(int(t))
-        if i is not None and st.get("last_played") is not None:
-            last_played[i] = float(st["last_played"])
-    taste_vec, evidence = None, None
-    if isinstance(taste, np.ndarray):
-        taste_vec = taste
-    elif taste and bundle is not None:
-        taste_vec, evidence = user_taste(store, bundle)
-    return RadioLibrary.build(
-        track_ids=ids,
-        artists=[t.get("artist") or t.get("album_artist") for t in tracks],
-        albums=[t.get("album") for t in tracks],
-        album_artists=[t.get("album_artist") for t in tracks],
-        genres=[t.get("genre") for t in tracks],
-        audio=audio,
-        has_audio=has_audio,
-        factors=factors,
-        has_factors=has_factors,
-        factor_source=source,
-        taste=taste_vec,
-        taste_evidence=evidence,
-        duration=np.array([t.get("duration") if t.get("duration") is not None else np.nan for t in tracks]),
-        tempo=tempo,
-        loudness=loudness,
-        last_played=last_played,
-    )
-
-
-def _shipped_bundle() -> Any:
-    from recommender.factors.bundle import load_bundle
-
-    try:
-        return load_bundle()
-    except FileNotFoundError:
-        return None
-
-
-def _bridge_factors(
-    bundle: Any, match: Any, row_of: dict[int, int], tag_probs: np.ndarray, has_audio: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Factors for unmatched artists from the mean audio tag probabilities of their analysed tracks."""
-    try:
-        from recommender.factors.bridge import predict_artist_factors
-    except ImportError:
-        return {}
-    names, profiles = [], []
-    for artist in match.unmatched:
-        rows = [
-            row_of[t] for t in match.artist_tracks.get(artist, []) if t in row_of and has_audio[row_of[t]]
-        ]
-        if rows:
-            names.append(artist)
-            profiles.append(tag_probs[rows].mean(axis=0))
-    if not names:
-        return {}
-    try:
-        predicted = np.asarray(predict_artist_factors(np.vstack(profiles), bundle), dtype=np.float32)
-    except ValueError:  # a bundle without a bridge
-        return {}
-    return dict(zip(names, predicted, strict=True))
-
-
-def user_taste(store: Any, bundle: Any) -> tuple[np.ndarray | None, int]:
-    """The user's fold-in vector (``recommender.taste.Taste``) and how many tracks have plays behind it."""
-    from recommender.taste import Taste
-
-    taste = Taste.from_store(store, bundle)
-    vector = np.asarray(taste.user_vector, dtype=np.float32)
-    return (vector if np.any(vector) else None), len(taste.track_feedback)

@@ -118,11 +118,11 @@ class SimilarIndex:
             a = np.asarray(audio, dtype=np.float32)
             self.audio_ok = np.array([int(t) not in self.short_tracks for t in self.audio_ids], dtype=bool)
             if len(a) >= 20:
-                from recommender.radio import _pca_basis
+                from recommender.radio_library import pca_basis
 
                 a = a - a.mean(axis=0)
                 if a.shape[1] > AUDIO_DIMS:  # as the radio: 64 principal axes, a third of the bytes to read
-                    a = a @ _pca_basis(a, AUDIO_DIMS)
+                    a = a @ pca_basis(a, AUDIO_DIMS)
             norms = np.linalg.norm(a, axis=1, keepdims=True)
             self.audio = a / np.where(norms > 0, norms, 1.0)
 
@@ -130,9 +130,9 @@ class SimilarIndex:
     def from_store(cls, store: Any, bundle: Any = None) -> SimilarIndex:
         """Everything from the database and the shipped bundle (or ``bundle``)."""
         from player.store.analysis import load_analysis_matrix
-        from recommender.radio import _bridge_factors, _shipped_bundle
+        from recommender.radio_library import bridge_factors, shipped_bundle
 
-        bundle = bundle if bundle is not None else _shipped_bundle()
+        bundle = bundle if bundle is not None else shipped_bundle()
         from player.store.tracks import iter_tracks
 
         ids, emb, tags = load_analysis_matrix(store)
@@ -147,7 +147,7 @@ class SimilarIndex:
             artist_to_item, artist_tracks = dict(match.artist_to_item), dict(match.artist_tracks)
             if len(ids):
                 row_of = {int(t): i for i, t in enumerate(ids)}
-                predicted = _bridge_factors(bundle, match, row_of, tags, np.ones(len(ids), dtype=bool))
+                predicted = bridge_factors(bundle, match, row_of, tags, np.ones(len(ids), dtype=bool))
         else:
             for t in iter_tracks(store):
                 name = t.get("artist") or t.get("album_artist")

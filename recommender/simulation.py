@@ -42,7 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from recommender.radio import PlayEvent, RadioLibrary, RadioSettings, Station
+from recommender.radio import PlayEvent, RadioSettings, Station
+from recommender.radio_library import RadioLibrary
 
 POLICIES = ("encore", "shuffle", "tag_overlap", "popularity", "nearest_neighbours")
 

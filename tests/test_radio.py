@@ -18,7 +18,8 @@ from player.store import Store
 from player.store.analysis import get_analysis
 from player.store.plays import close_play, start_play
 from player.store.tracks import find_track, get_track_by_path, iter_tracks
-from recommender.radio import PlayEvent, RadioSettings, Station, load_library
+from recommender.radio import PlayEvent, RadioSettings, Station
+from recommender.radio_library import load_library
 
 
 @pytest.fixture
@@ -243,3 +244,40 @@ def test_a_jump_to_a_later_planned_track_counts_as_played(library, analyzed):
     assert later not in [p.track_id for p in station.plan] and len(station.plan) == RadioSettings().lookahead
     assert library.row(later) in station.history
     assert later not in [station.next() for _ in range(20)]
+
+
+def test_playing_a_later_planned_track_passes_over_the_ones_before(library, analyzed):
+    """Jumping to the 3rd planned track: it becomes the current track, the two passed-over tracks leave
+    the plan (neither played nor disliked) and the next plan is spaced from the jumped-to track."""
+    seed = _seed(analyzed, "wesnoth-1.16-music/")
+    station = Station(library, seed, rng=4)
+    first, second, third = station.plan[:3]
+    assert station.playing(third.track_id) is third
+    assert station.history[-1] == third.index and station.played[third.index]
+    assert not station.played[[first.index, second.index]].any()
+    assert station.artist_feedback[library.artist[[first.index, second.index]]].tolist() == [0.0, 0.0]
+    plan = [p.index for p in station.plan]
+    assert len(plan) == RadioSettings().lookahead
+    assert first.index not in plan and second.index not in plan and third.index not in plan
+    spacing = station._artist_spacing
+    assert spacing >= 1
+    sequence = [library.artist[r] for r in [*station.history, *plan]]
+    start = len(station.history)
+    for i in range(start, len(sequence)):
+        assert sequence[i] not in sequence[max(0, i - spacing) : i], (i, spacing)
+    # Not planned again later in the session either (while other tracks are left).
+    later = [station.next() for _ in range(20)]
+    assert first.track_id not in later and second.track_id not in later
+
+
+def test_playing_an_unplanned_track_replans_after_it(library, analyzed):
+    """The resume case: a track outside the plan becomes the current one and the plan follows it."""
+    seed = _seed(analyzed, "wesnoth-1.16-music/")
+    station = Station(library, seed, rng=4)
+    planned = {p.track_id for p in station.plan}
+    other = next(int(t) for t in library.track_ids if int(t) not in planned and int(t) != seed)
+    assert station.playing(other) is None
+    assert station.history[-1] == library.row(other)
+    row = library.row(other)
+    artists = [library.artist[p.index] for p in station.plan[: station._artist_spacing]]
+    assert library.artist[row] not in artists and other not in [p.track_id for p in station.plan]

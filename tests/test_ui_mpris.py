@@ -98,6 +98,11 @@ def test_mpris_properties_and_control(qtbot, copy_corpus_store, session_bus, mon
         metadata = _get(qtbot, session_bus, "Metadata")
         assert "xesam:title" in metadata and '"Weight of Revenge"' in metadata
         assert '"Doug Kaufman"' in metadata and "mpris:trackid" in metadata and "mpris:length" in metadata
+        # The spec types mpris:length as int64 ("x"); PySide would send a short track's length as int32.
+        length = metadata.split('"mpris:length"', 1)[1].split(")", 1)[0]
+        assert "int64" in length and "int32" not in length, length
+        micros = int(length.split("int64", 1)[1].split()[0])
+        assert abs(micros - track["duration"] * 1e6) < 1e6
         identity = _dbus_send(
             qtbot,
             session_bus,

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def build_radio_library(db_path: str) -> Any:
     """The station's arrays for the library in ``db_path`` (runs in a worker thread)."""
     from player.store import Store
-    from recommender.radio import load_library
+    from recommender.radio_library import load_library
 
     with Store.open(db_path) as store:
         return load_library(store)
@@ -131,9 +131,9 @@ class RadioSession(QObject):
             item = self.station.next_item()  # the planned next track: the station moves on and re-plans
             self._why[item.track_id] = item.why
         else:
-            # The user jumped to a later planned track (or dragged one up): it counts as played, the
-            # plan is redone around it by the next sync.
-            self.station.observe({"track_id": track_id, "outcome": "started"})
+            # The user jumped to a later planned track (or dragged one up): it becomes the station's
+            # current track, the planned tracks before it are passed over and the plan goes on after it.
+            self.station.playing(track_id)
         self._sync_queue()
 
     def play_finished(self, play: Any) -> None:
@@ -172,7 +172,7 @@ class RadioSession(QObject):
         current = getattr(self, "_resume_current", None)
         self._resume_current = None
         if current is not None and current != self.seed_track_id:
-            self.station.observe({"track_id": int(current), "outcome": "started"})  # counts as played
+            self.station.playing(int(current))  # plan on from the track that was playing
         self._sync_queue()
 
     def _sync_queue(self) -> None:
