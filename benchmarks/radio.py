@@ -19,6 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cpu_report import print_cpu  # noqa: E402  (benchmarks/ is the script folder, first on sys.path)
+
 
 def synthetic_library(n_tracks: int, seed: int = 0):
     import numpy as np
@@ -46,18 +48,6 @@ def synthetic_library(n_tracks: int, seed: int = 0):
         duration=rng.uniform(120, 360, n_tracks),
         last_played=last_played,
     ), now
-
-
-def _print_cpu(ms, threads: int) -> None:
-    """CPU time per step: on a busy machine wall time counts the waits for a core, CPU time does not
-    (with one BLAS thread it is what the step takes on an idle core)."""
-    import numpy as np
-
-    print(
-        f"  CPU time per step: p50 {np.percentile(ms, 50):.1f} ms, p95 {np.percentile(ms, 95):.1f} ms "
-        f"({threads} BLAS thread{'s' if threads > 1 else ''}; load average {os.getloadavg()[0]:.1f} "
-        f"on {os.cpu_count()} cores)"
-    )
 
 
 def main() -> None:
@@ -98,7 +88,7 @@ def main() -> None:
         f"next track after a play event ({len(ms)} steps): p50 {np.percentile(ms, 50):.1f} ms, "
         f"p95 {np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms (goal: p95 <= 30 ms)"
     )
-    _print_cpu(np.array(cpu) * 1000, args.threads)
+    print_cpu(np.array(cpu) * 1000, args.threads)
 
 
 if __name__ == "__main__":

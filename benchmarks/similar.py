@@ -18,17 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def _print_cpu(ms, threads: int) -> None:
-    """CPU time per step: on a busy machine wall time counts the waits for a core, CPU time does not
-    (with one BLAS thread it is what the step takes on an idle core)."""
-    import numpy as np
-
-    print(
-        f"  CPU time per step: p50 {np.percentile(ms, 50):.1f} ms, p95 {np.percentile(ms, 95):.1f} ms "
-        f"({threads} BLAS thread{'s' if threads > 1 else ''}; load average {os.getloadavg()[0]:.1f} "
-        f"on {os.cpu_count()} cores)"
-    )
+from cpu_report import print_cpu  # noqa: E402  (benchmarks/ is the script folder, first on sys.path)
 
 
 def main() -> None:
@@ -84,7 +74,7 @@ def main() -> None:
         f"similar(artist, n=20, sounds_like=10) over {len(ms)} queries: p50 {np.percentile(ms, 50):.2f} ms, "
         f"p95 {np.percentile(ms, 95):.2f} ms, max {ms.max():.2f} ms (goal: <= 10 ms)"
     )
-    _print_cpu(np.array(cpu) * 1000, args.threads)
+    print_cpu(np.array(cpu) * 1000, args.threads)
 
 
 if __name__ == "__main__":

@@ -64,16 +64,7 @@ class RadioSession(QObject):
         self.seed_track_id = int(seed_track_id)
         self.controller.play_tracks([seed_track_id], "radio", label)
         self.stationChanged.emit(label)
-        if self._library is not None:
-            self._make_station()
-        elif not self._loading:
-            self._loading = True
-            self.runner.start(
-                build_radio_library,
-                str(self.db_path),
-                on_result=self._library_loaded,
-                on_error=self._load_failed,
-            )
+        self._plan_when_ready()
 
     def resume(self, seed_track_id: int, label: str, current_track_id: int | None) -> None:
         """After a restart: the queue still holds this station's entries; plan on from where it was."""
@@ -81,6 +72,10 @@ class RadioSession(QObject):
         self.seed_track_id = int(seed_track_id)
         self._resume_current = current_track_id
         self.stationChanged.emit(label)
+        self._plan_when_ready()
+
+    def _plan_when_ready(self) -> None:
+        """Make the station now if the library arrays are loaded, else load them in the background."""
         if self._library is not None:
             self._make_station()
         elif not self._loading:
