@@ -35,3 +35,19 @@ def test_pyside_keeps_none_alive(qapp):
     for _ in range(1000):
         label.setText("x")
     assert sys.getrefcount(None) - before > -100
+
+
+def test_without_a_graphical_session_the_app_says_so(tmp_path):
+    """No display: a clear message and exit code 1, not Qt's abort and core dump."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--db", str(tmp_path / "encore.db")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "no graphical session" in proc.stderr

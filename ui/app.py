@@ -78,6 +78,16 @@ def _quit_on_signals(app: QApplication) -> None:
 
 def run_app(db_path: str | None, *, backend: str | None = None) -> int:
     """Open the store, show the window, run the event loop; returns the exit code."""
+    if not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        # Qt would abort with a core dump and a misleading hint about plugins.
+        print(
+            "encore: no graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set). Start Encore from "
+            "your desktop, or use its command line: `encore --help`.",
+            file=sys.stderr,
+        )
+        return 1
     logging.basicConfig(
         level=os.environ.get("ENCORE_LOG", "WARNING").upper(), format="%(levelname)s %(name)s: %(message)s"
     )
