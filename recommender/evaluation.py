@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.ranking import top_k
+
 Scorer = Callable[[sp.csr_matrix], np.ndarray]
 METRICS = ("recall@20", "recall@50", "ndcg@100")
 
@@ -95,17 +97,6 @@ def ndcg_at_k(ranked: np.ndarray, relevant: np.ndarray, k: int) -> float:
     discounts = 1.0 / np.log2(np.arange(2, len(gains) + 2))
     ideal = discounts[: min(k, len(relevant))].sum() if len(gains) else 1.0
     return float((gains * discounts).sum() / ideal)
-
-
-def top_k(scores: np.ndarray, exclude: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` best scores, best first, never one of ``exclude``. Ties: lower index."""
-    scores = np.asarray(scores, dtype=np.float64).copy()
-    scores[exclude] = -np.inf
-    k = min(k, len(scores))
-    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    order = np.lexsort((part, -scores[part]))
-    ranked = part[order]
-    return ranked[np.isfinite(scores[ranked])]
 
 
 def evaluate_scorers(

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from recommender.ranking import top_k
+
 
 @dataclass
 class SimilarArtist:
@@ -200,13 +202,8 @@ class SimilarIndex:
         j = self.pred_index.get(exclude_local)
         if j is not None:
             scores[n_items + j] = -np.inf
-        m = min(n, int(np.isfinite(scores).sum()))
-        if m <= 0:
-            return []
-        top = np.argpartition(-scores, m - 1)[:m] if m < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
         out: list[SimilarArtist] = []
-        for i in top.tolist():
+        for i in top_k(scores, (), n).tolist():
             score = float(scores[i])
             if i >= n_items:
                 name = self.pred_names[i - n_items]
@@ -235,11 +232,4 @@ class SimilarIndex:
         scores = self.audio @ (q / norm)
         scores[rows] = -np.inf
         scores[~self.audio_ok] = -np.inf
-        m = min(n, int(np.isfinite(scores).sum()))
-        if m <= 0:
-            return []
-        top = np.argpartition(-scores, m - 1)[:m] if m < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [SoundsLike(int(self.audio_ids[i]), float(scores[i])) for i in top if np.isfinite(scores[i])][
-            :n
-        ]
+        return [SoundsLike(int(self.audio_ids[i]), float(scores[i])) for i in top_k(scores, (), n)]

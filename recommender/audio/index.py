@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from recommender.ranking import top_k
+
 if TYPE_CHECKING:
     from player.store import Store
 
@@ -116,12 +118,4 @@ class AudioIndex:
         banned = [self._row[t] for t in {int(t) for t in exclude} if t in self._row]
         if isinstance(query, int | np.integer):
             banned.append(self._row[int(query)])
-        if banned:
-            scores[banned] = -np.inf
-        available = len(scores) - len(set(banned))
-        n = min(n, available)
-        if n <= 0:
-            return []
-        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(self._ids[i]), float(scores[i])) for i in top if np.isfinite(scores[i])][:n]
+        return [(int(self._ids[i]), float(scores[i])) for i in top_k(scores, banned, n)]

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from recommender.ranking import top_k
+
 FORMAT = 1
 BUNDLE_NAME = "lastfm2k-wmf.npz"
 _LOCK = threading.Lock()
@@ -148,11 +150,7 @@ class Bundle:
         """Nearest items to ``item`` by cosine in factor space, best first (the item itself excluded)."""
         y = self.normalised_factors
         sims = y @ y[item]
-        sims[item] = -np.inf
-        n = min(n, self.n_items - 1)
-        top = np.argpartition(-sims, n - 1)[:n]
-        top = top[np.argsort(-sims[top], kind="stable")]
-        return [(int(i), float(sims[i])) for i in top]
+        return [(int(i), float(sims[i])) for i in top_k(sims, [item], n)]
 
     @functools.cached_property
     def model(self):
