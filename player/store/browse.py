@@ -34,7 +34,7 @@ def library_rows(store: Store) -> list[tuple]:
     sql = (
         "SELECT t.id, t.title, t.artist, t.album, t.album_artist, t.genre, t.year, t.track_number,"
         " t.disc_number, t.duration, t.path, COALESCE(s.play_count, 0), t.added_at"
-        " FROM tracks t LEFT JOIN (SELECT track_id, COUNT(*) AS play_count FROM plays GROUP BY track_id) s"
+        " FROM tracks t LEFT JOIN track_stats s"
         " ON s.track_id = t.id WHERE t.missing = 0"
         " ORDER BY COALESCE(t.album_artist, t.artist) COLLATE NOCASE, t.album COLLATE NOCASE,"
         " t.disc_number, t.track_number, t.path"

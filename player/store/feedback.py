@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from player.store.core import Store
+from player.store.plays import track_stats
 
 
 @dataclass(frozen=True)
@@ -61,5 +62,4 @@ def play_events(store: Store, since: float | None = None) -> list[PlayEvent]:
 
 def track_play_counts(store: Store) -> dict[int, int]:
     """track_id -> number of plays (any outcome), for ordering coverage reports."""
-    rows = store.conn.execute("SELECT track_id, COUNT(*) FROM plays GROUP BY track_id").fetchall()
-    return {int(t): int(n) for t, n in rows}
+    return {int(t): int(s["play_count"]) for t, s in track_stats(store).items()}
