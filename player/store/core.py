@@ -204,7 +204,7 @@ def _open_failure(db_path: Path, exc: sqlite3.DatabaseError) -> str:
 def damaged_message(db_path: Path | str, detail: str) -> str:
     """The message for a damaged database: where it is and how to recover, never overwriting it."""
     return (
-        f"{db_path} is damaged or is not an Encore database ({detail}). Encore has not changed it. To "
+        f"{db_path} is damaged or not a usable Encore database ({detail}). Encore has not changed it. To "
         f"start a new library, move it aside (mv '{db_path}' '{db_path}.damaged') and scan your music "
         f"again; to rescue its plays, try `sqlite3 '{db_path}' .recover | sqlite3 recovered.db`."
     )

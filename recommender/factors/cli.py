@@ -69,7 +69,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("--bundle", metavar="FILE")
     p.add_argument(
-        "--limit", type=bounded_int(1, 100_000), default=30, help="unmatched artists to list (default 30)"
+        "--limit",
+        type=bounded_int(-1, 100_000),
+        default=30,
+        help="unmatched artists to list (default 30; -1: all)",
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_match_report)
