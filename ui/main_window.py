@@ -215,6 +215,7 @@ class MainWindow(WindowActions, WindowPlayback, WindowJobs, QMainWindow):
             entry = self.controller.queue.get(current.key)
             if entry is not None and self.library.model.track(entry.track_id) is not None:
                 self._show_entry(entry, current.path, current.duration)
+                self._position_changed(self.controller.position, current.duration or 0.0)
         if not self.jobs.busy:
             self.status_label.setText(f"{len(rows)} tracks" if rows else "The library is empty.")
         if self.queue_model is not None:

@@ -7,14 +7,49 @@ the user's wishes as signals; the main window wires it to the playback controlle
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QImage, QMouseEvent, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QStyle,
+    QStyleOptionSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.icons import icon
 from ui.library_model import format_duration
 
 COVER_SIZE = 72
 _SLIDER_STEPS = 1000  # seek slider resolution (per mille of the track)
+
+
+class SeekSlider(QSlider):
+    """A slider that jumps to the clicked point (a plain ``QSlider`` only pages towards it), then
+    drags from there as usual."""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt name)
+        if event.button() == Qt.MouseButton.LeftButton and self.isEnabled():
+            option = QStyleOptionSlider()
+            self.initStyleOption(option)
+            handle = self.style().subControlRect(
+                QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, self
+            )
+            if not handle.contains(event.position().toPoint()):
+                groove = self.style().subControlRect(
+                    QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderGroove, self
+                )
+                span = max(groove.width() - handle.width(), 1)
+                x = int(event.position().x()) - groove.x() - handle.width() // 2
+                value = QStyle.sliderValueFromPosition(
+                    self.minimum(), self.maximum(), x, span, option.upsideDown
+                )
+                self.setValue(value)  # the handle is now under the pointer: the press below grabs it
+                self.sliderMoved.emit(value)
+        super().mousePressEvent(event)
 
 
 class NowPlayingBar(QWidget):
@@ -65,7 +100,7 @@ class NowPlayingBar(QWidget):
         for label in (self.elapsed, self.remaining):
             label.setMinimumWidth(48)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.seek = QSlider(Qt.Orientation.Horizontal)
+        self.seek = SeekSlider(Qt.Orientation.Horizontal)
         self.seek.setRange(0, _SLIDER_STEPS)
         self.seek.setEnabled(False)
         self.seek.setToolTip("Seek (← / →: 5 s)")
@@ -164,7 +199,9 @@ class NowPlayingBar(QWidget):
 
     def _moved(self, value: int) -> None:
         if self._duration:
-            self.elapsed.setText(format_duration(self._duration * value / _SLIDER_STEPS))
+            position = self._duration * value / _SLIDER_STEPS
+            self.elapsed.setText(format_duration(position) or "0:00")
+            self.remaining.setText("-" + (format_duration(max(self._duration - position, 0.0)) or "0:00"))
 
     def _release(self) -> None:
         self._dragging = False

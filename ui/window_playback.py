@@ -63,10 +63,13 @@ class WindowPlayback:
     def seek(self, seconds: float) -> None:
         if self.controller is not None:
             self.controller.seek(max(0.0, float(seconds)))
+            resume = self.controller.resume_position
+            if resume is not None:  # the restored track, not started yet: show where it will start
+                self._position_changed(resume, self.controller.player.duration or 0.0)
 
     def seek_relative(self, delta: float) -> None:
         if self.controller is not None and self.controller.player.current is not None:
-            self.seek(self.controller.player.position + delta)
+            self.seek(self.controller.position + delta)
 
     def set_volume(self, volume: int) -> None:
         self.settings.volume = int(volume)
