@@ -56,6 +56,9 @@ class NowPlayingBar(QWidget):
     playPauseClicked = Signal()
     nextClicked = Signal()
     previousClicked = Signal()
+    stopClicked = Signal()
+    shuffleToggled = Signal(bool)
+    repeatClicked = Signal()  # cycles off → all → one
     seekRequested = Signal(float)  # seconds
     volumeChanged = Signal(int)
 
@@ -94,6 +97,20 @@ class NowPlayingBar(QWidget):
         self.play_button = self._button("play", "Play / pause (Space)", self.playPauseClicked)
         self.play_button.setIconSize(QSize(32, 32))
         self.next_button = self._button("next", "Next track (Ctrl+N)", self.nextClicked)
+        self.stop_button = self._button("stop", "Stop (Ctrl+Shift+S)", self.stopClicked)
+        self.shuffle_button = QToolButton()
+        self.shuffle_button.setIcon(icon("shuffle"))
+        self.shuffle_button.setIconSize(QSize(20, 20))
+        self.shuffle_button.setCheckable(True)
+        self.shuffle_button.setAutoRaise(True)
+        self.shuffle_button.setToolTip("Shuffle the upcoming tracks (Ctrl+H)")
+        self.shuffle_button.toggled.connect(self.shuffleToggled)
+        self.repeat_button = QToolButton()
+        self.repeat_button.setIconSize(QSize(20, 20))
+        self.repeat_button.setCheckable(True)
+        self.repeat_button.setAutoRaise(True)
+        self.repeat_button.clicked.connect(lambda _checked=False: self.repeatClicked.emit())
+        self.set_modes(False, "off")
 
         self.elapsed = QLabel("0:00")
         self.remaining = QLabel("")
@@ -119,6 +136,9 @@ class NowPlayingBar(QWidget):
         transport.addWidget(self.prev_button)
         transport.addWidget(self.play_button)
         transport.addWidget(self.next_button)
+        transport.addWidget(self.stop_button)
+        transport.addWidget(self.shuffle_button)
+        transport.addWidget(self.repeat_button)
         transport.addSpacing(8)
         transport.addWidget(self.elapsed)
         transport.addWidget(self.seek, 1)
@@ -187,6 +207,17 @@ class NowPlayingBar(QWidget):
             self.remaining.setText("")
             if not self._dragging:
                 self.seek.setValue(0)
+
+    def set_modes(self, shuffle: bool, repeat: str) -> None:
+        """Show the queue's shuffle and repeat modes (repeat: "off", "all" or "one")."""
+        self.shuffle_button.blockSignals(True)
+        self.shuffle_button.setChecked(bool(shuffle))
+        self.shuffle_button.blockSignals(False)
+        self.repeat_mode = repeat
+        self.repeat_button.setChecked(repeat != "off")
+        self.repeat_button.setIcon(icon("repeat-one" if repeat == "one" else "repeat"))
+        tips = {"off": "Repeat: off", "all": "Repeat: the whole queue", "one": "Repeat: this track"}
+        self.repeat_button.setToolTip(f"{tips.get(repeat, repeat)} (Ctrl+T: change)")
 
     def set_volume(self, volume: int) -> None:
         self.volume.blockSignals(True)
