@@ -103,9 +103,10 @@ def cmd_play(args: argparse.Namespace) -> int:
             print(f"▶ {labels.get(entry.track_id if entry else None, shown(event.item.path))}", flush=True)
         elif isinstance(event, PlaybackError):
             failures.append(event.message)
-            print(f"error: {shown(event.message)}", file=sys.stderr, flush=True)
+            print(f"error: {shown(controller.describe_error(event))}", file=sys.stderr, flush=True)
         elif isinstance(event, StateChanged) and event.state == "stopped":
-            done.set()
+            if controller.player.state == "stopped":  # not when the controller skipped a bad file
+                done.set()
 
     def on_finished(play) -> None:
         print(
