@@ -91,9 +91,10 @@ def cmd_play(args: argparse.Namespace) -> int:
             entry = controller.queue.get(event.item.key)
             print(f"▶ {labels.get(entry.track_id if entry else None, event.item.path)}", flush=True)
         elif isinstance(event, PlaybackError):
-            print(f"error: {event.message}", file=sys.stderr, flush=True)
+            print(f"error: {controller.describe_error(event)}", file=sys.stderr, flush=True)
         elif isinstance(event, StateChanged) and event.state == "stopped":
-            done.set()
+            if controller.player.state == "stopped":  # not when the controller skipped a bad file
+                done.set()
 
     def on_finished(play) -> None:
         print(

@@ -32,6 +32,7 @@ from ui.background import BackgroundJobs
 from ui.covers import CoverCache
 from ui.icons import icon
 from ui.library_view import LibraryView
+from ui.notice import NoticeBar
 from ui.now_playing import NowPlayingBar
 from ui.queue_view import QueueView
 from ui.settings import UiSettings
@@ -99,10 +100,12 @@ class MainWindow(WindowActions, WindowPlayback, WindowJobs, QMainWindow):
         self.main_split.setSizes([900, 380])
 
         self.now_playing = NowPlayingBar()
+        self.notice = NoticeBar()
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.addWidget(self.main_split, 1)
+        layout.addWidget(self.notice)
         layout.addWidget(self.now_playing)
         self.setCentralWidget(central)
 
@@ -134,12 +137,7 @@ class MainWindow(WindowActions, WindowPlayback, WindowJobs, QMainWindow):
         self.similar.showArtistRequested.connect(self._show_artist_tracks)
         self.similar.radioRequested.connect(self.start_radio)
         self.similar.playRequested.connect(lambda tid: self.play_tracks([tid], 0))
-        self.now_playing.playPauseClicked.connect(self.toggle)
-        self.now_playing.nextClicked.connect(self.next)
-        self.now_playing.previousClicked.connect(self.previous)
-        self.now_playing.seekRequested.connect(self.seek)
-        self.now_playing.volumeChanged.connect(self.set_volume)
-        self.now_playing.set_volume(self.settings.volume)
+        self._wire_playback_controls()
         self.queue_view.playEntryRequested.connect(self.play_entry)
 
     # -- start-up ------------------------------------------------------------------------------------
@@ -158,9 +156,10 @@ class MainWindow(WindowActions, WindowPlayback, WindowJobs, QMainWindow):
         self.bridge.trackStarted.connect(self._track_started)
         self.bridge.positionChanged.connect(self._position_changed)
         self.bridge.stateChanged.connect(self._state_changed)
-        self.bridge.error.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        self.bridge.error.connect(self._playback_error)
         self.queue_model = QueueModel(self.controller.queue, self._track_info, self)
         self.queue_view.set_model(self.queue_model)
+        self.queue_model.changed.connect(self._sync_modes)
         self.radio = RadioSession(self.controller, self.db_path, self.runner, self)
         self.radio.stationChanged.connect(self._station_changed)
         self.radio.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
@@ -173,6 +172,7 @@ class MainWindow(WindowActions, WindowPlayback, WindowJobs, QMainWindow):
                 self.radio.set_settings(self._radio_settings())
                 self.radio.resume(s.radio_seed_id, s.radio_label, entry.track_id)
         self._start_desktop_integration()
+        self._sync_modes()
         self.started.emit()
         if not self.settings.first_run_done and not self.settings.folders:
             if self.first_run_dialog:
@@ -215,6 +215,7 @@ class MainWindow(WindowActions, WindowPlayback, WindowJobs, QMainWindow):
             entry = self.controller.queue.get(current.key)
             if entry is not None and self.library.model.track(entry.track_id) is not None:
                 self._show_entry(entry, current.path, current.duration)
+                self._position_changed(self.controller.position, current.duration or 0.0)
         if not self.jobs.busy:
             self.status_label.setText(f"{len(rows)} tracks" if rows else "The library is empty.")
         if self.queue_model is not None:

@@ -20,6 +20,14 @@ class WindowJobs:
 
     def _scan_finished(self, summary: Any) -> None:
         self.reload_library()
+        errors = int(getattr(summary, "errors", 0) or 0)
+        if errors:  # kept on screen until dismissed, unlike the status line the next job overwrites
+            self.notice.show_notice(
+                f"{errors} file{'s' if errors != 1 else ''} could not be read in the last scan.",
+                "Show problems",
+                self.show_problems,
+                timeout_ms=0,
+            )
         if self.radio is not None:
             self.radio.invalidate()
         self.similar.invalidate()
@@ -63,3 +71,16 @@ class WindowJobs:
         self.settings.first_run_done = True
         self.settings.save(self.store)
         self.jobs.scan(self.settings.folders)
+
+    def show_problems(self) -> None:
+        """The Problems view: files the scan or the analysis could not read, with their reasons."""
+        from ui.problems_view import ProblemsDialog
+
+        dialog = getattr(self, "problems_dialog", None)
+        if dialog is None:
+            dialog = ProblemsDialog(self.runner, self.db_path, self)
+            dialog.rescanRequested.connect(lambda: self.jobs.scan(self.settings.folders))
+            self.problems_dialog = dialog
+        dialog.refresh()
+        dialog.show()
+        dialog.raise_()

@@ -11,16 +11,75 @@ from typing import Any
 
 from ui.library_model import DURATION, row_album, row_artist, row_title
 
+#: How long into a track the window checks that its sound reaches an audio device (milliseconds).
+AUDIO_CHECK_MS = 2500
+
 
 class WindowPlayback:
     """Playback commands (play, radio, transport) and what the window shows of the player's events."""
 
-    def play_tracks(self, track_ids: list[int], start: int = 0) -> None:
+    def _wire_playback_controls(self) -> None:
+        """Connect the now-playing bar's controls (called once from ``__init__``)."""
+        from PySide6.QtCore import QTimer
+
+        bar = self.now_playing
+        bar.playPauseClicked.connect(self.toggle)
+        bar.nextClicked.connect(self.next)
+        bar.previousClicked.connect(self.previous)
+        bar.stopClicked.connect(self.stop)
+        bar.shuffleToggled.connect(self.set_shuffle)
+        bar.repeatClicked.connect(self.cycle_repeat)
+        bar.seekRequested.connect(self.seek)
+        bar.volumeChanged.connect(self.set_volume)
+        bar.set_volume(self.settings.volume)
+        self._audio_warned = False
+        self._audio_timer = QTimer(self)
+        self._audio_timer.setSingleShot(True)
+        self._audio_timer.setInterval(AUDIO_CHECK_MS)
+        self._audio_timer.timeout.connect(self._check_audio)
+
+    def play_tracks(self, track_ids: list[int], start: int = 0, source: str = "library") -> None:
+        """Replace the queue with ``track_ids`` (the visible list, an album) and play entry ``start``.
+        A running radio ends, with a notice that can bring it back."""
         if self.controller is None or not track_ids:
             return
+        snapshot = self._radio_snapshot()
         if self.radio is not None:
             self.radio.stop()
-        self.controller.play_tracks(track_ids, "library", None, start)
+        self.controller.play_tracks(track_ids, source, None, start)
+        if snapshot is not None:
+            self.notice.show_notice(
+                f"The radio from {snapshot['label']} was replaced.",
+                "Undo",
+                lambda: self._undo_radio(snapshot),
+            )
+
+    def _radio_snapshot(self) -> dict[str, Any] | None:
+        """What it takes to bring the running station back: its entries so far, where it stood."""
+        radio = self.radio
+        if radio is None or radio.label is None or radio.seed_track_id is None or self.controller is None:
+            return None
+        queue = self.controller.queue
+        current = queue.current
+        entries = [e for e in queue.entries if e.source == "radio" and e.seed == radio.label]
+        ids = [e.track_id for e in entries]
+        index = next((k for k, e in enumerate(entries) if current is not None and e.id == current.id), 0)
+        return {
+            "seed": radio.seed_track_id,
+            "label": radio.label,
+            "ids": ids[: index + 1],
+            "index": index,
+            "position": self.controller.position if current is not None else 0.0,
+        }
+
+    def _undo_radio(self, snapshot: dict[str, Any]) -> None:
+        if self.controller is None or self.radio is None or not snapshot["ids"]:
+            return
+        self.controller.play_tracks(
+            snapshot["ids"], "radio", snapshot["label"], snapshot["index"], position=snapshot["position"]
+        )
+        self.radio.set_settings(self._radio_settings())
+        self.radio.resume(snapshot["seed"], snapshot["label"], snapshot["ids"][snapshot["index"]])
 
     def play_entry(self, entry_id: int) -> None:
         if self.controller is not None and entry_id is not None:
@@ -51,6 +110,32 @@ class WindowPlayback:
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
+            self.now_playing.why.setText("")  # "Radio from …" goes with the stopped track
+
+    def set_shuffle(self, on: bool) -> None:
+        if self.controller is not None:
+            self.controller.queue.set_shuffle(bool(on))
+
+    def set_repeat(self, mode: str) -> None:
+        if self.controller is not None:
+            self.controller.queue.set_repeat(mode)
+
+    def cycle_repeat(self) -> None:
+        if self.controller is not None:
+            order = ("off", "all", "one")
+            self.set_repeat(order[(order.index(self.controller.queue.repeat) + 1) % len(order)])
+
+    def _sync_modes(self) -> None:
+        """The queue changed: show its shuffle and repeat modes (buttons, MPRIS)."""
+        queue = self.controller.queue if self.controller is not None else None
+        if queue is None:
+            return
+        modes = (queue.shuffle, queue.repeat)
+        if modes != getattr(self, "_shown_modes", None):
+            self._shown_modes = modes
+            self.now_playing.set_modes(*modes)
+            if self.mpris is not None:
+                self.mpris.modes_changed()
 
     def next(self) -> None:
         if self.controller is not None:
@@ -63,10 +148,13 @@ class WindowPlayback:
     def seek(self, seconds: float) -> None:
         if self.controller is not None:
             self.controller.seek(max(0.0, float(seconds)))
+            resume = self.controller.resume_position
+            if resume is not None:  # the restored track, not started yet: show where it will start
+                self._position_changed(resume, self.controller.player.duration or 0.0)
 
     def seek_relative(self, delta: float) -> None:
         if self.controller is not None and self.controller.player.current is not None:
-            self.seek(self.controller.player.position + delta)
+            self.seek(self.controller.position + delta)
 
     def set_volume(self, volume: int) -> None:
         self.settings.volume = int(volume)
@@ -89,6 +177,28 @@ class WindowPlayback:
         if self.radio is not None:
             self.radio.track_started(entry)
         self._show_entry(entry, event.item.path, event.duration)
+        self._audio_timer.start()
+
+    def _playback_error(self, message: str) -> None:
+        """A file failed (the controller has skipped past it): say why; a vanished file leaves the table."""
+        self.statusBar().showMessage(message, 10000)
+        if message.startswith("file not found"):
+            self.reload_library()
+
+    def _check_audio(self) -> None:
+        """A few seconds into a track: warn once when it decodes but no sound reaches a device."""
+        player = self.controller.player if self.controller is not None else None
+        if player is None or player.audio_reaches_output() is not False or self._audio_warned:
+            return
+        self._audio_warned = True
+        output = getattr(player.settings, "audio_output", None) or "the default output"
+        self.notice.show_notice(
+            f"No sound is reaching an audio device ({output}): check that speakers or headphones are "
+            "connected, or choose an output device in Settings.",
+            "Settings…",
+            self.open_settings,
+            timeout_ms=0,
+        )
 
     def _show_entry(self, entry: Any, path: str, duration: float | None) -> None:
         """Show ``entry`` as the current track everywhere (bar, table, panels, MPRIS, tray)."""
