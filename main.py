@@ -14,6 +14,8 @@ import sys
 COMMAND_MODULES = (
     "player.cli_library",  # scan
     "player.cli_playback",  # play, stats
+    "player.cli_ratings",  # love, unlove, ban, unban, bans, loves
+    "player.cli_playlists",  # playlist ..., smart ...
     "recommender.audio.cli",  # analyze, sounds-like
     "recommender.factors.cli",  # pretrain, evaluate, match-report, recommend
     "recommender.cli",  # radio, similar, evaluate-radio

@@ -119,7 +119,7 @@ def cmd_radio(args: argparse.Namespace) -> int:
         if not args.no_analyze:
             _analyse_seed_if_needed(store, int(seed["id"]))
         parts = LibraryParts()
-        library = load_library(store, parts=parts)
+        library = load_library(store, parts=parts, keep=[int(seed["id"])])
         station = Station(library, int(seed["id"]), rng=args.random_seed)
         rows = []
         for _ in range(args.n):

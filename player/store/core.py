@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from player.store import functions
 from player.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -31,15 +32,6 @@ def like_contains(text: str) -> str:
     """A ``LIKE ? ESCAPE '\\'`` pattern matching ``text`` anywhere, its ``%``, ``_`` and ``\\`` literal."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def _register_functions(conn: sqlite3.Connection) -> None:
-    """SQL functions for matching what users type: ``encore_fold`` (NFKC + casefold) and
-    ``encore_loose`` (the same without accents); see ``player.text``."""
-    from player.text import fold, loose
-
-    conn.create_function("encore_fold", 1, fold, deterministic=True)
-    conn.create_function("encore_loose", 1, loose, deterministic=True)
 
 
 def data_home() -> Path:
@@ -102,7 +94,7 @@ class Store:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
-            _register_functions(conn)
+            functions.register(conn)
             store = cls(conn, db_path)
             store._migrate()
         except sqlite3.DatabaseError as exc:

@@ -178,7 +178,7 @@ def _storable(text: str) -> bool:
 
 def _query_track(store: Store, text: str, key: Callable[[str | None], str] | None) -> dict[str, Any] | None:
     """One matching pass; ``key`` (``fold`` or ``loose``) is applied to both the text and the columns."""
-    sql_key = {None: "", fold: "encore_fold", loose: "encore_loose"}[key]
+    sql_key = {None: "", fold: "encore_match", loose: "encore_match_loose"}[key]
 
     def col(expr: str) -> str:
         return f"{sql_key}({expr})" if sql_key else expr
