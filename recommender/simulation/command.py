@@ -8,6 +8,8 @@ from pathlib import Path
 
 
 def add_arguments(ev: argparse.ArgumentParser) -> None:
+    from player.cli_common import bounded_int
+
     ev.add_argument("--history", required=True, metavar="FILE", help="userID, artistID, weight (TSV)")
     ev.add_argument(
         "--holdout",
@@ -21,10 +23,17 @@ def add_arguments(ev: argparse.ArgumentParser) -> None:
     )
     ev.add_argument("--bundle", metavar="PATH", help="factor bundle (default: the shipped one)")
     ev.add_argument(
-        "--listeners", type=int, default=None, help="listeners sampled (default 160; 0: all of them)"
+        "--listeners",
+        type=bounded_int(0, 1_000_000),
+        default=None,
+        help="listeners sampled (default 160; 0: all of them)",
     )
-    ev.add_argument("--sessions", type=int, default=None, help="sessions per listener (default 3)")
-    ev.add_argument("--length", type=int, default=None, help="tracks per session (default 30)")
+    ev.add_argument(
+        "--sessions", type=bounded_int(1, 1000), default=None, help="sessions per listener (default 3)"
+    )
+    ev.add_argument(
+        "--length", type=bounded_int(1, 1000), default=None, help="tracks per session (default 30)"
+    )
     ev.add_argument("--noise", type=float, default=None, help="listener's flip rate (default 0.05)")
     ev.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     ev.add_argument(
