@@ -14,6 +14,8 @@ import sys
 COMMAND_MODULES = (
     "player.cli_library",  # scan
     "player.cli_playback",  # play, stats
+    "player.cli_ratings",  # love, unlove, ban, unban, bans, loves
+    "player.cli_playlists",  # playlist ..., smart ...
     "recommender.audio.cli",  # analyze, sounds-like
     "recommender.factors.cli",  # pretrain, evaluate, match-report, recommend
     "recommender.cli",  # radio, similar, evaluate-radio
@@ -57,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a database or file fault: one clear sentence, never a traceback
+        from player.cli_common import report_fault
+
+        return report_fault(exc, getattr(args, "db", None))
 
 
 if __name__ == "__main__":

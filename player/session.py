@@ -13,25 +13,40 @@ give the controller a ``Store`` of its own. UI code subscribes to ``controller.e
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from player.listening import FinishedPlay, ListeningLog
 from player.playback import Player, PlayItem, create_player
-from player.playback.events import Event, PositionChanged, TrackEnded, TrackStarted
+from player.playback.base import STOPPED
+from player.playback.events import (
+    Event,
+    PlaybackError,
+    PositionChanged,
+    StateChanged,
+    TrackEnded,
+    TrackStarted,
+)
 from player.playback.replaygain import track_gain_db
 from player.playback.settings import PlaybackSettings
 from player.queue import Queue, QueueChange, QueueEntry
 from player.store import Store
-from player.store.tracks import get_track
+from player.store.tracks import get_track, set_missing
 
 log = logging.getLogger(__name__)
 
 #: "previous" within this many seconds of the start goes to the previous track; later it restarts
 #: the current one (as most players do).
 RESTART_THRESHOLD_S = 3.0
+#: Where the playback position is kept for the next start (JSON: queue entry id and seconds).
+POSITION_KEY = "playback.position"
+#: While playing, the position is saved at most this often (seconds), so a crash loses little.
+POSITION_SAVE_INTERVAL_S = 5.0
 
 
 class PlaybackController:
@@ -53,6 +68,10 @@ class PlaybackController:
         self.queue = queue or Queue(store, lock=self.lock)
         self.log = listening_log or ListeningLog(store, self.settings, lock=self.lock)
         self._entries: dict[int, QueueEntry] = {}  # queue entries of the items handed to the player
+        self._failed_key: Any = None  # the entry whose file just failed, until playback moved past it
+        self._failures = 0  # failed files in a row (a queue of nothing but missing files stops once)
+        self._resume_at: float | None = None  # restored position of the loaded, not yet started entry
+        self._position_saved_at = 0.0
         self.player.events.subscribe(self._on_player_event)
         self.queue.subscribe(self._on_queue_change)
 
@@ -91,16 +110,54 @@ class PlaybackController:
         return self.queue.play_next(track_ids, source, seed)
 
     def restore(self) -> QueueEntry | None:
-        """After startup: load the queue's current entry without playing (the UI shows it)."""
+        """After startup: load the queue's current entry without playing (the UI shows it), at the
+        position it had when the app closed; ``play`` goes on from there."""
         with self.lock:
             entry = self.queue.current
             if entry is not None and self.player.current is None:
                 self._load(entry, play=False)
+                saved = self._saved_position()
+                if saved is not None and saved[0] == entry.id and saved[1] > 0:
+                    self._resume_at = saved[1]
             return entry
+
+    @property
+    def resume_position(self) -> float | None:
+        """Seconds into the restored entry where ``play`` will start; None once it played."""
+        return self._resume_at
+
+    @property
+    def position(self) -> float:
+        """Seconds into the current entry (the restored position before it starts)."""
+        return self._resume_at if self._resume_at is not None else self.player.position
+
+    def _saved_position(self) -> tuple[int, float] | None:
+        try:
+            value = json.loads(self.store.get_state(POSITION_KEY) or "null")
+            return int(value["entry"]), float(value["position"])
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def save_position(self, position: float | None = None) -> None:
+        """Remember the current entry and ``position`` (default: where it is) for the next start
+        (the lock must be held)."""
+        entry = self.queue.current
+        if position is None:
+            position = self.position if self.player.current is not None else 0.0
+        value = {"entry": entry.id if entry is not None else None, "position": round(position, 2)}
+        try:
+            self.store.set_state(POSITION_KEY, json.dumps(value))
+        except Exception:  # a full or read-only database must not stop playback
+            log.exception("could not save the playback position")
+        self._position_saved_at = time.monotonic()
 
     # -- transport --------------------------------------------------------------------------------
     def play(self) -> None:
         with self.lock:
+            entry = self.queue.current
+            if self._resume_at is not None and entry is not None and self.player.state == STOPPED:
+                self._load(entry, start=self._resume_at)  # the restored entry, where it was left
+                return
             if self.player.current is not None:
                 self.player.play()
                 return
@@ -110,18 +167,27 @@ class PlaybackController:
 
     def pause(self) -> None:
         self.player.pause()
+        with self.lock:
+            self.save_position()
 
     def toggle(self) -> None:
         with self.lock:
-            if self.player.current is None:
+            if self.player.current is None or self._resume_at is not None:
                 self.play()
             else:
                 self.player.toggle()
 
     def stop(self) -> None:
         self.player.stop()
+        with self.lock:
+            self._resume_at = None
+            self.save_position(0.0)  # a stopped track starts again from its beginning
 
     def seek(self, seconds: float) -> None:
+        with self.lock:
+            if self._resume_at is not None and self.player.state == STOPPED:
+                self._resume_at = max(0.0, float(seconds))  # moves the restored start
+                return
         self.player.seek(seconds)
 
     def set_volume(self, volume: int) -> None:
@@ -161,6 +227,8 @@ class PlaybackController:
 
     def shutdown(self) -> None:
         """Stop playback, close the open play (outcome by the usual rules) and release the player."""
+        with self.lock:
+            self.save_position()
         self.player.shutdown()
         with self.lock:
             if self.log.open_play_id is not None:  # events the player did not get to deliver
@@ -187,6 +255,7 @@ class PlaybackController:
             log.warning("queue entry %s: track %s is not in the library", entry.id, entry.track_id)
             return
         # The next item first: a file that fails at once hands over to it before ``load`` returns.
+        self._resume_at = None
         self._sync_next()
         self.player.load(item, start=start, play=play)
 
@@ -203,11 +272,53 @@ class PlaybackController:
     def _on_player_event(self, event: Event) -> None:
         with self.lock:
             if isinstance(event, TrackStarted):
+                if event.transition != "load":
+                    self._failed_key = None  # the player handed over past the failed file by itself
                 self._started(event)
             elif isinstance(event, PositionChanged):
                 self.log.progress(event.position, event.listened, event.duration)
+                if event.listened > 0:
+                    self._failures = 0
+                if time.monotonic() - self._position_saved_at >= POSITION_SAVE_INTERVAL_S:
+                    self.save_position()
             elif isinstance(event, TrackEnded):
                 self.log.finish(event.reason, event.position, event.listened, event.duration)
+            elif isinstance(event, PlaybackError):
+                self._file_failed(event)
+            elif isinstance(event, StateChanged) and event.state == STOPPED and self._failed_key is not None:
+                self._skip_failed()
+
+    # -- unplayable files ---------------------------------------------------------------------------
+    @staticmethod
+    def describe_error(event: PlaybackError) -> str:
+        """The plain reason a file could not be played, for the status bar and the CLI."""
+        path = getattr(event.item, "path", "") or ""
+        if path and not os.path.exists(path):
+            return f"file not found: {path} (skipped)"
+        return f"cannot decode {path}: the file is damaged or not audio (skipped)"
+
+    def _file_failed(self, event: PlaybackError) -> None:
+        """A file failed to open or decode: flag a vanished file missing and skip past it."""
+        key = getattr(event.item, "key", None)
+        entry = self._entries.get(key)
+        path = getattr(event.item, "path", "")
+        if entry is not None and path and not os.path.exists(path):
+            try:
+                set_missing(self.store, [entry.track_id], missing=True)
+            except Exception:  # a read-only or full database must not stop playback
+                log.exception("could not flag track %s missing", entry.track_id)
+        self._failed_key = key
+        self._failures += 1
+
+    def _skip_failed(self) -> None:
+        """The player stopped on a failed file (nothing was preloaded yet): play the entry after it."""
+        key, self._failed_key = self._failed_key, None
+        current = self.queue.current
+        if current is None or current.id != key or self._failures > max(len(self.queue), 1):
+            return
+        entry = self.queue.advance(auto=False)
+        if entry is not None:
+            self._load(entry)
 
     def _started(self, event: TrackStarted) -> None:
         key = event.item.key

@@ -127,6 +127,29 @@ def test_mpris_properties_and_control(qtbot, copy_corpus_store, session_bus, mon
         )
         qtbot.waitUntil(lambda: window.settings.volume == 40, timeout=WAIT)
         assert window.now_playing.volume.value() == 40
+        # Shuffle and repeat: set over D-Bus, shown on the buttons, read back.
+        assert "false" in _get(qtbot, session_bus, "Shuffle") and '"None"' in _get(
+            qtbot, session_bus, "LoopStatus"
+        )
+        for name, value in (("Shuffle", "variant:boolean:true"), ("LoopStatus", "variant:string:Track")):
+            _dbus_send(
+                qtbot,
+                session_bus,
+                "org.freedesktop.DBus.Properties.Set",
+                f"string:{PLAYER_IFACE}",
+                f"string:{name}",
+                value,
+            )
+        qtbot.waitUntil(lambda: window.controller.queue.repeat == "one", timeout=WAIT)
+        assert window.controller.queue.shuffle
+        qtbot.waitUntil(lambda: window.now_playing.shuffle_button.isChecked(), timeout=WAIT)
+        assert window.now_playing.repeat_mode == "one"
+        assert "true" in _get(qtbot, session_bus, "Shuffle") and '"Track"' in _get(
+            qtbot, session_bus, "LoopStatus"
+        )
+        window.now_playing.repeat_button.click()  # one → off
+        assert window.controller.queue.repeat == "off"
+        assert '"None"' in _get(qtbot, session_bus, "LoopStatus")
     finally:
         window.mpris.unregister()
         window.shutdown()

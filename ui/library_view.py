@@ -8,7 +8,7 @@ typist does not filter 100k rows per keystroke). Actions on tracks are signals f
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -124,6 +124,10 @@ class LibraryView(QWidget):
         self.radio_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.radio_action.triggered.connect(self._radio_from_selection)
         self.table.addAction(self.radio_action)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            enter = QShortcut(QKeySequence(key), self.table)
+            enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+            enter.activated.connect(self._play_current)
         self.model.modelReset.connect(self._update_count)
         self.model.layoutChanged.connect(self._update_count)
 
@@ -223,6 +227,11 @@ class LibraryView(QWidget):
 
     def _play_from(self, row: int) -> None:
         self.playRequested.emit(self.model.visible_ids(), row)
+
+    def _play_current(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self._play_from(index.row())
 
     def _radio_from_selection(self) -> None:
         ids = self.selected_ids()

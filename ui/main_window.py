@@ -15,7 +15,7 @@ import os
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -31,17 +31,18 @@ from player.store import Store
 from ui.background import BackgroundJobs
 from ui.covers import CoverCache
 from ui.icons import icon
-from ui.library_model import DURATION, row_album, row_artist, row_title
 from ui.library_view import LibraryView
+from ui.notice import NoticeBar
 from ui.now_playing import NowPlayingBar
 from ui.queue_view import QueueView
 from ui.settings import UiSettings
 from ui.similar_panel import SimilarPanel
+from ui.window_actions import WindowActions
+from ui.window_jobs import WindowJobs
+from ui.window_playback import WindowPlayback
 from ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
-
-SEEK_STEP_S = 5.0
 
 
 def load_rows(db_path: str) -> list[tuple]:
@@ -52,7 +53,7 @@ def load_rows(db_path: str) -> list[tuple]:
         return library_rows(store)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowActions, WindowPlayback, WindowJobs, QMainWindow):
     libraryLoaded = Signal()  # rows are in the track table
     started = Signal()  # controller ready (queue restored)
 
@@ -99,10 +100,12 @@ class MainWindow(QMainWindow):
         self.main_split.setSizes([900, 380])
 
         self.now_playing = NowPlayingBar()
+        self.notice = NoticeBar()
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.addWidget(self.main_split, 1)
+        layout.addWidget(self.notice)
         layout.addWidget(self.now_playing)
         self.setCentralWidget(central)
 
@@ -134,12 +137,7 @@ class MainWindow(QMainWindow):
         self.similar.showArtistRequested.connect(self._show_artist_tracks)
         self.similar.radioRequested.connect(self.start_radio)
         self.similar.playRequested.connect(lambda tid: self.play_tracks([tid], 0))
-        self.now_playing.playPauseClicked.connect(self.toggle)
-        self.now_playing.nextClicked.connect(self.next)
-        self.now_playing.previousClicked.connect(self.previous)
-        self.now_playing.seekRequested.connect(self.seek)
-        self.now_playing.volumeChanged.connect(self.set_volume)
-        self.now_playing.set_volume(self.settings.volume)
+        self._wire_playback_controls()
         self.queue_view.playEntryRequested.connect(self.play_entry)
 
     # -- start-up ------------------------------------------------------------------------------------
@@ -158,9 +156,10 @@ class MainWindow(QMainWindow):
         self.bridge.trackStarted.connect(self._track_started)
         self.bridge.positionChanged.connect(self._position_changed)
         self.bridge.stateChanged.connect(self._state_changed)
-        self.bridge.error.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        self.bridge.error.connect(self._playback_error)
         self.queue_model = QueueModel(self.controller.queue, self._track_info, self)
         self.queue_view.set_model(self.queue_model)
+        self.queue_model.changed.connect(self._sync_modes)
         self.radio = RadioSession(self.controller, self.db_path, self.runner, self)
         self.radio.stationChanged.connect(self._station_changed)
         self.radio.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
@@ -173,6 +172,7 @@ class MainWindow(QMainWindow):
                 self.radio.set_settings(self._radio_settings())
                 self.radio.resume(s.radio_seed_id, s.radio_label, entry.track_id)
         self._start_desktop_integration()
+        self._sync_modes()
         self.started.emit()
         if not self.settings.first_run_done and not self.settings.folders:
             if self.first_run_dialog:
@@ -215,197 +215,12 @@ class MainWindow(QMainWindow):
             entry = self.controller.queue.get(current.key)
             if entry is not None and self.library.model.track(entry.track_id) is not None:
                 self._show_entry(entry, current.path, current.duration)
+                self._position_changed(self.controller.position, current.duration or 0.0)
         if not self.jobs.busy:
             self.status_label.setText(f"{len(rows)} tracks" if rows else "The library is empty.")
         if self.queue_model is not None:
             self.queue_model.refresh()
         self.libraryLoaded.emit()
-
-    # -- menus and keys --------------------------------------------------------------------------------
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&Library")
-        file_menu.addAction("Add music folder…", self.add_folder)
-        file_menu.addAction("Rescan folders", lambda: self.jobs.scan(self.settings.folders))
-        file_menu.addAction("Analyse audio now", lambda: self.jobs.analyze(self.settings.analysis_device))
-        file_menu.addSeparator()
-        settings_action = QAction("Settings…", self)
-        settings_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Preferences))
-        settings_action.triggered.connect(self.open_settings)
-        file_menu.addAction(settings_action)
-        file_menu.addSeparator()
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
-        quit_action.triggered.connect(self.quit)
-        file_menu.addAction(quit_action)
-        play_menu = self.menuBar().addMenu("&Playback")
-        play_menu.addAction("Play / pause\tSpace", self.toggle)
-        play_menu.addAction("Next\tCtrl+N", self.next)
-        play_menu.addAction("Previous\tCtrl+P", self.previous)
-        play_menu.addAction(self.library.radio_action)
-        play_menu.addAction("Stop radio", lambda: self.radio and self.radio.stop())
-
-    def _build_shortcuts(self) -> None:
-        def shortcut(keys: str, slot: Any) -> None:
-            s = QShortcut(QKeySequence(keys), self)
-            s.setContext(Qt.ShortcutContext.WindowShortcut)
-            s.activated.connect(slot)
-
-        shortcut("Space", self.toggle)
-        shortcut("Ctrl+N", self.next)
-        shortcut("Ctrl+P", self.previous)
-        shortcut("Left", lambda: self.seek_relative(-SEEK_STEP_S))
-        shortcut("Right", lambda: self.seek_relative(SEEK_STEP_S))
-        shortcut("Ctrl+F", self.focus_filter)
-
-    def focus_filter(self) -> None:
-        self.tabs.setCurrentWidget(self.library)
-        self.library.filter.setFocus()
-        self.library.filter.selectAll()
-
-    # -- playback commands -----------------------------------------------------------------------------
-    def play_tracks(self, track_ids: list[int], start: int = 0) -> None:
-        if self.controller is None or not track_ids:
-            return
-        if self.radio is not None:
-            self.radio.stop()
-        self.controller.play_tracks(track_ids, "library", None, start)
-
-    def play_entry(self, entry_id: int) -> None:
-        if self.controller is not None and entry_id is not None:
-            self.controller.play_entry(int(entry_id))
-
-    def start_radio(self, track_id: int) -> None:
-        if self.controller is None or self.radio is None:
-            return
-        row = self.library.model.track(int(track_id))
-        label = self._track_label(row) if row is not None else f"track {track_id}"
-        self.radio.set_settings(self._radio_settings())
-        self.radio.start(int(track_id), label)
-        self.settings.radio_seed_id, self.settings.radio_label = int(track_id), label
-        self.settings.save(self.store)
-
-    def toggle(self) -> None:
-        if self.controller is not None:
-            self.controller.toggle()
-
-    def play(self) -> None:
-        if self.controller is not None:
-            self.controller.play()
-
-    def pause(self) -> None:
-        if self.controller is not None:
-            self.controller.pause()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-
-    def next(self) -> None:
-        if self.controller is not None:
-            self.controller.next()
-
-    def previous(self) -> None:
-        if self.controller is not None:
-            self.controller.previous()
-
-    def seek(self, seconds: float) -> None:
-        if self.controller is not None:
-            self.controller.seek(max(0.0, float(seconds)))
-
-    def seek_relative(self, delta: float) -> None:
-        if self.controller is not None and self.controller.player.current is not None:
-            self.seek(self.controller.player.position + delta)
-
-    def set_volume(self, volume: int) -> None:
-        self.settings.volume = int(volume)
-        if self.controller is not None:
-            self.controller.set_volume(int(volume))
-
-    # -- playback events (GUI thread) -------------------------------------------------------------------
-    def _track_info(self, track_id: int) -> tuple[str, str, float | None] | None:
-        row = self.library.model.track(track_id)
-        if row is None:
-            return None
-        return row_title(row), row_artist(row), row[DURATION]
-
-    @staticmethod
-    def _track_label(row: tuple) -> str:
-        return f"{row_artist(row)} – {row_title(row)}"
-
-    def _track_started(self, event: Any) -> None:
-        entry = self.controller.queue.get(event.item.key) if self.controller else None
-        if self.radio is not None:
-            self.radio.track_started(entry)
-        self._show_entry(entry, event.item.path, event.duration)
-
-    def _show_entry(self, entry: Any, path: str, duration: float | None) -> None:
-        """Show ``entry`` as the current track everywhere (bar, table, panels, MPRIS, tray)."""
-        self.current_entry = entry
-        track_id = entry.track_id if entry is not None else None
-        self._current_track_id = track_id
-        self.library.model.set_playing(track_id)
-        row = self.library.model.track(track_id) if track_id is not None else None
-        if row is not None:
-            title, artist, album = row_title(row), row_artist(row), row_album(row)
-        else:
-            title, artist, album = os.path.basename(path), "", ""
-        self.now_playing.show_track(title, artist, album, self.why_text(entry))
-        self.now_playing.set_position(0.0, duration)
-        self.covers.request(path, self._cover_loaded(path))
-        self.setWindowTitle(f"{title} — {artist} · Encore" if artist else f"{title} · Encore")
-        if artist:
-            self.similar.show_artist(artist, track_id=track_id)
-        if self.mpris is not None:
-            self.mpris.track_changed()
-        if self.tray is not None:
-            self.tray.track_changed(title, artist)
-        if self.taste is not None:
-            self.taste.set_playing(track_id)
-
-    def why_text(self, entry: Any) -> str:
-        """Why this track plays, in plain words."""
-        if entry is None:
-            return ""
-        if entry.source == "radio":
-            text = f"Radio from {entry.seed}" if entry.seed else "Radio"
-            why = self.radio.why(entry.track_id) if self.radio is not None else ""
-            return f"{text} · {why}" if why and why != "the seed" else text
-        if entry.source == "album":
-            return "Playing the album"
-        return "From your library"
-
-    def _cover_loaded(self, path: str) -> Any:
-        def show(image: Any) -> None:
-            current = self.controller.player.current if self.controller else None
-            if current is not None and current.path == path:
-                self.now_playing.set_cover(image)
-                if self.mpris is not None:
-                    self.mpris.cover_changed(path, image)
-
-        return show
-
-    def _position_changed(self, position: float, duration: float) -> None:
-        self.now_playing.set_position(position, duration or None)
-        if self.mpris is not None:
-            self.mpris.position_changed(position)
-
-    def _state_changed(self, state: str) -> None:
-        self.now_playing.set_state(state)
-        if state == "stopped" and self.controller is not None and self.controller.queue.current is None:
-            self.now_playing.clear()
-            self.library.model.set_playing(None)
-        if self.mpris is not None:
-            self.mpris.state_changed(state)
-        if self.tray is not None:
-            self.tray.state_changed(state)
-
-    def _play_finished(self, play: Any) -> None:
-        self.library.model.add_play(int(play.track_id))
-        if self.taste is not None:
-            self.taste.mark_stale()
-
-    def _station_changed(self, label: str | None) -> None:
-        self.queue_view.set_station(f"Radio from {label}" if label else None)
 
     # -- panels ------------------------------------------------------------------------------------------
     def _show_artist_tracks(self, artist: str) -> None:
@@ -428,83 +243,6 @@ class MainWindow(QMainWindow):
             self.taste.refresh()
         elif index == 1 and self.taste is not None:
             self.taste.refresh_if_stale()
-
-    # -- background jobs ---------------------------------------------------------------------------------
-    def _show_job_status(self, text: str, done: int, total: int, pausable: bool) -> None:
-        busy = total > 0 or bool(text)
-        self.status_label.setText(text)
-        self.progress.setVisible(total > 0)
-        if total > 0:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-        self.pause_button.setVisible(pausable and busy)
-        self.pause_button.setText("Resume" if self.jobs.paused else "Pause")
-
-    def _scan_finished(self, summary: Any) -> None:
-        self.reload_library()
-        if self.radio is not None:
-            self.radio.invalidate()
-        self.similar.invalidate()
-        if self.settings.analysis_enabled:
-            self.jobs.analyze(self.settings.analysis_device)
-
-    def _analysis_finished(self, summary: Any) -> None:
-        if self.radio is not None:
-            self.radio.invalidate()
-        self.similar.invalidate()
-        if self.taste is not None:
-            self.taste.mark_stale()
-
-    def ask_for_folders(self) -> None:
-        from ui.first_run import FirstRunDialog
-
-        dialog = FirstRunDialog(self)
-        if dialog.exec():
-            folders = dialog.folders()
-            self.settings.folders = folders
-            self.settings.first_run_done = True
-            self.settings.save(self.store)
-            if folders:
-                self.jobs.scan(folders)
-        else:
-            self.settings.first_run_done = True
-            self.settings.save(self.store)
-            self.status_label.setText("No music folder yet: use Library → Add music folder…")
-
-    def add_folder(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        from ui.settings import default_music_folder
-
-        folder = QFileDialog.getExistingDirectory(self, "Add a music folder", default_music_folder())
-        if folder:
-            self.set_folders([*self.settings.folders, folder])
-
-    def set_folders(self, folders: list[str]) -> None:
-        self.settings.folders = list(dict.fromkeys(folders))
-        self.settings.first_run_done = True
-        self.settings.save(self.store)
-        self.jobs.scan(self.settings.folders)
-
-    def open_settings(self) -> None:
-        from ui.settings_dialog import SettingsDialog
-
-        playback = self.controller.settings if self.controller is not None else None
-        dialog = SettingsDialog(self.settings, playback, self)
-        if not dialog.exec():
-            return
-        old_folders = list(self.settings.folders)
-        dialog.apply(self.settings, playback)
-        self.settings.save(self.store)
-        if playback is not None:
-            with self.controller.lock:
-                playback.save(self.controller.store)
-        if self.radio is not None:
-            self.radio.set_settings(self._radio_settings())
-        if self.settings.folders != old_folders:
-            self.jobs.scan(self.settings.folders)
-        elif not self.settings.analysis_enabled:
-            self.jobs.cancel_analysis()
 
     # -- window state -----------------------------------------------------------------------------------
     def _restore_geometry(self) -> None:

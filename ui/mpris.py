@@ -72,6 +72,9 @@ def int64(value: int) -> Any:
     return argument
 
 
+_LOOP = {"off": "None", "one": "Track", "all": "Playlist"}
+
+
 @ClassInfo({"D-Bus Interface": ROOT_IFACE})
 class RootAdaptor(QDBusAbstractAdaptor):
     def __init__(self, parent: QObject, window: Any) -> None:
@@ -107,9 +110,11 @@ class PlayerAdaptor(QDBusAbstractAdaptor):
         self.setAutoRelaySignals(False)
 
     PlaybackStatus = Property(str, lambda self: self.mpris.playback_status())
-    LoopStatus = Property(str, lambda self: "None")
+    LoopStatus = Property(
+        str, lambda self: self.mpris.loop_status(), lambda self, v: self.mpris.set_loop_status(v)
+    )
     Rate = Property(float, lambda self: 1.0)
-    Shuffle = Property(bool, lambda self: False)
+    Shuffle = Property(bool, lambda self: self.mpris.shuffle(), lambda self, v: self.mpris.set_shuffle(v))
     Metadata = Property("QVariantMap", lambda self: self.mpris.metadata())
     Volume = Property(float, lambda self: self.mpris.volume(), lambda self, v: self.mpris.set_volume(v))
     Position = Property("qlonglong", lambda self: self.mpris.position_us())
@@ -240,7 +245,30 @@ class Mpris(QObject):
         self.window.set_volume(volume)
         self._changed({"Volume": volume / 100.0})
 
+    def _queue(self) -> Any:
+        controller = getattr(self.window, "controller", None)
+        return controller.queue if controller is not None else None
+
+    def loop_status(self) -> str:
+        queue = self._queue()
+        return _LOOP.get(queue.repeat if queue is not None else "off", "None")
+
+    def set_loop_status(self, value: str) -> None:
+        mode = {v: k for k, v in _LOOP.items()}.get(str(value))
+        if mode is not None:
+            self.window.set_repeat(mode)
+
+    def shuffle(self) -> bool:
+        queue = self._queue()
+        return bool(queue is not None and queue.shuffle)
+
+    def set_shuffle(self, value: bool) -> None:
+        self.window.set_shuffle(bool(value))
+
     # -- changes from the window -----------------------------------------------------------------------
+    def modes_changed(self) -> None:
+        self._changed({"Shuffle": self.shuffle(), "LoopStatus": self.loop_status()})
+
     def track_changed(self) -> None:
         self._position = 0.0
         self._art_url = ""

@@ -7,8 +7,18 @@ the user's wishes as signals; the main window wires it to the playback controlle
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QImage, QMouseEvent, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QStyle,
+    QStyleOptionSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.icons import icon
 from ui.library_model import format_duration
@@ -17,10 +27,38 @@ COVER_SIZE = 72
 _SLIDER_STEPS = 1000  # seek slider resolution (per mille of the track)
 
 
+class SeekSlider(QSlider):
+    """A slider that jumps to the clicked point (a plain ``QSlider`` only pages towards it), then
+    drags from there as usual."""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt name)
+        if event.button() == Qt.MouseButton.LeftButton and self.isEnabled():
+            option = QStyleOptionSlider()
+            self.initStyleOption(option)
+            handle = self.style().subControlRect(
+                QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle, self
+            )
+            if not handle.contains(event.position().toPoint()):
+                groove = self.style().subControlRect(
+                    QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderGroove, self
+                )
+                span = max(groove.width() - handle.width(), 1)
+                x = int(event.position().x()) - groove.x() - handle.width() // 2
+                value = QStyle.sliderValueFromPosition(
+                    self.minimum(), self.maximum(), x, span, option.upsideDown
+                )
+                self.setValue(value)  # the handle is now under the pointer: the press below grabs it
+                self.sliderMoved.emit(value)
+        super().mousePressEvent(event)
+
+
 class NowPlayingBar(QWidget):
     playPauseClicked = Signal()
     nextClicked = Signal()
     previousClicked = Signal()
+    stopClicked = Signal()
+    shuffleToggled = Signal(bool)
+    repeatClicked = Signal()  # cycles off → all → one
     seekRequested = Signal(float)  # seconds
     volumeChanged = Signal(int)
 
@@ -59,13 +97,27 @@ class NowPlayingBar(QWidget):
         self.play_button = self._button("play", "Play / pause (Space)", self.playPauseClicked)
         self.play_button.setIconSize(QSize(32, 32))
         self.next_button = self._button("next", "Next track (Ctrl+N)", self.nextClicked)
+        self.stop_button = self._button("stop", "Stop (Ctrl+Shift+S)", self.stopClicked)
+        self.shuffle_button = QToolButton()
+        self.shuffle_button.setIcon(icon("shuffle"))
+        self.shuffle_button.setIconSize(QSize(20, 20))
+        self.shuffle_button.setCheckable(True)
+        self.shuffle_button.setAutoRaise(True)
+        self.shuffle_button.setToolTip("Shuffle the upcoming tracks (Ctrl+H)")
+        self.shuffle_button.toggled.connect(self.shuffleToggled)
+        self.repeat_button = QToolButton()
+        self.repeat_button.setIconSize(QSize(20, 20))
+        self.repeat_button.setCheckable(True)
+        self.repeat_button.setAutoRaise(True)
+        self.repeat_button.clicked.connect(lambda _checked=False: self.repeatClicked.emit())
+        self.set_modes(False, "off")
 
         self.elapsed = QLabel("0:00")
         self.remaining = QLabel("")
         for label in (self.elapsed, self.remaining):
             label.setMinimumWidth(48)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.seek = QSlider(Qt.Orientation.Horizontal)
+        self.seek = SeekSlider(Qt.Orientation.Horizontal)
         self.seek.setRange(0, _SLIDER_STEPS)
         self.seek.setEnabled(False)
         self.seek.setToolTip("Seek (← / →: 5 s)")
@@ -84,6 +136,9 @@ class NowPlayingBar(QWidget):
         transport.addWidget(self.prev_button)
         transport.addWidget(self.play_button)
         transport.addWidget(self.next_button)
+        transport.addWidget(self.stop_button)
+        transport.addWidget(self.shuffle_button)
+        transport.addWidget(self.repeat_button)
         transport.addSpacing(8)
         transport.addWidget(self.elapsed)
         transport.addWidget(self.seek, 1)
@@ -153,6 +208,17 @@ class NowPlayingBar(QWidget):
             if not self._dragging:
                 self.seek.setValue(0)
 
+    def set_modes(self, shuffle: bool, repeat: str) -> None:
+        """Show the queue's shuffle and repeat modes (repeat: "off", "all" or "one")."""
+        self.shuffle_button.blockSignals(True)
+        self.shuffle_button.setChecked(bool(shuffle))
+        self.shuffle_button.blockSignals(False)
+        self.repeat_mode = repeat
+        self.repeat_button.setChecked(repeat != "off")
+        self.repeat_button.setIcon(icon("repeat-one" if repeat == "one" else "repeat"))
+        tips = {"off": "Repeat: off", "all": "Repeat: the whole queue", "one": "Repeat: this track"}
+        self.repeat_button.setToolTip(f"{tips.get(repeat, repeat)} (Ctrl+T: change)")
+
     def set_volume(self, volume: int) -> None:
         self.volume.blockSignals(True)
         self.volume.setValue(volume)
@@ -164,7 +230,9 @@ class NowPlayingBar(QWidget):
 
     def _moved(self, value: int) -> None:
         if self._duration:
-            self.elapsed.setText(format_duration(self._duration * value / _SLIDER_STEPS))
+            position = self._duration * value / _SLIDER_STEPS
+            self.elapsed.setText(format_duration(position) or "0:00")
+            self.remaining.setText("-" + (format_duration(max(self._duration - position, 0.0)) or "0:00"))
 
     def _release(self) -> None:
         self._dragging = False

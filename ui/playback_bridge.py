@@ -24,6 +24,7 @@ class PlaybackBridge(QObject):
 
     def __init__(self, controller: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._describe = getattr(controller, "describe_error", lambda event: event.message)
         self._unsubscribe = [
             controller.events.subscribe(self._on_event),
             controller.on_play_finished(self.playFinished.emit),
@@ -44,4 +45,4 @@ class PlaybackBridge(QObject):
         elif isinstance(event, StateChanged):
             self.stateChanged.emit(event.state)
         elif isinstance(event, PlaybackError):
-            self.error.emit(event.message)
+            self.error.emit(self._describe(event))

@@ -31,7 +31,14 @@ _RG_LABELS = {
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: UiSettings, playback: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: UiSettings,
+        playback: Any,
+        parent: QWidget | None = None,
+        devices: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """``devices``: (id, description) of the audio output's devices, as libvlc lists them."""
         super().__init__(parent)
         self.setWindowTitle("Encore settings")
         radio_defaults = _radio_defaults()
@@ -53,8 +60,18 @@ class SettingsDialog(QDialog):
         else:
             self.crossfade.setEnabled(False)
             self.replaygain.setEnabled(False)
+        self.output_device = QComboBox()
+        self.output_device.addItem("Default", None)
+        for device, description in devices or []:
+            self.output_device.addItem(description, device)
+        current = getattr(playback, "audio_device", None) if playback is not None else None
+        if current and self.output_device.findData(current) < 0:
+            self.output_device.addItem(f"{current} (not found now)", current)
+        self.output_device.setCurrentIndex(max(0, self.output_device.findData(current)) if current else 0)
+        self.output_device.setEnabled(playback is not None)
         playback_box = QGroupBox("Playback")
         form = QFormLayout(playback_box)
+        form.addRow("Output device", self.output_device)
         form.addRow("Crossfade", self.crossfade)
         form.addRow("ReplayGain", self.replaygain)
 
@@ -109,6 +126,7 @@ class SettingsDialog(QDialog):
         if playback is not None:
             playback.crossfade_s = float(self.crossfade.value())
             playback.replaygain = self.replaygain.currentData()
+            playback.audio_device = self.output_device.currentData()
 
 
 def _radio_defaults() -> tuple[int, int]:

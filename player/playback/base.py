@@ -126,6 +126,20 @@ class Player(ABC):
     def shutdown(self) -> None:
         """Stop and release everything (the current track ends with reason "stopped")."""
 
+    # -- audio output -----------------------------------------------------------------------------
+    def output_devices(self) -> list[tuple[str, str]]:
+        """(device id, description) of the audio output's devices, as the backend lists them."""
+        return []
+
+    def set_output_device(self, device: str | None) -> None:
+        """Play through ``device`` (an id from ``output_devices``; None: the output's default)."""
+        _ = device  # backends without devices ignore it
+
+    def audio_reaches_output(self) -> bool | None:
+        """False when the current track decodes but no audio reaches a device (no sound card, a
+        broken output); True when it does; None when playback has not run long enough to tell."""
+        return None
+
     # -- what is playing --------------------------------------------------------------------------
     @property
     @abstractmethod

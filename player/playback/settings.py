@@ -42,6 +42,8 @@ class PlaybackSettings:
 
     #: libvlc audio output module ("pulse", "alsa", "adummy", "afile"...); None = libvlc's default.
     audio_output: str | None = None
+    #: Device of that output (an id libvlc lists, e.g. a PulseAudio sink); None = the output's default.
+    audio_device: str | None = None
     #: Start the next queued track in a second, preloaded media player the moment the current one ends.
     gapless: bool = True
     #: Seconds of crossfade between consecutive tracks (0 = none, at most 10); overrides gapless hand-over.

@@ -66,6 +66,14 @@ _HANDOVER_LEAD_S = 0.020
 _OUTGOING_TIMEOUT_S = 3.0
 
 
+#: Seconds of playback after which "decoded but nothing played" means no audio device.
+_AUDIO_CHECK_S = 1.0
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
+
+
 def vlc_args(settings: PlaybackSettings) -> list[str]:
     """libvlc instance arguments: no video, no interface, the configured audio output."""
     args = ["--no-video", "--intf=dummy", "--no-metadata-network-access", "--quiet"]
@@ -131,6 +139,9 @@ class VlcPlayer(Player):
         if configure is not None:
             for deck in self._decks:
                 configure(deck.mp)
+        if self.settings.audio_device:
+            for deck in self._decks:
+                deck.mp.audio_output_device_set(None, self.settings.audio_device)
         self._cur = self._decks[0]
         self._next_item: PlayItem | None = None
         self._state = STOPPED
@@ -248,6 +259,37 @@ class VlcPlayer(Player):
             deck.mp.stop()
             deck.mp.release()
         self._instance.release()
+
+    # -- audio output -----------------------------------------------------------------------------
+    def output_devices(self) -> list[tuple[str, str]]:
+        with self._lock:
+            found: list[tuple[str, str]] = []
+            node = self._cur.mp.audio_output_device_enum()
+            first = node
+            while node:
+                device, description = node.contents.device, node.contents.description
+                found.append((_text(device), _text(description) or _text(device)))
+                node = node.contents.next
+            if first:
+                vlc.libvlc_audio_output_device_list_release(first)
+            return found
+
+    def set_output_device(self, device: str | None) -> None:
+        with self._lock:
+            self.settings.audio_device = device
+            for deck in self._decks:
+                deck.mp.audio_output_device_set(None, device or "")
+
+    def audio_reaches_output(self) -> bool | None:
+        with self._lock:
+            deck = self._cur
+            if not deck.started or self._state != PLAYING or deck.meter.listened < _AUDIO_CHECK_S:
+                return None
+            media = deck.mp.get_media()
+            stats = vlc.MediaStats()
+            if media is None or not media.get_stats(stats) or stats.decoded_audio <= 0:
+                return None
+            return stats.played_abuffers > 0
 
     @property
     def state(self) -> str:

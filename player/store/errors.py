@@ -31,3 +31,9 @@ def scan_error_paths(store: Store) -> set[str]:
 def list_scan_errors(store: Store) -> list[dict[str, Any]]:
     cursor = store.conn.execute("SELECT path, kind, message, at FROM scan_errors ORDER BY kind, path")
     return [dict(zip(("path", "kind", "message", "at"), row, strict=True)) for row in cursor]
+
+
+def list_missing_tracks(store: Store) -> list[dict[str, Any]]:
+    """Tracks whose file has vanished (flagged by a scan or by playback), by path."""
+    cursor = store.conn.execute("SELECT id, path, updated_at FROM tracks WHERE missing = 1 ORDER BY path")
+    return [dict(zip(("track_id", "path", "at"), row, strict=True)) for row in cursor]

@@ -1,0 +1,229 @@
+"""Playback in the main window with the real libvlc player (silent ``adummy`` output), on private copies
+of real corpus tracks: a vanished file is skipped and flagged, the seek bar jumps where it is clicked,
+the position survives a restart (restored paused), and the transport controls (stop, shuffle, repeat).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from ui_helpers import WAIT, close_window, open_window, small_library
+
+from player.store import Store
+from player.store.tracks import get_track
+
+
+@pytest.fixture(autouse=True)
+def _silent_audio(monkeypatch):
+    monkeypatch.setenv("ENCORE_AUDIO_OUTPUT", "adummy")
+
+
+@pytest.fixture
+def small_db(corpus_dir, tmp_path) -> Path:
+    return small_library(corpus_dir, tmp_path / "music", tmp_path / "encore.db")
+
+
+def _ids(window) -> list[int]:
+    return window.library.model.visible_ids()
+
+
+def test_a_vanished_file_is_skipped_flagged_missing_and_explained(qtbot, small_db, tmp_path):
+    window, store = open_window(qtbot, small_db)
+    try:
+        ids = _ids(window)[:3]
+        window.play_tracks(ids, 0)
+        qtbot.waitUntil(lambda: window.controller.player.state == "playing", timeout=WAIT)
+        gone = Path(get_track(store, ids[1])["path"])
+        gone.rename(tmp_path / "moved-away.ogg")
+        window.next()  # the preloaded next file has vanished
+        qtbot.waitUntil(lambda: window._current_track_id == ids[2], timeout=WAIT)
+        qtbot.waitUntil(lambda: window.controller.player.state == "playing", timeout=WAIT)
+        assert window.statusBar().currentMessage() == f"file not found: {gone} (skipped)"
+        with Store.open(small_db) as check:
+            assert get_track(check, ids[1])["missing"] == 1
+            assert get_track(check, ids[2])["missing"] == 0
+    finally:
+        close_window(window, store)
+
+
+def test_clicking_the_seek_bar_seeks_and_dragging_updates_both_times(qtbot, small_db):
+    window, store = open_window(qtbot, small_db)
+    try:
+        window.play_tracks(_ids(window)[:1], 0)
+        qtbot.waitUntil(lambda: (window.controller.player.duration or 0) > 60, timeout=WAIT)
+        bar = window.now_playing
+        duration = window.controller.player.duration
+        slider = bar.seek
+        qtbot.waitUntil(slider.isEnabled, timeout=WAIT)
+        with qtbot.waitSignal(bar.seekRequested, timeout=WAIT) as sought:
+            qtbot.mouseClick(
+                slider,
+                Qt.MouseButton.LeftButton,
+                pos=QPoint(int(slider.width() * 0.75), slider.height() // 2),
+            )
+        assert 0.6 * duration < sought.args[0] < 0.9 * duration
+        qtbot.waitUntil(lambda: window.controller.player.position > 0.5 * duration, timeout=WAIT)
+        # While dragging, elapsed and remaining follow the handle (the player is not asked yet).
+        bar._press()
+        slider.sliderMoved.emit(250)
+        assert bar.elapsed.text() == _fmt(duration * 0.25)
+        assert bar.remaining.text() == "-" + _fmt(duration * 0.75)
+    finally:
+        close_window(window, store)
+
+
+def _fmt(seconds: float) -> str:
+    from ui.library_model import format_duration
+
+    return format_duration(seconds)
+
+
+def test_the_position_is_restored_paused_after_a_restart(qtbot, small_db):
+    window, store = open_window(qtbot, small_db)
+    try:
+        ids = _ids(window)[:2]
+        window.play_tracks(ids, 1)
+        qtbot.waitUntil(lambda: window.controller.player.state == "playing", timeout=WAIT)
+        window.seek(40.0)
+        qtbot.waitUntil(lambda: window.controller.player.position >= 40.0, timeout=WAIT)
+    finally:
+        close_window(window, store)
+    window, store = open_window(qtbot, small_db)
+    try:
+        controller = window.controller
+        assert controller.queue.current.track_id == ids[1]
+        assert controller.player.state == "stopped"  # restored, not playing
+        assert 40.0 <= controller.position < 50.0
+        assert window.now_playing.elapsed.text() == _fmt(controller.position)
+        window.toggle()  # play goes on from there
+        qtbot.waitUntil(lambda: controller.player.state == "playing", timeout=WAIT)
+        qtbot.waitUntil(lambda: controller.player.position >= 40.0, timeout=WAIT)
+        assert controller.resume_position is None
+    finally:
+        close_window(window, store)
+
+
+def _radio_entries(window) -> list:
+    return [e for e in window.controller.queue.upcoming() if e.source == "radio"]
+
+
+def test_double_click_plays_the_visible_list_and_a_replaced_radio_can_come_back(qtbot, copy_corpus_store):
+    from ui_helpers import set_ui_settings
+
+    from player.store.tracks import find_track
+
+    db = Path(copy_corpus_store.path)
+    copy_corpus_store.close()
+    set_ui_settings(db, first_run_done=True, analysis_enabled=False, scan_on_start=False)
+    window, store = open_window(qtbot, db)
+    try:
+        seed = find_track(store, "Weight of Revenge")
+        window.start_radio(seed["id"])
+        qtbot.waitUntil(lambda: window.radio.active and len(_radio_entries(window)) >= 3, timeout=WAIT)
+        label = window.radio.label
+        window.library.model.set_filter("wesnoth")
+        visible = window.library.model.visible_ids()
+        window.library.table.doubleClicked.emit(window.library.model.index(2, 0))
+        qtbot.waitUntil(lambda: window._current_track_id == visible[2], timeout=WAIT)
+        assert [e.track_id for e in window.controller.queue.entries] == visible  # the list as shown
+        assert not window.radio.active
+        assert window.notice.isVisible() and label in window.notice.text.text()
+        assert window.notice.action_button.text() == "Undo"
+        window.notice.action_button.click()
+        qtbot.waitUntil(lambda: window.radio.active and len(_radio_entries(window)) >= 3, timeout=WAIT)
+        assert window.radio.label == label and window.controller.queue.current.track_id == seed["id"]
+        assert not window.notice.isVisible()
+    finally:
+        close_window(window, store)
+
+
+def test_transport_controls_enter_shortcuts_and_settings_key(qtbot, small_db):
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtWidgets import QTableWidget
+
+    window, store = open_window(qtbot, small_db)
+    try:
+        ids = _ids(window)
+        window.library.select_track(ids[2])
+        window.library.table.setFocus()
+        window.activateWindow()
+        qtbot.keyClick(window.library.table, Qt.Key.Key_Return)  # Enter plays the selected row
+        qtbot.waitUntil(lambda: window._current_track_id == ids[2], timeout=WAIT)
+        assert [e.track_id for e in window.controller.queue.entries] == ids
+        bar = window.now_playing
+        bar.stop_button.click()
+        qtbot.waitUntil(lambda: window.controller.player.state == "stopped", timeout=WAIT)
+        bar.shuffle_button.click()
+        assert window.controller.queue.shuffle
+        assert sorted(e.track_id for e in window.controller.queue.upcoming()) == sorted(ids[3:])
+        modes = []
+        for _ in range(3):
+            bar.repeat_button.click()
+            modes.append((window.controller.queue.repeat, bar.repeat_mode))
+        assert modes == [("all", "all"), ("one", "one"), ("off", "off")]
+        assert window.settings_action.shortcut() == QKeySequence("Ctrl+,")
+        window.show_shortcuts()
+        table = window.shortcuts_dialog.findChild(QTableWidget)
+        listed = dict(window.shortcut_list())
+        assert listed[QKeySequence("Ctrl+,").toString(QKeySequence.SequenceFormat.NativeText)] == "Settings"
+        assert listed["Enter"].startswith("Play the selected") and "Space" in listed
+        assert table.rowCount() == len(window.shortcut_list()) > 10
+        window.shortcuts_dialog.close()
+    finally:
+        close_window(window, store)
+
+
+def test_no_audio_device_warns_and_settings_offer_the_output_devices(qtbot, small_db, monkeypatch):
+    from player.playback.settings import PlaybackSettings
+    from ui.settings_dialog import SettingsDialog
+
+    monkeypatch.delenv("ENCORE_AUDIO_OUTPUT")
+    with Store.open(small_db) as s:  # an ALSA device that exists nowhere: decoded audio goes nowhere
+        PlaybackSettings(
+            audio_output="alsa", extra_vlc_args=["--alsa-audio-device=encore-no-such-device"]
+        ).save(s)
+    window, store = open_window(qtbot, small_db)
+    try:
+        window.play_tracks(_ids(window)[:1], 0)
+        qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=WAIT)
+        assert window.notice.text.text().startswith("No sound is reaching an audio device (alsa)")
+        assert window.notice.action_button.text() == "Settings…"
+        devices = window.controller.player.output_devices()
+        assert devices  # libvlc's list for the ALSA output
+        dialog = SettingsDialog(window.settings, window.controller.settings, window, devices=devices)
+        qtbot.addWidget(dialog)
+        assert dialog.output_device.count() == len(devices) + 1  # "Default" first
+        dialog.output_device.setCurrentIndex(1)
+        dialog.apply(window.settings, window.controller.settings)
+        assert window.controller.settings.audio_device == devices[0][0]
+    finally:
+        close_window(window, store)
+
+
+def test_scan_problems_stay_on_screen_and_the_problems_view_lists_them(qtbot, small_db, tmp_path):
+    from ui_helpers import set_ui_settings
+
+    music = tmp_path / "music"
+    (music / "broken.ogg").write_bytes(b"OggS" + bytes(range(256)) * 8)
+    set_ui_settings(small_db, scan_on_start=True)
+    window, store = open_window(qtbot, small_db)
+    try:
+        qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=WAIT)
+        assert window.notice.text.text() == "1 file could not be read in the last scan."
+        window.notice.action_button.click()  # "Show problems"
+        dialog = window.problems_dialog
+        qtbot.waitUntil(lambda: len(dialog.rows) == 1, timeout=WAIT)
+        where, path, reason = dialog.rows[0]
+        assert where == "Scan" and path == str(music / "broken.ogg") and reason
+        dialog.table.selectRow(0)
+        assert dialog.folder_url().toLocalFile() == str(music)
+        with qtbot.waitSignal(dialog.rescanRequested, timeout=WAIT):
+            dialog.rescan_button.click()
+        dialog.close()
+    finally:
+        close_window(window, store)

@@ -1,0 +1,67 @@
+"""A one-line notice above the now-playing bar, with an optional action ("Undo", "Settings…").
+
+Used for what the user must not miss but need not confirm: a radio replaced by a double-click (with
+undo), no audio reaching a device. A notice hides itself after ``timeout_ms`` (0: stays until closed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
+
+
+class NoticeBar(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("notice")
+        self.setStyleSheet("#notice { background: #fff3bf; border: 1px solid #f0c36d; border-radius: 3px; }")
+        self.text = QLabel("")
+        self.text.setWordWrap(True)
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.action_button = QPushButton("")
+        self.action_button.clicked.connect(self._act)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.dismiss)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 2, 4, 2)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.action_button)
+        layout.addWidget(close)
+        self._action: Callable[[], None] | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.dismiss)
+        self.setVisible(False)
+
+    def show_notice(
+        self,
+        text: str,
+        action_text: str | None = None,
+        action: Callable[[], None] | None = None,
+        timeout_ms: int = 12_000,
+    ) -> None:
+        self.text.setText(text)
+        self._action = action
+        self.action_button.setText(action_text or "")
+        self.action_button.setVisible(bool(action_text and action))
+        self.setVisible(True)
+        if timeout_ms > 0:
+            self._timer.start(timeout_ms)
+        else:
+            self._timer.stop()
+
+    def dismiss(self) -> None:
+        self._timer.stop()
+        self._action = None
+        self.setVisible(False)
+
+    def _act(self) -> None:
+        action = self._action
+        self.dismiss()
+        if action is not None:
+            action()

@@ -1,0 +1,141 @@
+"""The main window's menus, keyboard shortcuts and the settings dialog (a mixin of ``MainWindow``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+
+SEEK_STEP_S = 5.0
+
+
+class WindowActions:
+    """Menus and shortcuts; every slot they call lives on the window."""
+
+    def _build_menus(self) -> None:
+        self._shortcut_help: list[tuple[str, str]] = []
+        file_menu = self.menuBar().addMenu("&Library")
+        file_menu.addAction("Add music folder…", self.add_folder)
+        file_menu.addAction("Rescan folders", lambda: self.jobs.scan(self.settings.folders))
+        file_menu.addAction("Analyse audio now", lambda: self.jobs.analyze(self.settings.analysis_device))
+        self.problems_action = self._action(file_menu, "Problems…", "Ctrl+Shift+P", self.show_problems)
+        file_menu.addSeparator()
+        # Qt's "Preferences" standard key is empty outside KDE and macOS: give Settings a key of its own.
+        self.settings_action = self._action(file_menu, "Settings…", "Ctrl+,", self.open_settings)
+        file_menu.addSeparator()
+        self._action(file_menu, "Quit", QKeySequence(QKeySequence.StandardKey.Quit), self.quit)
+        play_menu = self.menuBar().addMenu("&Playback")
+        play_menu.addAction("Play / pause\tSpace", self.toggle)
+        play_menu.addAction("Next\tCtrl+N", self.next)
+        play_menu.addAction("Previous\tCtrl+P", self.previous)
+        self.stop_action = self._action(play_menu, "Stop", "Ctrl+Shift+S", self.stop)
+        play_menu.addSeparator()
+        self.shuffle_action = self._action(
+            play_menu, "Shuffle", "Ctrl+H", lambda: self.set_shuffle(not self._shuffle_on())
+        )
+        self.repeat_action = self._action(play_menu, "Repeat: off → all → one", "Ctrl+T", self.cycle_repeat)
+        play_menu.addSeparator()
+        play_menu.addAction(self.library.radio_action)
+        play_menu.addAction("Stop radio", lambda: self.radio and self.radio.stop())
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", "F1", self.show_shortcuts)
+
+    def _action(self, menu: Any, text: str, keys: Any, slot: Any) -> QAction:
+        action = QAction(text, self)
+        sequence = keys if isinstance(keys, QKeySequence) else QKeySequence(keys)
+        action.setShortcut(sequence)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        self._shortcut_help.append(
+            (sequence.toString(QKeySequence.SequenceFormat.NativeText), text.rstrip("…"))
+        )
+        return action
+
+    def _shuffle_on(self) -> bool:
+        return bool(self.controller is not None and self.controller.queue.shuffle)
+
+    def _build_shortcuts(self) -> None:
+        def shortcut(keys: str, slot: Any, text: str) -> None:
+            s = QShortcut(QKeySequence(keys), self)
+            s.setContext(Qt.ShortcutContext.WindowShortcut)
+            s.activated.connect(slot)
+            self._shortcut_help.append((keys, text))
+
+        shortcut("Space", self.toggle, "Play / pause")
+        shortcut("Ctrl+N", self.next, "Next track")
+        shortcut("Ctrl+P", self.previous, "Previous track (or back to the start of this one)")
+        shortcut("Left", lambda: self.seek_relative(-SEEK_STEP_S), f"Back {SEEK_STEP_S:g} s")
+        shortcut("Right", lambda: self.seek_relative(SEEK_STEP_S), f"Forward {SEEK_STEP_S:g} s")
+        shortcut("Ctrl+F", self.focus_filter, "Filter the library")
+        self._shortcut_help += [
+            ("Enter", "Play the selected track (in the list as shown)"),
+            ("Ctrl+R", "Start a radio from the selected track"),
+            ("Delete", "Remove the selected queue entries"),
+        ]
+
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every keyboard shortcut of the window, in menu order."""
+        return list(self._shortcut_help)
+
+    def show_shortcuts(self) -> None:
+        from PySide6.QtWidgets import (
+            QDialog,
+            QDialogButtonBox,
+            QHeaderView,
+            QTableWidget,
+            QTableWidgetItem,
+            QVBoxLayout,
+        )
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard shortcuts")
+        rows = self.shortcut_list()
+        table = QTableWidget(len(rows), 2, dialog)
+        table.setHorizontalHeaderLabels(["Keys", "Action"])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for row, (keys, text) in enumerate(rows):
+            table.setItem(row, 0, QTableWidgetItem(keys))
+            table.setItem(row, 1, QTableWidgetItem(text))
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(table)
+        layout.addWidget(buttons)
+        dialog.resize(520, 460)
+        self.shortcuts_dialog = dialog
+        dialog.open()
+
+    def focus_filter(self) -> None:
+        self.tabs.setCurrentWidget(self.library)
+        self.library.filter.setFocus()
+        self.library.filter.selectAll()
+
+    def open_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
+        playback = self.controller.settings if self.controller is not None else None
+        devices = self.controller.player.output_devices() if self.controller is not None else []
+        dialog = SettingsDialog(self.settings, playback, self, devices=devices)
+        self.settings_dialog = dialog
+        if not dialog.exec():
+            return
+        old_folders = list(self.settings.folders)
+        old_device = getattr(playback, "audio_device", None)
+        dialog.apply(self.settings, playback)
+        if playback is not None and playback.audio_device != old_device:
+            self.controller.player.set_output_device(playback.audio_device)
+            self._audio_warned = False
+        self.settings.save(self.store)
+        if playback is not None:
+            with self.controller.lock:
+                playback.save(self.controller.store)
+        if self.radio is not None:
+            self.radio.set_settings(self._radio_settings())
+        if self.settings.folders != old_folders:
+            self.jobs.scan(self.settings.folders)
+        elif not self.settings.analysis_enabled:
+            self.jobs.cancel_analysis()

@@ -1,0 +1,270 @@
+"""The main window's playback commands and the playback events shown in the window (a mixin).
+
+Commands go to the playback controller (``player.session``); events arrive on the GUI thread through
+``ui.playback_bridge`` and are shown in the now-playing bar, the track table, the panels, MPRIS and the tray.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ui.library_model import DURATION, row_album, row_artist, row_title
+
+#: How long into a track the window checks that its sound reaches an audio device (milliseconds).
+AUDIO_CHECK_MS = 2500
+
+
+class WindowPlayback:
+    """Playback commands (play, radio, transport) and what the window shows of the player's events."""
+
+    def _wire_playback_controls(self) -> None:
+        """Connect the now-playing bar's controls (called once from ``__init__``)."""
+        from PySide6.QtCore import QTimer
+
+        bar = self.now_playing
+        bar.playPauseClicked.connect(self.toggle)
+        bar.nextClicked.connect(self.next)
+        bar.previousClicked.connect(self.previous)
+        bar.stopClicked.connect(self.stop)
+        bar.shuffleToggled.connect(self.set_shuffle)
+        bar.repeatClicked.connect(self.cycle_repeat)
+        bar.seekRequested.connect(self.seek)
+        bar.volumeChanged.connect(self.set_volume)
+        bar.set_volume(self.settings.volume)
+        self._audio_warned = False
+        self._audio_timer = QTimer(self)
+        self._audio_timer.setSingleShot(True)
+        self._audio_timer.setInterval(AUDIO_CHECK_MS)
+        self._audio_timer.timeout.connect(self._check_audio)
+
+    def play_tracks(self, track_ids: list[int], start: int = 0, source: str = "library") -> None:
+        """Replace the queue with ``track_ids`` (the visible list, an album) and play entry ``start``.
+        A running radio ends, with a notice that can bring it back."""
+        if self.controller is None or not track_ids:
+            return
+        snapshot = self._radio_snapshot()
+        if self.radio is not None:
+            self.radio.stop()
+        self.controller.play_tracks(track_ids, source, None, start)
+        if snapshot is not None:
+            self.notice.show_notice(
+                f"The radio from {snapshot['label']} was replaced.",
+                "Undo",
+                lambda: self._undo_radio(snapshot),
+            )
+
+    def _radio_snapshot(self) -> dict[str, Any] | None:
+        """What it takes to bring the running station back: its entries so far, where it stood."""
+        radio = self.radio
+        if radio is None or radio.label is None or radio.seed_track_id is None or self.controller is None:
+            return None
+        queue = self.controller.queue
+        current = queue.current
+        entries = [e for e in queue.entries if e.source == "radio" and e.seed == radio.label]
+        ids = [e.track_id for e in entries]
+        index = next((k for k, e in enumerate(entries) if current is not None and e.id == current.id), 0)
+        return {
+            "seed": radio.seed_track_id,
+            "label": radio.label,
+            "ids": ids[: index + 1],
+            "index": index,
+            "position": self.controller.position if current is not None else 0.0,
+        }
+
+    def _undo_radio(self, snapshot: dict[str, Any]) -> None:
+        if self.controller is None or self.radio is None or not snapshot["ids"]:
+            return
+        self.controller.play_tracks(
+            snapshot["ids"], "radio", snapshot["label"], snapshot["index"], position=snapshot["position"]
+        )
+        self.radio.set_settings(self._radio_settings())
+        self.radio.resume(snapshot["seed"], snapshot["label"], snapshot["ids"][snapshot["index"]])
+
+    def play_entry(self, entry_id: int) -> None:
+        if self.controller is not None and entry_id is not None:
+            self.controller.play_entry(int(entry_id))
+
+    def start_radio(self, track_id: int) -> None:
+        if self.controller is None or self.radio is None:
+            return
+        row = self.library.model.track(int(track_id))
+        label = self._track_label(row) if row is not None else f"track {track_id}"
+        self.radio.set_settings(self._radio_settings())
+        self.radio.start(int(track_id), label)
+        self.settings.radio_seed_id, self.settings.radio_label = int(track_id), label
+        self.settings.save(self.store)
+
+    def toggle(self) -> None:
+        if self.controller is not None:
+            self.controller.toggle()
+
+    def play(self) -> None:
+        if self.controller is not None:
+            self.controller.play()
+
+    def pause(self) -> None:
+        if self.controller is not None:
+            self.controller.pause()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.now_playing.why.setText("")  # "Radio from …" goes with the stopped track
+
+    def set_shuffle(self, on: bool) -> None:
+        if self.controller is not None:
+            self.controller.queue.set_shuffle(bool(on))
+
+    def set_repeat(self, mode: str) -> None:
+        if self.controller is not None:
+            self.controller.queue.set_repeat(mode)
+
+    def cycle_repeat(self) -> None:
+        if self.controller is not None:
+            order = ("off", "all", "one")
+            self.set_repeat(order[(order.index(self.controller.queue.repeat) + 1) % len(order)])
+
+    def _sync_modes(self) -> None:
+        """The queue changed: show its shuffle and repeat modes (buttons, MPRIS)."""
+        queue = self.controller.queue if self.controller is not None else None
+        if queue is None:
+            return
+        modes = (queue.shuffle, queue.repeat)
+        if modes != getattr(self, "_shown_modes", None):
+            self._shown_modes = modes
+            self.now_playing.set_modes(*modes)
+            if self.mpris is not None:
+                self.mpris.modes_changed()
+
+    def next(self) -> None:
+        if self.controller is not None:
+            self.controller.next()
+
+    def previous(self) -> None:
+        if self.controller is not None:
+            self.controller.previous()
+
+    def seek(self, seconds: float) -> None:
+        if self.controller is not None:
+            self.controller.seek(max(0.0, float(seconds)))
+            resume = self.controller.resume_position
+            if resume is not None:  # the restored track, not started yet: show where it will start
+                self._position_changed(resume, self.controller.player.duration or 0.0)
+
+    def seek_relative(self, delta: float) -> None:
+        if self.controller is not None and self.controller.player.current is not None:
+            self.seek(self.controller.position + delta)
+
+    def set_volume(self, volume: int) -> None:
+        self.settings.volume = int(volume)
+        if self.controller is not None:
+            self.controller.set_volume(int(volume))
+
+    # -- playback events (GUI thread) -------------------------------------------------------------------
+    def _track_info(self, track_id: int) -> tuple[str, str, float | None] | None:
+        row = self.library.model.track(track_id)
+        if row is None:
+            return None
+        return row_title(row), row_artist(row), row[DURATION]
+
+    @staticmethod
+    def _track_label(row: tuple) -> str:
+        return f"{row_artist(row)} – {row_title(row)}"
+
+    def _track_started(self, event: Any) -> None:
+        entry = self.controller.queue.get(event.item.key) if self.controller else None
+        if self.radio is not None:
+            self.radio.track_started(entry)
+        self._show_entry(entry, event.item.path, event.duration)
+        self._audio_timer.start()
+
+    def _playback_error(self, message: str) -> None:
+        """A file failed (the controller has skipped past it): say why; a vanished file leaves the table."""
+        self.statusBar().showMessage(message, 10000)
+        if message.startswith("file not found"):
+            self.reload_library()
+
+    def _check_audio(self) -> None:
+        """A few seconds into a track: warn once when it decodes but no sound reaches a device."""
+        player = self.controller.player if self.controller is not None else None
+        if player is None or player.audio_reaches_output() is not False or self._audio_warned:
+            return
+        self._audio_warned = True
+        output = getattr(player.settings, "audio_output", None) or "the default output"
+        self.notice.show_notice(
+            f"No sound is reaching an audio device ({output}): check that speakers or headphones are "
+            "connected, or choose an output device in Settings.",
+            "Settings…",
+            self.open_settings,
+            timeout_ms=0,
+        )
+
+    def _show_entry(self, entry: Any, path: str, duration: float | None) -> None:
+        """Show ``entry`` as the current track everywhere (bar, table, panels, MPRIS, tray)."""
+        self.current_entry = entry
+        track_id = entry.track_id if entry is not None else None
+        self._current_track_id = track_id
+        self.library.model.set_playing(track_id)
+        row = self.library.model.track(track_id) if track_id is not None else None
+        if row is not None:
+            title, artist, album = row_title(row), row_artist(row), row_album(row)
+        else:
+            title, artist, album = os.path.basename(path), "", ""
+        self.now_playing.show_track(title, artist, album, self.why_text(entry))
+        self.now_playing.set_position(0.0, duration)
+        self.covers.request(path, self._cover_loaded(path))
+        self.setWindowTitle(f"{title} — {artist} · Encore" if artist else f"{title} · Encore")
+        if artist:
+            self.similar.show_artist(artist, track_id=track_id)
+        if self.mpris is not None:
+            self.mpris.track_changed()
+        if self.tray is not None:
+            self.tray.track_changed(title, artist)
+        if self.taste is not None:
+            self.taste.set_playing(track_id)
+
+    def why_text(self, entry: Any) -> str:
+        """Why this track plays, in plain words."""
+        if entry is None:
+            return ""
+        if entry.source == "radio":
+            text = f"Radio from {entry.seed}" if entry.seed else "Radio"
+            why = self.radio.why(entry.track_id) if self.radio is not None else ""
+            return f"{text} · {why}" if why and why != "the seed" else text
+        if entry.source == "album":
+            return "Playing the album"
+        return "From your library"
+
+    def _cover_loaded(self, path: str) -> Any:
+        def show(image: Any) -> None:
+            current = self.controller.player.current if self.controller else None
+            if current is not None and current.path == path:
+                self.now_playing.set_cover(image)
+                if self.mpris is not None:
+                    self.mpris.cover_changed(path, image)
+
+        return show
+
+    def _position_changed(self, position: float, duration: float) -> None:
+        self.now_playing.set_position(position, duration or None)
+        if self.mpris is not None:
+            self.mpris.position_changed(position)
+
+    def _state_changed(self, state: str) -> None:
+        self.now_playing.set_state(state)
+        if state == "stopped" and self.controller is not None and self.controller.queue.current is None:
+            self.now_playing.clear()
+            self.library.model.set_playing(None)
+        if self.mpris is not None:
+            self.mpris.state_changed(state)
+        if self.tray is not None:
+            self.tray.state_changed(state)
+
+    def _play_finished(self, play: Any) -> None:
+        self.library.model.add_play(int(play.track_id))
+        if self.taste is not None:
+            self.taste.mark_stale()
+
+    def _station_changed(self, label: str | None) -> None:
+        self.queue_view.set_station(f"Radio from {label}" if label else None)
