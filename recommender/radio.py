@@ -55,84 +55,10 @@ from typing import Any
 import numpy as np
 
 from recommender.radio_library import RadioLibrary
+from recommender.radio_scoring import SessionSignals
+from recommender.radio_settings import RadioSettings
 
-
-@dataclass
-class RadioSettings:
-    """Everything a user (or a tuner) may change about the radio, with the defaults used everywhere."""
-
-    # --- lean-back rules -----------------------------------------------------------------------------
-    artist_spacing: int = 15
-    """No artist twice within this many tracks (scaled down for libraries with few artists)."""
-    album_spacing: int = 25
-    """No album twice within this many tracks (scaled down likewise)."""
-    small_library_fraction: float = 0.5
-    """Spacing is at most this fraction of the distinct artists (albums) among the candidates, minus one,
-    so a library of 8 artists still rotates instead of locking up."""
-    repeat_window_hours: float = 4.0
-    """Tracks played (anywhere in the app) within this many hours are left out, unless the library is tiny."""
-    tiny_library_tracks: int = 60
-    """Below this many playable tracks the library counts as tiny: recently played tracks are allowed
-    (after the others) and, once every track has been played, the station starts over."""
-    min_duration_s: float = 30.0
-    """Tracks shorter than this (jingles, sound effects) are played only when nothing else is left."""
-    # --- planning ------------------------------------------------------------------------------------
-    lookahead: int = 5
-    """How many tracks are planned ahead; the plan is redone after every play event."""
-    pool_size: int = 4000
-    pool_fraction: float = 0.1
-    """Candidates kept per re-plan: the best-fitting tracks for the current query, at most ``pool_size``
-    and ``pool_fraction`` of the playable tracks (at least 30), so taste chooses only among tracks that
-    fit the seed even in a small library."""
-    # --- fit (the station's character) -----------------------------------------------------------------
-    audio_weight: float = 0.6
-    """Share of audio similarity in the fit when a track has both audio and factors (the rest: factors)."""
-    predicted_factor_weight: float = 0.3
-    """Factors predicted from audio (artists the bundle does not know) count this much of a bundle
-    artist's factors in the fit: they are a coarse echo of the audio tags, not co-listening evidence."""
-    metadata_weight: float = 1.0
-    """Bonus (in s.d.) for the seed's genre / album / artist: helps tracks without analysis or factors."""
-    session_weight_per_completion: float = 0.1
-    session_weight_max: float = 0.4
-    """Weight of the centroid of the tracks completed so far against the (moving) seed query."""
-    # --- taste and learning ----------------------------------------------------------------------------
-    taste_weight: float = 3.0
-    taste_full_after: int = 30
-    """The taste term reaches ``taste_weight`` once this many tracks have plays; with fewer it is scaled
-    down (a new user's "taste" is only what the library holds, it should not outvote the seed)."""
-    """Weight (in s.d. over the candidates) of the user's fold-in taste among tracks that fit."""
-    complete_rate: float = 0.25
-    """How far a completion pulls the query toward the finished track."""
-    skip_rate: float = 0.35
-    """How far a skip pushes the query away from the skipped track."""
-    feedback_decay: float = 0.85
-    """Older session feedback fades by this factor per event, so the station follows the listener."""
-    skip_region_penalty: float = 1.5
-    """Penalty (s.d.) × audio/factor similarity above ``skip_region_threshold`` to a skipped track."""
-    skip_region_threshold: float = 0.3
-    artist_skip_penalty: float = 1.5
-    """Penalty (s.d.) per skip of an artist in this session."""
-    artist_complete_bonus: float = 0.3
-    """Bonus (s.d.) per completion of an artist in this session (spacing still applies)."""
-    # --- transitions --------------------------------------------------------------------------------
-    tempo_penalty: float = 1.0
-    """Penalty per octave of tempo change beyond ``tempo_tolerance`` (half/double time counts as smooth)."""
-    tempo_tolerance: float = 0.08
-    loudness_penalty: float = 0.08
-    """Penalty per dB of loudness jump beyond ``loudness_tolerance_db``."""
-    loudness_tolerance_db: float = 3.0
-    # --- exploration ------------------------------------------------------------------------------------
-    exploration_rate: float = 0.08
-    """Probability that a pick is drawn from the top ``exploration_top_k`` instead of the best."""
-    exploration_top_k: int = 25
-    noise: float = 0.15
-    """Scale (s.d.) of the Gumbel noise on every score: ties and near-ties vary between sessions."""
-
-    def effective_spacing(self, distinct: int, spacing: int) -> int:
-        """Spacing scaled down for pools with few distinct artists (albums)."""
-        if distinct <= 1:
-            return 0
-        return int(max(0, min(spacing, math.floor(self.small_library_fraction * (distinct - 1)))))
+__all__ = ["PlanItem", "PlayEvent", "RadioSettings", "Station"]
 
 
 @dataclass
@@ -264,6 +190,7 @@ class Station:
         self._album_spacing = s.effective_spacing(
             len(np.unique(library.album[playable_rows])), s.album_spacing
         )
+        self.signals = SessionSignals(library, s, self.seed_row, self.now)
         self.plan: list[PlanItem] = []
         self._pool: np.ndarray | None = None
         if seed_played:
@@ -365,6 +292,7 @@ class Station:
     def _learn(self, row: int, sign: int) -> None:
         s = self.settings
         lib = self.lib
+        self.signals.learn(row, sign)
         decay = s.feedback_decay
         for name, matrix, mask in (
             ("audio", lib.audio, lib.has_audio),
@@ -485,7 +413,18 @@ class Station:
         m = min(len(cand), s.pool_size, max(30, int(s.pool_fraction * len(cand))))
         if len(cand) > m:
             top = np.argpartition(-fit[cand], m - 1)[:m]
-            cand = cand[top]
+            extra = []
+            if self.taste_raw is not None and s.taste_pool_fraction > 0:
+                extra.append(self.signals.top_rows(self.taste_raw, cand, s.taste_pool_fraction, s.pool_size))
+            if self.signals.active:
+                co = np.full(n_rows, -np.inf)
+                co[cand] = self.signals.colisten_rows(cand)
+                extra.append(self.signals.top_rows(co, cand, s.pool_fraction, s.pool_size))
+            if s.known_weight > 0 and self.signals.known.any():
+                kn = np.full(n_rows, -np.inf)
+                kn[cand] = np.where(self.signals.known[self.lib.artist[cand]] > 0, fit[cand], -np.inf)
+                extra.append(self.signals.top_rows(kn, cand, s.pool_fraction, s.pool_size))
+            cand = np.union1d(cand[top], np.concatenate(extra)) if extra else cand[top]
         self._pool = cand
         self._pool_fit = fit[cand]
         self._fit_all = fit
@@ -551,11 +490,15 @@ class Station:
             self._refresh_pool()
             cand = self._pool
             keep = None
+        bonus, satiety = self.signals.terms(cand)
+        self._pool_bonus = bonus
         base = (
             self._pool_fit
             + self.taste_weight * self._pool_taste
             - self._pool_penalty
             + self.artist_feedback[lib.artist[cand]]
+            + bonus
+            - satiety
         ).astype(np.float32)
         taken = ~self._unplayed()[cand]
         plan: list[PlanItem] = list(keep or [])
@@ -664,6 +607,13 @@ class Station:
             reasons.append((self._wf[row] * parts["factors"][row], text))
         if pick is not None and self.taste_raw is not None and np.isfinite(self.taste_raw[row]):
             reasons.append((self.taste_weight * self._pool_taste[pick], "fits your taste"))
+        if pick is not None and self.signals.active:
+            if self.signals.colisten_rows(np.array([row]))[0] > 0:
+                text = f"fans of {seed_artist} also play {lib.artist_name(row)}"
+                reasons.append((float(self._pool_bonus[pick]), text))
+        known = self.signals.known[lib.artist[row]]
+        if known > 0:
+            reasons.append((self.settings.known_weight * known, f"you often play {lib.artist_name(row)}"))
         if self.artist_feedback[lib.artist[row]] > 0:
             reasons.append((self.artist_feedback[lib.artist[row]], "you finished this artist earlier"))
         if self.meta[row] > 0 and not reasons:
@@ -684,4 +634,5 @@ class Station:
 
     def _mark_played(self, row: int) -> None:
         self.played[row] = True
+        self.signals.played(row)
         self.history.append(int(row))

@@ -70,6 +70,8 @@ class RadioLibrary:
     tempo: np.ndarray | None = None  # float [n], nan unknown
     loudness: np.ndarray | None = None  # float [n], nan unknown
     last_played: np.ndarray | None = None  # epoch seconds [n], nan never
+    artist_completions: np.ndarray | None = None  # per artist code: completed plays in the app, or None
+    artist_similarity: Any = None  # [artist code, artist code] co-listening cosine (scipy sparse), or None
     taste: np.ndarray | None = None  # float [k] fold-in user vector (same space as raw_factors)
     taste_evidence: int | None = None  # tracks with plays behind ``taste`` (None: trust it fully)
     audio_mean: np.ndarray | None = None  # what was subtracted from the raw embeddings (for new vectors)
@@ -339,16 +341,19 @@ def load_library(
                         source[i] = 2
     # Recency.
     last_played = np.full(n, np.nan)
+    completions = np.zeros(n)
     for t, st in track_stats(store).items():
         i = row_of.get(int(t))
         if i is not None and st.get("last_played") is not None:
             last_played[i] = float(st["last_played"])
+        if i is not None:
+            completions[i] = float(st.get("completions") or 0)
     taste_vec, evidence = None, None
     if isinstance(taste, np.ndarray):
         taste_vec = taste
     elif taste and bundle is not None:
         taste_vec, evidence = user_taste(store, bundle)
-    return RadioLibrary.build(
+    library = RadioLibrary.build(
         track_ids=ids,
         artists=[t.get("artist") or t.get("album_artist") for t in tracks],
         albums=[t.get("album") for t in tracks],
@@ -366,6 +371,19 @@ def load_library(
         loudness=loudness,
         last_played=last_played,
     )
+    if n:
+        library.artist_completions = np.bincount(library.artist, weights=completions)
+    if parts.match is not None:
+        # Co-listening between the library's artists (the radio's co-listening term).
+        from recommender.radio_scoring import artist_similarity
+
+        item_of_row = np.full(n, -1, dtype=np.int64)
+        for track_id, item in parts.match.track_item.items():
+            i = row_of.get(int(track_id))
+            if i is not None:
+                item_of_row[i] = int(item)
+        library.artist_similarity = artist_similarity(library.artist, item_of_row, bundle)
+    return library
 
 
 def shipped_bundle() -> Any:

@@ -265,6 +265,12 @@ class Encore(Policy):
         taste = m.taste_vector(inp.history)
         scores = m.bundle.model.score(inp.history.items, inp.history.counts, user=taste)
         self.lib = lib
+        # The app's finished plays per artist: the history's counts (log plus earlier sessions).
+        counts = np.zeros(len(lst.library_items))
+        counts[np.searchsorted(lst.library_items, inp.history.items)] = inp.history.counts
+        done = np.zeros(int(lib.artist.max()) + 1)
+        done[lib.artist] = counts[np.searchsorted(lst.library_items, lst.item_of_row)]
+        lib.artist_completions = done
         self.station = Station(
             lib,
             int(lib.track_ids[inp.seed_row]),

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recommender.radio_library import RadioLibrary
+from recommender.radio_scoring import artist_similarity
 
 
 @dataclass
@@ -153,6 +154,7 @@ def build_listener(
         duration=np.full(len(item_of_row), 240.0),
     )
     library.last_played = np.full(len(item_of_row), np.nan)
+    library.artist_similarity = artist_similarity(library.artist, item_of_row, bundle)
     return Listener(
         user_id=user_id,
         log_items=items[log],

@@ -1,0 +1,112 @@
+"""``RadioSettings``: every number a user (or a tuner) may change about the radio, documented once.
+
+Defaults marked "tuned" were chosen by ``recommender.simulation.tune`` on the simulation's *tuning*
+users (``recommender.simulation.data.user_groups``), never on the users its reported table uses.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass
+class RadioSettings:
+    """Everything a user (or a tuner) may change about the radio, with the defaults used everywhere."""
+
+    # --- lean-back rules -----------------------------------------------------------------------------
+    artist_spacing: int = 15
+    """No artist twice within this many tracks (scaled down for libraries with few artists)."""
+    album_spacing: int = 25
+    """No album twice within this many tracks (scaled down likewise)."""
+    small_library_fraction: float = 0.5
+    """Spacing is at most this fraction of the distinct artists (albums) among the candidates, minus one,
+    so a library of 8 artists still rotates instead of locking up."""
+    repeat_window_hours: float = 4.0
+    """Tracks played (anywhere in the app) within this many hours are left out, unless the library is tiny."""
+    tiny_library_tracks: int = 60
+    """Below this many playable tracks the library counts as tiny: recently played tracks are allowed
+    (after the others) and, once every track has been played, the station starts over."""
+    min_duration_s: float = 30.0
+    """Tracks shorter than this (jingles, sound effects) are played only when nothing else is left."""
+    # --- planning ------------------------------------------------------------------------------------
+    lookahead: int = 5
+    """How many tracks are planned ahead; the plan is redone after every play event."""
+    pool_size: int = 4000
+    pool_fraction: float = 0.1
+    """Candidates kept per re-plan: the best-fitting tracks for the current query, at most ``pool_size``
+    and ``pool_fraction`` of the playable tracks (at least 30), so taste chooses only among tracks that
+    fit the seed even in a small library."""
+    # --- fit (the station's character) -----------------------------------------------------------------
+    audio_weight: float = 0.6
+    """Share of audio similarity in the fit when a track has both audio and factors (the rest: factors)."""
+    predicted_factor_weight: float = 0.3
+    """Factors predicted from audio (artists the bundle does not know) count this much of a bundle
+    artist's factors in the fit: they are a coarse echo of the audio tags, not co-listening evidence."""
+    metadata_weight: float = 1.0
+    """Bonus (in s.d.) for the seed's genre / album / artist: helps tracks without analysis or factors."""
+    session_weight_per_completion: float = 0.1
+    session_weight_max: float = 0.4
+    """Weight of the centroid of the tracks completed so far against the (moving) seed query."""
+    # --- taste and learning ----------------------------------------------------------------------------
+    taste_weight: float = 3.0
+    taste_full_after: int = 30
+    """The taste term reaches ``taste_weight`` once this many tracks have plays; with fewer it is scaled
+    down (a new user's "taste" is only what the library holds, it should not outvote the seed)."""
+    """Weight (in s.d. over the candidates) of the user's fold-in taste among tracks that fit."""
+    complete_rate: float = 0.25
+    """How far a completion pulls the query toward the finished track."""
+    skip_rate: float = 0.35
+    """How far a skip pushes the query away from the skipped track."""
+    feedback_decay: float = 0.85
+    """Older session feedback fades by this factor per event, so the station follows the listener."""
+    skip_region_penalty: float = 1.5
+    """Penalty (s.d.) × audio/factor similarity above ``skip_region_threshold`` to a skipped track."""
+    skip_region_threshold: float = 0.3
+    artist_skip_penalty: float = 1.5
+    """Penalty (s.d.) per skip of an artist in this session."""
+    artist_complete_bonus: float = 0.3
+    """Bonus (s.d.) per completion of an artist in this session (spacing still applies)."""
+    # --- co-listening and satiety (``recommender.radio_scoring``) --------------------------------------
+    taste_pool_fraction: float = 0.1
+    """Candidates are the best-fitting tracks *and* this share of the playable tracks (at most
+    ``pool_size``) that the user's taste scores highest, so a seed with few close neighbours in the
+    library does not starve the station of tracks the user likes."""
+    known_weight: float = 1.5
+    """Bonus (s.d.) for an artist the user has finished tracks of in the app, scaled by
+    log(1 + completions) against the library's most finished artist: what the user chose to hear is
+    the surest sign of what they like (the model's taste ranks similar popular artists beside it)."""
+    colisten_weight: float = 1.0
+    """Weight (s.d. over the candidates) of co-listening with the seed artist and the session's finished
+    artists (item-kNN cosine over the bundle's training listeners), when the library has it."""
+    colisten_rate: float = 0.5
+    """How much a finished (skipped) artist's co-listening neighbours gain (lose) against the seed's."""
+    artist_repeat_penalty: float = 0.5
+    """Penalty (s.d.) per earlier play of an artist in this session: a second track of an artist is
+    welcome less often than a fresh artist (spacing only sets the minimum distance)."""
+    heard_penalty: float = 0.5
+    """Penalty (s.d.) for a track heard before (any time, fading with ``heard_half_life_days``): among
+    equally good tracks, one not heard lately wins."""
+    heard_half_life_days: float = 7.0
+    artist_rest_penalty: float = 0.5
+    """Penalty (s.d.) per track of the artist heard before (fading likewise): an artist heard yesterday
+    is less fresh today, so the station rests it for artists not heard for a while."""
+    # --- transitions --------------------------------------------------------------------------------
+    tempo_penalty: float = 1.0
+    """Penalty per octave of tempo change beyond ``tempo_tolerance`` (half/double time counts as smooth)."""
+    tempo_tolerance: float = 0.08
+    loudness_penalty: float = 0.08
+    """Penalty per dB of loudness jump beyond ``loudness_tolerance_db``."""
+    loudness_tolerance_db: float = 3.0
+    # --- exploration ------------------------------------------------------------------------------------
+    exploration_rate: float = 0.08
+    """Probability that a pick is drawn from the top ``exploration_top_k`` instead of the best."""
+    exploration_top_k: int = 25
+    noise: float = 0.15
+    """Scale (s.d.) of the Gumbel noise on every score: ties and near-ties vary between sessions."""
+
+    def effective_spacing(self, distinct: int, spacing: int) -> int:
+        """Spacing scaled down for pools with few distinct artists (albums)."""
+        if distinct <= 1:
+            return 0
+        return int(max(0, min(spacing, math.floor(self.small_library_fraction * (distinct - 1)))))

@@ -1,0 +1,88 @@
+"""Tune ``RadioSettings`` on the simulation's *tuning* users only (never the reported ones).
+
+Coordinate search: for each knob in ``GRID`` in turn, try its values with the others fixed and keep the
+value with the lowest Encore skip rate, where coherence below the seed item-kNN baseline's (measured
+once on the same listeners) costs 5 x the shortfall. The reported table (``--holdout report``) uses other users.
+
+    .venv/bin/python -m recommender.simulation.tune ../shared/data/lastfm-2k/user_artists.dat
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+from recommender.radio_settings import RadioSettings
+from recommender.simulation.data import holdout_bundle
+from recommender.simulation.runner import simulate
+from recommender.simulation.world import WorldSettings, build_listeners
+
+GRID: dict[str, list] = {
+    "known_weight": [1.5, 3.0, 5.0, 8.0],
+    "artist_rest_penalty": [0.0, 0.5, 1.0, 2.0],
+    "heard_penalty": [0.5, 1.5, 3.0],
+    "colisten_weight": [0.5, 1.0, 2.0, 3.0],
+    "colisten_rate": [0.1, 0.5],
+    "complete_rate": [0.1, 0.25],
+    "session_weight_max": [0.1, 0.4],
+    "taste_weight": [1.5, 3.0, 5.0],
+    "artist_repeat_penalty": [0.0, 0.5, 1.5],
+    "taste_pool_fraction": [0.0, 0.1, 0.3],
+}
+
+
+def evaluate(listeners, bundle, world, radio) -> dict:
+    return simulate(listeners, bundle, world, ("encore",), radio, resamples=100)["policies"]["encore"]
+
+
+def _key(m: dict, floor_coh: float) -> float:
+    """Skip rate, plus a steep price for each unit of coherence below the seed item-kNN's."""
+    return m["skip_rate"]["mean"] + 5.0 * max(0.0, floor_coh - m["coherence"]["mean"])
+
+
+def tune(history: str, listeners: int = 60, rounds: int = 1, log=print) -> RadioSettings:
+    bundle, triples = holdout_bundle(history, "tuning")
+    world = WorldSettings(max_listeners=listeners, seed=1)
+    people = build_listeners(*triples, bundle, world)
+    floor = simulate(people, bundle, world, ("seed_knn",), resamples=100)["policies"]["seed_knn"]
+    floor_coh = floor["coherence"]["mean"]
+    log(f"{len(people)} tuning listeners; seed_knn coherence {floor_coh:.3f}")
+    best = RadioSettings()
+    best_m = evaluate(people, bundle, world, best)
+    log(f"start: skip {best_m['skip_rate']['mean']:.3f} coherence {best_m['coherence']['mean']:.3f}")
+    for _ in range(rounds):
+        for knob, values in GRID.items():
+            for v in values:
+                if getattr(best, knob) == v:
+                    continue
+                trial = dataclasses.replace(best, **{knob: v})
+                m = evaluate(people, bundle, world, trial)
+                better = _key(m, floor_coh) < _key(best_m, floor_coh) - 0.002
+                log(
+                    f"{knob}={v}: skip {m['skip_rate']['mean']:.3f} found {m['found_per_session']['mean']:.2f} "
+                    f"coherence {m['coherence']['mean']:.3f}{'  <- kept' if better else ''}"
+                )
+                if better:
+                    best, best_m = trial, m
+    changed = {
+        f.name: getattr(best, f.name)
+        for f in dataclasses.fields(best)
+        if getattr(best, f.name) != getattr(RadioSettings(), f.name)
+    }
+    log(f"tuned (changed from the defaults): {changed}")
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("history")
+    p.add_argument("--listeners", type=int, default=60)
+    p.add_argument("--rounds", type=int, default=1)
+    a = p.parse_args(argv)
+    tune(a.history, a.listeners, a.rounds, log=lambda s: print(s, flush=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
