@@ -59,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a database or file fault: one clear sentence, never a traceback
+        from player.cli_common import report_fault
+
+        return report_fault(exc, getattr(args, "db", None))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from player.cli_common import fail, open_store, print_json
+from player.cli_common import bounded_int, fail, open_store, print_json, shown
 
 DEFAULT_LASTFM = Path(__file__).resolve().parents[2] / "shared" / "data" / "lastfm-2k"
 
@@ -25,9 +25,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "'artist - title' query) and print its first tracks with the reason for each.",
     )
     radio.add_argument("seed", metavar="SEED", help="seed track: path, id or 'artist - title' query")
-    radio.add_argument("--n", type=int, default=30, help="how many tracks to print (default 30)")
+    radio.add_argument(
+        "--n", type=bounded_int(1, 1000), default=30, help="how many tracks to print (default 30)"
+    )
     radio.add_argument("--json", action="store_true", help="a JSON list of {path, artist, title, why}")
-    radio.add_argument("--random-seed", type=int, default=None, help="fix the exploration (reproducible)")
+    radio.add_argument(
+        "--random-seed",
+        type=bounded_int(0, 2**63 - 1),
+        default=None,
+        help="fix the exploration (reproducible)",
+    )
     radio.add_argument("--no-analyze", action="store_true", help="do not analyse an unanalysed seed now")
     radio.set_defaults(func=cmd_radio)
 
@@ -45,8 +52,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="ARTIST is a track (path, id or query): its artist's neighbours "
         "and tracks that sound like this one",
     )
-    similar.add_argument("--n", type=int, default=20, help="how many similar artists (default 20)")
-    similar.add_argument("--tracks", type=int, default=10, help="how many 'sounds like' tracks (default 10)")
+    similar.add_argument(
+        "--n", type=bounded_int(1, 500), default=20, help="how many similar artists (default 20)"
+    )
+    similar.add_argument(
+        "--tracks", type=bounded_int(0, 500), default=10, help="how many 'sounds like' tracks (default 10)"
+    )
     similar.add_argument("--json", action="store_true", help="machine-readable output")
     similar.set_defaults(func=cmd_similar)
 
@@ -60,8 +71,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "popularity and nearest-neighbour baselines.",
     )
     ev.add_argument("--history", required=True, metavar="FILE", help="userID, artistID, weight (TSV)")
-    ev.add_argument("--sessions", type=int, default=200, help="sessions per policy (default 200)")
-    ev.add_argument("--length", type=int, default=30, help="tracks per session (default 30)")
+    ev.add_argument(
+        "--sessions", type=bounded_int(1, 100_000), default=200, help="sessions per policy (default 200)"
+    )
+    ev.add_argument("--length", type=bounded_int(1, 1000), default=30, help="tracks per session (default 30)")
     ev.add_argument(
         "--holdout",
         type=float,
@@ -123,9 +136,9 @@ def cmd_radio(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    print(f"Radio from {seed.get('artist') or '?'} - {seed.get('title') or seed['path']}")
+    print(f"Radio from {shown(seed.get('artist') or '?')} - {shown(seed.get('title') or seed['path'])}")
     for i, r in enumerate(rows, 1):
-        print(f"{i:3d}. {r['artist'] or '?'} - {r['title'] or r['path']}   ({r['why']})")
+        print(f"{i:3d}. {shown(r['artist'] or '?')} - {shown(r['title'] or r['path'])}   ({shown(r['why'])})")
     return 0
 
 
@@ -199,16 +212,16 @@ def cmd_similar(args: argparse.Namespace) -> int:
     how = {"bundle": "", "audio": " (placed by its sound: unknown to the listening data)"}.get(
         result.known, ""
     )
-    print(f"Fans of {out['artist']} also like{how}:")
+    print(f"Fans of {shown(out['artist'])} also like{how}:")
     for a in out["artists"]:
         if a["in_library"]:
-            print(f"  {a['score']:.2f}  {a['name']}  [in your library: {len(a['tracks'])} tracks]")
+            print(f"  {a['score']:.2f}  {shown(a['name'])}  [in your library: {len(a['tracks'])} tracks]")
         else:
-            print(f"  {a['score']:.2f}  {a['name']}  [discover: {a['link']}]")
+            print(f"  {a['score']:.2f}  {shown(a['name'])}  [discover: {shown(a['link'])}]")
     if out["sounds_like"]:
         print("Sounds like:")
         for s in out["sounds_like"]:
-            print(f"  {s['score']:.2f}  {s['artist'] or '?'} - {s['title'] or s['path']}")
+            print(f"  {s['score']:.2f}  {shown(s['artist'] or '?')} - {shown(s['title'] or s['path'])}")
     return 0
 
 

@@ -3,6 +3,8 @@ own functions cannot express portably.
 
 - ``encore_fold(text)``: an artist name as ratings key it (trimmed, inner spaces collapsed,
   case-folded; '' for NULL). SQLite's ``lower``/``NOCASE`` only fold ASCII.
+- ``encore_match(text)`` / ``encore_match_loose(text)``: what a typed query is compared by (NFKC +
+  casefold; the same without accents), see ``player.text.fold`` / ``loose``.
 - ``encore_tag(blob, index)``: one analysis tag probability from a stored float32 tag vector (NULL when
   there is no vector), so smart playlists can filter and sort on any of the 50 tags.
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import sqlite3
 import struct
+
+from player.text import fold, loose
 
 
 def fold_artist(name: str | None) -> str:
@@ -28,3 +32,5 @@ def register(conn: sqlite3.Connection) -> None:
     """Add Encore's SQL functions to a new connection (before any statement runs on it)."""
     conn.create_function("encore_fold", 1, fold_artist, deterministic=True)
     conn.create_function("encore_tag", 2, tag_value, deterministic=True)
+    conn.create_function("encore_match", 1, fold, deterministic=True)
+    conn.create_function("encore_match_loose", 1, loose, deterministic=True)
