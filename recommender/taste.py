@@ -247,8 +247,7 @@ class Taste:
             af.confidence = float(self.bundle.confidence(np.array([s.library_weight]))[0])
 
     # --- solving -----------------------------------------------------------------------------------
-    def _evidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
-        items, conf, pref, extra_names, extra = [], [], [], [], []
+    def _strongest(self) -> dict[int, ArtistFeedback]:
         # Several local spellings ("AC/DC", "ACDC") can match one bundle item: it enters the solve
         # once, with its strongest evidence, rather than counted once per spelling.
         strongest: dict[int, ArtistFeedback] = {}
@@ -257,6 +256,11 @@ class Taste:
                 best = strongest.get(af.item)
                 if best is None or af.confidence > best.confidence:
                     strongest[af.item] = af
+        return strongest
+
+    def _evidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
+        items, conf, pref, extra_names, extra = [], [], [], [], []
+        strongest = self._strongest()
         for item, af in strongest.items():
             items.append(item)
             conf.append(af.confidence)
@@ -283,6 +287,34 @@ class Taste:
         self.user_vector = self.bundle.foldin.solve(items, conf, pref, extra_factors=extra)
         self.solve_seconds = time.perf_counter() - t
         return self.user_vector
+
+    def evidence_artists(self) -> list[ArtistFeedback]:
+        """The artists behind the fold-in, in the order of its evidence rows (bundle, then audio)."""
+        out = list(self._strongest().values())
+        out += [
+            af
+            for af in self.artist_feedback.values()
+            if af.item is None and af.artist in self.audio_factors and af.confidence > 1.0
+        ]
+        return out
+
+    def contributions(self, vectors: np.ndarray) -> tuple[list[ArtistFeedback], np.ndarray]:
+        """Each evidence artist's additive share of ``user_vector · v`` for rows ``v`` of ``vectors``.
+
+        The fold-in is linear in its evidence: ``u = A⁻¹ Σ_j c_j p_j y_j`` with ``A`` the solve's
+        matrix, so ``u · v = Σ_j c_j p_j (A⁻¹ y_j) · v`` exactly. Returns (artists, [m, n_evidence]).
+        """
+        items, conf, pref, _names, extra = self._evidence()
+        artists = self.evidence_artists()
+        y = self.bundle.item_factors.astype(np.float64)[items]
+        if len(extra):
+            y = np.vstack([y, extra])
+        v = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
+        if len(y) == 0:
+            return artists, np.zeros((len(v), 0))
+        a = self.bundle.foldin.gram + (y.T * (conf - 1.0)) @ y
+        g = np.linalg.solve(a, y.T)  # [k, n_evidence] = A⁻¹ y_j (A is symmetric)
+        return artists, (v @ g) * (conf * pref)
 
     def observe(self, event: PlayEvent) -> np.ndarray:
         """Add one finished play and re-solve: what the player calls after each track."""

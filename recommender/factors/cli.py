@@ -289,6 +289,14 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         return fail(str(exc))
     with open_store(args) as store:
         taste = Taste.from_store(store, bundle)
+    if not taste.evidence_artists():  # nothing matched, nothing analysed: no taste, so no global hits
+        from recommender.for_you import NO_SIGNAL
+
+        if args.json:
+            print_json({"signal": "none", "summary": NO_SIGNAL, "in_library": [], "discoveries": []})
+        else:
+            print(NO_SIGNAL)
+        return 0
     recs = taste.recommend(args.n)
     if args.json:
         print_json(
