@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "recommender.audio.cli",  # analyze, sounds-like
     "recommender.factors.cli",  # pretrain, evaluate, match-report, recommend
     "recommender.cli",  # radio, similar, evaluate-radio
+    "recommender.cli_shaping",  # mood, path, evaluate-path
     "recommender.cli_for_you",  # for-you
 )
 
