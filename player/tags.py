@@ -16,6 +16,8 @@ import mutagen
 from mutagen.easyid3 import EasyID3
 from mutagen.easymp4 import EasyMP4Tags
 
+from player.naming import PLACEHOLDER_ARTIST, untagged_artist
+
 AUDIO_EXTENSIONS = frozenset(
     {
         ".mp3",
@@ -228,6 +230,9 @@ def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
     for key in ("artist", "album", "title", "track_number"):
         if not row[key]:
             row[key] = guessed[key] if key != "artist" else (row["album_artist"] or guessed[key])
+    if row["artist"] == PLACEHOLDER_ARTIST:
+        # No tag and no folder names an artist: group by folder, not into one shared "Unknown Artist".
+        row["artist"] = untagged_artist(path)
     return row
 
 

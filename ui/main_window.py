@@ -48,9 +48,11 @@ log = logging.getLogger(__name__)
 def load_rows(db_path: str) -> list[tuple]:
     """All library rows for the track table (runs in a worker, on its own connection)."""
     from player.store.browse import library_rows
+    from ui.library_model import tidy_untagged
 
     with Store.open(db_path) as store:
-        return library_rows(store)
+        rows = library_rows(store)
+    return tidy_untagged(rows)
 
 
 class MainWindow(WindowActions, WindowPlayback, WindowJobs, QMainWindow):
