@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from player.cli_common import fail, open_store, print_json
+from player.cli_common import bounded_int, fail, nonempty_path, open_store, print_json, shown
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -16,9 +16,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="scan music folders into the library",
         description="Scan folders (incrementally) into the library and print what changed.",
     )
-    p.add_argument("paths", nargs="*", metavar="PATH", help="folders or files to scan")
+    p.add_argument("paths", nargs="*", type=nonempty_path, metavar="PATH", help="folders or files to scan")
     p.add_argument("--errors", action="store_true", help="list the files that could not be scanned")
-    p.add_argument("--workers", type=int, default=None, help="tag-reading processes (default: cores, max 4)")
+    p.add_argument(
+        "--workers",
+        type=bounded_int(1, 64),
+        default=None,
+        help="tag-reading processes (default: cores, max 4)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary (or errors) as JSON")
     p.set_defaults(func=cmd_scan)
 
@@ -36,7 +41,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 print("no scan errors")
             else:
                 for row in rows:
-                    print(f"{row['kind']:<18} {row['path']}\n{'':<18} {row['message']}")
+                    print(f"{row['kind']:<18} {shown(row['path'])}\n{'':<18} {shown(row['message'])}")
                 print(f"{len(rows)} files or folders could not be scanned")
             return 0
         if not args.paths:

@@ -9,6 +9,8 @@ import signal
 import sys
 import threading
 
+from player.cli_common import bounded_float, bounded_int, shown
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add this area's subcommands to the parser."""
@@ -22,9 +24,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     play.add_argument("targets", nargs="+", metavar="PATH|QUERY", help="what to play; several are queued")
     play.add_argument("--no-audio", action="store_true", help="decode and log, but output no sound")
-    play.add_argument("--start", type=float, default=0.0, metavar="SECONDS", help="start this far in")
-    play.add_argument("--rate", type=float, default=1.0, help="playback speed (1.0 = normal)")
-    play.add_argument("--crossfade", type=float, default=None, metavar="SECONDS", help="crossfade 0-10 s")
+    play.add_argument(
+        "--start", type=bounded_float(0.0, 1e6), default=0.0, metavar="SECONDS", help="start this far in"
+    )
+    play.add_argument(
+        "--rate", type=bounded_float(0.25, 32.0), default=1.0, help="playback speed (1.0 = normal)"
+    )
+    play.add_argument(
+        "--crossfade", type=bounded_float(0.0, 10.0), default=None, metavar="SECONDS", help="crossfade 0-10 s"
+    )
     play.set_defaults(func=cmd_play)
 
     stats = sub.add_parser(
@@ -33,7 +41,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="summary of the listening log",
         description="Plays, listening time, skip rate, top tracks and artists from the listening log.",
     )
-    stats.add_argument("--limit", type=int, default=10, help="how many top tracks/artists (default 10)")
+    stats.add_argument(
+        "--limit", type=bounded_int(1, 1000), default=10, help="how many top tracks/artists (default 10)"
+    )
     stats.add_argument("--json", action="store_true", help="machine-readable output")
     stats.set_defaults(func=cmd_stats)
 
@@ -57,7 +67,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def _label(track: dict) -> str:
     artist = track.get("artist") or "?"
     title = track.get("title") or os.path.basename(track["path"])
-    return f"{artist} - {title}"
+    return f"{shown(artist)} - {shown(title)}"
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -84,32 +94,45 @@ def cmd_play(args: argparse.Namespace) -> int:
     for play in controller.log.recovered:
         print(f"closed an interrupted play of track {play.track_id} ({play.outcome})", file=sys.stderr)
     done = threading.Event()
+    failures: list[str] = []
     labels = {t["id"]: _label(t) for t in tracks}
 
     def on_event(event) -> None:
         if isinstance(event, TrackStarted):
             entry = controller.queue.get(event.item.key)
-            print(f"▶ {labels.get(entry.track_id if entry else None, event.item.path)}", flush=True)
+            print(f"▶ {labels.get(entry.track_id if entry else None, shown(event.item.path))}", flush=True)
         elif isinstance(event, PlaybackError):
-            print(f"error: {controller.describe_error(event)}", file=sys.stderr, flush=True)
+            failures.append(event.message)
+            print(f"error: {shown(controller.describe_error(event))}", file=sys.stderr, flush=True)
         elif isinstance(event, StateChanged) and event.state == "stopped":
             if controller.player.state == "stopped":  # not when the controller skipped a bad file
                 done.set()
 
     def on_finished(play) -> None:
+        where = f"play {play.play_id}" if play.saved else "not saved yet: kept in memory"
         print(
-            f"  {play.outcome}: {play.seconds_listened:.1f} s listened of {play.duration or 0:.1f} s"
-            f" (play {play.play_id})",
+            f"  {play.outcome}: {play.seconds_listened:.1f} s listened of {play.duration or 0:.1f} s ({where})",
             flush=True,
         )
 
     controller.events.subscribe(on_event)
+
+    def on_problem(message: str | None) -> None:
+        if message:
+            print(f"encore: {shown(message)}", file=sys.stderr, flush=True)
+        else:
+            print("encore: the plays kept in memory are saved now", file=sys.stderr, flush=True)
+
+    controller.log.on_problem(on_problem)
+    if controller.log.problem:
+        on_problem(controller.log.problem)
     controller.on_play_finished(on_finished)
     if args.rate != 1.0:
         controller.player.set_rate(args.rate)
     code = 0
     try:
-        signal.signal(signal.SIGTERM, _interrupt)  # log the play as stopped, as Ctrl-C does
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _interrupt)  # log the play as stopped, as Ctrl-C does
         controller.play_tracks([t["id"] for t in tracks], source="library", position=args.start)
         while not done.wait(0.5):
             pass
@@ -117,7 +140,13 @@ def cmd_play(args: argparse.Namespace) -> int:
         code = 130
     finally:
         controller.shutdown()  # closes the open play (stopped, or completed if nearly done)
+        unsaved = controller.log.unsaved_count
         store.close()
+    if unsaved:
+        return fail(f"{unsaved} play(s) could not be saved: {controller.log.problem}", code=1)
+    if failures and code == 0:
+        n = len(failures)
+        return fail(f"{n} track{'s' if n > 1 else ''} could not be played (see the error above)", code=1)
     return code
 
 
@@ -151,10 +180,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
         for t in summary["top_tracks"]:
             print(
                 f"  {t['play_count']:4d} plays  {t['completions'] or 0:3d} done  {t['skips'] or 0:3d} skipped  "
-                f"{t['artist'] or '?'} - {t['title'] or '?'}"
+                f"{shown(t['artist'] or '?')} - {shown(t['title'] or '?')}"
             )
     if summary["top_artists"]:
         print("Top artists:")
         for a in summary["top_artists"]:
-            print(f"  {a['play_count']:4d} plays  {a['skips'] or 0:3d} skipped  {a['artist']}")
+            print(f"  {a['play_count']:4d} plays  {a['skips'] or 0:3d} skipped  {shown(a['artist'])}")
     return 0

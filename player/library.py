@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import multiprocessing
 import os
+import sqlite3
 import stat as stat_module
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,14 @@ class _Walk:
     unreadable_dirs: list[str] = field(default_factory=list)
 
 
+_BAD_NAME = "the file name is not valid UTF-8; rename it to scan it"
+
+
+def _printable_path(path: str) -> str:
+    """A path with undecodable bytes, as storable text (``\\xff`` for each such byte)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _decodable(path: str) -> bool:
     try:
         path.encode("utf-8")
@@ -79,7 +88,13 @@ def walk(roots: Sequence[str]) -> _Walk:
     result = _Walk()
     seen_dirs: set[tuple[int, int]] = set()
     for root in roots:
+        if not root:
+            result.errors.append(("", "missing-folder", "an empty path names no folder"))
+            continue
         root = os.path.abspath(root)
+        if not _decodable(root):
+            result.errors.append((_printable_path(root), "bad-filename", _BAD_NAME))
+            continue
         try:
             st = os.stat(root)
         except OSError as exc:
@@ -113,13 +128,7 @@ def walk(roots: Sequence[str]) -> _Walk:
             seen_dirs.add(key)
             for entry in _scandir(folder, result):
                 if not _decodable(entry.path):
-                    result.errors.append(
-                        (
-                            entry.path.encode("utf-8", "backslashreplace").decode("utf-8"),
-                            "bad-filename",
-                            "the file name is not valid UTF-8; rename it to scan it",
-                        )
-                    )
+                    result.errors.append((_printable_path(entry.path), "bad-filename", _BAD_NAME))
                     continue
                 try:
                     if entry.is_dir(follow_symlinks=True):
@@ -127,6 +136,11 @@ def walk(roots: Sequence[str]) -> _Walk:
                     elif is_audio_name(entry.name) and entry.is_file(follow_symlinks=True):
                         est = entry.stat(follow_symlinks=True)
                         result.files.append((FileStat(entry.path, est.st_size, est.st_mtime), root))
+                    elif is_audio_name(entry.name) and os.path.exists(entry.path):
+                        # A FIFO, socket or device with an audio name: opening it could block forever.
+                        result.errors.append(
+                            (entry.path, "not-a-file", "this is a named pipe, socket or device, not a file")
+                        )
                 except OSError as exc:
                     result.errors.append(
                         (entry.path, _error_kind(exc, "unreadable"), f"cannot read: {exc.strerror or exc}")
@@ -170,6 +184,11 @@ def _read_all(
         raise
     finally:
         pool.join()
+
+
+def _is_fatal(exc: sqlite3.DatabaseError) -> bool:
+    """A fault of the database itself (full disk, read-only, corrupt), not of one row's values."""
+    return not isinstance(exc, (sqlite3.DataError, sqlite3.IntegrityError, sqlite3.InterfaceError))
 
 
 def default_workers() -> int:
@@ -237,12 +256,32 @@ def scan(
     batch: list[dict[str, Any]] = []
     errors: list[tuple[str, str, str]] = list(walked.errors)
 
-    def flush() -> None:
+    def write(rows: list[dict[str, Any]]) -> None:
         with store.transaction():
-            tracks_store.upsert_tracks(store, batch)
+            added = tracks_store.upsert_tracks(store, rows)
             scan_errors_store.clear_scan_errors(
-                store, [row["path"] for row in batch if row["path"] in previous_errors]
+                store, [row["path"] for row in rows if row["path"] in previous_errors]
             )
+        updated = sum(1 for row in rows if row["path"] in known)
+        summary.added += added
+        summary.updated += updated
+        # Neither new now nor known when this scan began: another scan added it meanwhile.
+        summary.unchanged += len(rows) - added - updated
+
+    def flush() -> None:
+        try:
+            write(batch)
+        except sqlite3.DatabaseError as exc:
+            if _is_fatal(exc):
+                raise
+            # One bad row must not take the batch down: store the others one by one.
+            for row in batch:
+                try:
+                    write([row])
+                except sqlite3.DatabaseError as row_exc:
+                    if _is_fatal(row_exc):
+                        raise
+                    errors.append((row["path"], "unstorable", f"the database refused its tags: {row_exc}"))
         batch.clear()
 
     for fstat, row, error in _read_all(to_read, workers if workers is not None else default_workers()):
@@ -252,10 +291,6 @@ def scan(
             assert row is not None
             row.update(path=fstat.path, size=fstat.size, mtime=fstat.mtime)
             batch.append(row)
-            if fstat.path in known:
-                summary.updated += 1
-            else:
-                summary.added += 1
             if len(batch) >= _WRITE_BATCH:
                 flush()
         done += 1

@@ -6,17 +6,24 @@ be bad becomes a ``TagReadError`` with a kind and a message a user understands; 
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import stat as stat_module
+import struct
+import types
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
 import mutagen
+import mutagen.id3._frames as _id3_frames
 from mutagen.easyid3 import EasyID3
 from mutagen.easymp4 import EasyMP4Tags
 
 from player.naming import PLACEHOLDER_ARTIST, untagged_artist
+from player.text import MAX_TAG_VALUES, cap_tag
 
 AUDIO_EXTENSIONS = frozenset(
     {
@@ -45,6 +52,27 @@ for _name in ("track_gain", "track_peak", "album_gain", "album_peak"):
     EasyID3.RegisterTXXXKey(f"encore_rg_{_name}", f"REPLAYGAIN_{_name.upper()}")
     EasyMP4Tags.RegisterFreeformKey(f"encore_rg_{_name}", f"replaygain_{_name}")
     EasyMP4Tags.RegisterFreeformKey(f"encore_rg_{_name}_upper", f"REPLAYGAIN_{_name.upper()}")
+
+
+#: A compressed ID3 frame may expand to at most this many bytes (a 4 MB "zip bomb" frame expands to 1 GB).
+MAX_FRAME_BYTES = 16 * 1024 * 1024
+#: Largest ID3v2 tag read (covers included); a bigger one is refused rather than loaded into memory.
+MAX_ID3_BYTES = 64 * 1024 * 1024
+
+
+def _bounded_decompress(data: bytes, *_args: object) -> bytes:
+    """``zlib.decompress`` that refuses to produce more than ``MAX_FRAME_BYTES``."""
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(data, MAX_FRAME_BYTES)
+    if inflater.unconsumed_tail:
+        raise zlib.error(f"compressed frame expands beyond {MAX_FRAME_BYTES // 2**20} MB")
+    return out
+
+
+# mutagen inflates compressed ID3 frames with an unbounded ``zlib.decompress``; give its frame reader a
+# zlib whose decompress is bounded (an oversized frame becomes a junk frame, which mutagen drops).
+if hasattr(_id3_frames, "zlib"):
+    _id3_frames.zlib = types.SimpleNamespace(decompress=_bounded_decompress, error=zlib.error)
 
 
 class TagReadError(Exception):
@@ -99,8 +127,8 @@ def _first(tags: Any, key: str) -> str | None:
         return None
     if isinstance(values, str):
         values = [values]
-    for raw in values:
-        text = fix_text(str(raw))
+    for raw in values[:MAX_TAG_VALUES]:
+        text = fix_text(cap_tag(str(raw)))
         if text:
             return text
     return None
@@ -117,12 +145,32 @@ def _number(text: str | None) -> int | None:
     return number if number < 100000 else None
 
 
-def _gain(text: str | None) -> float | None:
-    """'-7.32 dB' -> -7.32."""
+_GAIN = re.compile(r"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(?:\s*dB)?\s*$", re.IGNORECASE)
+
+
+def _gain(text: str | None, limit: float = 60.0) -> float | None:
+    """'-7.32 dB' -> -7.32; anything that is not a finite number within ``±limit`` -> None
+    ("1e309 dB" is infinity, not 1 dB)."""
     if not text:
         return None
-    match = re.match(r"\s*([-+]?\d+(?:\.\d+)?)", text)
-    return float(match.group(1)) if match else None
+    match = _GAIN.match(text)
+    if not match:
+        return None
+    value = float(match.group(1))
+    return value if math.isfinite(value) and abs(value) <= limit else None
+
+
+def _id3_size(path: str) -> int:
+    """The size of the ID3v2 tag at the start of the file (0 if none)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(10)
+    except OSError:
+        return 0
+    if len(head) < 10 or head[:3] != b"ID3":
+        return 0
+    b = struct.unpack(">4B", head[6:10])
+    return (b[0] << 21) | (b[1] << 14) | (b[2] << 7) | b[3]
 
 
 def guess_from_path(path: str, root: str | None = None) -> dict[str, Any]:
@@ -176,14 +224,30 @@ def _diagnose(path: str, exc: Exception | None) -> TagReadError:
     if exc is None:
         return TagReadError("not-audio", "not a recognised audio file (content matches no audio format)")
     detail = str(exc) if isinstance(exc, mutagen.MutagenError) else f"{type(exc).__name__}: {exc}"
+    if not detail.strip():
+        detail = f"{type(exc).__name__} (mutagen gave no reason)"
+    detail = cap_tag(detail, 300)
     return TagReadError("corrupt", f"damaged audio file: {detail.replace(repr(path), 'file')}")
 
 
 def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
     """The ``tracks`` row for one file (without ids and timestamps), or raise ``TagReadError``."""
     path = stat.path
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise TagReadError("unreadable", exc.strerror or str(exc)) from None
+    if not stat_module.S_ISREG(mode):
+        raise TagReadError("not-a-file", f"this is {_file_kind(mode)}, not a regular file")
     if stat.size == 0:
         raise TagReadError("empty", "the file is empty (0 bytes)")
+    id3 = _id3_size(path)
+    if id3 > MAX_ID3_BYTES:
+        raise TagReadError(
+            "oversized-tag",
+            f"its ID3 tag is {id3 / 2**20:.0f} MB, more than the {MAX_ID3_BYTES // 2**20} MB Encore reads "
+            "(a damaged or crafted file); re-tag it to scan it",
+        )
     try:
         audio = mutagen.File(path, easy=True)
     except PermissionError:
@@ -234,6 +298,18 @@ def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
         # No tag and no folder names an artist: group by folder, not into one shared "Unknown Artist".
         row["artist"] = untagged_artist(path)
     return row
+
+
+def _file_kind(mode: int) -> str:
+    if stat_module.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat_module.S_ISSOCK(mode):
+        return "a socket"
+    if stat_module.S_ISCHR(mode) or stat_module.S_ISBLK(mode):
+        return "a device"
+    if stat_module.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
 
 
 def read_many(

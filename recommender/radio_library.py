@@ -263,6 +263,7 @@ def load_library(
     taste: np.ndarray | None | bool = True,
     now: float | None = None,
     parts: LibraryParts | None = None,
+    keep: Sequence[int] = (),
 ) -> RadioLibrary:
     """The store's library as a ``RadioLibrary``: tracks, audio analysis, artist factors and taste.
 
@@ -271,14 +272,17 @@ def load_library(
     ``taste``: True computes the user's fold-in from the plays, an array is used as is, False/None
     leaves taste out. Parts that are not available (no analysis yet, no bundle) are simply left out;
     the station then works from what there is, down to genre/album/artist metadata. Fill ``parts`` to
-    get the bundle and match back.
+    get the bundle and match back. Banned tracks and artists (``player.store.ratings``) are left out,
+    so no station can play them, except the tracks in ``keep`` (a seed the user chose explicitly).
     """
     from player.store.analysis import load_analysis_matrix, load_descriptors
     from player.store.plays import track_stats
+    from player.store.ratings import banned_track_ids
     from player.store.tracks import iter_tracks
 
     parts = parts if parts is not None else LibraryParts()
-    tracks = list(iter_tracks(store))
+    banned = banned_track_ids(store).difference(int(t) for t in keep)
+    tracks = [t for t in iter_tracks(store) if t["id"] not in banned]
     ids = np.array([t["id"] for t in tracks], dtype=np.int64)
     row_of = {int(t): i for i, t in enumerate(ids)}
     n = len(ids)

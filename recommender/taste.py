@@ -46,6 +46,8 @@ class TasteSettings:
     skip_alpha: float = 4.0  # confidence of a disliked artist: 1 + 4·log(1 + skips)
     library_weight: float = 0.2  # pseudo-plays for merely owning an artist's music
     why_count: int = 3  # nearest listened artists quoted as "why"
+    love_weight: float = 2.0  # a loved track or artist counts as 2 fresh completions
+    ban_weight: float = 3.0  # a banned track counts as 3 fresh skips; a banned artist is disliked outright
 
 
 @dataclass
@@ -124,6 +126,7 @@ class Taste:
         self.artist_feedback: dict[str, ArtistFeedback] = {}
         self.user_vector = np.zeros(bundle.k)
         self.solve_seconds = 0.0
+        self.artist_ratings: dict[str, int] = {}  # local artist -> 1 loved / -1 banned
         for artist, tracks in match.artist_tracks.items():
             self.artist_feedback[artist] = ArtistFeedback(
                 artist=artist, item=match.artist_to_item.get(artist), tracks=len(tracks)
@@ -154,6 +157,7 @@ class Taste:
         taste = cls(bundle, match, settings, audio_factors, now)
         for event in play_events(store):
             taste._add(event)
+        taste._add_ratings(store)
         for artist in taste.artist_feedback:
             taste._refresh_artist(artist)
         taste.solve()
@@ -186,6 +190,29 @@ class Taste:
         fb.last_played = max(fb.last_played or 0.0, event.started_at)
         return artist
 
+    def _add_ratings(self, store: Store) -> None:
+        """Loves and bans (``player.store.ratings``): explicit, so they weigh more than a play and do not
+        fade with age. A track rating joins the track's feedback; an artist rating its artist's."""
+        from player.store.ratings import fold_artist, rated_artists, rated_tracks
+
+        s = self.settings
+        for track_id, rating in rated_tracks(store).items():
+            if track_id not in self.match.track_artist:
+                continue
+            fb = self.track_feedback.get(track_id)
+            if fb is None:
+                fb = self.track_feedback[track_id] = TrackFeedback(
+                    track_id, self.match.track_artist[track_id]
+                )
+            if rating > 0:
+                fb.positive += s.love_weight
+            else:
+                fb.negative += s.ban_weight
+        by_key = rated_artists(store)
+        self.artist_ratings = {
+            a: by_key[fold_artist(a)] for a in self.artist_feedback if fold_artist(a) in by_key
+        }
+
     def _refresh_artist(self, artist: str) -> None:
         af = self.artist_feedback.get(artist)
         if af is None:
@@ -204,8 +231,16 @@ class Taste:
             af.skips += fb.skips
             if fb.last_played is not None:
                 af.last_played = max(af.last_played or 0.0, fb.last_played)
+        rating = self.artist_ratings.get(artist, 0)
+        if rating > 0:
+            af.positive += s.love_weight
+        elif rating < 0:
+            af.negative += s.ban_weight
         net = af.positive - s.skip_penalty * af.negative
-        if net > 0:
+        if rating < 0:
+            af.preference = 0.0
+            af.confidence = 1.0 + s.skip_alpha * math.log1p(af.negative)
+        elif net > 0:
             af.preference = 1.0
             af.confidence = float(self.bundle.confidence(np.array([net + s.library_weight]))[0])
         elif af.negative > 0:
@@ -216,8 +251,7 @@ class Taste:
             af.confidence = float(self.bundle.confidence(np.array([s.library_weight]))[0])
 
     # --- solving -----------------------------------------------------------------------------------
-    def _evidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
-        items, conf, pref, extra_names, extra = [], [], [], [], []
+    def _strongest(self) -> dict[int, ArtistFeedback]:
         # Several local spellings ("AC/DC", "ACDC") can match one bundle item: it enters the solve
         # once, with its strongest evidence, rather than counted once per spelling.
         strongest: dict[int, ArtistFeedback] = {}
@@ -226,6 +260,11 @@ class Taste:
                 best = strongest.get(af.item)
                 if best is None or af.confidence > best.confidence:
                     strongest[af.item] = af
+        return strongest
+
+    def _evidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
+        items, conf, pref, extra_names, extra = [], [], [], [], []
+        strongest = self._strongest()
         for item, af in strongest.items():
             items.append(item)
             conf.append(af.confidence)
@@ -252,6 +291,34 @@ class Taste:
         self.user_vector = self.bundle.foldin.solve(items, conf, pref, extra_factors=extra)
         self.solve_seconds = time.perf_counter() - t
         return self.user_vector
+
+    def evidence_artists(self) -> list[ArtistFeedback]:
+        """The artists behind the fold-in, in the order of its evidence rows (bundle, then audio)."""
+        out = list(self._strongest().values())
+        out += [
+            af
+            for af in self.artist_feedback.values()
+            if af.item is None and af.artist in self.audio_factors and af.confidence > 1.0
+        ]
+        return out
+
+    def contributions(self, vectors: np.ndarray) -> tuple[list[ArtistFeedback], np.ndarray]:
+        """Each evidence artist's additive share of ``user_vector · v`` for rows ``v`` of ``vectors``.
+
+        The fold-in is linear in its evidence: ``u = A⁻¹ Σ_j c_j p_j y_j`` with ``A`` the solve's
+        matrix, so ``u · v = Σ_j c_j p_j (A⁻¹ y_j) · v`` exactly. Returns (artists, [m, n_evidence]).
+        """
+        items, conf, pref, _names, extra = self._evidence()
+        artists = self.evidence_artists()
+        y = self.bundle.item_factors.astype(np.float64)[items]
+        if len(extra):
+            y = np.vstack([y, extra])
+        v = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
+        if len(y) == 0:
+            return artists, np.zeros((len(v), 0))
+        a = self.bundle.foldin.gram + (y.T * (conf - 1.0)) @ y
+        g = np.linalg.solve(a, y.T)  # [k, n_evidence] = A⁻¹ y_j (A is symmetric)
+        return artists, (v @ g) * (conf * pref)
 
     def observe(self, event: PlayEvent) -> np.ndarray:
         """Add one finished play and re-solve: what the player calls after each track."""

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from player.store import functions
 from player.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -25,6 +26,12 @@ DB_FILENAME = "encore.db"
 
 class StoreError(RuntimeError):
     """The database cannot be opened or is newer than this version of Encore."""
+
+
+def like_contains(text: str) -> str:
+    """A ``LIKE ? ESCAPE '\\'`` pattern matching ``text`` anywhere, its ``%``, ``_`` and ``\\`` literal."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def data_home() -> Path:
@@ -61,7 +68,21 @@ class Store:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None) -> Store:
+        if path is not None and not os.fspath(path).strip():
+            raise StoreError("the database path is empty: give --db a file name, or leave --db out")
         db_path = Path(path) if path is not None else default_db_path()
+        if db_path.is_dir():
+            raise StoreError(
+                f"{db_path} is a folder; the database must be a file (e.g. {db_path / DB_FILENAME})"
+            )
+        for folder in (db_path.parent, *db_path.parent.parents):
+            if folder.exists():
+                if not folder.is_dir():
+                    raise StoreError(
+                        f"cannot create the database in {db_path.parent}: {folder} is a file, not a folder"
+                        + (" (check $ENCORE_HOME)" if path is None and os.environ.get("ENCORE_HOME") else "")
+                    )
+                break
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: we issue BEGIN/COMMIT ourselves (see ``transaction``).
@@ -73,11 +94,12 @@ class Store:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            functions.register(conn)
             store = cls(conn, db_path)
             store._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise StoreError(f"{db_path} is not a usable Encore database: {exc}") from exc
+            raise StoreError(_open_failure(db_path, exc)) from exc
         except BaseException:
             conn.close()
             raise
@@ -156,6 +178,40 @@ class Store:
             "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+def _open_failure(db_path: Path, exc: sqlite3.DatabaseError) -> str:
+    """Why a database could not be opened, in words; a damaged one is never overwritten."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if name.startswith("SQLITE_READONLY") or "readonly" in text:
+        return f"cannot open {db_path} for writing: the file or its folder is read-only (check permissions)"
+    if name == "SQLITE_FULL" or "disk is full" in text:
+        return f"cannot open {db_path}: its disk is full (free some space)"
+    if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
+        if _no_space_left(db_path):
+            return f"cannot open {db_path}: its disk is full (free some space)"
+        return f"cannot open {db_path}: the disk reported an I/O error ({text})"
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
+        return f"cannot open {db_path}: check that the file and its folder are readable and writable"
+    return damaged_message(db_path, text)
+
+
+def _no_space_left(db_path: Path) -> bool:
+    try:
+        st = os.statvfs(db_path.parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
+
+
+def damaged_message(db_path: Path | str, detail: str) -> str:
+    """The message for a damaged database: where it is and how to recover, never overwriting it."""
+    return (
+        f"{db_path} is damaged or not a usable Encore database ({detail}). Encore has not changed it. To "
+        f"start a new library, move it aside (mv '{db_path}' '{db_path}.damaged') and scan your music "
+        f"again; to rescue its plays, try `sqlite3 '{db_path}' .recover | sqlite3 recovered.db`."
+    )
 
 
 def _statements(script: str) -> list[str]:

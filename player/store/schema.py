@@ -118,7 +118,38 @@ _V2_TRACK_STATS = """
         GROUP BY track_id;
 """
 
+# Love (+1) and ban (-1) of tracks and artists (player/store/ratings.py); playlists, static (entries)
+# or smart (rules as JSON data, never SQL text: player/store/playlists.py, player/store/smart.py).
+_V3_RATINGS_PLAYLISTS = """
+        CREATE TABLE track_ratings (
+            track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+            rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+            rated_at REAL NOT NULL
+        );
+        CREATE TABLE artist_ratings (
+            artist_key TEXT PRIMARY KEY,
+            artist TEXT NOT NULL,
+            rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+            rated_at REAL NOT NULL
+        );
+        CREATE TABLE playlists (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            rules TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX playlists_name ON playlists(name COLLATE NOCASE);
+        CREATE TABLE playlist_entries (
+            id INTEGER PRIMARY KEY,
+            playlist_id INTEGER NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE
+        );
+        CREATE INDEX playlist_entries_order ON playlist_entries(playlist_id, position);
+"""
+
 # Version n is reached by applying MIGRATIONS[n - 1], a script of SQL statements. Append only.
-MIGRATIONS: list[str] = [_V1_INITIAL, _V2_TRACK_STATS]
+MIGRATIONS: list[str] = [_V1_INITIAL, _V2_TRACK_STATS, _V3_RATINGS_PLAYLISTS]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from player.store.core import Store
+from player.store.core import Store, like_contains
+from player.text import fold, loose
 
 TRACK_COLUMNS = (
     "path",
@@ -52,8 +54,9 @@ def known_files(store: Store) -> dict[str, tuple[int, int, float, int]]:
     }
 
 
-def upsert_tracks(store: Store, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert new tracks or refresh known ones (matched by path), clearing ``missing``.
+def upsert_tracks(store: Store, rows: Iterable[dict[str, Any]]) -> int:
+    """Insert new tracks or refresh known ones (matched by path), clearing ``missing``; returns how many
+    were new (decided under the write lock, so two concurrent scans do not both count a track as added).
 
     Bulk writes go through sqlite-utils; a known track keeps its id and ``added_at``. Runs inside the
     caller's transaction when there is one.
@@ -61,7 +64,7 @@ def upsert_tracks(store: Store, rows: Iterable[dict[str, Any]]) -> None:
     now = time.time()
     batch = [{c: row.get(c) for c in TRACK_COLUMNS} for row in rows]
     if not batch:
-        return
+        return 0
     with store.transaction() as conn:
         paths = [row["path"] for row in batch]
         known: dict[str, float] = {}  # path -> added_at, which an update keeps
@@ -84,6 +87,7 @@ def upsert_tracks(store: Store, rows: Iterable[dict[str, Any]]) -> None:
             table.insert_all(new, batch_size=500)
         if changed:
             table.upsert_all(changed, pk="path", batch_size=500)
+        return len(new)
 
 
 def move_track(store: Store, track_id: int, new_path: str) -> None:
@@ -141,39 +145,64 @@ def count_tracks(store: Store, include_missing: bool = False) -> int:
 def find_track(store: Store, path_or_query: str) -> dict[str, Any] | None:
     """Resolve what a user typed on the command line: a file path, a track id, or a query.
 
-    A query is "artist - title" or any words; every word must occur in artist, album or title.
-    The best match prefers an exact title, then the shortest title, then the oldest track.
+    A query is "artist - title" or any words; every word must occur in artist, album or title, taken
+    literally (``%`` and ``_`` are not wildcards). Matching tries the text as stored, then NFKC +
+    casefold (``BJÖRK``, NFD tags), then without accents (``bjork``). The best match prefers an exact
+    title, then the shortest title, then the oldest track.
     """
-    text = path_or_query.strip()
-    if not text:
-        return None
+    text = unicodedata.normalize("NFC", path_or_query.strip())
+    if not text or not _storable(text):
+        return None  # no stored track has a path or tag that is not valid Unicode
     if os.path.exists(text):
         found = get_track_by_path(store, os.path.abspath(text))
         if found:
             return found
-    if text.isdigit():
+    if text.isdigit() and len(text) < 19:
         found = get_track(store, int(text))
         if found:
             return found
+    for key in (None, fold, loose):
+        found = _query_track(store, text, key)
+        if found:
+            return found
+    return None
+
+
+def _storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _query_track(store: Store, text: str, key: Callable[[str | None], str] | None) -> dict[str, Any] | None:
+    """One matching pass; ``key`` (``fold`` or ``loose``) is applied to both the text and the columns."""
+    sql_key = {None: "", fold: "encore_match", loose: "encore_match_loose"}[key]
+
+    def col(expr: str) -> str:
+        return f"{sql_key}({expr})" if sql_key else expr
+
+    def k(value: str) -> str:
+        return key(value) if key else value
+
+    order = f"ORDER BY ({col('title')} = ? COLLATE NOCASE) DESC, length(title), id LIMIT 1"
     if " - " in text:
         artist, title = (part.strip() for part in text.split(" - ", 1))
         cursor = store.conn.execute(
-            "SELECT * FROM tracks WHERE missing = 0 AND (artist LIKE ? OR album_artist LIKE ?) "
-            "AND title LIKE ? ORDER BY (title = ? COLLATE NOCASE) DESC, length(title), id LIMIT 1",
-            (f"%{artist}%", f"%{artist}%", f"%{title}%", title),
+            f"SELECT * FROM tracks WHERE missing = 0 AND ({col('artist')} LIKE ? ESCAPE '\\' OR "
+            f"{col('album_artist')} LIKE ? ESCAPE '\\') AND {col('title')} LIKE ? ESCAPE '\\' {order}",
+            (like_contains(k(artist)), like_contains(k(artist)), like_contains(k(title)), k(title)),
         )
         row = cursor.fetchone()
         if row:
             return _as_dict(cursor, row)
     words = text.split()
-    where = " AND ".join(
-        "(COALESCE(artist,'') || ' ' || COALESCE(album,'') || ' ' || COALESCE(title,'')) LIKE ?"
-        for _ in words
-    )
+    haystack = col("COALESCE(artist,'') || ' ' || COALESCE(album,'') || ' ' || COALESCE(title,'')")
+    where = " AND ".join(f"{haystack} LIKE ? ESCAPE '\\'" for _ in words)
     cursor = store.conn.execute(
-        f"SELECT * FROM tracks WHERE missing = 0 AND {where} "
-        "ORDER BY (title = ? COLLATE NOCASE) DESC, length(title), id LIMIT 1",
-        (*[f"%{w}%" for w in words], text),
+        f"SELECT * FROM tracks WHERE missing = 0 AND {where} {order}",
+        (*[like_contains(k(w)) for w in words], k(text)),
     )
     row = cursor.fetchone()
     return _as_dict(cursor, row) if row else None

@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from player.cli_common import fail, open_store, print_json
+from player.cli_common import bounded_int, fail, open_store, print_json, shown
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -25,15 +25,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--device", choices=["cpu", "cuda"], default="cpu", help="where the CNN runs (default cpu)"
     )
     p.add_argument(
-        "--workers", type=int, metavar="N", help="decode processes (default: CPU cores - 1; 0 = none)"
+        "--workers",
+        type=bounded_int(0, 64),
+        metavar="N",
+        help="decode processes (default: CPU cores - 1; 0 = none)",
     )
     p.add_argument(
         "--windows",
-        type=int,
+        type=bounded_int(1, 100),
         metavar="N",
         help="3-s windows per track (default 6; more = closer to a full-track analysis, slower)",
     )
-    p.add_argument("--limit", type=int, metavar="N", help="analyse at most N tracks this run")
+    p.add_argument(
+        "--limit", type=bounded_int(1, 10_000_000), metavar="N", help="analyse at most N tracks this run"
+    )
     p.add_argument("--retry-errors", action="store_true", help="retry tracks whose analysis failed before")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_analyze)
@@ -46,7 +51,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "or a track not analysed yet, is analysed on the spot.",
     )
     p.add_argument("target", metavar="PATH|QUERY")
-    p.add_argument("--n", type=int, default=10, help="how many tracks (default 10)")
+    p.add_argument("--n", type=bounded_int(1, 1000), default=10, help="how many tracks (default 10)")
     p.add_argument(
         "--json", action="store_true", help="print a JSON list of {path, artist, title, score, ...}"
     )
@@ -139,8 +144,10 @@ def cmd_sounds_like(args: argparse.Namespace) -> int:
         print_json(results)
         return 0
     if track is not None:
-        print(f"sounds like {track.get('artist') or '?'} - {track.get('title') or track['path']}:")
+        print(
+            f"sounds like {shown(track.get('artist') or '?')} - {shown(track.get('title') or track['path'])}:"
+        )
     for r in results:
         name = f"{r['artist'] or '?'} - {r['title'] or os.path.basename(r['path'] or '')}"
-        print(f"{r['score']:6.3f}  {name}  ({r['path']})")
+        print(f"{r['score']:6.3f}  {shown(name)}  ({shown(r['path'])})")
     return 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from player.cli_common import bounded_int, shown
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add this area's subcommands to the parser."""
@@ -66,7 +68,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "unmatched artists by play count.",
     )
     p.add_argument("--bundle", metavar="FILE")
-    p.add_argument("--limit", type=int, default=30, help="unmatched artists to list (default 30)")
+    p.add_argument(
+        "--limit",
+        type=bounded_int(-1, 100_000),
+        default=30,
+        help="unmatched artists to list (default 30; -1: all)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_match_report)
 
@@ -76,7 +83,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="artists to hear next, from your plays",
         description="Artists you should hear next: those in your library first, then discoveries.",
     )
-    p.add_argument("--n", type=int, default=20, help="artists per section (default 20)")
+    p.add_argument("--n", type=bounded_int(1, 1000), default=20, help="artists per section (default 20)")
     p.add_argument("--bundle", metavar="FILE")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_recommend)
@@ -262,12 +269,12 @@ def cmd_match_report(args: argparse.Namespace) -> int:
         f"({pct(len(match.artist_to_item), len(match.artist_tracks))})"
     )
     for m in matched:
-        print(f"  = {m['artist']}  ->  {m['item']}  [{m['how']}]")
+        print(f"  = {shown(m['artist'])}  ->  {shown(m['item'])}  [{m['how']}]")
     if rows:
         print(f"unmatched artists by plays ({len(rows)}):")
         print(f"  {'plays':>6s} {'tracks':>6s}  artist")
         for r in report["unmatched"]:
-            print(f"  {r['plays']:6d} {r['tracks']:6d}  {r['artist']}")
+            print(f"  {r['plays']:6d} {r['tracks']:6d}  {shown(r['artist'])}")
     return 0
 
 
@@ -282,6 +289,14 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         return fail(str(exc))
     with open_store(args) as store:
         taste = Taste.from_store(store, bundle)
+    if not taste.evidence_artists():  # nothing matched, nothing analysed: no taste, so no global hits
+        from recommender.for_you import NO_SIGNAL
+
+        if args.json:
+            print_json({"signal": "none", "summary": NO_SIGNAL, "in_library": [], "discoveries": []})
+        else:
+            print(NO_SIGNAL)
+        return 0
     recs = taste.recommend(args.n)
     if args.json:
         print_json(
@@ -301,6 +316,6 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         if not items:
             print("  (none)")
         for r in items:
-            why = f"  — like {', '.join(r.why)}" if r.why else ""
-            print(f"  {r.score:7.3f}  {r.artist}{why}")
+            why = f"  — like {shown(', '.join(r.why))}" if r.why else ""
+            print(f"  {r.score:7.3f}  {shown(r.artist)}{why}")
     return 0

@@ -1,0 +1,36 @@
+"""SQL functions every Encore connection has (registered by ``Store.open``), for queries that SQLite's
+own functions cannot express portably.
+
+- ``encore_fold(text)``: an artist name as ratings key it (trimmed, inner spaces collapsed,
+  case-folded; '' for NULL). SQLite's ``lower``/``NOCASE`` only fold ASCII.
+- ``encore_match(text)`` / ``encore_match_loose(text)``: what a typed query is compared by (NFKC +
+  casefold; the same without accents), see ``player.text.fold`` / ``loose``.
+- ``encore_tag(blob, index)``: one analysis tag probability from a stored float32 tag vector (NULL when
+  there is no vector), so smart playlists can filter and sort on any of the 50 tags.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+
+from player.text import fold, loose
+
+
+def fold_artist(name: str | None) -> str:
+    """The key an artist is rated under: trimmed and case-folded ('' for no name)."""
+    return " ".join(str(name).split()).casefold() if name else ""
+
+
+def tag_value(blob: bytes | None, index: int) -> float | None:
+    if blob is None or index is None or index < 0 or len(blob) < 4 * (index + 1):
+        return None
+    return struct.unpack_from("<f", blob, 4 * index)[0]
+
+
+def register(conn: sqlite3.Connection) -> None:
+    """Add Encore's SQL functions to a new connection (before any statement runs on it)."""
+    conn.create_function("encore_fold", 1, fold_artist, deterministic=True)
+    conn.create_function("encore_tag", 2, tag_value, deterministic=True)
+    conn.create_function("encore_match", 1, fold, deterministic=True)
+    conn.create_function("encore_match_loose", 1, loose, deterministic=True)

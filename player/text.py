@@ -1,0 +1,73 @@
+"""Text from untrusted sources (tags, file names, user input), made safe to store, match and show.
+
+- ``cap_tag``: a tag string cut to ``MAX_TAG_CHARS`` at a character boundary (a crafted file can carry
+  a 200 MB title; nothing downstream needs more than a few KiB).
+- ``fold`` / ``loose``: match keys, NFKC + casefold (``BJÖRK`` = ``björk``, NFC = NFD), and the same
+  without accents (``bjork`` finds ``Björk``).
+- ``shown``: text for a terminal, with control characters (ESC, CR, LF, C1 codes...) and undecodable
+  bytes rendered visibly as ``\\x1b``, so a crafted tag cannot clear the screen or retitle the window.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+#: Longest tag string kept, in UTF-8 bytes (a few real titles are long; none needs more).
+MAX_TAG_BYTES = 4096
+#: Most values read from one multi-valued tag (artist lists, genre lists).
+MAX_TAG_VALUES = 64
+
+
+def cap_tag(value: str, limit: int = MAX_TAG_BYTES) -> str:
+    """``value`` cut to at most ``limit`` UTF-8 bytes, never inside a character."""
+    if len(value) * 4 <= limit:
+        return value
+    data = value.encode("utf-8", "surrogatepass")
+    if len(data) <= limit:
+        return value
+    # Dropping the bytes of a cut character: "ignore" removes only the incomplete sequence at the end.
+    return data[:limit].decode("utf-8", "ignore")
+
+
+def fold(text: str | None) -> str:
+    """The key two strings are compared by: NFKC-normalised and casefolded."""
+    if not text:
+        return ""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def loose(text: str | None) -> str:
+    """``fold`` without accents and other combining marks (``Jóga`` -> ``joga``)."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return unicodedata.normalize(
+        "NFKC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    ).casefold()
+
+
+def _visible(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape): show the byte
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def _needs_escape(char: str) -> bool:
+    category = unicodedata.category(char)
+    # Cc: C0/C1 controls (ESC, CR, LF, CSI); Cs: lone surrogates; Zl/Zp: line and paragraph separators;
+    # the bidirectional overrides (Cf) can reorder what the terminal shows.
+    return category in ("Cc", "Cs", "Zl", "Zp") or char in _BIDI_CONTROLS
+
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def shown(text: object) -> str:
+    """``text`` for a terminal line: control characters and undecodable bytes rendered as ``\\xNN``."""
+    value = "" if text is None else str(text)
+    if value.isprintable():  # the common case, fast
+        return value
+    return "".join(_visible(c) if _needs_escape(c) else c for c in value)
