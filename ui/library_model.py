@@ -22,8 +22,8 @@ from player.store.browse import BROWSE_COLUMNS
 _ROOT = QModelIndex()  # the invisible root: default parent of list/table models
 
 # Positions of the fields in each row tuple, in ``BROWSE_COLUMNS`` order.
-ID, TITLE, ARTIST, ALBUM, ALBUM_ARTIST, GENRE, YEAR, TRACKNO, DISCNO, DURATION, PATH, PLAYS, ADDED = range(
-    len(BROWSE_COLUMNS)
+ID, TITLE, ARTIST, ALBUM, ALBUM_ARTIST, GENRE, YEAR, TRACKNO, DISCNO, DURATION, PATH, PLAYS, ADDED, SKIPS = (
+    range(len(BROWSE_COLUMNS))
 )
 
 TRACK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -76,6 +76,7 @@ COLUMNS: list[tuple[str, Any, Any]] = [
     ("#", lambda r: str(r[TRACKNO]) if r[TRACKNO] else "", lambda r: (r[DISCNO] or 0, r[TRACKNO] or 0)),
     ("Length", lambda r: format_duration(r[DURATION]), lambda r: r[DURATION] or 0.0),
     ("Plays", lambda r: str(r[PLAYS]) if r[PLAYS] else "", lambda r: r[PLAYS] or 0),
+    ("Skips", lambda r: str(r[SKIPS]) if r[SKIPS] else "", lambda r: r[SKIPS] or 0),
 ]
 COLUMN_NAMES = [c[0] for c in COLUMNS]
 
@@ -138,16 +139,18 @@ class TrackTableModel(QAbstractTableModel):
     def visible_ids(self) -> list[int]:
         return [self._rows[i][ID] for i in self._view]
 
-    def add_play(self, track_id: int) -> None:
-        """A play of ``track_id`` finished: bump its play count in place (no reload)."""
+    def add_play(self, track_id: int, outcome: str = "completed") -> None:
+        """A play of ``track_id`` finished: bump its plays (a completion) or skips in place (no reload);
+        stopped and failed plays count as neither."""
         i = self._by_id.get(track_id)
-        if i is None:
+        field = {"completed": PLAYS, "skipped": SKIPS}.get(outcome)
+        if i is None or field is None:
             return
         row = self._rows[i]
-        self._rows[i] = (*row[:PLAYS], (row[PLAYS] or 0) + 1, *row[PLAYS + 1 :])
+        self._rows[i] = (*row[:field], (row[field] or 0) + 1, *row[field + 1 :])
         visible = self.row_of(track_id)
         if visible is not None:
-            column = COLUMN_NAMES.index("Plays")
+            column = COLUMN_NAMES.index("Plays" if field == PLAYS else "Skips")
             self.dataChanged.emit(self.index(visible, column), self.index(visible, column))
 
     def set_playing(self, track_id: int | None) -> None:
@@ -169,6 +172,13 @@ class TrackTableModel(QAbstractTableModel):
         """Only tracks by ``artist`` (artist or album artist), or of ``album`` = (album artist, album)."""
         self._scope_artist, self._scope_album = artist, album
         self._refresh()
+
+    def matching_rows(self) -> list[tuple]:
+        """The rows the filter words match, whatever the artist/album scope (what the panes list)."""
+        if not self._filter_words:
+            return self._rows
+        rows, hay = self._rows, self._haystack
+        return [rows[i] for i in range(len(rows)) if all(w in hay[i] for w in self._filter_words)]
 
     def filter_text(self) -> str:
         return " ".join(self._filter_words)
