@@ -35,6 +35,7 @@ from ui.library_model import TrackTableModel, album_counts, artist_counts, row_a
 ALL_ARTISTS = "All artists"
 ALL_ALBUMS = "All albums"
 FILTER_DELAY_MS = 120
+SOUNDS_PREFIX = "sounds:"  # "sounds: calm piano" in the filter box searches by sound
 
 
 class TrackTable(QTableView):
@@ -78,6 +79,8 @@ class LibraryView(QWidget):
     playNextRequested = Signal(list)
     artistActivated = Signal(str)
     albumPlayRequested = Signal(list)  # track ids of an album, in order
+    contextMenuAboutToShow = Signal(object, list)  # the QMenu and the selected ids: others add actions
+    soundsRequested = Signal(str)  # the filter reads "sounds: QUERY": search by sound (ui.window_shaping)
 
     def __init__(self, parent: QWidget | None = None, covers: Any = None) -> None:
         super().__init__(parent)
@@ -85,7 +88,9 @@ class LibraryView(QWidget):
         self._covers = covers
 
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter by artist, album, title or genre (Ctrl+F)")
+        self.filter.setPlaceholderText(
+            "Filter by artist, album, title or genre (Ctrl+F); by sound: sounds: calm piano"
+        )
         self.filter.setClearButtonEnabled(True)
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -270,10 +275,16 @@ class LibraryView(QWidget):
 
     def _apply_filter(self) -> None:
         self._filter_timer.stop()
-        if " ".join(self.filter.text().casefold().split()) == self.model.filter_text():
+        text = self.filter.text()
+        if text.strip().casefold().startswith(SOUNDS_PREFIX):
+            self.soundsRequested.emit(text.strip()[len(SOUNDS_PREFIX) :].strip())
+            return
+        changed = " ".join(text.casefold().split()) != self.model.filter_text()
+        self.model.set_only(None)
+        if not changed:
             return
         artist, album = self.current_artist(), self.current_album()
-        self.model.set_filter(self.filter.text())
+        self.model.set_filter(text)
         self._fill_artists(artist)  # the panes list only what the filter matches
         self._fill_albums(album)
 
@@ -325,4 +336,5 @@ class LibraryView(QWidget):
         artist = row_artist(self.model.track_at(index.row()))
         menu.addSeparator()
         menu.addAction("Fans also like…", lambda: self.artistActivated.emit(artist))
+        self.contextMenuAboutToShow.emit(menu, ids)
         menu.exec(self.table.viewport().mapToGlobal(pos))
