@@ -72,25 +72,25 @@ class RadioSettings:
     """Candidates are the best-fitting tracks *and* this share of the playable tracks (at most
     ``pool_size``) that the user's taste scores highest, so a seed with few close neighbours in the
     library does not starve the station of tracks the user likes."""
-    known_weight: float = 3.0
+    known_weight: float = 1.5
     """Bonus (s.d.) for an artist the user has finished tracks of in the app, scaled by
     log(1 + completions) against the library's most finished artist: what the user chose to hear is
-    the surest sign of what they like (the model's taste ranks similar popular artists beside it)."""
+    the surest sign of what they like (the model's taste ranks similar popular artists beside it). Tuned (``recommender.simulation.tune``, 60 of the *tuning* users, seed 1)."""
     colisten_weight: float = 1.0
     """Weight (s.d. over the candidates) of co-listening with the seed artist and the session's finished
     artists (item-kNN cosine over the bundle's training listeners), when the library has it."""
-    colisten_rate: float = 0.1
-    """How much a finished (skipped) artist's co-listening neighbours gain (lose) against the seed's."""
+    colisten_rate: float = 0.5
+    """How much a finished (skipped) artist's co-listening neighbours gain (lose) against the seed's. Tuned (``recommender.simulation.tune``, 60 of the *tuning* users, seed 1)."""
     artist_repeat_penalty: float = 0.5
     """Penalty (s.d.) per earlier play of an artist in this session: a second track of an artist is
     welcome less often than a fresh artist (spacing only sets the minimum distance)."""
-    heard_penalty: float = 1.5
+    heard_penalty: float = 3.0
     """Penalty (s.d.) for a track heard before (any time, fading with ``heard_half_life_days``): among
-    equally good tracks, one not heard lately wins."""
+    equally good tracks, one not heard lately wins. Tuned (``recommender.simulation.tune``, 60 of the *tuning* users, seed 1)."""
     heard_half_life_days: float = 7.0
-    artist_rest_penalty: float = 1.0
+    artist_rest_penalty: float = 2.0
     """Penalty (s.d.) per track of the artist heard before (fading likewise): an artist heard yesterday
-    is less fresh today, so the station rests it for artists not heard for a while."""
+    is less fresh today, so the station rests it for artists not heard for a while. Tuned (``recommender.simulation.tune``, 60 of the *tuning* users, seed 1)."""
     # --- transitions --------------------------------------------------------------------------------
     tempo_penalty: float = 1.0
     """Penalty per octave of tempo change beyond ``tempo_tolerance`` (half/double time counts as smooth)."""

@@ -84,6 +84,7 @@ def plot(result: dict[str, Any], path: str | Path, skip: tuple[str, ...] = ("dis
         f"sessions (95% intervals)",
         fontsize=9,
     )
+    ax.margins(x=0.15, y=0.08)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     path = Path(path)
