@@ -153,3 +153,26 @@ def test_album_grid_shows_covers_and_a_click_plays_the_album_in_order(qtbot, cor
         assert library.stack.currentWidget() is library.table
     finally:
         close_window(window, store)
+
+
+def test_a_watched_folder_picks_up_a_new_file(qtbot, corpus_dir, tmp_path):
+    import shutil
+
+    from ui_helpers import WESNOTH, small_library
+
+    music = tmp_path / "music"
+    db = small_library(corpus_dir, music, tmp_path / "encore.db", wesnoth=2)
+    window, store = open_window(qtbot, db)
+    try:
+        qtbot.waitUntil(lambda: window.watcher.directories == [str(music)], timeout=WAIT)
+        assert window.library.model.rowCount() == 2
+        (music / "new album").mkdir()
+        new = sorted((corpus_dir / WESNOTH).glob("*.ogg"))[5]
+        shutil.copy(new, music / "new album" / new.name)
+        qtbot.waitUntil(lambda: window.library.model.rowCount() == 3, timeout=WAIT)
+        # The new subfolder is watched too: a file removed from it leaves the library.
+        qtbot.waitUntil(lambda: str(music / "new album") in window.watcher.directories, timeout=WAIT)
+        (music / "new album" / new.name).unlink()
+        qtbot.waitUntil(lambda: window.library.model.rowCount() == 2, timeout=WAIT)
+    finally:
+        close_window(window, store)

@@ -182,6 +182,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
                 self.radio.resume(s.radio_seed_id, s.radio_label, entry.track_id)
         self._start_desktop_integration()
         self._sync_modes()
+        self.start_watching()
         self.started.emit()
         if not self.settings.first_run_done and not self.settings.folders:
             if self.first_run_dialog:
@@ -301,6 +302,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
             return
         self._shut = True
         self.save_window_state()
+        if getattr(self, "watcher", None) is not None:
+            self.watcher.stop()
         self.jobs.cancel_all()
         if self.radio is not None:
             self.radio.close()
