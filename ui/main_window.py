@@ -211,6 +211,12 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         from ui.tray import Tray
 
         self.tray = Tray(self)
+        from ui.single_instance import InstanceServer, server_name
+
+        self.instance_server = InstanceServer(server_name(self.db_path), self)
+        self.instance_server.activated.connect(self.open_files)
+        if not self.instance_server.listen():
+            log.warning("single-instance server %s could not listen", self.instance_server.name)
 
     def reload_library(self) -> None:
         self.runner.start(load_rows, self.db_path, on_result=self._rows_loaded)
@@ -315,6 +321,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         QCoreApplication.processEvents()
         if self.mpris is not None:
             self.mpris.unregister()
+        if getattr(self, "instance_server", None) is not None:
+            self.instance_server.close()
         if self.tray is not None:
             self.tray.hide()
         if self.queue_model is not None:

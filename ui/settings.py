@@ -64,8 +64,6 @@ class UiSettings:
     watch_folders: bool = True
     #: Closing the window with a tray icon keeps Encore playing in the tray.
     close_to_tray: bool = False
-    #: A desktop notification (freedesktop Notifications) when the track changes.
-    notify_track_change: bool = False
 
     @classmethod
     def load(cls, store: Store) -> UiSettings:

@@ -108,11 +108,9 @@ class SettingsDialog(QDialog):
         self.watch.setChecked(settings.watch_folders)
         self.close_to_tray = QCheckBox("Closing the window keeps Encore playing in the tray")
         self.close_to_tray.setChecked(settings.close_to_tray)
-        self.notify = QCheckBox("Show a desktop notification when the track changes")
-        self.notify.setChecked(settings.notify_track_change)
         desktop_box = QGroupBox("Desktop")
         form = QFormLayout(desktop_box)
-        for box in (self.watch, self.close_to_tray, self.notify):
+        for box in (self.watch, self.close_to_tray):
             form.addRow(box)
 
         buttons = QDialogButtonBox(
@@ -136,7 +134,6 @@ class SettingsDialog(QDialog):
         settings.analysis_device = self.device.currentData()
         settings.watch_folders = self.watch.isChecked()
         settings.close_to_tray = self.close_to_tray.isChecked()
-        settings.notify_track_change = self.notify.isChecked()
         if playback is not None:
             playback.crossfade_s = float(self.crossfade.value())
             playback.replaygain = self.replaygain.currentData()
