@@ -201,13 +201,17 @@ class Taste:
                 continue
             fb = self.track_feedback.get(track_id)
             if fb is None:
-                fb = self.track_feedback[track_id] = TrackFeedback(track_id, self.match.track_artist[track_id])
+                fb = self.track_feedback[track_id] = TrackFeedback(
+                    track_id, self.match.track_artist[track_id]
+                )
             if rating > 0:
                 fb.positive += s.love_weight
             else:
                 fb.negative += s.ban_weight
         by_key = rated_artists(store)
-        self.artist_ratings = {a: by_key[fold_artist(a)] for a in self.artist_feedback if fold_artist(a) in by_key}
+        self.artist_ratings = {
+            a: by_key[fold_artist(a)] for a in self.artist_feedback if fold_artist(a) in by_key
+        }
 
     def _refresh_artist(self, artist: str) -> None:
         af = self.artist_feedback.get(artist)
