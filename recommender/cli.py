@@ -64,36 +64,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     ev = sub.add_parser(
         "evaluate-radio",
         parents=[common],
-        help="simulated listeners: radio policies against real users' hidden taste",
-        description="Simulate radio sessions for the users of a Last.fm user_artists-format file (80%% "
-        "of each user's artists are their log, the rest hidden; the listener completes artists of "
-        "their full taste, skips others) and compare Encore's radio with shuffle, tag overlap, "
-        "popularity and nearest-neighbour baselines.",
+        help="simulated listeners: the radio and its baselines on users no model trained on",
+        description="Simulate radio sessions for the users of a Last.fm user_artists-format file: each "
+        "owns a library (their artists plus popularity-drawn distractors), 80%% of their artists are "
+        "the app's log, the rest liked but never played; completions fall with satiety. Compares "
+        "Encore's radio with library shuffle, seed item-kNN, user item-kNN, WMF, EASE, seed x taste "
+        "and log replay, with 95%% bootstrap intervals over listeners.",
     )
-    ev.add_argument("--history", required=True, metavar="FILE", help="userID, artistID, weight (TSV)")
-    ev.add_argument(
-        "--sessions", type=bounded_int(1, 100_000), default=200, help="sessions per policy (default 200)"
-    )
-    ev.add_argument("--length", type=bounded_int(1, 1000), default=30, help="tracks per session (default 30)")
-    ev.add_argument(
-        "--holdout",
-        type=float,
-        default=None,
-        metavar="FRACTION",
-        help="split FILE's users: train a bundle on the others and simulate this fraction "
-        "(the factors' validation split, seed 1), so the simulated users were never trained on",
-    )
-    ev.add_argument("--bundle", metavar="PATH", help="factor bundle (default: the shipped one)")
-    ev.add_argument(
-        "--tags",
-        metavar="DIR",
-        default=None,
-        help="folder with user_taggedartists.dat + tags.dat for the tag-overlap baseline "
-        "(default: FILE's folder, else ../shared/data/lastfm-2k)",
-    )
-    ev.add_argument("--noise", type=float, default=0.05, help="listener's outcome flip rate (default 0.05)")
-    ev.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    ev.add_argument("--json", action="store_true", help="machine-readable output")
+    from recommender.simulation.command import add_arguments
+
+    add_arguments(ev)
     ev.set_defaults(func=cmd_evaluate_radio)
 
 
@@ -229,83 +209,6 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate_radio(args: argparse.Namespace) -> int:
-    from recommender.factors.data import load_artist_tags
-    from recommender.simulation import (
-        SimulationSettings,
-        SimWorld,
-        holdout_bundle,
-        load_users,
-        pretrain_config_of,
-        simulate,
-        users_from_triples,
-    )
+    from recommender.simulation.command import run
 
-    history = Path(args.history)
-    if not history.exists():
-        return fail(f"{history} does not exist")
-    if args.sessions < 1 or args.length < 1:
-        return fail("--sessions and --length must be at least 1")
-    settings = SimulationSettings(
-        sessions=args.sessions, length=args.length, noise=args.noise, seed=args.seed
-    )
-    from recommender.factors.bundle import load_bundle
-
-    try:
-        bundle = load_bundle(args.bundle) if args.bundle or args.holdout is None else None
-    except FileNotFoundError as exc:
-        return fail(str(exc))
-    held = None
-    if args.holdout is not None:
-        if not 0 < args.holdout < 1:
-            return fail("--holdout must be a fraction between 0 and 1")
-        config = pretrain_config_of(bundle) if bundle is not None else None
-        if config is None:
-            from recommender.radio_library import shipped_bundle
-
-            shipped = shipped_bundle()
-            config = pretrain_config_of(shipped) if shipped is not None else None
-        print(f"training a bundle without the held-out {args.holdout:.0%} of users...", file=sys.stderr)
-        bundle, held = holdout_bundle(history, args.holdout, config=config)
-    tags_dir = Path(args.tags) if args.tags else history.parent
-    if not (tags_dir / "user_taggedartists.dat").exists():
-        tags_dir = DEFAULT_LASTFM
-    tags = load_artist_tags(tags_dir) if (tags_dir / "user_taggedartists.dat").exists() else {}
-    if not tags:
-        print("encore: no Last.fm tags found; tag_overlap falls back to shuffle", file=sys.stderr)
-    world = SimWorld.from_bundle(bundle, tags, settings)
-    if held is not None:
-        users = users_from_triples(*held, world, settings.given_fraction, settings.seed)
-    else:
-        users = load_users(history, world, settings.given_fraction, settings.seed)
-    if not users:
-        return fail(f"no user in {history} has 5 or more artists the bundle knows")
-    bar = None
-    if sys.stderr.isatty() and not args.json:
-        from tqdm import tqdm
-
-        bar = tqdm(total=0, unit="session", leave=False)
-
-    def progress(done: int, total: int) -> None:
-        if bar is not None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-    result = simulate(world, users, settings, progress=progress)
-    if bar is not None:
-        bar.close()
-    print(
-        f"{len(users)} users, {settings.sessions} sessions x {settings.length} tracks per policy, "
-        f"library {len(world.library)} tracks, noise {settings.noise}",
-        file=sys.stderr,
-    )
-    if args.json:
-        print_json(result)
-        return 0
-    print(f"{'policy':<20}{'skip rate':>10}{'discovery':>11}{'artists':>9}{'streak':>8}")
-    for name, m in result["policies"].items():
-        print(
-            f"{name:<20}{m['skip_rate']:>10.3f}{m['discovery_rate']:>11.3f}"
-            f"{m['distinct_artists']:>9.1f}{m['longest_artist_streak']:>8d}"
-        )
-    return 0
+    return run(args)

@@ -1,0 +1,6 @@
+"""Simulated listeners for the radio: world model, baselines, metrics, runner (``encore evaluate-radio``).
+
+``world``: listeners, libraries and the response model; ``models``: the models policies draw on;
+``policies``: Encore's station and the baselines under one set of rules; ``metrics``: coherence and
+bootstrap intervals; ``runner``: ``simulate``; ``data``: held-out bundles and user groups.
+"""
