@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "recommender.factors.cli",  # pretrain, evaluate, match-report, recommend
     "recommender.cli",  # radio, similar, evaluate-radio
     "recommender.cli_for_you",  # for-you
+    "recommender.factors.cli_similar",  # evaluate-similar
 )
 
 
