@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "recommender.audio.cli",  # analyze, sounds-like
     "recommender.factors.cli",  # pretrain, evaluate, match-report, recommend
     "recommender.cli",  # radio, similar, evaluate-radio
+    "recommender.cli_shaping",  # mood, path, evaluate-path
     "recommender.cli_for_you",  # for-you
     "recommender.factors.cli_similar",  # evaluate-similar
 )
@@ -45,6 +46,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_on_signals() -> dict:
+    """SIGTERM and SIGHUP stop a command as Ctrl-C does: open plays are closed, finished work kept.
+    Returns the previous handlers (to restore)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    return {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
@@ -53,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         from ui.app import run_app
 
         return run_app(db_path=getattr(args, "db", None))
+    previous = _stop_on_signals()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -64,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         from player.cli_common import report_fault
 
         return report_fault(exc, getattr(args, "db", None))
+    finally:
+        import signal
+
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

@@ -109,13 +109,23 @@ def cmd_play(args: argparse.Namespace) -> int:
                 done.set()
 
     def on_finished(play) -> None:
+        where = f"play {play.play_id}" if play.saved else "not saved yet: kept in memory"
         print(
-            f"  {play.outcome}: {play.seconds_listened:.1f} s listened of {play.duration or 0:.1f} s"
-            f" (play {play.play_id})",
+            f"  {play.outcome}: {play.seconds_listened:.1f} s listened of {play.duration or 0:.1f} s ({where})",
             flush=True,
         )
 
     controller.events.subscribe(on_event)
+
+    def on_problem(message: str | None) -> None:
+        if message:
+            print(f"encore: {shown(message)}", file=sys.stderr, flush=True)
+        else:
+            print("encore: the plays kept in memory are saved now", file=sys.stderr, flush=True)
+
+    controller.log.on_problem(on_problem)
+    if controller.log.problem:
+        on_problem(controller.log.problem)
     controller.on_play_finished(on_finished)
     if args.rate != 1.0:
         controller.player.set_rate(args.rate)
@@ -130,7 +140,10 @@ def cmd_play(args: argparse.Namespace) -> int:
         code = 130
     finally:
         controller.shutdown()  # closes the open play (stopped, or completed if nearly done)
+        unsaved = controller.log.unsaved_count
         store.close()
+    if unsaved:
+        return fail(f"{unsaved} play(s) could not be saved: {controller.log.problem}", code=1)
     if failures and code == 0:
         n = len(failures)
         return fail(f"{n} track{'s' if n > 1 else ''} could not be played (see the error above)", code=1)

@@ -20,6 +20,7 @@ thread): keep them cheap (the recommender marks its taste model stale and refits
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 import uuid
@@ -80,11 +81,12 @@ class FinishedPlay:
     first_in_session: bool
     started_at: float
     ended_at: float
+    saved: bool = True  # False: kept in memory, the database refused it (retried at the next write)
 
 
 @dataclass
 class _OpenPlay:
-    play_id: int
+    play_id: int | None  # None: not in the database yet (it could not be written)
     track_id: int
     source: str
     seed: str | None
@@ -144,8 +146,89 @@ class ListeningLog:
         self._open: _OpenPlay | None = None
         self._started_any = False
         self._hooks: list[Callable[[FinishedPlay], None]] = []
+        self._problem_hooks: list[Callable[[str | None], None]] = []
+        # Closed plays the database refused (a full disk, a read-only file): kept here and written at
+        # the next chance, in order. ``problem`` says why, for the status bar and the CLI.
+        self._unsaved: list[tuple[_OpenPlay, str, float]] = []  # (play, outcome, ended_at)
+        self.problem: str | None = None
         with self._lock:
-            self.recovered = recover_open_plays(store, self.settings, exclude_session=self.session_id)
+            self.recovered = []
+            self._try(
+                lambda: self.recovered.extend(
+                    recover_open_plays(store, self.settings, exclude_session=self.session_id)
+                )
+            )
+
+    def on_problem(self, hook: Callable[[str | None], None]) -> Callable[[], None]:
+        """Call ``hook(message)`` when plays cannot be written (and ``hook(None)`` once they are again)."""
+        self._problem_hooks.append(hook)
+        return lambda: self._problem_hooks.remove(hook) if hook in self._problem_hooks else None
+
+    @property
+    def unsaved_count(self) -> int:
+        """Plays kept in memory because the database refused them."""
+        return len(self._unsaved) + (1 if self._open is not None and self._open.play_id is None else 0)
+
+    def _try(self, write: Callable[..., object], *args: object) -> bool:
+        """Run one write; a database or disk fault is reported (once) instead of raised."""
+        try:
+            write(*args)
+        except (sqlite3.Error, OSError) as exc:
+            from player.faults import explain
+
+            message = explain(exc, self.store.path) or str(exc)
+            message += "; plays are kept in memory and saved as soon as the database accepts them"
+            if message != self.problem:
+                self.problem = message
+                log.info("listening log: %s", message)
+                self._notify(message)
+            return False
+        return True
+
+    def _notify(self, message: str | None) -> None:
+        for hook in list(self._problem_hooks):
+            try:
+                hook(message)
+            except Exception:
+                log.exception("on_problem hook %r failed", hook)
+
+    def flush_unsaved(self) -> bool:
+        """Write the plays kept in memory; True when none is left."""
+        with self._lock:
+            while self._unsaved:
+                play, outcome, ended = self._unsaved[0]
+                if not self._try(self._store_closed, play, outcome, ended):
+                    return False
+                self._unsaved.pop(0)
+            if self.problem is not None and (self._open is None or self._open.play_id is not None):
+                self.problem = None
+                self._notify(None)
+            return True
+
+    def _store_closed(self, play: _OpenPlay, outcome: str, ended: float) -> None:
+        with self.store.transaction():
+            play_id = play.play_id
+            if play_id is None:
+                play_id = plays_sql.start_play(
+                    self.store,
+                    play.track_id,
+                    self.session_id,
+                    duration=play.duration,
+                    source=play.source,
+                    seed=play.seed,
+                    first_in_session=play.first,
+                    started_at=play.started_at,
+                )
+            plays_sql.close_play(
+                self.store,
+                play_id,
+                outcome=outcome,
+                position=play.position,
+                seconds_listened=play.listened,
+                duration=play.duration,
+                ended_at=ended,
+            )
+        play.play_id = play_id  # only once committed
 
     def on_finished(self, hook: Callable[[FinishedPlay], None]) -> Callable[[], None]:
         """Call ``hook(FinishedPlay)`` after every closed play; returns an unsubscribe function."""
@@ -156,6 +239,29 @@ class ListeningLog:
     def open_play_id(self) -> int | None:
         return self._open.play_id if self._open else None
 
+    @property
+    def is_open(self) -> bool:
+        """A play is running (stored or, while the database refuses writes, kept in memory)."""
+        return self._open is not None
+
+    def _insert_open(self, play: _OpenPlay) -> None:
+        """Write a play that started while the database refused writes (as still open)."""
+        with self.store.transaction():
+            play_id = plays_sql.start_play(
+                self.store,
+                play.track_id,
+                self.session_id,
+                duration=play.duration,
+                source=play.source,
+                seed=play.seed,
+                first_in_session=play.first,
+                started_at=play.started_at,
+            )
+            plays_sql.checkpoint_play(
+                self.store, play_id, position=play.position, seconds_listened=play.listened, duration=None
+            )
+        play.play_id = play_id
+
     def start(
         self, track_id: int, duration: float | None, source: str = "library", seed: str | None = None
     ) -> int:
@@ -165,19 +271,26 @@ class ListeningLog:
                 self.finish("stopped")
             first = not self._started_any
             self._started_any = True
-            play_id = plays_sql.start_play(
-                self.store,
-                track_id,
-                self.session_id,
-                duration=duration,
-                source=source,
-                seed=seed,
-                first_in_session=first,
+            self.flush_unsaved()
+            play = _OpenPlay(
+                None, track_id, source, seed, first, time.time(), duration, last_checkpoint=self._clock()
             )
-            self._open = _OpenPlay(
-                play_id, track_id, source, seed, first, time.time(), duration, last_checkpoint=self._clock()
-            )
-            return play_id
+
+            def insert() -> None:
+                play.play_id = plays_sql.start_play(
+                    self.store,
+                    track_id,
+                    self.session_id,
+                    duration=duration,
+                    source=source,
+                    seed=seed,
+                    first_in_session=first,
+                    started_at=play.started_at,
+                )
+
+            self._try(insert)
+            self._open = play
+            return play.play_id or 0
 
     def progress(self, position: float, listened: float, duration: float | None = None) -> None:
         """Position update; written to the row when a checkpoint is due."""
@@ -191,12 +304,19 @@ class ListeningLog:
             now = self._clock()
             if now - play.last_checkpoint >= self.settings.checkpoint_interval_s:
                 play.last_checkpoint = now
-                plays_sql.checkpoint_play(
-                    self.store,
-                    play.play_id,
-                    position=position,
-                    seconds_listened=play.listened,
-                    duration=duration,
+                if self.problem and not self.flush_unsaved():
+                    return  # still failing: the play stays in memory
+                if play.play_id is None:
+                    self._try(self._insert_open, play)
+                    return
+                self._try(
+                    lambda: plays_sql.checkpoint_play(
+                        self.store,
+                        play.play_id,
+                        position=position,
+                        seconds_listened=play.listened,
+                        duration=duration,
+                    )
                 )
 
     def finish(
@@ -219,17 +339,10 @@ class ListeningLog:
                 play.duration = duration
             outcome = classify(play.listened, play.duration, reason, self.settings)
             ended = time.time()
-            plays_sql.close_play(
-                self.store,
-                play.play_id,
-                outcome=outcome,
-                position=play.position,
-                seconds_listened=play.listened,
-                duration=play.duration,
-                ended_at=ended,
-            )
+            self._unsaved.append((play, outcome, ended))
+            self.flush_unsaved()  # this play, after any older one still waiting
             finished = FinishedPlay(
-                play.play_id,
+                play.play_id or 0,
                 play.track_id,
                 outcome,
                 play.listened,
@@ -240,6 +353,7 @@ class ListeningLog:
                 play.first,
                 play.started_at,
                 ended,
+                saved=not any(p is play for p, _, _ in self._unsaved),
             )
         for hook in list(self._hooks):
             try:

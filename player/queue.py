@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -362,17 +363,19 @@ class Queue:
             del self._history[:-HISTORY_LIMIT]
 
     def _save_state(self) -> None:
-        queue_sql.save_state(
-            self._store,
-            {
-                "current": self._current_id,
-                "resume_index": self._resume_index,
-                "repeat": self._repeat,
-                "shuffle": self._shuffle,
-                "history": self._history,
-                "unshuffled": self._unshuffled,
-            },
-        )
+        state = {
+            "current": self._current_id,
+            "resume_index": self._resume_index,
+            "repeat": self._repeat,
+            "shuffle": self._shuffle,
+            "history": self._history,
+            "unshuffled": self._unshuffled,
+        }
+        try:
+            queue_sql.save_state(self._store, state)
+        except (sqlite3.Error, OSError) as exc:
+            # Only the cursor is lost (a full or read-only disk): playback and the listening log go on.
+            log.info("could not save the queue position: %s", exc)
 
 
 def _check_source(source: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -147,8 +148,8 @@ class PlaybackController:
         value = {"entry": entry.id if entry is not None else None, "position": round(position, 2)}
         try:
             self.store.set_state(POSITION_KEY, json.dumps(value))
-        except Exception:  # a full or read-only database must not stop playback
-            log.exception("could not save the playback position")
+        except (sqlite3.Error, OSError) as exc:  # a full or read-only database must not stop playback
+            log.info("could not save the playback position: %s", exc)
         self._position_saved_at = time.monotonic()
 
     # -- transport --------------------------------------------------------------------------------
@@ -231,8 +232,9 @@ class PlaybackController:
             self.save_position()
         self.player.shutdown()
         with self.lock:
-            if self.log.open_play_id is not None:  # events the player did not get to deliver
+            if self.log.is_open:  # events the player did not get to deliver
                 self.log.finish("stopped")
+            self.log.flush_unsaved()  # a last try for plays a full disk refused
 
     # -- internals --------------------------------------------------------------------------------
     def _track(self, track_id: int) -> dict[str, Any] | None:

@@ -150,6 +150,7 @@ def for_you(
     """The three For-you lists (``n`` items each; all under-played tracks ranked for the mix)."""
     from player.store.analysis import load_analysis_matrix
     from player.store.plays import track_stats
+    from player.store.ratings import banned_track_ids
     from player.store.tracks import iter_tracks
     from recommender.similar import lastfm_link
     from recommender.taste import Taste
@@ -183,7 +184,8 @@ def for_you(
 
     # --- tracks of the library ---------------------------------------------------------------------
     stats = track_stats(store)
-    tracks = {int(t["id"]): t for t in iter_tracks(store)}
+    banned = banned_track_ids(store)  # never offered (player.store.ratings)
+    tracks = {int(t["id"]): t for t in iter_tracks(store) if int(t["id"]) not in banned}
     ids, emb, tag_probs = load_analysis_matrix(store)
     row_of = {int(t): i for i, t in enumerate(ids)}
     candidates: list[int] = []
@@ -409,10 +411,12 @@ def discover_mix(
     previous mix's tracks last, so it brings other music. An empty list when there is no taste signal.
     """
     from player.store.discover import load_mix, save_mix
+    from player.store.ratings import banned_track_ids
 
     stored = load_mix(store)
     if stored is not None and stored[1] and not refresh:
-        return stored[1]
+        banned = banned_track_ids(store)  # a ban made since the mix was stored still counts
+        return [e for e in stored[1] if int(e["track_id"]) not in banned]
     result = result if result is not None else for_you(store)
     s = ForYouSettings()
     avoid = [e["track_id"] for e in stored[1]] if (refresh and stored is not None) else []

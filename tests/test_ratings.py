@@ -181,3 +181,22 @@ def test_love_ban_commands(copy_corpus_store: Store, capsys):
     assert "give either a TRACK or --artist" in capsys.readouterr().err
     assert main(["unban", str(track["id"]), "--db", db]) == 1
     assert "is not banned" in capsys.readouterr().err
+
+
+def test_the_discover_mix_never_offers_a_banned_track_or_artist(analyzed_copy: Store):
+    from recommender.for_you import discover_mix, for_you
+
+    store = analyzed_copy
+    first = discover_mix(store, for_you(store))
+    assert len(first) > 5
+    artist_of = {t["id"]: t["artist"] or t["album_artist"] for t in iter_tracks(store)}
+    track = first[0]["track_id"]
+    artist = next(a for e in first[1:] if (a := artist_of[e["track_id"]]) and a != artist_of[track])
+    rate_track(store, track, BAN)
+    rate_artist(store, artist, BAN)
+    banned = banned_track_ids(store)
+    stored = discover_mix(store)  # the stored mix, read after the bans
+    assert stored and track not in {e["track_id"] for e in stored}
+    assert not banned & {e["track_id"] for e in stored}
+    fresh = discover_mix(store, for_you(store), refresh=True, rng=1)
+    assert fresh and not banned & {e["track_id"] for e in fresh}

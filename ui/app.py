@@ -64,11 +64,11 @@ def _after_first_paint(app: QApplication, window: QWidget, callback: Callable[[]
 
 
 def _quit_on_signals(app: QApplication) -> None:
-    """Ctrl+C / SIGTERM close the app cleanly (the play is logged, the queue saved): Qt's event loop does
+    """Ctrl+C / SIGTERM / SIGHUP close the app cleanly (the play is logged, the queue saved): Qt's event loop does
     not return to Python by itself, so a timer lets the interpreter run its signal handlers."""
     import signal
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_args: app.quit())
     timer = QTimer(app)
     timer.setInterval(250)

@@ -95,6 +95,7 @@ class TrackTableModel(QAbstractTableModel):
         self._bold = QFont()
         self._bold.setBold(True)
         self._by_id: dict[int, int] = {}
+        self._only: list[int] | None = None  # row indices to show, in this order (a search by sound)
 
     # -- content -------------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[tuple]) -> None:
@@ -169,6 +170,17 @@ class TrackTableModel(QAbstractTableModel):
         self._scope_artist, self._scope_album = artist, album
         self._refresh()
 
+    def set_only(self, track_ids: Sequence[int] | None) -> None:
+        """Show only these tracks, in this order (a search by sound), or everything again (None); the
+        word filter is cleared while it holds."""
+        only = None if track_ids is None else [self._by_id[t] for t in track_ids if t in self._by_id]
+        if only == self._only:
+            return
+        self._only = only
+        if only is not None:
+            self._filter_words = []
+        self._refresh()
+
     def filter_text(self) -> str:
         return " ".join(self._filter_words)
 
@@ -178,7 +190,7 @@ class TrackTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def _recompute(self) -> None:
-        indices: Any = range(len(self._rows))
+        indices: Any = range(len(self._rows)) if self._only is None else self._only
         rows, hay = self._rows, self._haystack
         if self._scope_artist is not None:
             a = self._scope_artist

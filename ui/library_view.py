@@ -29,6 +29,7 @@ from ui.library_model import TrackTableModel, album_counts, artist_counts, row_a
 ALL_ARTISTS = "All artists"
 ALL_ALBUMS = "All albums"
 FILTER_DELAY_MS = 120
+SOUNDS_PREFIX = "sounds:"  # "sounds: calm piano" in the filter box searches by sound
 
 
 class TrackTable(QTableView):
@@ -69,13 +70,17 @@ class LibraryView(QWidget):
     enqueueRequested = Signal(list)
     playNextRequested = Signal(list)
     artistActivated = Signal(str)
+    contextMenuAboutToShow = Signal(object, list)  # the QMenu and the selected ids: others add actions
+    soundsRequested = Signal(str)  # the filter reads "sounds: QUERY": search by sound (ui.window_shaping)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = TrackTableModel(self)
 
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter by artist, album, title or genre (Ctrl+F)")
+        self.filter.setPlaceholderText(
+            "Filter by artist, album, title or genre (Ctrl+F); by sound: sounds: calm piano"
+        )
         self.filter.setClearButtonEnabled(True)
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -201,7 +206,12 @@ class LibraryView(QWidget):
 
     def _apply_filter(self) -> None:
         self._filter_timer.stop()
-        self.model.set_filter(self.filter.text())
+        text = self.filter.text()
+        if text.strip().casefold().startswith(SOUNDS_PREFIX):
+            self.soundsRequested.emit(text.strip()[len(SOUNDS_PREFIX) :].strip())
+            return
+        self.model.set_only(None)
+        self.model.set_filter(text)
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), len(self.model.all_rows())
@@ -251,4 +261,5 @@ class LibraryView(QWidget):
         artist = row_artist(self.model.track_at(index.row()))
         menu.addSeparator()
         menu.addAction("Fans also like…", lambda: self.artistActivated.emit(artist))
+        self.contextMenuAboutToShow.emit(menu, ids)
         menu.exec(self.table.viewport().mapToGlobal(pos))

@@ -40,6 +40,7 @@ from ui.similar_panel import SimilarPanel
 from ui.window_actions import WindowActions
 from ui.window_jobs import WindowJobs
 from ui.window_playback import WindowPlayback
+from ui.window_shaping import WindowShaping
 from ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def load_rows(db_path: str) -> list[tuple]:
         return library_rows(store)
 
 
-class MainWindow(WindowActions, WindowPlayback, WindowJobs, QMainWindow):
+class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMainWindow):
     libraryLoaded = Signal()  # rows are in the track table
     started = Signal()  # controller ready (queue restored)
 
@@ -134,6 +135,7 @@ class MainWindow(WindowActions, WindowPlayback, WindowJobs, QMainWindow):
 
         self._build_menus()
         self._build_shortcuts()
+        self._build_shaping()  # love/ban, Playlists tab, search by sound, Radio to… (ui.window_shaping)
         self._restore_geometry()
 
         self.library.playRequested.connect(self.play_tracks)

@@ -231,6 +231,9 @@ class Mpris(QObject):
             data["xesam:url"] = QUrl.fromLocalFile(row[PATH]).toString()
         if self._art_url:
             data["mpris:artUrl"] = self._art_url
+        rating = self.window.current_user_rating() if hasattr(self.window, "current_user_rating") else None
+        if rating is not None:
+            data["xesam:userRating"] = float(rating)  # 1.0 loved, 0.0 banned (ui.window_shaping)
         return data
 
     def position_us(self) -> int:
@@ -272,6 +275,10 @@ class Mpris(QObject):
     def track_changed(self) -> None:
         self._position = 0.0
         self._art_url = ""
+        self._changed({"Metadata": self.metadata()})
+
+    def metadata_changed(self) -> None:
+        """The current track's metadata changed in place (e.g. its rating)."""
         self._changed({"Metadata": self.metadata()})
 
     def cover_changed(self, path: str, image: Any) -> None:

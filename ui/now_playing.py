@@ -133,6 +133,7 @@ class NowPlayingBar(QWidget):
         self.volume.valueChanged.connect(self.volumeChanged)
 
         transport = QHBoxLayout()
+        self._transport = transport
         transport.addWidget(self.prev_button)
         transport.addWidget(self.play_button)
         transport.addWidget(self.next_button)
@@ -155,6 +156,10 @@ class NowPlayingBar(QWidget):
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.cover)
         layout.addLayout(right, 1)
+
+    def add_tool_widget(self, widget: QWidget) -> None:
+        """Another control next to shuffle and repeat (e.g. love and ban, ``ui.shaping``)."""
+        self._transport.insertWidget(self._transport.indexOf(self.repeat_button) + 1, widget)
 
     def _button(self, name: str, tip: str, signal: Signal) -> QToolButton:
         button = QToolButton()

@@ -29,6 +29,9 @@ class PlaybackBridge(QObject):
             controller.events.subscribe(self._on_event),
             controller.on_play_finished(self.playFinished.emit),
         ]
+        on_problem = getattr(getattr(controller, "log", None), "on_problem", None)
+        if on_problem is not None:  # plays the database refuses (a full disk): say so in the status bar
+            self._unsubscribe.append(on_problem(lambda message: message and self.error.emit(message)))
 
     def close(self) -> None:
         for unsubscribe in self._unsubscribe:

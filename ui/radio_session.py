@@ -48,11 +48,19 @@ class RadioSession(QObject):
         self._loading = False
         self._why: dict[int, str] = {}
         self._settings: Any = None
+        self._excluded: set[int] = set()  # tracks banned during the session: never queued
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def invalidate(self) -> None:
         """The library changed (scan, analysis): the next station rebuilds its arrays."""
         self._library = None
+
+    def exclude(self, track_ids: Any) -> None:
+        """Tracks just banned: out of the queue now, out of every plan; the next station's library
+        leaves them out anyway (``load_library``)."""
+        self._excluded |= {int(t) for t in track_ids}
+        self._library = None
+        self._sync_queue()
 
     def set_settings(self, settings: Any) -> None:
         self._settings = settings
@@ -180,7 +188,7 @@ class RadioSession(QObject):
         with self.controller.lock:
             upcoming = queue.upcoming()
             ours = [e for e in upcoming if e.source == "radio" and e.seed == self.label]
-            plan = self.plan_ids()
+            plan = [t for t in self.plan_ids() if t not in self._excluded]
             if [e.track_id for e in ours] != plan:
                 if ours:
                     queue.remove([e.id for e in ours])

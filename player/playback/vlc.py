@@ -64,6 +64,9 @@ _ANCHOR_PRECISION_S = 0.012
 _HANDOVER_LEAD_S = 0.020
 #: Stop an outgoing deck that has not reported its end this long after the hand-over (seconds).
 _OUTGOING_TIMEOUT_S = 3.0
+# At the end of a track, credit at most this much more (in wall seconds, times the rate) than has
+# elapsed since the position last moved: the rest of a header's claimed length was never played.
+_END_SLACK_S = 2.0
 
 
 #: Seconds of playback after which "decoded but nothing played" means no audio device.
@@ -97,6 +100,7 @@ class _Deck:
         self.anchor: tuple[int, float] | None = None  # (position ms, monotonic instant it was reached)
         self.last_raw: int | None = None
         self.last_poll = 0.0
+        self.advanced_at = 0.0  # monotonic instant the position last moved forward
         self.outgoing_since = 0.0
         manager = self.mp.event_manager()
         for kind, name in (
@@ -114,6 +118,7 @@ class _Deck:
 
     def reset_clock(self) -> None:
         self.anchor, self.last_raw, self.last_poll = None, None, 0.0
+        self.advanced_at = time.monotonic()
 
 
 class VlcPlayer(Player):
@@ -417,6 +422,8 @@ class VlcPlayer(Player):
                 and now - deck.last_poll <= _ANCHOR_PRECISION_S
             ):
                 deck.anchor = (raw, now)  # stays valid while playback runs linearly
+            if deck.last_raw is None or raw > deck.last_raw:
+                deck.advanced_at = now
             deck.last_raw = raw
             deck.meter.update(raw / 1000.0)
         deck.last_poll = now
@@ -429,7 +436,17 @@ class VlcPlayer(Player):
             return
         length = deck.length()
         if at_end and length:
-            deck.meter.update(length)  # played to the end: credit the tail since the last sample
+            self._sample_position(deck)
+            # Played to the end: credit the tail since the last sample, but only as much as can have
+            # played since then. A header that claims more (a FLAC "10 hours" long that ends after 9 s)
+            # is wrong: the end the decoder reached is the track's real length.
+            since = time.monotonic() - deck.advanced_at
+            rate = max(self._rate, 1e-3)
+            if length - deck.meter.position <= (since + _END_SLACK_S) * max(rate, 1.0):
+                deck.meter.update(length)
+            else:
+                deck.meter.update(deck.meter.position + since * rate)
+                length = deck.meter.position
         else:
             self._sample_position(deck)
         self._outbox.append(TrackEnded(deck.item, reason, deck.meter.position, length, deck.meter.listened))

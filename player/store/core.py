@@ -188,9 +188,21 @@ def _open_failure(db_path: Path, exc: sqlite3.DatabaseError) -> str:
         return f"cannot open {db_path} for writing: the file or its folder is read-only (check permissions)"
     if name == "SQLITE_FULL" or "disk is full" in text:
         return f"cannot open {db_path}: its disk is full (free some space)"
+    if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
+        if _no_space_left(db_path):
+            return f"cannot open {db_path}: its disk is full (free some space)"
+        return f"cannot open {db_path}: the disk reported an I/O error ({text})"
     if name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
         return f"cannot open {db_path}: check that the file and its folder are readable and writable"
     return damaged_message(db_path, text)
+
+
+def _no_space_left(db_path: Path) -> bool:
+    try:
+        st = os.statvfs(db_path.parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
 
 
 def damaged_message(db_path: Path | str, detail: str) -> str:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from recommender.audio import features as fx
+from recommender.audio import worker_guard as guard
 from recommender.audio.decode import DecodeError, decode_windows
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ def prepare_track(
             audio, duration = decode_full(path)
             decoded = DecodedWindows(windows=[audio], duration=duration)
         else:
-            decoded = decode_windows(path, windows, patches_per_window)
+            decoded = decode_windows(path, windows, patches_per_window, expected_duration=expected_duration)
     except DecodeError as exc:
         return PreparedTrack(track_id, error=f"decode: {exc}")
     except Exception as exc:  # a worker must survive anything one file can do
@@ -187,9 +188,21 @@ def _prepare_job(job: tuple[int, str, int, int, bool, float | None]) -> Prepared
     return prepare_track(*job)
 
 
-def _init_worker() -> None:
-    """Workers leave Ctrl-C to the main process and use one BLAS thread each."""
+def _prepare_guarded(job: tuple[int, str, int, int, bool, float | None]) -> PreparedTrack:
+    """``_prepare_job`` in a worker, under the wall-clock budget of ``worker_guard``."""
+    guard.start_budget(guard.decode_budget(job[5]))
+    try:
+        return prepare_track(*job)
+    finally:
+        guard.stop_budget()
+
+
+def _init_worker(parent_pid: int | None = None) -> None:
+    """Workers leave Ctrl-C to the main process, die with it, keep decoder chatter off the terminal
+    and use one BLAS thread each."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    guard.die_with_parent(parent_pid)
+    guard.contain_stderr()
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
@@ -437,7 +450,10 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
     # spawn: workers never inherit the parent's torch/OpenMP state, and import only numpy/soundfile.
     return ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
     )
 
 
@@ -454,7 +470,7 @@ def _run_pool(
         try:
             while submitted < len(job_args) or pending:
                 while submitted < len(job_args) and len(pending) < ahead:
-                    pending[pool.submit(_prepare_job, job_args[submitted])] = job_args[submitted]
+                    pending[pool.submit(_prepare_guarded, job_args[submitted])] = job_args[submitted]
                     submitted += 1
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in done:
@@ -466,6 +482,8 @@ def _run_pool(
                     del pending[f]
                     accept(result)
         except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM): do not wait for a worker stuck in a long decode.
+            guard.stop_workers(pool)
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     return [], []
@@ -474,11 +492,15 @@ def _run_pool(
 def _run_isolated(args: JobArgs, accept: Callable[[PreparedTrack], None]) -> None:
     from concurrent.futures.process import BrokenProcessPool
 
+    budget = guard.decode_budget(args[5])
+    started = time.monotonic()
     with _pool(1) as pool:
         try:
-            result = pool.submit(_prepare_job, args).result()
+            result = pool.submit(_prepare_guarded, args).result()
         except BrokenProcessPool:
-            result = PreparedTrack(
-                args[0], error="the audio decoder crashed on this file (damaged or unsupported)"
-            )
+            if time.monotonic() - started >= 0.9 * budget:
+                message = f"decode: timed out after {budget:.0f} s (a damaged or crafted file?)"
+            else:
+                message = "the audio decoder crashed on this file (damaged or unsupported)"
+            result = PreparedTrack(args[0], error=message)
     accept(result)

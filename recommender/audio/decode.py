@@ -59,8 +59,15 @@ def plan_windows(total: int, n_windows: int, patches_per_window: int) -> list[tu
     return plan
 
 
-def decode_windows(path: str, n_windows: int, patches_per_window: int) -> DecodedWindows:
-    """Decode the planned windows of ``path``: soundfile with seeking, else ffmpeg."""
+def decode_windows(
+    path: str, n_windows: int, patches_per_window: int, expected_duration: float | None = None
+) -> DecodedWindows:
+    """Decode the planned windows of ``path``: soundfile with seeking, else ffmpeg.
+
+    ``expected_duration`` (the scan's, which skips tags): an MP3 without a Xing header whose length
+    libsndfile estimates longer (it counts a large ID3 tag, e.g. a cover, as audio) is planned on the
+    scanned duration instead, so no window lands past the real end.
+    """
     import soundfile as sf
 
     try:
@@ -73,6 +80,13 @@ def decode_windows(path: str, n_windows: int, patches_per_window: int) -> Decode
         sr, frames = f.samplerate, f.frames
         if frames <= 0 or sr <= 0:
             raise DecodeError("no audio frames")
+        if (
+            expected_duration
+            and expected_duration > 0
+            and f.format == "MP3"
+            and frames / sr > 1.05 * expected_duration + 1.0
+        ):
+            frames = int(expected_duration * sr)
         total16 = int(frames * SR / sr)
         plan = plan_windows(total16, n_windows, patches_per_window)
         margin = int(MARGIN_SECONDS * sr)

@@ -1,0 +1,117 @@
+"""Search by sound and the path between two songs, on the real analysed corpus: "ambient" finds the
+Wesnoth ambient tracks (tagged "Romantic Classical", never "ambient") over the metal ones; a path starts
+at A, ends at B and every step is nearer than shuffle's median; the commands and their bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from main import main
+from player.store import Store
+from player.store.ratings import BAN, rate_artist
+from player.store.tracks import iter_tracks
+from recommender.mood import MoodError, MoodIndex, parse_mood, rank_by_mood
+from recommender.path import PathSpace
+
+
+@pytest.fixture(scope="module")
+def analyzed(analyzed_corpus_db: Path):
+    with Store.open(analyzed_corpus_db) as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def paths(analyzed) -> dict[int, str]:
+    return {t["id"]: t["path"] for t in iter_tracks(analyzed)}
+
+
+def test_ambient_finds_wesnoth_ambient_tracks_over_the_metal_ones(analyzed, paths):
+    hits = rank_by_mood(analyzed, "ambient", n=len(paths))
+    order = [paths[h.track_id] for h in hits]
+    top = order[:10]
+    assert sum("wesnoth" in p for p in top) >= 4 and not any("fretsonfire" in p for p in top)
+    best_wesnoth = [i for i, p in enumerate(order) if "wesnoth" in p][:5]
+    metal = [i for i, p in enumerate(order) if "fretsonfire" in p]
+    assert metal and max(best_wesnoth) < min(metal)
+    # Found by their audio: no genre tag of theirs says ambient.
+    genres = {t["id"]: t["genre"] for t in iter_tracks(analyzed)}
+    assert not any("ambient" in (genres[h.track_id] or "").casefold() for h in hits[:10])
+    assert "ambient" in hits[0].why
+
+
+def test_queries_map_onto_the_vocabulary(analyzed, paths):
+    calm = parse_mood("calm piano")
+    assert calm.weights["chillout"] > 0 and calm.weights["metal"] < 0 and not calm.unknown
+    assert set(parse_mood("female vocal").weights) == {"female vocalists", "female vocalist"}
+    assert parse_mood("Heavy Metal").weights == {"heavy metal": 1.0}  # a tag name beats its words
+    fast = parse_mood("fast electronic")
+    assert fast.weights["tempo"] > 0 and fast.weights["electronic"] > 0
+    index = MoodIndex.from_store(analyzed)
+    heavy = index.rank(parse_mood("heavy guitar"), n=3)
+    assert all("fretsonfire" in paths[h.track_id] for h in heavy)
+    with pytest.raises(MoodError, match="did you mean 'ambient'"):
+        parse_mood("ambiant")
+    with pytest.raises(MoodError, match="empty"):
+        parse_mood("  ")
+
+
+def test_mood_leaves_out_banned_and_cli(analyzed_corpus_db: Path, tmp_path: Path, capsys):
+    import shutil
+
+    db = tmp_path / "encore.db"
+    shutil.copyfile(analyzed_corpus_db, db)
+    with Store.open(db) as store:
+        rate_artist(store, "Muldjord", BAN)
+        hits = rank_by_mood(store, "heavy guitar", n=200)
+        assert hits and not any(
+            "fretsonfire" in t["path"] for t in iter_tracks(store) if t["id"] in {h.track_id for h in hits}
+        )
+    assert main(["mood", "female vocal", "--n", "3", "--json", "--db", str(db)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 3 and all("female vocalist" in r["why"] for r in rows)
+    assert main(["mood", "xyzzy plugh", "--db", str(db)]) == 2
+    assert "no known sound" in capsys.readouterr().err
+    assert main(["mood", "--tags", "--db", str(db)]) == 0
+    assert "female vocalists" in capsys.readouterr().out
+
+
+def test_path_goes_from_a_to_b_in_steps_nearer_than_shuffle(analyzed, paths):
+    space = PathSpace.from_store(analyzed)
+    vec = space.vectors.astype(np.float64)
+    rng = np.random.default_rng(0)
+    pairs = rng.integers(0, len(space), size=(2000, 2))
+    shuffle_median = float(np.median(1.0 - np.sum(vec[pairs[:, 0]] * vec[pairs[:, 1]], axis=1)))
+    music = [t for t in space.track_ids.tolist() if paths[t] and (space.duration[space.row_of[t]] or 0) > 60]
+    ends = [
+        (next(t for t in music if "wesnoth" in paths[t]), next(t for t in music if "hyperrogue" in paths[t])),
+        (next(t for t in music if "drascula" in paths[t]), next(t for t in music if "wesnoth" in paths[t])),
+    ]
+    for a, b in ends:
+        steps = space.path(a, b, 12)
+        ids = [s.track_id for s in steps]
+        assert ids[0] == a and ids[-1] == b and len(ids) == 12 and len(set(ids)) == 12
+        d = space.distances(ids)
+        assert np.all(d < shuffle_median), (d, shuffle_median)
+        rows = [space.row_of[t] for t in ids]
+        for i in range(1, len(rows) - 1):  # no artist again within the spacing
+            assert space._artist_ok(rows[:i], rows[i])
+        assert all(s.why for s in steps) and "destination" in steps[-1].why
+
+
+def test_path_and_evaluate_path_commands(analyzed_corpus_db: Path, capsys):
+    db = str(analyzed_corpus_db)
+    assert main(["path", "Chaos God", "Elf Land", "--n", "8", "--json", "--db", db]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 8 and rows[0]["title"] == "Chaos God" and rows[-1]["title"] == "Elf Land"
+    assert main(["evaluate-path", "--pairs", "4", "--json", "--db", db]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result["policies"]) == {"encore", "interpolation", "shuffle"}
+    assert all(m["max_step"] >= m["mean_step"] > 0 for m in result["policies"].values())
+    assert main(["path", "no such song anywhere", "Elf Land", "--db", db]) == 2
+    assert "no track matches" in capsys.readouterr().err
+    assert main(["path", "Elf Land", "Elf Land", "--db", db]) == 2
+    assert "same track" in capsys.readouterr().err

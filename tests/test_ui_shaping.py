@@ -1,0 +1,187 @@
+"""The desktop side of shaping what plays, driven with pytest-qt on the real corpus: the Playlists tab
+(create, drop tracks, drag reorder, rename, export/import with missing entries, delete, play), the smart
+playlist dialog (live count, clear messages), love/ban from the now-playing bar with MPRIS's rating and
+the Bans dialog's undo, the library's context menu, "sounds:" in the filter and Radio to…."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QModelIndex, QPointF, Qt
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QMenu
+from ui_helpers import WAIT, close_window, open_window, set_ui_settings
+
+from player.store.playlists import find_playlist, playlist_track_ids
+from player.store.ratings import banned_track_ids, track_rating
+from player.store.smart import count_smart, validate_rules
+from player.store.tracks import iter_tracks
+from ui.library_model import MIME_TRACK_IDS
+
+
+@pytest.fixture(autouse=True)
+def _silent_audio(monkeypatch):
+    monkeypatch.setenv("ENCORE_AUDIO_OUTPUT", "adummy")
+
+
+@pytest.fixture
+def analysed_db(analyzed_corpus_db: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "encore.db"
+    shutil.copyfile(analyzed_corpus_db, db)
+    set_ui_settings(db, first_run_done=True, analysis_enabled=False, scan_on_start=False)
+    return db
+
+
+def _drop(widget, ids: list[int], at: QPointF | None = None) -> None:
+    mime = QMimeData()
+    mime.setData(MIME_TRACK_IDS, ",".join(map(str, ids)).encode())
+    event = QDropEvent(
+        at or QPointF(5, 500),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    widget.dropEvent(event)
+
+
+def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
+    from ui.playlists_panel import PlaylistsPanel
+
+    store = copy_corpus_store
+    ids = [t["id"] for t in iter_tracks(store) if "wesnoth" in t["path"]][:4]
+    panel = PlaylistsPanel(store)
+    qtbot.addWidget(panel)
+    pid = panel.create_playlist("Evening")
+    assert pid is not None and panel.lists.count() == 1
+    assert panel.create_playlist("evening") is None and "already exists" in panel.message.text()
+    panel.tracks.clear()
+    _drop(panel.tracks, ids[:3])  # dropped from the library table
+    _drop(panel.lists, [ids[3]], QPointF(panel.lists.visualItemRect(panel.lists.item(0)).center()))
+    assert playlist_track_ids(store, pid) == ids and panel.track_ids() == ids
+    # A drag inside the list moves the model's rows: the new order is stored.
+    assert panel.tracks.model().moveRows(QModelIndex(), 3, 1, QModelIndex(), 0)
+    assert playlist_track_ids(store, pid) == [ids[3], *ids[:3]]
+    panel.rename_current("Late evening")
+    assert find_playlist(store, "late evening")["id"] == pid
+    out = tmp_path / "late.m3u8"
+    assert panel.export_current(str(out)) == 4
+    out.write_text(out.read_text(encoding="utf-8") + "missing/track.ogg\n", encoding="utf-8")
+    result = panel.import_file(str(out))
+    assert result.added == 4 and "1 entries were not found" in panel.message.text()
+    assert "missing/track.ogg" in panel.message.text()
+    broken = tmp_path / "broken.xspf"
+    broken.write_text("<playlist><trackList>", encoding="utf-8")
+    assert panel.import_file(str(broken)) is None and "Cannot import" in panel.message.text()
+    assert panel.current()["name"] == "late"  # the imported playlist is shown, in the file's order
+    with qtbot.waitSignal(panel.playRequested) as played:
+        panel.play_current()
+    assert played.args[0] == [ids[3], *ids[:3]] and played.args[2] == "late"
+    panel.delete_current()
+    assert find_playlist(store, "late") is None and panel.lists.count() == 1
+    assert panel.current()["name"] == "Late evening"
+
+
+def test_rule_dialog_counts_live_and_explains_bad_rules(qtbot, analysed_db):
+    from player.store import Store
+    from ui.playlists_panel import PlaylistsPanel
+
+    with Store.open(analysed_db) as store:
+        panel = PlaylistsPanel(store)
+        qtbot.addWidget(panel)
+        dialog = panel.edit_smart()
+        dialog.name_edit.setText("Calm")
+        row = dialog.rows[0]
+        row.field.setCurrentText("ambient")
+        row.op.setCurrentText(">")
+        row.value.setText("0.1")
+        second = dialog.add_row()
+        second.field.setCurrentText("tempo")
+        second.op.setCurrentText("<")
+        second.value.setText("120")
+        dialog.limit.setValue(25)
+        dialog.sort.setCurrentText("last_played")
+        expected = count_smart(store, validate_rules(dialog.rules()))
+        assert 0 < expected <= 25
+        qtbot.waitUntil(lambda: dialog.count_label.text() == f"{expected} tracks match now", timeout=WAIT)
+        second.value.setText("fast")
+        qtbot.waitUntil(lambda: "needs a number" in dialog.error_label.text(), timeout=WAIT)
+        assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+        second.value.setText("120")
+        dialog.remove_row(row)
+        dialog.remove_row(second)
+        qtbot.waitUntil(lambda: "rule is empty" in dialog.error_label.text(), timeout=WAIT)
+        first = dialog.add_row({"field": "ambient", "op": ">", "value": 0.1})
+        dialog.add_row({"field": "tempo", "op": "<", "value": 120})
+        assert first.value.text() == "0.1"
+        dialog.update_count()
+        assert dialog.error is None
+        dialog.accept()
+        playlist = find_playlist(store, "Calm")
+        assert playlist is not None and playlist["smart"] and playlist["rules"]["limit"] == 25
+        assert panel.tracks.count() == expected and "Smart:" in panel.rules_label.text()
+
+
+def test_love_and_ban_from_the_window(qtbot, analysed_db):
+    from ui.mpris import Mpris
+
+    window, store = open_window(qtbot, analysed_db)
+    try:
+        tabs = window.tabs
+        assert tabs.indexOf(window.playlists) >= 0  # found by widget, never by index
+        ids = window.library.model.visible_ids()[:3]
+        window.play_tracks(ids, 0)
+        qtbot.waitUntil(lambda: window._current_track_id == ids[0], timeout=WAIT)
+        assert window.love_button.isEnabled() and not window.love_button.isChecked()
+        window.love_button.click()
+        assert track_rating(store, ids[0]) == 1 and window.love_button.isChecked()
+        mpris = Mpris(window)
+        assert mpris.metadata()["xesam:userRating"] == 1.0
+        window.ban_button.click()  # a ban replaces the love and skips the track
+        assert track_rating(store, ids[0]) == -1
+        qtbot.waitUntil(lambda: window._current_track_id == ids[1], timeout=WAIT)
+        assert not window.ban_button.isChecked() and "xesam:userRating" not in mpris.metadata()
+        dialog = window.show_bans()
+        assert window.bans_list.count() == 1
+        window.bans_list.setCurrentRow(0)
+        window.unban_button.click()  # undo
+        assert track_rating(store, ids[0]) == 0 and window.bans_list.item(0).text() == "Nothing is banned."
+        dialog.close()
+        # The context menu offers love, ban, the artist's ban, playlists and Radio to…
+        menu = QMenu(window)
+        window._library_menu(menu, [ids[2]])
+        texts = [a.text() for a in menu.actions()]
+        assert "♥ Love" in texts and "⊘ Ban" in texts and "Add to playlist" in texts
+        assert any(t.startswith("⊘ Ban the artist") for t in texts)
+        ban_artist = next(a for a in menu.actions() if a.text().startswith("⊘ Ban the artist"))
+        ban_artist.trigger()
+        assert ids[2] in banned_track_ids(store)
+    finally:
+        close_window(window, store)
+
+
+def test_sounds_filter_and_radio_to(qtbot, analysed_db):
+    window, store = open_window(qtbot, analysed_db)
+    try:
+        paths = {t["id"]: t["path"] for t in iter_tracks(store)}
+        window.library.filter.setText("sounds: ambient")
+        qtbot.waitUntil(lambda: 0 < window.library.model.rowCount() < 60, timeout=WAIT)
+        shown = window.library.model.visible_ids()
+        assert "wesnoth" in paths[shown[0]] and not any("fretsonfire" in paths[t] for t in shown)
+        window.library.filter.setText("sounds: xyzzy")
+        qtbot.waitUntil(lambda: "no known sound" in window.statusBar().currentMessage(), timeout=WAIT)
+        window.library.filter.setText("")
+        qtbot.waitUntil(lambda: window.library.model.rowCount() == len(paths), timeout=WAIT)
+        a = next(t for t, p in paths.items() if "wesnoth" in p and p.endswith("elf-land.ogg"))
+        b = next(t for t, p in paths.items() if p.endswith("chaos_god/song.ogg"))
+        window.radio_to(a, b, 8)
+        qtbot.waitUntil(lambda: len(window.controller.queue.entries) == 8, timeout=WAIT)
+        entries = window.controller.queue.entries
+        assert entries[0].track_id == a and entries[-1].track_id == b
+        assert all(e.source == "radio" and e.seed.startswith("Path to") for e in entries)
+        qtbot.waitUntil(lambda: window._current_track_id == a, timeout=WAIT)
+        assert "the start (A)" in window.now_playing.why.text()
+    finally:
+        close_window(window, store)

@@ -1,0 +1,370 @@
+"""The Playlists tab: playlists on the left (static and smart), the chosen one's tracks on the right.
+
+Create, rename, delete, import and export (M3U8/M3U, XSPF), play; reorder a playlist's tracks by
+dragging them; drop tracks from the library table onto the track list or onto a playlist to add them.
+A smart playlist is edited in ``ui.rule_dialog`` and its tracks are computed live. All of it goes
+through ``player.store.playlists`` / ``smart`` / ``player.playlist_files`` on the window's store (small,
+fast calls); messages (errors, import reports with the entries not found) show in the panel itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from player.playlist_files import PlaylistFileError, export_playlist, import_playlist
+from player.store import playlists as pl
+from player.store.smart import SmartRuleError, describe_rules, smart_tracks
+from ui.library_model import MIME_TRACK_IDS
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _drop_ids(event: Any) -> list[int]:
+    mime = event.mimeData()
+    if not mime.hasFormat(MIME_TRACK_IDS):
+        return []
+    raw = bytes(mime.data(MIME_TRACK_IDS).data()).decode()
+    return [int(t) for t in raw.split(",") if t.strip().isdigit()]
+
+
+class TrackList(QListWidget):
+    """A playlist's tracks: internal drag reorders, a drop of library tracks adds them."""
+
+    tracksDropped = Signal(list, int)  # track ids, row to insert at
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setAcceptDrops(True)
+
+    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        if _drop_ids(event):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: Any) -> None:  # noqa: N802
+        if _drop_ids(event):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        ids = _drop_ids(event)
+        if ids:
+            item = self.itemAt(event.position().toPoint())
+            self.tracksDropped.emit(ids, self.row(item) if item is not None else self.count())
+            event.acceptProposedAction()
+            return
+        super().dropEvent(event)
+
+
+class PlaylistList(QListWidget):
+    """The playlists; dropping library tracks on one adds them to it."""
+
+    tracksDropped = Signal(int, list)  # playlist id, track ids
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+
+    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802
+        if _drop_ids(event):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: Any) -> None:  # noqa: N802
+        if _drop_ids(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        item = self.itemAt(event.position().toPoint())
+        ids = _drop_ids(event)
+        if item is not None and ids:
+            self.tracksDropped.emit(int(item.data(ID_ROLE)), ids)
+            event.acceptProposedAction()
+
+
+class PlaylistsPanel(QWidget):
+    playRequested = Signal(list, int, str)  # track ids, start index, playlist name
+    changed = Signal()  # playlists were created, renamed or deleted (menus rebuild)
+
+    def __init__(self, store: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.lists = PlaylistList()
+        self.tracks = TrackList()
+        self.rules_label = QLabel("")
+        self.rules_label.setWordWrap(True)
+        self.message = QLabel("")
+        self.message.setObjectName("playlistMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text, slot in (
+            ("new", "New", lambda: self.create_playlist()),
+            ("smart", "New smart…", lambda: self.edit_smart()),
+            ("rename", "Rename", lambda: self.rename_current()),
+            ("delete", "Delete", lambda: self.delete_current()),
+            ("import", "Import…", lambda: self.import_file()),
+            ("export", "Export…", lambda: self.export_current()),
+            ("play", "Play", lambda: self.play_current()),
+        ):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _checked=False, s=slot: s())
+            buttons.addWidget(button)
+            self.buttons[key] = button
+        buttons.addStretch(1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.rules_label)
+        right_layout.addWidget(self.tracks, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.lists)
+        split.addWidget(right)
+        split.setSizes([220, 700])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.message)
+
+        self.lists.currentItemChanged.connect(lambda *_a: self.show_current())
+        self.lists.itemDoubleClicked.connect(self._list_double_clicked)
+        self.lists.tracksDropped.connect(self.add_tracks)
+        self.tracks.itemDoubleClicked.connect(lambda item: self.play_current(self.tracks.row(item)))
+        self.tracks.tracksDropped.connect(lambda ids, row: self._add_to_current(ids, row))
+        self.tracks.model().rowsMoved.connect(self._rows_moved)
+        self.refresh()
+
+    # -- reading -------------------------------------------------------------------------------------
+    def current(self) -> dict[str, Any] | None:
+        item = self.lists.currentItem()
+        return pl.get_playlist(self.store, int(item.data(ID_ROLE))) if item is not None else None
+
+    def refresh(self, select: int | None = None) -> None:
+        keep = select
+        if keep is None and self.lists.currentItem() is not None:
+            keep = int(self.lists.currentItem().data(ID_ROLE))
+        self.lists.blockSignals(True)
+        self.lists.clear()
+        for p in pl.list_playlists(self.store):
+            item = QListWidgetItem(f"{p['name']}  ⚙" if p["smart"] else p["name"])
+            item.setData(ID_ROLE, int(p["id"]))
+            item.setToolTip("Smart playlist (double-click: edit its rules)" if p["smart"] else "Playlist")
+            self.lists.addItem(item)
+            if p["id"] == keep:
+                self.lists.setCurrentItem(item)
+        if self.lists.currentItem() is None and self.lists.count():
+            self.lists.setCurrentRow(0)
+        self.lists.blockSignals(False)
+        self.show_current()
+
+    def show_current(self) -> None:
+        playlist = self.current()
+        self.tracks.clear()
+        self.rules_label.setText("")
+        if playlist is None:
+            return
+        smart = playlist["smart"]
+        self.tracks.setDragDropMode(
+            QAbstractItemView.DragDropMode.NoDragDrop if smart else QAbstractItemView.DragDropMode.DragDrop
+        )
+        if smart:
+            try:
+                rows = smart_tracks(self.store, playlist["rules"])
+                self.rules_label.setText(f"Smart: {describe_rules(playlist['rules'])} — {len(rows)} tracks")
+            except SmartRuleError as exc:
+                rows = []
+                self.rules_label.setText(f"These rules cannot run: {exc}")
+        else:
+            rows = pl.playlist_tracks(self.store, playlist["id"])
+        for r in rows:
+            who = r.get("artist") or r.get("album_artist") or "Unknown artist"
+            item = QListWidgetItem(f"{who} – {r.get('title') or r.get('path')}")
+            item.setData(ID_ROLE, int(r["entry_id"]) if not smart else int(r["id"]))
+            item.setData(ID_ROLE + 1, int(r["id"]))
+            self.tracks.addItem(item)
+
+    def track_ids(self) -> list[int]:
+        return [int(self.tracks.item(i).data(ID_ROLE + 1)) for i in range(self.tracks.count())]
+
+    def say(self, text: str) -> None:
+        self.message.setText(text)
+
+    # -- editing -------------------------------------------------------------------------------------
+    def create_playlist(self, name: str | None = None) -> int | None:
+        if name is None:
+            name, ok = QInputDialog.getText(self, "New playlist", "Name:")
+            if not ok:
+                return None
+        try:
+            playlist_id = pl.create_playlist(self.store, name)
+        except pl.PlaylistError as exc:
+            self.say(str(exc))
+            return None
+        self.say("")
+        self.refresh(select=playlist_id)
+        self.changed.emit()
+        return playlist_id
+
+    def edit_smart(self, playlist: dict[str, Any] | None = None) -> Any:
+        """Open the rule dialog (a new smart playlist, or ``playlist``'s rules). Returns the dialog;
+        it saves when accepted."""
+        from ui.rule_dialog import RuleDialog
+
+        dialog = RuleDialog(
+            self.store, playlist["name"] if playlist else "", playlist["rules"] if playlist else None, self
+        )
+        dialog.accepted.connect(lambda: self._save_smart(dialog, playlist))
+        self.rule_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _save_smart(self, dialog: Any, playlist: dict[str, Any] | None) -> None:
+        try:
+            if playlist is None:
+                playlist_id = pl.create_playlist(self.store, dialog.name(), dialog.rules())
+            else:
+                playlist_id = playlist["id"]
+                pl.set_rules(self.store, playlist_id, dialog.rules())
+                if dialog.name() != playlist["name"]:
+                    pl.rename_playlist(self.store, playlist_id, dialog.name())
+        except pl.PlaylistError as exc:
+            self.say(str(exc))
+            return
+        self.say("")
+        self.refresh(select=playlist_id)
+        self.changed.emit()
+
+    def _list_double_clicked(self, item: QListWidgetItem) -> None:
+        playlist = pl.get_playlist(self.store, int(item.data(ID_ROLE)))
+        if playlist is not None and playlist["smart"]:
+            self.edit_smart(playlist)
+        else:
+            self.play_current()
+
+    def rename_current(self, name: str | None = None) -> None:
+        playlist = self.current()
+        if playlist is None:
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Rename playlist", "Name:", text=playlist["name"])
+            if not ok:
+                return
+        try:
+            pl.rename_playlist(self.store, playlist["id"], name)
+        except pl.PlaylistError as exc:
+            self.say(str(exc))
+            return
+        self.refresh()
+        self.changed.emit()
+
+    def delete_current(self) -> None:
+        playlist = self.current()
+        if playlist is None:
+            return
+        pl.delete_playlist(self.store, playlist["id"])
+        self.say(f"Deleted the playlist {playlist['name']}")
+        self.refresh()
+        self.changed.emit()
+
+    def add_tracks(self, playlist_id: int, track_ids: list[int], position: int | None = None) -> None:
+        try:
+            pl.add_tracks(self.store, playlist_id, track_ids, position)
+        except pl.PlaylistError as exc:
+            self.say(str(exc))
+            return
+        playlist = pl.get_playlist(self.store, playlist_id)
+        self.say(f"Added {len(track_ids)} track(s) to {playlist['name'] if playlist else 'the playlist'}")
+        current = self.current()
+        if current is not None and current["id"] == playlist_id:
+            self.show_current()
+
+    def _add_to_current(self, track_ids: list[int], row: int) -> None:
+        playlist = self.current()
+        if playlist is not None:
+            self.add_tracks(playlist["id"], track_ids, row)
+
+    def _rows_moved(self, *_args: QModelIndex) -> None:
+        """A drag reordered the list: store the new order."""
+        playlist = self.current()
+        if playlist is None or playlist["smart"]:
+            return
+        order = [int(self.tracks.item(i).data(ID_ROLE)) for i in range(self.tracks.count())]
+        pl.set_entry_order(self.store, playlist["id"], order)
+
+    def remove_selected(self) -> None:
+        playlist = self.current()
+        if playlist is None or playlist["smart"]:
+            return
+        entries = [int(i.data(ID_ROLE)) for i in self.tracks.selectedItems()]
+        pl.remove_entries(self.store, playlist["id"], entries)
+        self.show_current()
+
+    # -- files and playing ---------------------------------------------------------------------------
+    def import_file(self, path: str | None = None) -> Any:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Import a playlist", "", "Playlists (*.m3u8 *.m3u *.xspf);;All files (*)"
+            )
+            if not path:
+                return None
+        try:
+            result = import_playlist(self.store, path)
+        except PlaylistFileError as exc:
+            self.say(f"Cannot import: {exc}")
+            return None
+        text = f"Imported {result.added} track(s) into {result.name}."
+        if result.missing:
+            shown = "\n  ".join(result.missing[:20])
+            more = f"\n  … and {len(result.missing) - 20} more" if len(result.missing) > 20 else ""
+            text += f" {len(result.missing)} entries were not found:\n  {shown}{more}"
+        self.say(text)
+        self.refresh(select=result.playlist_id)
+        self.changed.emit()
+        return result
+
+    def export_current(self, path: str | None = None, relative: bool = True) -> int | None:
+        playlist = self.current()
+        if playlist is None:
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export the playlist", f"{playlist['name']}.m3u8", "M3U8 (*.m3u8);;XSPF (*.xspf)"
+            )
+            if not path:
+                return None
+        try:
+            n = export_playlist(self.store, playlist["id"], path, relative=relative)
+        except (PlaylistFileError, SmartRuleError) as exc:
+            self.say(f"Cannot export: {exc}")
+            return None
+        self.say(f"Wrote {n} entries to {path}")
+        return n
+
+    def play_current(self, start: int = 0) -> None:
+        playlist = self.current()
+        ids = self.track_ids()
+        if playlist is not None and ids:
+            self.playRequested.emit(ids, max(0, start), playlist["name"])

@@ -1,0 +1,324 @@
+"""Shaping what plays, in the main window (a mixin of ``MainWindow``): love and ban, the Playlists tab,
+search by sound from the filter box, and "Radio to…" (a path from the playing track to another).
+
+- **Love / ban**: two buttons in the now-playing bar, the Playback menu (Ctrl+L love, Ctrl+B ban; a ban
+  of the playing track also skips it), the library's context menu (track or artist) and a Bans dialog
+  that lists every ban with Unban (undo). A ban takes the track out of the running radio at once.
+  MPRIS shows the rating as ``xesam:userRating`` (1.0 loved, 0.0 banned).
+- **Playlists**: ``ui.playlists_panel`` as a tab; "Add to playlist" in the library's context menu.
+- **Sounds**: "sounds: calm piano" in the library filter ranks the analysed tracks by
+  ``recommender.mood`` (in a worker) and shows the best matches in that order.
+- **Radio to…**: ``recommender.path`` from the playing track (or the first of two selected tracks) to
+  the chosen one, queued like a radio after the playing track, each step with its reason.
+
+Core calls only: the SQL lives in ``player.store`` and the maths in ``recommender``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtWidgets import QToolButton
+
+log = logging.getLogger(__name__)
+
+MOOD_LIMIT = 50  # tracks a "sounds:" search shows
+MOOD_MIN_SCORE = 0.5  # ... scoring at least this many standard deviations above the library mean
+PATH_LENGTH = 12
+
+
+def rank_sounds(db_path: str, query: str) -> list[tuple[int, str]]:
+    """(track id, why) of the tracks that sound like ``query`` (runs in a worker; MoodError if unknown)."""
+    from player.store import Store
+    from recommender.mood import rank_by_mood
+
+    with Store.open(db_path) as store:
+        return [(h.track_id, h.why) for h in rank_by_mood(store, query, MOOD_LIMIT, MOOD_MIN_SCORE)]
+
+
+def plan_path(db_path: str, a: int, b: int, n: int) -> list[tuple[int, str]]:
+    """(track id, why) of the path from A to B (runs in a worker)."""
+    from player.store import Store
+    from recommender.path import song_path
+
+    with Store.open(db_path) as store:
+        return [(s.track_id, s.why) for s in song_path(store, a, b, n)]
+
+
+class WindowShaping:
+    """Love/ban, playlists, search by sound and Radio to… for the main window."""
+
+    def _build_shaping(self) -> None:
+        """Called once from ``MainWindow.__init__`` after the menus."""
+        from ui.playlists_panel import PlaylistsPanel
+
+        self._path_why: dict[tuple[str, int], str] = {}
+        self.playlists = PlaylistsPanel(self.store)
+        self.tabs.addTab(self.playlists, "Playlists")
+        self.playlists.playRequested.connect(self.play_playlist)
+
+        self.love_button = QToolButton()
+        self.love_button.setText("♥")
+        self.love_button.setCheckable(True)
+        self.love_button.setAutoRaise(True)
+        self.love_button.setToolTip("Love this track (Ctrl+L): it weighs more than a completion")
+        self.love_button.clicked.connect(lambda _checked=False: self.love_current())
+        self.ban_button = QToolButton()
+        self.ban_button.setText("⊘")
+        self.ban_button.setCheckable(True)
+        self.ban_button.setAutoRaise(True)
+        self.ban_button.setToolTip("Ban this track (Ctrl+B): never played by the radio or mixes again")
+        self.ban_button.clicked.connect(lambda _checked=False: self.ban_current())
+        self.now_playing.add_tool_widget(self.love_button)
+        self.now_playing.add_tool_widget(self.ban_button)
+        self._show_rating()
+
+        menu = self.menuBar().addMenu("&Rate")
+        self.love_action = self._action(menu, "Love the playing track", "Ctrl+L", self.love_current)
+        self.ban_action = self._action(
+            menu, "Ban the playing track (and skip it)", "Ctrl+B", self.ban_current
+        )
+        menu.addSeparator()
+        self._action(menu, "Bans…", "Ctrl+Shift+B", self.show_bans)
+        self.radio_to_action = self._action(
+            menu, "Radio to the selected track…", "Ctrl+Shift+R", self.radio_to_selection
+        )
+        self.library.contextMenuAboutToShow.connect(self._library_menu)
+        self.library.soundsRequested.connect(self.search_sounds)
+
+    # -- love and ban --------------------------------------------------------------------------------
+    def _playing_id(self) -> int | None:
+        """The playing track (None also once the window has shut down: its store is closed)."""
+        entry = self.current_entry if not getattr(self, "_shut", False) else None
+        return int(entry.track_id) if entry is not None else None
+
+    def current_user_rating(self) -> float | None:
+        """The playing track's rating for MPRIS: 1.0 loved, 0.0 banned, None unrated."""
+        from player.store.ratings import effective_rating
+
+        track_id = self._playing_id()
+        if track_id is None:
+            return None
+        rating = effective_rating(self.store, track_id)
+        return {1: 1.0, -1: 0.0}.get(rating)
+
+    def _show_rating(self) -> None:
+        from player.store.ratings import effective_rating
+
+        track_id = self._playing_id()
+        rating = effective_rating(self.store, track_id) if track_id is not None else 0
+        for button, value in ((self.love_button, 1), (self.ban_button, -1)):
+            button.setEnabled(track_id is not None)
+            button.setChecked(rating == value)
+
+    def rate(self, track_ids: list[int], rating: int | None, artist: str | None = None) -> None:
+        """Love (1), ban (-1) or unrate (None) tracks, or the ``artist`` when given."""
+        from player.store import ratings
+
+        if artist is not None:
+            if rating is None:
+                ratings.unrate_artist(self.store, artist)
+            else:
+                ratings.rate_artist(self.store, artist, rating)
+        else:
+            for track_id in track_ids:
+                if rating is None:
+                    ratings.unrate_track(self.store, track_id)
+                else:
+                    ratings.rate_track(self.store, track_id, rating)
+        what = artist if artist is not None else f"{len(track_ids)} track(s)"
+        done = {1: "Loved", -1: "Banned", None: "Cleared the rating of"}[rating]
+        self.statusBar().showMessage(f"{done} {what}", 5000)
+        if rating == -1:
+            banned = ratings.banned_track_ids(self.store)
+            if self.radio is not None:
+                self.radio.exclude(banned)
+        elif self.radio is not None:
+            self.radio.invalidate()
+        self._show_rating()
+        if self.mpris is not None:
+            self.mpris.metadata_changed()
+        if getattr(self, "bans_dialog", None) is not None and self.bans_dialog.isVisible():
+            self._fill_bans()
+
+    def love_current(self) -> None:
+        track_id = self._playing_id()
+        if track_id is None:
+            return
+        from player.store.ratings import track_rating
+
+        self.rate([track_id], None if track_rating(self.store, track_id) == 1 else 1)
+
+    def ban_current(self) -> None:
+        track_id = self._playing_id()
+        if track_id is None:
+            return
+        from player.store.ratings import track_rating
+
+        if track_rating(self.store, track_id) == -1:
+            self.rate([track_id], None)
+            return
+        self.rate([track_id], -1)
+        self.next()  # a banned track is not heard to its end
+
+    def show_bans(self) -> Any:
+        """The bans, newest first, with Unban (undo)."""
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox, QListWidget, QPushButton, QVBoxLayout
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Bans")
+        self.bans_list = QListWidget(dialog)
+        self.unban_button = QPushButton("Unban", dialog)
+        self.unban_button.clicked.connect(self._unban_selected)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        buttons.addButton(self.unban_button, QDialogButtonBox.ButtonRole.ActionRole)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(self.bans_list)
+        layout.addWidget(buttons)
+        dialog.resize(480, 360)
+        self.bans_dialog = dialog
+        self._fill_bans()
+        dialog.open()
+        return dialog
+
+    def _fill_bans(self) -> None:
+        from player.store.ratings import BAN, list_ratings
+
+        self._bans = list_ratings(self.store, BAN)
+        self.bans_list.clear()
+        for r in self._bans:
+            if r["kind"] == "artist":
+                self.bans_list.addItem(f"Artist: {r['artist']}")
+            else:
+                self.bans_list.addItem(f"{r['artist'] or 'Unknown artist'} – {r['title'] or r['path']}")
+        if not self._bans:
+            self.bans_list.addItem("Nothing is banned.")
+        self.unban_button.setEnabled(bool(self._bans))
+
+    def _unban_selected(self) -> None:
+        rows = sorted({i.row() for i in self.bans_list.selectedIndexes()}) or [0]
+        for row in rows:
+            if 0 <= row < len(self._bans):
+                r = self._bans[row]
+                if r["kind"] == "artist":
+                    self.rate([], None, artist=r["artist"])
+                else:
+                    self.rate([int(r["track_id"])], None)
+        self._fill_bans()
+
+    # -- library context menu ------------------------------------------------------------------------
+    def _library_menu(self, menu: Any, ids: list[int]) -> None:
+        from player.store.playlists import list_playlists
+        from ui.library_model import ARTIST
+
+        if not ids:
+            return
+        row = self.library.model.track(ids[0])
+        artist = row[ARTIST] if row is not None and row[ARTIST] else None
+        menu.addSeparator()
+        menu.addAction("♥ Love", lambda: self.rate(ids, 1))
+        menu.addAction("⊘ Ban", lambda: self.rate(ids, -1))
+        if artist:
+            menu.addAction(f"⊘ Ban the artist {artist}", lambda: self.rate([], -1, artist=artist))
+        menu.addAction("Clear love / ban", lambda: self.rate(ids, None))
+        add = menu.addMenu("Add to playlist")
+        for p in list_playlists(self.store):
+            if not p["smart"]:
+                add.addAction(p["name"], lambda pid=p["id"]: self.playlists.add_tracks(pid, ids))
+        add.addSeparator()
+        add.addAction("New playlist…", lambda: self._add_to_new_playlist(ids))
+        menu.addAction(self.radio_to_action)
+
+    def _add_to_new_playlist(self, ids: list[int]) -> None:
+        playlist_id = self.playlists.create_playlist()
+        if playlist_id is not None:
+            self.playlists.add_tracks(playlist_id, ids)
+
+    # -- playlists -----------------------------------------------------------------------------------
+    def play_playlist(self, track_ids: list[int], start: int, name: str) -> None:
+        if self.controller is None or not track_ids:
+            return
+        if self.radio is not None:
+            self.radio.stop()
+        self.controller.play_tracks(track_ids, "playlist", name, start)
+
+    def why_text(self, entry: Any) -> str:
+        if entry is not None and entry.source == "playlist" and entry.seed:
+            return f"Playlist {entry.seed}"
+        why = self._path_why.get((entry.seed, int(entry.track_id))) if entry is not None else None
+        if entry is not None and entry.source == "radio" and why is not None:
+            return f"{entry.seed} · {why}"
+        return super().why_text(entry)
+
+    def _show_entry(self, entry: Any, path: str, duration: float | None) -> None:
+        super()._show_entry(entry, path, duration)
+        self._show_rating()
+
+    # -- search by sound -----------------------------------------------------------------------------
+    def search_sounds(self, query: str) -> None:
+        if not query:
+            self.library.model.set_only(None)
+            return
+        self._sounds_query = query
+
+        def shown(hits: list[tuple[int, str]]) -> None:
+            if getattr(self, "_sounds_query", None) != query:
+                return  # the user typed on
+            self.library.model.set_only([t for t, _w in hits])
+            self.statusBar().showMessage(
+                f"{len(hits)} tracks sound like '{query}'"
+                if hits
+                else f"No analysed track sounds like '{query}'",
+                8000,
+            )
+
+        def failed(message: str) -> None:
+            self.library.model.set_only([])
+            self.statusBar().showMessage(message.split(": ", 1)[-1] if message else "Unknown sound", 10000)
+
+        self.runner.start(rank_sounds, self.db_path, query, on_result=shown, on_error=failed)
+
+    # -- radio to ------------------------------------------------------------------------------------
+    def radio_to_selection(self) -> None:
+        """A path from the playing track (or the first of two selected tracks) to the selected one."""
+        selected = self.library.selected_ids()
+        playing = self._playing_id()
+        if len(selected) >= 2:
+            a, b = selected[0], selected[-1]
+        elif selected and playing is not None and selected[0] != playing:
+            a, b = playing, selected[0]
+        else:
+            self.statusBar().showMessage(
+                "Radio to…: play a track and select the destination (or select two tracks)", 8000
+            )
+            return
+        self.radio_to(a, b)
+
+    def radio_to(self, a: int, b: int, n: int = PATH_LENGTH) -> None:
+        row = self.library.model.track(b)
+        label = f"Path to {self._track_label(row)}" if row is not None else f"Path to track {b}"
+
+        def queued(steps: list[tuple[int, str]]) -> None:
+            if self.controller is None:
+                return
+            for track_id, why in steps:
+                self._path_why[(label, int(track_id))] = why
+            ids = [t for t, _w in steps]
+            if self.radio is not None:
+                self.radio.stop()
+            if self._playing_id() == a and self.controller.queue.current is not None:
+                with self.controller.lock:  # A plays on; the path follows it
+                    queue = self.controller.queue
+                    queue.remove([e.id for e in queue.upcoming()])
+                    queue.append(ids[1:], "radio", label)
+            else:
+                self.controller.play_tracks(ids, "radio", label, 0)
+            self.queue_view.set_station(label)
+            self.statusBar().showMessage(f"{label}: {len(ids)} tracks", 8000)
+
+        def failed(message: str) -> None:
+            self.statusBar().showMessage(f"Radio to… failed: {message.split(': ', 1)[-1]}", 10000)
+
+        self.runner.start(plan_path, self.db_path, int(a), int(b), n, on_result=queued, on_error=failed)
