@@ -70,11 +70,14 @@ def nonempty_path(text: str) -> str:
 
 
 def report_fault(exc: Exception, db: str | None) -> int:
-    """Print what a database or file fault means (exit 1); re-raise anything else (a bug)."""
+    """Print what a database or file fault means (exit 1), or the message of an exception marked
+    ``user_facing``; re-raise anything else (a bug)."""
     from player.faults import explain
     from player.store.core import default_db_path
 
     message = explain(exc, db if db is not None else default_db_path())
+    if message is None and getattr(exc, "user_facing", False):
+        message = str(exc)  # an error whose message is written for the user (a refused model file)
     if message is None:
         raise exc
     return fail(message, code=1)

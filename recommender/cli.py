@@ -146,8 +146,12 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         index = SimilarIndex.from_store(store)
-        if index.bundle is None:
-            return fail("no factor bundle: build one with `encore pretrain` (see resources/factors)")
+        if index.bundle is None:  # none installed, or refused: the sound of the library alone
+            print(
+                "encore: warning: no usable factor bundle (build one with `encore pretrain`, see "
+                "resources/factors); showing tracks that sound alike only",
+                file=sys.stderr,
+            )
         if args.track:
             from player.store.tracks import find_track
 
@@ -159,7 +163,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
             )
         else:
             result = index.artist(args.artist, args.n, args.tracks)
-        if result.known == "none" and not (args.track and result.sounds_like):
+        if result.known == "none" and not ((args.track or index.bundle is None) and result.sounds_like):
             return fail(
                 f"{args.artist!r} is neither in the factor bundle nor an analysed artist of your library"
             )

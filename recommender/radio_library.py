@@ -17,6 +17,7 @@ API: ``RadioLibrary`` (``.build(...)``), ``LibraryParts``, ``load_library(store)
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -370,12 +371,24 @@ def load_library(
 
 def shipped_bundle() -> Any:
     """The default factor bundle, or None when it is not installed (radio then runs on audio alone)."""
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle import BundleError, load_bundle
 
     try:
         return load_bundle()
     except FileNotFoundError:
         return None
+    except BundleError as exc:  # damaged or tampered with: go on without it, and say so
+        _warn_once(f"the factor bundle is refused ({exc}); recommending from audio alone")
+        return None
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        print(f"encore: warning: {message}", file=sys.stderr)
 
 
 def bridge_factors(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -155,16 +156,40 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_model(device: str | torch.device = "cpu", weights: Path = WEIGHTS_PATH) -> MusiCNN:
-    """The converted MSD_musicnn in eval mode, checked against the weights hash in ``version.py``."""
-    if weights == WEIGHTS_PATH and file_sha256(weights) != WEIGHTS_SHA256:
-        raise RuntimeError(
-            f"{weights} does not match WEIGHTS_SHA256 in recommender/audio/version.py; "
-            "rebuild it with scripts/convert_musicnn.py (see resources/musicnn/README.md)"
+class ModelError(RuntimeError):
+    """The CNN weights are missing, damaged or tampered with: audio analysis is off until they are
+    restored (everything else works without it)."""
+
+    user_facing = True
+
+
+def weights_path() -> Path:
+    """``$ENCORE_MUSICNN_WEIGHTS`` if set (held to the same hash), else the shipped weights."""
+    env = os.environ.get("ENCORE_MUSICNN_WEIGHTS")
+    return Path(env).expanduser() if env else WEIGHTS_PATH
+
+
+def load_model(device: str | torch.device = "cpu", weights: Path | None = None) -> MusiCNN:
+    """The converted MSD_musicnn in eval mode, checked against the weights hash in ``version.py``
+    (a ``ModelError`` otherwise: analysis is then off, with that message)."""
+    checked = weights is None or weights == WEIGHTS_PATH
+    weights = weights_path() if weights is None else weights
+    off = "audio analysis is off until it is restored"
+    try:
+        digest = file_sha256(weights)
+    except OSError as exc:
+        raise ModelError(f"cannot read the CNN weights {weights} ({exc.strerror or exc}); {off}") from exc
+    if checked and digest != WEIGHTS_SHA256:
+        raise ModelError(
+            f"{weights} does not match WEIGHTS_SHA256 in recommender/audio/version.py (damaged or "
+            f"tampered with); {off}: rebuild it with scripts/convert_musicnn.py (see resources/musicnn/README.md)"
         )
     model = MusiCNN()
-    state = torch.load(weights, map_location="cpu", weights_only=True)
-    model.load_state_dict(state)
+    try:
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+    except Exception as exc:  # an unpickling refusal, a shape mismatch: never half-loaded weights
+        raise ModelError(f"cannot load the CNN weights {weights} ({type(exc).__name__}); {off}") from exc
     return model.eval().to(device)
 
 

@@ -185,30 +185,88 @@ def save_bundle(bundle: Bundle, path: str | os.PathLike[str]) -> Path:
     return path
 
 
+class BundleError(ValueError):
+    """A bundle file that is damaged or tampered with (missing, short, object or non-finite arrays)."""
+
+    user_facing = True  # main() prints the message instead of a traceback
+
+
+_REQUIRED = ("meta", "item_factors", "item_ids", "names", "keys", "mbids", "popularity")
+
+
 def read_bundle(path: str | os.PathLike[str]) -> Bundle:
-    """Read a bundle file (uncached; prefer ``load_bundle``)."""
+    """Read a bundle file (uncached; prefer ``load_bundle``); a damaged one raises ``BundleError``."""
+    import zipfile
+
     path = Path(path)
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(str(z["meta"]))
-        if int(meta.get("format", 0)) > FORMAT:
-            raise ValueError(
-                f"{path}: bundle format {meta.get('format')} is newer than this Encore ({FORMAT})"
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            files = set(z.files)
+            missing = [name for name in _REQUIRED if name not in files]
+            if missing:
+                raise BundleError(f"{path}: the bundle lacks {', '.join(missing)}")
+            meta = json.loads(str(z["meta"]))
+            if not isinstance(meta, dict):
+                raise BundleError(f"{path}: the bundle's meta is not an object")
+            if int(meta.get("format", 0)) > FORMAT:
+                raise ValueError(
+                    f"{path}: bundle format {meta.get('format')} is newer than this Encore ({FORMAT})"
+                )
+            bundle = Bundle(
+                item_factors=z["item_factors"],
+                item_ids=z["item_ids"],
+                names=z["names"],
+                keys=z["keys"],
+                mbids=z["mbids"],
+                popularity=z["popularity"],
+                meta=meta,
+                train_indptr=z["train_indptr"] if "train_indptr" in files else None,
+                train_indices=z["train_indices"] if "train_indices" in files else None,
+                train_counts=z["train_counts"] if "train_counts" in files else None,
+                bridge={f[len("bridge_") :]: z[f] for f in sorted(files) if f.startswith("bridge_")},
+                path=path,
             )
-        files = set(z.files)
-        return Bundle(
-            item_factors=z["item_factors"],
-            item_ids=z["item_ids"],
-            names=z["names"],
-            keys=z["keys"],
-            mbids=z["mbids"],
-            popularity=z["popularity"],
-            meta=meta,
-            train_indptr=z["train_indptr"] if "train_indptr" in files else None,
-            train_indices=z["train_indices"] if "train_indices" in files else None,
-            train_counts=z["train_counts"] if "train_counts" in files else None,
-            bridge={f[len("bridge_") :]: z[f] for f in sorted(files) if f.startswith("bridge_")},
-            path=path,
+    except BundleError:
+        raise
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        # allow_pickle=False refuses object arrays with a ValueError; a cut file is a BadZipFile/EOF.
+        if isinstance(exc, ValueError) and "newer than this Encore" in str(exc):
+            raise
+        raise BundleError(f"{path}: not a readable factor bundle ({type(exc).__name__}: {exc})") from exc
+    _validate(bundle, path)
+    return bundle
+
+
+def _validate(bundle: Bundle, path: Path) -> None:
+    """Refuse a bundle whose arrays disagree in length, are not numeric, or hold NaN/inf factors."""
+    y = bundle.item_factors
+    if y.ndim != 2 or y.shape[0] == 0 or y.shape[1] == 0 or not np.issubdtype(y.dtype, np.floating):
+        raise BundleError(
+            f"{path}: item_factors must be a non-empty 2-D float array, not {y.dtype} {y.shape}"
         )
+    if not np.isfinite(y).all():
+        raise BundleError(f"{path}: item_factors hold NaN or infinite values")
+    n = y.shape[0]
+    for name in ("item_ids", "names", "keys", "mbids", "popularity"):
+        array = getattr(bundle, name)
+        if array.ndim != 1 or len(array) != n:
+            raise BundleError(f"{path}: {name} has {array.shape} entries for {n} items")
+    if not np.issubdtype(bundle.popularity.dtype, np.number) or not np.isfinite(bundle.popularity).all():
+        raise BundleError(f"{path}: popularity must be finite numbers")
+    if bundle.train_indices is not None and len(bundle.train_indices):
+        if bundle.train_indptr is None or bundle.train_counts is None:
+            raise BundleError(f"{path}: training arrays are incomplete")
+        if len(bundle.train_counts) != len(bundle.train_indices) or int(bundle.train_indptr[-1]) != len(
+            bundle.train_indices
+        ):
+            raise BundleError(f"{path}: training arrays disagree in length")
+        if int(bundle.train_indices.min()) < 0 or int(bundle.train_indices.max()) >= n:
+            raise BundleError(f"{path}: training arrays name items the bundle does not have")
+    for name, array in bundle.bridge.items():
+        if np.issubdtype(array.dtype, np.number) and not np.isfinite(array).all():
+            raise BundleError(f"{path}: bridge_{name} holds NaN or infinite values")
 
 
 _CACHE: dict[Path, tuple[int, Bundle]] = {}
