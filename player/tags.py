@@ -22,6 +22,7 @@ import mutagen.id3._frames as _id3_frames
 from mutagen.easyid3 import EasyID3
 from mutagen.easymp4 import EasyMP4Tags
 
+from player.naming import PLACEHOLDER_ARTIST, untagged_artist
 from player.text import MAX_TAG_VALUES, cap_tag
 
 AUDIO_EXTENSIONS = frozenset(
@@ -293,6 +294,9 @@ def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
     for key in ("artist", "album", "title", "track_number"):
         if not row[key]:
             row[key] = guessed[key] if key != "artist" else (row["album_artist"] or guessed[key])
+    if row["artist"] == PLACEHOLDER_ARTIST:
+        # No tag and no folder names an artist: group by folder, not into one shared "Unknown Artist".
+        row["artist"] = untagged_artist(path)
     return row
 
 

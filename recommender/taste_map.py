@@ -20,9 +20,10 @@ import numpy as np
 class TasteMap:
     track_ids: np.ndarray  # int64 [n]
     xy: np.ndarray  # float32 [n, 2], roughly within [-1, 1]
-    plays: np.ndarray  # int64 [n]: plays of each track (any outcome)
+    plays: np.ndarray  # int64 [n]: completed plays of each track (what the user is shown as plays)
     explained: tuple[float, float]  # share of the variance along each axis
-    heat: np.ndarray  # float32 [g, g] in [0, 1]: smoothed plays per map region (row = y, column = x)
+    heat: np.ndarray  # float32 [g, g] in [-1, 1]: smoothed taste per map region (row = y, column = x)
+    skips: np.ndarray | None = None  # int64 [n]: skips of each track
 
     def __len__(self) -> int:
         return len(self.track_ids)
@@ -71,8 +72,9 @@ def project(embeddings: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
 
 
 def region_heat(xy: np.ndarray, plays: np.ndarray, grid: int = 40, extent: float = 1.2) -> np.ndarray:
-    """How much each region of the map is played: a plays-weighted 2-D histogram over
-    [-extent, extent]², smoothed with two 3×3 box blurs, scaled so the hottest cell is 1."""
+    """How much each region of the map is liked: a ``plays``-weighted 2-D histogram over
+    [-extent, extent]², smoothed with two 3×3 box blurs, scaled so the strongest cell is ±1 (weights may
+    be negative: skipped regions come out below zero)."""
     heat = np.zeros((grid, grid), np.float64)
     if len(xy):
         cells = np.clip(((xy + extent) / (2 * extent) * grid).astype(np.int64), 0, grid - 1)
@@ -80,17 +82,35 @@ def region_heat(xy: np.ndarray, plays: np.ndarray, grid: int = 40, extent: float
     for _ in range(2):
         padded = np.pad(heat, 1)
         heat = sum(padded[i : i + grid, j : j + grid] for i in range(3) for j in range(3)) / 9.0
-    top = heat.max()
+    top = np.abs(heat).max()
     return (heat / top if top > 0 else heat).astype(np.float32)
 
 
+#: Weight of a love (+1) or ban (-1) in the map's heat, in completed plays.
+RATING_WEIGHT = 3.0
+
+
+def taste_signal(completions: np.ndarray, skips: np.ndarray, ratings: np.ndarray) -> np.ndarray:
+    """Per-track heat weight with true signs: completions and loves warm, skips and bans cool."""
+    return completions.astype(np.float64) - skips.astype(np.float64) + RATING_WEIGHT * ratings
+
+
 def taste_map(store: Any, grid: int = 40) -> TasteMap:
-    """The map of every analysed present track with its play count."""
+    """The map of every analysed present track with its completions, skips and ratings."""
     from player.store.analysis import load_analysis_matrix
-    from player.store.feedback import track_play_counts
+    from player.store.plays import track_stats
 
     ids, embeddings, _tags = load_analysis_matrix(store)
-    counts = track_play_counts(store)
+    stats = track_stats(store)
+    try:
+        from player.store.ratings import rated_tracks
+
+        rated = rated_tracks(store)
+    except Exception:  # a database without ratings yet
+        rated = {}
     xy, explained = project(embeddings)
-    plays = np.array([counts.get(int(t), 0) for t in ids], dtype=np.int64)
-    return TasteMap(np.asarray(ids, dtype=np.int64), xy, plays, explained, region_heat(xy, plays, grid))
+    completions = np.array([int(stats.get(int(t), {}).get("completions") or 0) for t in ids], dtype=np.int64)
+    skips = np.array([int(stats.get(int(t), {}).get("skips") or 0) for t in ids], dtype=np.int64)
+    ratings = np.array([rated.get(int(t), 0) for t in ids], dtype=np.float64)
+    heat = region_heat(xy, taste_signal(completions, skips, ratings), grid)
+    return TasteMap(np.asarray(ids, dtype=np.int64), xy, completions, explained, heat, skips)

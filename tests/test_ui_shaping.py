@@ -170,6 +170,18 @@ def test_sounds_filter_and_radio_to(qtbot, analysed_db):
         qtbot.waitUntil(lambda: 0 < window.library.model.rowCount() < 60, timeout=WAIT)
         shown = window.library.model.visible_ids()
         assert "wesnoth" in paths[shown[0]] and not any("fretsonfire" in paths[t] for t in shown)
+        # Plain "ambient": no genre tag says so, so the filter falls back to the sound of the tracks.
+        window.library.filter.setText("")
+        qtbot.waitUntil(lambda: window.library.model.rowCount() == len(paths), timeout=WAIT)
+        window.library.filter.setText("ambient")
+        qtbot.waitUntil(
+            lambda: "No tag matches 'ambient'" in window.statusBar().currentMessage(), timeout=WAIT
+        )
+        assert window.library.model.visible_ids()[:5] == shown[:5]
+        window.library.filter.setText("zzzz no such words")
+        qtbot.waitUntil(lambda: window.library.model.filter_text() == "zzzz no such words", timeout=WAIT)
+        qtbot.wait(300)
+        assert window.library.model.rowCount() == 0  # neither a tag nor a sound
         window.library.filter.setText("sounds: xyzzy")
         qtbot.waitUntil(lambda: "no known sound" in window.statusBar().currentMessage(), timeout=WAIT)
         window.library.filter.setText("")

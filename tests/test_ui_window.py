@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from player.store import Store
 from player.store.plays import recent_plays
 from player.store.tracks import count_tracks, find_track
-from ui.library_model import PLAYS
+from ui.library_model import PLAYS, SKIPS
 from ui.settings import UiSettings
 
 WAIT = 30_000
@@ -132,8 +132,9 @@ def test_start_radio_then_skip_replans_the_queue(qtbot, corpus_db):
         assert skipped and skipped[0]["outcome"] == "skipped" and skipped[0]["source"] == "radio"
         assert skipped[0]["seed"] == label
         qtbot.waitUntil(
-            lambda: window.library.model.track(seed["id"])[PLAYS] == 1, timeout=WAIT
-        )  # Plays column
+            lambda: window.library.model.track(seed["id"])[SKIPS] == 1, timeout=WAIT
+        )  # Skips column: a skip is not shown as a play (issue 13)
+        assert window.library.model.track(seed["id"])[PLAYS] == 0
         new_plan = window.radio.plan_ids()
         assert len(new_plan) >= 3 and seed["id"] not in new_plan and first_planned not in new_plan
         assert window.now_playing.why.text().startswith(f"Radio from {label}")

@@ -16,13 +16,14 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
+from player.naming import PLACEHOLDER_ARTIST, natural_key, tidy_titles, untagged_artist
 from player.store.browse import BROWSE_COLUMNS
 
 _ROOT = QModelIndex()  # the invisible root: default parent of list/table models
 
 # Positions of the fields in each row tuple, in ``BROWSE_COLUMNS`` order.
-ID, TITLE, ARTIST, ALBUM, ALBUM_ARTIST, GENRE, YEAR, TRACKNO, DISCNO, DURATION, PATH, PLAYS, ADDED = range(
-    len(BROWSE_COLUMNS)
+ID, TITLE, ARTIST, ALBUM, ALBUM_ARTIST, GENRE, YEAR, TRACKNO, DISCNO, DURATION, PATH, PLAYS, ADDED, SKIPS = (
+    range(len(BROWSE_COLUMNS))
 )
 
 TRACK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -63,18 +64,19 @@ def row_album(row: tuple) -> str:
 
 # (header, value shown, sort key)
 COLUMNS: list[tuple[str, Any, Any]] = [
-    ("Title", row_title, lambda r: row_title(r).casefold()),
+    ("Title", row_title, lambda r: natural_key(row_title(r))),
     ("Artist", lambda r: r[ARTIST] or "", lambda r: (row_artist(r).casefold(), (r[ALBUM] or "").casefold())),
     (
         "Album",
         lambda r: r[ALBUM] or "",
-        lambda r: ((r[ALBUM] or "").casefold(), r[DISCNO] or 0, r[TRACKNO] or 0),
+        lambda r: (natural_key(r[ALBUM]), r[DISCNO] or 0, r[TRACKNO] or 0, natural_key(row_title(r))),
     ),
     ("Genre", lambda r: r[GENRE] or "", lambda r: (r[GENRE] or "").casefold()),
     ("Year", lambda r: str(r[YEAR]) if r[YEAR] else "", lambda r: r[YEAR] or 0),
     ("#", lambda r: str(r[TRACKNO]) if r[TRACKNO] else "", lambda r: (r[DISCNO] or 0, r[TRACKNO] or 0)),
     ("Length", lambda r: format_duration(r[DURATION]), lambda r: r[DURATION] or 0.0),
     ("Plays", lambda r: str(r[PLAYS]) if r[PLAYS] else "", lambda r: r[PLAYS] or 0),
+    ("Skips", lambda r: str(r[SKIPS]) if r[SKIPS] else "", lambda r: r[SKIPS] or 0),
 ]
 COLUMN_NAMES = [c[0] for c in COLUMNS]
 
@@ -138,16 +140,18 @@ class TrackTableModel(QAbstractTableModel):
     def visible_ids(self) -> list[int]:
         return [self._rows[i][ID] for i in self._view]
 
-    def add_play(self, track_id: int) -> None:
-        """A play of ``track_id`` finished: bump its play count in place (no reload)."""
+    def add_play(self, track_id: int, outcome: str = "completed") -> None:
+        """A play of ``track_id`` finished: bump its plays (a completion) or skips in place (no reload);
+        stopped and failed plays count as neither."""
         i = self._by_id.get(track_id)
-        if i is None:
+        field = {"completed": PLAYS, "skipped": SKIPS}.get(outcome)
+        if i is None or field is None:
             return
         row = self._rows[i]
-        self._rows[i] = (*row[:PLAYS], (row[PLAYS] or 0) + 1, *row[PLAYS + 1 :])
+        self._rows[i] = (*row[:field], (row[field] or 0) + 1, *row[field + 1 :])
         visible = self.row_of(track_id)
         if visible is not None:
-            column = COLUMN_NAMES.index("Plays")
+            column = COLUMN_NAMES.index("Plays" if field == PLAYS else "Skips")
             self.dataChanged.emit(self.index(visible, column), self.index(visible, column))
 
     def set_playing(self, track_id: int | None) -> None:
@@ -169,6 +173,13 @@ class TrackTableModel(QAbstractTableModel):
         """Only tracks by ``artist`` (artist or album artist), or of ``album`` = (album artist, album)."""
         self._scope_artist, self._scope_album = artist, album
         self._refresh()
+
+    def matching_rows(self) -> list[tuple]:
+        """The rows the filter words match, whatever the artist/album scope (what the panes list)."""
+        if not self._filter_words:
+            return self._rows
+        rows, hay = self._rows, self._haystack
+        return [rows[i] for i in range(len(rows)) if all(w in hay[i] for w in self._filter_words)]
 
     def set_only(self, track_ids: Sequence[int] | None) -> None:
         """Show only these tracks, in this order (a search by sound), or everything again (None); the
@@ -273,7 +284,7 @@ def artist_counts(rows: Sequence[tuple]) -> list[tuple[str, int]]:
         counts[a] += 1
         if aa != a:
             counts[aa] += 1
-    return sorted(counts.items(), key=lambda kv: (kv[0] == UNKNOWN_ARTIST, kv[0].casefold()))
+    return sorted(counts.items(), key=lambda kv: (kv[0].startswith(UNKNOWN_ARTIST), natural_key(kv[0])))
 
 
 def album_counts(rows: Sequence[tuple], artist: str | None = None) -> list[tuple[str, str, int]]:
@@ -285,5 +296,61 @@ def album_counts(rows: Sequence[tuple], artist: str | None = None) -> list[tuple
         counts[(row_album_artist(r), row_album(r))] += 1
     return sorted(
         ((aa, al, n) for (aa, al), n in counts.items()),
-        key=lambda t: (t[1] == UNKNOWN_ALBUM, t[1].casefold(), t[0].casefold()),
+        key=lambda t: (t[1] == UNKNOWN_ALBUM, natural_key(t[1]), natural_key(t[0])),
     )
+
+
+def _stem(path: str) -> str:
+    name = (path or "").rsplit("/", 1)[-1]
+    return (name.rsplit(".", 1)[0] if "." in name else name).replace("_", " ")
+
+
+def tidy_untagged(rows: Sequence[tuple]) -> list[tuple]:
+    """Library rows made browsable when files are untagged, in natural library order.
+
+    Titles taken from file names lose the prefix their folder's files share (``player.naming``), an
+    all-digit rest becomes "Track N" (and its track number); files with no artist anywhere show as
+    "Unknown artist (<folder>)" (what new scans store, for databases scanned before); rows are sorted
+    by album artist, album, disc, track and title with digit runs compared as numbers.
+    """
+    rows = list(rows)
+    folders: dict[str, list[int]] = {}
+    for k, r in enumerate(rows):
+        title, path = r[TITLE], r[PATH] or ""
+        if title and title in _stem(path):  # a title from the file name (cheap test, no regex)
+            folders.setdefault(path.rsplit("/", 1)[0], []).append(k)
+    for members in folders.values():
+        if len(members) < 2:
+            continue
+        for k, title in zip(members, tidy_titles([rows[k][TITLE] for k in members]), strict=True):
+            r = rows[k]
+            if title != r[TITLE]:
+                number = int(title[6:]) if title.startswith("Track ") and title[6:].isdigit() else None
+                rows[k] = (
+                    *r[:TITLE],
+                    title,
+                    *r[TITLE + 1 : TRACKNO],
+                    r[TRACKNO] or number,
+                    *r[TRACKNO + 1 :],
+                )
+    for k, r in enumerate(rows):
+        if (not r[ARTIST] or r[ARTIST] == PLACEHOLDER_ARTIST) and not r[ALBUM_ARTIST]:
+            rows[k] = (*r[:ARTIST], untagged_artist(r[PATH] or ""), *r[ARTIST + 1 :])
+    names: dict[Any, tuple] = {}  # artists and albums repeat: one natural key each
+
+    def name_key(text: Any) -> tuple:
+        key = names.get(text)
+        if key is None:
+            key = names[text] = natural_key(text)
+        return key
+
+    rows.sort(
+        key=lambda r: (
+            name_key(r[ALBUM_ARTIST] or r[ARTIST] or UNKNOWN_ARTIST),
+            name_key(r[ALBUM]),
+            r[DISCNO] or 0,
+            r[TRACKNO] or 0,
+            natural_key(r[TITLE] or r[PATH]),
+        )
+    )
+    return rows

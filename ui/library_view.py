@@ -7,10 +7,14 @@ typist does not filter 100k rows per keystroke). Actions on tracks are signals f
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -18,7 +22,9 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QSplitter,
+    QStackedWidget,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -58,10 +64,12 @@ class TrackTable(QTableView):
         hh = self.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
-        # Fixed starting widths (sizing to contents would read every row); the user can drag them.
-        for column, width in enumerate((210, 140, 160, 90, 44, 32, 52, 44)):
+        # Fixed starting widths (sizing to contents would read every row); the user can drag them. The
+        # title takes what is left, so at the default 1280-pixel window every column shows at once.
+        for column, width in enumerate((200, 130, 150, 80, 46, 34, 56, 48, 46)):
             self.setColumnWidth(column, width)
         hh.setMinimumSectionSize(30)
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
 
 class LibraryView(QWidget):
@@ -70,12 +78,14 @@ class LibraryView(QWidget):
     enqueueRequested = Signal(list)
     playNextRequested = Signal(list)
     artistActivated = Signal(str)
+    albumPlayRequested = Signal(list)  # track ids of an album, in order
     contextMenuAboutToShow = Signal(object, list)  # the QMenu and the selected ids: others add actions
     soundsRequested = Signal(str)  # the filter reads "sounds: QUERY": search by sound (ui.window_shaping)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, covers: Any = None) -> None:
         super().__init__(parent)
         self.model = TrackTableModel(self)
+        self._covers = covers
 
         self.filter = QLineEdit()
         self.filter.setPlaceholderText(
@@ -93,9 +103,12 @@ class LibraryView(QWidget):
         self._album_values: list[tuple[str, str] | None] = [None]
         self.artists = QListWidget()
         self.artists.setUniformItemSizes(True)
+        self.artists.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.artists.currentItemChanged.connect(self._artist_changed)
         self.albums = QListWidget()
         self.albums.setUniformItemSizes(True)
+        # Long album names often share their start ("Soundtrack of X, vol. 1/2"): elide the middle.
+        self.albums.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.albums.currentItemChanged.connect(self._album_changed)
 
         self.table = TrackTable(self.model)
@@ -107,17 +120,39 @@ class LibraryView(QWidget):
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.artists)
         left.addWidget(self.albums)
+        # Tracks or albums: the table, or a grid of covers (built on first use), over the same rows.
+        self.tracks_button = QToolButton()
+        self.tracks_button.setText("Tracks")
+        self.albums_button = QToolButton()
+        self.albums_button.setText("Albums")
+        views = QButtonGroup(self)
+        for k, button in enumerate((self.tracks_button, self.albums_button)):
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            views.addButton(button, k)
+        self.tracks_button.setChecked(True)
+        views.idClicked.connect(lambda k: self.show_albums(k == 1))
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.table)
+        self.album_grid: Any = None
+        self._grid_stale = True
+        switch = QHBoxLayout()
+        switch.setContentsMargins(0, 0, 0, 0)
+        switch.addWidget(self.tracks_button)
+        switch.addWidget(self.albums_button)
+        switch.addStretch(1)
+        switch.addWidget(self.count_label)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.table, 1)
-        right_layout.addWidget(self.count_label)
+        right_layout.addWidget(self.stack, 1)
+        right_layout.addLayout(switch)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([220, 800])
+        self.splitter.setSizes([190, 800])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -135,6 +170,39 @@ class LibraryView(QWidget):
             enter.activated.connect(self._play_current)
         self.model.modelReset.connect(self._update_count)
         self.model.layoutChanged.connect(self._update_count)
+        self.model.modelReset.connect(self._rows_changed)
+
+    # -- album grid ----------------------------------------------------------------------------------
+    def show_albums(self, on: bool = True) -> None:
+        """Show the album grid (covers) instead of the track table, over the same visible rows."""
+        if on and self.album_grid is None:
+            from ui.album_grid import AlbumGrid
+            from ui.covers import CoverCache
+
+            covers = self._covers
+            if covers is None:
+                from ui.workers import TaskRunner
+
+                covers = CoverCache(TaskRunner(parent=self), size=128, parent=self)
+            self.album_grid = AlbumGrid(covers)
+            self.album_grid.albumPlayRequested.connect(self.albumPlayRequested)
+            self.stack.addWidget(self.album_grid)
+        (self.albums_button if on else self.tracks_button).setChecked(True)
+        if on:
+            self._refresh_grid()
+            self.stack.setCurrentWidget(self.album_grid)
+        else:
+            self.stack.setCurrentWidget(self.table)
+
+    def _rows_changed(self) -> None:
+        self._grid_stale = True
+        if self.album_grid is not None and self.stack.currentWidget() is self.album_grid:
+            self._refresh_grid()
+
+    def _refresh_grid(self) -> None:
+        if self._grid_stale and self.album_grid is not None:
+            self._grid_stale = False
+            self.album_grid.set_rows([self.model.track_at(r) for r in range(self.model.rowCount())])
 
     # -- content -------------------------------------------------------------------------------------
     def set_rows(self, rows: list[tuple]) -> None:
@@ -149,12 +217,13 @@ class LibraryView(QWidget):
     def _fill_artists(self, keep: str | None) -> None:
         self.artists.blockSignals(True)
         self.artists.clear()
-        rows = self.model.all_rows()
+        rows = self.model.matching_rows()
         # The values behind the rows live in Python lists, not in item data: round-tripping Python
         # objects and None through QVariant for thousands of items trips a PySide6 refcount bug.
         counts = artist_counts(rows)
         self._artist_values = [None, *(name for name, _n in counts)]
-        self.artists.addItems([f"{ALL_ARTISTS} ({len(rows)})", *(f"{name} ({n})" for name, n in counts)])
+        # Every count in both panes is of tracks, except the "All" rows, which count the entries below.
+        self.artists.addItems([f"{ALL_ARTISTS} ({len(counts)})", *(f"{name} ({n})" for name, n in counts)])
         selected = self._artist_values.index(keep) if keep in self._artist_values else 0
         self.artists.setCurrentRow(selected)
         self.artists.blockSignals(False)
@@ -162,7 +231,7 @@ class LibraryView(QWidget):
     def _fill_albums(self, keep: tuple[str, str] | None = None) -> None:
         self.albums.blockSignals(True)
         self.albums.clear()
-        albums = album_counts(self.model.all_rows(), self.current_artist())
+        albums = album_counts(self.model.matching_rows(), self.current_artist())
         names: dict[str, int] = {}
         for _aa, album, _n in albums:
             names[album] = names.get(album, 0) + 1
@@ -210,8 +279,14 @@ class LibraryView(QWidget):
         if text.strip().casefold().startswith(SOUNDS_PREFIX):
             self.soundsRequested.emit(text.strip()[len(SOUNDS_PREFIX) :].strip())
             return
+        changed = " ".join(text.casefold().split()) != self.model.filter_text()
         self.model.set_only(None)
+        if not changed:
+            return
+        artist, album = self.current_artist(), self.current_album()
         self.model.set_filter(text)
+        self._fill_artists(artist)  # the panes list only what the filter matches
+        self._fill_albums(album)
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), len(self.model.all_rows())

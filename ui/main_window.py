@@ -49,9 +49,11 @@ log = logging.getLogger(__name__)
 def load_rows(db_path: str) -> list[tuple]:
     """All library rows for the track table (runs in a worker, on its own connection)."""
     from player.store.browse import library_rows
+    from ui.library_model import tidy_untagged
 
     with Store.open(db_path) as store:
-        return library_rows(store)
+        rows = library_rows(store)
+    return tidy_untagged(rows)
 
 
 class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMainWindow):
@@ -81,7 +83,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.setWindowIcon(icon("encore"))
         self.resize(1280, 800)
 
-        self.library = LibraryView()
+        self.album_covers = CoverCache(self.runner, size=128, parent=self)
+        self.library = LibraryView(covers=self.album_covers)
         self.queue_view = QueueView()
         self.similar = SimilarPanel(self.runner, self.db_path)
         self.tabs = QTabWidget()
@@ -104,8 +107,11 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.addWidget(self.tabs)
         self.main_split.addWidget(self.side)
-        self.main_split.setStretchFactor(0, 1)
-        self.main_split.setSizes([900, 380])
+        # Both columns give way when the window narrows (the side column by a third as much).
+        self.main_split.setStretchFactor(0, 3)
+        self.main_split.setStretchFactor(1, 1)
+        self.side.setMinimumWidth(220)
+        self.main_split.setSizes([960, 320])
 
         self.now_playing = NowPlayingBar()
         self.notice = NoticeBar()
@@ -140,6 +146,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
 
         self.library.playRequested.connect(self.play_tracks)
         self.library.radioRequested.connect(self.start_radio)
+        self.library.albumPlayRequested.connect(lambda ids: self.play_tracks(ids, 0, source="album"))
         self.library.enqueueRequested.connect(lambda ids: self.controller and self.controller.enqueue(ids))
         self.library.playNextRequested.connect(lambda ids: self.controller and self.controller.play_next(ids))
         self.library.artistActivated.connect(self.similar.show_artist)

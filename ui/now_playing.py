@@ -52,6 +52,17 @@ class SeekSlider(QSlider):
         super().mousePressEvent(event)
 
 
+class LinkLabel(QLabel):
+    """A label that reports a click (the "Radio from …" line leads to the station's seed)."""
+
+    clicked = Signal()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt name)
+        if event.button() == Qt.MouseButton.LeftButton and self.text():
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+
 class NowPlayingBar(QWidget):
     playPauseClicked = Signal()
     nextClicked = Signal()
@@ -80,11 +91,14 @@ class NowPlayingBar(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.subtitle = QLabel("Pick a track, or start a radio from one (Ctrl+R)")
-        self.why = QLabel("")
+        self.why = LinkLabel("")
         self.why.setObjectName("why")
+        self.why.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.why.setToolTip("Show where this comes from")
         self.why.setStyleSheet("color: #3b5bdb;")
         for label in (self.title, self.subtitle, self.why):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        for label in (self.title, self.subtitle):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         text = QVBoxLayout()

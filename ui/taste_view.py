@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
 
 from ui.workers import TaskRunner
 
@@ -39,6 +39,7 @@ def compute_map(db_path: str) -> dict[str, Any]:
         "ids": ids,
         "xy": tmap.xy.tolist(),
         "plays": tmap.plays.tolist(),
+        "skips": tmap.skips.tolist() if tmap.skips is not None else [0] * len(ids),
         "heat": tmap.heat.tolist(),
         "explained": tmap.explained,
         "labels": {i: labels.get(i, ("?", "")) for i in ids},
@@ -72,7 +73,7 @@ class TasteView(QWidget):
         self._groups: list = []
         self._groups_key: tuple | None = None
         self.setMinimumSize(300, 300)
-        self.setMouseTracking(False)
+        self.setMouseTracking(True)  # hover tooltips
 
     def refresh(self) -> None:
         if self._loading:
@@ -107,15 +108,17 @@ class TasteView(QWidget):
         for y in range(g):
             for x in range(g):
                 v = heat[y][x]
-                if v > 0.02:
+                if v > 0.02:  # what you finish and love: a warm glow
                     image.setPixelColor(x, g - 1 - y, QColor(255, int(200 - 120 * v), 60, int(170 * v**0.7)))
+                elif v < -0.02:  # what you skip: a cold one
+                    image.setPixelColor(x, g - 1 - y, QColor(70, 120, 255, int(150 * (-v) ** 0.7)))
         self._heat_image = image
         self.update()
         self.loaded.emit()
 
     # -- geometry ------------------------------------------------------------------------------------
     def _plot_rect(self) -> QRectF:
-        top, bottom, side = 34.0, 26.0, 16.0
+        top, bottom, side = 34.0, 48.0, 16.0
         return QRectF(side, top, max(self.width() - 2 * side, 10.0), max(self.height() - top - bottom, 10.0))
 
     def _to_screen(self, x: float, y: float, rect: QRectF) -> QPointF:
@@ -158,6 +161,27 @@ class TasteView(QWidget):
         self.selected = self.track_at(event.position())
         self.update()
 
+    def tooltip_text(self, track_id: int | None) -> str:
+        """What hovering a dot says: the track, and how often it was played to the end or skipped."""
+        if track_id is None or not self.data or track_id not in self.data.get("labels", {}):
+            return ""
+        i = self.data["ids"].index(track_id)
+        title, artist = self.data["labels"][track_id]
+        plays, skips = self.data["plays"][i], self.data.get("skips", [0] * (i + 1))[i]
+        heard = f"played to the end {plays}×" if plays else "never played to the end"
+        return (
+            f"{title} — {artist}\n{heard}"
+            + (f", skipped {skips}×" if skips else "")
+            + "\nDouble-click: radio"
+        )
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        text = self.tooltip_text(self.track_at(event.position()))
+        if text:
+            QToolTip.showText(event.globalPosition().toPoint(), text, self)
+        else:
+            QToolTip.hideText()
+
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         track = self.track_at(event.position())
         if track is not None:
@@ -171,7 +195,15 @@ class TasteView(QWidget):
         title = QFont(self.font())
         title.setBold(True)
         painter.setFont(title)
-        painter.drawText(12, 22, "Your taste: the library's sound, mapped (audio embeddings, PCA)")
+        painter.drawText(
+            QRectF(12, 6, self.width() - 24, 24),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            painter.fontMetrics().elidedText(
+                "Your taste: every analysed track, placed by how it sounds (alike sounds sit close)",
+                Qt.TextElideMode.ElideRight,
+                self.width() - 24,
+            ),
+        )
         painter.setFont(self.font())
         data = self.data
         if data is None:
@@ -213,14 +245,15 @@ class TasteView(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(p, 9, 9)
             title_text, artist = labels[tid]
-            painter.drawText(
-                p + QPointF(12, -8), f"{'▶ ' if text == 'playing' else ''}{title_text} — {artist}"
-            )
+            label = f"{'▶ ' if text == 'playing' else ''}{title_text} — {artist}"
+            width = painter.fontMetrics().horizontalAdvance(label)
+            x = p.x() + 12 if p.x() + 12 + width < self.width() - 4 else max(p.x() - 12 - width, 4.0)
+            painter.drawText(QPointF(x, max(p.y() - 8, rect.top() + 12)), label)
         painter.setPen(QColor(170, 175, 190))
-        ex = data.get("explained") or (0.0, 0.0)
         painter.drawText(
-            12,
-            self.height() - 10,
-            f"{len(data['ids'])} tracks · axes: {ex[0]:.0%} / {ex[1]:.0%} of the variation · dots: grey never "
-            "played, blue → green → orange played more · glow: where you listen · double-click: radio",
+            QRectF(12, rect.bottom() + 4, self.width() - 24, self.height() - rect.bottom() - 6),
+            Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
+            f"{len(data['ids'])} tracks. Dots: grey never played to the end; blue, green, orange: played "
+            "to the end more often. Warm glow: what you finish or love; blue glow: what you skip. "
+            "Hover a dot for the track; double-click it for a radio.",
         )

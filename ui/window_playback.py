@@ -30,6 +30,7 @@ class WindowPlayback:
         bar.shuffleToggled.connect(self.set_shuffle)
         bar.repeatClicked.connect(self.cycle_repeat)
         bar.seekRequested.connect(self.seek)
+        bar.why.clicked.connect(self.show_why)
         bar.volumeChanged.connect(self.set_volume)
         bar.set_volume(self.settings.volume)
         self._audio_warned = False
@@ -111,6 +112,22 @@ class WindowPlayback:
         if self.controller is not None:
             self.controller.stop()
             self.now_playing.why.setText("")  # "Radio from …" goes with the stopped track
+
+    def show_why(self) -> None:
+        """The "Radio from …" / "From your library" line was clicked: show the station's seed (or the
+        playing track) in the library, and the queue it plays from."""
+        entry = self.current_entry
+        if entry is None:
+            return
+        seed = self.radio.seed_track_id if self.radio is not None and entry.source == "radio" else None
+        target = seed if seed is not None else entry.track_id
+        self.tabs.setCurrentWidget(self.library)
+        if self.library.model.row_of(target) is None:
+            self.library.filter.clear()
+            self.library._apply_filter()
+            self.library.artists.setCurrentRow(0)
+        self.library.select_track(target)
+        self.queue_view.list.setFocus()
 
     def set_shuffle(self, on: bool) -> None:
         if self.controller is not None:
@@ -262,7 +279,7 @@ class WindowPlayback:
             self.tray.state_changed(state)
 
     def _play_finished(self, play: Any) -> None:
-        self.library.model.add_play(int(play.track_id))
+        self.library.model.add_play(int(play.track_id), str(play.outcome))
         if self.taste is not None:
             self.taste.mark_stale()
 

@@ -86,6 +86,7 @@ class WindowShaping:
         )
         self.library.contextMenuAboutToShow.connect(self._library_menu)
         self.library.soundsRequested.connect(self.search_sounds)
+        self.library.model.modelReset.connect(self._filter_found_nothing)
 
     # -- love and ban --------------------------------------------------------------------------------
     def _playing_id(self) -> int | None:
@@ -257,24 +258,41 @@ class WindowShaping:
         self._show_rating()
 
     # -- search by sound -----------------------------------------------------------------------------
-    def search_sounds(self, query: str) -> None:
+    def _filter_found_nothing(self) -> None:
+        """No tag matches the filter's words: if they describe a sound ("ambient"), show the tracks that
+        sound like it (a track's genre tag is often empty or says something else)."""
+        model = self.library.model
+        text = model.filter_text()
+        if text and model.rowCount() == 0 and model._only is None and model.all_rows():
+            self.search_sounds(text, fallback=True)
+
+    def search_sounds(self, query: str, fallback: bool = False) -> None:
         if not query:
             self.library.model.set_only(None)
             return
         self._sounds_query = query
 
-        def shown(hits: list[tuple[int, str]]) -> None:
+        def current() -> bool:  # the user has not typed on
+            model = self.library.model
             if getattr(self, "_sounds_query", None) != query:
-                return  # the user typed on
+                return False
+            return not fallback or (model.filter_text() == query and model.rowCount() == 0)
+
+        def shown(hits: list[tuple[int, str]]) -> None:
+            if not current() or (fallback and not hits):
+                return
             self.library.model.set_only([t for t, _w in hits])
-            self.statusBar().showMessage(
-                f"{len(hits)} tracks sound like '{query}'"
-                if hits
-                else f"No analysed track sounds like '{query}'",
-                8000,
-            )
+            if fallback:
+                text = f"No tag matches '{query}': {len(hits)} tracks that sound like it"
+            elif hits:
+                text = f"{len(hits)} tracks sound like '{query}'"
+            else:
+                text = f"No analysed track sounds like '{query}'"
+            self.statusBar().showMessage(text, 8000)
 
         def failed(message: str) -> None:
+            if fallback or not current():
+                return  # not a sound either: the filter's empty result stands
             self.library.model.set_only([])
             self.statusBar().showMessage(message.split(": ", 1)[-1] if message else "Unknown sound", 10000)
 

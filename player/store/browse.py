@@ -24,8 +24,9 @@ BROWSE_COLUMNS = (
     "disc_number",
     "duration",
     "path",
-    "play_count",
+    "play_count",  # completed plays: what the user is shown as plays
     "added_at",
+    "skips",
 )
 
 
@@ -33,7 +34,8 @@ def library_rows(store: Store) -> list[tuple]:
     """Every present track as a ``BROWSE_COLUMNS`` tuple, in library order (album artist, album, disc, #)."""
     sql = (
         "SELECT t.id, t.title, t.artist, t.album, t.album_artist, t.genre, t.year, t.track_number,"
-        " t.disc_number, t.duration, t.path, COALESCE(s.play_count, 0), t.added_at"
+        " t.disc_number, t.duration, t.path, COALESCE(s.completions, 0), t.added_at,"
+        " COALESCE(s.skips, 0)"
         " FROM tracks t LEFT JOIN track_stats s"
         " ON s.track_id = t.id WHERE t.missing = 0"
         " ORDER BY COALESCE(t.album_artist, t.artist) COLLATE NOCASE, t.album COLLATE NOCASE,"

@@ -1,0 +1,155 @@
+"""Window layout on the real corpus: every column visible at the default width, the side column giving
+way at 1000×700, honest pane counts, the filter narrowing the panes, the "Radio from …" line, plays that
+count completions (skips apart) and the taste map's signed heat and hover text."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from ui_helpers import WAIT, close_window, open_window, set_ui_settings
+
+from ui.library_model import PLAYS, SKIPS, TrackTableModel
+
+
+@pytest.fixture(autouse=True)
+def _silent_audio(monkeypatch):
+    monkeypatch.setenv("ENCORE_AUDIO_OUTPUT", "adummy")
+
+
+@pytest.fixture
+def corpus_db(copy_corpus_store) -> Path:
+    path = Path(copy_corpus_store.path)
+    copy_corpus_store.close()
+    set_ui_settings(path, first_run_done=True, analysis_enabled=False, scan_on_start=False)
+    return path
+
+
+def test_layout_columns_panes_filter_and_why_line(qtbot, corpus_db):
+    window, store = open_window(qtbot, corpus_db)
+    try:
+        window.resize(1280, 800)
+        QApplication.processEvents()
+        table = window.library.table
+        qtbot.waitUntil(lambda: table.viewport().width() > 300, timeout=WAIT)
+        assert table.horizontalScrollBar().maximum() == 0  # Length, Plays, Skips all in view
+        assert table.columnWidth(0) >= 120  # the title keeps a readable width
+        wide_side = window.side.width()
+        window.resize(1000, 700)
+        QApplication.processEvents()
+        qtbot.waitUntil(lambda: window.side.width() < wide_side, timeout=WAIT)
+        assert table.width() > 450
+        # Pane counts: the "All" rows count the entries listed below them.
+        library = window.library
+        assert library.artists.item(0).text() == f"All artists ({library.artists.count() - 1})"
+        assert library.albums.item(0).text() == f"All albums ({library.albums.count() - 1})"
+        assert library.albums.textElideMode() == Qt.TextElideMode.ElideMiddle
+        artists_before = library.artists.count()
+        library.filter.setText("wesnoth")
+        library._apply_filter()
+        assert 1 < library.artists.count() < artists_before  # the filter narrows the artist pane
+        shown = {library.artists.item(r).text().rsplit(" (", 1)[0] for r in range(1, library.artists.count())}
+        assert all(any(a in (r[2], r[4]) for r in library.model.matching_rows()) for a in shown)
+        # "From your library"/"Radio from …": clicking shows the track; Stop hides it.
+        ids = library.model.visible_ids()
+        window.play_tracks(ids, 3)
+        qtbot.waitUntil(lambda: window.now_playing.why.text() == "From your library", timeout=WAIT)
+        library.select_track(ids[0])
+        qtbot.mouseClick(window.now_playing.why, Qt.MouseButton.LeftButton)
+        assert library.selected_ids() == [ids[3]]
+        window.stop()
+        assert window.now_playing.why.text() == ""
+    finally:
+        close_window(window, store)
+
+
+def test_plays_count_completions_and_skips_apart():
+    model = TrackTableModel()
+    model.set_rows([(1, "a", "x", "y", None, None, None, 1, None, 100.0, "/m/a.ogg", 0, 0.0, 0)])
+    for outcome in ("skipped", "skipped", "completed", "stopped", "error"):
+        model.add_play(1, outcome)
+    assert (model.track(1)[PLAYS], model.track(1)[SKIPS]) == (1, 2)
+
+
+def test_taste_heat_has_true_signs_and_the_map_explains_a_dot(qtbot):
+    from recommender.taste_map import region_heat, taste_signal
+    from ui.taste_view import TasteView
+    from ui.workers import TaskRunner
+
+    xy = np.array([[-0.8, -0.8], [0.8, 0.8]], dtype=np.float32)
+    weights = taste_signal(np.array([4, 0]), np.array([0, 5]), np.array([0.0, 0.0]))
+    heat = region_heat(xy, weights, grid=20)
+    assert heat.max() > 0.5 and heat.min() < -0.5  # finished region warm, skipped region cold
+    assert taste_signal(np.array([0]), np.array([0]), np.array([1.0]))[0] > 0  # a love warms
+    view = TasteView(TaskRunner(), ":memory:")
+    qtbot.addWidget(view)
+    view._loaded(
+        {
+            "ids": [7, 8],
+            "xy": xy.tolist(),
+            "plays": [4, 0],
+            "skips": [0, 5],
+            "heat": heat.tolist(),
+            "explained": (0.3, 0.2),
+            "labels": {7: ("Song", "Band"), 8: ("Other", "Band")},
+        }
+    )
+    assert view.tooltip_text(8) == "Other — Band\nnever played to the end, skipped 5×\nDouble-click: radio"
+    assert view.hasMouseTracking()
+    view.resize(700, 500)
+    assert view.grab().width() == 700
+
+
+def test_album_grid_shows_covers_and_a_click_plays_the_album_in_order(qtbot, corpus_dir, tmp_path):
+    from PySide6.QtCore import QBuffer, QIODevice
+    from PySide6.QtGui import QColor, QImage
+    from ui_helpers import small_library
+
+    from ui.library_model import DISCNO, ID, TRACKNO
+
+    music = tmp_path / "music"
+    db = small_library(corpus_dir, music, tmp_path / "encore.db", wesnoth=4, drascula=3)
+    image = QImage(200, 200, QImage.Format.Format_RGB32)
+    image.fill(QColor("#00aa00"))
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    (music / "cover.png").write_bytes(bytes(buffer.data()))  # the folder image of the Wesnoth album
+    window, store = open_window(qtbot, db)
+    try:
+        library = window.library
+        library.albums_button.click()
+        grid = library.album_grid
+        assert library.stack.currentWidget() is grid
+        albums = grid.album_model.albums
+        assert len(albums) == 2  # the tagged album and the untagged folder
+        k = next(i for i, a in enumerate(albums) if str(music / "drascula") not in a[3])
+        index = grid.album_model.index(k, 0)
+        grid.scrollTo(index)
+
+        def green() -> bool:
+            icon = grid.album_model.data(index, Qt.ItemDataRole.DecorationRole)
+            pixmap = icon.pixmap(64, 64)
+            return not pixmap.isNull() and pixmap.toImage().pixelColor(32, 32) == QColor("#00aa00")
+
+        qtbot.waitUntil(green, timeout=WAIT)
+        rows = {r[ID]: r for r in library.model.all_rows()}
+        ids = albums[k][2]
+        assert [(rows[i][DISCNO] or 0, rows[i][TRACKNO] or 0) for i in ids] == sorted(
+            (rows[i][DISCNO] or 0, rows[i][TRACKNO] or 0) for i in ids
+        )
+        qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.visualRect(index).center())
+        qtbot.waitUntil(lambda: window._current_track_id == ids[0], timeout=WAIT)
+        entries = window.controller.queue.entries
+        assert [e.track_id for e in entries] == ids and {e.source for e in entries} == {"album"}
+        assert window.now_playing.why.text() == "Playing the album"
+        library.tracks_button.click()
+        assert library.stack.currentWidget() is library.table
+    finally:
+        close_window(window, store)
