@@ -190,6 +190,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
                 self.radio.resume(s.radio_seed_id, s.radio_label, entry.track_id)
         self._start_desktop_integration()
         self._sync_modes()
+        self.start_watching()
         self.started.emit()
         if not self.settings.first_run_done and not self.settings.folders:
             if self.first_run_dialog:
@@ -218,6 +219,12 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         from ui.tray import Tray
 
         self.tray = Tray(self)
+        from ui.single_instance import InstanceServer, server_name
+
+        self.instance_server = InstanceServer(server_name(self.db_path), self)
+        self.instance_server.activated.connect(self.open_files)
+        if not self.instance_server.listen():
+            log.warning("single-instance server %s could not listen", self.instance_server.name)
 
     def reload_library(self) -> None:
         self.runner.start(load_rows, self.db_path, on_result=self._rows_loaded)
@@ -309,6 +316,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
             return
         self._shut = True
         self.save_window_state()
+        if getattr(self, "watcher", None) is not None:
+            self.watcher.stop()
         self.jobs.cancel_all()
         if self.radio is not None:
             self.radio.close()
@@ -320,6 +329,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         QCoreApplication.processEvents()
         if self.mpris is not None:
             self.mpris.unregister()
+        if getattr(self, "instance_server", None) is not None:
+            self.instance_server.close()
         if self.tray is not None:
             self.tray.hide()
         if self.queue_model is not None:
