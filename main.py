@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMAND_MODULES = (
@@ -21,6 +22,7 @@ COMMAND_MODULES = (
     "recommender.cli",  # radio, similar, evaluate-radio
     "recommender.cli_shaping",  # mood, path, evaluate-path
     "recommender.cli_for_you",  # for-you
+    "recommender.factors.cli_similar",  # evaluate-similar
 )
 
 
@@ -60,14 +62,24 @@ def _stop_on_signals() -> dict:
     return {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
 
 
+def _split_files(argv: list[str]) -> tuple[list[str], list[str]]:
+    """``encore [--db DB] FILE...`` (a file manager's "Open with"): the files go to the app."""
+    head = argv[:2] if argv[:1] == ["--db"] else []
+    rest = argv[len(head) :]
+    if rest and all(not a.startswith("-") and os.path.isfile(a) for a in rest):
+        return head, rest
+    return argv, []
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
+    argv, files = _split_files(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         from ui.app import run_app
 
-        return run_app(db_path=getattr(args, "db", None))
+        return run_app(db_path=getattr(args, "db", None), files=files)
     previous = _stop_on_signals()
     try:
         return int(args.func(args) or 0)

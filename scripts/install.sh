@@ -47,6 +47,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# The launcher, the .desktop entry and the icon, under the user's XDG paths (no root needed).
+scripts/install_desktop.sh
+
 if [ "$START" = 1 ]; then
   exec .venv/bin/python main.py
 fi

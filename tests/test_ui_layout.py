@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from ui_helpers import WAIT, close_window, open_window, set_ui_settings
 
+from player.store import Store
 from ui.library_model import PLAYS, SKIPS, TrackTableModel
 
 
@@ -151,5 +152,70 @@ def test_album_grid_shows_covers_and_a_click_plays_the_album_in_order(qtbot, cor
         assert window.now_playing.why.text() == "Playing the album"
         library.tracks_button.click()
         assert library.stack.currentWidget() is library.table
+    finally:
+        close_window(window, store)
+
+
+def test_a_watched_folder_picks_up_a_new_file(qtbot, corpus_dir, tmp_path):
+    import shutil
+
+    from ui_helpers import WESNOTH, small_library
+
+    music = tmp_path / "music"
+    db = small_library(corpus_dir, music, tmp_path / "encore.db", wesnoth=2)
+    window, store = open_window(qtbot, db)
+    try:
+        qtbot.waitUntil(lambda: window.watcher.directories == [str(music)], timeout=WAIT)
+        assert window.library.model.rowCount() == 2
+        (music / "new album").mkdir()
+        new = sorted((corpus_dir / WESNOTH).glob("*.ogg"))[5]
+        shutil.copy(new, music / "new album" / new.name)
+        qtbot.waitUntil(lambda: window.library.model.rowCount() == 3, timeout=WAIT)
+        # The new subfolder is watched too: a file removed from it leaves the library.
+        qtbot.waitUntil(lambda: str(music / "new album") in window.watcher.directories, timeout=WAIT)
+        (music / "new album" / new.name).unlink()
+        qtbot.waitUntil(lambda: window.library.model.rowCount() == 2, timeout=WAIT)
+    finally:
+        close_window(window, store)
+
+
+def test_a_second_launch_raises_the_first_and_hands_over_its_files(qtbot, corpus_dir, tmp_path):
+    import subprocess
+    import sys
+    import threading
+
+    from ui_helpers import small_library
+
+    music = tmp_path / "music"
+    db = small_library(corpus_dir, music, tmp_path / "encore.db", wesnoth=3)
+    window, store = open_window(qtbot, db)
+    try:
+        target = sorted(music.glob("*.ogg"))[2]
+        repo = Path(__file__).resolve().parent.parent
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ENCORE_AUDIO_OUTPUT": "adummy"}
+        done: dict = {}
+
+        def second_launch() -> None:  # the real entry point, in its own process
+            done["proc"] = subprocess.run(
+                [sys.executable, str(repo / "main.py"), "--db", str(db), str(target)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+
+        thread = threading.Thread(target=second_launch)
+        thread.start()
+        qtbot.waitUntil(lambda: "proc" in done, timeout=60_000)  # it exits: one window only
+        thread.join()
+        assert done["proc"].returncode == 0, done["proc"].stderr
+        with Store.open(db) as check:
+            from player.store.tracks import get_track_by_path
+
+            wanted = get_track_by_path(check, str(target))["id"]
+        qtbot.waitUntil(lambda: window._current_track_id == wanted, timeout=WAIT)
+        # Close with "keep playing in the tray" on: the window hides only where a tray icon is shown.
+        window.settings.close_to_tray = True
+        assert window.tray.keep_running() == window.tray.available
     finally:
         close_window(window, store)

@@ -51,3 +51,29 @@ def test_without_a_graphical_session_the_app_says_so(tmp_path):
     )
     assert proc.returncode == 1
     assert "no graphical session" in proc.stderr
+
+
+def test_desktop_install_writes_launcher_entry_and_icon(tmp_path):
+    """scripts/install_desktop.sh under XDG paths: a working `encore` launcher, a .desktop, the icon."""
+    import configparser
+    import os
+    import subprocess
+
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("ENCORE_BIN_DIR", None)
+    subprocess.run([str(repo / "scripts" / "install_desktop.sh")], env=env, check=True, capture_output=True)
+    launcher = tmp_path / ".local" / "bin" / "encore"
+    entry = tmp_path / "data" / "applications" / "encore.desktop"
+    assert (tmp_path / "data" / "icons" / "hicolor" / "scalable" / "apps" / "encore.svg").stat().st_size > 100
+    desktop = configparser.ConfigParser(interpolation=None)
+    desktop.optionxform = str
+    desktop.read(entry)
+    section = desktop["Desktop Entry"]
+    assert (
+        section["Exec"] == f"{launcher} %F"
+        and section["Icon"] == "encore"
+        and "audio/ogg" in section["MimeType"]
+    )
+    out = subprocess.run([str(launcher), "--help"], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "usage" in out.stdout.lower()

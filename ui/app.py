@@ -76,7 +76,7 @@ def _quit_on_signals(app: QApplication) -> None:
     timer.start()
 
 
-def run_app(db_path: str | None, *, backend: str | None = None) -> int:
+def run_app(db_path: str | None, *, backend: str | None = None, files: list[str] | None = None) -> int:
     """Open the store, show the window, run the event loop; returns the exit code."""
     if not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
@@ -102,9 +102,16 @@ def run_app(db_path: str | None, *, backend: str | None = None) -> int:
 
         QMessageBox.critical(None, "Encore", str(exc))
         return 1
+    from ui.single_instance import forward_to_running, server_name
+
+    if forward_to_running(server_name(str(store.path)), list(files or [])):
+        store.close()  # Encore already runs on this database: it comes to the front and plays the files
+        return 0
     from ui.main_window import MainWindow
 
     window = MainWindow(store, backend=backend)
+    if files:
+        window.started.connect(lambda: window.open_files(list(files)))
     app.aboutToQuit.connect(window.shutdown)
     _quit_on_signals(app)
     window.show()

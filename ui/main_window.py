@@ -92,6 +92,13 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.taste = None  # created on first visit of the tab (keeps start-up lean)
         self.tabs.addTab(QLabel("Your taste map appears here."), "Your taste")
         self.tabs.currentChanged.connect(self._tab_changed)
+        from ui.for_you_view import ForYouView
+
+        self.for_you = ForYouView(self.runner, self.db_path)  # loads on its first visit
+        self.tabs.addTab(self.for_you, icon("discovery"), "For you")
+        self.tabs.currentChanged.connect(
+            lambda i: self.tabs.widget(i) is self.for_you and self.for_you.ensure_loaded()
+        )
 
         self.side = QSplitter(Qt.Orientation.Vertical)
         self.side.addWidget(self.queue_view)
@@ -146,6 +153,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.similar.showArtistRequested.connect(self._show_artist_tracks)
         self.similar.radioRequested.connect(self.start_radio)
         self.similar.playRequested.connect(lambda tid: self.play_tracks([tid], 0))
+        self.for_you.playRequested.connect(lambda ids: self.play_tracks(ids, 0, source="playlist"))
         self._wire_playback_controls()
         self.queue_view.playEntryRequested.connect(self.play_entry)
 
@@ -182,6 +190,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
                 self.radio.resume(s.radio_seed_id, s.radio_label, entry.track_id)
         self._start_desktop_integration()
         self._sync_modes()
+        self.start_watching()
         self.started.emit()
         if not self.settings.first_run_done and not self.settings.folders:
             if self.first_run_dialog:
@@ -210,6 +219,12 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         from ui.tray import Tray
 
         self.tray = Tray(self)
+        from ui.single_instance import InstanceServer, server_name
+
+        self.instance_server = InstanceServer(server_name(self.db_path), self)
+        self.instance_server.activated.connect(self.open_files)
+        if not self.instance_server.listen():
+            log.warning("single-instance server %s could not listen", self.instance_server.name)
 
     def reload_library(self) -> None:
         self.runner.start(load_rows, self.db_path, on_result=self._rows_loaded)
@@ -301,6 +316,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
             return
         self._shut = True
         self.save_window_state()
+        if getattr(self, "watcher", None) is not None:
+            self.watcher.stop()
         self.jobs.cancel_all()
         if self.radio is not None:
             self.radio.close()
@@ -312,6 +329,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         QCoreApplication.processEvents()
         if self.mpris is not None:
             self.mpris.unregister()
+        if getattr(self, "instance_server", None) is not None:
+            self.instance_server.close()
         if self.tray is not None:
             self.tray.hide()
         if self.queue_model is not None:

@@ -60,6 +60,10 @@ class UiSettings:
     window_state: str = ""
     splitters: dict[str, str] = field(default_factory=dict)
     volume: int = 100
+    #: Pick up new, changed and removed files under the folders while the app runs.
+    watch_folders: bool = True
+    #: Closing the window with a tray icon keeps Encore playing in the tray.
+    close_to_tray: bool = False
 
     @classmethod
     def load(cls, store: Store) -> UiSettings:

@@ -104,13 +104,22 @@ class SettingsDialog(QDialog):
         form.addRow(self.analysis)
         form.addRow("Device", self.device)
 
+        self.watch = QCheckBox("Pick up new and removed files while Encore runs (watch the folders)")
+        self.watch.setChecked(settings.watch_folders)
+        self.close_to_tray = QCheckBox("Closing the window keeps Encore playing in the tray")
+        self.close_to_tray.setChecked(settings.close_to_tray)
+        desktop_box = QGroupBox("Desktop")
+        form = QFormLayout(desktop_box)
+        for box in (self.watch, self.close_to_tray):
+            form.addRow(box)
+
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for box in (folders_box, playback_box, radio_box, analysis_box):
+        for box in (folders_box, playback_box, radio_box, analysis_box, desktop_box):
             layout.addWidget(box)
         layout.addWidget(buttons)
 
@@ -123,6 +132,8 @@ class SettingsDialog(QDialog):
         settings.radio_album_spacing = None if b == defaults[1] else b
         settings.analysis_enabled = self.analysis.isChecked()
         settings.analysis_device = self.device.currentData()
+        settings.watch_folders = self.watch.isChecked()
+        settings.close_to_tray = self.close_to_tray.isChecked()
         if playback is not None:
             playback.crossfade_s = float(self.crossfade.value())
             playback.replaygain = self.replaygain.currentData()

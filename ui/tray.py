@@ -32,8 +32,9 @@ class Tray:
         return self.icon.isVisible()
 
     def keep_running(self) -> bool:
-        """Closing the window keeps the app in the tray only when a tray exists (else it quits)."""
-        return False
+        """Closing the window keeps the app in the tray when the user chose so in Settings and a tray
+        icon is actually shown (else closing quits: a hidden window with no tray could not come back)."""
+        return bool(getattr(self.window.settings, "close_to_tray", False)) and self.available
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:

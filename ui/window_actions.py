@@ -135,6 +135,7 @@ class WindowActions:
                 playback.save(self.controller.store)
         if self.radio is not None:
             self.radio.set_settings(self._radio_settings())
+        self.start_watching()
         if self.settings.folders != old_folders:
             self.jobs.scan(self.settings.folders)
         elif not self.settings.analysis_enabled:

@@ -8,6 +8,18 @@ from typing import Any
 class WindowJobs:
     """Status-bar progress of the scan and the analysis, and what follows when they finish."""
 
+    def start_watching(self) -> None:
+        """Watch the music folders (when the user wants it): changes go through the incremental scan."""
+        from ui.folder_watch import FolderWatcher
+
+        if getattr(self, "watcher", None) is None:
+            self.watcher = FolderWatcher(self.runner, self)
+            self.watcher.changed.connect(lambda: self.jobs.scan(self.settings.folders))
+        if self.settings.watch_folders and self.settings.folders:
+            self.watcher.watch(self.settings.folders)
+        else:
+            self.watcher.stop()
+
     def _show_job_status(self, text: str, done: int, total: int, pausable: bool) -> None:
         busy = total > 0 or bool(text)
         self.status_label.setText(text)
@@ -20,6 +32,8 @@ class WindowJobs:
 
     def _scan_finished(self, summary: Any) -> None:
         self.reload_library()
+        if getattr(self, "watcher", None) is not None and self.watcher.folders:
+            self.watcher.refresh()  # new subfolders join the watch
         errors = int(getattr(summary, "errors", 0) or 0)
         if errors:  # kept on screen until dismissed, unlike the status line the next job overwrites
             self.notice.show_notice(
@@ -52,6 +66,7 @@ class WindowJobs:
             self.settings.save(self.store)
             if folders:
                 self.jobs.scan(folders)
+                self.start_watching()
         else:
             self.settings.first_run_done = True
             self.settings.save(self.store)
@@ -71,6 +86,7 @@ class WindowJobs:
         self.settings.first_run_done = True
         self.settings.save(self.store)
         self.jobs.scan(self.settings.folders)
+        self.start_watching()
 
     def show_problems(self) -> None:
         """The Problems view: files the scan or the analysis could not read, with their reasons."""

@@ -196,6 +196,34 @@ class WindowPlayback:
         self._show_entry(entry, event.item.path, event.duration)
         self._audio_timer.start()
 
+    def open_files(self, files: list[str]) -> None:
+        """Another launch of Encore (or the command line) asked for these files: come to the front and
+        play the ones in the library, in the order given."""
+        from player.store.tracks import get_track_by_path
+
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        if not files or self.controller is None:
+            return
+        ids, unknown = [], []
+        for path in files:
+            track = get_track_by_path(self.store, os.path.realpath(path)) or get_track_by_path(
+                self.store, path
+            )
+            (ids.append(track["id"]) if track is not None else unknown.append(path))
+        if ids:
+            self.play_tracks(ids, 0)
+        if unknown:
+            self.statusBar().showMessage(
+                f"Not in your library: {os.path.basename(unknown[0])}"
+                + (f" and {len(unknown) - 1} more" if len(unknown) > 1 else "")
+                + " (add its folder in Settings)",
+                10000,
+            )
+
     def _playback_error(self, message: str) -> None:
         """A file failed (the controller has skipped past it): say why; a vanished file leaves the table."""
         self.statusBar().showMessage(message, 10000)
@@ -238,6 +266,7 @@ class WindowPlayback:
             self.mpris.track_changed()
         if self.tray is not None:
             self.tray.track_changed(title, artist)
+
         if self.taste is not None:
             self.taste.set_playing(track_id)
 
