@@ -203,6 +203,11 @@ def _init_worker(parent_pid: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     guard.die_with_parent(parent_pid)
     guard.contain_stderr()
+    # Warm the decoder and feature imports (librosa ≈ seconds) outside any file's decode budget.
+    import soundfile  # noqa: F401
+    import soxr  # noqa: F401
+
+    fx.mel_basis()
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)

@@ -90,7 +90,7 @@ def _encore_analyze(db: Path, budget: str) -> subprocess.Popen:
 def test_a_decode_that_hangs_is_timed_out_and_its_noise_contained(analysis_db, tmp_path):
     db = tmp_path / "encore.db"
     shutil.copyfile(analysis_db, db)
-    proc = _encore_analyze(db, budget="3")
+    proc = _encore_analyze(db, budget="8")
     out, err = proc.communicate(timeout=240)
     result = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     assert_clean_failure(result, "analysed 2 tracks, 1 failed", code=0)
