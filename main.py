@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "recommender.cli",  # radio, similar, evaluate-radio
     "recommender.cli_shaping",  # mood, path, evaluate-path
     "recommender.cli_for_you",  # for-you
+    "recommender.factors.cli_similar",  # evaluate-similar
 )
 
 

@@ -125,7 +125,7 @@ def _contributors(
                 continue
             played = af.completions > 0 or af.positive > 0
             kind = "played" if played else ("sound" if af.item is None else "owned")
-            picked.append(Contributor(af.artist, float(share[r, j]), kind, af.completions))
+            picked.append(Contributor(af.artist, float(share[r, j]), kind, af.completions, af.item is None))
         # The played artists say more than owned ones: name them first when they contribute at all.
         picked.sort(key=lambda c: c.kind != "played")
         out.append(picked)

@@ -24,6 +24,7 @@ class Contributor:
     weight: float  # its additive share of the WMF fold-in score
     kind: str  # 'played' (plays in the log) | 'owned' (in the library, no plays) | 'sound' (bridge)
     plays: int = 0
+    placed: bool = False  # its factors were placed from its sound (the listening data lacks it)
 
 
 def name_list(names: Sequence[str]) -> str:
@@ -48,6 +49,8 @@ def taste_reason(contributors: Sequence[Contributor], discovery: bool = False) -
             if often
             else ("which you played" if len(same) == 1 else "which you have played")
         )
+        if all(c.placed for c in same):
+            return f"close to the sound of {names}, {which}"
         return f"fans of {names}, {which}"
     if kind == "sound":
         return f"close to the sound of {names} in your library"

@@ -1,7 +1,9 @@
 """Fans also like: the artists nearest to an artist in the pretrained factor space, plus "sounds like".
 
 Why factor space: two artists are close there when the same people listen to both (WMF item factors),
-which is what "fans also like" means; audio similarity answers a different question ("sounds like"),
+which is what "fans also like" means; the cosine is made support-aware (``recommender.similar_support``:
+neighbours need 3 listeners, the cosine is shrunk by their support and blended with item-kNN), which
+``encore evaluate-similar`` measured ahead of raw cosine, item-kNN and popularity on held-out users; audio similarity answers a different question ("sounds like"),
 so both are given, separately. Each similar artist is marked **in library** (with its track ids, ready
 to play or to seed a radio) or **discovery** (not in the library: its name and a link to read about it).
 Artists the bundle does not know (most indie and game-music artists) are placed in the factor space by
@@ -180,7 +182,7 @@ class SimilarIndex:
         own_tracks = self.artist_tracks.get(display, [])
         artists: list[SimilarArtist] = []
         if q is not None and n > 0:
-            artists = self._neighbours(q, n, exclude_item=item, exclude_local=display)
+            artists = self._neighbours(q, n, exclude_item=item, exclude_local=display, query_item=item)
         return Similar(display, known, artists, self._sounds_like(own_tracks, sounds_like))
 
     def track(self, track_id: int, artist: str | None, n: int = 20, sounds_like: int = 10) -> Similar:
@@ -190,11 +192,21 @@ class SimilarIndex:
         return result
 
     def _neighbours(
-        self, q: np.ndarray, n: int, exclude_item: int | None, exclude_local: str
+        self,
+        q: np.ndarray,
+        n: int,
+        exclude_item: int | None,
+        exclude_local: str,
+        query_item: int | None = None,
     ) -> list[SimilarArtist]:
         q = np.asarray(q, dtype=np.float32)
         n_items = len(self.items)
-        scores = self.items @ q if n_items else np.zeros(0, np.float32)
+        if n_items:  # support-aware: min support, shrinkage, blend with item-kNN (similar_support)
+            from recommender.similar_support import support_scores
+
+            scores = support_scores(self.bundle, q, query_item).astype(np.float32)
+        else:
+            scores = np.zeros(0, np.float32)
         if len(self.extra):
             scores = np.concatenate([scores, (self.extra @ q) * np.float32(self.predicted_confidence)])
         if exclude_item is not None:

@@ -64,6 +64,11 @@ def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
     # A drag inside the list moves the model's rows: the new order is stored.
     assert panel.tracks.model().moveRows(QModelIndex(), 3, 1, QModelIndex(), 0)
     assert playlist_track_ids(store, pid) == [ids[3], *ids[:3]]
+    panel.tracks.item(1).setSelected(True)
+    panel.remove_selected()
+    assert playlist_track_ids(store, pid) == [ids[3], ids[1], ids[2]]
+    panel.add_tracks(pid, [ids[0]], 1)
+    assert playlist_track_ids(store, pid) == [ids[3], *ids[:3]]
     panel.rename_current("Late evening")
     assert find_playlist(store, "late evening")["id"] == pid
     out = tmp_path / "late.m3u8"

@@ -92,6 +92,13 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.taste = None  # created on first visit of the tab (keeps start-up lean)
         self.tabs.addTab(QLabel("Your taste map appears here."), "Your taste")
         self.tabs.currentChanged.connect(self._tab_changed)
+        from ui.for_you_view import ForYouView
+
+        self.for_you = ForYouView(self.runner, self.db_path)  # loads on its first visit
+        self.tabs.addTab(self.for_you, icon("discovery"), "For you")
+        self.tabs.currentChanged.connect(
+            lambda i: self.tabs.widget(i) is self.for_you and self.for_you.ensure_loaded()
+        )
 
         self.side = QSplitter(Qt.Orientation.Vertical)
         self.side.addWidget(self.queue_view)
@@ -146,6 +153,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.similar.showArtistRequested.connect(self._show_artist_tracks)
         self.similar.radioRequested.connect(self.start_radio)
         self.similar.playRequested.connect(lambda tid: self.play_tracks([tid], 0))
+        self.for_you.playRequested.connect(lambda ids: self.play_tracks(ids, 0, source="playlist"))
         self._wire_playback_controls()
         self.queue_view.playEntryRequested.connect(self.play_entry)
 

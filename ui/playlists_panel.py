@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -127,6 +127,7 @@ class PlaylistsPanel(QWidget):
             ("delete", "Delete", lambda: self.delete_current()),
             ("import", "Import…", lambda: self.import_file()),
             ("export", "Export…", lambda: self.export_current()),
+            ("remove", "Remove tracks", lambda: self.remove_selected()),
             ("play", "Play", lambda: self.play_current()),
         ):
             button = QPushButton(text)
@@ -155,6 +156,9 @@ class PlaylistsPanel(QWidget):
         self.tracks.itemDoubleClicked.connect(lambda item: self.play_current(self.tracks.row(item)))
         self.tracks.tracksDropped.connect(lambda ids, row: self._add_to_current(ids, row))
         self.tracks.model().rowsMoved.connect(self._rows_moved)
+        remove = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.tracks)
+        remove.setContext(Qt.ShortcutContext.WidgetShortcut)
+        remove.activated.connect(self.remove_selected)
         self.refresh()
 
     # -- reading -------------------------------------------------------------------------------------
@@ -319,8 +323,10 @@ class PlaylistsPanel(QWidget):
         if playlist is None or playlist["smart"]:
             return
         entries = [int(i.data(ID_ROLE)) for i in self.tracks.selectedItems()]
-        pl.remove_entries(self.store, playlist["id"], entries)
-        self.show_current()
+        if entries:
+            n = pl.remove_entries(self.store, playlist["id"], entries)
+            self.say(f"Removed {n} track(s) from {playlist['name']}")
+            self.show_current()
 
     # -- files and playing ---------------------------------------------------------------------------
     def import_file(self, path: str | None = None) -> Any:

@@ -1,8 +1,8 @@
 """The "Fans also like" side panel for the playing (or chosen) artist.
 
 Shows the artists nearest in the pretrained factor space — in your library (click: show their tracks;
-double-click: start a radio from their best track) or discoveries (marked with a star: nothing to play,
-just a name to look up) — and "sounds like" tracks from the audio embeddings. The lookup runs in a
+double-click: start a radio from their best track) or discoveries (marked with a star: double-click
+opens the artist's page in the browser, right-click copies the name) — and "sounds like" tracks from the audio embeddings. The lookup runs in a
 worker (``recommender.similar``; the first call loads the bundle and the audio index). Empty and
 cold-start states are said in plain words rather than shown as an empty list.
 """
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 _ARTIST_ROLE = Qt.ItemDataRole.UserRole + 20
 _TRACKS_ROLE = Qt.ItemDataRole.UserRole + 21
 _TRACK_ROLE = Qt.ItemDataRole.UserRole + 22
+_LINK_ROLE = Qt.ItemDataRole.UserRole + 24
 N_ARTISTS = 15
 N_TRACKS = 10
 
@@ -92,6 +93,8 @@ class SimilarPanel(QWidget):
         self.artists.setIconSize(QSize(14, 14))
         self.artists.itemClicked.connect(self._artist_clicked)
         self.artists.itemDoubleClicked.connect(self._artist_double_clicked)
+        self.artists.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.artists.customContextMenuRequested.connect(self._artist_menu)
         self.tracks_header = QLabel("<b>Sounds like</b>")
         self.tracks_note = QLabel("")
         self.tracks_note.setWordWrap(True)
@@ -171,8 +174,11 @@ class SimilarPanel(QWidget):
                 item.setForeground(QBrush(QColor(150, 100, 0)))
                 link = entry.get("link") or ""
                 item.setToolTip(
-                    "Not in your library — a discovery to look up" + (f": {link}" if link else "")
+                    "Not in your library — a discovery to look up"
+                    + (f": {link}" if link else "")
+                    + " · double-click: open the page · right-click: copy the name"
                 )
+                item.setData(_LINK_ROLE, link or None)
             item.setData(_ARTIST_ROLE, entry.get("library_name") or name)
             item.setData(_TRACKS_ROLE, list(entry.get("track_ids") or []))
             item.setData(Qt.ItemDataRole.UserRole + 23, bool(entry.get("in_library")))
@@ -198,6 +204,23 @@ class SimilarPanel(QWidget):
         ids = item.data(_TRACKS_ROLE) or []
         if item.data(Qt.ItemDataRole.UserRole + 23) and ids:
             self.radioRequested.emit(int(ids[0]))
+        elif not item.data(Qt.ItemDataRole.UserRole + 23):
+            from ui.links import open_link
+
+            open_link(item.data(_LINK_ROLE))  # a discovery: its page in the browser
+
+    def _artist_menu(self, pos: Any) -> None:
+        item = self.artists.itemAt(pos)
+        if item is None or item.data(Qt.ItemDataRole.UserRole + 23):
+            return
+        from PySide6.QtWidgets import QMenu
+
+        from ui.links import copy_text, open_link
+
+        menu = QMenu(self)
+        menu.addAction("Open the artist's page", lambda: open_link(item.data(_LINK_ROLE)))
+        menu.addAction("Copy name", lambda: copy_text(item.data(_ARTIST_ROLE)))
+        menu.exec(self.artists.viewport().mapToGlobal(pos))
 
     def _track_double_clicked(self, item: QListWidgetItem) -> None:
         self.playRequested.emit(int(item.data(_TRACK_ROLE)))

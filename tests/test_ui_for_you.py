@@ -1,0 +1,96 @@
+"""The "For you" tab in the real main window over the analysed corpus (real libvlc, silent output):
+it opens, lists tracks, albums, the mix and artists with reasons, plays the mix, opens an artist's
+page through a stub of ``QDesktopServices.openUrl`` and copies a name; "Fans also like" discoveries
+open their page on double-click too."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+from player.store import Store
+from ui.settings import UiSettings
+
+WAIT = 60_000
+
+
+@pytest.fixture(autouse=True)
+def _silent_audio(monkeypatch):
+    monkeypatch.setenv("ENCORE_AUDIO_OUTPUT", "adummy")
+
+
+@pytest.fixture
+def opened(monkeypatch):
+    urls: list[str] = []
+    monkeypatch.setattr(
+        QDesktopServices,
+        "openUrl",
+        staticmethod(lambda url: urls.append(url.toEncoded().data().decode()) or True),
+    )
+    return urls
+
+
+@pytest.fixture
+def db(analyzed_corpus_db, tmp_path) -> Path:
+    path = tmp_path / "encore.db"
+    shutil.copyfile(analyzed_corpus_db, path)
+    with Store.open(path) as store:
+        settings = UiSettings.load(store)
+        settings.first_run_done, settings.analysis_enabled, settings.scan_on_start = True, False, False
+        settings.save(store)
+    return path
+
+
+def test_for_you_tab_lists_plays_and_opens_links(qtbot, db, opened):
+    from ui.main_window import MainWindow
+
+    store = Store.open(db)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        with qtbot.waitSignal(window.libraryLoaded, timeout=WAIT):
+            window.start()
+        view = window.for_you
+        with qtbot.waitSignal(view.loaded, timeout=WAIT) as shown:
+            window.tabs.setCurrentWidget(view)
+        result = shown.args[0]
+        assert result["signal"] == "sound" and "sound of your library" in view.summary.text()
+        tracks, albums = view.library.topLevelItem(0), view.library.topLevelItem(1)
+        assert tracks.childCount() == len(result["tracks"]) > 0 and albums.childCount() > 0
+        assert all(tracks.child(i).text(2) for i in range(tracks.childCount()))  # every row has a reason
+        assert view.mix.count() == 30 and view.artists.count() == len(result["artists"]) > 0
+        # Play the mix: the queue becomes the 30 mix tracks, in order, and the first one plays.
+        mix_ids = [int(e["track_id"]) for e in result["mix"]]
+        view.play_mix_button.click()
+        qtbot.waitUntil(lambda: window._current_track_id == mix_ids[0], timeout=WAIT)
+        assert [e.track_id for e in window.controller.queue.entries] == mix_ids
+        # An artist to discover: double-click opens its page (stubbed), the menu copies its name.
+        first = view.artists.item(0)
+        view.artists.itemDoubleClicked.emit(first)
+        assert opened == [result["artists"][0]["link"]] and opened[0].startswith("https://www.last.fm/music/")
+        menu = view.artist_menu(first)
+        copy = next(a for a in menu.actions() if a.text() == "Copy name")
+        copy.trigger()
+        assert QGuiApplication.clipboard().text() == result["artists"][0]["name"]
+        # Fans also like: a discovery opens its page on double-click as well.
+        with qtbot.waitSignal(window.similar.resultShown, timeout=WAIT) as similar:
+            window.similar.show_artist("Muldjord")
+        discoveries = [a for a in similar.args[0]["artists"] if not a["in_library"]]
+        assert discoveries
+        row = similar.args[0]["artists"].index(discoveries[0])
+        window.similar.artists.itemDoubleClicked.emit(window.similar.artists.item(row))
+        assert opened[-1] == discoveries[0]["link"]
+        # New mix: another stored mix.
+        with qtbot.waitSignal(view.loaded, timeout=WAIT) as again:
+            view.new_mix_button.click()
+        assert [int(e["track_id"]) for e in again.args[0]["mix"]] != mix_ids
+    finally:
+        window.shutdown()
+        store.close()

@@ -1,0 +1,220 @@
+"""The "For you" tab: what to hear next, each item with the reason that ranked it.
+
+Three parts, all computed in a worker by ``recommender.for_you`` (the same lists as ``encore for-you``):
+*In your library* (under-played tracks and albums; double-click plays), the *Discover mix* (30 stored
+tracks; Play, or New mix to make another) and *Artists to discover* (double-click or "Open page" opens
+the artist's page in the browser; "Copy name" puts the name on the clipboard). With no taste signal
+the view says so in plain words instead of listing global hits.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.links import copy_text, open_link
+from ui.workers import TaskRunner
+
+log = logging.getLogger(__name__)
+
+_IDS_ROLE = Qt.ItemDataRole.UserRole + 30
+_LINK_ROLE = Qt.ItemDataRole.UserRole + 31
+_NAME_ROLE = Qt.ItemDataRole.UserRole + 32
+N_ITEMS = 25
+
+
+def load_for_you(db_path: str, refresh_mix: bool = False) -> dict[str, Any]:
+    """Plain data for the view (worker thread): the For-you lists and the Discover mix with titles."""
+    from player.store import Store
+    from player.store.tracks import get_track
+    from recommender.for_you import discover_mix, for_you
+
+    with Store.open(db_path) as store:
+        result = for_you(store, n=N_ITEMS)
+        mix = discover_mix(store, result, refresh=refresh_mix)
+        for entry in mix:
+            t = get_track(store, entry["track_id"]) or {}
+            entry["title"] = t.get("title") or (t.get("path") or "?").rsplit("/", 1)[-1]
+            entry["artist"] = t.get("artist") or t.get("album_artist")
+    out = result.as_dict()
+    out["tracks"] = out["tracks"][:N_ITEMS]
+    out["mix"] = mix
+    return out
+
+
+class ForYouView(QWidget):
+    playRequested = Signal(list)  # track ids to play, in order
+    loaded = Signal(object)
+
+    def __init__(self, runner: TaskRunner, db_path: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.db_path = db_path
+        self.result: dict[str, Any] | None = None
+        self._busy = False
+
+        self.summary = QLabel("Open this tab to see what to hear next.")
+        self.summary.setWordWrap(True)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(lambda: self.refresh())
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.refresh_button)
+
+        self.library = QTreeWidget()
+        self.library.setColumnCount(3)
+        self.library.setHeaderLabels(["In your library", "Artist", "Why"])
+        self.library.setRootIsDecorated(True)
+        self.library.itemDoubleClicked.connect(self._library_activated)
+        self.library.setToolTip("Double-click: play")
+
+        self.mix = QListWidget()
+        self.mix.itemDoubleClicked.connect(self._mix_activated)
+        self.play_mix_button = QPushButton("Play the mix")
+        self.play_mix_button.clicked.connect(self.play_mix)
+        self.new_mix_button = QPushButton("New mix")
+        self.new_mix_button.clicked.connect(lambda: self.refresh(refresh_mix=True))
+        mix_box = QWidget()
+        mix_layout = QVBoxLayout(mix_box)
+        mix_layout.setContentsMargins(0, 0, 0, 0)
+        mix_head = QHBoxLayout()
+        mix_head.addWidget(QLabel("<b>Discover mix</b>"), 1)
+        mix_head.addWidget(self.play_mix_button)
+        mix_head.addWidget(self.new_mix_button)
+        mix_layout.addLayout(mix_head)
+        mix_layout.addWidget(self.mix)
+
+        self.artists = QListWidget()
+        self.artists.itemDoubleClicked.connect(self._artist_activated)
+        self.artists.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.artists.customContextMenuRequested.connect(self._artist_menu)
+        self.artists.setToolTip("Double-click: open the artist's page · right-click: copy the name")
+        artists_box = QWidget()
+        artists_layout = QVBoxLayout(artists_box)
+        artists_layout.setContentsMargins(0, 0, 0, 0)
+        artists_layout.addWidget(QLabel("<b>Artists to discover</b>"))
+        artists_layout.addWidget(self.artists)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(mix_box)
+        right.addWidget(artists_box)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.library)
+        split.addWidget(right)
+        split.setSizes([600, 400])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+
+    # -- loading -----------------------------------------------------------------------------------
+    def ensure_loaded(self) -> None:
+        """First visit of the tab: compute the lists."""
+        if self.result is None and not self._busy:
+            self.refresh()
+
+    def refresh(self, refresh_mix: bool = False) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self.refresh_button.setEnabled(False)
+        self.new_mix_button.setEnabled(False)
+        if self.result is None:
+            self.summary.setText("Working out what you might like…")
+        self.runner.start(load_for_you, self.db_path, refresh_mix, on_result=self._show, on_error=self._error)
+
+    def _finish(self) -> None:
+        self._busy = False
+        self.refresh_button.setEnabled(True)
+        self.new_mix_button.setEnabled(True)
+
+    def _error(self, message: str) -> None:
+        log.error("for you failed: %s", message)
+        self._finish()
+        self.summary.setText(f"Suggestions are not available right now ({message}).")
+
+    def _show(self, result: dict[str, Any]) -> None:
+        self._finish()
+        self.result = result
+        self.summary.setText(result.get("summary") or "")
+        self.library.clear()
+        tracks = QTreeWidgetItem(self.library, [f"Tracks ({len(result['tracks'])})", "", ""])
+        for t in result["tracks"]:
+            item = QTreeWidgetItem(tracks, [t["name"], t.get("artist") or "", t["reason"]])
+            item.setData(0, _IDS_ROLE, list(t["track_ids"]))
+            item.setToolTip(2, t["reason"])
+        albums = QTreeWidgetItem(self.library, [f"Albums ({len(result['albums'])})", "", ""])
+        for a in result["albums"]:
+            item = QTreeWidgetItem(albums, [a["name"], a.get("artist") or "", a["reason"]])
+            item.setData(0, _IDS_ROLE, list(a["track_ids"]))
+            item.setToolTip(2, a["reason"])
+        self.library.expandAll()
+        self.library.resizeColumnToContents(0)
+        self.library.resizeColumnToContents(1)
+        self.mix.clear()
+        for e in result.get("mix", []):
+            item = QListWidgetItem(f"{e.get('title') or '?'} — {e.get('artist') or 'Unknown artist'}")
+            item.setData(_IDS_ROLE, [int(e["track_id"])])
+            item.setToolTip(e.get("reason") or "")
+            self.mix.addItem(item)
+        self.play_mix_button.setEnabled(bool(result.get("mix")))
+        self.artists.clear()
+        for a in result["artists"]:
+            item = QListWidgetItem(f"★ {a['name']}\n    {a['reason']}")
+            item.setData(_LINK_ROLE, a.get("link"))
+            item.setData(_NAME_ROLE, a["name"])
+            item.setToolTip(f"{a['reason']}\n{a.get('link') or ''}")
+            self.artists.addItem(item)
+        if result.get("signal") == "none":
+            self.artists.addItem(QListWidgetItem("Nothing to suggest yet — see above."))
+        self.loaded.emit(result)
+
+    # -- actions -----------------------------------------------------------------------------------
+    def play_mix(self) -> None:
+        ids = [int(e["track_id"]) for e in (self.result or {}).get("mix", [])]
+        if ids:
+            self.playRequested.emit(ids)
+
+    def _library_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        ids = item.data(0, _IDS_ROLE)
+        if ids:
+            self.playRequested.emit([int(t) for t in ids])
+
+    def _mix_activated(self, item: QListWidgetItem) -> None:
+        """Double-click in the mix: play the mix from that track on."""
+        ids = [int(e["track_id"]) for e in (self.result or {}).get("mix", [])]
+        row = self.mix.row(item)
+        if ids and 0 <= row < len(ids):
+            self.playRequested.emit(ids[row:] + ids[:row])
+
+    def _artist_activated(self, item: QListWidgetItem) -> None:
+        open_link(item.data(_LINK_ROLE))
+
+    def _artist_menu(self, pos: Any) -> None:
+        item = self.artists.itemAt(pos)
+        menu = self.artist_menu(item) if item is not None else None
+        if menu is not None:
+            menu.exec(self.artists.viewport().mapToGlobal(pos))
+
+    def artist_menu(self, item: QListWidgetItem) -> QMenu | None:
+        """The context menu of a discovery: open its page, copy its name."""
+        if not item.data(_NAME_ROLE):
+            return None
+        menu = QMenu(self)
+        menu.addAction("Open the artist's page", lambda: open_link(item.data(_LINK_ROLE)))
+        menu.addAction("Copy name", lambda: copy_text(item.data(_NAME_ROLE)))
+        return menu
