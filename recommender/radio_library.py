@@ -353,7 +353,7 @@ def load_library(
     if isinstance(taste, np.ndarray):
         taste_vec = taste
     elif taste and bundle is not None:
-        taste_vec, evidence = user_taste(store, bundle)
+        taste_vec, evidence = user_taste(store, bundle, match=parts.match)
     library = RadioLibrary.build(
         track_ids=ids,
         artists=[t.get("artist") or t.get("album_artist") for t in tracks],
@@ -434,10 +434,11 @@ def bridge_factors(
     return dict(zip(names, predicted, strict=True))
 
 
-def user_taste(store: Any, bundle: Any) -> tuple[np.ndarray | None, int]:
-    """The user's fold-in vector (``recommender.taste.Taste``) and how many tracks have plays behind it."""
+def user_taste(store: Any, bundle: Any, match: Any = None) -> tuple[np.ndarray | None, int]:
+    """The user's fold-in vector (``recommender.taste.Taste``) and how many tracks have plays behind it
+    (``match``: the library already matched to ``bundle``, not matched again)."""
     from recommender.taste import Taste
 
-    taste = Taste.from_store(store, bundle)
+    taste = Taste.from_store(store, bundle, match=match)
     vector = np.asarray(taste.user_vector, dtype=np.float32)
     return (vector if np.any(vector) else None), len(taste.track_feedback)

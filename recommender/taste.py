@@ -141,14 +141,16 @@ class Taste:
         settings: TasteSettings | None = None,
         now: float | None = None,
         audio: bool = True,
+        match: LibraryMatch | None = None,
     ) -> Taste:
-        """Match the library, read every finished play, fold the user in."""
+        """Match the library (unless ``match``, already made for this bundle, is given), read every
+        finished play, fold the user in."""
         from player.store.feedback import play_events
         from recommender.factors.bundle import load_bundle
         from recommender.factors.match import match_library
 
         bundle = bundle or load_bundle()
-        match = match_library(store, bundle)
+        match = match if match is not None else match_library(store, bundle)
         audio_factors = {}
         if audio:
             from recommender.factors.bridge import audio_factors_for_unmatched

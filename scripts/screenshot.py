@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def prepare(db: Path, corpus: Path) -> None:
+def prepare(db: Path, corpus: Path, windows: int | None = None) -> None:
     from player.library import scan
     from player.store import Store
     from player.store.plays import close_play, outcome_counts, start_play
@@ -27,7 +27,10 @@ def prepare(db: Path, corpus: Path) -> None:
 
     with Store.open(db) as store:
         print(f"scan: {scan(store, [str(corpus)])}", flush=True)
-        summary = analyze_library(store, progress=False)
+        from recommender.audio.analyze import AnalysisSettings
+
+        settings_kw = {"windows": windows} if windows else {}
+        summary = analyze_library(store, settings=AnalysisSettings(**settings_kw), progress=False)
         print(f"analyse: {summary.analyzed} new analyses", flush=True)
         settings = UiSettings.load(store)
         settings.first_run_done = True
@@ -61,18 +64,33 @@ def prepare(db: Path, corpus: Path) -> None:
                     )
 
 
+def add_problem_files(db: Path) -> None:
+    """A folder with an empty and a damaged file, scanned into the run's database: real scan errors
+    for the Problems view (the corpus itself reads cleanly)."""
+    from player.library import scan
+    from player.store import Store
+
+    bad = db.parent / "Downloads"
+    bad.mkdir(exist_ok=True)
+    (bad / "half-downloaded.ogg").write_bytes(b"")
+    (bad / "not really music.mp3").write_bytes(b"<html>404 Not Found</html>" * 40)
+    with Store.open(db) as store:
+        print(f"problem files: {scan(store, [str(bad)])}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", required=True)
     parser.add_argument("--out", default="docs")
     parser.add_argument("--db", default=str(Path.home() / ".cache" / "encore" / "screenshot" / "encore.db"))
     parser.add_argument("--seed", default="Muldjord - Chaos God")
+    parser.add_argument("--windows", type=int, default=None, help="analysis windows per track (quicker)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     db = Path(args.db)
     db.parent.mkdir(parents=True, exist_ok=True)
-    prepare(db, Path(args.corpus))
+    prepare(db, Path(args.corpus), args.windows)
 
     from PySide6.QtCore import QTimer
 
@@ -86,22 +104,28 @@ def main() -> int:
     with Store.open(db) as cached:
         cached.checkpoint()
     shutil.copyfile(db, run_db)
+    add_problem_files(run_db)
     app = create_app(["encore"])
     store = Store.open(run_db)
     seed = find_track(store, args.seed)
     window = MainWindow(store)
-    window.resize(1520, 900)
+    window.resize(1280, 800)
     window.show()
     QTimer.singleShot(0, window.start)
     state = {"step": 0}
     deadline = time.monotonic() + 120
 
-    def grab(name: str) -> None:
+    def grab(name: str, widget=None) -> None:
         app.processEvents()
-        pixmap = window.screen().grabWindow(window.winId())
+        target = widget or window
+        pixmap = target.screen().grabWindow(target.winId())
         path = out / name
         pixmap.save(str(path))
         print(f"wrote {path} ({pixmap.width()}x{pixmap.height()})", flush=True)
+
+    def later(ms: int, step: int) -> None:
+        state["step"] = -1
+        QTimer.singleShot(ms, lambda: state.update(step=step))
 
     def tick() -> None:
         if time.monotonic() > deadline:
@@ -110,6 +134,14 @@ def main() -> int:
             return
         step = state["step"]
         if step == 0 and window.controller is not None and window.library.model.rowCount() > 0:
+            later(800, 10)
+        elif step == 10:
+            grab("screenshot-library.png")
+            window.library.show_albums(True)
+            later(2500, 11)  # covers load in the background
+        elif step == 11:
+            grab("screenshot-albums.png")
+            window.library.show_albums(False)
             window.library.select_track(seed["id"])
             window.start_radio(seed["id"])
             state["step"] = 1
@@ -122,8 +154,16 @@ def main() -> int:
             window.tabs.setCurrentIndex(1)
             state["step"] = 3
         elif step == 3 and window.taste is not None and window.taste.data is not None:
-            QTimer.singleShot(500, lambda: (grab("screenshot-taste.png"), app.exit(0)))
-            state["step"] = 4
+            later(500, 4)
+        elif step == 4:
+            grab("screenshot-taste.png")
+            window.tabs.setCurrentIndex(0)
+            window.show_problems()
+            later(1500, 5)
+        elif step == 5:
+            grab("screenshot-problems.png", window.problems_dialog)
+            app.exit(0)
+            return
         QTimer.singleShot(200, tick)
 
     QTimer.singleShot(200, tick)

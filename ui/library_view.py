@@ -109,6 +109,8 @@ class LibraryView(QWidget):
         self.albums.setUniformItemSizes(True)
         # Long album names often share their start ("Soundtrack of X, vol. 1/2"): elide the middle.
         self.albums.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        for pane in (self.artists, self.albums):  # elide to the pane's width instead of scrolling sideways
+            pane.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.albums.currentItemChanged.connect(self._album_changed)
 
         self.table = TrackTable(self.model)
