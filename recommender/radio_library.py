@@ -72,6 +72,7 @@ class RadioLibrary:
     loudness: np.ndarray | None = None  # float [n], nan unknown
     last_played: np.ndarray | None = None  # epoch seconds [n], nan never
     artist_completions: np.ndarray | None = None  # per artist code: completed plays in the app, or None
+    artist_skips: np.ndarray | None = None  # per artist code: skipped plays in the app, or None
     artist_similarity: Any = None  # [artist code, artist code] co-listening cosine (scipy sparse), or None
     taste: np.ndarray | None = None  # float [k] fold-in user vector (same space as raw_factors)
     taste_evidence: int | None = None  # tracks with plays behind ``taste`` (None: trust it fully)
@@ -343,12 +344,14 @@ def load_library(
     # Recency.
     last_played = np.full(n, np.nan)
     completions = np.zeros(n)
+    skips = np.zeros(n)
     for t, st in track_stats(store).items():
         i = row_of.get(int(t))
         if i is not None and st.get("last_played") is not None:
             last_played[i] = float(st["last_played"])
         if i is not None:
             completions[i] = float(st.get("completions") or 0)
+            skips[i] = float(st.get("skips") or 0)
     taste_vec, evidence = None, None
     if isinstance(taste, np.ndarray):
         taste_vec = taste
@@ -374,6 +377,7 @@ def load_library(
     )
     if n:
         library.artist_completions = np.bincount(library.artist, weights=completions)
+        library.artist_skips = np.bincount(library.artist, weights=skips)
     if parts.match is not None:
         # Co-listening between the library's artists (the radio's co-listening term).
         from recommender.radio_scoring import artist_similarity
