@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from player.cli_common import bounded_int, shown
+from player.cli_common import bounded_float, bounded_int, shown
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -26,13 +26,19 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("paths", nargs="+", metavar="PATH", help="lastfm2k: FOLDER; msd: TRIPLETS [METADATA]")
     p.add_argument("--out", required=True, metavar="FILE", help="bundle to write (.npz)")
     p.add_argument("--level", choices=("song", "artist"), default="song", help="msd only: item level")
-    p.add_argument("--factors", type=int, help="latent factors k (default 64)")
-    p.add_argument("--regularization", type=float)
-    p.add_argument("--alpha", type=float, help="confidence scale α in c = 1 + α·log(1 + r/ε)")
-    p.add_argument("--eps", type=float, help="ε in the confidence")
-    p.add_argument("--iterations", type=int)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--rp3-weight", type=float, help="weight of the RP3beta part of the blend (0: WMF only)")
+    p.add_argument("--factors", type=bounded_int(1, 1024), help="latent factors k (default 64)")
+    p.add_argument("--regularization", type=bounded_float(0.0, 1e6))
+    p.add_argument(
+        "--alpha", type=bounded_float(0.0, 1e6), help="confidence scale α in c = 1 + α·log(1 + r/ε)"
+    )
+    p.add_argument("--eps", type=bounded_float(1e-9, 1e9), help="ε in the confidence")
+    p.add_argument("--iterations", type=bounded_int(1, 1000))
+    p.add_argument("--seed", type=bounded_int(0, 2**32 - 1))
+    p.add_argument(
+        "--rp3-weight",
+        type=bounded_float(0.0, 1.0),
+        help="weight of the RP3beta part of the blend (0: WMF only)",
+    )
     p.add_argument("--no-tag-rows", action="store_true", help="do not add tags as pseudo-listeners")
     p.add_argument("--no-validation", action="store_true", help="skip the validation run")
     p.add_argument("--cpu", action="store_true", help="never use CUDA")
@@ -56,7 +62,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--history", required=True, metavar="FILE", help="userID<TAB>artistID<TAB>weight, with header"
     )
     p.add_argument("--bundle", metavar="FILE", help="factor bundle (default: the shipped one)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the 80/20 split (default 0)")
+    p.add_argument(
+        "--seed", type=bounded_int(0, 2**32 - 1), default=0, help="seed of the 80/20 split (default 0)"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
