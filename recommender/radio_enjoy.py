@@ -70,6 +70,7 @@ class Enjoyment:
             if pool.sum() >= 2:
                 mu, sd = float(mean[pool].mean()), float(mean[pool].std())
                 z = np.where(has, (mean - mu) / (sd if sd > 1e-9 else 1.0), 0.0)
+        self.taste_z = z  # per artist code: the taste's z-value among the unplayed artists
         self.logit = np.where(
             self.known, s.enjoy_known_logit, s.enjoy_unknown_logit + s.enjoy_taste_slope * z
         )

@@ -111,10 +111,11 @@ class RadioSettings:
     enjoy_known_logit: float = 3.0
     """Log-odds that an artist the user has finished tracks of is liked (about 95%)."""
     enjoy_unknown_logit: float = -3.5
-    enjoy_taste_slope: float = 1.0
+    enjoy_taste_slope: float = 1.2
     """Log-odds that an unplayed artist is liked: ``unknown_logit + slope x z(taste)`` among the unplayed
     artists (most of a collection's unplayed artists are not favourites; the taste's best few often
-    are). Tuned on the tuning users (``python -m recommender.simulation.tune``, issue 10)."""
+    are). A logistic regression fitted on the tuning users' libraries (-3.47, 1.19:
+    ``python -m recommender.simulation.calibrate``, issue 10)."""
     enjoy_skip_logit: float = 3.0
     """Log-odds lost per skip of an artist, divided by (1 + its completions): a skip of an artist never
     finished is close to a verdict."""
