@@ -19,6 +19,11 @@ How a track is scored (all similarity terms are z-scored over the library, so th
 - The ``pool_size`` best-fitting tracks are the candidates; among them the **user's taste** (fold-in vector
   · artist factors, the WMF preference estimate) decides, with ``taste_weight``: the seed sets the
   character, taste picks among tracks that fit it.
+- **Chance of a finished track** (``recommender.radio_enjoy``, ``enjoy_weight``): liking (artists the
+  user finished tracks of; the taste's calibrated guess for the others) times freshness (the artist's
+  plays this session and in the last days, the track heard before). This is the term that keeps skips
+  low: the station rotates through what the user likes instead of replaying yesterday's favourites,
+  tries unplayed artists only where the taste is confident, and replays a recent find.
 - In-session feedback: tracks close in audio to a skipped one lose ``skip_region_penalty`` × similarity,
   a skipped artist loses ``artist_skip_penalty`` per skip, a finished artist gains
   ``artist_complete_bonus``.

@@ -121,10 +121,10 @@ class RadioSettings:
     finished is close to a verdict."""
     enjoy_known_skip: float = 1.0
     """Log-odds a favourite loses for a skip within the session (usually a mood, not a verdict)."""
-    enjoy_neighbour_rate: float = 3.0
+    enjoy_neighbour_rate: float = 1.5
     """Log-odds an unplayed artist gains (loses) per unit of co-listening cosine with an artist finished
     (skipped) in the session. Tuned on the tuning users (``python -m recommender.simulation.tune``,
-    issue 10)."""
+    issue 10). Tuned on the tuning users (``python -m recommender.simulation.tune``, issue 10)."""
     enjoy_satiety: float = 0.75
     """Factor on the chance of a finished track per play of the artist this session, and per track of it
     heard before (fading): the same artist again soon is welcome less often."""
@@ -139,6 +139,11 @@ class RadioSettings:
     enjoy_explore: float = 0.0
     """Bonus (in probability units) of ``P(like)`` for artists the user has never finished a track of:
     finding liked artists the user never played is what a radio is for."""
+    enjoy_find_bonus: float = 0.4
+    """Bonus (probability units) for a recent find: an artist with at most ``enjoy_find_plays`` finished
+    tracks, heard in the last days (a discovery is replayed while it is new). Tuned on the tuning
+    users (``python -m recommender.simulation.tune``, issue 10)."""
+    enjoy_find_plays: int = 3
     # --- transitions --------------------------------------------------------------------------------
     tempo_penalty: float = 1.0
     """Penalty per octave of tempo change beyond ``tempo_tolerance`` (half/double time counts as smooth)."""
