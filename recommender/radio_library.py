@@ -108,7 +108,7 @@ class RadioLibrary:
     taste_evidence: int | None = None  # tracks with plays behind ``taste`` (None: trust it fully)
     audio_mean: np.ndarray | None = None  # what was subtracted from the raw embeddings (for new vectors)
     audio_basis: np.ndarray | None = None  # [d_raw, d] PCA projection applied after centring, or None
-    _row_of: dict[int, int] = field(default_factory=dict, repr=False)
+    _row_of: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -258,9 +258,16 @@ class RadioLibrary:
 
     def row(self, track_id: int) -> int:
         """The row of a track id (KeyError if the track is not in the library)."""
-        if not self._row_of and len(self.track_ids):  # built on first use: 100k entries cost ~20 ms
-            self._row_of = dict(zip(self.track_ids.tolist(), range(len(self.track_ids)), strict=True))
-        return self._row_of[int(track_id)]
+        if not self._row_of and len(self.track_ids):  # sorted once on first use (a dict of 100k: 50 ms)
+            order = np.argsort(self.track_ids, kind="stable")
+            self._row_of = {"order": order, "sorted": self.track_ids[order]}
+        if not len(self.track_ids):
+            raise KeyError(track_id)
+        sorted_ids = self._row_of["sorted"]
+        pos = int(np.searchsorted(sorted_ids, int(track_id)))
+        if pos >= len(sorted_ids) or sorted_ids[pos] != int(track_id):
+            raise KeyError(track_id)
+        return int(self._row_of["order"][pos])
 
     def space_stats(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(mean row, covariance) of the ``audio`` or ``factors`` rows that exist, computed once."""
@@ -325,183 +332,11 @@ class LibraryParts:
     analysed: int = 0
 
 
-def load_library(
-    store: Any,
-    *,
-    bundle: Any = None,
-    taste: np.ndarray | None | bool = True,
-    now: float | None = None,
-    parts: LibraryParts | None = None,
-    keep: Sequence[int] = (),
-) -> RadioLibrary:
-    """The store's library as a ``RadioLibrary``: tracks, audio analysis, artist factors and taste.
+def load_library(store: Any, **options: Any) -> RadioLibrary:
+    """The store's library as a ``RadioLibrary`` (see ``recommender.radio_load.load_library``)."""
+    from recommender.radio_load import load_library as load
 
-    ``bundle``: a factor bundle, or None for the shipped one (left out if there is none). Artists the
-    bundle does not know get factors predicted from their tracks' audio tags through the bridge.
-    ``taste``: True computes the user's fold-in from the plays (at time ``now``), an array is used as
-    is, False/None leaves taste out. Parts that are not available (no analysis yet, no bundle) are
-    simply left out; the station then works from what there is, down to genre/album/artist metadata.
-    Fill ``parts`` to get the bundle and match back. Banned tracks and artists (``player.store.ratings``)
-    are left out, so no station can play them, except the tracks in ``keep`` (a seed the user chose).
-
-    Why it is written as it is: at 100k tracks this is what the user waits for before the first radio
-    track. So the tracks are read as plain tuples, names are folded once per distinct name, artists are
-    matched once per distinct credit, the analysis is read in chunks straight into arrays and placed
-    by index, and the audio-predicted artist factors are computed once for the radio and the taste.
-    ``tests/radio_reference.py`` keeps the old row-at-a-time version; the two agree bit for bit.
-    """
-    from player.store.analysis import descriptor_arrays, load_analysis_matrix
-    from player.store.plays import track_stats
-    from player.store.ratings import banned_track_ids
-    from player.store.tracks import track_columns
-
-    parts = parts if parts is not None else LibraryParts()
-    banned = banned_track_ids(store).difference(int(t) for t in keep)
-    columns = ("id", "artist", "album_artist", "album", "genre", "duration")
-    rows = track_columns(store, columns)
-    if banned:
-        rows = [r for r in rows if r[0] not in banned]
-    n = len(rows)
-    ids_t, artist_col, album_artist_col, album_col, genre_col, duration_col = (
-        zip(*rows, strict=True) if rows else ((),) * len(columns)
-    )
-    ids = np.array(ids_t, dtype=np.int64)
-    id_order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[id_order]
-
-    def rows_of(track_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(library rows, which of ``track_ids`` are in the library) for an int64 array of ids."""
-        if n == 0 or len(track_ids) == 0:
-            return np.zeros(0, np.int64), np.zeros(len(track_ids), dtype=bool)
-        pos = np.minimum(np.searchsorted(sorted_ids, track_ids), n - 1)
-        found = sorted_ids[pos] == track_ids
-        return id_order[pos[found]], found
-
-    # Audio.
-    a_ids, emb, tags = load_analysis_matrix(store)
-    audio = has_audio = tag_probs = None
-    if len(a_ids):
-        a_rows, a_found = rows_of(a_ids)
-        audio = np.zeros((n, emb.shape[1]), dtype=np.float32)
-        audio[a_rows] = emb if a_found.all() else emb[a_found]
-        del emb
-        tag_probs = np.zeros((n, tags.shape[1]), dtype=np.float32)
-        tag_probs[a_rows] = tags if a_found.all() else tags[a_found]
-        has_audio = np.zeros(n, dtype=bool)
-        has_audio[a_rows] = True
-        parts.analysed = int(has_audio.sum())
-    tempo = np.full(n, np.nan)
-    loudness = np.full(n, np.nan)
-    d_ids, desc = descriptor_arrays(store, ("tempo", "loudness"))
-    d_rows, d_found = rows_of(d_ids)
-    tempo[d_rows] = desc["tempo"][d_found]
-    loudness[d_rows] = desc["loudness"][d_found]
-    # Factors: the bundle's artist vectors, else predicted from audio tags through the bridge.
-    if bundle is None:
-        bundle = shipped_bundle()
-    factors = has_factors = source = None
-    item_of_row = np.full(n, -1, dtype=np.int64)
-    taste_audio: dict[str, np.ndarray] | None = None
-    if bundle is not None:
-        from recommender.factors.match import match_library
-
-        match = match_library(store, bundle)
-        parts.bundle, parts.match = bundle, match
-        local_names = list(match.artist_tracks)
-        local_id = {a: j for j, a in enumerate(local_names)}
-        track_artist = match.track_artist
-        get_local, get_artist = local_id.get, track_artist.get
-        local_of_row = np.array([get_local(get_artist(t), -1) for t in ids.tolist()], dtype=np.int64)
-        item_of_local = np.array(
-            [match.artist_to_item.get(a, -1) for a in local_names] + [-1], dtype=np.int64
-        )
-        item_of_row = item_of_local[local_of_row]
-        factors = np.zeros((n, bundle.k), dtype=np.float32)
-        has_factors = item_of_row >= 0
-        source = has_factors.astype(np.int8)
-        factors[has_factors] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_row[has_factors]]
-        if tag_probs is not None:
-            groups = _rows_by_local(local_of_row[id_order], id_order, len(local_names))
-            analysed = [g[has_audio[g]] for g in groups]
-            predicted = _bridge(bundle, match, local_id, analysed, tag_probs)
-            parts.predicted_artists = predicted
-            for artist, vector in predicted.items():
-                rows_a = groups[local_id[artist]]
-                rows_a = rows_a[~has_factors[rows_a]]
-                factors[rows_a] = vector
-                has_factors[rows_a] = True
-                source[rows_a] = 2
-            if not banned:
-                taste_audio = predicted  # the taste's own bridge call would see the same tracks
-    # Recency.
-    last_played = np.full(n, np.nan)
-    completions = np.zeros(n)
-    stats = track_stats(store)
-    if stats:
-        s_ids = np.fromiter(stats, dtype=np.int64, count=len(stats))
-        s_rows, s_found = rows_of(s_ids)
-        values = list(stats.values())
-        lp = np.array([np.nan if v.get("last_played") is None else float(v["last_played"]) for v in values])
-        done = np.array([float(v.get("completions") or 0) for v in values])
-        last_played[s_rows] = lp[s_found]
-        completions[s_rows] = done[s_found]
-    taste_vec, evidence = None, None
-    if isinstance(taste, np.ndarray):
-        taste_vec = taste
-    elif taste and bundle is not None:
-        taste_vec, evidence = user_taste(store, bundle, match=parts.match, now=now, audio_factors=taste_audio)
-    library = RadioLibrary.build(
-        track_ids=ids,
-        artists=[a or aa for a, aa in zip(artist_col, album_artist_col, strict=True)],
-        albums=album_col,
-        album_artists=album_artist_col,
-        genres=genre_col,
-        audio=audio,
-        has_audio=has_audio,
-        factors=factors,
-        has_factors=has_factors,
-        factor_source=source,
-        taste=taste_vec,
-        taste_evidence=evidence,
-        overwrite_audio=True,
-        duration=np.array([np.nan if d is None else d for d in duration_col], dtype=np.float64),
-        tempo=tempo,
-        loudness=loudness,
-        last_played=last_played,
-    )
-    del audio
-    if n:
-        library.artist_completions = np.bincount(library.artist, weights=completions)
-    if parts.match is not None:
-        # Co-listening between the library's artists (the radio's co-listening term).
-        from recommender.radio_scoring import artist_similarity
-
-        library.artist_similarity = artist_similarity(library.artist, item_of_row, bundle)
-    return library
-
-
-def _rows_by_local(local_in_id_order: np.ndarray, id_order: np.ndarray, n_locals: int) -> list[np.ndarray]:
-    """Library rows of each local artist, in track id order (the order the match lists its tracks)."""
-    keep = local_in_id_order >= 0
-    locals_kept = local_in_id_order[keep]
-    rows_kept = id_order[keep]
-    by = np.argsort(locals_kept, kind="stable")
-    bounds = np.searchsorted(locals_kept[by], np.arange(n_locals + 1))
-    ordered = rows_kept[by]
-    return [ordered[bounds[j] : bounds[j + 1]] for j in range(n_locals)]
-
-
-def _bridge(
-    bundle: Any, match: Any, local_id: dict[str, int], analysed: list[np.ndarray], tag_probs: np.ndarray
-) -> dict[str, np.ndarray]:
-    """``bridge_factors`` with each artist's analysed rows already grouped (same profiles, same call)."""
-    names, profiles = [], []
-    for artist in match.unmatched:
-        rows = analysed[local_id[artist]]
-        if len(rows):
-            names.append(artist)
-            profiles.append(tag_probs[rows].mean(axis=0))
-    return _predict(bundle, names, profiles)
+    return load(store, **options)
 
 
 def _predict(bundle: Any, names: list[str], profiles: list[np.ndarray]) -> dict[str, np.ndarray]:

@@ -9,6 +9,7 @@ measures the speed).
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -189,3 +190,76 @@ def test_similar_answers_as_before(which, scanned_db, analyzed_corpus_db, bundle
     assert new.artist_tracks == old.artist_tracks and new.artist_to_item == old.artist_to_item
     for name in names + ["Radiohead"]:
         assert new.artist(name, 15, 8).as_dict() == old.artist(name, 15, 8).as_dict()
+
+
+def _copy(db: Path, tmp_path: Path) -> Path:
+    with Store.open(db) as store:
+        store.checkpoint()
+    target = tmp_path / "encore.db"
+    shutil.copyfile(db, target)
+    return target
+
+
+def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle, tmp_path):
+    db = _copy(scanned_db, tmp_path)
+    cache = tmp_path / "cache" / "encore.db.radio.npz"
+    with Store.open(db) as store:
+        first = load_library(store, bundle=bundle, now=NOW)
+        assert cache.exists()
+        written = cache.stat().st_mtime_ns
+        again = load_library(store, bundle=bundle, now=NOW)  # from the cache
+        assert cache.stat().st_mtime_ns == written
+        _assert_same_library(again, first)
+        _assert_same_library(again, ref.load_library(store, bundle=bundle, now=NOW))
+        # Each change that the arrays depend on gives a fresh, correct library.
+        changes = [
+            lambda: rate_artist(store, "Local Heroes", BAN),
+            lambda: store.conn.execute(
+                "UPDATE tracks SET album = 'Other', updated_at = updated_at + 1 WHERE id = 10"
+            ),
+            lambda: store.conn.execute("DELETE FROM analysis WHERE track_id = 11"),
+            lambda: store.conn.execute(
+                "UPDATE analysis SET analyzed_at = analyzed_at + 5, tempo = 99 WHERE track_id = 12"
+            ),
+        ]
+        for change in changes:
+            with store.transaction():
+                change()
+            _assert_same_library(
+                load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
+            )
+        # Plays are not in the cache: a new play moves recency and taste at once.
+        with store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO plays (track_id, session_id, started_at, ended_at, updated_at, seconds_listened,"
+                " duration, position, outcome) VALUES (20, 's', ?, ?, ?, 100, 100, 100, 'completed')",
+                (NOW - 50, NOW - 40, NOW - 40),
+            )
+        _assert_same_library(
+            load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
+        )
+
+
+def test_a_damaged_or_unwritable_cache_is_not_used(scanned_db, bundle, tmp_path):
+    db = _copy(scanned_db, tmp_path)
+    with Store.open(db) as store:
+        expected = ref.load_library(store, bundle=bundle, now=NOW)
+        load_library(store, bundle=bundle, now=NOW)
+        cache = tmp_path / "cache" / "encore.db.radio.npz"
+        cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])  # cut short, as by a crash
+        _assert_same_library(load_library(store, bundle=bundle, now=NOW), expected)
+        shutil.rmtree(tmp_path / "cache")
+        (tmp_path / "cache").write_text("not a folder")  # nowhere to write: computed every time
+        _assert_same_library(load_library(store, bundle=bundle, now=NOW), expected)
+        assert (tmp_path / "cache").read_text() == "not a folder"
+
+
+def test_similar_from_the_cache_answers_the_same(scanned_db, bundle, tmp_path):
+    db = _copy(scanned_db, tmp_path)
+    with Store.open(db) as store:
+        old = ref.similar_index(store, bundle)
+        SimilarIndex.from_store(store, bundle)
+        assert (tmp_path / "cache" / "encore.db.similar.npz").exists()
+        cached = SimilarIndex.from_store(store, bundle)
+    for name in sorted(old.artist_tracks)[:12] + ["Radiohead"]:
+        assert cached.artist(name, 15, 8).as_dict() == old.artist(name, 15, 8).as_dict()
