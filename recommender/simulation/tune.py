@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import sys
 
+from player.cli_common import bounded_int
 from recommender.radio_settings import RadioSettings
 from recommender.simulation.data import holdout_bundle
 from recommender.simulation.policies import STATIC
@@ -82,8 +83,8 @@ def tune(history: str, listeners: int = 60, rounds: int = 1, log=print) -> Radio
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("history")
-    p.add_argument("--listeners", type=int, default=60)
-    p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--listeners", type=bounded_int(1, 100_000), default=60)
+    p.add_argument("--rounds", type=bounded_int(1, 1000), default=1)
     a = p.parse_args(argv)
     tune(a.history, a.listeners, a.rounds, log=lambda s: print(s, flush=True))
     return 0
