@@ -85,17 +85,21 @@ def load_library(
     ids = library.track_ids
     last_played = np.full(n, np.nan)
     completions = np.zeros(n)
+    skips = np.zeros(n)
     stats = track_stats(store)
     if stats and n:
         s_rows, s_found = _rows_of(ids, np.fromiter(stats, dtype=np.int64, count=len(stats)))
         values = list(stats.values())
         lp = np.array([np.nan if v.get("last_played") is None else float(v["last_played"]) for v in values])
         done = np.array([float(v.get("completions") or 0) for v in values])
+        skipped = np.array([float(v.get("skips") or 0) for v in values])
         last_played[s_rows] = lp[s_found]
         completions[s_rows] = done[s_found]
+        skips[s_rows] = skipped[s_found]
     library.last_played = last_played
     if n:
         library.artist_completions = np.bincount(library.artist, weights=completions)
+        library.artist_skips = np.bincount(library.artist, weights=skips)
     taste_vec, evidence = None, None
     if isinstance(taste, np.ndarray):
         taste_vec = taste

@@ -251,12 +251,14 @@ def load_library(
                         source[i] = 2
     last_played = np.full(n, np.nan)
     completions = np.zeros(n)
+    skips = np.zeros(n)
     for t, st in track_stats(store).items():
         i = row_of.get(int(t))
         if i is not None and st.get("last_played") is not None:
             last_played[i] = float(st["last_played"])
         if i is not None:
             completions[i] = float(st.get("completions") or 0)
+            skips[i] = float(st.get("skips") or 0)
     taste_vec, evidence = None, None
     if isinstance(taste, np.ndarray):
         taste_vec = taste
@@ -282,6 +284,7 @@ def load_library(
     )
     if n:
         library.artist_completions = np.bincount(library.artist, weights=completions)
+        library.artist_skips = np.bincount(library.artist, weights=skips)
     if parts.match is not None:
         from recommender.radio_scoring import artist_similarity
 

@@ -28,7 +28,7 @@ from recommender.similar import SimilarIndex
 NOW = 1.9e9
 ARRAYS = (
     "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source"
-    " tempo loudness last_played artist_completions taste audio_mean audio_basis log2_tempo loudness32"
+    " tempo loudness last_played artist_completions artist_skips taste audio_mean audio_basis log2_tempo loudness32"
 ).split()
 
 
