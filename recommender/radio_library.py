@@ -77,6 +77,12 @@ class RadioLibrary:
     taste_evidence: int | None = None  # tracks with plays behind ``taste`` (None: trust it fully)
     audio_mean: np.ndarray | None = None  # what was subtracted from the raw embeddings (for new vectors)
     audio_basis: np.ndarray | None = None  # [d_raw, d] PCA projection applied after centring, or None
+    # For reasons only (``Station._why``): titles, each track's most distinctive audio tags (indices
+    # into ``tag_names``, -1 none), and the fold-in's evidence terms (``recommender.reasons.TasteBasis``).
+    titles: list[Any] | None = None
+    top_tags: np.ndarray | None = None  # int16 [n, 3]
+    tag_names: Sequence[str] | None = None
+    taste_basis: Any = None
     _row_of: dict[int, int] = field(default_factory=dict, repr=False)
     _stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
@@ -349,11 +355,11 @@ def load_library(
             last_played[i] = float(st["last_played"])
         if i is not None:
             completions[i] = float(st.get("completions") or 0)
-    taste_vec, evidence = None, None
+    taste_vec, evidence, basis = None, None, None
     if isinstance(taste, np.ndarray):
         taste_vec = taste
     elif taste and bundle is not None:
-        taste_vec, evidence = user_taste(store, bundle, match=parts.match)
+        taste_vec, evidence, basis = user_taste(store, bundle, match=parts.match, basis=True)
     library = RadioLibrary.build(
         track_ids=ids,
         artists=[t.get("artist") or t.get("album_artist") for t in tracks],
@@ -374,6 +380,13 @@ def load_library(
     )
     if n:
         library.artist_completions = np.bincount(library.artist, weights=completions)
+    library.titles = [t.get("title") for t in tracks]
+    library.taste_basis = basis
+    if tag_probs is not None and tag_probs.shape[1] == 50:
+        from recommender.factors.bridge import MUSICNN_TAGS
+
+        library.tag_names = MUSICNN_TAGS
+        library.top_tags = distinctive_tags(tag_probs, has_audio)
     if parts.match is not None:
         # Co-listening between the library's artists (the radio's co-listening term).
         from recommender.radio_scoring import artist_similarity
@@ -434,11 +447,31 @@ def bridge_factors(
     return dict(zip(names, predicted, strict=True))
 
 
-def user_taste(store: Any, bundle: Any, match: Any = None) -> tuple[np.ndarray | None, int]:
+def user_taste(store: Any, bundle: Any, match: Any = None, basis: bool = False) -> tuple:
     """The user's fold-in vector (``recommender.taste.Taste``) and how many tracks have plays behind it
-    (``match``: the library already matched to ``bundle``, not matched again)."""
+    (``match``: the library already matched to ``bundle``, not matched again); with ``basis`` also the
+    ``recommender.reasons.TasteBasis`` that names the artists behind a taste score (None if no vector)."""
     from recommender.taste import Taste
 
     taste = Taste.from_store(store, bundle, match=match)
     vector = np.asarray(taste.user_vector, dtype=np.float32)
-    return (vector if np.any(vector) else None), len(taste.track_feedback)
+    out = (vector if np.any(vector) else None), len(taste.track_feedback)
+    if not basis:
+        return out
+    from recommender.reasons import TasteBasis
+
+    return (*out, TasteBasis.from_taste(taste) if out[0] is not None else None)
+
+
+def distinctive_tags(tag_probs: np.ndarray, has_audio: np.ndarray | None, n: int = 3) -> np.ndarray:
+    """Per track, the ``n`` audio tags most above the library's mean (int16 indices, -1 where none):
+    what a reason can say two tracks share ("both piano and calm") beyond what all tracks have."""
+    out = np.full((len(tag_probs), n), -1, dtype=np.int16)
+    rows = np.flatnonzero(has_audio) if has_audio is not None else np.arange(len(tag_probs))
+    if len(rows) == 0:
+        return out
+    lift = tag_probs[rows] - tag_probs[rows].mean(axis=0)
+    top = np.argsort(-lift, axis=1, kind="stable")[:, :n]
+    keep = np.take_along_axis(lift, top, 1) > 0
+    out[rows] = np.where(keep, top, -1).astype(np.int16)
+    return out
