@@ -75,6 +75,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.radio: Any = None
         self.mpris: Any = None
         self.tray: Any = None
+        self.notifier: Any = None
         self.queue_model: Any = None
         self.current_entry: Any = None
         self._current_track_id: int | None = None
@@ -220,6 +221,13 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         from ui.tray import Tray
 
         self.tray = Tray(self)
+        try:
+            from ui.notifications import TrackNotifier
+
+            self.notifier = TrackNotifier(parent=self)
+        except Exception:  # QtDBus missing: the app plays on without notifications
+            log.exception("desktop notifications are not available")
+            self.notifier = None
         from ui.single_instance import InstanceServer, server_name
 
         self.instance_server = InstanceServer(server_name(self.db_path), self)
@@ -338,6 +346,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
             self.instance_server.close()
         if self.tray is not None:
             self.tray.hide()
+        if getattr(self, "notifier", None) is not None:
+            self.notifier.close()
         if self.queue_model is not None:
             self.queue_model.close()
         if self.bridge is not None:
