@@ -42,6 +42,11 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def count_text(n: int, noun: str = "track") -> str:
+    """ "1 track", "2 tracks": the counts the window shows."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def row_title(row: tuple) -> str:
     if row[TITLE]:
         return row[TITLE]

@@ -330,6 +330,7 @@ class LibraryView(QWidget):
         if not index.isValid():
             return
         ids = self.selected_ids()
+        self.context_track_id = self.model.track_id_at(index.row())  # its artist is the one offered
         menu = QMenu(self)
         menu.addAction(icon("play"), "Play", lambda: self._play_from(index.row()))
         menu.addAction(self.radio_action)

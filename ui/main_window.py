@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import sqlite3
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -74,6 +75,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.radio: Any = None
         self.mpris: Any = None
         self.tray: Any = None
+        self.notifier: Any = None
         self.queue_model: Any = None
         self.current_entry: Any = None
         self._current_track_id: int | None = None
@@ -219,6 +221,13 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         from ui.tray import Tray
 
         self.tray = Tray(self)
+        try:
+            from ui.notifications import TrackNotifier
+
+            self.notifier = TrackNotifier(parent=self)
+        except Exception:  # QtDBus missing: the app plays on without notifications
+            log.exception("desktop notifications are not available")
+            self.notifier = None
         from ui.single_instance import InstanceServer, server_name
 
         self.instance_server = InstanceServer(server_name(self.db_path), self)
@@ -315,7 +324,11 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         if getattr(self, "_shut", False):
             return
         self._shut = True
-        self.save_window_state()
+        if not getattr(self, "store_damaged", False):  # a damaged file is never written again
+            try:
+                self.save_window_state()
+            except (sqlite3.Error, OSError) as exc:  # read-only or full: the user was told (ui.faults)
+                log.warning("the window state was not saved: %s", exc)
         if getattr(self, "watcher", None) is not None:
             self.watcher.stop()
         self.jobs.cancel_all()
@@ -333,6 +346,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
             self.instance_server.close()
         if self.tray is not None:
             self.tray.hide()
+        if getattr(self, "notifier", None) is not None:
+            self.notifier.close()
         if self.queue_model is not None:
             self.queue_model.close()
         if self.bridge is not None:

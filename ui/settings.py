@@ -64,6 +64,8 @@ class UiSettings:
     watch_folders: bool = True
     #: Closing the window with a tray icon keeps Encore playing in the tray.
     close_to_tray: bool = False
+    #: A desktop notification when a track starts while the window is not in front (``ui.notifications``).
+    notify_tracks: bool = True
 
     @classmethod
     def load(cls, store: Store) -> UiSettings:
