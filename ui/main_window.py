@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import sqlite3
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -326,7 +327,11 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         if getattr(self, "_shut", False):
             return
         self._shut = True
-        self.save_window_state()
+        if not getattr(self, "store_damaged", False):  # a damaged file is never written again
+            try:
+                self.save_window_state()
+            except (sqlite3.Error, OSError) as exc:  # read-only or full: the user was told (ui.faults)
+                log.warning("the window state was not saved: %s", exc)
         if getattr(self, "watcher", None) is not None:
             self.watcher.stop()
         self.jobs.cancel_all()
