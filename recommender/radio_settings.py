@@ -124,7 +124,7 @@ class RadioSettings:
     enjoy_neighbour_rate: float = 1.5
     """Log-odds an unplayed artist gains (loses) per unit of co-listening cosine with an artist finished
     (skipped) in the session. Tuned on the tuning users (``python -m recommender.simulation.tune``,
-    issue 10). Tuned on the tuning users (``python -m recommender.simulation.tune``, issue 10)."""
+    issue 10)."""
     enjoy_satiety: float = 0.75
     """Factor on the chance of a finished track per play of the artist this session, and per track of it
     heard before (fading): the same artist again soon is welcome less often."""
