@@ -14,7 +14,7 @@ CUDA if it has it; Spark on ``--master`` (default ``local[*]``: every core). The
 start-up (JVM) is timed once and reported apart.
 
 ``--recall`` adds the full-size quality check: Recall@20 (model blend and WMF alone) on the
-developers' validation users (``pretrain.validate``: the seeded 20% of users, 80% of their items
+developers' validation users (``heldout.validate``: the seeded 20% of users, 80% of their items
 given) for both engines on Last.fm 2k and the MSD fragment.
 
 Usage: ``.venv/bin/python benchmarks/pretrain_scaling.py [--datasets msd-fragment,lastfm2k,lastfm2k-x10]
@@ -95,7 +95,7 @@ def run_one(source: str, paths: list[str], engine: str, config, spark=None) -> d
 
 def recall(spark, config) -> list[tuple]:
     from recommender.factors import data
-    from recommender.factors.pretrain import validate
+    from recommender.factors.heldout import validate
     from recommender.factors.spark_als import SparkTrainer
 
     out = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from player.cli_common import fail, open_store, print_json
+from player.cli_common import bounded_int, fail, open_store, print_json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_add)
     p = psub.add_parser("remove", parents=[common], help="remove entries by position (1 = first)")
     p.add_argument("name", metavar="NAME")
-    p.add_argument("positions", nargs="+", type=int, metavar="POSITION")
+    p.add_argument("positions", nargs="+", type=bounded_int(1, 1_000_000), metavar="POSITION")
     p.set_defaults(func=cmd_remove)
     p = psub.add_parser("rename", parents=[common], help="rename a playlist")
     p.add_argument("name", metavar="NAME")
@@ -74,7 +74,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
             p.add_argument("name", metavar="NAME")
         p.add_argument("--rule", action="append", default=[], metavar="'FIELD OP VALUE'", help="a condition")
         p.add_argument("--any", action="store_true", help="match any condition (OR; default: all, AND)")
-        p.add_argument("--limit", type=int, help="at most this many tracks")
+        p.add_argument("--limit", type=bounded_int(1, 100_000), help="at most this many tracks")
         p.add_argument(
             "--sort", metavar="FIELD", help="sort by a field (or 'random'); ascending unless --desc"
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from player.cli_common import fail, open_store, print_json
+from player.cli_common import bounded_int, fail, open_store, print_json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "taste (plays, what you own, and the sound of artists the listening data does not know), "
         "artists to discover, and the stored 30-track Discover mix; each with its reason.",
     )
-    p.add_argument("--n", type=int, default=10, help="items per list (default 10)")
+    p.add_argument("--n", type=bounded_int(1, 500), default=10, help="items per list (default 10)")
     p.add_argument("--mix", action="store_true", help="print the Discover mix (made now if none yet)")
     p.add_argument("--refresh-mix", action="store_true", help="make a new Discover mix and print it")
     p.add_argument("--bundle", metavar="FILE", help="factor bundle (default: the shipped one)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from player.cli_common import fail, open_store, print_json
+from player.cli_common import bounded_int, fail, open_store, print_json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "mapped onto the 50 analysis tags (plus tempo, loudness, energy) through a small synonym table.",
     )
     mood.add_argument("query", nargs="?", metavar="QUERY", help="words describing a sound")
-    mood.add_argument("--n", type=int, default=20, help="how many tracks (default 20)")
+    mood.add_argument("--n", type=bounded_int(1, 10_000), default=20, help="how many tracks (default 20)")
     mood.add_argument("--tags", action="store_true", help="list the tags and synonyms a query can use")
     mood.add_argument("--json", action="store_true", help="a JSON list of {path, artist, title, score, why}")
     mood.set_defaults(func=cmd_mood)
@@ -35,7 +35,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     path.add_argument("a", metavar="A", help="start track: path, id or 'artist - title' query")
     path.add_argument("b", metavar="B", help="destination track")
-    path.add_argument("--n", type=int, default=12, help="tracks in the path, A and B included (default 12)")
+    path.add_argument(
+        "--n", type=bounded_int(2, 500), default=12, help="tracks in the path, A and B included (default 12)"
+    )
     path.add_argument("--json", action="store_true")
     path.set_defaults(func=cmd_path)
 
@@ -47,9 +49,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "(cosine, in the radio's audio space) of Encore's path, the nearest-to-the-line interpolation "
         "baseline and shuffle, and artist-spacing breaks per path.",
     )
-    ev.add_argument("--pairs", type=int, default=50, help="random (A, B) pairs (default 50)")
-    ev.add_argument("--n", type=int, default=12, help="tracks per path (default 12)")
-    ev.add_argument("--seed", type=int, default=0, help="random seed of the pairs (default 0)")
+    ev.add_argument(
+        "--pairs", type=bounded_int(1, 10_000), default=50, help="random (A, B) pairs (default 50)"
+    )
+    ev.add_argument("--n", type=bounded_int(2, 500), default=12, help="tracks per path (default 12)")
+    ev.add_argument(
+        "--seed", type=bounded_int(0, 2**32 - 1), default=0, help="random seed of the pairs (default 0)"
+    )
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_evaluate_path)
 

@@ -54,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from recommender.radio_enjoy import Enjoyment
 from recommender.radio_library import RadioLibrary
 from recommender.radio_scoring import SessionSignals
 from recommender.radio_settings import RadioSettings
@@ -191,6 +192,7 @@ class Station:
             len(np.unique(library.album[playable_rows])), s.album_spacing
         )
         self.signals = SessionSignals(library, s, self.seed_row, self.now)
+        self.enjoy = Enjoyment(library, s, self.now, self.taste_raw) if s.enjoy_weight > 0 else None
         self.plan: list[PlanItem] = []
         self._pool: np.ndarray | None = None
         if seed_played:
@@ -293,6 +295,8 @@ class Station:
         s = self.settings
         lib = self.lib
         self.signals.learn(row, sign)
+        if self.enjoy is not None:
+            self.enjoy.learn(row, sign)
         decay = s.feedback_decay
         for name, matrix, mask in (
             ("audio", lib.audio, lib.has_audio),
@@ -424,6 +428,10 @@ class Station:
                 kn = np.full(n_rows, -np.inf)
                 kn[cand] = np.where(self.signals.known[self.lib.artist[cand]] > 0, fit[cand], -np.inf)
                 extra.append(self.signals.top_rows(kn, cand, s.pool_fraction, s.pool_size))
+            if self.enjoy is not None:
+                en = np.full(n_rows, -np.inf)
+                en[cand] = self.enjoy.rows(cand)
+                extra.append(self.signals.top_rows(en, cand, s.pool_fraction, s.pool_size))
             cand = np.union1d(cand[top], np.concatenate(extra)) if extra else cand[top]
         self._pool = cand
         self._pool_fit = fit[cand]
@@ -491,6 +499,8 @@ class Station:
             cand = self._pool
             keep = None
         bonus, satiety = self.signals.terms(cand)
+        if self.enjoy is not None:
+            bonus = bonus + s.enjoy_weight * self.enjoy.rows(cand)
         self._pool_bonus = bonus
         base = (
             self._pool_fit
@@ -635,4 +645,6 @@ class Station:
     def _mark_played(self, row: int) -> None:
         self.played[row] = True
         self.signals.played(row)
+        if self.enjoy is not None:
+            self.enjoy.played(row)
         self.history.append(int(row))

@@ -2,7 +2,7 @@
 
 One small ``local[2]`` session is shared by the module. Every check is real: bundles trained by Spark
 from the shared files, written and loaded without pickle, serving ``similar`` and ``recommend``, and
-Recall@20 on the developers' validation users (``pretrain.validate``) within 0.01 of the ``implicit``
+Recall@20 on the developers' validation users (``heldout.validate``) within 0.01 of the ``implicit``
 engine under the same config. Last.fm runs a smaller model than the shipped one (k 16, 5 iterations)
 to stay fast; the MSD fragment's recall check runs the shipped config (see that test). The full-size
 comparison on both is ``benchmarks/pretrain_scaling.py --recall``.
@@ -27,7 +27,8 @@ from player.store.feedback import track_credits
 from player.store.plays import close_play, start_play
 from recommender.factors import data
 from recommender.factors.bundle import load_bundle, save_bundle
-from recommender.factors.pretrain import PretrainConfig, pretrain, validate
+from recommender.factors.heldout import validate
+from recommender.factors.pretrain import PretrainConfig, pretrain
 
 REPO = Path(__file__).resolve().parent.parent
 LASTFM = REPO.parent / "shared" / "data" / "lastfm-2k"

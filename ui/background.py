@@ -56,7 +56,7 @@ def pending_analysis(db_path: str) -> int:
 def run_analysis(
     db_path: str, device: str, progress: Callable[[int, int], None], cancelled: Callable[[], bool]
 ) -> Any:
-    """Analyse every track lacking a current analysis (worker thread; imports torch here, not before)."""
+    """Analyse every track lacking a current analysis (worker thread; imports the CNN engine here, not before)."""
     from player.store import Store
     from player.store.analysis import analysis_counts
     from recommender.audio.analyze import AnalysisSettings, analyze_library

@@ -25,6 +25,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--device", choices=["cpu", "cuda"], default="cpu", help="where the CNN runs (default cpu)"
     )
     p.add_argument(
+        "--engine",
+        choices=["auto", "onnx", "torch"],
+        default="auto",
+        help="what runs the CNN (default auto: ONNX Runtime on the CPU, PyTorch with --device cuda)",
+    )
+    p.add_argument(
         "--workers",
         type=bounded_int(0, 64),
         metavar="N",
@@ -64,7 +70,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from player.store.analysis import analysis_counts
     from recommender.audio.analyze import AnalysisSettings, analyze_library
 
-    settings = AnalysisSettings()
+    settings = AnalysisSettings(engine=args.engine)
     if args.workers is not None:
         if args.workers < 0:
             return fail("--workers must be >= 0")
@@ -91,7 +97,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         return 0
     print(
         f"analysed {summary.analyzed} tracks, {summary.failed} failed, in {summary.seconds:.1f} s "
-        f"({summary.tracks_per_second:.2f} tracks/s); library: {counts['analyzed']} analysed, "
+        f"({summary.tracks_per_second:.2f} tracks/s, {summary.engine} engine); library: {counts['analyzed']} analysed, "
         f"{counts['failed']} failed, {counts['pending']} pending"
     )
     if summary.failed:

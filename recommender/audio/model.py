@@ -14,7 +14,6 @@ No TensorFlow at runtime: weights load from ``resources/musicnn/msd_musicnn.pt``
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -25,9 +24,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from recommender.audio.engine import RESOURCES, ModelError, file_sha256
 from recommender.audio.version import WEIGHTS_SHA256
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "musicnn"
+__all__ = ["MusiCNN", "ModelError", "file_sha256", "load_model", "tag_names", "WEIGHTS_PATH", "TAGS_PATH"]
 WEIGHTS_PATH = RESOURCES / "msd_musicnn.pt"
 TAGS_PATH = RESOURCES / "msd_tags.json"
 
@@ -150,17 +150,6 @@ class MusiCNN(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         out = self.features(x)
         return out.tags, out.penultimate
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-class ModelError(RuntimeError):
-    """The CNN weights are missing, damaged or tampered with: audio analysis is off until they are
-    restored (everything else works without it)."""
-
-    user_facing = True
 
 
 def weights_path() -> Path:

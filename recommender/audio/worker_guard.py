@@ -83,3 +83,45 @@ def stop_workers(pool: object) -> None:
             process.terminate()
         except (OSError, AttributeError, ValueError):
             pass
+
+
+def tracker_running() -> bool:
+    """Whether this process has started multiprocessing's resource tracker (a helper process)."""
+    from multiprocessing import resource_tracker
+
+    return getattr(resource_tracker._resource_tracker, "_fd", None) is not None
+
+
+def stop_tracker(timeout: float = 5.0) -> None:
+    """Stop the resource tracker that the worker pools started, and reap it.
+
+    Every spawn-started pool makes multiprocessing launch a tracker process that outlives the pool:
+    in the app it stays for the whole session, and at the end of ``encore analyze`` it is still running
+    (then a zombie) after the command has exited. Closing its pipe ends it; waiting (bounded, in case
+    a killed worker still holds the pipe) reaps it. The next pool starts a fresh one if needed.
+    """
+    import time
+    from multiprocessing import resource_tracker
+
+    tracker = resource_tracker._resource_tracker
+    lock = getattr(tracker, "_lock", None)
+    if lock is None:
+        return
+    with lock:
+        fd, pid = getattr(tracker, "_fd", None), getattr(tracker, "_pid", None)
+        if fd is None or pid is None:
+            return
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        tracker._fd = tracker._pid = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if done:
+            return
+        time.sleep(0.01)

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 
+from player.cli_common import bounded_int
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add this area's subcommands to the parser."""
@@ -36,8 +38,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("--history", required=True, metavar="FILE", help="userID<TAB>artistID<TAB>weight")
     p.add_argument("--bundle", metavar="FILE", help="factor bundle (default: the shipped one)")
-    p.add_argument("--min-listeners", type=int, default=5, help="query artists need N listeners (5)")
-    p.add_argument("--n", type=int, default=10, help="list length (default 10)")
+    p.add_argument(
+        "--min-listeners",
+        type=bounded_int(1, 1_000_000),
+        default=5,
+        help="query artists need N listeners (5)",
+    )
+    p.add_argument("--n", type=bounded_int(1, 500), default=10, help="list length (default 10)")
     p.add_argument(
         "--users",
         choices=("all", "validation", "test"),
@@ -45,8 +52,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="all users of FILE, or a seeded half: 'validation' to tune, 'test' to report",
     )
     p.add_argument("--grid", action="store_true", help="score a grid of support settings (to tune them)")
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the user halves and the bootstrap")
+    p.add_argument(
+        "--bootstrap", type=bounded_int(1, 100_000), default=1000, help="bootstrap resamples (default 1000)"
+    )
+    p.add_argument(
+        "--seed", type=bounded_int(0, 2**32 - 1), default=0, help="seed of the user halves and the bootstrap"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate_similar)
 

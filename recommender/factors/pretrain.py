@@ -301,54 +301,6 @@ def _fit(
     return (trainer or implicit_trainer)(inter, side, config, progress)
 
 
-def validate(
-    inter: Interactions,
-    config: PretrainConfig,
-    progress: Callable[[str], None] | None = None,
-    trainer: Trainer | None = None,
-) -> dict[str, dict[str, float]]:
-    """Train on a seeded 80% of the users and evaluate the protocol on the other 20% (our validation)."""
-    from recommender.evaluation import (
-        ItemKNNScorer,
-        PopularityScorer,
-        evaluate_scorers,
-        make_split,
-        split_users,
-    )
-
-    train_rows, valid_rows = split_users(inter.n_users, config.validation_fraction, config.validation_seed)
-    train = inter.matrix[train_rows]
-    seen = np.flatnonzero(np.asarray((train > 0).sum(axis=0)).ravel() > 0)
-    train = train[:, seen].tocsr()
-    valid = inter.matrix[valid_rows][:, seen].tocsr()
-    sub = Interactions(
-        matrix=train,
-        user_ids=inter.user_ids[train_rows],
-        item_ids=inter.item_ids[seen],
-        names=inter.names[seen],
-        artists=inter.artists[seen],
-        mbids=inter.mbids[seen],
-        level=inter.level,
-        source=inter.source,
-        licence=inter.licence,
-        extra={k: (v[seen] if isinstance(v, np.ndarray) else v) for k, v in inter.extra.items()},
-    )
-    # Tags of validation users would leak their artists: only training users' tags become rows.
-    side = _tag_rows(sub, config, users=sub.user_ids)
-    bundle = _bundle_from(sub, _fit(sub, config, side, progress, trainer), config, {}, side)
-    split = make_split(valid, 0.8, config.validation_seed)
-    results = evaluate_scorers(
-        {
-            "model": ModelScorer(bundle),
-            "wmf": ModelScorer(bundle, use_rp3=False),
-            "popularity": PopularityScorer(train),
-            "item_knn": ItemKNNScorer(train, config.knn_neighbours),
-        },
-        split,
-    )
-    return {k: {m: round(v, 4) for m, v in d.items()} for k, d in results.items()}
-
-
 def build_bundle(
     inter: Interactions,
     config: PretrainConfig,
@@ -360,6 +312,8 @@ def build_bundle(
     """Train on all users of ``inter``; record validation figures and fit the audio bridge if tags given."""
     extra: dict = {"built_at_utc": None}
     if run_validation and inter.n_users >= 20:
+        from recommender.factors.heldout import validate
+
         extra["validation"] = validate(inter, config, progress, trainer)
         extra["validation_protocol"] = (
             f"{config.validation_fraction:.0%} of users held out (seed {config.validation_seed}), "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def add_arguments(ev: argparse.ArgumentParser) -> None:
-    from player.cli_common import bounded_int
+    from player.cli_common import bounded_float, bounded_int
 
     ev.add_argument("--history", required=True, metavar="FILE", help="userID, artistID, weight (TSV)")
     ev.add_argument(
@@ -34,8 +34,10 @@ def add_arguments(ev: argparse.ArgumentParser) -> None:
     ev.add_argument(
         "--length", type=bounded_int(1, 1000), default=None, help="tracks per session (default 30)"
     )
-    ev.add_argument("--noise", type=float, default=None, help="listener's flip rate (default 0.05)")
-    ev.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    ev.add_argument(
+        "--noise", type=bounded_float(0.0, 0.5), default=None, help="listener's flip rate (default 0.05)"
+    )
+    ev.add_argument("--seed", type=bounded_int(0, 2**32 - 1), default=0, help="random seed (default 0)")
     ev.add_argument(
         "--policies", default=None, help="comma-separated subset (default: encore and all baselines)"
     )

@@ -151,3 +151,20 @@ def test_killing_analyze_leaves_no_worker_behind(analysis_db, tmp_path, sig):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_no_helper_process_outlives_a_finished_analyze(analysis_db, tmp_path):
+    """The decode workers and multiprocessing's resource tracker are gone (reaped, not orphaned or
+    zombies) the moment ``encore analyze`` exits, also after a worker was killed by its budget."""
+    db = tmp_path / "encore.db"
+    shutil.copyfile(analysis_db, db)
+    proc = _encore_analyze(db, budget="4")
+    seen: set[int] = set()
+    while proc.poll() is None:
+        seen.update(_children(proc.pid))
+        time.sleep(0.05)
+    out, err = proc.communicate(timeout=30)
+    left = [c for c in seen if Path(f"/proc/{c}").exists()]
+    assert proc.returncode == 0 and "analysed 2 tracks, 1 failed" in out, out + err
+    assert len(seen) >= 2, "analyze never started its helper processes"
+    assert not left, f"processes outlived analyze: {[Path(f'/proc/{c}/cmdline').read_text() for c in left]}"

@@ -102,6 +102,40 @@ def test_numeric_options_and_empty_paths_are_refused(hostile_copy):
         assert_clean_failure(encore(*args, "--db", db), needle, code=2)
 
 
+def _subparsers(parser):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield name, sub
+                for inner_name, inner in _subparsers(sub):
+                    yield f"{name} {inner_name}", inner
+
+
+def test_every_numeric_option_of_every_subcommand_is_bounded():
+    """Issue 12 item 6: a bare ``type=int``/``float`` accepts -1, 1e309 or 10**9 and fails later (or
+    runs for minutes); every numeric option goes through ``bounded_int``/``bounded_float``."""
+    from main import build_parser
+
+    unbounded = [
+        f"{name} {'/'.join(action.option_strings) or action.dest}"
+        for name, sub in _subparsers(build_parser())
+        for action in sub._actions
+        if action.type in (int, float)
+    ]
+    assert unbounded == []
+    # and a bound really refuses: one option from each module fixed for this test
+    for args, needle in (
+        (("mood", "calm", "--n", "0"), "between 1 and"),
+        (("path", "a", "b", "--n", "1"), "between 2 and"),
+        (("for-you", "--n", "-1"), "between 1 and"),
+        (("evaluate-radio", "--history", "x", "--noise", "nan"), "between"),
+        (("playlist", "remove", "p", "-3"), "between 1 and"),
+    ):
+        assert_clean_failure(encore(*args), needle, code=2)
+
+
 def test_an_undecodable_argument_is_a_clear_miss(hostile_copy):
     import os
 

@@ -1,0 +1,90 @@
+"""Decode worker processes for ``analyze``: a spawn-started pool with bounded look-ahead that survives a
+worker killed by a hostile file (the culprit is retried alone and recorded as failed)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+from recommender.audio import worker_guard as guard
+from recommender.audio.prepare import JobArgs, PreparedTrack, _init_worker, _prepare_guarded
+
+
+def _run_with_workers(job_args: list[JobArgs], workers: int, accept: Callable[[PreparedTrack], None]) -> None:
+    """Feed jobs to spawn-started worker processes with bounded look-ahead (memory stays flat).
+
+    A file that crashes its worker (a decoder bug on a hostile file) breaks the whole pool; the jobs
+    that were in flight are then retried one by one, each in a process of its own, so the culprit is
+    recorded as failed and the run goes on with a fresh pool.
+    """
+    tracker_was_running = guard.tracker_running()  # e.g. a scan's forkserver started it: leave it
+    remaining = job_args
+    while remaining:
+        remaining, in_flight = _run_pool(remaining, workers, accept)
+        for args in in_flight:
+            _run_isolated(args, accept)
+    if not tracker_was_running:
+        guard.stop_tracker()  # no helper process outlives the analysis (or the CLI command)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    import multiprocessing
+
+    # spawn: workers never inherit the parent's torch/OpenMP state, and import only numpy/soundfile.
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
+    )
+
+
+def _run_pool(
+    job_args: list[JobArgs], workers: int, accept: Callable[[PreparedTrack], None]
+) -> tuple[list[JobArgs], list[JobArgs]]:
+    """Run jobs until done or until the pool breaks; then return (not started, in flight)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    ahead = max(8, 4 * workers)
+    with _pool(workers) as pool:
+        pending: dict[Future[PreparedTrack], JobArgs] = {}
+        submitted = 0
+        try:
+            while submitted < len(job_args) or pending:
+                while submitted < len(job_args) and len(pending) < ahead:
+                    pending[pool.submit(_prepare_guarded, job_args[submitted])] = job_args[submitted]
+                    submitted += 1
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    try:
+                        result = f.result()
+                    except BrokenProcessPool:
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        return job_args[submitted:], list(pending.values())
+                    del pending[f]
+                    accept(result)
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM): do not wait for a worker stuck in a long decode.
+            guard.stop_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return [], []
+
+
+def _run_isolated(args: JobArgs, accept: Callable[[PreparedTrack], None]) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    budget = guard.decode_budget(args[5])
+    started = time.monotonic()
+    with _pool(1) as pool:
+        try:
+            result = pool.submit(_prepare_guarded, args).result()
+        except BrokenProcessPool:
+            if time.monotonic() - started >= 0.9 * budget:
+                message = f"decode: timed out after {budget:.0f} s (a damaged or crafted file?)"
+            else:
+                message = "the audio decoder crashed on this file (damaged or unsupported)"
+            result = PreparedTrack(args[0], error=message)
+    accept(result)
