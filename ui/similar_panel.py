@@ -102,6 +102,9 @@ class SimilarPanel(QWidget):
         self.tracks = QListWidget()
         self.tracks.itemDoubleClicked.connect(self._track_double_clicked)
         self.tracks.setToolTip("Double-click: play · Ctrl+R on the library table: radio")
+        for pane in (self.artists, self.tracks):  # long names elide instead of scrolling sideways
+            pane.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            pane.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.header)
