@@ -20,6 +20,15 @@ def is_full_disk(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
+def is_damaged(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database file itself is damaged (not merely unwritable or busy)."""
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text or "not a database" in text
+
+
 def full_disk_message(db_path: Path | str) -> str:
     return f"the disk holding {db_path} is full: free some space; what was already stored is intact"
 

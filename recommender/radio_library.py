@@ -32,19 +32,50 @@ def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
     return matrix / norms
 
 
-def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
-    """Dense integer codes for hashable values (None gets its own code per row: it never collides)."""
+def _value_ids(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
+    """(id of each value's distinct value [n], the distinct values in order of first appearance)."""
     index: dict[Any, int] = {}
-    names: list[Any] = []
-    out = np.empty(len(values), dtype=np.int64)
-    for i, value in enumerate(values):
-        key = ("__none__", i) if value is None else value
-        code = index.get(key)
-        if code is None:
-            code = index[key] = len(names)
-            names.append(value)
-        out[i] = code
-    return out, names
+    setdefault = index.setdefault
+    ids = np.array([setdefault(v, len(index)) for v in values], dtype=np.int64)
+    return ids, list(index)
+
+
+def _first_seen_codes(key_ids: np.ndarray) -> np.ndarray:
+    """Dense codes numbered in order of first appearance; a key id < 0 (no value) gets a code of its own.
+
+    The same numbering as walking the rows and giving each new key (and each missing one) the next
+    code, but vectorised: at 100k tracks the walk cost a second."""
+    n = len(key_ids)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    known = key_ids >= 0
+    if not known.any():
+        return np.arange(n, dtype=np.int64)
+    rows = np.flatnonzero(known)
+    _, first, inverse = np.unique(key_ids[known], return_index=True, return_inverse=True)
+    first_row = rows[first]  # the first row of each distinct key
+    new = ~known
+    new[first_row] = True
+    code_at = np.cumsum(new) - 1
+    out = code_at.copy()
+    out[rows] = code_at[first_row[inverse.ravel()]]
+    return out.astype(np.int64)
+
+
+def _keyed(values: Sequence[Any], key: Any) -> tuple[np.ndarray, list[Any]]:
+    """(key id per row, -1 where the key is None; the distinct keys), computing ``key`` once per
+    distinct value (a library repeats a few hundred names over 100k tracks)."""
+    ids, distinct = _value_ids(values)
+    key_index: dict[Any, int] = {}
+    mapped = np.empty(len(distinct), dtype=np.int64)
+    for j, value in enumerate(distinct):
+        k = key(value)
+        mapped[j] = -1 if k is None else key_index.setdefault(k, len(key_index))
+    return (mapped[ids] if len(ids) else ids), list(key_index)
+
+
+def _artist_key(a: Any) -> str | None:
+    return a.strip().casefold() if isinstance(a, str) and a.strip() else None
 
 
 @dataclass
@@ -72,18 +103,24 @@ class RadioLibrary:
     loudness: np.ndarray | None = None  # float [n], nan unknown
     last_played: np.ndarray | None = None  # epoch seconds [n], nan never
     artist_completions: np.ndarray | None = None  # per artist code: completed plays in the app, or None
+    artist_skips: np.ndarray | None = None  # per artist code: skipped plays in the app, or None
     artist_similarity: Any = None  # [artist code, artist code] co-listening cosine (scipy sparse), or None
     taste: np.ndarray | None = None  # float [k] fold-in user vector (same space as raw_factors)
     taste_evidence: int | None = None  # tracks with plays behind ``taste`` (None: trust it fully)
     audio_mean: np.ndarray | None = None  # what was subtracted from the raw embeddings (for new vectors)
     audio_basis: np.ndarray | None = None  # [d_raw, d] PCA projection applied after centring, or None
-    _row_of: dict[int, int] = field(default_factory=dict, repr=False)
+    # For reasons only (``Station._why``): titles, each track's most distinctive audio tags (indices
+    # into ``tag_names``, -1 none), and the fold-in's evidence terms (``recommender.reasons.TasteBasis``).
+    titles: list[Any] | None = None
+    top_tags: np.ndarray | None = None  # int16 [n, 3]
+    tag_names: Sequence[str] | None = None
+    taste_basis: Any = None
+    _row_of: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.track_ids)
         self.track_ids = np.asarray(self.track_ids, dtype=np.int64)
-        self._row_of = {int(t): i for i, t in enumerate(self.track_ids)}
         if self.audio is not None and self.has_audio is None:
             self.has_audio = np.ones(n, dtype=bool)
         if self.factors is not None and self.has_factors is None:
@@ -119,6 +156,7 @@ class RadioLibrary:
         taste_evidence: int | None = None,
         center_audio: bool = True,
         audio_dims: int | None = 64,
+        overwrite_audio: bool = False,
         **descriptors: Any,
     ) -> RadioLibrary:
         """From plain per-track values: artist/album names become codes, vectors get normalised.
@@ -127,49 +165,73 @@ class RadioLibrary:
         embeddings are mostly positive, and without centring every cosine is close to 1. They are then
         projected on their ``audio_dims`` principal axes: scoring a 100k-track library is bound by
         memory bandwidth, and 64 axes keep the neighbourhoods while reading a third of the bytes.
+        ``overwrite_audio``: the caller's ``audio`` array may be centred in place (saves a copy of the
+        largest array at load time).
         """
         n = len(track_ids)
-        artist_keys = [a.strip().casefold() if isinstance(a, str) and a.strip() else None for a in artists]
-        artist_codes, artist_names = _codes(artist_keys)
-        display = {}
-        for key, raw in zip(artist_keys, artists, strict=True):
-            if key is not None and key not in display:
-                display[key] = raw.strip()
-        artist_names = [display.get(k, None) if k is not None else None for k in artist_names]
-        if albums is None:
-            albums = [None] * n
+        artists = list(artists)
+        artist_ids, artist_keys = _keyed(artists, _artist_key)
+        artist_codes = _first_seen_codes(artist_ids)
+        display: dict[str, str] = {}
+        firsts = np.unique(artist_codes, return_index=True)[1] if n else np.zeros(0, np.int64)
+        artist_names = [
+            display.setdefault(artist_keys[artist_ids[r]], artists[r].strip()) if artist_ids[r] >= 0 else None
+            for r in firsts.tolist()
+        ]
         # An album is (album artist or artist, title). Album spacing keeps one artist's album from
         # hogging the station; a compilation or soundtrack with many artists is left to artist spacing
         # (otherwise a 40-track OST could play only every 25 tracks), so its tracks get their own codes.
-        album_artists = album_artists if album_artists is not None else [None] * n
-        album_keys = [
-            (str(album_artists[i] or artist_keys[i] or "").casefold(), str(a).casefold())
-            if a not in (None, "")
-            else None
-            for i, a in enumerate(albums)
-        ]
-        album_codes, _ = _codes(album_keys)
-        artists_per_album: dict[int, set] = {}
-        for code, artist in zip(album_codes.tolist(), artist_codes.tolist(), strict=True):
-            artists_per_album.setdefault(code, set()).add(artist)
-        shared = np.array([len(artists_per_album[c]) > 1 for c in album_codes.tolist()], dtype=bool)
+        albums = [None] * n if albums is None else list(albums)
+        album_artists = [None] * n if album_artists is None else list(album_artists)
+        aa_ids, aa_values = _value_ids(album_artists)
+        owner_index: dict[str, int] = {}  # casefolded album artist (or artist key) -> id
+        aa_owner = np.array(
+            [owner_index.setdefault(str(v).casefold(), len(owner_index)) if v else -1 for v in aa_values],
+            dtype=np.int64,
+        )
+        key_owner = np.array(
+            [owner_index.setdefault(str(k).casefold(), len(owner_index)) for k in artist_keys], dtype=np.int64
+        )
+        blank = owner_index.setdefault("", len(owner_index))
+        owner = aa_owner[aa_ids] if n else aa_ids
+        fallback = np.where(
+            artist_ids >= 0, key_owner[np.maximum(artist_ids, 0)] if len(key_owner) else blank, blank
+        )
+        owner = np.where(owner >= 0, owner, fallback)
+        title_ids, _ = _keyed(albums, lambda a: None if a in (None, "") else str(a).casefold())
+        album_ids = np.where(title_ids >= 0, owner * (int(title_ids.max(initial=0)) + 1) + title_ids, -1)
+        album_codes = _first_seen_codes(album_ids)
+        if n:
+            pairs = np.unique(album_codes * (int(artist_codes.max()) + 1) + artist_codes)
+            artists_in = np.bincount(
+                pairs // (int(artist_codes.max()) + 1), minlength=int(album_codes.max()) + 1
+            )
+            shared = artists_in[album_codes] > 1
+        else:
+            shared = np.zeros(0, dtype=bool)
         album_codes = np.where(shared, album_codes.max(initial=0) + 1 + np.arange(n), album_codes)
         genre_codes = None
         if genres is not None:
-            keys = [g.strip().casefold() if isinstance(g, str) and g.strip() else None for g in genres]
-            codes, _ = _codes(keys)
-            genre_codes = np.where(np.array([k is None for k in keys], dtype=bool), -1, codes)
+            genre_ids, _ = _keyed(list(genres), _artist_key)
+            genre_codes = np.where(genre_ids < 0, -1, _first_seen_codes(genre_ids))
         audio_n = audio_mean = audio_basis = None
         if audio is not None:
             audio = np.asarray(audio, dtype=np.float32)
             mask = np.ones(n, dtype=bool) if has_audio is None else np.asarray(has_audio, dtype=bool)
             if center_audio and mask.sum() >= 20:
-                audio_mean = audio[mask].mean(axis=0)
-                audio = audio - audio_mean
+                rows = audio if mask.all() else audio[mask]
+                audio_mean = rows.mean(axis=0)
                 if audio_dims and audio.shape[1] > audio_dims:
-                    audio_basis = pca_basis(audio[mask], audio_dims)
+                    audio_basis = pca_basis(rows, audio_dims, mean=audio_mean)
+                del rows
+                if overwrite_audio:
+                    audio -= audio_mean
+                else:
+                    audio = audio - audio_mean
+                if audio_basis is not None:
                     audio = audio @ audio_basis
             audio_n = _normalise_rows(audio)
+            del audio
             audio_n[~mask] = 0.0
             has_audio = mask
         factors_n = raw = None
@@ -203,7 +265,16 @@ class RadioLibrary:
 
     def row(self, track_id: int) -> int:
         """The row of a track id (KeyError if the track is not in the library)."""
-        return self._row_of[int(track_id)]
+        if not self._row_of and len(self.track_ids):  # sorted once on first use (a dict of 100k: 50 ms)
+            order = np.argsort(self.track_ids, kind="stable")
+            self._row_of = {"order": order, "sorted": self.track_ids[order]}
+        if not len(self.track_ids):
+            raise KeyError(track_id)
+        sorted_ids = self._row_of["sorted"]
+        pos = int(np.searchsorted(sorted_ids, int(track_id)))
+        if pos >= len(sorted_ids) or sorted_ids[pos] != int(track_id):
+            raise KeyError(track_id)
+        return int(self._row_of["order"][pos])
 
     def space_stats(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(mean row, covariance) of the ``audio`` or ``factors`` rows that exist, computed once."""
@@ -228,10 +299,19 @@ class RadioLibrary:
         return name if name else "unknown artist"
 
 
-def pca_basis(centred: np.ndarray, dims: int, max_rows: int = 20_000) -> np.ndarray:
-    """The ``dims`` principal axes ([d, dims]) of centred rows (a seeded sample of them if many)."""
+def pca_basis(
+    centred: np.ndarray, dims: int, max_rows: int = 20_000, mean: np.ndarray | None = None
+) -> np.ndarray:
+    """The ``dims`` principal axes ([d, dims]) of centred rows (a seeded sample of them if many).
+
+    ``mean``: the rows are not centred yet; subtract it from the sampled ones only (the same values as
+    centring all of them first, without a copy of the whole matrix)."""
     if len(centred) > max_rows:
         centred = centred[np.random.default_rng(0).choice(len(centred), max_rows, replace=False)]
+        if mean is not None:
+            centred -= mean
+    elif mean is not None:
+        centred = centred - mean
     cov = centred.T.astype(np.float64) @ centred.astype(np.float64)
     _, vectors = np.linalg.eigh(cov)
     return np.ascontiguousarray(vectors[:, ::-1][:, :dims]).astype(np.float32)
@@ -259,132 +339,25 @@ class LibraryParts:
     analysed: int = 0
 
 
-def load_library(
-    store: Any,
-    *,
-    bundle: Any = None,
-    taste: np.ndarray | None | bool = True,
-    now: float | None = None,
-    parts: LibraryParts | None = None,
-    keep: Sequence[int] = (),
-) -> RadioLibrary:
-    """The store's library as a ``RadioLibrary``: tracks, audio analysis, artist factors and taste.
+def load_library(store: Any, **options: Any) -> RadioLibrary:
+    """The store's library as a ``RadioLibrary`` (see ``recommender.radio_load.load_library``)."""
+    from recommender.radio_load import load_library as load
 
-    ``bundle``: a factor bundle, or None for the shipped one (left out if there is none). Artists the
-    bundle does not know get factors predicted from their tracks' audio tags through the bridge.
-    ``taste``: True computes the user's fold-in from the plays, an array is used as is, False/None
-    leaves taste out. Parts that are not available (no analysis yet, no bundle) are simply left out;
-    the station then works from what there is, down to genre/album/artist metadata. Fill ``parts`` to
-    get the bundle and match back. Banned tracks and artists (``player.store.ratings``) are left out,
-    so no station can play them, except the tracks in ``keep`` (a seed the user chose explicitly).
-    """
-    from player.store.analysis import load_analysis_matrix, load_descriptors
-    from player.store.plays import track_stats
-    from player.store.ratings import banned_track_ids
-    from player.store.tracks import iter_tracks
+    return load(store, **options)
 
-    parts = parts if parts is not None else LibraryParts()
-    banned = banned_track_ids(store).difference(int(t) for t in keep)
-    tracks = [t for t in iter_tracks(store) if t["id"] not in banned]
-    ids = np.array([t["id"] for t in tracks], dtype=np.int64)
-    row_of = {int(t): i for i, t in enumerate(ids)}
-    n = len(ids)
-    # Audio.
-    a_ids, emb, tags = load_analysis_matrix(store)
-    audio = has_audio = None
-    tag_probs = None
-    if len(a_ids):
-        audio = np.zeros((n, emb.shape[1]), dtype=np.float32)
-        tag_probs = np.zeros((n, tags.shape[1]), dtype=np.float32)
-        has_audio = np.zeros(n, dtype=bool)
-        for j, t in enumerate(a_ids.tolist()):
-            i = row_of.get(t)
-            if i is not None:
-                audio[i] = emb[j]
-                tag_probs[i] = tags[j]
-                has_audio[i] = True
-        parts.analysed = int(has_audio.sum())
-    tempo = np.full(n, np.nan)
-    loudness = np.full(n, np.nan)
-    for t, d in load_descriptors(store).items():
-        i = row_of.get(int(t))
-        if i is not None:
-            tempo[i] = d.get("tempo") if d.get("tempo") is not None else np.nan
-            loudness[i] = d.get("loudness") if d.get("loudness") is not None else np.nan
-    # Factors: the bundle's artist vectors, else predicted from audio tags through the bridge.
-    if bundle is None:
-        bundle = shipped_bundle()
-    factors = has_factors = source = None
-    if bundle is not None:
-        from recommender.factors.match import match_library
 
-        match = match_library(store, bundle)
-        parts.bundle, parts.match = bundle, match
-        factors = np.zeros((n, bundle.k), dtype=np.float32)
-        has_factors = np.zeros(n, dtype=bool)
-        source = np.zeros(n, dtype=np.int8)
-        item_factors = np.asarray(bundle.item_factors, dtype=np.float32)
-        for track_id, item in match.track_item.items():
-            i = row_of.get(int(track_id))
-            if i is not None:
-                factors[i] = item_factors[item]
-                has_factors[i] = True
-                source[i] = 1
-        if tag_probs is not None:
-            predicted = bridge_factors(bundle, match, row_of, tag_probs, has_audio)
-            parts.predicted_artists = predicted
-            for artist, vector in predicted.items():
-                for track_id in match.artist_tracks.get(artist, []):
-                    i = row_of.get(int(track_id))
-                    if i is not None and not has_factors[i]:
-                        factors[i] = vector
-                        has_factors[i] = True
-                        source[i] = 2
-    # Recency.
-    last_played = np.full(n, np.nan)
-    completions = np.zeros(n)
-    for t, st in track_stats(store).items():
-        i = row_of.get(int(t))
-        if i is not None and st.get("last_played") is not None:
-            last_played[i] = float(st["last_played"])
-        if i is not None:
-            completions[i] = float(st.get("completions") or 0)
-    taste_vec, evidence = None, None
-    if isinstance(taste, np.ndarray):
-        taste_vec = taste
-    elif taste and bundle is not None:
-        taste_vec, evidence = user_taste(store, bundle, match=parts.match)
-    library = RadioLibrary.build(
-        track_ids=ids,
-        artists=[t.get("artist") or t.get("album_artist") for t in tracks],
-        albums=[t.get("album") for t in tracks],
-        album_artists=[t.get("album_artist") for t in tracks],
-        genres=[t.get("genre") for t in tracks],
-        audio=audio,
-        has_audio=has_audio,
-        factors=factors,
-        has_factors=has_factors,
-        factor_source=source,
-        taste=taste_vec,
-        taste_evidence=evidence,
-        duration=np.array([t.get("duration") if t.get("duration") is not None else np.nan for t in tracks]),
-        tempo=tempo,
-        loudness=loudness,
-        last_played=last_played,
-    )
-    if n:
-        library.artist_completions = np.bincount(library.artist, weights=completions)
-    if parts.match is not None:
-        # Co-listening between the library's artists (the radio's co-listening term).
-        from recommender.radio_scoring import artist_similarity
-
-        item_of_row = np.full(n, -1, dtype=np.int64)
-        for track_id, item in parts.match.track_item.items():
-            i = row_of.get(int(track_id))
-            if i is not None:
-                item_of_row[i] = int(item)
-        library.artist_similarity = artist_similarity(library.artist, item_of_row, bundle)
-    return library
+def _predict(bundle: Any, names: list[str], profiles: list[np.ndarray]) -> dict[str, np.ndarray]:
+    if not names:
+        return {}
+    try:
+        from recommender.factors.bridge import predict_artist_factors
+    except ImportError:
+        return {}
+    try:
+        predicted = np.asarray(predict_artist_factors(np.vstack(profiles), bundle), dtype=np.float32)
+    except ValueError:  # a bundle without a bridge
+        return {}
+    return dict(zip(names, predicted, strict=True))
 
 
 def shipped_bundle() -> Any:
@@ -413,10 +386,6 @@ def bridge_factors(
     bundle: Any, match: Any, row_of: dict[int, int], tag_probs: np.ndarray, has_audio: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Factors for unmatched artists from the mean audio tag probabilities of their analysed tracks."""
-    try:
-        from recommender.factors.bridge import predict_artist_factors
-    except ImportError:
-        return {}
     names, profiles = [], []
     for artist in match.unmatched:
         rows = [
@@ -425,20 +394,42 @@ def bridge_factors(
         if rows:
             names.append(artist)
             profiles.append(tag_probs[rows].mean(axis=0))
-    if not names:
-        return {}
-    try:
-        predicted = np.asarray(predict_artist_factors(np.vstack(profiles), bundle), dtype=np.float32)
-    except ValueError:  # a bundle without a bridge
-        return {}
-    return dict(zip(names, predicted, strict=True))
+    return _predict(bundle, names, profiles)
 
 
-def user_taste(store: Any, bundle: Any, match: Any = None) -> tuple[np.ndarray | None, int]:
+def user_taste(
+    store: Any,
+    bundle: Any,
+    match: Any = None,
+    now: float | None = None,
+    audio_factors: dict[str, np.ndarray] | None = None,
+    basis: bool = False,
+) -> tuple:
     """The user's fold-in vector (``recommender.taste.Taste``) and how many tracks have plays behind it
-    (``match``: the library already matched to ``bundle``, not matched again)."""
+    (``match``: the library already matched to ``bundle``, not matched again; ``audio_factors``: the
+    audio-predicted factors of unmatched artists, already computed from every analysed track); with
+    ``basis`` also the ``recommender.reasons.TasteBasis`` that names the artists behind a taste score."""
     from recommender.taste import Taste
 
-    taste = Taste.from_store(store, bundle, match=match)
+    taste = Taste.from_store(store, bundle, match=match, now=now, audio_factors=audio_factors)
     vector = np.asarray(taste.user_vector, dtype=np.float32)
-    return (vector if np.any(vector) else None), len(taste.track_feedback)
+    out = (vector if np.any(vector) else None), len(taste.track_feedback)
+    if not basis:
+        return out
+    from recommender.reasons import TasteBasis
+
+    return (*out, TasteBasis.from_taste(taste) if out[0] is not None else None)
+
+
+def distinctive_tags(tag_probs: np.ndarray, has_audio: np.ndarray | None, n: int = 3) -> np.ndarray:
+    """Per track, the ``n`` audio tags most above the library's mean (int16 indices, -1 where none):
+    what a reason can say two tracks share ("both piano and calm") beyond what all tracks have."""
+    out = np.full((len(tag_probs), n), -1, dtype=np.int16)
+    rows = np.flatnonzero(has_audio) if has_audio is not None else np.arange(len(tag_probs))
+    if len(rows) == 0:
+        return out
+    lift = tag_probs[rows] - tag_probs[rows].mean(axis=0)
+    top = np.argsort(-lift, axis=1, kind="stable")[:, :n]
+    keep = np.take_along_axis(lift, top, 1) > 0
+    out[rows] = np.where(keep, top, -1).astype(np.int16)
+    return out

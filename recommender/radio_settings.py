@@ -46,16 +46,19 @@ class RadioSettings:
     metadata_weight: float = 1.0
     """Bonus (in s.d.) for the seed's genre / album / artist: helps tracks without analysis or factors."""
     session_weight_per_completion: float = 0.1
-    session_weight_max: float = 0.4
-    """Weight of the centroid of the tracks completed so far against the (moving) seed query."""
+    session_weight_max: float = 0.0
+    """Weight of the centroid of the tracks completed so far against the (moving) seed query. Tuned on the
+    tuning users (``python -m recommender.simulation.tune``, issue 10)."""
     # --- taste and learning ----------------------------------------------------------------------------
-    taste_weight: float = 3.0
+    taste_weight: float = 1.0
     taste_full_after: int = 30
     """The taste term reaches ``taste_weight`` once this many tracks have plays; with fewer it is scaled
-    down (a new user's "taste" is only what the library holds, it should not outvote the seed)."""
-    """Weight (in s.d. over the candidates) of the user's fold-in taste among tracks that fit."""
-    complete_rate: float = 0.25
-    """How far a completion pulls the query toward the finished track."""
+    down (a new user's "taste" is only what the library holds, it should not outvote the seed).
+    Weight (in s.d. over the candidates) of the user's fold-in taste among tracks that fit. Tuned on
+    the tuning users (``python -m recommender.simulation.tune``, issue 10)."""
+    complete_rate: float = 0.0
+    """How far a completion pulls the query toward the finished track. Tuned on the tuning users (``python
+    -m recommender.simulation.tune``, issue 10)."""
     skip_rate: float = 0.35
     """How far a skip pushes the query away from the skipped track."""
     feedback_decay: float = 0.85
@@ -68,29 +71,73 @@ class RadioSettings:
     artist_complete_bonus: float = 0.3
     """Bonus (s.d.) per completion of an artist in this session (spacing still applies)."""
     # --- co-listening and satiety (``recommender.radio_scoring``) --------------------------------------
+    # known_weight, artist_repeat_penalty, heard_penalty and artist_rest_penalty are 0 by default since
+    # issue 10: the chance-of-finishing term (enjoy_*, below) weighs the same evidence (completions,
+    # plays this session, tracks and artists heard lately) as one probability; they stay as knobs.
     taste_pool_fraction: float = 0.1
     """Candidates are the best-fitting tracks *and* this share of the playable tracks (at most
     ``pool_size``) that the user's taste scores highest, so a seed with few close neighbours in the
     library does not starve the station of tracks the user likes."""
-    known_weight: float = 1.5
+    known_weight: float = 0.0
     """Bonus (s.d.) for an artist the user has finished tracks of in the app, scaled by
     log(1 + completions) against the library's most finished artist: what the user chose to hear is
-    the surest sign of what they like (the model's taste ranks similar popular artists beside it). Tuned (``recommender.simulation.tune``, 60 of the *tuning* users, seed 1)."""
-    colisten_weight: float = 1.0
+    the surest sign of what they like (the model's taste ranks similar popular artists beside it).
+    Tuned on the tuning users (``python -m recommender.simulation.tune``, issue 10)."""
+    colisten_weight: float = 2.0
     """Weight (s.d. over the candidates) of co-listening with the seed artist and the session's finished
-    artists (item-kNN cosine over the bundle's training listeners), when the library has it."""
-    colisten_rate: float = 0.5
-    """How much a finished (skipped) artist's co-listening neighbours gain (lose) against the seed's. Tuned (``recommender.simulation.tune``, 60 of the *tuning* users, seed 1)."""
-    artist_repeat_penalty: float = 0.5
+    artists (item-kNN cosine over the bundle's training listeners), when the library has it. Tuned
+    on the tuning users (``python -m recommender.simulation.tune``, issue 10)."""
+    colisten_rate: float = 0.1
+    """How much a finished (skipped) artist's co-listening neighbours gain (lose) against the seed's.
+    Tuned on the tuning users (``python -m recommender.simulation.tune``, issue 10)."""
+    artist_repeat_penalty: float = 0.0
     """Penalty (s.d.) per earlier play of an artist in this session: a second track of an artist is
-    welcome less often than a fresh artist (spacing only sets the minimum distance)."""
-    heard_penalty: float = 3.0
+    welcome less often than a fresh artist (spacing only sets the minimum distance). Tuned on the
+    tuning users (``python -m recommender.simulation.tune``, issue 10)."""
+    heard_penalty: float = 0.0
     """Penalty (s.d.) for a track heard before (any time, fading with ``heard_half_life_days``): among
-    equally good tracks, one not heard lately wins. Tuned (``recommender.simulation.tune``, 60 of the *tuning* users, seed 1)."""
+    equally good tracks, one not heard lately wins. Tuned on the tuning users (``python -m
+    recommender.simulation.tune``, issue 10)."""
     heard_half_life_days: float = 7.0
-    artist_rest_penalty: float = 2.0
+    artist_rest_penalty: float = 0.0
     """Penalty (s.d.) per track of the artist heard before (fading likewise): an artist heard yesterday
-    is less fresh today, so the station rests it for artists not heard for a while. Tuned (``recommender.simulation.tune``, 60 of the *tuning* users, seed 1)."""
+    is less fresh today, so the station rests it for artists not heard for a while. Tuned on the
+    tuning users (``python -m recommender.simulation.tune``, issue 10)."""
+    # --- chance of a finished track (``recommender.radio_enjoy``) ---------------------------------------
+    enjoy_weight: float = 10.0
+    """Weight (s.d. per unit of probability) of the estimated chance that the listener finishes the
+    track: liking (known favourites, the taste for unplayed artists) times freshness. Tuned on the
+    tuning users (``python -m recommender.simulation.tune``, issue 10)."""
+    enjoy_known_logit: float = 3.0
+    """Log-odds that an artist the user has finished tracks of is liked (about 95%)."""
+    enjoy_unknown_logit: float = -3.5
+    enjoy_taste_slope: float = 1.0
+    """Log-odds that an unplayed artist is liked: ``unknown_logit + slope x z(taste)`` among the unplayed
+    artists (most of a collection's unplayed artists are not favourites; the taste's best few often
+    are). Tuned on the tuning users (``python -m recommender.simulation.tune``, issue 10)."""
+    enjoy_skip_logit: float = 3.0
+    """Log-odds lost per skip of an artist, divided by (1 + its completions): a skip of an artist never
+    finished is close to a verdict."""
+    enjoy_known_skip: float = 1.0
+    """Log-odds a favourite loses for a skip within the session (usually a mood, not a verdict)."""
+    enjoy_neighbour_rate: float = 3.0
+    """Log-odds an unplayed artist gains (loses) per unit of co-listening cosine with an artist finished
+    (skipped) in the session. Tuned on the tuning users (``python -m recommender.simulation.tune``,
+    issue 10)."""
+    enjoy_satiety: float = 0.75
+    """Factor on the chance of a finished track per play of the artist this session, and per track of it
+    heard before (fading): the same artist again soon is welcome less often."""
+    enjoy_rest: float = 1.0
+    """Weight of the artist's earlier plays (fading) against this session's in that satiety."""
+    enjoy_half_life_days: float = 1.0
+    """Days over which an earlier play's weight in the satiety halves (yesterday's artists are less fresh
+    today, last month's are fresh again)."""
+    enjoy_heard_drop: float = 0.5
+    """Share of the chance lost by a track heard just now (fading likewise): the same song again the next
+    day is the clearest case of satiety."""
+    enjoy_explore: float = 0.0
+    """Bonus (in probability units) of ``P(like)`` for artists the user has never finished a track of:
+    finding liked artists the user never played is what a radio is for."""
     # --- transitions --------------------------------------------------------------------------------
     tempo_penalty: float = 1.0
     """Penalty per octave of tempo change beyond ``tempo_tolerance`` (half/double time counts as smooth)."""
@@ -99,8 +146,9 @@ class RadioSettings:
     """Penalty per dB of loudness jump beyond ``loudness_tolerance_db``."""
     loudness_tolerance_db: float = 3.0
     # --- exploration ------------------------------------------------------------------------------------
-    exploration_rate: float = 0.08
-    """Probability that a pick is drawn from the top ``exploration_top_k`` instead of the best."""
+    exploration_rate: float = 0.0
+    """Probability that a pick is drawn from the top ``exploration_top_k`` instead of the best. Tuned on
+    the tuning users (``python -m recommender.simulation.tune``, issue 10)."""
     exploration_top_k: int = 25
     noise: float = 0.15
     """Scale (s.d.) of the Gumbel noise on every score: ties and near-ties vary between sessions."""

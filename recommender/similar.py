@@ -76,8 +76,13 @@ class SimilarIndex:
         audio_ids: np.ndarray | None = None,
         audio: np.ndarray | None = None,
         short_tracks: set[int] | None = None,
+        *,
+        overwrite_audio: bool = False,
+        prepared: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
-        """``short_tracks``: ids never offered as sound-alikes (jingles and sound effects)."""
+        """``short_tracks``: ids never offered as sound-alikes (jingles and sound effects);
+        ``overwrite_audio``: ``audio`` may be centred in place (saves a copy); ``prepared``: the
+        (centred, projected, normalised audio, sound-alike mask) of an earlier index (the disk cache)."""
         from recommender.factors.match import normalise_artist
 
         self._norm = normalise_artist
@@ -118,13 +123,20 @@ class SimilarIndex:
         self.audio_ids = np.zeros(0, np.int64) if audio_ids is None else np.asarray(audio_ids, np.int64)
         self.audio_row = {int(t): i for i, t in enumerate(self.audio_ids)}
         self.audio = None
-        if audio is not None and len(self.audio_ids):
+        if prepared is not None:
+            self.audio, self.audio_ok = prepared
+        elif audio is not None and len(self.audio_ids):
             a = np.asarray(audio, dtype=np.float32)
-            self.audio_ok = np.array([int(t) not in self.short_tracks for t in self.audio_ids], dtype=bool)
+            self.audio_ok = ~np.isin(
+                self.audio_ids, np.fromiter(self.short_tracks, np.int64, len(self.short_tracks))
+            )
             if len(a) >= 20:
                 from recommender.radio_library import pca_basis
 
-                a = a - a.mean(axis=0)
+                if overwrite_audio:
+                    a -= a.mean(axis=0)
+                else:
+                    a = a - a.mean(axis=0)
                 if a.shape[1] > AUDIO_DIMS:  # as the radio: 64 principal axes, a third of the bytes to read
                     a = a @ pca_basis(a, AUDIO_DIMS)
             norms = np.linalg.norm(a, axis=1, keepdims=True)
@@ -132,32 +144,98 @@ class SimilarIndex:
 
     @classmethod
     def from_store(cls, store: Any, bundle: Any = None) -> SimilarIndex:
-        """Everything from the database and the shipped bundle (or ``bundle``)."""
-        from player.store.analysis import load_analysis_matrix
-        from recommender.radio_library import bridge_factors, shipped_bundle
+        """Everything from the database and the shipped bundle (or ``bundle``).
+
+        Kept on disk between runs (``recommender.load_cache``: reading and projecting 100k embeddings
+        and matching every credit cost seconds; the cache is named by what it was computed from)."""
+        from recommender import load_cache
+        from recommender.radio_library import shipped_bundle
 
         bundle = bundle if bundle is not None else shipped_bundle()
-        from player.store.tracks import iter_tracks
+        key = load_cache.fingerprint(store, "similar", bundle)
+        cached = load_cache.load(store, "similar", key)
+        if cached is not None:
+            try:
+                return cls._from_arrays(bundle, cached)
+            except (KeyError, ValueError, IndexError, UnicodeDecodeError):
+                pass  # an inconsistent cache file: compute again
+        index = cls._compute(store, bundle)
+        if key is not None:
+            load_cache.save(store, "similar", key, index._to_arrays())
+        return index
+
+    @classmethod
+    def _compute(cls, store: Any, bundle: Any) -> SimilarIndex:
+        from player.store.analysis import load_analysis_matrix
+        from player.store.tracks import track_columns
 
         ids, emb, tags = load_analysis_matrix(store)
-        short = {int(t["id"]) for t in iter_tracks(store) if (t.get("duration") or 0) < MIN_SOUNDS_LIKE_S}
+        short = {int(t) for t, d in track_columns(store, ("id", "duration")) if (d or 0) < MIN_SOUNDS_LIKE_S}
         artist_to_item: dict[str, int] = {}
         artist_tracks: dict[str, list[int]] = {}
         predicted: dict[str, np.ndarray] = {}
         if bundle is not None:
             from recommender.factors.match import match_library
+            from recommender.radio_load import _bridge, _rows_by_local
 
             match = match_library(store, bundle)
             artist_to_item, artist_tracks = dict(match.artist_to_item), dict(match.artist_tracks)
-            if len(ids):
-                row_of = {int(t): i for i, t in enumerate(ids)}
-                predicted = bridge_factors(bundle, match, row_of, tags, np.ones(len(ids), dtype=bool))
+            if len(ids):  # the bridge over every analysed track of each unmatched artist
+                local_id = {a: j for j, a in enumerate(match.artist_tracks)}
+                get_local, get_artist = local_id.get, match.track_artist.get
+                a_local = np.array([get_local(get_artist(t), -1) for t in ids.tolist()], dtype=np.int64)
+                groups = _rows_by_local(a_local, np.arange(len(ids)), len(local_id))
+                predicted = _bridge(match, local_id, groups, tags, bundle)
         else:
-            for t in iter_tracks(store):
-                name = t.get("artist") or t.get("album_artist")
+            for _id, artist, album_artist in track_columns(store, ("id", "artist", "album_artist")):
+                name = artist or album_artist
                 if name:
-                    artist_tracks.setdefault(name.strip(), []).append(int(t["id"]))
-        return cls(bundle, artist_to_item, artist_tracks, predicted, ids, emb if len(ids) else None, short)
+                    artist_tracks.setdefault(name.strip(), []).append(int(_id))
+        del tags
+        audio = emb if len(ids) else None
+        return cls(bundle, artist_to_item, artist_tracks, predicted, ids, audio, short, overwrite_audio=True)
+
+    def _to_arrays(self) -> dict[str, np.ndarray]:
+        """The index as plain arrays for ``recommender.load_cache`` (``_from_arrays`` reads them back)."""
+        from recommender import load_cache
+
+        names = list(self.artist_tracks)
+        lists = [self.artist_tracks[a] for a in names]
+        k = self.extra.shape[1] if self.extra.ndim == 2 else 0
+        out = {
+            **load_cache.prefixed("artists_", load_cache.strings(names)),
+            "artist_item": np.array([self.artist_to_item.get(a, -1) for a in names], dtype=np.int64),
+            "track_ids": np.array([t for tl in lists for t in tl], dtype=np.int64),
+            "track_ends": np.cumsum([len(tl) for tl in lists], dtype=np.int64),
+            **load_cache.prefixed("pred_", load_cache.strings(self.pred_names)),
+            "pred_matrix": np.vstack([self.predicted[a] for a in self.pred_names]).astype(np.float32)
+            if self.pred_names
+            else np.zeros((0, k), np.float32),
+            "audio_ids": self.audio_ids,
+        }
+        if self.audio is not None:
+            out["audio"], out["audio_ok"] = self.audio, self.audio_ok
+        return out
+
+    @classmethod
+    def _from_arrays(cls, bundle: Any, arrays: dict[str, np.ndarray]) -> SimilarIndex:
+        from recommender import load_cache
+
+        names = load_cache.unstrings(arrays, "artists_")
+        ids = arrays["track_ids"].tolist()
+        ends = arrays["track_ends"].tolist()
+        artist_tracks: dict[str, list[int]] = {}
+        start = 0
+        for name, end in zip(names, ends, strict=True):
+            artist_tracks[name] = ids[start:end]
+            start = end
+        artist_to_item = {
+            a: int(i) for a, i in zip(names, arrays["artist_item"].tolist(), strict=True) if i >= 0
+        }
+        pred_names = load_cache.unstrings(arrays, "pred_")
+        predicted = dict(zip(pred_names, arrays["pred_matrix"], strict=True))
+        prepared = (arrays["audio"], arrays["audio_ok"]) if "audio" in arrays else None
+        return cls(bundle, artist_to_item, artist_tracks, predicted, arrays["audio_ids"], prepared=prepared)
 
     # ------------------------------------------------------------------------------------------ queries
 

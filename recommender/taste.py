@@ -142,17 +142,20 @@ class Taste:
         now: float | None = None,
         audio: bool = True,
         match: LibraryMatch | None = None,
+        audio_factors: dict[str, np.ndarray] | None = None,
     ) -> Taste:
         """Match the library (unless ``match``, already made for this bundle, is given), read every
-        finished play, fold the user in."""
+        finished play, fold the user in. ``audio_factors``: the unmatched artists' audio-predicted
+        factors when the caller has them already (the radio's loader), so the analysis is not read twice."""
         from player.store.feedback import play_events
         from recommender.factors.bundle import load_bundle
         from recommender.factors.match import match_library
 
         bundle = bundle or load_bundle()
         match = match if match is not None else match_library(store, bundle)
-        audio_factors = {}
-        if audio:
+        if not audio:
+            audio_factors = {}
+        elif audio_factors is None:
             from recommender.factors.bridge import audio_factors_for_unmatched
 
             audio_factors = audio_factors_for_unmatched(store, bundle, match)

@@ -72,13 +72,21 @@ def test_evaluate_command_json(tmp_path, capsys):
     )
     assert main(["evaluate", "--history", str(history), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"model", "baselines"} and set(out["baselines"]) == {"popularity", "item_knn"}
-    for m in (out["model"], *out["baselines"].values()):
+    assert out["seeds"] == [0, 1, 2, 3] and len(out["per_seed"]) == 4
+    assert set(out["mean"]) == {"model", "wmf", "popularity", "item_knn"}
+    for m in out["mean"].values():
         assert set(m) == {"recall@20", "recall@50", "ndcg@100"} and all(0 <= v <= 1 for v in m.values())
+    # The headline is the mean of the per-seed figures (each seed is a different 80/20 split).
+    for name, m in out["mean"].items():
+        per = [s[name]["recall@20"] for s in out["per_seed"]]
+        assert m["recall@20"] == pytest.approx(sum(per) / 4, abs=1e-4)
+    assert len({s["model"]["recall@20"] for s in out["per_seed"]}) > 1
     # These users were trained on (the shipped bundle saw them), so this only checks the plumbing.
-    assert out["model"]["recall@20"] > out["baselines"]["popularity"]["recall@20"]
-    assert main(["evaluate", "--history", str(history)]) == 0
-    assert "item_knn" in capsys.readouterr().out
+    assert out["mean"]["model"]["recall@20"] > out["mean"]["popularity"]["recall@20"]
+    assert main(["evaluate", "--history", str(history), "--seeds", "3", "--per-seed"]) == 0
+    text = capsys.readouterr().out
+    assert "item_knn" in text and "seed 3:" in text and "seed 0:" not in text
+    assert main(["evaluate", "--history", str(history), "--seeds", "x"]) == 2
     assert main(["evaluate", "--history", str(tmp_path / "missing.dat")]) == 2
 
 
@@ -95,10 +103,38 @@ def test_holdout_users_are_never_trained_on(tmp_path, capsys):
     b = read_bundle(out)
     assert b.meta["n_users"] == 1514 - 150
     capsys.readouterr()
-    assert main(["evaluate", "--history", str(hist), "--bundle", str(out), "--json"]) == 0
-    res = json.loads(capsys.readouterr().out)
-    assert (
-        res["model"]["recall@20"]
-        > res["baselines"]["item_knn"]["recall@20"]
-        > res["baselines"]["popularity"]["recall@20"]
+    assert main(["evaluate", "--history", str(hist), "--bundle", str(out), "--seeds", "0", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)["mean"]
+    assert res["model"]["recall@20"] > res["item_knn"]["recall@20"] > res["popularity"]["recall@20"]
+
+
+def test_evaluate_groups_keeps_test_users_out_of_training_and_tuning(capsys):
+    """``evaluate --groups``: validation (tuned on) and test users are disjoint, never trained on."""
+    from dataclasses import replace
+
+    from recommender.factors import data
+    from recommender.factors.heldout import GROUPS, evaluate_groups, train_without
+    from recommender.factors.pretrain import PretrainConfig
+    from recommender.simulation.data import user_groups
+
+    config = replace(PretrainConfig(), factors=8, iterations=2, use_gpu=False)
+    inter = data.load_lastfm2k(LASTFM)
+    groups = user_groups(inter.n_users)
+    valid, test = groups[GROUPS["validation"]], groups[GROUPS["test"]]
+    assert len(valid) == len(test) == 303 and not set(valid.tolist()) & set(test.tolist())
+    # The validation users are the ones the bundle's recorded figures (and all tuning) used.
+    assert np.array_equal(valid, ev.split_users(inter.n_users, 0.2, 1)[1])
+    bundle, held = train_without(inter, test, config)
+    assert bundle.meta["n_users"] == inter.n_users - 303 and held.shape[0] == 303
+    # The held rows are the test users' own counts, less the artists only they played (no model can
+    # know those).
+    assert 0.8 * inter.matrix[test].sum() < held.sum() <= inter.matrix[test].sum()
+
+    res = evaluate_groups(str(LASTFM), config, seeds=(0, 1))
+    for group in ("validation", "test"):
+        assert res[group]["seeds"] == [0, 1] and res[group]["users"] > 290
+        assert set(res[group]["mean"]) == {"model", "wmf", "item_knn", "popularity"}
+    gap = res["gap"]["model"]["recall@20"]
+    assert gap == pytest.approx(
+        res["validation"]["mean"]["model"]["recall@20"] - res["test"]["mean"]["model"]["recall@20"], abs=2e-4
     )

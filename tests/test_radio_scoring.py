@@ -76,3 +76,49 @@ def test_known_artists_and_rested_tracks_come_first():
     lib.last_played[rows[:2]] = 1e9 - 86400.0
     first = Station(lib, 1, _settings(known_weight=20.0, heard_penalty=5.0), rng=0, now=1e9).next()
     assert lib.row(first) == rows[2]
+
+
+def _enjoy_settings(**kw) -> RadioSettings:
+    """Only the chance-of-finishing term (and the factor fit) decides."""
+    base = dict(colisten_weight=0.0, known_weight=0.0, artist_rest_penalty=0.0, heard_penalty=0.0)
+    return _settings(**{**base, "enjoy_weight": 20.0, **kw})
+
+
+def test_the_station_rotates_favourites_by_freshness():
+    lib = _library()
+    favs = [_code(lib, f"artist {i}") for i in (7, 8, 9)]
+    done = np.zeros(len(lib.artist_names))
+    done[favs] = 40.0
+    lib.artist_completions = done
+    first = Station(lib, 1, _enjoy_settings(), rng=0, now=1e9).next()
+    assert lib.artist[lib.row(first)] in favs
+    # Favourites heard yesterday rest: the one not heard lately comes first.
+    for code in favs[:2]:
+        lib.last_played[np.flatnonzero(lib.artist == code)] = 1e9 - 86400.0
+    first = Station(lib, 1, _enjoy_settings(), rng=0, now=1e9).next()
+    assert lib.artist[lib.row(first)] == favs[2]
+    # Without the term, the factor fit alone decides (a favourite only by chance).
+    plain = Station(lib, 1, _enjoy_settings(enjoy_weight=0.0), rng=0, now=1e9)
+    assert plain.enjoy is None
+
+
+def test_a_skip_of_an_unplayed_artist_sinks_it_and_its_neighbours():
+    lib = _library()
+    a, b, c = (_code(lib, f"artist {i}") for i in (5, 6, 30))
+    n = len(lib.artist_names)
+    lib.artist_similarity = sp.csr_matrix(([0.9, 0.9], ([a, b], [b, a])), shape=(n, n))
+    taste = np.zeros(len(lib))
+    taste[np.isin(lib.artist, [a, b, c])] = 5.0  # the taste model's three best unplayed artists
+    st = Station(lib, 1, _enjoy_settings(taste_weight=0.0), rng=0, now=1e9, taste_scores=taste)
+    before = st.enjoy.like()[[a, b, c]]
+    assert np.all(before > 0.5) and np.allclose(before, before[0])
+    row = int(np.flatnonzero(lib.artist == a)[0])
+    st.observe(PlayEvent(int(lib.track_ids[row]), "skipped"))
+    like = st.enjoy.like()
+    assert like[a] < 0.1 and like[c] == before[2]
+    assert like[b] < before[1] - 0.2  # co-listened with the skipped artist
+    assert all(lib.artist[p.index] not in (a, b) for p in st.plan)
+    # A finish makes an unplayed artist a known favourite at once.
+    row = int(np.flatnonzero(lib.artist == c)[0])
+    st.observe(PlayEvent(int(lib.track_ids[row]), "completed"))
+    assert st.enjoy.known[c] and st.enjoy.like()[c] > 0.9

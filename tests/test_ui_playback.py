@@ -70,9 +70,16 @@ def test_clicking_the_seek_bar_seeks_and_dragging_updates_both_times(qtbot, smal
         qtbot.waitUntil(lambda: window.controller.player.position > 0.5 * duration, timeout=WAIT)
         # While dragging, elapsed and remaining follow the handle (the player is not asked yet).
         bar._press()
+        slider.setValue(250)  # where the user holds the handle
         slider.sliderMoved.emit(250)
         assert bar.elapsed.text() == _fmt(duration * 0.25)
         assert bar.remaining.text() == "-" + _fmt(duration * 0.75)
+        qtbot.wait(1200)  # position reports keep coming while the handle is held: they must not win
+        assert bar.elapsed.text() == _fmt(duration * 0.25)
+        assert bar.remaining.text() == "-" + _fmt(duration * 0.75) and slider.value() == 250
+        with qtbot.waitSignal(bar.seekRequested, timeout=WAIT) as released:
+            bar._release()
+        assert released.args[0] == pytest.approx(duration * 0.25)
     finally:
         close_window(window, store)
 
@@ -198,6 +205,8 @@ def test_no_audio_device_warns_and_settings_offer_the_output_devices(qtbot, smal
         dialog = SettingsDialog(window.settings, window.controller.settings, window, devices=devices)
         qtbot.addWidget(dialog)
         assert dialog.output_device.count() == len(devices) + 1  # "Default" first
+        labels = [dialog.output_device.itemText(i) for i in range(dialog.output_device.count())]
+        assert len(set(labels)) == len(labels)  # ALSA's own "Default" is told apart from ours
         dialog.output_device.setCurrentIndex(1)
         dialog.apply(window.settings, window.controller.settings)
         assert window.controller.settings.audio_device == devices[0][0]
@@ -205,7 +214,9 @@ def test_no_audio_device_warns_and_settings_offer_the_output_devices(qtbot, smal
         close_window(window, store)
 
 
-def test_scan_problems_stay_on_screen_and_the_problems_view_lists_them(qtbot, small_db, tmp_path):
+def test_scan_problems_stay_on_screen_and_the_problems_view_lists_them(
+    qtbot, small_db, tmp_path, monkeypatch
+):
     from ui_helpers import set_ui_settings
 
     music = tmp_path / "music"
@@ -222,8 +233,28 @@ def test_scan_problems_stay_on_screen_and_the_problems_view_lists_them(qtbot, sm
         assert where == "Scan" and path == str(music / "broken.ogg") and reason
         dialog.table.selectRow(0)
         assert dialog.folder_url().toLocalFile() == str(music)
+        # No file manager on this desktop: the view says so and puts the folder on the clipboard.
+        from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+        import ui.problems_view as problems_view
+
+        monkeypatch.setattr(problems_view, "show_item", lambda path: False)
+        monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: False))
+        dialog.show_button.click()
+        assert dialog.summary.text().startswith(f"No file manager could open {music}")
+        assert QGuiApplication.clipboard().text() == str(music)
         with qtbot.waitSignal(dialog.rescanRequested, timeout=WAIT):
             dialog.rescan_button.click()
         dialog.close()
+        # Each file the folder watcher picks up rescans: the same bad file is not announced again.
+        qtbot.waitUntil(lambda: not window.jobs.busy, timeout=WAIT)
+        window.notice.dismiss()
+        with qtbot.waitSignal(window.jobs.scanFinished, timeout=WAIT):
+            window.jobs.scan(window.settings.folders)
+        assert not window.notice.isVisible()
+        (music / "broken2.ogg").write_bytes(b"OggS" + bytes(range(256)) * 8)
+        with qtbot.waitSignal(window.jobs.scanFinished, timeout=WAIT):
+            window.jobs.scan(window.settings.folders)
+        assert window.notice.text.text() == "2 files could not be read in the last scan."
     finally:
         close_window(window, store)

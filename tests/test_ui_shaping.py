@@ -56,7 +56,7 @@ def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
     qtbot.addWidget(panel)
     pid = panel.create_playlist("Evening")
     assert pid is not None and panel.lists.count() == 1
-    assert panel.create_playlist("evening") is None and "already exists" in panel.message.text()
+    assert panel.create_playlist("evening") is None and "already exists" in panel.message_label.text()
     panel.tracks.clear()
     _drop(panel.tracks, ids[:3])  # dropped from the library table
     _drop(panel.lists, [ids[3]], QPointF(panel.lists.visualItemRect(panel.lists.item(0)).center()))
@@ -75,11 +75,11 @@ def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
     assert panel.export_current(str(out)) == 4
     out.write_text(out.read_text(encoding="utf-8") + "missing/track.ogg\n", encoding="utf-8")
     result = panel.import_file(str(out))
-    assert result.added == 4 and "1 entries were not found" in panel.message.text()
-    assert "missing/track.ogg" in panel.message.text()
+    assert result.added == 4 and "1 entry was not found" in panel.message_label.text()
+    assert "missing/track.ogg" in panel.message_label.text()
     broken = tmp_path / "broken.xspf"
     broken.write_text("<playlist><trackList>", encoding="utf-8")
-    assert panel.import_file(str(broken)) is None and "Cannot import" in panel.message.text()
+    assert panel.import_file(str(broken)) is None and "Cannot import" in panel.message_label.text()
     assert panel.current()["name"] == "late"  # the imported playlist is shown, in the file's order
     with qtbot.waitSignal(panel.playRequested) as played:
         panel.play_current()
@@ -142,6 +142,10 @@ def test_love_and_ban_from_the_window(qtbot, analysed_db):
         assert window.love_button.isEnabled() and not window.love_button.isChecked()
         window.love_button.click()
         assert track_rating(store, ids[0]) == 1 and window.love_button.isChecked()
+        assert (
+            window.statusBar().currentMessage()
+            == f"Loved {window._track_label(window.library.model.track(ids[0]))}"
+        )
         mpris = Mpris(window)
         assert mpris.metadata()["xesam:userRating"] == 1.0
         window.ban_button.click()  # a ban replaces the love and skips the track
@@ -163,6 +167,27 @@ def test_love_and_ban_from_the_window(qtbot, analysed_db):
         ban_artist = next(a for a in menu.actions() if a.text().startswith("⊘ Ban the artist"))
         ban_artist.trigger()
         assert ids[2] in banned_track_ids(store)
+        assert window.statusBar().currentMessage().startswith("Banned the artist ")
+        # With several rows selected, the artist offered is the one of the row right-clicked.
+        from ui.library_model import row_artist
+
+        other = next(
+            t
+            for t in window.library.model.visible_ids()
+            if row_artist(window.library.model.track(t)) != row_artist(window.library.model.track(ids[0]))
+        )
+        window.library.context_track_id = other
+        menu = QMenu(window)
+        window._library_menu(menu, [ids[0], other])
+        offered = next(a.text() for a in menu.actions() if a.text().startswith("⊘ Ban the artist"))
+        assert offered == f"⊘ Ban the artist {row_artist(window.library.model.track(other))}"
+        # Menus: Rate sits before Help, which stays last; love comes before ban in the bar.
+        titles = [a.text() for a in window.menuBar().actions()]
+        assert titles[-2:] == ["&Rate", "&Help"]
+        bar = window.now_playing._transport
+        assert bar.indexOf(window.love_button) + 1 == bar.indexOf(window.ban_button)
+        # Tracks dragged from the Library: holding them over the Playlists tab opens it.
+        assert window.tabs.tabBar().changeCurrentOnDrag() and window.tabs.tabBar().acceptDrops()
     finally:
         close_window(window, store)
 
@@ -175,6 +200,10 @@ def test_sounds_filter_and_radio_to(qtbot, analysed_db):
         qtbot.waitUntil(lambda: 0 < window.library.model.rowCount() < 60, timeout=WAIT)
         shown = window.library.model.visible_ids()
         assert "wesnoth" in paths[shown[0]] and not any("fretsonfire" in paths[t] for t in shown)
+        from ui.library_model import artist_counts
+
+        matched = artist_counts([window.library.model.track(t) for t in shown])
+        assert window.library.artists.count() == len(matched) + 1  # the panes list what the sound found
         # Plain "ambient": no genre tag says so, so the filter falls back to the sound of the tracks.
         window.library.filter.setText("")
         qtbot.waitUntil(lambda: window.library.model.rowCount() == len(paths), timeout=WAIT)
@@ -202,3 +231,90 @@ def test_sounds_filter_and_radio_to(qtbot, analysed_db):
         assert "the start (A)" in window.now_playing.why.text()
     finally:
         close_window(window, store)
+
+
+def test_rule_dialog_groups_conditions_with_and_or_and_keeps_cli_rules(qtbot, analysed_db):
+    from player.store import Store
+    from ui.playlists_panel import PlaylistsPanel
+    from ui.rule_dialog import RuleDialog
+
+    with Store.open(analysed_db) as store:
+        panel = PlaylistsPanel(store)
+        qtbot.addWidget(panel)
+        dialog = panel.edit_smart()
+        dialog.name_edit.setText("Calm, or slow guitar")
+        dialog.rows[0].value.setText("0.1")  # ambient > 0.1 ...
+        group = dialog.add_group()  # ... AND any of (tempo < 100, genre contains rock)
+        group.match.setCurrentText("any")
+        group.rows()[0].field.setCurrentText("tempo")
+        group.rows()[0].op.setCurrentText("<")
+        group.rows()[0].value.setText("100")
+        rock = group.add_row({"field": "genre", "op": "contains", "value": "rock"})
+        expected = {
+            "match": "all",
+            "conditions": [
+                {"field": "ambient", "op": ">", "value": "0.1"},
+                {
+                    "match": "any",
+                    "conditions": [
+                        {"field": "tempo", "op": "<", "value": "100"},
+                        {"field": "genre", "op": "contains", "value": "rock"},
+                    ],
+                },
+            ],
+        }
+        assert dialog.rules() == expected
+        count = count_smart(store, validate_rules(expected))
+        both = count_smart(store, validate_rules({**expected, "conditions": [expected["conditions"][0]]}))
+        assert 0 < count <= both  # the group narrows the first condition
+        qtbot.waitUntil(lambda: dialog.count_label.text().startswith(f"{count} track"), timeout=WAIT)
+        # Unknown fields (typed in the editable field box), empty groups: said plainly, OK disabled.
+        rock.field.setCurrentText("ambiant")
+        qtbot.waitUntil(lambda: "unknown field 'ambiant'" in dialog.error_label.text(), timeout=WAIT)
+        assert "did you mean 'ambient'" in dialog.error_label.text()
+        assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+        group.remove_item(rock)
+        group.remove_item(group.rows()[0])
+        qtbot.waitUntil(lambda: "group of conditions is empty" in dialog.error_label.text(), timeout=WAIT)
+        group.add_row({"field": "tempo", "op": "<", "value": 100})
+        group.add_row({"field": "genre", "op": "contains", "value": "rock"})
+        dialog.update_count()
+        assert dialog.error is None and dialog.rules()["conditions"][1]["match"] == "any"
+        dialog.accept()
+        saved = find_playlist(store, "Calm, or slow guitar")["rules"]
+        assert saved["conditions"][1]["match"] == "any" and len(saved["conditions"][1]["conditions"]) == 2
+        # Rules written by the CLI open as they are: nested groups become boxes, nothing is dropped.
+        reopened = RuleDialog(store, "again", saved)
+        qtbot.addWidget(reopened)
+        assert validate_rules(reopened.rules()) == validate_rules(saved) and len(reopened.top.groups()) == 1
+        odd = RuleDialog(
+            store, "odd", {"match": "all", "conditions": [{"field": "sparkle", "op": ">", "value": 1}]}
+        )
+        qtbot.addWidget(odd)
+        assert odd.rows[0].field.currentText() == "sparkle" and "unknown field 'sparkle'" in odd.error
+        # The field box lists the fields by section; section titles cannot be chosen.
+        box = dialog.rows[0].field
+        titles = [box.itemText(i) for i in range(box.count()) if not box.model().item(i).isEnabled()]
+        assert titles[0] == "— Tags —" and any("Sound" in t for t in titles)
+
+
+def test_the_playlists_tab_guides_an_empty_start(qtbot, copy_corpus_store):
+    from ui.playlists_panel import EMPTY_HINT, EMPTY_PLAYLIST_HINT, PlaylistsPanel
+
+    store = copy_corpus_store
+    tracks = [t for t in iter_tracks(store) if "wesnoth" in t["path"]][:3]
+    panel = PlaylistsPanel(store)
+    qtbot.addWidget(panel)
+    assert panel.rules_label.text() == EMPTY_HINT
+    assert not any(panel.buttons[k].isEnabled() for k in ("rename", "delete", "export", "play", "remove"))
+    pid = panel.create_playlist("Road")
+    assert panel.rules_label.text() == EMPTY_PLAYLIST_HINT and not panel.buttons["play"].isEnabled()
+    assert panel.buttons["rename"].isEnabled() and panel.buttons["export"].menu() is not None
+    with qtbot.waitSignal(panel.message) as said:
+        panel.add_tracks(pid, [t["id"] for t in tracks])
+    assert said.args == ["Added 3 tracks to Road"]  # the window shows it in its status bar too
+    from ui.library_model import format_duration
+
+    total = format_duration(sum(t["duration"] for t in tracks))
+    assert panel.rules_label.text() == f"3 tracks · {total}" and panel.buttons["play"].isEnabled()
+    assert panel.tracks.item(0).text().endswith(format_duration(tracks[0]["duration"]))

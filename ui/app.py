@@ -94,13 +94,12 @@ def run_app(db_path: str | None, *, backend: str | None = None, files: list[str]
     app = create_app()
     from player.store import Store
     from player.store.core import StoreError
+    from ui.faults import FaultReporter, guard, show_startup_fault
 
     try:
         store = Store.open(db_path)
-    except StoreError as exc:
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.critical(None, "Encore", str(exc))
+    except StoreError as exc:  # damaged, newer schema, a file where a folder should be...: say so, exit 1
+        show_startup_fault(str(exc))
         return 1
     from ui.single_instance import forward_to_running, server_name
 
@@ -109,7 +108,16 @@ def run_app(db_path: str | None, *, backend: str | None = None, files: list[str]
         return 0
     from ui.main_window import MainWindow
 
-    window = MainWindow(store, backend=backend)
+    try:
+        window = MainWindow(store, backend=backend)
+    except Exception as exc:  # a fault the open did not see (a damaged page read for the settings)
+        message = FaultReporter(store.path).explain(exc)
+        store.close()
+        if message is None:
+            raise
+        show_startup_fault(message)
+        return 1
+    reporter = guard(window, app)  # faults raised later in slots: status bar and dialog, not a traceback
     if files:
         window.started.connect(lambda: window.open_files(list(files)))
     app.aboutToQuit.connect(window.shutdown)
@@ -119,5 +127,6 @@ def run_app(db_path: str | None, *, backend: str | None = None, files: list[str]
     try:
         return int(app.exec())
     finally:
+        reporter.uninstall()
         window.shutdown()
         store.close()

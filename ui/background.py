@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from ui.library_model import count_text
 from ui.workers import TaskRunner, Worker
 
 #: Tracks per committed analysis batch in the app: smaller than the CLI's so that progress, pause and
@@ -208,7 +209,7 @@ class BackgroundJobs(QObject):
         else:
             analysed = getattr(result, "analyzed", 0)  # None: nothing was pending
             failed = getattr(result, "failed", 0)
-            text = f"Audio analysis finished: {analysed} tracks analysed" + (
+            text = f"Audio analysis finished: {count_text(analysed or 0)} analysed" + (
                 f", {failed} failed" if failed else ""
             )
             self.status.emit(text if analysed or failed else "Audio analysis is up to date", 0, 0, False)

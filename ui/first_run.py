@@ -7,7 +7,6 @@ import os
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.file_dialogs import existing_directory
 from ui.settings import default_music_folder
 
 
@@ -48,7 +48,7 @@ class FolderList(QWidget):
 
     def _add(self) -> None:
         start = self.folders()[-1] if self.folders() else default_music_folder()
-        folder = QFileDialog.getExistingDirectory(self, "Add a music folder", start)
+        folder = existing_directory(self, "Add a music folder", start)
         self.add(folder)
 
     def _remove(self) -> None:

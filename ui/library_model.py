@@ -42,6 +42,11 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def count_text(n: int, noun: str = "track") -> str:
+    """ "1 track", "2 tracks": the counts the window shows."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def row_title(row: tuple) -> str:
     if row[TITLE]:
         return row[TITLE]
@@ -175,7 +180,10 @@ class TrackTableModel(QAbstractTableModel):
         self._refresh()
 
     def matching_rows(self) -> list[tuple]:
-        """The rows the filter words match, whatever the artist/album scope (what the panes list)."""
+        """The rows the filter words (or a search by sound) match, whatever the artist/album scope: what
+        the panes list."""
+        if self._only is not None:
+            return [self._rows[i] for i in self._only]
         if not self._filter_words:
             return self._rows
         rows, hay = self._rows, self._haystack

@@ -20,3 +20,23 @@ def open_link(url: str | None) -> bool:
 def copy_text(text: str) -> None:
     """Put ``text`` on the clipboard."""
     QGuiApplication.clipboard().setText(text)
+
+
+def show_item(path: str) -> bool:
+    """Ask the desktop's file manager to show ``path`` selected in its folder (the freedesktop
+    ``org.freedesktop.FileManager1.ShowItems`` call that Nautilus, Dolphin, Nemo and Thunar answer);
+    False when no file manager offers it on the session bus."""
+    from PySide6.QtDBus import QDBusConnection, QDBusInterface, QDBusMessage
+
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        return False
+    service = "org.freedesktop.FileManager1"
+    names = bus.interface()
+    registered = names.isServiceRegistered(service) if names is not None else None
+    activatable = service in (names.call("ListActivatableNames").arguments() or [[]])[0] if names else False
+    if not (registered is not None and registered.value()) and not activatable:
+        return False
+    manager = QDBusInterface(service, "/org/freedesktop/FileManager1", service, bus)
+    reply = manager.call("ShowItems", [QUrl.fromLocalFile(path).toString()], "")
+    return reply.type() != QDBusMessage.MessageType.ErrorMessage

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import sqlite3
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -74,6 +75,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.radio: Any = None
         self.mpris: Any = None
         self.tray: Any = None
+        self.notifier: Any = None
         self.queue_model: Any = None
         self.current_entry: Any = None
         self._current_track_id: int | None = None
@@ -143,6 +145,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self._build_shortcuts()
         self._build_shaping()  # love/ban, Playlists tab, search by sound, Radio to… (ui.window_shaping)
         self._restore_geometry()
+        if self.settings.library_view == "albums":
+            self.library.show_albums(True)  # as the user left it; filled when the rows load
 
         self.library.playRequested.connect(self.play_tracks)
         self.library.radioRequested.connect(self.start_radio)
@@ -219,6 +223,13 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         from ui.tray import Tray
 
         self.tray = Tray(self)
+        try:
+            from ui.notifications import TrackNotifier
+
+            self.notifier = TrackNotifier(parent=self)
+        except Exception:  # QtDBus missing: the app plays on without notifications
+            log.exception("desktop notifications are not available")
+            self.notifier = None
         from ui.single_instance import InstanceServer, server_name
 
         self.instance_server = InstanceServer(server_name(self.db_path), self)
@@ -289,6 +300,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         def b64(data: QByteArray) -> str:
             return base64.b64encode(bytes(data.data())).decode("ascii")
 
+        self.settings.library_view = "albums" if self.library.showing_albums() else "tracks"
         self.settings.geometry = b64(self.saveGeometry())
         self.settings.window_state = b64(self.saveState())
         self.settings.splitters = {
@@ -315,7 +327,11 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         if getattr(self, "_shut", False):
             return
         self._shut = True
-        self.save_window_state()
+        if not getattr(self, "store_damaged", False):  # a damaged file is never written again
+            try:
+                self.save_window_state()
+            except (sqlite3.Error, OSError) as exc:  # read-only or full: the user was told (ui.faults)
+                log.warning("the window state was not saved: %s", exc)
         if getattr(self, "watcher", None) is not None:
             self.watcher.stop()
         self.jobs.cancel_all()
@@ -333,6 +349,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
             self.instance_server.close()
         if self.tray is not None:
             self.tray.hide()
+        if getattr(self, "notifier", None) is not None:
+            self.notifier.close()
         if self.queue_model is not None:
             self.queue_model.close()
         if self.bridge is not None:

@@ -9,23 +9,21 @@ session bus (CI, a bare X session) registration simply fails and the app runs wi
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import logging
 import os
 import shutil
 import tempfile
 from typing import Any
 
-import shiboken6
-from PySide6.QtCore import ClassInfo, Property, QLibraryInfo, QObject, QUrl, Slot
+from PySide6.QtCore import ClassInfo, Property, QObject, QUrl, Slot
 from PySide6.QtDBus import (
     QDBusAbstractAdaptor,
-    QDBusArgument,
     QDBusConnection,
     QDBusMessage,
     QDBusObjectPath,
 )
+
+from ui.dbus_types import int64
 
 log = logging.getLogger(__name__)
 
@@ -35,41 +33,6 @@ ROOT_IFACE = "org.mpris.MediaPlayer2"
 PLAYER_IFACE = "org.mpris.MediaPlayer2.Player"
 NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
 _STATUS = {"playing": "Playing", "paused": "Paused", "stopped": "Stopped"}
-
-
-@functools.cache
-def _append_int64() -> Any:
-    """``QDBusArgument::operator<<(qlonglong)`` from the loaded QtDBus library, or None.
-
-    Why: MPRIS wants 64-bit integers ("x") for ``mpris:length`` and ``Seeked``, but PySide turns a
-    Python int that fits in 32 bits into a QVariant(int) (D-Bus "i"), wraps QDBusVariant around the same
-    int32, and binds ``QDBusArgument << int`` to the ``ushort`` overload. Calling the qlonglong overload
-    on a fresh QDBusArgument writes a real int64, which QtDBus then sends as is.
-    """
-    names = [
-        os.path.join(QLibraryInfo.path(QLibraryInfo.LibraryPath.LibrariesPath), "libQt6DBus.so.6"),
-        "libQt6DBus.so.6",  # dlopen by soname finds the copy QtDBus already loaded
-    ]
-    for name in names:
-        try:
-            append = ctypes.CDLL(name)._ZN13QDBusArgumentlsEx
-        except (OSError, AttributeError):
-            continue
-        append.restype = ctypes.c_void_p
-        append.argtypes = [ctypes.c_void_p, ctypes.c_longlong]
-        return append
-    log.warning("QtDBus int64 marshalling not found: MPRIS lengths go out as int32")
-    return None
-
-
-def int64(value: int) -> Any:
-    """``value`` as a D-Bus int64 (a QDBusArgument holding one "x"), or the plain int as a fallback."""
-    append = _append_int64()
-    if append is None:
-        return int(value)
-    argument = QDBusArgument()
-    append(shiboken6.getCppPointer(argument)[0], int(value))
-    return argument
 
 
 _LOOP = {"off": "None", "one": "Track", "all": "Playlist"}

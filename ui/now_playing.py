@@ -172,8 +172,10 @@ class NowPlayingBar(QWidget):
         layout.addLayout(right, 1)
 
     def add_tool_widget(self, widget: QWidget) -> None:
-        """Another control next to shuffle and repeat (e.g. love and ban, ``ui.shaping``)."""
-        self._transport.insertWidget(self._transport.indexOf(self.repeat_button) + 1, widget)
+        """Another control after shuffle and repeat (e.g. love, then ban: ``ui.window_shaping``), in the
+        order added."""
+        self._tools = getattr(self, "_tools", 0) + 1
+        self._transport.insertWidget(self._transport.indexOf(self.repeat_button) + self._tools, widget)
 
     def _button(self, name: str, tip: str, signal: Signal) -> QToolButton:
         button = QToolButton()
@@ -217,11 +219,12 @@ class NowPlayingBar(QWidget):
 
     def set_position(self, position: float, duration: float | None) -> None:
         self._duration = duration
+        if self._dragging and duration:
+            return  # the labels show where the handle is, until it is released
         self.elapsed.setText(format_duration(position) or "0:00")
         if duration:
             self.remaining.setText("-" + (format_duration(max(duration - position, 0.0)) or "0:00"))
-            if not self._dragging:
-                self.seek.setValue(int(_SLIDER_STEPS * min(max(position / duration, 0.0), 1.0)))
+            self.seek.setValue(int(_SLIDER_STEPS * min(max(position / duration, 0.0), 1.0)))
         else:
             self.remaining.setText("")
             if not self._dragging:

@@ -9,18 +9,19 @@ fast calls); messages (errors, import reports with the entries not found) show i
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -30,7 +31,8 @@ from PySide6.QtWidgets import (
 from player.playlist_files import PlaylistFileError, export_playlist, import_playlist
 from player.store import playlists as pl
 from player.store.smart import SmartRuleError, describe_rules, smart_tracks
-from ui.library_model import MIME_TRACK_IDS
+from ui.file_dialogs import open_file_name, save_file_name
+from ui.library_model import MIME_TRACK_IDS, count_text, format_duration
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -103,21 +105,34 @@ class PlaylistList(QListWidget):
             event.acceptProposedAction()
 
 
+EMPTY_HINT = (
+    "No playlists yet. New makes one; New smart… one that fills itself from rules; Import… reads an "
+    "M3U8 or XSPF file. Tracks come from the Library: right-click ▸ Add to playlist, or drag them onto "
+    "this tab and then onto a playlist."
+)
+EMPTY_PLAYLIST_HINT = (
+    "This playlist is empty: in the Library, right-click tracks ▸ Add to playlist, or drag them here "
+    "(hold them over the Playlists tab to switch to it)."
+)
+
+
 class PlaylistsPanel(QWidget):
     playRequested = Signal(list, int, str)  # track ids, start index, playlist name
     changed = Signal()  # playlists were created, renamed or deleted (menus rebuild)
+    message = Signal(str)  # what the last action did (the window also shows it in its status bar)
 
     def __init__(self, store: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.lists = PlaylistList()
         self.tracks = TrackList()
-        self.rules_label = QLabel("")
+        self.rules_label = QLabel("")  # the smart rules, the track count and length, or a hint
+        self.rules_label.setObjectName("playlistInfo")
         self.rules_label.setWordWrap(True)
-        self.message = QLabel("")
-        self.message.setObjectName("playlistMessage")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label = QLabel("")
+        self.message_label.setObjectName("playlistMessage")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, text, slot in (
@@ -126,14 +141,19 @@ class PlaylistsPanel(QWidget):
             ("rename", "Rename", lambda: self.rename_current()),
             ("delete", "Delete", lambda: self.delete_current()),
             ("import", "Import…", lambda: self.import_file()),
-            ("export", "Export…", lambda: self.export_current()),
+            ("export", "Export…", None),
             ("remove", "Remove tracks", lambda: self.remove_selected()),
             ("play", "Play", lambda: self.play_current()),
         ):
             button = QPushButton(text)
-            button.clicked.connect(lambda _checked=False, s=slot: s())
+            if slot is not None:
+                button.clicked.connect(lambda _checked=False, s=slot: s())
             buttons.addWidget(button)
             self.buttons[key] = button
+        export_menu = QMenu(self)
+        export_menu.addAction("Paths relative to the playlist file…", lambda: self.export_current())
+        export_menu.addAction("Absolute paths…", lambda: self.export_current(relative=False))
+        self.buttons["export"].setMenu(export_menu)
         buttons.addStretch(1)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -148,7 +168,7 @@ class PlaylistsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
         layout.addWidget(split, 1)
-        layout.addWidget(self.message)
+        layout.addWidget(self.message_label)
 
         self.lists.currentItemChanged.connect(lambda *_a: self.show_current())
         self.lists.itemDoubleClicked.connect(self._list_double_clicked)
@@ -184,10 +204,19 @@ class PlaylistsPanel(QWidget):
         self.lists.blockSignals(False)
         self.show_current()
 
+    def _enable_buttons(self, playlist: dict[str, Any] | None) -> None:
+        for key in ("rename", "delete", "export", "play", "remove"):
+            self.buttons[key].setEnabled(playlist is not None)
+        if playlist is not None and playlist["smart"]:
+            self.buttons["remove"].setEnabled(False)  # its tracks follow the rules
+        if playlist is not None and not self.tracks.count():
+            self.buttons["play"].setEnabled(False)
+
     def show_current(self) -> None:
         playlist = self.current()
         self.tracks.clear()
-        self.rules_label.setText("")
+        self.rules_label.setText("" if self.lists.count() else EMPTY_HINT)
+        self._enable_buttons(playlist)
         if playlist is None:
             return
         smart = playlist["smart"]
@@ -197,24 +226,37 @@ class PlaylistsPanel(QWidget):
         if smart:
             try:
                 rows = smart_tracks(self.store, playlist["rules"])
-                self.rules_label.setText(f"Smart: {describe_rules(playlist['rules'])} — {len(rows)} tracks")
+                info = f"Smart: {describe_rules(playlist['rules'])} — {self._summary(rows)}"
             except SmartRuleError as exc:
                 rows = []
-                self.rules_label.setText(f"These rules cannot run: {exc}")
+                info = f"These rules cannot run: {exc}"
         else:
             rows = pl.playlist_tracks(self.store, playlist["id"])
+            info = self._summary(rows) if rows else EMPTY_PLAYLIST_HINT
+        self.rules_label.setText(info)
         for r in rows:
             who = r.get("artist") or r.get("album_artist") or "Unknown artist"
-            item = QListWidgetItem(f"{who} – {r.get('title') or r.get('path')}")
+            title = r.get("title") or os.path.basename(r.get("path") or "")
+            length = format_duration(r.get("duration"))
+            item = QListWidgetItem(f"{who} – {title}" + (f"   {length}" if length else ""))
+            item.setToolTip(r.get("path") or "")
             item.setData(ID_ROLE, int(r["entry_id"]) if not smart else int(r["id"]))
             item.setData(ID_ROLE + 1, int(r["id"]))
             self.tracks.addItem(item)
+        self._enable_buttons(playlist)
+
+    @staticmethod
+    def _summary(rows: list[dict[str, Any]]) -> str:
+        total = sum(r.get("duration") or 0.0 for r in rows)
+        return f"{count_text(len(rows))} · {format_duration(total) or '0:00'}"
 
     def track_ids(self) -> list[int]:
         return [int(self.tracks.item(i).data(ID_ROLE + 1)) for i in range(self.tracks.count())]
 
     def say(self, text: str) -> None:
-        self.message.setText(text)
+        self.message_label.setText(text)
+        if text:
+            self.message.emit(text)
 
     # -- editing -------------------------------------------------------------------------------------
     def create_playlist(self, name: str | None = None) -> int | None:
@@ -300,7 +342,7 @@ class PlaylistsPanel(QWidget):
             self.say(str(exc))
             return
         playlist = pl.get_playlist(self.store, playlist_id)
-        self.say(f"Added {len(track_ids)} track(s) to {playlist['name'] if playlist else 'the playlist'}")
+        self.say(f"Added {count_text(len(track_ids))} to {playlist['name'] if playlist else 'the playlist'}")
         current = self.current()
         if current is not None and current["id"] == playlist_id:
             self.show_current()
@@ -325,13 +367,13 @@ class PlaylistsPanel(QWidget):
         entries = [int(i.data(ID_ROLE)) for i in self.tracks.selectedItems()]
         if entries:
             n = pl.remove_entries(self.store, playlist["id"], entries)
-            self.say(f"Removed {n} track(s) from {playlist['name']}")
+            self.say(f"Removed {count_text(n)} from {playlist['name']}")
             self.show_current()
 
     # -- files and playing ---------------------------------------------------------------------------
     def import_file(self, path: str | None = None) -> Any:
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(
+            path = open_file_name(
                 self, "Import a playlist", "", "Playlists (*.m3u8 *.m3u *.xspf);;All files (*)"
             )
             if not path:
@@ -341,11 +383,12 @@ class PlaylistsPanel(QWidget):
         except PlaylistFileError as exc:
             self.say(f"Cannot import: {exc}")
             return None
-        text = f"Imported {result.added} track(s) into {result.name}."
+        text = f"Imported {count_text(result.added)} into {result.name}."
         if result.missing:
             shown = "\n  ".join(result.missing[:20])
             more = f"\n  … and {len(result.missing) - 20} more" if len(result.missing) > 20 else ""
-            text += f" {len(result.missing)} entries were not found:\n  {shown}{more}"
+            n = len(result.missing)
+            text += f" {n} {'entry was' if n == 1 else 'entries were'} not found:\n  {shown}{more}"
         self.say(text)
         self.refresh(select=result.playlist_id)
         self.changed.emit()
@@ -356,7 +399,7 @@ class PlaylistsPanel(QWidget):
         if playlist is None:
             return None
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(
+            path = save_file_name(
                 self, "Export the playlist", f"{playlist['name']}.m3u8", "M3U8 (*.m3u8);;XSPF (*.xspf)"
             )
             if not path:

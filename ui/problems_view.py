@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.links import copy_text, show_item
 from ui.workers import TaskRunner
 
 
@@ -120,7 +121,15 @@ class ProblemsDialog(QDialog):
         return QUrl.fromLocalFile(folder)
 
     def show_selected_in_folder(self) -> Any:
+        """Show the file in the file manager (selected, through the freedesktop FileManager1 service when
+        one runs), else open its folder; with neither, say so and put the folder on the clipboard."""
         url = self.folder_url()
-        if url is not None:
-            QDesktopServices.openUrl(url)
+        if url is None:
+            return None
+        path = self.selected_path() or ""
+        if not (os.path.exists(path) and show_item(path)) and not QDesktopServices.openUrl(url):
+            copy_text(url.toLocalFile())
+            self.summary.setText(
+                f"No file manager could open {url.toLocalFile()}: the folder's path is on the clipboard."
+            )
         return url

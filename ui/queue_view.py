@@ -31,6 +31,9 @@ class QueueView(QWidget):
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.list.setUniformItemSizes(True)
+        # Long titles elide in the middle (the length at the end stays) instead of scrolling sideways.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._context_menu)
         self.list.doubleClicked.connect(lambda index: self.playEntryRequested.emit(index.data(ENTRY_ID_ROLE)))

@@ -62,8 +62,12 @@ class SettingsDialog(QDialog):
             self.replaygain.setEnabled(False)
         self.output_device = QComboBox()
         self.output_device.addItem("Default", None)
+        shown = {"Default"}
         for device, description in devices or []:
-            self.output_device.addItem(description, device)
+            # ALSA lists its own "default" as "Default": name the device too when labels repeat.
+            label = description if description not in shown else f"{description} ({device})"
+            shown.add(label)
+            self.output_device.addItem(label, device)
         current = getattr(playback, "audio_device", None) if playback is not None else None
         if current and self.output_device.findData(current) < 0:
             self.output_device.addItem(f"{current} (not found now)", current)
@@ -108,9 +112,13 @@ class SettingsDialog(QDialog):
         self.watch.setChecked(settings.watch_folders)
         self.close_to_tray = QCheckBox("Closing the window keeps Encore playing in the tray")
         self.close_to_tray.setChecked(settings.close_to_tray)
+        self.notify_tracks = QCheckBox(
+            "Show a notification when a track starts (while the window is not in front)"
+        )
+        self.notify_tracks.setChecked(settings.notify_tracks)
         desktop_box = QGroupBox("Desktop")
         form = QFormLayout(desktop_box)
-        for box in (self.watch, self.close_to_tray):
+        for box in (self.watch, self.close_to_tray, self.notify_tracks):
             form.addRow(box)
 
         buttons = QDialogButtonBox(
@@ -134,6 +142,7 @@ class SettingsDialog(QDialog):
         settings.analysis_device = self.device.currentData()
         settings.watch_folders = self.watch.isChecked()
         settings.close_to_tray = self.close_to_tray.isChecked()
+        settings.notify_tracks = self.notify_tracks.isChecked()
         if playback is not None:
             playback.crossfade_s = float(self.crossfade.value())
             playback.replaygain = self.replaygain.currentData()

@@ -38,7 +38,7 @@ class WindowActions:
         play_menu.addSeparator()
         play_menu.addAction(self.library.radio_action)
         play_menu.addAction("Stop radio", lambda: self.radio and self.radio.stop())
-        help_menu = self.menuBar().addMenu("&Help")
+        help_menu = self.help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", "F1", self.show_shortcuts)
 
     def _action(self, menu: Any, text: str, keys: Any, slot: Any) -> QAction:

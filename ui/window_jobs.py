@@ -35,7 +35,10 @@ class WindowJobs:
         if getattr(self, "watcher", None) is not None and self.watcher.folders:
             self.watcher.refresh()  # new subfolders join the watch
         errors = int(getattr(summary, "errors", 0) or 0)
-        if errors:  # kept on screen until dismissed, unlike the status line the next job overwrites
+        told, self._scan_errors_told = getattr(self, "_scan_errors_told", 0), errors
+        # Kept on screen until dismissed, unlike the status line the next job overwrites; said again only
+        # when the number changes (each file the watcher picks up rescans, and the same bad file stays).
+        if errors and errors != told:
             self.notice.show_notice(
                 f"{errors} file{'s' if errors != 1 else ''} could not be read in the last scan.",
                 "Show problems",
@@ -73,11 +76,10 @@ class WindowJobs:
             self.status_label.setText("No music folder yet: use Library → Add music folder…")
 
     def add_folder(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
+        from ui.file_dialogs import existing_directory
         from ui.settings import default_music_folder
 
-        folder = QFileDialog.getExistingDirectory(self, "Add a music folder", default_music_folder())
+        folder = existing_directory(self, "Add a music folder", default_music_folder())
         if folder:
             self.set_folders([*self.settings.folders, folder])
 

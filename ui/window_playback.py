@@ -195,6 +195,23 @@ class WindowPlayback:
             self.radio.track_started(entry)
         self._show_entry(entry, event.item.path, event.duration)
         self._audio_timer.start()
+        self._notify_track(entry, event.item.path)
+
+    def _notify_track(self, entry: Any, path: str) -> None:
+        """A desktop notification for the track that started, unless the window is in front (the user
+        sees it there) or the user turned them off in Settings."""
+        notifier = getattr(self, "notifier", None)
+        if notifier is None:
+            return
+        in_front = self.isVisible() and self.isActiveWindow() and not self.isMinimized()
+        if not self.settings.notify_tracks or in_front:
+            notifier.skip()
+            return
+        row = self.library.model.track(entry.track_id) if entry is not None else None
+        if row is not None:
+            notifier.track_started(row_title(row), row_artist(row), row_album(row))
+        else:
+            notifier.track_started(os.path.basename(path), "", "")
 
     def open_files(self, files: list[str]) -> None:
         """Another launch of Encore (or the command line) asked for these files: come to the front and
@@ -287,6 +304,8 @@ class WindowPlayback:
             current = self.controller.player.current if self.controller else None
             if current is not None and current.path == path:
                 self.now_playing.set_cover(image)
+                if getattr(self, "notifier", None) is not None:
+                    self.notifier.cover_loaded(image)
                 if self.mpris is not None:
                     self.mpris.cover_changed(path, image)
 

@@ -21,6 +21,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QToolButton
 
+from ui.library_model import count_text
+
 log = logging.getLogger(__name__)
 
 MOOD_LIMIT = 50  # tracks a "sounds:" search shows
@@ -57,6 +59,12 @@ class WindowShaping:
         self.playlists = PlaylistsPanel(self.store)
         self.tabs.addTab(self.playlists, "Playlists")
         self.playlists.playRequested.connect(self.play_playlist)
+        self.playlists.message.connect(
+            lambda text: self.statusBar().showMessage(text.split("\n", 1)[0], 8000)
+        )
+        # Tracks dragged from the Library: holding them over the Playlists tab opens it for the drop.
+        self.tabs.tabBar().setChangeCurrentOnDrag(True)
+        self.tabs.tabBar().setAcceptDrops(True)
 
         self.love_button = QToolButton()
         self.love_button.setText("♥")
@@ -74,7 +82,10 @@ class WindowShaping:
         self.now_playing.add_tool_widget(self.ban_button)
         self._show_rating()
 
-        menu = self.menuBar().addMenu("&Rate")
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu("&Rate", self)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), menu)  # Help stays last
         self.love_action = self._action(menu, "Love the playing track", "Ctrl+L", self.love_current)
         self.ban_action = self._action(
             menu, "Ban the playing track (and skip it)", "Ctrl+B", self.ban_current
@@ -128,7 +139,13 @@ class WindowShaping:
                     ratings.unrate_track(self.store, track_id)
                 else:
                     ratings.rate_track(self.store, track_id, rating)
-        what = artist if artist is not None else f"{len(track_ids)} track(s)"
+        row = self.library.model.track(track_ids[0]) if artist is None and len(track_ids) == 1 else None
+        if artist is not None:
+            what = f"the artist {artist}"
+        elif row is not None:
+            what = self._track_label(row)
+        else:
+            what = count_text(len(track_ids))
         done = {1: "Loved", -1: "Banned", None: "Cleared the rating of"}[rating]
         self.statusBar().showMessage(f"{done} {what}", 5000)
         if rating == -1:
@@ -216,7 +233,8 @@ class WindowShaping:
 
         if not ids:
             return
-        row = self.library.model.track(ids[0])
+        clicked = getattr(self.library, "context_track_id", None)  # the row under the pointer
+        row = self.library.model.track(clicked if clicked is not None else ids[0])
         artist = row[ARTIST] if row is not None and row[ARTIST] else None
         menu.addSeparator()
         menu.addAction("♥ Love", lambda: self.rate(ids, 1))
@@ -268,7 +286,7 @@ class WindowShaping:
 
     def search_sounds(self, query: str, fallback: bool = False) -> None:
         if not query:
-            self.library.model.set_only(None)
+            self.library.show_only(None)
             return
         self._sounds_query = query
 
@@ -281,7 +299,7 @@ class WindowShaping:
         def shown(hits: list[tuple[int, str]]) -> None:
             if not current() or (fallback and not hits):
                 return
-            self.library.model.set_only([t for t, _w in hits])
+            self.library.show_only([t for t, _w in hits])
             if fallback:
                 text = f"No tag matches '{query}': {len(hits)} tracks that sound like it"
             elif hits:
@@ -293,7 +311,7 @@ class WindowShaping:
         def failed(message: str) -> None:
             if fallback or not current():
                 return  # not a sound either: the filter's empty result stands
-            self.library.model.set_only([])
+            self.library.show_only([])
             self.statusBar().showMessage(message.split(": ", 1)[-1] if message else "Unknown sound", 10000)
 
         self.runner.start(rank_sounds, self.db_path, query, on_result=shown, on_error=failed)

@@ -23,6 +23,7 @@ class WorkerSignals(QObject):
     progress = Signal(int, int)
     finished = Signal(object)
     failed = Signal(str)
+    fault = Signal(object)  # the exception of a task that failed on a database or disk fault
     done = Signal()  # after finished or failed
 
 
@@ -79,13 +80,20 @@ class Worker(QRunnable):
                 traceback.format_exc(),
             )
             self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
+            from player.faults import explain
+
+            if explain(exc, None) is not None:  # the window tells the user (ui.faults), whoever asked
+                self.signals.fault.emit(exc)
         else:
             self.signals.finished.emit(result)
         self.signals.done.emit()
 
 
 class TaskRunner(QObject):
-    """Keeps workers alive until they finish and starts them in one pool."""
+    """Keeps workers alive until they finish and starts them in one pool. ``faulted(exception)`` is
+    emitted for a task that failed on a database or disk fault."""
+
+    faulted = Signal(object)
 
     def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +116,7 @@ class TaskRunner(QObject):
             worker.signals.failed.connect(on_error)
         if on_progress is not None:
             worker.signals.progress.connect(on_progress)
+        worker.signals.fault.connect(self.faulted)
         self._live.add(worker)
         worker.signals.done.connect(lambda: self._live.discard(worker))
         self.pool.start(worker)

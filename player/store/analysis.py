@@ -162,26 +162,65 @@ def analysis_counts(
 
 
 def load_analysis_matrix(
-    store: Store, model_version: str | None = None, include_missing: bool = False
+    store: Store, model_version: str | None = None, include_missing: bool = False, *, embeddings: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(track_ids int64 [n], embeddings float32 [n, d], tags float32 [n, 50]) of current analyses.
 
-    Rows are ordered by track id; tracks flagged missing are left out unless ``include_missing``.
+    Rows are ordered by track id; tracks flagged missing are left out unless ``include_missing``;
+    ``embeddings=False`` reads the tags only (embeddings then come back as an empty [n, 0] array).
+    Read in chunks straight into the result arrays: at 100k tracks the embeddings are 80 MB, and a
+    list of every row plus a joined copy tripled that.
     """
     version = model_version or current_model_version()
-    sql = (
-        "SELECT a.track_id, a.embedding, a.tags FROM analysis a JOIN tracks t ON t.id = a.track_id "
-        "WHERE a.model_version = ?"
-        + ("" if include_missing else " AND t.missing = 0")
-        + " ORDER BY a.track_id"
+    where = "WHERE a.model_version = ?" + ("" if include_missing else " AND t.missing = 0")
+    join = "FROM analysis a JOIN tracks t ON t.id = a.track_id "
+    count = int(store.conn.execute(f"SELECT COUNT(*) {join}{where}", (version,)).fetchone()[0])
+    blob = "a.embedding" if embeddings else "NULL"
+    cursor = store.conn.execute(
+        f"SELECT a.track_id, {blob}, a.tags {join}{where} ORDER BY a.track_id", (version,)
     )
-    rows = store.conn.execute(sql, (version,)).fetchall()
-    if not rows:
+    rows = cursor.fetchmany(2048)
+    if not rows or count == 0:
         return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
+    d = len(rows[0][1]) // 4 if embeddings else 0
+    d_tags = len(rows[0][2]) // 4
+    ids = np.empty(count, dtype=np.int64)
+    emb = np.empty((count, d), dtype=np.float32)
+    tags = np.empty((count, d_tags), dtype=np.float32)
+    at = 0
+    while rows:
+        end = at + len(rows)
+        if end > count:  # rows were added since the count (another connection): take what was counted
+            rows = rows[: count - at]
+            end = count
+        ids[at:end] = [r[0] for r in rows]
+        if embeddings:
+            emb[at:end] = np.frombuffer(b"".join([r[1] for r in rows]), dtype="<f4").reshape(len(rows), d)
+        tags[at:end] = np.frombuffer(b"".join([r[2] for r in rows]), dtype="<f4").reshape(len(rows), d_tags)
+        at = end
+        if at == count:
+            break
+        rows = cursor.fetchmany(2048)
+    return ids[:at], emb[:at], tags[:at]
+
+
+def descriptor_arrays(
+    store: Store, names: Sequence[str] = ("tempo", "loudness"), model_version: str | None = None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(track ids int64 [n], name -> float64 [n] with NaN where unknown) of current analyses, for loaders
+    that need a descriptor of every track (``load_descriptors`` builds a dict per track)."""
+    unknown = [n for n in names if n not in DESCRIPTORS]
+    if unknown or not names:
+        raise ValueError(f"unknown descriptors: {unknown}")
+    version = model_version or current_model_version()
+    rows = store.conn.execute(
+        f"SELECT track_id, {', '.join(names)} FROM analysis WHERE model_version = ?", (version,)
+    ).fetchall()
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    emb = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), -1).astype(np.float32)
-    tags = np.frombuffer(b"".join(r[2] for r in rows), dtype="<f4").reshape(len(rows), -1).astype(np.float32)
-    return ids, emb, tags
+    out = {}
+    for j, name in enumerate(names, start=1):
+        out[name] = np.array([np.nan if r[j] is None else r[j] for r in rows], dtype=np.float64)
+    return ids, out
 
 
 def get_analysis(store: Store, track_id: int, model_version: str | None = None) -> dict[str, Any] | None:

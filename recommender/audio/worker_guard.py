@@ -29,15 +29,22 @@ BUDGET_MAX_S = 60.0
 def decode_budget(duration: float | None) -> float:
     """Seconds a worker may spend on one file of ``duration`` seconds (None: unknown).
 
-    ``$ENCORE_DECODE_BUDGET_S`` replaces it with a fixed number of seconds (tests, slow disks)."""
+    ``$ENCORE_DECODE_BUDGET_S`` replaces it with a fixed number of seconds (tests, slow disks);
+    ``$ENCORE_DECODE_BUDGET_MAX_S`` lowers the cap only, so good files keep their generous floor (the
+    tests use it to wait less for a file that never finishes)."""
     fixed = os.environ.get("ENCORE_DECODE_BUDGET_S")
     if fixed:
         try:
             return max(float(fixed), 0.1)
         except ValueError:
             pass
+    cap = BUDGET_MAX_S
+    try:
+        cap = max(float(os.environ.get("ENCORE_DECODE_BUDGET_MAX_S", "") or BUDGET_MAX_S), 0.1)
+    except ValueError:
+        pass
     d = duration if duration and duration > 0 else 0.0
-    return min(BUDGET_MAX_S, BUDGET_BASE_S + BUDGET_PER_S * d)
+    return min(cap, BUDGET_BASE_S + BUDGET_PER_S * d)
 
 
 def die_with_parent(parent_pid: int | None) -> None:

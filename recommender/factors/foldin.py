@@ -55,7 +55,8 @@ class FoldIn:
         y = self.item_factors.astype(np.float64)
         self._y64 = y
         k = y.shape[1]
-        self.gram = y.T @ y + regularization * np.eye(k)
+        with single_blas_thread():  # a small product: waking BLAS threads costs more than it saves
+            self.gram = y.T @ y + regularization * np.eye(k)
         self.regularization = float(regularization)
 
     @property

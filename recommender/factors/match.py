@@ -162,40 +162,79 @@ def _local_artist(artist: str | None, album_artist: str | None) -> str | None:
 
 def match_credits(credits: Iterable, bundle: Bundle) -> LibraryMatch:
     """Match ``TrackCredit``-like rows (track_id, artist, album_artist, mb_artist_id...) to the bundle."""
+    return match_rows(
+        ((c.track_id, c.artist, c.album_artist, c.mb_artist_id, c.mb_album_artist_id) for c in credits),
+        bundle,
+    )
+
+
+_UNSEEN = object()
+
+
+def match_rows(rows: Iterable[tuple], bundle: Bundle) -> LibraryMatch:
+    """``match_credits`` on plain (track_id, artist, album_artist, mb_artist_id, mb_album_artist_id)
+    tuples, in track id order.
+
+    Why it works per distinct credit: a library repeats a few hundred credits over 100k tracks, and
+    which local artist a track is grouped under (and whether a credit matches an item) depends on the
+    credit alone, so each is worked out once; a track only costs a dict look-up and an append. The
+    result is the same as trying every track in turn: the first spelling of an artist seen names it,
+    and its first credit that matches decides its item.
+    """
     index = bundle.key_index
     mbid_index = bundle.mbid_index
     result = LibraryMatch()
     key_of_local: dict[str, str] = {}  # normalised key -> first display spelling seen
-    for c in credits:
-        local = _local_artist(c.artist, c.album_artist)
+    local_of: dict[tuple, str | None] = {}  # (artist, album_artist) -> local artist
+    tried: set[tuple] = set()  # credits that matched no item
+    track_artist = result.track_artist
+    artist_tracks = result.artist_tracks
+    matched = result.artist_to_item
+    for track_id, artist, album_artist, mb_artist, mb_album_artist in rows:
+        pair = (artist, album_artist)
+        local = local_of.get(pair, _UNSEEN)
+        if local is _UNSEEN:
+            local = _local_artist(artist, album_artist)
+            if local is not None:
+                local = key_of_local.setdefault(normalise_artist(local), local)
+            local_of[pair] = local
         if local is None:
             continue
-        key = normalise_artist(local)
-        local = key_of_local.setdefault(key, local)
-        result.track_artist[c.track_id] = local
-        result.artist_tracks.setdefault(local, []).append(c.track_id)
-        if local in result.artist_to_item:
+        track_artist[track_id] = local
+        tracks = artist_tracks.get(local)
+        if tracks is None:
+            tracks = artist_tracks[local] = []
+        tracks.append(track_id)
+        if local in matched:
+            continue
+        credit = (local, artist, album_artist, mb_artist, mb_album_artist)
+        if credit in tried:
             continue
         item, how = None, None
-        for mbid in (c.mb_artist_id, c.mb_album_artist_id):
+        for mbid in (mb_artist, mb_album_artist):
             if mbid and mbid_index and mbid.strip().lower() in mbid_index:
                 item, how = mbid_index[mbid.strip().lower()], "mbid"
                 break
         if item is None:
-            for n, name in enumerate(candidate_names(c.artist, c.album_artist)):
+            for n, name in enumerate(candidate_names(artist, album_artist)):
                 k = normalise_artist(name)
                 if k is not None and k in index:
                     item, how = index[k], ("name" if n == 0 or name == local else "credit")
                     break
         if item is not None:
-            result.artist_to_item[local] = int(item)
+            matched[local] = int(item)
             result.how[local] = how or "name"
+        else:
+            tried.add(credit)
     result.unmatched = [a for a in result.artist_tracks if a not in result.artist_to_item]
     return result
 
 
 def match_library(store: Store, bundle: Bundle) -> LibraryMatch:
     """Map every library artist to a bundle item where one fits (see the module docstring)."""
-    from player.store.feedback import track_credits
+    from player.store.tracks import track_columns
 
-    return match_credits(track_credits(store), bundle)
+    rows = track_columns(
+        store, ("id", "artist", "album_artist", "mb_artist_id", "mb_album_artist_id"), order="id"
+    )
+    return match_rows(rows, bundle)

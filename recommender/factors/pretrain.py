@@ -19,7 +19,8 @@ model's factor space for fold-in, artist similarity and the audio bridge.
 
 API: ``PretrainConfig``, ``train_item_factors(counts, config)``, ``RP3Beta(train, ...)``,
 ``ModelScorer(bundle)`` (scores users for evaluation and for the app), ``build_bundle(interactions,
-config, artist_tags=None)``, ``hold_out_users(interactions, n, seed)``, ``pretrain(source, paths,
+config, artist_tags=None, trainer=None)`` (``trainer``: the ALS engine, ``implicit_trainer`` by default,
+``spark_als.SparkTrainer`` for ``--engine spark``), ``hold_out_users(interactions, n, seed)``, ``pretrain(source, paths,
 config, holdout=None)``.
 """
 
@@ -280,54 +281,24 @@ def _bundle_from(
     )
 
 
-def _fit(inter: Interactions, config: PretrainConfig, side, progress) -> np.ndarray:
+# A trainer maps (interactions, tag side rows or None, config, progress) to item factors [n_items, k].
+Trainer = Callable[
+    [Interactions, "sp.csr_matrix | None", PretrainConfig, "Callable[[str], None] | None"], np.ndarray
+]
+
+
+def implicit_trainer(
+    inter: Interactions, side: sp.csr_matrix | None, config: PretrainConfig, progress=None
+) -> np.ndarray:
+    """The default engine: ``implicit`` ALS on the listening rows stacked over the tag rows."""
     rows = sp.vstack([inter.matrix, side]).tocsr() if side is not None and side.shape[0] else inter.matrix
     return train_item_factors(rows, config, progress)
 
 
-def validate(
-    inter: Interactions, config: PretrainConfig, progress: Callable[[str], None] | None = None
-) -> dict[str, dict[str, float]]:
-    """Train on a seeded 80% of the users and evaluate the protocol on the other 20% (our validation)."""
-    from recommender.evaluation import (
-        ItemKNNScorer,
-        PopularityScorer,
-        evaluate_scorers,
-        make_split,
-        split_users,
-    )
-
-    train_rows, valid_rows = split_users(inter.n_users, config.validation_fraction, config.validation_seed)
-    train = inter.matrix[train_rows]
-    seen = np.flatnonzero(np.asarray((train > 0).sum(axis=0)).ravel() > 0)
-    train = train[:, seen].tocsr()
-    valid = inter.matrix[valid_rows][:, seen].tocsr()
-    sub = Interactions(
-        matrix=train,
-        user_ids=inter.user_ids[train_rows],
-        item_ids=inter.item_ids[seen],
-        names=inter.names[seen],
-        artists=inter.artists[seen],
-        mbids=inter.mbids[seen],
-        level=inter.level,
-        source=inter.source,
-        licence=inter.licence,
-        extra={k: (v[seen] if isinstance(v, np.ndarray) else v) for k, v in inter.extra.items()},
-    )
-    # Tags of validation users would leak their artists: only training users' tags become rows.
-    side = _tag_rows(sub, config, users=sub.user_ids)
-    bundle = _bundle_from(sub, _fit(sub, config, side, progress), config, {}, side)
-    split = make_split(valid, 0.8, config.validation_seed)
-    results = evaluate_scorers(
-        {
-            "model": ModelScorer(bundle),
-            "wmf": ModelScorer(bundle, use_rp3=False),
-            "popularity": PopularityScorer(train),
-            "item_knn": ItemKNNScorer(train, config.knn_neighbours),
-        },
-        split,
-    )
-    return {k: {m: round(v, 4) for m, v in d.items()} for k, d in results.items()}
+def _fit(
+    inter: Interactions, config: PretrainConfig, side, progress, trainer: Trainer | None = None
+) -> np.ndarray:
+    return (trainer or implicit_trainer)(inter, side, config, progress)
 
 
 def build_bundle(
@@ -336,18 +307,25 @@ def build_bundle(
     artist_tags: dict[str, dict[str, int]] | None = None,
     run_validation: bool = True,
     progress: Callable[[str], None] | None = None,
+    trainer: Trainer | None = None,
 ) -> Bundle:
     """Train on all users of ``inter``; record validation figures and fit the audio bridge if tags given."""
     extra: dict = {"built_at_utc": None}
     if run_validation and inter.n_users >= 20:
-        extra["validation"] = validate(inter, config, progress)
+        from recommender.factors.heldout import validate
+
+        extra["validation"] = validate(inter, config, progress, trainer)
         extra["validation_protocol"] = (
             f"{config.validation_fraction:.0%} of users held out (seed {config.validation_seed}), "
             "80% of their items given, Recall@20/50 / min(K, held-out), NDCG@100"
         )
     side = _tag_rows(inter, config)
-    bundle = _bundle_from(inter, _fit(inter, config, side, progress), config, extra, side)
+    bundle = _bundle_from(inter, _fit(inter, config, side, progress, trainer), config, extra, side)
     del bundle.meta["built_at_utc"]
+    engine = getattr(trainer, "engine", "implicit")
+    if engine != "implicit":
+        bundle.meta["engine"] = engine
+        bundle.meta["model"] = bundle.meta["model"].replace("implicit ALS", f"{engine} ALS")
     if artist_tags:
         from recommender.factors.bridge import fit_bridge
 
@@ -397,6 +375,7 @@ def pretrain(
     run_validation: bool = True,
     progress: Callable[[str], None] | None = None,
     holdout: tuple[int, int, str] | None = None,
+    trainer: Trainer | None = None,
 ) -> Bundle:
     """Read ``source`` ('lastfm2k': [folder]; 'msd': [triplets, metadata]) and build its bundle.
 
@@ -435,4 +414,6 @@ def pretrain(
             progress(f"held out {len(removed)} users (seed {seed}) -> {out_path}")
     if progress:
         progress(f"read {inter.n_users} users x {inter.n_items} items, {inter.matrix.nnz} interactions")
-    return build_bundle(inter, config, tags, run_validation=run_validation, progress=progress)
+    return build_bundle(
+        inter, config, tags, run_validation=run_validation, progress=progress, trainer=trainer
+    )

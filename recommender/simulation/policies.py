@@ -271,6 +271,11 @@ class Encore(Policy):
         done = np.zeros(int(lib.artist.max()) + 1)
         done[lib.artist] = counts[np.searchsorted(lst.library_items, lst.item_of_row)]
         lib.artist_completions = done
+        skips = np.zeros(len(lst.library_items))
+        for item, k in inp.history.skips.items():
+            skips[m.pos(item)] = k
+        lib.artist_skips = np.zeros(len(done))
+        lib.artist_skips[lib.artist] = skips[np.searchsorted(lst.library_items, lst.item_of_row)]
         self.station = Station(
             lib,
             int(lib.track_ids[inp.seed_row]),

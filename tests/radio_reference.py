@@ -1,0 +1,327 @@
+"""The radio's and ``similar``'s loading code as it was before it was made fast (issue 12, item 13).
+
+Kept verbatim (one row at a time, Python dicts per track) as the reference that
+``tests/test_radio_loading.py`` compares the fast path against: the same arrays, bit for bit, and so
+the same picks. Only the structure changed (functions instead of methods); the arithmetic did not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from recommender.radio_library import LibraryParts, RadioLibrary, _normalise_rows, pca_basis
+
+
+def codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
+    index: dict[Any, int] = {}
+    names: list[Any] = []
+    out = np.empty(len(values), dtype=np.int64)
+    for i, value in enumerate(values):
+        key = ("__none__", i) if value is None else value
+        code = index.get(key)
+        if code is None:
+            code = index[key] = len(names)
+            names.append(value)
+        out[i] = code
+    return out, names
+
+
+def build(
+    track_ids,
+    artists,
+    albums=None,
+    *,
+    album_artists=None,
+    genres=None,
+    audio=None,
+    has_audio=None,
+    factors=None,
+    has_factors=None,
+    factor_source=None,
+    taste=None,
+    taste_evidence=None,
+    center_audio=True,
+    audio_dims=64,
+    **descriptors,
+) -> RadioLibrary:
+    n = len(track_ids)
+    artist_keys = [a.strip().casefold() if isinstance(a, str) and a.strip() else None for a in artists]
+    artist_codes, artist_names = codes(artist_keys)
+    display = {}
+    for key, raw in zip(artist_keys, artists, strict=True):
+        if key is not None and key not in display:
+            display[key] = raw.strip()
+    artist_names = [display.get(k, None) if k is not None else None for k in artist_names]
+    if albums is None:
+        albums = [None] * n
+    album_artists = album_artists if album_artists is not None else [None] * n
+    album_keys = [
+        (str(album_artists[i] or artist_keys[i] or "").casefold(), str(a).casefold())
+        if a not in (None, "")
+        else None
+        for i, a in enumerate(albums)
+    ]
+    album_codes, _ = codes(album_keys)
+    artists_per_album: dict[int, set] = {}
+    for code, artist in zip(album_codes.tolist(), artist_codes.tolist(), strict=True):
+        artists_per_album.setdefault(code, set()).add(artist)
+    shared = np.array([len(artists_per_album[c]) > 1 for c in album_codes.tolist()], dtype=bool)
+    album_codes = np.where(shared, album_codes.max(initial=0) + 1 + np.arange(n), album_codes)
+    genre_codes = None
+    if genres is not None:
+        keys = [g.strip().casefold() if isinstance(g, str) and g.strip() else None for g in genres]
+        gcodes, _ = codes(keys)
+        genre_codes = np.where(np.array([k is None for k in keys], dtype=bool), -1, gcodes)
+    audio_n = audio_mean = audio_basis = None
+    if audio is not None:
+        audio = np.asarray(audio, dtype=np.float32)
+        mask = np.ones(n, dtype=bool) if has_audio is None else np.asarray(has_audio, dtype=bool)
+        if center_audio and mask.sum() >= 20:
+            audio_mean = audio[mask].mean(axis=0)
+            audio = audio - audio_mean
+            if audio_dims and audio.shape[1] > audio_dims:
+                audio_basis = pca_basis(audio[mask], audio_dims)
+                audio = audio @ audio_basis
+        audio_n = _normalise_rows(audio)
+        audio_n[~mask] = 0.0
+        has_audio = mask
+    factors_n = raw = None
+    if factors is not None:
+        raw = np.asarray(factors, dtype=np.float32)
+        mask = np.ones(n, dtype=bool) if has_factors is None else np.asarray(has_factors, dtype=bool)
+        factors_n = _normalise_rows(raw)
+        factors_n[~mask] = 0.0
+        has_factors = mask
+    return RadioLibrary(
+        track_ids=np.asarray(track_ids, dtype=np.int64),
+        artist=artist_codes,
+        album=album_codes,
+        artist_names=artist_names,
+        genre=genre_codes,
+        audio=audio_n,
+        has_audio=has_audio,
+        factors=factors_n,
+        raw_factors=raw,
+        has_factors=has_factors,
+        factor_source=factor_source,
+        taste=None if taste is None else np.asarray(taste, dtype=np.float32),
+        taste_evidence=taste_evidence,
+        audio_mean=audio_mean,
+        audio_basis=audio_basis,
+        **{k: (None if v is None else np.asarray(v, dtype=np.float64)) for k, v in descriptors.items()},
+    )
+
+
+def match_credits(credits: Iterable, bundle: Any):
+    from recommender.factors.match import LibraryMatch, _local_artist, candidate_names, normalise_artist
+
+    index = bundle.key_index
+    mbid_index = bundle.mbid_index
+    result = LibraryMatch()
+    key_of_local: dict[str, str] = {}
+    for c in credits:
+        local = _local_artist(c.artist, c.album_artist)
+        if local is None:
+            continue
+        key = normalise_artist(local)
+        local = key_of_local.setdefault(key, local)
+        result.track_artist[c.track_id] = local
+        result.artist_tracks.setdefault(local, []).append(c.track_id)
+        if local in result.artist_to_item:
+            continue
+        item, how = None, None
+        for mbid in (c.mb_artist_id, c.mb_album_artist_id):
+            if mbid and mbid_index and mbid.strip().lower() in mbid_index:
+                item, how = mbid_index[mbid.strip().lower()], "mbid"
+                break
+        if item is None:
+            for n, name in enumerate(candidate_names(c.artist, c.album_artist)):
+                k = normalise_artist(name)
+                if k is not None and k in index:
+                    item, how = index[k], ("name" if n == 0 or name == local else "credit")
+                    break
+        if item is not None:
+            result.artist_to_item[local] = int(item)
+            result.how[local] = how or "name"
+    result.unmatched = [a for a in result.artist_tracks if a not in result.artist_to_item]
+    return result
+
+
+def match_library(store: Any, bundle: Any):
+    from player.store.feedback import track_credits
+
+    return match_credits(track_credits(store), bundle)
+
+
+def banned_track_ids(store: Any) -> set[int]:
+    from player.store.ratings import BANNED_SQL
+
+    return {int(r[0]) for r in store.conn.execute(f"SELECT t.id FROM tracks t WHERE {BANNED_SQL}")}
+
+
+def bridge_factors(bundle, match, row_of, tag_probs, has_audio) -> dict[str, np.ndarray]:
+    from recommender.factors.bridge import predict_artist_factors
+
+    names, profiles = [], []
+    for artist in match.unmatched:
+        rows = [
+            row_of[t] for t in match.artist_tracks.get(artist, []) if t in row_of and has_audio[row_of[t]]
+        ]
+        if rows:
+            names.append(artist)
+            profiles.append(tag_probs[rows].mean(axis=0))
+    if not names:
+        return {}
+    try:
+        predicted = np.asarray(predict_artist_factors(np.vstack(profiles), bundle), dtype=np.float32)
+    except ValueError:
+        return {}
+    return dict(zip(names, predicted, strict=True))
+
+
+def user_taste(store, bundle, match, now=None):
+    from recommender.reasons import TasteBasis
+    from recommender.taste import Taste
+
+    taste = Taste.from_store(store, bundle, match=match, now=now)
+    vector = np.asarray(taste.user_vector, dtype=np.float32)
+    vector = vector if np.any(vector) else None
+    return vector, len(taste.track_feedback), (TasteBasis.from_taste(taste) if vector is not None else None)
+
+
+def load_library(
+    store: Any, *, bundle: Any, taste: Any = True, keep: Sequence[int] = (), now: float | None = None
+) -> RadioLibrary:
+    """The old ``recommender.radio_library.load_library`` (a bundle must be given)."""
+    from player.store.analysis import load_analysis_matrix, load_descriptors
+    from player.store.plays import track_stats
+    from player.store.tracks import iter_tracks
+
+    parts = LibraryParts()
+    banned = banned_track_ids(store).difference(int(t) for t in keep)
+    tracks = [t for t in iter_tracks(store) if t["id"] not in banned]
+    ids = np.array([t["id"] for t in tracks], dtype=np.int64)
+    row_of = {int(t): i for i, t in enumerate(ids)}
+    n = len(ids)
+    a_ids, emb, tags = load_analysis_matrix(store)
+    audio = has_audio = None
+    tag_probs = None
+    if len(a_ids):
+        audio = np.zeros((n, emb.shape[1]), dtype=np.float32)
+        tag_probs = np.zeros((n, tags.shape[1]), dtype=np.float32)
+        has_audio = np.zeros(n, dtype=bool)
+        for j, t in enumerate(a_ids.tolist()):
+            i = row_of.get(t)
+            if i is not None:
+                audio[i] = emb[j]
+                tag_probs[i] = tags[j]
+                has_audio[i] = True
+        parts.analysed = int(has_audio.sum())
+    tempo = np.full(n, np.nan)
+    loudness = np.full(n, np.nan)
+    for t, d in load_descriptors(store).items():
+        i = row_of.get(int(t))
+        if i is not None:
+            tempo[i] = d.get("tempo") if d.get("tempo") is not None else np.nan
+            loudness[i] = d.get("loudness") if d.get("loudness") is not None else np.nan
+    factors = has_factors = source = None
+    if bundle is not None:
+        match = match_library(store, bundle)
+        parts.bundle, parts.match = bundle, match
+        factors = np.zeros((n, bundle.k), dtype=np.float32)
+        has_factors = np.zeros(n, dtype=bool)
+        source = np.zeros(n, dtype=np.int8)
+        item_factors = np.asarray(bundle.item_factors, dtype=np.float32)
+        for track_id, item in match.track_item.items():
+            i = row_of.get(int(track_id))
+            if i is not None:
+                factors[i] = item_factors[item]
+                has_factors[i] = True
+                source[i] = 1
+        if tag_probs is not None:
+            predicted = bridge_factors(bundle, match, row_of, tag_probs, has_audio)
+            parts.predicted_artists = predicted
+            for artist, vector in predicted.items():
+                for track_id in match.artist_tracks.get(artist, []):
+                    i = row_of.get(int(track_id))
+                    if i is not None and not has_factors[i]:
+                        factors[i] = vector
+                        has_factors[i] = True
+                        source[i] = 2
+    last_played = np.full(n, np.nan)
+    completions = np.zeros(n)
+    skips = np.zeros(n)
+    for t, st in track_stats(store).items():
+        i = row_of.get(int(t))
+        if i is not None and st.get("last_played") is not None:
+            last_played[i] = float(st["last_played"])
+        if i is not None:
+            completions[i] = float(st.get("completions") or 0)
+            skips[i] = float(st.get("skips") or 0)
+    taste_vec, evidence, basis = None, None, None
+    if isinstance(taste, np.ndarray):
+        taste_vec = taste
+    elif taste and bundle is not None:
+        taste_vec, evidence, basis = user_taste(store, bundle, match=parts.match, now=now)
+    library = build(
+        track_ids=ids,
+        artists=[t.get("artist") or t.get("album_artist") for t in tracks],
+        albums=[t.get("album") for t in tracks],
+        album_artists=[t.get("album_artist") for t in tracks],
+        genres=[t.get("genre") for t in tracks],
+        audio=audio,
+        has_audio=has_audio,
+        factors=factors,
+        has_factors=has_factors,
+        factor_source=source,
+        taste=taste_vec,
+        taste_evidence=evidence,
+        duration=np.array([t.get("duration") if t.get("duration") is not None else np.nan for t in tracks]),
+        tempo=tempo,
+        loudness=loudness,
+        last_played=last_played,
+    )
+    if n:
+        library.artist_completions = np.bincount(library.artist, weights=completions)
+        library.artist_skips = np.bincount(library.artist, weights=skips)
+    # What the radio's reasons name (issue 11): titles, distinctive audio tags, the taste's evidence.
+    library.titles = [t.get("title") for t in tracks]
+    library.taste_basis = basis
+    if tag_probs is not None and tag_probs.shape[1] == 50:
+        from recommender.factors.bridge import MUSICNN_TAGS
+        from recommender.radio_library import distinctive_tags
+
+        library.tag_names = MUSICNN_TAGS
+        library.top_tags = distinctive_tags(tag_probs, has_audio)
+    if parts.match is not None:
+        from recommender.radio_scoring import artist_similarity
+
+        item_of_row = np.full(n, -1, dtype=np.int64)
+        for track_id, item in parts.match.track_item.items():
+            i = row_of.get(int(track_id))
+            if i is not None:
+                item_of_row[i] = int(item)
+        library.artist_similarity = artist_similarity(library.artist, item_of_row, bundle)
+    return library
+
+
+def similar_index(store: Any, bundle: Any):
+    """The old ``SimilarIndex.from_store`` (a bundle must be given)."""
+    from player.store.analysis import load_analysis_matrix
+    from player.store.tracks import iter_tracks
+    from recommender.similar import MIN_SOUNDS_LIKE_S, SimilarIndex
+
+    ids, emb, tags = load_analysis_matrix(store)
+    short = {int(t["id"]) for t in iter_tracks(store) if (t.get("duration") or 0) < MIN_SOUNDS_LIKE_S}
+    match = match_library(store, bundle)
+    artist_to_item, artist_tracks = dict(match.artist_to_item), dict(match.artist_tracks)
+    predicted = {}
+    if len(ids):
+        row_of = {int(t): i for i, t in enumerate(ids)}
+        predicted = bridge_factors(bundle, match, row_of, tags, np.ones(len(ids), dtype=bool))
+    return SimilarIndex(
+        bundle, artist_to_item, artist_tracks, predicted, ids, emb if len(ids) else None, short
+    )

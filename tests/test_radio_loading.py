@@ -1,0 +1,268 @@
+"""The fast loading path of the radio and ``similar`` (issue 12, item 13) gives what the old one gave.
+
+``tests/radio_reference.py`` keeps the old, row-at-a-time code. Here both load the same databases (the
+analysed real corpus, and a scanned-style one with bundle artists, odd credits, compilations, bans,
+missing tracks and stale analyses) and must agree bit for bit, so the stations' first picks and the
+``similar`` answers are unchanged by the optimisation. No timing is asserted (``benchmarks/radio_start.py``
+measures the speed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import radio_reference as ref
+
+from player.store import Store
+from player.store.analysis import current_model_version
+from player.store.ratings import BAN, LOVE, rate_artist, rate_track
+from recommender.factors.bundle import load_bundle
+from recommender.radio import PlayEvent, Station
+from recommender.radio_library import RadioLibrary, load_library
+from recommender.similar import SimilarIndex
+
+NOW = 1.9e9
+ARRAYS = (
+    "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source"
+    " tempo loudness last_played artist_completions artist_skips taste audio_mean audio_basis log2_tempo loudness32"
+    " top_tags"
+).split()
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return load_bundle()
+
+
+@pytest.fixture(scope="module")
+def scanned_db(bundle, tmp_path_factory) -> Path:
+    """A scanned-style database: 1,500 tracks by bundle artists in odd spellings, credits that need
+    the album artist or a split, placeholders, unknown artists, compilations, missing tracks, tracks
+    without analysis or with a stale one, plays, loves and bans."""
+    rng = np.random.default_rng(7)
+    popular = [str(bundle.names[i]) for i in np.argsort(-bundle.popularity)[:40]]
+    credits = [(a, None) for a in popular]
+    credits += [
+        (popular[0].upper(), None),
+        ("  " + popular[1] + " ", None),
+        (f"{popular[2]} feat. Nobody", None),
+    ]
+    credits += [(f"{popular[3]} & {popular[4]}", None), ("Various Artists", popular[5]), (None, popular[6])]
+    credits += [
+        (None, None),
+        ("", "Unknown Band"),
+        ("Unknown Band", None),
+        ("Local Heroes", None),
+        ("Ørjan", None),
+    ]
+    genres = ["Rock", "rock ", None, "Jazz", "", "Electronic"]
+    path = tmp_path_factory.mktemp("scanned") / "encore.db"
+    now = time.time()
+    version = current_model_version()
+    with Store.open(path) as store:
+        with store.transaction() as conn:
+            for i in range(1500):
+                artist, album_artist = credits[int(rng.integers(len(credits)))]
+                album = None if i % 17 == 0 else ("" if i % 29 == 0 else f"Album {i // 12}")
+                if i % 50 < 4:
+                    album, album_artist = "Greatest Compilation", album_artist  # shared by many artists
+                duration = None if i % 41 == 0 else float(rng.uniform(10, 400))
+                conn.execute(
+                    "INSERT INTO tracks (id, path, size, mtime, duration, artist, album_artist, album, title,"
+                    " track_number, disc_number, genre, added_at, updated_at, missing)"
+                    " VALUES (?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        i + 1,
+                        f"/music/{i % 7}/{i:05d}.ogg",
+                        duration,
+                        artist,
+                        album_artist,
+                        album,
+                        f"Song {i}",
+                        i % 12 + 1,
+                        1 + i % 3 // 2,
+                        genres[i % len(genres)],
+                        now,
+                        now,
+                        int(i % 97 == 5),
+                    ),
+                )
+                if i % 9 == 0:
+                    continue  # never analysed
+                emb = rng.normal(size=200).astype("<f4") + np.float32(0.3 * (i % 13))
+                tags = rng.dirichlet(np.ones(50)).astype("<f4")
+                conn.execute(
+                    "INSERT INTO analysis (track_id, model_version, embedding, tags, tempo, loudness,"
+                    " brightness, energy, windows, analyzed_at) VALUES (?, ?, ?, ?, ?, ?, 2000, 1, 3, ?)",
+                    (
+                        i + 1,
+                        version if i % 23 else "old-model",
+                        emb.tobytes(),
+                        tags.tobytes(),
+                        None if i % 31 == 0 else float(rng.uniform(60, 180)),
+                        float(rng.uniform(-20, -5)),
+                        now,
+                    ),
+                )
+            for k, t in enumerate(rng.choice(1500, 200, replace=False)):
+                outcome = ("completed", "skipped", "stopped", "error")[k % 4]
+                conn.execute(
+                    "INSERT INTO plays (track_id, session_id, started_at, ended_at, updated_at,"
+                    " seconds_listened, duration, position, outcome) VALUES (?, 's', ?, ?, ?, 100, 200, 100, ?)",
+                    (int(t) + 1, now - 3000 * k, now - 3000 * k + 100, now, outcome),
+                )
+        rate_track(store, 3, BAN)
+        rate_track(store, 4, LOVE)
+        rate_artist(store, popular[7], BAN)
+        rate_artist(store, popular[8], LOVE)
+    return path
+
+
+def _assert_same_library(new: RadioLibrary, old: RadioLibrary) -> None:
+    for name in ARRAYS:
+        a, b = getattr(new, name), getattr(old, name)
+        assert (a is None) == (b is None), name
+        if a is not None:
+            assert np.asarray(a).dtype == np.asarray(b).dtype, name
+            assert np.array_equal(a, b, equal_nan=np.asarray(a).dtype.kind == "f"), name
+    assert new.artist_names == old.artist_names
+    assert new.titles == old.titles and new.tag_names == old.tag_names
+    assert (new.taste_basis is None) == (old.taste_basis is None)
+    assert new.taste_evidence == old.taste_evidence
+    assert (new.artist_similarity is None) == (old.artist_similarity is None)
+    if new.artist_similarity is not None:
+        assert new.artist_similarity.shape == old.artist_similarity.shape
+        assert (new.artist_similarity != old.artist_similarity).nnz == 0
+
+
+def _picks(library: RadioLibrary, seed: int, n: int = 15) -> list[tuple[int, str]]:
+    station = Station(library, seed, rng=3, now=1e12)
+    out = []
+    for k in range(n):
+        item = station.next_item()
+        out.append((item.track_id, item.why))
+        station.observe(PlayEvent(item.track_id, "skipped" if k % 3 == 2 else "completed"))
+    return out
+
+
+def _seeds(library: RadioLibrary, count: int = 4) -> list[int]:
+    rows = np.flatnonzero(library.has_audio & (library.duration > 60))
+    return [int(library.track_ids[r]) for r in rows[:: max(1, len(rows) // count)][:count]]
+
+
+@pytest.mark.parametrize("taste", [True, False])
+def test_scanned_library_loads_as_before(scanned_db, bundle, taste):
+    with Store.open(scanned_db) as store:
+        new = load_library(store, bundle=bundle, taste=taste, now=NOW)
+        old = ref.load_library(store, bundle=bundle, taste=taste, now=NOW)
+    _assert_same_library(new, old)
+    assert new.taste is not None or not taste
+    assert 3 not in set(new.track_ids.tolist())  # the banned track stays out
+    for seed in _seeds(new):
+        assert _picks(new, seed) == _picks(old, seed)
+
+
+def test_a_banned_seed_the_user_chose_is_kept(scanned_db, bundle):
+    with Store.open(scanned_db) as store:
+        new = load_library(store, bundle=bundle, keep=[3], now=NOW)
+        old = ref.load_library(store, bundle=bundle, keep=[3], now=NOW)
+    _assert_same_library(new, old)
+    assert _picks(new, 3) == _picks(old, 3)
+
+
+def test_corpus_library_loads_as_before(analyzed_corpus_db, bundle):
+    with Store.open(analyzed_corpus_db) as store:
+        new = load_library(store, bundle=bundle, now=NOW)
+        old = ref.load_library(store, bundle=bundle, now=NOW)
+    _assert_same_library(new, old)
+    for seed in _seeds(new):
+        assert _picks(new, seed) == _picks(old, seed)
+
+
+@pytest.mark.parametrize("which", ["scanned", "corpus"])
+def test_similar_answers_as_before(which, scanned_db, analyzed_corpus_db, bundle):
+    db = scanned_db if which == "scanned" else analyzed_corpus_db
+    with Store.open(db) as store:
+        new = SimilarIndex.from_store(store, bundle)
+        old = ref.similar_index(store, bundle)
+        names = sorted({a for a in old.artist_tracks})[:12]
+    assert new.artist_tracks == old.artist_tracks and new.artist_to_item == old.artist_to_item
+    for name in names + ["Radiohead"]:
+        assert new.artist(name, 15, 8).as_dict() == old.artist(name, 15, 8).as_dict()
+
+
+def _copy(db: Path, tmp_path: Path) -> Path:
+    with Store.open(db) as store:
+        store.checkpoint()
+    target = tmp_path / "encore.db"
+    shutil.copyfile(db, target)
+    return target
+
+
+def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle, tmp_path):
+    db = _copy(scanned_db, tmp_path)
+    cache = tmp_path / "cache" / "encore.db.radio.npz"
+    with Store.open(db) as store:
+        first = load_library(store, bundle=bundle, now=NOW)
+        assert cache.exists()
+        written = cache.stat().st_mtime_ns
+        again = load_library(store, bundle=bundle, now=NOW)  # from the cache
+        assert cache.stat().st_mtime_ns == written
+        _assert_same_library(again, first)
+        _assert_same_library(again, ref.load_library(store, bundle=bundle, now=NOW))
+        # Each change that the arrays depend on gives a fresh, correct library.
+        changes = [
+            lambda: rate_artist(store, "Local Heroes", BAN),
+            lambda: store.conn.execute(
+                "UPDATE tracks SET album = 'Other', updated_at = updated_at + 1 WHERE id = 10"
+            ),
+            lambda: store.conn.execute("DELETE FROM analysis WHERE track_id = 11"),
+            lambda: store.conn.execute(
+                "UPDATE analysis SET analyzed_at = analyzed_at + 5, tempo = 99 WHERE track_id = 12"
+            ),
+        ]
+        for change in changes:
+            with store.transaction():
+                change()
+            _assert_same_library(
+                load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
+            )
+        # Plays are not in the cache: a new play moves recency and taste at once.
+        with store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO plays (track_id, session_id, started_at, ended_at, updated_at, seconds_listened,"
+                " duration, position, outcome) VALUES (20, 's', ?, ?, ?, 100, 100, 100, 'completed')",
+                (NOW - 50, NOW - 40, NOW - 40),
+            )
+        _assert_same_library(
+            load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
+        )
+
+
+def test_a_damaged_or_unwritable_cache_is_not_used(scanned_db, bundle, tmp_path):
+    db = _copy(scanned_db, tmp_path)
+    with Store.open(db) as store:
+        expected = ref.load_library(store, bundle=bundle, now=NOW)
+        load_library(store, bundle=bundle, now=NOW)
+        cache = tmp_path / "cache" / "encore.db.radio.npz"
+        cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])  # cut short, as by a crash
+        _assert_same_library(load_library(store, bundle=bundle, now=NOW), expected)
+        shutil.rmtree(tmp_path / "cache")
+        (tmp_path / "cache").write_text("not a folder")  # nowhere to write: computed every time
+        _assert_same_library(load_library(store, bundle=bundle, now=NOW), expected)
+        assert (tmp_path / "cache").read_text() == "not a folder"
+
+
+def test_similar_from_the_cache_answers_the_same(scanned_db, bundle, tmp_path):
+    db = _copy(scanned_db, tmp_path)
+    with Store.open(db) as store:
+        old = ref.similar_index(store, bundle)
+        SimilarIndex.from_store(store, bundle)
+        assert (tmp_path / "cache" / "encore.db.similar.npz").exists()
+        cached = SimilarIndex.from_store(store, bundle)
+    for name in sorted(old.artist_tracks)[:12] + ["Radiohead"]:
+        assert cached.artist(name, 15, 8).as_dict() == old.artist(name, 15, 8).as_dict()
