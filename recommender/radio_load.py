@@ -167,8 +167,10 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     if loaded is not None:
         audio, tag_probs, has_audio = loaded
         analysed = int(has_audio.sum())
+    have_analysis = loaded is not None
+    del loaded  # the arrays are held by the names above only, so ``del`` below frees them
     a_ids = tags = None
-    if banned and loaded is not None:
+    if banned and have_analysis:
         a_ids, _emb, tags = load_analysis_matrix(store, embeddings=False)
     tempo = np.full(n, np.nan)
     loudness = np.full(n, np.nan)
@@ -229,7 +231,7 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
         tempo=tempo,
         loudness=loudness,
     )
-    del audio
+    del audio, artist_col, album_artist_col, album_col, genre_col, duration_col, ids_t
     if match is not None:
         # Co-listening between the library's artists (the radio's co-listening term).
         from recommender.radio_scoring import artist_similarity
