@@ -603,34 +603,72 @@ class Station:
         return int(rows[int(np.argmax(score))])
 
     def _why(self, row: int, pick: int | None) -> str:
-        """A short reason for a planned track, from the term that contributed most."""
+        """A short reason for a planned track, from the term that contributed most, naming what drives
+        it (the seed or the session track it sounds like, the log artists behind its taste score);
+        "new to you" is added for a track never played (``recommender.reasons``)."""
+        from recommender.reasons import NEVER_PLAYED, join_reasons, taste_reason
+
         lib = self.lib
         seed_artist = lib.artist_name(self.seed_row)
+        artist = lib.artist_name(row)
         reasons: list[tuple[float, str]] = []
         parts = self._parts_all
         if "audio" in parts and lib.has_audio[row]:
-            what = "the tracks you finished" if self.completions else "the seed"
-            reasons.append((self._wa[row] * parts["audio"][row], f"sounds like {what}"))
+            reasons.append((self._wa[row] * parts["audio"][row], self._sounds_like(row)))
         if "factors" in parts and lib.has_factors[row]:
             seed_known = lib.factor_source is None or lib.factor_source[self.seed_row] == 1
-            text = f"fans of {seed_artist} like {lib.artist_name(row)}" if seed_known else "similar artist"
+            text = (
+                f"fans of {seed_artist} like {artist}"
+                if seed_known
+                else f"{artist} is close to {seed_artist}"
+            )
             reasons.append((self._wf[row] * parts["factors"][row], text))
         if pick is not None and self.taste_raw is not None and np.isfinite(self.taste_raw[row]):
-            reasons.append((self.taste_weight * self._pool_taste[pick], "fits your taste"))
+            text = "fits your taste"
+            basis = lib.taste_basis
+            if basis is not None and lib.raw_factors is not None:
+                named = taste_reason(basis.contributors(lib.raw_factors[row], 2, skip=artist))
+                text = f"fits your taste: {named}" if named else text
+            reasons.append((self.taste_weight * self._pool_taste[pick], text))
         if pick is not None and self.signals.active:
             if self.signals.colisten_rows(np.array([row]))[0] > 0:
-                text = f"fans of {seed_artist} also play {lib.artist_name(row)}"
+                text = f"fans of {seed_artist} also play {artist}"
                 reasons.append((float(self._pool_bonus[pick]), text))
         known = self.signals.known[lib.artist[row]]
         if known > 0:
-            reasons.append((self.settings.known_weight * known, f"you often play {lib.artist_name(row)}"))
+            reasons.append((self.settings.known_weight * known, f"you often play {artist}"))
         if self.artist_feedback[lib.artist[row]] > 0:
-            reasons.append((self.artist_feedback[lib.artist[row]], "you finished this artist earlier"))
+            reasons.append(
+                (self.artist_feedback[lib.artist[row]], f"you finished {artist} earlier this session")
+            )
         if self.meta[row] > 0 and not reasons:
             reasons.append((self.meta[row], f"same genre/album/artist as {seed_artist}"))
-        if not reasons:
-            return "from your library"
-        return max(reasons)[1]
+        best = max(reasons)[1] if reasons else "from your library"
+        new = lib.last_played is not None and not np.isfinite(lib.last_played[row])
+        return join_reasons([best, NEVER_PLAYED if new else None])
+
+    def _sounds_like(self, row: int) -> str:
+        """'sounds like *Title*, the seed' or the finished session track it is closest to in sound,
+        with the distinctive audio tags they share."""
+        from recommender.reasons import shared_tags, sounds_like_track_reason
+
+        lib = self.lib
+        anchors = [(self.seed_row, "seed")] if lib.has_audio[self.seed_row] else []
+        anchors += [
+            (r, "session")
+            for r in self.history[-20:]
+            if r != self.seed_row and self.outcomes.get(r) == "completed" and lib.has_audio[r]
+        ]
+        if not anchors or lib.titles is None:
+            return "sounds like the tracks you finished" if self.completions else "sounds like the seed"
+        sims = lib.audio[[a for a, _ in anchors]] @ lib.audio[row]
+        anchor, kind = anchors[int(np.argmax(sims))]
+        tags = None
+        if lib.top_tags is not None and lib.tag_names is not None:
+            names = [lib.tag_names[int(t)].lower() if t >= 0 else "" for t in lib.top_tags[row]]
+            other = [lib.tag_names[int(t)].lower() if t >= 0 else "" for t in lib.top_tags[anchor]]
+            tags = shared_tags(names, other)
+        return sounds_like_track_reason(str(lib.titles[anchor] or "?"), kind, tags)
 
     def _unplayed(self) -> np.ndarray:
         """Rows the station may still plan: not played this session, and not passed over (``playing``)

@@ -109,6 +109,12 @@ class RadioLibrary:
     taste_evidence: int | None = None  # tracks with plays behind ``taste`` (None: trust it fully)
     audio_mean: np.ndarray | None = None  # what was subtracted from the raw embeddings (for new vectors)
     audio_basis: np.ndarray | None = None  # [d_raw, d] PCA projection applied after centring, or None
+    # For reasons only (``Station._why``): titles, each track's most distinctive audio tags (indices
+    # into ``tag_names``, -1 none), and the fold-in's evidence terms (``recommender.reasons.TasteBasis``).
+    titles: list[Any] | None = None
+    top_tags: np.ndarray | None = None  # int16 [n, 3]
+    tag_names: Sequence[str] | None = None
+    taste_basis: Any = None
     _row_of: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
@@ -397,12 +403,33 @@ def user_taste(
     match: Any = None,
     now: float | None = None,
     audio_factors: dict[str, np.ndarray] | None = None,
-) -> tuple[np.ndarray | None, int]:
+    basis: bool = False,
+) -> tuple:
     """The user's fold-in vector (``recommender.taste.Taste``) and how many tracks have plays behind it
     (``match``: the library already matched to ``bundle``, not matched again; ``audio_factors``: the
-    audio-predicted factors of unmatched artists, already computed from every analysed track)."""
+    audio-predicted factors of unmatched artists, already computed from every analysed track); with
+    ``basis`` also the ``recommender.reasons.TasteBasis`` that names the artists behind a taste score."""
     from recommender.taste import Taste
 
     taste = Taste.from_store(store, bundle, match=match, now=now, audio_factors=audio_factors)
     vector = np.asarray(taste.user_vector, dtype=np.float32)
-    return (vector if np.any(vector) else None), len(taste.track_feedback)
+    out = (vector if np.any(vector) else None), len(taste.track_feedback)
+    if not basis:
+        return out
+    from recommender.reasons import TasteBasis
+
+    return (*out, TasteBasis.from_taste(taste) if out[0] is not None else None)
+
+
+def distinctive_tags(tag_probs: np.ndarray, has_audio: np.ndarray | None, n: int = 3) -> np.ndarray:
+    """Per track, the ``n`` audio tags most above the library's mean (int16 indices, -1 where none):
+    what a reason can say two tracks share ("both piano and calm") beyond what all tracks have."""
+    out = np.full((len(tag_probs), n), -1, dtype=np.int16)
+    rows = np.flatnonzero(has_audio) if has_audio is not None else np.arange(len(tag_probs))
+    if len(rows) == 0:
+        return out
+    lift = tag_probs[rows] - tag_probs[rows].mean(axis=0)
+    top = np.argsort(-lift, axis=1, kind="stable")[:, :n]
+    keep = np.take_along_axis(lift, top, 1) > 0
+    out[rows] = np.where(keep, top, -1).astype(np.int16)
+    return out

@@ -28,13 +28,20 @@ from typing import Any
 import numpy as np
 
 from recommender import load_cache
-from recommender.radio_library import LibraryParts, RadioLibrary, _predict, shipped_bundle, user_taste
+from recommender.radio_library import (
+    LibraryParts,
+    RadioLibrary,
+    _predict,
+    distinctive_tags,
+    shipped_bundle,
+    user_taste,
+)
 
 log = logging.getLogger(__name__)
 
 _ARRAYS = (
     "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source"
-    " tempo loudness audio_mean audio_basis"
+    " tempo loudness audio_mean audio_basis top_tags"
 ).split()
 
 
@@ -104,13 +111,14 @@ def load_library(
     if n:
         library.artist_completions = np.bincount(library.artist, weights=completions)
         library.artist_skips = np.bincount(library.artist, weights=skips)
-    taste_vec, evidence = None, None
+    taste_vec, evidence, basis = None, None, None
     if isinstance(taste, np.ndarray):
         taste_vec = taste
     elif taste and bundle is not None:
-        taste_vec, evidence = user_taste(
-            store, bundle, match=parts.match, now=now, audio_factors=static.taste_audio
+        taste_vec, evidence, basis = user_taste(
+            store, bundle, match=parts.match, now=now, audio_factors=static.taste_audio, basis=True
         )
+    library.taste_basis = basis
     library.taste = None if taste_vec is None else np.asarray(taste_vec, dtype=np.float32)
     library.taste_evidence = evidence
     return library
@@ -149,12 +157,12 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     from player.store.analysis import descriptor_arrays, load_analysis_matrix, load_analysis_rows
     from player.store.tracks import track_columns
 
-    columns = ("id", "artist", "album_artist", "album", "genre", "duration")
+    columns = ("id", "artist", "album_artist", "album", "genre", "duration", "title")
     rows = track_columns(store, columns)
     if banned:
         rows = [r for r in rows if r[0] not in banned]
     n = len(rows)
-    ids_t, artist_col, album_artist_col, album_col, genre_col, duration_col = (
+    ids_t, artist_col, album_artist_col, album_col, genre_col, duration_col, title_col = (
         zip(*rows, strict=True) if rows else ((),) * len(columns)
     )
     del rows
@@ -214,6 +222,10 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
                 taste_audio = _bridge(match, local_id, a_groups, tags, bundle)
             else:
                 taste_audio = predicted
+    # The audio tags each track stands out by, for the radio's reasons ("both piano and calm").
+    top_tags = (
+        distinctive_tags(tag_probs, has_audio) if tag_probs is not None and tag_probs.shape[1] == 50 else None
+    )
     del tags, tag_probs
     library = RadioLibrary.build(
         track_ids=ids,
@@ -231,7 +243,10 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
         tempo=tempo,
         loudness=loudness,
     )
-    del audio, artist_col, album_artist_col, album_col, genre_col, duration_col, ids_t
+    del audio
+    library.titles = list(title_col)
+    _set_tags(library, top_tags)
+    del artist_col, album_artist_col, album_col, genre_col, duration_col, title_col, ids_t
     if match is not None:
         # Co-listening between the library's artists (the radio's co-listening term).
         from recommender.radio_scoring import artist_similarity
@@ -241,6 +256,13 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
         if getattr(library, space) is not None:
             library.space_stats(space)
     return _Static(library, match, predicted, taste_audio, analysed)
+
+
+def _set_tags(library: RadioLibrary, top_tags: np.ndarray | None) -> None:
+    if top_tags is not None:
+        from recommender.factors.bridge import MUSICNN_TAGS
+
+        library.top_tags, library.tag_names = top_tags, MUSICNN_TAGS
 
 
 def _rows_by_local(local_in_order: np.ndarray, rows_in_order: np.ndarray, n_locals: int) -> list[np.ndarray]:
@@ -289,6 +311,7 @@ def _to_cache(static: _Static) -> dict[str, np.ndarray]:
         "lib_" + name: np.asarray(getattr(lib, name)) for name in _ARRAYS if getattr(lib, name) is not None
     }
     out.update(load_cache.prefixed("names_", load_cache.strings(lib.artist_names)))
+    out.update(load_cache.prefixed("titles_", load_cache.strings(lib.titles or [])))
     out["analysed"] = np.array(static.analysed)
     for space, (mu, cov) in lib._stats.items():
         out[f"stats_{space}_mu"], out[f"stats_{space}_cov"] = mu, cov
@@ -326,6 +349,8 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> _Static:
 
     values = {name: arrays.get("lib_" + name) for name in _ARRAYS}
     lib = RadioLibrary(artist_names=load_cache.unstrings(arrays, "names_"), **values)
+    lib.titles = load_cache.unstrings(arrays, "titles_")
+    _set_tags(lib, lib.top_tags)
     for space in ("audio", "factors"):
         if f"stats_{space}_mu" in arrays:
             lib._stats[space] = (arrays[f"stats_{space}_mu"], arrays[f"stats_{space}_cov"])

@@ -5,13 +5,18 @@ A reason names real things: the log artists whose evidence moved the user's tast
 sounds like, the seed and session of a radio, or the fact that the user never played it.
 
 API: ``Contributor``, ``name_list(names)``, ``taste_reason(contributors, discovery)``,
-``sounds_like_reason(title)``, ``NEVER_PLAYED``, ``join_reasons(parts)``.
+``sounds_like_reason(title)``, ``NEVER_PLAYED``, ``join_reasons(parts)``; for the radio's queue:
+``TasteBasis`` (names the log artists behind a taste score), ``shared_tags``, ``sounds_like_track_reason``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 NEVER_PLAYED = "new to you: never played"
 
@@ -66,3 +71,67 @@ def sounds_like_reason(title: str, artist: str | None = None) -> str:
 def join_reasons(parts: Sequence[str | None]) -> str:
     """Non-empty parts joined with '; ' (the most specific first, as given)."""
     return "; ".join(p for p in parts if p)
+
+
+@dataclass
+class TasteBasis:
+    """The fold-in's evidence, kept so that a taste score can name the log artists behind it.
+
+    The fold-in is linear in its evidence (``recommender.taste.Taste.contributions``): the taste score
+    of an artist vector ``v`` is ``Σ_j v · rows[j]``, one term per evidence artist. A radio keeps this
+    (m x k, m = the library artists with evidence) instead of the whole ``Taste``.
+    """
+
+    artists: list[str]
+    kinds: list[str]  # 'played' | 'owned' | 'sound' (as ``Contributor.kind``)
+    plays: list[int]
+    placed: list[bool]
+    rows: np.ndarray  # [m, k]: artist j's term is v · rows[j]
+
+    @classmethod
+    def from_taste(cls, taste: Any) -> TasteBasis | None:
+        """From a ``Taste``; None when it has no evidence."""
+        import numpy as np
+
+        artists = taste.evidence_artists()
+        if not artists:
+            return None
+        k = taste.bundle.k
+        _, share = taste.contributions(np.eye(k))  # row i: the terms of the unit vector e_i
+        kinds, plays, placed = [], [], []
+        for af in artists:
+            played = af.completions > 0 or af.positive > 0
+            kinds.append("played" if played else ("sound" if af.item is None else "owned"))
+            plays.append(int(af.completions))
+            placed.append(af.item is None)
+        return cls([af.artist for af in artists], kinds, plays, placed, np.ascontiguousarray(share.T))
+
+    def contributors(self, vector: Any, n: int = 2, skip: str | None = None) -> list[Contributor]:
+        """The evidence artists with the largest positive terms for ``vector``, played ones first."""
+        import numpy as np
+
+        terms = self.rows @ np.asarray(vector, dtype=self.rows.dtype)
+        out: list[Contributor] = []
+        for j in np.argsort(-terms, kind="stable"):
+            if terms[j] <= 0 or len(out) >= n:
+                break
+            if self.artists[j] != skip:
+                out.append(
+                    Contributor(
+                        self.artists[j], float(terms[j]), self.kinds[j], self.plays[j], self.placed[j]
+                    )
+                )
+        out.sort(key=lambda c: c.kind != "played")
+        return out
+
+
+def shared_tags(a: Sequence[str], b: Sequence[str], n: int = 2) -> str | None:
+    """'both calm and piano' for the audio tags two tracks share (in ``a``'s order), or None."""
+    common = [t for t in a if t and t in set(b)][:n]
+    return f"both {name_list(common)}" if common else None
+
+
+def sounds_like_track_reason(title: str, anchor: str, tags: str | None = None) -> str:
+    """'sounds like *Title*, the seed (both calm and piano)' / '..., which you just finished'."""
+    where = {"seed": "the seed", "session": "which you finished just now"}.get(anchor, anchor)
+    return f"sounds like *{title}*, {where}" + (f" ({tags})" if tags else "")

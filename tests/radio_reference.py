@@ -183,11 +183,13 @@ def bridge_factors(bundle, match, row_of, tag_probs, has_audio) -> dict[str, np.
 
 
 def user_taste(store, bundle, match, now=None):
+    from recommender.reasons import TasteBasis
     from recommender.taste import Taste
 
     taste = Taste.from_store(store, bundle, match=match, now=now)
     vector = np.asarray(taste.user_vector, dtype=np.float32)
-    return (vector if np.any(vector) else None), len(taste.track_feedback)
+    vector = vector if np.any(vector) else None
+    return vector, len(taste.track_feedback), (TasteBasis.from_taste(taste) if vector is not None else None)
 
 
 def load_library(
@@ -259,11 +261,11 @@ def load_library(
         if i is not None:
             completions[i] = float(st.get("completions") or 0)
             skips[i] = float(st.get("skips") or 0)
-    taste_vec, evidence = None, None
+    taste_vec, evidence, basis = None, None, None
     if isinstance(taste, np.ndarray):
         taste_vec = taste
     elif taste and bundle is not None:
-        taste_vec, evidence = user_taste(store, bundle, match=parts.match, now=now)
+        taste_vec, evidence, basis = user_taste(store, bundle, match=parts.match, now=now)
     library = build(
         track_ids=ids,
         artists=[t.get("artist") or t.get("album_artist") for t in tracks],
@@ -285,6 +287,15 @@ def load_library(
     if n:
         library.artist_completions = np.bincount(library.artist, weights=completions)
         library.artist_skips = np.bincount(library.artist, weights=skips)
+    # What the radio's reasons name (issue 11): titles, distinctive audio tags, the taste's evidence.
+    library.titles = [t.get("title") for t in tracks]
+    library.taste_basis = basis
+    if tag_probs is not None and tag_probs.shape[1] == 50:
+        from recommender.factors.bridge import MUSICNN_TAGS
+        from recommender.radio_library import distinctive_tags
+
+        library.tag_names = MUSICNN_TAGS
+        library.top_tags = distinctive_tags(tag_probs, has_audio)
     if parts.match is not None:
         from recommender.radio_scoring import artist_similarity
 

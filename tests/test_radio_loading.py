@@ -29,6 +29,7 @@ NOW = 1.9e9
 ARRAYS = (
     "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source"
     " tempo loudness last_played artist_completions artist_skips taste audio_mean audio_basis log2_tempo loudness32"
+    " top_tags"
 ).split()
 
 
@@ -129,6 +130,8 @@ def _assert_same_library(new: RadioLibrary, old: RadioLibrary) -> None:
             assert np.asarray(a).dtype == np.asarray(b).dtype, name
             assert np.array_equal(a, b, equal_nan=np.asarray(a).dtype.kind == "f"), name
     assert new.artist_names == old.artist_names
+    assert new.titles == old.titles and new.tag_names == old.tag_names
+    assert (new.taste_basis is None) == (old.taste_basis is None)
     assert new.taste_evidence == old.taste_evidence
     assert (new.artist_similarity is None) == (old.artist_similarity is None)
     if new.artist_similarity is not None:
