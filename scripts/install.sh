@@ -15,11 +15,15 @@ APT_PACKAGES=(
   xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0 libxcb-shape0 libxkbcommon-x11-0 libegl1 libgl1
   libfontconfig1 libdbus-1-3 dbus              # Qt on X11/offscreen, MPRIS over D-Bus
+  openjdk-17-jre-headless                      # Java for `encore pretrain --engine spark` (PySpark)
 )
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  # Spark runs on Java 17 or 21: a distribution without 17 (Debian 13) gets 21 below.
+  [ "$pkg" = openjdk-17-jre-headless ] && installed openjdk-21-jre-headless && continue
+  installed "$pkg" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""
@@ -31,6 +35,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "Installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq
+  for i in "${!missing[@]}"; do
+    if [ "${missing[$i]}" = openjdk-17-jre-headless ] && ! apt-cache show openjdk-17-jre-headless >/dev/null 2>&1; then
+      missing[$i]=openjdk-21-jre-headless
+    fi
+  done
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 

@@ -78,6 +78,34 @@ def add_problem_files(db: Path) -> None:
         print(f"problem files: {scan(store, [str(bad)])}", flush=True)
 
 
+def add_playlists(store) -> None:
+    """A playlist and a smart playlist (with a nested any-group) for the Playlists screenshot."""
+    from player.store import playlists as pl
+    from player.store.tracks import find_track
+
+    if pl.find_playlist(store, "Evening") is None:
+        pid = pl.create_playlist(store, "Evening")
+        picks = ["Elvish theme", "Into the Shadows", "Nunc Dimittis", "Silvan Sanctuary", "Love Theme"]
+        pl.add_tracks(store, pid, [t["id"] for t in map(lambda q: find_track(store, q), picks) if t])
+    if pl.find_playlist(store, "Calm, or slow guitar") is None:
+        rules = {
+            "match": "all",
+            "conditions": [
+                {"field": "ambient", "op": ">", "value": 0.1},
+                {
+                    "match": "any",
+                    "conditions": [
+                        {"field": "tempo", "op": "<", "value": 110},
+                        {"field": "guitar", "op": ">", "value": 0.3},
+                    ],
+                },
+            ],
+            "limit": 25,
+            "sort": "last_played",
+        }
+        pl.create_playlist(store, "Calm, or slow guitar", rules)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", required=True)
@@ -162,6 +190,22 @@ def main() -> int:
             later(1500, 5)
         elif step == 5:
             grab("screenshot-problems.png", window.problems_dialog)
+            window.problems_dialog.close()
+            add_playlists(store)
+            window.playlists.refresh()
+            window.tabs.setCurrentWidget(window.playlists)
+            lists = window.playlists.lists
+            lists.setCurrentRow(next(i for i in range(lists.count()) if lists.item(i).text() == "Evening"))
+            later(800, 6)
+        elif step == 6:
+            grab("screenshot-playlists.png")
+            lists = window.playlists.lists
+            lists.setCurrentRow(next(i for i in range(lists.count()) if "⚙" in lists.item(i).text()))
+            window.playlists.edit_smart(window.playlists.current())
+            later(1200, 7)
+        elif step == 7:
+            grab("screenshot-smart.png", window.playlists.rule_dialog)
+            window.playlists.rule_dialog.reject()
             app.exit(0)
             return
         QTimer.singleShot(200, tick)

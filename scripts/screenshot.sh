@@ -2,7 +2,8 @@
 # Takes a real screenshot of Encore's main window under Xvfb: the real-music corpus scanned and
 # analysed (cached in ~/.cache/encore/screenshot/), a radio playing (silent audio output).
 # Writes docs/screenshot-library.png, screenshot-albums.png, screenshot.png (a radio playing),
-# screenshot-taste.png (the "Your taste" tab) and screenshot-problems.png (the Problems view).
+# screenshot-taste.png (the "Your taste" tab), screenshot-problems.png (the Problems view) and
+# screenshot-playlists.png (the Playlists tab) and screenshot-smart.png (a smart playlist's rules).
 # Usage: scripts/screenshot.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."

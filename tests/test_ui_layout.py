@@ -46,6 +46,12 @@ def test_layout_columns_panes_filter_and_why_line(qtbot, corpus_db):
         QApplication.processEvents()
         qtbot.waitUntil(lambda: window.side.width() < wide_side, timeout=WAIT)
         assert table.width() > 450
+        qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=WAIT)  # still all shown
+        assert table.columnWidth(0) > table.columnWidth(3) >= 48  # the title keeps the largest share
+        table.horizontalHeader().resizeSection(1, 300)  # the user widens the artist column: theirs wins
+        window.resize(1100, 700)
+        QApplication.processEvents()
+        assert table.columnWidth(1) == 300 and table.user_sized
         # Pane counts: the "All" rows count the entries listed below them.
         library = window.library
         assert library.artists.item(0).text() == f"All artists ({library.artists.count() - 1})"
@@ -105,6 +111,9 @@ def test_taste_heat_has_true_signs_and_the_map_explains_a_dot(qtbot):
     assert view.hasMouseTracking()
     view.resize(700, 500)
     assert view.grab().width() == 700
+    rect = view._plot_rect()  # a track beyond the map's percentiles is drawn on its edge, not outside
+    for x, y in ((5.0, 5.0), (-9.0, 0.0), (0.0, -3.0)):
+        assert rect.contains(view._to_screen(x, y, rect))
 
 
 def test_album_grid_shows_covers_and_a_click_plays_the_album_in_order(qtbot, corpus_dir, tmp_path):
@@ -152,6 +161,14 @@ def test_album_grid_shows_covers_and_a_click_plays_the_album_in_order(qtbot, cor
         assert window.now_playing.why.text() == "Playing the album"
         library.tracks_button.click()
         assert library.stack.currentWidget() is library.table
+        library.albums_button.click()
+    finally:
+        close_window(window, store)
+    # The album view is kept across restarts: the grid is on screen from the start, filled on load.
+    window, store = open_window(qtbot, db)
+    try:
+        assert window.library.showing_albums()
+        assert window.library.album_grid.album_model.rowCount() == 2
     finally:
         close_window(window, store)
 

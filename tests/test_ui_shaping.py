@@ -200,6 +200,10 @@ def test_sounds_filter_and_radio_to(qtbot, analysed_db):
         qtbot.waitUntil(lambda: 0 < window.library.model.rowCount() < 60, timeout=WAIT)
         shown = window.library.model.visible_ids()
         assert "wesnoth" in paths[shown[0]] and not any("fretsonfire" in paths[t] for t in shown)
+        from ui.library_model import artist_counts
+
+        matched = artist_counts([window.library.model.track(t) for t in shown])
+        assert window.library.artists.count() == len(matched) + 1  # the panes list what the sound found
         # Plain "ambient": no genre tag says so, so the filter falls back to the sound of the tracks.
         window.library.filter.setText("")
         qtbot.waitUntil(lambda: window.library.model.rowCount() == len(paths), timeout=WAIT)

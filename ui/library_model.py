@@ -180,7 +180,10 @@ class TrackTableModel(QAbstractTableModel):
         self._refresh()
 
     def matching_rows(self) -> list[tuple]:
-        """The rows the filter words match, whatever the artist/album scope (what the panes list)."""
+        """The rows the filter words (or a search by sound) match, whatever the artist/album scope: what
+        the panes list."""
+        if self._only is not None:
+            return [self._rows[i] for i in self._only]
         if not self._filter_words:
             return self._rows
         rows, hay = self._rows, self._haystack

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +35,8 @@ from ui.library_model import TrackTableModel, album_counts, artist_counts, row_a
 ALL_ARTISTS = "All artists"
 ALL_ALBUMS = "All albums"
 FILTER_DELAY_MS = 120
+FLEX_COLUMNS = (0.36, 0.22, 0.27, 0.15)  # title, artist, album, genre: their shares of the free width
+MIN_FLEX_WIDTH = 48
 SOUNDS_PREFIX = "sounds:"  # "sounds: calm piano" in the filter box searches by sound
 
 
@@ -64,12 +66,38 @@ class TrackTable(QTableView):
         hh = self.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
-        # Fixed starting widths (sizing to contents would read every row); the user can drag them. The
-        # title takes what is left, so at the default 1280-pixel window every column shows at once.
+        hh.setMinimumSectionSize(30)
+        # Fixed starting widths (sizing to contents would read every row). Year, #, Length, Plays and Skips
+        # keep theirs; title, artist, album and genre share what is left in fixed proportions, so every
+        # column shows at any window width (at 1000 pixels too), until the user drags one.
+        self._fitting = True
         for column, width in enumerate((200, 130, 150, 80, 46, 34, 56, 48, 46)):
             self.setColumnWidth(column, width)
-        hh.setMinimumSectionSize(30)
-        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self._fitting = False
+        self.user_sized = False
+        hh.sectionResized.connect(self._section_resized)
+
+    def _section_resized(self, *_args: object) -> None:
+        if not self._fitting:
+            self.user_sized = True  # a column the user dragged: their layout wins from now on
+
+    def fit_columns(self) -> None:
+        if self.user_sized:
+            return
+        hh = self.horizontalHeader()
+        fixed = sum(hh.sectionSize(c) for c in range(len(FLEX_COLUMNS), hh.count()))
+        free = self.viewport().width() - fixed
+        widths = [max(MIN_FLEX_WIDTH, int(free * share)) for share in FLEX_COLUMNS]
+        widths[0] = max(MIN_FLEX_WIDTH, widths[0] - max(0, sum(widths) - free))  # minimums come off the title
+        self._fitting = True
+        for column, width in enumerate(widths):
+            hh.resizeSection(column, width)
+        self._fitting = False
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Resize:  # the window, a splitter or a scroll bar changed it
+            self.fit_columns()
+        return super().viewportEvent(event)
 
 
 class LibraryView(QWidget):
@@ -196,6 +224,9 @@ class LibraryView(QWidget):
         else:
             self.stack.setCurrentWidget(self.table)
 
+    def showing_albums(self) -> bool:
+        return self.album_grid is not None and self.stack.currentWidget() is self.album_grid
+
     def _rows_changed(self) -> None:
         self._grid_stale = True
         if self.album_grid is not None and self.stack.currentWidget() is self.album_grid:
@@ -275,6 +306,13 @@ class LibraryView(QWidget):
     def _album_changed(self, *_args: object) -> None:
         self.model.set_scope(self.current_artist(), self.current_album())
 
+    def show_only(self, track_ids: list[int] | None) -> None:
+        """Show just these tracks, in this order (a search by sound), or all again; the panes follow."""
+        artist, album = self.current_artist(), self.current_album()
+        self.model.set_only(track_ids)
+        self._fill_artists(artist)
+        self._fill_albums(album)
+
     def _apply_filter(self) -> None:
         self._filter_timer.stop()
         text = self.filter.text()
@@ -282,8 +320,9 @@ class LibraryView(QWidget):
             self.soundsRequested.emit(text.strip()[len(SOUNDS_PREFIX) :].strip())
             return
         changed = " ".join(text.casefold().split()) != self.model.filter_text()
+        was_sounds = self.model._only is not None
         self.model.set_only(None)
-        if not changed:
+        if not changed and not was_sounds:
             return
         artist, album = self.current_artist(), self.current_album()
         self.model.set_filter(text)

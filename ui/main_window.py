@@ -145,6 +145,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self._build_shortcuts()
         self._build_shaping()  # love/ban, Playlists tab, search by sound, Radio to… (ui.window_shaping)
         self._restore_geometry()
+        if self.settings.library_view == "albums":
+            self.library.show_albums(True)  # as the user left it; filled when the rows load
 
         self.library.playRequested.connect(self.play_tracks)
         self.library.radioRequested.connect(self.start_radio)
@@ -298,6 +300,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         def b64(data: QByteArray) -> str:
             return base64.b64encode(bytes(data.data())).decode("ascii")
 
+        self.settings.library_view = "albums" if self.library.showing_albums() else "tracks"
         self.settings.geometry = b64(self.saveGeometry())
         self.settings.window_state = b64(self.saveState())
         self.settings.splitters = {

@@ -64,6 +64,8 @@ class UiSettings:
     watch_folders: bool = True
     #: Closing the window with a tray icon keeps Encore playing in the tray.
     close_to_tray: bool = False
+    #: The library shows "tracks" (the table) or "albums" (the cover grid); kept across restarts.
+    library_view: str = "tracks"
     #: A desktop notification when a track starts while the window is not in front (``ui.notifications``).
     notify_tracks: bool = True
 

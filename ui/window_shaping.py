@@ -286,7 +286,7 @@ class WindowShaping:
 
     def search_sounds(self, query: str, fallback: bool = False) -> None:
         if not query:
-            self.library.model.set_only(None)
+            self.library.show_only(None)
             return
         self._sounds_query = query
 
@@ -299,7 +299,7 @@ class WindowShaping:
         def shown(hits: list[tuple[int, str]]) -> None:
             if not current() or (fallback and not hits):
                 return
-            self.library.model.set_only([t for t, _w in hits])
+            self.library.show_only([t for t, _w in hits])
             if fallback:
                 text = f"No tag matches '{query}': {len(hits)} tracks that sound like it"
             elif hits:
@@ -311,7 +311,7 @@ class WindowShaping:
         def failed(message: str) -> None:
             if fallback or not current():
                 return  # not a sound either: the filter's empty result stands
-            self.library.model.set_only([])
+            self.library.show_only([])
             self.statusBar().showMessage(message.split(": ", 1)[-1] if message else "Unknown sound", 10000)
 
         self.runner.start(rank_sounds, self.db_path, query, on_result=shown, on_error=failed)

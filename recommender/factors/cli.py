@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser(
         "pretrain",
         parents=[common],
-        help="train WMF factors on listening data and write a bundle",
+        help="train WMF factors on listening data and write a bundle (implicit, or Spark ALS)",
         description="Train Weighted Matrix Factorization (implicit ALS) on Last.fm 2k "
         "(--source lastfm2k FOLDER) or MSD Taste Profile data (--source msd TRIPLETS [METADATA]) "
         "and write a factor bundle (.npz).",
@@ -44,6 +44,25 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--no-tag-rows", action="store_true", help="do not add tags as pseudo-listeners")
     p.add_argument("--no-validation", action="store_true", help="skip the validation run")
     p.add_argument("--cpu", action="store_true", help="never use CUDA")
+    p.add_argument(
+        "--engine",
+        choices=("implicit", "spark"),
+        default="implicit",
+        help="ALS engine: implicit (one machine, default) or spark (Spark ALS, local or a cluster)",
+    )
+    p.add_argument(
+        "--master",
+        default="local[*]",
+        metavar="URL",
+        help="--engine spark: Spark master URL (default local[*]; e.g. spark://host:7077, yarn)",
+    )
+    p.add_argument(
+        "--spark-conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="--engine spark: a Spark setting (repeatable), e.g. spark.executor.memory=8g",
+    )
     p.add_argument(
         "--holdout-users",
         nargs=3,
@@ -138,7 +157,19 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         config = replace(config, tag_rows=False)
     if args.cpu:
         config = replace(config, use_gpu=False)
+    trainer = None
     try:
+        if args.engine == "spark":
+            conf = {}
+            for item in args.spark_conf:
+                key, sep, value = item.partition("=")
+                if not sep or not key:
+                    raise ValueError(f"--spark-conf wants KEY=VALUE, not {item!r}")
+                conf[key.strip()] = value.strip()
+            from recommender.factors.spark_als import SparkTrainer, paths_exist
+
+            paths_exist(args.source, args.paths)
+            trainer = SparkTrainer(args.source, args.paths, master=args.master, conf=conf)
         bundle = pretrain(
             args.source,
             args.paths,
@@ -149,9 +180,13 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
             holdout=(int(args.holdout_users[0]), int(args.holdout_users[1]), args.holdout_users[2])
             if args.holdout_users
             else None,
+            trainer=trainer,
         )
     except (OSError, ValueError) as exc:
         return fail(str(exc))
+    finally:
+        if trainer is not None:
+            trainer.close()
     path = save_bundle(bundle, args.out)
     val = bundle.meta.get("validation")
     if val:

@@ -132,7 +132,11 @@ def _subset(inter: Any, rows: np.ndarray) -> tuple[Any, np.ndarray]:
 
 
 def train_without(
-    inter: Any, held_rows: np.ndarray, config: Any, progress: Callable[[str], None] | None = None
+    inter: Any,
+    held_rows: np.ndarray,
+    config: Any,
+    progress: Callable[[str], None] | None = None,
+    trainer: Any = None,
 ) -> tuple[Any, sp.csr_matrix]:
     """A bundle trained on every user but ``held_rows`` (and only their tags); the held rows' counts.
 
@@ -143,17 +147,20 @@ def train_without(
     train_rows = np.setdiff1d(np.arange(inter.n_users), held_rows)
     sub, seen = _subset(inter, train_rows)
     side = _tag_rows(sub, config, users=sub.user_ids)
-    bundle = _bundle_from(sub, _fit(sub, config, side, progress), config, {}, side)
+    bundle = _bundle_from(sub, _fit(sub, config, side, progress, trainer), config, {}, side)
     return bundle, inter.matrix[held_rows][:, seen].tocsr()
 
 
-def validate(inter: Any, config: Any, progress: Callable[[str], None] | None = None) -> dict[str, dict]:
+def validate(
+    inter: Any, config: Any, progress: Callable[[str], None] | None = None, trainer: Any = None
+) -> dict[str, dict]:
     """The bundle's recorded validation figures: ``config.validation_fraction`` of the users held out
-    (seed ``config.validation_seed``), one 80/20 split with that seed (``meta["validation"]``)."""
+    (seed ``config.validation_seed``), one 80/20 split with that seed (``meta["validation"]``).
+    ``trainer``: the ALS engine (``pretrain.implicit_trainer`` by default)."""
     from recommender.evaluation import evaluate_scorers, make_split, split_users
 
     _, valid_rows = split_users(inter.n_users, config.validation_fraction, config.validation_seed)
-    bundle, held = train_without(inter, valid_rows, config, progress)
+    bundle, held = train_without(inter, valid_rows, config, progress, trainer)
     results = evaluate_scorers(scorers_for(bundle), make_split(held, 0.8, config.validation_seed))
     return {k: {m: round(v, 4) for m, v in d.items()} for k, d in results.items()}
 

@@ -19,7 +19,8 @@ model's factor space for fold-in, artist similarity and the audio bridge.
 
 API: ``PretrainConfig``, ``train_item_factors(counts, config)``, ``RP3Beta(train, ...)``,
 ``ModelScorer(bundle)`` (scores users for evaluation and for the app), ``build_bundle(interactions,
-config, artist_tags=None)``, ``hold_out_users(interactions, n, seed)``, ``pretrain(source, paths,
+config, artist_tags=None, trainer=None)`` (``trainer``: the ALS engine, ``implicit_trainer`` by default,
+``spark_als.SparkTrainer`` for ``--engine spark``), ``hold_out_users(interactions, n, seed)``, ``pretrain(source, paths,
 config, holdout=None)``.
 """
 
@@ -280,9 +281,24 @@ def _bundle_from(
     )
 
 
-def _fit(inter: Interactions, config: PretrainConfig, side, progress) -> np.ndarray:
+# A trainer maps (interactions, tag side rows or None, config, progress) to item factors [n_items, k].
+Trainer = Callable[
+    [Interactions, "sp.csr_matrix | None", PretrainConfig, "Callable[[str], None] | None"], np.ndarray
+]
+
+
+def implicit_trainer(
+    inter: Interactions, side: sp.csr_matrix | None, config: PretrainConfig, progress=None
+) -> np.ndarray:
+    """The default engine: ``implicit`` ALS on the listening rows stacked over the tag rows."""
     rows = sp.vstack([inter.matrix, side]).tocsr() if side is not None and side.shape[0] else inter.matrix
     return train_item_factors(rows, config, progress)
+
+
+def _fit(
+    inter: Interactions, config: PretrainConfig, side, progress, trainer: Trainer | None = None
+) -> np.ndarray:
+    return (trainer or implicit_trainer)(inter, side, config, progress)
 
 
 def build_bundle(
@@ -291,20 +307,25 @@ def build_bundle(
     artist_tags: dict[str, dict[str, int]] | None = None,
     run_validation: bool = True,
     progress: Callable[[str], None] | None = None,
+    trainer: Trainer | None = None,
 ) -> Bundle:
     """Train on all users of ``inter``; record validation figures and fit the audio bridge if tags given."""
     extra: dict = {"built_at_utc": None}
     if run_validation and inter.n_users >= 20:
         from recommender.factors.heldout import validate
 
-        extra["validation"] = validate(inter, config, progress)
+        extra["validation"] = validate(inter, config, progress, trainer)
         extra["validation_protocol"] = (
             f"{config.validation_fraction:.0%} of users held out (seed {config.validation_seed}), "
             "80% of their items given, Recall@20/50 / min(K, held-out), NDCG@100"
         )
     side = _tag_rows(inter, config)
-    bundle = _bundle_from(inter, _fit(inter, config, side, progress), config, extra, side)
+    bundle = _bundle_from(inter, _fit(inter, config, side, progress, trainer), config, extra, side)
     del bundle.meta["built_at_utc"]
+    engine = getattr(trainer, "engine", "implicit")
+    if engine != "implicit":
+        bundle.meta["engine"] = engine
+        bundle.meta["model"] = bundle.meta["model"].replace("implicit ALS", f"{engine} ALS")
     if artist_tags:
         from recommender.factors.bridge import fit_bridge
 
@@ -354,6 +375,7 @@ def pretrain(
     run_validation: bool = True,
     progress: Callable[[str], None] | None = None,
     holdout: tuple[int, int, str] | None = None,
+    trainer: Trainer | None = None,
 ) -> Bundle:
     """Read ``source`` ('lastfm2k': [folder]; 'msd': [triplets, metadata]) and build its bundle.
 
@@ -392,4 +414,6 @@ def pretrain(
             progress(f"held out {len(removed)} users (seed {seed}) -> {out_path}")
     if progress:
         progress(f"read {inter.n_users} users x {inter.n_items} items, {inter.matrix.nnz} interactions")
-    return build_bundle(inter, config, tags, run_validation=run_validation, progress=progress)
+    return build_bundle(
+        inter, config, tags, run_validation=run_validation, progress=progress, trainer=trainer
+    )
