@@ -229,6 +229,8 @@ def test_sounds_filter_and_radio_to(qtbot, analysed_db):
         assert all(e.source == "radio" and e.seed.startswith("Path to") for e in entries)
         qtbot.waitUntil(lambda: window._current_track_id == a, timeout=WAIT)
         assert "the start (A)" in window.now_playing.why.text()
+        header = window.queue_view.subheader.text()
+        assert header.startswith("Path to ") and "re-planned" not in header  # a path is not re-planned
     finally:
         close_window(window, store)
 

@@ -89,6 +89,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.library = LibraryView(covers=self.album_covers)
         self.queue_view = QueueView()
         self.similar = SimilarPanel(self.runner, self.db_path)
+        self.similar.track_label = self._library_label
         self.tabs = QTabWidget()
         self.tabs.addTab(self.library, icon("library"), "Library")
         self.taste = None  # created on first visit of the tab (keeps start-up lean)

@@ -351,7 +351,7 @@ class WindowShaping:
                     queue.append(ids[1:], "radio", label)
             else:
                 self.controller.play_tracks(ids, "radio", label, 0)
-            self.queue_view.set_station(label)
+            self.queue_view.set_station(label, replanned=False)  # a path is fixed once planned
             self.statusBar().showMessage(f"{label}: {len(ids)} tracks", 8000)
 
         def failed(message: str) -> None:

@@ -92,6 +92,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         except RuntimeError as exc:
             return fail(str(exc))
         counts = analysis_counts(store)
+        if summary.analyzed:
+            from recommender.radio_load import prewarm
+
+            prewarm(store)  # the next radio / similar start reads the result instead of computing it
     if summary.pending_before == 0:
         print(f"nothing to analyse: {counts['analyzed']} tracks analysed, {counts['failed']} failed")
         return 0
