@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--workers",
         type=bounded_int(0, 64),
         metavar="N",
-        help="decode processes (default: CPU cores - 1; 0 = none)",
+        help="worker processes (default: one per core, each decoding and running the CNN; with "
+        "--engine torch: cores - 1 decoding for the CNN here; 0 = none)",
     )
     p.add_argument(
         "--windows",
