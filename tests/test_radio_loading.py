@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import radio_reference as ref
+import scipy.sparse as sp
 
 from player.store import Store
 from player.store.analysis import current_model_version
@@ -23,6 +24,7 @@ from player.store.ratings import BAN, LOVE, rate_artist, rate_track
 from recommender.factors.bundle import load_bundle
 from recommender.radio import PlayEvent, Station
 from recommender.radio_library import RadioLibrary, load_library
+from recommender.radio_scoring import dense_row
 from recommender.similar import SimilarIndex
 
 NOW = 1.9e9
@@ -135,8 +137,17 @@ def _assert_same_library(new: RadioLibrary, old: RadioLibrary) -> None:
     assert new.taste_evidence == old.taste_evidence
     assert (new.artist_similarity is None) == (old.artist_similarity is None)
     if new.artist_similarity is not None:
-        assert new.artist_similarity.shape == old.artist_similarity.shape
-        assert (new.artist_similarity != old.artist_similarity).nnz == 0
+        assert tuple(new.artist_similarity.shape) == tuple(old.artist_similarity.shape)
+        assert (_csr(new.artist_similarity) != _csr(old.artist_similarity)).nnz == 0
+        for code in range(old.artist_similarity.shape[0]):  # the rows the station reads, bit for bit
+            assert np.array_equal(
+                dense_row(new.artist_similarity, code), dense_row(old.artist_similarity, code)
+            )
+
+
+def _csr(m: object) -> sp.csr_matrix:
+    """A scipy CSR matrix of a scipy matrix or of the cache's ``CsrRows`` (same three arrays)."""
+    return sp.csr_matrix((m.data, m.indices, m.indptr), shape=tuple(m.shape))
 
 
 def _picks(library: RadioLibrary, seed: int, n: int = 15) -> list[tuple[int, str]]:
