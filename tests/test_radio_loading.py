@@ -235,6 +235,11 @@ def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle
             lambda: store.conn.execute(
                 "UPDATE analysis SET analyzed_at = analyzed_at + 5, tempo = 99 WHERE track_id = 12"
             ),
+            # Edits that leave every timestamp and count alone (the sqlite3 shell, a buggy writer).
+            lambda: store.conn.execute(
+                "UPDATE tracks SET title = 'Renamed', artist = 'Local Heroes' WHERE id = 13"
+            ),
+            lambda: store.conn.execute("UPDATE analysis SET tempo = 77 WHERE track_id = 14"),
         ]
         for change in changes:
             with store.transaction():
@@ -242,7 +247,8 @@ def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle
             _assert_same_library(
                 load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
             )
-        # Plays are not in the cache: a new play moves recency and taste at once.
+        # Plays are not in the cache: a new play moves recency and taste at once, and the cache stays.
+        written = cache.stat().st_mtime_ns
         with store.transaction() as conn:
             conn.execute(
                 "INSERT INTO plays (track_id, session_id, started_at, ended_at, updated_at, seconds_listened,"
@@ -252,6 +258,7 @@ def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle
         _assert_same_library(
             load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
         )
+        assert cache.stat().st_mtime_ns == written
 
 
 def test_a_damaged_or_unwritable_cache_is_not_used(scanned_db, bundle, tmp_path):
