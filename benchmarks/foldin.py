@@ -6,7 +6,11 @@ Measures, with the shipped bundle, for libraries of 10 to 2,000 matched artists:
 - ``Taste.item_scores``: scoring all bundle artists with the shipped blend (WMF + RP3beta);
 - the one-off costs: loading the bundle and building the model (RP3beta graph) on first use.
 
-Usage: ``.venv/bin/python benchmarks/foldin.py [--reps 200] [--threads 1]``
+Usage: ``.venv/bin/python benchmarks/foldin.py [--reps 200] [--threads 2]``
+
+Threads: ``FoldIn.solve`` always runs on one BLAS thread (``single_blas_thread``: a k x k solve is too
+small to split, and the player runs it next to playback); ``--threads`` (default 2, the cores of the
+reference machine) limits BLAS everywhere else, i.e. the model build and ``Taste.item_scores``.
 """
 
 from __future__ import annotations

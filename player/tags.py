@@ -11,6 +11,7 @@ import os
 import re
 import stat as stat_module
 import struct
+import time
 import types
 import zlib
 from dataclasses import dataclass
@@ -325,6 +326,15 @@ def read_many(
         except Exception as exc:  # a tag mutagen parsed but we could not use: never stop the scan
             out.append((stat, None, ("corrupt", f"unreadable tags: {type(exc).__name__}: {exc}")))
     return out
+
+
+def read_many_timed(
+    batch: list[tuple[FileStat, str | None]],
+) -> tuple[list[tuple[FileStat, dict[str, Any] | None, tuple[str, str] | None]], float]:
+    """``read_many`` plus the CPU seconds it took in this (worker) process, for the scan's accounting."""
+    t = time.process_time()
+    out = read_many(batch)
+    return out, time.process_time() - t
 
 
 def is_audio_name(name: str) -> bool:

@@ -30,8 +30,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_for_you(args: argparse.Namespace) -> int:
     from player.store.tracks import get_track
+    from recommender.discover_mix import discover_mix
     from recommender.factors.bundle import load_bundle
-    from recommender.for_you import discover_mix, for_you
+    from recommender.for_you import for_you
 
     if args.n < 1:
         return fail("--n must be at least 1")

@@ -18,8 +18,11 @@ A cache is written atomically (temporary file, then rename) and read with ``allo
 cache that cannot be written (read-only folder, full disk) or read (damaged) is simply not used.
 ``ENCORE_NO_CACHE=1`` turns it off (the benchmark measures both).
 
+The factor bundle's item-kNN similarity (the same for every library) is kept the same way in the user
+cache folder (``user_cache_dir()``), named by the bundle file's identity.
+
 API: ``fingerprint(store, name, bundle, extra)``, ``load(store, name, key)``, ``save(store, name, key,
-arrays)``, ``enabled()``.
+arrays)``, ``load_file(path, key)``, ``save_file(path, key, arrays)``, ``user_cache_dir()``, ``enabled()``.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ SOURCES = (
     "recommender/similar.py",
     "recommender/factors/match.py",
     "recommender/factors/bridge.py",
+    "recommender/factors/bundle.py",
+    "recommender/evaluation.py",
     "recommender/radio_scoring.py",
     "player/store/analysis.py",
     "player/store/tracks.py",
@@ -128,10 +133,33 @@ def _file(store: Any, name: str) -> Path | None:
     return folder / f"{db_name}.{name}.npz"
 
 
+def user_cache_dir() -> Path:
+    """Where caches that belong to no database go (the factor bundle's): ``$ENCORE_CACHE``, else
+    ``$XDG_CACHE_HOME/encore``, else ``~/.cache/encore``."""
+    env = os.environ.get("ENCORE_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "encore"
+
+
+def code_version() -> str:
+    return _code_version()
+
+
 def load(store: Any, name: str, key: str | None) -> dict[str, np.ndarray] | None:
     """The arrays saved under ``key``, or None (no cache, another key, or an unreadable file)."""
-    path = _file(store, name) if key else None
-    if path is None or not path.exists():
+    return load_file(_file(store, name) if key else None, key)
+
+
+def save(store: Any, name: str, key: str | None, arrays: dict[str, np.ndarray]) -> bool:
+    """Write the arrays under ``key`` (replacing the previous cache of ``name``); False if it failed."""
+    return save_file(_file(store, name) if key else None, key, arrays)
+
+
+def load_file(path: Path | None, key: str | None) -> dict[str, np.ndarray] | None:
+    """The arrays of the cache file ``path`` if it was saved under ``key``, else None."""
+    if path is None or key is None or not enabled() or not path.exists():
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -144,10 +172,9 @@ def load(store: Any, name: str, key: str | None) -> dict[str, np.ndarray] | None
         return None
 
 
-def save(store: Any, name: str, key: str | None, arrays: dict[str, np.ndarray]) -> bool:
-    """Write the arrays under ``key`` (replacing the previous cache of ``name``); False if it failed."""
-    path = _file(store, name) if key else None
-    if path is None:
+def save_file(path: Path | None, key: str | None, arrays: dict[str, np.ndarray]) -> bool:
+    """Write ``arrays`` to the cache file ``path`` under ``key``, atomically; False if it failed."""
+    if path is None or key is None or not enabled():
         return False
     tmp = None
     try:

@@ -24,6 +24,10 @@ mood, not a verdict) and its neighbours likewise.
 
 ``enjoy_explore`` adds ``P(like)`` of unplayed artists as a bonus: finding artists the user likes but
 never played is what a radio is for, and every find becomes a favourite the station can rotate in.
+``enjoy_find_bonus`` goes to a *recent find*: an artist with only a few finished tracks
+(``enjoy_find_plays``) heard in the last days. A discovery is new to the listener: hearing it again
+over the next days is what turns it into a favourite, and it costs far fewer skips than trying
+another unknown artist.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ class Enjoyment:
             if pool.sum() >= 2:
                 mu, sd = float(mean[pool].mean()), float(mean[pool].std())
                 z = np.where(has, (mean - mu) / (sd if sd > 1e-9 else 1.0), 0.0)
+        self.taste_z = z  # per artist code: the taste's z-value among the unplayed artists
         self.logit = np.where(
             self.known, s.enjoy_known_logit, s.enjoy_unknown_logit + s.enjoy_taste_slope * z
         )
@@ -85,6 +90,8 @@ class Enjoyment:
             np.bincount(lib.artist, weights=heard, minlength=n_codes) if len(lib) else np.zeros(1)
         )
         self.sim = getattr(lib, "artist_similarity", None)
+        heard_artist = np.bincount(lib.artist, weights=heard, minlength=n_codes) if len(lib) else 0.0
+        self.find = self.known & (done <= s.enjoy_find_plays) & (heard_artist > 0.05)
 
     def played(self, row: int) -> None:
         self.load[self.lib.artist[row]] += 1.0
@@ -120,4 +127,5 @@ class Enjoyment:
         codes = self.lib.artist[rows]
         p = _sigmoid(self.logit[codes])
         finish = p * s.enjoy_satiety ** self.load[codes] * (1.0 - s.enjoy_heard_drop * self.heard[rows])
-        return finish + s.enjoy_explore * np.where(self.known[codes], 0.0, p)
+        bonus = s.enjoy_explore * np.where(self.known[codes], 0.0, p) + s.enjoy_find_bonus * self.find[codes]
+        return finish + bonus

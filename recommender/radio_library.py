@@ -320,13 +320,13 @@ def pca_basis(
 def _space_stats(matrix: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean row and covariance of the rows in ``mask``: sim = M @ q has mean mu·q and variance qᵀCq,
     so z-scoring a similarity costs nothing per query."""
-    rows = matrix[mask].astype(np.float64)
+    rows = matrix.astype(np.float64) if mask.all() else matrix[mask].astype(np.float64)  # one copy only
     if len(rows) == 0:
         d = matrix.shape[1]
         return np.zeros(d), np.eye(d)
     mu = rows.mean(axis=0)
-    centred = rows - mu
-    return mu, centred.T @ centred / len(rows)
+    rows -= mu  # centred in place: the same values as ``rows - mu``, without a second 50 MB array
+    return mu, rows.T @ rows / len(rows)
 
 
 @dataclass

@@ -14,11 +14,13 @@ written for speed (issue 12, item 13) and split in two:
 ``tests/radio_reference.py`` keeps the old row-at-a-time loader; ``tests/test_radio_loading.py``
 checks that both give the same arrays bit for bit, with and without the cache, and so the same picks.
 
-API: ``load_library(store, *, bundle=None, taste=True, now=None, parts=None, keep=())``.
+API: ``load_library(store, *, bundle=None, taste=True, now=None, parts=None, keep=())``,
+``prewarm(store)`` (fill the caches right after an analysis).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +36,8 @@ from recommender.radio_library import (
     shipped_bundle,
     user_taste,
 )
+
+log = logging.getLogger(__name__)
 
 _ARRAYS = (
     "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source"
@@ -120,6 +124,22 @@ def load_library(
     return library
 
 
+def prewarm(store: Any) -> bool:
+    """Compute and keep the start-up caches now (``analyze`` calls this when it changed the analysis),
+    so the next radio or ``similar`` starts warm instead of paying for it; False if it could not."""
+    if not load_cache.enabled() or load_cache.cache_dir(store) is None:
+        return False
+    from recommender.similar import SimilarIndex
+
+    try:
+        load_library(store, taste=False)
+        SimilarIndex.from_store(store)
+    except Exception:  # a cache is an optimisation: never fail the command that asked for it
+        log.warning("the start-up caches could not be prepared", exc_info=True)
+        return False
+    return True
+
+
 def _rows_of(ids: np.ndarray, track_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(library rows, which of ``track_ids`` are in the library) for an int64 array of ids."""
     n = len(ids)
@@ -134,7 +154,7 @@ def _rows_of(ids: np.ndarray, track_ids: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     """Everything that does not depend on the plays, computed from the store."""
-    from player.store.analysis import descriptor_arrays, load_analysis_matrix
+    from player.store.analysis import descriptor_arrays, load_analysis_matrix, load_analysis_rows
     from player.store.tracks import track_columns
 
     columns = ("id", "artist", "album_artist", "album", "genre", "duration", "title")
@@ -148,20 +168,18 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     del rows
     ids = np.array(ids_t, dtype=np.int64)
     id_order = np.argsort(ids, kind="stable")
-    # Audio.
-    a_ids, emb, tags = load_analysis_matrix(store)
+    # Audio, read straight into library order (the taste's bridge also needs banned tracks' tags).
     audio = has_audio = tag_probs = None
     analysed = 0
-    if len(a_ids):
-        a_rows, a_found = _rows_of(ids, a_ids)
-        audio = np.zeros((n, emb.shape[1]), dtype=np.float32)
-        audio[a_rows] = emb if a_found.all() else emb[a_found]
-        del emb
-        tag_probs = np.zeros((n, tags.shape[1]), dtype=np.float32)
-        tag_probs[a_rows] = tags if a_found.all() else tags[a_found]
-        has_audio = np.zeros(n, dtype=bool)
-        has_audio[a_rows] = True
+    loaded = load_analysis_rows(store, ids)
+    if loaded is not None:
+        audio, tag_probs, has_audio = loaded
         analysed = int(has_audio.sum())
+    have_analysis = loaded is not None
+    del loaded  # the arrays are held by the names above only, so ``del`` below frees them
+    a_ids = tags = None
+    if banned and have_analysis:
+        a_ids, _emb, tags = load_analysis_matrix(store, embeddings=False)
     tempo = np.full(n, np.nan)
     loudness = np.full(n, np.nan)
     d_ids, desc = descriptor_arrays(store, ("tempo", "loudness"))
@@ -228,6 +246,7 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     del audio
     library.titles = list(title_col)
     _set_tags(library, top_tags)
+    del artist_col, album_artist_col, album_col, genre_col, duration_col, title_col, ids_t
     if match is not None:
         # Co-listening between the library's artists (the radio's co-listening term).
         from recommender.radio_scoring import artist_similarity

@@ -111,16 +111,17 @@ class RadioSettings:
     enjoy_known_logit: float = 3.0
     """Log-odds that an artist the user has finished tracks of is liked (about 95%)."""
     enjoy_unknown_logit: float = -3.5
-    enjoy_taste_slope: float = 1.0
+    enjoy_taste_slope: float = 1.2
     """Log-odds that an unplayed artist is liked: ``unknown_logit + slope x z(taste)`` among the unplayed
     artists (most of a collection's unplayed artists are not favourites; the taste's best few often
-    are). Tuned on the tuning users (``python -m recommender.simulation.tune``, issue 10)."""
+    are). A logistic regression fitted on the tuning users' libraries (-3.47, 1.19:
+    ``python -m recommender.simulation.calibrate``, issue 10)."""
     enjoy_skip_logit: float = 3.0
     """Log-odds lost per skip of an artist, divided by (1 + its completions): a skip of an artist never
     finished is close to a verdict."""
     enjoy_known_skip: float = 1.0
     """Log-odds a favourite loses for a skip within the session (usually a mood, not a verdict)."""
-    enjoy_neighbour_rate: float = 3.0
+    enjoy_neighbour_rate: float = 1.5
     """Log-odds an unplayed artist gains (loses) per unit of co-listening cosine with an artist finished
     (skipped) in the session. Tuned on the tuning users (``python -m recommender.simulation.tune``,
     issue 10)."""
@@ -138,6 +139,11 @@ class RadioSettings:
     enjoy_explore: float = 0.0
     """Bonus (in probability units) of ``P(like)`` for artists the user has never finished a track of:
     finding liked artists the user never played is what a radio is for."""
+    enjoy_find_bonus: float = 0.4
+    """Bonus (probability units) for a recent find: an artist with at most ``enjoy_find_plays`` finished
+    tracks, heard in the last days (a discovery is replayed while it is new). Tuned on the tuning
+    users (``python -m recommender.simulation.tune``, issue 10)."""
+    enjoy_find_plays: int = 3
     # --- transitions --------------------------------------------------------------------------------
     tempo_penalty: float = 1.0
     """Penalty per octave of tempo change beyond ``tempo_tolerance`` (half/double time counts as smooth)."""

@@ -37,6 +37,9 @@ DEFAULT = SupportSettings()
 
 
 def _knn_row(bundle: Any, item: int) -> np.ndarray | None:
+    row_of = getattr(bundle, "item_similarity_row", None)  # the bundle's cached CSR arrays, no scipy
+    if row_of is not None:
+        return row_of(item)
     sim = bundle.item_similarity
     if sim is None:
         return None

@@ -46,6 +46,7 @@ class TasteSettings:
     skip_alpha: float = 4.0  # confidence of a disliked artist: 1 + 4·log(1 + skips)
     library_weight: float = 0.2  # pseudo-plays for merely owning an artist's music
     why_count: int = 3  # nearest listened artists quoted as "why"
+    min_support: int = 3  # discoveries need this many training listeners (as For you, Fans also like)
     love_weight: float = 2.0  # a loved track or artist counts as 2 fresh completions
     ban_weight: float = 3.0  # a banned track counts as 3 fresh skips; a banned artist is disliked outright
 
@@ -89,6 +90,7 @@ class Recommendation:
     item: int | None
     why: list[str] = field(default_factory=list)
     plays: int = 0
+    reason: str = ""  # in words, from the fold-in's terms (``recommender.reasons``)
 
     def as_dict(self) -> dict:
         return {
@@ -97,6 +99,7 @@ class Recommendation:
             "in_library": self.in_library,
             "plays": self.plays,
             "why": self.why,
+            "reason": self.reason,
         }
 
 
@@ -412,18 +415,35 @@ class Taste:
             )
         library.sort(key=lambda r: -r.score)
         owned = {af.item for af in self.artist_feedback.values() if af.item is not None}
+        supported = np.asarray(self.bundle.popularity) >= self.settings.min_support
         order = np.argsort(-scores, kind="stable")
         discoveries: list[Recommendation] = []
         for i in order:
             if len(discoveries) >= n:
                 break
-            if int(i) in owned:
-                continue
+            if int(i) in owned or not supported[i]:
+                continue  # a single listener's artist is noise, not a discovery
             name = str(self.bundle.names[i])
             discoveries.append(
                 Recommendation(name, float(scores[i]), False, int(i), self._why(y[i], None, listened))
             )
+        self._reasons(library[:n], discoveries)
         return Recommendations(in_library=library[:n], discoveries=discoveries)
+
+    def _reasons(self, library: list[Recommendation], discoveries: list[Recommendation]) -> None:
+        """Each recommendation's reason: the evidence artists with the largest share of its score."""
+        from recommender.reasons import TasteBasis, taste_reason
+
+        basis = TasteBasis.from_taste(self)
+        if basis is None:
+            return
+        y = self.bundle.item_factors
+        for r in [*library, *discoveries]:
+            vec = y[r.item] if r.item is not None else self.audio_factors.get(r.artist)
+            if vec is None:
+                continue
+            named = taste_reason(basis.contributors(vec, 2, skip=r.artist), discovery=not r.in_library)
+            r.reason = named or "close to your library's taste"
 
 
 def user_vector(store: Store, bundle: Bundle | None = None) -> np.ndarray | None:

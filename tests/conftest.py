@@ -9,11 +9,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from player.store import Store
+
+# The factor bundle's derived caches (recommender.load_cache) go to a folder of this test session, not
+# the user's ~/.cache/encore; subprocesses inherit it.
+os.environ.setdefault("ENCORE_CACHE", tempfile.mkdtemp(prefix="encore-test-cache-"))
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_PACKAGES = ("wesnoth-1.16-music", "fretsonfire-songs-muldjord", "hyperrogue-music", "drascula-music")

@@ -137,3 +137,43 @@ def test_a_tampered_onnx_file_turns_analysis_off_in_the_cli(corpus_store, tmp_pa
     )
     out = result.stdout + result.stderr
     assert result.returncode == 2 and "Traceback" not in out and "analysis is off" in out, out
+
+
+def _library_analysis(files: list[Path], tmp_path: Path, name: str, settings: AnalysisSettings):
+    from player.library import scan
+    from player.store import Store
+    from player.store.analysis import load_analysis_matrix, load_descriptors
+    from player.store.tracks import iter_tracks
+    from recommender.audio.analyze import analyze_library
+
+    with Store.open(tmp_path / f"{name}.db") as store:
+        scan(store, [str(f) for f in files], workers=1)
+        summary = analyze_library(store, settings=settings, progress=False)
+        ids, emb, tags = load_analysis_matrix(store)
+        paths = {t["id"]: t["path"] for t in iter_tracks(store)}
+        desc = load_descriptors(store)
+    order = np.argsort([paths[int(i)] for i in ids])
+    loud = [desc[int(i)]["loudness"] for i in ids[order]]
+    return summary, emb[order], tags[order], loud
+
+
+def test_the_cnn_in_the_workers_stores_what_the_main_process_would(corpus_files, tmp_path):
+    """The three schedules (CNN in each worker, CNN here over the workers' patches, torch here) store
+    the same analysis."""
+    files = [f for f in corpus_files if "wesnoth" in str(f)][:3] + [
+        f for f in corpus_files if "drascula" in str(f)
+    ][:2]
+    runs = {
+        "workers": AnalysisSettings(windows=3, workers=2),
+        "main": AnalysisSettings(windows=3, workers=1, cnn_in_workers=False),
+        "torch": AnalysisSettings(windows=3, workers=1, engine="torch"),
+    }
+    out = {name: _library_analysis(files, tmp_path, name, s) for name, s in runs.items()}
+    assert out["workers"][0].engine == "onnx in workers" and out["workers"][0].workers == 2
+    assert out["main"][0].engine == "onnx" and out["torch"][0].engine == "torch"
+    assert out["workers"][0].timings["cnn"] > 0 and out["workers"][0].timings["cnn_wall"] == 0
+    for name in ("main", "torch"):
+        assert out[name][0].analyzed == out["workers"][0].analyzed == len(files)
+        assert np.abs(out[name][1] - out["workers"][1]).max() <= 1e-3, name
+        assert np.abs(out[name][2] - out["workers"][2]).max() <= 1e-4, name
+        assert out[name][3] == out["workers"][3], name

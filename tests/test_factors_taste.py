@@ -158,10 +158,12 @@ def test_recommend_command(bundle, library, capsys):
     assert len(disc) == 5 and not {r["artist"] for r in disc} & {"Radiohead", "Britney Spears", "Metallica"}
     assert [r["score"] for r in disc] == sorted((r["score"] for r in disc), reverse=True)
     assert all(r["why"] == ["Radiohead"] for r in disc)  # the only listened artist
+    # The reason names the artist whose plays carry the score: the only played one.
+    assert all(r["reason"].startswith("fans of Radiohead") for r in disc), disc
     assert lib[0]["artist"] == "Radiohead"
     assert main(["recommend", "--n", "3", "--db", db]) == 0
     text = capsys.readouterr().out
-    assert text.index("In your library") < text.index("Discoveries") and "like Radiohead" in text
+    assert text.index("In your library") < text.index("Discoveries") and "fans of Radiohead" in text
 
 
 def test_unmatched_artists_enter_through_audio(bundle, analyzed_corpus_db, tmp_path):

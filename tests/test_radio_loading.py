@@ -266,3 +266,33 @@ def test_similar_from_the_cache_answers_the_same(scanned_db, bundle, tmp_path):
         cached = SimilarIndex.from_store(store, bundle)
     for name in sorted(old.artist_tracks)[:12] + ["Radiohead"]:
         assert cached.artist(name, 15, 8).as_dict() == old.artist(name, 15, 8).as_dict()
+
+
+def test_the_bundle_item_similarity_is_cached_exactly(tmp_path, monkeypatch):
+    from recommender.evaluation import ItemKNNScorer
+    from recommender.factors.bundle import default_bundle_path, read_bundle
+
+    monkeypatch.setenv("ENCORE_CACHE", str(tmp_path / "cache"))
+    first = read_bundle(default_bundle_path())  # a fresh object: nothing cached in memory
+    computed = first.item_similarity
+    assert len(list((tmp_path / "cache").glob("bundle-*.knn.npz"))) == 1
+    second = read_bundle(default_bundle_path())
+    cached = second.item_similarity  # read back from the file
+    direct = ItemKNNScorer(first.user_matrix, int(first.hyper.get("knn_neighbours", 200))).similarity
+    for sim in (computed, cached):
+        assert sim.shape == direct.shape and (sim != direct).nnz == 0
+    item = int(np.argmax(first.popularity))
+    assert np.array_equal(second.item_similarity_row(item), direct[item].toarray().ravel().astype(np.float64))
+
+
+def test_prewarm_fills_the_caches_a_later_start_reads(scanned_db, bundle, tmp_path):
+    from recommender.radio_load import prewarm
+
+    db = _copy(scanned_db, tmp_path)
+    with Store.open(db) as store:
+        assert prewarm(store)
+        radio, similar = (tmp_path / "cache" / f"encore.db.{n}.npz" for n in ("radio", "similar"))
+        assert radio.exists() and similar.exists()
+        written = radio.stat().st_mtime_ns
+        _assert_same_library(load_library(store, now=NOW), ref.load_library(store, bundle=bundle, now=NOW))
+        assert radio.stat().st_mtime_ns == written  # read, not recomputed

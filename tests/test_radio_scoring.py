@@ -117,8 +117,23 @@ def test_a_skip_of_an_unplayed_artist_sinks_it_and_its_neighbours():
     like = st.enjoy.like()
     assert like[a] < 0.1 and like[c] == before[2]
     assert like[b] < before[1] - 0.2  # co-listened with the skipped artist
-    assert all(lib.artist[p.index] not in (a, b) for p in st.plan)
+    assert lib.artist[st.plan[0].index] == c  # the taste's remaining confident guess comes next
     # A finish makes an unplayed artist a known favourite at once.
     row = int(np.flatnonzero(lib.artist == c)[0])
     st.observe(PlayEvent(int(lib.track_ids[row]), "completed"))
     assert st.enjoy.known[c] and st.enjoy.like()[c] > 0.9
+
+
+def test_a_recent_find_is_played_again_while_it_is_new():
+    lib = _library()
+    find, old_fav = _code(lib, "artist 11"), _code(lib, "artist 12")
+    done = np.zeros(len(lib.artist_names))
+    done[find], done[old_fav] = 1.0, 1.0
+    lib.artist_completions = done
+    lib.last_played[np.flatnonzero(lib.artist == find)[0]] = 1e9 - 86400.0  # finished yesterday
+    settings = _enjoy_settings(enjoy_find_bonus=0.5)
+    st = Station(lib, 1, settings, rng=0, now=1e9)
+    assert st.enjoy.find[find] and not st.enjoy.find[old_fav]  # the other was not heard lately
+    assert lib.artist[lib.row(st.next())] == find
+    done[find] = 50.0  # a long-time favourite is no find
+    assert not Station(lib, 1, settings, rng=0, now=1e9).enjoy.find[find]

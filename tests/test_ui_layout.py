@@ -57,6 +57,9 @@ def test_layout_columns_panes_filter_and_why_line(qtbot, corpus_db):
         assert library.artists.item(0).text() == f"All artists ({library.artists.count() - 1})"
         assert library.albums.item(0).text() == f"All albums ({library.albums.count() - 1})"
         assert library.albums.textElideMode() == Qt.TextElideMode.ElideMiddle
+        for pane in (window.queue_view.list, window.similar.artists, window.similar.tracks):
+            assert pane.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff  # elided
+            assert pane.textElideMode() == Qt.TextElideMode.ElideMiddle  # the length at the end stays
         artists_before = library.artists.count()
         library.filter.setText("wesnoth")
         library._apply_filter()

@@ -37,5 +37,11 @@ def test_untagged_folder_is_browsable(qtbot, corpus_dir, tmp_path, monkeypatch):
         numbers = [r[TRACKNO] for r in rows]
         assert numbers == sorted(numbers) and len(set(numbers)) == 12  # natural order: 2 before 10
         assert all(r[TITLE] == f"Track {r[TRACKNO]}" for r in rows)
+        # "Sounds like" names a track as the library does (the recommender reads the raw file name).
+        panel = window.similar
+        panel._pending, panel._artist = None, "Unknown artist (drascula)"
+        raw = {"track_id": rows[3][0], "title": "track4", "artist": "Unknown artist (drascula)"}
+        panel._show({"artist": panel._artist, "artists": [], "sounds_like": [raw]})
+        assert panel.tracks.item(0).text() == f"Track {rows[3][TRACKNO]} — Unknown artist (drascula)"
     finally:
         close_window(window, store)

@@ -73,7 +73,7 @@ def run_analysis(
         if not pending:
             return None
         try:
-            return analyze_library(
+            summary = analyze_library(
                 store,
                 device=None if device == "auto" else device,
                 settings=AnalysisSettings(commit_every=ANALYSIS_COMMIT_EVERY),
@@ -82,6 +82,11 @@ def run_analysis(
             )
         except Cancelled:
             return None  # committed batches are kept; the next run resumes
+        if getattr(summary, "analyzed", 0):
+            from recommender.radio_load import prewarm
+
+            prewarm(store)  # the next radio starts from the caches (recommender.load_cache)
+        return summary
 
 
 def eta_text(done: int, total: int, elapsed: float) -> str:

@@ -13,13 +13,12 @@ import os
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
@@ -32,77 +31,17 @@ from player.playlist_files import PlaylistFileError, export_playlist, import_pla
 from player.store import playlists as pl
 from player.store.smart import SmartRuleError, describe_rules, smart_tracks
 from ui.file_dialogs import open_file_name, save_file_name
-from ui.library_model import MIME_TRACK_IDS, count_text, format_duration
-
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-def _drop_ids(event: Any) -> list[int]:
-    mime = event.mimeData()
-    if not mime.hasFormat(MIME_TRACK_IDS):
-        return []
-    raw = bytes(mime.data(MIME_TRACK_IDS).data()).decode()
-    return [int(t) for t in raw.split(",") if t.strip().isdigit()]
+from ui.library_model import count_text, format_duration
+from ui.playlist_lists import ID_ROLE, PlaylistList, TrackList
 
 
-class TrackList(QListWidget):
-    """A playlist's tracks: internal drag reorders, a drop of library tracks adds them."""
+def _start_folder() -> str:
+    """Where the import and export dialogs open: the music folder (playlists live next to the music),
+    else the home folder; never the folder Encore happened to be started from."""
+    from ui.settings import default_music_folder
 
-    tracksDropped = Signal(list, int)  # track ids, row to insert at
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
-        self.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.setAcceptDrops(True)
-
-    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
-        if _drop_ids(event):
-            event.acceptProposedAction()
-        else:
-            super().dragEnterEvent(event)
-
-    def dragMoveEvent(self, event: Any) -> None:  # noqa: N802
-        if _drop_ids(event):
-            event.acceptProposedAction()
-        else:
-            super().dragMoveEvent(event)
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        ids = _drop_ids(event)
-        if ids:
-            item = self.itemAt(event.position().toPoint())
-            self.tracksDropped.emit(ids, self.row(item) if item is not None else self.count())
-            event.acceptProposedAction()
-            return
-        super().dropEvent(event)
-
-
-class PlaylistList(QListWidget):
-    """The playlists; dropping library tracks on one adds them to it."""
-
-    tracksDropped = Signal(int, list)  # playlist id, track ids
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setAcceptDrops(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-
-    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802
-        if _drop_ids(event):
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event: Any) -> None:  # noqa: N802
-        if _drop_ids(event):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        item = self.itemAt(event.position().toPoint())
-        ids = _drop_ids(event)
-        if item is not None and ids:
-            self.tracksDropped.emit(int(item.data(ID_ROLE)), ids)
-            event.acceptProposedAction()
+    folder = default_music_folder()
+    return folder if os.path.isdir(folder) else os.path.expanduser("~")
 
 
 EMPTY_HINT = (
@@ -374,7 +313,7 @@ class PlaylistsPanel(QWidget):
     def import_file(self, path: str | None = None) -> Any:
         if path is None:
             path = open_file_name(
-                self, "Import a playlist", "", "Playlists (*.m3u8 *.m3u *.xspf);;All files (*)"
+                self, "Import a playlist", _start_folder(), "Playlists (*.m3u8 *.m3u *.xspf);;All files (*)"
             )
             if not path:
                 return None
@@ -400,7 +339,10 @@ class PlaylistsPanel(QWidget):
             return None
         if path is None:
             path = save_file_name(
-                self, "Export the playlist", f"{playlist['name']}.m3u8", "M3U8 (*.m3u8);;XSPF (*.xspf)"
+                self,
+                "Export the playlist",
+                os.path.join(_start_folder(), f"{playlist['name']}.m3u8"),
+                "M3U8 (*.m3u8);;XSPF (*.xspf)",
             )
             if not path:
                 return None

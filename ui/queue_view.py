@@ -52,8 +52,10 @@ class QueueView(QWidget):
         model.modelReset.connect(self._update_header)
         self._update_header()
 
-    def set_station(self, text: str | None) -> None:
+    def set_station(self, text: str | None, replanned: bool = True) -> None:
+        """What the queue plays from; ``replanned``: a radio (it re-plans), not a fixed path."""
         self._station = text
+        self._replanned = replanned
         self._update_header()
 
     def _update_header(self) -> None:
@@ -64,8 +66,10 @@ class QueueView(QWidget):
             return
         upcoming = len(model.upcoming_track_ids())
         text = f"{upcoming} up next"
-        if station:
+        if station and getattr(self, "_replanned", True):
             text = f"{station} · {text} (planned; re-planned after every skip or finished track)"
+        elif station:
+            text = f"{station} · {text}"
         self.subheader.setText(text)
         current = model.current_row()
         if current is not None:

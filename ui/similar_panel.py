@@ -76,6 +76,7 @@ class SimilarPanel(QWidget):
 
     def __init__(self, runner: TaskRunner, db_path: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.track_label: Any = None  # track id -> "Title — Artist" as the library shows it, or None
         self.runner = runner
         self.db_path = db_path
         self._cache: dict[str, Any] = {}
@@ -102,6 +103,9 @@ class SimilarPanel(QWidget):
         self.tracks = QListWidget()
         self.tracks.itemDoubleClicked.connect(self._track_double_clicked)
         self.tracks.setToolTip("Double-click: play · Ctrl+R on the library table: radio")
+        for pane in (self.artists, self.tracks):  # long names elide instead of scrolling sideways
+            pane.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            pane.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.header)
@@ -186,7 +190,9 @@ class SimilarPanel(QWidget):
         self.note.setText(result.get("note") or _default_note(result))
         self.tracks.clear()
         for t in result.get("sounds_like", []):
-            text = f"{t.get('title') or '?'} — {t.get('artist') or 'Unknown artist'}"
+            # The library's own label when the window gives one (tidy titles of untagged files).
+            shown = self.track_label(int(t["track_id"])) if self.track_label is not None else None
+            text = shown or f"{t.get('title') or '?'} — {t.get('artist') or 'Unknown artist'}"
             item = QListWidgetItem(text)
             item.setData(_TRACK_ROLE, int(t["track_id"]))
             score = t.get("score")

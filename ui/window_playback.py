@@ -185,6 +185,11 @@ class WindowPlayback:
             return None
         return row_title(row), row_artist(row), row[DURATION]
 
+    def _library_label(self, track_id: int) -> str | None:
+        """The track as the library table names it ("Title — Artist", tidy title), or None if unknown."""
+        row = self.library.model.track(track_id)
+        return f"{row_title(row)} — {row_artist(row)}" if row is not None else None
+
     @staticmethod
     def _track_label(row: tuple) -> str:
         return f"{row_artist(row)} – {row_title(row)}"

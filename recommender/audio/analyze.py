@@ -46,11 +46,16 @@ class AnalysisSettings:
       files / the 89 music tracks >= 30 s, and tracks/s: 4 -> 0.81 / 0.68, ~6/s; 6 -> 0.85 / 0.75,
       ~4.6/s; 8 -> 0.89 / 0.80, ~3.9/s. ``analyze --windows 8`` when similarity matters more than time.
     patches_per_window: consecutive 187-frame patches per window.
-    batch_patches: patches per CNN call; None = the engine's default: onnx 6 (one track's windows),
+    batch_patches: patches per CNN call; None = the engine's default: onnx 1 (see ``OnnxEngine``),
       torch 2 on the CPU (one thread: 53 ms/patch at 2, 72 at 8; each patch's front-end maps take
       ~25 MB, so big batches only add memory traffic), 64 on a GPU.
     commit_every: tracks per database transaction (the most an interruption can lose).
-    workers: decode/feature processes; None = CPU cores - 1 (at least 1); 0 = in this process.
+    workers: decode/feature processes; None = every core when they run the CNN too, else CPU cores - 1
+      (at least 1); 0 = everything in this process.
+    cnn_in_workers: with the onnx engine on the CPU, each worker runs the CNN on the tracks it
+      prepared (one ONNX Runtime thread each) instead of this process running it for all: the cores
+      then share the whole job evenly instead of one decoding while the other runs the CNN, and only
+      the per-patch outputs cross between processes. None = yes for onnx on the CPU.
     torch_threads: intra-op threads for the CNN (either engine); None = what is left of the cores
       (at least 1).
     engine: "auto" (ONNX Runtime on the CPU, PyTorch on a GPU; see ``engine.py``), "onnx" or "torch".
@@ -62,6 +67,7 @@ class AnalysisSettings:
     commit_every: int = 32
     workers: int | None = None
     torch_threads: int | None = None
+    cnn_in_workers: bool | None = None
     engine: str = "auto"
 
 
@@ -87,10 +93,12 @@ class AnalysisSummary:
     failed: int = 0
     pending_before: int = 0
     seconds: float = 0.0
-    #: Summed over the run: decode / features = CPU s in the workers; cnn = CPU s of this process in
-    #: the CNN (all its threads); cnn_wall / store_wall = wall time of this process in the CNN / commits.
+    #: Summed over the run: decode / features = CPU s in the workers; cnn = CPU s in the CNN (all its
+    #: threads; in this process or in the workers); cnn_wall / store_wall = wall time of this process
+    #: in the CNN / in commits.
     timings: dict[str, float] = field(default_factory=dict)
     engine: str = ""
+    workers: int = 0
 
     @property
     def tracks_per_second(self) -> float:
@@ -215,7 +223,7 @@ def analyze_library(
     (in priority order). ``on_batch`` is called after each commit (for a UI).
     """
     from player.store.analysis import save_analyses, save_analysis_errors, tracks_to_analyze
-    from recommender.audio.engine import load_engine
+    from recommender.audio.engine import choose_engine, load_engine, verify_onnx
 
     settings = settings or AnalysisSettings()
     jobs = tracks_to_analyze(store, retry_errors=retry_errors)
@@ -226,10 +234,22 @@ def analyze_library(
     if not jobs:
         return summary
     device = resolve_device(device)
-    workers = default_workers(device) if settings.workers is None else settings.workers
-    threads = cnn_threads(workers, settings.torch_threads)
-    engine = load_engine(device, settings.engine, threads, settings.batch_patches)
-    summary.engine = engine.name
+    in_workers = (
+        settings.cnn_in_workers is not False
+        and settings.workers != 0
+        and choose_engine(device, settings.engine) == "onnx"
+    )
+    if in_workers:
+        workers = (os.cpu_count() or 1) if settings.workers is None else settings.workers
+        threads = settings.torch_threads or 1
+        verify_onnx()  # a damaged model stops the run here, with its message, before any worker starts
+        engine: Engine | None = None
+        summary.engine = "onnx in workers"
+    else:
+        workers = default_workers(device) if settings.workers is None else settings.workers
+        threads = cnn_threads(workers, settings.torch_threads)
+        engine = load_engine(device, settings.engine, threads, settings.batch_patches)
+        summary.engine = engine.name
     started = time.perf_counter()
 
     from tqdm import tqdm
@@ -275,6 +295,9 @@ def analyze_library(
         if p.error:
             errors.append((p.track_id, p.error))
             bar.update(1)
+        elif p.penultimate is not None:  # the worker ran the CNN
+            rows.append(_finish(p, p.penultimate, p.tag_probs).as_row(p.track_id))
+            bar.update(1)
         else:
             waiting.append(p)
             if sum(len(w.patches) for w in waiting) >= engine.batch:
@@ -282,6 +305,7 @@ def analyze_library(
         if len(rows) + len(errors) >= settings.commit_every:
             commit()
 
+    summary.workers = workers
     job_args = [
         (j.track_id, j.path, settings.windows, settings.patches_per_window, False, j.duration) for j in jobs
     ]
@@ -290,7 +314,7 @@ def analyze_library(
             for args in job_args:
                 accept(_prepare_job(args))
         else:
-            _run_with_workers(job_args, workers, accept)
+            _run_with_workers(job_args, workers, accept, threads if in_workers else 0)
         run_batch()
         commit()
     except KeyboardInterrupt:

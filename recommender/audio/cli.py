@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--workers",
         type=bounded_int(0, 64),
         metavar="N",
-        help="decode processes (default: CPU cores - 1; 0 = none)",
+        help="worker processes (default: one per core, each decoding and running the CNN; with "
+        "--engine torch: cores - 1 decoding for the CNN here; 0 = none)",
     )
     p.add_argument(
         "--windows",
@@ -92,6 +93,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         except RuntimeError as exc:
             return fail(str(exc))
         counts = analysis_counts(store)
+        if summary.analyzed:
+            from recommender.radio_load import prewarm
+
+            prewarm(store)  # the next radio / similar start reads the result instead of computing it
     if summary.pending_before == 0:
         print(f"nothing to analyse: {counts['analyzed']} tracks analysed, {counts['failed']} failed")
         return 0

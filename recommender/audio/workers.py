@@ -12,8 +12,13 @@ from recommender.audio import worker_guard as guard
 from recommender.audio.prepare import JobArgs, PreparedTrack, _init_worker, _prepare_guarded
 
 
-def _run_with_workers(job_args: list[JobArgs], workers: int, accept: Callable[[PreparedTrack], None]) -> None:
+def _run_with_workers(
+    job_args: list[JobArgs], workers: int, accept: Callable[[PreparedTrack], None], cnn_threads: int = 0
+) -> None:
     """Feed jobs to spawn-started worker processes with bounded look-ahead (memory stays flat).
+
+    ``cnn_threads`` > 0: each worker also runs the CNN (ONNX Runtime, that many threads) and hands
+    back per-patch outputs instead of patches (see ``prepare._prepare_guarded``).
 
     A file that crashes its worker (a decoder bug on a hostile file) breaks the whole pool; the jobs
     that were in flight are then retried one by one, each in a process of its own, so the culprit is
@@ -22,14 +27,14 @@ def _run_with_workers(job_args: list[JobArgs], workers: int, accept: Callable[[P
     tracker_was_running = guard.tracker_running()  # e.g. a scan's forkserver started it: leave it
     remaining = job_args
     while remaining:
-        remaining, in_flight = _run_pool(remaining, workers, accept)
+        remaining, in_flight = _run_pool(remaining, workers, accept, cnn_threads)
         for args in in_flight:
-            _run_isolated(args, accept)
+            _run_isolated(args, accept, cnn_threads)
     if not tracker_was_running:
         guard.stop_tracker()  # no helper process outlives the analysis (or the CLI command)
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+def _pool(workers: int, cnn_threads: int = 0) -> ProcessPoolExecutor:
     import multiprocessing
 
     # spawn: workers never inherit the parent's torch/OpenMP state, and import only numpy/soundfile.
@@ -37,18 +42,18 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), cnn_threads),
     )
 
 
 def _run_pool(
-    job_args: list[JobArgs], workers: int, accept: Callable[[PreparedTrack], None]
+    job_args: list[JobArgs], workers: int, accept: Callable[[PreparedTrack], None], cnn_threads: int = 0
 ) -> tuple[list[JobArgs], list[JobArgs]]:
     """Run jobs until done or until the pool breaks; then return (not started, in flight)."""
     from concurrent.futures.process import BrokenProcessPool
 
     ahead = max(8, 4 * workers)
-    with _pool(workers) as pool:
+    with _pool(workers, cnn_threads) as pool:
         pending: dict[Future[PreparedTrack], JobArgs] = {}
         submitted = 0
         try:
@@ -73,12 +78,12 @@ def _run_pool(
     return [], []
 
 
-def _run_isolated(args: JobArgs, accept: Callable[[PreparedTrack], None]) -> None:
+def _run_isolated(args: JobArgs, accept: Callable[[PreparedTrack], None], cnn_threads: int = 0) -> None:
     from concurrent.futures.process import BrokenProcessPool
 
     budget = guard.decode_budget(args[5])
     started = time.monotonic()
-    with _pool(1) as pool:
+    with _pool(1, cnn_threads) as pool:
         try:
             result = pool.submit(_prepare_guarded, args).result()
         except BrokenProcessPool:

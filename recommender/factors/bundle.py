@@ -20,6 +20,7 @@ once), ``save_bundle(bundle, path)``, and on ``Bundle``: ``item_factors``, ``nam
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import threading
@@ -139,12 +140,57 @@ class Bundle:
     @functools.cached_property
     def item_similarity(self):
         """Sparse item-kNN cosine (top neighbours per item) from the training listeners, or ``None``."""
+        arrays = self.item_similarity_arrays
+        if arrays is None:
+            return None
+        import scipy.sparse as sp
+
+        indptr, indices, data = arrays
+        return sp.csr_matrix((data, indices, indptr), shape=(self.n_items, self.n_items))
+
+    @functools.cached_property
+    def item_similarity_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``item_similarity`` as CSR arrays (indptr, indices, data), or ``None``.
+
+        Computing it costs about a second (a 15k x 15k sparse product and a top-k per row) and it
+        depends on the bundle file alone, so it is kept in the user cache folder under the file's
+        identity (``recommender.load_cache``) and read back in milliseconds, without scipy."""
+        if self.train_indptr is None:
+            return None
+        from recommender import load_cache
+
+        path = key = None
+        if self.path is not None:
+            try:
+                st = Path(self.path).stat()
+                ident = f"{Path(self.path).resolve()}|{st.st_size}|{st.st_mtime_ns}|{self.hyper.get('knn_neighbours', 200)}"
+                key = f"{load_cache.code_version()}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
+                path = load_cache.user_cache_dir() / f"bundle-{key[-24:]}.knn.npz"
+            except OSError:
+                path = key = None
+        cached = load_cache.load_file(path, key)
+        if cached is not None and {"indptr", "indices", "data"} <= set(cached):
+            return cached["indptr"], cached["indices"], cached["data"]
         train = self.user_matrix
         if train is None:
             return None
         from recommender.evaluation import ItemKNNScorer
 
-        return ItemKNNScorer(train, int(self.hyper.get("knn_neighbours", 200))).similarity
+        sim = ItemKNNScorer(train, int(self.hyper.get("knn_neighbours", 200))).similarity
+        arrays = (sim.indptr, sim.indices, sim.data)
+        load_cache.save_file(path, key, {"indptr": sim.indptr, "indices": sim.indices, "data": sim.data})
+        return arrays
+
+    def item_similarity_row(self, item: int) -> np.ndarray | None:
+        """Row ``item`` of ``item_similarity`` as a dense float64 vector [n_items], or ``None``."""
+        arrays = self.item_similarity_arrays
+        if arrays is None:
+            return None
+        indptr, indices, data = arrays
+        row = np.zeros(self.n_items, dtype=np.float64)
+        lo, hi = indptr[item], indptr[item + 1]
+        row[indices[lo:hi]] = data[lo:hi]
+        return row
 
     def similar_items(self, item: int, n: int = 10) -> list[tuple[int, float]]:
         """Nearest items to ``item`` by cosine in factor space, best first (the item itself excluded)."""

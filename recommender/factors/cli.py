@@ -371,6 +371,6 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         if not items:
             print("  (none)")
         for r in items:
-            why = f"  — like {shown(', '.join(r.why))}" if r.why else ""
+            why = f"  — {shown(r.reason)}" if r.reason else ""
             print(f"  {r.score:7.3f}  {shown(r.artist)}{why}")
     return 0

@@ -252,6 +252,27 @@ class Disliked(Scored):
         return -np.array([int(i) in lst.liked for i in lst.library_items], dtype=np.float64)
 
 
+def app_state(listener: Listener, models: LibraryModels, history: History) -> tuple[np.ndarray, np.ndarray]:
+    """What the app hands the station for this history: the library's per-artist finished plays and
+    skips (``artist_completions``, ``artist_skips``) are set; returns (fold-in taste, the shipped
+    model's score per library row)."""
+    lst, lib, m = listener, listener.library, models
+    taste = m.taste_vector(history)
+    scores = m.bundle.model.score(history.items, history.counts, user=taste)
+    per_row = np.searchsorted(lst.library_items, lst.item_of_row)
+    counts = np.zeros(len(lst.library_items))
+    counts[np.searchsorted(lst.library_items, history.items)] = history.counts
+    skips = np.zeros(len(lst.library_items))
+    for item, k in history.skips.items():
+        skips[m.pos(item)] = k
+    n_codes = int(lib.artist.max()) + 1
+    lib.artist_completions = np.zeros(n_codes)
+    lib.artist_completions[lib.artist] = counts[per_row]
+    lib.artist_skips = np.zeros(n_codes)
+    lib.artist_skips[lib.artist] = skips[per_row]
+    return taste, scores[lst.item_of_row]
+
+
 class Encore(Policy):
     """Encore's radio (``radio.Station``, default ``RadioSettings``) with the shipped model's taste."""
 
@@ -259,23 +280,9 @@ class Encore(Policy):
     adaptive = True
 
     def start(self, inp: SessionInput) -> None:
-        lst = inp.listener
-        lib = lst.library
-        m = inp.models
-        taste = m.taste_vector(inp.history)
-        scores = m.bundle.model.score(inp.history.items, inp.history.counts, user=taste)
+        lib = inp.listener.library
         self.lib = lib
-        # The app's finished plays per artist: the history's counts (log plus earlier sessions).
-        counts = np.zeros(len(lst.library_items))
-        counts[np.searchsorted(lst.library_items, inp.history.items)] = inp.history.counts
-        done = np.zeros(int(lib.artist.max()) + 1)
-        done[lib.artist] = counts[np.searchsorted(lst.library_items, lst.item_of_row)]
-        lib.artist_completions = done
-        skips = np.zeros(len(lst.library_items))
-        for item, k in inp.history.skips.items():
-            skips[m.pos(item)] = k
-        lib.artist_skips = np.zeros(len(done))
-        lib.artist_skips[lib.artist] = skips[np.searchsorted(lst.library_items, lst.item_of_row)]
+        taste, scores = app_state(inp.listener, inp.models, inp.history)
         self.station = Station(
             lib,
             int(lib.track_ids[inp.seed_row]),
@@ -283,7 +290,7 @@ class Encore(Policy):
             rng=inp.rng,
             now=inp.now,
             taste=taste.astype(np.float32),
-            taste_scores=scores[lst.item_of_row],
+            taste_scores=scores,
         )
 
     def next(self) -> int:

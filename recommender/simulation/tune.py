@@ -7,6 +7,9 @@ value with the lowest Encore skip rate, where coherence below the seed item-kNN 
 (``--holdout report``) uses other users.
 
     .venv/bin/python -m recommender.simulation.tune ../shared/data/lastfm-2k/user_artists.dat
+
+The liking curve of unplayed artists (``enjoy_unknown_logit``, ``enjoy_taste_slope``) is not searched
+here: it is a logistic regression on the same users (``recommender.simulation.calibrate``).
 """
 
 from __future__ import annotations
@@ -23,16 +26,14 @@ from recommender.simulation.runner import simulate
 from recommender.simulation.world import WorldSettings, build_listeners
 
 GRID: dict[str, list] = {
-    "enjoy_weight": [6.0, 10.0, 15.0],
-    "colisten_weight": [1.0, 2.0, 3.0],
-    "taste_weight": [0.5, 1.0, 2.0],
-    "enjoy_unknown_logit": [-4.0, -3.5, -3.0],
-    "enjoy_taste_slope": [0.75, 1.0, 1.5],
-    "enjoy_neighbour_rate": [2.0, 3.0, 4.5],
-    "enjoy_satiety": [0.6, 0.75, 0.85],
+    "enjoy_find_bonus": [0.2, 0.4, 0.6],
+    "colisten_weight": [1.0, 1.5, 2.0, 3.0],
+    "taste_weight": [0.25, 0.5, 1.0],
+    "enjoy_neighbour_rate": [1.5, 3.0],
+    "enjoy_weight": [10.0, 15.0],
+    "enjoy_satiety": [0.75, 0.85],
     "enjoy_half_life_days": [0.5, 1.0, 2.0],
     "enjoy_explore": [0.0, 0.1],
-    "colisten_rate": [0.1, 0.3],
     "metadata_weight": [0.5, 1.0, 2.0],
 }
 

@@ -109,6 +109,14 @@ def hostile_lib(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> H
         fh.seek(n + 10)
         fh.write(mp3.read_bytes())
     lib.bad["huge_tag"] = huge
+    # 14. the same in an ID3v2.3 header (its error once read just "damaged audio file: ")
+    huge23 = root / "huge_tag_v23.mp3"
+    with open(huge23, "wb") as fh:
+        fh.write(b"ID3\x03\x00\x00" + bytes(((n >> 21) & 0x7F, (n >> 14) & 0x7F, (n >> 7) & 0x7F, n & 0x7F)))
+        fh.truncate(n + 10)
+        fh.seek(n + 10)
+        fh.write(mp3.read_bytes())
+    lib.bad["huge_tag_v23"] = huge23
     # 14. a FIFO with an audio name
     fifo = root / "pipe.mp3"
     os.mkfifo(fifo)

@@ -129,6 +129,7 @@ def test_a_decode_that_hangs_is_timed_out_and_its_noise_contained(timed_out_run)
     conn.close()
     assert "timed out" in message
     assert {Path(p).name for p in analysed} == {"good.ogg", "cover.mp3"}
+    assert (db.parent / "cache" / "encore.db.radio.npz").exists()  # the next radio starts warm
 
 
 def _children(pid: int) -> list[int]:
@@ -152,7 +153,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGHUP])
 def test_killing_analyze_leaves_no_worker_behind(analysis_db, tmp_path, sig):
     db = tmp_path / "encore.db"
     shutil.copyfile(analysis_db, db)
@@ -169,7 +170,7 @@ def test_killing_analyze_leaves_no_worker_behind(analysis_db, tmp_path, sig):
         time.sleep(1.0)
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
-        if sig == signal.SIGTERM:
+        if sig in (signal.SIGTERM, signal.SIGHUP):
             assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(_alive(c) for c in children):

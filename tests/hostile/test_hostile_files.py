@@ -23,8 +23,9 @@ def test_bad_files_never_take_the_good_ones_down(hostile_lib, hostile_db):
     # Every bad file is either stored (with its tags made safe) or recorded with a clear reason.
     for name, path in hostile_lib.bad.items():
         assert (str(path) in stored) != (str(path) in errors), name
-    assert errors[str(hostile_lib.bad["huge_tag"])]["kind"] == "oversized-tag"
-    assert "200 MB" in errors[str(hostile_lib.bad["huge_tag"])]["message"]
+    for name in ("huge_tag", "huge_tag_v23"):
+        assert errors[str(hostile_lib.bad[name])]["kind"] == "oversized-tag", name
+        assert "200 MB" in errors[str(hostile_lib.bad[name])]["message"], name
     assert errors[str(hostile_lib.bad["fifo"])]["kind"] == "not-a-file"
 
 
@@ -34,6 +35,24 @@ def test_a_zlib_bomb_title_is_dropped_and_its_file_kept(hostile_lib, hostile_db)
     assert row is not None and row["artist"] == "Bomber"
     assert row["title"] == "bomb"  # the bomb frame was refused; the title comes from the file name
     assert row["duration"] > 3
+
+
+def test_a_zlib_bomb_costs_bounded_memory(hostile_lib):
+    """Item 1: reading the bomb's tags never holds its 64 MB expansion (nor anything near it)."""
+    import tracemalloc
+
+    from player.tags import MAX_FRAME_BYTES, FileStat, read_track
+
+    path = hostile_lib.bad["zlib_bomb"]
+    st = path.stat()
+    tracemalloc.start()
+    try:
+        row = read_track(FileStat(str(path), st.st_size, st.st_mtime))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert row["artist"] == "Bomber"
+    assert peak < 3 * MAX_FRAME_BYTES < 64 * 2**20, peak  # one bounded frame (and its copy), never 64 MB
 
 
 def test_tag_strings_are_capped_at_a_character_boundary(hostile_lib, hostile_db):
@@ -78,7 +97,11 @@ def test_control_characters_are_shown_visibly(hostile_lib, hostile_copy):
         track = get_track_by_path(store, str(hostile_lib.bad["escape"]))
         play = start_play(store, track["id"], "s", duration=track["duration"])
         close_play(store, play, outcome="completed", seconds_listened=track["duration"])
-    for args in (("stats",), ("play", "--no-audio", "--rate", "32", "Mallory")):
+    for args in (
+        ("stats",),
+        ("play", "--no-audio", "--rate", "32", "Mallory"),
+        ("radio", "--no-analyze", "Mallory"),
+    ):
         result = encore(*args, "--db", str(hostile_copy))
         out = result.stdout + result.stderr
         assert result.returncode == 0, out

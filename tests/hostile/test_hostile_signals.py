@@ -1,0 +1,54 @@
+"""Item 10: SIGTERM and SIGHUP stop ``encore play`` as cleanly as Ctrl+C does: exit status 130, a
+no traceback, and the open play closed there and then (not left for the next start's
+recovery), with the seconds actually listened, as the command says ("stopped: … listened")."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from hostile_helpers import REPO
+
+from player.playback import PlaybackSettings
+from player.store.plays import open_plays, recent_plays
+from player.store.tracks import iter_tracks
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_closes_the_open_play_like_ctrl_c(copy_corpus_store, sig):
+    store = copy_corpus_store
+    PlaybackSettings(checkpoint_interval_s=0.5, position_interval_s=0.25).save(store)
+    long = max(iter_tracks(store), key=lambda t: t["duration"] or 0)  # minutes long: still playing
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "main.py"), "play", "--db", str(store.path), "--no-audio", "--rate", "4"]
+        + [long["path"]],
+        cwd=REPO,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            rows = open_plays(store)
+            if rows and rows[0]["position"] >= 1.0:
+                break
+            time.sleep(0.1)
+        assert proc.poll() is None and open_plays(store), "the play never started"
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130 and "stopped" in out, out + err
+    assert "Traceback" not in out + err, out + err
+    assert open_plays(store) == []  # closed by the process itself, no recovery needed
+    (play,) = recent_plays(store, 1)
+    assert play["track_id"] == long["id"] and play["outcome"] == "stopped"
+    assert play["seconds_listened"] >= 1.0
