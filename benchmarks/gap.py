@@ -123,7 +123,7 @@ def measure_pair(a: Path, b: Path, gapless: bool, tail: float) -> dict[str, floa
     length_a = sf.info(a).duration
     player.load(PlayItem(str(a), key="A"))
     player.set_next(PlayItem(str(b), key="B"))
-    running.wait(10)  # libvlc 3 seeks Ogg files precisely once the input runs, not at start-up
+    running.wait(10)  # seek once the input runs
     player.seek(max(length_a - tail, 0.0))
     if not started.wait(tail + 30):
         raise RuntimeError("track B never started")
@@ -168,7 +168,8 @@ def main() -> int:
         rows = []
         for a, b in pairs:
             for tail in (args.tail, 2.5 * args.tail, 6 * args.tail):
-                # libvlc 3's Ogg seek lands seconds late on some files: start earlier if A was silent
+                # libvlc's own Ogg demuxer landed seeks seconds late (the player now opens Ogg files
+                # with libavformat, which seeks precisely); should A still be silent, start earlier
                 r = measure_pair(a, b, gapless, tail)
                 if r is not None:
                     break

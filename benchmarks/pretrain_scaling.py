@@ -11,7 +11,8 @@ For every dataset and engine: the whole ``pretrain`` without the validation run 
 and the ALS step alone, with the shipped hyper-parameters (``PretrainConfig()``: k, iterations, λ, α,
 ε). ``implicit`` runs on one CPU thread (as ``train_item_factors`` pins it, for reproducibility) or on
 CUDA if it has it; Spark on ``--master`` (default ``local[*]``: every core). The Spark session's
-start-up (JVM) is timed once and reported apart.
+start-up (JVM) is timed once and reported apart, and one small warm-up fit runs before the table
+(``--no-warmup`` to leave it out: the first jobs of a fresh JVM are slower).
 
 ``--recall`` adds the full-size quality check: Recall@20 (model blend and WMF alone) on the
 developers' validation users (``heldout.validate``: the seeded 20% of users, 80% of their items
@@ -133,6 +134,7 @@ def main() -> int:
     parser.add_argument("--engines", default="implicit,spark")
     parser.add_argument("--iterations", type=int, help="override the config's iterations")
     parser.add_argument("--recall", action="store_true", help="also compare validation Recall@20")
+    parser.add_argument("--no-warmup", action="store_true", help="time Spark's first (cold) jobs too")
     args = parser.parse_args()
 
     from recommender.factors.pretrain import PretrainConfig
@@ -150,6 +152,13 @@ def main() -> int:
         print(
             f"Spark {spark.version} session on {spark.sparkContext.master}: {time.perf_counter() - t:.1f} s to start"
         )
+        if not args.no_warmup:  # the JVM's first jobs run cold (class loading, JIT): keep that out of row 1
+            t = time.perf_counter()
+            warm = replace(config, factors=8, iterations=2)
+            run_one("msd", [str(MSD / "taste_profile_fragment.txt")], "spark", warm, spark)
+            print(
+                f"warm-up (one small ALS on the fragment, not in the table): {time.perf_counter() - t:.1f} s"
+            )
     print(f"config: k={config.factors}, {config.iterations} iterations, λ {config.regularization}, "
           f"α {config.alpha}, ε {config.eps}")  # fmt: skip
     tmp = Path(tempfile.mkdtemp(prefix="encore-pretrain-scaling-"))

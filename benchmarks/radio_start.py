@@ -144,9 +144,8 @@ def measure(db: Path, what: str) -> dict:
 
 
 def _run(db: Path, what: str, cold: bool) -> dict:
-    if cold:
-        for cache in (db.parent / "cache").glob(f"{db.name}.*.npz"):
-            cache.unlink()
+    if cold:  # this command's start-up cache only (the bundle's, per user, stays: it is made once)
+        (db.parent / "cache" / f"{db.name}.{what}.npz").unlink(missing_ok=True)
     out = subprocess.run(
         [sys.executable, __file__, "--db", str(db), "--measure", what],
         capture_output=True,

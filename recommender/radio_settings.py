@@ -83,7 +83,7 @@ class RadioSettings:
     log(1 + completions) against the library's most finished artist: what the user chose to hear is
     the surest sign of what they like (the model's taste ranks similar popular artists beside it).
     Tuned on the tuning users (``python -m recommender.simulation.tune``, issue 10)."""
-    colisten_weight: float = 2.0
+    colisten_weight: float = 1.5
     """Weight (s.d. over the candidates) of co-listening with the seed artist and the session's finished
     artists (item-kNN cosine over the bundle's training listeners), when the library has it. Tuned
     on the tuning users (``python -m recommender.simulation.tune``, issue 10)."""

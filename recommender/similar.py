@@ -121,7 +121,7 @@ class SimilarIndex:
         self.short_tracks = short_tracks or set()
         # Audio: centred, normalised embeddings (CNN embeddings are mostly positive).
         self.audio_ids = np.zeros(0, np.int64) if audio_ids is None else np.asarray(audio_ids, np.int64)
-        self.audio_row = {int(t): i for i, t in enumerate(self.audio_ids)}
+        self._audio_row: dict[int, int] | None = None  # built on first use (100k entries: 30 ms)
         self.audio = None
         if prepared is not None:
             self.audio, self.audio_ok = prepared
@@ -236,6 +236,14 @@ class SimilarIndex:
         predicted = dict(zip(pred_names, arrays["pred_matrix"], strict=True))
         prepared = (arrays["audio"], arrays["audio_ok"]) if "audio" in arrays else None
         return cls(bundle, artist_to_item, artist_tracks, predicted, arrays["audio_ids"], prepared=prepared)
+
+    @property
+    def audio_row(self) -> dict[int, int]:
+        """Track id -> row of ``audio``."""
+        if self._audio_row is None:
+            ids = self.audio_ids.tolist()
+            self._audio_row = dict(zip(ids, range(len(ids)), strict=True))
+        return self._audio_row
 
     # ------------------------------------------------------------------------------------------ queries
 

@@ -296,3 +296,11 @@ def test_prewarm_fills_the_caches_a_later_start_reads(scanned_db, bundle, tmp_pa
         written = radio.stat().st_mtime_ns
         _assert_same_library(load_library(store, now=NOW), ref.load_library(store, bundle=bundle, now=NOW))
         assert radio.stat().st_mtime_ns == written  # read, not recomputed
+
+
+def test_cached_names_survive_any_text():
+    from recommender.load_cache import strings, unstrings
+
+    names = ["AC/DC", None, "Björk\x00", "", "Bj\udcf6rk", "坂本龍一", "Evil\x1b]0;x\x07", None]
+    assert unstrings(strings(names), "") == names
+    assert unstrings(strings([]), "") == []

@@ -169,3 +169,23 @@ def test_evaluate_radio_cli_prints_the_table_json_and_plot(tmp_path, capsys):
     assert main(argv[:-3]) == 0
     text = capsys.readouterr().out
     assert "skip rate" in text and "log_replay" in text and "[" in text
+
+
+def test_the_liking_curve_fit_recovers_a_known_logistic():
+    from recommender.simulation.calibrate import fit_logistic
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=20_000)
+    y = (rng.random(len(x)) < 1.0 / (1.0 + np.exp(-(-3.0 + 1.5 * x)))).astype(np.float64)
+    a, b = fit_logistic(x, y)
+    assert a == pytest.approx(-3.0, abs=0.15) and b == pytest.approx(1.5, abs=0.1)
+
+
+def test_the_taste_predicts_which_unplayed_artists_a_listener_likes(small_world):
+    from recommender.simulation.calibrate import fit_logistic, liking_examples
+
+    bundle, _, listeners = small_world
+    x, y = liking_examples(listeners, bundle)
+    assert 0.0 < y.mean() < 0.5  # hidden artists among distractors
+    _, slope = fit_logistic(x, y)
+    assert slope > 0.5

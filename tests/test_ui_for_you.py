@@ -94,3 +94,47 @@ def test_for_you_tab_lists_plays_and_opens_links(qtbot, db, opened):
     finally:
         window.shutdown()
         store.close()
+
+
+def test_radio_picks_in_the_queue_say_why(qtbot, db):
+    """Issue 11 point 6: each radio entry's tooltip in the queue carries the station's reason for it,
+    naming what ranked it (here the seed or a finished session track it sounds like), not a generic
+    "sounds like the seed"."""
+    import re
+
+    from PySide6.QtCore import Qt
+
+    from player.store.tracks import find_track, get_track
+    from ui.main_window import MainWindow
+
+    store = Store.open(db)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        with qtbot.waitSignal(window.libraryLoaded, timeout=WAIT):
+            window.start()
+        seed = find_track(store, "Weight of Revenge")
+        window.start_radio(seed["id"])
+        model = window.queue_model
+
+        def radio_rows():
+            return [r for r in range(model.rowCount()) if model.entry_at(r).source == "radio"]
+
+        qtbot.waitUntil(lambda: window.radio.active and len(radio_rows()) >= 3, timeout=WAIT)
+        titles = {seed["title"]}
+        for r in radio_rows():
+            entry = model.entry_at(r)
+            tip = model.data(model.index(r), Qt.ItemDataRole.ToolTipRole)
+            why = window.radio.why(entry.track_id)
+            if entry.track_id == seed["id"]:
+                continue
+            assert why and tip.endswith(why) and tip.startswith("Radio from"), tip
+            assert why not in ("sounds like the seed", "from your library"), why
+            m = re.match(r"sounds like \*(.+?)\*, the seed", why)
+            if m:
+                assert m.group(1) in titles, why
+            titles.add(get_track(store, entry.track_id)["title"])
+    finally:
+        window.shutdown()
+        store.close()

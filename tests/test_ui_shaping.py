@@ -229,6 +229,11 @@ def test_sounds_filter_and_radio_to(qtbot, analysed_db):
         assert all(e.source == "radio" and e.seed.startswith("Path to") for e in entries)
         qtbot.waitUntil(lambda: window._current_track_id == a, timeout=WAIT)
         assert "the start (A)" in window.now_playing.why.text()
+        from types import SimpleNamespace
+
+        restored = SimpleNamespace(source="radio", seed=entries[0].seed, track_id=entries[3].track_id)
+        window._path_why.clear()  # after a restart only the label is known: no "Radio from Path to …"
+        assert window.why_text(restored) == entries[0].seed
         header = window.queue_view.subheader.text()
         assert header.startswith("Path to ") and "re-planned" not in header  # a path is not re-planned
     finally:

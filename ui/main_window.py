@@ -183,6 +183,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.queue_view.set_model(self.queue_model)
         self.queue_model.changed.connect(self._sync_modes)
         self.radio = RadioSession(self.controller, self.db_path, self.runner, self)
+        self.queue_model.reason_of = self.radio.why  # radio picks say why in the queue's tooltip
         self.radio.stationChanged.connect(self._station_changed)
         self.radio.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.bridge.playFinished.connect(self.radio.play_finished)

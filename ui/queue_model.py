@@ -35,6 +35,9 @@ class QueueModel(QAbstractListModel):
         super().__init__(parent)
         self.queue = queue
         self.track_info = track_info
+        # The radio's reason for a track it picked (set by the window: ``RadioSession.why``), shown in
+        # the tooltip of radio entries.
+        self.reason_of: Callable[[int], str] | None = None
         self._entries: list[Any] = []
         self._current: int | None = None
         self._bold = QFont()
@@ -83,7 +86,9 @@ class QueueModel(QAbstractListModel):
             return f"{text}   {length}" if length else text
         if role == Qt.ItemDataRole.ToolTipRole:
             if entry.source == "radio":
-                return f"Radio from {entry.seed}" if entry.seed else "Radio"
+                origin = f"Radio from {entry.seed}" if entry.seed else "Radio"
+                reason = self.reason_of(entry.track_id) if self.reason_of is not None else ""
+                return f"{origin}\n{reason}" if reason else origin
             return f"From the {entry.source}"
         if role == ENTRY_ID_ROLE:
             return entry.id

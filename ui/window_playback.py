@@ -186,7 +186,7 @@ class WindowPlayback:
         return row_title(row), row_artist(row), row[DURATION]
 
     def _library_label(self, track_id: int) -> str | None:
-        """"Title — Artist" as the library table shows the track (tidy title), or None if unknown."""
+        """The track as the library table names it ("Title — Artist", tidy title), or None if unknown."""
         row = self.library.model.track(track_id)
         return f"{row_title(row)} — {row_artist(row)}" if row is not None else None
 

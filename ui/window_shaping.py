@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MOOD_LIMIT = 50  # tracks a "sounds:" search shows
 MOOD_MIN_SCORE = 0.5  # ... scoring at least this many standard deviations above the library mean
 PATH_LENGTH = 12
+PATH_PREFIX = "Path to "  # the queue's seed label of a path (source "radio"): not a radio station
 
 
 def rank_sounds(db_path: str, query: str) -> list[tuple[int, str]]:
@@ -269,6 +270,8 @@ class WindowShaping:
         why = self._path_why.get((entry.seed, int(entry.track_id))) if entry is not None else None
         if entry is not None and entry.source == "radio" and why is not None:
             return f"{entry.seed} · {why}"
+        if entry is not None and entry.source == "radio" and str(entry.seed or "").startswith(PATH_PREFIX):
+            return str(entry.seed)  # a path restored after a restart: its steps' reasons are not kept
         return super().why_text(entry)
 
     def _show_entry(self, entry: Any, path: str, duration: float | None) -> None:
@@ -334,7 +337,8 @@ class WindowShaping:
 
     def radio_to(self, a: int, b: int, n: int = PATH_LENGTH) -> None:
         row = self.library.model.track(b)
-        label = f"Path to {self._track_label(row)}" if row is not None else f"Path to track {b}"
+        target = self._track_label(row) if row is not None else f"track {b}"
+        label = f"{PATH_PREFIX}{target}"
 
         def queued(steps: list[tuple[int, str]]) -> None:
             if self.controller is None:

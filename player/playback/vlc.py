@@ -8,7 +8,7 @@ Waiting for the event therefore leaves a ~130 ms hole between tracks (``benchmar
 So, with ``gapless`` on, the next track waits *preloaded* in the second deck (media created and parsed, the
 file warm in the page cache), and the worker schedules the hand-over itself: in the last
 ``_FINE_WINDOW_S`` of a track it polls the position every few milliseconds. libvlc 3 reports the
-position of Ogg/Vorbis in steps of ~0.4 s (and not at all in the last ~1.3 s), but the instant a step
+position of Ogg/Vorbis in steps of ~0.25-0.4 s (and not at all in the last ~1.3 s), but the instant a step
 happens is precise, so the latest step anchors ``end = step instant + (length - position) / rate``; the next deck is started
 ``_HANDOVER_LEAD_S`` before that predicted end, which leaves a gap of a few ms instead of ~130 ms. The
 outgoing deck plays its last milliseconds out and is stopped when its own end event arrives.
@@ -71,6 +71,26 @@ _END_SLACK_S = 2.0
 
 #: Seconds of playback after which "decoded but nothing played" means no audio device.
 _AUDIO_CHECK_S = 1.0
+
+#: Demuxer for Ogg files (Vorbis, Opus, FLAC in Ogg). libvlc 3's own Ogg demuxer seeks a single-stream
+#: Vorbis file blindly: byte offset = time x the *nominal* bitrate of the Vorbis header
+#: (``Oggseek_BlindSeektoAbsoluteTime`` in modules/demux/oggseek.c, "be smart with audio fixed bitrate
+#: streams"). Vorbis is VBR, so ``start-time``/``set_time`` land where that byte happens to be: measured
+#: on the Wesnoth corpus 0.3-7 s late (knalgan_theme 306 s -> 312.3 s, wanderer 60 s -> 65.9 s, by the
+#: reported time and by matching the ``afile`` output against the decoded file), and fast seek on or
+#: off makes no difference. libavformat's Ogg demuxer bisects on granule positions and lands within
+#: ~0.1 s (same files). ``any`` keeps libvlc's own demuxers as the fallback when libavformat cannot
+#: open a file (or the plugin is missing).
+_OGG_DEMUX = ":demux=avformat,any"
+
+
+def _is_ogg(path: str) -> bool:
+    """Whether ``path`` starts like an Ogg stream ("OggS"), whatever its extension says."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"OggS"
+    except OSError:
+        return False  # libvlc reports the missing file itself
 
 
 def _text(value: Any) -> str:
@@ -346,6 +366,8 @@ class VlcPlayer(Player):
 
     def _media(self, item: PlayItem, start: float = 0.0) -> vlc.Media:
         media = self._instance.media_new_path(item.path)
+        if _is_ogg(item.path):
+            media.add_option(_OGG_DEMUX)  # precise seeks; see _OGG_DEMUX
         if start > 0:
             media.add_option(f":start-time={start:.3f}")
         return media

@@ -160,6 +160,10 @@ class SparkTrainer:
     @property
     def spark(self) -> SparkSession:
         if self._spark is None:
+            from pyspark.sql import SparkSession
+
+            # A session already running in this process (a notebook, a caller's) is used, not stopped.
+            self._own = SparkSession.getActiveSession() is None
             self._spark = spark_session(self.master, self.conf)
         return self._spark
 

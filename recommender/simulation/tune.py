@@ -26,15 +26,16 @@ from recommender.simulation.runner import simulate
 from recommender.simulation.world import WorldSettings, build_listeners
 
 GRID: dict[str, list] = {
+    "enjoy_neighbour_rate": [0.5, 1.0, 1.5, 3.0],
+    "enjoy_half_life_days": [1.0, 2.0, 3.0],
+    "enjoy_weight": [10.0, 12.0, 15.0],
+    "colisten_weight": [1.5, 2.0, 2.5],
+    "enjoy_explore": [-0.1, 0.0, 0.1],
     "enjoy_find_bonus": [0.2, 0.4, 0.6],
-    "colisten_weight": [1.0, 1.5, 2.0, 3.0],
-    "taste_weight": [0.25, 0.5, 1.0],
-    "enjoy_neighbour_rate": [1.5, 3.0],
-    "enjoy_weight": [10.0, 15.0],
-    "enjoy_satiety": [0.75, 0.85],
-    "enjoy_half_life_days": [0.5, 1.0, 2.0],
-    "enjoy_explore": [0.0, 0.1],
-    "metadata_weight": [0.5, 1.0, 2.0],
+    "enjoy_satiety": [0.7, 0.75, 0.8],
+    "taste_weight": [0.5, 1.0, 1.5],
+    "enjoy_known_skip": [0.5, 1.0, 2.0],
+    "enjoy_skip_logit": [2.0, 3.0, 4.0],
 }
 
 
