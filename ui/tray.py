@@ -24,12 +24,15 @@ class Tray:
         self.menu = menu
         self.icon.setContextMenu(menu)
         self.icon.activated.connect(self._activated)
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self.icon.show()
+        # Shown even when no tray runs yet: Qt embeds the icon as soon as a tray host appears (a
+        # panel that starts after Encore at login, or restarts). Checked under Xvfb with trayer
+        # started 12 s after the app: only showing it when a tray was already there left none.
+        self.icon.show()
 
     @property
     def available(self) -> bool:
-        return self.icon.isVisible()
+        """Whether the icon is in a tray now (asked live: the tray host may come and go)."""
+        return self.icon.isVisible() and QSystemTrayIcon.isSystemTrayAvailable()
 
     def keep_running(self) -> bool:
         """Closing the window keeps the app in the tray when the user chose so in Settings and a tray
