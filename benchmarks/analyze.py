@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/analyze.py [--corpus DIR] [--min-seconds 30 | --all] [--limit N]
         [--engine auto|onnx|torch] [--workers N] [--windows N] [--threads N] [--batch N] [--device cpu|cuda]
-    .venv/bin/python benchmarks/analyze.py --lengths 30 300 1200 [--per-length 6] [--cache DIR]
+    .venv/bin/python benchmarks/analyze.py --lengths 30 300 1200 [--per-length 12 12 8] [--cache DIR]
 
 Default run: the corpus files of at least ``--min-seconds`` (30 s: the music, not the game's sound
 effects, which are short enough to give fewer than the six windows a song gets) are scanned into a
@@ -102,40 +102,41 @@ def corpus_music(corpus: Path, min_seconds: float) -> list[Path]:
 
 def make_length_files(corpus: Path, seconds: int, count: int, cache: Path) -> list[Path]:
     """``count`` Ogg Vorbis files of ``seconds`` each, concatenated from corpus music (cached)."""
+    import soundfile as sf
+
     sources = corpus_music(corpus, 60)
     cache.mkdir(parents=True, exist_ok=True)
     out = []
     for i in range(count):
         target = cache / f"len{seconds}-{i:02d}.ogg"
         if not target.exists():
-            listing = cache / f"len{seconds}-{i:02d}.txt"
-            picked, total, j = [], 0.0, 0
-            import soundfile as sf
-
-            while total < seconds + 5:
-                src = sources[(i * 7 + j) % len(sources)]
-                picked.append(src)
-                total += sf.info(str(src)).duration
-                j += 1
-            listing.write_text("".join(f"file '{p}'\n" for p in picked))
             tmp = target.with_suffix(".part.ogg")
-            subprocess.run(
-                ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing)]
-                + [
-                    "-t",
-                    str(seconds),
-                    "-ac",
-                    "2",
-                    "-ar",
-                    "44100",
-                    "-c:a",
-                    "libvorbis",
-                    "-q:a",
-                    "4",
-                    str(tmp),
-                ],
-                check=True,
-            )
+            for attempt in range(len(sources)):  # a source ffmpeg cannot open: start further on
+                picked, total, j = [], 0.0, 0
+                while total < seconds + 5:
+                    src = sources[(i * 7 + attempt + j) % len(sources)]
+                    picked.append(src)
+                    total += sf.info(str(src)).duration
+                    j += 1
+                # The concat filter (not the concat demuxer, which garbles Vorbis streams whose
+                # headers differ): each source resampled to 44.1 kHz stereo, then joined.
+                inputs = [arg for src in picked for arg in ("-i", str(src))]
+                chain = "".join(
+                    f"[{k}:a]aresample=44100,aformat=channel_layouts=stereo[a{k}];"
+                    for k in range(len(picked))
+                )
+                joined = (
+                    "".join(f"[a{k}]" for k in range(len(picked))) + f"concat=n={len(picked)}:v=0:a=1[out]"
+                )
+                done = subprocess.run(
+                    ["ffmpeg", "-nostdin", "-v", "error", "-y", *inputs, "-filter_complex", chain + joined]
+                    + ["-map", "[out]", "-t", str(seconds), "-c:a", "libvorbis", "-q:a", "4", str(tmp)],
+                    stderr=subprocess.DEVNULL,  # libvorbis chatter on some sources
+                )
+                if done.returncode == 0:
+                    break
+            else:
+                raise SystemExit(f"ffmpeg could not make {target}")
             tmp.rename(target)
         out.append(target)
     return out
@@ -183,7 +184,9 @@ def main() -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--cnn-in-main", action="store_true", help="workers decode only; the CNN runs here")
     parser.add_argument("--lengths", type=int, nargs="+", metavar="SECONDS", help="the scaling table")
-    parser.add_argument("--per-length", type=int, default=6)
+    parser.add_argument(
+        "--per-length", type=int, nargs="+", default=[12], help="files per length (one or one each)"
+    )
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "encore-bench-lengths")
     args = parser.parse_args()
 
@@ -204,25 +207,33 @@ def main() -> int:
         if shutil.which("ffmpeg") is None:
             raise SystemExit("--lengths needs ffmpeg")
         rows = []
-        for seconds in args.lengths:
-            files = make_length_files(args.corpus, seconds, args.per_length, args.cache)
+        counts = args.per_length * len(args.lengths) if len(args.per_length) == 1 else args.per_length
+        for seconds, count in zip(args.lengths, counts, strict=True):
+            files = make_length_files(args.corpus, seconds, count, args.cache)
             run = run_once(files, settings, args.device)
             rows.append((seconds, run))
-        print(f"analysis seconds per track by file length ({args.per_length} files each, one run per length;")
+        print("analysis seconds per track by file length (one analyze run per length;")
         print(f"engine {rows[0][1].engine}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f})")
         print()
         print(
-            "| file length | files | wall s/track | CPU s/track (all) | workers CPU s/track | CNN CPU s/track |"
+            "| file length | files analysed | wall s/track | CPU s/track, whole run | decode CPU s/track "
+            "| features CPU s/track | CNN CPU s/track |"
         )
-        print("|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|")
         for seconds, run in rows:
             n = max(run.tracks, 1)
+            t = {k: v / n for k, v in run.timings.items()}
             label = f"{seconds} s" if seconds < 60 else f"{seconds / 60:g} min"
             print(
-                f"| {label} | {run.tracks} | {run.wall / n:.3f} | {(run.cpu_main + run.cpu_workers) / n:.3f} "
-                f"| {run.cpu_workers / n:.3f} | {run.timings['cnn'] / n:.3f} |"
+                f"| {label} | {run.tracks - run.failed}{f' ({run.failed} failed)' if run.failed else ''} "
+                f"| {run.wall / n:.3f} | {(run.cpu_main + run.cpu_workers) / n:.3f} "
+                f"| {t['decode']:.3f} | {t['features']:.3f} | {t['cnn']:.3f} |"
             )
-        print("\nwall s/track includes start-up (loading the CNN, starting the worker) spread over the files")
+        print(
+            "\nwall and whole-run CPU include start-up (worker processes, loading the CNN) spread over the "
+            "files;\nthe stage columns are CPU seconds each worker measured per track (the CNN's first run "
+            "in each worker included)"
+        )
         return 0
 
     import soundfile  # noqa: F401  (corpus_music)
