@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from recommender.radio_library import RadioLibrary
+from recommender.radio_scoring import dense_row
 from recommender.radio_settings import RadioSettings
 
 
@@ -97,10 +98,7 @@ class Enjoyment:
         self.load[self.lib.artist[row]] += 1.0
 
     def _neighbours(self, code: int) -> np.ndarray:
-        row = self.sim[code]
-        if hasattr(row, "toarray"):
-            row = row.toarray().ravel()
-        out = np.asarray(row, dtype=np.float64).copy()
+        out = dense_row(self.sim, code)
         out[code] = 0.0
         return out
 

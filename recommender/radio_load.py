@@ -354,12 +354,12 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> _Static:
     for space in ("audio", "factors"):
         if f"stats_{space}_mu" in arrays:
             lib._stats[space] = (arrays[f"stats_{space}_mu"], arrays[f"stats_{space}_cov"])
-    if "sim_data" in arrays:
-        import scipy.sparse as sp
+    if "sim_data" in arrays:  # row look-ups only: no scipy on a warm start
+        from recommender.radio_scoring import CsrRows
 
         shape = tuple(int(x) for x in arrays["sim_shape"])
-        lib.artist_similarity = sp.csr_matrix(
-            (arrays["sim_data"], arrays["sim_indices"], arrays["sim_indptr"]), shape=shape
+        lib.artist_similarity = CsrRows(
+            arrays["sim_data"], arrays["sim_indices"], arrays["sim_indptr"], shape
         )
     static = _Static(lib, analysed=int(arrays["analysed"]))
     if "local_item" in arrays:

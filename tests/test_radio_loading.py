@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import radio_reference as ref
+import scipy.sparse as sp
 
 from player.store import Store
 from player.store.analysis import current_model_version
@@ -23,6 +24,7 @@ from player.store.ratings import BAN, LOVE, rate_artist, rate_track
 from recommender.factors.bundle import load_bundle
 from recommender.radio import PlayEvent, Station
 from recommender.radio_library import RadioLibrary, load_library
+from recommender.radio_scoring import dense_row
 from recommender.similar import SimilarIndex
 
 NOW = 1.9e9
@@ -135,8 +137,17 @@ def _assert_same_library(new: RadioLibrary, old: RadioLibrary) -> None:
     assert new.taste_evidence == old.taste_evidence
     assert (new.artist_similarity is None) == (old.artist_similarity is None)
     if new.artist_similarity is not None:
-        assert new.artist_similarity.shape == old.artist_similarity.shape
-        assert (new.artist_similarity != old.artist_similarity).nnz == 0
+        assert tuple(new.artist_similarity.shape) == tuple(old.artist_similarity.shape)
+        assert (_csr(new.artist_similarity) != _csr(old.artist_similarity)).nnz == 0
+        for code in range(old.artist_similarity.shape[0]):  # the rows the station reads, bit for bit
+            assert np.array_equal(
+                dense_row(new.artist_similarity, code), dense_row(old.artist_similarity, code)
+            )
+
+
+def _csr(m: object) -> sp.csr_matrix:
+    """A scipy CSR matrix of a scipy matrix or of the cache's ``CsrRows`` (same three arrays)."""
+    return sp.csr_matrix((m.data, m.indices, m.indptr), shape=tuple(m.shape))
 
 
 def _picks(library: RadioLibrary, seed: int, n: int = 15) -> list[tuple[int, str]]:
@@ -224,6 +235,11 @@ def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle
             lambda: store.conn.execute(
                 "UPDATE analysis SET analyzed_at = analyzed_at + 5, tempo = 99 WHERE track_id = 12"
             ),
+            # Edits that leave every timestamp and count alone (the sqlite3 shell, a buggy writer).
+            lambda: store.conn.execute(
+                "UPDATE tracks SET title = 'Renamed', artist = 'Local Heroes' WHERE id = 13"
+            ),
+            lambda: store.conn.execute("UPDATE analysis SET tempo = 77 WHERE track_id = 14"),
         ]
         for change in changes:
             with store.transaction():
@@ -231,7 +247,8 @@ def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle
             _assert_same_library(
                 load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
             )
-        # Plays are not in the cache: a new play moves recency and taste at once.
+        # Plays are not in the cache: a new play moves recency and taste at once, and the cache stays.
+        written = cache.stat().st_mtime_ns
         with store.transaction() as conn:
             conn.execute(
                 "INSERT INTO plays (track_id, session_id, started_at, ended_at, updated_at, seconds_listened,"
@@ -241,6 +258,7 @@ def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle
         _assert_same_library(
             load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
         )
+        assert cache.stat().st_mtime_ns == written
 
 
 def test_a_damaged_or_unwritable_cache_is_not_used(scanned_db, bundle, tmp_path):

@@ -46,6 +46,48 @@ def test_old_database_is_migrated_forward(tmp_path: Path) -> None:
         assert store.conn.execute("SELECT COUNT(*) FROM track_stats").fetchone()[0] == 0
 
 
+def test_the_change_counter_moves_with_the_library_and_not_with_plays(tmp_path: Path) -> None:
+    """The start-up caches are keyed by ``library_changes``: every write to tracks, analyses or ratings
+    must move it (whoever writes), plays must not, and two databases never share an id."""
+    with Store.open(tmp_path / "a.db") as store, Store.open(tmp_path / "b.db") as other:
+        conn = store.conn
+
+        def counter() -> tuple[str, int]:
+            return conn.execute("SELECT uid, n FROM library_changes").fetchone()
+
+        assert counter()[0] != other.conn.execute("SELECT uid FROM library_changes").fetchone()[0]
+        writes = [
+            "INSERT INTO tracks (id, path, size, mtime, added_at, updated_at) VALUES (1, '/a.ogg', 1, 1, 1, 1)",
+            "UPDATE tracks SET title = 'x' WHERE id = 1",
+            "INSERT INTO analysis (track_id, model_version, embedding, tags, analyzed_at) VALUES (1, 'm', x'', x'', 1)",
+            "UPDATE analysis SET tempo = 90 WHERE track_id = 1",
+            "INSERT INTO track_ratings (track_id, rating, rated_at) VALUES (1, -1, 1)",
+            "UPDATE track_ratings SET rating = 1",
+            "DELETE FROM track_ratings",
+            "INSERT INTO artist_ratings (artist_key, artist, rating, rated_at) VALUES ('a', 'A', -1, 1)",
+            "UPDATE artist_ratings SET rating = 1",
+            "DELETE FROM artist_ratings",
+            "DELETE FROM analysis",
+        ]
+        for sql in writes:
+            before = counter()
+            with store.transaction():
+                conn.execute(sql)
+            assert counter()[1] > before[1], sql
+            assert counter()[0] == before[0]
+        before = counter()
+        with store.transaction():
+            conn.execute(
+                "INSERT INTO plays (track_id, session_id, started_at, updated_at) VALUES (1, 's', 1, 1)"
+            )
+            conn.execute("UPDATE plays SET outcome = 'completed'")
+        assert counter() == before
+        with store.transaction():
+            conn.execute("DELETE FROM plays")
+            conn.execute("DELETE FROM tracks")
+        assert counter()[1] > before[1]
+
+
 def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     with Store.open(path) as store:

@@ -149,7 +149,28 @@ _V3_RATINGS_PLAYLISTS = """
         CREATE INDEX playlist_entries_order ON playlist_entries(playlist_id, position);
 """
 
+# A change counter over what the start-up caches (``recommender.load_cache``) are derived from: the
+# tracks, their analyses and the ratings (loves, bans). Every insert, update or delete of a row there
+# adds one, in the same transaction, whoever writes it (this app, a scan, the sqlite3 shell), so the
+# cache key is one O(1) read instead of a scan of 100 MB of analyses. ``uid`` names this database, so a
+# new library at the same path never matches an old cache. Plays do not count: they change nothing cached.
+_V4_LIBRARY_CHANGES = """
+        CREATE TABLE library_changes (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            uid TEXT NOT NULL,
+            n INTEGER NOT NULL
+        );
+        INSERT INTO library_changes (id, uid, n) VALUES (1, lower(hex(randomblob(16))), 0);
+""" + "".join(
+    f"""
+        CREATE TRIGGER {table}_changes_{event.lower()} AFTER {event} ON {table}
+        BEGIN UPDATE library_changes SET n = n + 1 WHERE id = 1; END;
+"""
+    for table in ("tracks", "analysis", "track_ratings", "artist_ratings")
+    for event in ("INSERT", "UPDATE", "DELETE")
+)
+
 # Version n is reached by applying MIGRATIONS[n - 1], a script of SQL statements. Append only.
-MIGRATIONS: list[str] = [_V1_INITIAL, _V2_TRACK_STATS, _V3_RATINGS_PLAYLISTS]
+MIGRATIONS: list[str] = [_V1_INITIAL, _V2_TRACK_STATS, _V3_RATINGS_PLAYLISTS, _V4_LIBRARY_CHANGES]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -103,12 +103,12 @@ def set_missing(store: Store, track_ids: Iterable[int], missing: bool = True) ->
     """Flag tracks whose files vanished (or came back); returns how many rows changed."""
     ids = list(track_ids)
     with store.transaction() as conn:
-        before = conn.total_changes
-        conn.executemany(
+        # rowcount, not total_changes: the latter also counts the change counter's trigger updates.
+        cursor = conn.executemany(
             "UPDATE tracks SET missing = ?, updated_at = ? WHERE id = ? AND missing != ?",
             [(int(missing), time.time(), i, int(missing)) for i in ids],
         )
-        return conn.total_changes - before
+        return max(cursor.rowcount, 0)
 
 
 def get_track(store: Store, track_id: int) -> dict[str, Any] | None:

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import functools
 from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # scipy costs ~100 ms to import: the radio's start-up folds in without it
+    import scipy.sparse as sp
 
 
 @functools.cache
@@ -93,6 +96,8 @@ class FoldIn:
 
     def solve_many(self, conf_rows: sp.csr_matrix) -> np.ndarray:
         """One user per row of a CSR matrix of confidences (p = 1 where stored). Returns [n, k]."""
+        import scipy.sparse as sp
+
         conf_rows = sp.csr_matrix(conf_rows)
         out = np.zeros((conf_rows.shape[0], self.k))
         for u in range(conf_rows.shape[0]):

@@ -84,10 +84,24 @@ def spark_session(master: str = DEFAULT_MASTER, conf: Mapping[str, str] | None =
     if master.startswith("local"):
         defaults["spark.sql.shuffle.partitions"] = "8"  # 200 tiny tasks cost more than they share
         defaults["spark.driver.memory"] = "2g"
+        # ALS's lineage grows with every iteration; its recursive serialisation overflowed the JVM's
+        # default thread stack on a loaded machine (StackOverflowError in the MSD fit). A larger stack
+        # and a checkpoint directory (set below: ALS then cuts the lineage every 10 iterations) fix it.
+        defaults["spark.driver.extraJavaOptions"] = "-Xss16m"
     for key, value in {**defaults, **(conf or {})}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    if master.startswith("local") and spark.sparkContext.getCheckpointDir() is None:
+        # On a cluster the checkpoint directory must be shared storage: give it with
+        # ``sc.setCheckpointDir`` under spark-submit; locally a temporary folder does.
+        import atexit
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="encore-spark-checkpoints-")
+        atexit.register(shutil.rmtree, folder, True)
+        spark.sparkContext.setCheckpointDir(folder)
     return spark
 
 
