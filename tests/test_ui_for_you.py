@@ -66,6 +66,31 @@ def test_for_you_tab_lists_plays_and_opens_links(qtbot, db, opened):
         assert tracks.childCount() == len(result["tracks"]) > 0 and albums.childCount() > 0
         assert all(tracks.child(i).text(2) for i in range(tracks.childCount()))  # every row has a reason
         assert view.mix.count() == 30 and view.artists.count() == len(result["artists"]) > 0
+        # Tracks and the mix are named as the library names them (tidy titles of untagged files).
+        model = window.library.model
+        from ui.library_model import row_artist, row_title
+
+        for i, t in enumerate(result["tracks"]):
+            row = model.track(t["track_ids"][0])
+            assert (tracks.child(i).text(0), tracks.child(i).text(1)) == (row_title(row), row_artist(row))
+        for i, e in enumerate(result["mix"]):
+            row = model.track(int(e["track_id"]))
+            assert view.mix.item(i).text() == f"{row_title(row)} — {row_artist(row)}"
+        untidy = [e for e in result["mix"] if e["title"] != row_title(model.track(int(e["track_id"])))]
+        raw_titles = [t for t in result["tracks"] if t["name"] != row_title(model.track(t["track_ids"][0]))]
+        assert untidy or raw_titles, "the corpus' untagged files give raw titles to tidy"
+        # The Why column wraps its sentences: a reason wider than the column takes more than one line.
+        window.resize(1280, 800)
+        qtbot.wait(50)
+        line = view.library.fontMetrics().lineSpacing()
+        fm, width = view.library.fontMetrics(), view.library.columnWidth(2)
+        long = [
+            tracks.child(i)
+            for i in range(tracks.childCount())
+            if fm.horizontalAdvance(tracks.child(i).text(2)) > width
+        ]
+        assert long, "some reason is wider than the Why column at 1280 px"
+        assert all(view.library.visualItemRect(item).height() >= 2 * line for item in long)
         # Play the mix: the queue becomes the 30 mix tracks, in order, and the first one plays.
         mix_ids = [int(e["track_id"]) for e in result["mix"]]
         view.play_mix_button.click()

@@ -10,9 +10,10 @@ the view says so in plain words instead of listing global hits.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,6 +22,9 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -57,6 +61,23 @@ def load_for_you(db_path: str, refresh_mix: bool = False) -> dict[str, Any]:
     return out
 
 
+class _WrapDelegate(QStyledItemDelegate):
+    """Row heights that fit wrapped text: QTreeView asks its delegates for size hints without the
+    column's width, so word wrap alone never makes a row taller (the Why column was cut off)."""
+
+    def __init__(self, view: QTreeWidget) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+        opt.rect = QRect(0, 0, max(self.view.columnWidth(index.column()), 1), 1 << 16)
+        style = self.view.style()
+        return style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), self.view)
+
+
 class ForYouView(QWidget):
     playRequested = Signal(list)  # track ids to play, in order
     loaded = Signal(object)
@@ -67,6 +88,9 @@ class ForYouView(QWidget):
         self.db_path = db_path
         self.result: dict[str, Any] | None = None
         self._busy = False
+        # track id -> (title, artist, duration) as the library table shows it (tidy titles of untagged
+        # files: "Track 25", not "track25"), or None; set by the window.
+        self.track_info: Callable[[int], tuple[str, str, float | None] | None] | None = None
 
         self.summary = QLabel("Open this tab to see what to hear next.")
         self.summary.setWordWrap(True)
@@ -80,6 +104,12 @@ class ForYouView(QWidget):
         self.library.setColumnCount(3)
         self.library.setHeaderLabels(["In your library", "Artist", "Why"])
         self.library.setRootIsDecorated(True)
+        # Reasons are sentences: wrap them in the Why column instead of cutting them off.
+        self.library.setWordWrap(True)
+        self.library.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.library.setItemDelegateForColumn(2, _WrapDelegate(self.library))
+        self.library.header().setStretchLastSection(True)
+        self.library.header().sectionResized.connect(lambda *_: self.library.doItemsLayout())
         self.library.itemDoubleClicked.connect(self._library_activated)
         self.library.setToolTip("Double-click: play")
 
@@ -100,6 +130,9 @@ class ForYouView(QWidget):
         mix_layout.addWidget(self.mix)
 
         self.artists = QListWidget()
+        self.artists.setWordWrap(True)  # the reasons wrap at the list's width, no sideways scrolling
+        self.artists.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.artists.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.artists.itemDoubleClicked.connect(self._artist_activated)
         self.artists.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.artists.customContextMenuRequested.connect(self._artist_menu)
@@ -116,7 +149,7 @@ class ForYouView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.library)
         split.addWidget(right)
-        split.setSizes([600, 400])
+        split.setSizes([650, 350])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
@@ -154,7 +187,11 @@ class ForYouView(QWidget):
         self.library.clear()
         tracks = QTreeWidgetItem(self.library, [f"Tracks ({len(result['tracks'])})", "", ""])
         for t in result["tracks"]:
-            item = QTreeWidgetItem(tracks, [t["name"], t.get("artist") or "", t["reason"]])
+            name, artist = t["name"], t.get("artist") or ""
+            shown = self._names(t["track_ids"][0]) if len(t["track_ids"]) == 1 else None
+            if shown is not None:
+                name, artist = shown
+            item = QTreeWidgetItem(tracks, [name, artist, t["reason"]])
             item.setData(0, _IDS_ROLE, list(t["track_ids"]))
             item.setToolTip(2, t["reason"])
         albums = QTreeWidgetItem(self.library, [f"Albums ({len(result['albums'])})", "", ""])
@@ -163,11 +200,15 @@ class ForYouView(QWidget):
             item.setData(0, _IDS_ROLE, list(a["track_ids"]))
             item.setToolTip(2, a["reason"])
         self.library.expandAll()
-        self.library.resizeColumnToContents(0)
-        self.library.resizeColumnToContents(1)
+        # Title and artist fit their text up to 30 % of the width each: the rest is for the reasons.
+        cap = max(self.library.viewport().width() * 3 // 10, 120)
+        for column in (0, 1):
+            self.library.resizeColumnToContents(column)
+            self.library.setColumnWidth(column, min(self.library.columnWidth(column), cap))
         self.mix.clear()
         for e in result.get("mix", []):
-            item = QListWidgetItem(f"{e.get('title') or '?'} — {e.get('artist') or 'Unknown artist'}")
+            title, artist = self._names(int(e["track_id"])) or (e.get("title") or "?", e.get("artist"))
+            item = QListWidgetItem(f"{title} — {artist or 'Unknown artist'}")
             item.setData(_IDS_ROLE, [int(e["track_id"])])
             item.setToolTip(e.get("reason") or "")
             self.mix.addItem(item)
@@ -182,6 +223,11 @@ class ForYouView(QWidget):
         if result.get("signal") == "none":
             self.artists.addItem(QListWidgetItem("Nothing to suggest yet — see above."))
         self.loaded.emit(result)
+
+    def _names(self, track_id: int) -> tuple[str, str] | None:
+        """(title, artist) as the library shows the track, or None where the window gives none."""
+        info = self.track_info(int(track_id)) if self.track_info is not None else None
+        return (info[0], info[1]) if info is not None else None
 
     # -- actions -----------------------------------------------------------------------------------
     def play_mix(self) -> None:
