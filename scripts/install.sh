@@ -15,6 +15,7 @@ APT_PACKAGES=(
   xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0 libxcb-shape0 libxkbcommon-x11-0 libegl1 libgl1
   libfontconfig1 libdbus-1-3 dbus              # Qt on X11/offscreen, MPRIS over D-Bus
+  trayer                                       # a real system tray for the close-to-tray test
   openjdk-17-jre-headless                      # Java for `encore pretrain --engine spark` (PySpark)
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -86,9 +85,6 @@ _CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.skipif(
-    not (shutil.which("Xvfb") and shutil.which("trayer")), reason="needs Xvfb and trayer (Debian packages)"
-)
 def test_close_to_a_real_tray_hides_keeps_playing_and_the_icon_brings_it_back(corpus_dir, tmp_path):
     db = small_library(corpus_dir, tmp_path / "music", tmp_path / "lib.db", wesnoth=2)
     xvfb = subprocess.Popen(
