@@ -21,7 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from recommender.evaluation import ItemKNNScorer, make_split  # noqa: E402
 from recommender.factors import data  # noqa: E402
 from recommender.factors.foldin import FoldIn, confidence  # noqa: E402
-from recommender.factors.heldout import _subset  # noqa: E402
 from recommender.factors.pretrain import PretrainConfig, RP3Beta, _fit, _tag_rows, zscore  # noqa: E402
 from recommender.simulation.data import user_groups  # noqa: E402
 
@@ -67,7 +66,7 @@ def metrics(scores: np.ndarray, given: sp.csr_matrix, held: list[np.ndarray]) ->
 class Fold:
     def __init__(self, inter, rows: np.ndarray) -> None:
         train_rows = np.setdiff1d(np.arange(inter.n_users), rows)
-        self.sub, seen = _subset(inter, train_rows)
+        self.sub, seen = inter.subset_users(train_rows)
         valid = inter.matrix[rows][:, seen].tocsr()
         self.splits = []
         for seed in SEEDS:

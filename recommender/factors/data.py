@@ -68,6 +68,28 @@ class Interactions:
     def n_items(self) -> int:
         return self.matrix.shape[1]
 
+    def subset_users(self, rows: np.ndarray) -> tuple[Interactions, np.ndarray]:
+        """The interactions of ``rows`` only, restricted to the items they played, and those items'
+        column indices here. Tags count only for these users (``extra["tag_users"]``): tags given by
+        users left out would tell a model which artists they know."""
+        train = self.matrix[rows]
+        seen = np.flatnonzero(np.asarray((train > 0).sum(axis=0)).ravel() > 0)
+        extra = {k: (v[seen] if isinstance(v, np.ndarray) else v) for k, v in self.extra.items()}
+        extra["tag_users"] = {str(u) for u in self.user_ids[rows]}
+        sub = Interactions(
+            matrix=train[:, seen].tocsr(),
+            user_ids=self.user_ids[rows],
+            item_ids=self.item_ids[seen],
+            names=self.names[seen],
+            artists=self.artists[seen],
+            mbids=self.mbids[seen],
+            level=self.level,
+            source=self.source,
+            licence=self.licence,
+            extra=extra,
+        )
+        return sub, seen
+
 
 def _read_tsv(path: Path, encoding: str = "utf-8") -> Iterator[list[str]]:
     with open(path, encoding=encoding, newline="") as fh:

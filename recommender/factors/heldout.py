@@ -108,29 +108,6 @@ def evaluate_history(history: str, bundle_path: str | None = None, seeds: Sequen
     return result
 
 
-def _subset(inter: Any, rows: np.ndarray) -> tuple[Any, np.ndarray]:
-    """The interactions of ``rows`` only, restricted to the items they played (with their tag users)."""
-    from recommender.factors.data import Interactions
-
-    train = inter.matrix[rows]
-    seen = np.flatnonzero(np.asarray((train > 0).sum(axis=0)).ravel() > 0)
-    extra = {k: (v[seen] if isinstance(v, np.ndarray) else v) for k, v in inter.extra.items()}
-    extra["tag_users"] = {str(u) for u in inter.user_ids[rows]}
-    sub = Interactions(
-        matrix=train[:, seen].tocsr(),
-        user_ids=inter.user_ids[rows],
-        item_ids=inter.item_ids[seen],
-        names=inter.names[seen],
-        artists=inter.artists[seen],
-        mbids=inter.mbids[seen],
-        level=inter.level,
-        source=inter.source,
-        licence=inter.licence,
-        extra=extra,
-    )
-    return sub, seen
-
-
 def train_without(
     inter: Any,
     held_rows: np.ndarray,
@@ -145,7 +122,7 @@ def train_without(
     from recommender.factors.pretrain import _bundle_from, _fit, _tag_rows
 
     train_rows = np.setdiff1d(np.arange(inter.n_users), held_rows)
-    sub, seen = _subset(inter, train_rows)
+    sub, seen = inter.subset_users(train_rows)
     side = _tag_rows(sub, config, users=sub.user_ids)
     bundle = _bundle_from(sub, _fit(sub, config, side, progress, trainer), config, {}, side)
     return bundle, inter.matrix[held_rows][:, seen].tocsr()

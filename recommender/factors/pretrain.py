@@ -348,22 +348,7 @@ def hold_out_users(inter: Interactions, n: int, seed: int) -> tuple[Interactions
     rng = np.random.default_rng(seed)
     out = np.sort(rng.choice(inter.n_users, size=n, replace=False))
     keep = np.setdiff1d(np.arange(inter.n_users), out)
-    m = inter.matrix[keep]
-    cols = np.flatnonzero(np.asarray((m > 0).sum(axis=0)).ravel() > 0)
-    extra = {k: (v[cols] if isinstance(v, np.ndarray) else v) for k, v in inter.extra.items()}
-    extra["tag_users"] = {str(u) for u in inter.user_ids[keep]}
-    reduced = Interactions(
-        matrix=m[:, cols].tocsr(),
-        user_ids=inter.user_ids[keep],
-        item_ids=inter.item_ids[cols],
-        names=inter.names[cols],
-        artists=inter.artists[cols],
-        mbids=inter.mbids[cols],
-        level=inter.level,
-        source=inter.source,
-        licence=inter.licence,
-        extra=extra,
-    )
+    reduced, _ = inter.subset_users(keep)
     return reduced, inter.user_ids[out]
 
 
