@@ -45,6 +45,7 @@ import numpy as np
 FORMAT = 2  # 2: string offsets in characters
 SOURCES = (
     "recommender/radio_library.py",
+    "recommender/radio_inputs.py",
     "recommender/load_cache.py",
     "recommender/similar.py",
     "recommender/factors/match.py",

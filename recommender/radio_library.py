@@ -12,12 +12,12 @@ Large libraries: audio embeddings are centred and projected on 64 principal axes
 covariance of each vector space are computed once (``space_stats``), so z-scoring a similarity costs
 nothing per query.
 
-API: ``RadioLibrary`` (``.build(...)``), ``LibraryParts``, ``load_library(store)``, ``user_taste``.
+API: ``RadioLibrary`` (``.build(...)``), ``LibraryParts``, ``load_library(store)``; what the arrays are
+built from besides the store (bundle, bridge, taste, distinctive tags) is in ``recommender.radio_inputs``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -344,92 +344,3 @@ def load_library(store: Any, **options: Any) -> RadioLibrary:
     from recommender.radio_load import load_library as load
 
     return load(store, **options)
-
-
-def _predict(bundle: Any, names: list[str], profiles: list[np.ndarray]) -> dict[str, np.ndarray]:
-    if not names:
-        return {}
-    try:
-        from recommender.factors.bridge import predict_artist_factors
-    except ImportError:
-        return {}
-    try:
-        predicted = np.asarray(predict_artist_factors(np.vstack(profiles), bundle), dtype=np.float32)
-    except ValueError:  # a bundle without a bridge
-        return {}
-    return dict(zip(names, predicted, strict=True))
-
-
-def shipped_bundle() -> Any:
-    """The default factor bundle, or None when it is not installed (radio then runs on audio alone)."""
-    from recommender.factors.bundle import BundleError, load_bundle
-
-    try:
-        return load_bundle()
-    except FileNotFoundError:
-        return None
-    except BundleError as exc:  # damaged or tampered with: go on without it, and say so
-        _warn_once(f"the factor bundle is refused ({exc}); recommending from audio alone")
-        return None
-
-
-_WARNED: set[str] = set()
-
-
-def _warn_once(message: str) -> None:
-    if message not in _WARNED:
-        _WARNED.add(message)
-        print(f"encore: warning: {message}", file=sys.stderr)
-
-
-def bridge_factors(
-    bundle: Any, match: Any, row_of: dict[int, int], tag_probs: np.ndarray, has_audio: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Factors for unmatched artists from the mean audio tag probabilities of their analysed tracks."""
-    names, profiles = [], []
-    for artist in match.unmatched:
-        rows = [
-            row_of[t] for t in match.artist_tracks.get(artist, []) if t in row_of and has_audio[row_of[t]]
-        ]
-        if rows:
-            names.append(artist)
-            profiles.append(tag_probs[rows].mean(axis=0))
-    return _predict(bundle, names, profiles)
-
-
-def user_taste(
-    store: Any,
-    bundle: Any,
-    match: Any = None,
-    now: float | None = None,
-    audio_factors: dict[str, np.ndarray] | None = None,
-    basis: bool = False,
-) -> tuple:
-    """The user's fold-in vector (``recommender.taste.Taste``) and how many tracks have plays behind it
-    (``match``: the library already matched to ``bundle``, not matched again; ``audio_factors``: the
-    audio-predicted factors of unmatched artists, already computed from every analysed track); with
-    ``basis`` also the ``recommender.reasons.TasteBasis`` that names the artists behind a taste score."""
-    from recommender.taste import Taste
-
-    taste = Taste.from_store(store, bundle, match=match, now=now, audio_factors=audio_factors)
-    vector = np.asarray(taste.user_vector, dtype=np.float32)
-    out = (vector if np.any(vector) else None), len(taste.track_feedback)
-    if not basis:
-        return out
-    from recommender.reasons import TasteBasis
-
-    return (*out, TasteBasis.from_taste(taste) if out[0] is not None else None)
-
-
-def distinctive_tags(tag_probs: np.ndarray, has_audio: np.ndarray | None, n: int = 3) -> np.ndarray:
-    """Per track, the ``n`` audio tags most above the library's mean (int16 indices, -1 where none):
-    what a reason can say two tracks share ("both piano and calm") beyond what all tracks have."""
-    out = np.full((len(tag_probs), n), -1, dtype=np.int16)
-    rows = np.flatnonzero(has_audio) if has_audio is not None else np.arange(len(tag_probs))
-    if len(rows) == 0:
-        return out
-    lift = tag_probs[rows] - tag_probs[rows].mean(axis=0)
-    top = np.argsort(-lift, axis=1, kind="stable")[:, :n]
-    keep = np.take_along_axis(lift, top, 1) > 0
-    out[rows] = np.where(keep, top, -1).astype(np.int16)
-    return out

@@ -28,14 +28,8 @@ from typing import Any
 import numpy as np
 
 from recommender import load_cache
-from recommender.radio_library import (
-    LibraryParts,
-    RadioLibrary,
-    _predict,
-    distinctive_tags,
-    shipped_bundle,
-    user_taste,
-)
+from recommender.radio_inputs import _predict, distinctive_tags, shipped_bundle, user_taste
+from recommender.radio_library import LibraryParts, RadioLibrary
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +273,7 @@ def _rows_by_local(local_in_order: np.ndarray, rows_in_order: np.ndarray, n_loca
 def _bridge(
     match: Any, local_id: dict[str, int], analysed: list[np.ndarray], tag_probs: np.ndarray, bundle: Any
 ) -> dict[str, np.ndarray]:
-    """``bridge_factors`` with each artist's analysed rows already grouped (same profiles, same call)."""
+    """Factors for unmatched artists from the mean audio tags of their analysed rows (grouped once)."""
     names, profiles = [], []
     for artist in match.unmatched:
         rows = analysed[local_id[artist]]

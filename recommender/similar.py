@@ -149,7 +149,7 @@ class SimilarIndex:
         Kept on disk between runs (``recommender.load_cache``: reading and projecting 100k embeddings
         and matching every credit cost seconds; the cache is named by what it was computed from)."""
         from recommender import load_cache
-        from recommender.radio_library import shipped_bundle
+        from recommender.radio_inputs import shipped_bundle
 
         bundle = bundle if bundle is not None else shipped_bundle()
         key = load_cache.fingerprint(store, "similar", bundle)

@@ -292,7 +292,7 @@ def load_library(
     library.taste_basis = basis
     if tag_probs is not None and tag_probs.shape[1] == 50:
         from recommender.factors.bridge import MUSICNN_TAGS
-        from recommender.radio_library import distinctive_tags
+        from recommender.radio_inputs import distinctive_tags
 
         library.tag_names = MUSICNN_TAGS
         library.top_tags = distinctive_tags(tag_probs, has_audio)

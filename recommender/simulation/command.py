@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if args.holdout is not None:
         config = pretrain_config_of(bundle) if bundle is not None else None
         if config is None:
-            from recommender.radio_library import shipped_bundle
+            from recommender.radio_inputs import shipped_bundle
 
             shipped = shipped_bundle()
             config = pretrain_config_of(shipped) if shipped is not None else None
