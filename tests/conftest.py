@@ -102,3 +102,34 @@ def analyzed_corpus_db(corpus_db_path: Path, tmp_path_factory: pytest.TempPathFa
         assert summary.analyzed > 150 and summary.failed == 0, summary
         store.checkpoint()
     return target
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real full-disk stage: a 6 MB tmpfs mounted under ``tmp_path`` (root only; CI runs as root).
+    ``disk_helpers.fill_disk`` then fills it to the last block."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.fixture
+def session_bus():
+    """The address of a private D-Bus session bus (its own dbus-daemon), gone after the test."""
+    import signal
+
+    proc = subprocess.run(
+        ["dbus-daemon", "--session", "--print-address", "--fork", "--print-pid"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    address, pid = proc.stdout.split()[:2]
+    yield address
+    os.kill(int(pid), signal.SIGTERM)

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from disk_helpers import fill_disk
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from ui_helpers import WAIT, close_window, open_window, small_library
@@ -171,31 +172,6 @@ def test_a_read_only_database_is_a_dialog_at_the_first_write(library_db, what):
     assert _digest(library_db) == before
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def _fill(folder: Path) -> Path:
-    filler = folder / "filler"
-    with open(filler, "wb", buffering=0) as fh:
-        for block in (65536, 512):
-            try:
-                while True:
-                    fh.write(b"\0" * block)
-            except OSError:
-                pass
-    return filler
-
-
 def _wait_for_dialog(qtbot, reporter, count: int) -> str:
     qtbot.waitUntil(lambda: len(reporter.messages) >= count and reporter.dialog is not None, timeout=WAIT)
     qtbot.waitUntil(lambda: reporter.dialog.isVisible(), timeout=WAIT)
@@ -213,7 +189,7 @@ def test_a_full_disk_after_the_window_opened_is_a_dialog_and_nothing_is_lost(qtb
     reporter = guard(window)
     try:
         tracks = [int(t["id"]) for t in iter_tracks(store)]
-        filler = _fill(small_disk)
+        filler = fill_disk(small_disk)
         # A click that writes (love a track) on a full disk: Qt runs the slot, the fault reaches the user.
         QTimer.singleShot(0, lambda: window.rate([tracks[0]], 1))
         text = _wait_for_dialog(qtbot, reporter, 1)

@@ -8,14 +8,12 @@ as a desktop client would.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import threading
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest
 from PySide6.QtDBus import QDBusConnection
 
 from player.store import Store
@@ -24,19 +22,6 @@ from ui.mpris import OBJECT_PATH, PLAYER_IFACE, SERVICE, Mpris
 from ui.settings import UiSettings
 
 WAIT = 30_000
-
-
-@pytest.fixture
-def session_bus():
-    proc = subprocess.run(
-        ["dbus-daemon", "--session", "--print-address", "--fork", "--print-pid"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    address, pid = proc.stdout.split()[:2]
-    yield address
-    os.kill(int(pid), signal.SIGTERM)
 
 
 def _dbus_send(qtbot, address: str, *args: str) -> str:

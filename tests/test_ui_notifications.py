@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -22,23 +21,10 @@ FAKE = Path(__file__).resolve().parent / "fake_notifications.py"
 
 
 @pytest.fixture
-def bus_address():
-    proc = subprocess.run(
-        ["dbus-daemon", "--session", "--print-address", "--fork", "--print-pid"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    address, pid = proc.stdout.split()[:2]
-    yield address
-    os.kill(int(pid), signal.SIGTERM)
-
-
-@pytest.fixture
-def daemon(bus_address, tmp_path):
+def daemon(session_bus, tmp_path):
     """The fake notification daemon on the private bus; yields a function reading its calls."""
     log = tmp_path / "notify-calls.jsonl"
-    env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus_address, QT_QPA_PLATFORM="offscreen")
+    env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=session_bus, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.Popen([sys.executable, str(FAKE), str(log)], env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready"
 
@@ -52,16 +38,16 @@ def daemon(bus_address, tmp_path):
     proc.wait(10)
 
 
-def _notifier(bus_address: str, name: str):
+def _notifier(session_bus: str, name: str):
     from ui.notifications import TrackNotifier
 
-    bus = QDBusConnection.connectToBus(bus_address, name)
+    bus = QDBusConnection.connectToBus(session_bus, name)
     assert bus.isConnected()
     return TrackNotifier(bus=bus)
 
 
-def test_a_started_track_is_announced_and_its_cover_updates_the_same_notification(qtbot, daemon, bus_address):
-    notifier = _notifier(bus_address, "encore-notify-unit")
+def test_a_started_track_is_announced_and_its_cover_updates_the_same_notification(qtbot, daemon, session_bus):
+    notifier = _notifier(session_bus, "encore-notify-unit")
     assert notifier.available()
     with qtbot.waitSignal(notifier.sent, timeout=WAIT) as sent:
         assert notifier.track_started("Rock & Roll <live>", "Muldjord", "Chaos God")
@@ -92,14 +78,14 @@ def test_a_started_track_is_announced_and_its_cover_updates_the_same_notificatio
 
 
 def test_the_window_announces_tracks_only_when_not_in_front_and_when_enabled(
-    qtbot, daemon, bus_address, corpus_dir, tmp_path, monkeypatch
+    qtbot, daemon, session_bus, corpus_dir, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("ENCORE_AUDIO_OUTPUT", "adummy")
     db = small_library(corpus_dir, tmp_path / "music", tmp_path / "encore.db", wesnoth=3)
     window, store = open_window(qtbot, db)
     try:
         assert window.notifier is not None and window.settings.notify_tracks  # on by default
-        window.notifier = _notifier(bus_address, "encore-notify-window")
+        window.notifier = _notifier(session_bus, "encore-notify-window")
         ids = window.library.model.visible_ids()
         window.hide()  # closed to the tray: the user cannot see what starts
         window.play_tracks(ids, 0)

@@ -3,49 +3,18 @@ user is told, and nothing already stored is harmed. Also a header that lies abou
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from disk_helpers import fill_disk
 from hostile_helpers import REPO, assert_clean_failure, encore
 
 from player.library import scan
 from player.playback import PlaybackSettings
 from player.store import Store
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=5m", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def _fill(folder: Path) -> Path:
-    filler = folder / "filler"
-    with open(filler, "wb", buffering=0) as fh:
-        try:
-            while True:
-                fh.write(b"\0" * 65536)
-
-        except OSError:
-            pass
-        try:
-            while True:  # the last few blocks
-                fh.write(b"\0" * 512)
-
-        except OSError:
-            pass
-    return filler
 
 
 def _wesnoth(corpus_dir: Path, name: str) -> Path:
@@ -70,7 +39,7 @@ def test_plays_on_a_full_disk_are_kept_and_saved_later(small_disk, corpus_dir):
     )
     try:
         assert proc.stdout.readline().startswith("▶")
-        filler = _fill(small_disk)  # the disk fills while the first track plays
+        filler = fill_disk(small_disk)  # the disk fills while the first track plays
         assert "not saved yet" in proc.stdout.readline()
         assert proc.stdout.readline().startswith("▶")
         filler.unlink()  # space again while the second one plays
@@ -90,7 +59,7 @@ def test_plays_on_a_full_disk_are_kept_and_saved_later(small_disk, corpus_dir):
 def test_opening_a_database_on_a_full_disk_says_so(small_disk, hostile_db):
     db = small_disk / "encore.db"
     db.write_bytes(hostile_db.read_bytes())
-    _fill(small_disk)
+    fill_disk(small_disk)
     assert_clean_failure(encore("stats", "--db", str(db)), "disk is full")
 
 
