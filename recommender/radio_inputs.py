@@ -1,6 +1,6 @@
 """What the radio's library arrays are built from besides the store's rows: the shipped factor bundle
 (refused bundles warned about once), audio-predicted factors for artists the bundle does not know (the
-bridge, ``_predict``), the user's fold-in taste, and each track's distinctive audio tags for reasons.
+bridge, ``bridged_factors``), the user's fold-in taste, and each track's distinctive audio tags for reasons.
 
 Kept apart from ``recommender.radio_library`` (the arrays themselves) so that each stays one job;
 ``recommender.radio_load`` combines them.
@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 
-def _predict(bundle: Any, names: list[str], profiles: list[np.ndarray]) -> dict[str, np.ndarray]:
+def bridged_factors(bundle: Any, names: list[str], profiles: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """Artist name -> factors predicted from its mean audio tag profile (the bridge); {} without one."""
     if not names:
         return {}
     try:

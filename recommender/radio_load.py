@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from recommender import load_cache
-from recommender.radio_inputs import _predict, distinctive_tags, shipped_bundle, user_taste
+from recommender.radio_inputs import bridged_factors, distinctive_tags, shipped_bundle, user_taste
 from recommender.radio_library import LibraryParts, RadioLibrary
 
 log = logging.getLogger(__name__)
@@ -280,7 +280,7 @@ def _bridge(
         if len(rows):
             names.append(artist)
             profiles.append(tag_probs[rows].mean(axis=0))
-    return _predict(bundle, names, profiles)
+    return bridged_factors(bundle, names, profiles)
 
 
 # ------------------------------------------------------------------------------------ the disk cache
