@@ -13,16 +13,16 @@ import os
 import sys
 
 COMMAND_MODULES = (
-    "player.cli_library",  # scan
-    "player.cli_playback",  # play, stats
-    "player.cli_ratings",  # love, unlove, ban, unban, bans, loves
-    "player.cli_playlists",  # playlist ..., smart ...
-    "recommender.audio.cli",  # analyze, sounds-like
-    "recommender.factors.cli",  # pretrain, evaluate, match-report, recommend
-    "recommender.cli",  # radio, similar, evaluate-radio
-    "recommender.cli_shaping",  # mood, path, evaluate-path
-    "recommender.cli_for_you",  # for-you
-    "recommender.factors.cli_similar",  # evaluate-similar
+    "player.cli.library",  # scan
+    "player.cli.playback",  # play, stats
+    "player.cli.ratings",  # love, unlove, ban, unban, bans, loves
+    "player.cli.playlists",  # playlist ..., smart ...
+    "recommender.cli.audio",  # analyze, sounds-like
+    "recommender.cli.factors",  # pretrain, evaluate, match-report, recommend
+    "recommender.cli.radio",  # radio, similar, evaluate-radio
+    "recommender.cli.shaping",  # mood, path, evaluate-path
+    "recommender.cli.for_you",  # for-you
+    "recommender.cli.similar_eval",  # evaluate-similar
 )
 
 
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a database or file fault: one clear sentence, never a traceback
-        from player.cli_common import report_fault
+        from player.cli.common import report_fault
 
         return report_fault(exc, getattr(args, "db", None))
     finally:

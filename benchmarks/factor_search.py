@@ -18,11 +18,16 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recommender.evaluation import ItemKNNScorer, make_split  # noqa: E402
-from recommender.factors import data  # noqa: E402
+from recommender.evaluation import (  # noqa: E402
+    ItemKNNScorer,
+    make_split,
+    user_groups,  # noqa: E402
+)
 from recommender.factors.foldin import FoldIn, confidence  # noqa: E402
-from recommender.factors.pretrain import PretrainConfig, RP3Beta, _fit, _tag_rows, zscore  # noqa: E402
-from recommender.simulation.data import user_groups  # noqa: E402
+from recommender.factors.scorer import RP3Beta  # noqa: E402
+from recommender.ranking import zscore  # noqa: E402
+from recommender.training import data  # noqa: E402
+from recommender.training.als import PretrainConfig, fit_factors, tag_side_rows  # noqa: E402
 
 FOLDER = "../shared/data/lastfm-2k"
 FOLDS = ("factor_validation", "tuning")  # never "report": those are the test users
@@ -78,21 +83,21 @@ class Fold:
     def fit(self, config: PretrainConfig):
         key = repr(config)
         if key not in self._fits:
-            side = _tag_rows(self.sub, config, users=self.sub.user_ids)
-            self._fits[key] = (_fit(self.sub, config, side, None), side)
+            side = tag_side_rows(self.sub, config, users=self.sub.user_ids)
+            self._fits[key] = (fit_factors(self.sub, config, side, None), side)
         return self._fits[key]
 
 
 def wmf(factors: np.ndarray, config: PretrainConfig, given: sp.csr_matrix, alpha: float | None = None):
     c = given.copy()
     c.data = confidence(c.data, config.alpha if alpha is None else alpha, config.eps)
-    return zscore(FoldIn(factors, config.regularization).solve_many(c) @ factors.astype(np.float64).T)
+    return zscore(FoldIn(factors, config.regularization).solve_many(c) @ factors.astype(np.float64).T, axis=1)
 
 
 def rp3(train: sp.csr_matrix, given: sp.csr_matrix, a: float = 0.8, b: float = 0.5) -> np.ndarray:
     x = given.copy().astype(np.float64)
     x.data = np.log1p(x.data)
-    return zscore(RP3Beta(train, a, b)(x))
+    return zscore(RP3Beta(train, a, b)(x), axis=1)
 
 
 def ease_scores(fold: Fold, side: sp.csr_matrix, given: sp.csr_matrix, lam: float = 50.0) -> np.ndarray:
@@ -109,7 +114,7 @@ def ease_scores(fold: Fold, side: sp.csr_matrix, given: sp.csr_matrix, lam: floa
     ek = (given[:, keep] > 0).astype(np.float64) @ fold._fits["ease"]
     e = np.repeat(ek.min(axis=1, keepdims=True), x.shape[1], axis=1)
     e[:, keep] = ek
-    return zscore(e)
+    return zscore(e, axis=1)
 
 
 def run(variant: str, folds: list[Fold]) -> np.ndarray:
@@ -129,7 +134,7 @@ def run(variant: str, folds: list[Fold]) -> np.ndarray:
             if variant == "+pop":
                 score = score + 0.05 * np.log1p(np.asarray((fold.sub.matrix > 0).sum(axis=0)).ravel())
             elif variant == "+item_knn":
-                score = score + 0.2 * zscore(ItemKNNScorer(fold.sub.matrix, 200)(given))
+                score = score + 0.2 * zscore(ItemKNNScorer(fold.sub.matrix, 200)(given), axis=1)
             elif variant == "+ease":
                 score = score + ease_scores(fold, side, given)
             elif variant == "+k128":

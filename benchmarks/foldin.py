@@ -38,7 +38,7 @@ def _bench(bundle, n: int, reps: int, rng) -> tuple:
     """A library of ``n`` matched artists (10 tracks each, 3 old completions each): time the parts."""
     from player.store.feedback import PlayEvent
     from recommender.factors.match import LibraryMatch
-    from recommender.taste import Taste
+    from recommender.taste.profile import Taste
 
     now = time.time()
     items = rng.choice(bundle.n_items, size=n, replace=False)

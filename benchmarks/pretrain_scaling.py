@@ -44,7 +44,7 @@ def synthetic_lastfm(folder: Path, copies: int = 10, keep: float = 0.9, seed: in
     """Write a ``copies``-times Last.fm 2k (perturbed user copies) into ``folder``; returns it."""
     import numpy as np
 
-    from recommender.factors.data import read_user_artists
+    from recommender.training.data import read_user_artists
 
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("artists.dat", "tags.dat", "user_taggedartists.dat"):
@@ -79,11 +79,12 @@ def _timed_trainer(inner, times: list[float]):
 
 
 def run_one(source: str, paths: list[str], engine: str, config, spark=None) -> dict:
-    from recommender.factors.pretrain import implicit_trainer, pretrain
+    from recommender.training.als import implicit_trainer
+    from recommender.training.pretrain import pretrain
 
     inner = implicit_trainer
     if engine == "spark":
-        from recommender.factors.spark_als import SparkTrainer
+        from recommender.training.spark_als import SparkTrainer
 
         inner = SparkTrainer(source, paths, spark=spark)
     als: list[float] = []
@@ -95,9 +96,9 @@ def run_one(source: str, paths: list[str], engine: str, config, spark=None) -> d
 
 
 def recall(spark, config) -> list[tuple]:
-    from recommender.factors import data
-    from recommender.factors.heldout import validate
-    from recommender.factors.spark_als import SparkTrainer
+    from recommender.training import data
+    from recommender.training.heldout import validate
+    from recommender.training.spark_als import SparkTrainer
 
     out = []
     lastfm = data.load_lastfm2k(LASTFM)
@@ -137,7 +138,7 @@ def main() -> int:
     parser.add_argument("--no-warmup", action="store_true", help="time Spark's first (cold) jobs too")
     args = parser.parse_args()
 
-    from recommender.factors.pretrain import PretrainConfig
+    from recommender.training.als import PretrainConfig
 
     config = PretrainConfig()
     if args.iterations:
@@ -145,7 +146,7 @@ def main() -> int:
     engines = args.engines.split(",")
     spark = None
     if "spark" in engines or args.recall:
-        from recommender.factors.spark_als import spark_session
+        from recommender.training.spark_als import spark_session
 
         t = time.perf_counter()
         spark = spark_session(args.master)

@@ -25,7 +25,7 @@ from cpu_report import print_cpu  # noqa: E402  (benchmarks/ is the script folde
 def synthetic_library(n_tracks: int, seed: int = 0):
     import numpy as np
 
-    from recommender.radio_library import RadioLibrary
+    from recommender.radio.library import RadioLibrary
 
     rng = np.random.default_rng(seed)
     n_artists = max(1, n_tracks // 10)
@@ -61,7 +61,7 @@ def main() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", str(args.threads))
     import numpy as np
 
-    from recommender.radio import PlayEvent, Station
+    from recommender.radio.station import PlayEvent, Station
 
     t0 = time.perf_counter()
     lib, now = synthetic_library(args.tracks)

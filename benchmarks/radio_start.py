@@ -7,7 +7,7 @@ shipped bundle's, every track analysed with a 200-d embedding and 50 tags, 3,000
 action: import, open the store, resolve the seed, load the library (match, bridge, taste), plan the
 station and pick its first track; then the next-track step (a completion or skip observed, the next
 track picked). Each is measured **cold** (no start-up cache: the first start after a scan or an
-analysis, which writes the cache) and **warm** (the cache of ``recommender.load_cache`` is there).
+analysis, which writes the cache) and **warm** (the cache of ``recommender.radio.cache`` is there).
 Prints wall and CPU seconds and the process's peak RSS. Databases are built once and kept.
 
     .venv/bin/python benchmarks/radio_start.py [--tracks 100000] [--db PATH] [--rebuild]
@@ -35,7 +35,7 @@ def build(db: Path, n_tracks: int, seed: int = 0) -> None:
     import numpy as np
 
     from player.store import Store
-    from player.store.analysis import current_model_version
+    from player.store.analysis import MODEL_VERSION
     from recommender.factors.bundle import load_bundle
 
     rng = np.random.default_rng(seed)
@@ -68,7 +68,7 @@ def build(db: Path, n_tracks: int, seed: int = 0) -> None:
                 for i in range(n_tracks)
             ),
         )
-        version = current_model_version()
+        version = MODEL_VERSION
         emb = centres[artist_of] + 0.7 * rng.normal(size=(n_tracks, 200)).astype(np.float32)
         tags = tag_centres[artist_of]
         conn.executemany(
@@ -108,8 +108,8 @@ def measure(db: Path, what: str) -> dict:
     with Store.open(db) as store:
         if what == "radio":
             from player.store.tracks import find_track
-            from recommender.radio import PlayEvent, Station
-            from recommender.radio_library import load_library
+            from recommender.radio.load import load_library
+            from recommender.radio.station import PlayEvent, Station
 
             seed = find_track(store, "Song 4242")
             library = load_library(store)
@@ -126,7 +126,7 @@ def measure(db: Path, what: str) -> dict:
                 steps.append(time.perf_counter() - t0)
             detail["next_track_ms"] = round(1000 * sorted(steps)[len(steps) // 2], 2)
         else:
-            from recommender.similar import SimilarIndex
+            from recommender.similar.index import SimilarIndex
 
             name = store.conn.execute("SELECT artist FROM tracks WHERE id = 4243").fetchone()[0]
             index = SimilarIndex.from_store(store)

@@ -33,7 +33,7 @@ def main() -> None:
     import numpy as np
 
     from recommender.factors.bundle import load_bundle
-    from recommender.similar import SimilarIndex
+    from recommender.similar.index import SimilarIndex
 
     bundle = load_bundle()
     rng = np.random.default_rng(0)

@@ -13,10 +13,11 @@ dropped before the split (and counted in ``EvalResult.unknown_items``). Users ne
 
 Scorers map a CSR matrix of given counts (users x catalogue items) to dense scores. Baselines:
 ``PopularityScorer`` (number of training listeners) and ``ItemKNNScorer`` (item-item cosine on the
-training matrix). The model scorers live with the bundle (``recommender.factors.bundle.Bundle.scorer``).
+training matrix). The shipped model's scorer is ``recommender.factors.scorer.ModelScorer``
+(``Bundle.model``). Which users of a history file may be used for what is ``user_groups``.
 
-API: ``split_users``, ``make_split``, ``recall_at_k``, ``ndcg_at_k``, ``evaluate_scorers``,
-``PopularityScorer``, ``ItemKNNScorer``.
+API: ``split_users``, ``user_groups``, ``make_split``, ``recall_at_k``, ``ndcg_at_k``, ``evaluate_scorers``,
+``PopularityScorer``, ``ItemKNNScorer``, ``keep_top_per_row``.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ class ItemKNNScorer:
         sim = (xn.T @ xn).tocsr()
         sim.setdiag(0.0)
         sim.eliminate_zeros()
-        self.similarity = _keep_top_per_row(sim, neighbours)
+        self.similarity = keep_top_per_row(sim, neighbours)
 
     def __call__(self, given: sp.csr_matrix) -> np.ndarray:
         g = (sp.csr_matrix(given) > 0).astype(np.float32)
@@ -157,7 +158,7 @@ class ItemKNNScorer:
         return np.asarray((g @ self.similarity.T).todense())
 
 
-def _keep_top_per_row(m: sp.csr_matrix, n: int) -> sp.csr_matrix:
+def keep_top_per_row(m: sp.csr_matrix, n: int) -> sp.csr_matrix:
     m = sp.csr_matrix(m)
     rows, cols, vals = [], [], []
     for i in range(m.shape[0]):
@@ -173,3 +174,26 @@ def _keep_top_per_row(m: sp.csr_matrix, n: int) -> sp.csr_matrix:
     return sp.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=m.shape, dtype=np.float32
     )
+
+
+GROUP_FRACTION = 0.2
+GROUP_SEED = 10
+
+
+def user_groups(n_users: int) -> dict[str, np.ndarray]:
+    """Disjoint sorted row indices of the user groups of a history file (by first-seen order, seeded):
+
+    - ``factor_validation``: the factors' validation users (``split_users(n, 0.2, seed 1)``, as
+      ``recommender.training.heldout.validate``): the factor hyper-parameters were tuned on them;
+    - ``report``: 20% of all users drawn (seed 10) from the others: the README tables and the default
+      held-out runs use only them; no setting was ever tuned on them;
+    - ``tuning``: the next 20%: ``recommender.simulation.tune`` tunes ``RadioSettings`` on them only.
+    """
+    rest, factor_validation = split_users(n_users, GROUP_FRACTION, 1)
+    order = np.random.default_rng(GROUP_SEED).permutation(rest)
+    k = int(round(GROUP_FRACTION * n_users))
+    return {
+        "factor_validation": factor_validation,
+        "report": np.sort(order[:k]),
+        "tuning": np.sort(order[k : 2 * k]),
+    }

@@ -77,7 +77,7 @@ def join_reasons(parts: Sequence[str | None]) -> str:
 class TasteBasis:
     """The fold-in's evidence, kept so that a taste score can name the log artists behind it.
 
-    The fold-in is linear in its evidence (``recommender.taste.Taste.contributions``): the taste score
+    The fold-in is linear in its evidence (``recommender.taste.profile.Taste.contributions``): the taste score
     of an artist vector ``v`` is ``Σ_j v · rows[j]``, one term per evidence artist. A radio keeps this
     (m x k, m = the library artists with evidence) instead of the whole ``Taste``.
     """

@@ -8,7 +8,7 @@ Rerunnable end to end (see resources/musicnn/README.md):
 2. Runs scripts/musicnn_tf_reference.py in it: the original musicnn graph restored from the wheel's
    checkpoint dumps its weights and its outputs on a few real corpus tracks.
 3. Maps the weights onto ``recommender.audio.model.MusiCNN``, writes resources/musicnn/msd_musicnn.pt
-   and msd_tags.json, stamps the weights' SHA-256 into recommender/audio/version.py, and writes the
+   and msd_tags.json, stamps the weights' SHA-256 into recommender/audio/weights.py, and writes the
    parity fixture tests/fixtures/musicnn_parity.npz (float16 mel inputs + the original's outputs).
 4. Fails unless the PyTorch model reproduces the original within 1e-4 on tag probabilities.
 
@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from recommender.audio.features import log_compress  # noqa: E402
-from recommender.audio.model import TAGS_PATH, WEIGHTS_PATH, MusiCNN, file_sha256  # noqa: E402
+from recommender.audio.model import TAGS_PATH, WEIGHTS_PATH, MusiCNN  # noqa: E402
+from recommender.audio.weights import file_sha256  # noqa: E402
 
 TF_PACKAGES = ["tensorflow-cpu==2.21.0", "tf-keras==2.21.0", "librosa==0.11.0", "soundfile"]
 MUSICNN = "musicnn==0.1.0"

@@ -8,7 +8,7 @@
    ``onnx`` package at export time only (``pip install onnx``); Encore loads the file with onnxruntime.
 3. Runs both on the real patches ``analyze`` would feed from four corpus tracks and fails unless the
    tag probabilities agree within 1e-4 (and the top-5 tags are the same).
-4. Stamps the file's SHA-256 into ``ONNX_SHA256`` in recommender/audio/version.py (checked at load).
+4. Stamps the file's SHA-256 into ``ONNX_SHA256`` in recommender/audio/weights.py (checked at load).
 
 Rerunning with the same torch and onnx versions reproduces the file byte for byte.
 """

@@ -16,7 +16,7 @@ import pytest
 
 from player.store import Store
 
-# The factor bundle's derived caches (recommender.load_cache) go to a folder of this test session, not
+# The factor bundle's derived caches (recommender.radio.cache) go to a folder of this test session, not
 # the user's ~/.cache/encore; subprocesses inherit it.
 os.environ.setdefault("ENCORE_CACHE", tempfile.mkdtemp(prefix="encore-test-cache-"))
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender.radio_library import LibraryParts, RadioLibrary, _normalise_rows, pca_basis
+from recommender.radio.library import LibraryParts, RadioLibrary, _normalise_rows, pca_basis
 
 
 def codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
@@ -184,7 +184,7 @@ def bridge_factors(bundle, match, row_of, tag_probs, has_audio) -> dict[str, np.
 
 def user_taste(store, bundle, match, now=None):
     from recommender.reasons import TasteBasis
-    from recommender.taste import Taste
+    from recommender.taste.profile import Taste
 
     taste = Taste.from_store(store, bundle, match=match, now=now)
     vector = np.asarray(taste.user_vector, dtype=np.float32)
@@ -195,7 +195,7 @@ def user_taste(store, bundle, match, now=None):
 def load_library(
     store: Any, *, bundle: Any, taste: Any = True, keep: Sequence[int] = (), now: float | None = None
 ) -> RadioLibrary:
-    """The old ``recommender.radio_library.load_library`` (a bundle must be given)."""
+    """The old ``recommender.radio.library.load_library`` (a bundle must be given)."""
     from player.store.analysis import load_analysis_matrix, load_descriptors
     from player.store.plays import track_stats
     from player.store.tracks import iter_tracks
@@ -292,12 +292,12 @@ def load_library(
     library.taste_basis = basis
     if tag_probs is not None and tag_probs.shape[1] == 50:
         from recommender.factors.bridge import MUSICNN_TAGS
-        from recommender.radio_inputs import distinctive_tags
+        from recommender.radio.inputs import distinctive_tags
 
         library.tag_names = MUSICNN_TAGS
         library.top_tags = distinctive_tags(tag_probs, has_audio)
     if parts.match is not None:
-        from recommender.radio_scoring import artist_similarity
+        from recommender.radio.scoring import artist_similarity
 
         item_of_row = np.full(n, -1, dtype=np.int64)
         for track_id, item in parts.match.track_item.items():
@@ -312,7 +312,7 @@ def similar_index(store: Any, bundle: Any):
     """The old ``SimilarIndex.from_store`` (a bundle must be given)."""
     from player.store.analysis import load_analysis_matrix
     from player.store.tracks import iter_tracks
-    from recommender.similar import MIN_SOUNDS_LIKE_S, SimilarIndex
+    from recommender.similar.index import MIN_SOUNDS_LIKE_S, SimilarIndex
 
     ids, emb, tags = load_analysis_matrix(store)
     short = {int(t["id"]) for t in iter_tracks(store) if (t.get("duration") or 0) < MIN_SOUNDS_LIKE_S}

@@ -14,7 +14,7 @@ import pytest
 
 from recommender.audio import engine as eng
 from recommender.audio.analyze import AnalysisSettings, analyze_file, prepare_track
-from recommender.audio.version import ONNX_SHA256
+from recommender.audio.weights import ONNX_SHA256
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "musicnn_parity.npz"

@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from player.store.analysis import (
+    MODEL_VERSION,
     analysis_counts,
     get_analysis,
     list_analysis_errors,
@@ -18,7 +19,6 @@ from player.store.analysis import (
 )
 from player.store.tracks import get_track_by_path, upsert_tracks
 from recommender.audio.index import AudioIndex, tag_names
-from recommender.audio.version import MODEL_VERSION
 
 
 def _add_tracks(store, n: int) -> list[int]:

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from player.store.analysis import MODEL_VERSION
 from recommender.audio import features as fx
 from recommender.audio.decode import decode_full
-from recommender.audio.model import TAGS_PATH, WEIGHTS_PATH, MusiCNN, file_sha256, load_model, tag_names
-from recommender.audio.version import MODEL_VERSION, WEIGHTS_SHA256
+from recommender.audio.model import TAGS_PATH, WEIGHTS_PATH, MusiCNN, load_model, tag_names
+from recommender.audio.weights import WEIGHTS_SHA256, file_sha256
 
 FIXTURE = Path(__file__).parent / "fixtures" / "musicnn_parity.npz"
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.factors import data
 from recommender.factors.bridge import (
     MUSICNN_TAGS,
     features,
@@ -19,6 +18,7 @@ from recommender.factors.bridge import (
     vocab_index,
 )
 from recommender.factors.bundle import load_bundle
+from recommender.training import data
 
 REPO = Path(__file__).resolve().parent.parent
 LASTFM = REPO.parent / "shared" / "data" / "lastfm-2k"

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from main import main
-from recommender.factors import data
 from recommender.factors.bundle import default_bundle_path, load_bundle, read_bundle, save_bundle
-from recommender.factors.pretrain import PretrainConfig, build_bundle
+from recommender.training import data
+from recommender.training.als import PretrainConfig
+from recommender.training.pretrain import build_bundle
 
 REPO = Path(__file__).resolve().parent.parent
 LASTFM = REPO.parent / "shared" / "data" / "lastfm-2k"

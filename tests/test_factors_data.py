@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.factors import data
+from recommender.training import data
 
 REPO = Path(__file__).resolve().parent.parent
 LASTFM = REPO.parent / "shared" / "data" / "lastfm-2k"

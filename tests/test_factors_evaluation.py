@@ -112,10 +112,10 @@ def test_evaluate_groups_keeps_test_users_out_of_training_and_tuning(capsys):
     """``evaluate --groups``: validation (tuned on) and test users are disjoint, never trained on."""
     from dataclasses import replace
 
-    from recommender.factors import data
-    from recommender.factors.heldout import GROUPS, evaluate_groups, train_without
-    from recommender.factors.pretrain import PretrainConfig
-    from recommender.simulation.data import user_groups
+    from recommender.evaluation import user_groups
+    from recommender.training import data
+    from recommender.training.als import PretrainConfig
+    from recommender.training.heldout import GROUPS, evaluate_groups, train_without
 
     config = replace(PretrainConfig(), factors=8, iterations=2, use_gpu=False)
     inter = data.load_lastfm2k(LASTFM)

@@ -25,10 +25,10 @@ from player.library import scan
 from player.store import Store
 from player.store.feedback import track_credits
 from player.store.plays import close_play, start_play
-from recommender.factors import data
 from recommender.factors.bundle import load_bundle, save_bundle
-from recommender.factors.heldout import validate
-from recommender.factors.pretrain import PretrainConfig
+from recommender.training import data
+from recommender.training.als import PretrainConfig
+from recommender.training.heldout import validate
 
 REPO = Path(__file__).resolve().parent.parent
 LASTFM = REPO.parent / "shared" / "data" / "lastfm-2k"
@@ -40,7 +40,7 @@ SMALL = replace(PretrainConfig(), factors=16, iterations=5, use_gpu=False)
 
 @pytest.fixture(scope="module")
 def spark():
-    from recommender.factors.spark_als import spark_session
+    from recommender.training.spark_als import spark_session
 
     session = spark_session("local[2]", {"spark.sql.shuffle.partitions": "4"})
     yield session
@@ -48,14 +48,14 @@ def spark():
 
 
 def _trainer(spark, source, paths):
-    from recommender.factors.spark_als import SparkTrainer
+    from recommender.training.spark_als import SparkTrainer
 
     return SparkTrainer(source, [str(p) for p in paths], spark=spark)
 
 
 def test_reg_param_mapping_and_confidence_fallback(spark):
     """The regularisation mapping, and the exact-Python fallback of the confidence gives the same ratings."""
-    from recommender.factors.spark_als import item_factor_scale, spark_reg_param
+    from recommender.training.spark_als import item_factor_scale, spark_reg_param
 
     # Equal counts (10 rows x 40 items, every row rates 20, every item 5): Spark's penalties
     # λ'·20 and λ'·5 rescaled by s are implicit's flat λ on both sides.
@@ -88,7 +88,7 @@ def test_msd_fragment_bundle_serves_and_recall_matches_implicit(spark, tmp_path)
     One Spark fit: the validation run's bundle (trained without the validation users) is saved,
     loaded and queried, and scored on the validation users as ``heldout.validate`` does."""
     from recommender.evaluation import evaluate_scorers, make_split, split_users
-    from recommender.factors.heldout import scorers_for, train_without
+    from recommender.training.heldout import scorers_for, train_without
 
     config = replace(PretrainConfig(), use_gpu=False)
     inter = data.load_msd(TRIPLETS, METADATA)

@@ -20,7 +20,8 @@ from player.store.feedback import play_events, track_credits, track_play_counts
 from player.store.plays import close_play, start_play
 from recommender.factors.bundle import load_bundle
 from recommender.factors.foldin import FoldIn
-from recommender.taste import Taste, TasteSettings, user_vector
+from recommender.taste.profile import Taste, TasteSettings, user_vector
+from recommender.taste.recommend import recommend
 
 NOW = 1_790_000_000.0  # a fixed "now" so that recency weights are exact
 DAY = 86400.0
@@ -110,7 +111,7 @@ def test_completions_raise_neighbours_and_skips_push_down(bundle, library):
     assert _rank(skipped.item_scores(), br_neigh, owned) > _rank(s1, br_neigh, owned)
     # Per-track feedback is exposed for the radio: skipped tracks score below zero.
     assert all(skipped.track_feedback[t].score < 0 for t in _tracks(library, "Britney Spears"))
-    recs = skipped.recommend(10)
+    recs = recommend(skipped, 10)
     assert "Britney Spears" not in [r.artist for r in recs.in_library]
 
 
@@ -184,7 +185,7 @@ def test_unmatched_artists_enter_through_audio(bundle, analyzed_corpus_db, tmp_p
     u0, u1 = empty.user_vector, taste.user_vector
     cos = lambda u: float(u @ metal / np.linalg.norm(u))  # noqa: E731
     assert cos(u1) > cos(u0)
-    score = lambda t: next(r.score for r in t.recommend(50).in_library if r.artist == "Muldjord")  # noqa: E731
+    score = lambda t: next(r.score for r in recommend(t, 50).in_library if r.artist == "Muldjord")  # noqa: E731
     assert score(taste) > score(empty)
 
 
@@ -210,5 +211,5 @@ def test_one_bundle_artist_under_two_spellings_counts_once(bundle, corpus_dir, t
         assert list(items).count(radiohead) == 1
         liked, weights = taste.liked_items()
         assert list(liked).count(radiohead) == 1
-        listed = [r.item for r in taste.recommend(n=5).in_library]
+        listed = [r.item for r in recommend(taste, n=5).in_library]
         assert listed.count(radiohead) == 1

@@ -19,8 +19,9 @@ from player.store.feedback import track_credits
 from player.store.plays import close_play, start_play
 from player.store.tracks import iter_tracks
 from recommender.factors.bundle import load_bundle
-from recommender.for_you import NEVER_PLAYED, discover_mix, for_you
-from recommender.taste import Taste
+from recommender.for_you.lists import NEVER_PLAYED, for_you
+from recommender.for_you.mix import discover_mix
+from recommender.taste.profile import Taste
 
 NOW = 1_790_000_000.0
 LIBRARY = ["Portishead"] * 3 + ["Massive Attack"] * 3 + ["Tricky"] * 2 + ["Metallica"] * 2 + ["Zz Local Band"]

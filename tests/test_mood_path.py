@@ -14,8 +14,8 @@ from main import main
 from player.store import Store
 from player.store.ratings import BAN, rate_artist
 from player.store.tracks import iter_tracks
-from recommender.mood import MoodError, MoodIndex, parse_mood, rank_by_mood
-from recommender.path import PathSpace
+from recommender.shaping.mood import MoodError, MoodIndex, parse_mood, rank_by_mood
+from recommender.shaping.path import PathSpace
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from player.store import Store
 from player.store.analysis import get_analysis
 from player.store.plays import close_play, start_play
 from player.store.tracks import find_track, get_track_by_path, iter_tracks
-from recommender.radio import PlayEvent, RadioSettings, Station
-from recommender.radio_library import load_library
+from recommender.radio.load import load_library
+from recommender.radio.station import PlayEvent, RadioSettings, Station
 
 
 @pytest.fixture

@@ -19,13 +19,14 @@ import radio_reference as ref
 import scipy.sparse as sp
 
 from player.store import Store
-from player.store.analysis import current_model_version
+from player.store.analysis import MODEL_VERSION
 from player.store.ratings import BAN, LOVE, rate_artist, rate_track
 from recommender.factors.bundle import load_bundle
-from recommender.radio import PlayEvent, Station
-from recommender.radio_library import RadioLibrary, load_library
-from recommender.radio_scoring import dense_row
-from recommender.similar import SimilarIndex
+from recommender.radio.library import RadioLibrary
+from recommender.radio.load import load_library
+from recommender.radio.scoring import dense_row
+from recommender.radio.station import PlayEvent, Station
+from recommender.similar.index import SimilarIndex
 
 NOW = 1.9e9
 ARRAYS = (
@@ -64,7 +65,7 @@ def scanned_db(bundle, tmp_path_factory) -> Path:
     genres = ["Rock", "rock ", None, "Jazz", "", "Electronic"]
     path = tmp_path_factory.mktemp("scanned") / "encore.db"
     now = time.time()
-    version = current_model_version()
+    version = MODEL_VERSION
     with Store.open(path) as store:
         with store.transaction() as conn:
             for i in range(1500):
@@ -304,7 +305,7 @@ def test_the_bundle_item_similarity_is_cached_exactly(tmp_path, monkeypatch):
 
 
 def test_prewarm_fills_the_caches_a_later_start_reads(scanned_db, bundle, tmp_path):
-    from recommender.radio_load import prewarm
+    from recommender.similar.prewarm import prewarm
 
     db = _copy(scanned_db, tmp_path)
     with Store.open(db) as store:
@@ -317,7 +318,7 @@ def test_prewarm_fills_the_caches_a_later_start_reads(scanned_db, bundle, tmp_pa
 
 
 def test_cached_names_survive_any_text():
-    from recommender.load_cache import strings, unstrings
+    from recommender.radio.cache import strings, unstrings
 
     names = ["AC/DC", None, "Björk\x00", "", "Bj\udcf6rk", "坂本龍一", "Evil\x1b]0;x\x07", None]
     assert unstrings(strings(names), "") == names

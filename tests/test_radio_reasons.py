@@ -14,8 +14,8 @@ import pytest
 from player.store import Store
 from player.store.plays import close_play, start_play
 from player.store.tracks import iter_tracks
-from recommender.radio import PlayEvent, RadioSettings, Station
-from recommender.radio_library import load_library
+from recommender.radio.load import load_library
+from recommender.radio.station import PlayEvent, RadioSettings, Station
 from recommender.reasons import NEVER_PLAYED
 
 NOW = 1_790_000_000.0

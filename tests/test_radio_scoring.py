@@ -1,4 +1,4 @@
-"""The radio's co-listening, known-artist and satiety terms (recommender/radio_scoring.py), on a small
+"""The radio's co-listening, known-artist and satiety terms (recommender/radio/scoring.py), on a small
 synthetic library: plain arrays, no audio, milliseconds."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.radio import PlayEvent, RadioSettings, Station
-from recommender.radio_library import RadioLibrary
+from recommender.radio.library import RadioLibrary
+from recommender.radio.station import PlayEvent, RadioSettings, Station
 
 ARTISTS = 40
 PER = 3

@@ -70,8 +70,8 @@ def test_ratings_are_stored_and_folded_by_artist(copy_corpus_store: Store):
 
 
 def test_a_ban_keeps_a_track_and_an_artist_out_of_100_radio_picks(analyzed_copy: Store):
-    from recommender.radio import Station
-    from recommender.radio_library import load_library
+    from recommender.radio.load import load_library
+    from recommender.radio.station import Station
 
     store = analyzed_copy
     seed = _music(store, "wesnoth")[0]["id"]
@@ -129,7 +129,7 @@ def _play(store: Store, track_id: int, outcome: str) -> None:
 
 def test_love_weighs_more_than_a_completion_and_ban_more_than_a_skip(known_artists: Store):
     from recommender.factors.bundle import load_bundle
-    from recommender.taste import Taste
+    from recommender.taste.profile import Taste
 
     store = known_artists
     bundle = load_bundle()
@@ -184,7 +184,8 @@ def test_love_ban_commands(copy_corpus_store: Store, capsys):
 
 
 def test_the_discover_mix_never_offers_a_banned_track_or_artist(analyzed_copy: Store):
-    from recommender.for_you import discover_mix, for_you
+    from recommender.for_you.lists import for_you
+    from recommender.for_you.mix import discover_mix
 
     store = analyzed_copy
     first = discover_mix(store, for_you(store))

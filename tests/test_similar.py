@@ -15,8 +15,8 @@ from player.store import Store
 from player.store.tracks import iter_tracks
 from recommender.factors.bundle import load_bundle
 from recommender.factors.match import normalise_artist
-from recommender.similar import SimilarIndex
-from recommender.similar_support import shipped_neighbours
+from recommender.similar.index import SimilarIndex
+from recommender.similar.support import shipped_neighbours
 
 QUERY = "Radiohead"
 

@@ -11,8 +11,8 @@ import pytest
 
 from main import main
 from recommender.factors.bundle import load_bundle
-from recommender.factors.similar_eval import list_scores, read_history
-from recommender.similar_support import shipped_neighbours
+from recommender.similar.support import shipped_neighbours
+from recommender.training.similar_eval import list_scores, read_history
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,15 @@ import numpy as np
 import pytest
 
 from main import main
-from recommender.factors.data import interactions_from_triples, read_user_artists
-from recommender.radio import RadioSettings
-from recommender.simulation.data import holdout_bundle, user_groups
+from recommender.evaluation import user_groups
+from recommender.radio.station import RadioSettings
+from recommender.simulation.data import holdout_bundle
 from recommender.simulation.metrics import Coherence
 from recommender.simulation.models import LibraryModels
 from recommender.simulation.policies import BASELINES, POLICIES
 from recommender.simulation.runner import run_listener, simulate
 from recommender.simulation.world import WorldSettings, build_listeners
+from recommender.training.data import interactions_from_triples, read_user_artists
 
 LASTFM = Path(__file__).resolve().parents[2] / "shared" / "data" / "lastfm-2k"
 HISTORY = LASTFM / "user_artists.dat"

@@ -88,7 +88,7 @@ def test_plays_count_completions_and_skips_apart():
 
 
 def test_taste_heat_has_true_signs_and_the_map_explains_a_dot(qtbot):
-    from recommender.taste_map import region_heat, taste_signal
+    from recommender.taste.map import region_heat, taste_signal
     from ui.taste_view import TasteView
     from ui.workers import TaskRunner
 

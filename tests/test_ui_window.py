@@ -263,7 +263,7 @@ def test_background_analysis_reports_progress_and_pauses(qtbot, tmp_path, corpus
             pass
         assert finished.args[0].analyzed == len(picks)
         assert "Audio analysis finished" in window.status_label.text()
-        # The taste map draws the analysed tracks (PCA in recommender.taste_map, drawn by the view).
+        # The taste map draws the analysed tracks (PCA in recommender.taste.map, drawn by the view).
         window.tabs.setCurrentIndex(1)
         qtbot.waitUntil(lambda: window.taste is not None and window.taste.data is not None, timeout=WAIT)
         data = window.taste.data

@@ -83,9 +83,9 @@ def run_analysis(
         except Cancelled:
             return None  # committed batches are kept; the next run resumes
         if getattr(summary, "analyzed", 0):
-            from recommender.radio_load import prewarm
+            from recommender.similar.prewarm import prewarm
 
-            prewarm(store)  # the next radio starts from the caches (recommender.load_cache)
+            prewarm(store)  # the next radio starts from the caches (recommender.radio.cache)
         return summary
 
 

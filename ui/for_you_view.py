@@ -1,6 +1,6 @@
 """The "For you" tab: what to hear next, each item with the reason that ranked it.
 
-Three parts, all computed in a worker by ``recommender.for_you`` (the same lists as ``encore for-you``):
+Three parts, all computed in a worker by ``recommender.for_you.lists`` (the same lists as ``encore for-you``):
 *In your library* (under-played tracks and albums; double-click plays), the *Discover mix* (30 stored
 tracks; Play, or New mix to make another) and *Artists to discover* (double-click or "Open page" opens
 the artist's page in the browser; "Copy name" puts the name on the clipboard). With no taste signal
@@ -46,7 +46,8 @@ def load_for_you(db_path: str, refresh_mix: bool = False) -> dict[str, Any]:
     """Plain data for the view (worker thread): the For-you lists and the Discover mix with titles."""
     from player.store import Store
     from player.store.tracks import get_track
-    from recommender.for_you import discover_mix, for_you
+    from recommender.for_you.lists import for_you
+    from recommender.for_you.mix import discover_mix
 
     with Store.open(db_path) as store:
         result = for_you(store, n=N_ITEMS)

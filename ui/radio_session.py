@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def build_radio_library(db_path: str) -> Any:
     """The station's arrays for the library in ``db_path`` (runs in a worker thread)."""
     from player.store import Store
-    from recommender.radio_library import load_library
+    from recommender.radio.load import load_library
 
     with Store.open(db_path) as store:
         return load_library(store)
@@ -143,7 +143,7 @@ class RadioSession(QObject):
         """A play of this station ended: learn from it (skip or completion) and re-plan the queue."""
         if self.station is None or play.source != "radio" or play.seed != self.label:
             return
-        from recommender.radio import PlayEvent
+        from recommender.radio.station import PlayEvent
 
         self.station.observe(PlayEvent(int(play.track_id), str(play.outcome)))
         self._sync_queue()
@@ -163,7 +163,7 @@ class RadioSession(QObject):
         self.failed.emit(f"The radio could not start: {message}")
 
     def _make_station(self) -> None:
-        from recommender.radio import Station
+        from recommender.radio.station import Station
 
         try:
             self.station = Station(self._library, self.seed_track_id, self._settings)

@@ -92,7 +92,7 @@ class UiSettings:
 
     def radio_settings(self) -> Any:
         """The radio's settings with this app's spacing overrides (imports the radio lazily)."""
-        from recommender.radio import RadioSettings
+        from recommender.radio.station import RadioSettings
 
         settings = RadioSettings()
         if self.radio_artist_spacing is not None:

@@ -151,7 +151,7 @@ class SettingsDialog(QDialog):
 
 def _radio_defaults() -> tuple[int, int]:
     try:
-        from recommender.radio import RadioSettings
+        from recommender.radio.station import RadioSettings
 
         d = RadioSettings()
         return d.artist_spacing, d.album_spacing

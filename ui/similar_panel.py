@@ -3,7 +3,7 @@
 Shows the artists nearest in the pretrained factor space — in your library (click: show their tracks;
 double-click: start a radio from their best track) or discoveries (marked with a star: double-click
 opens the artist's page in the browser, right-click copies the name) — and "sounds like" tracks from the audio embeddings. The lookup runs in a
-worker (``recommender.similar``; the first call loads the bundle and the audio index). Empty and
+worker (``recommender.similar.index``; the first call loads the bundle and the audio index). Empty and
 cold-start states are said in plain words rather than shown as an empty list.
 """
 
@@ -30,11 +30,11 @@ N_TRACKS = 10
 
 
 def lookup_similar(db_path: str, artist: str, track_id: int | None, cache: dict[str, Any]) -> dict[str, Any]:
-    """Plain data for the panel (worker thread), from ``recommender.similar.SimilarIndex``. ``cache`` keeps
+    """Plain data for the panel (worker thread), from ``recommender.similar.index.SimilarIndex``. ``cache`` keeps
     the index between calls (only one lookup runs at a time; ``invalidate`` empties it)."""
     from player.store import Store
     from player.store.tracks import get_track
-    from recommender.similar import SimilarIndex
+    from recommender.similar.index import SimilarIndex
 
     with Store.open(db_path) as store:
         index = cache.get("index")

@@ -1,6 +1,6 @@
 """The "Your taste" tab: the library's audio map (PCA of the embeddings), coloured by what you play.
 
-The projection and the region heat come from ``recommender.taste_map`` in a worker; this widget only
+The projection and the region heat come from ``recommender.taste.map`` in a worker; this widget only
 draws: a heat layer (regions you play often glow), one dot per analysed track (brighter and larger the
 more it was played), and a ring on the playing track. Click a dot to see the track; double-click to
 start a radio from it.
@@ -29,7 +29,7 @@ def compute_map(db_path: str) -> dict[str, Any]:
     """Plain lists for drawing (worker thread)."""
     from player.store import Store
     from player.store.browse import library_rows
-    from recommender.taste_map import taste_map
+    from recommender.taste.map import taste_map
 
     with Store.open(db_path) as store:
         tmap = taste_map(store)

@@ -7,8 +7,8 @@ search by sound from the filter box, and "Radio to…" (a path from the playing 
   MPRIS shows the rating as ``xesam:userRating`` (1.0 loved, 0.0 banned).
 - **Playlists**: ``ui.playlists_panel`` as a tab; "Add to playlist" in the library's context menu.
 - **Sounds**: "sounds: calm piano" in the library filter ranks the analysed tracks by
-  ``recommender.mood`` (in a worker) and shows the best matches in that order.
-- **Radio to…**: ``recommender.path`` from the playing track (or the first of two selected tracks) to
+  ``recommender.shaping.mood`` (in a worker) and shows the best matches in that order.
+- **Radio to…**: ``recommender.shaping.path`` from the playing track (or the first of two selected tracks) to
   the chosen one, queued like a radio after the playing track, each step with its reason.
 
 Core calls only: the SQL lives in ``player.store`` and the maths in ``recommender``.
@@ -34,7 +34,7 @@ PATH_PREFIX = "Path to "  # the queue's seed label of a path (source "radio"): n
 def rank_sounds(db_path: str, query: str) -> list[tuple[int, str]]:
     """(track id, why) of the tracks that sound like ``query`` (runs in a worker; MoodError if unknown)."""
     from player.store import Store
-    from recommender.mood import rank_by_mood
+    from recommender.shaping.mood import rank_by_mood
 
     with Store.open(db_path) as store:
         return [(h.track_id, h.why) for h in rank_by_mood(store, query, MOOD_LIMIT, MOOD_MIN_SCORE)]
@@ -43,7 +43,7 @@ def rank_sounds(db_path: str, query: str) -> list[tuple[int, str]]:
 def plan_path(db_path: str, a: int, b: int, n: int) -> list[tuple[int, str]]:
     """(track id, why) of the path from A to B (runs in a worker)."""
     from player.store import Store
-    from recommender.path import song_path
+    from recommender.shaping.path import song_path
 
     with Store.open(db_path) as store:
         return [(s.track_id, s.why) for s in song_path(store, a, b, n)]

@@ -1,8 +1,8 @@
 """SQL for the ``analysis`` and ``analysis_errors`` tables: audio embeddings, tags and descriptors.
 
 Vectors are little-endian float32 blobs. Every row carries the model version that produced it
-(``recommender.audio.version.MODEL_VERSION``); readers only see rows of the current version, so a model
-change makes old rows stale and ``analyze`` redoes exactly those.
+(``MODEL_VERSION``); readers only see rows of the current version, so a model change makes old rows
+stale and ``analyze`` redoes exactly those.
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ from player.store.core import Store
 DESCRIPTORS = ("tempo", "loudness", "brightness", "energy")
 
 
-def current_model_version() -> str:
-    from recommender.audio.version import MODEL_VERSION
-
-    return MODEL_VERSION
+MODEL_VERSION = "msd_musicnn-672c85d65fb7-p1"
+"""The stamp stored with every analysis row: the audio model's weights (the first 12 hex digits of
+``recommender.audio.weights.WEIGHTS_SHA256``; tests/test_audio_model.py holds the two together) and the
+analysis pipeline's version (``-pN``: bump it when the preprocessing, the window layout or the stored
+statistics change so that old rows are incomparable with new ones). It lives with the store, which
+writes and filters by it, so the player needs nothing from the recommender to read its own database;
+changing it makes every library analyse again."""
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -68,7 +71,7 @@ def tracks_to_analyze(
         ORDER BY MAX(t.added_at, COALESCE(s.last_played, 0)) DESC, t.id
     """
     params = {
-        "version": model_version or current_model_version(),
+        "version": model_version or MODEL_VERSION,
         "now": time.time() if now is None else now,
         "retry": int(retry_errors),
     }
@@ -79,7 +82,7 @@ def tracks_to_analyze(
 def save_analyses(store: Store, rows: Iterable[dict[str, Any]], model_version: str | None = None) -> int:
     """Upsert analyses in one transaction. Each row: track_id, embedding, tags (float32 arrays),
     tempo, loudness, brightness, energy (float or None), windows (patches analysed)."""
-    version = model_version or current_model_version()
+    version = model_version or MODEL_VERSION
     now = time.time()
     params = [
         (
@@ -112,7 +115,7 @@ def save_analysis_errors(
     store: Store, errors: Iterable[tuple[int, str]], model_version: str | None = None
 ) -> int:
     """Record tracks whose analysis failed (decode errors...), replacing older messages."""
-    version = model_version or current_model_version()
+    version = model_version or MODEL_VERSION
     now = time.time()
     params = [(int(tid), version, str(msg)[:1000], now) for tid, msg in errors]
     with store.transaction() as conn:
@@ -127,7 +130,7 @@ def save_analysis_errors(
 
 def list_analysis_errors(store: Store, model_version: str | None = None) -> list[dict[str, Any]]:
     """Failed analyses of this model version, with the track path."""
-    version = model_version or current_model_version()
+    version = model_version or MODEL_VERSION
     rows = store.conn.execute(
         "SELECT e.track_id, t.path, e.message, e.at FROM analysis_errors e JOIN tracks t ON t.id = e.track_id "
         "WHERE e.model_version = ? ORDER BY t.path",
@@ -140,7 +143,7 @@ def analysis_counts(
     store: Store, model_version: str | None = None, now: float | None = None
 ) -> dict[str, int]:
     """How far the library's analysis is: analysed, failed and pending present tracks (and patches)."""
-    params = {"version": model_version or current_model_version(), "now": time.time() if now is None else now}
+    params = {"version": model_version or MODEL_VERSION, "now": time.time() if now is None else now}
     total, done, patches, failed = store.conn.execute(
         f"""
         SELECT COUNT(*), COUNT(a.track_id), COALESCE(SUM(a.windows), 0),
@@ -171,7 +174,7 @@ def load_analysis_matrix(
     Read in chunks straight into the result arrays: at 100k tracks the embeddings are 80 MB, and a
     list of every row plus a joined copy tripled that.
     """
-    version = model_version or current_model_version()
+    version = model_version or MODEL_VERSION
     where = "WHERE a.model_version = ?" + ("" if include_missing else " AND t.missing = 0")
     join = "FROM analysis a JOIN tracks t ON t.id = a.track_id "
     count = int(store.conn.execute(f"SELECT COUNT(*) {join}{where}", (version,)).fetchone()[0])
@@ -212,7 +215,7 @@ def descriptor_arrays(
     unknown = [n for n in names if n not in DESCRIPTORS]
     if unknown or not names:
         raise ValueError(f"unknown descriptors: {unknown}")
-    version = model_version or current_model_version()
+    version = model_version or MODEL_VERSION
     rows = store.conn.execute(
         f"SELECT track_id, {', '.join(names)} FROM analysis WHERE model_version = ?", (version,)
     ).fetchall()
@@ -233,7 +236,7 @@ def load_analysis_rows(
     80 MB of a 100k-track library twice. Tracks not in ``track_ids`` (missing, banned) are skipped."""
     ids = np.asarray(track_ids, dtype=np.int64)
     n = len(ids)
-    version = model_version or current_model_version()
+    version = model_version or MODEL_VERSION
     cursor = store.conn.execute(
         "SELECT track_id, embedding, tags FROM analysis WHERE model_version = ? ORDER BY track_id", (version,)
     )
@@ -265,7 +268,7 @@ def load_analysis_rows(
 
 def get_analysis(store: Store, track_id: int, model_version: str | None = None) -> dict[str, Any] | None:
     """One track's current analysis: embedding and tags as float32 arrays, descriptors, windows."""
-    version = model_version or current_model_version()
+    version = model_version or MODEL_VERSION
     cursor = store.conn.execute(
         "SELECT track_id, embedding, tags, tempo, loudness, brightness, energy, windows, analyzed_at "
         "FROM analysis WHERE track_id = ? AND model_version = ?",
@@ -285,7 +288,7 @@ def load_descriptors(
     store: Store, track_ids: Sequence[int] | None = None, model_version: str | None = None
 ) -> dict[int, dict[str, float | None]]:
     """track_id -> {tempo (BPM), loudness (LUFS), brightness (Hz), energy} for current analyses."""
-    version = model_version or current_model_version()
+    version = model_version or MODEL_VERSION
     sql = "SELECT track_id, tempo, loudness, brightness, energy FROM analysis WHERE model_version = ?"
     if track_ids is None:
         rows = store.conn.execute(sql, (version,)).fetchall()

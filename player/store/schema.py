@@ -149,7 +149,7 @@ _V3_RATINGS_PLAYLISTS = """
         CREATE INDEX playlist_entries_order ON playlist_entries(playlist_id, position);
 """
 
-# A change counter over what the start-up caches (``recommender.load_cache``) are derived from: the
+# A change counter over what the start-up caches (``recommender.radio.cache``) are derived from: the
 # tracks, their analyses and the ratings (loves, bans). Every insert, update or delete of a row there
 # adds one, in the same transaction, whoever writes it (this app, a scan, the sqlite3 shell), so the
 # cache key is one O(1) read instead of a scan of 100 MB of analyses. ``uid`` names this database, so a

@@ -298,9 +298,9 @@ def compile_rules(
 
 
 def _prepare(store: Store) -> str:
-    from player.store.analysis import current_model_version
+    from player.store.analysis import MODEL_VERSION
 
-    return current_model_version()
+    return MODEL_VERSION
 
 
 def smart_track_ids(store: Store, rules: dict[str, Any], now: float | None = None) -> list[int]:

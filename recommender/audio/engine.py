@@ -6,9 +6,9 @@ tag probabilities (tests/test_audio_engine.py holds it to 1e-4 and the same top-
 Why two: on the 2-core CPU ONNX Runtime takes about half the CPU time per 3-s patch of PyTorch's
 (fused convolution + pooling kernels, no per-op dispatch), and analysis without torch loads faster and
 keeps ~200 MB less resident; PyTorch stays for CUDA and as the fallback where onnxruntime is missing.
-Stored analyses do not depend on the engine (``MODEL_VERSION`` is the weights' hash).
+Stored analyses do not depend on the engine (the stamp names the weights' hash).
 
-Like the .pt weights, the .onnx file is checked against a SHA-256 (``ONNX_SHA256`` in ``version.py``)
+Like the .pt weights, the .onnx file is checked against a SHA-256 (``ONNX_SHA256`` in ``weights.py``)
 before it is loaded: a damaged or tampered file turns analysis off with a ``ModelError``.
 Nothing heavy is imported here at module level: onnxruntime or torch load when an engine is made.
 """
@@ -23,23 +23,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from recommender.audio.version import ONNX_SHA256
+from recommender.audio.weights import ONNX_SHA256, RESOURCES, ModelError
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "musicnn"
 ONNX_PATH = RESOURCES / "msd_musicnn.onnx"
 ENGINES = ("auto", "onnx", "torch")
 OFF = "audio analysis is off until it is restored"
-
-
-class ModelError(RuntimeError):
-    """The CNN weights are missing, damaged or tampered with: audio analysis is off until they are
-    restored (everything else works without it)."""
-
-    user_facing = True
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class Engine(Protocol):
@@ -161,7 +149,7 @@ def verify_onnx(path: Path | None = None) -> bytes:
         raise ModelError(f"cannot read the CNN model {path} ({exc.strerror or exc}); {OFF}") from exc
     if checked and hashlib.sha256(data).hexdigest() != ONNX_SHA256:
         raise ModelError(
-            f"{path} does not match ONNX_SHA256 in recommender/audio/version.py (damaged or tampered "
+            f"{path} does not match ONNX_SHA256 in recommender/audio/weights.py (damaged or tampered "
             f"with); {OFF}: rebuild it with scripts/export_musicnn_onnx.py (see resources/musicnn/README.md)"
         )
     return data

@@ -24,10 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from recommender.audio.engine import RESOURCES, ModelError, file_sha256
-from recommender.audio.version import WEIGHTS_SHA256
+from recommender.audio.weights import RESOURCES, WEIGHTS_SHA256, ModelError, file_sha256
 
-__all__ = ["MusiCNN", "ModelError", "file_sha256", "load_model", "tag_names", "WEIGHTS_PATH", "TAGS_PATH"]
 WEIGHTS_PATH = RESOURCES / "msd_musicnn.pt"
 TAGS_PATH = RESOURCES / "msd_tags.json"
 
@@ -170,7 +168,7 @@ def load_model(device: str | torch.device = "cpu", weights: Path | None = None) 
         raise ModelError(f"cannot read the CNN weights {weights} ({exc.strerror or exc}); {off}") from exc
     if checked and digest != WEIGHTS_SHA256:
         raise ModelError(
-            f"{weights} does not match WEIGHTS_SHA256 in recommender/audio/version.py (damaged or "
+            f"{weights} does not match WEIGHTS_SHA256 in recommender/audio/weights.py (damaged or "
             f"tampered with); {off}: rebuild it with scripts/convert_musicnn.py (see resources/musicnn/README.md)"
         )
     model = MusiCNN()

@@ -21,7 +21,8 @@ made by ``fit_bridge`` at pretraining time.
 
 API: ``MUSICNN_TAGS``, ``tag_profile_matrix(artist_ids, artist_tags)``, ``fit_bridge(bundle, tags)``,
 ``predict_artist_factors(tag_probs, bundle=None) -> [n, k]``, ``artist_audio_tags(store, match)``,
-``audio_factors_for_unmatched(store, bundle, match)``.
+``audio_factors_for_unmatched(store, bundle, match)``; for loaders that already hold the analysis:
+``rows_by_artist``, ``bridge_unmatched``, ``bridged_factors``.
 """
 
 from __future__ import annotations
@@ -285,3 +286,44 @@ def audio_factors_for_unmatched(store: Store, bundle: Bundle, match: LibraryMatc
         return {}
     pred = predict_artist_factors(np.stack([tags[a] for a in names]), bundle)
     return dict(zip(names, pred, strict=True))
+
+
+def bridged_factors(bundle: Bundle, names: list[str], profiles: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """Artist name -> factors predicted from its mean audio tag profile; {} without a bridge."""
+    if not names:
+        return {}
+    try:
+        predicted = np.asarray(predict_artist_factors(np.vstack(profiles), bundle), dtype=np.float32)
+    except ValueError:  # a bundle without a bridge
+        return {}
+    return dict(zip(names, predicted, strict=True))
+
+
+def rows_by_artist(local_in_order: np.ndarray, rows_in_order: np.ndarray, n_locals: int) -> list[np.ndarray]:
+    """Rows of each local artist (an index into the match's artists; -1: none), in the given (track id)
+    order, the order the match lists its tracks: grouped once, with one sort, for 100k tracks."""
+    keep = local_in_order >= 0
+    locals_kept = local_in_order[keep]
+    rows_kept = rows_in_order[keep]
+    by = np.argsort(locals_kept, kind="stable")
+    bounds = np.searchsorted(locals_kept[by], np.arange(n_locals + 1))
+    ordered = rows_kept[by]
+    return [ordered[bounds[j] : bounds[j + 1]] for j in range(n_locals)]
+
+
+def bridge_unmatched(
+    match: LibraryMatch,
+    local_id: dict[str, int],
+    analysed: list[np.ndarray],
+    tag_probs: np.ndarray,
+    bundle: Bundle,
+) -> dict[str, np.ndarray]:
+    """Factors for the match's unmatched artists from the mean audio tags of their analysed rows
+    (``analysed``: rows per local artist, as ``rows_by_artist`` groups them)."""
+    names, profiles = [], []
+    for artist in match.unmatched:
+        rows = analysed[local_id[artist]]
+        if len(rows):
+            names.append(artist)
+            profiles.append(tag_probs[rows].mean(axis=0))
+    return bridged_factors(bundle, names, profiles)

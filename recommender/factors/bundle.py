@@ -23,6 +23,7 @@ import functools
 import hashlib
 import json
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,10 @@ from typing import Any
 import numpy as np
 
 from recommender.ranking import top_k
+
+_CACHED_BY = ("recommender/factors/bundle.py", "recommender/evaluation.py", "recommender/disk_cache.py")
+"""The code behind the bundle's caches in the user cache folder (its uncompressed arrays, its item-kNN):
+part of their keys, so an edit to any of these files never reads an old cache."""
 
 FORMAT = 1
 BUNDLE_NAME = "lastfm2k-wmf.npz"
@@ -154,21 +159,21 @@ class Bundle:
 
         Computing it costs about a second (a 15k x 15k sparse product and a top-k per row) and it
         depends on the bundle file alone, so it is kept in the user cache folder under the file's
-        identity (``recommender.load_cache``) and read back in milliseconds, without scipy."""
+        identity (``recommender.disk_cache``) and read back in milliseconds, without scipy."""
         if self.train_indptr is None:
             return None
-        from recommender import load_cache
+        from recommender import disk_cache
 
         path = key = None
         if self.path is not None:
             try:
                 st = Path(self.path).stat()
                 ident = f"{Path(self.path).resolve()}|{st.st_size}|{st.st_mtime_ns}|{self.hyper.get('knn_neighbours', 200)}"
-                key = f"{load_cache.code_version()}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
-                path = load_cache.user_cache_dir() / f"bundle-{key[-24:]}.knn.npz"
+                key = f"{disk_cache.source_digest(_CACHED_BY)}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
+                path = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.knn.npz"
             except OSError:
                 path = key = None
-        cached = load_cache.load_file(path, key)
+        cached = disk_cache.load_file(path, key)
         if cached is not None and {"indptr", "indices", "data"} <= set(cached):
             return cached["indptr"], cached["indices"], cached["data"]
         train = self.user_matrix
@@ -178,7 +183,7 @@ class Bundle:
 
         sim = ItemKNNScorer(train, int(self.hyper.get("knn_neighbours", 200))).similarity
         arrays = (sim.indptr, sim.indices, sim.data)
-        load_cache.save_file(path, key, {"indptr": sim.indptr, "indices": sim.indices, "data": sim.data})
+        disk_cache.save_file(path, key, {"indptr": sim.indptr, "indices": sim.indices, "data": sim.data})
         return arrays
 
     def item_similarity_row(self, item: int) -> np.ndarray | None:
@@ -200,8 +205,8 @@ class Bundle:
 
     @functools.cached_property
     def model(self):
-        """The shipped model (``recommender.factors.pretrain.ModelScorer``), built once per bundle."""
-        from recommender.factors.pretrain import ModelScorer
+        """The shipped model (``recommender.factors.scorer.ModelScorer``), built once per bundle."""
+        from recommender.factors.scorer import ModelScorer
 
         return ModelScorer(self)
 
@@ -308,21 +313,21 @@ def _arrays(path: Path) -> Any:
 
     Why: the shipped bundle is compressed, and inflating its 19 MB (factors, names, match keys) cost
     ~50 ms of every radio and ``similar`` start; the uncompressed copy is read without inflating."""
-    from recommender import load_cache
+    from recommender import disk_cache
 
     try:
         st = path.stat()
     except OSError:
         return np.load(path, allow_pickle=False)  # raises the error read_bundle reports
     ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    key = f"{load_cache.code_version()}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
-    cache = load_cache.user_cache_dir() / f"bundle-{key[-24:]}.arrays.npz"
-    cached = load_cache.load_file(cache, key)
+    key = f"{disk_cache.source_digest(_CACHED_BY)}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
+    cache = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.arrays.npz"
+    cached = disk_cache.load_file(cache, key)
     if cached is not None:
         return _Arrays(cached)
     with np.load(path, allow_pickle=False) as z:
         arrays = {name: z[name] for name in z.files}
-    load_cache.save_file(cache, key, arrays)
+    disk_cache.save_file(cache, key, arrays)
     return _Arrays(arrays)
 
 
@@ -359,11 +364,22 @@ def _validate(bundle: Bundle, path: Path) -> None:
 _CACHE: dict[Path, tuple[int, Bundle]] = {}
 
 
-def load_bundle(path: str | os.PathLike[str] | None = None) -> Bundle:
+def load_bundle(path: str | os.PathLike[str] | None = None, *, or_none: bool = False) -> Bundle | None:
     """The bundle at ``path`` (default: ``default_bundle_path()``), read on first use and then cached.
 
+    The caller chooses what a missing or refused bundle means: by default it raises
+    (``FileNotFoundError``, ``BundleError``); with ``or_none`` it is None, and a refused (damaged or
+    tampered) bundle is warned about once on stderr: the radio and ``similar`` then go on from audio alone.
     Thread-safe; a file replaced on disk (new mtime) is read again.
     """
+    if or_none:
+        try:
+            return load_bundle(path)
+        except FileNotFoundError:
+            return None
+        except BundleError as exc:
+            _warn_once(f"the factor bundle is refused ({exc}); recommending from audio alone")
+            return None
     p = Path(path) if path is not None else default_bundle_path()
     if not p.exists():
         raise FileNotFoundError(
@@ -379,3 +395,12 @@ def load_bundle(path: str | os.PathLike[str] | None = None) -> Bundle:
         bundle = read_bundle(key)
         _CACHE[key] = (mtime, bundle)
         return bundle
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        print(f"encore: warning: {message}", file=sys.stderr)

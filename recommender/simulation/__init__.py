@@ -2,5 +2,7 @@
 
 ``world``: listeners, libraries and the response model; ``models``: the models policies draw on;
 ``policies``: Encore's station and the baselines under one set of rules; ``metrics``: coherence and
-bootstrap intervals; ``runner``: ``simulate``; ``data``: held-out bundles and user groups.
+bootstrap intervals; ``runner``: ``simulate``; ``data``: held-out bundles; ``tune`` and ``calibrate``:
+``python -m`` entry points that fit ``RadioSettings`` on the tuning users. Imports ``training``,
+``radio`` and below.
 """

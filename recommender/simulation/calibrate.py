@@ -17,8 +17,8 @@ import sys
 
 import numpy as np
 
-from recommender.radio_enjoy import Enjoyment
-from recommender.radio_settings import RadioSettings
+from recommender.radio.enjoy import Enjoyment
+from recommender.radio.settings import RadioSettings
 from recommender.simulation.models import History, LibraryModels
 from recommender.simulation.policies import app_state
 from recommender.simulation.world import Listener
@@ -72,7 +72,7 @@ def calibrate(history: str, listeners: int = 100, log=print) -> tuple[float, flo
 
 
 def main(argv: list[str] | None = None) -> int:
-    from player.cli_common import bounded_int
+    from player.cli.common import bounded_int
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("history")

@@ -19,12 +19,6 @@ SKIP_CONFIDENCE = 2.0
 """Confidence of a skip as negative evidence when earlier sessions are folded into a user's taste."""
 
 
-def zscore(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float64)
-    sd = float(v.std())
-    return (v - v.mean()) / (sd if sd > 1e-12 else 1.0)
-
-
 @dataclass
 class History:
     """What the app knows of a listener at the start of a session: the log with its counts, plus the

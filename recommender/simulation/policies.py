@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recommender.radio import PlayEvent, RadioSettings, Station
-from recommender.simulation.models import History, LibraryModels, zscore
+from recommender.radio.station import PlayEvent, RadioSettings, Station
+from recommender.ranking import zscore
+from recommender.simulation.models import History, LibraryModels
 from recommender.simulation.world import Listener, Satiety
 
 ADAPT_WEIGHT = 3.0

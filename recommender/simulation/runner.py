@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender.radio import RadioSettings
+from recommender.radio.station import RadioSettings
 from recommender.simulation.metrics import Coherence, ListenerScore, longest_streak, summarise
 from recommender.simulation.models import History, LibraryModels
 from recommender.simulation.policies import POLICIES, POLICY_CLASSES, SessionInput

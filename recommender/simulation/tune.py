@@ -18,8 +18,8 @@ import argparse
 import dataclasses
 import sys
 
-from player.cli_common import bounded_int
-from recommender.radio_settings import RadioSettings
+from player.cli.common import bounded_int
+from recommender.radio.settings import RadioSettings
 from recommender.simulation.data import holdout_bundle
 from recommender.simulation.policies import STATIC
 from recommender.simulation.runner import simulate

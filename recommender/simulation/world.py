@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from recommender.radio_library import RadioLibrary
-from recommender.radio_scoring import artist_similarity
+from recommender.radio.library import RadioLibrary
+from recommender.radio.scoring import artist_similarity
 
 
 @dataclass

@@ -1,0 +1,74 @@
+"""``encore scan``: scan music folders into the library, or list what could not be scanned."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from player.cli.common import bounded_int, fail, nonempty_path, open_store, print_json, shown
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "scan",
+        parents=[common],
+        help="scan music folders into the library",
+        description="Scan folders (incrementally) into the library and print what changed.",
+    )
+    p.add_argument("paths", nargs="*", type=nonempty_path, metavar="PATH", help="folders or files to scan")
+    p.add_argument("--errors", action="store_true", help="list the files that could not be scanned")
+    p.add_argument(
+        "--workers",
+        type=bounded_int(1, 64),
+        default=None,
+        help="tag-reading processes (default: cores, max 4)",
+    )
+    p.add_argument("--json", action="store_true", help="print the summary (or errors) as JSON")
+    p.set_defaults(func=cmd_scan)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from player.library import scan
+    from player.store.errors import list_scan_errors
+
+    with open_store(args) as store:
+        if args.errors:
+            rows = list_scan_errors(store)
+            if args.json:
+                print_json(rows)
+            elif not rows:
+                print("no scan errors")
+            else:
+                for row in rows:
+                    print(f"{row['kind']:<18} {shown(row['path'])}\n{'':<18} {shown(row['message'])}")
+                print(f"{len(rows)} files or folders could not be scanned")
+            return 0
+        if not args.paths:
+            return fail("scan needs at least one PATH (or --errors)")
+        bar = None
+        if sys.stderr.isatty() and not args.json:
+            from tqdm import tqdm
+
+            bar = tqdm(total=0, unit="file", desc="scanning", leave=False)
+
+        def progress(done: int, total: int) -> None:
+            if bar is not None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+        started = time.perf_counter()
+        try:
+            summary = scan(store, args.paths, progress=progress, workers=args.workers)
+        finally:
+            if bar is not None:
+                bar.close()
+        elapsed = time.perf_counter() - started
+        if args.json:
+            print_json({**summary.as_dict(), "seconds": round(elapsed, 3)})
+        else:
+            print(f"{summary} in {elapsed:.1f} s")
+            if summary.errors:
+                print("see `encore scan --errors` for the files that could not be scanned")
+    return 0

@@ -1,0 +1,189 @@
+"""CLI subcommands of playback: ``play`` (plays and logs exactly like the app) and ``stats``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import signal
+import sys
+import threading
+
+from player.cli.common import bounded_float, bounded_int, shown
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add this area's subcommands to the parser."""
+    play = sub.add_parser(
+        "play",
+        parents=[common],
+        help="play tracks from the command line (logged like the app)",
+        description="Play library tracks (a path, a track id, or an 'artist - title' query / words) in "
+        "order, logging each play exactly as the app does. Like playing from the app, this replaces the "
+        "play queue. A file not yet in the library is scanned first. Ctrl-C stops (logged as stopped).",
+    )
+    play.add_argument("targets", nargs="+", metavar="PATH|QUERY", help="what to play; several are queued")
+    play.add_argument("--no-audio", action="store_true", help="decode and log, but output no sound")
+    play.add_argument(
+        "--start", type=bounded_float(0.0, 1e6), default=0.0, metavar="SECONDS", help="start this far in"
+    )
+    play.add_argument(
+        "--rate", type=bounded_float(0.25, 32.0), default=1.0, help="playback speed (1.0 = normal)"
+    )
+    play.add_argument(
+        "--crossfade", type=bounded_float(0.0, 10.0), default=None, metavar="SECONDS", help="crossfade 0-10 s"
+    )
+    play.set_defaults(func=cmd_play)
+
+    stats = sub.add_parser(
+        "stats",
+        parents=[common],
+        help="summary of the listening log",
+        description="Plays, listening time, skip rate, top tracks and artists from the listening log.",
+    )
+    stats.add_argument(
+        "--limit", type=bounded_int(1, 1000), default=10, help="how many top tracks/artists (default 10)"
+    )
+    stats.add_argument("--json", action="store_true", help="machine-readable output")
+    stats.set_defaults(func=cmd_stats)
+
+
+def _resolve(store, target: str) -> dict | None:
+    from player.store.tracks import find_track
+
+    track = find_track(store, target)
+    if track is None and os.path.isfile(target):
+        from player.library import scan
+
+        scan(store, [target])
+        track = find_track(store, target)
+    return track
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _label(track: dict) -> str:
+    artist = track.get("artist") or "?"
+    title = track.get("title") or os.path.basename(track["path"])
+    return f"{shown(artist)} - {shown(title)}"
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from player.cli.common import fail, open_store
+    from player.playback.events import PlaybackError, StateChanged, TrackStarted
+    from player.playback.settings import PlaybackSettings
+    from player.session import PlaybackController
+
+    store = open_store(args)
+    tracks = []
+    for target in args.targets:
+        track = _resolve(store, target)
+        if track is None:
+            store.close()
+            return fail(f"no track matches {target!r} (scan your music with `encore scan DIR`)")
+        tracks.append(track)
+
+    settings = PlaybackSettings.load(store)
+    if args.no_audio:
+        settings.audio_output = "adummy"
+    if args.crossfade is not None:
+        settings = dataclasses.replace(settings, crossfade_s=args.crossfade)
+    controller = PlaybackController(store, settings=settings)
+    for play in controller.log.recovered:
+        print(f"closed an interrupted play of track {play.track_id} ({play.outcome})", file=sys.stderr)
+    done = threading.Event()
+    failures: list[str] = []
+    labels = {t["id"]: _label(t) for t in tracks}
+
+    def on_event(event) -> None:
+        if isinstance(event, TrackStarted):
+            entry = controller.queue.get(event.item.key)
+            print(f"▶ {labels.get(entry.track_id if entry else None, shown(event.item.path))}", flush=True)
+        elif isinstance(event, PlaybackError):
+            failures.append(event.message)
+            print(f"error: {shown(controller.describe_error(event))}", file=sys.stderr, flush=True)
+        elif isinstance(event, StateChanged) and event.state == "stopped":
+            if controller.player.state == "stopped":  # not when the controller skipped a bad file
+                done.set()
+
+    def on_finished(play) -> None:
+        where = f"play {play.play_id}" if play.saved else "not saved yet: kept in memory"
+        print(
+            f"  {play.outcome}: {play.seconds_listened:.1f} s listened of {play.duration or 0:.1f} s ({where})",
+            flush=True,
+        )
+
+    controller.events.subscribe(on_event)
+
+    def on_problem(message: str | None) -> None:
+        if message:
+            print(f"encore: {shown(message)}", file=sys.stderr, flush=True)
+        else:
+            print("encore: the plays kept in memory are saved now", file=sys.stderr, flush=True)
+
+    controller.log.on_problem(on_problem)
+    if controller.log.problem:
+        on_problem(controller.log.problem)
+    controller.on_play_finished(on_finished)
+    if args.rate != 1.0:
+        controller.player.set_rate(args.rate)
+    code = 0
+    try:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _interrupt)  # log the play as stopped, as Ctrl-C does
+        controller.play_tracks([t["id"] for t in tracks], source="library", position=args.start)
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        code = 130
+    finally:
+        controller.shutdown()  # closes the open play (stopped, or completed if nearly done)
+        unsaved = controller.log.unsaved_count
+        store.close()
+    if unsaved:
+        return fail(f"{unsaved} play(s) could not be saved: {controller.log.problem}", code=1)
+    if failures and code == 0:
+        n = len(failures)
+        return fail(f"{n} track{'s' if n > 1 else ''} could not be played (see the error above)", code=1)
+    return code
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from player.cli.common import open_store, print_json
+    from player.store.plays import outcome_counts, top_artists, top_tracks
+
+    with open_store(args) as store:
+        counts = outcome_counts(store)
+        judged = counts["completed"] + counts["skipped"] + counts["stopped"]
+        summary = {
+            "plays": counts["total"],
+            "outcomes": {k: counts[k] for k in ("completed", "skipped", "stopped", "error", "open")},
+            "hours_listened": round(counts["seconds_listened"] / 3600.0, 3),
+            "skip_rate": round(counts["skipped"] / judged, 4) if judged else None,
+            "top_tracks": top_tracks(store, args.limit),
+            "top_artists": top_artists(store, args.limit),
+        }
+    if args.json:
+        print_json(summary)
+        return 0
+    o = summary["outcomes"]
+    rate = "n/a" if summary["skip_rate"] is None else f"{100 * summary['skip_rate']:.1f} %"
+    print(f"{summary['plays']} plays, {summary['hours_listened']:.2f} h listened, skip rate {rate}")
+    print(
+        f"  completed {o['completed']}, skipped {o['skipped']}, stopped {o['stopped']}, error {o['error']}"
+        + (f", open {o['open']}" if o["open"] else "")
+    )
+    if summary["top_tracks"]:
+        print("Top tracks:")
+        for t in summary["top_tracks"]:
+            print(
+                f"  {t['play_count']:4d} plays  {t['completions'] or 0:3d} done  {t['skips'] or 0:3d} skipped  "
+                f"{shown(t['artist'] or '?')} - {shown(t['title'] or '?')}"
+            )
+    if summary["top_artists"]:
+        print("Top artists:")
+        for a in summary["top_artists"]:
+            print(f"  {a['play_count']:4d} plays  {a['skips'] or 0:3d} skipped  {shown(a['artist'])}")
+    return 0

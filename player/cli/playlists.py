@@ -1,0 +1,336 @@
+"""CLI subcommands for playlists: ``playlist create|list|show|add|remove|rename|delete|import|export``
+and smart playlists: ``smart create|edit|preview|show|fields``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from player.cli.common import bounded_int, fail, open_store, print_json
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add this area's subcommands to the parser."""
+    pl = sub.add_parser(
+        "playlist",
+        parents=[common],
+        help="playlists: create, list, show, add, remove, rename, delete, import, export",
+        description="Manage playlists. Import and export read and write M3U8/M3U and XSPF files.",
+    )
+    psub = pl.add_subparsers(dest="playlist_command", metavar="ACTION", required=True)
+    p = psub.add_parser("create", parents=[common], help="a new, empty playlist")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_create)
+    p = psub.add_parser("list", parents=[common], help="every playlist with its number of tracks")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+    p = psub.add_parser("show", parents=[common], help="a playlist's tracks, in order")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+    p = psub.add_parser("add", parents=[common], help="append tracks (paths, ids or queries)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("tracks", nargs="+", metavar="TRACK")
+    p.set_defaults(func=cmd_add)
+    p = psub.add_parser("remove", parents=[common], help="remove entries by position (1 = first)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("positions", nargs="+", type=bounded_int(1, 1_000_000), metavar="POSITION")
+    p.set_defaults(func=cmd_remove)
+    p = psub.add_parser("rename", parents=[common], help="rename a playlist")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("new_name", metavar="NEW_NAME")
+    p.set_defaults(func=cmd_rename)
+    p = psub.add_parser("delete", parents=[common], help="delete a playlist (the tracks stay in the library)")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_delete)
+    p = psub.add_parser(
+        "import", parents=[common], help="import an M3U8/M3U or XSPF file; lists missing entries"
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--name", help="name of the new playlist (default: the file's name)")
+    p.set_defaults(func=cmd_import)
+    p = psub.add_parser("export", parents=[common], help="write a playlist to FILE (.m3u8 or .xspf)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--absolute", action="store_true", help="absolute paths (default: relative to FILE)")
+    p.set_defaults(func=cmd_export)
+
+    sm = sub.add_parser(
+        "smart",
+        parents=[common],
+        help="smart playlists: rules over tags, play statistics and audio analysis",
+        description="Smart playlists are rules, e.g. --rule 'ambient > 0.3' --rule 'tempo < 100' "
+        "--sort last_played --limit 25 (the 25 least recently played calm, ambient tracks). "
+        "`encore smart fields` lists what a rule can use.",
+    )
+    ssub = sm.add_subparsers(dest="smart_command", metavar="ACTION", required=True)
+    for action, text in (
+        ("create", "a new smart playlist"),
+        ("edit", "replace a smart playlist's rules"),
+        ("preview", "the tracks rules give, without saving"),
+    ):
+        p = ssub.add_parser(action, parents=[common], help=text)
+        if action != "preview":
+            p.add_argument("name", metavar="NAME")
+        p.add_argument("--rule", action="append", default=[], metavar="'FIELD OP VALUE'", help="a condition")
+        p.add_argument("--any", action="store_true", help="match any condition (OR; default: all, AND)")
+        p.add_argument("--limit", type=bounded_int(1, 100_000), help="at most this many tracks")
+        p.add_argument(
+            "--sort", metavar="FIELD", help="sort by a field (or 'random'); ascending unless --desc"
+        )
+        p.add_argument("--desc", action="store_true", help="sort descending")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(func=cmd_smart, smart_action=action)
+    p = ssub.add_parser("show", parents=[common], help="a smart playlist's rules and current tracks")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+    p = ssub.add_parser("fields", parents=[common], help="the fields, operators and tags a rule can use")
+    p.set_defaults(func=cmd_fields)
+
+
+def _label(track: dict) -> str:
+    who = track.get("artist") or track.get("album_artist") or "?"
+    return f"{who} - {track.get('title') or track.get('path')}"
+
+
+def _find(store, name: str):
+    from player.store.playlists import find_playlist
+
+    return find_playlist(store, name)
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    from player.store.playlists import PlaylistError, create_playlist
+
+    with open_store(args) as store:
+        try:
+            create_playlist(store, args.name)
+        except PlaylistError as exc:
+            return fail(str(exc))
+    print(f"Created the playlist {' '.join(args.name.split())}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from player.store.playlists import list_playlists
+    from player.store.smart import SmartRuleError, count_smart
+
+    with open_store(args) as store:
+        rows = list_playlists(store)
+        for r in rows:
+            if r["smart"]:
+                try:
+                    r["tracks"] = count_smart(store, r["rules"])
+                except SmartRuleError:
+                    r["tracks"] = 0
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("No playlists yet (encore playlist create NAME, or encore smart create NAME --rule ...).")
+    for r in rows:
+        print(f"{r['name']}  ({r['tracks']} tracks{', smart' if r['smart'] else ''})")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from player.store.playlists import playlist_tracks
+    from player.store.smart import SmartRuleError, describe_rules, smart_tracks
+
+    with open_store(args) as store:
+        playlist = _find(store, args.name)
+        if playlist is None:
+            return fail(f"no playlist named {args.name!r} (encore playlist list shows them)")
+        if playlist["smart"]:
+            try:
+                tracks = smart_tracks(store, playlist["rules"])
+            except SmartRuleError as exc:
+                return fail(f"{playlist['name']}: {exc}")
+        else:
+            tracks = playlist_tracks(store, playlist["id"])
+    if args.json:
+        print_json(
+            {
+                "name": playlist["name"],
+                "rules": playlist["rules"],
+                "tracks": [{"path": t["path"], "artist": t["artist"], "title": t["title"]} for t in tracks],
+            }
+        )
+        return 0
+    print(f"{playlist['name']}: {len(tracks)} tracks")
+    if playlist["smart"]:
+        print(f"  rules: {describe_rules(playlist['rules'])}")
+    for i, t in enumerate(tracks, 1):
+        print(f"{i:4d}. {_label(t)}")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from player.store.playlists import PlaylistError, add_tracks
+    from player.store.tracks import find_track
+
+    with open_store(args) as store:
+        playlist = _find(store, args.name)
+        if playlist is None:
+            return fail(f"no playlist named {args.name!r}")
+        ids = []
+        for text in args.tracks:
+            track = find_track(store, text)
+            if track is None:
+                return fail(f"no track matches {text!r}; nothing was added")
+            ids.append(int(track["id"]))
+        try:
+            add_tracks(store, playlist["id"], ids)
+        except PlaylistError as exc:
+            return fail(str(exc))
+    print(f"Added {len(ids)} track(s) to {playlist['name']}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from player.store.playlists import playlist_tracks, remove_entries
+
+    with open_store(args) as store:
+        playlist = _find(store, args.name)
+        if playlist is None or playlist["smart"]:
+            return fail(f"no static playlist named {args.name!r}")
+        entries = playlist_tracks(store, playlist["id"])
+        bad = [p for p in args.positions if not 1 <= p <= len(entries)]
+        if bad:
+            return fail(f"{playlist['name']} has {len(entries)} entries; no position {bad[0]}")
+        n = remove_entries(store, playlist["id"], [entries[p - 1]["entry_id"] for p in args.positions])
+    print(f"Removed {n} entr{'y' if n == 1 else 'ies'} from {playlist['name']}")
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    from player.store.playlists import PlaylistError, rename_playlist
+
+    with open_store(args) as store:
+        playlist = _find(store, args.name)
+        if playlist is None:
+            return fail(f"no playlist named {args.name!r}")
+        try:
+            rename_playlist(store, playlist["id"], args.new_name)
+        except PlaylistError as exc:
+            return fail(str(exc))
+    print(f"Renamed {playlist['name']} to {' '.join(args.new_name.split())}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from player.store.playlists import delete_playlist
+
+    with open_store(args) as store:
+        playlist = _find(store, args.name)
+        if playlist is None:
+            return fail(f"no playlist named {args.name!r}")
+        delete_playlist(store, playlist["id"])
+    print(f"Deleted the playlist {playlist['name']}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from player.playlist_files import PlaylistFileError, import_playlist
+
+    with open_store(args) as store:
+        try:
+            result = import_playlist(store, args.file, args.name)
+        except PlaylistFileError as exc:
+            return fail(str(exc))
+    print(f"Imported {result.added} track(s) into the playlist {result.name}")
+    if result.scanned:
+        print(f"  {result.scanned} file(s) were not in the library and have been scanned in")
+    if result.missing:
+        print(f"  {len(result.missing)} entr{'y' if len(result.missing) == 1 else 'ies'} not found:")
+        for location in result.missing:
+            print(f"    {location}")
+        return 1
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from player.playlist_files import PlaylistFileError, export_playlist
+    from player.store.smart import SmartRuleError
+
+    with open_store(args) as store:
+        playlist = _find(store, args.name)
+        if playlist is None:
+            return fail(f"no playlist named {args.name!r}")
+        try:
+            n = export_playlist(store, playlist["id"], args.file, relative=not args.absolute)
+        except (PlaylistFileError, SmartRuleError) as exc:
+            return fail(str(exc))
+    print(f"Wrote {n} entries of {playlist['name']} to {args.file}")
+    return 0
+
+
+def _rules_from(args: argparse.Namespace) -> dict:
+    from player.store.smart import parse_condition, validate_rules
+
+    rules: dict = {
+        "match": "any" if args.any else "all",
+        "conditions": [parse_condition(r) for r in args.rule],
+    }
+    if args.limit is not None:
+        rules["limit"] = args.limit
+    if args.sort:
+        rules["sort"] = args.sort
+        rules["descending"] = args.desc
+    return validate_rules(rules)
+
+
+def cmd_smart(args: argparse.Namespace) -> int:
+    from player.store.playlists import PlaylistError, create_playlist, set_rules
+    from player.store.smart import SmartRuleError, describe_rules, smart_tracks
+
+    try:
+        rules = _rules_from(args)
+    except SmartRuleError as exc:
+        return fail(str(exc))
+    with open_store(args) as store:
+        if args.smart_action == "create":
+            try:
+                create_playlist(store, args.name, rules)
+            except PlaylistError as exc:
+                return fail(str(exc))
+        elif args.smart_action == "edit":
+            playlist = _find(store, args.name)
+            if playlist is None or not playlist["smart"]:
+                return fail(f"no smart playlist named {args.name!r}")
+            set_rules(store, playlist["id"], rules)
+        tracks = smart_tracks(store, rules)
+    if args.json:
+        print_json(
+            {
+                "rules": rules,
+                "tracks": [{"path": t["path"], "artist": t["artist"], "title": t["title"]} for t in tracks],
+            }
+        )
+        return 0
+    title = "Preview" if args.smart_action == "preview" else " ".join(args.name.split())
+    print(f"{title}: {describe_rules(rules)} -> {len(tracks)} tracks")
+    for i, t in enumerate(tracks, 1):
+        print(f"{i:4d}. {_label(t)}")
+    return 0
+
+
+def cmd_fields(args: argparse.Namespace) -> int:
+    from player.store.smart import (
+        DATE_FIELDS,
+        DATE_OPS,
+        NUMBER_FIELDS,
+        NUMBER_OPS,
+        TEXT_FIELDS,
+        TEXT_OPS,
+        tag_vocabulary,
+    )
+
+    out = sys.stdout
+    out.write(f"tags: {', '.join(TEXT_FIELDS)}  ops: {', '.join(TEXT_OPS)}\n")
+    out.write(f"numbers: {', '.join(NUMBER_FIELDS)}  ops: {' '.join(NUMBER_OPS)}\n")
+    out.write(f"dates: {', '.join(DATE_FIELDS)}  ops: {', '.join(DATE_OPS)} N (days)\n")
+    out.write(f"analysis tags (probability 0..1, number ops): {', '.join(tag_vocabulary())}\n")
+    out.write("sort: any field, or random\n")
+    return 0

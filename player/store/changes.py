@@ -1,0 +1,59 @@
+"""What the recommender's start-up caches are keyed by: the library's change state, read from the store.
+
+Why here: the store is the one owner of SQL. The caches (``recommender.radio.cache``) only need a value
+that changes whenever a track, an analysis or a rating changes; this module gives it:
+
+- ``change_state(store)``: the schema-v4 change counter (``library_changes``: this database's id and a
+  count that triggers raise on every insert, update or delete of a track, an analysis or a rating),
+  read in O(1), plus the newest track id, ``added_at`` and analysed id (index look-ups) in case an
+  older copy of the file was put back; None on a database without the counter (opened read-only
+  before its migration);
+- ``scanned_state(store, model_version)``: the fallback, a scan of the tracks (count, id sum, newest
+  ``updated_at`` / ``added_at``, missing count), the current analyses (count, id sum, newest
+  ``analyzed_at``) and the ratings (counts, newest ``rated_at``), about 70 ms at 100k tracks.
+
+Plays are in neither: what depends on them is recomputed at every load.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from player.store.core import Store
+
+
+def change_state(store: Store) -> list[Any] | None:
+    """The change counter and a few index look-ups (~0.1 ms), or None on a database without it."""
+    conn = store.conn
+    try:
+        row = conn.execute("SELECT uid, n FROM library_changes WHERE id = 1").fetchone()
+    except sqlite3.OperationalError:  # no such table: a database not migrated to schema v4
+        return None
+    if row is None:
+        return None
+    newest = conn.execute("SELECT MAX(id), MAX(added_at) FROM tracks").fetchone()
+    analysed = conn.execute("SELECT MAX(track_id) FROM analysis").fetchone()
+    return [*row, *newest, *analysed]
+
+
+def scanned_state(store: Store, model_version: str) -> dict[str, Any]:
+    """What the caches depend on, by scanning the tables (see the module doc)."""
+    conn = store.conn
+    return {
+        "tracks": list(
+            conn.execute(
+                "SELECT COUNT(*), TOTAL(id), MAX(updated_at), MAX(added_at), TOTAL(missing) FROM tracks"
+            ).fetchone()
+        ),
+        "analysis": list(
+            conn.execute(
+                "SELECT COUNT(*), TOTAL(track_id), MAX(analyzed_at) FROM analysis WHERE model_version = ?",
+                (model_version,),
+            ).fetchone()
+        ),
+        "ratings": [
+            list(conn.execute(f"SELECT COUNT(*), MAX(rated_at), TOTAL(rating) FROM {t}").fetchone())
+            for t in ("track_ratings", "artist_ratings")
+        ],
+    }

@@ -1,0 +1,33 @@
+"""Where the audio model's files are and how they are trusted: resource paths, hashes, ``ModelError``.
+
+Why a module of its own: the PyTorch model (``model.py``) and the engines (``engine.py``) both check
+files against these hashes before loading them; with the paths and the error here, neither imports the
+other's internals (the engine loads the model, never the reverse). Kept free of heavy imports.
+
+``WEIGHTS_SHA256`` is the converted state dict's hash; the analysis stamp the store writes,
+``player.store.analysis.MODEL_VERSION``, names its first 12 hex digits (a test holds them together), so
+new weights mean a new stamp and every library is analysed again. ``ONNX_SHA256`` only guards the
+exported file that ONNX Runtime loads (the same outputs within 1e-6, so not part of the stamp).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "musicnn"
+
+#: The ONNX export of those weights (scripts/export_musicnn_onnx.py); the engine, not the analysis, changes.
+ONNX_SHA256 = "a30658febd09895f2931c93e9de4f02e5e2d41b19d83329611b77df283a41ec5"
+WEIGHTS_SHA256 = "672c85d65fb7a7bbfc9ec7ec1016236c8c2324745a3c8b05f8583f1b61a3cdac"
+
+
+class ModelError(RuntimeError):
+    """The CNN weights are missing, damaged or tampered with: audio analysis is off until they are
+    restored (everything else works without it)."""
+
+    user_facing = True
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,219 @@
+"""CLI subcommands of the recommender's user-facing features: ``radio``, ``similar``, ``evaluate-radio``.
+
+Nothing heavy is imported at module level (numpy, the bundle and torch load inside the commands).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from player.cli.common import bounded_int, fail, open_store, print_json, shown
+
+DEFAULT_LASTFM = Path(__file__).resolve().parents[2] / "shared" / "data" / "lastfm-2k"
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add this area's subcommands to the parser."""
+    radio = sub.add_parser(
+        "radio",
+        parents=[common],
+        help="print a radio station from a seed song",
+        description="Plan a lean-back radio station from a seed track (a path, a track id or an "
+        "'artist - title' query) and print its first tracks with the reason for each.",
+    )
+    radio.add_argument("seed", metavar="SEED", help="seed track: path, id or 'artist - title' query")
+    radio.add_argument(
+        "--n", type=bounded_int(1, 1000), default=30, help="how many tracks to print (default 30)"
+    )
+    radio.add_argument("--json", action="store_true", help="a JSON list of {path, artist, title, why}")
+    radio.add_argument(
+        "--random-seed",
+        type=bounded_int(0, 2**63 - 1),
+        default=None,
+        help="fix the exploration (reproducible)",
+    )
+    radio.add_argument("--no-analyze", action="store_true", help="do not analyse an unanalysed seed now")
+    radio.set_defaults(func=cmd_radio)
+
+    similar = sub.add_parser(
+        "similar",
+        parents=[common],
+        help="fans also like: similar artists (in your library or to discover) and sound-alikes",
+        description="Artists nearest to ARTIST in the pretrained factor space, each in your library "
+        "(with its tracks) or a discovery (with a link), plus tracks that sound like the artist's.",
+    )
+    similar.add_argument("artist", metavar="ARTIST", help="an artist name (with --track: a track)")
+    similar.add_argument(
+        "--track",
+        action="store_true",
+        help="ARTIST is a track (path, id or query): its artist's neighbours "
+        "and tracks that sound like this one",
+    )
+    similar.add_argument(
+        "--n", type=bounded_int(1, 500), default=20, help="how many similar artists (default 20)"
+    )
+    similar.add_argument(
+        "--tracks", type=bounded_int(0, 500), default=10, help="how many 'sounds like' tracks (default 10)"
+    )
+    similar.add_argument("--json", action="store_true", help="machine-readable output")
+    similar.set_defaults(func=cmd_similar)
+
+    ev = sub.add_parser(
+        "evaluate-radio",
+        parents=[common],
+        help="simulated listeners: the radio and its baselines on users no model trained on",
+        description="Simulate radio sessions for the users of a Last.fm user_artists-format file: each "
+        "owns a library (their artists plus popularity-drawn distractors), 80%% of their artists are "
+        "the app's log, the rest liked but never played; completions fall with satiety. Compares "
+        "Encore's radio with library shuffle, seed item-kNN, user item-kNN, WMF, EASE, seed x taste "
+        "and log replay, with 95%% bootstrap intervals over listeners.",
+    )
+    from recommender.cli.evaluate_radio import add_arguments
+
+    add_arguments(ev)
+    ev.set_defaults(func=cmd_evaluate_radio)
+
+
+# --- radio --------------------------------------------------------------------------------------------
+
+
+def cmd_radio(args: argparse.Namespace) -> int:
+    from player.store.tracks import find_track, get_track
+    from recommender.radio.library import LibraryParts
+    from recommender.radio.load import load_library
+    from recommender.radio.station import Station
+
+    if args.n < 1:
+        return fail("--n must be at least 1")
+    with open_store(args) as store:
+        seed = find_track(store, args.seed)
+        if seed is None and os.path.isfile(args.seed):  # a file outside the library: add it first
+            from player.library import scan
+
+            scan(store, [args.seed])
+            seed = find_track(store, args.seed)
+        if seed is None:
+            return fail(f"no track matches {args.seed!r} (scan your music first: encore scan DIR)")
+        if not args.no_analyze:
+            _analyse_seed_if_needed(store, int(seed["id"]))
+        parts = LibraryParts()
+        library = load_library(store, parts=parts, keep=[int(seed["id"])])
+        station = Station(library, int(seed["id"]), rng=args.random_seed)
+        rows = []
+        for _ in range(args.n):
+            item = station.next_item()
+            track = get_track(store, item.track_id) or {}
+            rows.append(
+                {
+                    "path": track.get("path"),
+                    "artist": track.get("artist") or track.get("album_artist"),
+                    "title": track.get("title"),
+                    "why": item.why,
+                }
+            )
+    if args.json:
+        print_json(rows)
+        return 0
+    print(f"Radio from {shown(seed.get('artist') or '?')} - {shown(seed.get('title') or seed['path'])}")
+    for i, r in enumerate(rows, 1):
+        print(f"{i:3d}. {shown(r['artist'] or '?')} - {shown(r['title'] or r['path'])}   ({shown(r['why'])})")
+    return 0
+
+
+def _analyse_seed_if_needed(store, track_id: int) -> None:
+    """A seed that ``analyze`` has not reached yet is analysed now (≈0.3 s plus loading the model),
+    so the station starts from its sound; a failure only means the station works without it."""
+    from player.store.analysis import analysis_counts, get_analysis
+
+    if get_analysis(store, track_id) is not None or analysis_counts(store).get("analyzed", 0) == 0:
+        return
+    try:
+        from recommender.audio.analyze import analyze_track
+
+        analyze_track(store, track_id)
+    except Exception as exc:  # noqa: BLE001 - any decode/model failure: go on without audio
+        print(f"encore: could not analyse the seed now ({exc}); using its metadata", file=sys.stderr)
+
+
+# --- similar ------------------------------------------------------------------------------------------
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    from player.store.tracks import get_track
+    from recommender.similar.index import SimilarIndex
+
+    with open_store(args) as store:
+        index = SimilarIndex.from_store(store)
+        if index.bundle is None:  # none installed, or refused: the sound of the library alone
+            print(
+                "encore: warning: no usable factor bundle (build one with `encore pretrain`, see "
+                "resources/factors); showing tracks that sound alike only",
+                file=sys.stderr,
+            )
+        if args.track:
+            from player.store.tracks import find_track
+
+            track = find_track(store, args.artist)
+            if track is None:
+                return fail(f"no track matches {args.artist!r}")
+            result = index.track(
+                int(track["id"]), track.get("artist") or track.get("album_artist"), args.n, args.tracks
+            )
+        else:
+            result = index.artist(args.artist, args.n, args.tracks)
+        if result.known == "none" and not ((args.track or index.bundle is None) and result.sounds_like):
+            return fail(
+                f"{args.artist!r} is neither in the factor bundle nor an analysed artist of your library"
+            )
+
+        def track_info(track_id: int) -> dict:
+            t = get_track(store, track_id) or {}
+            return {"path": t.get("path"), "artist": t.get("artist"), "title": t.get("title")}
+
+        out = {
+            "artist": result.artist,
+            "known": result.known,
+            "artists": [
+                {
+                    "name": a.name,
+                    "score": round(a.score, 4),
+                    "in_library": a.in_library,
+                    "predicted_from_audio": a.predicted,
+                    "tracks": [track_info(t) for t in a.track_ids],
+                    "link": a.link,
+                }
+                for a in result.artists
+            ],
+            "sounds_like": [
+                {**track_info(s.track_id), "score": round(s.score, 4)} for s in result.sounds_like
+            ],
+        }
+    if args.json:
+        print_json(out)
+        return 0
+    how = {"bundle": "", "audio": " (placed by its sound: unknown to the listening data)"}.get(
+        result.known, ""
+    )
+    print(f"Fans of {shown(out['artist'])} also like{how}:")
+    for a in out["artists"]:
+        if a["in_library"]:
+            print(f"  {a['score']:.2f}  {shown(a['name'])}  [in your library: {len(a['tracks'])} tracks]")
+        else:
+            print(f"  {a['score']:.2f}  {shown(a['name'])}  [discover: {shown(a['link'])}]")
+    if out["sounds_like"]:
+        print("Sounds like:")
+        for s in out["sounds_like"]:
+            print(f"  {s['score']:.2f}  {shown(s['artist'] or '?')} - {shown(s['title'] or s['path'])}")
+    return 0
+
+
+# --- evaluate-radio -----------------------------------------------------------------------------------
+
+
+def cmd_evaluate_radio(args: argparse.Namespace) -> int:
+    from recommender.cli.evaluate_radio import run
+
+    return run(args)

@@ -1,0 +1,129 @@
+"""Derived arrays kept on disk between runs: one ``.npz`` per purpose, written atomically, read without pickle.
+
+Why a module of its own on the ground floor: the radio's and ``similar``'s start-up caches
+(``recommender.radio.cache``) and the factor bundle's uncompressed arrays and item-kNN
+(``recommender.factors.bundle``) keep their arrays the same way. A cache file carries the key it was
+computed under; a file under another key, damaged, half-written by a crash or not a regular file is
+simply not used (recomputed), and one that cannot be written (read-only folder, full disk) is skipped.
+``ENCORE_NO_CACHE=1`` turns every cache off (the benchmarks measure both).
+
+A key includes the code that computed the arrays: ``source_digest(paths)`` hashes the source of every
+Python file under the given folders (or the given files), so no module of a package involved can be
+edited without invalidating the old caches.
+
+API: ``enabled()``, ``user_cache_dir()``, ``load_file(path, key)``, ``save_file(path, key, arrays)``,
+``strings(values)``, ``unstrings(arrays, prefix)``, ``prefixed(prefix, arrays)``, ``source_digest(paths, root)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+"""The checkout (or installed tree) that holds ``player/`` and ``recommender/``."""
+
+
+def enabled() -> bool:
+    return os.environ.get("ENCORE_NO_CACHE", "") in ("", "0")
+
+
+def user_cache_dir() -> Path:
+    """Where caches that belong to no database go (the factor bundle's): ``$ENCORE_CACHE``, else
+    ``$XDG_CACHE_HOME/encore``, else ``~/.cache/encore``."""
+    env = os.environ.get("ENCORE_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "encore"
+
+
+def load_file(path: Path | None, key: str | None) -> dict[str, np.ndarray] | None:
+    """The arrays of the cache file ``path`` if it was saved under ``key``, else None."""
+    if path is None or key is None or not enabled() or not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["__key__"]) != key:
+                return None
+            return {k: data[k] for k in data.files if k != "__key__"}
+    except (OSError, ValueError, KeyError, EOFError):  # damaged or half-written by a crash: recompute
+        return None
+    except Exception:  # zipfile.BadZipFile and friends
+        return None
+
+
+def save_file(path: Path | None, key: str | None, arrays: dict[str, np.ndarray]) -> bool:
+    """Write ``arrays`` to the cache file ``path`` under ``key``, atomically; False if it failed."""
+    if path is None or key is None or not enabled():
+        return False
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, __key__=np.array(key), **arrays)
+        os.replace(tmp, path)
+        return True
+    except OSError:  # read-only folder, full disk: the next start computes again, nothing is lost
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        return False
+
+
+def strings(values: list[Any]) -> dict[str, np.ndarray]:
+    """A list of str-or-None as arrays: the UTF-8 of all of them joined, and where each ends (in
+    characters), exact for any text unlike numpy's string arrays (which drop trailing NULs); no pickle."""
+    texts = ["" if v is None else str(v) for v in values]
+    return {
+        "bytes": np.frombuffer("".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8),
+        "ends": np.cumsum(np.array([len(t) for t in texts], dtype=np.int64)),
+        "none": np.array([v is None for v in values], dtype=bool),
+    }
+
+
+def unstrings(arrays: dict[str, np.ndarray], prefix: str) -> list[str | None]:
+    """The list ``strings`` saved under ``prefix`` (keys ``prefix + "bytes"`` etc.): one decode, then
+    slices (100k titles in a few ms)."""
+    text = arrays[prefix + "bytes"].tobytes().decode("utf-8", "surrogatepass")
+    ends = arrays[prefix + "ends"].tolist()
+    starts = [0, *ends[:-1]] if ends else []
+    return [
+        None if missing else text[start:end]
+        for start, end, missing in zip(starts, ends, arrays[prefix + "none"].tolist(), strict=True)
+    ]
+
+
+def prefixed(prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {prefix + k: v for k, v in arrays.items()}
+
+
+def source_digest(paths: Sequence[str], root: Path | None = None) -> str:
+    """A short hash of the source of every ``.py`` file under ``paths`` (folders, recursively, or files),
+    relative to ``root`` (default ``ROOT``); names and contents both count. Cached per process."""
+    return _source_digest(tuple(paths), Path(root) if root is not None else ROOT)
+
+
+@functools.cache
+def _source_digest(paths: tuple[str, ...], root: Path) -> str:
+    digest = hashlib.sha256()
+    for name in paths:
+        target = root / name
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        for path in files:
+            digest.update(str(path.relative_to(root)).encode())
+            try:
+                digest.update(path.read_bytes())
+            except OSError:
+                digest.update(b"\0missing")
+    return digest.hexdigest()[:16]

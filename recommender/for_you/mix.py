@@ -1,0 +1,87 @@
+"""The Discover mix: 30 under-played tracks from the For-you ranking, stored and refreshable.
+
+Why stored: the mix is something to come back to (play it today, again tomorrow), so it stays the
+same until the user asks for a new one; a new mix samples around the ranking and puts the previous
+mix's tracks last, so it brings other music.
+
+API: ``build_mix(result, size, per_artist, rng, avoid)``, ``discover_mix(store, result, refresh, size, rng)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from player.store.core import Store
+    from recommender.for_you.lists import ForYou, ForYouItem
+
+
+def build_mix(
+    result: ForYou,
+    size: int = 30,
+    per_artist: int = 3,
+    rng: np.random.Generator | int | None = None,
+    avoid: Iterable[int] = (),
+) -> list[ForYouItem]:
+    """A Discover mix: ``size`` tracks from the ranked under-played ones, at most ``per_artist`` per
+    artist. With ``rng`` the order is sampled (Gumbel noise on the scores), so a refresh differs;
+    tracks in ``avoid`` (the previous mix) come only after all others."""
+    items = result.tracks
+    if not items:
+        return []
+    avoid = set(avoid)
+    score = np.array([it.score for it in items], dtype=np.float64)
+    if rng is not None:
+        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        score = score + gen.gumbel(size=len(score)) * 0.5
+    score = score - 1e3 * np.array([it.track_ids[0] in avoid for it in items])
+    order = np.argsort(-score, kind="stable")
+    out: list[ForYouItem] = []
+    per: dict[str | None, int] = {}
+    for i in order:
+        it = items[int(i)]
+        if per.get(it.artist, 0) >= per_artist:
+            continue
+        per[it.artist] = per.get(it.artist, 0) + 1
+        out.append(it)
+        if len(out) >= size:
+            break
+    if len(out) < size:  # a library of few artists: fill up past the per-artist limit
+        chosen = {id(it) for it in out}
+        out += [items[int(i)] for i in order if id(items[int(i)]) not in chosen][: size - len(out)]
+    return out
+
+
+def discover_mix(
+    store: Store,
+    result: ForYou | None = None,
+    refresh: bool = False,
+    size: int | None = None,
+    rng: np.random.Generator | int | None = None,
+) -> list[dict[str, Any]]:
+    """The stored Discover mix (``[{"track_id", "reason"}]``), made now if there is none or ``refresh``.
+
+    The first mix is the best-fitting tracks; a refresh samples around the ranking and puts the
+    previous mix's tracks last, so it brings other music. An empty list when there is no taste signal.
+    """
+    from player.store.discover import load_mix, save_mix
+    from player.store.ratings import banned_track_ids
+    from recommender.for_you.lists import ForYouSettings, for_you
+
+    stored = load_mix(store)
+    if stored is not None and stored[1] and not refresh:
+        banned = banned_track_ids(store)  # a ban made since the mix was stored still counts
+        return [e for e in stored[1] if int(e["track_id"]) not in banned]
+    result = result if result is not None else for_you(store)
+    s = ForYouSettings()
+    avoid = [e["track_id"] for e in stored[1]] if (refresh and stored is not None) else []
+    if refresh and rng is None:
+        rng = np.random.default_rng()
+    mix = build_mix(result, size or s.mix_size, s.mix_per_artist, rng if refresh else None, avoid)
+    entries = [{"track_id": it.track_ids[0], "reason": it.reason} for it in mix]
+    if entries:
+        save_mix(store, entries)
+    return entries

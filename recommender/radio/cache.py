@@ -1,0 +1,118 @@
+"""The start-up cache of what the radio and ``similar`` derive from the library.
+
+Why: at 100k tracks, reading 100 MB of audio embeddings, projecting them, matching every credit and
+predicting factors for unknown artists costs seconds, yet none of it changes between two radio starts
+unless the library, its analysis, the bans or the factor bundle changed. So the derived arrays are
+kept in one ``.npz`` per purpose beside the database (``<db folder>/cache/``, written and read by
+``recommender.disk_cache``), named by a fingerprint of everything they were computed from:
+
+- the library's change state (``player.store.changes``: an O(1) change counter, or a scan of the
+  tables on a database without it) and the analysis model version;
+- the factor bundle file (path, size, modification time) and the extra key the caller gives (for
+  the radio, the banned track ids it leaves out);
+- the source of the code that computes them: every module of the packages in ``CODE`` (not a hand
+  list of files, which once missed the very loader that computes the arrays), so a change to any of
+  them never reads an old cache.
+
+Plays are not in the fingerprint: what depends on them (recency, taste) is recomputed at every load.
+
+API: ``fingerprint(store, name, bundle, extra)``, ``load(store, name, key)``, ``save(store, name, key,
+arrays)``, ``cache_dir(store)``, ``code_version(root=None)``, ``CODE``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recommender import disk_cache
+
+FORMAT = 2  # 2: string offsets in characters
+CODE = (
+    "recommender/__init__.py",
+    "recommender/disk_cache.py",
+    "recommender/evaluation.py",
+    "recommender/ranking.py",
+    "recommender/reasons.py",
+    "recommender/radio",
+    "recommender/similar",
+    "recommender/taste",
+    "recommender/factors",
+    "recommender/audio",
+    "player",
+)
+"""What computes the cached arrays: these packages and ground-floor modules, whole (a test checks
+that every project module the loaders import is among them)."""
+
+
+def code_version(root: Path | None = None) -> str:
+    """The hash of the source in ``CODE`` (under ``root``, default the installed tree) and ``FORMAT``."""
+    return f"{FORMAT}-{disk_cache.source_digest(CODE, root)}"
+
+
+def cache_dir(store: Any) -> Path | None:
+    path = getattr(store, "path", None)
+    if path is None or str(path) in ("", ":memory:"):
+        return None
+    return Path(path).resolve().parent / "cache"
+
+
+def _bundle_identity(bundle: Any) -> Any:
+    if bundle is None:
+        return None
+    path = getattr(bundle, "path", None)
+    if path is None:
+        return False  # an in-memory bundle (tests, simulations): nothing to name it by
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return False
+    return [str(Path(path).resolve()), st.st_size, st.st_mtime_ns]
+
+
+def fingerprint(store: Any, name: str, bundle: Any = None, extra: Any = None) -> str | None:
+    """The cache key of ``name`` for the store's current contents, or None when it cannot be cached."""
+    if not disk_cache.enabled() or cache_dir(store) is None:
+        return None
+    identity = _bundle_identity(bundle)
+    if identity is False:
+        return None
+    from player.store.analysis import MODEL_VERSION
+    from player.store.changes import change_state, scanned_state
+
+    state = {
+        "name": name,
+        "code": code_version(),
+        "bundle": identity,
+        "extra": extra,
+        "model": MODEL_VERSION,
+    }
+    changes = change_state(store)
+    if changes is not None:
+        state["changes"] = changes
+    else:
+        state.update(scanned_state(store, MODEL_VERSION))
+    text = json.dumps(state, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _file(store: Any, name: str) -> Path | None:
+    folder = cache_dir(store)
+    if folder is None:
+        return None
+    db_name = Path(store.path).name
+    return folder / f"{db_name}.{name}.npz"
+
+
+def load(store: Any, name: str, key: str | None) -> dict[str, np.ndarray] | None:
+    """The arrays saved under ``key``, or None (no cache, another key, or an unreadable file)."""
+    return disk_cache.load_file(_file(store, name) if key else None, key)
+
+
+def save(store: Any, name: str, key: str | None, arrays: dict[str, np.ndarray]) -> bool:
+    """Write the arrays under ``key`` (replacing the previous cache of ``name``); False if it failed."""
+    return disk_cache.save_file(_file(store, name) if key else None, key, arrays)

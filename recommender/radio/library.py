@@ -1,0 +1,339 @@
+"""The library as arrays for the radio: ``RadioLibrary`` (one row per track).
+
+Why a module of its own: building the arrays is the slow, store-facing half of the radio (tracks, audio
+analysis, the factor bundle and its artist match, audio-predicted factors for unknown artists, the
+user's fold-in taste, recency), while ``recommender.radio.station.Station`` is the fast, plain-array half that
+plans tracks. ``RadioLibrary.build`` takes plain per-track values (simulations and benchmarks use it
+directly); ``recommender.radio.load.load_library(store)`` gathers them from the database and the other
+recommender parts.
+Parts that are not available (no analysis yet, no bundle) are left out and the station works from what
+there is.
+
+Large libraries: audio embeddings are centred and projected on 64 principal axes, and the mean and
+covariance of each vector space are computed once (``space_stats``), so z-scoring a similarity costs
+nothing per query.
+
+API: ``RadioLibrary`` (``.build(...)``), ``LibraryParts``, ``pca_basis``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return matrix / norms
+
+
+def _value_ids(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
+    """(id of each value's distinct value [n], the distinct values in order of first appearance)."""
+    index: dict[Any, int] = {}
+    setdefault = index.setdefault
+    ids = np.array([setdefault(v, len(index)) for v in values], dtype=np.int64)
+    return ids, list(index)
+
+
+def _first_seen_codes(key_ids: np.ndarray) -> np.ndarray:
+    """Dense codes numbered in order of first appearance; a key id < 0 (no value) gets a code of its own.
+
+    The same numbering as walking the rows and giving each new key (and each missing one) the next
+    code, but vectorised: at 100k tracks the walk cost a second."""
+    n = len(key_ids)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    known = key_ids >= 0
+    if not known.any():
+        return np.arange(n, dtype=np.int64)
+    rows = np.flatnonzero(known)
+    _, first, inverse = np.unique(key_ids[known], return_index=True, return_inverse=True)
+    first_row = rows[first]  # the first row of each distinct key
+    new = ~known
+    new[first_row] = True
+    code_at = np.cumsum(new) - 1
+    out = code_at.copy()
+    out[rows] = code_at[first_row[inverse.ravel()]]
+    return out.astype(np.int64)
+
+
+def _keyed(values: Sequence[Any], key: Any) -> tuple[np.ndarray, list[Any]]:
+    """(key id per row, -1 where the key is None; the distinct keys), computing ``key`` once per
+    distinct value (a library repeats a few hundred names over 100k tracks)."""
+    ids, distinct = _value_ids(values)
+    key_index: dict[Any, int] = {}
+    mapped = np.empty(len(distinct), dtype=np.int64)
+    for j, value in enumerate(distinct):
+        k = key(value)
+        mapped[j] = -1 if k is None else key_index.setdefault(k, len(key_index))
+    return (mapped[ids] if len(ids) else ids), list(key_index)
+
+
+def _artist_key(a: Any) -> str | None:
+    return a.strip().casefold() if isinstance(a, str) and a.strip() else None
+
+
+@dataclass
+class RadioLibrary:
+    """The library as arrays, one row per track (what ``Station`` needs and nothing more).
+
+    ``audio`` rows are centred and L2-normalised embeddings (zero rows where ``has_audio`` is False);
+    ``factors`` rows are L2-normalised artist factors (bundle or audio-predicted) and ``raw_factors`` the
+    unnormalised ones used with ``taste`` (the fold-in user vector) for the WMF preference estimate.
+    """
+
+    track_ids: np.ndarray  # int64 [n]
+    artist: np.ndarray  # int64 codes [n]
+    album: np.ndarray  # int64 codes [n]
+    artist_names: list[Any]
+    genre: np.ndarray | None = None  # int64 codes [n] (-1 unknown)
+    duration: np.ndarray | None = None  # float [n], nan unknown
+    audio: np.ndarray | None = None  # float32 [n, d]
+    has_audio: np.ndarray | None = None  # bool [n]
+    factors: np.ndarray | None = None  # float32 [n, k], normalised
+    raw_factors: np.ndarray | None = None  # float32 [n, k]
+    has_factors: np.ndarray | None = None  # bool [n]
+    factor_source: np.ndarray | None = None  # 0 none, 1 bundle, 2 predicted from audio
+    tempo: np.ndarray | None = None  # float [n], nan unknown
+    loudness: np.ndarray | None = None  # float [n], nan unknown
+    last_played: np.ndarray | None = None  # epoch seconds [n], nan never
+    artist_completions: np.ndarray | None = None  # per artist code: completed plays in the app, or None
+    artist_skips: np.ndarray | None = None  # per artist code: skipped plays in the app, or None
+    artist_similarity: Any = None  # [artist code, artist code] co-listening cosine (scipy sparse), or None
+    taste: np.ndarray | None = None  # float [k] fold-in user vector (same space as raw_factors)
+    taste_evidence: int | None = None  # tracks with plays behind ``taste`` (None: trust it fully)
+    audio_mean: np.ndarray | None = None  # what was subtracted from the raw embeddings (for new vectors)
+    audio_basis: np.ndarray | None = None  # [d_raw, d] PCA projection applied after centring, or None
+    # For reasons only (``Station._why``): titles, each track's most distinctive audio tags (indices
+    # into ``tag_names``, -1 none), and the fold-in's evidence terms (``recommender.reasons.TasteBasis``).
+    titles: list[Any] | None = None
+    top_tags: np.ndarray | None = None  # int16 [n, 3]
+    tag_names: Sequence[str] | None = None
+    taste_basis: Any = None
+    _row_of: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.track_ids)
+        self.track_ids = np.asarray(self.track_ids, dtype=np.int64)
+        if self.audio is not None and self.has_audio is None:
+            self.has_audio = np.ones(n, dtype=bool)
+        if self.factors is not None and self.has_factors is None:
+            self.has_factors = np.ones(n, dtype=bool)
+        if self.factors is not None and self.raw_factors is None:
+            self.raw_factors = self.factors
+        for name in ("duration", "tempo", "loudness", "last_played"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.full(n, np.nan))
+        if self.genre is None:
+            self.genre = np.full(n, -1, dtype=np.int64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.log2_tempo = np.log2(np.where(self.tempo > 0, self.tempo, np.nan)).astype(np.float32)
+        self.loudness32 = np.asarray(self.loudness, dtype=np.float32)
+        self.n_artist_codes = int(self.artist.max()) + 1 if n else 1
+        self.n_album_codes = int(self.album.max()) + 1 if n else 1
+
+    @classmethod
+    def build(
+        cls,
+        track_ids: Sequence[int],
+        artists: Sequence[str | None],
+        albums: Sequence[Any] | None = None,
+        *,
+        album_artists: Sequence[str | None] | None = None,
+        genres: Sequence[str | None] | None = None,
+        audio: np.ndarray | None = None,
+        has_audio: np.ndarray | None = None,
+        factors: np.ndarray | None = None,
+        has_factors: np.ndarray | None = None,
+        factor_source: np.ndarray | None = None,
+        taste: np.ndarray | None = None,
+        taste_evidence: int | None = None,
+        center_audio: bool = True,
+        audio_dims: int | None = 64,
+        overwrite_audio: bool = False,
+        **descriptors: Any,
+    ) -> RadioLibrary:
+        """From plain per-track values: artist/album names become codes, vectors get normalised.
+
+        Audio embeddings are centred on the library mean first (when there are enough of them): CNN
+        embeddings are mostly positive, and without centring every cosine is close to 1. They are then
+        projected on their ``audio_dims`` principal axes: scoring a 100k-track library is bound by
+        memory bandwidth, and 64 axes keep the neighbourhoods while reading a third of the bytes.
+        ``overwrite_audio``: the caller's ``audio`` array may be centred in place (saves a copy of the
+        largest array at load time).
+        """
+        n = len(track_ids)
+        artists = list(artists)
+        artist_ids, artist_keys = _keyed(artists, _artist_key)
+        artist_codes = _first_seen_codes(artist_ids)
+        display: dict[str, str] = {}
+        firsts = np.unique(artist_codes, return_index=True)[1] if n else np.zeros(0, np.int64)
+        artist_names = [
+            display.setdefault(artist_keys[artist_ids[r]], artists[r].strip()) if artist_ids[r] >= 0 else None
+            for r in firsts.tolist()
+        ]
+        # An album is (album artist or artist, title). Album spacing keeps one artist's album from
+        # hogging the station; a compilation or soundtrack with many artists is left to artist spacing
+        # (otherwise a 40-track OST could play only every 25 tracks), so its tracks get their own codes.
+        albums = [None] * n if albums is None else list(albums)
+        album_artists = [None] * n if album_artists is None else list(album_artists)
+        aa_ids, aa_values = _value_ids(album_artists)
+        owner_index: dict[str, int] = {}  # casefolded album artist (or artist key) -> id
+        aa_owner = np.array(
+            [owner_index.setdefault(str(v).casefold(), len(owner_index)) if v else -1 for v in aa_values],
+            dtype=np.int64,
+        )
+        key_owner = np.array(
+            [owner_index.setdefault(str(k).casefold(), len(owner_index)) for k in artist_keys], dtype=np.int64
+        )
+        blank = owner_index.setdefault("", len(owner_index))
+        owner = aa_owner[aa_ids] if n else aa_ids
+        fallback = np.where(
+            artist_ids >= 0, key_owner[np.maximum(artist_ids, 0)] if len(key_owner) else blank, blank
+        )
+        owner = np.where(owner >= 0, owner, fallback)
+        title_ids, _ = _keyed(albums, lambda a: None if a in (None, "") else str(a).casefold())
+        album_ids = np.where(title_ids >= 0, owner * (int(title_ids.max(initial=0)) + 1) + title_ids, -1)
+        album_codes = _first_seen_codes(album_ids)
+        if n:
+            pairs = np.unique(album_codes * (int(artist_codes.max()) + 1) + artist_codes)
+            artists_in = np.bincount(
+                pairs // (int(artist_codes.max()) + 1), minlength=int(album_codes.max()) + 1
+            )
+            shared = artists_in[album_codes] > 1
+        else:
+            shared = np.zeros(0, dtype=bool)
+        album_codes = np.where(shared, album_codes.max(initial=0) + 1 + np.arange(n), album_codes)
+        genre_codes = None
+        if genres is not None:
+            genre_ids, _ = _keyed(list(genres), _artist_key)
+            genre_codes = np.where(genre_ids < 0, -1, _first_seen_codes(genre_ids))
+        audio_n = audio_mean = audio_basis = None
+        if audio is not None:
+            audio = np.asarray(audio, dtype=np.float32)
+            mask = np.ones(n, dtype=bool) if has_audio is None else np.asarray(has_audio, dtype=bool)
+            if center_audio and mask.sum() >= 20:
+                rows = audio if mask.all() else audio[mask]
+                audio_mean = rows.mean(axis=0)
+                if audio_dims and audio.shape[1] > audio_dims:
+                    audio_basis = pca_basis(rows, audio_dims, mean=audio_mean)
+                del rows
+                if overwrite_audio:
+                    audio -= audio_mean
+                else:
+                    audio = audio - audio_mean
+                if audio_basis is not None:
+                    audio = audio @ audio_basis
+            audio_n = _normalise_rows(audio)
+            del audio
+            audio_n[~mask] = 0.0
+            has_audio = mask
+        factors_n = raw = None
+        if factors is not None:
+            raw = np.asarray(factors, dtype=np.float32)
+            mask = np.ones(n, dtype=bool) if has_factors is None else np.asarray(has_factors, dtype=bool)
+            factors_n = _normalise_rows(raw)
+            factors_n[~mask] = 0.0
+            has_factors = mask
+        return cls(
+            track_ids=np.asarray(track_ids, dtype=np.int64),
+            artist=artist_codes,
+            album=album_codes,
+            artist_names=artist_names,
+            genre=genre_codes,
+            audio=audio_n,
+            has_audio=has_audio,
+            factors=factors_n,
+            raw_factors=raw,
+            has_factors=has_factors,
+            factor_source=factor_source,
+            taste=None if taste is None else np.asarray(taste, dtype=np.float32),
+            taste_evidence=taste_evidence,
+            audio_mean=audio_mean,
+            audio_basis=audio_basis,
+            **{k: (None if v is None else np.asarray(v, dtype=np.float64)) for k, v in descriptors.items()},
+        )
+
+    def __len__(self) -> int:
+        return len(self.track_ids)
+
+    def row(self, track_id: int) -> int:
+        """The row of a track id (KeyError if the track is not in the library)."""
+        if not self._row_of and len(self.track_ids):  # sorted once on first use (a dict of 100k: 50 ms)
+            order = np.argsort(self.track_ids, kind="stable")
+            self._row_of = {"order": order, "sorted": self.track_ids[order]}
+        if not len(self.track_ids):
+            raise KeyError(track_id)
+        sorted_ids = self._row_of["sorted"]
+        pos = int(np.searchsorted(sorted_ids, int(track_id)))
+        if pos >= len(sorted_ids) or sorted_ids[pos] != int(track_id):
+            raise KeyError(track_id)
+        return int(self._row_of["order"][pos])
+
+    def space_stats(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(mean row, covariance) of the ``audio`` or ``factors`` rows that exist, computed once."""
+        if name not in self._stats:
+            matrix = getattr(self, name)
+            mask = getattr(self, "has_audio" if name == "audio" else "has_factors")
+            self._stats[name] = _space_stats(matrix, mask)
+        return self._stats[name]
+
+    def prepare_audio(self, embedding: np.ndarray) -> np.ndarray:
+        """A raw embedding (e.g. of a file analysed on demand) in the library's centred, unit space."""
+        v = np.asarray(embedding, dtype=np.float32).ravel()
+        if self.audio_mean is not None:
+            v = v - self.audio_mean
+        if self.audio_basis is not None:
+            v = v @ self.audio_basis
+        norm = float(np.linalg.norm(v))
+        return v / norm if norm > 0 else v
+
+    def artist_name(self, row: int) -> str:
+        name = self.artist_names[int(self.artist[row])]
+        return name if name else "unknown artist"
+
+
+def pca_basis(
+    centred: np.ndarray, dims: int, max_rows: int = 20_000, mean: np.ndarray | None = None
+) -> np.ndarray:
+    """The ``dims`` principal axes ([d, dims]) of centred rows (a seeded sample of them if many).
+
+    ``mean``: the rows are not centred yet; subtract it from the sampled ones only (the same values as
+    centring all of them first, without a copy of the whole matrix)."""
+    if len(centred) > max_rows:
+        centred = centred[np.random.default_rng(0).choice(len(centred), max_rows, replace=False)]
+        if mean is not None:
+            centred -= mean
+    elif mean is not None:
+        centred = centred - mean
+    cov = centred.T.astype(np.float64) @ centred.astype(np.float64)
+    _, vectors = np.linalg.eigh(cov)
+    return np.ascontiguousarray(vectors[:, ::-1][:, :dims]).astype(np.float32)
+
+
+def _space_stats(matrix: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean row and covariance of the rows in ``mask``: sim = M @ q has mean mu·q and variance qᵀCq,
+    so z-scoring a similarity costs nothing per query."""
+    rows = matrix.astype(np.float64) if mask.all() else matrix[mask].astype(np.float64)  # one copy only
+    if len(rows) == 0:
+        d = matrix.shape[1]
+        return np.zeros(d), np.eye(d)
+    mu = rows.mean(axis=0)
+    rows -= mu  # centred in place: the same values as ``rows - mu``, without a second 50 MB array
+    return mu, rows.T @ rows / len(rows)
+
+
+@dataclass
+class LibraryParts:
+    """What ``load_library`` found, for messages and for ``similar``: the bundle and the artist match."""
+
+    bundle: Any = None
+    match: Any = None
+    predicted_artists: dict[str, np.ndarray] = field(default_factory=dict)  # artist -> factors from audio
+    analysed: int = 0

@@ -1,0 +1,339 @@
+"""``load_library(store)``: the store's library as a ``RadioLibrary``, fast enough for 100k tracks.
+
+Why a module of its own: this is what the user waits for before the first radio track, so it is
+written for speed (issue 12, item 13) and split in two:
+
+- the **static** part (tracks, audio analysis projected on its principal axes, the artist match,
+  factors, audio-predicted factors, co-listening between the library's artists, the similarity
+  z-score statistics) depends only on the library, its analysis, the bans and the bundle. It is read
+  as plain tuples, names are folded once per distinct name, artists matched once per distinct credit,
+  the analysis read in chunks straight into arrays, and the result is kept on disk
+  (``recommender.radio.cache``) so the next start reads a few arrays instead of recomputing;
+- the **dynamic** part (recency and the fold-in taste, from the plays) is recomputed at every load.
+
+``tests/radio_reference.py`` keeps the old row-at-a-time loader; ``tests/test_radio_loading.py``
+checks that both give the same arrays bit for bit, with and without the cache, and so the same picks.
+
+API: ``load_library(store, *, bundle=None, taste=True, now=None, parts=None, keep=())``
+(``recommender.similar.prewarm`` fills the caches right after an analysis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from recommender import disk_cache
+from recommender.factors.bridge import bridge_unmatched, rows_by_artist
+from recommender.factors.bundle import load_bundle
+from recommender.radio import cache
+from recommender.radio.inputs import distinctive_tags, user_taste
+from recommender.radio.library import LibraryParts, RadioLibrary
+
+
+_ARRAYS = (
+    "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source"
+    " tempo loudness audio_mean audio_basis top_tags"
+).split()
+
+
+@dataclass
+class _Static:
+    library: RadioLibrary
+    match: Any = None
+    predicted: dict[str, np.ndarray] = field(default_factory=dict)
+    taste_audio: dict[str, np.ndarray] = field(default_factory=dict)
+    analysed: int = 0
+
+
+def load_library(
+    store: Any,
+    *,
+    bundle: Any = None,
+    taste: np.ndarray | None | bool = True,
+    now: float | None = None,
+    parts: LibraryParts | None = None,
+    keep: Sequence[int] = (),
+) -> RadioLibrary:
+    """The store's library as a ``RadioLibrary``: tracks, audio analysis, artist factors and taste.
+
+    ``bundle``: a factor bundle, or None for the shipped one (left out if there is none). Artists the
+    bundle does not know get factors predicted from their tracks' audio tags through the bridge.
+    ``taste``: True computes the user's fold-in from the plays (at time ``now``), an array is used as
+    is, False/None leaves taste out. Parts that are not available (no analysis yet, no bundle) are
+    simply left out; the station then works from what there is, down to genre/album/artist metadata.
+    Fill ``parts`` to get the bundle and match back. Banned tracks and artists (``player.store.ratings``)
+    are left out, so no station can play them, except the tracks in ``keep`` (a seed the user chose).
+    """
+    from player.store.plays import track_stats
+    from player.store.ratings import banned_track_ids
+
+    parts = parts if parts is not None else LibraryParts()
+    banned = banned_track_ids(store).difference(int(t) for t in keep)
+    if bundle is None:
+        bundle = load_bundle(or_none=True)
+    key = cache.fingerprint(store, "radio", bundle, sorted(banned))
+    static = _from_cache(cache.load(store, "radio", key))
+    if static is None:
+        static = _static(store, bundle, banned)
+        if key is not None:
+            cache.save(store, "radio", key, _to_cache(static))
+    library = static.library
+    if static.match is not None:
+        parts.bundle, parts.match = bundle, static.match
+    parts.predicted_artists = static.predicted
+    parts.analysed = static.analysed
+    # Recency: from the plays, at every load.
+    n = len(library)
+    ids = library.track_ids
+    last_played = np.full(n, np.nan)
+    completions = np.zeros(n)
+    skips = np.zeros(n)
+    stats = track_stats(store)
+    if stats and n:
+        s_rows, s_found = _rows_of(ids, np.fromiter(stats, dtype=np.int64, count=len(stats)))
+        values = list(stats.values())
+        lp = np.array([np.nan if v.get("last_played") is None else float(v["last_played"]) for v in values])
+        done = np.array([float(v.get("completions") or 0) for v in values])
+        skipped = np.array([float(v.get("skips") or 0) for v in values])
+        last_played[s_rows] = lp[s_found]
+        completions[s_rows] = done[s_found]
+        skips[s_rows] = skipped[s_found]
+    library.last_played = last_played
+    if n:
+        library.artist_completions = np.bincount(library.artist, weights=completions)
+        library.artist_skips = np.bincount(library.artist, weights=skips)
+    taste_vec, evidence, basis = None, None, None
+    if isinstance(taste, np.ndarray):
+        taste_vec = taste
+    elif taste and bundle is not None:
+        taste_vec, evidence, basis = user_taste(
+            store, bundle, match=parts.match, now=now, audio_factors=static.taste_audio, basis=True
+        )
+    library.taste_basis = basis
+    library.taste = None if taste_vec is None else np.asarray(taste_vec, dtype=np.float32)
+    library.taste_evidence = evidence
+    return library
+
+
+def _rows_of(ids: np.ndarray, track_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(library rows, which of ``track_ids`` are in the library) for an int64 array of ids."""
+    n = len(ids)
+    if n == 0 or len(track_ids) == 0:
+        return np.zeros(0, np.int64), np.zeros(len(track_ids), dtype=bool)
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    pos = np.minimum(np.searchsorted(sorted_ids, track_ids), n - 1)
+    found = sorted_ids[pos] == track_ids
+    return order[pos[found]], found
+
+
+def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
+    """Everything that does not depend on the plays, computed from the store."""
+    from player.store.analysis import descriptor_arrays, load_analysis_matrix, load_analysis_rows
+    from player.store.tracks import track_columns
+
+    columns = ("id", "artist", "album_artist", "album", "genre", "duration", "title")
+    rows = track_columns(store, columns)
+    if banned:
+        rows = [r for r in rows if r[0] not in banned]
+    n = len(rows)
+    ids_t, artist_col, album_artist_col, album_col, genre_col, duration_col, title_col = (
+        zip(*rows, strict=True) if rows else ((),) * len(columns)
+    )
+    del rows
+    ids = np.array(ids_t, dtype=np.int64)
+    id_order = np.argsort(ids, kind="stable")
+    # Audio, read straight into library order (the taste's bridge also needs banned tracks' tags).
+    audio = has_audio = tag_probs = None
+    analysed = 0
+    loaded = load_analysis_rows(store, ids)
+    if loaded is not None:
+        audio, tag_probs, has_audio = loaded
+        analysed = int(has_audio.sum())
+    have_analysis = loaded is not None
+    del loaded  # the arrays are held by the names above only, so ``del`` below frees them
+    a_ids = tags = None
+    if banned and have_analysis:
+        a_ids, _emb, tags = load_analysis_matrix(store, embeddings=False)
+    tempo = np.full(n, np.nan)
+    loudness = np.full(n, np.nan)
+    d_ids, desc = descriptor_arrays(store, ("tempo", "loudness"))
+    d_rows, d_found = _rows_of(ids, d_ids)
+    tempo[d_rows] = desc["tempo"][d_found]
+    loudness[d_rows] = desc["loudness"][d_found]
+    # Factors: the bundle's artist vectors, else predicted from audio tags through the bridge.
+    factors = has_factors = source = match = None
+    item_of_row = np.full(n, -1, dtype=np.int64)
+    predicted: dict[str, np.ndarray] = {}
+    taste_audio: dict[str, np.ndarray] = {}
+    if bundle is not None:
+        from recommender.factors.match import match_library
+
+        match = match_library(store, bundle)
+        local_names = list(match.artist_tracks)
+        local_id = {a: j for j, a in enumerate(local_names)}
+        get_local, get_artist = local_id.get, match.track_artist.get
+        local_of_row = np.array([get_local(get_artist(t), -1) for t in ids.tolist()], dtype=np.int64)
+        item_of_local = np.array(
+            [match.artist_to_item.get(a, -1) for a in local_names] + [-1], dtype=np.int64
+        )
+        item_of_row = item_of_local[local_of_row]
+        factors = np.zeros((n, bundle.k), dtype=np.float32)
+        has_factors = item_of_row >= 0
+        source = has_factors.astype(np.int8)
+        factors[has_factors] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_row[has_factors]]
+        if tag_probs is not None:
+            groups = rows_by_artist(local_of_row[id_order], id_order, len(local_names))
+            predicted = bridge_unmatched(match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle)
+            for artist, vector in predicted.items():
+                rows_a = groups[local_id[artist]]
+                rows_a = rows_a[~has_factors[rows_a]]
+                factors[rows_a] = vector
+                has_factors[rows_a] = True
+                source[rows_a] = 2
+            if banned:  # the taste's bridge sees every analysed track, banned ones too
+                a_local = np.array([get_local(get_artist(t), -1) for t in a_ids.tolist()], dtype=np.int64)
+                a_groups = rows_by_artist(a_local, np.arange(len(a_ids)), len(local_names))
+                taste_audio = bridge_unmatched(match, local_id, a_groups, tags, bundle)
+            else:
+                taste_audio = predicted
+    # The audio tags each track stands out by, for the radio's reasons ("both piano and calm").
+    top_tags = (
+        distinctive_tags(tag_probs, has_audio) if tag_probs is not None and tag_probs.shape[1] == 50 else None
+    )
+    del tags, tag_probs
+    library = RadioLibrary.build(
+        track_ids=ids,
+        artists=[a or aa for a, aa in zip(artist_col, album_artist_col, strict=True)],
+        albums=album_col,
+        album_artists=album_artist_col,
+        genres=genre_col,
+        audio=audio,
+        has_audio=has_audio,
+        factors=factors,
+        has_factors=has_factors,
+        factor_source=source,
+        overwrite_audio=True,
+        duration=np.array([np.nan if d is None else d for d in duration_col], dtype=np.float64),
+        tempo=tempo,
+        loudness=loudness,
+    )
+    del audio
+    library.titles = list(title_col)
+    _set_tags(library, top_tags)
+    del artist_col, album_artist_col, album_col, genre_col, duration_col, title_col, ids_t
+    if match is not None:
+        # Co-listening between the library's artists (the radio's co-listening term).
+        from recommender.radio.scoring import artist_similarity
+
+        library.artist_similarity = artist_similarity(library.artist, item_of_row, bundle)
+    for space in ("audio", "factors"):  # the z-score statistics, computed once and cached with the rest
+        if getattr(library, space) is not None:
+            library.space_stats(space)
+    return _Static(library, match, predicted, taste_audio, analysed)
+
+
+def _set_tags(library: RadioLibrary, top_tags: np.ndarray | None) -> None:
+    if top_tags is not None:
+        from recommender.factors.bridge import MUSICNN_TAGS
+
+        library.top_tags, library.tag_names = top_tags, MUSICNN_TAGS
+
+
+# ------------------------------------------------------------------------------------ the disk cache
+
+
+def _vectors(prefix: str, vectors: dict[str, np.ndarray], k: int) -> dict[str, np.ndarray]:
+    names = list(vectors)
+    matrix = (
+        np.vstack([vectors[a] for a in names]).astype(np.float32) if names else np.zeros((0, k), np.float32)
+    )
+    return {**disk_cache.prefixed(prefix, disk_cache.strings(names)), prefix + "matrix": matrix}
+
+
+def _unvectors(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    names = disk_cache.unstrings(arrays, prefix)
+    return dict(zip(names, arrays[prefix + "matrix"], strict=True))
+
+
+def _to_cache(static: _Static) -> dict[str, np.ndarray]:
+    lib = static.library
+    out: dict[str, np.ndarray] = {
+        "lib_" + name: np.asarray(getattr(lib, name)) for name in _ARRAYS if getattr(lib, name) is not None
+    }
+    out.update(disk_cache.prefixed("names_", disk_cache.strings(lib.artist_names)))
+    out.update(disk_cache.prefixed("titles_", disk_cache.strings(lib.titles or [])))
+    out["analysed"] = np.array(static.analysed)
+    for space, (mu, cov) in lib._stats.items():
+        out[f"stats_{space}_mu"], out[f"stats_{space}_cov"] = mu, cov
+    if lib.artist_similarity is not None:
+        sim = lib.artist_similarity.tocsr()
+        out.update(
+            sim_data=sim.data, sim_indices=sim.indices, sim_indptr=sim.indptr, sim_shape=np.array(sim.shape)
+        )
+    match = static.match
+    if match is not None:
+        locals_ = list(match.artist_tracks)
+        local_id = {a: j for j, a in enumerate(locals_)}
+        out.update(disk_cache.prefixed("local_", disk_cache.strings(locals_)))
+        out.update(disk_cache.prefixed("how_", disk_cache.strings([match.how.get(a) for a in locals_])))
+        out["local_item"] = np.array([match.artist_to_item.get(a, -1) for a in locals_], dtype=np.int64)
+        out["match_tracks"] = np.fromiter(match.track_artist, dtype=np.int64, count=len(match.track_artist))
+        out["match_local"] = np.array([local_id[a] for a in match.track_artist.values()], dtype=np.int64)
+        k = lib.raw_factors.shape[1] if lib.raw_factors is not None else 0
+        out.update(_vectors("pred_", static.predicted, k))
+        out.update(_vectors("taste_", static.taste_audio, k))
+    return out
+
+
+def _from_cache(arrays: dict[str, np.ndarray] | None) -> _Static | None:
+    if arrays is None:
+        return None
+    try:
+        return _rebuild(arrays)
+    except (KeyError, ValueError, IndexError, UnicodeDecodeError):  # an inconsistent file: recompute
+        return None
+
+
+def _rebuild(arrays: dict[str, np.ndarray]) -> _Static:
+    from recommender.factors.match import LibraryMatch
+
+    values = {name: arrays.get("lib_" + name) for name in _ARRAYS}
+    lib = RadioLibrary(artist_names=disk_cache.unstrings(arrays, "names_"), **values)
+    lib.titles = disk_cache.unstrings(arrays, "titles_")
+    _set_tags(lib, lib.top_tags)
+    for space in ("audio", "factors"):
+        if f"stats_{space}_mu" in arrays:
+            lib._stats[space] = (arrays[f"stats_{space}_mu"], arrays[f"stats_{space}_cov"])
+    if "sim_data" in arrays:  # row look-ups only: no scipy on a warm start
+        from recommender.radio.scoring import CsrRows
+
+        shape = tuple(int(x) for x in arrays["sim_shape"])
+        lib.artist_similarity = CsrRows(
+            arrays["sim_data"], arrays["sim_indices"], arrays["sim_indptr"], shape
+        )
+    static = _Static(lib, analysed=int(arrays["analysed"]))
+    if "local_item" in arrays:
+        locals_ = disk_cache.unstrings(arrays, "local_")
+        hows = disk_cache.unstrings(arrays, "how_")
+        match = LibraryMatch()
+        match.artist_tracks = {a: [] for a in locals_}
+        tracks = arrays["match_tracks"].tolist()
+        names = [locals_[j] for j in arrays["match_local"].tolist()]
+        match.track_artist = dict(zip(tracks, names, strict=True))
+        for t, a in zip(tracks, names, strict=True):
+            match.artist_tracks[a].append(t)
+        for a, item, how in zip(locals_, arrays["local_item"].tolist(), hows, strict=True):
+            if item >= 0:
+                match.artist_to_item[a] = int(item)
+            if how is not None:
+                match.how[a] = how
+        match.unmatched = [a for a in match.artist_tracks if a not in match.artist_to_item]
+        static.match = match
+        static.predicted = _unvectors(arrays, "pred_")
+        static.taste_audio = _unvectors(arrays, "taste_")
+    return static

@@ -1,0 +1,149 @@
+"""The station's co-listening and satiety terms, kept apart from ``radio.Station``'s planning.
+
+- **Co-listening**: ``RadioLibrary.artist_similarity`` (artist code x artist code, item-kNN cosine over
+  the factor bundle's training listeners; ``None`` when the library has no bundle artists) gives each
+  artist's co-listening with the seed artist; finished artists add their neighbours, skipped ones
+  subtract theirs (``colisten_rate``). Factor similarity is a smoothed version of the same evidence;
+  the raw co-listening keeps the sharp neighbourhoods (fans of this band play those five bands).
+- **Known artists**: ``RadioLibrary.artist_completions`` (finished plays per artist in the app) gives
+  a bonus to what the user already chose to hear, on a log scale.
+- **Satiety**: an artist already played in the session loses ``artist_repeat_penalty`` per play, a
+  track heard before loses ``heard_penalty`` (fading over days), so the station rotates through what
+  the user likes instead of replaying it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from recommender.radio.library import RadioLibrary
+from recommender.radio.settings import RadioSettings
+from recommender.ranking import zscore
+
+
+class SessionSignals:
+    """Per-session co-listening and satiety state over a library's rows."""
+
+    def __init__(self, lib: RadioLibrary, settings: RadioSettings, seed_row: int, now: float) -> None:
+        self.lib = lib
+        self.settings = settings
+        self.sim = getattr(lib, "artist_similarity", None)
+        n_codes = int(lib.artist.max()) + 1 if len(lib) else 1
+        self.artist_plays = np.zeros(n_codes)
+        self.colisten = np.zeros(n_codes)
+        if self.sim is not None:
+            self.colisten += self._neighbours(int(lib.artist[seed_row]))
+        last = lib.last_played
+        heard = np.zeros(len(lib))
+        if last is not None:
+            age_days = (now - np.where(np.isfinite(last), last, -np.inf)) / 86400.0
+            half = max(settings.heard_half_life_days, 1e-6)
+            heard = np.where(np.isfinite(last), np.exp2(-np.maximum(age_days, 0.0) / half), 0.0)
+        self.heard = heard
+        self.artist_heard = (
+            np.bincount(lib.artist, weights=heard, minlength=n_codes) if len(lib) else np.zeros(1)
+        )
+        known = np.zeros(n_codes)
+        done = getattr(lib, "artist_completions", None)
+        if done is not None and len(done) and float(np.max(done)) > 0:
+            known[: len(done)] = np.log1p(np.maximum(done, 0.0)) / math.log1p(float(np.max(done)))
+        self.known = known
+
+    def _neighbours(self, code: int) -> np.ndarray:
+        out = dense_row(self.sim, code)
+        out[code] = max(out[code], 1.0)  # the artist itself: full co-listening
+        return out
+
+    @property
+    def active(self) -> bool:
+        return self.sim is not None and self.settings.colisten_weight > 0
+
+    def played(self, row: int) -> None:
+        self.artist_plays[self.lib.artist[row]] += 1.0
+
+    def learn(self, row: int, sign: int) -> None:
+        if self.sim is None:
+            return
+        rate = self.settings.colisten_rate
+        self.colisten += (rate if sign > 0 else -rate) * self._neighbours(int(self.lib.artist[row]))
+
+    def colisten_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.colisten[self.lib.artist[rows]]
+
+    def terms(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(co-listening bonus, satiety penalty) for candidate rows, in s.d. units."""
+        s = self.settings
+        bonus = np.zeros(len(rows))
+        if self.active and len(rows):
+            bonus = s.colisten_weight * zscore(self.colisten_rows(rows))
+        bonus = bonus + s.known_weight * self.known[self.lib.artist[rows]]
+        penalty = s.artist_repeat_penalty * self.artist_plays[self.lib.artist[rows]]
+        penalty = penalty + s.heard_penalty * self.heard[rows]
+        penalty = penalty + s.artist_rest_penalty * self.artist_heard[self.lib.artist[rows]]
+        return bonus, penalty
+
+    def top_rows(self, values: np.ndarray, cand: np.ndarray, fraction: float, cap: int) -> np.ndarray:
+        """The best ``fraction`` of ``cand`` by ``values`` (finite ones only), at most ``cap``."""
+        ok = cand[np.isfinite(values[cand])]
+        m = min(len(ok), cap, max(0, math.ceil(fraction * len(cand))))
+        if m <= 0:
+            return ok[:0]
+        if len(ok) > m:
+            ok = ok[np.argpartition(-values[ok], m - 1)[:m]]
+        return ok
+
+
+class CsrRows:
+    """A CSR matrix as its three arrays, for row look-ups only: what the radio reads back from its
+    start-up cache, so that a warm start never imports scipy (~100 ms) for a few row reads.
+
+    Has the attributes of a scipy CSR matrix that the cache and ``dense_row`` use (``data``,
+    ``indices``, ``indptr``, ``shape``, ``tocsr()``)."""
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]):
+        if len(indptr) != shape[0] + 1 or len(data) != len(indices) or int(indptr[-1]) != len(data):
+            raise ValueError("inconsistent CSR arrays")
+        if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= shape[1]):
+            raise ValueError("CSR column out of range")
+        self.data, self.indices, self.indptr, self.shape = data, indices, indptr, shape
+
+    def tocsr(self) -> CsrRows:
+        return self
+
+    def row(self, i: int) -> np.ndarray:
+        """Row ``i`` as a dense float64 vector (duplicates summed, as scipy's ``toarray`` does)."""
+        out = np.zeros(self.shape[1], dtype=np.float64)
+        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
+        np.add.at(out, self.indices[lo:hi], self.data[lo:hi].astype(np.float64))
+        return out
+
+
+def dense_row(sim: object, code: int) -> np.ndarray:
+    """Row ``code`` of a co-listening matrix (``CsrRows``, scipy sparse or dense) as a new float64 vector."""
+    if isinstance(sim, CsrRows):
+        return sim.row(code)
+    row = sim[code]
+    if hasattr(row, "toarray"):
+        row = row.toarray().ravel()
+    return np.asarray(row, dtype=np.float64).copy()
+
+
+def artist_similarity(artist_codes: np.ndarray, item_of_row: np.ndarray, bundle) -> object | None:
+    """Co-listening between a library's artists (codes) from the bundle's item-kNN cosine: a sparse
+    [codes x codes] matrix; artists the bundle does not know (``item_of_row`` < 0) have empty rows."""
+    sim = getattr(bundle, "item_similarity", None) if bundle is not None else None
+    if sim is None or len(artist_codes) == 0:
+        return None
+    import scipy.sparse as sp
+
+    n_codes = int(artist_codes.max()) + 1
+    item_of_code = np.full(n_codes, -1, dtype=np.int64)
+    known = item_of_row >= 0
+    item_of_code[artist_codes[known]] = item_of_row[known]
+    codes = np.flatnonzero(item_of_code >= 0)
+    if len(codes) == 0:
+        return None
+    sub = sim[item_of_code[codes]][:, item_of_code[codes]].tocoo()
+    return sp.csr_matrix((sub.data, (codes[sub.row], codes[sub.col])), shape=(n_codes, n_codes))

@@ -1,0 +1,370 @@
+"""Lean-back radio from a seed song: an endless station, planned a few tracks ahead.
+
+Why it is shaped this way: the station must choose the next track in a few milliseconds for a 100k-track
+library, learn from every skip and completion within the session, and obey the rules listeners expect
+(no repeats, no same-artist streaks, smooth transitions). So the maths runs on plain arrays
+(``RadioLibrary``: one row per track) and ``Station`` takes plain values in and gives track ids out; it
+knows nothing of the player, the queue or SQL. ``recommender.radio.library.load_library(store, ...)``
+builds the arrays from the database and the other recommender parts (audio analysis, factor bundle,
+fold-in taste).
+
+How a track is scored (all similarity terms are z-scored over the library, so the weights below mean
+"standard deviations", whatever the embedding):
+
+- **fit** (the station's character): similarity to a *query* in audio-embedding space and in factor space
+  (the artist's pretrained factors, or factors predicted from audio for artists the bundle does not know).
+  The query starts at the seed and moves with the session: a completion pulls it toward that track
+  (``complete_rate``), a skip pushes it away (``skip_rate``); the tracks finished so far also form a
+  session centroid whose weight grows with each completion.
+- The ``pool_size`` best-fitting tracks are the candidates; among them the **user's taste** (fold-in vector
+  · artist factors, the WMF preference estimate) decides, with ``taste_weight``: the seed sets the
+  character, taste picks among tracks that fit it.
+- **Chance of a finished track** (``recommender.radio.enjoy``, ``enjoy_weight``): liking (artists the
+  user finished tracks of; the taste's calibrated guess for the others) times freshness (the artist's
+  plays this session and in the last days, the track heard before). This is the term that keeps skips
+  low: the station rotates through what the user likes instead of replaying yesterday's favourites,
+  tries unplayed artists only where the taste is confident, and replays a recent find.
+- In-session feedback: tracks close in audio to a skipped one lose ``skip_region_penalty`` × similarity,
+  a skipped artist loses ``artist_skip_penalty`` per skip, a finished artist gains
+  ``artist_complete_bonus``.
+- Transitions: a tempo change (octave-aware: half/double time is smooth) and a loudness jump against
+  the previous track cost ``tempo_penalty`` / ``loudness_penalty``.
+- Exploration: a little Gumbel noise on every choice, and with probability ``exploration_rate`` a pick
+  from the top ``exploration_top_k`` instead of the best, so the station does not collapse onto the same
+  20 songs.
+
+Hard rules: no track twice in a session; none played in the last ``repeat_window_hours`` unless the
+library is tiny; no artist again within ``artist_spacing`` tracks and no album within ``album_spacing``
+(both scaled down for libraries with few artists/albums; compilations and soundtracks with many artists
+are left to artist spacing); very short tracks (jingles, sound effects) only when nothing else is left.
+When no pool track satisfies the spacing, the best-fitting allowed track of the whole library is taken;
+only when there is none anywhere is the spacing halved, step by step. A tiny library starts over once
+every track has been played.
+
+Large libraries: audio embeddings are centred and projected on 64 principal axes, similarity z-scores
+come from precomputed means and covariances, and each play event costs one pass over the library (two
+matrix-vector products and a partial sort): a few ms for 100k tracks (``benchmarks/radio.py``).
+
+API: ``RadioSettings``, ``PlayEvent``, ``PlanItem``, ``Station`` (``next``, ``next_item``, ``observe``,
+``playing``, ``plan``); the arrays (``RadioLibrary``, ``load_library``) live in ``recommender.radio.library``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from recommender.radio.enjoy import Enjoyment
+from recommender.radio.fit import QueryFit
+from recommender.radio.library import RadioLibrary
+from recommender.radio.planning import PlanItem, Planner
+from recommender.radio.scoring import SessionSignals
+from recommender.radio.settings import RadioSettings
+from recommender.ranking import zscore
+
+__all__ = ["PlanItem", "PlayEvent", "RadioSettings", "Station"]
+
+
+@dataclass
+class PlayEvent:
+    """What the player tells the station after a track: its id and how it ended."""
+
+    track_id: int
+    outcome: str  # completed | skipped | stopped | error | started
+    at: float | None = None
+
+
+class Station(QueryFit, Planner):
+    """An endless radio station from one seed track; plain values in, track ids out.
+
+    ``next()`` returns the next track id (and re-plans); ``observe(event)`` takes a ``PlayEvent`` (or a
+    mapping with ``track_id`` and ``outcome``, e.g. a plays row) and re-plans, so a skip or a completion
+    changes the planned tracks at once; ``playing(track_id)`` moves the session to a track the listener
+    started (a later planned one, or one from outside the plan); ``plan`` holds the next ``lookahead``
+    ``PlanItem``s with a human-readable ``why``. Iterating a station yields track ids forever.
+    """
+
+    def __init__(
+        self,
+        library: RadioLibrary,
+        seed_track_id: int,
+        settings: RadioSettings | None = None,
+        *,
+        seed_audio: np.ndarray | None = None,
+        seed_factors: np.ndarray | None = None,
+        rng: np.random.Generator | int | None = None,
+        now: float | None = None,
+        seed_played: bool = True,
+        taste: np.ndarray | None = None,
+        taste_scores: np.ndarray | None = None,
+    ) -> None:
+        """``seed_audio`` / ``seed_factors`` stand in for a seed the library has no vectors for (for
+        example a freshly analysed file); ``seed_played`` counts the seed as the session's first track;
+        ``taste`` overrides the library's fold-in user vector; ``taste_scores`` ([n], NaN where unknown)
+        replaces taste · factors by a model's per-track scores (e.g. the shipped WMF + RP3beta blend)."""
+        self.lib = library
+        self.settings = settings or RadioSettings()
+        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.now = time.time() if now is None else float(now)
+        self.seed_row = library.row(seed_track_id)
+        self.seed_track_id = int(seed_track_id)
+        n = len(library)
+        s = self.settings
+
+        # Query vectors (the moving "character" of the station).
+        if seed_audio is not None:
+            seed_audio = library.prepare_audio(seed_audio)
+        self.seed_audio = self._seed_vector(library.audio, library.has_audio, seed_audio)
+        self.seed_factors = self._seed_vector(library.factors, library.has_factors, seed_factors)
+        self._pull_audio = None if self.seed_audio is None else np.zeros_like(self.seed_audio)
+        self._pull_factors = None if self.seed_factors is None else np.zeros_like(self.seed_factors)
+        self._done_audio = None if self.seed_audio is None else np.zeros_like(self.seed_audio)
+        self._done_factors = None if self.seed_factors is None else np.zeros_like(self.seed_factors)
+        self.completions = 0
+
+        # Session state.
+        self.played = np.zeros(n, dtype=bool)
+        self.passed = np.zeros(n, dtype=bool)  # planned, but the listener jumped past them (``playing``)
+        self.history: list[int] = []  # rows, in play order
+        self.outcomes: dict[int, str] = {}
+        self.artist_feedback = np.zeros(int(library.artist.max()) + 1 if n else 1, dtype=np.float64)
+        self.skipped_rows: list[int] = []
+        self.skip_weights: list[float] = []
+
+        # Static masks and terms.
+        dur = library.duration
+        self.short = np.isfinite(dur) & (dur < s.min_duration_s)
+        self.short[self.seed_row] = False
+        recent = np.isfinite(library.last_played) & (
+            library.last_played > self.now - s.repeat_window_hours * 3600.0
+        )
+        self.recent = recent
+        playable = ~self.short
+        self.tiny = int(playable.sum()) < s.tiny_library_tracks
+        self.meta = self._metadata_term()
+        self._fit_weights()
+        self.taste_raw = None
+        taste = library.taste if taste is None else taste
+        if taste_scores is not None:
+            self.taste_raw = np.asarray(taste_scores, dtype=np.float64)
+        elif taste is not None and library.raw_factors is not None:
+            t = library.raw_factors @ np.asarray(taste, dtype=np.float32)
+            self.taste_raw = np.where(library.has_factors, t, np.nan)
+
+        self.taste_weight = s.taste_weight
+        if library.taste_evidence is not None and taste_scores is None:
+            self.taste_weight *= min(1.0, library.taste_evidence / max(1, s.taste_full_after))
+
+        # Spacing scaled to the artists (albums) the station can draw from, fixed for the session.
+        playable_rows = ~self.short if self.tiny else ~self.short & ~recent
+        self._artist_spacing = s.effective_spacing(
+            len(np.unique(library.artist[playable_rows])), s.artist_spacing
+        )
+        self._album_spacing = s.effective_spacing(
+            len(np.unique(library.album[playable_rows])), s.album_spacing
+        )
+        self.signals = SessionSignals(library, s, self.seed_row, self.now)
+        self.enjoy = Enjoyment(library, s, self.now, self.taste_raw) if s.enjoy_weight > 0 else None
+        self.plan: list[PlanItem] = []
+        self._pool: np.ndarray | None = None
+        if seed_played:
+            self._mark_played(self.seed_row)
+        self._refresh_pool()
+        self._replan()
+
+    # ---------------------------------------------------------------------------------------- public
+
+    def next(self) -> int:
+        """The next track id; it counts as played from now on (its outcome comes through ``observe``)."""
+        return self.next_item().track_id
+
+    def next_item(self) -> PlanItem:
+        """The next planned track with its score and reason; the plan is extended by one track (no new
+        evidence, so the rest of the plan stands; ``observe`` re-plans it all)."""
+        if not self.plan:
+            self._replan()
+        item = self.plan.pop(0)
+        self._mark_played(item.index)
+        self._replan(keep=self.plan)
+        return item
+
+    def __iter__(self) -> Iterator[int]:
+        while True:
+            yield self.next()
+
+    def playing(self, track_id: int) -> PlanItem | None:
+        """The listener started this track (planned or not): it becomes the session's current position.
+
+        It is marked played and joins the history, and the plan is redone after it, so spacing and
+        transitions count from this track. Planned tracks before it were passed over (the listener jumped
+        ahead): they leave the plan and are not planned again while other tracks are left, but they are
+        neither played (no history, no spacing) nor disliked (no skip penalty: passing over a track in a
+        list says little about its sound). Returns the plan item of the track if it was planned. Its
+        outcome still comes through ``observe``. A track not in the library is ignored.
+        """
+        try:
+            row = self.lib.row(track_id)
+        except KeyError:
+            return None
+        at = next((i for i, p in enumerate(self.plan) if p.index == row), None)
+        item = None if at is None else self.plan[at]
+        passed = [p.index for p in self.plan[: at or 0]]
+        if passed:
+            self.passed[passed] = True
+        if not self.history or self.history[-1] != row:
+            self._mark_played(row)
+        if at == 0:
+            self._replan(keep=self.plan[1:])  # the planned next track: the rest of the plan stands
+        else:
+            self._replan()
+        return item
+
+    def observe(self, event: PlayEvent | Mapping[str, Any]) -> None:
+        """Learn from a play: completions pull the station toward it, skips push away (both re-plan).
+
+        Any other outcome (``started``, ``stopped``, ``error``) only marks the track as played. A track
+        played outside ``next()`` (the listener picked a later planned track) joins the history.
+        """
+        if isinstance(event, Mapping):
+            track_id, outcome = int(event["track_id"]), str(event.get("outcome") or "")
+        else:
+            track_id, outcome = int(event.track_id), str(event.outcome or "")
+        try:
+            row = self.lib.row(track_id)
+        except KeyError:
+            return
+        if not self.played[row]:
+            self._mark_played(row)
+        self.outcomes[row] = outcome
+        if outcome == "completed":
+            self._learn(row, +1)
+        elif outcome == "skipped":
+            self._learn(row, -1)
+        else:
+            # started / stopped / error: no evidence about taste; the track counts as played, so the
+            # plan drops it (e.g. the listener jumped ahead to a later planned track).
+            self._replan(keep=[p for p in self.plan if not self.played[p.index]])
+            return
+        self._refresh_pool()
+        self._replan()
+
+    # ------------------------------------------------------------------------------------- learning
+
+    def _learn(self, row: int, sign: int) -> None:
+        s = self.settings
+        lib = self.lib
+        self.signals.learn(row, sign)
+        if self.enjoy is not None:
+            self.enjoy.learn(row, sign)
+        decay = s.feedback_decay
+        for name, matrix, mask in (
+            ("audio", lib.audio, lib.has_audio),
+            ("factors", lib.factors, lib.has_factors),
+        ):
+            pull = getattr(self, f"_pull_{name}")
+            if pull is None or matrix is None or not mask[row]:
+                continue
+            pull *= decay
+            pull += (s.complete_rate if sign > 0 else -s.skip_rate) * matrix[row]
+            if sign > 0:
+                getattr(self, f"_done_{name}")[:] += matrix[row]
+        if sign > 0:
+            self.completions += 1
+            self.artist_feedback[lib.artist[row]] += s.artist_complete_bonus
+        else:
+            self.artist_feedback[lib.artist[row]] -= s.artist_skip_penalty
+            self.skip_weights = [w * decay for w in self.skip_weights]
+            self.skipped_rows.append(row)
+            self.skip_weights.append(1.0)
+            if len(self.skipped_rows) > 12:  # the oldest have faded anyway
+                self.skipped_rows.pop(0)
+                self.skip_weights.pop(0)
+
+    def _refresh_pool(self) -> None:
+        """Recompute the fit and keep the ``pool_size`` best-fitting tracks that are still playable."""
+        fit, parts = self._fit()
+        s = self.settings
+        n_rows = len(self.lib)
+        available = self._unplayed()
+        if not self.tiny:
+            available &= ~self.recent
+        cand = np.flatnonzero(available & ~self.short)
+        if len(cand) == 0:
+            cand = np.flatnonzero(available)
+        if len(cand) == 0 and not self.tiny:
+            cand = np.flatnonzero(~self.played)  # everything recent: allow it rather than stop
+        if len(cand) == 0:
+            # Every track has been played this session: start over (tiny libraries), oldest first.
+            self.played[:] = False
+            self.passed[:] = False
+            if self.history and n_rows > 1:
+                self.played[self.history[-1]] = True  # never the same track twice in a row
+            cand = np.flatnonzero(~self.played)
+        m = min(len(cand), s.pool_size, max(30, int(s.pool_fraction * len(cand))))
+        if len(cand) > m:
+            top = np.argpartition(-fit[cand], m - 1)[:m]
+            extra = []
+            if self.taste_raw is not None and s.taste_pool_fraction > 0:
+                extra.append(self.signals.top_rows(self.taste_raw, cand, s.taste_pool_fraction, s.pool_size))
+            if self.signals.active:
+                co = np.full(n_rows, -np.inf)
+                co[cand] = self.signals.colisten_rows(cand)
+                extra.append(self.signals.top_rows(co, cand, s.pool_fraction, s.pool_size))
+            if s.known_weight > 0 and self.signals.known.any():
+                kn = np.full(n_rows, -np.inf)
+                kn[cand] = np.where(self.signals.known[self.lib.artist[cand]] > 0, fit[cand], -np.inf)
+                extra.append(self.signals.top_rows(kn, cand, s.pool_fraction, s.pool_size))
+            if self.enjoy is not None:
+                en = np.full(n_rows, -np.inf)
+                en[cand] = self.enjoy.rows(cand)
+                extra.append(self.signals.top_rows(en, cand, s.pool_fraction, s.pool_size))
+            cand = np.union1d(cand[top], np.concatenate(extra)) if extra else cand[top]
+        self._pool = cand
+        self._pool_fit = fit[cand]
+        self._fit_all = fit
+        self._parts_all = parts
+        # Taste among candidates, z-scored over them: it decides among tracks that fit.
+        if self.taste_raw is not None:
+            t = self.taste_raw[cand]
+            ok = np.isfinite(t)
+            self._pool_taste = zscore(np.where(ok, t, 0.0), ok)
+        else:
+            self._pool_taste = np.zeros(len(cand))
+        # Local skip penalty: similarity to recently skipped tracks (in audio, else factor space).
+        penalty = np.zeros(len(cand))
+        lib = self.lib
+        for row, w in zip(self.skipped_rows, self.skip_weights, strict=True):
+            for matrix, mask in ((lib.audio, lib.has_audio), (lib.factors, lib.has_factors)):
+                if matrix is None or not mask[row]:
+                    continue
+                sim = matrix[cand] @ matrix[row]
+                sim = np.where(mask[cand], sim, 0.0)
+                penalty += (
+                    w
+                    * s.skip_region_penalty
+                    * np.maximum(0.0, sim - s.skip_region_threshold)
+                    / (1.0 - s.skip_region_threshold)
+                )
+                break
+        self._pool_penalty = penalty
+
+    def _unplayed(self) -> np.ndarray:
+        """Rows the station may still plan: not played this session, and not passed over (``playing``)
+        unless nothing else is left (then they come back before the station starts over)."""
+        free = ~self.played
+        if self.passed.any():
+            fresh = free & ~self.passed
+            if fresh.any():
+                return fresh
+        return free
+
+    def _mark_played(self, row: int) -> None:
+        self.played[row] = True
+        self.signals.played(row)
+        if self.enjoy is not None:
+            self.enjoy.played(row)
+        self.history.append(int(row))
