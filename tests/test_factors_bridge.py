@@ -12,13 +12,13 @@ import pytest
 from recommender.factors.bridge import (
     MUSICNN_TAGS,
     features,
-    fit_bridge,
     predict_artist_factors,
     tag_profile_matrix,
     vocab_index,
 )
 from recommender.factors.bundle import load_bundle
 from recommender.training import data
+from recommender.training.bridge_fit import fit_bridge
 
 REPO = Path(__file__).resolve().parent.parent
 LASTFM = REPO.parent / "shared" / "data" / "lastfm-2k"

@@ -114,8 +114,8 @@ def test_evaluate_groups_keeps_test_users_out_of_training_and_tuning(capsys):
 
     from recommender.evaluation import user_groups
     from recommender.training import data
-    from recommender.training.als import PretrainConfig
-    from recommender.training.heldout import GROUPS, evaluate_groups, train_without
+    from recommender.training.als import PretrainConfig, train_without
+    from recommender.training.heldout import GROUPS, evaluate_groups
 
     config = replace(PretrainConfig(), factors=8, iterations=2, use_gpu=False)
     inter = data.load_lastfm2k(LASTFM)

@@ -318,7 +318,7 @@ def test_prewarm_fills_the_caches_a_later_start_reads(scanned_db, bundle, tmp_pa
 
 
 def test_cached_names_survive_any_text():
-    from recommender.radio.cache import strings, unstrings
+    from recommender.disk_cache import strings, unstrings
 
     names = ["AC/DC", None, "Björk\x00", "", "Bj\udcf6rk", "坂本龍一", "Evil\x1b]0;x\x07", None]
     assert unstrings(strings(names), "") == names

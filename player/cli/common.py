@@ -1,4 +1,6 @@
-"""Small pieces every CLI subcommand shares: opening the store named by ``--db``, printing JSON."""
+"""Small pieces every CLI subcommand shares: opening the store named by ``--db``, argument types, printing
+JSON and errors, and the one way to turn a user's words into a track (``resolve_track``) or a playlist
+(``playlist_or_fail``)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,29 @@ from typing import Any
 from player.store import Store
 from player.text import shown
 
-__all__ = ["bounded_float", "bounded_int", "fail", "nonempty_path", "open_store", "print_json", "shown"]
+__all__ = [
+    "CommandError",
+    "bounded_float",
+    "bounded_int",
+    "fail",
+    "nonempty_path",
+    "open_store",
+    "playlist_or_fail",
+    "print_json",
+    "resolve_track",
+    "shown",
+]
+
+
+class CommandError(Exception):
+    """A command cannot go on for a reason the user can fix (no such playlist): printed as one line,
+    exit status ``exit_code`` (2, like a usage error), never a traceback."""
+
+    user_facing = True
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -69,6 +93,36 @@ def nonempty_path(text: str) -> str:
     return text
 
 
+def resolve_track(store: Store, target: str, *, scan_file: bool = False) -> dict | None:
+    """The library track ``target`` names (a path, an id or an "artist - title" query), or None.
+    ``scan_file``: a file outside the library is scanned in first (``play FILE``, ``radio FILE``)."""
+    import os
+
+    from player.store.tracks import find_track
+
+    track = find_track(store, target)
+    if track is None and scan_file and os.path.isfile(target):
+        from player.library import scan
+
+        scan(store, [target])
+        track = find_track(store, target)
+    return track
+
+
+PLAYLIST_KINDS = {None: "playlist", False: "static playlist", True: "smart playlist"}
+
+
+def playlist_or_fail(store: Store, name: str, smart: bool | None = None) -> dict:
+    """The playlist called ``name`` (of the kind asked for: ``smart`` True or False, None for either),
+    else a ``CommandError`` that names what was missing."""
+    from player.store.playlists import find_playlist
+
+    playlist = find_playlist(store, name)
+    if playlist is None or (smart is not None and bool(playlist["smart"]) != smart):
+        raise CommandError(f"no {PLAYLIST_KINDS[smart]} named {name!r} (encore playlist list shows them)")
+    return playlist
+
+
 def report_fault(exc: Exception, db: str | None) -> int:
     """Print what a database or file fault means (exit 1), or the message of an exception marked
     ``user_facing``; re-raise anything else (a bug)."""
@@ -80,4 +134,4 @@ def report_fault(exc: Exception, db: str | None) -> int:
         message = str(exc)  # an error whose message is written for the user (a refused model file)
     if message is None:
         raise exc
-    return fail(message, code=1)
+    return fail(message, code=getattr(exc, "exit_code", 1))

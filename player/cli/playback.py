@@ -48,18 +48,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     stats.set_defaults(func=cmd_stats)
 
 
-def _resolve(store, target: str) -> dict | None:
-    from player.store.tracks import find_track
-
-    track = find_track(store, target)
-    if track is None and os.path.isfile(target):
-        from player.library import scan
-
-        scan(store, [target])
-        track = find_track(store, target)
-    return track
-
-
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -71,7 +59,7 @@ def _label(track: dict) -> str:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from player.cli.common import fail, open_store
+    from player.cli.common import fail, open_store, resolve_track
     from player.playback.events import PlaybackError, StateChanged, TrackStarted
     from player.playback.settings import PlaybackSettings
     from player.session import PlaybackController
@@ -79,7 +67,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     store = open_store(args)
     tracks = []
     for target in args.targets:
-        track = _resolve(store, target)
+        track = resolve_track(store, target, scan_file=True)
         if track is None:
             store.close()
             return fail(f"no track matches {target!r} (scan your music with `encore scan DIR`)")

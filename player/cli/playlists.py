@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from player.cli.common import bounded_int, fail, open_store, print_json
+from player.cli.common import bounded_int, fail, open_store, playlist_or_fail, print_json, resolve_track
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -94,12 +94,6 @@ def _label(track: dict) -> str:
     return f"{who} - {track.get('title') or track.get('path')}"
 
 
-def _find(store, name: str):
-    from player.store.playlists import find_playlist
-
-    return find_playlist(store, name)
-
-
 def cmd_create(args: argparse.Namespace) -> int:
     from player.store.playlists import PlaylistError, create_playlist
 
@@ -139,9 +133,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from player.store.smart import SmartRuleError, describe_rules, smart_tracks
 
     with open_store(args) as store:
-        playlist = _find(store, args.name)
-        if playlist is None:
-            return fail(f"no playlist named {args.name!r} (encore playlist list shows them)")
+        playlist = playlist_or_fail(store, args.name)
         if playlist["smart"]:
             try:
                 tracks = smart_tracks(store, playlist["rules"])
@@ -168,15 +160,12 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_add(args: argparse.Namespace) -> int:
     from player.store.playlists import PlaylistError, add_tracks
-    from player.store.tracks import find_track
 
     with open_store(args) as store:
-        playlist = _find(store, args.name)
-        if playlist is None:
-            return fail(f"no playlist named {args.name!r}")
+        playlist = playlist_or_fail(store, args.name)
         ids = []
         for text in args.tracks:
-            track = find_track(store, text)
+            track = resolve_track(store, text)
             if track is None:
                 return fail(f"no track matches {text!r}; nothing was added")
             ids.append(int(track["id"]))
@@ -192,9 +181,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     from player.store.playlists import playlist_tracks, remove_entries
 
     with open_store(args) as store:
-        playlist = _find(store, args.name)
-        if playlist is None or playlist["smart"]:
-            return fail(f"no static playlist named {args.name!r}")
+        playlist = playlist_or_fail(store, args.name, smart=False)
         entries = playlist_tracks(store, playlist["id"])
         bad = [p for p in args.positions if not 1 <= p <= len(entries)]
         if bad:
@@ -208,9 +195,7 @@ def cmd_rename(args: argparse.Namespace) -> int:
     from player.store.playlists import PlaylistError, rename_playlist
 
     with open_store(args) as store:
-        playlist = _find(store, args.name)
-        if playlist is None:
-            return fail(f"no playlist named {args.name!r}")
+        playlist = playlist_or_fail(store, args.name)
         try:
             rename_playlist(store, playlist["id"], args.new_name)
         except PlaylistError as exc:
@@ -223,9 +208,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from player.store.playlists import delete_playlist
 
     with open_store(args) as store:
-        playlist = _find(store, args.name)
-        if playlist is None:
-            return fail(f"no playlist named {args.name!r}")
+        playlist = playlist_or_fail(store, args.name)
         delete_playlist(store, playlist["id"])
     print(f"Deleted the playlist {playlist['name']}")
     return 0
@@ -255,9 +238,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from player.store.smart import SmartRuleError
 
     with open_store(args) as store:
-        playlist = _find(store, args.name)
-        if playlist is None:
-            return fail(f"no playlist named {args.name!r}")
+        playlist = playlist_or_fail(store, args.name)
         try:
             n = export_playlist(store, playlist["id"], args.file, relative=not args.absolute)
         except (PlaylistFileError, SmartRuleError) as exc:
@@ -296,9 +277,7 @@ def cmd_smart(args: argparse.Namespace) -> int:
             except PlaylistError as exc:
                 return fail(str(exc))
         elif args.smart_action == "edit":
-            playlist = _find(store, args.name)
-            if playlist is None or not playlist["smart"]:
-                return fail(f"no smart playlist named {args.name!r}")
+            playlist = playlist_or_fail(store, args.name, smart=True)
             set_rules(store, playlist["id"], rules)
         tracks = smart_tracks(store, rules)
     if args.json:

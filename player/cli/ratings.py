@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from player.cli.common import fail, open_store, print_json
+from player.cli.common import fail, open_store, print_json, resolve_track
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -49,7 +49,6 @@ def cmd_rate(args: argparse.Namespace) -> int:
         unrate_artist,
         unrate_track,
     )
-    from player.store.tracks import find_track
 
     action = args.action
     if bool(args.track) == bool(args.artist):
@@ -74,7 +73,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
             unrate_artist(store, name)
             print(f"{'Unloved' if wanted == LOVE else 'Unbanned'} the artist {name}")
             return 0
-        track = find_track(store, args.track)
+        track = resolve_track(store, args.track)
         if track is None:
             return fail(f"no track matches {args.track!r}")
         if rating is not None:

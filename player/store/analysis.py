@@ -207,63 +207,97 @@ def load_analysis_matrix(
     return ids[:at], emb[:at], tags[:at]
 
 
-def descriptor_arrays(
-    store: Store, names: Sequence[str] = ("tempo", "loudness"), model_version: str | None = None
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(track ids int64 [n], name -> float64 [n] with NaN where unknown) of current analyses, for loaders
-    that need a descriptor of every track (``load_descriptors`` builds a dict per track)."""
-    unknown = [n for n in names if n not in DESCRIPTORS]
-    if unknown or not names:
-        raise ValueError(f"unknown descriptors: {unknown}")
-    version = model_version or MODEL_VERSION
-    rows = store.conn.execute(
-        f"SELECT track_id, {', '.join(names)} FROM analysis WHERE model_version = ?", (version,)
-    ).fetchall()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    out = {}
-    for j, name in enumerate(names, start=1):
-        out[name] = np.array([np.nan if r[j] is None else r[j] for r in rows], dtype=np.float64)
-    return ids, out
+@dataclass
+class AnalysisRows:
+    """The current analyses of a list of tracks, in that list's order (``load_analysis_rows``).
+
+    ``embeddings`` float32 [n, d] and ``tags`` float32 [n, 50] (zeros where a track has none; None when
+    no track has one), ``analysed`` bool [n], ``descriptors`` name -> float64 [n] (NaN where unknown);
+    ``other_ids`` / ``other_tags``: the tags of the ``also`` tracks, by id (tracks a loader leaves out
+    but still learns from, such as banned ones)."""
+
+    embeddings: np.ndarray | None
+    tags: np.ndarray | None
+    analysed: np.ndarray
+    descriptors: dict[str, np.ndarray]
+    other_ids: np.ndarray
+    other_tags: np.ndarray | None
 
 
 def load_analysis_rows(
-    store: Store, track_ids: np.ndarray, model_version: str | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The current analyses of ``track_ids`` placed in their order: (embeddings float32 [n, d], tags
-    float32 [n, 50], analysed bool [n]), zeros where a track has none; None when no track has one.
+    store: Store,
+    track_ids: np.ndarray,
+    *,
+    descriptors: Sequence[str] = (),
+    also: Iterable[int] = (),
+    model_version: str | None = None,
+) -> AnalysisRows:
+    """The current analyses of ``track_ids`` placed in their order, and of ``also`` by id, in one pass
+    over the analysis table (see ``AnalysisRows``); tracks in neither list are skipped.
 
-    Why: the radio wants its rows in library order; reading in id order and copying would hold the
-    80 MB of a 100k-track library twice. Tracks not in ``track_ids`` (missing, banned) are skipped."""
+    Why: the radio wants its rows in library order and reads them once at start-up; reading in id
+    order and copying would hold the 80 MB of a 100k-track library twice, and a second pass for the
+    descriptors or the banned tracks' tags would read the table again."""
+    unknown = [d for d in descriptors if d not in DESCRIPTORS]
+    if unknown:
+        raise ValueError(f"unknown descriptors: {unknown}")
     ids = np.asarray(track_ids, dtype=np.int64)
-    n = len(ids)
+    extra_ids = np.array(sorted({int(t) for t in also}.difference(ids.tolist())), dtype=np.int64)
+    n, m = len(ids), len(extra_ids)
     version = model_version or MODEL_VERSION
+    columns = ", ".join(["track_id", "embedding", "tags", *descriptors])
     cursor = store.conn.execute(
-        "SELECT track_id, embedding, tags FROM analysis WHERE model_version = ? ORDER BY track_id", (version,)
+        f"SELECT {columns} FROM analysis WHERE model_version = ? ORDER BY track_id", (version,)
     )
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
-    emb = tags = None
+    emb = tags = other_tags = None
     has = np.zeros(n, dtype=bool)
-    while n:
+    other_has = np.zeros(m, dtype=bool)
+    desc = {name: np.full(n, np.nan) for name in descriptors}
+    while n or m:
         rows = cursor.fetchmany(2048)
         if not rows:
             break
         chunk = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        pos = np.minimum(np.searchsorted(sorted_ids, chunk), n - 1)
-        found = sorted_ids[pos] == chunk
-        if not found.any():
-            continue
-        keep = [r for r, f in zip(rows, found.tolist(), strict=True) if f]
-        if emb is None:
-            emb = np.zeros((n, len(keep[0][1]) // 4), dtype=np.float32)
-            tags = np.zeros((n, len(keep[0][2]) // 4), dtype=np.float32)
-        target = order[pos[found]]
-        emb[target] = np.frombuffer(b"".join([r[1] for r in keep]), dtype="<f4").reshape(len(keep), -1)
-        tags[target] = np.frombuffer(b"".join([r[2] for r in keep]), dtype="<f4").reshape(len(keep), -1)
-        has[target] = True
-    if emb is None:
-        return None
-    return emb, tags, has
+        if n:
+            pos = np.minimum(np.searchsorted(sorted_ids, chunk), n - 1)
+            found = sorted_ids[pos] == chunk
+            if found.any():
+                keep = [r for r, f in zip(rows, found.tolist(), strict=True) if f]
+                if emb is None:
+                    emb = np.zeros((n, len(keep[0][1]) // 4), dtype=np.float32)
+                    tags = np.zeros((n, len(keep[0][2]) // 4), dtype=np.float32)
+                target = order[pos[found]]
+                emb[target] = np.frombuffer(b"".join([r[1] for r in keep]), dtype="<f4").reshape(
+                    len(keep), -1
+                )
+                tags[target] = np.frombuffer(b"".join([r[2] for r in keep]), dtype="<f4").reshape(
+                    len(keep), -1
+                )
+                has[target] = True
+                for j, name in enumerate(descriptors, start=3):
+                    desc[name][target] = [np.nan if r[j] is None else r[j] for r in keep]
+        if m:
+            pos = np.minimum(np.searchsorted(extra_ids, chunk), m - 1)
+            found = extra_ids[pos] == chunk
+            if found.any():
+                keep = [r for r, f in zip(rows, found.tolist(), strict=True) if f]
+                if other_tags is None:
+                    other_tags = np.zeros((m, len(keep[0][2]) // 4), dtype=np.float32)
+                target = pos[found]
+                other_tags[target] = np.frombuffer(b"".join([r[2] for r in keep]), dtype="<f4").reshape(
+                    len(keep), -1
+                )
+                other_has[target] = True
+    return AnalysisRows(
+        embeddings=emb,
+        tags=tags,
+        analysed=has,
+        descriptors=desc,
+        other_ids=extra_ids[other_has],
+        other_tags=None if other_tags is None else other_tags[other_has],
+    )
 
 
 def get_analysis(store: Store, track_id: int, model_version: str | None = None) -> dict[str, Any] | None:

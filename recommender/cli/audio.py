@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from player.cli.common import bounded_int, fail, open_store, print_json, shown
+from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track, shown
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -114,7 +114,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_sounds_like(args: argparse.Namespace) -> int:
-    from player.store.tracks import find_track, get_track
+    from player.store.tracks import get_track
     from recommender.audio.analyze import analyze_file, analyze_track
     from recommender.audio.decode import DecodeError
     from recommender.audio.index import AudioIndex
@@ -123,7 +123,7 @@ def cmd_sounds_like(args: argparse.Namespace) -> int:
         return fail("--n must be >= 1")
     with open_store(args) as store:
         index = AudioIndex.from_store(store)
-        track = find_track(store, args.target)
+        track = resolve_track(store, args.target)
         try:
             if track is not None:
                 if track["id"] not in index:

@@ -6,11 +6,10 @@ Nothing heavy is imported at module level (numpy, the bundle and torch load insi
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from player.cli.common import bounded_int, fail, open_store, print_json, shown
+from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track, shown
 
 DEFAULT_LASTFM = Path(__file__).resolve().parents[2] / "shared" / "data" / "lastfm-2k"
 
@@ -81,7 +80,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_radio(args: argparse.Namespace) -> int:
-    from player.store.tracks import find_track, get_track
+    from player.store.tracks import get_track
     from recommender.radio.library import LibraryParts
     from recommender.radio.load import load_library
     from recommender.radio.station import Station
@@ -89,12 +88,7 @@ def cmd_radio(args: argparse.Namespace) -> int:
     if args.n < 1:
         return fail("--n must be at least 1")
     with open_store(args) as store:
-        seed = find_track(store, args.seed)
-        if seed is None and os.path.isfile(args.seed):  # a file outside the library: add it first
-            from player.library import scan
-
-            scan(store, [args.seed])
-            seed = find_track(store, args.seed)
+        seed = resolve_track(store, args.seed, scan_file=True)  # a file outside the library: added first
         if seed is None:
             return fail(f"no track matches {args.seed!r} (scan your music first: encore scan DIR)")
         if not args.no_analyze:
@@ -154,9 +148,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         if args.track:
-            from player.store.tracks import find_track
-
-            track = find_track(store, args.artist)
+            track = resolve_track(store, args.artist)
             if track is None:
                 return fail(f"no track matches {args.artist!r}")
             result = index.track(

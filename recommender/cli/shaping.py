@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from player.cli.common import bounded_int, fail, open_store, print_json
+from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -109,7 +109,7 @@ def cmd_mood(args: argparse.Namespace) -> int:
 
 
 def cmd_path(args: argparse.Namespace) -> int:
-    from player.store.tracks import find_track, get_track
+    from player.store.tracks import get_track
     from recommender.shaping.path import song_path
 
     if args.n < 2:
@@ -117,7 +117,7 @@ def cmd_path(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         ends = []
         for text in (args.a, args.b):
-            track = find_track(store, text)
+            track = resolve_track(store, text)
             if track is None:
                 return fail(f"no track matches {text!r}")
             ends.append(track)

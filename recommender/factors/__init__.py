@@ -2,6 +2,6 @@
 plays (``foldin``), artist matching of a library (``match``), the audio-to-factor bridge (``bridge``) and
 the scorer that blends WMF and RP3beta (``scorer``).
 
-No training code is imported from here (``recommender.training`` builds bundles); imports only
-``audio``-free ground-floor modules and ``player``.
+No training code is here or imported from here (``recommender.training`` builds bundles and fits the
+bridge); imports only the ground floor and ``player``.
 """

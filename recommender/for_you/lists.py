@@ -23,7 +23,7 @@ with the largest share of an item's score are named (``Taste.contributions``), w
 unplayed track says "new to you: never played".
 
 API: ``ForYouSettings``, ``ForYouItem``, ``ForYou``, ``for_you(store, bundle=None, settings=None,
-taste=None)``, ``build_mix(result, size, rng, avoid)``.
+taste=None)``; the Discover mix built from the result is ``recommender.for_you.mix``.
 """
 
 from __future__ import annotations
@@ -353,4 +353,3 @@ def _summary(signal: str, matched: int, placed: int, played: int, artists: int) 
         f"From the sound of your library: {placed} of your {artists} artists placed by their audio"
         f"{f', {matched} known from listening data' if matched else ''}. Play music to sharpen it."
     )
-

@@ -33,7 +33,6 @@ from recommender.radio import cache
 from recommender.radio.inputs import distinctive_tags, user_taste
 from recommender.radio.library import LibraryParts, RadioLibrary
 
-
 _ARRAYS = (
     "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source"
     " tempo loudness audio_mean audio_basis top_tags"
@@ -133,13 +132,17 @@ def _rows_of(ids: np.ndarray, track_ids: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     """Everything that does not depend on the plays, computed from the store."""
-    from player.store.analysis import descriptor_arrays, load_analysis_matrix, load_analysis_rows
+    from player.store.analysis import load_analysis_rows
     from player.store.tracks import track_columns
 
+    # The tracks table, read once: the library's columns and the artist match's (by id, banned included).
     columns = ("id", "artist", "album_artist", "album", "genre", "duration", "title")
-    rows = track_columns(store, columns)
-    if banned:
-        rows = [r for r in rows if r[0] not in banned]
+    match_columns = ("mb_artist_id", "mb_album_artist_id")
+    every = track_columns(store, columns + match_columns)
+    match_rows_in = sorted(((r[0], r[1], r[2], r[7], r[8]) for r in every), key=lambda r: r[0])
+    rows = [r[:7] for r in every if r[0] not in banned] if banned else [r[:7] for r in every]
+    banned_here = [r[0] for r in every if r[0] in banned] if banned else []
+    del every
     n = len(rows)
     ids_t, artist_col, album_artist_col, album_col, genre_col, duration_col, title_col = (
         zip(*rows, strict=True) if rows else ((),) * len(columns)
@@ -147,33 +150,31 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     del rows
     ids = np.array(ids_t, dtype=np.int64)
     id_order = np.argsort(ids, kind="stable")
-    # Audio, read straight into library order (the taste's bridge also needs banned tracks' tags).
-    audio = has_audio = tag_probs = None
-    analysed = 0
-    loaded = load_analysis_rows(store, ids)
-    if loaded is not None:
-        audio, tag_probs, has_audio = loaded
-        analysed = int(has_audio.sum())
-    have_analysis = loaded is not None
-    del loaded  # the arrays are held by the names above only, so ``del`` below frees them
+    # The analysis table, read once: audio and descriptors straight into library order, and the banned
+    # tracks' tags (the taste's bridge sees every analysed track, banned ones too).
+    loaded = load_analysis_rows(store, ids, descriptors=("tempo", "loudness"), also=banned_here)
+    audio, tag_probs, has_audio = loaded.embeddings, loaded.tags, loaded.analysed
+    have_analysis = audio is not None
+    if not have_analysis:
+        has_audio = None
+    analysed = int(loaded.analysed.sum())
+    tempo, loudness = loaded.descriptors["tempo"], loaded.descriptors["loudness"]
     a_ids = tags = None
-    if banned and have_analysis:
-        a_ids, _emb, tags = load_analysis_matrix(store, embeddings=False)
-    tempo = np.full(n, np.nan)
-    loudness = np.full(n, np.nan)
-    d_ids, desc = descriptor_arrays(store, ("tempo", "loudness"))
-    d_rows, d_found = _rows_of(ids, d_ids)
-    tempo[d_rows] = desc["tempo"][d_found]
-    loudness[d_rows] = desc["loudness"][d_found]
+    if banned and have_analysis:  # every analysed track by id, as the taste's bridge groups them
+        a_ids = np.concatenate([ids[has_audio], loaded.other_ids])
+        by_id = np.argsort(a_ids, kind="stable")
+        parts = [tag_probs[has_audio]] + ([loaded.other_tags] if loaded.other_tags is not None else [])
+        a_ids, tags = a_ids[by_id], np.concatenate(parts)[by_id]
+    del loaded
     # Factors: the bundle's artist vectors, else predicted from audio tags through the bridge.
     factors = has_factors = source = match = None
     item_of_row = np.full(n, -1, dtype=np.int64)
     predicted: dict[str, np.ndarray] = {}
     taste_audio: dict[str, np.ndarray] = {}
     if bundle is not None:
-        from recommender.factors.match import match_library
+        from recommender.factors.match import match_rows
 
-        match = match_library(store, bundle)
+        match = match_rows(match_rows_in, bundle)
         local_names = list(match.artist_tracks)
         local_id = {a: j for j, a in enumerate(local_names)}
         get_local, get_artist = local_id.get, match.track_artist.get
@@ -188,7 +189,9 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
         factors[has_factors] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_row[has_factors]]
         if tag_probs is not None:
             groups = rows_by_artist(local_of_row[id_order], id_order, len(local_names))
-            predicted = bridge_unmatched(match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle)
+            predicted = bridge_unmatched(
+                match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle
+            )
             for artist, vector in predicted.items():
                 rows_a = groups[local_id[artist]]
                 rows_a = rows_a[~has_factors[rows_a]]

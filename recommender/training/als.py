@@ -19,7 +19,6 @@ API: ``PretrainConfig``, ``train_item_factors(counts, config)``, ``tag_side_rows
 ``fit_factors(inter, config, side, progress, trainer)``, ``train_without(inter, held_rows, config, ...)``.
 """
 
-
 from __future__ import annotations
 
 import time

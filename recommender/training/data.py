@@ -146,31 +146,18 @@ def interactions_from_triples(
 
 
 def load_lastfm2k(folder: str | os.PathLike[str]) -> Interactions:
-    """The Last.fm 2k listening counts (artist level). Artists nobody listened to are left out."""
-    folder = Path(folder)
-    users, artists, counts = read_user_artists(folder / "user_artists.dat")
-    matrix, user_ids, item_ids = interactions_from_triples(users, artists, counts)
-    names_by_id = read_artist_names(folder)
-    names = np.array([names_by_id.get(a, a) for a in item_ids], dtype=str)
-    return Interactions(
-        matrix=matrix,
-        user_ids=user_ids,
-        item_ids=item_ids,
-        names=names,
-        artists=names,
-        mbids=np.full(len(item_ids), "", dtype=str),
-        level="artist",
-        source="lastfm2k",
-        licence=LASTFM2K_LICENCE,
-    )
+    """The Last.fm 2k listening counts (artist level). Artists nobody listened to are left out.
+    (The caller records ``extra["folder"]`` when it wants the folder's tags as rows.)"""
+    inter, _ = interactions_from_history(Path(folder) / "user_artists.dat", tags=False)
+    return inter
 
 
 def interactions_from_history(
-    history: str | os.PathLike[str],
+    history: str | os.PathLike[str], tags: bool = True
 ) -> tuple[Interactions, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """A ``user_artists.dat``-style file as ``Interactions`` (artist names from ``artists.dat`` beside it
-    when there is one; its folder recorded for the tag rows when ``user_taggedartists.dat`` lies there
-    too), and the file's (user, artist, count) triples."""
+    when there is one; with ``tags``, its folder recorded for the tag rows when ``user_taggedartists.dat``
+    lies there too), and the file's (user, artist, count) triples."""
     path = Path(history)
     users, artists, counts = read_user_artists(path)
     matrix, user_ids, item_ids = interactions_from_triples(users, artists, counts)
@@ -187,7 +174,7 @@ def interactions_from_history(
         level="artist",
         source="lastfm2k",
         licence=LASTFM2K_LICENCE,
-        extra={"folder": str(folder)} if (folder / "user_taggedartists.dat").exists() else {},
+        extra={"folder": str(folder)} if tags and (folder / "user_taggedartists.dat").exists() else {},
     )
     return inter, (users, artists, counts)
 

@@ -48,7 +48,7 @@ def build_bundle(
         bundle.meta["engine"] = engine
         bundle.meta["model"] = bundle.meta["model"].replace("implicit ALS", f"{engine} ALS")
     if artist_tags:
-        from recommender.factors.bridge import fit_bridge
+        from recommender.training.bridge_fit import fit_bridge
 
         arrays, report = fit_bridge(bundle, artist_tags, seed=config.seed)
         bundle.bridge = arrays
