@@ -14,7 +14,7 @@ import pytest
 
 from recommender.audio import engine as eng
 from recommender.audio.analyze import AnalysisSettings, analyze_file, prepare_track
-from recommender.audio.weights import ONNX_SHA256
+from recommender.audio.weights import ONNX_SHA256, file_sha256
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "musicnn_parity.npz"
@@ -116,7 +116,7 @@ def test_a_tampered_onnx_file_is_refused(tmp_path, monkeypatch, how):
     with pytest.raises(eng.ModelError, match="tampered|cannot read") as info:
         eng.load_engine("cpu", "onnx")
     assert "analysis is off" in str(info.value)
-    assert eng.file_sha256(eng.ONNX_PATH) == ONNX_SHA256
+    assert file_sha256(eng.ONNX_PATH) == ONNX_SHA256
 
 
 def test_a_tampered_onnx_file_turns_analysis_off_in_the_cli(corpus_store, tmp_path):

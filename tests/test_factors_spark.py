@@ -88,7 +88,8 @@ def test_msd_fragment_bundle_serves_and_recall_matches_implicit(spark, tmp_path)
     One Spark fit: the validation run's bundle (trained without the validation users) is saved,
     loaded and queried, and scored on the validation users as ``heldout.validate`` does."""
     from recommender.evaluation import evaluate_scorers, make_split, split_users
-    from recommender.training.heldout import scorers_for, train_without
+    from recommender.training.als import train_without
+    from recommender.training.heldout import scorers_for
 
     config = replace(PretrainConfig(), use_gpu=False)
     inter = data.load_msd(TRIPLETS, METADATA)
