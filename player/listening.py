@@ -1,4 +1,4 @@
-"""The listening log: one ``plays`` row per play, classified as completed, skipped, stopped or error.
+"""The listening log: one ``plays`` row per play, classified as completed, skipped, stopped, replaced or error.
 
 This is what the recommender learns from, so the rules are explicit and in one place: the thresholds are
 ``PlaybackSettings`` fields (documented there) and ``classify`` applies them to *seconds listened*, which
@@ -34,7 +34,11 @@ from player.store import plays as plays_sql
 log = logging.getLogger(__name__)
 
 #: Ways a play can end that mean the listener moved away from it (candidates for a skip).
-LEFT_FOR_ANOTHER = ("next", "previous", "replaced", "eos")
+LEFT_FOR_ANOTHER = ("next", "previous", "eos")
+#: The listener put something else in the queue (a mix, a playlist, a radio, a file from the command
+#: line) while this track played: the track was not judged, so unless it was already listened to the
+#: end it is logged "replaced", neither a skip nor a completion, and nothing learns from it.
+REPLACED = "replaced"
 
 
 def completion_threshold(duration: float, settings: PlaybackSettings) -> float:
@@ -61,6 +65,8 @@ def classify(listened: float, duration: float | None, reason: str, settings: Pla
         return "error"
     if duration and duration > 0 and listened >= completion_threshold(duration, settings) - 1e-6:
         return "completed"
+    if reason == REPLACED:
+        return REPLACED
     if reason in LEFT_FOR_ANOTHER and listened < skip_threshold(duration, settings):
         return "skipped"
     return "stopped"

@@ -174,24 +174,29 @@ class Queue:
         self, track_ids: Iterable[int], source: str = "library", seed: str | None = None, start: int = 0
     ) -> QueueEntry | None:
         """Replace the whole queue (play an album, a playlist, a radio) and make entry ``start`` current."""
-        tracks = [int(t) for t in track_ids]
         _check_source(source)
+        return self._replace([(int(t), source, seed) for t in track_ids], start, reshuffle=True)
+
+    def replace_entries(
+        self, entries: Iterable[tuple[int, str, str | None]], start: int = 0
+    ) -> QueueEntry | None:
+        """Replace the whole queue with (track id, source, seed) entries as they are, in this order (an
+        Undo putting back a queue seen before), and make entry ``start`` current."""
+        rows = [(int(t), src, seed) for t, src, seed in entries]
+        for _t, src, _seed in rows:
+            _check_source(src)
+        return self._replace(rows, start, reshuffle=False)
+
+    def _replace(self, rows: list[tuple[int, str, str | None]], start: int, reshuffle: bool) -> QueueEntry | None:
         with self._lock:
             removed = [e.id for e in self._entries]
-            new_ids = queue_sql.save_order(
-                self._store,
-                [-1 - k for k in range(len(tracks))],
-                [(t, source, seed) for t in tracks],
-                removed,
-            )
-            self._entries = [QueueEntry(i, t, source, seed) for i, t in zip(new_ids, tracks, strict=True)]
+            new_ids = queue_sql.save_order(self._store, [-1 - k for k in range(len(rows))], rows, removed)
+            self._entries = [QueueEntry(i, *row) for i, row in zip(new_ids, rows, strict=True)]
             self._history = []
             self._unshuffled = []
-            self._current_id = (
-                self._entries[min(max(start, 0), len(self._entries) - 1)].id if tracks else None
-            )
+            self._current_id = self._entries[min(max(start, 0), len(self._entries) - 1)].id if rows else None
             self._resume_index = 0
-            if self._shuffle:
+            if self._shuffle and reshuffle:
                 self._shuffle_upcoming()
             self._save_state()
             current = self.current

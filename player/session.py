@@ -20,6 +20,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from player.listening import FinishedPlay, ListeningLog
@@ -50,6 +51,17 @@ POSITION_KEY = "playback.position"
 POSITION_SAVE_INTERVAL_S = 5.0
 
 
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """What played at one moment: the queue's entries as (track id, source, seed), the current one's
+    index, the position in it (seconds) and whether it was playing (``PlaybackController.snapshot``)."""
+
+    entries: tuple[tuple[int, str, str | None], ...]
+    index: int
+    position: float
+    playing: bool
+
+
 class PlaybackController:
     def __init__(
         self,
@@ -73,6 +85,9 @@ class PlaybackController:
         self._failures = 0  # failed files in a row (a queue of nothing but missing files stops once)
         self._resume_at: float | None = None  # restored position of the loaded, not yet started entry
         self._position_saved_at = 0.0
+        # Why the play that a command of ours ends, ended (the player only knows it was "replaced" or
+        # "stopped"): a new queue is "replaced", a jump or Next is "next", Previous "previous".
+        self._ending_reason: str | None = None
         self.player.events.subscribe(self._on_player_event)
         self.queue.subscribe(self._on_queue_change)
 
@@ -85,19 +100,51 @@ class PlaybackController:
         start: int = 0,
         position: float = 0.0,
     ) -> QueueEntry | None:
-        """Replace the queue with these tracks and play entry ``start`` from ``position`` seconds."""
+        """Replace the queue with these tracks and play entry ``start`` from ``position`` seconds.
+        The play this ends is logged "replaced" (``player.listening.REPLACED``): neither a skip nor a
+        completion. ``snapshot()`` before and ``restore(snapshot)`` after undo it."""
         with self.lock:
             entry = self.queue.replace(track_ids, source, seed, start)
             if entry is not None:
-                self._load(entry, start=position)
+                self._load(entry, start=position, reason="replaced")
+            return entry
+
+    def snapshot(self) -> QueueSnapshot:
+        """What plays now, to bring it back after a replacement (Undo): the queue's entries, the current
+        one and the position in it."""
+        with self.lock:
+            entries = self.queue.entries
+            current = self.queue.current
+            index = next((k for k, e in enumerate(entries) if current is not None and e.id == current.id), 0)
+            position = self.position if current is not None and self.player.current is not None else 0.0
+            return QueueSnapshot(
+                tuple((e.track_id, e.source, e.seed) for e in entries),
+                index,
+                float(position),
+                self.player.state != STOPPED and current is not None,
+            )
+
+    def restore_snapshot(self, snapshot: QueueSnapshot) -> QueueEntry | None:
+        """Put back the queue a ``snapshot`` saw, at its entry and position (playing if it was); what
+        plays now ends as "replaced". An empty snapshot only stops."""
+        with self.lock:
+            if not snapshot.entries:
+                self._ending_reason = "replaced"
+                self.player.stop()
+                self._ending_reason = None
+                self.queue.clear()
+                return None
+            entry = self.queue.replace_entries(snapshot.entries, snapshot.index)
+            if entry is not None:
+                self._load(entry, start=snapshot.position, play=snapshot.playing, reason="replaced")
             return entry
 
     def play_entry(self, entry_id: int, start: float = 0.0) -> QueueEntry | None:
-        """Jump to a queue entry (double-click in the queue)."""
+        """Jump to a queue entry (double-click in the queue): the listener moved on, as with Next."""
         with self.lock:
             entry = self.queue.set_current(entry_id)
             if entry is not None:
-                self._load(entry, start=start)
+                self._load(entry, start=start, reason="next")
             return entry
 
     def enqueue(
@@ -197,18 +244,23 @@ class PlaybackController:
             self.settings.volume = self.player.volume
 
     def next(self) -> QueueEntry | None:
-        """User skip to the next entry (repeat-one does not hold a user "next")."""
+        """User skip to the next entry (repeat-one does not hold a user "next"). On the last entry it
+        stops, and the play it ends counts as Next does (a skip when short), not as a plain stop."""
         with self.lock:
             target = self.queue.peek_next(auto=False)
             preloaded = self.player.next_item
             if target is None:
-                self.player.stop()
+                self._ending_reason = "next"
+                try:
+                    self.player.stop()
+                finally:
+                    self._ending_reason = None
                 return None
             if preloaded is not None and preloaded.key == target.id:
                 self.player.next()  # the queue follows on TrackStarted("next")
             else:
                 self.queue.advance(auto=False)
-                self._load(target)
+                self._load(target, reason="next")
             return target
 
     def previous(self) -> QueueEntry | None:
@@ -219,7 +271,7 @@ class PlaybackController:
                 return self.queue.current
             entry = self.queue.previous()
             if entry is not None:
-                self._load(entry)
+                self._load(entry, reason="previous")
             return entry
 
     def on_play_finished(self, hook: Callable[[FinishedPlay], None]) -> Callable[[], None]:
@@ -251,7 +303,10 @@ class PlaybackController:
         self._entries[entry.id] = entry
         return PlayItem(track["path"], key=entry.id, gain_db=gain, duration=track.get("duration"))
 
-    def _load(self, entry: QueueEntry, *, start: float = 0.0, play: bool = True) -> None:
+    def _load(
+        self, entry: QueueEntry, *, start: float = 0.0, play: bool = True, reason: str | None = None
+    ) -> None:
+        """Load ``entry`` into the player; ``reason``: why the play it ends (if any) ended."""
         item = self._item(entry)
         if item is None:
             log.warning("queue entry %s: track %s is not in the library", entry.id, entry.track_id)
@@ -259,7 +314,11 @@ class PlaybackController:
         # The next item first: a file that fails at once hands over to it before ``load`` returns.
         self._resume_at = None
         self._sync_next()
-        self.player.load(item, start=start, play=play)
+        self._ending_reason = reason
+        try:
+            self.player.load(item, start=start, play=play)
+        finally:
+            self._ending_reason = None
 
     def _sync_next(self) -> None:
         """Tell the player what follows the current entry, so it can preload it."""
@@ -284,7 +343,10 @@ class PlaybackController:
                 if time.monotonic() - self._position_saved_at >= POSITION_SAVE_INTERVAL_S:
                     self.save_position()
             elif isinstance(event, TrackEnded):
-                self.log.finish(event.reason, event.position, event.listened, event.duration)
+                reason = event.reason
+                if self._ending_reason is not None and reason in ("replaced", "stopped"):
+                    reason = self._ending_reason  # a command of ours ended it: say why
+                self.log.finish(reason, event.position, event.listened, event.duration)
             elif isinstance(event, PlaybackError):
                 self._file_failed(event)
             elif isinstance(event, StateChanged) and event.state == STOPPED and self._failed_key is not None:

@@ -25,7 +25,7 @@ S = PlaybackSettings()
         (5.0, 300.0, "stopped", "stopped"),  # stopping is no judgement of the track
         (5.0, 300.0, "crash", "stopped"),
         (5.0, 300.0, "previous", "skipped"),
-        (5.0, 300.0, "replaced", "skipped"),
+        (5.0, 300.0, "replaced", "replaced"),  # issue 21: a new queue is no skip
         (20.0, 300.0, "eos", "skipped"),  # seeked to the end after 20 s
         (290.0, 300.0, "error", "error"),
         (51.0, 60.0, "next", "completed"),  # within the last 10 s (85 %)

@@ -258,3 +258,47 @@ def test_scan_problems_stay_on_screen_and_the_problems_view_lists_them(
         assert window.notice.text.text() == "2 files could not be read in the last scan."
     finally:
         close_window(window, store)
+
+
+def _undo_restores(qtbot, window, before: list[int], replace) -> None:
+    """``replace()`` swaps the queue while ``before`` plays: the notice offers Undo, which puts the
+    queue, the entry and (about) the position back; the replaced play is logged "replaced"."""
+    from player.store.plays import outcome_counts
+
+    qtbot.waitUntil(lambda: window.controller.player.state == "playing", timeout=WAIT)
+    qtbot.waitUntil(lambda: window.controller.player.position > 1.0, timeout=WAIT)
+    replaced_before = outcome_counts(window.store)["replaced"]
+    replace()
+    qtbot.waitUntil(lambda: [e.track_id for e in window.controller.queue.entries] != before, timeout=WAIT)
+    assert window.notice.isVisible() and window.notice.action_button.text() == "Undo"
+    window.notice.action_button.click()
+    qtbot.waitUntil(lambda: [e.track_id for e in window.controller.queue.entries] == before, timeout=WAIT)
+    assert window.controller.queue.current.track_id == before[0]
+    qtbot.waitUntil(lambda: window.controller.player.position > 0.9, timeout=WAIT)
+    qtbot.waitUntil(lambda: outcome_counts(window.store)["replaced"] >= replaced_before + 2, timeout=WAIT)
+    assert outcome_counts(window.store)["skipped"] == 0
+
+
+def test_every_replacement_of_what_plays_offers_undo(qtbot, small_db, tmp_path):
+    from player.store import playlists
+    from player.store.tracks import get_track
+
+    window, store = open_window(qtbot, small_db)
+    try:
+        ids = _ids(window)
+        before = ids[:2]
+        window.play_tracks(before, 0)
+        # Another list or an album.
+        _undo_restores(qtbot, window, before, lambda: window.play_tracks(ids[2:4], 0, source="album"))
+        # A playlist (a smart playlist plays through the same call).
+        pid = playlists.create_playlist(store, "Two")
+        playlists.add_tracks(store, pid, ids[2:4])
+        _undo_restores(qtbot, window, before, lambda: window.play_playlist(ids[2:4], 0, "Two"))
+        # A file from the command line (a second ``encore FILE``).
+        path = get_track(store, ids[3])["path"]
+        _undo_restores(qtbot, window, before, lambda: window.open_files([path]))
+        # A radio.
+        _undo_restores(qtbot, window, before, lambda: window.start_radio(ids[3]))
+        assert not window.radio.active
+    finally:
+        close_window(window, store)

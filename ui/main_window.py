@@ -73,6 +73,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.controller: Any = None
         self.bridge: Any = None
         self.radio: Any = None
+        self.listening: Any = None  # recommender.radio.session.ListeningSession, once playback starts
         self.mpris: Any = None
         self.tray: Any = None
         self.notifier: Any = None
@@ -184,6 +185,9 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.queue_view.set_model(self.queue_model)
         self.queue_model.changed.connect(self._sync_modes)
         self.radio = RadioSession(self.controller, self.db_path, self.runner, self)
+        from recommender.radio.session import ListeningSession
+
+        self.listening = ListeningSession(self.controller, self.radio.core)
         self.queue_model.reason_of = self.radio.why  # radio picks say why in the queue's tooltip
         self.radio.stationChanged.connect(self._station_changed)
         self.radio.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))

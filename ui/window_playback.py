@@ -40,59 +40,34 @@ class WindowPlayback:
         self._audio_timer.timeout.connect(self._check_audio)
 
     def play_tracks(self, track_ids: list[int], start: int = 0, source: str = "library") -> None:
-        """Replace the queue with ``track_ids`` (the visible list, an album) and play entry ``start``.
-        A running radio ends, with a notice that can bring it back."""
-        if self.controller is None or not track_ids:
+        """Replace the queue with ``track_ids`` (the visible list, an album) and play entry ``start``."""
+        if self.listening is None or not track_ids:
             return
-        snapshot = self._radio_snapshot()
-        if self.radio is not None:
-            self.radio.stop()
-        self.controller.play_tracks(track_ids, source, None, start)
-        if snapshot is not None:
-            self.notice.show_notice(
-                f"The radio from {snapshot['label']} was replaced.",
-                "Undo",
-                lambda: self._undo_radio(snapshot),
-            )
+        self.offer_undo(self.listening.play(track_ids, source, None, start))
 
-    def _radio_snapshot(self) -> dict[str, Any] | None:
-        """What it takes to bring the running station back: its entries so far, where it stood."""
-        radio = self.radio
-        if radio is None or radio.label is None or radio.seed_track_id is None or self.controller is None:
-            return None
-        queue = self.controller.queue
-        current = queue.current
-        entries = [e for e in queue.entries if e.source == "radio" and e.seed == radio.label]
-        ids = [e.track_id for e in entries]
-        index = next((k for k, e in enumerate(entries) if current is not None and e.id == current.id), 0)
-        return {
-            "seed": radio.seed_track_id,
-            "label": radio.label,
-            "ids": ids[: index + 1],
-            "index": index,
-            "position": self.controller.position if current is not None else 0.0,
-        }
-
-    def _undo_radio(self, snapshot: dict[str, Any]) -> None:
-        if self.controller is None or self.radio is None or not snapshot["ids"]:
+    def offer_undo(self, replacement: Any) -> None:
+        """Every replacement of what plays says so, with an Undo (``ListeningSession.undo``)."""
+        if replacement is None or self.listening is None:
             return
-        self.controller.play_tracks(
-            snapshot["ids"], "radio", snapshot["label"], snapshot["index"], position=snapshot["position"]
-        )
-        self.radio.set_settings(self._radio_settings())
-        self.radio.resume(snapshot["seed"], snapshot["label"], snapshot["ids"][snapshot["index"]])
+        listening = self.listening
+
+        def undo() -> None:
+            if listening.undo(replacement) and replacement.radio is not None:
+                self.radio.set_settings(self._radio_settings())
+
+        self.notice.show_notice(replacement.message, "Undo", undo)
 
     def play_entry(self, entry_id: int) -> None:
         if self.controller is not None and entry_id is not None:
             self.controller.play_entry(int(entry_id))
 
     def start_radio(self, track_id: int) -> None:
-        if self.controller is None or self.radio is None:
+        if self.listening is None or self.radio is None:
             return
         row = self.library.model.track(int(track_id))
         label = self._track_label(row) if row is not None else f"track {track_id}"
         self.radio.set_settings(self._radio_settings())
-        self.radio.start(int(track_id), label)
+        self.offer_undo(self.listening.start_radio(int(track_id), label))
         self.settings.radio_seed_id, self.settings.radio_label = int(track_id), label
         self.settings.save(self.store)
 

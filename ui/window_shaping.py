@@ -258,11 +258,9 @@ class WindowShaping:
 
     # -- playlists -----------------------------------------------------------------------------------
     def play_playlist(self, track_ids: list[int], start: int, name: str) -> None:
-        if self.controller is None or not track_ids:
+        if self.listening is None or not track_ids:
             return
-        if self.radio is not None:
-            self.radio.stop()
-        self.controller.play_tracks(track_ids, "playlist", name, start)
+        self.offer_undo(self.listening.play(track_ids, "playlist", name, start))
 
     def why_text(self, entry: Any) -> str:
         if entry is not None and entry.source == "playlist" and entry.seed:
@@ -346,15 +344,15 @@ class WindowShaping:
             for track_id, why in steps:
                 self._path_why[(label, int(track_id))] = why
             ids = [t for t, _w in steps]
-            if self.radio is not None:
-                self.radio.stop()
             if self._playing_id() == a and self.controller.queue.current is not None:
+                if self.radio is not None:
+                    self.radio.stop()
                 with self.controller.lock:  # A plays on; the path follows it
                     queue = self.controller.queue
                     queue.remove([e.id for e in queue.upcoming()])
                     queue.append(ids[1:], "radio", label)
-            else:
-                self.controller.play_tracks(ids, "radio", label, 0)
+            elif self.listening is not None:
+                self.offer_undo(self.listening.play(ids, "radio", label, 0))
             self.queue_view.set_station(label, replanned=False)  # a path is fixed once planned
             self.statusBar().showMessage(f"{label}: {len(ids)} tracks", 8000)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from player.store.core import Store
 
-OUTCOMES = ("completed", "skipped", "stopped", "error")
+OUTCOMES = ("completed", "skipped", "stopped", "error", "replaced")
 
 
 def start_play(

@@ -170,7 +170,46 @@ _V4_LIBRARY_CHANGES = """
     for event in ("INSERT", "UPDATE", "DELETE")
 )
 
+# A fifth outcome, 'replaced': the listener put something else in the queue (a mix, a playlist, a radio,
+# a file from the command line) while a track played. It is neither a skip nor a completion and teaches
+# nothing (player/listening.py). SQLite cannot change a CHECK constraint in place, so the table is
+# rebuilt (rows, ids and indexes kept; the view that reads it is dropped and made again).
+_PLAYS_COLUMNS = (
+    "id, track_id, session_id, started_at, ended_at, updated_at, seconds_listened, duration, position,"
+    " outcome, source, seed, first_in_session"
+)
+_V5_REPLACED_OUTCOME = f"""
+        DROP VIEW track_stats;
+        CREATE TABLE plays_v5 (
+            id INTEGER PRIMARY KEY,
+            track_id INTEGER NOT NULL REFERENCES tracks(id),
+            session_id TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            ended_at REAL,
+            updated_at REAL NOT NULL,
+            seconds_listened REAL NOT NULL DEFAULT 0,
+            duration REAL,
+            position REAL NOT NULL DEFAULT 0,
+            outcome TEXT CHECK (outcome IN ('completed', 'skipped', 'stopped', 'error', 'replaced')),
+            source TEXT NOT NULL DEFAULT 'library',
+            seed TEXT,
+            first_in_session INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO plays_v5 ({_PLAYS_COLUMNS}) SELECT {_PLAYS_COLUMNS} FROM plays;
+        DROP TABLE plays;
+        ALTER TABLE plays_v5 RENAME TO plays;
+        CREATE INDEX plays_track ON plays(track_id);
+        CREATE INDEX plays_started ON plays(started_at);
+        CREATE INDEX plays_open ON plays(outcome) WHERE outcome IS NULL;
+{_V2_TRACK_STATS}"""
+
 # Version n is reached by applying MIGRATIONS[n - 1], a script of SQL statements. Append only.
-MIGRATIONS: list[str] = [_V1_INITIAL, _V2_TRACK_STATS, _V3_RATINGS_PLAYLISTS, _V4_LIBRARY_CHANGES]
+MIGRATIONS: list[str] = [
+    _V1_INITIAL,
+    _V2_TRACK_STATS,
+    _V3_RATINGS_PLAYLISTS,
+    _V4_LIBRARY_CHANGES,
+    _V5_REPLACED_OUTCOME,
+]
 
 SCHEMA_VERSION = len(MIGRATIONS)

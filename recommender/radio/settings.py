@@ -68,6 +68,11 @@ class RadioSettings:
     skip_region_threshold: float = 0.3
     artist_skip_penalty: float = 1.5
     """Penalty (s.d.) per skip of an artist in this session."""
+    rest_artist_after_skips: int = 2
+    """A rule, not a weight: a track skipped in a session is never planned again in it, and an artist
+    skipped this many times rests for the rest of the session (a listener who skipped an artist twice
+    has said enough). Only a library with nothing else left to play brings them back (then the least
+    recently skipped first would be no better: the station starts over from the rested tracks)."""
     artist_complete_bonus: float = 0.3
     """Bonus (s.d.) per completion of an artist in this session (spacing still applies)."""
     # --- co-listening and satiety (``recommender.radio.scoring``) --------------------------------------

@@ -52,7 +52,7 @@ API: ``RadioSettings``, ``PlayEvent``, ``PlanItem``, ``Station`` (``next``, ``ne
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,9 +101,12 @@ class Station(QueryFit, Planner):
         seed_played: bool = True,
         taste: np.ndarray | None = None,
         taste_scores: np.ndarray | None = None,
+        skipped: Iterable[int] = (),
     ) -> None:
         """``seed_audio`` / ``seed_factors`` stand in for a seed the library has no vectors for (for
         example a freshly analysed file); ``seed_played`` counts the seed as the session's first track;
+        ``skipped``: track ids the listener already skipped in this listening session (a station made
+        again after an Undo or a restart), which rest as ``observe``'s skips do;
         ``taste`` overrides the library's fold-in user vector; ``taste_scores`` ([n], NaN where unknown)
         replaces taste · factors by a model's per-track scores (e.g. the shipped WMF + RP3beta blend)."""
         self.lib = library
@@ -134,6 +137,14 @@ class Station(QueryFit, Planner):
         self.artist_feedback = np.zeros(int(library.artist.max()) + 1 if n else 1, dtype=np.float64)
         self.skipped_rows: list[int] = []
         self.skip_weights: list[float] = []
+        # Resting (``RadioSettings.rest_artist_after_skips``): skipped tracks, and artists skipped twice.
+        self.skipped = np.zeros(n, dtype=bool)
+        self.session_artist_skips = np.zeros_like(self.artist_feedback, dtype=np.int64)
+        for track_id in skipped:
+            try:
+                self._rest(library.row(int(track_id)))
+            except KeyError:
+                continue
 
         # Static masks and terms.
         dur = library.duration
@@ -243,6 +254,7 @@ class Station(QueryFit, Planner):
         if outcome == "completed":
             self._learn(row, +1)
         elif outcome == "skipped":
+            self._rest(row)
             self._learn(row, -1)
         else:
             # started / stopped / error: no evidence about taste; the track counts as played, so the
@@ -296,14 +308,19 @@ class Station(QueryFit, Planner):
         if len(cand) == 0:
             cand = np.flatnonzero(available)
         if len(cand) == 0 and not self.tiny:
-            cand = np.flatnonzero(~self.played)  # everything recent: allow it rather than stop
+            cand = np.flatnonzero(~self.played & ~self.resting())  # all recent: allow it rather than stop
         if len(cand) == 0:
-            # Every track has been played this session: start over (tiny libraries), oldest first.
+            # Every track has been played this session: start over (tiny libraries), oldest first;
+            # what rests after a skip still rests unless nothing else is left.
             self.played[:] = False
             self.passed[:] = False
             if self.history and n_rows > 1:
                 self.played[self.history[-1]] = True  # never the same track twice in a row
-            cand = np.flatnonzero(~self.played)
+            cand = np.flatnonzero(~self.played & ~self.resting())
+            if len(cand) == 0:
+                self.skipped[:] = False
+                self.session_artist_skips[:] = 0
+                cand = np.flatnonzero(~self.played)
         m = min(len(cand), s.pool_size, max(30, int(s.pool_fraction * len(cand))))
         if len(cand) > m:
             top = np.argpartition(-fit[cand], m - 1)[:m]
@@ -352,10 +369,22 @@ class Station(QueryFit, Planner):
                 break
         self._pool_penalty = penalty
 
+    def _rest(self, row: int) -> None:
+        """A skip: the track rests for the session, and its artist too once skipped often enough."""
+        if not self.skipped[row]:
+            self.skipped[row] = True
+            self.session_artist_skips[self.lib.artist[row]] += 1
+
+    def resting(self) -> np.ndarray:
+        """Rows that rest for the session (``RadioSettings.rest_artist_after_skips``)."""
+        rested_artists = self.session_artist_skips >= max(1, self.settings.rest_artist_after_skips)
+        return self.skipped | rested_artists[self.lib.artist]
+
     def _unplayed(self) -> np.ndarray:
-        """Rows the station may still plan: not played this session, and not passed over (``playing``)
-        unless nothing else is left (then they come back before the station starts over)."""
-        free = ~self.played
+        """Rows the station may still plan: not played this session, not resting after a skip, and not
+        passed over (``playing``) unless nothing else is left (then they come back before the station
+        starts over)."""
+        free = ~self.played & ~self.resting()
         if self.passed.any():
             fresh = free & ~self.passed
             if fresh.any():

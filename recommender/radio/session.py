@@ -1,0 +1,293 @@
+"""What plays, as a listener drives it: the radio station and the play queue kept in step, and every
+replacement of the queue undoable. Qt-free: the app (``ui/``) and the app-level simulation
+(``recommender.simulation.app``) drive these same objects, so what the simulation measures is what a
+person gets.
+
+``RadioSession`` keeps a ``Station`` (plain arrays in, track ids out) and the ``PlaybackController``'s
+queue in step: it puts the station's plan into the queue as "radio" entries, tells the station which
+planned track started, feeds it every finished play of the station (skips and completions re-plan at
+once) and replaces the upcoming radio entries with the new plan. Skips survive a station made again in
+the same listening session (an Undo, a restart of the radio): a track skipped in a session is never
+queued again in it, and an artist skipped twice rests (``RadioSettings.rest_artist_after_skips``).
+Building the ``RadioLibrary`` is the one slow part; ``run`` decides where it runs (the app: a worker
+thread, results back on the GUI thread; the simulation and the tests: at once).
+
+``ListeningSession`` is the one way to replace what plays (a list or an album, a mix, a playlist, a path,
+a radio, files from the command line): the play it ends is logged "replaced" (neither a skip nor a
+completion: it teaches nothing), and every replacement returns a ``Replacement`` whose ``undo`` puts the
+queue, the position and the station back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: ``run(job, on_result, on_error)``: where the library is loaded. The default runs it at once.
+Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[str], None]], None]
+
+
+def run_now(job: Callable[[], Any], on_result: Callable[[Any], None], on_error: Callable[[str], None]) -> None:
+    """The plain runner: do the job on this thread and hand its result (or error message) on."""
+    try:
+        result = job()
+    except Exception as exc:  # reported like a worker's failure: the station does not start
+        log.exception("radio library failed to load")
+        on_error(str(exc))
+        return
+    on_result(result)
+
+
+class RadioSession:
+    """A radio station and the play queue kept in step (see the module doc)."""
+
+    def __init__(
+        self,
+        controller: Any,
+        load_library: Callable[[], Any],
+        run: Runner = run_now,
+        settings: Any = None,
+    ) -> None:
+        self.controller = controller
+        self.load_library = load_library
+        self.run = run
+        self.station: Any = None
+        self.label: str | None = None
+        self.seed_track_id: int | None = None
+        self.settings = settings
+        self.session_skips: list[int] = []  # every track skipped in this listening session, in order
+        self.on_station_changed: list[Callable[[str | None], None]] = []
+        self.on_plan_changed: list[Callable[[list], None]] = []
+        self.on_failed: list[Callable[[str], None]] = []
+        self._library: Any = None
+        self._loading = False
+        self._closed = False
+        self._why: dict[int, str] = {}
+        self._excluded: set[int] = set()  # tracks banned during the session: never queued
+        self._resume_current: int | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def invalidate(self) -> None:
+        """The library changed (scan, analysis): the next station rebuilds its arrays."""
+        self._library = None
+
+    def exclude(self, track_ids: Iterable[int]) -> None:
+        """Tracks just banned: out of the queue now, out of every plan; the next station's library
+        leaves them out anyway (``load_library``)."""
+        self._excluded |= {int(t) for t in track_ids}
+        self._library = None
+        self._sync_queue()
+
+    def set_settings(self, settings: Any) -> None:
+        self.settings = settings
+
+    def start(self, seed_track_id: int, label: str) -> None:
+        """Play the seed now and plan the station (at once if the arrays are loaded, else when they are).
+        Use ``ListeningSession.start_radio`` to get an Undo for what it replaces."""
+        self.stop()
+        self.label = label
+        self.seed_track_id = int(seed_track_id)
+        self.controller.play_tracks([seed_track_id], "radio", label)
+        self._emit(self.on_station_changed, label)
+        self._plan_when_ready()
+
+    def resume(self, seed_track_id: int, label: str, current_track_id: int | None) -> None:
+        """The queue holds this station's entries again (a restart, an Undo): plan on from where it was."""
+        self.station = None
+        self.label = label
+        self.seed_track_id = int(seed_track_id)
+        self._resume_current = current_track_id
+        self._emit(self.on_station_changed, label)
+        self._plan_when_ready()
+
+    def close(self) -> None:
+        """The app is closing: end the station and ignore results still on their way."""
+        self.stop()
+        self._closed = True
+
+    def stop(self) -> None:
+        if self.station is None and self.label is None:
+            return
+        self.station = None
+        self.label = None
+        self.seed_track_id = None
+        self._why = {}
+        self._emit(self.on_station_changed, None)
+
+    @property
+    def active(self) -> bool:
+        return self.station is not None
+
+    def why(self, track_id: int) -> str:
+        return self._why.get(int(track_id), "")
+
+    def plan_ids(self) -> list[int]:
+        return [p.track_id for p in self.station.plan] if self.station is not None else []
+
+    # -- events ----------------------------------------------------------------------------------------
+    def track_started(self, entry: Any) -> None:
+        """A queue entry started playing; if it belongs to this station, the station moves past it."""
+        if self.station is None or entry is None or entry.source != "radio" or entry.seed != self.label:
+            if entry is not None and self.station is not None and entry.source != "radio":
+                self.stop()  # the user played something else: the station ends
+            return
+        track_id = int(entry.track_id)
+        if track_id == self.seed_track_id and not self.station.history[1:]:
+            return
+        planned = self.plan_ids()
+        if planned and planned[0] == track_id:
+            item = self.station.next_item()  # the planned next track: the station moves on and re-plans
+            self._why[item.track_id] = item.why
+        else:
+            # The user jumped to a later planned track (or dragged one up): it becomes the station's
+            # current track, the planned tracks before it are passed over and the plan goes on after it.
+            self.station.playing(track_id)
+        self._sync_queue()
+
+    def play_finished(self, play: Any) -> None:
+        """A play ended: a skip is remembered for the session (whatever played it); a play of this
+        station also teaches the station (skip or completion) and re-plans the queue."""
+        if str(play.outcome) == "skipped":
+            self.session_skips.append(int(play.track_id))
+        if self.station is None or play.source != "radio" or play.seed != self.label:
+            return
+        from recommender.radio.station import PlayEvent
+
+        self.station.observe(PlayEvent(int(play.track_id), str(play.outcome)))
+        self._sync_queue()
+
+    # -- internals -----------------------------------------------------------------------------------
+    def _emit(self, hooks: list[Callable], value: Any) -> None:
+        for hook in list(hooks):
+            hook(value)
+
+    def _plan_when_ready(self) -> None:
+        """Make the station now if the library arrays are loaded, else load them."""
+        if self._library is not None:
+            self._make_station()
+        elif not self._loading:
+            self._loading = True
+            self.run(self.load_library, self._library_loaded, self._load_failed)
+
+    def _library_loaded(self, library: Any) -> None:
+        self._loading = False
+        if self._closed:
+            return
+        self._library = library
+        if self.label is not None and self.station is None:
+            self._make_station()
+
+    def _load_failed(self, message: str) -> None:
+        self._loading = False
+        log.error("radio library failed to load: %s", message)
+        self._emit(self.on_failed, f"The radio could not start: {message}")
+
+    def _make_station(self) -> None:
+        from recommender.radio.station import Station
+
+        try:
+            self.station = Station(
+                self._library, self.seed_track_id, self.settings, skipped=self.session_skips
+            )
+        except Exception as exc:  # e.g. the seed is not in the library any more
+            log.exception("cannot start a station from track %s", self.seed_track_id)
+            self._emit(self.on_failed, f"The radio could not start: {exc}")
+            return
+        self._why[self.seed_track_id] = "the seed"
+        current, self._resume_current = self._resume_current, None
+        if current is not None and current != self.seed_track_id:
+            self.station.playing(int(current))  # plan on from the track that was playing
+        self._sync_queue()
+
+    def _sync_queue(self) -> None:
+        """Make the queue's upcoming radio entries equal to the station's plan."""
+        if self.station is None:
+            return
+        for item in self.station.plan:
+            self._why[item.track_id] = item.why
+        queue = self.controller.queue
+        with self.controller.lock:
+            upcoming = queue.upcoming()
+            ours = [e for e in upcoming if e.source == "radio" and e.seed == self.label]
+            plan = [t for t in self.plan_ids() if t not in self._excluded]
+            if [e.track_id for e in ours] != plan:
+                if ours:
+                    queue.remove([e.id for e in ours])
+                queue.append(plan, "radio", self.label)
+        self._emit(self.on_plan_changed, list(self.station.plan))
+
+
+@dataclass
+class Replacement:
+    """One replacement of what played, and what ``ListeningSession.undo`` needs to put it back."""
+
+    snapshot: Any  # ``player.session.QueueSnapshot``
+    radio: tuple[int, str] | None  # (seed track id, label) of the station that was playing
+    what: str  # what was replaced, for the notice: "the radio from X", "the queue"
+    undone: bool = False
+
+    @property
+    def message(self) -> str:
+        return f"{self.what[:1].upper()}{self.what[1:]} was replaced."
+
+
+class ListeningSession:
+    """The one way to replace what plays, each replacement undoable (see the module doc)."""
+
+    def __init__(self, controller: Any, radio: RadioSession) -> None:
+        self.controller = controller
+        self.radio = radio
+
+    def _before(self) -> Replacement | None:
+        """What plays now, or None when nothing is queued (then there is nothing to undo)."""
+        snapshot = self.controller.snapshot()
+        if not snapshot.entries:
+            return None
+        radio = self.radio
+        station = None
+        if radio.label is not None and radio.seed_track_id is not None:
+            station = (int(radio.seed_track_id), str(radio.label))
+        what = f"the radio from {radio.label}" if station is not None else "the queue"
+        return Replacement(snapshot, station, what)
+
+    def play(
+        self,
+        track_ids: Iterable[int],
+        source: str = "library",
+        seed: str | None = None,
+        start: int = 0,
+        position: float = 0.0,
+    ) -> Replacement | None:
+        """Replace the queue with these tracks (a running radio ends) and play entry ``start``."""
+        ids = [int(t) for t in track_ids]
+        if not ids:
+            return None
+        before = self._before()
+        self.radio.stop()
+        self.controller.play_tracks(ids, source, seed, start, position)
+        return before
+
+    def start_radio(self, seed_track_id: int, label: str) -> Replacement | None:
+        """Start a radio from a seed song (it replaces the queue)."""
+        before = self._before()
+        self.radio.start(int(seed_track_id), label)
+        return before
+
+    def undo(self, replacement: Replacement) -> bool:
+        """Put back the queue, the entry, the position and the station that ``replacement`` replaced.
+        Once only; False if it was undone already."""
+        if replacement.undone:
+            return False
+        replacement.undone = True
+        self.radio.stop()
+        snap = replacement.snapshot
+        entry = self.controller.restore_snapshot(snap)
+        if replacement.radio is not None:
+            seed, label = replacement.radio
+            current = entry.track_id if entry is not None else None
+            self.radio.resume(seed, label, current)
+        return True

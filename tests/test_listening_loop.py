@@ -1,0 +1,151 @@
+"""The learning loop's rules, through the real controller (null player, exact clock), the real queue, the
+real listening log on a real SQLite file and the core radio session the app uses:
+
+- replacing the queue ends the current play as "replaced" (neither a skip nor a completion), and every
+  replacement can be undone: the queue, the entry and the position come back (and the station);
+- Next on the last queued track is a skip, as Next anywhere else;
+- a track skipped in a session is never queued again in it, even by a station made again (an Undo);
+  an artist skipped twice rests for the rest of the session.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from player.listening import ListeningLog
+from player.playback.null import NullPlayer
+from player.playback.settings import PlaybackSettings
+from player.session import PlaybackController
+from player.store import Store
+from player.store.plays import get_play
+from player.store.tracks import track_columns
+from recommender.radio.load import load_library
+from recommender.radio.session import ListeningSession, RadioSession
+
+
+@pytest.fixture
+def store(analyzed_corpus_db, tmp_path):
+    db = tmp_path / "encore.db"
+    shutil.copyfile(analyzed_corpus_db, db)
+    with Store.open(db) as s:
+        yield s
+
+
+def _session(store: Store) -> tuple[PlaybackController, RadioSession, ListeningSession, list]:
+    settings = PlaybackSettings(position_interval_s=1.0)
+    ctl = PlaybackController(
+        store, settings=settings, player=NullPlayer(settings), listening_log=ListeningLog(store, settings)
+    )
+    library = load_library(store)
+    radio = RadioSession(ctl, lambda: library)
+    finished: list = []
+    ctl.on_play_finished(finished.append)
+    ctl.on_play_finished(radio.play_finished)
+
+    def started(event) -> None:
+        from player.playback.events import TrackStarted
+
+        if isinstance(event, TrackStarted):
+            radio.track_started(ctl.queue.current)
+
+    ctl.events.subscribe(started)
+    return ctl, radio, ListeningSession(ctl, radio), finished
+
+
+def _long_tracks(store: Store, n: int) -> list[int]:
+    rows = track_columns(store, ("id", "duration"), order="id")
+    return [int(t) for t, d in rows if (d or 0) > 60][:n]
+
+
+def test_a_new_queue_ends_the_play_as_replaced_and_undo_brings_it_back(store):
+    ctl, _radio, listening, finished = _session(store)
+    a, b, c, d = _long_tracks(store, 4)
+    assert listening.play([a, b]) is None  # nothing played before: nothing to undo
+    ctl.player.advance(12.0)
+    replacement = listening.play([c, d], source="playlist", seed="Mix")
+    assert replacement is not None and replacement.message == "The queue was replaced."
+    assert [f.outcome for f in finished] == ["replaced"]  # 12 s of a: not a skip
+    assert get_play(store, finished[0].play_id)["outcome"] == "replaced"
+    ctl.player.advance(3.0)
+    assert listening.undo(replacement) and not listening.undo(replacement)
+    assert [e.track_id for e in ctl.queue.entries] == [a, b]
+    assert ctl.queue.current.track_id == a
+    assert ctl.player.position == pytest.approx(12.0, abs=0.01)  # where it was
+    assert [f.outcome for f in finished] == ["replaced", "replaced"]  # c, 3 s in: not a skip either
+    ctl.player.advance(5.0)
+    ctl.next()
+    assert finished[-1].outcome == "skipped" and finished[-1].track_id == a  # the listener's own Next
+
+
+def test_next_on_the_last_track_is_a_skip(store):
+    ctl, _radio, listening, finished = _session(store)
+    (a,) = _long_tracks(store, 1)
+    listening.play([a])
+    ctl.player.advance(5.0)
+    assert ctl.next() is None
+    assert [f.outcome for f in finished] == ["skipped"]
+
+
+def test_replacing_a_radio_offers_undo_that_brings_the_station_back(store):
+    ctl, radio, listening, finished = _session(store)
+    seed = _long_tracks(store, 1)[0]
+    listening.start_radio(seed, "Radio from the seed")
+    assert radio.active and len(ctl.queue.upcoming()) >= 3
+    ctl.player.advance(30.0)
+    replacement = listening.play(_long_tracks(store, 3)[1:], source="album")
+    assert not radio.active and replacement.radio == (seed, "Radio from the seed")
+    assert replacement.message == "The radio from Radio from the seed was replaced."
+    listening.undo(replacement)
+    assert radio.active and radio.label == "Radio from the seed"
+    assert ctl.queue.current.track_id == seed and ctl.player.position == pytest.approx(30.0, abs=0.01)
+    assert [f.outcome for f in finished] == ["replaced", "replaced"]
+    assert len([e for e in ctl.queue.upcoming() if e.source == "radio"]) >= 3
+
+
+def _skip(ctl: PlaybackController) -> int:
+    current = ctl.queue.current.track_id
+    ctl.player.advance(2.0)
+    ctl.next()
+    return current
+
+
+def test_a_skipped_track_never_comes_back_in_the_session_even_after_undo(store):
+    ctl, radio, listening, finished = _session(store)
+    seed = _long_tracks(store, 1)[0]
+    listening.start_radio(seed, "R")
+    ctl.player.advance(400.0)  # the seed plays out
+    skipped = [_skip(ctl) for _ in range(3)]  # the station's first three picks, each skipped
+    assert [f.outcome for f in finished if f.track_id in skipped] == ["skipped"] * 3
+    # An Undo makes the station again from the seed: the picks it would start with are the ones skipped.
+    listening.undo(listening.play(_long_tracks(store, 3)[1:]))
+    assert radio.active
+    for _ in range(20):
+        upcoming = [e.track_id for e in ctl.queue.upcoming()]
+        assert not set(upcoming) & set(skipped), "a skipped track was queued again"
+        ctl.player.advance(400.0)  # let tracks play out
+    assert len(finished) > 20
+
+
+def test_an_artist_skipped_twice_rests_for_the_session(store):
+    from recommender.radio.station import PlayEvent, RadioSettings, Station
+
+    library = load_library(store)
+    names = [library.artist_name(i) for i in range(len(library))]
+    long = [i for i in range(len(library)) if library.duration[i] >= 60]
+    counts = {a: sum(names[i] == a for i in long) for a in set(names)}
+    seed_row = max(long, key=lambda i: (counts[names[i]], -i))
+    artist = names[seed_row]
+    assert counts[artist] >= 6
+    # A rule, not a weight: it holds with every skip penalty off.
+    settings = RadioSettings(
+        artist_skip_penalty=0.0, skip_region_penalty=0.0, skip_rate=0.0, enjoy_weight=0.0, colisten_weight=0.0
+    )
+    station = Station(library, int(library.track_ids[seed_row]), settings)
+    same = [int(library.track_ids[i]) for i in long if names[i] == artist and i != seed_row]
+    for track_id in same[:2]:
+        station.playing(track_id)
+        station.observe(PlayEvent(track_id, "skipped"))
+    picks = [station.next() for _ in range(40)]
+    assert not [t for t in picks if names[library.row(t)] == artist]
