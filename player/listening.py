@@ -143,8 +143,11 @@ class ListeningLog:
         session_id: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         lock: threading.RLock | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        """``clock`` paces the checkpoints; ``wall_clock`` dates the plays (a simulation's own epoch)."""
         self.store = store
+        self._wall_clock = wall_clock
         self.settings = settings or PlaybackSettings()
         self.session_id = session_id or uuid.uuid4().hex
         self._clock = clock
@@ -279,7 +282,7 @@ class ListeningLog:
             self._started_any = True
             self.flush_unsaved()
             play = _OpenPlay(
-                None, track_id, source, seed, first, time.time(), duration, last_checkpoint=self._clock()
+                None, track_id, source, seed, first, self._wall_clock(), duration, last_checkpoint=self._clock()
             )
 
             def insert() -> None:
@@ -344,7 +347,7 @@ class ListeningLog:
             if duration:
                 play.duration = duration
             outcome = classify(play.listened, play.duration, reason, self.settings)
-            ended = time.time()
+            ended = self._wall_clock()
             self._unsaved.append((play, outcome, ended))
             self.flush_unsaved()  # this play, after any older one still waiting
             finished = FinishedPlay(

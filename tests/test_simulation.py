@@ -190,3 +190,22 @@ def test_the_taste_predicts_which_unplayed_artists_a_listener_likes(small_world)
     assert 0.0 < y.mean() < 0.5  # hidden artists among distractors
     _, slope = fit_logistic(x, y)
     assert slope > 0.5
+
+
+def test_the_app_level_run_reads_the_plays_table_and_keeps_the_rules(small_world, tmp_path):
+    """``evaluate-radio --app``: listeners drive the real controller, queue and log; the figures come
+    from the plays table, the radio's rules hold, and the figures are in the station-only run's range."""
+    from recommender.simulation.app import log_plays, simulate_app
+
+    bundle, settings, listeners = small_world
+    few = listeners[:4]
+    app = simulate_app(few, bundle, settings, folder=tmp_path, rebuild_for_you=False)
+    station = simulate(few, bundle, settings, ("encore",))
+    v = app["violations"]
+    assert v["requeued_skipped"] == v["replayed_skipped"] == v["rested_artist_played"] == v["open_plays"] == 0
+    a, s = app["policies"]["encore (app)"], station["policies"]["encore"]
+    assert 0.0 < a["skip_rate"]["mean"] < 1.0 and a["distinct_artists"]["mean"] > 5
+    # The same seeds and listeners: within noise of each other (a world of 20 % flips).
+    assert abs(a["skip_rate"]["mean"] - s["skip_rate"]["mean"]) < 0.25
+    assert [log_plays(c) for c in (1, 2, 500, 10**6)] == [1, 2, 10, 12]
+    assert not list(tmp_path.iterdir())  # the listeners' databases are gone

@@ -69,6 +69,12 @@ def close_play(
     )
 
 
+def session_plays(store: Store, session_id: str) -> list[dict[str, Any]]:
+    """Every play of one listening session (one run of the app or of ``encore play``), in order."""
+    cursor = store.conn.execute("SELECT * FROM plays WHERE session_id = ? ORDER BY id", (session_id,))
+    return [_as_dict(cursor, row) for row in cursor.fetchall()]
+
+
 def open_plays(store: Store, exclude_session: str | None = None) -> list[dict[str, Any]]:
     """Plays never closed (their process died), oldest first."""
     cursor = store.conn.execute(

@@ -42,6 +42,12 @@ def add_arguments(ev: argparse.ArgumentParser) -> None:
         "--policies", default=None, help="comma-separated subset (default: encore and all baselines)"
     )
     ev.add_argument("--checks", action="store_true", help="also run the oracle and disliked-only policies")
+    ev.add_argument(
+        "--app",
+        action="store_true",
+        help="also run Encore through the app (controller, queue, listening log on a SQLite file per "
+        "listener; metrics from the plays table) and count broken product rules",
+    )
     ev.add_argument("--json", action="store_true", help="machine-readable output")
     ev.add_argument("--plot", metavar="FILE.png", help="draw the skip / found / coherence trade-off")
 
@@ -111,6 +117,12 @@ def run(args: argparse.Namespace) -> int:
             bar.refresh()
 
     result = simulate(listeners, bundle, settings, policies, progress=progress)
+    if args.app:
+        from recommender.simulation.app import simulate_app
+
+        app = simulate_app(listeners, bundle, settings, progress=progress)
+        result["policies"].update(app["policies"])
+        result["violations"] = app["violations"]
     if bar is not None:
         bar.close()
     result["users"] = f"holdout group '{args.holdout}'" if args.holdout else f"all of {history.name}"
@@ -128,4 +140,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         print(table_text(result))
+        if "violations" in result:
+            broken = ", ".join(f"{k} {v}" for k, v in result["violations"].items())
+            print(f"rules broken in the app-level run (each should be 0): {broken}")
     return 0

@@ -21,6 +21,7 @@ queue, the position and the station back.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -51,8 +52,12 @@ class RadioSession:
         load_library: Callable[[], Any],
         run: Runner = run_now,
         settings: Any = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``load_library()`` builds the station's ``RadioLibrary``; ``clock`` is the station's now (a
+        simulation's own epoch)."""
         self.controller = controller
+        self.clock = clock
         self.load_library = load_library
         self.run = run
         self.station: Any = None
@@ -191,7 +196,7 @@ class RadioSession:
 
         try:
             self.station = Station(
-                self._library, self.seed_track_id, self.settings, skipped=self.session_skips
+                self._library, self.seed_track_id, self.settings, now=self.clock(), skipped=self.session_skips
             )
         except Exception as exc:  # e.g. the seed is not in the library any more
             log.exception("cannot start a station from track %s", self.seed_track_id)
