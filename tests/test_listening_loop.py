@@ -20,7 +20,7 @@ from player.playback.settings import PlaybackSettings
 from player.session import PlaybackController
 from player.store import Store
 from player.store.plays import get_play
-from player.store.tracks import track_columns
+from player.store.tracks import get_track, track_columns
 from recommender.radio.load import load_library
 from recommender.radio.session import ListeningSession, RadioSession
 
@@ -115,7 +115,7 @@ def test_a_skipped_track_never_comes_back_in_the_session_even_after_undo(store):
     ctl, radio, listening, finished = _session(store)
     seed = _long_tracks(store, 1)[0]
     listening.start_radio(seed, "R")
-    ctl.player.advance(400.0)  # the seed plays out
+    ctl.player.advance(get_track(store, seed)["duration"] + 0.5)  # the seed plays out
     skipped = [_skip(ctl) for _ in range(3)]  # the station's first three picks, each skipped
     assert [f.outcome for f in finished if f.track_id in skipped] == ["skipped"] * 3
     # An Undo makes the station again from the seed: the picks it would start with are the ones skipped.
@@ -149,3 +149,25 @@ def test_an_artist_skipped_twice_rests_for_the_session(store):
         station.observe(PlayEvent(track_id, "skipped"))
     picks = [station.next() for _ in range(40)]
     assert not [t for t in picks if names[library.row(t)] == artist]
+
+
+def test_a_new_station_hours_later_still_rests_what_was_skipped(store):
+    """The listening session is the last hours, not one station: ``encore radio`` (or a new station in
+    the app) right after some skips does not bring them back; the next day's radio may."""
+    import time
+
+    from recommender.radio.station import Station
+
+    ctl, _radio, listening, finished = _session(store)
+    seed = _long_tracks(store, 1)[0]
+    listening.start_radio(seed, "R")
+    ctl.player.advance(get_track(store, seed)["duration"] + 0.5)
+    skipped = [_skip(ctl) for _ in range(3)]
+    assert [f.outcome for f in finished][-3:] == ["skipped"] * 3
+    ctl.stop()
+    later = load_library(store, now=time.time() + 5 * 3600.0)  # past the 4-h repeat window
+    station = Station(later, seed, now=time.time() + 5 * 3600.0)
+    picks = [station.next() for _ in range(30)]
+    assert not set(picks) & set(skipped)
+    next_day = load_library(store, now=time.time() + 86400.0)
+    assert not Station(next_day, seed, now=time.time() + 86400.0).resting().any()

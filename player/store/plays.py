@@ -69,6 +69,16 @@ def close_play(
     )
 
 
+def skipped_since(store: Store, since: float) -> list[tuple[int, float]]:
+    """(track id, when) of every skip since ``since`` (epoch seconds), oldest first."""
+    rows = store.conn.execute(
+        "SELECT track_id, started_at FROM plays WHERE outcome = 'skipped' AND started_at >= ?"
+        " ORDER BY started_at, id",
+        (since,),
+    ).fetchall()
+    return [(int(t), float(at)) for t, at in rows]
+
+
 def session_plays(store: Store, session_id: str) -> list[dict[str, Any]]:
     """Every play of one listening session (one run of the app or of ``encore play``), in order."""
     cursor = store.conn.execute("SELECT * FROM plays WHERE session_id = ? ORDER BY id", (session_id,))

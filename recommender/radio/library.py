@@ -104,6 +104,7 @@ class RadioLibrary:
     last_played: np.ndarray | None = None  # epoch seconds [n], nan never
     artist_completions: np.ndarray | None = None  # per artist code: completed plays in the app, or None
     artist_skips: np.ndarray | None = None  # per artist code: skipped plays in the app, or None
+    recent_skips: Sequence[tuple[int, float]] = ()  # (track id, when) of the last day's skips, oldest first
     artist_similarity: Any = None  # [artist code, artist code] co-listening cosine (scipy sparse), or None
     taste: np.ndarray | None = None  # float [k] fold-in user vector (same space as raw_factors)
     taste_evidence: int | None = None  # tracks with plays behind ``taste`` (None: trust it fully)

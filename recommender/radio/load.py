@@ -20,6 +20,7 @@ API: ``load_library(store, *, bundle=None, taste=True, now=None, parts=None, kee
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,10 @@ from recommender.factors.bundle import load_bundle
 from recommender.radio import cache
 from recommender.radio.inputs import distinctive_tags, user_taste
 from recommender.radio.library import LibraryParts, RadioLibrary
+
+MAX_SESSION_HOURS = 24.0
+"""How far back the skips that may rest in a new station are read (``RadioSettings.session_hours`` picks
+the ones inside the listening session; a longer setting counts no further back than this)."""
 
 _ARRAYS = (
     "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source"
@@ -102,6 +107,10 @@ def load_library(
         completions[s_rows] = done[s_found]
         skips[s_rows] = skipped[s_found]
     library.last_played = last_played
+    from player.store.plays import skipped_since
+
+    at = time.time() if now is None else float(now)
+    library.recent_skips = skipped_since(store, at - MAX_SESSION_HOURS * 3600.0)
     if n:
         library.artist_completions = np.bincount(library.artist, weights=completions)
         library.artist_skips = np.bincount(library.artist, weights=skips)

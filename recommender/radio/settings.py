@@ -73,6 +73,11 @@ class RadioSettings:
     skipped this many times rests for the rest of the session (a listener who skipped an artist twice
     has said enough). Only a library with nothing else left to play brings them back (then the least
     recently skipped first would be no better: the station starts over from the rested tracks)."""
+    session_hours: float = 6.0
+    """What a listening session is for that rule: the skips of the last this many hours, whatever
+    played them (the app, an earlier station, ``encore play``), so a new station, a restart of the
+    app or ``encore radio`` an hour later does not bring back what was just skipped; the next day's
+    radio may play them again (the taste still remembers the skips)."""
     artist_complete_bonus: float = 0.3
     """Bonus (s.d.) per completion of an artist in this session (spacing still applies)."""
     # --- co-listening and satiety (``recommender.radio.scoring``) --------------------------------------

@@ -106,7 +106,8 @@ class Station(QueryFit, Planner):
         """``seed_audio`` / ``seed_factors`` stand in for a seed the library has no vectors for (for
         example a freshly analysed file); ``seed_played`` counts the seed as the session's first track;
         ``skipped``: track ids the listener already skipped in this listening session (a station made
-        again after an Undo or a restart), which rest as ``observe``'s skips do;
+        again after an Undo or a restart), which rest as ``observe``'s skips do, as do the library's
+        ``recent_skips`` (``RadioSettings.session_hours``);
         ``taste`` overrides the library's fold-in user vector; ``taste_scores`` ([n], NaN where unknown)
         replaces taste · factors by a model's per-track scores (e.g. the shipped WMF + RP3beta blend)."""
         self.lib = library
@@ -140,7 +141,9 @@ class Station(QueryFit, Planner):
         # Resting (``RadioSettings.rest_artist_after_skips``): skipped tracks, and artists skipped twice.
         self.skipped = np.zeros(n, dtype=bool)
         self.session_artist_skips = np.zeros_like(self.artist_feedback, dtype=np.int64)
-        for track_id in skipped:
+        session_start = self.now - s.session_hours * 3600.0
+        recent = [t for t, at in library.recent_skips if session_start <= at <= self.now]
+        for track_id in (*recent, *skipped):
             try:
                 self._rest(library.row(int(track_id)))
             except KeyError:
