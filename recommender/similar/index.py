@@ -287,7 +287,7 @@ class SimilarIndex:
     ) -> list[SimilarArtist]:
         q = np.asarray(q, dtype=np.float32)
         n_items = len(self.items)
-        if n_items:  # support-aware: min support, shrinkage, blend with item-kNN (similar_support)
+        if n_items:  # support-aware: min support, shrinkage, blend with item-kNN (recommender.similar.support)
             from recommender.similar.support import support_scores
 
             scores = support_scores(self.bundle, q, query_item).astype(np.float32)
