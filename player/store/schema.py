@@ -203,6 +203,57 @@ _V5_REPLACED_OUTCOME = f"""
         CREATE INDEX plays_open ON plays(outcome) WHERE outcome IS NULL;
 {_V2_TRACK_STATS}"""
 
+# Listening history from elsewhere (ListenBrainz, Spotify, Last.fm exports; player/store/listens.py): one
+# row per external listen, owned by the import that brought it (``encore history forget`` removes an
+# import with its listens), never a ``plays`` row (no local file needed). ``natural_key`` makes a second
+# import of the same file, or an overlapping later export, add nothing: source, time and the normalised
+# artist and title. ``track_id`` (a library track) and ``catalogue_item`` (a factor bundle artist) are
+# the matches made at import; both may be NULL. The submit queue holds Encore's own finished plays
+# waiting to be sent to ListenBrainz (player/listenbrainz.py): retried with backoff, never blocking play.
+_V6_LISTENS = """
+        CREATE TABLE listen_imports (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL CHECK (source IN ('listenbrainz', 'spotify', 'lastfm')),
+            file TEXT NOT NULL,
+            imported_at REAL NOT NULL,
+            first_at REAL,
+            last_at REAL,
+            listens_read INTEGER NOT NULL DEFAULT 0,
+            listens_kept INTEGER NOT NULL DEFAULT 0,
+            report TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE listens (
+            id INTEGER PRIMARY KEY,
+            import_id INTEGER NOT NULL REFERENCES listen_imports(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            listened_at REAL NOT NULL,
+            artist TEXT NOT NULL,
+            title TEXT,
+            album TEXT,
+            artist_mbid TEXT,
+            recording_mbid TEXT,
+            release_mbid TEXT,
+            ms_played INTEGER,
+            outcome TEXT NOT NULL CHECK (outcome IN ('completed', 'skipped', 'stopped')),
+            track_id INTEGER REFERENCES tracks(id) ON DELETE SET NULL,
+            catalogue_item TEXT,
+            natural_key TEXT NOT NULL UNIQUE
+        );
+        CREATE INDEX listens_import ON listens(import_id);
+        CREATE INDEX listens_track ON listens(track_id);
+        CREATE INDEX listens_time ON listens(listened_at);
+        CREATE TABLE submit_queue (
+            id INTEGER PRIMARY KEY,
+            play_id INTEGER UNIQUE REFERENCES plays(id) ON DELETE CASCADE,
+            payload TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try_at REAL NOT NULL,
+            last_error TEXT,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX submit_queue_due ON submit_queue(next_try_at);
+"""
+
 # Version n is reached by applying MIGRATIONS[n - 1], a script of SQL statements. Append only.
 MIGRATIONS: list[str] = [
     _V1_INITIAL,
@@ -210,6 +261,7 @@ MIGRATIONS: list[str] = [
     _V3_RATINGS_PLAYLISTS,
     _V4_LIBRARY_CHANGES,
     _V5_REPLACED_OUTCOME,
+    _V6_LISTENS,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
