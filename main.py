@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "recommender.cli.shaping",  # mood, path, evaluate-path
     "recommender.cli.for_you",  # for-you
     "recommender.cli.similar_eval",  # evaluate-similar
+    "recommender.cli.history",  # import-history, history
 )
 
 

@@ -7,10 +7,13 @@ own functions cannot express portably.
   casefold; the same without accents), see ``player.text.fold`` / ``loose``.
 - ``encore_tag(blob, index)``: one analysis tag probability from a stored float32 tag vector (NULL when
   there is no vector), so smart playlists can filter and sort on any of the 50 tags.
+- ``exp(x)``: SQLite's own math function where the library was built with it (Debian's is), else
+  Python's, so the taste can weigh a million imported listens by age inside one query.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import struct
 
@@ -34,3 +37,7 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("encore_tag", 2, tag_value, deterministic=True)
     conn.create_function("encore_match", 1, fold, deterministic=True)
     conn.create_function("encore_match_loose", 1, loose, deterministic=True)
+    try:
+        conn.execute("SELECT exp(0)").fetchone()
+    except sqlite3.OperationalError:  # a SQLite built without its math functions
+        conn.create_function("exp", 1, math.exp, deterministic=True)

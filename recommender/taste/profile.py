@@ -80,6 +80,8 @@ class ArtistFeedback:
     last_played: float | None = None
     preference: float = 0.0  # p for the fold-in
     confidence: float = 1.0  # c for the fold-in (1 = no evidence)
+    in_library: bool = True  # False: known only from listening history imported from elsewhere
+    elsewhere: int = 0  # listens imported from elsewhere (ListenBrainz, Spotify, Last.fm)
 
 
 class Taste:
@@ -103,6 +105,9 @@ class Taste:
         self.user_vector = np.zeros(bundle.k)
         self.solve_seconds = 0.0
         self.artist_ratings: dict[str, int] = {}  # local artist -> 1 loved / -1 banned
+        # Imported listens not tied to a library track, per artist: [positive, negative, completions, skips,
+        # last listened, listens] (``_add_listens``).
+        self.elsewhere: dict[str, list[float]] = {}
         for artist, tracks in match.artist_tracks.items():
             self.artist_feedback[artist] = ArtistFeedback(
                 artist=artist, item=match.artist_to_item.get(artist), tracks=len(tracks)
@@ -138,6 +143,7 @@ class Taste:
         taste = cls(bundle, match, settings, audio_factors, now)
         for event in play_events(store):
             taste._add(event)
+        taste._add_listens(store)
         taste._add_ratings(store)
         for artist in taste.artist_feedback:
             taste._refresh_artist(artist)
@@ -170,6 +176,70 @@ class Taste:
             return artist  # errors say nothing about taste
         fb.last_played = max(fb.last_played or 0.0, event.started_at)
         return artist
+
+    def _add_listens(self, store: Store) -> None:
+        """Listening history imported from elsewhere (``player.store.listens``) joins the same evidence
+        as Encore's own plays, weighed by age with the same half-life: a listen matched to a library
+        track counts for that track; any other listen counts for its artist, the library's spelling of
+        it when the library holds it, else the catalogue artist itself (an artist known only from
+        elsewhere shapes the taste but is neither "in your library" nor a discovery). A "stopped"
+        stream counts as half heard (``partial_weight`` x 0.5: the export says how long, not how much of
+        the track), a skip as Encore's own skip does."""
+        from player.store.listens import listen_feedback
+
+        s = self.settings
+        rows = listen_feedback(store, self.now, s.half_life_days)
+        if not rows:
+            return
+        item_of = {str(v): i for i, v in enumerate(self.bundle.item_ids)}
+        local_of_item: dict[int, str] = {}
+        for artist, item in self.match.artist_to_item.items():
+            local_of_item.setdefault(int(item), artist)
+        from recommender.factors.match import normalise_artist
+
+        local_of_key = {normalise_artist(a): a for a in self.match.artist_tracks}
+        for track_id, catalogue_id, artist, outcome, count, weighted, last in rows:
+            weight = float(weighted or 0.0)
+            if track_id is not None and int(track_id) in self.match.track_artist:
+                fb = self.track_feedback.get(int(track_id))
+                if fb is None:
+                    fb = self.track_feedback[int(track_id)] = TrackFeedback(
+                        int(track_id), self.match.track_artist[int(track_id)]
+                    )
+                if outcome == "completed":
+                    fb.completions += int(count)
+                    fb.positive += weight
+                elif outcome == "skipped":
+                    fb.skips += int(count)
+                    fb.negative += weight
+                else:
+                    fb.stops += int(count)
+                    fb.positive += s.partial_weight * 0.5 * weight
+                fb.last_played = max(fb.last_played or 0.0, float(last))
+                af = self.artist_feedback.get(fb.artist) if fb.artist else None
+                if af is not None:
+                    af.elsewhere += int(count)
+                continue
+            item = item_of.get(str(catalogue_id)) if catalogue_id is not None else None
+            name = local_of_item.get(item) if item is not None else None
+            name = name or local_of_key.get(normalise_artist(artist))
+            if name is None and item is not None:
+                name = str(self.bundle.names[item])
+                if name not in self.artist_feedback:
+                    self.artist_feedback[name] = ArtistFeedback(artist=name, item=item, in_library=False)
+            if name is None:
+                continue  # neither in the library nor in the catalogue: nothing to fold in
+            acc = self.elsewhere.setdefault(name, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+            if outcome == "completed":
+                acc[0] += weight
+                acc[2] += int(count)
+            elif outcome == "skipped":
+                acc[1] += weight
+                acc[3] += int(count)
+            else:
+                acc[0] += s.partial_weight * 0.5 * weight
+            acc[4] = max(acc[4], float(last))
+            acc[5] += int(count)
 
     def _add_ratings(self, store: Store) -> None:
         """Loves and bans (``player.store.ratings``): explicit, so they weigh more than a play and do not
@@ -212,6 +282,15 @@ class Taste:
             af.skips += fb.skips
             if fb.last_played is not None:
                 af.last_played = max(af.last_played or 0.0, fb.last_played)
+        extra = self.elsewhere.get(artist)
+        if extra is not None:
+            af.positive += extra[0]
+            af.negative += extra[1]
+            af.completions += int(extra[2])
+            af.skips += int(extra[3])
+            af.elsewhere = max(af.elsewhere, int(extra[5]))
+            if extra[4]:
+                af.last_played = max(af.last_played or 0.0, extra[4])
         rating = self.artist_ratings.get(artist, 0)
         if rating > 0:
             af.positive += s.love_weight

@@ -75,6 +75,8 @@ def recommend(taste: Taste, n: int = 20) -> Recommendations:
     library: list[Recommendation] = []
     listed_items: set[int] = set()  # one line per bundle artist, whatever its local spellings
     for af in taste.artist_feedback.values():
+        if not af.in_library:
+            continue  # known from listening elsewhere only: neither in the library nor new to you
         if af.item is not None:
             if af.item in listed_items:
                 continue
