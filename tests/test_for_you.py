@@ -166,3 +166,24 @@ def test_discover_mix_is_stored_and_refreshed(bundle, analysed):
         for e in first:
             counts[artist_of[e["track_id"]]] = counts.get(artist_of[e["track_id"]], 0) + 1
         assert max(counts.values()) <= 3
+
+
+def test_a_banned_artist_is_no_discovery(bundle, played_library, capsys):
+    """Issue 21 item 5: an artist banned by name (not in the library) leaves the artists to discover,
+    the next best takes its place; a banned library artist's tracks leave the library lists."""
+    from player.store.ratings import BAN, rate_artist
+
+    store, by_artist = played_library
+    before = for_you(store, bundle, taste=Taste.from_store(store, bundle, now=NOW), n=16)
+    first = before.artists[0].name
+    rate_artist(store, first, BAN)
+    after = for_you(store, bundle, taste=Taste.from_store(store, bundle, now=NOW), n=15)
+    assert [a.name for a in after.artists] == [a.name for a in before.artists[1:]]
+    assert main(["recommend", "--n", "15", "--json", "--db", str(store.path)]) == 0  # nor there
+    assert first not in {d["artist"] for d in json.loads(capsys.readouterr().out)["discoveries"]}
+    assert set(by_artist["Tricky"]) & {t.track_ids[0] for t in before.tracks}
+    rate_artist(store, "Tricky", BAN)  # a library artist: the taste changes too
+    after = for_you(store, bundle, taste=Taste.from_store(store, bundle, now=NOW), n=15)
+    assert first not in {a.name for a in after.artists}
+    assert not set(by_artist["Tricky"]) & {t.track_ids[0] for t in after.tracks}
+    assert "Tricky" not in {a.artist for a in after.albums}

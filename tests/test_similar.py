@@ -100,3 +100,68 @@ def test_unknown_artist_placed_by_its_sound(bundle, analyzed_corpus_db, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["artist"] == "Muldjord" and len(out["artists"]) == 3
     assert [s["artist"] for s in out["sounds_like"]] == ["Muldjord"] * 3
+
+
+def test_bans_leave_artists_and_tracks_out(bundle, tagged_library):
+    """Issue 21 item 5: a banned artist, in the library or a discovery, is no neighbour (banned by name,
+    or every one of its tracks banned); a track banned on its own leaves its artist's track list. The
+    bans are read per query: the index itself (cached on disk and in the panel) is the same."""
+    from player.store.ratings import BAN, rate_artist, rate_track
+    from recommender.taste.bans import Bans
+
+    db, neighbours = tagged_library
+    item = bundle.key_index[normalise_artist(QUERY)]
+    expected = [str(bundle.names[i]) for i in shipped_neighbours(bundle, item, 30)]
+    with Store.open(db) as store:
+        index = SimilarIndex.from_store(store, bundle)
+        tracks: dict[str, list[int]] = {}
+        for t in iter_tracks(store):
+            tracks.setdefault(t["artist"], []).append(t["id"])
+        assert [a.name for a in index.artist(QUERY, 20, bans=Bans.from_store(store)).artists] == expected[:20]
+        kept, gone = tracks[neighbours[0]]
+        rate_track(store, gone, BAN)  # one of the two tracks of the nearest library artist
+        rate_track(store, tracks[neighbours[1]][0], BAN)  # the only track of the other one
+        tracks_only = Bans.from_store(store)
+        discovery = next(n for n in expected if n not in neighbours)
+        rate_artist(store, neighbours[0], BAN)
+        rate_artist(store, discovery.upper(), BAN)  # any spelling of the listening data's name
+        bans = Bans.from_store(store)
+
+    result = index.artist(QUERY, 20, bans=tracks_only)
+    by_name = {a.name: a for a in result.artists}
+    assert neighbours[1] not in by_name and by_name[neighbours[0]].track_ids == [kept]
+    assert [a.name for a in result.artists] == [n for n in expected if n != neighbours[1]][:20]
+
+    result = index.artist(QUERY, 20, bans=bans)
+    names = [a.name for a in result.artists]
+    assert len(names) == 20 and not {neighbours[0], neighbours[1], discovery} & set(names)
+    assert names == [n for n in expected if n not in (neighbours[0], neighbours[1], discovery)][:20]
+    playing = index.track(kept, neighbours[0], 20, 0, bans)  # the playing track's artist may be banned
+    assert len(playing.artists) == 20
+    assert not {neighbours[1], discovery} & {a.name for a in playing.artists}
+    assert [a.name for a in index.artist(QUERY, 20).artists] == expected[:20]  # no bans: all of them
+
+
+def test_banned_tracks_and_artists_do_not_sound_alike(bundle, analyzed_corpus_db, tmp_path):
+    from player.store.ratings import BAN, rate_artist, rate_track
+    from recommender.taste.bans import Bans
+
+    db = tmp_path / "encore.db"
+    shutil.copyfile(analyzed_corpus_db, db)
+    with Store.open(db) as store:
+        index = SimilarIndex.from_store(store, bundle)
+        artist_of = {t["id"]: t["artist"] or t["album_artist"] for t in iter_tracks(store)}
+        wesnoth = next(t["id"] for t in iter_tracks(store) if "wesnoth" in t["path"] and t["duration"] > 60)
+        before = [s.track_id for s in index.track(wesnoth, artist_of[wesnoth], 0, 8, Bans()).sounds_like]
+        assert len(before) == 8
+        rate_track(store, before[0], BAN)
+        rate_track(store, before[1], BAN)
+        other = next(artist_of[t] for t in before[2:] if artist_of[t] and artist_of[t] != artist_of[wesnoth])
+        rate_artist(store, other, BAN)
+        bans = Bans.from_store(store)
+    after = [s.track_id for s in index.track(wesnoth, artist_of[wesnoth], 0, 8, bans).sounds_like]
+    assert len(after) == 8 and not set(after) & bans.track_ids
+    assert not {before[0], before[1]} & set(after) and other not in {artist_of[t] for t in after}
+    assert [t for t in before if t not in bans.track_ids] == after[
+        : len([t for t in before if t not in bans.track_ids])
+    ]

@@ -18,11 +18,13 @@ from ui.library_model import (
     COLUMN_NAMES,
     DURATION,
     GENRE,
+    PATH,
     TITLE,
     TrackTableModel,
     album_counts,
     artist_counts,
     row_artist,
+    row_title,
 )
 from ui.library_view import LibraryView
 
@@ -134,3 +136,38 @@ def test_browser_starts_in_library_order_and_sorts_on_header_click(qtbot, rows):
     view.table.sortByColumn(length, Qt.SortOrder.AscendingOrder)
     durations = [r[DURATION] or 0.0 for r in _visible(view.model)]
     assert durations == sorted(durations)
+
+
+def test_banned_and_loved_rows_carry_a_mark(qtbot, copy_corpus_store):
+    """Issue 21 item 5: a banned track, or a track of a banned artist, shows ⊘ before its title with
+    "Banned" in its tooltip (a loved one ♥ and "Loved"); a rating changed later re-marks the rows in place."""
+    from player.store.ratings import BAN, LOVE, rate_artist, rate_track, ratings_of, unrate_artist
+
+    store = copy_corpus_store
+    rows = library_rows(store)
+    muldjord = {r[0] for r in rows if row_artist(r) == "Muldjord"}
+    wesnoth = [r[0] for r in rows if "wesnoth" in r[PATH]]
+    rate_artist(store, "muldjord", BAN)
+    rate_track(store, wesnoth[0], BAN)
+    rate_track(store, wesnoth[1], LOVE)
+    model = TrackTableModel()
+    model.set_rows(library_rows(store))
+    banned = muldjord | {wesnoth[0]}
+
+    def marks() -> dict[int, tuple[str, str]]:
+        out = {}
+        for r in range(model.rowCount()):
+            tid = model.track_id_at(r)
+            title = model.data(model.index(r, 0))
+            tip = model.data(model.index(r, 0), Qt.ItemDataRole.ToolTipRole)
+            shown = title[2:] if title.startswith(("⊘ ", "♥ ")) else title
+            assert shown == row_title(model.track_at(r))  # the mark is shown, never stored in the title
+            if title.startswith(("⊘ ", "♥ ")):
+                out[tid] = (title[0], tip.split("\n", 1)[0])
+        return out
+
+    assert marks() == {**dict.fromkeys(banned, ("⊘", "Banned")), wesnoth[1]: ("♥", "Loved")}
+    unrate_artist(store, "Muldjord")
+    with qtbot.waitSignal(model.dataChanged, timeout=1000):
+        model.set_ratings(ratings_of(store))
+    assert marks() == {wesnoth[0]: ("⊘", "Banned"), wesnoth[1]: ("♥", "Loved")}

@@ -325,3 +325,35 @@ def test_the_playlists_tab_guides_an_empty_start(qtbot, copy_corpus_store):
     total = format_duration(sum(t["duration"] for t in tracks))
     assert panel.rules_label.text() == f"3 tracks · {total}" and panel.buttons["play"].isEnabled()
     assert panel.tracks.item(0).text().endswith(format_duration(tracks[0]["duration"]))
+
+
+def test_a_ban_marks_the_library_rows_at_once(qtbot, analysed_db):
+    """Issue 21 item 5: banning a track or an artist from the window marks their rows (⊘, "Banned") in
+    place; clearing the rating takes the mark away."""
+    from ui.library_model import row_artist
+
+    window, store = open_window(qtbot, analysed_db)
+    try:
+        model = window.library.model
+        ids = model.visible_ids()
+        track = ids[0]
+        artist = row_artist(model.track(ids[-1]))
+        artist_ids = [t for t in ids if row_artist(model.track(t)) == artist]
+
+        def title(t: int) -> str:
+            return model.data(model.index(model.row_of(t), 0))
+
+        def tip(t: int) -> str:
+            return model.data(model.index(model.row_of(t), 0), Qt.ItemDataRole.ToolTipRole)
+
+        assert not title(track).startswith("⊘")
+        window.rate([track], -1)
+        assert title(track).startswith("⊘ ") and tip(track).startswith("Banned")
+        window.rate([], -1, artist=artist)
+        assert all(title(t).startswith("⊘ ") and tip(t).startswith("Banned") for t in artist_ids)
+        window.rate([track], None)
+        assert not title(track).startswith("⊘") and not tip(track).startswith("Banned")
+        others = [t for t in ids if t != track and t not in artist_ids]
+        assert not any(title(t).startswith("⊘") for t in others[:50])
+    finally:
+        close_window(window, store)

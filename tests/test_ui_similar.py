@@ -94,3 +94,28 @@ def test_fans_also_like_explains_an_unknown_artist(qtbot, corpus_db_path):
     assert result["known"] == "none" and result["artists"] == [] and result["sounds_like"] == []
     assert panel.artists.count() == 0
     assert "does not know this artist" in panel.note.text() and "not been analysed" in panel.note.text()
+
+
+def test_fans_also_like_panel_leaves_bans_out(qtbot, tmp_path, corpus_files):
+    """Issue 21 item 5: a library artist and a discovery banned after the panel's first lookup are gone
+    from the next one (the panel keeps its index; the bans are read per lookup)."""
+    from player.store.ratings import BAN, rate_artist
+
+    db = _library(tmp_path, corpus_files)
+    panel = SimilarPanel(TaskRunner(), db)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.resultShown, timeout=WAIT) as shown:
+        panel.show_artist("Metallica")
+    first = shown.args[0]["artists"]
+    in_library = next(a["name"] for a in first if a["in_library"])
+    discovery = next(a["name"] for a in first if not a["in_library"])
+    with Store.open(db) as store:
+        rate_artist(store, in_library, BAN)
+        rate_artist(store, discovery, BAN)
+    with qtbot.waitSignal(panel.resultShown, timeout=WAIT) as shown:
+        panel.show_artist("Metallica", force=True)
+    names = [a["name"] for a in shown.args[0]["artists"]]
+    assert len(names) == len(first) and not {in_library, discovery} & set(names)
+    rows = [panel.artists.item(i).text() for i in range(panel.artists.count())]
+    assert len(rows) == len(names)
+    assert not [r for r in rows if r == in_library or r.startswith(f"{discovery} ")]

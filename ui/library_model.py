@@ -5,6 +5,10 @@ row on every keystroke (slow), and per-row queries while painting stutter. One b
 (``player.store.browse.library_rows``) costs ≈ 0.1 s per 100k rows; filtering is one substring test per
 row on a precomputed lowercase "haystack", sorting one ``list.sort`` with a key: both a few tens of
 milliseconds at 100k. ``data()`` only indexes into lists.
+
+Loved and banned tracks (themselves or through their artist) carry a mark before their title, the ♥ and
+⊘ of the love and ban buttons, with "Loved" or "Banned" in the tooltip: a banned track stays in the
+library (it can still be played by hand) and the mark says why the radio and the lists never offer it.
 """
 
 from __future__ import annotations
@@ -22,9 +26,25 @@ from player.store.browse import BROWSE_COLUMNS
 _ROOT = QModelIndex()  # the invisible root: default parent of list/table models
 
 # Positions of the fields in each row tuple, in ``BROWSE_COLUMNS`` order.
-ID, TITLE, ARTIST, ALBUM, ALBUM_ARTIST, GENRE, YEAR, TRACKNO, DISCNO, DURATION, PATH, PLAYS, ADDED, SKIPS = (
-    range(len(BROWSE_COLUMNS))
-)
+(
+    ID,
+    TITLE,
+    ARTIST,
+    ALBUM,
+    ALBUM_ARTIST,
+    GENRE,
+    YEAR,
+    TRACKNO,
+    DISCNO,
+    DURATION,
+    PATH,
+    PLAYS,
+    ADDED,
+    SKIPS,
+    RATING,
+) = range(len(BROWSE_COLUMNS))
+#: The mark before a rated track's title and the word its tooltip starts with, by effective rating.
+RATING_MARKS = {1: ("♥", "Loved"), -1: ("⊘", "Banned")}
 
 TRACK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 MIME_TRACK_IDS = "application/x-encore-track-ids"
@@ -159,6 +179,18 @@ class TrackTableModel(QAbstractTableModel):
             column = COLUMN_NAMES.index("Plays" if field == PLAYS else "Skips")
             self.dataChanged.emit(self.index(visible, column), self.index(visible, column))
 
+    def set_ratings(self, ratings: dict[int, int]) -> None:
+        """Loves or bans changed (``player.store.ratings.ratings_of``: track id -> 1 or -1, unrated left
+        out): re-mark the rows in place, so the view keeps its selection and scroll position."""
+        changed = False
+        for i, r in enumerate(self._rows):
+            rating = ratings.get(r[ID], 0)
+            if r[RATING] != rating:
+                self._rows[i] = (*r[:RATING], rating, *r[RATING + 1 :])
+                changed = True
+        if changed and self._view:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._view) - 1, len(COLUMNS) - 1))
+
     def set_playing(self, track_id: int | None) -> None:
         old, self._playing_id = self._playing_id, track_id
         for tid in (old, track_id):
@@ -240,11 +272,14 @@ class TrackTableModel(QAbstractTableModel):
             return None
         row = self._rows[self._view[index.row()]]
         if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[index.column()][1](row)
+            text = COLUMNS[index.column()][1](row)
+            mark = RATING_MARKS.get(row[RATING]) if index.column() == 0 else None
+            return f"{mark[0]} {text}" if mark else text
         if role == TRACK_ID_ROLE:
             return row[ID]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row[PATH]
+            mark = RATING_MARKS.get(row[RATING])
+            return f"{mark[1]}\n{row[PATH]}" if mark else row[PATH]
         if role == Qt.ItemDataRole.FontRole and row[ID] == self._playing_id:
             return self._bold
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 4:

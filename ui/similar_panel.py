@@ -30,20 +30,23 @@ N_TRACKS = 10
 
 
 def lookup_similar(db_path: str, artist: str, track_id: int | None, cache: dict[str, Any]) -> dict[str, Any]:
-    """Plain data for the panel (worker thread), from ``recommender.similar.index.SimilarIndex``. ``cache`` keeps
-    the index between calls (only one lookup runs at a time; ``invalidate`` empties it)."""
+    """Plain data for the panel (worker thread), from ``recommender.similar.index.SimilarIndex``, without
+    anything banned. ``cache`` keeps the index between calls (only one lookup runs at a time;
+    ``invalidate`` empties it)."""
     from player.store import Store
     from player.store.tracks import get_track
     from recommender.similar.index import SimilarIndex
+    from recommender.taste.bans import Bans
 
     with Store.open(db_path) as store:
         index = cache.get("index")
         if index is None:
             index = cache["index"] = SimilarIndex.from_store(store)
+        bans = Bans.from_store(store)  # read per lookup: a ban made since the last one counts at once
         if track_id is not None:
-            found = index.track(int(track_id), artist, N_ARTISTS, N_TRACKS)
+            found = index.track(int(track_id), artist, N_ARTISTS, N_TRACKS, bans)
         else:
-            found = index.artist(artist, N_ARTISTS, N_TRACKS)
+            found = index.artist(artist, N_ARTISTS, N_TRACKS, bans)
         artists = []
         for a in found.artists:
             entry = {

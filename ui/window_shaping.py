@@ -3,7 +3,8 @@ search by sound from the filter box, and "Radio to…" (a path from the playing 
 
 - **Love / ban**: two buttons in the now-playing bar, the Playback menu (Ctrl+L love, Ctrl+B ban; a ban
   of the playing track also skips it), the library's context menu (track or artist) and a Bans dialog
-  that lists every ban with Unban (undo). A ban takes the track out of the running radio at once.
+  that lists every ban with Unban (undo). A ban takes the track out of the running radio at once, and
+  the library's rows show the new marks (``ui.library_model``) without a reload.
   MPRIS shows the rating as ``xesam:userRating`` (1.0 loved, 0.0 banned).
 - **Playlists**: ``ui.playlists_panel`` as a tab; "Add to playlist" in the library's context menu.
 - **Sounds**: "sounds: calm piano" in the library filter ranks the analysed tracks by
@@ -155,6 +156,7 @@ class WindowShaping:
                 self.radio.exclude(banned)
         elif self.radio is not None:
             self.radio.invalidate()
+        self.library.model.set_ratings(ratings.ratings_of(self.store))  # the ♥ / ⊘ marks of the rows
         self._show_rating()
         if self.mpris is not None:
             self.mpris.metadata_changed()

@@ -10,6 +10,7 @@ API: ``BROWSE_COLUMNS``, ``library_rows(store)``. (Play counts alone: ``feedback
 from __future__ import annotations
 
 from player.store.core import Store
+from player.store.ratings import ratings_of
 
 #: The fields of each tuple returned by ``library_rows``, in order.
 BROWSE_COLUMNS = (
@@ -27,6 +28,7 @@ BROWSE_COLUMNS = (
     "play_count",  # completed plays: what the user is shown as plays
     "added_at",
     "skips",
+    "rating",  # effective rating (``ratings.effective_rating``): 1 loved, -1 banned, 0 none; rows show it
 )
 
 
@@ -35,10 +37,14 @@ def library_rows(store: Store) -> list[tuple]:
     sql = (
         "SELECT t.id, t.title, t.artist, t.album, t.album_artist, t.genre, t.year, t.track_number,"
         " t.disc_number, t.duration, t.path, COALESCE(s.completions, 0), t.added_at,"
-        " COALESCE(s.skips, 0)"
+        " COALESCE(s.skips, 0), 0"
         " FROM tracks t LEFT JOIN track_stats s"
         " ON s.track_id = t.id WHERE t.missing = 0"
         " ORDER BY COALESCE(t.album_artist, t.artist) COLLATE NOCASE, t.album COLLATE NOCASE,"
         " t.disc_number, t.track_number, t.path"
     )
-    return store.conn.execute(sql).fetchall()
+    rows = store.conn.execute(sql).fetchall()
+    rated = ratings_of(store)  # bulk, then patched in: a per-row rating in SQL folds 100k credits
+    if rated:
+        rows = [(*r[:-1], rated[r[0]]) if r[0] in rated else r for r in rows]
+    return rows

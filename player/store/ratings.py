@@ -9,7 +9,8 @@ folds names inside queries).
 
 API: ``LOVE``, ``BAN``, ``rate_track``, ``rate_artist``, ``unrate_track``, ``unrate_artist``,
 ``track_rating``, ``artist_rating``, ``effective_rating``, ``banned_track_ids``, ``loved_track_ids``,
-``list_ratings``, ``rated_artists``, ``rated_tracks``, ``artist_track_count``, ``fold_artist``, ``BANNED_SQL``.
+``list_ratings``, ``rated_artists``, ``rated_tracks``, ``ratings_of``, ``artist_track_count``, ``fold_artist``,
+``BANNED_SQL``.
 """
 
 from __future__ import annotations
@@ -119,43 +120,42 @@ def banned_track_ids(store: Store) -> set[int]:
 
     The same set as ``SELECT id FROM tracks t WHERE BANNED_SQL``, but artist bans are folded once per
     distinct credit rather than once per track (that query calls Python 100k times on a big library)."""
+    return _rated_track_ids(store, BAN)
+
+
+def _rated_track_ids(store: Store, rating: int) -> set[int]:
+    """Ids of the tracks rated ``rating`` themselves or through their artist (each credit folded once)."""
     conn = store.conn
-    banned = {
+    ids = {
         int(r[0])
         for r in conn.execute(
-            "SELECT t.id FROM track_ratings r JOIN tracks t ON t.id = r.track_id WHERE r.rating = -1"
+            "SELECT t.id FROM track_ratings r JOIN tracks t ON t.id = r.track_id WHERE r.rating = ?",
+            (rating,),
         )
     }
-    keys = {r[0] for r in conn.execute("SELECT artist_key FROM artist_ratings WHERE rating = -1")}
+    keys = {r[0] for r in conn.execute("SELECT artist_key FROM artist_ratings WHERE rating = ?", (rating,))}
     if not keys:
-        return banned
+        return ids
     credits = [
         c for (c,) in conn.execute(f"SELECT DISTINCT {CREDIT_SQL} FROM tracks t") if fold_artist(c) in keys
     ]
     if "" in keys and None in credits:
-        banned.update(
-            int(r[0]) for r in conn.execute(f"SELECT t.id FROM tracks t WHERE {CREDIT_SQL} IS NULL")
-        )
+        ids.update(int(r[0]) for r in conn.execute(f"SELECT t.id FROM tracks t WHERE {CREDIT_SQL} IS NULL"))
     names = [c for c in credits if c is not None]
     for i in range(0, len(names), 500):  # stay far below SQLite's bound-parameter limit
         chunk = names[i : i + 500]
-        banned.update(
+        ids.update(
             int(r[0])
             for r in conn.execute(
                 f"SELECT t.id FROM tracks t WHERE {CREDIT_SQL} IN ({','.join('?' * len(chunk))})", chunk
             )
         )
-    return banned
+    return ids
 
 
 def loved_track_ids(store: Store) -> set[int]:
     """Ids of tracks loved themselves or through their artist (and not banned)."""
-    rows = store.conn.execute(
-        "SELECT t.id FROM tracks t WHERE (t.id IN (SELECT track_id FROM track_ratings WHERE rating = 1)"
-        f" OR encore_fold({CREDIT_SQL}) IN (SELECT artist_key FROM artist_ratings WHERE rating = 1))"
-        f" AND NOT {BANNED_SQL}"
-    )
-    return {int(r[0]) for r in rows}
+    return _rated_track_ids(store, LOVE) - _rated_track_ids(store, BAN)
 
 
 def artist_track_count(store: Store, artist: str) -> int:
@@ -207,12 +207,13 @@ def list_ratings(store: Store, rating: int | None = None) -> list[dict[str, Any]
     return rows
 
 
-def ratings_of(store: Store, track_ids: Iterable[int]) -> dict[int, int]:
-    """Effective rating (see ``effective_rating``) of several tracks; unrated tracks are left out."""
-    ids = [int(t) for t in track_ids]
-    out: dict[int, int] = {}
-    for tid in ids:
-        r = effective_rating(store, tid)
-        if r:
-            out[tid] = r
+def ratings_of(store: Store, track_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Effective rating (see ``effective_rating``) of several tracks, or of every track when ``track_ids``
+    is None; unrated tracks are left out. Two bulk reads, not a query per track: the library table
+    marks every row with it (``player.store.browse.library_rows``)."""
+    out = dict.fromkeys(_rated_track_ids(store, LOVE), LOVE)
+    out.update(dict.fromkeys(_rated_track_ids(store, BAN), BAN))  # a ban outweighs a love
+    if track_ids is not None:
+        ids = {int(t) for t in track_ids}
+        out = {t: r for t, r in out.items() if t in ids}
     return out

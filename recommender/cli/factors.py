@@ -343,8 +343,11 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         bundle = load_bundle(args.bundle)
     except (OSError, ValueError) as exc:
         return fail(str(exc))
+    from recommender.taste.bans import Bans
+
     with open_store(args) as store:
         taste = Taste.from_store(store, bundle)
+        bans = Bans.from_store(store)
     if not taste.evidence_artists():  # nothing matched, nothing analysed: no taste, so no global hits
         from recommender.for_you.lists import NO_SIGNAL
 
@@ -355,7 +358,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         return 0
     from recommender.taste.recommend import recommend
 
-    recs = recommend(taste, args.n)
+    recs = recommend(taste, args.n, bans)
     if args.json:
         print_json(
             {

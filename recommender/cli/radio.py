@@ -138,9 +138,11 @@ def _analyse_seed_if_needed(store, track_id: int) -> None:
 def cmd_similar(args: argparse.Namespace) -> int:
     from player.store.tracks import get_track
     from recommender.similar.index import SimilarIndex
+    from recommender.taste.bans import Bans
 
     with open_store(args) as store:
         index = SimilarIndex.from_store(store)
+        bans = Bans.from_store(store)
         if index.bundle is None:  # none installed, or refused: the sound of the library alone
             print(
                 "encore: warning: no usable factor bundle (build one with `encore pretrain`, see "
@@ -152,10 +154,10 @@ def cmd_similar(args: argparse.Namespace) -> int:
             if track is None:
                 return fail(f"no track matches {args.artist!r}")
             result = index.track(
-                int(track["id"]), track.get("artist") or track.get("album_artist"), args.n, args.tracks
+                int(track["id"]), track.get("artist") or track.get("album_artist"), args.n, args.tracks, bans
             )
         else:
-            result = index.artist(args.artist, args.n, args.tracks)
+            result = index.artist(args.artist, args.n, args.tracks, bans)
         if result.known == "none" and not ((args.track or index.bundle is None) and result.sounds_like):
             return fail(
                 f"{args.artist!r} is neither in the factor bundle nor an analysed artist of your library"

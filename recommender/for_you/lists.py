@@ -6,10 +6,16 @@ Three lists, all ranked by the folded-in taste (``recommender.taste.profile``):
   artist's taste score (the shipped model's blend for bundle artists; for artists the bundle does not
   know, the fold-in against the factors the audio bridge predicts from the track's own tags, averaged
   with its artist's), plus how close the track sounds to the tracks the user completes; every play
-  already made lowers it (``play_penalty``), and tracks played more than ``max_plays`` times, mostly
-  skipped ones and jingles are left out.
+  already made lowers it (``play_penalty``), so the under-played lead, and tracks played more than
+  ``max_plays`` times, mostly skipped ones and jingles are left out. What was finished recently
+  **rests** (``rest_days``): those tracks, and albums mostly made of them, are left out of the lists
+  and of a new Discover mix until the window has passed (``ForYou.rested`` keeps them, ranked, for a
+  mix that would otherwise come out too short).
 - **artists** to discover: bundle artists the user does not own with at least ``min_support``
   listeners behind their factors (a single listener's artist is noise, not a discovery).
+
+Nothing banned is offered (``recommender.taste.bans``): banned tracks, tracks of banned artists, and
+banned artists among the discoveries.
 
 Cold start by sound: when few of the library's artists match the bundle, the fold-in's evidence is the
 artists the audio bridge placed from their sound (plus whatever plays there are). With no evidence at
@@ -23,7 +29,7 @@ with the largest share of an item's score are named (``Taste.contributions``), w
 unplayed track says "new to you: never played".
 
 API: ``ForYouSettings``, ``ForYouItem``, ``ForYou``, ``for_you(store, bundle=None, settings=None,
-taste=None)``; the Discover mix built from the result is ``recommender.for_you.mix``.
+taste=None, n=30, now=None)``; the Discover mix built from the result is ``recommender.for_you.mix``.
 """
 
 from __future__ import annotations
@@ -62,6 +68,18 @@ class ForYouSettings:
     n_reasons: int = 2  # artists named in a reason
     mix_size: int = 30
     mix_per_artist: int = 3
+    rest_days: float = 14.0
+    """A track completed in the last 14 days rests: it is left out of the tracks and of a new Discover mix,
+    and comes back once the window has passed. What was just heard in full is the last thing to suggest
+    hearing next (issue 21: the 8 tracks just finished filled the top of the list), yet a favourite is
+    still a favourite a fortnight later."""
+    album_rest_share: float = 0.5
+    """An album more than half of whose tracks rest is left out of the albums: an album just played
+    (mostly) through is not one to suggest, one with a single track heard lately still is."""
+    mix_min: int = 10
+    """A new Discover mix shorter than this, because most candidates rest (a small library just played
+    through), is topped up with resting tracks, placed last: a short mix of what was heard lately
+    beats an empty one."""
 
 
 @dataclass
@@ -91,6 +109,7 @@ class ForYou:
     matched_artists: int = 0
     sound_artists: int = 0
     played_tracks: int = 0
+    rested: list[ForYouItem] = field(default_factory=list)  # resting tracks, ranked (``rest_days``)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -139,13 +158,17 @@ def for_you(
     settings: ForYouSettings | None = None,
     taste: Taste | None = None,
     n: int = 30,
+    now: float | None = None,
 ) -> ForYou:
-    """The three For-you lists (``n`` items each; all under-played tracks ranked for the mix)."""
+    """The three For-you lists (``n`` items each; all under-played tracks ranked for the mix).
+
+    ``now``: the clock that resting is measured against (default: the taste's, which is the time of
+    the call when ``taste`` is not given)."""
     from player.store.analysis import load_analysis_matrix
     from player.store.plays import track_stats
-    from player.store.ratings import banned_track_ids
     from player.store.tracks import iter_tracks
     from recommender.similar.index import lastfm_link
+    from recommender.taste.bans import Bans
     from recommender.taste.profile import Taste
 
     s = settings or ForYouSettings()
@@ -154,7 +177,8 @@ def for_you(
             from recommender.factors.bundle import load_bundle
 
             bundle = load_bundle()
-        taste = Taste.from_store(store, bundle)
+        taste = Taste.from_store(store, bundle, now=now)
+    now = taste.now if now is None else now
     bundle = taste.bundle
     match = taste.match
     evidence = taste.evidence_artists()
@@ -177,8 +201,14 @@ def for_you(
 
     # --- tracks of the library ---------------------------------------------------------------------
     stats = track_stats(store)
-    banned = banned_track_ids(store)  # never offered (player.store.ratings)
-    tracks = {int(t["id"]): t for t in iter_tracks(store) if int(t["id"]) not in banned}
+    bans = Bans.from_store(store)  # never offered
+    tracks = {int(t["id"]): t for t in iter_tracks(store) if int(t["id"]) not in bans.track_ids}
+    rest_since = now - s.rest_days * 86400.0
+
+    def resting(tid: int) -> bool:
+        fb = taste.track_feedback.get(tid)
+        return fb is not None and fb.last_completed is not None and fb.last_completed > rest_since
+
     ids, emb, tag_probs = load_analysis_matrix(store)
     row_of = {int(t): i for i, t in enumerate(ids)}
     candidates: list[int] = []
@@ -279,18 +309,32 @@ def for_you(
             )
         )
     track_items.sort(key=lambda it: (-it.score, it.track_ids[0]))
+    rested = [it for it in track_items if resting(it.track_ids[0])]
+    track_items = [it for it in track_items if not resting(it.track_ids[0])]
 
     # --- albums ------------------------------------------------------------------------------------
+    def album_key(tid: int) -> tuple[str, str] | None:
+        t = tracks[tid]
+        artist = t.get("album_artist") or match.track_artist.get(tid) or ""
+        return (artist.strip(), t["album"]) if t.get("album") else None
+
+    size: dict[tuple[str, str], int] = {}
+    resting_in: dict[tuple[str, str], int] = {}
+    for tid in tracks:
+        key = album_key(tid)
+        if key is not None:
+            size[key] = size.get(key, 0) + 1
+            resting_in[key] = resting_in.get(key, 0) + resting(tid)
     groups: dict[tuple[str, str], list[ForYouItem]] = {}
     for it in track_items:
-        t = tracks[it.track_ids[0]]
-        if t.get("album"):
-            key = ((t.get("album_artist") or it.artist or "").strip(), t["album"])
+        key = album_key(it.track_ids[0])
+        if key is not None:
             groups.setdefault(key, []).append(it)
     albums: list[ForYouItem] = []
-    for (album_artist, album), items in groups.items():
-        if len(items) < 2:
+    for key, items in groups.items():
+        if len(items) < 2 or resting_in[key] > s.album_rest_share * size[key]:
             continue
+        album_artist, album = key
         top = items[:3]  # already best first
         total = sum(i.plays for i in items)
         best = top[0].reason.replace(NEVER_PLAYED + "; ", "").replace(NEVER_PLAYED, "")
@@ -318,6 +362,7 @@ def for_you(
     masked = np.where(allowed, scores, -np.inf)
     if owned:
         masked[list(owned)] = -np.inf
+    masked[bans.items(bundle)] = -np.inf
     from recommender.ranking import top_k
 
     top = top_k(masked, (), n)
@@ -327,7 +372,7 @@ def for_you(
         name = str(bundle.names[i])
         reason = taste_reason(dcontrib[j], discovery=True) or "close to your library's taste"
         artists.append(ForYouItem("artist", name, name, float(scores[i]), reason, [], 0, lastfm_link(name)))
-    return ForYou(signal, summary, track_items, albums[:n], artists, matched, placed, played_tracks)
+    return ForYou(signal, summary, track_items, albums[:n], artists, matched, placed, played_tracks, rested)
 
 
 def tracks_vector(taste: Taste, artist: str, y: np.ndarray) -> tuple[np.ndarray, int | None]:

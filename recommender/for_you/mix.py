@@ -2,9 +2,13 @@
 
 Why stored: the mix is something to come back to (play it today, again tomorrow), so it stays the
 same until the user asks for a new one; a new mix samples around the ranking and puts the previous
-mix's tracks last, so it brings other music.
+mix's tracks last, so it brings other music. A new mix leaves out what was finished recently (the
+resting tracks of ``recommender.for_you.lists``, ``ForYouSettings.rest_days``) unless the mix would
+be too short without them (``ForYouSettings.mix_min``); the stored mix keeps its tracks when they are
+played, since playing it again is what it is for. Bans count at once, stored mix or not.
 
-API: ``build_mix(result, size, per_artist, rng, avoid)``, ``discover_mix(store, result, refresh, size, rng)``.
+API: ``build_mix(result, size, per_artist, rng, avoid, min_size)``,
+``discover_mix(store, result, refresh, size, rng)``.
 """
 
 from __future__ import annotations
@@ -25,12 +29,33 @@ def build_mix(
     per_artist: int = 3,
     rng: np.random.Generator | int | None = None,
     avoid: Iterable[int] = (),
+    min_size: int | None = None,
 ) -> list[ForYouItem]:
     """A Discover mix: ``size`` tracks from the ranked under-played ones, at most ``per_artist`` per
     artist. With ``rng`` the order is sampled (Gumbel noise on the scores), so a refresh differs;
-    tracks in ``avoid`` (the previous mix) come only after all others."""
-    items = result.tracks
-    if not items:
+    tracks in ``avoid`` (the previous mix) come only after all others.
+
+    Resting tracks (``result.rested``) are left out; only when that leaves fewer than ``min_size``
+    tracks (default ``ForYouSettings.mix_min``) do they top the mix up to ``min_size``, best first and
+    after every other track, rather than the mix coming out empty."""
+    from recommender.for_you.lists import ForYouSettings
+
+    min_size = ForYouSettings().mix_min if min_size is None else min_size
+    out = _pick(result.tracks, size, per_artist, rng, avoid)
+    if len(out) < min(min_size, size):
+        out += _pick(result.rested, min(min_size, size) - len(out), per_artist, None, ())
+    return out
+
+
+def _pick(
+    items: list[ForYouItem],
+    size: int,
+    per_artist: int,
+    rng: np.random.Generator | int | None,
+    avoid: Iterable[int],
+) -> list[ForYouItem]:
+    """Up to ``size`` of ``items``, best (or sampled) first, spread over artists where they allow."""
+    if not items or size <= 0:
         return []
     avoid = set(avoid)
     score = np.array([it.score for it in items], dtype=np.float64)
@@ -80,7 +105,7 @@ def discover_mix(
     avoid = [e["track_id"] for e in stored[1]] if (refresh and stored is not None) else []
     if refresh and rng is None:
         rng = np.random.default_rng()
-    mix = build_mix(result, size or s.mix_size, s.mix_per_artist, rng if refresh else None, avoid)
+    mix = build_mix(result, size or s.mix_size, s.mix_per_artist, rng if refresh else None, avoid, s.mix_min)
     entries = [{"track_id": it.track_ids[0], "reason": it.reason} for it in mix]
     if entries:
         save_mix(store, entries)

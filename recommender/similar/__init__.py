@@ -1,4 +1,4 @@
 """Fans also like and sounds like (``index``: ``SimilarIndex``), support-aware neighbours (``support``),
 and filling the radio's and this index's start-up caches (``prewarm``). Imports ``radio`` (its cache),
-``factors``, the ground floor and ``player``.
+``taste`` (the bans a query leaves out), ``factors``, the ground floor and ``player``.
 """

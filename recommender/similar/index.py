@@ -12,8 +12,13 @@ the audio-to-factor bridge from their tracks' audio tags, and can then have, and
 One ``SimilarIndex`` is built per library (a few ms: the bundle's normalised factors, the artist match,
 the library's audio embeddings); each query is then one or two matrix-vector products, well under 10 ms.
 
-API: ``SimilarIndex.from_store(store, bundle=None)``, ``.artist(name, n)``, ``.track(track_id, n)``,
-``SimilarArtist``, ``SoundsLike``, ``Similar``.
+Bans are applied per query (``bans``: ``recommender.taste.bans.Bans``, read by the caller just before),
+not baked into the index, which is cached on disk and in memory across lookups: a banned artist, in the
+library or a discovery, is no neighbour; a banned track is no sound-alike, nor among an in-library
+artist's tracks. Banned candidates are masked before the top-k, so ``n`` results still come back.
+
+API: ``SimilarIndex.from_store(store, bundle=None)``, ``.artist(name, n, sounds_like, bans=None)``,
+``.track(track_id, artist, n, sounds_like, bans=None)``, ``SimilarArtist``, ``SoundsLike``, ``Similar``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from recommender.ranking import top_k
+from recommender.taste.bans import Bans
 
 
 @dataclass
@@ -122,6 +128,7 @@ class SimilarIndex:
         # Audio: centred, normalised embeddings (CNN embeddings are mostly positive).
         self.audio_ids = np.zeros(0, np.int64) if audio_ids is None else np.asarray(audio_ids, np.int64)
         self._audio_row: dict[int, int] | None = None  # built on first use (100k entries: 30 ms)
+        self._artist_of_track: dict[int, str] | None = None  # likewise (only queries with bans need it)
         self.audio = None
         if prepared is not None:
             self.audio, self.audio_ok = prepared
@@ -262,20 +269,53 @@ class SimilarIndex:
             return str(self.bundle.names[item]), self.items[item], "bundle", item
         return display, None, "none", None
 
-    def artist(self, name: str, n: int = 20, sounds_like: int = 10) -> Similar:
-        """The ``n`` nearest artists to ``name`` and ``sounds_like`` tracks near its tracks' audio."""
+    def artist(self, name: str, n: int = 20, sounds_like: int = 10, bans: Bans | None = None) -> Similar:
+        """The ``n`` nearest artists to ``name`` and ``sounds_like`` tracks near its tracks' audio,
+        none of them banned (``bans``)."""
+        bans = bans or Bans()
         display, q, known, item = self.resolve(name)
         own_tracks = self.artist_tracks.get(display, [])
         artists: list[SimilarArtist] = []
         if q is not None and n > 0:
-            artists = self._neighbours(q, n, exclude_item=item, exclude_local=display, query_item=item)
-        return Similar(display, known, artists, self._sounds_like(own_tracks, sounds_like))
+            artists = self._neighbours(q, n, item, display, item, bans)
+        return Similar(display, known, artists, self._sounds_like(own_tracks, sounds_like, bans))
 
-    def track(self, track_id: int, artist: str | None, n: int = 20, sounds_like: int = 10) -> Similar:
-        """For the playing track: its artist's neighbours, and tracks that sound like this one."""
-        result = self.artist(artist, n, 0) if artist else Similar("", "none", [], [])
-        result.sounds_like = self._sounds_like([int(track_id)], sounds_like)
+    def track(
+        self,
+        track_id: int,
+        artist: str | None,
+        n: int = 20,
+        sounds_like: int = 10,
+        bans: Bans | None = None,
+    ) -> Similar:
+        """For the playing track: its artist's neighbours, and tracks that sound like this one (none of
+        them banned)."""
+        bans = bans or Bans()
+        result = self.artist(artist, n, 0, bans) if artist else Similar("", "none", [], [])
+        result.sounds_like = self._sounds_like([int(track_id)], sounds_like, bans)
         return result
+
+    def _banned_rows(self, bans: Bans) -> list[int]:
+        """Rows of the neighbour scores (bundle items, then predicted artists) that bans rule out: banned
+        names (bundle artists and library artists), and library artists every track of which is banned."""
+        if not bans:
+            return []
+        n_items = len(self.items)
+        rows = bans.items(self.bundle)
+        local = {self.local_by_key[key] for key in bans.artist_keys if key in self.local_by_key}
+        if bans.track_ids:
+            if self._artist_of_track is None:
+                self._artist_of_track = {t: a for a, ts in self.artist_tracks.items() for t in ts}
+            touched = {self._artist_of_track.get(t) for t in bans.track_ids} - {None}
+            local |= {a for a in touched if all(t in bans.track_ids for t in self.artist_tracks[a])}
+        for artist in local:
+            item = self.artist_to_item.get(artist)
+            if item is not None and self.local_of_item.get(int(item)) == artist:
+                rows.append(int(item))
+            j = self.pred_index.get(artist)
+            if j is not None:
+                rows.append(n_items + j)
+        return rows
 
     def _neighbours(
         self,
@@ -283,7 +323,8 @@ class SimilarIndex:
         n: int,
         exclude_item: int | None,
         exclude_local: str,
-        query_item: int | None = None,
+        query_item: int | None,
+        bans: Bans,
     ) -> list[SimilarArtist]:
         q = np.asarray(q, dtype=np.float32)
         n_items = len(self.items)
@@ -301,23 +342,25 @@ class SimilarIndex:
         if j is not None:
             scores[n_items + j] = -np.inf
         out: list[SimilarArtist] = []
-        for i in top_k(scores, (), n).tolist():
+
+        def playable(artist: str) -> list[int]:
+            return [t for t in self.artist_tracks.get(artist, []) if t not in bans.track_ids]
+
+        for i in top_k(scores, self._banned_rows(bans), n).tolist():
             score = float(scores[i])
             if i >= n_items:
                 name = self.pred_names[i - n_items]
-                out.append(
-                    SimilarArtist(name, score, True, list(self.artist_tracks.get(name, [])), None, True)
-                )
+                out.append(SimilarArtist(name, score, True, playable(name), None, True))
                 continue
             local = self.local_of_item.get(i)
             if local is not None:
-                out.append(SimilarArtist(local, score, True, list(self.artist_tracks.get(local, []))))
+                out.append(SimilarArtist(local, score, True, playable(local)))
             else:
                 name = str(self.bundle.names[i])
                 out.append(SimilarArtist(name, score, False, [], lastfm_link(name)))
         return out
 
-    def _sounds_like(self, track_ids: list[int], n: int) -> list[SoundsLike]:
+    def _sounds_like(self, track_ids: list[int], n: int, bans: Bans) -> list[SoundsLike]:
         if self.audio is None or n <= 0:
             return []
         rows = [self.audio_row[t] for t in track_ids if t in self.audio_row]
@@ -330,4 +373,6 @@ class SimilarIndex:
         scores = self.audio @ (q / norm)
         scores[rows] = -np.inf
         scores[~self.audio_ok] = -np.inf
-        return [SoundsLike(int(self.audio_ids[i]), float(scores[i])) for i in top_k(scores, (), n)]
+        row = self.audio_row
+        banned = [row[t] for t in bans.track_ids if t in row]
+        return [SoundsLike(int(self.audio_ids[i]), float(scores[i])) for i in top_k(scores, banned, n)]

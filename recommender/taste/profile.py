@@ -61,6 +61,7 @@ class TrackFeedback:
     positive: float = 0.0  # recency-weighted completions (+ partial stops)
     negative: float = 0.0  # recency-weighted skips
     last_played: float | None = None
+    last_completed: float | None = None  # start of the latest completed play (For you rests it a while)
 
     @property
     def score(self) -> float:
@@ -163,6 +164,7 @@ class Taste:
         if event.outcome == "completed":
             fb.completions += 1
             fb.positive += w
+            fb.last_completed = max(fb.last_completed or 0.0, event.started_at)
         elif event.outcome == "skipped":
             fb.skips += 1
             fb.negative += w

@@ -3,7 +3,7 @@ the best-supported artists outside the library, each with the listened artists n
 and a reason in words from the fold-in's own terms (``recommender.reasons``).
 
 Kept apart from ``taste.py`` (which builds and solves the taste) because ranking and explaining are a
-job of their own; ``recommend(taste, n)`` is the way in.
+job of their own; ``recommend(taste, n, bans=None)`` is the way in (banned artists are in neither list).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from recommender.taste.bans import Bans
     from recommender.taste.profile import Taste
 
 
@@ -60,8 +61,10 @@ def _why(
     return [names[i] for i in order if sims[i] > 0]
 
 
-def recommend(taste: Taste, n: int = 20) -> Recommendations:
-    """Library artists ranked by predicted taste, then the best artists outside the library."""
+def recommend(taste: Taste, n: int = 20, bans: Bans | None = None) -> Recommendations:
+    """Library artists ranked by predicted taste, then the best artists outside the library; none of
+    them banned: a banned library artist is disliked in the taste (so left out like a mostly skipped one),
+    a banned artist outside the library is matched by name (``bans``)."""
     scores = taste.item_scores()
     y = taste.bundle.item_factors
     wmf = y @ taste.user_vector
@@ -103,12 +106,15 @@ def recommend(taste: Taste, n: int = 20) -> Recommendations:
     owned = {af.item for af in taste.artist_feedback.values() if af.item is not None}
     supported = np.asarray(taste.bundle.popularity) >= taste.settings.min_support
     order = np.argsort(-scores, kind="stable")
+    banned = set(bans.items(taste.bundle)) if bans is not None else set()
     discoveries: list[Recommendation] = []
     for i in order:
         if len(discoveries) >= n:
             break
         if int(i) in owned or not supported[i]:
             continue  # a single listener's artist is noise, not a discovery
+        if int(i) in banned:
+            continue
         name = str(taste.bundle.names[i])
         discoveries.append(
             Recommendation(name, float(scores[i]), False, int(i), _why(taste, y[i], None, listened))
