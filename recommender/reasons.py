@@ -30,6 +30,11 @@ class Contributor:
     kind: str  # 'played' (plays in the log) | 'owned' (in the library, no plays) | 'sound' (bridge)
     plays: int = 0
     placed: bool = False  # its factors were placed from its sound (the listening data lacks it)
+    elsewhere: int = 0  # listens imported from elsewhere
+    source: str | None = None  # where most of those come from ('spotify', 'listenbrainz', 'lastfm')
+
+
+SOURCE_NAMES = {"spotify": "Spotify", "listenbrainz": "ListenBrainz", "lastfm": "Last.fm"}
 
 
 def name_list(names: Sequence[str]) -> str:
@@ -47,6 +52,13 @@ def taste_reason(contributors: Sequence[Contributor], discovery: bool = False) -
     kind = contributors[0].kind
     same = [c for c in contributors if c.kind == kind][:2]
     names = name_list([c.artist for c in same])
+    if kind == "played" and all(c.plays == 0 and c.elsewhere > 0 for c in same):
+        # Known from the history imported from elsewhere: say where ("412 times on Spotify").
+        where = name_list(sorted({SOURCE_NAMES.get(c.source or "", "elsewhere") for c in same}))
+        if len(same) == 1:
+            times = "once" if same[0].elsewhere == 1 else f"{same[0].elsewhere} times"
+            return f"fans of {names}, which you played {times} on {where}"
+        return f"fans of {names}, which you played on {where}"
     if kind == "played":
         often = all(c.plays >= 3 for c in same)
         which = (
@@ -87,6 +99,8 @@ class TasteBasis:
     plays: list[int]
     placed: list[bool]
     rows: np.ndarray  # [m, k]: artist j's term is v · rows[j]
+    elsewhere: list[int] | None = None  # listens imported from elsewhere, per artist
+    sources: list[str | None] | None = None
 
     @classmethod
     def from_taste(cls, taste: Any) -> TasteBasis | None:
@@ -98,13 +112,25 @@ class TasteBasis:
             return None
         k = taste.bundle.k
         _, share = taste.contributions(np.eye(k))  # row i: the terms of the unit vector e_i
-        kinds, plays, placed = [], [], []
+        kinds, plays, placed, elsewhere, sources = [], [], [], [], []
         for af in artists:
             played = af.completions > 0 or af.positive > 0
             kinds.append("played" if played else ("sound" if af.item is None else "owned"))
-            plays.append(int(af.completions))
+            away = int(getattr(af, "elsewhere", 0))
+            own = int(af.completions) - int(getattr(af, "elsewhere_completions", 0))
+            plays.append(max(0, own))  # Encore's own finished plays
             placed.append(af.item is None)
-        return cls([af.artist for af in artists], kinds, plays, placed, np.ascontiguousarray(share.T))
+            elsewhere.append(away)
+            sources.append(getattr(af, "elsewhere_source", None))
+        return cls(
+            [af.artist for af in artists],
+            kinds,
+            plays,
+            placed,
+            np.ascontiguousarray(share.T),
+            elsewhere,
+            sources,
+        )
 
     def contributors(self, vector: Any, n: int = 2, skip: str | None = None) -> list[Contributor]:
         """The evidence artists with the largest positive terms for ``vector``, played ones first."""
@@ -118,7 +144,13 @@ class TasteBasis:
             if self.artists[j] != skip:
                 out.append(
                     Contributor(
-                        self.artists[j], float(terms[j]), self.kinds[j], self.plays[j], self.placed[j]
+                        self.artists[j],
+                        float(terms[j]),
+                        self.kinds[j],
+                        self.plays[j],
+                        self.placed[j],
+                        self.elsewhere[j] if self.elsewhere else 0,
+                        self.sources[j] if self.sources else None,
                     )
                 )
         out.sort(key=lambda c: c.kind != "played")

@@ -243,3 +243,22 @@ def test_listens_of_library_tracks_are_matched_and_counted_apart(copy_corpus_sto
     assert report["library_share"] == 1.0
     assert elsewhere_counts(store) == {track["id"]: 37}
     assert outcome_counts(store)["total"] == 0  # Encore's own plays are untouched
+
+
+def test_reasons_say_where_the_history_comes_from(tmp_path, capsys):
+    db = str(tmp_path / "encore.db")
+    streams = [
+        {
+            "ts": f"2024-0{1 + k % 9}-1{k % 10}T20:00:00Z",
+            "ms_played": 250000,
+            "master_metadata_track_name": f"Track {k}",
+            "master_metadata_album_artist_name": "Portishead",
+            "reason_end": "trackdone",
+        }
+        for k in range(12)
+    ]
+    assert main(["--db", db, "import-history", str(_write(tmp_path, "s.json", streams))]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "recommend", "--n", "5", "--json"]) == 0
+    recs = json.loads(capsys.readouterr().out)["discoveries"]
+    assert recs[0]["reason"] == "fans of Portishead, which you played 12 times on Spotify"

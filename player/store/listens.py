@@ -103,15 +103,15 @@ def forget_import(store: Store, import_id: int) -> int | None:
 
 
 def listen_feedback(store: Store, now: float, half_life_days: float) -> list[tuple[Any, ...]]:
-    """Imported listens summed for the taste: one row per (library track, catalogue item, artist,
+    """Imported listens summed for the taste: one row per (library track, catalogue item, artist, source,
     outcome) with the count, the recency-weighted count (a listen's weight halves every
     ``half_life_days``) and the latest time. Summed in SQL: a decade of history is a million rows."""
     rate = 0.6931471805599453 / (max(half_life_days, 1e-6) * 86400.0)
     return store.conn.execute(
-        "SELECT track_id, catalogue_item, MIN(artist), outcome, COUNT(*),"
+        "SELECT track_id, catalogue_item, MIN(artist), source, outcome, COUNT(*),"
         " SUM(exp(-? * MAX(0.0, ? - listened_at))), MAX(listened_at)"
         " FROM listens GROUP BY track_id, catalogue_item, CASE WHEN catalogue_item IS NULL AND track_id IS NULL"
-        " THEN encore_fold(artist) END, outcome",
+        " THEN encore_fold(artist) END, source, outcome",
         (rate, now),
     ).fetchall()
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -83,6 +84,8 @@ class ArtistFeedback:
     confidence: float = 1.0  # c for the fold-in (1 = no evidence)
     in_library: bool = True  # False: known only from listening history imported from elsewhere
     elsewhere: int = 0  # listens imported from elsewhere (ListenBrainz, Spotify, Last.fm)
+    elsewhere_source: str | None = None  # where most of them come from ('spotify', ...)
+    elsewhere_completions: int = 0  # of ``completions``, those imported from elsewhere
 
 
 class Taste:
@@ -107,8 +110,9 @@ class Taste:
         self.solve_seconds = 0.0
         self.artist_ratings: dict[str, int] = {}  # local artist -> 1 loved / -1 banned
         # Imported listens not tied to a library track, per artist: [positive, negative, completions, skips,
-        # last listened, listens] (``_add_listens``).
+        # last listened] (``_add_listens``); and every imported listen, per artist and source.
         self.elsewhere: dict[str, list[float]] = {}
+        self.elsewhere_sources: dict[str, Counter[str]] = {}
         for artist, tracks in match.artist_tracks.items():
             self.artist_feedback[artist] = ArtistFeedback(
                 artist=artist, item=match.artist_to_item.get(artist), tracks=len(tracks)
@@ -200,7 +204,7 @@ class Taste:
         from recommender.factors.match import normalise_artist
 
         local_of_key = {normalise_artist(a): a for a in self.match.artist_tracks}
-        for track_id, catalogue_id, artist, outcome, count, weighted, last in rows:
+        for track_id, catalogue_id, artist, source, outcome, count, weighted, last in rows:
             weight = float(weighted or 0.0)
             if track_id is not None and int(track_id) in self.match.track_artist:
                 fb = self.track_feedback.get(int(track_id))
@@ -218,9 +222,10 @@ class Taste:
                     fb.stops += int(count)
                     fb.positive += s.partial_weight * 0.5 * weight
                 fb.last_played = max(fb.last_played or 0.0, float(last))
-                af = self.artist_feedback.get(fb.artist) if fb.artist else None
-                if af is not None:
-                    af.elsewhere += int(count)
+                if fb.artist:
+                    self.elsewhere_sources.setdefault(fb.artist, Counter())[source] += int(count)
+                    if outcome == "completed":
+                        self.elsewhere_sources[fb.artist]["completed"] += int(count)
                 continue
             item = item_of.get(str(catalogue_id)) if catalogue_id is not None else None
             name = local_of_item.get(item) if item is not None else None
@@ -231,7 +236,10 @@ class Taste:
                     self.artist_feedback[name] = ArtistFeedback(artist=name, item=item, in_library=False)
             if name is None:
                 continue  # neither in the library nor in the catalogue: nothing to fold in
-            acc = self.elsewhere.setdefault(name, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+            self.elsewhere_sources.setdefault(name, Counter())[source] += int(count)
+            if outcome == "completed":
+                self.elsewhere_sources[name]["completed"] += int(count)
+            acc = self.elsewhere.setdefault(name, [0.0, 0.0, 0.0, 0.0, 0.0])
             if outcome == "completed":
                 acc[0] += weight
                 acc[2] += int(count)
@@ -241,7 +249,6 @@ class Taste:
             else:
                 acc[0] += s.partial_weight * 0.5 * weight
             acc[4] = max(acc[4], float(last))
-            acc[5] += int(count)
 
     def _add_ratings(self, store: Store) -> None:
         """Loves and bans (``player.store.ratings``): explicit, so they weigh more than a play and do not
@@ -290,9 +297,14 @@ class Taste:
             af.negative += extra[1]
             af.completions += int(extra[2])
             af.skips += int(extra[3])
-            af.elsewhere = max(af.elsewhere, int(extra[5]))
             if extra[4]:
                 af.last_played = max(af.last_played or 0.0, extra[4])
+        sources = self.elsewhere_sources.get(artist)
+        if sources:
+            by_source = Counter({k: v for k, v in sources.items() if k != "completed"})
+            af.elsewhere = sum(by_source.values())
+            af.elsewhere_source = by_source.most_common(1)[0][0] if by_source else None
+            af.elsewhere_completions = int(sources.get("completed", 0))
         rating = self.artist_ratings.get(artist, 0)
         if rating > 0:
             af.positive += s.love_weight
