@@ -98,6 +98,7 @@ def taste_signal(completions: np.ndarray, skips: np.ndarray, ratings: np.ndarray
 def taste_map(store: Any, grid: int = 40) -> TasteMap:
     """The map of every analysed present track with its completions, skips and ratings."""
     from player.store.analysis import load_analysis_matrix
+    from player.store.listens import listen_outcomes
     from player.store.plays import track_stats
 
     ids, embeddings, _tags = load_analysis_matrix(store)
@@ -112,5 +113,9 @@ def taste_map(store: Any, grid: int = 40) -> TasteMap:
     completions = np.array([int(stats.get(int(t), {}).get("completions") or 0) for t in ids], dtype=np.int64)
     skips = np.array([int(stats.get(int(t), {}).get("skips") or 0) for t in ids], dtype=np.int64)
     ratings = np.array([rated.get(int(t), 0) for t in ids], dtype=np.float64)
-    heat = region_heat(xy, taste_signal(completions, skips, ratings), grid)
+    # Listening history imported from elsewhere warms and cools the map like Encore's own plays.
+    away = listen_outcomes(store)
+    done_away = np.array([away.get(int(t), (0, 0))[0] for t in ids], dtype=np.int64)
+    skips_away = np.array([away.get(int(t), (0, 0))[1] for t in ids], dtype=np.int64)
+    heat = region_heat(xy, taste_signal(completions + done_away, skips + skips_away, ratings), grid)
     return TasteMap(np.asarray(ids, dtype=np.int64), xy, completions, explained, heat, skips)
