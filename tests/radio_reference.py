@@ -189,7 +189,9 @@ def user_taste(store, bundle, match, now=None):
     taste = Taste.from_store(store, bundle, match=match, now=now)
     vector = np.asarray(taste.user_vector, dtype=np.float32)
     vector = vector if np.any(vector) else None
-    return vector, len(taste.track_feedback), (TasteBasis.from_taste(taste) if vector is not None else None)
+    basis = TasteBasis.from_taste(taste) if vector is not None else None
+    scores = taste.item_scores() if vector is not None else None
+    return vector, len(taste.track_feedback), basis, scores
 
 
 def load_library(
@@ -261,11 +263,11 @@ def load_library(
         if i is not None:
             completions[i] = float(st.get("completions") or 0)
             skips[i] = float(st.get("skips") or 0)
-    taste_vec, evidence, basis = None, None, None
+    taste_vec, evidence, basis, item_scores = None, None, None, None
     if isinstance(taste, np.ndarray):
         taste_vec = taste
     elif taste and bundle is not None:
-        taste_vec, evidence, basis = user_taste(store, bundle, match=parts.match, now=now)
+        taste_vec, evidence, basis, item_scores = user_taste(store, bundle, match=parts.match, now=now)
     library = build(
         track_ids=ids,
         artists=[t.get("artist") or t.get("album_artist") for t in tracks],
@@ -287,6 +289,26 @@ def load_library(
     if n:
         library.artist_completions = np.bincount(library.artist, weights=completions)
         library.artist_skips = np.bincount(library.artist, weights=skips)
+    # The bundle item of each row, and the shipped model's taste score of each row (issue 21: the app
+    # hands the station what the simulation does), one row at a time.
+    if parts.match is not None:
+        library.item = np.full(n, -1, dtype=np.int64)
+        for track_id, item in parts.match.track_item.items():
+            i = row_of.get(int(track_id))
+            if i is not None:
+                library.item[i] = item
+    if item_scores is not None and library.item is not None:
+        wmf = np.asarray(bundle.item_factors, dtype=np.float64) @ np.asarray(taste_vec, dtype=np.float64)
+        mu, sd = float(wmf.mean()), float(wmf.std()) or 1.0
+        scores = np.full(n, np.nan)
+        for i in range(n):
+            if library.item[i] >= 0:
+                scores[i] = item_scores[library.item[i]]
+            elif source[i] == 2:
+                scores[i] = (
+                    float(library.raw_factors[i].astype(np.float64) @ taste_vec.astype(np.float64)) - mu
+                ) / sd
+        library.taste_scores = scores
     # What the radio's reasons name (issue 11): titles, distinctive audio tags, the taste's evidence.
     library.titles = [t.get("title") for t in tracks]
     library.taste_basis = basis

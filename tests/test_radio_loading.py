@@ -32,7 +32,7 @@ NOW = 1.9e9
 ARRAYS = (
     "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source"
     " tempo loudness last_played artist_completions artist_skips taste audio_mean audio_basis log2_tempo loudness32"
-    " top_tags"
+    " top_tags item"
 ).split()
 
 
@@ -132,6 +132,9 @@ def _assert_same_library(new: RadioLibrary, old: RadioLibrary) -> None:
         if a is not None:
             assert np.asarray(a).dtype == np.asarray(b).dtype, name
             assert np.array_equal(a, b, equal_nan=np.asarray(a).dtype.kind == "f"), name
+    assert (new.taste_scores is None) == (old.taste_scores is None)
+    if new.taste_scores is not None:  # recomputed at every load (not cached): equal to the last bits of BLAS
+        assert np.allclose(new.taste_scores, old.taste_scores, rtol=1e-12, atol=0, equal_nan=True)
     assert new.artist_names == old.artist_names
     assert new.titles == old.titles and new.tag_names == old.tag_names
     assert (new.taste_basis is None) == (old.taste_basis is None)

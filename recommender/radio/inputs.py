@@ -7,9 +7,20 @@ Kept apart from ``recommender.radio.library`` (the arrays themselves) so that ea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+
+@dataclass
+class UserTaste:
+    """What the radio takes from the user's fold-in taste (``user_taste``)."""
+
+    vector: np.ndarray | None  # the fold-in user vector; None without evidence
+    evidence: int  # tracks with plays behind it
+    basis: Any = None  # ``recommender.reasons.TasteBasis``: names the artists behind a taste score
+    item_scores: np.ndarray | None = None  # the shipped model's score of every bundle item (z-scored blend)
 
 
 def user_taste(
@@ -18,22 +29,39 @@ def user_taste(
     match: Any = None,
     now: float | None = None,
     audio_factors: dict[str, np.ndarray] | None = None,
-    basis: bool = False,
-) -> tuple:
-    """The user's fold-in vector (``recommender.taste.profile.Taste``) and how many tracks have plays behind it
-    (``match``: the library already matched to ``bundle``, not matched again; ``audio_factors``: the
-    audio-predicted factors of unmatched artists, already computed from every analysed track); with
-    ``basis`` also the ``recommender.reasons.TasteBasis`` that names the artists behind a taste score."""
+) -> UserTaste:
+    """The user's fold-in taste (``recommender.taste.profile.Taste``) and how many tracks have plays behind
+    it (``match``: the library already matched to ``bundle``, not matched again; ``audio_factors``: the
+    audio-predicted factors of unmatched artists, already computed from every analysed track), with the
+    artists behind it and the shipped model's scores (what ``recommend`` ranks by)."""
     from recommender.taste.profile import Taste
 
     taste = Taste.from_store(store, bundle, match=match, now=now, audio_factors=audio_factors)
     vector = np.asarray(taste.user_vector, dtype=np.float32)
-    out = (vector if np.any(vector) else None), len(taste.track_feedback)
-    if not basis:
-        return out
+    if not np.any(vector):
+        return UserTaste(None, len(taste.track_feedback))
     from recommender.reasons import TasteBasis
 
-    return (*out, TasteBasis.from_taste(taste) if out[0] is not None else None)
+    scores = np.asarray(taste.item_scores(), dtype=np.float64)
+    return UserTaste(vector, len(taste.track_feedback), TasteBasis.from_taste(taste), scores)
+
+
+def row_taste_scores(library: Any, taste: UserTaste, bundle: Any) -> np.ndarray | None:
+    """Per library row, the taste score the station ranks by: the shipped model's score of the row's
+    bundle artist; for an artist placed by its sound, its fold-in score on the same scale (z-scored
+    over the bundle's artists, as ``recommend`` scores them); NaN where neither is known."""
+    if taste.item_scores is None or taste.vector is None or library.item is None:
+        return None
+    item = np.asarray(library.item, dtype=np.int64)
+    out = np.full(len(item), np.nan)
+    known = item >= 0
+    out[known] = taste.item_scores[item[known]]
+    placed = ~known & (library.factor_source == 2) if library.factor_source is not None else None
+    if placed is not None and placed.any():
+        wmf = np.asarray(bundle.item_factors, dtype=np.float64) @ taste.vector.astype(np.float64)
+        mu, sd = float(wmf.mean()), float(wmf.std()) or 1.0
+        out[placed] = (library.raw_factors[placed].astype(np.float64) @ taste.vector - mu) / sd
+    return out
 
 
 def distinctive_tags(tag_probs: np.ndarray, has_audio: np.ndarray | None, n: int = 3) -> np.ndarray:

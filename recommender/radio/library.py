@@ -99,6 +99,7 @@ class RadioLibrary:
     raw_factors: np.ndarray | None = None  # float32 [n, k]
     has_factors: np.ndarray | None = None  # bool [n]
     factor_source: np.ndarray | None = None  # 0 none, 1 bundle, 2 predicted from audio
+    item: np.ndarray | None = None  # int64 [n]: the bundle item of the row's artist, -1 none
     tempo: np.ndarray | None = None  # float [n], nan unknown
     loudness: np.ndarray | None = None  # float [n], nan unknown
     last_played: np.ndarray | None = None  # epoch seconds [n], nan never
@@ -108,6 +109,7 @@ class RadioLibrary:
     artist_similarity: Any = None  # [artist code, artist code] co-listening cosine (scipy sparse), or None
     taste: np.ndarray | None = None  # float [k] fold-in user vector (same space as raw_factors)
     taste_evidence: int | None = None  # tracks with plays behind ``taste`` (None: trust it fully)
+    taste_scores: np.ndarray | None = None  # float [n]: the shipped model's taste score per row, NaN unknown
     audio_mean: np.ndarray | None = None  # what was subtracted from the raw embeddings (for new vectors)
     audio_basis: np.ndarray | None = None  # [d_raw, d] PCA projection applied after centring, or None
     # For reasons only (``Station._why``): titles, each track's most distinctive audio tags (indices

@@ -31,7 +31,7 @@ from recommender import disk_cache
 from recommender.factors.bridge import bridge_unmatched, rows_by_artist
 from recommender.factors.bundle import load_bundle
 from recommender.radio import cache
-from recommender.radio.inputs import distinctive_tags, user_taste
+from recommender.radio.inputs import distinctive_tags, row_taste_scores, user_taste
 from recommender.radio.library import LibraryParts, RadioLibrary
 
 MAX_SESSION_HOURS = 24.0
@@ -39,7 +39,7 @@ MAX_SESSION_HOURS = 24.0
 the ones inside the listening session; a longer setting counts no further back than this)."""
 
 _ARRAYS = (
-    "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source"
+    "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source item"
     " tempo loudness audio_mean audio_basis top_tags"
 ).split()
 
@@ -115,12 +115,13 @@ def load_library(
         library.artist_completions = np.bincount(library.artist, weights=completions)
         library.artist_skips = np.bincount(library.artist, weights=skips)
     taste_vec, evidence, basis = None, None, None
+    library.taste_scores = None
     if isinstance(taste, np.ndarray):
         taste_vec = taste
     elif taste and bundle is not None:
-        taste_vec, evidence, basis = user_taste(
-            store, bundle, match=parts.match, now=now, audio_factors=static.taste_audio, basis=True
-        )
+        user = user_taste(store, bundle, match=parts.match, now=now, audio_factors=static.taste_audio)
+        taste_vec, evidence, basis = user.vector, user.evidence, user.basis
+        library.taste_scores = row_taste_scores(library, user, bundle)
     library.taste_basis = basis
     library.taste = None if taste_vec is None else np.asarray(taste_vec, dtype=np.float32)
     library.taste_evidence = evidence
@@ -236,6 +237,7 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     )
     del audio
     library.titles = list(title_col)
+    library.item = item_of_row if match is not None else None
     _set_tags(library, top_tags)
     del artist_col, album_artist_col, album_col, genre_col, duration_col, title_col, ids_t
     if match is not None:

@@ -163,6 +163,8 @@ class Station(QueryFit, Planner):
         self._fit_weights()
         self.taste_raw = None
         taste = library.taste if taste is None else taste
+        if taste_scores is None and taste is library.taste:
+            taste_scores = library.taste_scores  # the app's loader scored the rows with the shipped model
         if taste_scores is not None:
             self.taste_raw = np.asarray(taste_scores, dtype=np.float64)
         elif taste is not None and library.raw_factors is not None:
@@ -170,7 +172,7 @@ class Station(QueryFit, Planner):
             self.taste_raw = np.where(library.has_factors, t, np.nan)
 
         self.taste_weight = s.taste_weight
-        if library.taste_evidence is not None and taste_scores is None:
+        if library.taste_evidence is not None and (taste_scores is None or taste_scores is library.taste_scores):
             self.taste_weight *= min(1.0, library.taste_evidence / max(1, s.taste_full_after))
 
         # Spacing scaled to the artists (albums) the station can draw from, fixed for the session.
