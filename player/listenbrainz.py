@@ -1,4 +1,4 @@
-"""Listens out (opt-in): Encore's own plays sent to ListenBrainz, without playback ever waiting on the network.
+"""Listens out (opt-in): Encore's own plays sent to ListenBrainz; playback never waits on the network.
 
 Off by default: nothing is queued or sent until the user turns it on and enters a user token (Settings ▸
 ListenBrainz, ``ListenBrainzSettings``). Then, for tracks whose artist and title are tagged (a name guessed

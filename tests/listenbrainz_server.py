@@ -162,7 +162,7 @@ class FakeListenBrainz:
             ok = self._cond.wait_for(lambda: predicate(list(self.requests)), timeout)
             requests = list(self.requests)
         assert ok, (
-            f"the server never saw what the test waited for; it saw {[(r.path, r.listen_type) for r in requests]}"
+            f"never saw what the test awaited; saw {[(r.path, r.listen_type) for r in requests]}"
         )
         return requests
 

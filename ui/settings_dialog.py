@@ -1,4 +1,4 @@
-"""The settings dialog: music folders, crossfade, ReplayGain, radio spacing, background analysis, ListenBrainz."""
+"""The settings dialog: music folders, crossfade, ReplayGain, radio spacing, audio analysis, ListenBrainz."""
 
 from __future__ import annotations
 

@@ -63,7 +63,8 @@ def enqueue(store: Store, play_id: int, listen: dict[str, Any], *, now: float) -
     """Queue the listen of play ``play_id``, due at once; False when that play is queued already (a play
     is one listen, however often its hook runs)."""
     cursor = store.conn.execute(
-        "INSERT INTO submit_queue (play_id, payload, attempts, next_try_at, created_at) VALUES (?, ?, 0, ?, ?)"
+        "INSERT INTO submit_queue (play_id, payload, attempts, next_try_at, created_at)"
+        " VALUES (?, ?, 0, ?, ?)"
         " ON CONFLICT(play_id) DO NOTHING",
         (play_id, json.dumps(listen, ensure_ascii=False, sort_keys=True), now, now),
     )
