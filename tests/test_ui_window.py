@@ -303,3 +303,52 @@ def test_settings_dialog_round_trip(qtbot, corpus_db):
         assert window.settings.radio_settings().artist_spacing == 4
     finally:
         _close(window, store)
+
+
+def test_listenbrainz_settings_and_a_refused_token_notice(qtbot, corpus_db, monkeypatch):
+    """Settings ▸ ListenBrainz turns listens on (saved with the profile); a token the server refuses
+    shows a notice with a way to Settings; a good one sends "playing now" when a track starts."""
+    from listenbrainz_server import TOKEN, FakeListenBrainz
+
+    from player.listenbrainz import ListenBrainzSettings
+    from ui.settings_dialog import SettingsDialog
+
+    server = FakeListenBrainz()
+    with Store.open(corpus_db) as s:
+        ListenBrainzSettings(api_root=server.root, timeout_s=2.0).save(s)  # off, at the local server
+    window, store = _open_window(qtbot, corpus_db)
+    try:
+        assert window.submitter is not None and not window.submitter.running  # off: no thread
+
+        def settings_ok(token):
+            def exec_(dialog):
+                assert dialog.lb_token.echoMode() == dialog.lb_token.EchoMode.Password
+                assert dialog.lb_server.text() == server.root
+                dialog.lb_enabled.setChecked(True)
+                dialog.lb_token.setText(token)
+                return 1
+
+            return exec_
+
+        monkeypatch.setattr(SettingsDialog, "exec", settings_ok(" wrong-token "))
+        window.open_settings()
+        saved = ListenBrainzSettings.load(store)
+        assert saved.enabled and saved.token == "wrong-token" and saved.api_root == server.root
+        qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=WAIT)
+        assert "refused your user token" in window.notice.text.text()
+        assert window.notice.action_button.text() == "Settings…"
+        assert [r.path for r in server.requests] == ["/1/validate-token"]
+
+        monkeypatch.setattr(SettingsDialog, "exec", settings_ok(TOKEN))
+        window.open_settings()
+        defeat = find_track(store, "Timothy Pinkham - Defeat")
+        window.play_tracks([defeat["id"]])
+        server.wait_for(lambda rs: any(r.listen_type == "playing_now" for r in rs), timeout=WAIT / 1000)
+        (now_playing,) = server.submits("playing_now")
+        assert now_playing.titles == ["Defeat"] and now_playing.authorization == f"Token {TOKEN}"
+        qtbot.waitUntil(lambda: window._current_track_id == defeat["id"], timeout=WAIT)
+        qtbot.wait(300)  # the now-playing bar's cover and panels load before the window closes
+    finally:
+        _close(window, store)
+        server.close()
+    assert not window.submitter.running

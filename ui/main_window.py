@@ -60,6 +60,7 @@ def load_rows(db_path: str) -> list[tuple]:
 class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMainWindow):
     libraryLoaded = Signal()  # rows are in the track table
     started = Signal()  # controller ready (queue restored)
+    listenBrainzProblem = Signal(object)  # str | None, from the ListenBrainz sender's thread
 
     def __init__(self, store: Store, *, backend: str | None = None, first_run_dialog: bool = True) -> None:
         super().__init__()
@@ -74,6 +75,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.bridge: Any = None
         self.radio: Any = None
         self.listening: Any = None  # recommender.radio.session.ListeningSession, once playback starts
+        self.submitter: Any = None  # player.listenbrainz.ListenBrainzSubmitter, once playback starts
         self.mpris: Any = None
         self.tray: Any = None
         self.notifier: Any = None
@@ -163,6 +165,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.for_you.playRequested.connect(lambda ids: self.play_tracks(ids, 0, source="playlist"))
         self._wire_playback_controls()
         self.queue_view.playEntryRequested.connect(self.play_entry)
+        self.listenBrainzProblem.connect(self._listenbrainz_problem)
 
     # -- start-up ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -193,6 +196,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.radio.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.bridge.playFinished.connect(self.radio.play_finished)
         self.bridge.playFinished.connect(self._play_finished)
+        self._start_listenbrainz()
         entry = self.controller.restore()
         s = self.settings
         if entry is not None and entry.source == "radio" and s.radio_label and entry.seed == s.radio_label:
@@ -217,6 +221,16 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         except Exception:  # the radio module failed to import: the station uses its defaults
             log.exception("radio settings")
             return None
+
+    def _start_listenbrainz(self) -> None:
+        """Listens out (opt-in): the submitter queues qualifying plays and sends them from its own thread,
+        which only starts once the user has turned it on (``player.listenbrainz``)."""
+        from player.listenbrainz import ListenBrainzSettings, ListenBrainzSubmitter
+
+        self.submitter = ListenBrainzSubmitter(self.db_path, ListenBrainzSettings.load(self.store))
+        self.submitter.on_problem(self.listenBrainzProblem.emit)  # queued to the GUI thread
+        self.submitter.attach(self.controller)
+        self.submitter.start()
 
     def _start_desktop_integration(self) -> None:
         try:
@@ -363,5 +377,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         if self.bridge is not None:
             self.bridge.close()
         if self.controller is not None:
-            self.controller.shutdown()
+            self.controller.shutdown()  # the last play's listen is queued here, sent by the next run
+            if self.submitter is not None:
+                self.submitter.close()
             self.controller.store.close()

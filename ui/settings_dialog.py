@@ -1,4 +1,4 @@
-"""The settings dialog: music folders, crossfade, ReplayGain, radio spacing, background analysis."""
+"""The settings dialog: music folders, crossfade, ReplayGain, radio spacing, audio analysis, ListenBrainz."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QLineEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -37,8 +38,10 @@ class SettingsDialog(QDialog):
         playback: Any,
         parent: QWidget | None = None,
         devices: list[tuple[str, str]] | None = None,
+        listenbrainz: Any = None,
     ) -> None:
-        """``devices``: (id, description) of the audio output's devices, as libvlc lists them."""
+        """``devices``: (id, description) of the audio output's devices, as libvlc lists them;
+        ``listenbrainz``: the ``player.listenbrainz.ListenBrainzSettings`` to edit (None: not offered)."""
         super().__init__(parent)
         self.setWindowTitle("Encore settings")
         radio_defaults = _radio_defaults()
@@ -121,17 +124,42 @@ class SettingsDialog(QDialog):
         for box in (self.watch, self.close_to_tray, self.notify_tracks):
             form.addRow(box)
 
+        self.lb_enabled = QCheckBox("Send what I play to ListenBrainz")
+        self.lb_token = QLineEdit()
+        self.lb_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.lb_token.setPlaceholderText("your user token from listenbrainz.org/settings")
+        self.lb_server = QLineEdit()
+        self.lb_server.setToolTip("The API root: the public server, or your own ListenBrainz")
+        if listenbrainz is not None:
+            self.lb_enabled.setChecked(bool(listenbrainz.enabled))
+            self.lb_token.setText(listenbrainz.token)
+            self.lb_server.setText(listenbrainz.api_root)
+        else:
+            for widget in (self.lb_enabled, self.lb_token, self.lb_server):
+                widget.setEnabled(False)
+        what = QLabel(
+            "Sent: the track playing now, and each track you listened to for half its length or 4 minutes "
+            "(artist, title, album, duration, when). Listens wait in the library while offline."
+        )
+        what.setWordWrap(True)
+        listenbrainz_box = QGroupBox("ListenBrainz")
+        form = QFormLayout(listenbrainz_box)
+        form.addRow(self.lb_enabled)
+        form.addRow("User token", self.lb_token)
+        form.addRow("Server", self.lb_server)
+        form.addRow(what)
+
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for box in (folders_box, playback_box, radio_box, analysis_box, desktop_box):
+        for box in (folders_box, playback_box, radio_box, analysis_box, desktop_box, listenbrainz_box):
             layout.addWidget(box)
         layout.addWidget(buttons)
 
-    def apply(self, settings: UiSettings, playback: Any) -> None:
+    def apply(self, settings: UiSettings, playback: Any, listenbrainz: Any = None) -> None:
         """Copy the dialog's values into the settings objects (the caller saves them)."""
         settings.folders = self.folders.folders()
         defaults = _radio_defaults()
@@ -147,6 +175,11 @@ class SettingsDialog(QDialog):
             playback.crossfade_s = float(self.crossfade.value())
             playback.replaygain = self.replaygain.currentData()
             playback.audio_device = self.output_device.currentData()
+        if listenbrainz is not None:
+            listenbrainz.enabled = self.lb_enabled.isChecked()
+            listenbrainz.token = self.lb_token.text().strip()
+            server = self.lb_server.text().strip().rstrip("/")
+            listenbrainz.api_root = server or type(listenbrainz)().api_root
 
 
 def _radio_defaults() -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -115,18 +116,30 @@ class WindowActions:
         self.library.filter.setFocus()
         self.library.filter.selectAll()
 
+    def _listenbrainz_problem(self, message: str | None) -> None:
+        """Sending to ListenBrainz stopped for a reason the user must fix (a refused token): say so until
+        they act; ``None`` (it goes on again) clears nothing, the notice is dismissed by hand."""
+        if message:
+            self.statusBar().showMessage(message, 15000)
+            self.notice.show_notice(message, "Settings…", self.open_settings, timeout_ms=0)
+
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog
 
         playback = self.controller.settings if self.controller is not None else None
         devices = self.controller.player.output_devices() if self.controller is not None else []
-        dialog = SettingsDialog(self.settings, playback, self, devices=devices)
+        submitter = getattr(self, "submitter", None)
+        listenbrainz = dataclasses.replace(submitter.settings) if submitter is not None else None
+        dialog = SettingsDialog(self.settings, playback, self, devices=devices, listenbrainz=listenbrainz)
         self.settings_dialog = dialog
         if not dialog.exec():
             return
         old_folders = list(self.settings.folders)
         old_device = getattr(playback, "audio_device", None)
-        dialog.apply(self.settings, playback)
+        dialog.apply(self.settings, playback, listenbrainz)
+        if listenbrainz is not None:
+            listenbrainz.save(self.store)
+            submitter.update_settings(listenbrainz)
         if playback is not None and playback.audio_device != old_device:
             self.controller.player.set_output_device(playback.audio_device)
             self._audio_warned = False

@@ -1,4 +1,10 @@
-"""CLI subcommands of playback: ``play`` (plays and logs exactly like the app) and ``stats``."""
+"""CLI subcommands of playback: ``play`` (plays and logs exactly like the app) and ``stats``.
+
+With ListenBrainz on (``player.listenbrainz``), ``play`` runs the same submitter as the app while it plays
+("playing now", listens as plays qualify) and at exit waits at most ``ListenBrainzSettings.exit_flush_s``
+(3 s) for its listens to go out; what is left (offline, a backoff, a rate limit) stays queued in the
+database for the app or the next ``encore play``.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,14 @@ import os
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from player.cli.common import bounded_float, bounded_int, shown
+
+if TYPE_CHECKING:
+    from player.listenbrainz import ListenBrainzSubmitter
+    from player.session import PlaybackController
+    from player.store import Store
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -114,6 +126,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     controller.log.on_problem(on_problem)
     if controller.log.problem:
         on_problem(controller.log.problem)
+    submitter = _listenbrainz(controller, store)
     controller.on_play_finished(on_finished)
     if args.rate != 1.0:
         controller.player.set_rate(args.rate)
@@ -128,6 +141,8 @@ def cmd_play(args: argparse.Namespace) -> int:
         code = 130
     finally:
         controller.shutdown()  # closes the open play (stopped, or completed if nearly done)
+        if submitter is not None:  # a bounded wait for the listens; the rest stays queued
+            submitter.close(flush_s=submitter.settings.exit_flush_s)
         unsaved = controller.log.unsaved_count
         store.close()
     if unsaved:
@@ -136,6 +151,22 @@ def cmd_play(args: argparse.Namespace) -> int:
         n = len(failures)
         return fail(f"{n} track{'s' if n > 1 else ''} could not be played (see the error above)", code=1)
     return code
+
+
+def _listenbrainz(controller: PlaybackController, store: Store) -> ListenBrainzSubmitter | None:
+    """The ListenBrainz submitter hooked to ``controller`` and started, or None while it is off."""
+    from player.listenbrainz import ListenBrainzSettings, ListenBrainzSubmitter
+
+    settings = ListenBrainzSettings.load(store)
+    if not settings.active:
+        return None
+    submitter = ListenBrainzSubmitter(store.path, settings)
+    submitter.on_problem(
+        lambda message: message and print(f"encore: {shown(message)}", file=sys.stderr, flush=True)
+    )
+    submitter.attach(controller)
+    submitter.start()
+    return submitter
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
