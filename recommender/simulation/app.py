@@ -42,9 +42,14 @@ from recommender.simulation.world import Listener, Satiety, WorldSettings
 SKIP_AFTER_S = 5.0
 """A simulated skip: Next pressed this many seconds into the track (well under any skip threshold)."""
 MAX_LOG_PLAYS = 12
-"""A log artist's play count becomes ``1 + round(log2(count))`` completed plays, at most this many,
-dated one a day before the first session: a history of plays the app can hold (Last.fm counts run to
-thousands), in the order of magnitude the fold-in's log confidence sees anyway."""
+"""A log artist's play count becomes ``1 + round(log2(count))`` completed plays, at most this many: a
+history of plays the app can hold (Last.fm counts run to thousands), in the order of magnitude the
+fold-in's log confidence sees anyway."""
+LOG_START_DAYS = 30.0
+LOG_EVERY_DAYS = 7.0
+"""The log's plays are dated a week apart, the newest a month before the first session: the world's log
+is history with no recent plays (the station-only run gives it no dates), so the radio's freshness terms
+(plays in the last days) must not see it as yesterday's listening."""
 
 
 def log_plays(count: float) -> int:
@@ -126,14 +131,15 @@ def _build_store(listener: Listener, bundle: Any, folder: Path, clock: SimClock)
     by_path = {str(p): int(t) for t, p in track_columns(store, ("id", "path"))}
     id_of_row = {row: by_path[r["path"]] for row, r in enumerate(rows)}
     row_of_id = {t: row for row, t in id_of_row.items()}
-    # The log: completed plays of each log artist's tracks, one a day going back from the start.
+    # The log: completed plays of each log artist's tracks, weekly, going back from a month before.
     rng = np.random.default_rng(len(rows))
     with store.transaction():
         for item, count in zip(listener.log_items.tolist(), listener.log_counts.tolist(), strict=True):
             artist_rows = listener.rows_of(int(item))
             for k in range(log_plays(count)):
                 row = int(artist_rows[rng.integers(len(artist_rows))])
-                at = clock.now - (k + 1) * 86400.0 - float(rng.random()) * 3600.0
+                days = LOG_START_DAYS + k * LOG_EVERY_DAYS
+                at = clock.now - days * 86400.0 - float(rng.random()) * 3600.0
                 duration = float(lib.duration[row])
                 pid = plays_sql.start_play(
                     store, id_of_row[row], "log", duration=duration, started_at=at
