@@ -67,12 +67,17 @@ def plot(result: dict[str, Any], path: str | Path, skip: tuple[str, ...] = ("dis
         ye = [[yi - pol[n]["found_per_session"]["low"]], [pol[n]["found_per_session"]["high"] - yi]]
         ax.errorbar(xi, yi, xerr=xe, yerr=ye, fmt="none", ecolor="0.6", lw=1, zorder=1)
     sc = ax.scatter(x, y, c=c, cmap="viridis", s=70, zorder=2, edgecolors="k")
-    for n, xi, yi in zip(names, x, y, strict=True):
+    placed: list[tuple[float, float]] = []  # labels already drawn: a neighbour's label goes lower
+    span_x = (max(x) - min(x)) or 1.0
+    span_y = (max(y) - min(y)) or 1.0
+    for n, xi, yi in sorted(zip(names, x, y, strict=True), key=lambda t: -t[2]):
+        near = sum(abs(xi - px) < 0.06 * span_x and abs(yi - py) < 0.08 * span_y for px, py in placed)
+        placed.append((xi, yi))
         ax.annotate(
             n,
             (xi, yi),
             textcoords="offset points",
-            xytext=(6, 5),
+            xytext=(6, 5 - 11 * near),
             fontsize=8,
             weight="bold" if n == "encore" else "normal",
         )
