@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from player.history.formats import SOURCE_NAMES
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -32,9 +34,6 @@ class Contributor:
     placed: bool = False  # its factors were placed from its sound (the listening data lacks it)
     elsewhere: int = 0  # listens imported from elsewhere
     source: str | None = None  # where most of those come from ('spotify', 'listenbrainz', 'lastfm')
-
-
-SOURCE_NAMES = {"spotify": "Spotify", "listenbrainz": "ListenBrainz", "lastfm": "Last.fm"}
 
 
 def name_list(names: Sequence[str]) -> str:

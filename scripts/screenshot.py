@@ -3,11 +3,14 @@
 Runs under Xvfb (a real X server), so the PNG is what a user sees. The database lives in
 ~/.cache/encore/screenshot/ so that the audio analysis is done once (it is resumable and incremental).
 A few plays are simulated into the listening log first so that the taste map has something to colour.
+Last, a small listening history made here (a Spotify zip and a ListenBrainz export) is imported through
+the app for the import summary (``--only import`` takes that picture alone, without the audio analysis).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -17,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def prepare(db: Path, corpus: Path, windows: int | None = None) -> None:
+def prepare(db: Path, corpus: Path, windows: int | None = None, analyse: bool = True) -> None:
     from player.library import scan
     from player.store import Store
     from player.store.plays import close_play, outcome_counts, start_play
@@ -30,12 +33,14 @@ def prepare(db: Path, corpus: Path, windows: int | None = None) -> None:
         from recommender.audio.analyze import AnalysisSettings
 
         settings_kw = {"windows": windows} if windows else {}
-        summary = analyze_library(store, settings=AnalysisSettings(**settings_kw), progress=False)
-        print(f"analyse: {summary.analyzed} new analyses", flush=True)
+        if analyse:
+            summary = analyze_library(store, settings=AnalysisSettings(**settings_kw), progress=False)
+            print(f"analyse: {summary.analyzed} new analyses", flush=True)
         settings = UiSettings.load(store)
         settings.first_run_done = True
         settings.folders = [str(corpus)]
         settings.scan_on_start = False
+        settings.analysis_enabled = analyse  # without it the app would start analysing behind the picture
         settings.geometry = settings.window_state = ""
         settings.splitters = {}
         settings.save(store)
@@ -106,6 +111,60 @@ def add_playlists(store) -> None:
         pl.create_playlist(store, "Calm, or slow guitar", rules)
 
 
+def write_history(folder: Path, store) -> list[str]:
+    """A small listening history as the services export it: a Spotify zip (extended streaming history,
+    skips and a podcast included) and a ListenBrainz JSON export. Some listens are of corpus tracks (the
+    library shows them as plays elsewhere), most of artists the library lacks (they warm the taste)."""
+    import zipfile
+
+    from player.store.tracks import find_track
+
+    picks = (find_track(store, q) for q in ("Battle Music", "Knolls", "Weight of Revenge"))
+    mine = [t for t in picks if t and t["artist"] and t["title"]]
+    elsewhere = [
+        ("Portishead", "Glory Box", 12),
+        ("Massive Attack", "Teardrop", 9),
+        ("Radiohead", "Reckoner", 7),
+        ("Björk", "Jóga", 5),
+        ("Air", "La femme d'argent", 4),
+        ("The Basement Tapes of Ours", "Demo 3", 3),  # an artist no listening data knows
+    ]
+    streams, listens = [], []
+    at = 1_704_067_200  # 2024-01-01
+    for k, (artist, title, n) in enumerate(elsewhere + [(t["artist"], t["title"], 6) for t in mine]):
+        for j in range(n):
+            at += 3 * 3600 + 600 * k
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
+            skipped = j % 5 == 4
+            streams.append(
+                {
+                    "ts": stamp,
+                    "ms_played": 9000 if skipped else 215000,
+                    "master_metadata_track_name": title,
+                    "master_metadata_album_artist_name": artist,
+                    "reason_start": "clickrow",
+                    "reason_end": "fwdbtn" if skipped else "trackdone",
+                    "skipped": skipped,
+                }
+            )
+            if j % 2 == 0:
+                listens.append(
+                    {
+                        "listened_at": at + 86400 * 400,
+                        "track_metadata": {"artist_name": artist, "track_name": title},
+                    }
+                )
+    streams.append({"ts": "2024-05-01T08:00:00Z", "ms_played": 1800000, "episode_name": "A podcast"})
+    spotify = folder / "my_spotify_data.zip"
+    with zipfile.ZipFile(spotify, "w") as z:
+        z.writestr(
+            "Spotify Extended Streaming History/Streaming_History_Audio_2024.json", json.dumps(streams)
+        )
+    listenbrainz = folder / "listenbrainz_export.json"
+    listenbrainz.write_text(json.dumps(listens, ensure_ascii=False), encoding="utf-8")
+    return [str(spotify), str(listenbrainz)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", required=True)
@@ -113,12 +172,15 @@ def main() -> int:
     parser.add_argument("--db", default=str(Path.home() / ".cache" / "encore" / "screenshot" / "encore.db"))
     parser.add_argument("--seed", default="Muldjord - Chaos God")
     parser.add_argument("--windows", type=int, default=None, help="analysis windows per track (quicker)")
+    parser.add_argument(
+        "--only", choices=["import"], help="take only this picture (the import summary needs no analysis)"
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     db = Path(args.db)
     db.parent.mkdir(parents=True, exist_ok=True)
-    prepare(db, Path(args.corpus), args.windows)
+    prepare(db, Path(args.corpus), args.windows, analyse=args.only is None)
 
     from PySide6.QtCore import QTimer
 
@@ -162,7 +224,7 @@ def main() -> int:
             return
         step = state["step"]
         if step == 0 and window.controller is not None and window.library.model.rowCount() > 0:
-            later(800, 10)
+            later(800, 20 if args.only == "import" else 10)
         elif step == 10:
             grab("screenshot-library.png")
             window.library.show_albums(True)
@@ -206,6 +268,17 @@ def main() -> int:
         elif step == 7:
             grab("screenshot-smart.png", window.playlists.rule_dialog)
             window.playlists.rule_dialog.reject()
+            later(200, 20)
+        elif step == 20:
+            downloads = run_db.parent / "Downloads"  # where exports land (the problem files are there too)
+            downloads.mkdir(exist_ok=True)
+            window.import_history_files(write_history(downloads, store))
+            state["step"] = 21
+        elif step == 21 and getattr(window, "history_summary", None) is not None:
+            later(800, 22)
+        elif step == 22:
+            grab("screenshot-import.png", window.history_summary)
+            window.history_summary.close()
             app.exit(0)
             return
         QTimer.singleShot(200, tick)

@@ -3,7 +3,8 @@
 # analysed (cached in ~/.cache/encore/screenshot/), a radio playing (silent audio output).
 # Writes docs/screenshot-library.png, screenshot-albums.png, screenshot.png (a radio playing),
 # screenshot-taste.png (the "Your taste" tab), screenshot-problems.png (the Problems view) and
-# screenshot-playlists.png (the Playlists tab) and screenshot-smart.png (a smart playlist's rules).
+# screenshot-playlists.png (the Playlists tab), screenshot-smart.png (a smart playlist's rules) and
+# screenshot-import.png (the summary after importing a small listening history made by the script).
 # Usage: scripts/screenshot.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -68,6 +68,15 @@ def open_file_name(parent: QWidget | None, caption: str, directory: str = "", na
     return dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
 
 
+def open_file_names(
+    parent: QWidget | None, caption: str, directory: str = "", name_filter: str = ""
+) -> list[str]:
+    """Like ``QFileDialog.getOpenFileNames`` (the paths only); [] when cancelled."""
+    dialog = _dialog(parent, caption, directory, name_filter)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+    return list(dialog.selectedFiles()) if dialog.exec() else []
+
+
 def save_file_name(parent: QWidget | None, caption: str, directory: str = "", name_filter: str = "") -> str:
     """Like ``QFileDialog.getSaveFileName`` (the path only); "" when cancelled."""
     dialog = _dialog(parent, caption, directory, name_filter)

@@ -89,6 +89,7 @@ class ForYouView(QWidget):
         self.db_path = db_path
         self.result: dict[str, Any] | None = None
         self._busy = False
+        self._stale = False  # the taste changed while the lists were being computed
         # track id -> (title, artist, duration) as the library table shows it (tidy titles of untagged
         # files: "Track 25", not "track25"), or None; set by the window.
         self.track_info: Callable[[int], tuple[str, str, float | None] | None] | None = None
@@ -171,10 +172,21 @@ class ForYouView(QWidget):
             self.summary.setText("Working out what you might like…")
         self.runner.start(load_for_you, self.db_path, refresh_mix, on_result=self._show, on_error=self._error)
 
+    def invalidate(self) -> None:
+        """The taste changed (listening history imported or forgotten): lists already shown are worked
+        out again now; lists never opened wait for the first visit of the tab, as always."""
+        if self._busy:
+            self._stale = True  # what is being computed predates the change: compute again after it
+        elif self.result is not None:
+            self.refresh()
+
     def _finish(self) -> None:
         self._busy = False
         self.refresh_button.setEnabled(True)
         self.new_mix_button.setEnabled(True)
+        if self._stale:
+            self._stale = False
+            self.refresh()
 
     def _error(self, message: str) -> None:
         log.error("for you failed: %s", message)

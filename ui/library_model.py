@@ -9,6 +9,9 @@ milliseconds at 100k. ``data()`` only indexes into lists.
 Loved and banned tracks (themselves or through their artist) carry a mark before their title, the ♥ and
 ⊘ of the love and ban buttons, with "Loved" or "Banned" in the tooltip: a banned track stays in the
 library (it can still be played by hand) and the mark says why the radio and the lists never offer it.
+
+Plays are Encore's own completed plays; listens imported from elsewhere (``encore import-history``) are
+shown beside them, never added in: "3 (+37)", with "37 plays elsewhere" in the cell's tooltip.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ _ROOT = QModelIndex()  # the invisible root: default parent of list/table models
     ADDED,
     SKIPS,
     RATING,
+    ELSEWHERE,
 ) = range(len(BROWSE_COLUMNS))
 #: The mark before a rated track's title and the word its tooltip starts with, by effective rating.
 RATING_MARKS = {1: ("♥", "Loved"), -1: ("⊘", "Banned")}
@@ -87,6 +91,26 @@ def row_album(row: tuple) -> str:
     return row[ALBUM] or UNKNOWN_ALBUM
 
 
+def plays_text(row: tuple) -> str:
+    """Encore's own plays, with the listens imported from elsewhere beside them: "3", "3 (+37)", "0 (+37)"."""
+    own, elsewhere = row[PLAYS] or 0, row[ELSEWHERE] or 0
+    if elsewhere:
+        return f"{own} (+{elsewhere})"
+    return str(own) if own else ""
+
+
+def plays_tooltip(row: tuple) -> str | None:
+    """The Plays cell's tooltip when listens from elsewhere are shown in it, else None."""
+    elsewhere = row[ELSEWHERE] or 0
+    if not elsewhere:
+        return None
+    own = row[PLAYS] or 0
+    return (
+        f"{count_text(own, 'play')} in Encore\n{count_text(elsewhere, 'play')} elsewhere "
+        "(imported listening history)"
+    )
+
+
 # (header, value shown, sort key)
 COLUMNS: list[tuple[str, Any, Any]] = [
     ("Title", row_title, lambda r: natural_key(row_title(r))),
@@ -100,10 +124,11 @@ COLUMNS: list[tuple[str, Any, Any]] = [
     ("Year", lambda r: str(r[YEAR]) if r[YEAR] else "", lambda r: r[YEAR] or 0),
     ("#", lambda r: str(r[TRACKNO]) if r[TRACKNO] else "", lambda r: (r[DISCNO] or 0, r[TRACKNO] or 0)),
     ("Length", lambda r: format_duration(r[DURATION]), lambda r: r[DURATION] or 0.0),
-    ("Plays", lambda r: str(r[PLAYS]) if r[PLAYS] else "", lambda r: r[PLAYS] or 0),
+    ("Plays", plays_text, lambda r: (r[PLAYS] or 0, r[ELSEWHERE] or 0)),
     ("Skips", lambda r: str(r[SKIPS]) if r[SKIPS] else "", lambda r: r[SKIPS] or 0),
 ]
 COLUMN_NAMES = [c[0] for c in COLUMNS]
+PLAYS_COLUMN = COLUMN_NAMES.index("Plays")
 
 
 class TrackTableModel(QAbstractTableModel):
@@ -278,6 +303,8 @@ class TrackTableModel(QAbstractTableModel):
         if role == TRACK_ID_ROLE:
             return row[ID]
         if role == Qt.ItemDataRole.ToolTipRole:
+            if index.column() == PLAYS_COLUMN and (plays := plays_tooltip(row)) is not None:
+                return plays
             mark = RATING_MARKS.get(row[RATING])
             return f"{mark[1]}\n{row[PATH]}" if mark else row[PATH]
         if role == Qt.ItemDataRole.FontRole and row[ID] == self._playing_id:

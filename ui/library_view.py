@@ -69,9 +69,10 @@ class TrackTable(QTableView):
         hh.setMinimumSectionSize(30)
         # Fixed starting widths (sizing to contents would read every row). Year, #, Length, Plays and Skips
         # keep theirs; title, artist, album and genre share what is left in fixed proportions, so every
-        # column shows at any window width (at 1000 pixels too), until the user drags one.
+        # column shows at any window width (at 1000 pixels too), until the user drags one. Plays is wider
+        # than its figures for the listens from elsewhere shown beside them ("12 (+412)").
         self._fitting = True
-        for column, width in enumerate((200, 130, 150, 80, 46, 34, 56, 48, 46)):
+        for column, width in enumerate((200, 130, 150, 80, 46, 34, 56, 72, 46)):
             self.setColumnWidth(column, width)
         self._fitting = False
         self.user_sized = False

@@ -144,6 +144,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.jobs.status.connect(self._show_job_status)
         self.jobs.scanFinished.connect(self._scan_finished)
         self.jobs.analysisFinished.connect(self._analysis_finished)
+        self.jobs.historyImported.connect(self._history_imported)
         self.pause_button.clicked.connect(self.jobs.toggle_pause)
 
         self._build_menus()

@@ -22,6 +22,14 @@ class WindowActions:
         file_menu.addAction("Analyse audio now", lambda: self.jobs.analyze(self.settings.analysis_device))
         self.problems_action = self._action(file_menu, "Problems…", "Ctrl+Shift+P", self.show_problems)
         file_menu.addSeparator()
+        self.import_history_action = file_menu.addAction(
+            "Import listening history…", lambda: self.import_history_files()
+        )
+        self.import_history_action.setStatusTip(
+            "Your plays on ListenBrainz, Spotify or Last.fm, for your taste"
+        )
+        self.history_action = file_menu.addAction("Listening history…", self.show_history)
+        file_menu.addSeparator()
         # Qt's "Preferences" standard key is empty outside KDE and macOS: give Settings a key of its own.
         self.settings_action = self._action(file_menu, "Settings…", "Ctrl+,", self.open_settings)
         file_menu.addSeparator()

@@ -1,7 +1,8 @@
-"""The main window's background jobs (scan, analysis) and music-folder choice (a mixin)."""
+"""The main window's background jobs (scan, analysis, history import) and music-folder choice (a mixin)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 
@@ -57,6 +58,64 @@ class WindowJobs:
         self.similar.invalidate()
         if self.taste is not None:
             self.taste.mark_stale()
+
+    # -- listening history from elsewhere --------------------------------------------------------------
+    def import_history_files(self, paths: list[str] | None = None) -> None:
+        """Library ▸ Import listening history…: pick exports (any name: the importer reads the format from
+        the content) and import them as a background job; the summary dialog follows
+        (``_history_imported``). ``paths`` skips the file dialog (tests, ``scripts/screenshot.py``)."""
+        if paths is None:
+            from ui.file_dialogs import open_file_names
+            from ui.history_dialogs import HISTORY_FILTER
+
+            downloads = os.path.expanduser("~/Downloads")  # where exports land when they are downloaded
+            start = downloads if os.path.isdir(downloads) else os.path.expanduser("~")
+            paths = open_file_names(self, "Import listening history", start, HISTORY_FILTER)
+        if paths:
+            self.jobs.import_history([str(p) for p in paths])
+
+    def _history_imported(self, results: list[dict[str, Any]]) -> None:
+        from ui.history_dialogs import ImportSummaryDialog
+
+        previous = getattr(self, "history_summary", None)
+        if previous is not None:
+            previous.deleteLater()  # one summary at a time: the latest import's
+        dialog = ImportSummaryDialog(results, self)
+        dialog.historyRequested.connect(self.show_history)
+        self.history_summary = dialog
+        dialog.open()
+        if any(r["report"] and r["report"]["listens_kept"] for r in results):
+            self._taste_changed()
+        if getattr(self, "history_dialog", None) is not None and self.history_dialog.isVisible():
+            self.history_dialog.refresh()
+
+    def show_history(self) -> Any:
+        """Library ▸ Listening history…: the imports, with Import… and Forget."""
+        from ui.history_dialogs import HistoryDialog
+
+        dialog = getattr(self, "history_dialog", None)
+        if dialog is None:
+            dialog = HistoryDialog(self.runner, self.db_path, self)
+            dialog.importRequested.connect(lambda: self.import_history_files())
+            dialog.forgotten.connect(lambda _n: self._taste_changed())
+            self.history_dialog = dialog
+        dialog.refresh()
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def _taste_changed(self) -> None:
+        """Listening history came or went: what the taste feeds is worked out again (For you, the radio's
+        library, Fans also like, the taste map) and the library's plays column shows the new counts."""
+        self.reload_library()
+        if self.radio is not None:
+            self.radio.invalidate()
+        self.similar.invalidate()
+        self.for_you.invalidate()
+        if self.taste is not None:
+            self.taste.mark_stale()
+            if self.tabs.currentWidget() is self.taste:
+                self.taste.refresh_if_stale()
 
     def ask_for_folders(self) -> None:
         from ui.first_run import FirstRunDialog

@@ -51,7 +51,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "stats",
         parents=[common],
         help="summary of the listening log",
-        description="Plays, listening time, skip rate, top tracks and artists from the listening log.",
+        description="Plays, listening time, skip rate, top tracks and artists from the listening log. "
+        "Listening history imported from elsewhere is counted on a line of its own, never in these.",
     )
     stats.add_argument(
         "--limit", type=bounded_int(1, 1000), default=10, help="how many top tracks/artists (default 10)"
@@ -171,6 +172,8 @@ def _listenbrainz(controller: PlaybackController, store: Store) -> ListenBrainzS
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from player.cli.common import open_store, print_json
+    from player.history.formats import SOURCE_NAMES
+    from player.store.listens import listens_by_source
     from player.store.plays import outcome_counts, top_artists, top_tracks
 
     with open_store(args) as store:
@@ -183,6 +186,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
             "skip_rate": round(counts["skipped"] / judged, 4) if judged else None,
             "top_tracks": top_tracks(store, args.limit),
             "top_artists": top_artists(store, args.limit),
+            # Apart from Encore's own plays above: listens imported from elsewhere, by source.
+            "imported_listens": listens_by_source(store),
         }
     if args.json:
         print_json(summary)
@@ -205,4 +210,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print("Top artists:")
         for a in summary["top_artists"]:
             print(f"  {a['play_count']:4d} plays  {a['skips'] or 0:3d} skipped  {shown(a['artist'])}")
+    imported = summary["imported_listens"]
+    if imported:
+        sources = "/".join(SOURCE_NAMES.get(s, s) for s in imported)
+        print(f"Listening history imported: {sum(imported.values())} listens from {sources} (encore history)")
     return 0

@@ -31,6 +31,8 @@ from typing import Any
 from player.text import cap_tag, fold
 
 SOURCES = ("listenbrainz", "spotify", "lastfm")
+#: Each source as the user knows it (reasons, ``encore stats``, the app's history dialogs).
+SOURCE_NAMES = {"spotify": "Spotify", "listenbrainz": "ListenBrainz", "lastfm": "Last.fm"}
 LEFT_OUT = ("podcast", "audiobook", "video", "no_artist", "no_time")
 SPOTIFY_LEFT = {"fwdbtn": "next", "backbtn": "previous", "clickrow": "next", "trackdone": "eos"}
 

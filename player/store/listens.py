@@ -139,3 +139,11 @@ def listen_outcomes(store: Store) -> dict[int, tuple[int, int]]:
 
 def listen_total(store: Store) -> int:
     return int(store.conn.execute("SELECT COUNT(*) FROM listens").fetchone()[0])
+
+
+def listens_by_source(store: Store) -> dict[str, int]:
+    """source -> listens held from it, largest first: what ``encore stats`` shows beside Encore's plays."""
+    rows = store.conn.execute(
+        "SELECT source, COUNT(*) AS n FROM listens GROUP BY source ORDER BY n DESC, source"
+    ).fetchall()
+    return {str(source): int(n) for source, n in rows}

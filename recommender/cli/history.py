@@ -84,9 +84,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def summary_text(r: dict) -> str:
     """An import's report in words (the CLI and the app's summary dialog say the same)."""
+    from player.history.formats import SOURCE_NAMES
+
     left = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(r["left_out"].items()))
     lines = [
-        f"{shown(r['file'])}: {r['source']} history, "
+        f"{shown(r['file'])}: {SOURCE_NAMES.get(r['source'], r['source'])} history, "
         + (f"import {r['import_id']}" if r["import_id"] is not None else "nothing new to import"),
         f"  {r['listens_read']} listens read, {r['listens_kept']} kept"
         + (f", {r['duplicates']} already imported" if r["duplicates"] else "")
