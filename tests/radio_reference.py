@@ -243,8 +243,14 @@ def load_library(
                 factors[i] = item_factors[item]
                 has_factors[i] = True
                 source[i] = 1
-        if tag_probs is not None:
-            predicted = bridge_factors(bundle, match, row_of, tag_probs, has_audio)
+        # Artists the bundle does not know: their sound (the bridge), moved by their files' genre and
+        # folder words (issue 21), words alone without analysis; all tracks' words, banned ones too.
+        from recommender.factors.genre import place_unmatched
+
+        words = artist_words(store, match)
+        sound = bridge_factors(bundle, match, row_of, tag_probs, has_audio) if tag_probs is not None else {}
+        predicted = place_unmatched(match.unmatched, sound, words, bundle)
+        if predicted:
             parts.predicted_artists = predicted
             for artist, vector in predicted.items():
                 for track_id in match.artist_tracks.get(artist, []):
@@ -330,6 +336,22 @@ def load_library(
     return library
 
 
+def artist_words(store: Any, match: Any) -> dict:
+    """Each local artist's genre and folder words, one track at a time (as ``words_of`` takes them)."""
+    from player.store.tracks import iter_tracks
+    from recommender.factors.genre import words_of
+
+    genres: dict[str, set] = {}
+    folders: dict[str, set] = {}
+    for t in iter_tracks(store):
+        artist = match.track_artist.get(int(t["id"]))
+        if artist is not None:
+            if t.get("genre"):
+                genres.setdefault(artist, set()).add(t["genre"])
+            folders.setdefault(artist, set()).add(t["path"].rsplit("/", 1)[0] + "/x")
+    return {a: words_of(genres.get(a, ()), folders.get(a, ())) for a in set(genres) | set(folders)}
+
+
 def similar_index(store: Any, bundle: Any):
     """The old ``SimilarIndex.from_store`` (a bundle must be given)."""
     from player.store.analysis import load_analysis_matrix
@@ -340,10 +362,13 @@ def similar_index(store: Any, bundle: Any):
     short = {int(t["id"]) for t in iter_tracks(store) if (t.get("duration") or 0) < MIN_SOUNDS_LIKE_S}
     match = match_library(store, bundle)
     artist_to_item, artist_tracks = dict(match.artist_to_item), dict(match.artist_tracks)
-    predicted = {}
+    from recommender.factors.genre import place_unmatched
+
+    sound = {}
     if len(ids):
         row_of = {int(t): i for i, t in enumerate(ids)}
-        predicted = bridge_factors(bundle, match, row_of, tags, np.ones(len(ids), dtype=bool))
+        sound = bridge_factors(bundle, match, row_of, tags, np.ones(len(ids), dtype=bool))
+    predicted = place_unmatched(match.unmatched, sound, artist_words(store, match), bundle)
     return SimilarIndex(
         bundle, artist_to_item, artist_tracks, predicted, ids, emb if len(ids) else None, short
     )

@@ -175,15 +175,21 @@ def artist_audio_tags(store: Store, match: LibraryMatch) -> dict[str, np.ndarray
 
 
 def audio_factors_for_unmatched(store: Store, bundle: Bundle, match: LibraryMatch) -> dict[str, np.ndarray]:
-    """Predicted factor vectors for library artists the bundle does not know but the audio model analysed."""
-    if "weights" not in bundle.bridge:
-        return {}
-    tags = artist_audio_tags(store, match)
-    names = [a for a in match.unmatched if a in tags]
-    if not names:
-        return {}
-    pred = predict_artist_factors(np.stack([tags[a] for a in names]), bundle)
-    return dict(zip(names, pred, strict=True))
+    """Predicted factor vectors for library artists the bundle does not know: from the audio model's
+    tags of their analysed tracks, moved by their files' genre and folder words
+    (``recommender.factors.genre``)."""
+    from player.store.tracks import track_columns
+    from recommender.factors.genre import artist_words, place_unmatched
+
+    sound: dict[str, np.ndarray] = {}
+    if "weights" in bundle.bridge:
+        tags = artist_audio_tags(store, match)
+        names = [a for a in match.unmatched if a in tags]
+        if names:
+            pred = predict_artist_factors(np.stack([tags[a] for a in names]), bundle)
+            sound = dict(zip(names, pred, strict=True))
+    words = artist_words(track_columns(store, ("id", "genre", "path")), match.track_artist)
+    return place_unmatched(match.unmatched, sound, words, bundle)
 
 
 def bridged_factors(bundle: Bundle, names: list[str], profiles: list[np.ndarray]) -> dict[str, np.ndarray]:

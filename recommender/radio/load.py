@@ -147,9 +147,10 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
 
     # The tracks table, read once: the library's columns and the artist match's (by id, banned included).
     columns = ("id", "artist", "album_artist", "album", "genre", "duration", "title")
-    match_columns = ("mb_artist_id", "mb_album_artist_id")
+    match_columns = ("mb_artist_id", "mb_album_artist_id", "path")
     every = track_columns(store, columns + match_columns)
     match_rows_in = sorted(((r[0], r[1], r[2], r[7], r[8]) for r in every), key=lambda r: r[0])
+    word_rows = [(r[0], r[4], r[9]) for r in every]  # genre and folder words (banned tracks too)
     rows = [r[:7] for r in every if r[0] not in banned] if banned else [r[:7] for r in every]
     banned_here = [r[0] for r in every if r[0] in banned] if banned else []
     del every
@@ -197,21 +198,27 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
         has_factors = item_of_row >= 0
         source = has_factors.astype(np.int8)
         factors[has_factors] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_row[has_factors]]
+        from recommender.factors.genre import artist_words, place_unmatched
+
+        words = artist_words(word_rows, match.track_artist)
+        groups = rows_by_artist(local_of_row[id_order], id_order, len(local_names))
         if tag_probs is not None:
-            groups = rows_by_artist(local_of_row[id_order], id_order, len(local_names))
-            predicted = bridge_unmatched(
-                match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle
-            )
+            sound = bridge_unmatched(match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle)
+        else:
+            sound = {}
+        predicted = place_unmatched(match.unmatched, sound, words, bundle)
+        if predicted:
             for artist, vector in predicted.items():
                 rows_a = groups[local_id[artist]]
                 rows_a = rows_a[~has_factors[rows_a]]
                 factors[rows_a] = vector
                 has_factors[rows_a] = True
                 source[rows_a] = 2
-            if banned:  # the taste's bridge sees every analysed track, banned ones too
+            if banned and a_ids is not None:  # the taste's bridge sees every analysed track, banned too
                 a_local = np.array([get_local(get_artist(t), -1) for t in a_ids.tolist()], dtype=np.int64)
                 a_groups = rows_by_artist(a_local, np.arange(len(a_ids)), len(local_names))
-                taste_audio = bridge_unmatched(match, local_id, a_groups, tags, bundle)
+                taste_sound = bridge_unmatched(match, local_id, a_groups, tags, bundle)
+                taste_audio = place_unmatched(match.unmatched, taste_sound, words, bundle)
             else:
                 taste_audio = predicted
     # The audio tags each track stands out by, for the radio's reasons ("both piano and calm").

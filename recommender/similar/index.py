@@ -177,22 +177,27 @@ class SimilarIndex:
         from player.store.tracks import track_columns
 
         ids, emb, tags = load_analysis_matrix(store)
-        short = {int(t) for t, d in track_columns(store, ("id", "duration")) if (d or 0) < MIN_SOUNDS_LIKE_S}
+        columns = track_columns(store, ("id", "duration", "genre", "path"))
+        short = {int(t) for t, d, _g, _p in columns if (d or 0) < MIN_SOUNDS_LIKE_S}
         artist_to_item: dict[str, int] = {}
         artist_tracks: dict[str, list[int]] = {}
         predicted: dict[str, np.ndarray] = {}
         if bundle is not None:
             from recommender.factors.bridge import bridge_unmatched, rows_by_artist
+            from recommender.factors.genre import artist_words, place_unmatched
             from recommender.factors.match import match_library
 
             match = match_library(store, bundle)
             artist_to_item, artist_tracks = dict(match.artist_to_item), dict(match.artist_tracks)
+            sound: dict[str, np.ndarray] = {}
             if len(ids):  # the bridge over every analysed track of each unmatched artist
                 local_id = {a: j for j, a in enumerate(match.artist_tracks)}
                 get_local, get_artist = local_id.get, match.track_artist.get
                 a_local = np.array([get_local(get_artist(t), -1) for t in ids.tolist()], dtype=np.int64)
                 groups = rows_by_artist(a_local, np.arange(len(ids)), len(local_id))
-                predicted = bridge_unmatched(match, local_id, groups, tags, bundle)
+                sound = bridge_unmatched(match, local_id, groups, tags, bundle)
+            words = artist_words(((t, g, p) for t, _d, g, p in columns), match.track_artist)
+            predicted = place_unmatched(match.unmatched, sound, words, bundle)
         else:
             for _id, artist, album_artist in track_columns(store, ("id", "artist", "album_artist")):
                 name = artist or album_artist

@@ -373,18 +373,10 @@ def load_msd(
     )
 
 
-def load_tag_rows(
-    folder: str | os.PathLike[str],
-    item_ids: np.ndarray,
-    users: set[str] | None = None,
-    min_artists: int = 5,
-) -> sp.csr_matrix:
-    """Tags as pseudo-listeners: one row per tag, counting how many users applied it to each artist.
-
-    Only applications by ``users`` (all if None) count, so a validation split can leave its own users'
-    tags out. Tags on fewer than ``min_artists`` of ``item_ids`` are dropped. Rows follow tag id order.
-    """
-    folder = Path(folder)
+def _tag_applications(
+    folder: Path, item_ids: np.ndarray, users: set[str] | None, min_artists: int
+) -> tuple[list[str], list[int], list[int], list[int]]:
+    """(kept tag ids in row order, rows, columns, counts) of the tag pseudo-listener rows."""
     col = {str(a): j for j, a in enumerate(item_ids)}
     per_tag: dict[str, dict[int, int]] = {}
     for row in _read_tsv(folder / "user_taggedartists.dat"):
@@ -395,22 +387,50 @@ def load_tag_rows(
             continue
         per = per_tag.setdefault(row[2], {})
         per[j] = per.get(j, 0) + 1
-    rows, cols, vals = [], [], []
-    r = 0
+    kept, rows, cols, vals = [], [], [], []
     for tag in sorted(per_tag, key=int):
         per = per_tag[tag]
         if len(per) < min_artists:
             continue
         for j in sorted(per):
-            rows.append(r)
+            rows.append(len(kept))
             cols.append(j)
             vals.append(per[j])
-        r += 1
+        kept.append(tag)
+    return kept, rows, cols, vals
+
+
+def load_tag_rows(
+    folder: str | os.PathLike[str],
+    item_ids: np.ndarray,
+    users: set[str] | None = None,
+    min_artists: int = 5,
+) -> sp.csr_matrix:
+    """Tags as pseudo-listeners: one row per tag, counting how many users applied it to each artist.
+
+    Only applications by ``users`` (all if None) count, so a validation split can leave its own users'
+    tags out. Tags on fewer than ``min_artists`` of ``item_ids`` are dropped. Rows follow tag id order
+    (``load_tag_row_names`` names them).
+    """
+    kept, rows, cols, vals = _tag_applications(Path(folder), item_ids, users, min_artists)
     return sp.csr_matrix(
         (
             np.asarray(vals, dtype=np.float32),
             (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)),
         ),
-        shape=(r, len(item_ids)),
+        shape=(len(kept), len(item_ids)),
         dtype=np.float32,
     )
+
+
+def load_tag_row_names(
+    folder: str | os.PathLike[str],
+    item_ids: np.ndarray,
+    users: set[str] | None = None,
+    min_artists: int = 5,
+) -> list[str]:
+    """The tag text of each row of ``load_tag_rows`` with the same arguments (``tags.dat``, Latin-1)."""
+    folder = Path(folder)
+    kept, *_ = _tag_applications(folder, item_ids, users, min_artists)
+    text = {row[0]: row[1] for row in _read_tsv(folder / "tags.dat", encoding="latin-1") if len(row) >= 2}
+    return [text.get(t, "") for t in kept]

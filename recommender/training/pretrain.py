@@ -55,7 +55,32 @@ def build_bundle(
         bundle.meta["bridge"] = report
         if progress:
             progress(f"bridge: {report}")
+    if side is not None and side.shape[0]:
+        from recommender.training.data import load_tag_row_names
+
+        users = inter.extra.get("tag_users")
+        names = load_tag_row_names(inter.extra["folder"], inter.item_ids, users, config.tag_min_artists)
+        bundle.bridge.update(tag_positions(bundle, names))
     return bundle
+
+
+def tag_positions(bundle: Bundle, names: list[str]) -> dict[str, np.ndarray]:
+    """The catalogue's full Last.fm tag vocabulary placed in the factor space: each tag pseudo-listener
+    row of the bundle's own training rows folded in like a listener (``bridge_tag_names``,
+    ``bridge_tag_factors``), so a library's own genre words ("Soundtrack", "Death Metal") can place
+    artists the listening data does not know (``recommender.factors.genre``). ``names``: the tag text of
+    each tag row, in row order (``recommender.training.data.load_tag_row_names``)."""
+    train = bundle.train_matrix
+    first = int(bundle.meta.get("n_user_rows", bundle.meta.get("n_users", 0)))
+    if train is None or train.shape[0] - first != len(names):
+        raise ValueError(f"{len(names)} tag names for {0 if train is None else train.shape[0] - first} tag rows")
+    conf = train[first:].astype(np.float64)
+    conf.data = bundle.confidence(conf.data)
+    factors = bundle.foldin.solve_many(conf.tocsr())
+    return {
+        "tag_names": np.asarray(names, dtype=str),
+        "tag_factors": np.ascontiguousarray(factors, dtype=np.float32),
+    }
 
 
 def hold_out_users(inter: Interactions, n: int, seed: int) -> tuple[Interactions, np.ndarray]:
