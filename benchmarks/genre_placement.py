@@ -114,32 +114,23 @@ def main() -> int:
         for _, w in picked
     }
 
+    def placed_top(i: int, word: str, weight: float) -> set[int]:
+        """The 10 catalogue artists nearest artist ``i`` placed by sound moved ``weight`` toward ``word``."""
+        if i not in sounds:
+            sounds[i] = sound_of(i)
+        sound = sounds[i]
+        v = (1 - weight) * sound + weight * tag_vector(i, word) * float(np.linalg.norm(sound))
+        s = yn @ (v / max(float(np.linalg.norm(v)), 1e-12))
+        s[~candidates] = -np.inf
+        s[i] = -np.inf
+        return set(np.argsort(-s)[:10].tolist())
+
     def genre_share(half: list[tuple[int, str]], weight: float) -> float:
         """Share of the placed vector's 10 nearest artists that carry the genre among their top 3 tags."""
-        out = []
-        for i, word in half:
-            if i not in sounds:
-                sounds[i] = sound_of(i)
-            sound = sounds[i]
-            v = (1 - weight) * sound + weight * tag_vector(i, word) * float(np.linalg.norm(sound))
-            s = yn @ (v / max(float(np.linalg.norm(v)), 1e-12))
-            s[~candidates] = -np.inf
-            s[i] = -np.inf
-            out.append(len(set(np.argsort(-s)[:10].tolist()) & tagged[word]) / 10)
-        return float(np.mean(out))
+        return float(np.mean([len(placed_top(i, w, weight) & tagged[w]) / 10 for i, w in half]))
 
-    def recall(half: list[tuple[int, str]], weight: float) -> tuple[float, float]:
-        values = []
-        for i, word in half:
-            if i not in sounds:
-                sounds[i] = sound_of(i)
-            sound = sounds[i]
-            v = (1 - weight) * sound + weight * tag_vector(i, word) * float(np.linalg.norm(sound))
-            s = yn @ (v / max(float(np.linalg.norm(v)), 1e-12))
-            s[~candidates] = -np.inf
-            s[i] = -np.inf
-            values.append(len(set(np.argsort(-s)[:10].tolist()) & true_top(i)) / 10)
-        values = np.asarray(values)
+    def recall(half: list[tuple[int, str]], weight: float) -> tuple[float, float, float]:
+        values = np.asarray([len(placed_top(i, w, weight) & true_top(i)) / 10 for i, w in half])
         boot = values[rng.integers(0, len(values), (1000, len(values)))].mean(axis=1)
         return float(values.mean()), float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))
 
