@@ -86,8 +86,10 @@ class PlaybackController:
         self._resume_at: float | None = None  # restored position of the loaded, not yet started entry
         self._position_saved_at = 0.0
         # Why the play that a command of ours ends, ended (the player only knows it was "replaced" or
-        # "stopped"): a new queue is "replaced", a jump or Next is "next", Previous "previous".
-        self._ending_reason: str | None = None
+        # "stopped"): a new queue is "replaced", a jump or Next is "next", Previous "previous". Keyed by
+        # the item the command ends, and kept until the player reports that end: libvlc reports it later,
+        # from its own thread, after the command returned.
+        self._ending: tuple[Any, str] | None = None
         self.player.events.subscribe(self._on_player_event)
         self.queue.subscribe(self._on_queue_change)
 
@@ -129,9 +131,8 @@ class PlaybackController:
         plays now ends as "replaced". An empty snapshot only stops."""
         with self.lock:
             if not snapshot.entries:
-                self._ending_reason = "replaced"
+                self._will_end("replaced")
                 self.player.stop()
-                self._ending_reason = None
                 self.queue.clear()
                 return None
             entry = self.queue.replace_entries(snapshot.entries, snapshot.index)
@@ -250,11 +251,8 @@ class PlaybackController:
             target = self.queue.peek_next(auto=False)
             preloaded = self.player.next_item
             if target is None:
-                self._ending_reason = "next"
-                try:
-                    self.player.stop()
-                finally:
-                    self._ending_reason = None
+                self._will_end("next")
+                self.player.stop()
                 return None
             if preloaded is not None and preloaded.key == target.id:
                 self.player.next()  # the queue follows on TrackStarted("next")
@@ -314,11 +312,15 @@ class PlaybackController:
         # The next item first: a file that fails at once hands over to it before ``load`` returns.
         self._resume_at = None
         self._sync_next()
-        self._ending_reason = reason
-        try:
-            self.player.load(item, start=start, play=play)
-        finally:
-            self._ending_reason = None
+        if reason is not None:
+            self._will_end(reason)
+        self.player.load(item, start=start, play=play)
+
+    def _will_end(self, reason: str) -> None:
+        """The current play is about to end by a command of ours: remember why for its TrackEnded."""
+        current = self.player.current
+        if current is not None and self.player.state != STOPPED:
+            self._ending = (current.key, reason)
 
     def _sync_next(self) -> None:
         """Tell the player what follows the current entry, so it can preload it."""
@@ -344,8 +346,11 @@ class PlaybackController:
                     self.save_position()
             elif isinstance(event, TrackEnded):
                 reason = event.reason
-                if self._ending_reason is not None and reason in ("replaced", "stopped"):
-                    reason = self._ending_reason  # a command of ours ended it: say why
+                ending = self._ending
+                if ending is not None and ending[0] == event.item.key:
+                    self._ending = None
+                    if reason in ("replaced", "stopped"):
+                        reason = ending[1]  # a command of ours ended it: say why
                 self.log.finish(reason, event.position, event.listened, event.duration)
             elif isinstance(event, PlaybackError):
                 self._file_failed(event)

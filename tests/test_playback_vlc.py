@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -252,3 +253,38 @@ def test_controller_logs_completed_skipped_stopped_and_error(copy_corpus_store, 
     assert rows[broken_row["id"]]["outcome"] == "error"
     assert all(r["ended_at"] >= r["started_at"] for r in rows.values())
     assert sum(r["first_in_session"] for r in rows.values()) == 1
+
+
+def test_why_a_play_ended_survives_libvlcs_late_end_report(copy_corpus_store, corpus_dir):
+    """libvlc reports a track's end from its own thread after the command returned: a new queue is still
+    "replaced", a jump to a queue entry and Next on the last track are still skips (issue 21)."""
+    store = copy_corpus_store
+    a, b, c = (track(store, corpus_dir, n) for n in ("defeat.ogg", "victory2.ogg", "defeat2.ogg"))
+    controller = PlaybackController(store, settings=_settings())
+    rec = Recorder()
+    controller.events.subscribe(rec)
+    finished = []
+    controller.on_play_finished(finished.append)
+
+    def playing(t: dict) -> None:
+        rec.wait_for(lambda e: isinstance(e, PositionChanged) and e.item.path == t["path"] and e.position > 0.5)
+
+    try:
+        controller.play_tracks([a["id"], b["id"], c["id"]])
+        playing(a)
+        controller.play_entry(controller.queue.entries[2].id)  # a jump: a skip of a
+        playing(c)
+        controller.play_tracks([b["id"]])  # a new queue: c is replaced
+        playing(b)
+        controller.next()  # Next on the last track: a skip of b
+        rec.wait_for(lambda e: isinstance(e, TrackEnded) and e.item.path == b["path"])
+        deadline = time.monotonic() + 10
+        while len(finished) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        controller.shutdown()
+    assert [(f.track_id, f.outcome) for f in finished[:3]] == [
+        (a["id"], "skipped"),
+        (c["id"], "replaced"),
+        (b["id"], "skipped"),
+    ]
