@@ -171,3 +171,25 @@ def test_a_new_station_hours_later_still_rests_what_was_skipped(store):
     assert not set(picks) & set(skipped)
     next_day = load_library(store, now=time.time() + 86400.0)
     assert not Station(next_day, seed, now=time.time() + 86400.0).resting().any()
+
+
+def test_a_path_rests_what_was_skipped_and_following_the_playing_track_can_be_undone(store):
+    from recommender.shaping.path import song_path
+
+    ctl, radio, listening, finished = _session(store)
+    seed = _long_tracks(store, 1)[0]
+    listening.start_radio(seed, "R")
+    ctl.player.advance(get_track(store, seed)["duration"] + 0.5)
+    skipped = [_skip(ctl) for _ in range(3)]
+    a, b = ctl.queue.current.track_id, _long_tracks(store, 40)[-1]
+    steps = [s.track_id for s in song_path(store, a, b, n=12)]
+    assert steps[0] == a and steps[-1] == b and not set(steps[1:-1]) & set(skipped)
+    before = [e.track_id for e in ctl.queue.entries]
+    here = ctl.queue.current_index
+    ctl.player.advance(3.0)
+    replacement = listening.follow_with(steps[1:], "radio", "Path to B")
+    assert replacement is not None and not radio.active
+    assert ctl.queue.current.track_id == a and [e.track_id for e in ctl.queue.upcoming()] == steps[1:]
+    listening.undo(replacement)
+    assert radio.active and ctl.queue.current.track_id == a  # the station is back and plans on
+    assert [e.track_id for e in ctl.queue.entries][: here + 1] == before[: here + 1]

@@ -201,3 +201,20 @@ def test_the_discover_mix_never_offers_a_banned_track_or_artist(analyzed_copy: S
     assert not banned & {e["track_id"] for e in stored}
     fresh = discover_mix(store, for_you(store), refresh=True, rng=1)
     assert fresh and not banned & {e["track_id"] for e in fresh}
+
+
+def test_sounds_like_leaves_banned_tracks_out(analyzed_corpus_db, tmp_path, capsys):
+    import json
+    import shutil
+
+    from main import main
+
+    db = tmp_path / "encore.db"
+    shutil.copyfile(analyzed_corpus_db, db)
+    args = ["--db", str(db), "sounds-like", "Weight of Revenge", "--n", "5", "--json"]
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out)[0]
+    assert main(["--db", str(db), "ban", str(first["track_id"])]) == 0
+    capsys.readouterr()
+    assert main(args) == 0
+    assert first["track_id"] not in [r["track_id"] for r in json.loads(capsys.readouterr().out)]

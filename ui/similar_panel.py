@@ -124,6 +124,12 @@ class SimilarPanel(QWidget):
         if self._artist is not None:
             self.show_artist(self._artist, self._track_id, force=True)
 
+    def refresh(self) -> None:
+        """Look the shown artist up again: a ban or an unban changes what the panel may list (bans are
+        applied at query time, so the index itself is kept)."""
+        if self._artist is not None:
+            self.show_artist(self._artist, self._track_id, force=True)
+
     def show_artist(self, artist: str, track_id: int | None = None, force: bool = False) -> None:
         if not artist:
             return

@@ -46,16 +46,30 @@ class WindowPlayback:
         self.offer_undo(self.listening.play(track_ids, source, None, start))
 
     def offer_undo(self, replacement: Any) -> None:
-        """Every replacement of what plays says so, with an Undo (``ListeningSession.undo``)."""
+        """Every replacement of what plays says so, with an Undo (``ListeningSession.undo``); the queue's
+        header follows what now plays."""
+        self._sync_station_header()
         if replacement is None or self.listening is None:
             return
         listening = self.listening
 
         def undo() -> None:
-            if listening.undo(replacement) and replacement.radio is not None:
+            if replacement.radio is not None:
                 self.radio.set_settings(self._radio_settings())
+            listening.undo(replacement)
+            self._sync_station_header()
 
         self.notice.show_notice(replacement.message, "Undo", undo)
+
+    def _sync_station_header(self) -> None:
+        """The queue header names the radio or path that plays, and nothing once a list replaced it."""
+        entry = self.controller.queue.current if self.controller is not None else None
+        if self.radio is not None and self.radio.label is not None:
+            self.queue_view.set_station(f"Radio from {self.radio.label}")
+        elif entry is not None and entry.source == "radio" and entry.seed:
+            self.queue_view.set_station(str(entry.seed), replanned=False)
+        else:
+            self.queue_view.set_station(None)
 
     def play_entry(self, entry_id: int) -> None:
         if self.controller is not None and entry_id is not None:

@@ -157,6 +157,8 @@ class WindowShaping:
         elif self.radio is not None:
             self.radio.invalidate()
         self.library.model.set_ratings(ratings.ratings_of(self.store))  # the ♥ / ⊘ marks of the rows
+        if getattr(self, "similar", None) is not None:
+            self.similar.refresh()  # Fans also like / Sounds like drop (or bring back) the artist now
         self._show_rating()
         if self.mpris is not None:
             self.mpris.metadata_changed()
@@ -346,14 +348,11 @@ class WindowShaping:
             for track_id, why in steps:
                 self._path_why[(label, int(track_id))] = why
             ids = [t for t, _w in steps]
+            if self.listening is None:
+                return
             if self._playing_id() == a and self.controller.queue.current is not None:
-                if self.radio is not None:
-                    self.radio.stop()
-                with self.controller.lock:  # A plays on; the path follows it
-                    queue = self.controller.queue
-                    queue.remove([e.id for e in queue.upcoming()])
-                    queue.append(ids[1:], "radio", label)
-            elif self.listening is not None:
+                self.offer_undo(self.listening.follow_with(ids[1:], "radio", label))  # A plays on
+            else:
                 self.offer_undo(self.listening.play(ids, "radio", label, 0))
             self.queue_view.set_station(label, replanned=False)  # a path is fixed once planned
             self.statusBar().showMessage(f"{label}: {len(ids)} tracks", 8000)

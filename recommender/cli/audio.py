@@ -138,8 +138,10 @@ def cmd_sounds_like(args: argparse.Namespace) -> int:
             return fail(f"cannot analyse {args.target}: {exc}")
         if len(index) == 0:
             return fail("no analysed tracks yet: run `encore analyze` first")
-        results = []
-        for track_id, score in index.nearest(query, args.n):
+        from player.store.ratings import banned_track_ids
+
+        results = []  # a banned track or artist is in no list (issue 21)
+        for track_id, score in index.nearest(query, args.n, exclude=banned_track_ids(store)):
             t = get_track(store, track_id) or {}
             results.append(
                 {

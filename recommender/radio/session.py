@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[str], None]], None]
 
 
-def run_now(job: Callable[[], Any], on_result: Callable[[Any], None], on_error: Callable[[str], None]) -> None:
+def run_now(
+    job: Callable[[], Any], on_result: Callable[[Any], None], on_error: Callable[[str], None]
+) -> None:
     """The plain runner: do the job on this thread and hand its result (or error message) on."""
     try:
         result = job()
@@ -41,6 +43,30 @@ def run_now(job: Callable[[], Any], on_result: Callable[[Any], None], on_error: 
         on_error(str(exc))
         return
     on_result(result)
+
+
+def resting_track_ids(store: Any, settings: Any = None, now: float | None = None) -> set[int]:
+    """Tracks that rest in the current listening session (``RadioSettings.session_hours``): those
+    skipped in it, and every track of an artist skipped ``rest_artist_after_skips`` times in it. What
+    plans outside a station (a path between two songs) leaves them out by the same rule."""
+    from collections import Counter
+
+    from player.store.plays import skipped_since
+    from player.store.tracks import track_columns
+    from recommender.radio.settings import RadioSettings
+
+    s = settings or RadioSettings()
+    at = time.time() if now is None else float(now)
+    skipped = {t for t, when in skipped_since(store, at - s.session_hours * 3600.0) if when <= at}
+    if not skipped:
+        return set()
+    artist_of = {
+        int(t): (a or aa or "").strip().casefold()
+        for t, a, aa in track_columns(store, ("id", "artist", "album_artist"))
+    }
+    per_artist = Counter(artist_of.get(t, "") for t in skipped)
+    rested = {a for a, n in per_artist.items() if a and n >= max(1, s.rest_artist_after_skips)}
+    return skipped | {t for t, a in artist_of.items() if a in rested}
 
 
 class RadioSession:
@@ -274,6 +300,19 @@ class ListeningSession:
         before = self._before()
         self.radio.stop()
         self.controller.play_tracks(ids, source, seed, start, position)
+        return before
+
+    def follow_with(
+        self, track_ids: Iterable[int], source: str = "radio", seed: str | None = None
+    ) -> Replacement | None:
+        """Keep the playing track and replace what follows it (a path from the playing song); a running
+        radio ends. Undo puts the whole queue back."""
+        before = self._before()
+        self.radio.stop()
+        with self.controller.lock:
+            queue = self.controller.queue
+            queue.remove([e.id for e in queue.upcoming()])
+            queue.append([int(t) for t in track_ids], source, seed)
         return before
 
     def start_radio(self, seed_track_id: int, label: str) -> Replacement | None:

@@ -18,7 +18,7 @@ API: ``PathSettings``, ``PathStep``, ``PathSpace`` (``from_store``, ``path``, ``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,16 +91,21 @@ class PathSpace:
 
     @classmethod
     def from_store(
-        cls, store: Any, settings: PathSettings | None = None, keep: Sequence[int] = ()
+        cls,
+        store: Any,
+        settings: PathSettings | None = None,
+        keep: Sequence[int] = (),
+        exclude: Iterable[int] = (),
     ) -> PathSpace:
-        """Every analysed, present, not banned track (``keep``: ids to keep even if banned: A and B)."""
+        """Every analysed, present, not banned and not ``exclude``d track (``keep``: ids to keep even if
+        banned or excluded: A and B)."""
         from player.store.analysis import load_analysis_matrix
         from player.store.ratings import banned_track_ids
         from player.store.tracks import iter_tracks
         from recommender.radio.library import RadioLibrary
 
         ids, emb, _tags = load_analysis_matrix(store)
-        banned = banned_track_ids(store).difference(int(t) for t in keep)
+        banned = (banned_track_ids(store) | {int(t) for t in exclude}).difference(int(t) for t in keep)
         meta = {int(t["id"]): t for t in iter_tracks(store)}
         rows = [i for i, t in enumerate(ids.tolist()) if t in meta and t not in banned]
         ids = ids[rows]
@@ -231,8 +236,13 @@ class PathSpace:
 def song_path(
     store: Any, a_id: int, b_id: int, n: int = 12, settings: PathSettings | None = None
 ) -> list[PathStep]:
-    """The path from track A to track B through the library (A and B kept even if banned)."""
-    return PathSpace.from_store(store, settings, keep=[a_id, b_id]).path(a_id, b_id, n)
+    """The path from track A to track B through the library (A and B kept even if banned), leaving out
+    what rests after the listening session's skips, as a station does
+    (``recommender.radio.session.resting_track_ids``)."""
+    from recommender.radio.session import resting_track_ids
+
+    space = PathSpace.from_store(store, settings, keep=[a_id, b_id], exclude=resting_track_ids(store))
+    return space.path(a_id, b_id, n)
 
 
 def evaluate_paths(space: PathSpace, pairs: int = 50, n: int = 12, seed: int = 0) -> dict[str, Any]:
