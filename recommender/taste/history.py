@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 BATCH = 5000
+ARTIST_CACHE = 100_000  # artists (and their MBIDs) matched once per import, up to this many
 TOP_UNMATCHED = 10
 
 
@@ -36,13 +37,16 @@ class _Library:
         from player.text import loose
         from recommender.factors.match import normalise_artist
 
-        self.by_key: dict[tuple[str, str], list[tuple[int, float | None]]] = {}
+        # artist key -> loose title -> tracks: a listen whose artist the library lacks (most of a long
+        # history) costs one lookup, not a title folding too.
+        self.by_artist: dict[str, dict[str, list[tuple[int, float | None]]]] = {}
         for track_id, artist, album_artist, title, duration in track_columns(
             store, ("id", "artist", "album_artist", "title", "duration"), order="id"
         ):
             key = normalise_artist(artist or album_artist)
             if key and title:
-                self.by_key.setdefault((key, loose(title)), []).append((int(track_id), duration))
+                titles = self.by_artist.setdefault(key, {})
+                titles.setdefault(loose(title), []).append((int(track_id), duration))
         self._loose = loose
 
     def find(
@@ -50,7 +54,10 @@ class _Library:
     ) -> tuple[int, float | None] | None:
         if not artist_key or not title:
             return None
-        found = self.by_key.get((artist_key, self._loose(title)))
+        titles = self.by_artist.get(artist_key)
+        if not titles:
+            return None
+        found = titles.get(self._loose(title))
         if not found:
             return None
         if duration_s and len(found) > 1:
@@ -85,6 +92,7 @@ def import_history(
     outcomes: Counter[str] = Counter()
     artists: set[str] = set()
     unmatched: Counter[str] = Counter()
+    artist_cache: dict[tuple[str, str | None], tuple[str | None, int | None]] = {}
     source = parts[0].source
     with store.transaction():
         import_id = listens_sql.create_import(store, source, str(path))
@@ -96,10 +104,16 @@ def import_history(
                     left_out[entry.kind] += 1
                     continue
                 read += 1
-                key = normalise_artist(entry.artist)
-                item = mbid_index.get(entry.artist_mbid or "") if entry.artist_mbid else None
-                if item is None and key:
-                    item = key_index.get(key)
+                matched = artist_cache.get((entry.artist, entry.artist_mbid))
+                if matched is None:
+                    key = normalise_artist(entry.artist)
+                    item = mbid_index.get(entry.artist_mbid or "") if entry.artist_mbid else None
+                    if item is None and key:
+                        item = key_index.get(key)
+                    if len(artist_cache) < ARTIST_CACHE:
+                        artist_cache[(entry.artist, entry.artist_mbid)] = (key, item)
+                else:
+                    key, item = matched
                 duration = entry.duration_ms / 1000.0 if entry.duration_ms else None
                 track = library.find(key, entry.title, duration or ((entry.ms_played or 0) / 1000.0 or None))
                 if track is not None and duration is None:
