@@ -216,6 +216,8 @@ def export_playlist(
     playlist = get_playlist(store, playlist_id)
     if playlist is None:
         raise PlaylistFileError(f"no playlist with id {playlist_id}")
+    if playlist["problem"]:
+        raise PlaylistFileError(f"{playlist['name']}: {playlist['problem']}")
     tracks = (
         smart_tracks(store, playlist["rules"]) if playlist["smart"] else playlist_tracks(store, playlist_id)
     )

@@ -108,37 +108,36 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from player.store.playlists import list_playlists
-    from player.store.smart import SmartRuleError, count_smart
+    from player.store.smart import count_smart
 
     with open_store(args) as store:
         rows = list_playlists(store)
         for r in rows:
-            if r["smart"]:
-                try:
-                    r["tracks"] = count_smart(store, r["rules"])
-                except SmartRuleError:
-                    r["tracks"] = 0
+            if r["smart"] and r["problem"] is None:
+                r["tracks"] = count_smart(store, r["rules"])
     if args.json:
         print_json(rows)
         return 0
     if not rows:
         print("No playlists yet (encore playlist create NAME, or encore smart create NAME --rule ...).")
     for r in rows:
-        print(f"{r['name']}  ({r['tracks']} tracks{', smart' if r['smart'] else ''})")
+        if r["problem"]:
+            print(f"{r['name']}  (smart, {r['problem']})")
+        else:
+            print(f"{r['name']}  ({r['tracks']} tracks{', smart' if r['smart'] else ''})")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     from player.store.playlists import playlist_tracks
-    from player.store.smart import SmartRuleError, describe_rules, smart_tracks
+    from player.store.smart import describe_rules, smart_tracks
 
     with open_store(args) as store:
         playlist = playlist_or_fail(store, args.name)
+        if playlist["problem"]:
+            return fail(f"{playlist['name']}: {playlist['problem']}", code=1)
         if playlist["smart"]:
-            try:
-                tracks = smart_tracks(store, playlist["rules"])
-            except SmartRuleError as exc:
-                return fail(f"{playlist['name']}: {exc}")
+            tracks = smart_tracks(store, playlist["rules"])
         else:
             tracks = playlist_tracks(store, playlist["id"])
     if args.json:
