@@ -63,7 +63,9 @@ def classify(listened: float, duration: float | None, reason: str, settings: Pla
     """
     if reason == "error":
         return "error"
-    if duration and duration > 0 and listened >= completion_threshold(duration, settings) - 1e-6:
+    # listened > 0: nothing heard is never a completion, whatever a start at (or past) the end claims.
+    finished = bool(duration and duration > 0 and listened >= completion_threshold(duration, settings) - 1e-6)
+    if listened > 0 and finished:
         return "completed"
     if reason == REPLACED:
         return REPLACED

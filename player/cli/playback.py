@@ -85,13 +85,18 @@ def cmd_play(args: argparse.Namespace) -> int:
             store.close()
             return fail(f"no track matches {target!r} (scan your music with `encore scan DIR`)")
         tracks.append(track)
+    length = tracks[0].get("duration")
+    if args.start and length and args.start >= length:
+        store.close()
+        return fail(f"--start {args.start:g} is past the end of {_label(tracks[0])} ({length:.0f} s long)")
 
     settings = PlaybackSettings.load(store)
     if args.no_audio:
         settings.audio_output = "adummy"
     if args.crossfade is not None:
         settings = dataclasses.replace(settings, crossfade_s=args.crossfade)
-    controller = PlaybackController(store, settings=settings)
+    # repeat "off": the command plays what it was asked once, whatever repeat mode the app saved.
+    controller = PlaybackController(store, settings=settings, repeat="off")
     for play in controller.log.recovered:
         print(f"closed an interrupted play of track {play.track_id} ({play.outcome})", file=sys.stderr)
     done = threading.Event()
