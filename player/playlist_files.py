@@ -306,10 +306,13 @@ def import_playlist(
         else:
             track_ids.append(int(track["id"]))
     base_name = " ".join((name or file.stem).split()) or "Imported playlist"
-    chosen, n = base_name, 1
-    while find_playlist(store, chosen) is not None:
-        n += 1
-        chosen = f"{base_name} ({n})"
-    playlist_id = create_playlist(store, chosen)
-    add_tracks(store, playlist_id, track_ids)
+    # One transaction: a kill or a full disk leaves either the whole playlist or none (never an empty
+    # one that makes the next try "name (2)"); the name is chosen under the same write lock.
+    with store.transaction():
+        chosen, n = base_name, 1
+        while find_playlist(store, chosen) is not None:
+            n += 1
+            chosen = f"{base_name} ({n})"
+        playlist_id = create_playlist(store, chosen)
+        add_tracks(store, playlist_id, track_ids)
     return ImportResult(playlist_id, chosen, len(track_ids), missing, scanned)
