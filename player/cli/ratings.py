@@ -45,6 +45,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
         artist_track_count,
         rate_artist,
         rate_track,
+        resolve_artist,
         track_rating,
         unrate_artist,
         unrate_track,
@@ -59,6 +60,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
             name = " ".join(args.artist.split())
             if not name:
                 return fail(f"{action}: --artist needs a name")
+            name = resolve_artist(store, name)
             known = artist_track_count(store, name)
             if rating is not None:
                 rate_artist(store, name, rating)
