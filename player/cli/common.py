@@ -8,7 +8,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from player.store import Store
 from player.text import shown
@@ -23,6 +23,7 @@ __all__ = [
     "playlist_or_fail",
     "print_json",
     "resolve_track",
+    "say",
     "shown",
 ]
 
@@ -48,9 +49,17 @@ def print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
+def say(line: object = "", *, file: TextIO | None = None, flush: bool = False) -> None:
+    """Print one line of command output (stdout unless ``file``). Every line that may hold tag, file-name
+    or playlist-name text goes through here: ``shown`` escapes its control characters, so a crafted tag
+    cannot clear the screen, retitle the terminal or fake a line of its own. A line break inside ``line``
+    is escaped too: print an empty line with ``say()``."""
+    print(shown(line), file=file if file is not None else sys.stdout, flush=flush)
+
+
 def fail(message: str, code: int = 2) -> int:
     """Print a clear error for the user and return the exit code to use."""
-    print(f"encore: {shown(message)}", file=sys.stderr)
+    say(f"encore: {message}", file=sys.stderr)
     return code
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from player.cli.common import bounded_int, fail, open_store, playlist_or_fail, print_json, resolve_track
+from player.cli.common import bounded_int, fail, open_store, playlist_or_fail, print_json, resolve_track, say
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -102,7 +102,7 @@ def cmd_create(args: argparse.Namespace) -> int:
             create_playlist(store, args.name)
         except PlaylistError as exc:
             return fail(str(exc))
-    print(f"Created the playlist {' '.join(args.name.split())}")
+    say(f"Created the playlist {' '.join(args.name.split())}")
     return 0
 
 
@@ -119,12 +119,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     if not rows:
-        print("No playlists yet (encore playlist create NAME, or encore smart create NAME --rule ...).")
+        say("No playlists yet (encore playlist create NAME, or encore smart create NAME --rule ...).")
     for r in rows:
         if r["problem"]:
-            print(f"{r['name']}  (smart, {r['problem']})")
+            say(f"{r['name']}  (smart, {r['problem']})")
         else:
-            print(f"{r['name']}  ({r['tracks']} tracks{', smart' if r['smart'] else ''})")
+            say(f"{r['name']}  ({r['tracks']} tracks{', smart' if r['smart'] else ''})")
     return 0
 
 
@@ -149,11 +149,11 @@ def cmd_show(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"{playlist['name']}: {len(tracks)} tracks")
+    say(f"{playlist['name']}: {len(tracks)} tracks")
     if playlist["smart"]:
-        print(f"  rules: {describe_rules(playlist['rules'])}")
+        say(f"  rules: {describe_rules(playlist['rules'])}")
     for i, t in enumerate(tracks, 1):
-        print(f"{i:4d}. {_label(t)}")
+        say(f"{i:4d}. {_label(t)}")
     return 0
 
 
@@ -172,7 +172,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             add_tracks(store, playlist["id"], ids)
         except PlaylistError as exc:
             return fail(str(exc))
-    print(f"Added {len(ids)} track(s) to {playlist['name']}")
+    say(f"Added {len(ids)} track(s) to {playlist['name']}")
     return 0
 
 
@@ -186,7 +186,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
         if bad:
             return fail(f"{playlist['name']} has {len(entries)} entries; no position {bad[0]}")
         n = remove_entries(store, playlist["id"], [entries[p - 1]["entry_id"] for p in args.positions])
-    print(f"Removed {n} entr{'y' if n == 1 else 'ies'} from {playlist['name']}")
+    say(f"Removed {n} entr{'y' if n == 1 else 'ies'} from {playlist['name']}")
     return 0
 
 
@@ -199,7 +199,7 @@ def cmd_rename(args: argparse.Namespace) -> int:
             rename_playlist(store, playlist["id"], args.new_name)
         except PlaylistError as exc:
             return fail(str(exc))
-    print(f"Renamed {playlist['name']} to {' '.join(args.new_name.split())}")
+    say(f"Renamed {playlist['name']} to {' '.join(args.new_name.split())}")
     return 0
 
 
@@ -209,7 +209,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         playlist = playlist_or_fail(store, args.name)
         delete_playlist(store, playlist["id"])
-    print(f"Deleted the playlist {playlist['name']}")
+    say(f"Deleted the playlist {playlist['name']}")
     return 0
 
 
@@ -221,13 +221,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             result = import_playlist(store, args.file, args.name)
         except PlaylistFileError as exc:
             return fail(str(exc))
-    print(f"Imported {result.added} track(s) into the playlist {result.name}")
+    say(f"Imported {result.added} track(s) into the playlist {result.name}")
     if result.scanned:
-        print(f"  {result.scanned} file(s) were not in the library and have been scanned in")
+        say(f"  {result.scanned} file(s) were not in the library and have been scanned in")
     if result.missing:
-        print(f"  {len(result.missing)} entr{'y' if len(result.missing) == 1 else 'ies'} not found:")
+        say(f"  {len(result.missing)} entr{'y' if len(result.missing) == 1 else 'ies'} not found:")
         for location in result.missing:
-            print(f"    {location}")
+            say(f"    {location}")
         return 1
     return 0
 
@@ -242,7 +242,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             n = export_playlist(store, playlist["id"], args.file, relative=not args.absolute)
         except (PlaylistFileError, SmartRuleError) as exc:
             return fail(str(exc))
-    print(f"Wrote {n} entries of {playlist['name']} to {args.file}")
+    say(f"Wrote {n} entries of {playlist['name']} to {args.file}")
     return 0
 
 
@@ -288,9 +288,9 @@ def cmd_smart(args: argparse.Namespace) -> int:
         )
         return 0
     title = "Preview" if args.smart_action == "preview" else " ".join(args.name.split())
-    print(f"{title}: {describe_rules(rules)} -> {len(tracks)} tracks")
+    say(f"{title}: {describe_rules(rules)} -> {len(tracks)} tracks")
     for i, t in enumerate(tracks, 1):
-        print(f"{i:4d}. {_label(t)}")
+        say(f"{i:4d}. {_label(t)}")
     return 0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from player.cli.common import fail, open_store, print_json, resolve_track
+from player.cli.common import fail, open_store, print_json, resolve_track, say
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -65,28 +65,28 @@ def cmd_rate(args: argparse.Namespace) -> int:
             if rating is not None:
                 rate_artist(store, name, rating)
                 done = "Loved" if rating == LOVE else "Banned"
-                print(f"{done} the artist {name} ({known} tracks in your library)")
+                say(f"{done} the artist {name} ({known} tracks in your library)")
                 if not known:
-                    print(f"encore: no track in your library is by {name!r} yet", file=sys.stderr)
+                    say(f"encore: no track in your library is by {name!r} yet", file=sys.stderr)
                 return 0
             wanted = LOVE if action == "unlove" else BAN
             if artist_rating(store, name) != wanted:
                 return fail(f"{name!r} is not {'loved' if wanted == LOVE else 'banned'}", code=1)
             unrate_artist(store, name)
-            print(f"{'Unloved' if wanted == LOVE else 'Unbanned'} the artist {name}")
+            say(f"{'Unloved' if wanted == LOVE else 'Unbanned'} the artist {name}")
             return 0
         track = resolve_track(store, args.track)
         if track is None:
             return fail(f"no track matches {args.track!r}")
         if rating is not None:
             rate_track(store, int(track["id"]), rating)
-            print(f"{'Loved' if rating == LOVE else 'Banned'}: {_label(track)}")
+            say(f"{'Loved' if rating == LOVE else 'Banned'}: {_label(track)}")
             return 0
         wanted = LOVE if action == "unlove" else BAN
         if track_rating(store, int(track["id"])) != wanted:
             return fail(f"{_label(track)} is not {'loved' if wanted == LOVE else 'banned'} itself", code=1)
         unrate_track(store, int(track["id"]))
-        print(f"{'Unloved' if wanted == LOVE else 'Unbanned'}: {_label(track)}")
+        say(f"{'Unloved' if wanted == LOVE else 'Unbanned'}: {_label(track)}")
     return 0
 
 
@@ -99,11 +99,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     if not rows:
-        print(f"No {args.which}.")
+        say(f"No {args.which}.")
         return 0
     for r in rows:
         if r["kind"] == "artist":
-            print(f"artist  {r['artist']}")
+            say(f"artist  {r['artist']}")
         else:
-            print(f"track   {r['artist'] or '?'} - {r['title'] or r['path']}")
+            say(f"track   {r['artist'] or '?'} - {r['title'] or r['path']}")
     return 0
