@@ -32,6 +32,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from player.store.core import Store
+from player.text import decoded
 
 FORMATS = {".m3u8": "m3u", ".m3u": "m3u", ".xspf": "xspf"}
 XSPF_NS = "http://xspf.org/ns/0/"
@@ -305,7 +306,7 @@ def import_playlist(
             missing.append(entry.location)
         else:
             track_ids.append(int(track["id"]))
-    base_name = " ".join((name or file.stem).split()) or "Imported playlist"
+    base_name = " ".join(decoded(name or file.stem).split()) or "Imported playlist"
     # One transaction: a kill or a full disk leaves either the whole playlist or none (never an empty
     # one that makes the next try "name (2)"); the name is chosen under the same write lock.
     with store.transaction():

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from player.store import Store
-from player.text import shown
+from player.text import decoded, shown
 
 __all__ = [
     "CommandError",
@@ -25,6 +25,7 @@ __all__ = [
     "resolve_track",
     "say",
     "shown",
+    "text_arg",
 ]
 
 
@@ -93,6 +94,13 @@ def bounded_float(low: float, high: float) -> Callable[[str], float]:
 
     parse.__name__ = "number"
     return parse
+
+
+def text_arg(text: str) -> str:
+    """An argparse ``type`` for every argument that is text rather than a file path (a playlist or
+    artist name, a rule, a query): bytes that are not UTF-8 are decoded with U+FFFD (``decoded``), so
+    the name can be stored, matched and printed. File paths never use it: they keep their bytes."""
+    return decoded(text)
 
 
 def nonempty_path(text: str) -> str:

@@ -6,7 +6,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from player.cli.common import bounded_int, fail, open_store, playlist_or_fail, print_json, resolve_track, say
+from player.cli.common import (
+    bounded_int,
+    fail,
+    open_store,
+    playlist_or_fail,
+    print_json,
+    resolve_track,
+    say,
+    text_arg,
+)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -19,38 +28,38 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     psub = pl.add_subparsers(dest="playlist_command", metavar="ACTION", required=True)
     p = psub.add_parser("create", parents=[common], help="a new, empty playlist")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.set_defaults(func=cmd_create)
     p = psub.add_parser("list", parents=[common], help="every playlist with its number of tracks")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_list)
     p = psub.add_parser("show", parents=[common], help="a playlist's tracks, in order")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
     p = psub.add_parser("add", parents=[common], help="append tracks (paths, ids or queries)")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.add_argument("tracks", nargs="+", metavar="TRACK")
     p.set_defaults(func=cmd_add)
     p = psub.add_parser("remove", parents=[common], help="remove entries by position (1 = first)")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.add_argument("positions", nargs="+", type=bounded_int(1, 1_000_000), metavar="POSITION")
     p.set_defaults(func=cmd_remove)
     p = psub.add_parser("rename", parents=[common], help="rename a playlist")
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("new_name", metavar="NEW_NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
+    p.add_argument("new_name", type=text_arg, metavar="NEW_NAME")
     p.set_defaults(func=cmd_rename)
     p = psub.add_parser("delete", parents=[common], help="delete a playlist (the tracks stay in the library)")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.set_defaults(func=cmd_delete)
     p = psub.add_parser(
         "import", parents=[common], help="import an M3U8/M3U or XSPF file; lists missing entries"
     )
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--name", help="name of the new playlist (default: the file's name)")
+    p.add_argument("--name", type=text_arg, help="name of the new playlist (default: the file's name)")
     p.set_defaults(func=cmd_import)
     p = psub.add_parser("export", parents=[common], help="write a playlist to FILE (.m3u8 or .xspf)")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--absolute", action="store_true", help="absolute paths (default: relative to FILE)")
     p.set_defaults(func=cmd_export)
@@ -71,18 +80,28 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     ):
         p = ssub.add_parser(action, parents=[common], help=text)
         if action != "preview":
-            p.add_argument("name", metavar="NAME")
-        p.add_argument("--rule", action="append", default=[], metavar="'FIELD OP VALUE'", help="a condition")
+            p.add_argument("name", type=text_arg, metavar="NAME")
+        p.add_argument(
+            "--rule",
+            action="append",
+            type=text_arg,
+            default=[],
+            metavar="'FIELD OP VALUE'",
+            help="a condition",
+        )
         p.add_argument("--any", action="store_true", help="match any condition (OR; default: all, AND)")
         p.add_argument("--limit", type=bounded_int(1, 100_000), help="at most this many tracks")
         p.add_argument(
-            "--sort", metavar="FIELD", help="sort by a field (or 'random'); ascending unless --desc"
+            "--sort",
+            type=text_arg,
+            metavar="FIELD",
+            help="sort by a field (or 'random'); ascending unless --desc",
         )
         p.add_argument("--desc", action="store_true", help="sort descending")
         p.add_argument("--json", action="store_true")
         p.set_defaults(func=cmd_smart, smart_action=action)
     p = ssub.add_parser("show", parents=[common], help="a smart playlist's rules and current tracks")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
     p = ssub.add_parser("fields", parents=[common], help="the fields, operators and tags a rule can use")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from player.cli.common import fail, open_store, print_json, resolve_track, say
+from player.cli.common import fail, open_store, print_json, resolve_track, say, text_arg
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p.add_argument(
             "track", nargs="?", metavar="TRACK", help="a path, a track id or an 'artist - title' query"
         )
-        p.add_argument("--artist", metavar="NAME", help="rate this artist instead of one track")
+        p.add_argument(
+            "--artist", type=text_arg, metavar="NAME", help="rate this artist instead of one track"
+        )
         p.set_defaults(func=cmd_rate, action=name)
     for name, text in (("bans", "the banned tracks and artists"), ("loves", "the loved tracks and artists")):
         p = sub.add_parser(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track, say
+from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track, say, text_arg
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="Rank the library's analysed tracks by how their audio matches a description, "
         "mapped onto the 50 analysis tags (plus tempo, loudness, energy) through a small synonym table.",
     )
-    mood.add_argument("query", nargs="?", metavar="QUERY", help="words describing a sound")
+    mood.add_argument("query", nargs="?", type=text_arg, metavar="QUERY", help="words describing a sound")
     mood.add_argument("--n", type=bounded_int(1, 10_000), default=20, help="how many tracks (default 20)")
     mood.add_argument("--tags", action="store_true", help="list the tags and synonyms a query can use")
     mood.add_argument("--json", action="store_true", help="a JSON list of {path, artist, title, score, why}")
