@@ -247,14 +247,29 @@ def write_playlist_file(
                 ET.SubElement(el, f"{{{XSPF_NS}}}duration").text = str(int(round(t["duration"] * 1000)))
         ET.indent(root)
         payload = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    _write_replacing(file, payload)
+    return len(tracks)
+
+
+def _write_replacing(file: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``file`` through ``FILE.part`` (a reader never sees half a playlist). On any
+    failure the partial file is removed; a read-only file is refused, not replaced (its mode says the
+    user wants it kept, and a rename would replace it even so)."""
+    if file.is_file() and not file.stat().st_mode & 0o222:
+        raise PlaylistFileError(
+            f"{file} is read-only: it was not replaced (make it writable or choose another name)"
+        )
+    tmp = file.with_name(file.name + ".part")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_name(file.name + ".part")
         tmp.write_bytes(payload)
         os.replace(tmp, file)
     except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # the first error is the one to report
         raise PlaylistFileError(f"cannot write {file}: {exc.strerror or exc}") from exc
-    return len(tracks)
 
 
 def export_playlist(
