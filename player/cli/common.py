@@ -18,6 +18,7 @@ __all__ = [
     "bounded_float",
     "bounded_int",
     "fail",
+    "no_track_message",
     "nonempty_path",
     "open_store",
     "playlist_or_fail",
@@ -124,6 +125,19 @@ def resolve_track(store: Store, target: str, *, scan_file: bool = False) -> dict
         scan(store, [target])
         track = find_track(store, target)
     return track
+
+
+def no_track_message(store: Store, target: str) -> str:
+    """Why ``target`` names no track: for a file the scan refused, the scan's reason (it was found, so
+    "scan your music" would send the user in a circle); else how music gets into the library."""
+    import os
+
+    from player.store.errors import scan_error
+
+    refused = scan_error(store, os.path.abspath(target)) if os.path.isfile(target) else None
+    if refused is not None:
+        return f"{target} cannot be played: the library refused it ({refused['message']})"
+    return f"no track matches {target!r} (scan your music with `encore scan DIR`)"
 
 
 PLAYLIST_KINDS = {None: "playlist", False: "static playlist", True: "smart playlist"}

@@ -72,7 +72,7 @@ def _label(track: dict) -> str:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from player.cli.common import fail, open_store, resolve_track
+    from player.cli.common import fail, no_track_message, open_store, resolve_track
     from player.playback.events import PlaybackError, StateChanged, TrackStarted
     from player.playback.settings import PlaybackSettings
     from player.session import PlaybackController
@@ -82,8 +82,9 @@ def cmd_play(args: argparse.Namespace) -> int:
     for target in args.targets:
         track = resolve_track(store, target, scan_file=True)
         if track is None:
+            message = no_track_message(store, target)
             store.close()
-            return fail(f"no track matches {target!r} (scan your music with `encore scan DIR`)")
+            return fail(message)
         tracks.append(track)
     length = tracks[0].get("duration")
     if args.start and length and args.start >= length:

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track, say
+from player.cli.common import bounded_int, fail, no_track_message, open_store, print_json, resolve_track, say
 
 DEFAULT_LASTFM = Path(__file__).resolve().parents[2] / "shared" / "data" / "lastfm-2k"
 
@@ -90,7 +90,7 @@ def cmd_radio(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         seed = resolve_track(store, args.seed, scan_file=True)  # a file outside the library: added first
         if seed is None:
-            return fail(f"no track matches {args.seed!r} (scan your music first: encore scan DIR)")
+            return fail(no_track_message(store, args.seed))
         if not args.no_analyze:
             _analyse_seed_if_needed(store, int(seed["id"]))
         parts = LibraryParts()
