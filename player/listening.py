@@ -63,7 +63,9 @@ def classify(listened: float, duration: float | None, reason: str, settings: Pla
     """
     if reason == "error":
         return "error"
-    if duration and duration > 0 and listened >= completion_threshold(duration, settings) - 1e-6:
+    # listened > 0: nothing heard is never a completion, whatever a start at (or past) the end claims.
+    finished = bool(duration and duration > 0 and listened >= completion_threshold(duration, settings) - 1e-6)
+    if listened > 0 and finished:
         return "completed"
     if reason == REPLACED:
         return REPLACED
@@ -192,7 +194,16 @@ class ListeningLog:
                 log.info("listening log: %s", message)
                 self._notify(message)
             return False
+        self._resolved()
         return True
+
+    def _resolved(self) -> None:
+        """A write went through: once nothing is left in memory the problem is over (said once). Only a
+        write that succeeded ends it: a full disk that refuses every checkpoint is one problem, not one
+        "full" and one "saved" per checkpoint."""
+        if self.problem is not None and self.unsaved_count == 0:
+            self.problem = None
+            self._notify(None)
 
     def _notify(self, message: str | None) -> None:
         for hook in list(self._problem_hooks):
@@ -204,14 +215,15 @@ class ListeningLog:
     def flush_unsaved(self) -> bool:
         """Write the plays kept in memory; True when none is left."""
         with self._lock:
+            wrote = False
             while self._unsaved:
                 play, outcome, ended = self._unsaved[0]
                 if not self._try(self._store_closed, play, outcome, ended):
                     return False
                 self._unsaved.pop(0)
-            if self.problem is not None and (self._open is None or self._open.play_id is not None):
-                self.problem = None
-                self._notify(None)
+                wrote = True
+            if wrote:
+                self._resolved()
             return True
 
     def _store_closed(self, play: _OpenPlay, outcome: str, ended: float) -> None:

@@ -7,6 +7,13 @@ Entries that cannot be resolved (no such file, a web address) are returned in ``
 never dropped silently. A file that cannot be read or parsed raises ``PlaylistFileError`` with a message
 for the user.
 
+Export writes every entry so that import reads it back as the same path: a path an M3U line cannot hold
+as it is (a line break or other control character, spaces at either end, bytes that are not UTF-8) is
+written percent-encoded (a ``file://`` URI, or a relative URI reference), a relative name that would read
+as a comment, a web address or a home folder (``#``, ``http:``, ``~``) gets "./" before it; text an
+``#EXTINF`` line or XML 1.0 cannot hold (line breaks, control characters) is dropped from titles and names,
+so a tag can never add an entry of its own or make the file unreadable.
+
 XSPF is parsed with the standard library's expat parser (expat ≥ 2.4 refuses entity-expansion bombs and
 external entities are never fetched); a document type declaration is refused outright.
 
@@ -17,6 +24,7 @@ API: ``PlaylistFileError``, ``FileEntry``, ``ImportResult``, ``read_playlist_fil
 from __future__ import annotations
 
 import os
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +32,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from player.store.core import Store
+from player.text import decoded
 
 FORMATS = {".m3u8": "m3u", ".m3u": "m3u", ".xspf": "xspf"}
 XSPF_NS = "http://xspf.org/ns/0/"
@@ -134,11 +143,11 @@ def resolve_location(location: str, base: Path) -> str | None:
     text = location.strip()
     parsed = urllib.parse.urlparse(text)
     if parsed.scheme == "file":
-        text = urllib.parse.unquote(parsed.path)
+        text = urllib.parse.unquote(parsed.path, errors="surrogateescape")  # non-UTF-8 names keep their bytes
     elif parsed.scheme and len(parsed.scheme) > 1:  # http:, https: ... (one letter: a Windows drive)
         return None
     elif "%" in text and not os.path.exists(base / text):
-        text = urllib.parse.unquote(text)  # a relative URI reference (XSPF)
+        text = urllib.parse.unquote(text, errors="surrogateescape")  # a relative URI reference
     path = Path(os.path.expanduser(text))
     if not path.is_absolute():
         path = base / path
@@ -146,6 +155,45 @@ def resolve_location(location: str, base: Path) -> str | None:
 
 
 # --- writing ------------------------------------------------------------------------------------------
+
+
+def _one_line(text: object) -> str:
+    """Tag text for an ``#EXTINF`` / ``#PLAYLIST`` line: line breaks and other control characters become
+    spaces (a newline in a tag would otherwise start a path line of its own)."""
+    chars = (" " if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") else c for c in str(text))
+    return " ".join("".join(chars).split())
+
+
+def _xml_text(text: object) -> str:
+    """Text XML 1.0 can hold: the control characters it forbids (all of C0 but tab, LF and CR), lone
+    surrogates and U+FFFE/U+FFFF dropped (one of them makes the whole file not well-formed)."""
+    return "".join(
+        c
+        for c in str(text)
+        if c in "\t\n\r" or ("\x20" <= c <= "\ud7ff") or ("\ue000" <= c <= "\ufffd") or c >= "\U00010000"
+    )
+
+
+def _plain_location(loc: str) -> bool:
+    """Whether ``loc`` can be written as it is on an M3U line and read back unchanged."""
+    try:
+        loc.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not UTF-8 (surrogate-escaped bytes)
+        return False
+    controls = any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in loc)  # what splits a line
+    return not controls and loc == loc.strip()
+
+
+def _escaped_location(loc: str) -> str:
+    """``loc`` (a path) as written in a playlist file, guarded against what a reader would take for
+    something else; see the module docstring."""
+    if not os.path.isabs(loc) and (loc[:1] in ("#", "~") or urllib.parse.urlparse(loc).scheme):
+        loc = "./" + loc  # not a comment, a home folder or a web address
+    if _plain_location(loc) and "%" not in loc:
+        return loc
+    if os.path.isabs(loc):
+        return Path(loc).as_uri()
+    return urllib.parse.quote(os.fsencode(loc))
 
 
 def write_playlist_file(
@@ -172,38 +220,56 @@ def write_playlist_file(
     if kind == "m3u":
         lines = ["#EXTM3U"]
         if title:
-            lines.append(f"#PLAYLIST:{title}")
+            lines.append(f"#PLAYLIST:{_one_line(title)}")
         for t in tracks:
             seconds = int(round(t["duration"])) if t.get("duration") else -1
-            label = " - ".join(x for x in (t.get("artist"), t.get("title")) if x) or Path(t["path"]).stem
-            lines += [f"#EXTINF:{seconds},{label}", location(t["path"])]
+            label = " - ".join(_one_line(x) for x in (t.get("artist"), t.get("title")) if x)
+            lines += [f"#EXTINF:{seconds},{label or _one_line(Path(t['path']).stem)}"]
+            lines.append(_escaped_location(location(t["path"])))
         payload = ("\n".join(lines) + "\n").encode("utf-8")
     else:
         ET.register_namespace("", XSPF_NS)
         root = ET.Element(f"{{{XSPF_NS}}}playlist", {"version": "1"})
         if title:
-            ET.SubElement(root, f"{{{XSPF_NS}}}title").text = title
+            ET.SubElement(root, f"{{{XSPF_NS}}}title").text = _xml_text(title)
         track_list = ET.SubElement(root, f"{{{XSPF_NS}}}trackList")
         for t in tracks:
             el = ET.SubElement(track_list, f"{{{XSPF_NS}}}track")
             loc = location(t["path"])
-            uri = Path(loc).as_uri() if os.path.isabs(loc) else urllib.parse.quote(loc)
+            if not os.path.isabs(loc) and loc[:1] == "~":
+                loc = "./" + loc  # not a home folder
+            uri = Path(loc).as_uri() if os.path.isabs(loc) else urllib.parse.quote(os.fsencode(loc))
             ET.SubElement(el, f"{{{XSPF_NS}}}location").text = uri
             for tag, key in (("creator", "artist"), ("title", "title"), ("album", "album")):
                 if t.get(key):
-                    ET.SubElement(el, f"{{{XSPF_NS}}}{tag}").text = str(t[key])
+                    ET.SubElement(el, f"{{{XSPF_NS}}}{tag}").text = _xml_text(t[key])
             if t.get("duration"):
                 ET.SubElement(el, f"{{{XSPF_NS}}}duration").text = str(int(round(t["duration"] * 1000)))
         ET.indent(root)
         payload = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    _write_replacing(file, payload)
+    return len(tracks)
+
+
+def _write_replacing(file: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``file`` through ``FILE.part`` (a reader never sees half a playlist). On any
+    failure the partial file is removed; a read-only file is refused, not replaced (its mode says the
+    user wants it kept, and a rename would replace it even so)."""
+    if file.is_file() and not file.stat().st_mode & 0o222:
+        raise PlaylistFileError(
+            f"{file} is read-only: it was not replaced (make it writable or choose another name)"
+        )
+    tmp = file.with_name(file.name + ".part")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_name(file.name + ".part")
         tmp.write_bytes(payload)
         os.replace(tmp, file)
     except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # the first error is the one to report
         raise PlaylistFileError(f"cannot write {file}: {exc.strerror or exc}") from exc
-    return len(tracks)
 
 
 def export_playlist(
@@ -216,6 +282,8 @@ def export_playlist(
     playlist = get_playlist(store, playlist_id)
     if playlist is None:
         raise PlaylistFileError(f"no playlist with id {playlist_id}")
+    if playlist["problem"]:
+        raise PlaylistFileError(f"{playlist['name']}: {playlist['problem']}")
     tracks = (
         smart_tracks(store, playlist["rules"]) if playlist["smart"] else playlist_tracks(store, playlist_id)
     )
@@ -253,11 +321,14 @@ def import_playlist(
             missing.append(entry.location)
         else:
             track_ids.append(int(track["id"]))
-    base_name = " ".join((name or file.stem).split()) or "Imported playlist"
-    chosen, n = base_name, 1
-    while find_playlist(store, chosen) is not None:
-        n += 1
-        chosen = f"{base_name} ({n})"
-    playlist_id = create_playlist(store, chosen)
-    add_tracks(store, playlist_id, track_ids)
+    base_name = " ".join(decoded(name or file.stem).split()) or "Imported playlist"
+    # One transaction: a kill or a full disk leaves either the whole playlist or none (never an empty
+    # one that makes the next try "name (2)"); the name is chosen under the same write lock.
+    with store.transaction():
+        chosen, n = base_name, 1
+        while find_playlist(store, chosen) is not None:
+            n += 1
+            chosen = f"{base_name} ({n})"
+        playlist_id = create_playlist(store, chosen)
+        add_tracks(store, playlist_id, track_ids)
     return ImportResult(playlist_id, chosen, len(track_ids), missing, scanned)

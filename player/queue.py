@@ -53,9 +53,15 @@ class Queue:
     """The persisted play queue of one store. Create one per app (two would overwrite each other)."""
 
     def __init__(
-        self, store: Store, rng: random.Random | None = None, lock: threading.RLock | None = None
+        self,
+        store: Store,
+        rng: random.Random | None = None,
+        lock: threading.RLock | None = None,
+        repeat: str | None = None,
     ) -> None:
-        """``lock``: share a lock with the other users of ``store``'s connection (the controller's)."""
+        """``lock``: share a lock with the other users of ``store``'s connection (the controller's).
+        ``repeat``: a mode for this queue object only, never saved (``encore play`` plays what it was
+        asked once, whatever the app's saved mode; the app's mode stays as it was); None: the saved mode."""
         self._store = store
         self._rng = rng or random.Random()
         self._lock = lock or threading.RLock()
@@ -69,7 +75,10 @@ class Queue:
         current = state.get("current")
         self._current_id: int | None = current if current in ids else None
         self._resume_index = int(state.get("resume_index", 0) or 0)
-        self._repeat = state.get("repeat") if state.get("repeat") in REPEAT_MODES else "off"
+        self._saved_repeat = state.get("repeat") if state.get("repeat") in REPEAT_MODES else "off"
+        if repeat is not None and repeat not in REPEAT_MODES:
+            raise ValueError(f"repeat must be one of {REPEAT_MODES}, not {repeat!r}")
+        self._repeat = repeat or self._saved_repeat
         self._shuffle = bool(state.get("shuffle", False))
         self._history: list[int] = [i for i in state.get("history", []) if i in ids]
         self._unshuffled: list[int] = [i for i in state.get("unshuffled", []) if i in ids]
@@ -311,7 +320,7 @@ class Queue:
         if mode not in REPEAT_MODES:
             raise ValueError(f"repeat must be one of {REPEAT_MODES}, not {mode!r}")
         with self._lock:
-            self._repeat = mode
+            self._repeat = self._saved_repeat = mode
             self._save_state()
         self._notify("modes")
 
@@ -371,7 +380,7 @@ class Queue:
         state = {
             "current": self._current_id,
             "resume_index": self._resume_index,
-            "repeat": self._repeat,
+            "repeat": self._saved_repeat,
             "shuffle": self._shuffle,
             "history": self._history,
             "unshuffled": self._unshuffled,

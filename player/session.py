@@ -72,13 +72,15 @@ class PlaybackController:
         backend: str = "vlc",
         queue: Queue | None = None,
         listening_log: ListeningLog | None = None,
+        repeat: str | None = None,
     ) -> None:
+        """``repeat``: the repeat mode of this controller's queue, not saved (see ``Queue``)."""
         self.store = store
         self.lock = threading.RLock()
         self.settings = settings or PlaybackSettings.load(store)
         self.player = player or create_player(self.settings, backend)
         self.events = self.player.events
-        self.queue = queue or Queue(store, lock=self.lock)
+        self.queue = queue or Queue(store, lock=self.lock, repeat=repeat)
         self.log = listening_log or ListeningLog(store, self.settings, lock=self.lock)
         self._entries: dict[int, QueueEntry] = {}  # queue entries of the items handed to the player
         self._failed_key: Any = None  # the entry whose file just failed, until playback moved past it

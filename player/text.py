@@ -4,6 +4,9 @@
   a 200 MB title; nothing downstream needs more than a few KiB).
 - ``fold`` / ``loose``: match keys, NFKC + casefold (``BJÖRK`` = ``björk``, NFC = NFD), and the same
   without accents (``bjork`` finds ``Björk``).
+- ``decoded``: text that arrived as bytes (a command-line argument, a file name) and was not UTF-8, as
+  storable text (each bad byte becomes U+FFFD): SQLite and UTF-8 files cannot hold the surrogates
+  Python uses to carry such bytes.
 - ``shown``: text for a terminal, with control characters (ESC, CR, LF, C1 codes...) and undecodable
   bytes rendered visibly as ``\\x1b``, so a crafted tag cannot clear the screen or retitle the window.
 """
@@ -44,6 +47,21 @@ def loose(text: str | None) -> str:
     return unicodedata.normalize(
         "NFKC", "".join(c for c in decomposed if not unicodedata.combining(c))
     ).casefold()
+
+
+def decoded(text: str) -> str:
+    """``text`` with surrogate-escaped bytes (how Python passes argv and file names that are not UTF-8)
+    decoded as UTF-8, each invalid byte becoming U+FFFD; valid text is returned unchanged."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that was never a byte
+        data = text.encode("utf-8", "surrogatepass")
+    return data.decode("utf-8", "replace")
 
 
 def _visible(char: str) -> str:

@@ -134,7 +134,10 @@ class PlaylistsPanel(QWidget):
         for p in pl.list_playlists(self.store):
             item = QListWidgetItem(f"{p['name']}  ⚙" if p["smart"] else p["name"])
             item.setData(ID_ROLE, int(p["id"]))
-            item.setToolTip("Smart playlist (double-click: edit its rules)" if p["smart"] else "Playlist")
+            item.setToolTip(
+                p["problem"]
+                or ("Smart playlist (double-click: edit its rules)" if p["smart"] else "Playlist")
+            )
             self.lists.addItem(item)
             if p["id"] == keep:
                 self.lists.setCurrentItem(item)
@@ -162,7 +165,10 @@ class PlaylistsPanel(QWidget):
         self.tracks.setDragDropMode(
             QAbstractItemView.DragDropMode.NoDragDrop if smart else QAbstractItemView.DragDropMode.DragDrop
         )
-        if smart:
+        if playlist["problem"]:
+            rows = []
+            info = f"This smart playlist cannot run: {playlist['problem']}"
+        elif smart:
             try:
                 rows = smart_tracks(self.store, playlist["rules"])
                 info = f"Smart: {describe_rules(playlist['rules'])} — {self._summary(rows)}"
@@ -235,7 +241,7 @@ class PlaylistsPanel(QWidget):
                 pl.set_rules(self.store, playlist_id, dialog.rules())
                 if dialog.name() != playlist["name"]:
                     pl.rename_playlist(self.store, playlist_id, dialog.name())
-        except pl.PlaylistError as exc:
+        except (pl.PlaylistError, SmartRuleError) as exc:
             self.say(str(exc))
             return
         self.say("")

@@ -8,22 +8,25 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from player.store import Store
-from player.text import shown
+from player.text import decoded, shown
 
 __all__ = [
     "CommandError",
     "bounded_float",
     "bounded_int",
     "fail",
+    "no_track_message",
     "nonempty_path",
     "open_store",
     "playlist_or_fail",
     "print_json",
     "resolve_track",
+    "say",
     "shown",
+    "text_arg",
 ]
 
 
@@ -48,9 +51,17 @@ def print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
+def say(line: object = "", *, file: TextIO | None = None, flush: bool = False) -> None:
+    """Print one line of command output (stdout unless ``file``). Every line that may hold tag, file-name
+    or playlist-name text goes through here: ``shown`` escapes its control characters, so a crafted tag
+    cannot clear the screen, retitle the terminal or fake a line of its own. A line break inside ``line``
+    is escaped too: print an empty line with ``say()``."""
+    print(shown(line), file=file if file is not None else sys.stdout, flush=flush)
+
+
 def fail(message: str, code: int = 2) -> int:
     """Print a clear error for the user and return the exit code to use."""
-    print(f"encore: {shown(message)}", file=sys.stderr)
+    say(f"encore: {message}", file=sys.stderr)
     return code
 
 
@@ -86,6 +97,13 @@ def bounded_float(low: float, high: float) -> Callable[[str], float]:
     return parse
 
 
+def text_arg(text: str) -> str:
+    """An argparse ``type`` for every argument that is text rather than a file path (a playlist or
+    artist name, a rule, a query): bytes that are not UTF-8 are decoded with U+FFFD (``decoded``), so
+    the name can be stored, matched and printed. File paths never use it: they keep their bytes."""
+    return decoded(text)
+
+
 def nonempty_path(text: str) -> str:
     """An argparse ``type`` for a path argument: an empty string names nothing (and never ".")."""
     if not text.strip():
@@ -107,6 +125,19 @@ def resolve_track(store: Store, target: str, *, scan_file: bool = False) -> dict
         scan(store, [target])
         track = find_track(store, target)
     return track
+
+
+def no_track_message(store: Store, target: str) -> str:
+    """Why ``target`` names no track: for a file the scan refused, the scan's reason (it was found, so
+    "scan your music" would send the user in a circle); else how music gets into the library."""
+    import os
+
+    from player.store.errors import scan_error
+
+    refused = scan_error(store, os.path.abspath(target)) if os.path.isfile(target) else None
+    if refused is not None:
+        return f"{target} cannot be played: the library refused it ({refused['message']})"
+    return f"no track matches {target!r} (scan your music with `encore scan DIR`)"
 
 
 PLAYLIST_KINDS = {None: "playlist", False: "static playlist", True: "smart playlist"}

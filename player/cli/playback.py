@@ -16,7 +16,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from player.cli.common import bounded_float, bounded_int, shown
+from player.cli.common import bounded_float, bounded_int, say
 
 if TYPE_CHECKING:
     from player.listenbrainz import ListenBrainzSubmitter
@@ -68,11 +68,11 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def _label(track: dict) -> str:
     artist = track.get("artist") or "?"
     title = track.get("title") or os.path.basename(track["path"])
-    return f"{shown(artist)} - {shown(title)}"
+    return f"{artist} - {title}"
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from player.cli.common import fail, open_store, resolve_track
+    from player.cli.common import fail, no_track_message, open_store, resolve_track
     from player.playback.events import PlaybackError, StateChanged, TrackStarted
     from player.playback.settings import PlaybackSettings
     from player.session import PlaybackController
@@ -82,18 +82,24 @@ def cmd_play(args: argparse.Namespace) -> int:
     for target in args.targets:
         track = resolve_track(store, target, scan_file=True)
         if track is None:
+            message = no_track_message(store, target)
             store.close()
-            return fail(f"no track matches {target!r} (scan your music with `encore scan DIR`)")
+            return fail(message)
         tracks.append(track)
+    length = tracks[0].get("duration")
+    if args.start and length and args.start >= length:
+        store.close()
+        return fail(f"--start {args.start:g} is past the end of {_label(tracks[0])} ({length:.0f} s long)")
 
     settings = PlaybackSettings.load(store)
     if args.no_audio:
         settings.audio_output = "adummy"
     if args.crossfade is not None:
         settings = dataclasses.replace(settings, crossfade_s=args.crossfade)
-    controller = PlaybackController(store, settings=settings)
+    # repeat "off": the command plays what it was asked once, whatever repeat mode the app saved.
+    controller = PlaybackController(store, settings=settings, repeat="off")
     for play in controller.log.recovered:
-        print(f"closed an interrupted play of track {play.track_id} ({play.outcome})", file=sys.stderr)
+        say(f"closed an interrupted play of track {play.track_id} ({play.outcome})", file=sys.stderr)
     done = threading.Event()
     failures: list[str] = []
     labels = {t["id"]: _label(t) for t in tracks}
@@ -101,17 +107,17 @@ def cmd_play(args: argparse.Namespace) -> int:
     def on_event(event) -> None:
         if isinstance(event, TrackStarted):
             entry = controller.queue.get(event.item.key)
-            print(f"▶ {labels.get(entry.track_id if entry else None, shown(event.item.path))}", flush=True)
+            say(f"▶ {labels.get(entry.track_id if entry else None, event.item.path)}", flush=True)
         elif isinstance(event, PlaybackError):
             failures.append(event.message)
-            print(f"error: {shown(controller.describe_error(event))}", file=sys.stderr, flush=True)
+            say(f"error: {controller.describe_error(event)}", file=sys.stderr, flush=True)
         elif isinstance(event, StateChanged) and event.state == "stopped":
             if controller.player.state == "stopped":  # not when the controller skipped a bad file
                 done.set()
 
     def on_finished(play) -> None:
         where = f"play {play.play_id}" if play.saved else "not saved yet: kept in memory"
-        print(
+        say(
             f"  {play.outcome}: {play.seconds_listened:.1f} s listened of {play.duration or 0:.1f} s ({where})",
             flush=True,
         )
@@ -120,9 +126,9 @@ def cmd_play(args: argparse.Namespace) -> int:
 
     def on_problem(message: str | None) -> None:
         if message:
-            print(f"encore: {shown(message)}", file=sys.stderr, flush=True)
+            say(f"encore: {message}", file=sys.stderr, flush=True)
         else:
-            print("encore: the plays kept in memory are saved now", file=sys.stderr, flush=True)
+            say("encore: the plays kept in memory are saved now", file=sys.stderr, flush=True)
 
     controller.log.on_problem(on_problem)
     if controller.log.problem:
@@ -162,9 +168,7 @@ def _listenbrainz(controller: PlaybackController, store: Store) -> ListenBrainzS
     if not settings.active:
         return None
     submitter = ListenBrainzSubmitter(store.path, settings)
-    submitter.on_problem(
-        lambda message: message and print(f"encore: {shown(message)}", file=sys.stderr, flush=True)
-    )
+    submitter.on_problem(lambda message: message and say(f"encore: {message}", file=sys.stderr, flush=True))
     submitter.attach(controller)
     submitter.start()
     return submitter
@@ -194,24 +198,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 0
     o = summary["outcomes"]
     rate = "n/a" if summary["skip_rate"] is None else f"{100 * summary['skip_rate']:.1f} %"
-    print(f"{summary['plays']} plays, {summary['hours_listened']:.2f} h listened, skip rate {rate}")
-    print(
+    say(f"{summary['plays']} plays, {summary['hours_listened']:.2f} h listened, skip rate {rate}")
+    say(
         f"  completed {o['completed']}, skipped {o['skipped']}, stopped {o['stopped']}, error {o['error']}"
         + (f", open {o['open']}" if o["open"] else "")
     )
     if summary["top_tracks"]:
-        print("Top tracks:")
+        say("Top tracks:")
         for t in summary["top_tracks"]:
-            print(
+            say(
                 f"  {t['play_count']:4d} plays  {t['completions'] or 0:3d} done  {t['skips'] or 0:3d} skipped  "
-                f"{shown(t['artist'] or '?')} - {shown(t['title'] or '?')}"
+                f"{t['artist'] or '?'} - {t['title'] or '?'}"
             )
     if summary["top_artists"]:
-        print("Top artists:")
+        say("Top artists:")
         for a in summary["top_artists"]:
-            print(f"  {a['play_count']:4d} plays  {a['skips'] or 0:3d} skipped  {shown(a['artist'])}")
+            say(f"  {a['play_count']:4d} plays  {a['skips'] or 0:3d} skipped  {a['artist']}")
     imported = summary["imported_listens"]
     if imported:
         sources = "/".join(SOURCE_NAMES.get(s, s) for s in imported)
-        print(f"Listening history imported: {sum(imported.values())} listens from {sources} (encore history)")
+        say(f"Listening history imported: {sum(imported.values())} listens from {sources} (encore history)")
     return 0

@@ -6,7 +6,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from player.cli.common import bounded_int, fail, open_store, playlist_or_fail, print_json, resolve_track
+from player.cli.common import (
+    bounded_int,
+    fail,
+    open_store,
+    playlist_or_fail,
+    print_json,
+    resolve_track,
+    say,
+    text_arg,
+)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -19,38 +28,38 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     psub = pl.add_subparsers(dest="playlist_command", metavar="ACTION", required=True)
     p = psub.add_parser("create", parents=[common], help="a new, empty playlist")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.set_defaults(func=cmd_create)
     p = psub.add_parser("list", parents=[common], help="every playlist with its number of tracks")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_list)
     p = psub.add_parser("show", parents=[common], help="a playlist's tracks, in order")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
     p = psub.add_parser("add", parents=[common], help="append tracks (paths, ids or queries)")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.add_argument("tracks", nargs="+", metavar="TRACK")
     p.set_defaults(func=cmd_add)
     p = psub.add_parser("remove", parents=[common], help="remove entries by position (1 = first)")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.add_argument("positions", nargs="+", type=bounded_int(1, 1_000_000), metavar="POSITION")
     p.set_defaults(func=cmd_remove)
     p = psub.add_parser("rename", parents=[common], help="rename a playlist")
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("new_name", metavar="NEW_NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
+    p.add_argument("new_name", type=text_arg, metavar="NEW_NAME")
     p.set_defaults(func=cmd_rename)
     p = psub.add_parser("delete", parents=[common], help="delete a playlist (the tracks stay in the library)")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.set_defaults(func=cmd_delete)
     p = psub.add_parser(
         "import", parents=[common], help="import an M3U8/M3U or XSPF file; lists missing entries"
     )
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--name", help="name of the new playlist (default: the file's name)")
+    p.add_argument("--name", type=text_arg, help="name of the new playlist (default: the file's name)")
     p.set_defaults(func=cmd_import)
     p = psub.add_parser("export", parents=[common], help="write a playlist to FILE (.m3u8 or .xspf)")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--absolute", action="store_true", help="absolute paths (default: relative to FILE)")
     p.set_defaults(func=cmd_export)
@@ -71,18 +80,28 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     ):
         p = ssub.add_parser(action, parents=[common], help=text)
         if action != "preview":
-            p.add_argument("name", metavar="NAME")
-        p.add_argument("--rule", action="append", default=[], metavar="'FIELD OP VALUE'", help="a condition")
+            p.add_argument("name", type=text_arg, metavar="NAME")
+        p.add_argument(
+            "--rule",
+            action="append",
+            type=text_arg,
+            default=[],
+            metavar="'FIELD OP VALUE'",
+            help="a condition",
+        )
         p.add_argument("--any", action="store_true", help="match any condition (OR; default: all, AND)")
         p.add_argument("--limit", type=bounded_int(1, 100_000), help="at most this many tracks")
         p.add_argument(
-            "--sort", metavar="FIELD", help="sort by a field (or 'random'); ascending unless --desc"
+            "--sort",
+            type=text_arg,
+            metavar="FIELD",
+            help="sort by a field (or 'random'); ascending unless --desc",
         )
         p.add_argument("--desc", action="store_true", help="sort descending")
         p.add_argument("--json", action="store_true")
         p.set_defaults(func=cmd_smart, smart_action=action)
     p = ssub.add_parser("show", parents=[common], help="a smart playlist's rules and current tracks")
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", type=text_arg, metavar="NAME")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
     p = ssub.add_parser("fields", parents=[common], help="the fields, operators and tags a rule can use")
@@ -102,43 +121,42 @@ def cmd_create(args: argparse.Namespace) -> int:
             create_playlist(store, args.name)
         except PlaylistError as exc:
             return fail(str(exc))
-    print(f"Created the playlist {' '.join(args.name.split())}")
+    say(f"Created the playlist {' '.join(args.name.split())}")
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     from player.store.playlists import list_playlists
-    from player.store.smart import SmartRuleError, count_smart
+    from player.store.smart import count_smart
 
     with open_store(args) as store:
         rows = list_playlists(store)
         for r in rows:
-            if r["smart"]:
-                try:
-                    r["tracks"] = count_smart(store, r["rules"])
-                except SmartRuleError:
-                    r["tracks"] = 0
+            if r["smart"] and r["problem"] is None:
+                r["tracks"] = count_smart(store, r["rules"])
     if args.json:
         print_json(rows)
         return 0
     if not rows:
-        print("No playlists yet (encore playlist create NAME, or encore smart create NAME --rule ...).")
+        say("No playlists yet (encore playlist create NAME, or encore smart create NAME --rule ...).")
     for r in rows:
-        print(f"{r['name']}  ({r['tracks']} tracks{', smart' if r['smart'] else ''})")
+        if r["problem"]:
+            say(f"{r['name']}  (smart, {r['problem']})")
+        else:
+            say(f"{r['name']}  ({r['tracks']} tracks{', smart' if r['smart'] else ''})")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     from player.store.playlists import playlist_tracks
-    from player.store.smart import SmartRuleError, describe_rules, smart_tracks
+    from player.store.smart import describe_rules, smart_tracks
 
     with open_store(args) as store:
         playlist = playlist_or_fail(store, args.name)
+        if playlist["problem"]:
+            return fail(f"{playlist['name']}: {playlist['problem']}", code=1)
         if playlist["smart"]:
-            try:
-                tracks = smart_tracks(store, playlist["rules"])
-            except SmartRuleError as exc:
-                return fail(f"{playlist['name']}: {exc}")
+            tracks = smart_tracks(store, playlist["rules"])
         else:
             tracks = playlist_tracks(store, playlist["id"])
     if args.json:
@@ -150,11 +168,11 @@ def cmd_show(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"{playlist['name']}: {len(tracks)} tracks")
+    say(f"{playlist['name']}: {len(tracks)} tracks")
     if playlist["smart"]:
-        print(f"  rules: {describe_rules(playlist['rules'])}")
+        say(f"  rules: {describe_rules(playlist['rules'])}")
     for i, t in enumerate(tracks, 1):
-        print(f"{i:4d}. {_label(t)}")
+        say(f"{i:4d}. {_label(t)}")
     return 0
 
 
@@ -173,7 +191,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             add_tracks(store, playlist["id"], ids)
         except PlaylistError as exc:
             return fail(str(exc))
-    print(f"Added {len(ids)} track(s) to {playlist['name']}")
+    say(f"Added {len(ids)} track(s) to {playlist['name']}")
     return 0
 
 
@@ -187,7 +205,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
         if bad:
             return fail(f"{playlist['name']} has {len(entries)} entries; no position {bad[0]}")
         n = remove_entries(store, playlist["id"], [entries[p - 1]["entry_id"] for p in args.positions])
-    print(f"Removed {n} entr{'y' if n == 1 else 'ies'} from {playlist['name']}")
+    say(f"Removed {n} entr{'y' if n == 1 else 'ies'} from {playlist['name']}")
     return 0
 
 
@@ -200,7 +218,7 @@ def cmd_rename(args: argparse.Namespace) -> int:
             rename_playlist(store, playlist["id"], args.new_name)
         except PlaylistError as exc:
             return fail(str(exc))
-    print(f"Renamed {playlist['name']} to {' '.join(args.new_name.split())}")
+    say(f"Renamed {playlist['name']} to {' '.join(args.new_name.split())}")
     return 0
 
 
@@ -210,7 +228,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         playlist = playlist_or_fail(store, args.name)
         delete_playlist(store, playlist["id"])
-    print(f"Deleted the playlist {playlist['name']}")
+    say(f"Deleted the playlist {playlist['name']}")
     return 0
 
 
@@ -222,13 +240,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             result = import_playlist(store, args.file, args.name)
         except PlaylistFileError as exc:
             return fail(str(exc))
-    print(f"Imported {result.added} track(s) into the playlist {result.name}")
+    say(f"Imported {result.added} track(s) into the playlist {result.name}")
     if result.scanned:
-        print(f"  {result.scanned} file(s) were not in the library and have been scanned in")
+        say(f"  {result.scanned} file(s) were not in the library and have been scanned in")
     if result.missing:
-        print(f"  {len(result.missing)} entr{'y' if len(result.missing) == 1 else 'ies'} not found:")
+        say(f"  {len(result.missing)} entr{'y' if len(result.missing) == 1 else 'ies'} not found:")
         for location in result.missing:
-            print(f"    {location}")
+            say(f"    {location}")
         return 1
     return 0
 
@@ -243,7 +261,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             n = export_playlist(store, playlist["id"], args.file, relative=not args.absolute)
         except (PlaylistFileError, SmartRuleError) as exc:
             return fail(str(exc))
-    print(f"Wrote {n} entries of {playlist['name']} to {args.file}")
+    say(f"Wrote {n} entries of {playlist['name']} to {args.file}")
     return 0
 
 
@@ -289,9 +307,9 @@ def cmd_smart(args: argparse.Namespace) -> int:
         )
         return 0
     title = "Preview" if args.smart_action == "preview" else " ".join(args.name.split())
-    print(f"{title}: {describe_rules(rules)} -> {len(tracks)} tracks")
+    say(f"{title}: {describe_rules(rules)} -> {len(tracks)} tracks")
     for i, t in enumerate(tracks, 1):
-        print(f"{i:4d}. {_label(t)}")
+        say(f"{i:4d}. {_label(t)}")
     return 0
 
 

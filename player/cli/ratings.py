@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from player.cli.common import fail, open_store, print_json, resolve_track
+from player.cli.common import fail, open_store, print_json, resolve_track, say, text_arg
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p.add_argument(
             "track", nargs="?", metavar="TRACK", help="a path, a track id or an 'artist - title' query"
         )
-        p.add_argument("--artist", metavar="NAME", help="rate this artist instead of one track")
+        p.add_argument(
+            "--artist", type=text_arg, metavar="NAME", help="rate this artist instead of one track"
+        )
         p.set_defaults(func=cmd_rate, action=name)
     for name, text in (("bans", "the banned tracks and artists"), ("loves", "the loved tracks and artists")):
         p = sub.add_parser(
@@ -45,6 +47,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
         artist_track_count,
         rate_artist,
         rate_track,
+        resolve_artist,
         track_rating,
         unrate_artist,
         unrate_track,
@@ -59,32 +62,33 @@ def cmd_rate(args: argparse.Namespace) -> int:
             name = " ".join(args.artist.split())
             if not name:
                 return fail(f"{action}: --artist needs a name")
+            name = resolve_artist(store, name)
             known = artist_track_count(store, name)
             if rating is not None:
                 rate_artist(store, name, rating)
                 done = "Loved" if rating == LOVE else "Banned"
-                print(f"{done} the artist {name} ({known} tracks in your library)")
+                say(f"{done} the artist {name} ({known} tracks in your library)")
                 if not known:
-                    print(f"encore: no track in your library is by {name!r} yet", file=sys.stderr)
+                    say(f"encore: no track in your library is by {name!r} yet", file=sys.stderr)
                 return 0
             wanted = LOVE if action == "unlove" else BAN
             if artist_rating(store, name) != wanted:
                 return fail(f"{name!r} is not {'loved' if wanted == LOVE else 'banned'}", code=1)
             unrate_artist(store, name)
-            print(f"{'Unloved' if wanted == LOVE else 'Unbanned'} the artist {name}")
+            say(f"{'Unloved' if wanted == LOVE else 'Unbanned'} the artist {name}")
             return 0
         track = resolve_track(store, args.track)
         if track is None:
             return fail(f"no track matches {args.track!r}")
         if rating is not None:
             rate_track(store, int(track["id"]), rating)
-            print(f"{'Loved' if rating == LOVE else 'Banned'}: {_label(track)}")
+            say(f"{'Loved' if rating == LOVE else 'Banned'}: {_label(track)}")
             return 0
         wanted = LOVE if action == "unlove" else BAN
         if track_rating(store, int(track["id"])) != wanted:
             return fail(f"{_label(track)} is not {'loved' if wanted == LOVE else 'banned'} itself", code=1)
         unrate_track(store, int(track["id"]))
-        print(f"{'Unloved' if wanted == LOVE else 'Unbanned'}: {_label(track)}")
+        say(f"{'Unloved' if wanted == LOVE else 'Unbanned'}: {_label(track)}")
     return 0
 
 
@@ -97,11 +101,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     if not rows:
-        print(f"No {args.which}.")
+        say(f"No {args.which}.")
         return 0
     for r in rows:
         if r["kind"] == "artist":
-            print(f"artist  {r['artist']}")
+            say(f"artist  {r['artist']}")
         else:
-            print(f"track   {r['artist'] or '?'} - {r['title'] or r['path']}")
+            say(f"track   {r['artist'] or '?'} - {r['title'] or r['path']}")
     return 0

@@ -28,6 +28,14 @@ def scan_error_paths(store: Store) -> set[str]:
     return {row[0] for row in store.conn.execute("SELECT path FROM scan_errors")}
 
 
+def scan_error(store: Store, path: str) -> dict[str, Any] | None:
+    """Why the scan refused the file at ``path`` (path, kind, message, at), or None."""
+    row = store.conn.execute(
+        "SELECT path, kind, message, at FROM scan_errors WHERE path = ?", (path,)
+    ).fetchone()
+    return dict(zip(("path", "kind", "message", "at"), row, strict=True)) if row else None
+
+
 def list_scan_errors(store: Store) -> list[dict[str, Any]]:
     cursor = store.conn.execute("SELECT path, kind, message, at FROM scan_errors ORDER BY kind, path")
     return [dict(zip(("path", "kind", "message", "at"), row, strict=True)) for row in cursor]

@@ -1,8 +1,9 @@
 """SQL functions every Encore connection has (registered by ``Store.open``), for queries that SQLite's
 own functions cannot express portably.
 
-- ``encore_fold(text)``: an artist name as ratings key it (trimmed, inner spaces collapsed,
-  case-folded; '' for NULL). SQLite's ``lower``/``NOCASE`` only fold ASCII.
+- ``encore_fold(text)``: an artist name as ratings key it (``player.text.fold``: NFKC + casefold, so
+  NFC and NFD spellings are one key; trimmed, inner spaces collapsed; '' for NULL). SQLite's
+  ``lower``/``NOCASE`` only fold ASCII.
 - ``encore_match(text)`` / ``encore_match_loose(text)``: what a typed query is compared by (NFKC +
   casefold; the same without accents), see ``player.text.fold`` / ``loose``.
 - ``encore_tag(blob, index)``: one analysis tag probability from a stored float32 tag vector (NULL when
@@ -21,8 +22,9 @@ from player.text import fold, loose
 
 
 def fold_artist(name: str | None) -> str:
-    """The key an artist is rated under: trimmed and case-folded ('' for no name)."""
-    return " ".join(str(name).split()).casefold() if name else ""
+    """The key an artist is rated under: ``fold`` (NFKC + casefold), trimmed, inner spaces collapsed
+    ('' for no name). Stored keys are computed with it (schema version 7 re-keyed older ones)."""
+    return " ".join(fold(str(name)).split()) if name else ""
 
 
 def tag_value(blob: bytes | None, index: int) -> float | None:

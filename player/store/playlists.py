@@ -4,6 +4,10 @@
 Names are unique regardless of case. A smart playlist keeps no entries: its tracks are computed from its
 rules each time (``player.store.smart``). Positions are dense (0..n-1) after every change.
 
+Rules are validated before they are saved (``validate_rules``: a size the SQL can run). Stored rules that
+cannot be used all the same (an older version's, a hand edit) make that one playlist's ``problem`` (a
+sentence; ``rules`` is then None): it is listed with that note, and every other playlist works.
+
 API: ``PlaylistError``, ``create_playlist``, ``rename_playlist``, ``delete_playlist``, ``list_playlists``,
 ``get_playlist``, ``find_playlist``, ``playlist_tracks``, ``playlist_track_ids``, ``add_tracks``,
 ``remove_entries``, ``move_entries``, ``set_entry_order``, ``set_rules``.
@@ -18,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from player.store.core import Store
+from player.store.smart import SmartRuleError, load_rules, validate_rules
 
 
 class PlaylistError(ValueError):
@@ -32,8 +37,10 @@ def _clean_name(name: str) -> str:
 
 
 def create_playlist(store: Store, name: str, rules: dict[str, Any] | None = None) -> int:
-    """A new, empty playlist (smart when ``rules`` are given: JSON-able data); returns its id."""
+    """A new, empty playlist (smart when ``rules`` are given: JSON-able data); returns its id.
+    Rules that cannot run raise ``SmartRuleError`` and nothing is saved."""
     clean = _clean_name(name)
+    rules = None if rules is None else validate_rules(rules)
     now = time.time()
     try:
         with store.transaction() as conn:
@@ -65,7 +72,9 @@ def delete_playlist(store: Store, playlist_id: int) -> None:
 
 
 def set_rules(store: Store, playlist_id: int, rules: dict[str, Any]) -> None:
-    """Replace a smart playlist's rules (data, stored as JSON)."""
+    """Replace a smart playlist's rules (data, stored as JSON); rules that cannot run raise
+    ``SmartRuleError`` and the old ones stay."""
+    rules = validate_rules(rules)
     _require(store, playlist_id)
     with store.transaction() as conn:
         conn.execute(
@@ -75,12 +84,19 @@ def set_rules(store: Store, playlist_id: int, rules: dict[str, Any]) -> None:
 
 
 def _row(row: tuple) -> dict[str, Any]:
-    pid, name, rules, created, updated, count = row
+    pid, name, text, created, updated, count = row
+    rules, problem = None, None
+    if text is not None:
+        try:
+            rules = load_rules(text)
+        except SmartRuleError as exc:
+            problem = f"unusable rules: {exc} (encore smart edit or delete it)"
     return {
         "id": int(pid),
         "name": name,
-        "smart": rules is not None,
-        "rules": None if rules is None else json.loads(rules),
+        "smart": text is not None,
+        "rules": rules,
+        "problem": problem,
         "created_at": created,
         "updated_at": updated,
         "tracks": int(count),
@@ -94,7 +110,8 @@ _SELECT = (
 
 
 def list_playlists(store: Store) -> list[dict[str, Any]]:
-    """Every playlist by name: id, name, smart, rules (dict or None), tracks (entries of a static one)."""
+    """Every playlist by name: id, name, smart, rules (dict or None), problem (why a smart playlist's
+    stored rules cannot be used, else None), tracks (entries of a static one)."""
     return [_row(r) for r in store.conn.execute(_SELECT + " ORDER BY p.name COLLATE NOCASE")]
 
 

@@ -1,8 +1,10 @@
 """SQL for love and ban: ``track_ratings`` (one row per rated track) and ``artist_ratings`` (by artist name).
 
 A rating is +1 (love) or -1 (ban); unrating deletes the row. An artist is matched by its folded name
-(``fold_artist``: trimmed, case-folded) against each track's credit (its artist, or its album artist when
-the artist tag is empty), so "MULDJORD" and "Muldjord" are one artist. A track is **banned** when it is
+(``fold_artist``: NFKC + casefold, trimmed) against each track's credit (its artist, or its album artist
+when the artist tag is empty), so "MULDJORD" and "Muldjord" are one artist, and so are "Björk" in NFC and
+in NFD. A typed name that matches nothing that way falls back to the one artist it matches without
+accents (``resolve_artist``: "BJORK" rates "Björk"). A track is **banned** when it is
 banned itself or its artist is: a ban of either keeps it out of the radio, mixes and smart playlists
 (``banned_track_ids``, ``BANNED_SQL``; the SQL function ``encore_fold`` of ``player.store.functions``
 folds names inside queries).
@@ -10,6 +12,7 @@ folds names inside queries).
 API: ``LOVE``, ``BAN``, ``rate_track``, ``rate_artist``, ``unrate_track``, ``unrate_artist``,
 ``track_rating``, ``artist_rating``, ``effective_rating``, ``banned_track_ids``, ``loved_track_ids``,
 ``list_ratings``, ``rated_artists``, ``rated_tracks``, ``ratings_of``, ``artist_track_count``, ``fold_artist``,
+``resolve_artist``,
 ``BANNED_SQL``.
 """
 
@@ -21,6 +24,7 @@ from typing import Any
 
 from player.store.core import Store
 from player.store.functions import fold_artist
+from player.text import loose
 
 LOVE = 1
 BAN = -1
@@ -166,6 +170,23 @@ def artist_track_count(store: Store, artist: str) -> int:
             (fold_artist(artist),),
         ).fetchone()[0]
     )
+
+
+def resolve_artist(store: Store, name: str) -> str:
+    """The artist a typed name means: ``name`` itself when a library credit or a rating has its key,
+    else the one library or rated artist it matches without accents ("bjork" -> "Björk"); ``name``
+    when none or several do. Why: the CLI's ``play bjork`` finds Björk, so ``ban --artist bjork`` must."""
+    key = fold_artist(name)
+    rated = store.conn.execute("SELECT 1 FROM artist_ratings WHERE artist_key = ?", (key,)).fetchone()
+    if rated or artist_track_count(store, name):
+        return name
+    wanted = " ".join(loose(name).split())
+    found: dict[str, str] = {}
+    credits = store.conn.execute(f"SELECT DISTINCT {CREDIT_SQL} FROM tracks t WHERE t.missing = 0")
+    for (credit,) in [*credits, *store.conn.execute("SELECT artist FROM artist_ratings")]:
+        if credit and " ".join(loose(credit).split()) == wanted:
+            found.setdefault(fold_artist(credit), " ".join(credit.split()))
+    return next(iter(found.values())) if len(found) == 1 else name
 
 
 def rated_artists(store: Store) -> dict[str, int]:

@@ -254,6 +254,21 @@ _V6_LISTENS = """
         CREATE INDEX submit_queue_due ON submit_queue(next_try_at);
 """
 
+# Version 7: artist rating keys re-computed by ``encore_fold`` (``player.store.functions.fold_artist``),
+# which now NFKC-normalises before casefolding: a name typed in NFC and tagged in NFD (as macOS writes
+# it) was two keys, so a ban missed half the artist's tracks. Rows that now share a key keep the newest.
+# Keys move through a temporary value first, so no row briefly takes another's old key.
+_V7_ARTIST_KEYS = """
+        DELETE FROM artist_ratings WHERE EXISTS (
+            SELECT 1 FROM artist_ratings b
+            WHERE encore_fold(b.artist) = encore_fold(artist_ratings.artist)
+              AND (b.rated_at > artist_ratings.rated_at
+                   OR (b.rated_at = artist_ratings.rated_at AND b.rowid > artist_ratings.rowid))
+        );
+        UPDATE artist_ratings SET artist_key = char(1) || rowid;
+        UPDATE artist_ratings SET artist_key = encore_fold(artist);
+"""
+
 # Version n is reached by applying MIGRATIONS[n - 1], a script of SQL statements. Append only.
 MIGRATIONS: list[str] = [
     _V1_INITIAL,
@@ -262,6 +277,7 @@ MIGRATIONS: list[str] = [
     _V4_LIBRARY_CHANGES,
     _V5_REPLACED_OUTCOME,
     _V6_LISTENS,
+    _V7_ARTIST_KEYS,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,11 +18,15 @@ and every one of the 50 analysis tags (``ambient``, ``metal``, ``female vocalist
 tag probability, 0..1, with the number ops). Tracks not analysed have no tempo, loudness or tags, so a
 condition on them is false. Banned tracks and artists (``player.store.ratings``) never appear.
 
+Size: at most ``MAX_CONDITIONS`` (200) conditions in all and groups nested at most ``MAX_DEPTH`` (8)
+deep. Why: SQLite refuses an expression deeper than 1000, and a rule set past that would be saved but never
+run; far below both limits, every playlist a person writes (or the dialog builds) fits.
+
 Values only ever reach SQLite as bound parameters; field names and operators are looked up in the fixed
 tables below, so no text of a rule becomes SQL. Tag probabilities are read from the stored float32 blob
 by the SQL function ``encore_tag(blob, index)`` (``player.store.functions``).
 
-API: ``SmartRuleError``, ``validate_rules``, ``parse_condition``, ``describe_condition``,
+API: ``SmartRuleError``, ``validate_rules``, ``load_rules``, ``parse_condition``, ``describe_condition``,
 ``describe_rules``, ``compile_rules``, ``smart_track_ids``, ``smart_tracks``, ``count_smart``,
 ``tag_vocabulary``, ``FIELDS``.
 """
@@ -45,6 +49,12 @@ TAGS_FILE = Path(__file__).resolve().parents[2] / "resources" / "musicnn" / "msd
 
 class SmartRuleError(ValueError):
     """A rule that cannot be run, with a message meant for the user."""
+
+
+#: Most conditions one rule set may hold, counting those inside groups (see the module docstring).
+MAX_CONDITIONS = 200
+#: Deepest nesting of groups (the top level is 1).
+MAX_DEPTH = 8
 
 
 @lru_cache(maxsize=1)
@@ -107,11 +117,14 @@ def _ops_for(kind: str) -> tuple[str, ...]:
     return {"text": TEXT_OPS, "date": DATE_OPS}.get(kind, NUMBER_OPS)
 
 
-def _validate_condition(cond: Any) -> dict[str, Any]:
+def _validate_condition(cond: Any, depth: int, budget: list[int]) -> dict[str, Any]:
     if not isinstance(cond, dict):
-        raise SmartRuleError(f"a condition must be a mapping of field, op and value, not {cond!r}")
+        raise SmartRuleError(f"a condition must be a mapping of field, op and value, not {_short(cond)}")
     if "conditions" in cond:
-        return _validate_group(cond, top=False)
+        return _validate_group(cond, depth + 1, budget)
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _too_many()
     kind, field = _field_kind(cond.get("field", ""))
     op = " ".join(str(cond.get("op", "")).split()).casefold()
     if op not in _ops_for(kind):
@@ -137,7 +150,24 @@ def _validate_condition(cond: Any) -> dict[str, Any]:
     return {"field": field, "op": op, "value": value}
 
 
-def _validate_group(group: dict[str, Any], top: bool) -> dict[str, Any]:
+def _too_many() -> SmartRuleError:
+    return SmartRuleError(
+        f"a smart playlist holds at most {MAX_CONDITIONS} conditions: "
+        "combine them (e.g. 'genre contains rock' rather than one condition per artist)"
+    )
+
+
+def _short(value: Any) -> str:
+    """``repr(value)`` cut short: a message quotes a bad value, never a whole crafted structure."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _validate_group(group: dict[str, Any], depth: int, budget: list[int]) -> dict[str, Any]:
+    """``budget``: how many conditions may still come (one list shared by the whole rule set)."""
+    top = depth == 1
+    if depth > MAX_DEPTH:
+        raise SmartRuleError(f"groups of conditions nest at most {MAX_DEPTH} deep")
     match = str(group.get("match", "all")).casefold()
     if match not in ("all", "any"):
         raise SmartRuleError(f"match must be 'all' (AND) or 'any' (OR), not {group.get('match')!r}")
@@ -148,7 +178,9 @@ def _validate_group(group: dict[str, Any], top: bool) -> dict[str, Any]:
             if top
             else "a group of conditions is empty"
         )
-    return {"match": match, "conditions": [_validate_condition(c) for c in conditions]}
+    if len(conditions) > budget[0]:  # refused before looking at any (a crafted list can be huge)
+        raise _too_many()
+    return {"match": match, "conditions": [_validate_condition(c, depth, budget) for c in conditions]}
 
 
 def validate_rules(rules: Any) -> dict[str, Any]:
@@ -156,13 +188,13 @@ def validate_rules(rules: Any) -> dict[str, Any]:
     ``SmartRuleError`` with a message for the user."""
     if not isinstance(rules, dict):
         raise SmartRuleError("the rule is empty: a smart playlist needs at least one condition")
-    out = _validate_group(rules, top=True)
+    out = _validate_group(rules, 1, [MAX_CONDITIONS])
     limit = rules.get("limit")
     if limit not in (None, ""):
         try:
             limit = int(limit)
-        except (TypeError, ValueError):
-            raise SmartRuleError(f"the limit must be a whole number, not {limit!r}") from None
+        except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 reads as infinity
+            raise SmartRuleError(f"the limit must be a whole number, not {_short(limit)}") from None
         if limit < 1:
             raise SmartRuleError("the limit must be at least 1 (leave it out for no limit)")
         out["limit"] = limit
@@ -174,6 +206,22 @@ def validate_rules(rules: Any) -> dict[str, Any]:
             out["sort"] = _field_kind(sort)[1]
         out["descending"] = bool(rules.get("descending", False))
     return out
+
+
+def load_rules(text: str) -> dict[str, Any]:
+    """Stored rules (JSON text) read and validated; ``SmartRuleError`` says why they cannot be used.
+    Why: the stored text may come from an older Encore, a hand edit or a damaged file, and one unusable
+    playlist must be flagged on its own, never break the listing of the others."""
+    try:
+        rules = json.loads(text)
+    except RecursionError:
+        raise SmartRuleError(f"groups of conditions nest at most {MAX_DEPTH} deep") from None
+    except (ValueError, TypeError) as exc:
+        raise SmartRuleError(f"its stored rules are not valid JSON ({exc})") from None
+    try:
+        return validate_rules(rules)
+    except RecursionError:
+        raise SmartRuleError(f"groups of conditions nest at most {MAX_DEPTH} deep") from None
 
 
 # --- text form (CLI and dialog summaries) ----------------------------------------------------------------
@@ -199,7 +247,7 @@ def parse_condition(text: str) -> dict[str, Any]:
     value = value.strip().strip("\"'")
     if field.casefold().endswith(" days") or value.casefold().endswith(" days"):
         value = value[: -len(" days")]
-    return _validate_condition({"field": field.strip(), "op": op, "value": value})
+    return _validate_condition({"field": field.strip(), "op": op, "value": value}, 1, [1])
 
 
 def describe_condition(cond: dict[str, Any]) -> str:

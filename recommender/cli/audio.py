@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track, shown
+from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track, say
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -98,15 +98,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
             prewarm(store)  # the next radio / similar start reads the result instead of computing it
     if summary.pending_before == 0:
-        print(f"nothing to analyse: {counts['analyzed']} tracks analysed, {counts['failed']} failed")
+        say(f"nothing to analyse: {counts['analyzed']} tracks analysed, {counts['failed']} failed")
         return 0
-    print(
+    say(
         f"analysed {summary.analyzed} tracks, {summary.failed} failed, in {summary.seconds:.1f} s "
         f"({summary.tracks_per_second:.2f} tracks/s, {summary.engine} engine); library: {counts['analyzed']} analysed, "
         f"{counts['failed']} failed, {counts['pending']} pending"
     )
     if summary.failed:
-        print(
+        say(
             "failed tracks are listed in the analysis_errors table; retry with --retry-errors",
             file=sys.stderr,
         )
@@ -157,10 +157,8 @@ def cmd_sounds_like(args: argparse.Namespace) -> int:
         print_json(results)
         return 0
     if track is not None:
-        print(
-            f"sounds like {shown(track.get('artist') or '?')} - {shown(track.get('title') or track['path'])}:"
-        )
+        say(f"sounds like {track.get('artist') or '?'} - {track.get('title') or track['path']}:")
     for r in results:
         name = f"{r['artist'] or '?'} - {r['title'] or os.path.basename(r['path'] or '')}"
-        print(f"{r['score']:6.3f}  {shown(name)}  ({shown(r['path'])})")
+        say(f"{r['score']:6.3f}  {name}  ({r['path']})")
     return 0

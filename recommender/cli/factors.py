@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from player.cli.common import bounded_float, bounded_int, shown
+from player.cli.common import bounded_float, bounded_int, say
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -132,7 +132,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    say(message, file=sys.stderr, flush=True)
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
@@ -197,7 +197,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
                 f"validation {name:10s} R@20 {m['recall@20']:.4f}  R@50 {m['recall@50']:.4f}  "
                 f"NDCG@100 {m['ndcg@100']:.4f}"
             )
-    print(f"wrote {path} ({bundle.n_items} items, k={bundle.k}, {path.stat().st_size / 1e6:.1f} MB)")
+    say(f"wrote {path} ({bundle.n_items} items, k={bundle.k}, {path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
@@ -215,15 +215,15 @@ def _table(title: str, result: dict, per_seed: bool) -> None:
     from recommender.training.heldout import ROWS
 
     seeds = ",".join(str(s) for s in result["seeds"])
-    print(f"{title}: {result['users']} users, mean over split seeds {seeds}")
-    print(f"  {'':12s} {'Recall@20':>9s} {'Recall@50':>9s} {'NDCG@100':>9s}")
+    say(f"{title}: {result['users']} users, mean over split seeds {seeds}")
+    say(f"  {'':12s} {'Recall@20':>9s} {'Recall@50':>9s} {'NDCG@100':>9s}")
     for name in ROWS:
         m = result["mean"][name]
-        print(f"  {name:12s} {m['recall@20']:9.4f} {m['recall@50']:9.4f} {m['ndcg@100']:9.4f}")
+        say(f"  {name:12s} {m['recall@20']:9.4f} {m['recall@50']:9.4f} {m['ndcg@100']:9.4f}")
     if per_seed:
         for s in result["per_seed"]:
             cells = "  ".join(f"{name} {s[name]['recall@20']:.4f}/{s[name]['ndcg@100']:.4f}" for name in ROWS)
-            print(f"  seed {s['seed']}: {cells}  (R@20/NDCG@100)")
+            say(f"  seed {s['seed']}: {cells}  (R@20/NDCG@100)")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -249,7 +249,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return 0
     if args.history:
         info = result["info"]
-        print(
+        say(
             f"{info['skipped_users']} of {info['file_users']} users skipped (< 2 known artists); "
             f"{info['unknown_items']} of {info['items']} user-artist pairs unknown to the bundle were dropped"
         )
@@ -258,7 +258,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     _table("validation users (every setting was tuned on them)", result["validation"], args.per_seed)
     _table("test users (never used to choose anything)", result["test"], args.per_seed)
     gap = result["gap"]
-    print(
+    say(
         "validation minus test: "
         + "; ".join(
             f"{name} R@20 {gap[name]['recall@20']:+.4f}, NDCG@100 {gap[name]['ndcg@100']:+.4f}"
@@ -316,21 +316,21 @@ def cmd_match_report(args: argparse.Namespace) -> int:
     def pct(a: int, b: int) -> str:
         return f"{100.0 * a / b:.1f}%" if b else "-"
 
-    print(
+    say(
         f"tracks:  {matched_tracks} of {total_tracks} matched ({pct(matched_tracks, total_tracks)}); "
         f"{total_tracks - len(match.track_artist)} without a usable artist tag"
     )
-    print(
+    say(
         f"artists: {len(match.artist_to_item)} of {len(match.artist_tracks)} matched "
         f"({pct(len(match.artist_to_item), len(match.artist_tracks))})"
     )
     for m in matched:
-        print(f"  = {shown(m['artist'])}  ->  {shown(m['item'])}  [{m['how']}]")
+        say(f"  = {m['artist']}  ->  {m['item']}  [{m['how']}]")
     if rows:
-        print(f"unmatched artists by plays ({len(rows)}):")
-        print(f"  {'plays':>6s} {'tracks':>6s}  artist")
+        say(f"unmatched artists by plays ({len(rows)}):")
+        say(f"  {'plays':>6s} {'tracks':>6s}  artist")
         for r in report["unmatched"]:
-            print(f"  {r['plays']:6d} {r['tracks']:6d}  {shown(r['artist'])}")
+            say(f"  {r['plays']:6d} {r['tracks']:6d}  {r['artist']}")
     return 0
 
 
@@ -354,7 +354,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"signal": "none", "summary": NO_SIGNAL, "in_library": [], "discoveries": []})
         else:
-            print(NO_SIGNAL)
+            say(NO_SIGNAL)
         return 0
     from recommender.taste.recommend import recommend
 
@@ -368,15 +368,16 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         )
         return 0
     played = sum(1 for a in taste.artist_feedback.values() if a.completions or a.skips)
-    print(
+    say(
         f"taste from {len(taste.track_feedback)} played tracks, {played} artists with plays "
         f"({len(taste.match.artist_to_item)} artists matched, {len(taste.audio_factors)} placed from audio)"
     )
     for title, items in (("In your library", recs.in_library), ("Discoveries", recs.discoveries)):
-        print(f"\n{title}:")
+        say()
+        say(f"{title}:")
         if not items:
-            print("  (none)")
+            say("  (none)")
         for r in items:
-            why = f"  — {shown(r.reason)}" if r.reason else ""
-            print(f"  {r.score:7.3f}  {shown(r.artist)}{why}")
+            why = f"  — {r.reason}" if r.reason else ""
+            say(f"  {r.score:7.3f}  {r.artist}{why}")
     return 0

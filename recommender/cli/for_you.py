@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from player.cli.common import bounded_int, fail, open_store, print_json
+from player.cli.common import bounded_int, fail, open_store, print_json, say
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -55,21 +55,23 @@ def cmd_for_you(args: argparse.Namespace) -> int:
     if args.json:
         print_json(out)
         return 0
-    print(result.summary)
+    say(result.summary)
     if result.signal == "none":
         return 0
     sections = [("In your library: tracks", out["tracks"]), ("In your library: albums", out["albums"])]
     sections.append(("Artists to discover", out["artists"]))
     for title, items in sections:
-        print(f"\n{title}:")
+        say()
+        say(f"{title}:")
         if not items:
-            print("  (none)")
+            say("  (none)")
         for it in items:
             who = f"{it['artist']} - " if it["kind"] != "artist" and it["artist"] else ""
             link = f"  <{it['link']}>" if it.get("link") else ""
-            print(f"  {it['score']:6.2f}  {who}{it['name']}  — {it['reason']}{link}")
+            say(f"  {it['score']:6.2f}  {who}{it['name']}  — {it['reason']}{link}")
     if mix is not None:
-        print("\nDiscover mix:")
+        say()
+        say("Discover mix:")
         for i, e in enumerate(mix, 1):
-            print(f"  {i:2d}. {e['artist'] or '?'} - {e['title'] or e['path']}  — {e['reason']}")
+            say(f"  {i:2d}. {e['artist'] or '?'} - {e['title'] or e['path']}  — {e['reason']}")
     return 0

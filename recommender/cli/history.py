@@ -24,7 +24,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "one; importing a file again adds nothing. Encore's own plays stay apart.",
     )
     p.add_argument("files", nargs="+", metavar="FILE_OR_ZIP", help="history exports to import")
-    p.add_argument("--bundle", metavar="FILE", help="factor bundle to match artists (default: the shipped one)")
+    p.add_argument(
+        "--bundle", metavar="FILE", help="factor bundle to match artists (default: the shipped one)"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_import)
 

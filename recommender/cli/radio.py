@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track, shown
+from player.cli.common import bounded_int, fail, no_track_message, open_store, print_json, resolve_track, say
 
 DEFAULT_LASTFM = Path(__file__).resolve().parents[2] / "shared" / "data" / "lastfm-2k"
 
@@ -90,7 +90,7 @@ def cmd_radio(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         seed = resolve_track(store, args.seed, scan_file=True)  # a file outside the library: added first
         if seed is None:
-            return fail(f"no track matches {args.seed!r} (scan your music first: encore scan DIR)")
+            return fail(no_track_message(store, args.seed))
         if not args.no_analyze:
             _analyse_seed_if_needed(store, int(seed["id"]))
         parts = LibraryParts()
@@ -111,9 +111,9 @@ def cmd_radio(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    print(f"Radio from {shown(seed.get('artist') or '?')} - {shown(seed.get('title') or seed['path'])}")
+    say(f"Radio from {seed.get('artist') or '?'} - {seed.get('title') or seed['path']}")
     for i, r in enumerate(rows, 1):
-        print(f"{i:3d}. {shown(r['artist'] or '?')} - {shown(r['title'] or r['path'])}   ({shown(r['why'])})")
+        say(f"{i:3d}. {r['artist'] or '?'} - {r['title'] or r['path']}   ({r['why']})")
     return 0
 
 
@@ -129,7 +129,7 @@ def _analyse_seed_if_needed(store, track_id: int) -> None:
 
         analyze_track(store, track_id)
     except Exception as exc:  # noqa: BLE001 - any decode/model failure: go on without audio
-        print(f"encore: could not analyse the seed now ({exc}); using its metadata", file=sys.stderr)
+        say(f"encore: could not analyse the seed now ({exc}); using its metadata", file=sys.stderr)
 
 
 # --- similar ------------------------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
         index = SimilarIndex.from_store(store)
         bans = Bans.from_store(store)
         if index.bundle is None:  # none installed, or refused: the sound of the library alone
-            print(
+            say(
                 "encore: warning: no usable factor bundle (build one with `encore pretrain`, see "
                 "resources/factors); showing tracks that sound alike only",
                 file=sys.stderr,
@@ -191,16 +191,16 @@ def cmd_similar(args: argparse.Namespace) -> int:
     how = {"bundle": "", "audio": " (placed by its sound: unknown to the listening data)"}.get(
         result.known, ""
     )
-    print(f"Fans of {shown(out['artist'])} also like{how}:")
+    say(f"Fans of {out['artist']} also like{how}:")
     for a in out["artists"]:
         if a["in_library"]:
-            print(f"  {a['score']:.2f}  {shown(a['name'])}  [in your library: {len(a['tracks'])} tracks]")
+            say(f"  {a['score']:.2f}  {a['name']}  [in your library: {len(a['tracks'])} tracks]")
         else:
-            print(f"  {a['score']:.2f}  {shown(a['name'])}  [discover: {shown(a['link'])}]")
+            say(f"  {a['score']:.2f}  {a['name']}  [discover: {a['link']}]")
     if out["sounds_like"]:
-        print("Sounds like:")
+        say("Sounds like:")
         for s in out["sounds_like"]:
-            print(f"  {s['score']:.2f}  {shown(s['artist'] or '?')} - {shown(s['title'] or s['path'])}")
+            say(f"  {s['score']:.2f}  {s['artist'] or '?'} - {s['title'] or s['path']}")
     return 0
 
 

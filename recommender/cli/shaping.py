@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track
+from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track, say, text_arg
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="Rank the library's analysed tracks by how their audio matches a description, "
         "mapped onto the 50 analysis tags (plus tempo, loudness, energy) through a small synonym table.",
     )
-    mood.add_argument("query", nargs="?", metavar="QUERY", help="words describing a sound")
+    mood.add_argument("query", nargs="?", type=text_arg, metavar="QUERY", help="words describing a sound")
     mood.add_argument("--n", type=bounded_int(1, 10_000), default=20, help="how many tracks (default 20)")
     mood.add_argument("--tags", action="store_true", help="list the tags and synonyms a query can use")
     mood.add_argument("--json", action="store_true", help="a JSON list of {path, artist, title, score, why}")
@@ -75,9 +75,9 @@ def cmd_mood(args: argparse.Namespace) -> int:
     if args.tags:
         from player.store.smart import tag_vocabulary
 
-        print("Tags: " + ", ".join(tag_vocabulary()))
-        print("Descriptors: tempo, loudness, energy")
-        print("Synonyms: " + ", ".join(sorted([*SYNONYMS, *PHRASES])))
+        say("Tags: " + ", ".join(tag_vocabulary()))
+        say("Descriptors: tempo, loudness, energy")
+        say("Synonyms: " + ", ".join(sorted([*SYNONYMS, *PHRASES])))
         return 0
     if not args.query:
         return fail("mood: give a QUERY such as 'calm piano' (or --tags to list the vocabulary)")
@@ -98,13 +98,13 @@ def cmd_mood(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    print(f"Sounds like {args.query!r}: {query.describe()}")
+    say(f"Sounds like {args.query!r}: {query.describe()}")
     if query.unknown:
         hints = query.suggestions()
         words = [w + (f" (did you mean {hints[w]!r}?)" if w in hints else "") for w in query.unknown]
-        print(f"  (not in the vocabulary, ignored: {', '.join(words)})")
+        say(f"  (not in the vocabulary, ignored: {', '.join(words)})")
     for i, r in enumerate(rows, 1):
-        print(f"{i:3d}. {r['artist'] or '?'} - {r['title'] or r['path']}   ({r['why']})")
+        say(f"{i:3d}. {r['artist'] or '?'} - {r['title'] or r['path']}   ({r['why']})")
     return 0
 
 
@@ -137,11 +137,11 @@ def cmd_path(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     label = [f"{_info(e)['artist'] or '?'} - {e.get('title') or e['path']}" for e in ends]
-    print(f"Path from {label[0]} to {label[1]}")
+    say(f"Path from {label[0]} to {label[1]}")
     for i, r in enumerate(rows, 1):
-        print(f"{i:3d}. {r['artist'] or '?'} - {r['title'] or r['path']}   ({r['why']})")
+        say(f"{i:3d}. {r['artist'] or '?'} - {r['title'] or r['path']}   ({r['why']})")
     d = [r["step"] for r in rows[1:]]
-    print(f"mean step {sum(d) / len(d):.3f}, max step {max(d):.3f}")
+    say(f"mean step {sum(d) / len(d):.3f}, max step {max(d):.3f}")
     return 0
 
 
@@ -159,12 +159,12 @@ def cmd_evaluate_path(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
-    print(
+    say(
         f"{result['pairs']} random pairs of music tracks, {result['n']} tracks per path, library "
         f"{result['tracks']} analysed tracks, artist spacing {result['artist_spacing']}, "
         f"mean A-B distance {result['mean_a_to_b_distance']:.3f}"
     )
-    print(f"{'policy':<15}{'mean step':>10}{'max step':>10}{'spacing breaks':>16}")
+    say(f"{'policy':<15}{'mean step':>10}{'max step':>10}{'spacing breaks':>16}")
     for name, m in result["policies"].items():
-        print(f"{name:<15}{m['mean_step']:>10.3f}{m['max_step']:>10.3f}{m['spacing_breaks_per_path']:>16.2f}")
+        say(f"{name:<15}{m['mean_step']:>10.3f}{m['max_step']:>10.3f}{m['spacing_breaks_per_path']:>16.2f}")
     return 0

@@ -141,6 +141,11 @@ class PathSpace:
         """``n`` tracks from A to B (A first, B last), each with its step distance and reason."""
         if n < 2:
             raise ValueError("a path needs at least 2 tracks (A and B)")
+        if n > len(self):  # each track appears once: past this the search has nothing left to choose
+            raise ValueError(
+                f"the library has {len(self)} analysed tracks, too few for a path of {n} "
+                f"(ask for {len(self)} or fewer, or analyse more music)"
+            )
         a, b = self._row(a_id), self._row(b_id)
         if a == b:
             raise ValueError("A and B are the same track")
