@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from recommender.files import MIB, open_regular
 from recommender.ranking import top_k
 
 _CACHED_BY = ("recommender/factors/bundle.py", "recommender/evaluation.py", "recommender/disk_cache.py")
@@ -39,6 +40,9 @@ part of their keys, so an edit to any of these files never reads an old cache.""
 
 FORMAT = 1
 BUNDLE_NAME = "lastfm2k-wmf.npz"
+MAX_BUNDLE_BYTES = 1024 * MIB
+"""The largest bundle file opened (the shipped one is 4.6 MB): checked before reading, and only a regular
+file is opened at all, so ``ENCORE_FACTORS`` naming ``/dev/zero`` or a FIFO is refused at once."""
 _LOCK = threading.Lock()
 
 
@@ -315,18 +319,16 @@ def _arrays(path: Path) -> Any:
     ~50 ms of every radio and ``similar`` start; the uncompressed copy is read without inflating."""
     from recommender import disk_cache
 
-    try:
-        st = path.stat()
-    except OSError:
-        return np.load(path, allow_pickle=False)  # raises the error read_bundle reports
-    ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    key = f"{disk_cache.source_digest(_CACHED_BY)}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
-    cache = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.arrays.npz"
-    cached = disk_cache.load_file(cache, key)
-    if cached is not None:
-        return _Arrays(cached)
-    with np.load(path, allow_pickle=False) as z:
-        arrays = {name: z[name] for name in z.files}
+    with open_regular(path, MAX_BUNDLE_BYTES) as fh:  # an OSError (a FIFO, /dev/zero) read_bundle reports
+        st = os.fstat(fh.fileno())
+        ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+        key = f"{disk_cache.source_digest(_CACHED_BY)}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
+        cache = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.arrays.npz"
+        cached = disk_cache.load_file(cache, key)
+        if cached is not None:
+            return _Arrays(cached)
+        with np.load(fh, allow_pickle=False) as z:
+            arrays = {name: z[name] for name in z.files}
     disk_cache.save_file(cache, key, arrays)
     return _Arrays(arrays)
 
