@@ -5,22 +5,33 @@ Implements ``org.mpris.MediaPlayer2`` (identity, raise, quit) and ``org.mpris.Me
 on ``/org/mpris/MediaPlayer2`` under the bus name ``org.mpris.MediaPlayer2.encore``. Property changes
 are announced with ``org.freedesktop.DBus.Properties.PropertiesChanged`` as the spec asks. Without a
 session bus (CI, a bare X session) registration simply fails and the app runs without MPRIS.
+
+Why a ``QDBusVirtualObject`` rather than adaptors with Qt properties: QtDBus answers
+``Properties.Set`` itself for adaptors, converts whatever arrives to the property's type (the string
+"yes" became ``Shuffle = true``) and replies success even when the setter raises (``Volume = nan`` was a
+ValueError on the app's stderr). Any process on the session bus may call us, so every call and every
+write is checked here, by D-Bus type and value, and a wrong one is answered with a D-Bus error
+(``InvalidArgs``, ``UnknownProperty``, ``PropertyReadOnly``, ``UnknownMethod``) and changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import ClassInfo, Property, QObject, QUrl, Slot
+from PySide6.QtCore import QObject, QUrl
 from PySide6.QtDBus import (
-    QDBusAbstractAdaptor,
     QDBusConnection,
+    QDBusError,
     QDBusMessage,
     QDBusObjectPath,
+    QDBusVariant,
+    QDBusVirtualObject,
 )
 
 from ui.dbus_types import int64
@@ -31,101 +42,220 @@ OBJECT_PATH = "/org/mpris/MediaPlayer2"
 SERVICE = "org.mpris.MediaPlayer2.encore"
 ROOT_IFACE = "org.mpris.MediaPlayer2"
 PLAYER_IFACE = "org.mpris.MediaPlayer2.Player"
+PROPERTIES_IFACE = "org.freedesktop.DBus.Properties"
 NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
 _STATUS = {"playing": "Playing", "paused": "Paused", "stopped": "Stopped"}
+_MIME_TYPES = ["audio/ogg", "audio/mpeg", "audio/flac", "audio/mp4", "audio/x-wav"]
 
 
 _LOOP = {"off": "None", "one": "Track", "all": "Playlist"}
 
+_INTROSPECTION = f"""  <interface name="{ROOT_IFACE}">
+    <method name="Raise"/>
+    <method name="Quit"/>
+    <property name="Identity" type="s" access="read"/>
+    <property name="DesktopEntry" type="s" access="read"/>
+    <property name="CanQuit" type="b" access="read"/>
+    <property name="CanRaise" type="b" access="read"/>
+    <property name="HasTrackList" type="b" access="read"/>
+    <property name="SupportedUriSchemes" type="as" access="read"/>
+    <property name="SupportedMimeTypes" type="as" access="read"/>
+  </interface>
+  <interface name="{PLAYER_IFACE}">
+    <method name="Next"/>
+    <method name="Previous"/>
+    <method name="Pause"/>
+    <method name="PlayPause"/>
+    <method name="Stop"/>
+    <method name="Play"/>
+    <method name="Seek"><arg name="Offset" type="x" direction="in"/></method>
+    <method name="SetPosition">
+      <arg name="TrackId" type="o" direction="in"/>
+      <arg name="Position" type="x" direction="in"/>
+    </method>
+    <method name="OpenUri"><arg name="Uri" type="s" direction="in"/></method>
+    <signal name="Seeked"><arg name="Position" type="x"/></signal>
+    <property name="PlaybackStatus" type="s" access="read"/>
+    <property name="LoopStatus" type="s" access="readwrite"/>
+    <property name="Rate" type="d" access="read"/>
+    <property name="Shuffle" type="b" access="readwrite"/>
+    <property name="Metadata" type="a{{sv}}" access="read"/>
+    <property name="Volume" type="d" access="readwrite"/>
+    <property name="Position" type="x" access="read"/>
+    <property name="MinimumRate" type="d" access="read"/>
+    <property name="MaximumRate" type="d" access="read"/>
+    <property name="CanGoNext" type="b" access="read"/>
+    <property name="CanGoPrevious" type="b" access="read"/>
+    <property name="CanPlay" type="b" access="read"/>
+    <property name="CanPause" type="b" access="read"/>
+    <property name="CanSeek" type="b" access="read"/>
+    <property name="CanControl" type="b" access="read"/>
+  </interface>
+"""
 
-@ClassInfo({"D-Bus Interface": ROOT_IFACE})
-class RootAdaptor(QDBusAbstractAdaptor):
-    def __init__(self, parent: QObject, window: Any) -> None:
-        super().__init__(parent)
-        self.window = window
 
-    Identity = Property(str, lambda self: "Encore")
-    DesktopEntry = Property(str, lambda self: "encore")
-    CanQuit = Property(bool, lambda self: True)
-    CanRaise = Property(bool, lambda self: True)
-    HasTrackList = Property(bool, lambda self: False)
-    SupportedUriSchemes = Property("QStringList", lambda self: ["file"])
-    SupportedMimeTypes = Property(
-        "QStringList", lambda self: ["audio/ogg", "audio/mpeg", "audio/flac", "audio/mp4", "audio/x-wav"]
-    )
-
-    @Slot()
-    def Raise(self) -> None:  # noqa: N802 (D-Bus names)
-        self.window.show()
-        self.window.raise_()
-        self.window.activateWindow()
-
-    @Slot()
-    def Quit(self) -> None:  # noqa: N802
-        self.window.quit()
+class InvalidValue(ValueError):
+    """A property write or call argument of the wrong D-Bus type or out of range: a D-Bus error."""
 
 
-@ClassInfo({"D-Bus Interface": PLAYER_IFACE})
-class PlayerAdaptor(QDBusAbstractAdaptor):
-    def __init__(self, parent: QObject, mpris: Mpris) -> None:
-        super().__init__(parent)
+def _float_in(value: Any, name: str) -> float:
+    """A D-Bus double that is a finite number (Python bool and int are other D-Bus types)."""
+    if type(value) is not float:
+        raise InvalidValue(f"{name} must be a double, not {type(value).__name__}")
+    if not math.isfinite(value):
+        raise InvalidValue(f"{name} must be finite, not {value}")
+    return value
+
+
+def _bool_in(value: Any, name: str) -> bool:
+    if type(value) is not bool:
+        raise InvalidValue(f"{name} must be a boolean, not {type(value).__name__}")
+    return value
+
+
+def _loop_in(value: Any, name: str) -> str:
+    if type(value) is not str or value not in _LOOP.values():
+        raise InvalidValue(f"{name} must be one of {', '.join(_LOOP.values())}, not {value!r}")
+    return value
+
+
+def _int_in(value: Any, name: str) -> int:
+    if type(value) is not int:
+        raise InvalidValue(f"{name} must be an int64, not {type(value).__name__}")
+    return value
+
+
+class MprisObject(QDBusVirtualObject):
+    """Answers every message sent to ``OBJECT_PATH`` (see the module docstring for why)."""
+
+    def __init__(self, mpris: Mpris) -> None:
+        super().__init__(mpris)
         self.mpris = mpris
-        self.setAutoRelaySignals(False)
+        window = mpris.window
+        # property -> (getter, setter taking the checked value or None when read-only), per interface
+        self.properties: dict[str, dict[str, tuple[Callable[[], Any], Callable[[Any], None] | None]]] = {
+            ROOT_IFACE: {
+                "Identity": (lambda: "Encore", None),
+                "DesktopEntry": (lambda: "encore", None),
+                "CanQuit": (lambda: True, None),
+                "CanRaise": (lambda: True, None),
+                "HasTrackList": (lambda: False, None),
+                "SupportedUriSchemes": (lambda: ["file"], None),
+                "SupportedMimeTypes": (lambda: list(_MIME_TYPES), None),
+            },
+            PLAYER_IFACE: {
+                "PlaybackStatus": (mpris.playback_status, None),
+                "LoopStatus": (mpris.loop_status, lambda v: mpris.set_loop_status(_loop_in(v, "LoopStatus"))),
+                "Rate": (lambda: 1.0, None),
+                "Shuffle": (mpris.shuffle, lambda v: mpris.set_shuffle(_bool_in(v, "Shuffle"))),
+                "Metadata": (mpris.metadata, None),
+                "Volume": (mpris.volume, lambda v: mpris.set_volume(_float_in(v, "Volume"))),
+                "Position": (lambda: int64(mpris.position_us()), None),
+                "MinimumRate": (lambda: 1.0, None),
+                "MaximumRate": (lambda: 1.0, None),
+                **{
+                    name: (lambda: True, None)
+                    for name in ("CanGoNext", "CanGoPrevious", "CanPlay", "CanPause", "CanSeek", "CanControl")
+                },  # fmt: skip
+            },
+        }
+        # method -> (D-Bus signature, handler taking the message's arguments)
+        self.methods: dict[str, dict[str, tuple[str, Callable[..., None]]]] = {
+            ROOT_IFACE: {"Raise": ("", self._raise), "Quit": ("", window.quit)},
+            PLAYER_IFACE: {
+                "Play": ("", window.play),
+                "Pause": ("", window.pause),
+                "PlayPause": ("", window.toggle),
+                "Stop": ("", window.stop),
+                "Next": ("", window.next),
+                "Previous": ("", window.previous),
+                "Seek": ("x", lambda offset: window.seek_relative(_int_in(offset, "Offset") / 1e6)),
+                "SetPosition": ("ox", self._set_position),
+                "OpenUri": ("s", lambda uri: log.info("MPRIS OpenUri is not supported: %s", uri)),
+            },
+        }
 
-    PlaybackStatus = Property(str, lambda self: self.mpris.playback_status())
-    LoopStatus = Property(
-        str, lambda self: self.mpris.loop_status(), lambda self, v: self.mpris.set_loop_status(v)
-    )
-    Rate = Property(float, lambda self: 1.0)
-    Shuffle = Property(bool, lambda self: self.mpris.shuffle(), lambda self, v: self.mpris.set_shuffle(v))
-    Metadata = Property("QVariantMap", lambda self: self.mpris.metadata())
-    Volume = Property(float, lambda self: self.mpris.volume(), lambda self, v: self.mpris.set_volume(v))
-    Position = Property("qlonglong", lambda self: self.mpris.position_us())
-    MinimumRate = Property(float, lambda self: 1.0)
-    MaximumRate = Property(float, lambda self: 1.0)
-    CanGoNext = Property(bool, lambda self: True)
-    CanGoPrevious = Property(bool, lambda self: True)
-    CanPlay = Property(bool, lambda self: True)
-    CanPause = Property(bool, lambda self: True)
-    CanSeek = Property(bool, lambda self: True)
-    CanControl = Property(bool, lambda self: True)
+    def introspect(self, path: str) -> str:
+        return _INTROSPECTION
 
-    @Slot()
-    def Play(self) -> None:  # noqa: N802
-        self.mpris.window.play()
+    def handleMessage(self, message: QDBusMessage, connection: QDBusConnection) -> bool:  # noqa: N802
+        """Answer one call; False leaves it to QtDBus (only ``Introspect``, which calls ``introspect``)."""
+        interface, member = message.interface(), message.member()
+        if interface == "org.freedesktop.DBus.Introspectable":
+            return False
+        try:
+            if interface == PROPERTIES_IFACE:
+                reply = self._properties(message, member)
+            else:
+                reply = self._call(message, interface, member)
+        except InvalidValue as exc:
+            log.info("MPRIS: refused %s.%s: %s", interface, member, exc)
+            reply = message.createErrorReply(QDBusError.ErrorType.InvalidArgs, str(exc))
+        if message.isReplyRequired():
+            connection.send(reply)
+        return True
 
-    @Slot()
-    def Pause(self) -> None:  # noqa: N802
-        self.mpris.window.pause()
+    def _properties(self, message: QDBusMessage, member: str) -> QDBusMessage:
+        args = message.arguments()
+        signature = message.signature()
+        if member == "GetAll" and signature == "s":
+            table = self._interface(args[0])
+            return message.createReply([{name: get() for name, (get, _set) in table.items()}])
+        if member == "Get" and signature == "ss":
+            get, _set = self._property(args[0], args[1])
+            return message.createReply([QDBusVariant(get())])
+        if member == "Set" and signature == "ssv":
+            _get, set_ = self._property(args[0], args[1])
+            if set_ is None:
+                return message.createErrorReply(
+                    "org.freedesktop.DBus.Error.PropertyReadOnly", f"{args[1]} is read-only"
+                )
+            value = args[2].variant() if isinstance(args[2], QDBusVariant) else args[2]
+            set_(value)
+            return message.createReply()
+        return message.createErrorReply(
+            QDBusError.ErrorType.UnknownMethod, f"no method {member}({signature}) in {PROPERTIES_IFACE}"
+        )
 
-    @Slot()
-    def PlayPause(self) -> None:  # noqa: N802
-        self.mpris.window.toggle()
+    def _interface(self, interface: Any) -> dict[str, tuple[Callable[[], Any], Callable[[Any], None] | None]]:
+        table = self.properties.get(interface) if isinstance(interface, str) else None
+        if table is None:
+            raise InvalidValue(f"no interface {interface!r} here")
+        return table
 
-    @Slot()
-    def Stop(self) -> None:  # noqa: N802
-        self.mpris.window.stop()
+    def _property(self, interface: Any, name: Any) -> tuple[Callable[[], Any], Callable[[Any], None] | None]:
+        entry = self._interface(interface).get(name) if isinstance(name, str) else None
+        if entry is None:
+            raise InvalidValue(f"no property {name!r} in {interface}")
+        return entry
 
-    @Slot()
-    def Next(self) -> None:  # noqa: N802
-        self.mpris.window.next()
+    def _call(self, message: QDBusMessage, interface: str, member: str) -> QDBusMessage:
+        candidates = [interface] if interface else list(self.methods)
+        for name in candidates:
+            entry = self.methods.get(name, {}).get(member)
+            if entry is None:
+                continue
+            signature, handler = entry
+            if message.signature() != signature:
+                raise InvalidValue(f"{member} takes ({signature}), not ({message.signature()})")
+            handler(*message.arguments())
+            return message.createReply()
+        return message.createErrorReply(QDBusError.ErrorType.UnknownMethod, f"no method {interface}.{member}")
 
-    @Slot()
-    def Previous(self) -> None:  # noqa: N802
-        self.mpris.window.previous()
+    def _raise(self) -> None:
+        window = self.mpris.window
+        window.show()
+        window.raise_()
+        window.activateWindow()
 
-    @Slot("qlonglong")
-    def Seek(self, offset_us: int) -> None:  # noqa: N802
-        self.mpris.window.seek_relative(offset_us / 1e6)
-
-    @Slot(QDBusObjectPath, "qlonglong")
-    def SetPosition(self, track_id: QDBusObjectPath, position_us: int) -> None:  # noqa: N802
+    def _set_position(self, track_id: Any, position_us: Any) -> None:
+        if not isinstance(track_id, QDBusObjectPath):
+            raise InvalidValue("TrackId must be an object path")
+        position = _int_in(position_us, "Position")
+        if position < 0:
+            raise InvalidValue("Position must not be negative")
         if track_id.path() == self.mpris.track_path():
-            self.mpris.window.seek(position_us / 1e6)
-
-    @Slot(str)
-    def OpenUri(self, uri: str) -> None:  # noqa: N802
-        log.info("MPRIS OpenUri is not supported: %s", uri)
+            self.mpris.window.seek(position / 1e6)
 
 
 class Mpris(QObject):
@@ -135,9 +265,7 @@ class Mpris(QObject):
         super().__init__(window)
         self.window = window
         self.bus = bus if bus is not None else QDBusConnection.sessionBus()
-        self.root = QObject(self)
-        self.root_adaptor = RootAdaptor(self.root, window)
-        self.player_adaptor = PlayerAdaptor(self.root, self)
+        self.object = MprisObject(self)
         self.registered = False
         self._state = "stopped"
         self._position = 0.0
@@ -148,7 +276,7 @@ class Mpris(QObject):
         if not self.bus.isConnected():
             log.info("no D-Bus session bus: MPRIS disabled")
             return False
-        ok = self.bus.registerObject(OBJECT_PATH, self.root, QDBusConnection.RegisterOption.ExportAdaptors)
+        ok = self.bus.registerVirtualObject(OBJECT_PATH, self.object)
         name = SERVICE if self.bus.registerService(SERVICE) else f"{SERVICE}.instance{os.getpid()}"
         if name != SERVICE:
             self.bus.registerService(name)
@@ -206,6 +334,7 @@ class Mpris(QObject):
         return self.window.settings.volume / 100.0
 
     def set_volume(self, value: float) -> None:
+        """Set from a checked finite double (``MprisObject``); the spec clamps it to [0, 1]."""
         volume = int(round(min(max(float(value), 0.0), 1.0) * 100))
         self.window.now_playing.set_volume(volume)
         self.window.set_volume(volume)

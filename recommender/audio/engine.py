@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from recommender.audio.weights import ONNX_SHA256, RESOURCES, ModelError
+from recommender.audio.weights import ONNX_SHA256, RESOURCES, ModelError, read_model_file
 
 ONNX_PATH = RESOURCES / "msd_musicnn.onnx"
 ENGINES = ("auto", "onnx", "torch")
@@ -143,10 +143,7 @@ def verify_onnx(path: Path | None = None) -> bytes:
     ``$ENCORE_MUSICNN_ONNX``; an explicit other ``path``, e.g. an experiment in a benchmark, is not)."""
     checked = path is None or path == ONNX_PATH
     path = onnx_path() if path is None else path
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ModelError(f"cannot read the CNN model {path} ({exc.strerror or exc}); {OFF}") from exc
+    data = read_model_file(path, "CNN model", OFF)  # a regular file of bounded size: no /dev/zero, no FIFO
     if checked and hashlib.sha256(data).hexdigest() != ONNX_SHA256:
         raise ModelError(
             f"{path} does not match ONNX_SHA256 in recommender/audio/weights.py (damaged or tampered "

@@ -14,6 +14,8 @@ No TensorFlow at runtime: weights load from ``resources/musicnn/msd_musicnn.pt``
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from recommender.audio.weights import RESOURCES, WEIGHTS_SHA256, ModelError, file_sha256
+from recommender.audio.weights import RESOURCES, WEIGHTS_SHA256, ModelError, read_model_file
 
 WEIGHTS_PATH = RESOURCES / "msd_musicnn.pt"
 TAGS_PATH = RESOURCES / "msd_tags.json"
@@ -162,18 +164,17 @@ def load_model(device: str | torch.device = "cpu", weights: Path | None = None) 
     checked = weights is None or weights == WEIGHTS_PATH
     weights = weights_path() if weights is None else weights
     off = "audio analysis is off until it is restored"
-    try:
-        digest = file_sha256(weights)
-    except OSError as exc:
-        raise ModelError(f"cannot read the CNN weights {weights} ({exc.strerror or exc}); {off}") from exc
-    if checked and digest != WEIGHTS_SHA256:
+    # Read once, a regular file of bounded size (never /dev/zero or a FIFO); the bytes that were hashed
+    # are the bytes that load, so the file cannot be swapped in between.
+    data = read_model_file(weights, "CNN weights", off)
+    if checked and hashlib.sha256(data).hexdigest() != WEIGHTS_SHA256:
         raise ModelError(
             f"{weights} does not match WEIGHTS_SHA256 in recommender/audio/weights.py (damaged or "
             f"tampered with); {off}: rebuild it with scripts/convert_musicnn.py (see resources/musicnn/README.md)"
         )
     model = MusiCNN()
     try:
-        state = torch.load(weights, map_location="cpu", weights_only=True)
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         model.load_state_dict(state)
     except Exception as exc:  # an unpickling refusal, a shape mismatch: never half-loaded weights
         raise ModelError(f"cannot load the CNN weights {weights} ({type(exc).__name__}); {off}") from exc

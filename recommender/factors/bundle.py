@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from recommender.files import MIB, open_regular
 from recommender.ranking import top_k
 
 _CACHED_BY = ("recommender/factors/bundle.py", "recommender/evaluation.py", "recommender/disk_cache.py")
@@ -39,6 +40,9 @@ part of their keys, so an edit to any of these files never reads an old cache.""
 
 FORMAT = 1
 BUNDLE_NAME = "lastfm2k-wmf.npz"
+MAX_BUNDLE_BYTES = 1024 * MIB
+"""The largest bundle file opened (the shipped one is 4.6 MB): checked before reading, and only a regular
+file is opened at all, so ``ENCORE_FACTORS`` naming ``/dev/zero`` or a FIFO is refused at once."""
 _LOCK = threading.Lock()
 
 
@@ -315,50 +319,141 @@ def _arrays(path: Path) -> Any:
     ~50 ms of every radio and ``similar`` start; the uncompressed copy is read without inflating."""
     from recommender import disk_cache
 
-    try:
-        st = path.stat()
-    except OSError:
-        return np.load(path, allow_pickle=False)  # raises the error read_bundle reports
-    ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    key = f"{disk_cache.source_digest(_CACHED_BY)}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
-    cache = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.arrays.npz"
-    cached = disk_cache.load_file(cache, key)
-    if cached is not None:
-        return _Arrays(cached)
-    with np.load(path, allow_pickle=False) as z:
-        arrays = {name: z[name] for name in z.files}
+    with open_regular(path, MAX_BUNDLE_BYTES) as fh:  # an OSError (a FIFO, /dev/zero) read_bundle reports
+        st = os.fstat(fh.fileno())
+        ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+        key = f"{disk_cache.source_digest(_CACHED_BY)}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
+        cache = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.arrays.npz"
+        cached = disk_cache.load_file(cache, key)
+        if cached is not None:
+            return _Arrays(cached)
+        with np.load(fh, allow_pickle=False) as z:
+            arrays = {name: z[name] for name in z.files}
     disk_cache.save_file(cache, key, arrays)
     return _Arrays(arrays)
 
 
+MAX_FACTOR = 1e4
+"""The largest magnitude a factor may have (the shipped ones stay under 2): far above any trained
+model, far below where the fold-in's Gram matrix (a sum of n squared factors, float32) overflows."""
+
+
 def _validate(bundle: Bundle, path: Path) -> None:
-    """Refuse a bundle whose arrays disagree in length, are not numeric, or hold NaN/inf factors."""
+    """Refuse a bundle whose arrays would fail or mislead later, at load, so that a refused bundle means
+    audio-only with one warning instead of an IndexError, a LinAlgError or ``nan`` scores deep in the
+    radio, ``similar``, For you or the GUI's panels: every array's shape against the others, every
+    index in range, every number finite, factors of a sane magnitude, counts and popularity >= 0."""
+
+    def refuse(message: str) -> None:
+        raise BundleError(f"{path}: {message}")
+
+    def numeric(name: str, array: np.ndarray, kind: str = "fiu") -> None:
+        if array.dtype.kind not in kind:
+            refuse(f"{name} must be numeric ({kind}), not {array.dtype}")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            refuse(f"{name} holds NaN or infinite values")
+
     y = bundle.item_factors
     if y.ndim != 2 or y.shape[0] == 0 or y.shape[1] == 0 or not np.issubdtype(y.dtype, np.floating):
-        raise BundleError(
-            f"{path}: item_factors must be a non-empty 2-D float array, not {y.dtype} {y.shape}"
-        )
+        refuse(f"item_factors must be a non-empty 2-D float array, not {y.dtype} {y.shape}")
     if not np.isfinite(y).all():
-        raise BundleError(f"{path}: item_factors hold NaN or infinite values")
-    n = y.shape[0]
+        refuse("item_factors hold NaN or infinite values")
+    if float(np.abs(y).max()) > MAX_FACTOR:
+        refuse(f"item_factors reach {float(np.abs(y).max()):.3g}, beyond the sane {MAX_FACTOR:g}")
+    n, k = y.shape
     for name in ("item_ids", "names", "keys", "mbids", "popularity"):
         array = getattr(bundle, name)
         if array.ndim != 1 or len(array) != n:
-            raise BundleError(f"{path}: {name} has {array.shape} entries for {n} items")
-    if not np.issubdtype(bundle.popularity.dtype, np.number) or not np.isfinite(bundle.popularity).all():
-        raise BundleError(f"{path}: popularity must be finite numbers")
-    if bundle.train_indices is not None and len(bundle.train_indices):
-        if bundle.train_indptr is None or bundle.train_counts is None:
-            raise BundleError(f"{path}: training arrays are incomplete")
-        if len(bundle.train_counts) != len(bundle.train_indices) or int(bundle.train_indptr[-1]) != len(
-            bundle.train_indices
-        ):
-            raise BundleError(f"{path}: training arrays disagree in length")
-        if int(bundle.train_indices.min()) < 0 or int(bundle.train_indices.max()) >= n:
-            raise BundleError(f"{path}: training arrays name items the bundle does not have")
-    for name, array in bundle.bridge.items():
-        if np.issubdtype(array.dtype, np.number) and not np.isfinite(array).all():
-            raise BundleError(f"{path}: bridge_{name} holds NaN or infinite values")
+            refuse(f"{name} has {array.shape} entries for {n} items")
+    for name in ("item_ids", "names", "keys", "mbids"):
+        if getattr(bundle, name).dtype.kind not in "US":
+            refuse(f"{name} must be text, not {getattr(bundle, name).dtype}")
+    numeric("popularity", bundle.popularity)
+    if (bundle.popularity < 0).any():
+        refuse("popularity holds negative values")
+    _validate_training(bundle, n, refuse, numeric)
+    _validate_bridge(bundle, n, k, refuse, numeric)
+    _validate_meta(bundle, refuse)
+
+
+def _validate_training(bundle: Bundle, n: int, refuse: Any, numeric: Any) -> None:
+    """The anonymised training rows: all three arrays or none, a well-formed CSR over ``n`` items."""
+    parts = (bundle.train_indptr, bundle.train_indices, bundle.train_counts)
+    if all(p is None for p in parts):
+        return
+    if any(p is None for p in parts):
+        refuse("training arrays are incomplete")
+    indptr, indices, counts = parts
+    if indptr.ndim != 1 or indices.ndim != 1 or counts.ndim != 1 or len(indptr) < 1:
+        refuse("training arrays must be 1-D")
+    numeric("train_indptr", indptr, "iu")
+    numeric("train_indices", indices, "iu")
+    numeric("train_counts", counts)
+    if len(counts) != len(indices) or int(indptr[0]) != 0 or int(indptr[-1]) != len(indices):
+        refuse("training arrays disagree in length")
+    if (np.diff(indptr.astype(np.int64)) < 0).any():
+        refuse("train_indptr is not non-decreasing")
+    if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= n):
+        refuse("training arrays name items the bundle does not have")
+    if len(counts) and (counts < 0).any():
+        refuse("train_counts holds negative values")
+    rows = len(indptr) - 1
+    n_user_rows = bundle.meta.get("n_user_rows", rows)
+    if type(n_user_rows) is not int or not 0 <= n_user_rows <= rows:
+        refuse(f"meta n_user_rows {n_user_rows!r} is not a row count in [0, {rows}]")
+
+
+def _validate_bridge(bundle: Bundle, n: int, k: int, refuse: Any, numeric: Any) -> None:
+    """The audio bridge (``recommender.factors.bridge``): ridge weights [51, k]; the kNN part's tag
+    profiles [m, 50], their items (indices < n) and weights >= 0, all together or none."""
+    from recommender.factors.bridge import MUSICNN_TAGS
+
+    bridge = bundle.bridge
+    tags = len(MUSICNN_TAGS)
+    for name, array in bridge.items():
+        if name != "vocab":
+            numeric(f"bridge_{name}", array)
+            if array.dtype.kind == "f" and array.size and float(np.abs(array).max()) > MAX_FACTOR:
+                refuse(f"bridge_{name} reaches beyond the sane {MAX_FACTOR:g}")
+    if "vocab" in bridge and (bridge["vocab"].dtype.kind not in "US" or bridge["vocab"].shape != (tags,)):
+        refuse(f"bridge_vocab must be {tags} tag names, not {bridge['vocab'].dtype} {bridge['vocab'].shape}")
+    if "weights" in bridge and bridge["weights"].shape != (tags + 1, k):
+        refuse(f"bridge_weights has shape {bridge['weights'].shape}, not {(tags + 1, k)}")
+    knn = [name for name in ("profiles", "items", "item_weights") if name in bridge]
+    if not knn:
+        return
+    if len(knn) != 3:
+        refuse("bridge_profiles, bridge_items and bridge_item_weights come together")
+    profiles, items, weights = bridge["profiles"], bridge["items"], bridge["item_weights"]
+    m = len(items)
+    if profiles.shape != (m, tags) or items.ndim != 1 or weights.shape != (m,) or m == 0:
+        refuse(
+            f"the bridge's kNN arrays disagree: profiles {profiles.shape}, items {items.shape}, "
+            f"item_weights {weights.shape}"
+        )
+    if items.dtype.kind not in "iu" or int(items.min()) < 0 or int(items.max()) >= n:
+        refuse("bridge_items name items the bundle does not have")
+    if (profiles < 0).any() or (weights < 0).any():
+        refuse("the bridge's profiles or item weights hold negative values")
+
+
+def _validate_meta(bundle: Bundle, refuse: Any) -> None:
+    """The hyper-parameters the run-time model reads: finite numbers in their ranges."""
+    hyper = bundle.meta.get("hyperparameters", {})
+    if not isinstance(hyper, dict):
+        refuse("meta hyperparameters is not an object")
+    ranges = {
+        "alpha": (0.0, 1e6),
+        "eps": (1e-12, 1e12),
+        "regularization": (0.0, 1e12),
+        "knn_neighbours": (1, 1e6),
+    }
+    for name, (lo, hi) in ranges.items():
+        if name not in hyper:
+            continue
+        value = hyper[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+            refuse(f"meta hyperparameters {name} = {value!r} is not a number in [{lo:g}, {hi:g}]")
 
 
 _CACHE: dict[Path, tuple[int, Bundle]] = {}
