@@ -66,3 +66,18 @@ def test_tag_positions_refuse_names_that_do_not_fit_the_rows(bundle):
 
     with pytest.raises(ValueError, match="tag names"):
         tag_positions(bundle, ["only one"])
+
+
+def test_a_damaged_tag_vocabulary_is_refused(tmp_path):
+    from recommender.factors.bundle import BundleError, default_bundle_path, read_bundle
+
+    with np.load(default_bundle_path(), allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    for name, bad in (
+        ("bridge_tag_factors", arrays["bridge_tag_factors"][:3]),  # fewer positions than names
+        ("bridge_tag_names", np.arange(len(arrays["bridge_tag_names"]))),  # not text
+    ):
+        path = tmp_path / f"{name}.npz"
+        np.savez(path, **{**arrays, name: bad})
+        with pytest.raises(BundleError, match="bridge_tag"):
+            read_bundle(path)

@@ -405,13 +405,21 @@ def _validate_training(bundle: Bundle, n: int, refuse: Any, numeric: Any) -> Non
 
 def _validate_bridge(bundle: Bundle, n: int, k: int, refuse: Any, numeric: Any) -> None:
     """The audio bridge (``recommender.factors.bridge``): ridge weights [51, k]; the kNN part's tag
-    profiles [m, 50], their items (indices < n) and weights >= 0, all together or none."""
+    profiles [m, 50], their items (indices < n) and weights >= 0, all together or none; the catalogue's
+    tag vocabulary (``recommender.factors.genre``): names [T] and their positions [T, k], together."""
     from recommender.factors.bridge import MUSICNN_TAGS
 
     bridge = bundle.bridge
     tags = len(MUSICNN_TAGS)
+    vocabulary = [name for name in ("tag_names", "tag_factors") if name in bridge]
+    if vocabulary:
+        names, positions = bridge.get("tag_names"), bridge.get("tag_factors")
+        if len(vocabulary) != 2 or names.dtype.kind not in "US" or names.ndim != 1:
+            refuse("bridge_tag_names (text) and bridge_tag_factors come together")
+        if positions.shape != (len(names), k):
+            refuse(f"bridge_tag_factors has shape {positions.shape}, not {(len(names), k)}")
     for name, array in bridge.items():
-        if name != "vocab":
+        if name not in ("vocab", "tag_names"):
             numeric(f"bridge_{name}", array)
             if array.dtype.kind == "f" and array.size and float(np.abs(array).max()) > MAX_FACTOR:
                 refuse(f"bridge_{name} reaches beyond the sane {MAX_FACTOR:g}")
