@@ -109,7 +109,8 @@ def prefixed(prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray
 
 
 def source_digest(paths: Sequence[str], root: Path | None = None) -> str:
-    """A short hash of the source of every ``.py`` file under ``paths`` (folders, recursively, or files),
+    """A short hash of the source of every ``.py`` file under ``paths`` (folders, recursively; ``DIR/*.py``,
+    the modules of one folder; or files),
     relative to ``root`` (default ``ROOT``); names and contents both count. Cached per process."""
     return _source_digest(tuple(paths), Path(root) if root is not None else ROOT)
 
@@ -119,7 +120,10 @@ def _source_digest(paths: tuple[str, ...], root: Path) -> str:
     digest = hashlib.sha256()
     for name in paths:
         target = root / name
-        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        if name.endswith("*.py"):  # the modules of one folder, not below it
+            files = sorted(target.parent.glob("*.py"))
+        else:
+            files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
         for path in files:
             digest.update(str(path.relative_to(root)).encode())
             try:
