@@ -36,6 +36,7 @@ CODE = (
     "recommender/__init__.py",
     "recommender/disk_cache.py",
     "recommender/evaluation.py",
+    "recommender/files.py",
     "recommender/ranking.py",
     "recommender/reasons.py",
     "recommender/radio",
