@@ -5,6 +5,10 @@ Why a module of its own on the ground floor: the radio's and ``similar``'s start
 (``recommender.factors.bundle``) keep their arrays the same way. A cache file carries the key it was
 computed under; a file under another key, damaged, half-written by a crash or not a regular file is
 simply not used (recomputed), and one that cannot be written (read-only folder, full disk) is skipped.
+A valid key does not make the arrays trustworthy (anyone who can write the folder can write a file under
+the right key): each reader checks shapes, index ranges and finiteness after loading (``Doubt``,
+``require``, ``finite``, ``within``) and recomputes, overwriting the file, on any doubt. Only regular
+files of at most ``MAX_CACHE_BYTES`` are opened (a FIFO in a cache file's place once hung ``radio``).
 ``ENCORE_NO_CACHE=1`` turns every cache off (the benchmarks measure both).
 
 A key includes the code that computed the arrays: ``source_digest(paths)`` hashes the source of every
@@ -12,7 +16,8 @@ Python file under the given folders (or the given files), so no module of a pack
 edited without invalidating the old caches.
 
 API: ``enabled()``, ``user_cache_dir()``, ``load_file(path, key)``, ``save_file(path, key, arrays)``,
-``strings(values)``, ``unstrings(arrays, prefix)``, ``prefixed(prefix, arrays)``, ``source_digest(paths, root)``.
+``strings(values)``, ``unstrings(arrays, prefix)``, ``prefixed(prefix, arrays)``, ``source_digest(paths, root)``;
+checks: ``Doubt``, ``require(condition, what)``, ``finite(array)``, ``within(array, lo, hi)``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from recommender.files import MIB, open_regular
+
+MAX_CACHE_BYTES = 4096 * MIB
+"""The largest cache file read (a 100k-track library's radio cache is about 150 MB)."""
 
 ROOT = Path(__file__).resolve().parents[1]
 """The checkout (or installed tree) that holds ``player/`` and ``recommender/``."""
@@ -47,10 +57,11 @@ def user_cache_dir() -> Path:
 
 def load_file(path: Path | None, key: str | None) -> dict[str, np.ndarray] | None:
     """The arrays of the cache file ``path`` if it was saved under ``key``, else None."""
-    if path is None or key is None or not enabled() or not path.is_file():
+    if path is None or key is None or not enabled():
         return None
     try:
-        with np.load(path, allow_pickle=False) as data:
+        # a regular file only, checked on the open descriptor: a FIFO or /dev/zero in its place is skipped
+        with open_regular(path, MAX_CACHE_BYTES) as fh, np.load(fh, allow_pickle=False) as data:
             if str(data["__key__"]) != key:
                 return None
             return {k: data[k] for k in data.files if k != "__key__"}
@@ -58,6 +69,28 @@ def load_file(path: Path | None, key: str | None) -> dict[str, np.ndarray] | Non
         return None
     except Exception:  # zipfile.BadZipFile and friends
         return None
+
+
+class Doubt(ValueError):
+    """Arrays read from a cache file that do not fit together: the reader recomputes them."""
+
+
+def require(condition: Any, what: str) -> None:
+    """Raise ``Doubt(what)`` unless ``condition`` holds."""
+    if not condition:
+        raise Doubt(what)
+
+
+def finite(array: Any) -> bool:
+    """A numeric array without NaN or infinity (integers always are)."""
+    a = np.asarray(array)
+    return a.dtype.kind in "biu" or (a.dtype.kind == "f" and bool(np.isfinite(a).all()))
+
+
+def within(array: Any, lo: int, hi: int) -> bool:
+    """An integer array whose values all lie in ``[lo, hi)`` (empty: True)."""
+    a = np.asarray(array)
+    return a.dtype.kind in "iu" and (a.size == 0 or (int(a.min()) >= lo and int(a.max()) < hi))
 
 
 def save_file(path: Path | None, key: str | None, arrays: dict[str, np.ndarray]) -> bool:

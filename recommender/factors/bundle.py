@@ -34,7 +34,12 @@ import numpy as np
 from recommender.files import MIB, open_regular
 from recommender.ranking import top_k
 
-_CACHED_BY = ("recommender/factors/bundle.py", "recommender/evaluation.py", "recommender/disk_cache.py")
+_CACHED_BY = (
+    "recommender/factors/bundle.py",
+    "recommender/evaluation.py",
+    "recommender/disk_cache.py",
+    "recommender/files.py",
+)
 """The code behind the bundle's caches in the user cache folder (its uncompressed arrays, its item-kNN):
 part of their keys, so an edit to any of these files never reads an old cache."""
 
@@ -178,7 +183,7 @@ class Bundle:
             except OSError:
                 path = key = None
         cached = disk_cache.load_file(path, key)
-        if cached is not None and {"indptr", "indices", "data"} <= set(cached):
+        if cached is not None and self._knn_fits(cached):
             return cached["indptr"], cached["indices"], cached["data"]
         train = self.user_matrix
         if train is None:
@@ -189,6 +194,28 @@ class Bundle:
         arrays = (sim.indptr, sim.indices, sim.data)
         disk_cache.save_file(path, key, {"indptr": sim.indptr, "indices": sim.indices, "data": sim.data})
         return arrays
+
+    def _knn_fits(self, arrays: dict[str, np.ndarray]) -> bool:
+        """A cached item-kNN is a CSR over the bundle's items with finite weights; anything else (a
+        tampered file under a valid key) is computed again and overwritten."""
+        from recommender import disk_cache
+
+        if not {"indptr", "indices", "data"} <= set(arrays):
+            return False
+        indptr, indices, data = arrays["indptr"], arrays["indices"], arrays["data"]
+        n = self.n_items
+        return (
+            indptr.shape == (n + 1,)
+            and indices.ndim == 1
+            and data.shape == indices.shape
+            and disk_cache.within(indptr, 0, len(indices) + 1)
+            and int(indptr[0]) == 0
+            and int(indptr[-1]) == len(indices)
+            and bool((np.diff(indptr) >= 0).all())
+            and disk_cache.within(indices, 0, n)
+            and data.dtype.kind == "f"
+            and disk_cache.finite(data)
+        )
 
     def item_similarity_row(self, item: int) -> np.ndarray | None:
         """Row ``item`` of ``item_similarity`` as a dense float64 vector [n_items], or ``None``."""
@@ -251,11 +278,33 @@ _REQUIRED = ("meta", "item_factors", "item_ids", "names", "keys", "mbids", "popu
 
 def read_bundle(path: str | os.PathLike[str]) -> Bundle:
     """Read a bundle file (uncached; prefer ``load_bundle``); a damaged one raises ``BundleError``."""
+    path = Path(path)
+    copy = _CacheCopy()
+    try:
+        return _read(path, copy)
+    except BundleError:
+        if not copy.used:
+            raise
+    # The arrays came from the user cache's copy, which anyone able to write that folder may have
+    # changed under a valid key: never refuse the bundle itself for it. Read the file, overwrite the copy.
+    return _read(path, _CacheCopy(use=False))
+
+
+@dataclass
+class _CacheCopy:
+    """How ``_arrays`` treats the bundle's uncompressed copy in the user cache (``use``: read it if
+    valid), and what it did (``used``: the arrays came from it; ``pending``: written after validation)."""
+
+    use: bool = True
+    used: bool = False
+    pending: tuple[Path, str, dict[str, np.ndarray]] | None = None
+
+
+def _read(path: Path, copy: _CacheCopy) -> Bundle:
     import zipfile
 
-    path = Path(path)
     try:
-        with _arrays(path) as z:
+        with _arrays(path, copy) as z:
             files = set(z.files)
             missing = [name for name in _REQUIRED if name not in files]
             if missing:
@@ -291,6 +340,10 @@ def read_bundle(path: str | os.PathLike[str]) -> Bundle:
             raise
         raise BundleError(f"{path}: not a readable factor bundle ({type(exc).__name__}: {exc})") from exc
     _validate(bundle, path)
+    if copy.pending is not None:  # only a bundle that passed validation is copied to the user cache
+        from recommender import disk_cache
+
+        disk_cache.save_file(*copy.pending)
     return bundle
 
 
@@ -311,9 +364,10 @@ class _Arrays:
         return None
 
 
-def _arrays(path: Path) -> Any:
-    """The bundle file's arrays: from an uncompressed copy in the user cache, mapped, when one was made
-    for this very file (path, size, modification time), else from the file, writing that copy.
+def _arrays(path: Path, copy: _CacheCopy) -> Any:
+    """The bundle file's arrays: from an uncompressed copy in the user cache when one was made for this
+    very file (path, size, modification time) and ``copy.use``, else from the file, leaving that copy
+    to be written (``copy.pending``) once the arrays pass validation.
 
     Why: the shipped bundle is compressed, and inflating its 19 MB (factors, names, match keys) cost
     ~50 ms of every radio and ``similar`` start; the uncompressed copy is read without inflating."""
@@ -324,12 +378,13 @@ def _arrays(path: Path) -> Any:
         ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
         key = f"{disk_cache.source_digest(_CACHED_BY)}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
         cache = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.arrays.npz"
-        cached = disk_cache.load_file(cache, key)
+        cached = disk_cache.load_file(cache, key) if copy.use else None
         if cached is not None:
+            copy.used = True
             return _Arrays(cached)
         with np.load(fh, allow_pickle=False) as z:
             arrays = {name: z[name] for name in z.files}
-    disk_cache.save_file(cache, key, arrays)
+    copy.pending = (cache, key, arrays)
     return _Arrays(arrays)
 
 

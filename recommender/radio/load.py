@@ -80,8 +80,8 @@ def load_library(
     if bundle is None:
         bundle = load_bundle(or_none=True)
     key = cache.fingerprint(store, "radio", bundle, sorted(banned))
-    static = _from_cache(cache.load(store, "radio", key))
-    if static is None:
+    static = _from_cache(cache.load(store, "radio", key), bundle)
+    if static is None:  # none yet, another key, or arrays in doubt: computed and the file overwritten
         static = _static(store, bundle, banned)
         if key is not None:
             cache.save(store, "radio", key, _to_cache(static))
@@ -311,13 +311,78 @@ def _to_cache(static: _Static) -> dict[str, np.ndarray]:
     return out
 
 
-def _from_cache(arrays: dict[str, np.ndarray] | None) -> _Static | None:
+def _from_cache(arrays: dict[str, np.ndarray] | None, bundle: Any = None) -> _Static | None:
+    """The cached static part, or None to recompute: a file whose arrays do not fit together (wrong
+    shapes, codes out of range, NaN where the radio needs numbers) would otherwise make tracebacks or,
+    worse, a quietly wrong station (NaN embeddings once gave an alphabetical radio with false reasons)."""
     if arrays is None:
         return None
     try:
-        return _rebuild(arrays)
-    except (KeyError, ValueError, IndexError, UnicodeDecodeError):  # an inconsistent file: recompute
+        static = _rebuild(arrays)
+        _check(static, bundle)
+        return static
+    except (KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError):  # incl. disk_cache.Doubt
         return None
+
+
+def _check(static: _Static, bundle: Any) -> None:
+    """Raise ``disk_cache.Doubt`` unless every array of a rebuilt ``_Static`` fits the others."""
+    from recommender.factors.bridge import MUSICNN_TAGS
+
+    require, finite, within = disk_cache.require, disk_cache.finite, disk_cache.within
+    lib = static.library
+    ids = lib.track_ids
+    require(ids.ndim == 1 and ids.dtype.kind in "iu", "track ids")
+    n = len(ids)
+    n_artists = len(lib.artist_names)
+    require(within(lib.artist, 0, n_artists) and lib.artist.shape == (n,), "artist codes")
+    require(within(lib.album, 0, max(n, 1)) and lib.album.shape == (n,), "album codes")
+    require(lib.genre is None or (within(lib.genre, -1, max(n, 1)) and lib.genre.shape == (n,)), "genres")
+    require(lib.titles is None or len(lib.titles) in (0, n), "titles")
+    for name in ("duration", "tempo", "loudness"):  # NaN means unknown here; infinity means nothing
+        a = getattr(lib, name)
+        require(a is None or (a.shape == (n,) and a.dtype.kind == "f" and not np.isinf(a).any()), name)
+    spaces = {"audio": lib.has_audio, "factors": lib.has_factors, "raw_factors": lib.has_factors}
+    for name, mask in spaces.items():
+        matrix = getattr(lib, name)
+        if matrix is None:
+            continue
+        require(matrix.ndim == 2 and matrix.shape[0] == n and finite(matrix), name)
+        require(mask is not None and mask.shape == (n,) and mask.dtype == bool, f"{name} mask")
+    if lib.factors is not None:
+        k = lib.factors.shape[1]
+        require(lib.raw_factors is None or lib.raw_factors.shape == (n, k), "raw factors")
+        require(lib.factor_source is None or within(lib.factor_source, 0, 3), "factor sources")
+        require(bundle is None or k == bundle.k, "factor width")
+    if lib.item is not None:
+        require(
+            bundle is not None and lib.item.shape == (n,) and within(lib.item, -1, bundle.n_items), "items"
+        )
+    if lib.audio_mean is not None:
+        require(finite(lib.audio_mean) and lib.audio_mean.ndim == 1, "audio mean")
+        basis = lib.audio_basis
+        width = lib.audio.shape[1] if lib.audio is not None else None
+        require(basis is None or (finite(basis) and basis.shape == (len(lib.audio_mean), width)), "basis")
+    if lib.top_tags is not None:
+        require(lib.top_tags.ndim == 2 and len(lib.top_tags) == n, "top tags")
+        require(within(lib.top_tags, -1, len(MUSICNN_TAGS)), "top tag codes")
+    for space, (mu, cov) in lib._stats.items():
+        d = getattr(lib, space).shape[1] if getattr(lib, space) is not None else -1
+        require(
+            mu.shape == (d,) and cov.shape == (d, d) and finite(mu) and finite(cov), f"{space} statistics"
+        )
+    sim = lib.artist_similarity
+    if sim is not None:
+        require(tuple(sim.shape) == (n_artists, n_artists), "artist similarity shape")
+        require(finite(sim.data) and within(sim.indptr, 0, len(sim.data) + 1), "artist similarity")
+        require(bool((np.diff(sim.indptr) >= 0).all()) and int(sim.indptr[0]) == 0, "artist similarity rows")
+    require(static.analysed >= 0, "analysed count")
+    if static.match is not None:
+        require(bundle is not None, "a match without a bundle")
+        require(all(0 <= i < bundle.n_items for i in static.match.artist_to_item.values()), "matched items")
+        k = bundle.k
+        for vectors in (static.predicted, static.taste_audio):
+            require(all(v.shape == (k,) and finite(v) for v in vectors.values()), "predicted factors")
 
 
 def _rebuild(arrays: dict[str, np.ndarray]) -> _Static:

@@ -164,8 +164,8 @@ class SimilarIndex:
         if cached is not None:
             try:
                 return cls._from_arrays(bundle, cached)
-            except (KeyError, ValueError, IndexError, UnicodeDecodeError):
-                pass  # an inconsistent cache file: compute again
+            except (KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError):
+                pass  # an inconsistent cache file (incl. disk_cache.Doubt): compute again, overwrite it
         index = cls._compute(store, bundle)
         if key is not None:
             cache.save(store, "similar", key, index._to_arrays())
@@ -231,8 +231,11 @@ class SimilarIndex:
 
     @classmethod
     def _from_arrays(cls, bundle: Any, arrays: dict[str, np.ndarray]) -> SimilarIndex:
+        """The index from ``_to_arrays``'s arrays, checked first (``disk_cache.Doubt``): a valid key does
+        not vouch for the arrays, and a tampered file gave tracebacks or NaN "sounds like" answers."""
         from recommender import disk_cache
 
+        _check_arrays(bundle, arrays)
         names = disk_cache.unstrings(arrays, "artists_")
         ids = arrays["track_ids"].tolist()
         ends = arrays["track_ends"].tolist()
@@ -333,7 +336,9 @@ class SimilarIndex:
     ) -> list[SimilarArtist]:
         q = np.asarray(q, dtype=np.float32)
         n_items = len(self.items)
-        if n_items:  # support-aware: min support, shrinkage, blend with item-kNN (recommender.similar.support)
+        if (
+            n_items
+        ):  # support-aware: min support, shrinkage, blend with item-kNN (recommender.similar.support)
             from recommender.similar.support import support_scores
 
             scores = support_scores(self.bundle, q, query_item).astype(np.float32)
@@ -381,3 +386,26 @@ class SimilarIndex:
         row = self.audio_row
         banned = [row[t] for t in bans.track_ids if t in row]
         return [SoundsLike(int(self.audio_ids[i]), float(scores[i])) for i in top_k(scores, banned, n)]
+
+
+def _check_arrays(bundle: Any, arrays: dict[str, np.ndarray]) -> None:
+    """Raise ``disk_cache.Doubt`` unless the cached index's arrays fit together and the bundle."""
+    from recommender import disk_cache
+
+    require, finite, within = disk_cache.require, disk_cache.finite, disk_cache.within
+    items = arrays["artist_item"]
+    ends, ids = arrays["track_ends"], arrays["track_ids"]
+    n_artists = len(arrays["artists_ends"])
+    require(items.shape == (n_artists,) and ends.shape == (n_artists,) and ids.ndim == 1, "artist arrays")
+    require(within(items, -1, bundle.n_items if bundle is not None else 0), "artist items")
+    require(within(ends, 0, len(ids) + 1) and bool((np.diff(ends) >= 0).all()), "track ends")
+    require(n_artists == 0 or int(ends[-1]) == len(ids), "track ends")
+    k = bundle.k if bundle is not None else 0
+    pred = arrays["pred_matrix"]
+    require(pred.ndim == 2 and pred.shape == (len(arrays["pred_ends"]), k) and finite(pred), "predicted")
+    audio_ids = arrays["audio_ids"]
+    require(audio_ids.ndim == 1 and audio_ids.dtype.kind in "iu", "audio ids")
+    if "audio" in arrays:
+        audio, ok = arrays["audio"], arrays["audio_ok"]
+        require(audio.ndim == 2 and len(audio) == len(audio_ids) and finite(audio), "audio")
+        require(ok.shape == (len(audio_ids),) and ok.dtype == bool, "audio mask")
