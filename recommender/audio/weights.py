@@ -48,3 +48,15 @@ def read_model_file(path: Path, what: str, off: str) -> bytes:
         return read_regular(path, MAX_MODEL_BYTES)
     except OSError as exc:
         raise ModelError(f"cannot read the {what} {path} ({exc.strerror or exc}); {off}") from exc
+
+
+# The MSD_musicnn output vocabulary in output order (checked against resources/musicnn/msd_tags.json):
+# what the model tags, and what the audio-to-factor bridge (recommender.factors.bridge) reads.
+MUSICNN_TAGS: tuple[str, ...] = (
+    "rock", "pop", "alternative", "indie", "electronic", "female vocalists", "dance", "00s",
+    "alternative rock", "jazz", "beautiful", "metal", "chillout", "male vocalists", "classic rock", "soul",
+    "indie rock", "Mellow", "electronica", "80s", "folk", "90s", "chill", "instrumental", "punk", "oldies",
+    "blues", "hard rock", "ambient", "acoustic", "experimental", "female vocalist", "guitar", "Hip-Hop",
+    "70s", "party", "country", "easy listening", "sexy", "catchy", "funk", "electro", "heavy metal",
+    "Progressive rock", "60s", "rnb", "indie pop", "sad", "House", "happy",
+)  # fmt: skip

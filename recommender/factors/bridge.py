@@ -32,20 +32,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from recommender.audio.weights import MUSICNN_TAGS
+
 if TYPE_CHECKING:
     from player.store.core import Store
     from recommender.factors.bundle import Bundle
     from recommender.factors.match import LibraryMatch
 
-# The MSD_musicnn output vocabulary, in output order (checked against resources/musicnn/msd_tags.json).
-MUSICNN_TAGS: tuple[str, ...] = (
-    "rock", "pop", "alternative", "indie", "electronic", "female vocalists", "dance", "00s",
-    "alternative rock", "jazz", "beautiful", "metal", "chillout", "male vocalists", "classic rock", "soul",
-    "indie rock", "Mellow", "electronica", "80s", "folk", "90s", "chill", "instrumental", "punk", "oldies",
-    "blues", "hard rock", "ambient", "acoustic", "experimental", "female vocalist", "guitar", "Hip-Hop",
-    "70s", "party", "country", "easy listening", "sexy", "catchy", "funk", "electro", "heavy metal",
-    "Progressive rock", "60s", "rnb", "indie pop", "sad", "House", "happy",
-)  # fmt: skip
 
 # Free-text Last.fm spellings folded onto a vocabulary entry (after ``_tag_key``).
 _ALIASES = {

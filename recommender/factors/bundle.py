@@ -462,7 +462,7 @@ def _validate_bridge(bundle: Bundle, n: int, k: int, refuse: Any, numeric: Any) 
     """The audio bridge (``recommender.factors.bridge``): ridge weights [51, k]; the kNN part's tag
     profiles [m, 50], their items (indices < n) and weights >= 0, all together or none; the catalogue's
     tag vocabulary (``recommender.factors.genre``): names [T] and their positions [T, k], together."""
-    from recommender.factors.bridge import MUSICNN_TAGS
+    from recommender.audio.weights import MUSICNN_TAGS
 
     bridge = bundle.bridge
     tags = len(MUSICNN_TAGS)
