@@ -3,6 +3,9 @@
 Kept verbatim (one row at a time, Python dicts per track) as the reference that
 ``tests/test_radio_loading.py`` compares the fast path against: the same arrays, bit for bit, and so
 the same picks. Only the structure changed (functions instead of methods); the arithmetic did not.
+Since the genre placement (issue 21, item 7), unknown artists are placed from their audio tags and what
+their files' genre tags, folders and album titles name; ``artist_genres`` gathers the latter here in its
+own plain way, one track dict at a time, and both paths hand them to the one ``place_artists``.
 """
 
 from __future__ import annotations
@@ -162,8 +165,35 @@ def banned_track_ids(store: Any) -> set[int]:
     return {int(r[0]) for r in store.conn.execute(f"SELECT t.id FROM tracks t WHERE {BANNED_SQL}")}
 
 
-def bridge_factors(bundle, match, row_of, tag_probs, has_audio) -> dict[str, np.ndarray]:
-    from recommender.factors.bridge import predict_artist_factors
+def artist_genres(store, bundle, match) -> dict:
+    """What every track's genre tag, folders and album title name, summed per artist, one track at a
+    time (the loaders memoise per distinct genre/album/folder and group in one pass)."""
+    from player.store.tracks import iter_tracks
+    from recommender.factors.genre import ArtistGenres, TagVocabulary
+
+    vocab = TagVocabulary(bundle)
+    out: dict[str, ArtistGenres] = {}
+    if bundle.tag_names is None:
+        return out
+    for t in iter_tracks(store):
+        artist = match.track_artist.get(t["id"])
+        if artist is None:
+            continue
+        # The genre tag and the album title; the folders only when those two name nothing.
+        found = vocab.genre_tags(t["genre"]) | vocab.album_tags(t["album"]) or vocab.folder_tags(t["path"])
+        entry = out.setdefault(artist, ArtistGenres())
+        entry.tracks += 1
+        if found:
+            entry.covered += 1
+        for row in found:
+            entry.tag_tracks[row] = entry.tag_tracks.get(row, 0) + 1
+    return out
+
+
+def bridge_factors(store, bundle, match, row_of, tag_probs, has_audio) -> dict[str, np.ndarray]:
+    """The unmatched analysed artists placed by ``place_artists`` (the one placement, shared with the
+    fast path: what is compared here is how its inputs are gathered)."""
+    from recommender.factors.bridge import place_artists
 
     names, profiles = [], []
     for artist in match.unmatched:
@@ -175,11 +205,7 @@ def bridge_factors(bundle, match, row_of, tag_probs, has_audio) -> dict[str, np.
             profiles.append(tag_probs[rows].mean(axis=0))
     if not names:
         return {}
-    try:
-        predicted = np.asarray(predict_artist_factors(np.vstack(profiles), bundle), dtype=np.float32)
-    except ValueError:
-        return {}
-    return dict(zip(names, predicted, strict=True))
+    return place_artists(bundle, names, profiles, artist_genres(store, bundle, match))
 
 
 def user_taste(store, bundle, match, now=None):
@@ -242,7 +268,7 @@ def load_library(
                 has_factors[i] = True
                 source[i] = 1
         if tag_probs is not None:
-            predicted = bridge_factors(bundle, match, row_of, tag_probs, has_audio)
+            predicted = bridge_factors(store, bundle, match, row_of, tag_probs, has_audio)
             parts.predicted_artists = predicted
             for artist, vector in predicted.items():
                 for track_id in match.artist_tracks.get(artist, []):
@@ -321,7 +347,7 @@ def similar_index(store: Any, bundle: Any):
     predicted = {}
     if len(ids):
         row_of = {int(t): i for i, t in enumerate(ids)}
-        predicted = bridge_factors(bundle, match, row_of, tags, np.ones(len(ids), dtype=bool))
+        predicted = bridge_factors(store, bundle, match, row_of, tags, np.ones(len(ids), dtype=bool))
     return SimilarIndex(
         bundle, artist_to_item, artist_tracks, predicted, ids, emb if len(ids) else None, short
     )

@@ -51,6 +51,9 @@ def test_rebuild_is_reproducible(small_inter, tmp_path):
     np.testing.assert_allclose(a.item_factors, b.item_factors, rtol=0, atol=1e-5)
     np.testing.assert_allclose(a.bridge["weights"], b.bridge["weights"], atol=1e-5)
     assert a.meta == b.meta and a.meta["n_tag_rows"] > 0
+    # Each tag pseudo-listener row is named (the genre words look tags up by name).
+    assert a.tag_names is not None and len(a.tag_names) == a.meta["n_tag_rows"]
+    np.testing.assert_array_equal(a.tag_names, b.tag_names)
     # A different seed gives different factors: the determinism is the seed's doing.
     c = build_bundle(small_inter, replace(SMALL, seed=7), None, run_validation=False)
     assert not np.allclose(a.item_factors, c.item_factors, atol=1e-3)
@@ -70,6 +73,7 @@ def test_rebuild_is_reproducible(small_inter, tmp_path):
         "train_indptr",
         "train_indices",
         "train_counts",
+        "tag_names",
     ):
         np.testing.assert_array_equal(getattr(r, name), getattr(a, name))
     assert r.meta["hyperparameters"]["factors"] == 16 and "Cantador" in r.meta["licence"]

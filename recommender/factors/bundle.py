@@ -5,7 +5,9 @@ Arrays: ``item_factors`` float32 [n, k]; ``item_ids``, ``names``, ``keys`` (``ma
 of each item's artist), ``mbids`` (MusicBrainz artist ids or ""), ``popularity`` int32 (training
 listeners); ``train_indptr/train_indices/train_counts`` the anonymised training rows (the first
 ``meta["n_user_rows"]`` are listeners without ids, the rest tag pseudo-listeners) which the RP3beta part
-of the model and the evaluation baselines need; optional ``bridge_*``
+of the model and the evaluation baselines need; optional ``tag_names`` (text, one per tag pseudo-listener
+row, in row order: the Last.fm tag each row is, so the run time can place an unknown artist by its genre
+words, ``recommender.factors.genre``; bundles without it place by sound alone); optional ``bridge_*``
 arrays (the audio-tag -> factor regression, ``recommender.factors.bridge``); ``meta`` a JSON string with
 ``format``, ``version``, source, level, hyper-parameters, licence notice and evaluation figures.
 
@@ -14,7 +16,7 @@ once), ``save_bundle(bundle, path)``, and on ``Bundle``: ``item_factors``, ``nam
 ``popularity``, ``meta``, ``k``, ``key_index``, ``mbid_index``, ``foldin`` (a cached ``FoldIn``),
 ``confidence(counts)``, ``user_vector(items, counts)``, ``similar_items(i, n)``, ``item_similarity``
 (sparse item-kNN cosine), ``model`` (the shipped model: scores users, also for evaluation),
-``train_matrix`` / ``user_matrix``.
+``train_matrix`` / ``user_matrix`` / ``tag_matrix``, ``tag_vocabulary`` (genre words -> tag rows).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Bundle:
     train_counts: np.ndarray | None = None
     bridge: dict[str, np.ndarray] = field(default_factory=dict)
     path: Path | None = None
+    tag_names: np.ndarray | None = None
 
     # --- shape -------------------------------------------------------------------------------------
     @property
@@ -141,6 +144,21 @@ class Bundle:
         if train is None:
             return None
         return train[: int(self.meta.get("n_user_rows", train.shape[0]))]
+
+    @property
+    def tag_matrix(self):
+        """The tag pseudo-listener rows (in ``tag_names`` order), or ``None``."""
+        train = self.train_matrix
+        if train is None:
+            return None
+        return train[int(self.meta.get("n_user_rows", train.shape[0])) :]
+
+    @functools.cached_property
+    def tag_vocabulary(self):
+        """The bundle's tags as a ``recommender.factors.genre.TagVocabulary`` (empty without names)."""
+        from recommender.factors.genre import TagVocabulary
+
+        return TagVocabulary(self)
 
     @functools.cached_property
     def item_similarity(self):
@@ -228,6 +246,8 @@ def save_bundle(bundle: Bundle, path: str | os.PathLike[str]) -> Path:
         arrays["train_indptr"] = np.asarray(bundle.train_indptr, dtype=np.int32)
         arrays["train_indices"] = np.asarray(bundle.train_indices, dtype=np.int32)
         arrays["train_counts"] = np.asarray(bundle.train_counts, dtype=np.float32)
+    if bundle.tag_names is not None:
+        arrays["tag_names"] = np.asarray(bundle.tag_names, dtype=str)
     for name, value in bundle.bridge.items():
         arrays[f"bridge_{name}"] = np.asarray(value)
     tmp = path.with_name(path.name + ".tmp.npz")
@@ -276,6 +296,7 @@ def read_bundle(path: str | os.PathLike[str]) -> Bundle:
                 train_counts=z["train_counts"] if "train_counts" in files else None,
                 bridge={f[len("bridge_") :]: z[f] for f in sorted(files) if f.startswith("bridge_")},
                 path=path,
+                tag_names=z["tag_names"] if "tag_names" in files else None,
             )
     except BundleError:
         raise
@@ -356,6 +377,21 @@ def _validate(bundle: Bundle, path: Path) -> None:
             raise BundleError(f"{path}: training arrays disagree in length")
         if int(bundle.train_indices.min()) < 0 or int(bundle.train_indices.max()) >= n:
             raise BundleError(f"{path}: training arrays name items the bundle does not have")
+    if bundle.tag_names is not None:
+        names = bundle.tag_names
+        if names.ndim != 1 or names.dtype.kind != "U":
+            raise BundleError(f"{path}: tag_names must be a 1-D text array, not {names.dtype} {names.shape}")
+        n_rows = len(bundle.train_indptr) - 1 if bundle.train_indptr is not None else None
+        try:
+            n_tags = (
+                n_rows - int(bundle.meta.get("n_user_rows", n_rows))
+                if n_rows is not None
+                else int(bundle.meta.get("n_tag_rows", 0))
+            )
+        except (TypeError, ValueError):
+            raise BundleError(f"{path}: the meta's row counts are not numbers") from None
+        if len(names) != n_tags:
+            raise BundleError(f"{path}: tag_names has {len(names)} names for {n_tags} tag rows")
     for name, array in bundle.bridge.items():
         if np.issubdtype(array.dtype, np.number) and not np.isfinite(array).all():
             raise BundleError(f"{path}: bridge_{name} holds NaN or infinite values")

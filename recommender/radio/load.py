@@ -4,7 +4,7 @@ Why a module of its own: this is what the user waits for before the first radio 
 written for speed (issue 12, item 13) and split in two:
 
 - the **static** part (tracks, audio analysis projected on its principal axes, the artist match,
-  factors, audio-predicted factors, co-listening between the library's artists, the similarity
+  factors, placed factors of unknown artists, co-listening between the library's artists, the similarity
   z-score statistics) depends only on the library, its analysis, the bans and the bundle. It is read
   as plain tuples, names are folded once per distinct name, artists matched once per distinct credit,
   the analysis read in chunks straight into arrays, and the result is kept on disk
@@ -60,7 +60,8 @@ def load_library(
     """The store's library as a ``RadioLibrary``: tracks, audio analysis, artist factors and taste.
 
     ``bundle``: a factor bundle, or None for the shipped one (left out if there is none). Artists the
-    bundle does not know get factors predicted from their tracks' audio tags through the bridge.
+    bundle does not know are placed by ``recommender.factors.bridge.place_artists`` (their tracks' audio
+    tags through the bridge, turned toward the tags their files' genre words name).
     ``taste``: True computes the user's fold-in from the plays (at time ``now``), an array is used as
     is, False/None leaves taste out. Parts that are not available (no analysis yet, no bundle) are
     simply left out; the station then works from what there is, down to genre/album/artist metadata.
@@ -136,10 +137,12 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     from player.store.tracks import track_columns
 
     # The tracks table, read once: the library's columns and the artist match's (by id, banned included).
+    # The path is read for the genre words of its folders (``recommender.factors.genre``).
     columns = ("id", "artist", "album_artist", "album", "genre", "duration", "title")
-    match_columns = ("mb_artist_id", "mb_album_artist_id")
+    match_columns = ("mb_artist_id", "mb_album_artist_id", "path")
     every = track_columns(store, columns + match_columns)
     match_rows_in = sorted(((r[0], r[1], r[2], r[7], r[8]) for r in every), key=lambda r: r[0])
+    genre_rows = [(r[0], r[4], r[3], r[9]) for r in every] if bundle is not None else []
     rows = [r[:7] for r in every if r[0] not in banned] if banned else [r[:7] for r in every]
     banned_here = [r[0] for r in every if r[0] in banned] if banned else []
     del every
@@ -166,7 +169,7 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
         parts = [tag_probs[has_audio]] + ([loaded.other_tags] if loaded.other_tags is not None else [])
         a_ids, tags = a_ids[by_id], np.concatenate(parts)[by_id]
     del loaded
-    # Factors: the bundle's artist vectors, else predicted from audio tags through the bridge.
+    # Factors: the bundle's artist vectors, else placed by the audio bridge and the files' genre words.
     factors = has_factors = source = match = None
     item_of_row = np.full(n, -1, dtype=np.int64)
     predicted: dict[str, np.ndarray] = {}
@@ -188,9 +191,11 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
         source = has_factors.astype(np.int8)
         factors[has_factors] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_row[has_factors]]
         if tag_probs is not None:
+            # What the files name (genre tags, folders, album titles), over every track, banned ones too.
+            genres = bundle.tag_vocabulary.artist_genres(genre_rows, match.track_artist)
             groups = rows_by_artist(local_of_row[id_order], id_order, len(local_names))
             predicted = bridge_unmatched(
-                match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle
+                match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle, genres
             )
             for artist, vector in predicted.items():
                 rows_a = groups[local_id[artist]]
@@ -201,14 +206,14 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
             if banned:  # the taste's bridge sees every analysed track, banned ones too
                 a_local = np.array([get_local(get_artist(t), -1) for t in a_ids.tolist()], dtype=np.int64)
                 a_groups = rows_by_artist(a_local, np.arange(len(a_ids)), len(local_names))
-                taste_audio = bridge_unmatched(match, local_id, a_groups, tags, bundle)
+                taste_audio = bridge_unmatched(match, local_id, a_groups, tags, bundle, genres)
             else:
                 taste_audio = predicted
     # The audio tags each track stands out by, for the radio's reasons ("both piano and calm").
     top_tags = (
         distinctive_tags(tag_probs, has_audio) if tag_probs is not None and tag_probs.shape[1] == 50 else None
     )
-    del tags, tag_probs
+    del tags, tag_probs, genre_rows
     library = RadioLibrary.build(
         track_ids=ids,
         artists=[a or aa for a, aa in zip(artist_col, album_artist_col, strict=True)],

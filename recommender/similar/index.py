@@ -7,7 +7,9 @@ neighbours need 3 listeners, the cosine is shrunk by their support and blended w
 so both are given, separately. Each similar artist is marked **in library** (with its track ids, ready
 to play or to seed a radio) or **discovery** (not in the library: its name and a link to read about it).
 Artists the bundle does not know (most indie and game-music artists) are placed in the factor space by
-the audio-to-factor bridge from their tracks' audio tags, and can then have, and be, neighbours.
+``recommender.factors.bridge.place_artists``: the audio-to-factor bridge from their tracks' audio tags,
+turned toward the Last.fm tags their files' genre tags, folders and album titles name; they can then
+have, and be, neighbours.
 
 One ``SimilarIndex`` is built per library (a few ms: the bundle's normalised factors, the artist match,
 the library's audio embeddings); each query is then one or two matrix-vector products, well under 10 ms.
@@ -170,7 +172,9 @@ class SimilarIndex:
         from player.store.tracks import track_columns
 
         ids, emb, tags = load_analysis_matrix(store)
-        short = {int(t) for t, d in track_columns(store, ("id", "duration")) if (d or 0) < MIN_SOUNDS_LIKE_S}
+        # The tracks, read once: short ones, and the genre words of every track (genre, album, folders).
+        columns = track_columns(store, ("id", "duration", "genre", "album", "path"))
+        short = {int(r[0]) for r in columns if (r[1] or 0) < MIN_SOUNDS_LIKE_S}
         artist_to_item: dict[str, int] = {}
         artist_tracks: dict[str, list[int]] = {}
         predicted: dict[str, np.ndarray] = {}
@@ -180,18 +184,21 @@ class SimilarIndex:
 
             match = match_library(store, bundle)
             artist_to_item, artist_tracks = dict(match.artist_to_item), dict(match.artist_tracks)
-            if len(ids):  # the bridge over every analysed track of each unmatched artist
+            if len(ids):  # the placement over every analysed track of each unmatched artist
                 local_id = {a: j for j, a in enumerate(match.artist_tracks)}
                 get_local, get_artist = local_id.get, match.track_artist.get
                 a_local = np.array([get_local(get_artist(t), -1) for t in ids.tolist()], dtype=np.int64)
                 groups = rows_by_artist(a_local, np.arange(len(ids)), len(local_id))
-                predicted = bridge_unmatched(match, local_id, groups, tags, bundle)
+                genres = bundle.tag_vocabulary.artist_genres(
+                    ((r[0], r[2], r[3], r[4]) for r in columns), match.track_artist
+                )
+                predicted = bridge_unmatched(match, local_id, groups, tags, bundle, genres)
         else:
             for _id, artist, album_artist in track_columns(store, ("id", "artist", "album_artist")):
                 name = artist or album_artist
                 if name:
                     artist_tracks.setdefault(name.strip(), []).append(int(_id))
-        del tags
+        del tags, columns
         audio = emb if len(ids) else None
         return cls(bundle, artist_to_item, artist_tracks, predicted, ids, audio, short, overwrite_audio=True)
 

@@ -8,7 +8,8 @@ one from two years ago). Tracks add up into their artists; an artist whose posit
 ``c = 1 + α·log(1 + r/ε)``; an artist that is mostly skipped is negative evidence (p = 0 with
 confidence ``1 + skip_alpha·log(1 + skips)``). Merely having an artist in the library is weak positive
 evidence (``library_weight``), so a new user without plays still gets a taste. Library artists that the
-bundle does not know enter through factors predicted from their audio tags (``factors.bridge``).
+bundle does not know enter through the factors ``factors.bridge.place_artists`` gives them (audio tags
+and the files' genre words).
 
 The user vector is the closed-form ALS user step (``factors.foldin``), a few milliseconds; ``observe``
 updates one play incrementally and re-solves.

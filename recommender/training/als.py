@@ -15,7 +15,8 @@ held-out listeners). The shipped model that scores users from the bundle is
 ``recommender.factors.scorer.ModelScorer``; the whole pretraining command is ``recommender.training.pretrain``.
 
 API: ``PretrainConfig``, ``train_item_factors(counts, config)``, ``tag_side_rows(inter, config, users)``,
-``bundle_from(inter, factors, config, meta_extra, side)``, ``Trainer``, ``implicit_trainer``,
+``named_tag_side_rows`` (the rows and each row's tag text), ``bundle_from(inter, factors, config,
+meta_extra, side, tag_names)``, ``Trainer``, ``implicit_trainer``,
 ``fit_factors(inter, config, side, progress, trainer)``, ``train_without(inter, held_rows, config, ...)``.
 """
 
@@ -101,21 +102,28 @@ def tag_side_rows(
     inter: Interactions, config: PretrainConfig, users: np.ndarray | None = None
 ) -> sp.csr_matrix | None:
     """Tag pseudo-listener rows (scaled) for Last.fm data, from ``users``' tag applications only."""
+    return named_tag_side_rows(inter, config, users)[0]
+
+
+def named_tag_side_rows(
+    inter: Interactions, config: PretrainConfig, users: np.ndarray | None = None
+) -> tuple[sp.csr_matrix | None, list[str] | None]:
+    """``tag_side_rows`` and each row's tag text (``bundle_from`` records it as ``tag_names``)."""
     folder = inter.extra.get("folder")
     if not config.tag_rows or inter.source != "lastfm2k" or folder is None:
-        return None
-    from recommender.training.data import load_tag_rows
+        return None, None
+    from recommender.training.data import load_named_tag_rows
 
     if users is None and "tag_users" in inter.extra:
         users = inter.extra["tag_users"]  # held-out users' tags must not leak into training
-    rows = load_tag_rows(
+    rows, names = load_named_tag_rows(
         folder,
         inter.item_ids,
         users=None if users is None else {str(u) for u in users},
         min_artists=config.tag_min_artists,
     )
     rows.data *= np.float32(config.tag_scale)
-    return rows
+    return rows, names
 
 
 def bundle_from(
@@ -124,7 +132,10 @@ def bundle_from(
     config: PretrainConfig,
     meta_extra: dict,
     side: sp.csr_matrix | None = None,
+    tag_names: list[str] | None = None,
 ) -> Bundle:
+    """The bundle of trained ``factors``: names, match keys, popularity, meta, the training rows (the
+    listeners', then ``side``'s tag rows) and, when given, the text of each tag row (``tag_names``)."""
     counts = inter.matrix
     keys = np.array([normalise_artist(a) or "" for a in inter.artists], dtype=str)
     if inter.level == "song" and "titles" in inter.extra:
@@ -166,6 +177,9 @@ def bundle_from(
         train_indptr=stored.indptr.astype(np.int32),
         train_indices=stored.indices.astype(np.int32),
         train_counts=stored.data.astype(np.float32),
+        tag_names=None
+        if tag_names is None or side is None or not side.shape[0]
+        else np.asarray(tag_names, dtype=str),
     )
 
 
@@ -206,6 +220,6 @@ def train_without(
     """
     train_rows = np.setdiff1d(np.arange(inter.n_users), held_rows)
     sub, seen = inter.subset_users(train_rows, all_items=all_items)
-    side = tag_side_rows(sub, config, users=sub.user_ids)
-    bundle = bundle_from(sub, fit_factors(sub, config, side, progress, trainer), config, {}, side)
+    side, tag_names = named_tag_side_rows(sub, config, users=sub.user_ids)
+    bundle = bundle_from(sub, fit_factors(sub, config, side, progress, trainer), config, {}, side, tag_names)
     return bundle, inter.matrix[held_rows][:, seen].tocsr()

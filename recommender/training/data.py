@@ -6,7 +6,7 @@ counts, plus the item ids, display names and MusicBrainz ids):
 - ``load_lastfm2k(folder)``: the HetRec 2011 Last.fm set (``user_artists.dat``, ``artists.dat``), artist
   level. ``load_artist_tags(folder)`` reads ``user_taggedartists.dat`` + ``tags.dat`` (latin-1, CRLF)
   into per-artist tag counts for the audio bridge, ``load_tag_rows`` into tag pseudo-listener rows for
-  training. ``read_user_artists(path)`` reads any file in the
+  training (``load_named_tag_rows`` also gives each row's tag text, which the bundle records). ``read_user_artists(path)`` reads any file in the
   ``user_artists.dat`` format (what ``encore evaluate --history`` takes).
 - ``load_msd(triplets, metadata)``: the Echo Nest Taste Profile (``user \\t song_id \\t count``) with the
   MSD song metadata CSV, whose strings are Python bytes literals (``b'Rapha\\xc3\\xabl'``). The triplet
@@ -384,7 +384,21 @@ def load_tag_rows(
     Only applications by ``users`` (all if None) count, so a validation split can leave its own users'
     tags out. Tags on fewer than ``min_artists`` of ``item_ids`` are dropped. Rows follow tag id order.
     """
+    return load_named_tag_rows(folder, item_ids, users, min_artists)[0]
+
+
+def load_named_tag_rows(
+    folder: str | os.PathLike[str],
+    item_ids: np.ndarray,
+    users: set[str] | None = None,
+    min_artists: int = 5,
+) -> tuple[sp.csr_matrix, list[str]]:
+    """``load_tag_rows`` and the tag text of each row (from ``tags.dat``), in row order.
+
+    The names go into the bundle so that the run time can find a tag's pseudo-listener row from a
+    word (a file's genre tag, a folder name) and place an unknown artist near the tag's artists."""
     folder = Path(folder)
+    tag_text = {row[0]: row[1] for row in _read_tsv(folder / "tags.dat", encoding="latin-1") if len(row) >= 2}
     col = {str(a): j for j, a in enumerate(item_ids)}
     per_tag: dict[str, dict[int, int]] = {}
     for row in _read_tsv(folder / "user_taggedartists.dat"):
@@ -396,21 +410,22 @@ def load_tag_rows(
         per = per_tag.setdefault(row[2], {})
         per[j] = per.get(j, 0) + 1
     rows, cols, vals = [], [], []
-    r = 0
+    names: list[str] = []
     for tag in sorted(per_tag, key=int):
         per = per_tag[tag]
         if len(per) < min_artists:
             continue
         for j in sorted(per):
-            rows.append(r)
+            rows.append(len(names))
             cols.append(j)
             vals.append(per[j])
-        r += 1
-    return sp.csr_matrix(
+        names.append(tag_text.get(tag, ""))
+    matrix = sp.csr_matrix(
         (
             np.asarray(vals, dtype=np.float32),
             (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)),
         ),
-        shape=(r, len(item_ids)),
+        shape=(len(names), len(item_ids)),
         dtype=np.float32,
     )
+    return matrix, names

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from recommender.factors.bundle import Bundle
-from recommender.training.als import PretrainConfig, Trainer, bundle_from, fit_factors, tag_side_rows
+from recommender.training.als import PretrainConfig, Trainer, bundle_from, fit_factors, named_tag_side_rows
 from recommender.training.data import Interactions
 
 
@@ -40,8 +40,9 @@ def build_bundle(
             f"{config.validation_fraction:.0%} of users held out (seed {config.validation_seed}), "
             "80% of their items given, Recall@20/50 / min(K, held-out), NDCG@100"
         )
-    side = tag_side_rows(inter, config)
-    bundle = bundle_from(inter, fit_factors(inter, config, side, progress, trainer), config, extra, side)
+    side, tag_names = named_tag_side_rows(inter, config)
+    factors = fit_factors(inter, config, side, progress, trainer)
+    bundle = bundle_from(inter, factors, config, extra, side, tag_names)
     del bundle.meta["built_at_utc"]
     engine = getattr(trainer, "engine", "implicit")
     if engine != "implicit":
