@@ -33,7 +33,7 @@ shows, so it measures noise around 0.05 for every placement; it is printed in th
 Caveat: the "audio" stand-in is the artist's true Last.fm tag profile, cleaner than the audio model's
 probabilities on real files, and exact for genres among the 50 tags (metal, jazz, electronic, ...): the
 "before" row flatters the audio bridge there, and the tuned weight leans toward audio.
-About 1-2 minutes on 2 cores (one ALS fit); ``--reuse`` keeps the retrained bundle for reruns.
+About 15-60 s on 2 cores (one ALS fit, the scoring); ``--reuse`` keeps the retrained bundle for reruns.
 """
 
 from __future__ import annotations
