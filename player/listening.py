@@ -1,8 +1,8 @@
 """The listening log: one ``plays`` row per play, classified as completed, skipped, stopped, replaced or error.
 
 This is what the recommender learns from, so the rules are explicit and in one place: the thresholds are
-``PlaybackSettings`` fields (documented there) and ``classify`` applies them to *seconds listened*, which
-seeking does not inflate.
+``PlaybackSettings`` fields (documented there) and ``player.outcomes.classify`` applies them to *seconds
+listened*, which seeking does not inflate.
 
 Crash safety: a row is inserted (outcome NULL) when a track starts, checkpointed at most every
 ``checkpoint_interval_s`` seconds while it plays, and closed when it ends; a killed process therefore
@@ -27,51 +27,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from player.outcomes import classify
 from player.playback.settings import PlaybackSettings
 from player.store import Store
 from player.store import plays as plays_sql
 
 log = logging.getLogger(__name__)
-
-#: Ways a play can end that mean the listener moved away from it (candidates for a skip).
-LEFT_FOR_ANOTHER = ("next", "previous", "eos")
-#: The listener put something else in the queue (a mix, a playlist, a radio, a file from the command
-#: line) while this track played: the track was not judged, so unless it was already listened to the
-#: end it is logged "replaced", neither a skip nor a completion, and nothing learns from it.
-REPLACED = "replaced"
-
-
-def completion_threshold(duration: float, settings: PlaybackSettings) -> float:
-    """Seconds to listen for a completion: ``completion_ratio`` of the track, or up to the last
-    ``completion_tail_s`` seconds, whichever comes first; the tail rule never lowers the bar below
-    ``skip_max_ratio`` of the track (so a 5-s track is not "completed" after 0 s)."""
-    tail = max(duration - settings.completion_tail_s, settings.skip_max_ratio * duration)
-    return min(settings.completion_ratio * duration, tail)
-
-
-def skip_threshold(duration: float | None, settings: PlaybackSettings) -> float:
-    """Leaving a track before this many seconds listened is a skip."""
-    if not duration or duration <= 0:
-        return settings.skip_max_s
-    return max(settings.skip_max_s, settings.skip_max_ratio * duration)
-
-
-def classify(listened: float, duration: float | None, reason: str, settings: PlaybackSettings) -> str:
-    """The outcome of a play that ended with ``reason`` (see ``PlaybackSettings`` for the rules).
-
-    ``reason`` is a ``TrackEnded`` reason, or "crash" for a play recovered after the process died.
-    """
-    if reason == "error":
-        return "error"
-    # listened > 0: nothing heard is never a completion, whatever a start at (or past) the end claims.
-    finished = bool(duration and duration > 0 and listened >= completion_threshold(duration, settings) - 1e-6)
-    if listened > 0 and finished:
-        return "completed"
-    if reason == REPLACED:
-        return REPLACED
-    if reason in LEFT_FOR_ANOTHER and listened < skip_threshold(duration, settings):
-        return "skipped"
-    return "stopped"
 
 
 @dataclass(frozen=True)
@@ -104,6 +65,9 @@ class _OpenPlay:
     position: float = 0.0
     listened: float = 0.0
     last_checkpoint: float = 0.0
+    #: Seconds heard before the player's own count began: a play taken up again after an Undo
+    #: (``ListeningLog.start``'s ``takes_up``) adds the player's count for the restored item to this.
+    heard_before: float = 0.0
 
 
 def recover_open_plays(
@@ -283,18 +247,67 @@ class ListeningLog:
             )
         play.play_id = play_id
 
+    def _take_up(self, play_id: int, track_id: int, duration: float | None) -> _OpenPlay | None:
+        """Play ``play_id`` of ``track_id``, ended "replaced" in this session, open again; None when it
+        is not such a play (then the start opens a play of its own)."""
+        row: dict | None = None
+
+        def reopen() -> None:
+            nonlocal row
+            with self.store.transaction():
+                row = plays_sql.reopen_play(self.store, play_id, track_id, self.session_id)
+
+        if not self._try(reopen) or row is None:
+            return None
+        heard = float(row["seconds_listened"] or 0.0)
+        return _OpenPlay(
+            play_id,
+            track_id,
+            row["source"],
+            row["seed"],
+            bool(row["first_in_session"]),
+            float(row["started_at"]),
+            duration or row["duration"],
+            position=float(row["position"] or 0.0),
+            listened=heard,
+            last_checkpoint=self._clock(),
+            heard_before=heard,
+        )
+
     def start(
-        self, track_id: int, duration: float | None, source: str = "library", seed: str | None = None
+        self,
+        track_id: int,
+        duration: float | None,
+        source: str = "library",
+        seed: str | None = None,
+        takes_up: int | None = None,
     ) -> int:
-        """A track started: insert its open row (closing a forgotten open one as stopped)."""
+        """A track started: insert its open row (closing a forgotten open one as stopped).
+
+        ``takes_up``: a play of this track that a replacement ended ("replaced") and an Undo put back at
+        the position it had: that play goes on instead of a new one, counting every second heard on both
+        sides of the Undo, so a track heard to its end across an Undo is one completion, not a
+        "replaced" play plus a short "stopped" one. A judged play (a skip, a completion) is never taken up."""
         with self._lock:
             if self._open is not None:
                 self.finish("stopped")
+            self.flush_unsaved()
+            taken = self._take_up(takes_up, track_id, duration) if takes_up else None
+            if taken is not None:
+                self._started_any = True
+                self._open = taken
+                return taken.play_id or 0
             first = not self._started_any
             self._started_any = True
-            self.flush_unsaved()
             play = _OpenPlay(
-                None, track_id, source, seed, first, self._wall_clock(), duration, last_checkpoint=self._clock()
+                None,
+                track_id,
+                source,
+                seed,
+                first,
+                self._wall_clock(),
+                duration,
+                last_checkpoint=self._clock(),
             )
 
             def insert() -> None:
@@ -319,7 +332,7 @@ class ListeningLog:
             play = self._open
             if play is None:
                 return
-            play.position, play.listened = position, max(listened, play.listened)
+            play.position, play.listened = position, max(play.heard_before + listened, play.listened)
             if duration:
                 play.duration = duration
             now = self._clock()
@@ -355,7 +368,7 @@ class ListeningLog:
             if position is not None:
                 play.position = position
             if listened is not None:
-                play.listened = max(listened, play.listened)
+                play.listened = max(play.heard_before + listened, play.listened)
             if duration:
                 play.duration = duration
             outcome = classify(play.listened, play.duration, reason, self.settings)

@@ -72,6 +72,9 @@ class Queue:
         ]
         state = queue_sql.load_state(store)
         ids = {e.id for e in self._entries}
+        # The highest entry id this queue gave out: new ones go above it, never reusing one (see
+        # ``queue_sql.save_order``), even after the entries that held it were removed.
+        self._last_id = max(ids, default=0)
         current = state.get("current")
         self._current_id: int | None = current if current in ids else None
         self._resume_index = int(state.get("resume_index", 0) or 0)
@@ -163,7 +166,7 @@ class Queue:
             index = min(max(int(index), 0), len(self._entries))
             order = [e.id for e in self._entries]
             order[index:index] = [-1 - k for k in range(len(tracks))]
-            new_ids = queue_sql.save_order(self._store, order, [(t, source, seed) for t in tracks])
+            new_ids = self._save_new(order, [(t, source, seed) for t in tracks])
             added = [QueueEntry(i, t, source, seed) for i, t in zip(new_ids, tracks, strict=True)]
             self._entries[index:index] = added
             if self._current_id is None and index < self._resume_index:
@@ -196,10 +199,19 @@ class Queue:
             _check_source(src)
         return self._replace(rows, start, reshuffle=False)
 
-    def _replace(self, rows: list[tuple[int, str, str | None]], start: int, reshuffle: bool) -> QueueEntry | None:
+    def _save_new(
+        self, order: list[int], rows: list[tuple[int, str, str | None]], removed: list[int] | None = None
+    ) -> list[int]:
+        new_ids = queue_sql.save_order(self._store, order, rows, removed or (), first_id=self._last_id + 1)
+        self._last_id = max([self._last_id, *new_ids])
+        return new_ids
+
+    def _replace(
+        self, rows: list[tuple[int, str, str | None]], start: int, reshuffle: bool
+    ) -> QueueEntry | None:
         with self._lock:
             removed = [e.id for e in self._entries]
-            new_ids = queue_sql.save_order(self._store, [-1 - k for k in range(len(rows))], rows, removed)
+            new_ids = self._save_new([-1 - k for k in range(len(rows))], rows, removed)
             self._entries = [QueueEntry(i, *row) for i, row in zip(new_ids, rows, strict=True)]
             self._history = []
             self._unshuffled = []

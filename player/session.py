@@ -54,12 +54,14 @@ POSITION_SAVE_INTERVAL_S = 5.0
 @dataclass(frozen=True)
 class QueueSnapshot:
     """What played at one moment: the queue's entries as (track id, source, seed), the current one's
-    index, the position in it (seconds) and whether it was playing (``PlaybackController.snapshot``)."""
+    index, the position in it (seconds), whether it was playing and the listening log's open play
+    (taken up again by ``restore_snapshot``) (``PlaybackController.snapshot``)."""
 
     entries: tuple[tuple[int, str, str | None], ...]
     index: int
     position: float
     playing: bool
+    play_id: int | None = None
 
 
 class PlaybackController:
@@ -92,6 +94,10 @@ class PlaybackController:
         # the item the command ends, and kept until the player reports that end: libvlc reports it later,
         # from its own thread, after the command returned.
         self._ending: tuple[Any, str] | None = None
+        # (queue entry id, play id): when this entry starts, it takes that play up again (an Undo put
+        # back the entry a replacement cut; see ``restore_snapshot``). Matched by entry id, never by
+        # order: libvlc may still report the start of the item the Undo cut short before it.
+        self._takes_up: tuple[int, int] | None = None
         self.player.events.subscribe(self._on_player_event)
         self.queue.subscribe(self._on_queue_change)
 
@@ -105,7 +111,7 @@ class PlaybackController:
         position: float = 0.0,
     ) -> QueueEntry | None:
         """Replace the queue with these tracks and play entry ``start`` from ``position`` seconds.
-        The play this ends is logged "replaced" (``player.listening.REPLACED``): neither a skip nor a
+        The play this ends is logged "replaced" (``player.outcomes.REPLACED``): neither a skip nor a
         completion. ``snapshot()`` before and ``restore(snapshot)`` after undo it."""
         with self.lock:
             entry = self.queue.replace(track_ids, source, seed, start)
@@ -126,11 +132,14 @@ class PlaybackController:
                 index,
                 float(position),
                 self.player.state != STOPPED and current is not None,
+                self.log.open_play_id,
             )
 
     def restore_snapshot(self, snapshot: QueueSnapshot) -> QueueEntry | None:
         """Put back the queue a ``snapshot`` saw, at its entry and position (playing if it was); what
-        plays now ends as "replaced". An empty snapshot only stops."""
+        plays now ends as "replaced", and the play the snapshot saw goes on where it was cut (one play,
+        its seconds heard on both sides of the Undo: ``ListeningLog.start``'s ``takes_up``). An empty snapshot
+        only stops."""
         with self.lock:
             if not snapshot.entries:
                 self._will_end("replaced")
@@ -139,6 +148,7 @@ class PlaybackController:
                 return None
             entry = self.queue.replace_entries(snapshot.entries, snapshot.index)
             if entry is not None:
+                self._takes_up = (entry.id, snapshot.play_id) if snapshot.play_id else None
                 self._load(entry, start=snapshot.position, play=snapshot.playing, reason="replaced")
             return entry
 
@@ -403,5 +413,10 @@ class PlaybackController:
             elif self.queue.get(key) is not None and self.queue.current != self.queue.get(key):
                 self.queue.set_current(key)
         if entry is not None:
-            self.log.start(entry.track_id, event.duration or event.item.duration, entry.source, entry.seed)
+            takes_up = None
+            if self._takes_up is not None and self._takes_up[0] == entry.id:
+                takes_up, self._takes_up = self._takes_up[1], None
+            self.log.start(
+                entry.track_id, event.duration or event.item.duration, entry.source, entry.seed, takes_up
+            )
         self._sync_next()

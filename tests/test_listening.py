@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playback_helpers import track
 
-from player.listening import ListeningLog, classify, completion_threshold, skip_threshold
+from player.listening import ListeningLog
+from player.outcomes import classify, completion_threshold, skip_threshold
 from player.playback import PlaybackSettings
 from player.playback.null import NullPlayer
 from player.session import PlaybackController

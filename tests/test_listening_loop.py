@@ -193,3 +193,45 @@ def test_a_path_rests_what_was_skipped_and_following_the_playing_track_can_be_un
     listening.undo(replacement)
     assert radio.active and ctl.queue.current.track_id == a  # the station is back and plans on
     assert [e.track_id for e in ctl.queue.entries][: here + 1] == before[: here + 1]
+
+
+def test_a_track_heard_to_its_end_across_an_undo_is_one_completed_play(store):
+    """Issue 21, D4: the listened time once restarted at the restored position, so a track heard to its
+    end across an Undo was logged "stopped" (plus a "replaced" row)."""
+    ctl, _radio, listening, finished = _session(store)
+    a, b, c = _long_tracks(store, 3)
+    listening.play([a, b])
+    duration = float(get_track(store, a)["duration"])
+    heard = duration * 0.6  # more than half: only the rest after the Undo is short of a completion
+    ctl.player.advance(heard)
+    replacement = listening.play([c], source="playlist", seed="Mix")
+    first_id = finished[0].play_id
+    assert finished[0].outcome == "replaced"
+    ctl.player.advance(4.0)
+    listening.undo(replacement)
+    ctl.player.advance(duration - heard + 1.0)  # to the end of a, and on into b
+    ended_a = [f for f in finished if f.track_id == a]
+    assert [f.outcome for f in ended_a] == ["replaced", "completed"]
+    assert ended_a[-1].play_id == first_id  # one play, taken up again: not a second row
+    assert ended_a[-1].seconds_listened == pytest.approx(duration, abs=1.5)
+    rows = store.conn.execute("SELECT outcome FROM plays WHERE track_id = ?", (a,)).fetchall()
+    assert rows == [("completed",)]
+    assert ctl.queue.current.track_id == b
+
+
+def test_only_a_replaced_play_of_the_same_track_is_taken_up_again(store):
+    """``start(..., takes_up=)`` reopens a play of this session that ended "replaced"; a judged play
+    (a skip) or a play of another track is left as it was, and the start opens a play of its own."""
+    log = ListeningLog(store, PlaybackSettings())
+    a, b = _long_tracks(store, 2)
+    first = log.start(a, 200.0)
+    log.finish("replaced", position=30.0, listened=30.0)
+    assert log.start(b, 200.0, takes_up=first) != first  # another track: a play of its own
+    log.finish("next", position=2.0, listened=2.0)
+    assert get_play(store, first)["outcome"] == "replaced"
+    assert log.start(a, 200.0, takes_up=first) == first
+    log.finish("next", position=40.0, listened=10.0)  # 30 + 10 s heard: still short, a skip
+    assert get_play(store, first)["outcome"] == "skipped"
+    assert get_play(store, first)["seconds_listened"] == pytest.approx(40.0)
+    assert log.start(a, 200.0, takes_up=first) != first  # judged: never reopened
+    assert get_play(store, first)["outcome"] == "skipped"

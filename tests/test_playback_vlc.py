@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playback_helpers import Recorder, landed_at, track, wesnoth
 
-from player.listening import classify
+from player.outcomes import classify
 from player.playback import PlaybackSettings, PlayItem
 from player.playback.events import PlaybackError, PositionChanged, StateChanged, TrackEnded, TrackStarted
 from player.playback.vlc import VlcPlayer

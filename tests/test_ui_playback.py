@@ -262,20 +262,25 @@ def test_scan_problems_stay_on_screen_and_the_problems_view_lists_them(
 
 def _undo_restores(qtbot, window, before: list[int], replace) -> None:
     """``replace()`` swaps the queue while ``before`` plays: the notice offers Undo, which puts the
-    queue, the entry and (about) the position back; the replaced play is logged "replaced"."""
+    queue, the entry and (about) the position back; the replacement's own play is logged "replaced" and
+    the play it cut goes on (the same row, open again)."""
     from player.store.plays import outcome_counts
 
     qtbot.waitUntil(lambda: window.controller.player.state == "playing", timeout=WAIT)
     qtbot.waitUntil(lambda: window.controller.player.position > 1.0, timeout=WAIT)
     replaced_before = outcome_counts(window.store)["replaced"]
+    cut_play = window.controller.log.open_play_id
     replace()
     qtbot.waitUntil(lambda: [e.track_id for e in window.controller.queue.entries] != before, timeout=WAIT)
+    # As a person would: Undo once the replacement plays (libvlc reports its start a moment later).
+    qtbot.waitUntil(lambda: window.controller.log.open_play_id not in (None, cut_play), timeout=WAIT)
     assert window.notice.isVisible() and window.notice.action_button.text() == "Undo"
     window.notice.action_button.click()
     qtbot.waitUntil(lambda: [e.track_id for e in window.controller.queue.entries] == before, timeout=WAIT)
     assert window.controller.queue.current.track_id == before[0]
     qtbot.waitUntil(lambda: window.controller.player.position > 0.9, timeout=WAIT)
-    qtbot.waitUntil(lambda: outcome_counts(window.store)["replaced"] >= replaced_before + 2, timeout=WAIT)
+    qtbot.waitUntil(lambda: outcome_counts(window.store)["replaced"] >= replaced_before + 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: window.controller.log.open_play_id == cut_play, timeout=WAIT)
     assert outcome_counts(window.store)["skipped"] == 0
 
 

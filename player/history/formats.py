@@ -7,7 +7,7 @@ Outcomes, the one place they are decided (with why):
 - **Spotify** (extended streaming history) logs every stream, skips included, which is exactly what
   Encore's own log holds. In order: ``skipped: true`` is a skip (Spotify's own verdict); ``reason_end``
   ``trackdone`` is a completion (the track played to its end); otherwise the time played is classified by
-  the same rules as Encore's own plays (``player.listening.classify`` with ``PlaybackSettings``: listened
+  the same rules as Encore's own plays (``player.outcomes.classify`` with ``PlaybackSettings``: listened
   to the completion threshold of the track's length when the length is known is a completion; leaving
   with ``fwdbtn``/``backbtn``/``clickrow`` before the skip threshold is a skip; anything else, such as
   ``endplay`` or ``logout`` after a while, is "stopped"). The older short export (``StreamingHistory*.json``:
@@ -248,7 +248,7 @@ def outcome(listen: Listen, duration_s: float | None, settings: Any = None) -> s
         return "skipped"
     if listen.reason_end == "trackdone":
         return "completed"
-    from player.listening import classify
+    from player.outcomes import classify
     from player.playback.settings import PlaybackSettings
 
     listened = (listen.ms_played or 0) / 1000.0

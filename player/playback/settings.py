@@ -25,7 +25,7 @@ MAX_CROSSFADE_S = 10.0
 class PlaybackSettings:
     """Playback engine and listening-log settings.
 
-    Listening-log classification (see ``player.listening.classify``), always on *seconds listened* — media
+    Listening-log classification (see ``player.outcomes.classify``), always on *seconds listened* — media
     time actually played, so seeking forward earns nothing — never on the position reached:
 
     - **completed**: listened ≥ ``completion_ratio`` × duration, or listened ≥ duration − ``completion_tail_s``

@@ -69,6 +69,19 @@ def close_play(
     )
 
 
+def reopen_play(store: Store, play_id: int, track_id: int, session_id: str) -> dict[str, Any] | None:
+    """Open again a play of ``track_id`` in this session that ended "replaced" (the listener undid the
+    replacement and the track goes on), and return its row; None when there is no such play. Only a replaced play can be
+    reopened: a judged one (a skip, a completion) stays as it was."""
+    cursor = store.conn.execute(
+        "UPDATE plays SET outcome = NULL, ended_at = NULL, updated_at = ?"
+        " WHERE id = ? AND track_id = ? AND session_id = ? AND outcome = 'replaced' RETURNING *",
+        (time.time(), play_id, track_id, session_id),
+    )
+    row = cursor.fetchone()
+    return _as_dict(cursor, row) if row else None
+
+
 def skipped_since(store: Store, since: float) -> list[tuple[int, float]]:
     """(track id, when) of every skip since ``since`` (epoch seconds), oldest first."""
     rows = store.conn.execute(

@@ -28,21 +28,28 @@ def save_order(
     order: Sequence[int],
     new_entries: Sequence[tuple[int, str, str | None]] = (),
     removed: Sequence[int] = (),
+    first_id: int = 1,
 ) -> list[int]:
     """Insert ``new_entries`` (track_id, source, seed), delete ``removed`` ids and set every position.
 
-    ``order`` lists entry ids, with ``-1 - k`` standing for the k-th new entry; returns the new ids.
+    ``order`` lists entry ids, with ``-1 - k`` standing for the k-th new entry; returns the new ids. New
+    ids are above every id in the table and at least ``first_id``: an id is never given twice while its
+    old entry may still be playing (the player names its items by entry id, and libvlc reports the end of
+    an item after the queue moved on, so a reused id would pin a late event on the wrong entry).
     """
     with store.transaction() as conn:
-        if removed:
-            conn.executemany("DELETE FROM queue_entries WHERE id = ?", [(i,) for i in removed])
+        (top,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM queue_entries").fetchone()
+        next_id = max(int(top) + 1, int(first_id))
         new_ids = []
         for track_id, source, seed in new_entries:
-            cursor = conn.execute(
-                "INSERT INTO queue_entries (position, track_id, source, seed) VALUES (-1, ?, ?, ?)",
-                (track_id, source, seed),
+            conn.execute(
+                "INSERT INTO queue_entries (id, position, track_id, source, seed) VALUES (?, -1, ?, ?, ?)",
+                (next_id, track_id, source, seed),
             )
-            new_ids.append(int(cursor.lastrowid))
+            new_ids.append(next_id)
+            next_id += 1
+        if removed:
+            conn.executemany("DELETE FROM queue_entries WHERE id = ?", [(i,) for i in removed])
         ids = [new_ids[-1 - i] if i < 0 else i for i in order]
         conn.executemany("UPDATE queue_entries SET position = ? WHERE id = ?", list(enumerate(ids)))
         return new_ids

@@ -8,7 +8,7 @@ import shutil
 from hostile_helpers import assert_clean_failure, encore
 
 from player.library import scan
-from player.listening import classify
+from player.outcomes import classify
 from player.playback import PlaybackSettings
 from player.queue import Queue
 from player.store import Store
