@@ -21,9 +21,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         parents=[common],
         help="print a radio station from a seed song",
         description="Plan a lean-back radio station from a seed track (a path, a track id or an "
-        "'artist - title' query) and print its first tracks with the reason for each.",
+        "'artist - title' query), or from a prompt in the station language, and print its first tracks "
+        "with the reason for each. Prompt terms: like:(A - Song) artist:(Name) tag:(trip hop) "
+        "sounds:(calm piano), each with an optional weight :2; -artist:(...) -tag:(...) to exclude; "
+        "year:1990-1999 tempo:<110 and any smart-playlist field or analysis tag as a filter; the words "
+        "new, familiar, loved, unplayed; from:(A) via:(C) to:(B) for a path.",
     )
-    radio.add_argument("seed", metavar="SEED", help="seed track: path, id or 'artist - title' query")
+    radio.add_argument(
+        "seed", metavar="SEED", nargs="?", help="seed track: path, id or 'artist - title' query"
+    )
+    radio.add_argument("--prompt", metavar="TEXT", help="a station in the station language (instead of SEED)")
+    radio.add_argument("--explain", action="store_true", help="with --prompt: how each term was understood")
     radio.add_argument(
         "--n", type=bounded_int(1, 1000), default=30, help="how many tracks to print (default 30)"
     )
@@ -87,6 +95,14 @@ def cmd_radio(args: argparse.Namespace) -> int:
 
     if args.n < 1:
         return fail("--n must be at least 1")
+    if args.prompt is not None:
+        if args.seed is not None:
+            return fail("give a SEED or a --prompt, not both")
+        return _radio_from_prompt(args)
+    if args.seed is None:
+        return fail("give a seed song (SEED) or a station (--prompt '...')")
+    if args.explain:
+        return fail("--explain goes with --prompt")
     with open_store(args) as store:
         seed = resolve_track(store, args.seed, scan_file=True)  # a file outside the library: added first
         if seed is None:
@@ -112,6 +128,47 @@ def cmd_radio(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     say(f"Radio from {seed.get('artist') or '?'} - {seed.get('title') or seed['path']}")
+    for i, r in enumerate(rows, 1):
+        say(f"{i:3d}. {r['artist'] or '?'} - {r['title'] or r['path']}   ({r['why']})")
+    return 0
+
+
+def _radio_from_prompt(args: argparse.Namespace) -> int:
+    """``radio --prompt TEXT``: the station the prompt describes; a prompt that cannot be understood is
+    printed with a caret under the faulty term."""
+    from player.store.tracks import get_track
+    from player.text import decoded
+    from recommender.prompt.grammar import PromptError
+    from recommender.prompt.station import prompt_station
+
+    text = decoded(args.prompt)
+    with open_store(args) as store:
+        try:
+            made = prompt_station(store, text, rng=args.random_seed, n=args.n)
+        except PromptError as exc:
+            for line in exc.show().split("\n")[:2]:
+                say(f"  {line}", file=sys.stderr)
+            return fail(f"cannot read the prompt: {exc.message}")
+        rows = []
+        for track_id, why in made.items(args.n):
+            track = get_track(store, track_id) or {}
+            rows.append(
+                {
+                    "path": track.get("path"),
+                    "artist": track.get("artist") or track.get("album_artist"),
+                    "title": track.get("title"),
+                    "why": why,
+                }
+            )
+    if args.json:
+        print_json(
+            {"prompt": text, "explain": made.resolved.explain, "tracks": rows} if args.explain else rows
+        )
+        return 0
+    say(f"Radio: {text}")
+    if args.explain:
+        for line in made.resolved.explain:
+            say(f"  {line}")
     for i, r in enumerate(rows, 1):
         say(f"{i:3d}. {r['artist'] or '?'} - {r['title'] or r['path']}   ({r['why']})")
     return 0

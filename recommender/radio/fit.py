@@ -31,6 +31,35 @@ class QueryFit:
             return matrix[self.seed_row].astype(np.float32).copy()
         return None
 
+    def _seed_centroids(self, seeds: dict[int, float]) -> None:
+        """Several weighted seeds (a prompt's like/artist/tag/sounds terms, as track id -> weight): the
+        seed vectors become their weighted centroids in library space, and the metadata term their
+        weighted mix (``_metadata_term``), so the station starts between them as one seed starts at it."""
+        lib = self.lib
+        rows, weights = [], []
+        for track_id, weight in seeds.items():
+            try:
+                rows.append(lib.row(int(track_id)))
+            except KeyError:
+                continue
+            weights.append(max(0.0, float(weight)))
+        self.seed_rows = np.asarray(rows, dtype=np.int64)
+        self.seed_weights = np.asarray(weights, dtype=np.float64)
+        for name, matrix, mask in (
+            ("audio", lib.audio, lib.has_audio),
+            ("factors", lib.factors, lib.has_factors),
+        ):
+            if matrix is None or not len(rows):
+                continue
+            ok = mask[self.seed_rows] if mask is not None else np.ones(len(rows), dtype=bool)
+            w = self.seed_weights * ok
+            if w.sum() <= 0:
+                setattr(self, f"seed_{name}", None)
+                continue
+            v = (w[:, None] * matrix[self.seed_rows]).sum(axis=0)
+            norm = float(np.linalg.norm(v))
+            setattr(self, f"seed_{name}", (v / norm).astype(np.float32) if norm > 0 else None)
+
     def _query(self, name: str) -> np.ndarray | None:
         seed = getattr(self, f"seed_{name}")
         if seed is None:
@@ -46,14 +75,24 @@ class QueryFit:
         norm = float(np.linalg.norm(q))
         return q / norm if norm > 0 else seed
 
+    #: Most seed rows whose metadata (genre, album, artist) the station's metadata term mixes.
+    MAX_META_SEEDS = 32
+
     def _metadata_term(self) -> np.ndarray:
         lib = self.lib
-        r = self.seed_row
         term = np.zeros(len(lib), dtype=np.float64)
-        if lib.genre[r] >= 0:
-            term += 0.5 * (lib.genre == lib.genre[r])
-        term += 0.3 * (lib.album == lib.album[r])
-        term += 0.3 * (lib.artist == lib.artist[r])
+        rows = getattr(self, "seed_rows", None)
+        if rows is None or not len(rows):
+            rows, weights = np.asarray([self.seed_row]), np.ones(1)
+        else:
+            top = np.argsort(-self.seed_weights, kind="stable")[: self.MAX_META_SEEDS]
+            rows, weights = rows[top], self.seed_weights[top]
+        weights = weights / max(float(weights.sum()), 1e-12)
+        for r, w in zip(rows, weights, strict=True):
+            if lib.genre[r] >= 0:
+                term += w * 0.5 * (lib.genre == lib.genre[r])
+            term += w * 0.3 * (lib.album == lib.album[r])
+            term += w * 0.3 * (lib.artist == lib.artist[r])
         return term * self.settings.metadata_weight
 
     def _fit_weights(self) -> None:

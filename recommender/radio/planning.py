@@ -174,7 +174,7 @@ class Planner:
         from recommender.reasons import NEVER_PLAYED, join_reasons, taste_reason
 
         lib = self.lib
-        seed_artist = lib.artist_name(self.seed_row)
+        seed_artist = self._seed_artists()
         artist = lib.artist_name(row)
         reasons: list[tuple[float, str]] = []
         parts = self._parts_all
@@ -217,20 +217,37 @@ class Planner:
         new = lib.last_played is not None and not np.isfinite(lib.last_played[row])
         return join_reasons([best, NEVER_PLAYED if new else None])
 
+    def _seed_artists(self) -> str:
+        """The seed's artist, or a prompt's two weightiest seed artists."""
+        lib = self.lib
+        if self.seed_rows is None or not len(self.seed_rows):
+            return lib.artist_name(self.seed_row)
+        names: list[str] = []
+        for r in self.seed_rows[np.argsort(-self.seed_weights, kind="stable")].tolist():
+            name = lib.artist_name(r)
+            if name not in names:
+                names.append(name)
+            if len(names) == 2:
+                break
+        return " and ".join(names)
+
     def _sounds_like(self, row: int) -> str:
         """'sounds like *Title*, the seed' or the finished session track it is closest to in sound,
         with the distinctive audio tags they share."""
         from recommender.reasons import shared_tags, sounds_like_track_reason
 
         lib = self.lib
-        anchors = [(self.seed_row, "seed")] if lib.has_audio[self.seed_row] else []
+        several = self.seed_rows is not None  # a prompt's seeds: no one track is "the seed"
+        anchors = [(self.seed_row, "seed")] if lib.has_audio[self.seed_row] and not several else []
         anchors += [
             (r, "session")
             for r in self.history[-20:]
             if r != self.seed_row and self.outcomes.get(r) == "completed" and lib.has_audio[r]
         ]
         if not anchors or lib.titles is None:
-            return "sounds like the tracks you finished" if self.completions else "sounds like the seed"
+            if self.completions:
+                return "sounds like the tracks you finished"
+            return "fits the station's prompt" if several else "sounds like the seed"
         sims = lib.audio[[a for a, _ in anchors]] @ lib.audio[row]
         anchor, kind = anchors[int(np.argmax(sims))]
         tags = None

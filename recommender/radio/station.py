@@ -102,6 +102,9 @@ class Station(QueryFit, Planner):
         taste: np.ndarray | None = None,
         taste_scores: np.ndarray | None = None,
         skipped: Iterable[int] = (),
+        seeds: Mapping[int, float] | None = None,
+        excluded: np.ndarray | None = None,
+        pull: np.ndarray | None = None,
     ) -> None:
         """``seed_audio`` / ``seed_factors`` stand in for a seed the library has no vectors for (for
         example a freshly analysed file); ``seed_played`` counts the seed as the session's first track;
@@ -109,7 +112,11 @@ class Station(QueryFit, Planner):
         again after an Undo or a restart), which rest as ``observe``'s skips do, as do the library's
         ``recent_skips`` (``RadioSettings.session_hours``);
         ``taste`` overrides the library's fold-in user vector; ``taste_scores`` ([n], NaN where unknown)
-        replaces taste · factors by a model's per-track scores (e.g. the shipped WMF + RP3beta blend)."""
+        replaces taste · factors by a model's per-track scores (e.g. the shipped WMF + RP3beta blend);
+        ``seeds`` (track id -> weight): several seeds, the station starting from their weighted centroid
+        (``seed_track_id`` is then the one its reasons name); ``excluded`` (bool [n]): rows never planned
+        (a prompt's exclusions and filters, ``recommender.prompt``); ``pull`` (float [n], in standard
+        deviations): added to every row's fit for good (a prompt's sound and tag terms)."""
         self.lib = library
         self.settings = settings or RadioSettings()
         self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
@@ -124,6 +131,9 @@ class Station(QueryFit, Planner):
             seed_audio = library.prepare_audio(seed_audio)
         self.seed_audio = self._seed_vector(library.audio, library.has_audio, seed_audio)
         self.seed_factors = self._seed_vector(library.factors, library.has_factors, seed_factors)
+        self.seed_rows = None
+        if seeds:
+            self._seed_centroids(dict(seeds))
         self._pull_audio = None if self.seed_audio is None else np.zeros_like(self.seed_audio)
         self._pull_factors = None if self.seed_factors is None else np.zeros_like(self.seed_factors)
         self._done_audio = None if self.seed_audio is None else np.zeros_like(self.seed_audio)
@@ -140,6 +150,9 @@ class Station(QueryFit, Planner):
         self.skip_weights: list[float] = []
         # Resting (``RadioSettings.rest_artist_after_skips``): skipped tracks, and artists skipped twice.
         self.skipped = np.zeros(n, dtype=bool)
+        self.excluded = (
+            np.zeros(n, dtype=bool) if excluded is None else np.asarray(excluded, dtype=bool).copy()
+        )
         self.session_artist_skips = np.zeros_like(self.artist_feedback, dtype=np.int64)
         session_start = self.now - s.session_hours * 3600.0
         recent = [t for t, at in library.recent_skips if session_start <= at <= self.now]
@@ -160,6 +173,8 @@ class Station(QueryFit, Planner):
         playable = ~self.short
         self.tiny = int(playable.sum()) < s.tiny_library_tracks
         self.meta = self._metadata_term()
+        if pull is not None:
+            self.meta = self.meta + np.nan_to_num(np.asarray(pull, dtype=np.float64))
         self._fit_weights()
         self.taste_raw = None
         taste = library.taste if taste is None else taste
@@ -172,11 +187,15 @@ class Station(QueryFit, Planner):
             self.taste_raw = np.where(library.has_factors, t, np.nan)
 
         self.taste_weight = s.taste_weight
-        if library.taste_evidence is not None and (taste_scores is None or taste_scores is library.taste_scores):
+        if library.taste_evidence is not None and (
+            taste_scores is None or taste_scores is library.taste_scores
+        ):
             self.taste_weight *= min(1.0, library.taste_evidence / max(1, s.taste_full_after))
 
         # Spacing scaled to the artists (albums) the station can draw from, fixed for the session.
-        playable_rows = ~self.short if self.tiny else ~self.short & ~recent
+        playable_rows = (~self.short if self.tiny else ~self.short & ~recent) & ~self.excluded
+        if pull is not None and (playable_rows & (np.nan_to_num(pull) > 0)).any():
+            playable_rows &= np.nan_to_num(pull) > 0  # a prompt's sounds: the artists that carry them
         self._artist_spacing = s.effective_spacing(
             len(np.unique(library.artist[playable_rows])), s.artist_spacing
         )
@@ -325,7 +344,7 @@ class Station(QueryFit, Planner):
             if len(cand) == 0:
                 self.skipped[:] = False
                 self.session_artist_skips[:] = 0
-                cand = np.flatnonzero(~self.played)
+                cand = np.flatnonzero(~self.played & ~self.excluded)
         m = min(len(cand), s.pool_size, max(30, int(s.pool_fraction * len(cand))))
         if len(cand) > m:
             top = np.argpartition(-fit[cand], m - 1)[:m]
@@ -383,7 +402,7 @@ class Station(QueryFit, Planner):
     def resting(self) -> np.ndarray:
         """Rows that rest for the session (``RadioSettings.rest_artist_after_skips``)."""
         rested_artists = self.session_artist_skips >= max(1, self.settings.rest_artist_after_skips)
-        return self.skipped | rested_artists[self.lib.artist]
+        return self.skipped | rested_artists[self.lib.artist] | self.excluded
 
     def _unplayed(self) -> np.ndarray:
         """Rows the station may still plan: not played this session, not resting after a skip, and not
