@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "recommender.cli.radio",  # radio, similar, evaluate-radio
     "recommender.cli.shaping",  # mood, path, evaluate-path
     "recommender.cli.for_you",  # for-you
+    "recommender.cli.mixes",  # mix, discover
     "recommender.cli.similar_eval",  # evaluate-similar
     "recommender.cli.history",  # import-history, history
 )

@@ -247,11 +247,11 @@ def write_playlist_file(
                 ET.SubElement(el, f"{{{XSPF_NS}}}duration").text = str(int(round(t["duration"] * 1000)))
         ET.indent(root)
         payload = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-    _write_replacing(file, payload)
+    write_replacing(file, payload)
     return len(tracks)
 
 
-def _write_replacing(file: Path, payload: bytes) -> None:
+def write_replacing(file: Path, payload: bytes) -> None:
     """Write ``payload`` to ``file`` through ``FILE.part`` (a reader never sees half a playlist). On any
     failure the partial file is removed; a read-only file is refused, not replaced (its mode says the
     user wants it kept, and a rename would replace it even so)."""

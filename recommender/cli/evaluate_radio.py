@@ -48,6 +48,12 @@ def add_arguments(ev: argparse.ArgumentParser) -> None:
         help="also run Encore through the app (controller, queue, listening log on a SQLite file per "
         "listener; metrics from the plays table) and count broken product rules",
     )
+    ev.add_argument(
+        "--dial",
+        action="store_true",
+        help="run Encore at the five steps of the familiar <-> new dial (encore@-2 .. encore@+2) "
+        "instead of the policies; with --plot, draw found per session against skip rate",
+    )
     ev.add_argument("--json", action="store_true", help="machine-readable output")
     ev.add_argument("--plot", metavar="FILE.png", help="draw the skip / found / coherence trade-off")
 
@@ -55,7 +61,7 @@ def add_arguments(ev: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from player.cli.common import fail, print_json
     from recommender.simulation.data import holdout_bundle, pretrain_config_of
-    from recommender.simulation.policies import CHECKS, POLICIES, POLICY_CLASSES
+    from recommender.simulation.policies import CHECKS, DIAL_POLICIES, POLICIES, POLICY_CLASSES
     from recommender.simulation.report import plot, table_text
     from recommender.simulation.runner import simulate
     from recommender.simulation.world import WorldSettings, build_listeners
@@ -77,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
             return fail("--listeners must be 0 (all) or more")
         settings.max_listeners = args.listeners or None
     policies = tuple(args.policies.split(",")) if args.policies else POLICIES
+    if args.dial:
+        if args.policies or args.app:
+            return fail("--dial runs the five dial steps: leave out --policies and --app")
+        policies = DIAL_POLICIES
     unknown = [p for p in policies if p not in POLICY_CLASSES]
     if unknown:
         return fail(f"unknown policies: {', '.join(unknown)} (known: {', '.join(POLICY_CLASSES)})")

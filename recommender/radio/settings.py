@@ -7,7 +7,7 @@ users (``recommender.simulation.data.user_groups``), never on the users its repo
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass
@@ -168,9 +168,43 @@ class RadioSettings:
     exploration_top_k: int = 25
     noise: float = 0.15
     """Scale (s.d.) of the Gumbel noise on every score: ties and near-ties vary between sessions."""
+    # --- the familiar <-> new dial -------------------------------------------------------------------
+    dial: int = 0
+    """The listener's familiar <-> new dial, five steps: -2 (familiar) .. 0 (the tuned default) .. +2
+    (new). Toward "new" it raises the chance the station gives artists the listener never finished
+    (``enjoy_explore``, ``enjoy_unknown_logit``) and loosens the taste's hold (``taste_weight``), so it
+    reaches further from what is known; toward "familiar" it does the opposite and rewards finished
+    artists (``known_weight``). ``dialled`` applies it; the steps are in ``DIAL_STEPS``. Measured, not
+    tuned: ``evaluate-radio --dial`` traces found per session and skip rate over the five steps."""
+
+    def dialled(self) -> RadioSettings:
+        """These settings with the dial applied (the same object at step 0)."""
+        step = max(-2, min(2, int(self.dial)))
+        if step == 0:
+            return self
+        move = DIAL_STEPS[step]
+        return replace(
+            self,
+            dial=0,
+            enjoy_explore=self.enjoy_explore + move["explore"],
+            enjoy_unknown_logit=self.enjoy_unknown_logit + move["unknown_logit"],
+            taste_weight=self.taste_weight * move["taste"],
+            known_weight=self.known_weight + move["known"],
+        )
 
     def effective_spacing(self, distinct: int, spacing: int) -> int:
         """Spacing scaled down for pools with few distinct artists (albums)."""
         if distinct <= 1:
             return 0
         return int(max(0, min(spacing, math.floor(self.small_library_fraction * (distinct - 1)))))
+
+
+#: What each step of the dial changes (added to the setting, or a factor for ``taste``).
+DIAL_STEPS: dict[int, dict[str, float]] = {
+    -2: {"explore": 0.0, "unknown_logit": -2.0, "taste": 1.0, "known": 1.0},
+    -1: {"explore": 0.0, "unknown_logit": -1.0, "taste": 1.0, "known": 0.5},
+    1: {"explore": 0.15, "unknown_logit": 0.75, "taste": 0.8, "known": 0.0},
+    2: {"explore": 0.35, "unknown_logit": 1.5, "taste": 0.6, "known": 0.0},
+}
+#: The dial's steps as a listener reads them.
+DIAL_LABELS = {-2: "familiar", -1: "mostly familiar", 0: "balanced", 1: "more new", 2: "new"}

@@ -118,7 +118,7 @@ class Station(QueryFit, Planner):
         (a prompt's exclusions and filters, ``recommender.prompt``); ``pull`` (float [n], in standard
         deviations): added to every row's fit for good (a prompt's sound and tag terms)."""
         self.lib = library
-        self.settings = settings or RadioSettings()
+        self.settings = (settings or RadioSettings()).dialled()
         self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         self.now = time.time() if now is None else float(now)
         self.seed_row = library.row(seed_track_id)

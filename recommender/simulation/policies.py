@@ -18,7 +18,7 @@ user's most-played log artists nearest the seed). ``oracle`` (knows the liked se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -280,14 +280,17 @@ class Encore(Policy):
     name = "encore"
     adaptive = True
 
+    dial = 0  # the familiar <-> new dial (``RadioSettings.dial``); 0: the app's default
+
     def start(self, inp: SessionInput) -> None:
         lib = inp.listener.library
         self.lib = lib
         taste, scores = app_state(inp.listener, inp.models, inp.history)
+        radio = replace(inp.radio, dial=self.dial) if self.dial else inp.radio
         self.station = Station(
             lib,
             int(lib.track_ids[inp.seed_row]),
-            inp.radio,
+            radio,
             rng=inp.rng,
             now=inp.now,
             taste=taste.astype(np.float32),
@@ -302,12 +305,33 @@ class Encore(Policy):
         self.station.observe(PlayEvent(int(self.lib.track_ids[row]), outcome))
 
 
+def _dialled(step: int) -> type[Encore]:
+    """Encore at one step of the familiar <-> new dial, named ``encore@+1`` etc."""
+    return type(f"EncoreDial{step + 2}", (Encore,), {"name": f"encore@{step:+d}", "dial": step})
+
+
+#: Encore at each step of the dial, familiar (-2) to new (+2): ``evaluate-radio --dial``.
+DIAL_POLICIES = tuple(f"encore@{step:+d}" for step in (-2, -1, 0, 1, 2))
+_DIAL_CLASSES = tuple(_dialled(step) for step in (-2, -1, 0, 1, 2))
+
 BASELINES = ("library_shuffle", "seed_knn", "user_knn", "wmf", "ease", "seed_taste", "log_replay")
 POLICIES = ("encore", *BASELINES)
 CHECKS = ("oracle", "disliked")
 POLICY_CLASSES: dict[str, type[Policy]] = {
     c.name: c
-    for c in (Encore, LibraryShuffle, SeedKNN, UserKNN, WMF, EASE, SeedTaste, LogReplay, Oracle, Disliked)
+    for c in (
+        Encore,
+        LibraryShuffle,
+        SeedKNN,
+        UserKNN,
+        WMF,
+        EASE,
+        SeedTaste,
+        LogReplay,
+        Oracle,
+        Disliked,
+        *_DIAL_CLASSES,
+    )
 }
 STATIC = ("user_knn", "wmf", "ease")
 """The static recommendation lists (taste only, no seed): the bar for liked-but-unplayed found."""

@@ -66,6 +66,8 @@ def plot(result: dict[str, Any], path: str | Path, skip: tuple[str, ...] = ("dis
         xe = [[xi - pol[n]["skip_rate"]["low"]], [pol[n]["skip_rate"]["high"] - xi]]
         ye = [[yi - pol[n]["found_per_session"]["low"]], [pol[n]["found_per_session"]["high"] - yi]]
         ax.errorbar(xi, yi, xerr=xe, yerr=ye, fmt="none", ecolor="0.6", lw=1, zorder=1)
+    if names and all(n.startswith("encore@") for n in names):  # the dial's steps: one curve, in order
+        ax.plot(x, y, "-", color="0.5", lw=1, zorder=0)
     sc = ax.scatter(x, y, c=c, cmap="viridis", s=70, zorder=2, edgecolors="k")
     placed: list[tuple[float, float]] = []  # labels already drawn: a neighbour's label goes lower
     span_x = (max(x) - min(x)) or 1.0

@@ -1,0 +1,69 @@
+"""Artists to discover, written where a listener can act on them: a CSV wishlist (artist, why, a
+MusicBrainz search link, the Last.fm page) for a spreadsheet or a record shop's list, or one link per
+artist (``.txt``, ``.html``) to open in a browser.
+
+Why MusicBrainz search links and not ids: the factor bundle is Last.fm data keyed by name; a search
+link always resolves, and MusicBrainz is where an artist's releases (and where to buy them) are listed.
+Files are written whole or not at all (``player.playlist_files.write_replacing``).
+
+API: ``musicbrainz_link``, ``write_wishlist``.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import os
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+
+def musicbrainz_link(name: str) -> str:
+    """A MusicBrainz artist search for ``name``."""
+    return "https://musicbrainz.org/search?type=artist&query=" + urllib.parse.quote_plus(name)
+
+
+def write_wishlist(path: str | os.PathLike[str], artists: list[dict[str, Any]]) -> str:
+    """Write ``artists`` ({"artist", "why"}) to ``path``: CSV unless it ends in .txt (links) or .html (a
+    page of links); returns what was written ("CSV wishlist", "link list", "HTML page")."""
+    from player.playlist_files import write_replacing
+
+    file = Path(path)
+    suffix = file.suffix.lower()
+    if suffix == ".txt":
+        text = "".join(f"{a['artist']}\t{musicbrainz_link(a['artist'])}\n" for a in artists)
+        kind = "link list"
+    elif suffix in (".html", ".htm"):
+        items = "".join(
+            f'<li><a href="{html.escape(musicbrainz_link(a["artist"]))}">{html.escape(a["artist"])}</a>'
+            f" — {html.escape(a.get('why') or '')}</li>\n"
+            for a in artists
+        )
+        text = f'<!doctype html>\n<meta charset="utf-8">\n<title>Artists to discover</title>\n<ol>\n{items}</ol>\n'
+        kind = "HTML page"
+    else:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["artist", "why", "musicbrainz", "lastfm"])
+        from recommender.similar.index import lastfm_link
+
+        for a in artists:
+            writer.writerow(
+                [
+                    _cell(a["artist"]),
+                    _cell(a.get("why") or ""),
+                    musicbrainz_link(a["artist"]),
+                    lastfm_link(a["artist"]),
+                ]
+            )
+        text = out.getvalue()
+        kind = "CSV wishlist"
+    write_replacing(file, text.encode("utf-8"))
+    return kind
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
