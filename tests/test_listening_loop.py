@@ -21,8 +21,9 @@ from player.session import PlaybackController
 from player.store import Store
 from player.store.plays import get_play
 from player.store.tracks import get_track, track_columns
+from recommender.radio.listening import ListeningSession
 from recommender.radio.load import load_library
-from recommender.radio.session import ListeningSession, RadioSession
+from recommender.radio.session import RadioSession
 
 
 @pytest.fixture
@@ -235,3 +236,46 @@ def test_only_a_replaced_play_of_the_same_track_is_taken_up_again(store):
     assert get_play(store, first)["seconds_listened"] == pytest.approx(40.0)
     assert log.start(a, 200.0, takes_up=first) != first  # judged: never reopened
     assert get_play(store, first)["outcome"] == "skipped"
+
+
+def test_a_station_from_a_prompt_plays_keeps_its_exclusions_and_comes_back_after_undo(store):
+    """Issue 24: the app's radio from a prompt, through the real controller and queue."""
+    ctl, radio, listening, finished = _session(store)
+    (other,) = _long_tracks(store, 1)
+    listening.play([other])
+    ctl.player.advance(5.0)
+    replacement = listening.start_prompt("sounds:(ambient) -artist:(Wesnoth)", "Ambient, no Wesnoth")
+    assert replacement is not None and radio.active and radio.prompt is not None
+    assert replacement.message == "The queue was replaced."
+    queued = [e.track_id for e in ctl.queue.entries]
+    assert ctl.queue.current.track_id == radio.seed_track_id and len(ctl.queue.upcoming()) >= 3
+    paths = [get_track(store, t)["path"].lower() for t in queued]
+    assert not [p for p in paths if "wesnoth" in p]
+    for _ in range(4):  # skips re-plan, and the plan keeps to the prompt
+        _skip(ctl)
+        assert not [
+            e for e in ctl.queue.upcoming() if "wesnoth" in get_track(store, e.track_id)["path"].lower()
+        ]
+    entries = ctl.queue.entries
+    upto = [e.track_id for e in entries[: entries.index(ctl.queue.current) + 1]]
+    ctl.player.advance(3.0)
+    again = listening.play([other])
+    assert again.radio_prompt == "sounds:(ambient) -artist:(Wesnoth)"
+    assert again.message == "The station Ambient, no Wesnoth was replaced."
+    listening.undo(again)
+    assert radio.active and radio.label == "Ambient, no Wesnoth" and radio.prompt == again.radio_prompt
+    assert [e.track_id for e in ctl.queue.entries][: len(upto)] == upto  # heard so far, and where it was
+    assert ctl.queue.current.track_id == upto[-1] and len(ctl.queue.upcoming()) >= 3
+    skipped = {f.track_id for f in finished if f.outcome == "skipped"}
+    assert not skipped & {e.track_id for e in ctl.queue.upcoming()}  # skipped tracks stay out
+
+
+def test_a_prompt_that_cannot_be_read_says_so_and_keeps_what_plays(store):
+    ctl, radio, listening, _finished = _session(store)
+    (a,) = _long_tracks(store, 1)
+    listening.play([a])
+    errors: list[str] = []
+    radio.on_failed.append(errors.append)
+    listening.start_prompt("artist:(Nobody We Know)", "Nobody")
+    assert errors and "no artist in your library" in errors[0]
+    assert ctl.queue.current.track_id == a and not radio.active

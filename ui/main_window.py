@@ -189,7 +189,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.queue_view.set_model(self.queue_model)
         self.queue_model.changed.connect(self._sync_modes)
         self.radio = RadioSession(self.controller, self.db_path, self.runner, self)
-        from recommender.radio.session import ListeningSession
+        from recommender.radio.listening import ListeningSession
 
         self.listening = ListeningSession(self.controller, self.radio.core)
         self.queue_model.reason_of = self.radio.why  # radio picks say why in the queue's tooltip

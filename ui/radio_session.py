@@ -24,6 +24,15 @@ def build_radio_library(db_path: str) -> Any:
         return load_library(store)
 
 
+def resolve_station_prompt(db_path: str, library: Any, prompt: str) -> Any:
+    """A station prompt read against the library (runs in a worker thread, with a store of its own)."""
+    from player.store import Store
+    from recommender.prompt.resolve import resolve_prompt
+
+    with Store.open(db_path) as store:
+        return resolve_prompt(prompt, store, library)
+
+
 class RadioSession(QObject):
     stationChanged = Signal(object)  # the seed label, or None when no radio plays
     planChanged = Signal(list)  # PlanItems
@@ -38,7 +47,12 @@ class RadioSession(QObject):
         def run(job: Any, on_result: Any, on_error: Any) -> None:
             runner.start(job, on_result=on_result, on_error=on_error)
 
-        self.core = CoreSession(controller, lambda: build_radio_library(str(db_path)), run)
+        self.core = CoreSession(
+            controller,
+            lambda: build_radio_library(str(db_path)),
+            run,
+            resolve=lambda library, prompt: resolve_station_prompt(str(db_path), library, prompt),
+        )
         self.core.on_station_changed.append(self.stationChanged.emit)
         self.core.on_plan_changed.append(self.planChanged.emit)
         self.core.on_failed.append(self.failed.emit)

@@ -33,6 +33,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     radio.add_argument("--prompt", metavar="TEXT", help="a station in the station language (instead of SEED)")
     radio.add_argument("--explain", action="store_true", help="with --prompt: how each term was understood")
     radio.add_argument(
+        "--dial",
+        type=int,
+        choices=range(-2, 3),
+        default=None,
+        metavar="-2..2",
+        help="familiar (-2) to new (+2) (default 0, or the saved station's)",
+    )
+    radio.add_argument("--save-station", metavar="NAME", help="with --prompt: save the station as NAME")
+    radio.add_argument("--station", metavar="NAME", help="play the saved station NAME")
+    radio.add_argument(
         "--n", type=bounded_int(1, 1000), default=30, help="how many tracks to print (default 30)"
     )
     radio.add_argument("--json", action="store_true", help="a JSON list of {path, artist, title, why}")
@@ -95,14 +105,27 @@ def cmd_radio(args: argparse.Namespace) -> int:
 
     if args.n < 1:
         return fail("--n must be at least 1")
+    if args.station is not None:
+        if args.seed is not None or args.prompt is not None:
+            return fail("give a SEED, a --prompt or a --station, one of them")
+        from player.store.stations import find_station
+
+        with open_store(args) as store:
+            saved = find_station(store, args.station)
+        if saved is None:
+            return fail(f"no saved station is called {args.station!r}")
+        args.prompt = saved.prompt
+        args.dial = saved.dial if args.dial is None else args.dial
+    if args.save_station and args.prompt is None:
+        return fail("--save-station goes with --prompt")
     if args.prompt is not None:
         if args.seed is not None:
             return fail("give a SEED or a --prompt, not both")
         return _radio_from_prompt(args)
     if args.seed is None:
         return fail("give a seed song (SEED) or a station (--prompt '...')")
-    if args.explain:
-        return fail("--explain goes with --prompt")
+    if args.explain or args.dial is not None:
+        return fail("--explain and --dial go with --prompt or --station")
     with open_store(args) as store:
         seed = resolve_track(store, args.seed, scan_file=True)  # a file outside the library: added first
         if seed is None:
@@ -142,13 +165,24 @@ def _radio_from_prompt(args: argparse.Namespace) -> int:
     from recommender.prompt.station import prompt_station
 
     text = decoded(args.prompt)
+    from recommender.radio.settings import RadioSettings
+
     with open_store(args) as store:
         try:
-            made = prompt_station(store, text, rng=args.random_seed, n=args.n)
+            made = prompt_station(
+                store, text, rng=args.random_seed, n=args.n, settings=RadioSettings(dial=args.dial or 0)
+            )
         except PromptError as exc:
             for line in exc.show().split("\n")[:2]:
                 say(f"  {line}", file=sys.stderr)
             return fail(f"cannot read the prompt: {exc.message}")
+        if args.save_station:
+            from player.store.stations import save_station
+
+            try:
+                save_station(store, args.save_station, text, args.dial or 0)
+            except ValueError as exc:
+                return fail(str(exc))
         rows = []
         for track_id, why in made.items(args.n):
             track = get_track(store, track_id) or {}
@@ -165,7 +199,7 @@ def _radio_from_prompt(args: argparse.Namespace) -> int:
             {"prompt": text, "explain": made.resolved.explain, "tracks": rows} if args.explain else rows
         )
         return 0
-    say(f"Radio: {text}")
+    say(f"Radio: {text}" + (f" (saved as the station {args.save_station!r})" if args.save_station else ""))
     if args.explain:
         for line in made.resolved.explain:
             say(f"  {line}")

@@ -12,10 +12,8 @@ queued again in it, and an artist skipped twice rests (``RadioSettings.rest_arti
 Building the ``RadioLibrary`` is the one slow part; ``run`` decides where it runs (the app: a worker
 thread, results back on the GUI thread; the simulation and the tests: at once).
 
-``ListeningSession`` is the one way to replace what plays (a list or an album, a mix, a playlist, a path,
-a radio, files from the command line): the play it ends is logged "replaced" (neither a skip nor a
-completion: it teaches nothing), and every replacement returns a ``Replacement`` whose ``undo`` puts the
-queue, the position and the station back.
+``recommender.radio.listening.ListeningSession`` is the one way to replace what plays, each replacement
+undoable.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -79,9 +76,12 @@ class RadioSession:
         run: Runner = run_now,
         settings: Any = None,
         clock: Callable[[], float] = time.time,
+        resolve: Callable[[Any, str], Any] | None = None,
     ) -> None:
         """``load_library()`` builds the station's ``RadioLibrary``; ``clock`` is the station's now (a
-        simulation's own epoch)."""
+        simulation's own epoch); ``resolve(library, prompt)`` reads a station prompt against the library
+        (``recommender.prompt.resolve.resolve_prompt`` with a store of its own: it runs where ``run``
+        runs it; default: with the controller's store)."""
         self.controller = controller
         self.clock = clock
         self.load_library = load_library
@@ -89,6 +89,8 @@ class RadioSession:
         self.station: Any = None
         self.label: str | None = None
         self.seed_track_id: int | None = None
+        self.prompt: str | None = None  # a station from a prompt (``start_prompt``), else None
+        self.resolve = resolve
         self.settings = settings
         self.session_skips: list[int] = []  # every track skipped in this listening session, in order
         self.on_station_changed: list[Callable[[str | None], None]] = []
@@ -126,10 +128,25 @@ class RadioSession:
         self._emit(self.on_station_changed, label)
         self._plan_when_ready()
 
-    def resume(self, seed_track_id: int, label: str, current_track_id: int | None) -> None:
-        """The queue holds this station's entries again (a restart, an Undo): plan on from where it was."""
+    def start_prompt(self, prompt: str, label: str) -> None:
+        """Start a station from a prompt in the station language (``recommender.prompt``): once the
+        prompt is read against the library, its first track plays and the plan follows. A prompt that
+        cannot be read reports through ``on_failed``. Use ``ListeningSession.start_prompt`` for an Undo."""
+        self.stop()
+        self.label = label
+        self.prompt = prompt
+        self.seed_track_id = None
+        self._emit(self.on_station_changed, label)
+        self._plan_when_ready()
+
+    def resume(
+        self, seed_track_id: int, label: str, current_track_id: int | None, prompt: str | None = None
+    ) -> None:
+        """The queue holds this station's entries again (a restart, an Undo): plan on from where it was
+        (``prompt``: the station was made from one)."""
         self.station = None
         self.label = label
+        self.prompt = prompt
         self.seed_track_id = int(seed_track_id)
         self._resume_current = current_track_id
         self._emit(self.on_station_changed, label)
@@ -146,6 +163,7 @@ class RadioSession:
         self.station = None
         self.label = None
         self.seed_track_id = None
+        self.prompt = None
         self._why = {}
         self._emit(self.on_station_changed, None)
 
@@ -218,6 +236,9 @@ class RadioSession:
         self._emit(self.on_failed, f"The radio could not start: {message}")
 
     def _make_station(self) -> None:
+        if self.prompt is not None:
+            self._resolve_prompt()
+            return
         from recommender.radio.station import Station
 
         try:
@@ -229,10 +250,68 @@ class RadioSession:
             self._emit(self.on_failed, f"The radio could not start: {exc}")
             return
         self._why[self.seed_track_id] = "the seed"
+        self._started()
+
+    def _started(self) -> None:
         current, self._resume_current = self._resume_current, None
         if current is not None and current != self.seed_track_id:
             self.station.playing(int(current))  # plan on from the track that was playing
         self._sync_queue()
+
+    def _resolve_prompt(self) -> None:
+        """Read the prompt against the library (where ``run`` runs jobs), then start its station."""
+        library, prompt, label = self._library, self.prompt, self.label
+
+        def job() -> Any:
+            if self.resolve is not None:
+                return self.resolve(library, prompt)
+            from recommender.prompt.resolve import resolve_prompt
+
+            return resolve_prompt(prompt, self.controller.store, library)
+
+        def resolved(result: Any) -> None:
+            if self._closed or self.prompt != prompt or self.label != label or self.station is not None:
+                return  # another station started meanwhile
+            self._prompt_station(library, result)
+
+        def failed(message: str) -> None:
+            if self.prompt == prompt and self.label == label:
+                self._emit(self.on_failed, f"The station could not start: {message}")
+
+        self.run(job, resolved, failed)
+
+    def _prompt_station(self, library: Any, resolved: Any) -> None:
+        from recommender.radio.station import Station
+
+        if resolved.path is not None:  # a path is queued once, as "Radio to…" does (no station)
+            self._emit(
+                self.on_failed, "A path (from/to) plays from the library's Path command, not as a station"
+            )
+            return
+        try:
+            self.station = Station(
+                library,
+                int(resolved.seed_track_id),
+                self.settings,
+                now=self.clock(),
+                skipped=self.session_skips,
+                seed_played=False,
+                seeds=resolved.seeds,
+                excluded=resolved.excluded,
+                pull=resolved.pull,
+            )
+        except Exception as exc:
+            log.exception("cannot start a station from the prompt %r", self.prompt)
+            self._emit(self.on_failed, f"The station could not start: {exc}")
+            return
+        if self.seed_track_id is None:  # a new station: its first pick plays now
+            first = self.station.next_item()
+            self.seed_track_id = first.track_id
+            self._why[first.track_id] = first.why
+            self.controller.play_tracks([first.track_id], "radio", self.label)
+        else:  # resumed: the track that played counts as heard
+            self.station.playing(int(self.seed_track_id))
+        self._started()
 
     def _sync_queue(self) -> None:
         """Make the queue's upcoming radio entries equal to the station's plan."""
@@ -250,88 +329,3 @@ class RadioSession:
                     queue.remove([e.id for e in ours])
                 queue.append(plan, "radio", self.label)
         self._emit(self.on_plan_changed, list(self.station.plan))
-
-
-@dataclass
-class Replacement:
-    """One replacement of what played, and what ``ListeningSession.undo`` needs to put it back."""
-
-    snapshot: Any  # ``player.session.QueueSnapshot``
-    radio: tuple[int, str] | None  # (seed track id, label) of the station that was playing
-    what: str  # what was replaced, for the notice: "the radio from X", "the queue"
-    undone: bool = False
-
-    @property
-    def message(self) -> str:
-        return f"{self.what[:1].upper()}{self.what[1:]} was replaced."
-
-
-class ListeningSession:
-    """The one way to replace what plays, each replacement undoable (see the module doc)."""
-
-    def __init__(self, controller: Any, radio: RadioSession) -> None:
-        self.controller = controller
-        self.radio = radio
-
-    def _before(self) -> Replacement | None:
-        """What plays now, or None when nothing is queued (then there is nothing to undo)."""
-        snapshot = self.controller.snapshot()
-        if not snapshot.entries:
-            return None
-        radio = self.radio
-        station = None
-        if radio.label is not None and radio.seed_track_id is not None:
-            station = (int(radio.seed_track_id), str(radio.label))
-        what = f"the radio from {radio.label}" if station is not None else "the queue"
-        return Replacement(snapshot, station, what)
-
-    def play(
-        self,
-        track_ids: Iterable[int],
-        source: str = "library",
-        seed: str | None = None,
-        start: int = 0,
-        position: float = 0.0,
-    ) -> Replacement | None:
-        """Replace the queue with these tracks (a running radio ends) and play entry ``start``."""
-        ids = [int(t) for t in track_ids]
-        if not ids:
-            return None
-        before = self._before()
-        self.radio.stop()
-        self.controller.play_tracks(ids, source, seed, start, position)
-        return before
-
-    def follow_with(
-        self, track_ids: Iterable[int], source: str = "radio", seed: str | None = None
-    ) -> Replacement | None:
-        """Keep the playing track and replace what follows it (a path from the playing song); a running
-        radio ends. Undo puts the whole queue back."""
-        before = self._before()
-        self.radio.stop()
-        with self.controller.lock:
-            queue = self.controller.queue
-            queue.remove([e.id for e in queue.upcoming()])
-            queue.append([int(t) for t in track_ids], source, seed)
-        return before
-
-    def start_radio(self, seed_track_id: int, label: str) -> Replacement | None:
-        """Start a radio from a seed song (it replaces the queue)."""
-        before = self._before()
-        self.radio.start(int(seed_track_id), label)
-        return before
-
-    def undo(self, replacement: Replacement) -> bool:
-        """Put back the queue, the entry, the position and the station that ``replacement`` replaced.
-        Once only; False if it was undone already."""
-        if replacement.undone:
-            return False
-        replacement.undone = True
-        self.radio.stop()
-        snap = replacement.snapshot
-        entry = self.controller.restore_snapshot(snap)
-        if replacement.radio is not None:
-            seed, label = replacement.radio
-            current = entry.track_id if entry is not None else None
-            self.radio.resume(seed, label, current)
-        return True

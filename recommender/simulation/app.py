@@ -155,8 +155,9 @@ def _open_app(store: Any, bundle: Any, clock: SimClock, radio_settings: RadioSet
     from player.playback.null import NullPlayer
     from player.playback.settings import PlaybackSettings
     from player.session import PlaybackController
+    from recommender.radio.listening import ListeningSession
     from recommender.radio.load import load_library
-    from recommender.radio.session import ListeningSession, RadioSession
+    from recommender.radio.session import RadioSession
 
     settings = PlaybackSettings(position_interval_s=15.0, checkpoint_interval_s=60.0)
     log = ListeningLog(store, settings, clock=clock, wall_clock=clock)
