@@ -79,6 +79,7 @@ def test_a_path_with_waypoints_parses_and_does_not_mix_with_seeds():
         ("artist:()", 0, 9, "needs a value"),
         ("   ", 0, 1, "empty"),
         ("%", 0, 1, "unexpected"),
+        ("sounds:(calm) -", 14, 1, "right before the term"),
     ],
 )
 def test_errors_say_what_and_where(text, start, length, words):

@@ -145,7 +145,11 @@ class ForYouView(QWidget):
         artists_layout.addWidget(QLabel("<b>Artists to discover</b>"))
         artists_layout.addWidget(self.artists)
 
+        from ui.daily_mixes_view import DailyMixesBox
+
+        self.daily = DailyMixesBox(runner, db_path)  # daily mixes and the time-of-day mix
         right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.daily)
         right.addWidget(mix_box)
         right.addWidget(artists_box)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -158,9 +162,10 @@ class ForYouView(QWidget):
 
     # -- loading -----------------------------------------------------------------------------------
     def ensure_loaded(self) -> None:
-        """First visit of the tab: compute the lists."""
+        """First visit of the tab: compute the lists (and the daily mixes)."""
         if self.result is None and not self._busy:
             self.refresh()
+        self.daily.ensure_loaded()
 
     def refresh(self, refresh_mix: bool = False) -> None:
         if self._busy:

@@ -13,6 +13,7 @@ import base64
 import logging
 import os
 import sqlite3
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -32,6 +33,7 @@ from player.store import Store
 from ui.background import BackgroundJobs
 from ui.covers import CoverCache
 from ui.icons import icon
+from ui.library_model import row_artist
 from ui.library_view import LibraryView
 from ui.notice import NoticeBar
 from ui.now_playing import NowPlayingBar
@@ -106,6 +108,14 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.tabs.currentChanged.connect(
             lambda i: self.tabs.widget(i) is self.for_you and self.for_you.ensure_loaded()
         )
+        from ui.stations_view import StationsView
+
+        self.stations = StationsView(self.store)
+        self.stations.names = lambda: sorted({row_artist(r) for r in self.library.model.all_rows()})
+        self.stations.playRequested.connect(self.start_prompt_station)
+        self.stations.dial.valueChanged.connect(self.for_you.daily.set_dial)
+        self.for_you.daily.playRequested.connect(lambda ids, name: self.play_playlist(ids, 0, name))
+        self.tabs.addTab(self.stations, icon("radio"), "Stations")
 
         self.side = QSplitter(Qt.Orientation.Vertical)
         self.side.addWidget(self.queue_view)
@@ -195,13 +205,17 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.queue_model.reason_of = self.radio.why  # radio picks say why in the queue's tooltip
         self.radio.stationChanged.connect(self._station_changed)
         self.radio.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
+        self.radio.failed.connect(lambda m: m.startswith("The station") and self.stations.show_error(m))
         self.bridge.playFinished.connect(self.radio.play_finished)
         self.bridge.playFinished.connect(self._play_finished)
         self._start_listenbrainz()
         entry = self.controller.restore()
         s = self.settings
         if entry is not None and entry.source == "radio" and s.radio_label and entry.seed == s.radio_label:
-            if s.radio_seed_id is not None:
+            if s.radio_prompt:  # a station from a prompt: read it again, plan on from this track
+                self.radio.set_settings(self._radio_settings(s.radio_dial))
+                self.radio.resume(entry.track_id, s.radio_label, entry.track_id, prompt=s.radio_prompt)
+            elif s.radio_seed_id is not None:
                 self.radio.set_settings(self._radio_settings())
                 self.radio.resume(s.radio_seed_id, s.radio_label, entry.track_id)
         self._start_desktop_integration()
@@ -216,9 +230,11 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         elif self.settings.analysis_enabled:
             self.jobs.analyze(self.settings.analysis_device)
 
-    def _radio_settings(self) -> Any:
+    def _radio_settings(self, dial: int = 0) -> Any:
+        """The radio's settings as the user set them, at this step of the familiar <-> new dial."""
         try:
-            return self.settings.radio_settings()
+            settings = self.settings.radio_settings()
+            return replace(settings, dial=int(dial)) if dial else settings
         except Exception:  # the radio module failed to import: the station uses its defaults
             log.exception("radio settings")
             return None

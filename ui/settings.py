@@ -53,6 +53,9 @@ class UiSettings:
     #: The radio playing when the app was closed (seed track id and its label), resumed on start.
     radio_seed_id: int | None = None
     radio_label: str | None = None
+    #: ... or the prompt and dial of the station from a prompt that was playing (``ui.stations_view``).
+    radio_prompt: str | None = None
+    radio_dial: int = 0
     #: Set once the first-run dialog was answered (even with no folder).
     first_run_done: bool = False
     #: Window geometry and splitter state (base64 of Qt's saveGeometry/saveState).

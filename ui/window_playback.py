@@ -83,6 +83,18 @@ class WindowPlayback:
         self.radio.set_settings(self._radio_settings())
         self.offer_undo(self.listening.start_radio(int(track_id), label))
         self.settings.radio_seed_id, self.settings.radio_label = int(track_id), label
+        self.settings.radio_prompt, self.settings.radio_dial = None, 0
+        self.settings.save(self.store)
+
+    def start_prompt_station(self, prompt: str, label: str, dial: int = 0) -> None:
+        """A station from a prompt (the Stations tab): it replaces what plays, with Undo, once its first
+        track is chosen; a prompt the library cannot answer is said under the box."""
+        if self.listening is None or self.radio is None:
+            return
+        self.radio.set_settings(self._radio_settings(dial))
+        self.offer_undo(self.listening.start_prompt(prompt, label))
+        self.settings.radio_seed_id, self.settings.radio_label = None, label
+        self.settings.radio_prompt, self.settings.radio_dial = prompt, int(dial)
         self.settings.save(self.store)
 
     def toggle(self) -> None:

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 
 from player.cli.common import bounded_int, fail, open_store, print_json, say
-
-#: Where the day's refresh count of the daily mixes is kept (JSON: {"day": ISO date, "count": n}).
-REFRESH_KEY = "mixes.refresh"
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -59,19 +55,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     d.set_defaults(func=cmd_discover)
 
 
-def _refresh_count(store, day: dt.date, bump: bool) -> int:
-    """The day's refresh count of the daily mixes (0 on a new day); ``bump`` raises it first."""
-    try:
-        saved = json.loads(store.get_state(REFRESH_KEY) or "{}")
-        count = int(saved.get("count", 0)) if saved.get("day") == day.isoformat() else 0
-    except (ValueError, TypeError, AttributeError):
-        count = 0
-    if bump:
-        count += 1
-        store.set_state(REFRESH_KEY, json.dumps({"day": day.isoformat(), "count": count}))
-    return count
-
-
 def _rows(store, mix) -> list[dict]:
     from player.store.tracks import get_track
 
@@ -95,12 +78,12 @@ def cmd_mix(args: argparse.Namespace) -> int:
         return fail("--save goes with --prompt")
     if args.prompt:
         return _prompt_mix(args)
-    from recommender.for_you.daily import daily_mixes, time_of_day_mix
+    from recommender.for_you.daily import daily_mixes, refresh_count, time_of_day_mix
     from recommender.radio.load import load_library
 
     today = dt.date.today()
     with open_store(args) as store:
-        refresh = _refresh_count(store, today, args.refresh)
+        refresh = refresh_count(store, today, args.refresh)
         library = load_library(store)
         if args.time_of_day:
             one = time_of_day_mix(store, library=library, dial=args.dial, refresh=refresh, n_tracks=args.n)

@@ -18,12 +18,13 @@ Stable for a day: every random choice is seeded by the date (and a refresh count
 Refresh button raises), so the mixes do not change between two looks on the same day and change the
 next day. Nothing banned is offered (the radio's library leaves banned tracks and artists out).
 
-API: ``DailyMix``, ``daily_mixes``, ``time_of_day_mix``, ``NEW_SHARE``, ``DAY_PARTS``.
+API: ``DailyMix``, ``daily_mixes``, ``time_of_day_mix``, ``refresh_count``, ``NEW_SHARE``, ``DAY_PARTS``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,8 @@ import numpy as np
 
 #: Share of a mix given to artists the listener never finished, per dial step (familiar .. new).
 NEW_SHARE = {-2: 0.0, -1: 0.15, 0: 0.3, 1: 0.5, 2: 0.7}
+#: Where the day's refresh count of the daily mixes is kept (JSON: {"day": ISO date, "count": n}).
+REFRESH_KEY = "mixes.refresh"
 #: Parts of the day (local hours, start inclusive): the time-of-day mix uses the part "now" is in.
 DAY_PARTS = (
     ("night", 0, 5),
@@ -61,6 +64,20 @@ class DailyMix:
     @property
     def new_share(self) -> float:
         return sum(w.startswith("new") for w in self.whys) / max(1, len(self.whys))
+
+
+def refresh_count(store: Any, day: dt.date, bump: bool) -> int:
+    """The day's refresh count of the daily mixes (0 on a new day; kept in the store, so the app and
+    ``encore mix`` show the same mixes); ``bump`` (Refresh) raises it first."""
+    try:
+        saved = json.loads(store.get_state(REFRESH_KEY) or "{}")
+        count = int(saved.get("count", 0)) if saved.get("day") == day.isoformat() else 0
+    except (ValueError, TypeError, AttributeError):
+        count = 0
+    if bump:
+        count += 1
+        store.set_state(REFRESH_KEY, json.dumps({"day": day.isoformat(), "count": count}))
+    return count
 
 
 def _day_seed(day: dt.date, refresh: int, salt: int = 0) -> np.random.Generator:

@@ -123,6 +123,10 @@ def parse_prompt(text: str, filter_fields: tuple[str, ...] = ()) -> Prompt:
         negated = text[i] == "-"
         if negated:
             i += 1
+            if i >= n or text[i].isspace():
+                raise PromptError(
+                    "a '-' goes right before the term it leaves out, as -artist:(...)", text, start
+                )
         match = _NAME.match(text, i)
         if match is None:
             raise PromptError(f"unexpected {text[i]!r}: a term is a word or name:(value)", text, i)

@@ -35,6 +35,10 @@ def run_now(
     """The plain runner: do the job on this thread and hand its result (or error message) on."""
     try:
         result = job()
+    except ValueError as exc:  # a prompt the library cannot answer: the user's to fix, no traceback
+        log.info("radio: %s", exc)
+        on_error(str(exc))
+        return
     except Exception as exc:  # reported like a worker's failure: the station does not start
         log.exception("radio library failed to load")
         on_error(str(exc))
@@ -102,6 +106,7 @@ class RadioSession:
         self._why: dict[int, str] = {}
         self._excluded: set[int] = set()  # tracks banned during the session: never queued
         self._resume_current: int | None = None
+        self._pending: tuple[str, str] | None = None  # (prompt, label) being read (``start_prompt``)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def invalidate(self) -> None:
@@ -121,6 +126,7 @@ class RadioSession:
     def start(self, seed_track_id: int, label: str) -> None:
         """Play the seed now and plan the station (at once if the arrays are loaded, else when they are).
         Use ``ListeningSession.start_radio`` to get an Undo for what it replaces."""
+        self._pending = None
         self.stop()
         self.label = label
         self.seed_track_id = int(seed_track_id)
@@ -129,15 +135,16 @@ class RadioSession:
         self._plan_when_ready()
 
     def start_prompt(self, prompt: str, label: str) -> None:
-        """Start a station from a prompt in the station language (``recommender.prompt``): once the
-        prompt is read against the library, its first track plays and the plan follows. A prompt that
-        cannot be read reports through ``on_failed``. Use ``ListeningSession.start_prompt`` for an Undo."""
-        self.stop()
-        self.label = label
-        self.prompt = prompt
-        self.seed_track_id = None
-        self._emit(self.on_station_changed, label)
-        self._plan_when_ready()
+        """Start a station from a prompt in the station language (``recommender.prompt``). What plays goes
+        on while the prompt is read against the library; then the new station's first track plays and
+        its plan follows. A prompt the library cannot answer changes nothing and reports through
+        ``on_failed``. Use ``ListeningSession.start_prompt`` for an Undo."""
+        self._pending = (prompt, label)
+        if self._library is not None:
+            self._resolve_pending()
+        elif not self._loading:
+            self._loading = True
+            self.run(self.load_library, self._library_loaded, self._load_failed)
 
     def resume(
         self, seed_track_id: int, label: str, current_track_id: int | None, prompt: str | None = None
@@ -158,6 +165,7 @@ class RadioSession:
         self._closed = True
 
     def stop(self) -> None:
+        self._pending = None
         if self.station is None and self.label is None:
             return
         self.station = None
@@ -227,7 +235,9 @@ class RadioSession:
         if self._closed:
             return
         self._library = library
-        if self.label is not None and self.station is None:
+        if self._pending is not None:
+            self._resolve_pending()
+        elif self.label is not None and self.station is None:
             self._make_station()
 
     def _load_failed(self, message: str) -> None:
@@ -259,26 +269,45 @@ class RadioSession:
         self._sync_queue()
 
     def _resolve_prompt(self) -> None:
-        """Read the prompt against the library (where ``run`` runs jobs), then start its station."""
+        """A resumed station from a prompt: read it again (where ``run`` runs jobs), then plan on."""
         library, prompt, label = self._library, self.prompt, self.label
 
-        def job() -> Any:
-            if self.resolve is not None:
-                return self.resolve(library, prompt)
-            from recommender.prompt.resolve import resolve_prompt
-
-            return resolve_prompt(prompt, self.controller.store, library)
-
         def resolved(result: Any) -> None:
-            if self._closed or self.prompt != prompt or self.label != label or self.station is not None:
-                return  # another station started meanwhile
-            self._prompt_station(library, result)
+            if not self._closed and self.prompt == prompt and self.label == label and self.station is None:
+                self._prompt_station(library, result)
 
         def failed(message: str) -> None:
             if self.prompt == prompt and self.label == label:
                 self._emit(self.on_failed, f"The station could not start: {message}")
 
-        self.run(job, resolved, failed)
+        self.run(lambda: self._read(library, prompt), resolved, failed)
+
+    def _resolve_pending(self) -> None:
+        """A new station from a prompt: read it; only then does it replace the station and the queue."""
+        library, pending = self._library, self._pending
+
+        def resolved(result: Any) -> None:
+            if self._closed or self._pending != pending:
+                return  # another station started (or this one was cancelled) meanwhile
+            self.stop()
+            self.prompt, self.label = pending
+            self.seed_track_id = None
+            self._emit(self.on_station_changed, self.label)
+            self._prompt_station(library, result)
+
+        def failed(message: str) -> None:
+            if self._pending == pending:
+                self._pending = None
+                self._emit(self.on_failed, f"The station could not start: {message}")
+
+        self.run(lambda: self._read(library, pending[0]), resolved, failed)
+
+    def _read(self, library: Any, prompt: str) -> Any:
+        if self.resolve is not None:
+            return self.resolve(library, prompt)
+        from recommender.prompt.resolve import resolve_prompt
+
+        return resolve_prompt(prompt, self.controller.store, library)
 
     def _prompt_station(self, library: Any, resolved: Any) -> None:
         from recommender.radio.station import Station

@@ -1,0 +1,165 @@
+"""The Stations tab and the daily mixes (issue 24) in the real window: a prompt typed into the box (its
+parse error shown under it with a caret), completion, the dial, playing a station with Undo, saved
+stations, and the daily mixes in the For you tab."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from ui_helpers import WAIT
+
+from player.store import Store
+from player.store import plays as plays_sql
+from player.store.stations import list_stations, save_station
+from player.store.tracks import get_track
+from ui.settings import UiSettings
+
+
+@pytest.fixture(autouse=True)
+def _silent_audio(monkeypatch):
+    monkeypatch.setenv("ENCORE_AUDIO_OUTPUT", "adummy")
+
+
+@pytest.fixture
+def db(analyzed_corpus_db, tmp_path) -> Path:
+    path = tmp_path / "encore.db"
+    shutil.copyfile(analyzed_corpus_db, path)
+    with Store.open(path) as store:
+        settings = UiSettings.load(store)
+        settings.first_run_done, settings.analysis_enabled, settings.scan_on_start = True, False, False
+        settings.save(store)
+        ids = [
+            int(r[0])
+            for r in store.conn.execute(
+                "SELECT id FROM tracks WHERE artist IN ('Muldjord', 'Mattias Westlund', 'NeonCorridor') ORDER BY id"
+            )
+        ]
+        when = (dt.datetime.now() - dt.timedelta(days=3)).timestamp()
+        with store.transaction():
+            for i, t in enumerate(ids):
+                pid = plays_sql.start_play(store, t, "old", duration=100.0, started_at=when + 200 * i)
+                plays_sql.close_play(
+                    store, pid, outcome="completed", seconds_listened=100.0, ended_at=when + 200 * i + 100
+                )
+    return path
+
+
+def _open(qtbot, db):
+    from ui.main_window import MainWindow
+
+    store = Store.open(db)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.libraryLoaded, timeout=WAIT):
+        window.start()
+    return window, store
+
+
+def test_the_prompt_box_shows_parse_errors_with_a_caret_completes_and_plays(qtbot, db):
+    window, store = _open(qtbot, db)
+    try:
+        view = window.stations
+        window.tabs.setCurrentWidget(view)
+        qtbot.keyClicks(view.prompt, "sounds:(calm) aritst:(Muse)")
+        lines = view.error.text().split("\n")
+        assert lines[0] == "sounds:(calm) aritst:(Muse)" and lines[1] == " " * 14 + "^" * 7
+        assert "did you mean artist" in lines[2] and not view.play_button.isEnabled()
+        view.prompt.clear()
+        assert view.error.text() == ""
+        # Completion of the word under the cursor: the library's artists as artist:(Name).
+        qtbot.keyClicks(view.prompt, "sounds:(calm) -Muld")
+        popup = view.completer.popup()
+        qtbot.waitUntil(popup.isVisible, timeout=WAIT)
+        shown = [
+            view.completer.completionModel().index(i, 0).data()
+            for i in range(view.completer.completionCount())
+        ]
+        assert "artist:(Muldjord)" in shown
+        view.completer.activated.emit("artist:(Muldjord)")
+        assert view.prompt.text() == "sounds:(calm) -artist:(Muldjord)"
+        view.prompt.setText("sounds:(ambient) -artist:(Wesnoth)")
+        assert view.play_button.isEnabled() and view.error.text() == ""
+        first = window.library.model.visible_ids()[:2]
+        window.play_tracks(first, 0)  # something plays: the station replaces it, with Undo
+        qtbot.waitUntil(lambda: window.controller.log.open_play_id is not None, timeout=WAIT)
+        view.dial.setValue(1)
+        assert view.dial_label.text() == "more new"
+        qtbot.mouseClick(view.play_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: window.radio.active and len(window.controller.queue.upcoming()) >= 3, timeout=WAIT
+        )
+        assert window.radio.prompt == "sounds:(ambient) -artist:(Wesnoth)"
+        assert window.radio.core.station.settings.enjoy_explore > 0  # the dial reached the station
+        queued = [e.track_id for e in window.controller.queue.entries]
+        assert not [t for t in queued if "wesnoth" in get_track(store, t)["path"].lower()]
+        assert window.notice.isVisible() and window.notice.action_button.text() == "Undo"
+        assert (
+            window.settings.radio_prompt == "sounds:(ambient) -artist:(Wesnoth)"
+            and window.settings.radio_dial == 1
+        )
+        # A prompt the library cannot answer: said under the box, what plays goes on.
+        view.prompt.setText("artist:(Nobody We Know)")
+        qtbot.mouseClick(view.play_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "no artist in your library" in view.error.text(), timeout=WAIT)
+        assert window.radio.active and window.radio.label == "sounds:(ambient) -artist:(Wesnoth)"
+        assert window.controller.queue.entries[0].track_id == queued[0]  # the station plays on
+    finally:
+        window.shutdown()
+        store.close()
+
+
+def test_saved_stations_play_again_and_can_be_deleted(qtbot, db):
+    with Store.open(db) as store:
+        save_station(store, "Heavy", "artist:(Muldjord)", 0)
+    window, store = _open(qtbot, db)
+    try:
+        view = window.stations
+        assert view.saved.count() == 1 and view.saved.item(0).text().startswith("Heavy")
+        view._saved_activated(view.saved.item(0))  # as a double-click does
+        qtbot.waitUntil(lambda: window.radio.active and window.radio.label == "Heavy", timeout=WAIT)
+        artists = {get_track(store, e.track_id)["artist"] for e in window.controller.queue.entries}
+        assert "Muldjord" in artists
+        view.delete("heavy")
+        assert view.saved.count() == 0 and list_stations(store) == []
+    finally:
+        window.shutdown()
+        store.close()
+
+
+def test_daily_mixes_show_in_for_you_and_play(qtbot, db):
+    window, store = _open(qtbot, db)
+    try:
+        box = window.for_you.daily
+        window.tabs.setCurrentWidget(window.for_you)
+        qtbot.waitUntil(lambda: box.list.count() >= 2, timeout=WAIT)
+        names = [box.list.item(i).text() for i in range(box.list.count())]
+        assert any(n.startswith("Daily Mix 1: ") for n in names)
+        item = next(
+            box.list.item(i)
+            for i in range(box.list.count())
+            if box.list.item(i).text().startswith("Daily Mix 1")
+        )
+        tracks, name = item.data(Qt.ItemDataRole.UserRole)
+        box._activated(item)
+        qtbot.waitUntil(
+            lambda: [e.track_id for e in window.controller.queue.entries] == list(tracks), timeout=WAIT
+        )
+        assert window.notice.action_button.text() == "Undo" or window.controller.queue.current is not None
+        before = [box.list.item(i).data(Qt.ItemDataRole.UserRole)[0] for i in range(box.list.count())]
+        qtbot.mouseClick(box.refresh_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: (
+                not box._busy
+                and [box.list.item(i).data(Qt.ItemDataRole.UserRole)[0] for i in range(box.list.count())]
+                != before
+            ),
+            timeout=WAIT,
+        )
+    finally:
+        window.shutdown()
+        store.close()
