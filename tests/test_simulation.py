@@ -209,3 +209,18 @@ def test_the_app_level_run_reads_the_plays_table_and_keeps_the_rules(small_world
     assert abs(a["skip_rate"]["mean"] - s["skip_rate"]["mean"]) < 0.25
     assert [log_plays(c) for c in (1, 2, 500, 10**6)] == [1, 2, 10, 12]
     assert not list(tmp_path.iterdir())  # the listeners' databases are gone
+
+
+def test_the_dial_trades_skips_for_finds_in_the_simulation(small_world):
+    """Issue 24: familiar (-2) to new (+2) reaches more liked-but-unplayed artists and is skipped more;
+    step 0 is the radio as it was (the same picks as ``encore``)."""
+    bundle, settings, listeners = small_world
+    r = simulate(listeners, bundle, settings, ("encore", "encore@-2", "encore@+0", "encore@+2"), resamples=50)
+    p = {name: {k: v["mean"] for k, v in m.items()} for name, m in r["policies"].items()}
+    assert p["encore@+0"] == p["encore"]
+    assert (
+        p["encore@-2"]["found_per_session"]
+        < p["encore@+0"]["found_per_session"]
+        < p["encore@+2"]["found_per_session"]
+    )
+    assert p["encore@-2"]["skip_rate"] < p["encore@+2"]["skip_rate"]

@@ -86,8 +86,9 @@ def plot(result: dict[str, Any], path: str | Path, skip: tuple[str, ...] = ("dis
     fig.colorbar(sc, ax=ax, label="coherence with the seed (held-out co-listening)")
     ax.set_xlabel("skip rate (lower is better)")
     ax.set_ylabel("liked-but-unplayed artists found per session")
+    dial = bool(names) and all(n.startswith("encore@") for n in names)
     ax.set_title(
-        f"Radio policies, {result['listeners']} simulated listeners x {result['sessions_per_listener']} "
+        f"{'The familiar <-> new dial' if dial else 'Radio policies'}, {result['listeners']} simulated listeners x {result['sessions_per_listener']} "
         f"sessions (95% intervals)",
         fontsize=9,
     )
