@@ -163,3 +163,43 @@ def test_daily_mixes_show_in_for_you_and_play(qtbot, db):
     finally:
         window.shutdown()
         store.close()
+
+
+def test_a_discovery_marked_not_interested_never_comes_back_and_the_list_exports(qtbot, db, tmp_path):
+    import csv
+
+    from player.store.ratings import BAN, rated_artists
+
+    window, store = _open(qtbot, db)
+    try:
+        view = window.for_you
+        with qtbot.waitSignal(view.loaded, timeout=WAIT):
+            window.tabs.setCurrentWidget(view)
+        assert view.artists.count() > 1
+        item = view.artists.item(0)
+        name = item.data(Qt.ItemDataRole.UserRole + 32)
+        menu = view.artist_menu(item)
+        action = next(a for a in menu.actions() if a.text().startswith("Not interested"))
+        action.trigger()
+        assert all(
+            view.artists.item(i).data(Qt.ItemDataRole.UserRole + 32) != name
+            for i in range(view.artists.count())
+        )
+        assert rated_artists(store).get(" ".join(name.casefold().split())) == BAN
+        with qtbot.waitSignal(view.loaded, timeout=WAIT):
+            view.refresh()
+        assert all(
+            view.artists.item(i).data(Qt.ItemDataRole.UserRole + 32) != name
+            for i in range(view.artists.count())
+        )
+        out = tmp_path / "wish.csv"
+        message = view.export_wishlist(str(out))
+        rows = list(csv.reader(out.open(encoding="utf-8")))
+        assert (
+            message.startswith(f"Wrote {view.artists.count()} artists")
+            and len(rows) == view.artists.count() + 1
+        )
+        assert rows[1][1] and rows[1][2].startswith("https://musicbrainz.org/search")
+    finally:
+        window.shutdown()
+        store.close()

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 _IDS_ROLE = Qt.ItemDataRole.UserRole + 30
 _LINK_ROLE = Qt.ItemDataRole.UserRole + 31
 _NAME_ROLE = Qt.ItemDataRole.UserRole + 32
+_REASON_ROLE = Qt.ItemDataRole.UserRole + 33
 N_ITEMS = 25
 
 
@@ -82,6 +83,7 @@ class _WrapDelegate(QStyledItemDelegate):
 class ForYouView(QWidget):
     playRequested = Signal(list)  # track ids to play, in order
     loaded = Signal(object)
+    notInterested = Signal(str)  # a discovery the listener never wants suggested (the window bans it)
 
     def __init__(self, runner: TaskRunner, db_path: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -138,11 +140,21 @@ class ForYouView(QWidget):
         self.artists.itemDoubleClicked.connect(self._artist_activated)
         self.artists.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.artists.customContextMenuRequested.connect(self._artist_menu)
-        self.artists.setToolTip("Double-click: open the artist's page · right-click: copy the name")
+        self.artists.setToolTip(
+            "Double-click: open the artist's page · right-click: copy the name, not interested"
+        )
         artists_box = QWidget()
         artists_layout = QVBoxLayout(artists_box)
         artists_layout.setContentsMargins(0, 0, 0, 0)
-        artists_layout.addWidget(QLabel("<b>Artists to discover</b>"))
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip(
+            "Save these artists as a wishlist (CSV with MusicBrainz links, or a link list)"
+        )
+        self.export_button.clicked.connect(self._export_clicked)
+        artists_head = QHBoxLayout()
+        artists_head.addWidget(QLabel("<b>Artists to discover</b>"), 1)
+        artists_head.addWidget(self.export_button)
+        artists_layout.addLayout(artists_head)
         artists_layout.addWidget(self.artists)
 
         from ui.daily_mixes_view import DailyMixesBox
@@ -236,6 +248,7 @@ class ForYouView(QWidget):
             item = QListWidgetItem(f"★ {a['name']}\n    {a['reason']}")
             item.setData(_LINK_ROLE, a.get("link"))
             item.setData(_NAME_ROLE, a["name"])
+            item.setData(_REASON_ROLE, a["reason"])
             item.setToolTip(f"{a['reason']}\n{a.get('link') or ''}")
             self.artists.addItem(item)
         if result.get("signal") == "none":
@@ -281,4 +294,39 @@ class ForYouView(QWidget):
         menu = QMenu(self)
         menu.addAction("Open the artist's page", lambda: open_link(item.data(_LINK_ROLE)))
         menu.addAction("Copy name", lambda: copy_text(item.data(_NAME_ROLE)))
+        menu.addSeparator()
+        menu.addAction("Not interested (never suggest it again)", lambda: self.not_interested(item))
         return menu
+
+    def not_interested(self, item: QListWidgetItem) -> None:
+        """The listener does not want this artist: it leaves the list now and never comes back."""
+        name = item.data(_NAME_ROLE)
+        self.artists.takeItem(self.artists.row(item))
+        self.notInterested.emit(str(name))
+
+    def export_wishlist(self, path: str) -> str:
+        """Write the artists to discover shown now to ``path`` (CSV, or .txt/.html links); a message."""
+        from recommender.for_you.wishlist import write_wishlist
+
+        artists = [
+            {
+                "artist": str(self.artists.item(i).data(_NAME_ROLE)),
+                "why": str(self.artists.item(i).data(_REASON_ROLE) or ""),
+            }
+            for i in range(self.artists.count())
+            if self.artists.item(i).data(_NAME_ROLE)
+        ]
+        try:
+            kind = write_wishlist(path, artists)
+        except (OSError, ValueError) as exc:
+            return f"The wishlist could not be written: {exc}"
+        return f"Wrote {len(artists)} artists to discover to {path} ({kind})"
+
+    def _export_clicked(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export artists to discover", "artists-to-discover.csv", "CSV (*.csv);;Links (*.txt *.html)"
+        )
+        if path:
+            self.summary.setText(self.export_wishlist(path))

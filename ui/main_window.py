@@ -115,6 +115,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.stations.playRequested.connect(self.start_prompt_station)
         self.stations.dial.valueChanged.connect(self.for_you.daily.set_dial)
         self.for_you.daily.playRequested.connect(lambda ids, name: self.play_playlist(ids, 0, name))
+        self.for_you.notInterested.connect(lambda name: self.rate([], -1, artist=name))
+        self.similar.notInterested.connect(lambda name: self.rate([], -1, artist=name))
         self.tabs.addTab(self.stations, icon("radio"), "Stations")
 
         self.side = QSplitter(Qt.Orientation.Vertical)

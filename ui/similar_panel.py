@@ -76,6 +76,7 @@ class SimilarPanel(QWidget):
     radioRequested = Signal(int)
     playRequested = Signal(int)
     resultShown = Signal(object)
+    notInterested = Signal(str)  # a discovery the listener never wants suggested (the window bans it)
 
     def __init__(self, runner: TaskRunner, db_path: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -235,6 +236,9 @@ class SimilarPanel(QWidget):
         menu = QMenu(self)
         menu.addAction("Open the artist's page", lambda: open_link(item.data(_LINK_ROLE)))
         menu.addAction("Copy name", lambda: copy_text(item.data(_ARTIST_ROLE)))
+        menu.addSeparator()
+        name = str(item.data(_ARTIST_ROLE))
+        menu.addAction("Not interested (never suggest it again)", lambda: self.notInterested.emit(name))
         menu.exec(self.artists.viewport().mapToGlobal(pos))
 
     def _track_double_clicked(self, item: QListWidgetItem) -> None:
