@@ -203,3 +203,25 @@ def test_a_discovery_marked_not_interested_never_comes_back_and_the_list_exports
     finally:
         window.shutdown()
         store.close()
+
+
+def test_a_path_prompt_queues_the_path_with_undo(qtbot, db):
+    window, store = _open(qtbot, db)
+    try:
+        rows = store.conn.execute(
+            "SELECT t.id FROM tracks t JOIN analysis a ON a.track_id = t.id"
+            " WHERE t.artist IN ('Muldjord', 'NeonCorridor', 'Doug Kaufman') GROUP BY t.artist ORDER BY t.artist"
+        ).fetchall()
+        a, c, b = (int(r[0]) for r in rows)
+        window.play_tracks(window.library.model.visible_ids()[:1], 0)
+        qtbot.waitUntil(lambda: window.controller.log.open_play_id is not None, timeout=WAIT)
+        view = window.stations
+        view.prompt.setText(f"from:({a}) via:({c}) to:({b})")
+        qtbot.mouseClick(view.play_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.controller.queue.entries[0].track_id == a, timeout=WAIT)
+        ids = [e.track_id for e in window.controller.queue.entries]
+        assert ids[-1] == b and c in ids and len(ids) >= 10
+        assert window.notice.action_button.text() == "Undo"
+    finally:
+        window.shutdown()
+        store.close()

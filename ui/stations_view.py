@@ -52,6 +52,15 @@ TERMS = (
 EXAMPLE = "sounds:(calm piano) -artist:(Muse) year:1990-2010"
 
 
+def plan_prompt_path(db_path: str, prompt: str, n: int = 12) -> list[tuple[int, str]]:
+    """(track id, why) of a prompt's path, from:(A) via:(C) to:(B) (runs in a worker)."""
+    from player.store import Store
+    from recommender.prompt.station import prompt_station
+
+    with Store.open(db_path) as store:
+        return prompt_station(store, prompt, n=n).items(10 * n)
+
+
 def last_word_start(text: str, cursor: int) -> int:
     """Where the term under ``cursor`` starts: after the last space that is not inside parentheses."""
     depth = 0

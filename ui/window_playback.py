@@ -91,11 +91,30 @@ class WindowPlayback:
         track is chosen; a prompt the library cannot answer is said under the box."""
         if self.listening is None or self.radio is None:
             return
+        if "from:" in prompt:  # a path through songs: planned once and queued, as "Radio to…" is
+            self._queue_prompt_path(prompt, label)
+            return
         self.radio.set_settings(self._radio_settings(dial))
         self.offer_undo(self.listening.start_prompt(prompt, label))
         self.settings.radio_seed_id, self.settings.radio_label = None, label
         self.settings.radio_prompt, self.settings.radio_dial = prompt, int(dial)
         self.settings.save(self.store)
+
+    def _queue_prompt_path(self, prompt: str, label: str) -> None:
+        from ui.stations_view import plan_prompt_path
+
+        def queued(steps: list[tuple[int, str]]) -> None:
+            if self.listening is None or not steps:
+                return
+            for track_id, why in steps:
+                self._path_why[(label, int(track_id))] = why
+            self.offer_undo(self.listening.play([t for t, _w in steps], "radio", label, 0))
+            self.queue_view.set_station(label, replanned=False)
+
+        def failed(message: str) -> None:
+            self.stations.show_error(f"The path could not be planned: {message.split(': ', 1)[-1]}")
+
+        self.runner.start(plan_prompt_path, self.db_path, prompt, on_result=queued, on_error=failed)
 
     def toggle(self) -> None:
         if self.controller is not None:
