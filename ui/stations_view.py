@@ -107,6 +107,8 @@ class StationsView(QWidget):
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.setStyleSheet("color: #b00020;")
         self.error.setWordWrap(False)
+        # Room for the three lines of an error (prompt, caret, message) kept: the page does not jump.
+        self.error.setMinimumHeight(3 * self.error.fontMetrics().lineSpacing() + 4)
 
         self.dial = QSlider(Qt.Orientation.Horizontal)
         self.dial.setRange(-2, 2)
@@ -115,6 +117,7 @@ class StationsView(QWidget):
         self.dial.setPageStep(1)
         self.dial.setAccessibleName("Familiar to new")
         self.dial_label = QLabel()
+        self.dial_label.setMinimumWidth(self.dial_label.fontMetrics().horizontalAdvance("mostly familiar") + 8)
         self.dial.valueChanged.connect(self._dial_moved)
         self._dial_moved(0)
 
@@ -141,10 +144,12 @@ class StationsView(QWidget):
         help_text.setTextFormat(Qt.TextFormat.RichText)
 
         dial_row = QHBoxLayout()
-        dial_row.addWidget(QLabel("Familiar"))
-        dial_row.addWidget(self.dial, 1)
-        dial_row.addWidget(QLabel("New"))
+        dial_row.addWidget(QLabel("<b>Dial</b>:"))
         dial_row.addWidget(self.dial_label)
+        dial_row.addSpacing(12)
+        dial_row.addWidget(QLabel("familiar"))
+        dial_row.addWidget(self.dial, 1)
+        dial_row.addWidget(QLabel("new"))
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
@@ -194,6 +199,8 @@ class StationsView(QWidget):
         self.completer.setCompletionPrefix(word)
         if self.completer.completionCount():
             self.completer.complete()
+        else:
+            self.completer.popup().hide()  # nothing matches: no empty box over the error line
 
     def _choices(self) -> list[str]:
         from player.store.smart import tag_vocabulary

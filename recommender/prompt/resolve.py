@@ -28,6 +28,8 @@ TERM_TRACKS = 40
 #: How strongly a sound or tag term holds the station to it: its z-scored score times this, clipped.
 PULL_WEIGHT = 1.0
 PULL_CLIP = 3.0
+#: Fewest tracks a station of sounds and tags draws from (else the best-carrying this many).
+MIN_SOUND_POOL = 25
 #: A prompt of filters only starts from the centroid of up to this many of the tracks they keep.
 FILTER_SEEDS = 2000
 #: A track "is" an analysis tag (for ``-tag:``) when its probability is this many s.d. above the library's.
@@ -171,7 +173,7 @@ def _track_rows(ctx: _Context, prompt: Prompt, term: Term) -> tuple[np.ndarray, 
             raise _fail(prompt, term, f"no artist in your library is called {term.value!r}{hint}")
         return rows, np.full(len(rows), 1.0 / len(rows)), f"{len(rows)} tracks by {', '.join(names[:3])}"
     if term.kind == "sounds":
-        return _sound_rows(ctx, prompt, term, term.value, "sounds like")
+        return _sound_rows(ctx, prompt, term, term.value, "sound like")
     return _tag_rows(ctx, prompt, term)
 
 
@@ -204,7 +206,7 @@ def _sound_rows(
         raise _fail(prompt, term, f"no analysed track {label} {text!r}")
     rows = np.asarray([ctx._row_of[int(t)] for t in mood.track_ids[order].tolist()], dtype=np.int64)
     weights = scores[order] / scores[order].sum()
-    return rows, weights, f"the {len(rows)} tracks that best {label} {query.describe()}"
+    return rows, weights, f"the {len(rows)} tracks that {label} {text!r} most ({query.describe()})"
 
 
 def _tag_rows(ctx: _Context, prompt: Prompt, term: Term) -> tuple[np.ndarray, np.ndarray, str]:
@@ -349,6 +351,18 @@ def resolve_prompt(text: str, store: Any, library: Any) -> ResolvedPrompt:
         mask = np.zeros(n, dtype=bool)
         mask[ctx.rows_of(ids)] = True
         keep &= mask
+    if ctx.pull is not None and prompt.of("sounds", "tag", negated=False):
+        # Sounds and tags hold the station: it draws from the tracks that carry them at least as much as
+        # the library's average track (a favourite artist's death metal is no "ambient", however often
+        # it is finished), and from the songs and artists the prompt names.
+        carries = ctx.pull >= 0
+        need = min(n, max(MIN_SOUND_POOL, int(0.1 * n)))
+        if carries.sum() < need:
+            carries = ctx.pull >= np.sort(ctx.pull)[-need]
+        named = [int(library.row(t)) for t, w in out.seeds.items() if w > 0 and ctx.pull[library.row(t)] < 0]
+        carries[named] = True
+        keep &= carries
+        out.explain.append(f"kept to the {int((carries & keep).sum())} tracks that carry these sounds and tags")
     out.excluded |= ~keep
     out.pull = ctx.pull
     if prompt.of("from"):
