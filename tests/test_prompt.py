@@ -133,7 +133,8 @@ def test_ambient_without_wesnoth_plays_no_wesnoth_and_more_ambient_than_the_libr
     ]
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["prompt"] == prompt and len(out["explain"]) == 2 and "Wesnoth Project" in out["explain"][1]
+    assert out["prompt"] == prompt and len(out["explain"]) == 3 and "Wesnoth Project" in out["explain"][1]
+    assert out["explain"][2].startswith("kept to the ")
     paths = [r["path"] for r in out["tracks"]]
     assert len(paths) == 30 and not [p for p in paths if "wesnoth" in p.lower()]
     with Store.open(db) as store:
