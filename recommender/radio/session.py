@@ -273,7 +273,9 @@ class RadioSession:
         library, prompt, label = self._library, self.prompt, self.label
 
         def resolved(result: Any) -> None:
-            if not self._closed and self.prompt == prompt and self.label == label and self.station is None:
+            if isinstance(result, Exception):
+                failed(str(result))
+            elif not self._closed and self.prompt == prompt and self.label == label and self.station is None:
                 self._prompt_station(library, result)
 
         def failed(message: str) -> None:
@@ -289,6 +291,10 @@ class RadioSession:
         def resolved(result: Any) -> None:
             if self._closed or self._pending != pending:
                 return  # another station started (or this one was cancelled) meanwhile
+            if isinstance(result, Exception):  # the library cannot answer it: nothing changes
+                self._pending = None
+                self._emit(self.on_failed, f"The station could not start:\n{result.show()}")
+                return
             self.stop()
             self.prompt, self.label = pending
             self.seed_track_id = None
@@ -303,11 +309,18 @@ class RadioSession:
         self.run(lambda: self._read(library, pending[0]), resolved, failed)
 
     def _read(self, library: Any, prompt: str) -> Any:
-        if self.resolve is not None:
-            return self.resolve(library, prompt)
-        from recommender.prompt.resolve import resolve_prompt
+        """The prompt read against the library; a prompt it cannot answer comes back as the
+        ``PromptError`` itself (not raised), so its place in the text survives the trip from a worker."""
+        from recommender.prompt.grammar import PromptError
 
-        return resolve_prompt(prompt, self.controller.store, library)
+        try:
+            if self.resolve is not None:
+                return self.resolve(library, prompt)
+            from recommender.prompt.resolve import resolve_prompt
+
+            return resolve_prompt(prompt, self.controller.store, library)
+        except PromptError as exc:
+            return exc
 
     def _prompt_station(self, library: Any, resolved: Any) -> None:
         from recommender.radio.station import Station
