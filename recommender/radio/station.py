@@ -194,8 +194,6 @@ class Station(QueryFit, Planner):
 
         # Spacing scaled to the artists (albums) the station can draw from, fixed for the session.
         playable_rows = (~self.short if self.tiny else ~self.short & ~recent) & ~self.excluded
-        if pull is not None and (playable_rows & (np.nan_to_num(pull) > 0)).any():
-            playable_rows &= np.nan_to_num(pull) > 0  # a prompt's sounds: the artists that carry them
         self._artist_spacing = s.effective_spacing(
             len(np.unique(library.artist[playable_rows])), s.artist_spacing
         )
