@@ -97,7 +97,7 @@ def test_m3u8_round_trip_keeps_order_and_reports_missing(copy_corpus_store: Stor
     export_playlist(store, pid, out, relative=False)
     lines = out.read_text(encoding="utf-8").splitlines()
     assert all(line.startswith(("#", "/")) for line in lines)
-    lines.insert(3, "gone/no_such_song.ogg")
+    lines.insert(2, "gone/no_such_song.ogg")  # before an #EXTINF line: no name to be found by
     lines.append("https://example.org/stream.ogg")
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = import_playlist(store, out, name="Mix")
