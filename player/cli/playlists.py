@@ -233,22 +233,32 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from player.playlist_files import PlaylistFileError, import_playlist
+    from player.playlist_files import NothingMatched, PlaylistFileError, import_playlist
 
     with open_store(args) as store:
         try:
             result = import_playlist(store, args.file, args.name)
+        except NothingMatched as exc:
+            code = fail(str(exc), 1)
+            _list_missing(exc.missing)
+            return code
         except PlaylistFileError as exc:
             return fail(str(exc))
     say(f"Imported {result.added} track(s) into the playlist {result.name}")
     if result.scanned:
         say(f"  {result.scanned} file(s) were not in the library and have been scanned in")
+    if result.by_name:
+        say(f"  {result.by_name} entr{'y' if result.by_name == 1 else 'ies'} found by artist and title")
     if result.missing:
-        say(f"  {len(result.missing)} entr{'y' if len(result.missing) == 1 else 'ies'} not found:")
-        for location in result.missing:
-            say(f"    {location}")
+        _list_missing(result.missing)
         return 1
     return 0
+
+
+def _list_missing(missing: list[str]) -> None:
+    say(f"  {len(missing)} entr{'y' if len(missing) == 1 else 'ies'} not found:")
+    for location in missing:
+        say(f"    {location}")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
