@@ -127,7 +127,8 @@ def write_playlist_file(
 ) -> int:
     """Write tracks (dicts with path, artist, title, album, duration) as M3U8 or XSPF (by the file's
     suffix); paths relative to the file's folder when ``relative``. Returns the number of entries.
-    ``tracks`` is consumed once, each entry written as it comes: memory does not grow with the playlist."""
+    ``tracks`` is consumed once, each entry written as it comes: memory does not grow with the playlist
+    (XSPF is written as text for that, the same bytes ElementTree's indented tree gave)."""
     file = Path(path)
     kind = playlist_format(file)
     base = file.resolve().parent

@@ -107,7 +107,8 @@ def _lines(file: Path, fh: BinaryIO, encoding: str) -> Iterator[str]:
         if first and encoding == "utf-8":
             raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte order mark
         first = False
-        text = raw.decode(encoding)  # decoded to the end even when binary: not UTF-8 is the first thing to say
+        # Decoded to the end even once binary: "not UTF-8" is the first thing to say of a binary .m3u8.
+        text = raw.decode(encoding)
         binary = binary or "\x00" in text
         if not binary:
             yield from text.splitlines()
@@ -244,6 +245,8 @@ def _read_xspf(file: Path, fh: BinaryIO) -> list[FileEntry]:
                 break
     except _Refused as exc:
         raise PlaylistFileError(str(exc)) from None
+    except PlaylistFileError:
+        raise  # already a message for the user (a ValueError, which the next clause would re-word)
     except (expat.ExpatError, ValueError) as exc:  # ValueError: an encoding Python cannot decode
         raise PlaylistFileError(f"{file} is not a valid XSPF playlist: {exc}") from None
     return reader.entries

@@ -160,8 +160,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         if playlist["problem"]:
             return fail(f"{playlist['name']}: {playlist['problem']}", code=1)
         if playlist["smart"]:
-            tracks: Iterable[dict] = smart_tracks(store, playlist["rules"])
-            count = len(tracks)  # type: ignore[arg-type]
+            chosen = smart_tracks(store, playlist["rules"])
+            tracks: Iterable[dict] = chosen
+            count = len(chosen)
         else:
             tracks = iter_playlist_tracks(store, playlist["id"])
             count = int(
