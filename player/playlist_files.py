@@ -1,11 +1,14 @@
 """Playlist files: import and export M3U8 (also plain M3U) and XSPF, with relative or absolute paths.
 
 Export writes each entry's path relative to the playlist file's folder (``relative=True``, portable with
-the music) or absolute. Import resolves each entry (absolute path, path relative to the file, ``file://``
-URI) to a library track: by path, else by scanning a file that exists but is not in the library yet.
-Entries that cannot be resolved (no such file, a web address) are returned in ``ImportResult.missing``,
-never dropped silently. A file that cannot be read or parsed raises ``PlaylistFileError`` with a message
-for the user.
+the music) or absolute, streamed entry by entry. Import reads the file within bounds
+(``player.playlist_read``) and resolves each entry (absolute path, path relative to the file, ``file://``
+URI, Windows-style ``..\\x.ogg``) to a library track: by path, else by scanning a file that exists but
+is not in the library yet, else (its path names no file here: a playlist from another machine) by its
+"Artist - Title". Entries that cannot be resolved (no such file, a web address) are returned in
+``ImportResult.missing``, never dropped silently; when none resolves, no playlist is created
+(``NothingMatched``, which carries the list). A file that cannot be read or parsed raises
+``PlaylistFileError`` with a message for the user.
 
 Export writes every entry so that import reads it back as the same path: a path an M3U line cannot hold
 as it is (a line break or other control character, spaces at either end, bytes that are not UTF-8) is
@@ -14,11 +17,8 @@ as a comment, a web address or a home folder (``#``, ``http:``, ``~``) gets "./"
 ``#EXTINF`` line or XML 1.0 cannot hold (line breaks, control characters) is dropped from titles and names,
 so a tag can never add an entry of its own or make the file unreadable.
 
-XSPF is parsed with the standard library's expat parser (expat ≥ 2.4 refuses entity-expansion bombs and
-external entities are never fetched); a document type declaration is refused outright.
-
-API: ``PlaylistFileError``, ``FileEntry``, ``ImportResult``, ``read_playlist_file``, ``write_playlist_file``,
-``export_playlist``, ``import_playlist``, ``FORMATS``.
+API: ``PlaylistFileError``, ``NothingMatched``, ``FileEntry``, ``ImportResult``, ``read_playlist_file``,
+``write_playlist_file``, ``export_playlist``, ``import_playlist``, ``FORMATS``.
 """
 
 from __future__ import annotations
@@ -26,28 +26,36 @@ from __future__ import annotations
 import os
 import unicodedata
 import urllib.parse
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from xml.etree import ElementTree as ET
+from typing import IO, Any
+from xml.sax.saxutils import escape
 
+from player.playlist_read import (
+    FORMATS,
+    XSPF_NS,
+    FileEntry,
+    PlaylistFileError,
+    playlist_format,
+    read_playlist_file,
+    resolve_location,
+)
 from player.store.core import Store
 from player.text import decoded
 
-FORMATS = {".m3u8": "m3u", ".m3u": "m3u", ".xspf": "xspf"}
-XSPF_NS = "http://xspf.org/ns/0/"
-
-
-class PlaylistFileError(ValueError):
-    """A playlist file that cannot be read or written, with the reason."""
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    location: str  # as written in the file (path or URI)
-    title: str | None = None
-    artist: str | None = None
-    duration: float | None = None
+__all__ = [
+    "FORMATS",
+    "FileEntry",
+    "ImportResult",
+    "NothingMatched",
+    "PlaylistFileError",
+    "export_playlist",
+    "import_playlist",
+    "read_playlist_file",
+    "resolve_location",
+    "write_playlist_file",
+]
 
 
 @dataclass
@@ -57,101 +65,15 @@ class ImportResult:
     added: int
     missing: list[str] = field(default_factory=list)  # entries (as written) that matched no track
     scanned: int = 0  # files found on disk that were not in the library yet
+    by_name: int = 0  # entries found by their "Artist - Title" (their path named no file here)
 
 
-def _format(path: Path) -> str:
-    kind = FORMATS.get(path.suffix.casefold())
-    if kind is None:
-        raise PlaylistFileError(f"{path}: unknown playlist format (use .m3u8, .m3u or .xspf)")
-    return kind
+class NothingMatched(PlaylistFileError):
+    """No entry of the file matched a library track: no playlist was created. ``missing`` lists them."""
 
-
-# --- reading ------------------------------------------------------------------------------------------
-
-
-def read_playlist_file(path: str | os.PathLike[str]) -> list[FileEntry]:
-    """The entries of an M3U/M3U8 or XSPF file, in order."""
-    file = Path(path)
-    kind = _format(file)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise PlaylistFileError(f"cannot read {file}: {exc.strerror or exc}") from exc
-    return _read_m3u(file, data) if kind == "m3u" else _read_xspf(file, data)
-
-
-def _read_m3u(file: Path, data: bytes) -> list[FileEntry]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        if file.suffix.casefold() == ".m3u8":
-            raise PlaylistFileError(f"{file} is not valid UTF-8 text, so not an M3U8 playlist") from None
-        text = data.decode("latin-1")  # plain .m3u: the legacy 8-bit encoding
-    if "\x00" in text:
-        raise PlaylistFileError(f"{file} is not a text playlist (binary data)")
-    entries: list[FileEntry] = []
-    info: tuple[float | None, str | None, str | None] = (None, None, None)
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("#"):
-            if line.upper().startswith("#EXTINF:"):
-                head, _, label = line[8:].partition(",")
-                try:
-                    seconds: float | None = float(head.split()[0]) if head.split() else None
-                except ValueError:
-                    seconds = None
-                artist, sep, title = label.partition(" - ")
-                info = (
-                    seconds if seconds and seconds > 0 else None,
-                    artist.strip() if sep else None,
-                    (title if sep else label).strip() or None,
-                )
-            continue
-        entries.append(FileEntry(line, title=info[2], artist=info[1], duration=info[0]))
-        info = (None, None, None)
-    return entries
-
-
-def _read_xspf(file: Path, data: bytes) -> list[FileEntry]:
-    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data.upper():
-        raise PlaylistFileError(f"{file}: XSPF with a document type declaration is not accepted")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise PlaylistFileError(f"{file} is not a valid XSPF playlist: {exc}") from exc
-    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-    if root.tag != f"{ns}playlist":
-        raise PlaylistFileError(f"{file} is not an XSPF playlist (its root element is not <playlist>)")
-    entries: list[FileEntry] = []
-    for track in root.iter(f"{ns}track"):
-        location = (track.findtext(f"{ns}location") or "").strip()
-        title = (track.findtext(f"{ns}title") or "").strip() or None
-        creator = (track.findtext(f"{ns}creator") or "").strip() or None
-        ms = (track.findtext(f"{ns}duration") or "").strip()
-        duration = float(ms) / 1000.0 if ms.isdigit() else None
-        entries.append(
-            FileEntry(location or (title or "(entry without a location)"), title, creator, duration)
-        )
-    return entries
-
-
-def resolve_location(location: str, base: Path) -> str | None:
-    """The absolute local path an entry names (relative paths are relative to ``base``), or None for a
-    web address."""
-    text = location.strip()
-    parsed = urllib.parse.urlparse(text)
-    if parsed.scheme == "file":
-        text = urllib.parse.unquote(parsed.path, errors="surrogateescape")  # non-UTF-8 names keep their bytes
-    elif parsed.scheme and len(parsed.scheme) > 1:  # http:, https: ... (one letter: a Windows drive)
-        return None
-    elif "%" in text and not os.path.exists(base / text):
-        text = urllib.parse.unquote(text, errors="surrogateescape")  # a relative URI reference
-    path = Path(os.path.expanduser(text))
-    if not path.is_absolute():
-        path = base / path
-    return os.path.normpath(path)
+    def __init__(self, message: str, missing: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 # --- writing ------------------------------------------------------------------------------------------
@@ -198,15 +120,17 @@ def _escaped_location(loc: str) -> str:
 
 def write_playlist_file(
     path: str | os.PathLike[str],
-    tracks: list[dict[str, Any]],
+    tracks: Iterable[dict[str, Any]],
     *,
     relative: bool = True,
     title: str | None = None,
 ) -> int:
     """Write tracks (dicts with path, artist, title, album, duration) as M3U8 or XSPF (by the file's
-    suffix); paths relative to the file's folder when ``relative``. Returns the number of entries."""
+    suffix); paths relative to the file's folder when ``relative``. Returns the number of entries.
+    ``tracks`` is consumed once, each entry written as it comes: memory does not grow with the playlist
+    (XSPF is written as text for that, the same bytes ElementTree's indented tree gave)."""
     file = Path(path)
-    kind = _format(file)
+    kind = playlist_format(file)
     base = file.resolve().parent
 
     def location(track_path: str) -> str:
@@ -217,44 +141,50 @@ def write_playlist_file(
                 return track_path
         return track_path
 
-    if kind == "m3u":
-        lines = ["#EXTM3U"]
+    def m3u(out: IO[bytes]) -> int:
+        n = 0
+        out.write(b"#EXTM3U\n")
         if title:
-            lines.append(f"#PLAYLIST:{_one_line(title)}")
+            out.write(f"#PLAYLIST:{_one_line(title)}\n".encode())
         for t in tracks:
             seconds = int(round(t["duration"])) if t.get("duration") else -1
             label = " - ".join(_one_line(x) for x in (t.get("artist"), t.get("title")) if x)
-            lines += [f"#EXTINF:{seconds},{label or _one_line(Path(t['path']).stem)}"]
-            lines.append(_escaped_location(location(t["path"])))
-        payload = ("\n".join(lines) + "\n").encode("utf-8")
-    else:
-        ET.register_namespace("", XSPF_NS)
-        root = ET.Element(f"{{{XSPF_NS}}}playlist", {"version": "1"})
+            loc = _escaped_location(location(t["path"]))
+            out.write(f"#EXTINF:{seconds},{label or _one_line(Path(t['path']).stem)}\n{loc}\n".encode())
+            n += 1
+        return n
+
+    def xspf(out: IO[bytes]) -> int:
+        n = 0
+        out.write(
+            f"<?xml version='1.0' encoding='utf-8'?>\n<playlist xmlns=\"{XSPF_NS}\" version=\"1\">\n".encode()
+        )
         if title:
-            ET.SubElement(root, f"{{{XSPF_NS}}}title").text = _xml_text(title)
-        track_list = ET.SubElement(root, f"{{{XSPF_NS}}}trackList")
+            out.write(f"  <title>{escape(_xml_text(title))}</title>\n".encode())
+        out.write(b"  <trackList>\n")
         for t in tracks:
-            el = ET.SubElement(track_list, f"{{{XSPF_NS}}}track")
             loc = location(t["path"])
             if not os.path.isabs(loc) and loc[:1] == "~":
                 loc = "./" + loc  # not a home folder
             uri = Path(loc).as_uri() if os.path.isabs(loc) else urllib.parse.quote(os.fsencode(loc))
-            ET.SubElement(el, f"{{{XSPF_NS}}}location").text = uri
+            parts = [f"      <location>{escape(uri)}</location>"]
             for tag, key in (("creator", "artist"), ("title", "title"), ("album", "album")):
                 if t.get(key):
-                    ET.SubElement(el, f"{{{XSPF_NS}}}{tag}").text = _xml_text(t[key])
+                    parts.append(f"      <{tag}>{escape(_xml_text(t[key]))}</{tag}>")
             if t.get("duration"):
-                ET.SubElement(el, f"{{{XSPF_NS}}}duration").text = str(int(round(t["duration"] * 1000)))
-        ET.indent(root)
-        payload = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-    write_replacing(file, payload)
-    return len(tracks)
+                parts.append(f"      <duration>{int(round(t['duration'] * 1000))}</duration>")
+            out.write(("    <track>\n" + "\n".join(parts) + "\n    </track>\n").encode("utf-8"))
+            n += 1
+        out.write(b"  </trackList>\n</playlist>\n")
+        return n
+
+    return write_replacing(file, m3u if kind == "m3u" else xspf)
 
 
-def write_replacing(file: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``file`` through ``FILE.part`` (a reader never sees half a playlist). On any
-    failure the partial file is removed; a read-only file is refused, not replaced (its mode says the
-    user wants it kept, and a rename would replace it even so)."""
+def write_replacing(file: Path, write: Callable[[IO[bytes]], int]) -> int:
+    """Write through ``FILE.part`` with ``write`` (a reader never sees half a playlist); returns what
+    ``write`` returns. On any failure the partial file is removed; a read-only file is refused, not
+    replaced (its mode says the user wants it kept, and a rename would replace it even so)."""
     if file.is_file() and not file.stat().st_mode & 0o222:
         raise PlaylistFileError(
             f"{file} is read-only: it was not replaced (make it writable or choose another name)"
@@ -262,21 +192,26 @@ def write_replacing(file: Path, payload: bytes) -> None:
     tmp = file.with_name(file.name + ".part")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(payload)
+        with open(tmp, "wb") as out:
+            n = write(out)
         os.replace(tmp, file)
-    except OSError as exc:
+        return n
+    except BaseException as exc:
         try:
             tmp.unlink(missing_ok=True)
         except OSError:
             pass  # the first error is the one to report
-        raise PlaylistFileError(f"cannot write {file}: {exc.strerror or exc}") from exc
+        if isinstance(exc, OSError):
+            raise PlaylistFileError(f"cannot write {file}: {exc.strerror or exc}") from exc
+        raise
 
 
 def export_playlist(
     store: Store, playlist_id: int, path: str | os.PathLike[str], *, relative: bool = True
 ) -> int:
-    """Write a playlist (static or smart) to a file; returns the number of entries written."""
-    from player.store.playlists import get_playlist, playlist_tracks
+    """Write a playlist (static or smart) to a file; returns the number of entries written. A static
+    playlist is streamed from the database to the file, one entry at a time."""
+    from player.store.playlists import get_playlist, iter_playlist_tracks
     from player.store.smart import smart_tracks
 
     playlist = get_playlist(store, playlist_id)
@@ -285,7 +220,9 @@ def export_playlist(
     if playlist["problem"]:
         raise PlaylistFileError(f"{playlist['name']}: {playlist['problem']}")
     tracks = (
-        smart_tracks(store, playlist["rules"]) if playlist["smart"] else playlist_tracks(store, playlist_id)
+        smart_tracks(store, playlist["rules"])
+        if playlist["smart"]
+        else iter_playlist_tracks(store, playlist_id)
     )
     return write_playlist_file(path, tracks, relative=relative, title=playlist["name"])
 
@@ -294,33 +231,42 @@ def import_playlist(
     store: Store, path: str | os.PathLike[str], name: str | None = None, *, scan_new: bool = True
 ) -> ImportResult:
     """Read a playlist file into a new playlist (named after the file unless ``name``; a taken name gets
-    " (2)", " (3)"...). Files that exist but are not in the library are scanned in when ``scan_new``."""
+    " (2)", " (3)"...). Files that exist but are not in the library are scanned in when ``scan_new``.
+    An entry whose path names no file here (a playlist from another machine) is matched by its
+    ``#EXTINF`` "Artist - Title" (XSPF: creator and title) against the library, by the same folded name
+    key artists are rated by. When nothing matches, no playlist is created: ``NothingMatched`` says so."""
     from player.store.playlists import add_tracks, create_playlist, find_playlist
     from player.store.tracks import get_track_by_path
 
     file = Path(path)
     entries = read_playlist_file(file)
     base = file.resolve().parent
-    track_ids: list[int] = []
-    missing: list[str] = []
-    to_scan: list[tuple[int, str]] = []
-    resolved: list[str | None] = []
-    for entry in entries:
-        local = resolve_location(entry.location, base)
-        resolved.append(local)
-        if local is not None and get_track_by_path(store, local) is None and os.path.isfile(local):
-            to_scan.append((len(resolved) - 1, local))
+    resolved = [resolve_location(entry.location, base) for entry in entries]
+    to_scan = [
+        local
+        for local in resolved
+        if local is not None and get_track_by_path(store, local) is None and os.path.isfile(local)
+    ]
     scanned = 0
     if to_scan and scan_new:
         from player.library import scan
 
-        scanned = scan(store, [p for _, p in to_scan]).added
-    for entry, local in zip(entries, resolved, strict=True):
+        scanned = scan(store, to_scan).added
+    found: list[int | None] = []
+    for local in resolved:
         track = get_track_by_path(store, local) if local is not None else None
-        if track is None:
-            missing.append(entry.location)
-        else:
-            track_ids.append(int(track["id"]))
+        found.append(int(track["id"]) if track is not None else None)
+    by_name = _match_by_name(store, entries, resolved, found)
+    track_ids = [t for t in found if t is not None]
+    missing = [entry.location for entry, t in zip(entries, found, strict=True) if t is None]
+    if not track_ids:
+        raise NothingMatched(
+            f"{file} has no entries: no playlist was created"
+            if not entries
+            else f"nothing in {file} matched a library track, so no playlist was created "
+            f"({len(missing)} {'entry was' if len(missing) == 1 else 'entries were'} not found)",
+            missing,
+        )
     base_name = " ".join(decoded(name or file.stem).split()) or "Imported playlist"
     # One transaction: a kill or a full disk leaves either the whole playlist or none (never an empty
     # one that makes the next try "name (2)"); the name is chosen under the same write lock.
@@ -331,4 +277,34 @@ def import_playlist(
             chosen = f"{base_name} ({n})"
         playlist_id = create_playlist(store, chosen)
         add_tracks(store, playlist_id, track_ids)
-    return ImportResult(playlist_id, chosen, len(track_ids), missing, scanned)
+    return ImportResult(playlist_id, chosen, len(track_ids), missing, scanned, by_name)
+
+
+def _match_by_name(
+    store: Store, entries: list[FileEntry], resolved: list[str | None], found: list[int | None]
+) -> int:
+    """Fill ``found`` for entries whose local path names nothing (neither a track nor a file) by their
+    artist and title; returns how many were found that way. A web address is never matched by name
+    (the playlist meant that stream), nor is an entry without both an artist and a title."""
+    from player.store.functions import fold_artist
+    from player.store.tracks import tracks_by_artist_title
+
+    wanted = [
+        i
+        for i, (entry, local) in enumerate(zip(entries, resolved, strict=True))
+        if found[i] is None
+        and local is not None
+        and entry.artist
+        and entry.title
+        and not os.path.lexists(local)
+    ]
+    if not wanted:
+        return 0
+    index = tracks_by_artist_title(store)
+    n = 0
+    for i in wanted:
+        track_id = index.get((fold_artist(entries[i].artist), fold_artist(entries[i].title)))
+        if track_id is not None:
+            found[i] = track_id
+            n += 1
+    return n

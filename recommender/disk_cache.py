@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender.files import MIB, open_regular
+from player.files import MIB, open_regular
 
 MAX_CACHE_BYTES = 4096 * MIB
 """The largest cache file read (a 100k-track library's radio cache is about 150 MB)."""

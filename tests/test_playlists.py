@@ -4,14 +4,22 @@ input (unknown tag, empty rule, unreadable playlist file)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from main import main
-from player.playlist_files import PlaylistFileError, export_playlist, import_playlist, read_playlist_file
+from player.playlist_files import (
+    NothingMatched,
+    PlaylistFileError,
+    export_playlist,
+    import_playlist,
+    read_playlist_file,
+)
 from player.store import Store
 from player.store.analysis import load_analysis_matrix, load_descriptors
 from player.store.playlists import (
@@ -38,7 +46,7 @@ from player.store.smart import (
     tag_vocabulary,
     validate_rules,
 )
-from player.store.tracks import iter_tracks
+from player.store.tracks import get_track, iter_tracks
 
 
 @pytest.fixture
@@ -97,7 +105,7 @@ def test_m3u8_round_trip_keeps_order_and_reports_missing(copy_corpus_store: Stor
     export_playlist(store, pid, out, relative=False)
     lines = out.read_text(encoding="utf-8").splitlines()
     assert all(line.startswith(("#", "/")) for line in lines)
-    lines.insert(3, "gone/no_such_song.ogg")
+    lines.insert(2, "gone/no_such_song.ogg")  # before an #EXTINF line: no name to be found by
     lines.append("https://example.org/stream.ogg")
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = import_playlist(store, out, name="Mix")
@@ -270,3 +278,68 @@ def test_playlist_and_smart_commands(analyzed_copy: Store, tmp_path: Path, capsy
     assert "Calm  (" in out and "smart" in out and "Road trip  (2 tracks)" in out
     assert main(["smart", "fields", "--db", db]) == 0
     assert "ambient" in capsys.readouterr().out
+
+
+def test_a_playlist_from_windows_resolves_backslash_relative_paths(copy_corpus_store: Store, tmp_path: Path):
+    store = copy_corpus_store
+    ids = _ids(store, "wesnoth", 3)
+    paths = [get_track(store, i)["path"] for i in ids]
+    lists = tmp_path / "a" / "b"
+    lists.mkdir(parents=True)
+    links = [os.path.relpath(p, lists).replace("/", "\\") for p in paths]  # as Windows writes them
+    assert all(link.startswith("..\\..\\") for link in links)
+    out = lists / "win.m3u8"
+    out.write_text("#EXTM3U\r\n" + "\r\n".join(links) + "\r\n", encoding="utf-8")
+    result = import_playlist(store, out, scan_new=False)
+    assert result.missing == [] and playlist_track_ids(store, result.playlist_id) == ids
+
+
+def test_entries_from_another_machine_match_by_artist_and_title(copy_corpus_store: Store, tmp_path: Path):
+    """Paths that name no file here fall back to "Artist - Title" (M3U) or creator and title (XSPF),
+    compared by the key artists are rated by: case, NFC/NFD and spacing do not matter."""
+    store = copy_corpus_store
+    tracks = [get_track(store, i) for i in _ids(store, "wesnoth", 3)]
+    assert all(t["artist"] and t["title"] for t in tracks)
+    a, b, c = tracks
+    nfd = unicodedata.normalize("NFD", b["title"].upper())
+    m3u = tmp_path / "other.m3u8"
+    m3u.write_text(
+        "#EXTM3U\n"
+        f"#EXTINF:100,{a['artist']} - {a['title']}\nC:\\Users\\me\\Music\\a.ogg\n"
+        f"#EXTINF:100,{b['artist'].upper()}  -  {nfd}\n/home/someone/Music/b.ogg\n"
+        "#EXTINF:100,Nobody Here - No Such Song\n/home/someone/Music/c.ogg\n"
+        f"#EXTINF:100,{c['artist']} - {c['title']}\nhttps://radio.example/stream\n",  # a stream: not by name
+        encoding="utf-8",
+    )
+    result = import_playlist(store, m3u)
+    assert playlist_track_ids(store, result.playlist_id) == [a["id"], b["id"]]
+    assert result.by_name == 2
+    assert result.missing == ["/home/someone/Music/c.ogg", "https://radio.example/stream"]
+    xspf = tmp_path / "other.xspf"
+    xspf.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><playlist xmlns="http://xspf.org/ns/0/" version="1"><trackList>'
+        f"<track><location>file:///nowhere/c.ogg</location><creator>{c['artist']}</creator>"
+        f"<title>{c['title'].casefold()}</title></track></trackList></playlist>",
+        encoding="utf-8",
+    )
+    result = import_playlist(store, xspf)
+    assert playlist_track_ids(store, result.playlist_id) == [c["id"]] and result.missing == []
+
+
+def test_nothing_matched_creates_no_playlist(copy_corpus_store: Store, tmp_path: Path, capsys):
+    store = copy_corpus_store
+    before = [p["name"] for p in list_playlists(store)]
+    out = tmp_path / "nothing.m3u8"
+    out.write_text("#EXTM3U\n#EXTINF:1,Nobody - Nothing\n/nowhere/x.ogg\n/nowhere/y.ogg\n", encoding="utf-8")
+    with pytest.raises(NothingMatched, match="no playlist was created") as caught:
+        import_playlist(store, out)
+    assert caught.value.missing == ["/nowhere/x.ogg", "/nowhere/y.ogg"]
+    empty = tmp_path / "empty.m3u8"
+    empty.write_text("#EXTM3U\n", encoding="utf-8")
+    with pytest.raises(NothingMatched, match="has no entries"):
+        import_playlist(store, empty)
+    assert [p["name"] for p in list_playlists(store)] == before
+    assert main(["playlist", "import", str(out), "--db", str(store.path)]) == 1
+    captured = capsys.readouterr()
+    assert "no playlist was created" in captured.err and "/nowhere/y.ogg" in captured.out
+    assert [p["name"] for p in list_playlists(store)] == before

@@ -74,12 +74,25 @@ def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
     out = tmp_path / "late.m3u8"
     assert panel.export_current(str(out)) == 4
     out.write_text(out.read_text(encoding="utf-8") + "missing/track.ogg\n", encoding="utf-8")
-    result = panel.import_file(str(out))
-    assert result.added == 4 and "1 entry was not found" in panel.message_label.text()
-    assert "missing/track.ogg" in panel.message_label.text()
+    with qtbot.waitSignal(panel.message) as said:
+        result = panel.import_file(str(out))
+    # One line the status bar shows whole (it shows a message's first line); the list is in the details.
+    assert result.added == 4 and said.args[0] == panel.message_label.text()
+    assert "\n" not in said.args[0] and said.args[0].endswith("1 entry was not found (see details).")
+    assert "missing/track.ogg" not in said.args[0]
+    assert panel.details_button.isVisibleTo(panel) and "missing/track.ogg" in panel.message_label.toolTip()
+    box = panel.show_details()
+    assert "missing/track.ogg" in box.detailedText()
+    box.close()
     broken = tmp_path / "broken.xspf"
     broken.write_text("<playlist><trackList>", encoding="utf-8")
     assert panel.import_file(str(broken)) is None and "Cannot import" in panel.message_label.text()
+    nothing = tmp_path / "elsewhere.m3u8"
+    nothing.write_text("#EXTM3U\n#EXTINF:1,Nobody - Nothing\nC:\\Music\\gone.ogg\n", encoding="utf-8")
+    count = panel.lists.count()
+    assert panel.import_file(str(nothing)) is None and panel.lists.count() == count  # no empty playlist
+    assert "no playlist was created" in panel.message_label.text() and "\n" not in panel.message_label.text()
+    assert "C:\\Music\\gone.ogg" in panel.message_label.toolTip()
     assert panel.current()["name"] == "late"  # the imported playlist is shown, in the file's order
     with qtbot.waitSignal(panel.playRequested) as played:
         panel.play_current()

@@ -21,15 +21,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidgetItem,
     QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from player.playlist_files import PlaylistFileError, export_playlist, import_playlist
+from player.playlist_files import NothingMatched, PlaylistFileError, export_playlist, import_playlist
 from player.store import playlists as pl
 from player.store.smart import SmartRuleError, describe_rules, smart_tracks
+from player.text import shown
 from ui.file_dialogs import open_file_name, save_file_name
 from ui.library_model import count_text, format_duration
 from ui.playlist_lists import ID_ROLE, PlaylistList, TrackList
@@ -55,6 +57,10 @@ EMPTY_PLAYLIST_HINT = (
 )
 
 
+#: Entries listed in the message's tooltip (all of them are in the Details… dialog).
+TOOLTIP_LINES = 30
+
+
 class PlaylistsPanel(QWidget):
     playRequested = Signal(list, int, str)  # track ids, start index, playlist name
     changed = Signal()  # playlists were created, renamed or deleted (menus rebuild)
@@ -72,6 +78,12 @@ class PlaylistsPanel(QWidget):
         self.message_label.setObjectName("playlistMessage")
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The message is one summary line (the status bar shows it whole); a list that goes with it (the
+        # entries an import did not find) is in the label's tooltip and behind "Details…".
+        self.details: list[str] = []
+        self.details_button = QPushButton("Details…")
+        self.details_button.setVisible(False)
+        self.details_button.clicked.connect(lambda _checked=False: self.show_details())
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, text, slot in (
@@ -107,7 +119,10 @@ class PlaylistsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
         layout.addWidget(split, 1)
-        layout.addWidget(self.message_label)
+        message_row = QHBoxLayout()
+        message_row.addWidget(self.message_label, 1)
+        message_row.addWidget(self.details_button)
+        layout.addLayout(message_row)
 
         self.lists.currentItemChanged.connect(lambda *_a: self.show_current())
         self.lists.itemDoubleClicked.connect(self._list_double_clicked)
@@ -198,10 +213,25 @@ class PlaylistsPanel(QWidget):
     def track_ids(self) -> list[int]:
         return [int(self.tracks.item(i).data(ID_ROLE + 1)) for i in range(self.tracks.count())]
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, details: list[str] | None = None) -> None:
+        """Show one summary line (and send it to the status bar); ``details`` (a list the summary counts)
+        go to the tooltip and the Details… dialog, never into the line itself."""
+        self.details = list(details or [])
         self.message_label.setText(text)
+        tip = [shown(d) for d in self.details[:TOOLTIP_LINES]]
+        if len(self.details) > TOOLTIP_LINES:
+            tip.append(f"… and {len(self.details) - TOOLTIP_LINES} more (see Details…)")
+        self.message_label.setToolTip("\n".join(tip))
+        self.details_button.setVisible(bool(self.details))
         if text:
             self.message.emit(text)
+
+    def show_details(self) -> QMessageBox:
+        """The last message with its whole list, in a dialog (opened without blocking)."""
+        box = QMessageBox(QMessageBox.Icon.Information, "Details", self.message_label.text(), parent=self)
+        box.setDetailedText("\n".join(shown(d) for d in self.details))
+        box.open()
+        return box
 
     # -- editing -------------------------------------------------------------------------------------
     def create_playlist(self, name: str | None = None) -> int | None:
@@ -325,16 +355,19 @@ class PlaylistsPanel(QWidget):
                 return None
         try:
             result = import_playlist(self.store, path)
+        except NothingMatched as exc:
+            self.say(f"Cannot import: {exc} (see details)", exc.missing)
+            return None
         except PlaylistFileError as exc:
             self.say(f"Cannot import: {exc}")
             return None
         text = f"Imported {count_text(result.added)} into {result.name}."
+        if result.by_name:
+            text += f" {result.by_name} found by artist and title."
         if result.missing:
-            shown = "\n  ".join(result.missing[:20])
-            more = f"\n  … and {len(result.missing) - 20} more" if len(result.missing) > 20 else ""
             n = len(result.missing)
-            text += f" {n} {'entry was' if n == 1 else 'entries were'} not found:\n  {shown}{more}"
-        self.say(text)
+            text += f" {n} {'entry was' if n == 1 else 'entries were'} not found (see details)."
+        self.say(text, result.missing)
         self.refresh(select=result.playlist_id)
         self.changed.emit()
         return result

@@ -9,7 +9,7 @@ cannot be used all the same (an older version's, a hand edit) make that one play
 sentence; ``rules`` is then None): it is listed with that note, and every other playlist works.
 
 API: ``PlaylistError``, ``create_playlist``, ``rename_playlist``, ``delete_playlist``, ``list_playlists``,
-``get_playlist``, ``find_playlist``, ``playlist_tracks``, ``playlist_track_ids``, ``add_tracks``,
+``get_playlist``, ``find_playlist``, ``playlist_tracks``, ``iter_playlist_tracks``, ``playlist_track_ids``, ``add_tracks``,
 ``remove_entries``, ``move_entries``, ``set_entry_order``, ``set_rules``.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from player.store.core import Store
@@ -136,13 +136,20 @@ def _require(store: Store, playlist_id: int) -> None:
 
 def playlist_tracks(store: Store, playlist_id: int) -> list[dict[str, Any]]:
     """A static playlist's entries in order: entry id, position and the track's columns."""
+    return list(iter_playlist_tracks(store, playlist_id))
+
+
+def iter_playlist_tracks(store: Store, playlist_id: int) -> Iterator[dict[str, Any]]:
+    """``playlist_tracks`` one entry at a time, for callers that write or print them as they come (a
+    playlist of a million entries as dicts is gigabytes)."""
     cursor = store.conn.execute(
         "SELECT e.id AS entry_id, e.position, t.* FROM playlist_entries e JOIN tracks t ON t.id = e.track_id"
         " WHERE e.playlist_id = ? ORDER BY e.position, e.id",
         (int(playlist_id),),
     )
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
 
 
 def playlist_track_ids(store: Store, playlist_id: int) -> list[int]:

@@ -123,6 +123,25 @@ def get_track_by_path(store: Store, path: str) -> dict[str, Any] | None:
     return _as_dict(cursor, row) if row else None
 
 
+def tracks_by_artist_title(store: Store) -> dict[tuple[str, str], int]:
+    """(artist key, title key) -> track id over the present tracks, for matching "Artist - Title" text
+    written elsewhere (a playlist made on another machine) to this library. Keys are ``fold_artist``
+    (the key artists are rated by: NFKC + casefold, spaces collapsed); a track is keyed under its artist
+    and its album artist; where two tracks share a key the oldest wins (as ``find_track`` prefers)."""
+    from player.store.functions import fold_artist
+
+    index: dict[tuple[str, str], int] = {}
+    rows = store.conn.execute(
+        "SELECT id, artist, album_artist, title FROM tracks WHERE missing = 0 AND title IS NOT NULL ORDER BY id"
+    )
+    for track_id, artist, album_artist, title in rows:
+        title_key = fold_artist(title)
+        for credit in (artist, album_artist):
+            if credit:
+                index.setdefault((fold_artist(credit), title_key), int(track_id))
+    return index
+
+
 LIBRARY_ORDER = (
     "COALESCE(album_artist, artist) COLLATE NOCASE, album COLLATE NOCASE, disc_number, track_number, path"
 )

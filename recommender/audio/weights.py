@@ -11,7 +11,7 @@ exported file that ONNX Runtime loads (the same outputs within 1e-6, so not part
 
 Both files are read through ``read_model_file``: a regular file of at most ``MAX_MODEL_BYTES``, checked
 before a byte is read, so a path naming ``/dev/zero`` or a FIFO is a ``ModelError`` at once rather than
-a ``MemoryError`` or a hang (``recommender.files``).
+a ``MemoryError`` or a hang (``player.files``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from recommender.files import MIB, read_regular
+from player.files import MIB, read_regular
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "musicnn"
 

@@ -31,14 +31,14 @@ from typing import Any
 
 import numpy as np
 
-from recommender.files import MIB, open_regular
+from player.files import MIB, open_regular
 from recommender.ranking import top_k
 
 _CACHED_BY = (
     "recommender/factors/bundle.py",
     "recommender/evaluation.py",
     "recommender/disk_cache.py",
-    "recommender/files.py",
+    "player/files.py",
 )
 """The code behind the bundle's caches in the user cache folder (its uncompressed arrays, its item-kNN):
 part of their keys, so an edit to any of these files never reads an old cache."""

@@ -60,7 +60,8 @@ def write_wishlist(path: str | os.PathLike[str], artists: list[dict[str, Any]]) 
             )
         text = out.getvalue()
         kind = "CSV wishlist"
-    write_replacing(file, text.encode("utf-8"))
+    payload = text.encode("utf-8")
+    write_replacing(file, lambda out: out.write(payload))
     return kind
 
 

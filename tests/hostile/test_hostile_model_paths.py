@@ -99,7 +99,7 @@ def test_a_factor_bundle_path_naming_a_special_file_leaves_the_radio_on_audio_al
 
 
 def test_the_reader_refuses_special_and_oversized_files_before_reading(fifo, tmp_path):
-    from recommender.files import read_regular
+    from player.files import read_regular
 
     for path in ("/dev/zero", fifo):
         with pytest.raises(OSError, match="not a regular file"):

@@ -1,14 +1,16 @@
 """Opening files that a setting or a cache folder names: regular files only, their size checked first.
 
 Why: a path from an environment variable (``ENCORE_FACTORS``, ``ENCORE_MUSICNN_ONNX``,
-``ENCORE_MUSICNN_WEIGHTS``) or a file in a cache folder may name something that is not a file.
+``ENCORE_MUSICNN_WEIGHTS``), a file in a cache folder or a playlist the user imports may name something
+that is not a file (a ``.m3u8`` symlink to ``/dev/zero``, a FIFO).
 ``/dev/zero`` read whole grows until a ``MemoryError`` (3.8 GB resident before it came); a FIFO blocks
 ``open()`` until some writer appears, so the command hangs forever. Opening without blocking
 (``O_NONBLOCK``) and asking the open descriptor (``fstat``, so nothing can be swapped in between the
 check and the read) refuses both at once with an ``OSError`` whose ``strerror`` says why; callers turn
 that into their own clear message (analysis off, audio alone, recompute the cache).
 
-Kept free of heavy imports: the audio model's path checks use it before numpy or torch are needed.
+Kept free of heavy imports: the audio model's path checks use it before numpy or torch are needed. It
+lives in ``player/`` (the lowest floor) so that both the player and the recommender use this one helper.
 
 API: ``open_regular(path, max_bytes)``, ``read_regular(path, max_bytes)``.
 """
