@@ -41,7 +41,9 @@ def _lists(db: Path) -> dict:
     with Store.open(db) as store:
         result = for_you(store, load_bundle(), n=10, now=NOW)
         out = result.as_dict(10)
-        out["ranking"] = [(int(t), float(s)) for t, s in zip(result.tracks.track_ids, result.tracks.scores)]
+        out["ranking"] = [
+            (int(t), float(s)) for t, s in zip(result.tracks.track_ids, result.tracks.scores, strict=True)
+        ]
         out["rested"] = [it.track_ids[0] for it in result.rested]
     return out
 
