@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, os.environ.get("ENCORE_BENCH_CODE", str(ROOT)))  # another checkout's code, to compare
 
 
 def build(db: Path, n_tracks: int, seed: int = 0) -> None:
