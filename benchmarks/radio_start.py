@@ -5,13 +5,15 @@ SQLite database in the shape a scan and ``analyze`` leave (N tracks by 501 artis
 shipped bundle's, every track analysed with a 200-d embedding and 50 tags, 3,000 plays) and times what
 ``encore radio SEED`` and ``encore similar ARTIST`` do, each in a fresh process, from the user's
 action: import, open the store, resolve the seed, load the library (match, bridge, taste), plan the
-station and pick its first track; then the next-track step (a completion or skip observed, the next
+station and pick its first track (and ``encore for-you``: the three lists of ten, as the CLI prints
+them; cold is without the radio's cache, whose artist match it reuses); then the next-track step (a completion or skip observed, the next
 track picked). Each is measured **cold** (no start-up cache: the first start after a scan or an
 analysis, which writes the cache) and **warm** (the cache of ``recommender.radio.cache`` is there).
 Prints wall and CPU seconds and the process's peak RSS. Databases are built once and kept.
 
     .venv/bin/python benchmarks/radio_start.py [--tracks 100000] [--db PATH] [--rebuild]
     .venv/bin/python benchmarks/radio_start.py --scale 10000,100000,300000   # the table of issue 15
+    .venv/bin/python benchmarks/radio_start.py --only for-you                # issue 27: for-you at 100k
 
 Timing figures on a shared machine are noisy: CPU seconds are the steadier figure there.
 """
@@ -28,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, os.environ.get("ENCORE_BENCH_CODE", str(ROOT)))  # another checkout's code, to compare
 
 
 def build(db: Path, n_tracks: int, seed: int = 0) -> None:
@@ -125,6 +127,18 @@ def measure(db: Path, what: str) -> dict:
                 track = station.next_item().track_id
                 steps.append(time.perf_counter() - t0)
             detail["next_track_ms"] = round(1000 * sorted(steps)[len(steps) // 2], 2)
+        elif what == "for-you":  # what ``encore for-you`` does: the lists, ten items each, as plain data
+            from recommender.factors.bundle import load_bundle
+            from recommender.for_you.lists import for_you
+
+            result = for_you(store, load_bundle(), n=10)
+            out = result.as_dict(10)
+            detail = {
+                "tracks": len(out["tracks"]),
+                "ranked": len(result.tracks),
+                "items_made": result.tracks.built,
+            }
+            seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         else:
             from recommender.similar.index import SimilarIndex
 
@@ -145,7 +159,8 @@ def measure(db: Path, what: str) -> dict:
 
 def _run(db: Path, what: str, cold: bool) -> dict:
     if cold:  # this command's start-up cache only (the bundle's, per user, stays: it is made once)
-        (db.parent / "cache" / f"{db.name}.{what}.npz").unlink(missing_ok=True)
+        cache_name = "radio" if what == "for-you" else what  # for-you reads the radio's match
+        (db.parent / "cache" / f"{db.name}.{cache_name}.npz").unlink(missing_ok=True)
     out = subprocess.run(
         [sys.executable, __file__, "--db", str(db), "--measure", what],
         capture_output=True,
@@ -178,7 +193,8 @@ def main() -> int:
     parser.add_argument("--tracks", type=int, default=100_000)
     parser.add_argument("--db", type=Path, default=Path.home() / ".cache" / "encore" / "bench-radio-start.db")
     parser.add_argument("--rebuild", action="store_true")
-    parser.add_argument("--measure", choices=("radio", "similar"), help=argparse.SUPPRESS)
+    parser.add_argument("--measure", choices=("radio", "similar", "for-you"), help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=("radio", "similar", "for-you"), help="measure this command only")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each measurement (best is reported)")
     parser.add_argument("--scale", help="comma-separated library sizes: print the scaling table")
     args = parser.parse_args()
@@ -205,12 +221,17 @@ def main() -> int:
             )
         return 0
     _ensure(args.db, args.tracks, args.rebuild)
-    for what in ("radio", "similar"):
+    labels = {
+        "radio": "time to first radio track",
+        "similar": "similar (index + query)",
+        "for-you": "for-you (lists of 10)",
+    }
+    for what in (args.only,) if args.only else tuple(labels):
         for cold in (True, False):
+            if what == "for-you" and not cold:  # warm: the radio's cache is there (a radio start made it)
+                _run(args.db, "radio", False)
             best, runs = _best(args.db, what, cold, 1 if cold else args.repeat)
-            label = ("time to first radio track" if what == "radio" else "similar (index + query)") + (
-                ", cold" if cold else ", warm"
-            )
+            label = labels[what] + (", cold" if cold else ", warm")
             extra = f"   next track {best['next_track_ms']:.1f} ms" if what == "radio" else ""
             print(
                 f"{label:34s} {best['seconds']:7.3f} s (cpu {best['cpu_seconds']:.3f} s)   peak RSS "

@@ -15,7 +15,7 @@ A key includes the code that computed the arrays: ``source_digest(paths)`` hashe
 Python file under the given folders (or the given files), so no module of a package involved can be
 edited without invalidating the old caches.
 
-API: ``enabled()``, ``user_cache_dir()``, ``load_file(path, key)``, ``save_file(path, key, arrays)``,
+API: ``enabled()``, ``user_cache_dir()``, ``load_file(path, key, prefixes=None)``, ``save_file(path, key, arrays)``,
 ``strings(values)``, ``unstrings(arrays, prefix)``, ``prefixed(prefix, arrays)``, ``source_digest(paths, root)``;
 checks: ``Doubt``, ``require(condition, what)``, ``finite(array)``, ``within(array, lo, hi)``.
 """
@@ -55,8 +55,11 @@ def user_cache_dir() -> Path:
     return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "encore"
 
 
-def load_file(path: Path | None, key: str | None) -> dict[str, np.ndarray] | None:
-    """The arrays of the cache file ``path`` if it was saved under ``key``, else None."""
+def load_file(
+    path: Path | None, key: str | None, prefixes: tuple[str, ...] | None = None
+) -> dict[str, np.ndarray] | None:
+    """The arrays of the cache file ``path`` if it was saved under ``key``, else None; with ``prefixes``,
+    only the arrays whose names start with one of them (the others are not read from the file)."""
     if path is None or key is None or not enabled():
         return None
     try:
@@ -64,7 +67,10 @@ def load_file(path: Path | None, key: str | None) -> dict[str, np.ndarray] | Non
         with open_regular(path, MAX_CACHE_BYTES) as fh, np.load(fh, allow_pickle=False) as data:
             if str(data["__key__"]) != key:
                 return None
-            return {k: data[k] for k in data.files if k != "__key__"}
+            names = [k for k in data.files if k != "__key__"]
+            if prefixes is not None:
+                names = [k for k in names if k.startswith(prefixes)]
+            return {k: data[k] for k in names}
     except (OSError, ValueError, KeyError, EOFError):  # damaged or half-written by a crash: recompute
         return None
     except Exception:  # zipfile.BadZipFile and friends

@@ -265,6 +265,39 @@ def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle
         assert cache.stat().st_mtime_ns == written
 
 
+def test_a_love_keeps_both_caches_and_a_ban_keeps_similars(scanned_db, bundle, tmp_path):
+    """Ratings are not in the change counter (schema v8, issue 25 item 1): a love changes nothing cached,
+    so neither cache is recomputed; a ban changes the radio's banned tracks (named in its key), not the
+    ``similar`` index (bans are applied per query). Both still answer as a build from scratch does."""
+    from recommender.taste.bans import Bans
+
+    db = _copy(scanned_db, tmp_path)
+    radio_cache = tmp_path / "cache" / "encore.db.radio.npz"
+    similar_cache = tmp_path / "cache" / "encore.db.similar.npz"
+    with Store.open(db) as store:
+        load_library(store, bundle=bundle, now=NOW)
+        SimilarIndex.from_store(store, bundle)
+        written = {p: p.stat().st_mtime_ns for p in (radio_cache, similar_cache)}
+        rate_track(store, 5, LOVE)
+        rate_artist(store, "Radiohead", LOVE)
+        _assert_same_library(
+            load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
+        )
+        SimilarIndex.from_store(store, bundle)
+        assert {p: p.stat().st_mtime_ns for p in written} == written
+        rate_artist(store, "Local Heroes", BAN)
+        _assert_same_library(
+            load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
+        )
+        assert radio_cache.stat().st_mtime_ns != written[radio_cache]  # the banned tracks differ
+        cached = SimilarIndex.from_store(store, bundle)
+        assert similar_cache.stat().st_mtime_ns == written[similar_cache]
+        old = ref.similar_index(store, bundle)
+        bans = Bans.from_store(store)
+        for name in sorted(old.artist_tracks)[:12] + ["Radiohead"]:
+            assert cached.artist(name, 15, 8, bans).as_dict() == old.artist(name, 15, 8, bans).as_dict()
+
+
 def test_a_damaged_or_unwritable_cache_is_not_used(scanned_db, bundle, tmp_path):
     db = _copy(scanned_db, tmp_path)
     with Store.open(db) as store:

@@ -57,8 +57,7 @@ def load_for_you(db_path: str, refresh_mix: bool = False) -> dict[str, Any]:
             t = get_track(store, entry["track_id"]) or {}
             entry["title"] = t.get("title") or (t.get("path") or "?").rsplit("/", 1)[-1]
             entry["artist"] = t.get("artist") or t.get("album_artist")
-    out = result.as_dict()
-    out["tracks"] = out["tracks"][:N_ITEMS]
+    out = result.as_dict(N_ITEMS)
     out["mix"] = mix
     return out
 

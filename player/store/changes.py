@@ -1,16 +1,19 @@
 """What the recommender's start-up caches are keyed by: the library's change state, read from the store.
 
 Why here: the store is the one owner of SQL. The caches (``recommender.radio.cache``) only need a value
-that changes whenever a track, an analysis or a rating changes; this module gives it:
+that changes whenever a track or an analysis changes; this module gives it. Ratings are in neither
+value: the only thing a cache derives from them is the set of banned tracks, which the radio's cache
+names in its own key and ``similar`` applies per query, so a love or a ban keeps every cache:
 
 - ``change_state(store)``: the schema-v4 change counter (``library_changes``: this database's id and a
-  count that triggers raise on every insert, update or delete of a track, an analysis or a rating),
+  count that triggers raise on every insert, update or delete of a track or an analysis; of a rating
+  too before schema v8),
   read in O(1), plus the newest track id, ``added_at`` and analysed id (index look-ups) in case an
   older copy of the file was put back; None on a database without the counter (opened read-only
   before its migration);
 - ``scanned_state(store, model_version)``: the fallback, a scan of the tracks (count, id sum, newest
-  ``updated_at`` / ``added_at``, missing count), the current analyses (count, id sum, newest
-  ``analyzed_at``) and the ratings (counts, newest ``rated_at``), about 70 ms at 100k tracks.
+  ``updated_at`` / ``added_at``, missing count) and the current analyses (count, id sum, newest
+  ``analyzed_at``), about 70 ms at 100k tracks.
 
 Plays are in neither: what depends on them is recomputed at every load.
 """
@@ -52,8 +55,4 @@ def scanned_state(store: Store, model_version: str) -> dict[str, Any]:
                 (model_version,),
             ).fetchone()
         ),
-        "ratings": [
-            list(conn.execute(f"SELECT COUNT(*), MAX(rated_at), TOTAL(rating) FROM {t}").fetchone())
-            for t in ("track_ratings", "artist_ratings")
-        ],
     }

@@ -150,7 +150,7 @@ _V3_RATINGS_PLAYLISTS = """
 """
 
 # A change counter over what the start-up caches (``recommender.radio.cache``) are derived from: the
-# tracks, their analyses and the ratings (loves, bans). Every insert, update or delete of a row there
+# tracks, their analyses and (until v8) the ratings (loves, bans). Every insert, update or delete of a row there
 # adds one, in the same transaction, whoever writes it (this app, a scan, the sqlite3 shell), so the
 # cache key is one O(1) read instead of a scan of 100 MB of analyses. ``uid`` names this database, so a
 # new library at the same path never matches an old cache. Plays do not count: they change nothing cached.
@@ -269,6 +269,16 @@ _V7_ARTIST_KEYS = """
         UPDATE artist_ratings SET artist_key = encore_fold(artist);
 """
 
+# Ratings leave the change counter: what the start-up caches derive from a rating is only the banned
+# tracks, which the radio's cache names in its key itself and ``similar`` applies per query, so a love or
+# a ban no longer throws away the derived arrays of the whole library (issue 25, item 1).
+_V8_RATINGS_UNCOUNTED = "".join(
+    f"""
+        DROP TRIGGER IF EXISTS {table}_changes_{event.lower()};"""
+    for table in ("track_ratings", "artist_ratings")
+    for event in ("INSERT", "UPDATE", "DELETE")
+)
+
 # Version n is reached by applying MIGRATIONS[n - 1], a script of SQL statements. Append only.
 MIGRATIONS: list[str] = [
     _V1_INITIAL,
@@ -278,6 +288,7 @@ MIGRATIONS: list[str] = [
     _V5_REPLACED_OUTCOME,
     _V6_LISTENS,
     _V7_ARTIST_KEYS,
+    _V8_RATINGS_UNCOUNTED,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -48,8 +48,7 @@ def cmd_for_you(args: argparse.Namespace) -> int:
             for e in mix:
                 t = get_track(store, e["track_id"]) or {}
                 e.update(path=t.get("path"), artist=t.get("artist"), title=t.get("title"))
-    out = result.as_dict()
-    out["tracks"] = out["tracks"][: args.n]
+    out = result.as_dict(args.n)
     if mix is not None:
         out["mix"] = mix
     if args.json:

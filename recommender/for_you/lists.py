@@ -34,20 +34,14 @@ taste=None, n=30, now=None)``; the Discover mix built from the result is ``recom
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from recommender.ranking import zscore
-from recommender.reasons import (
-    NEVER_PLAYED,
-    Contributor,
-    join_reasons,
-    sounds_like_reason,
-    taste_reason,
-)
+from recommender.reasons import NEVER_PLAYED as NEVER_PLAYED  # the tracks' reasons start with it
+from recommender.reasons import Contributor, taste_reason
 
 if TYPE_CHECKING:
     from player.store.core import Store
@@ -103,19 +97,20 @@ class ForYouItem:
 class ForYou:
     signal: str  # 'plays' | 'library' | 'sound' | 'none'
     summary: str  # where the taste comes from, in words
-    tracks: list[ForYouItem]
+    tracks: Sequence[ForYouItem]  # a ``RankedTracks``: items made when read
     albums: list[ForYouItem]
     artists: list[ForYouItem]
     matched_artists: int = 0
     sound_artists: int = 0
     played_tracks: int = 0
-    rested: list[ForYouItem] = field(default_factory=list)  # resting tracks, ranked (``rest_days``)
+    rested: Sequence[ForYouItem] = field(default_factory=list)  # resting tracks, ranked (``rest_days``)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, n: int | None = None) -> dict[str, Any]:
+        """Plain data; ``n``: only the first ``n`` tracks (the rest of the ranking is never made)."""
         return {
             "signal": self.signal,
             "summary": self.summary,
-            "tracks": [t.as_dict() for t in self.tracks],
+            "tracks": [t.as_dict() for t in self.tracks[:n]],
             "albums": [a.as_dict() for a in self.albums],
             "artists": [a.as_dict() for a in self.artists],
         }
@@ -166,7 +161,7 @@ def for_you(
     the call when ``taste`` is not given)."""
     from player.store.analysis import load_analysis_matrix
     from player.store.plays import track_stats
-    from player.store.tracks import iter_tracks
+    from player.store.tracks import track_columns
     from recommender.similar.index import lastfm_link
     from recommender.taste.bans import Bans
     from recommender.taste.profile import Taste
@@ -177,7 +172,12 @@ def for_you(
             from recommender.factors.bundle import load_bundle
 
             bundle = load_bundle()
-        taste = Taste.from_store(store, bundle, now=now)
+        from recommender.radio.load import cached_match
+
+        # The match and the placed artists from the radio's start-up cache when it is current: making
+        # them again is most of the cost at 100k tracks (issue 27).
+        match, audio_factors = cached_match(store, bundle) or (None, None)
+        taste = Taste.from_store(store, bundle, now=now, match=match, audio_factors=audio_factors)
     now = taste.now if now is None else now
     bundle = taste.bundle
     match = taste.match
@@ -195,166 +195,23 @@ def for_you(
     summary = _summary(signal, matched, placed, played_tracks, len(match.artist_tracks))
 
     scores = taste.item_scores()
-    y = bundle.item_factors.astype(np.float64)
-    wmf = y @ taste.user_vector
-    mu, sd = float(wmf.mean()), float(wmf.std()) or 1.0
 
-    # --- tracks of the library ---------------------------------------------------------------------
+    # --- tracks and albums of the library (``recommender.for_you.ranked``) ---------------------------
+    from recommender.for_you.ranked import rank_albums, rank_library, ranked
+
     stats = track_stats(store)
     bans = Bans.from_store(store)  # never offered
-    tracks = {int(t["id"]): t for t in iter_tracks(store) if int(t["id"]) not in bans.track_ids}
+    columns = ("id", "title", "path", "artist", "album_artist", "album", "duration")
+    tracks = {r[0]: r[1:] for r in track_columns(store, columns, order="id") if r[0] not in bans.track_ids}
     rest_since = now - s.rest_days * 86400.0
 
     def resting(tid: int) -> bool:
         fb = taste.track_feedback.get(tid)
         return fb is not None and fb.last_completed is not None and fb.last_completed > rest_since
 
-    ids, emb, tag_probs = load_analysis_matrix(store)
-    row_of = {int(t): i for i, t in enumerate(ids)}
-    candidates: list[int] = []
-    for tid, t in tracks.items():
-        artist = match.track_artist.get(tid)
-        if artist is None:
-            continue
-        af = taste.artist_feedback.get(artist)
-        if af is None or (af.preference == 0 and af.negative > 0):
-            continue  # a mostly skipped artist is not something to hear next
-        if (t.get("duration") or 0.0) < s.min_seconds:
-            continue
-        fb = taste.track_feedback.get(tid)
-        if fb is not None and fb.score < 0:
-            continue
-        if (stats.get(tid, {}).get("play_count") or 0) > s.max_plays:
-            continue
-        if af.item is None and artist not in taste.audio_factors:
-            continue  # neither the bundle nor the sound places it: no fit to rank by
-        candidates.append(tid)
-    vec = np.zeros((len(candidates), bundle.k))
-    base = np.zeros(len(candidates))
-    own = [tracks_vector(taste, match.track_artist[t], y) for t in candidates]
-    for j, (v, item) in enumerate(own):
-        vec[j] = v
-        base[j] = float(scores[item]) if item is not None else (float(v @ taste.user_vector) - mu) / sd
-    # Unknown artists: the track's own sound, through the bridge, refines its artist's position.
-    unknown = [j for j, (_v, item) in enumerate(own) if item is None and candidates[j] in row_of]
-    if unknown and "weights" in bundle.bridge and tag_probs.ndim == 2 and tag_probs.shape[1] == 50:
-        from recommender.factors.bridge import predict_artist_factors
-
-        pred = predict_artist_factors(tag_probs[[row_of[candidates[j]] for j in unknown]], bundle)
-        m = s.track_artist_mix
-        for j, p in zip(unknown, pred.astype(np.float64), strict=True):
-            own_score = (float(p @ taste.user_vector) - mu) / sd
-            base[j] = (1 - m) * base[j] + m * own_score
-            vec[j] = (1 - m) * vec[j] + m * p
-    # Closeness in sound to the tracks the user completes (the nearest one is named).
-    audio_term = np.zeros(len(candidates))
-    nearest: list[tuple[int, float] | None] = [None] * len(candidates)
-    liked = [
-        t for t, fb in taste.track_feedback.items() if fb.completions > 0 and fb.score > 0 and t in row_of
-    ]
-    if liked and len(ids):
-        e = emb.astype(np.float64)
-        e = e - e.mean(axis=0)
-        e /= np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
-        liked = sorted(liked, key=lambda t: -taste.track_feedback[t].score)[:200]
-        lv = e[[row_of[t] for t in liked]]
-        have = [j for j, t in enumerate(candidates) if t in row_of]
-        if have:
-            sims = e[[row_of[candidates[j]] for j in have]] @ lv.T
-            for r, j in enumerate(have):
-                row = sims[r]
-                if candidates[j] in liked:
-                    row = row.copy()
-                    row[liked.index(candidates[j])] = -np.inf
-                b = int(np.argmax(row))
-                if np.isfinite(row[b]):
-                    nearest[j] = (liked[b], float(row[b]))
-                    audio_term[j] = float(row[b])
-            audio_term[have] = zscore(audio_term[have])
-    plays = np.array([stats.get(t, {}).get("play_count") or 0 for t in candidates], dtype=np.float64)
-    fit = zscore(base) + s.audio_weight * audio_term - s.play_penalty * np.log1p(plays)
-    contrib = (
-        _contributors(taste, vec, ({match.track_artist[t]} for t in candidates), s.n_reasons)
-        if len(candidates)
-        else []
-    )
-    track_items: list[ForYouItem] = []
-    for j, tid in enumerate(candidates):
-        t = tracks[tid]
-        artist = match.track_artist[tid]
-        near = nearest[j]
-        sound = None
-        if near is not None and near[1] >= s.sounds_like_min:
-            lt = tracks.get(near[0]) or {}
-            la = match.track_artist.get(near[0])
-            sound = sounds_like_reason(lt.get("title") or "?", la if la != artist else None)
-        parts: list[str | None] = [NEVER_PLAYED if plays[j] == 0 else None, sound, taste_reason(contrib[j])]
-        if not sound and not parts[2]:
-            af = taste.artist_feedback[artist]
-            if af.completions or af.positive > 0:
-                parts.append(f"more by {artist}, which you play")
-            elif af.item is None:
-                parts.append(f"the sound of {artist} fits your taste")
-            else:
-                parts.append(f"{artist} fits your taste")
-        track_items.append(
-            ForYouItem(
-                "track",
-                t.get("title") or str(t.get("path")),
-                artist,
-                float(fit[j]),
-                join_reasons(parts),
-                [tid],
-                int(plays[j]),
-            )
-        )
-    track_items.sort(key=lambda it: (-it.score, it.track_ids[0]))
-    rested = [it for it in track_items if resting(it.track_ids[0])]
-    track_items = [it for it in track_items if not resting(it.track_ids[0])]
-
-    # --- albums ------------------------------------------------------------------------------------
-    def album_key(tid: int) -> tuple[str, str] | None:
-        t = tracks[tid]
-        artist = t.get("album_artist") or match.track_artist.get(tid) or ""
-        return (artist.strip(), t["album"]) if t.get("album") else None
-
-    size: dict[tuple[str, str], int] = {}
-    resting_in: dict[tuple[str, str], int] = {}
-    for tid in tracks:
-        key = album_key(tid)
-        if key is not None:
-            size[key] = size.get(key, 0) + 1
-            resting_in[key] = resting_in.get(key, 0) + resting(tid)
-    groups: dict[tuple[str, str], list[ForYouItem]] = {}
-    for it in track_items:
-        key = album_key(it.track_ids[0])
-        if key is not None:
-            groups.setdefault(key, []).append(it)
-    albums: list[ForYouItem] = []
-    for key, items in groups.items():
-        if len(items) < 2 or resting_in[key] > s.album_rest_share * size[key]:
-            continue
-        album_artist, album = key
-        top = items[:3]  # already best first
-        total = sum(i.plays for i in items)
-        best = top[0].reason.replace(NEVER_PLAYED + "; ", "").replace(NEVER_PLAYED, "")
-        lead = (
-            f"new to you: {len(items)} tracks never played"
-            if total == 0
-            else (f"{sum(1 for i in items if i.plays == 0)} of {len(items)} tracks never played")
-        )
-        albums.append(
-            ForYouItem(
-                "album",
-                album,
-                album_artist or None,
-                float(np.mean([i.score for i in top])),
-                join_reasons([lead, best or None]),
-                [i.track_ids[0] for i in sorted(items, key=lambda i: i.track_ids[0])],
-                total,
-            )
-        )
-    albums.sort(key=lambda it: -it.score)
+    ranking = rank_library(taste, tracks, stats, scores, load_analysis_matrix(store), s)
+    track_items, rested = ranked(ranking, resting)
+    albums = rank_albums(tracks, track_items, match.track_artist, resting, list(taste.track_feedback), s, n)
 
     # --- artists to discover -----------------------------------------------------------------------
     owned = {af.item for af in taste.artist_feedback.values() if af.item is not None}
@@ -366,21 +223,17 @@ def for_you(
     from recommender.ranking import top_k
 
     top = top_k(masked, (), n)
-    dcontrib = _contributors(taste, y[top], (set() for _ in top), s.n_reasons) if len(top) else []
+    dcontrib = (
+        _contributors(taste, bundle.item_factors[top].astype(np.float64), (set() for _ in top), s.n_reasons)
+        if len(top)
+        else []
+    )
     artists = []
     for j, i in enumerate(top.tolist()):
         name = str(bundle.names[i])
         reason = taste_reason(dcontrib[j], discovery=True) or "close to your library's taste"
         artists.append(ForYouItem("artist", name, name, float(scores[i]), reason, [], 0, lastfm_link(name)))
-    return ForYou(signal, summary, track_items, albums[:n], artists, matched, placed, played_tracks, rested)
-
-
-def tracks_vector(taste: Taste, artist: str, y: np.ndarray) -> tuple[np.ndarray, int | None]:
-    """A library artist's factor vector (bundle or audio-placed) and its bundle item (None if placed)."""
-    af = taste.artist_feedback[artist]
-    if af.item is not None:
-        return y[af.item], af.item
-    return np.asarray(taste.audio_factors[artist], dtype=np.float64), None
+    return ForYou(signal, summary, track_items, albums, artists, matched, placed, played_tracks, rested)
 
 
 def _summary(signal: str, matched: int, placed: int, played: int, artists: int) -> str:

@@ -13,10 +13,12 @@ API: ``build_mix(result, size, per_artist, rng, avoid, min_size)``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from recommender.for_you.ranked import RankedTracks
 
 if TYPE_CHECKING:
     from player.store.core import Store
@@ -48,7 +50,7 @@ def build_mix(
 
 
 def _pick(
-    items: list[ForYouItem],
+    items: Sequence[ForYouItem],
     size: int,
     per_artist: int,
     rng: np.random.Generator | int | None,
@@ -58,26 +60,30 @@ def _pick(
     if not items or size <= 0:
         return []
     avoid = set(avoid)
-    score = np.array([it.score for it in items], dtype=np.float64)
+    # The ranking's arrays where it has them (``RankedTracks``): no item is made for a track not picked.
+    if isinstance(items, RankedTracks):
+        score, ids, artists = items.scores.astype(np.float64), items.track_ids.tolist(), items.artists
+    else:
+        score = np.array([it.score for it in items], dtype=np.float64)
+        ids, artists = [it.track_ids[0] for it in items], [it.artist for it in items]
     if rng is not None:
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         score = score + gen.gumbel(size=len(score)) * 0.5
-    score = score - 1e3 * np.array([it.track_ids[0] in avoid for it in items])
-    order = np.argsort(-score, kind="stable")
-    out: list[ForYouItem] = []
+    score = score - 1e3 * np.array([t in avoid for t in ids])
+    order = np.argsort(-score, kind="stable").tolist()
+    picked: list[int] = []
     per: dict[str | None, int] = {}
     for i in order:
-        it = items[int(i)]
-        if per.get(it.artist, 0) >= per_artist:
+        if per.get(artists[i], 0) >= per_artist:
             continue
-        per[it.artist] = per.get(it.artist, 0) + 1
-        out.append(it)
-        if len(out) >= size:
+        per[artists[i]] = per.get(artists[i], 0) + 1
+        picked.append(i)
+        if len(picked) >= size:
             break
-    if len(out) < size:  # a library of few artists: fill up past the per-artist limit
-        chosen = {id(it) for it in out}
-        out += [items[int(i)] for i in order if id(items[int(i)]) not in chosen][: size - len(out)]
-    return out
+    if len(picked) < size:  # a library of few artists: fill up past the per-artist limit
+        chosen = set(picked)
+        picked += [i for i in order if i not in chosen][: size - len(picked)]
+    return [items[i] for i in picked]
 
 
 def discover_mix(

@@ -16,7 +16,7 @@ kept in one ``.npz`` per purpose beside the database (``<db folder>/cache/``, wr
 
 Plays are not in the fingerprint: what depends on them (recency, taste) is recomputed at every load.
 
-API: ``fingerprint(store, name, bundle, extra)``, ``load(store, name, key)``, ``save(store, name, key,
+API: ``fingerprint(store, name, bundle, extra)``, ``load(store, name, key, prefixes=None)``, ``save(store, name, key,
 arrays)``, ``cache_dir(store)``, ``code_version(root=None)``, ``CODE``.
 """
 
@@ -104,9 +104,12 @@ def _file(store: Any, name: str) -> Path | None:
     return folder / f"{db_name}.{name}.npz"
 
 
-def load(store: Any, name: str, key: str | None) -> dict[str, np.ndarray] | None:
-    """The arrays saved under ``key``, or None (no cache, another key, or an unreadable file)."""
-    return disk_cache.load_file(_file(store, name) if key else None, key)
+def load(
+    store: Any, name: str, key: str | None, prefixes: tuple[str, ...] | None = None
+) -> dict[str, np.ndarray] | None:
+    """The arrays saved under ``key`` (only those named ``prefixes...`` if given), or None (no cache,
+    another key, or an unreadable file)."""
+    return disk_cache.load_file(_file(store, name) if key else None, key, prefixes)
 
 
 def save(store: Any, name: str, key: str | None, arrays: dict[str, np.ndarray]) -> bool:

@@ -378,16 +378,19 @@ def _check(static: _Static, bundle: Any) -> None:
         require(bool((np.diff(sim.indptr) >= 0).all()) and int(sim.indptr[0]) == 0, "artist similarity rows")
     require(static.analysed >= 0, "analysed count")
     if static.match is not None:
-        require(bundle is not None, "a match without a bundle")
-        require(all(0 <= i < bundle.n_items for i in static.match.artist_to_item.values()), "matched items")
-        k = bundle.k
-        for vectors in (static.predicted, static.taste_audio):
-            require(all(v.shape == (k,) and finite(v) for v in vectors.values()), "predicted factors")
+        _check_match(static.match, (static.predicted, static.taste_audio), bundle)
+
+
+def _check_match(match: Any, placed: Sequence[dict[str, np.ndarray]], bundle: Any) -> None:
+    """Raise ``disk_cache.Doubt`` unless a rebuilt match and its placed factors fit the bundle."""
+    require, finite = disk_cache.require, disk_cache.finite
+    require(bundle is not None, "a match without a bundle")
+    require(all(0 <= i < bundle.n_items for i in match.artist_to_item.values()), "matched items")
+    for vectors in placed:
+        require(all(v.shape == (bundle.k,) and finite(v) for v in vectors.values()), "predicted factors")
 
 
 def _rebuild(arrays: dict[str, np.ndarray]) -> _Static:
-    from recommender.factors.match import LibraryMatch
-
     values = {name: arrays.get("lib_" + name) for name in _ARRAYS}
     lib = RadioLibrary(artist_names=disk_cache.unstrings(arrays, "names_"), **values)
     lib.titles = disk_cache.unstrings(arrays, "titles_")
@@ -404,22 +407,50 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> _Static:
         )
     static = _Static(lib, analysed=int(arrays["analysed"]))
     if "local_item" in arrays:
-        locals_ = disk_cache.unstrings(arrays, "local_")
-        hows = disk_cache.unstrings(arrays, "how_")
-        match = LibraryMatch()
-        match.artist_tracks = {a: [] for a in locals_}
-        tracks = arrays["match_tracks"].tolist()
-        names = [locals_[j] for j in arrays["match_local"].tolist()]
-        match.track_artist = dict(zip(tracks, names, strict=True))
-        for t, a in zip(tracks, names, strict=True):
-            match.artist_tracks[a].append(t)
-        for a, item, how in zip(locals_, arrays["local_item"].tolist(), hows, strict=True):
-            if item >= 0:
-                match.artist_to_item[a] = int(item)
-            if how is not None:
-                match.how[a] = how
-        match.unmatched = [a for a in match.artist_tracks if a not in match.artist_to_item]
-        static.match = match
-        static.predicted = _unvectors(arrays, "pred_")
-        static.taste_audio = _unvectors(arrays, "taste_")
+        static.match, static.predicted, static.taste_audio = _rebuild_match(arrays)
     return static
+
+
+_MATCH_ARRAYS = ("local_", "how_", "match_", "pred_", "taste_")
+"""The cache's arrays of the artist match and the audio-placed factors (``_rebuild_match``)."""
+
+
+def cached_match(store: Any, bundle: Any) -> tuple[Any, dict[str, np.ndarray]] | None:
+    """The artist match and the taste's audio-placed factors of unmatched artists from the radio's
+    start-up cache when it is current (and was made with no seed kept in), else None; the per-track
+    arrays are not read. Why: ``for-you`` needs just these, and matching 100k credits and placing
+    the unknown artists again costs it 2 s (issue 27)."""
+    from player.store.ratings import banned_track_ids
+
+    key = cache.fingerprint(store, "radio", bundle, sorted(banned_track_ids(store)))
+    arrays = cache.load(store, "radio", key, _MATCH_ARRAYS)
+    if not arrays or "local_item" not in arrays:
+        return None
+    try:
+        match, predicted, taste_audio = _rebuild_match(arrays)
+        _check_match(match, (predicted, taste_audio), bundle)
+    except (KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError):  # incl. disk_cache.Doubt
+        return None
+    return match, taste_audio
+
+
+def _rebuild_match(arrays: dict[str, np.ndarray]) -> tuple[Any, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(match, predicted, taste_audio) from the cache's ``_MATCH_ARRAYS``."""
+    from recommender.factors.match import LibraryMatch
+
+    locals_ = disk_cache.unstrings(arrays, "local_")
+    hows = disk_cache.unstrings(arrays, "how_")
+    match = LibraryMatch()
+    match.artist_tracks = {a: [] for a in locals_}
+    tracks = arrays["match_tracks"].tolist()
+    names = [locals_[j] for j in arrays["match_local"].tolist()]
+    match.track_artist = dict(zip(tracks, names, strict=True))
+    for t, a in zip(tracks, names, strict=True):
+        match.artist_tracks[a].append(t)
+    for a, item, how in zip(locals_, arrays["local_item"].tolist(), hows, strict=True):
+        if item >= 0:
+            match.artist_to_item[a] = int(item)
+        if how is not None:
+            match.how[a] = how
+    match.unmatched = [a for a in match.artist_tracks if a not in match.artist_to_item]
+    return match, _unvectors(arrays, "pred_"), _unvectors(arrays, "taste_")

@@ -281,7 +281,7 @@ def _for_you_and_mix(store: Any, bundle: Any, now: float) -> tuple[list[int], li
     from recommender.for_you.mix import discover_mix
 
     result = for_you(store, bundle, now=now)
-    tracks = [int(t) for item in result.tracks for t in item.track_ids]
+    tracks = [int(t) for t in result.tracks.track_ids]  # the ranking, without making its items
     mix = [int(e["track_id"]) for e in discover_mix(store, result, refresh=True, rng=0)]
     return tracks, mix
 

@@ -384,7 +384,7 @@ class Taste:
         """
         items, conf, pref, _names, extra = self._evidence()
         artists = self.evidence_artists()
-        y = self.bundle.item_factors.astype(np.float64)[items]
+        y = np.asarray(self.bundle.item_factors[items], dtype=np.float64)  # not all items cast per call
         if len(extra):
             y = np.vstack([y, extra])
         v = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
