@@ -197,3 +197,15 @@ def test_a_path_goes_through_its_waypoint(db):
         ids = [t for t, _ in made.items(50)]
         assert ids[0] == a and ids[-1] == b and c in ids[1:-1]
         assert len(ids) == len(set(ids)) >= 10
+
+
+def test_reasons_name_the_term_a_pick_answers(db):
+    with Store.open(db) as store:
+        made = prompt_station(store, "artist:(Muldjord):2 sounds:(calm)", rng=0)
+        items = made.items(12)
+        assert any(get_track(store, t)["artist"] == "Muldjord" for t, _w in items)
+        for track_id, why in items:
+            artist = get_track(store, track_id)["artist"]
+            if artist == "Muldjord":
+                assert why.startswith("Muldjord, as you asked")
+        assert any(why.startswith("sounds like 'calm'") for _t, why in items)

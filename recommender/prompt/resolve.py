@@ -30,6 +30,8 @@ PULL_WEIGHT = 1.0
 PULL_CLIP = 3.0
 #: Fewest tracks a station of sounds and tags draws from (else the best-carrying this many).
 MIN_SOUND_POOL = 25
+#: A track "carries" a sound or tag term, for its reason, this many s.d. above the library's mean.
+REASON_Z = 0.5
 #: A prompt of filters only starts from the centroid of up to this many of the tracks they keep.
 FILTER_SEEDS = 2000
 #: A track "is" an analysis tag (for ``-tag:``) when its probability is this many s.d. above the library's.
@@ -61,6 +63,17 @@ class ResolvedPrompt:
     pull: np.ndarray | None = None
     path: list[int] | None = None
     explain: list[str] = field(default_factory=list)
+    reasons: list[tuple[str, set[int] | None, np.ndarray | None]] = field(default_factory=list)
+
+    def why(self, row: int) -> str:
+        """Why a library row fits the prompt, for the station's reasons: the first term in the prompt
+        that names it ("Muldjord, as you asked") or that it carries clearly ("sounds like 'calm'")."""
+        for label, rows, z in self.reasons:
+            if rows is not None and row in rows:
+                return label
+            if z is not None and z[row] >= REASON_Z:
+                return label
+        return "sounds close to what the prompt asks for"
 
     @property
     def seed_track_id(self) -> int | None:
@@ -79,6 +92,8 @@ class _Context:
         self._artist_keys: list[str] | None = None
         self._album_artists: list[tuple[int, str, str]] = []
         self.pull: np.ndarray | None = None
+        # Why a row fits, per term: (label, rows it names or None, z-scores of a sound/tag term or None).
+        self.reasons: list[tuple[str, set[int] | None, np.ndarray | None]] = []
 
     def rows_of(self, track_ids: Any) -> np.ndarray:
         rows = [self._row_of[int(t)] for t in track_ids if int(t) in self._row_of]
@@ -129,7 +144,7 @@ class _Context:
                 return rows.astype(np.int64), names
         return np.zeros(0, dtype=np.int64), []
 
-    def add_pull(self, track_ids: np.ndarray, scores: np.ndarray, weight: float) -> None:
+    def add_pull(self, track_ids: np.ndarray, scores: np.ndarray, weight: float, label: str = "") -> None:
         """A sound or tag term's scores, z-scored over the tracks that have them and clipped to
         [-PULL_CLIP, PULL_CLIP], added to ``pull`` with the term's weight times ``PULL_WEIGHT``."""
         from recommender.ranking import zscore
@@ -142,6 +157,10 @@ class _Context:
             self.pull = np.zeros(len(self.lib))
         row = np.asarray([self._row_of[int(t)] for t in track_ids.tolist()], dtype=np.int64)
         self.pull[row] += PULL_WEIGHT * weight * np.where(ok, z, 0.0)
+        if label:
+            full = np.zeros(len(self.lib))
+            full[row] = np.where(ok, z, 0.0)
+            self.reasons.append((label, None, full))
 
     def closest_artists(self, name: str) -> list[str]:
         import difflib
@@ -199,7 +218,8 @@ def _sound_rows(
             np.zeros(len(hit)),
             f"{len(hit)} tracks that {label} {text!r}",
         )
-    ctx.add_pull(mood.track_ids[in_lib], scores[in_lib], term.weight)
+    reason = f"carries the tag {text!r}" if only_tag else f"sounds like {text!r}"
+    ctx.add_pull(mood.track_ids[in_lib], scores[in_lib], term.weight, reason)
     order = np.argsort(-np.where(in_lib, scores, -np.inf), kind="stable")[:TERM_TRACKS]
     order = order[np.isfinite(scores[order]) & (scores[order] > 0) & in_lib[order]]
     if not len(order):
@@ -333,6 +353,9 @@ def resolve_prompt(text: str, store: Any, library: Any) -> ResolvedPrompt:
                 out.seeds[tid] = out.seeds.get(tid, 0.0) + term.weight * w
             weight = f", weight {term.weight:g}" if term.weight != 1 else ""
             out.explain.append(f"{shown}: toward {said}{weight}")
+            if term.kind in ("like", "artist"):
+                named = "the song you named" if term.kind == "like" else f"{term.value}, as you asked"
+                ctx.reasons.append((named, set(rows.tolist()), None))
         elif term.kind in ("from", "via", "to"):
             continue
         else:
@@ -362,9 +385,12 @@ def resolve_prompt(text: str, store: Any, library: Any) -> ResolvedPrompt:
         named = [int(library.row(t)) for t, w in out.seeds.items() if w > 0 and ctx.pull[library.row(t)] < 0]
         carries[named] = True
         keep &= carries
-        out.explain.append(f"kept to the {int((carries & keep).sum())} tracks that carry these sounds and tags")
+        out.explain.append(
+            f"kept to the {int((carries & keep).sum())} tracks that carry these sounds and tags"
+        )
     out.excluded |= ~keep
     out.pull = ctx.pull
+    out.reasons = ctx.reasons
     if prompt.of("from"):
         out.path = [
             _path_end(ctx, prompt, t) for t in (*prompt.of("from"), *prompt.of("via"), *prompt.of("to"))

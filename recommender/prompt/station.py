@@ -59,6 +59,7 @@ def prompt_station(
         seeds=resolved.seeds,
         excluded=resolved.excluded,
         pull=resolved.pull,
+        why_prompt=resolved.why,
     )
     return PromptStation(resolved, station=station)
 

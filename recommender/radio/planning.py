@@ -247,7 +247,9 @@ class Planner:
         if not anchors or lib.titles is None:
             if self.completions:
                 return "sounds like the tracks you finished"
-            return "fits the station's prompt" if several else "sounds like the seed"
+            if several:
+                return self.why_prompt(row) if self.why_prompt is not None else "fits the station's prompt"
+            return "sounds like the seed"
         sims = lib.audio[[a for a, _ in anchors]] @ lib.audio[row]
         anchor, kind = anchors[int(np.argmax(sims))]
         tags = None

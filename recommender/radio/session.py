@@ -341,6 +341,7 @@ class RadioSession:
                 seeds=resolved.seeds,
                 excluded=resolved.excluded,
                 pull=resolved.pull,
+                why_prompt=resolved.why,
             )
         except Exception as exc:
             log.exception("cannot start a station from the prompt %r", self.prompt)

@@ -105,6 +105,7 @@ class Station(QueryFit, Planner):
         seeds: Mapping[int, float] | None = None,
         excluded: np.ndarray | None = None,
         pull: np.ndarray | None = None,
+        why_prompt: Any = None,
     ) -> None:
         """``seed_audio`` / ``seed_factors`` stand in for a seed the library has no vectors for (for
         example a freshly analysed file); ``seed_played`` counts the seed as the session's first track;
@@ -116,7 +117,8 @@ class Station(QueryFit, Planner):
         ``seeds`` (track id -> weight): several seeds, the station starting from their weighted centroid
         (``seed_track_id`` is then the one its reasons name); ``excluded`` (bool [n]): rows never planned
         (a prompt's exclusions and filters, ``recommender.prompt``); ``pull`` (float [n], in standard
-        deviations): added to every row's fit for good (a prompt's sound and tag terms)."""
+        deviations): added to every row's fit for good (a prompt's sound and tag terms); ``why_prompt(row)``:
+        the prompt's words for why a row fits it (``ResolvedPrompt.why``), for the reasons."""
         self.lib = library
         self.settings = (settings or RadioSettings()).dialled()
         self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
@@ -132,6 +134,7 @@ class Station(QueryFit, Planner):
         self.seed_audio = self._seed_vector(library.audio, library.has_audio, seed_audio)
         self.seed_factors = self._seed_vector(library.factors, library.has_factors, seed_factors)
         self.seed_rows = None
+        self.why_prompt = why_prompt
         if seeds:
             self._seed_centroids(dict(seeds))
         self._pull_audio = None if self.seed_audio is None else np.zeros_like(self.seed_audio)
