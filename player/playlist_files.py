@@ -259,11 +259,9 @@ def import_playlist(
     by_name = _match_by_name(store, entries, resolved, found)
     track_ids = [t for t in found if t is not None]
     missing = [entry.location for entry, t in zip(entries, found, strict=True) if t is None]
-    if not track_ids:
+    if entries and not track_ids:  # an empty file is an empty playlist (what exporting one writes)
         raise NothingMatched(
-            f"{file} has no entries: no playlist was created"
-            if not entries
-            else f"nothing in {file} matched a library track, so no playlist was created "
+            f"nothing in {file} matched a library track, so no playlist was created "
             f"({len(missing)} {'entry was' if len(missing) == 1 else 'entries were'} not found)",
             missing,
         )

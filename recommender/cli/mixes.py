@@ -26,8 +26,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument(
         "--dial",
-        type=int,
-        choices=range(-2, 3),
+        type=bounded_int(-2, 2),
         default=0,
         metavar="-2..2",
         help="familiar (-2) to new (+2); default 0",

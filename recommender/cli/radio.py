@@ -34,8 +34,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     radio.add_argument("--explain", action="store_true", help="with --prompt: how each term was understood")
     radio.add_argument(
         "--dial",
-        type=int,
-        choices=range(-2, 3),
+        type=bounded_int(-2, 2),
         default=None,
         metavar="-2..2",
         help="familiar (-2) to new (+2) (default 0, or the saved station's)",
