@@ -167,6 +167,10 @@ def test_the_mix_command_refreshes_saves_prompts_and_exports_a_wishlist(db, tmp_
     rows = list(csv.reader(wish.open(encoding="utf-8")))
     assert rows[0] == ["artist", "why", "musicbrainz", "lastfm"] and len(rows) == 6
     assert all(r[2].startswith("https://musicbrainz.org/search?type=artist&query=") for r in rows[1:])
+    fans = tmp_path / "fans.csv"
+    assert main(["similar", "Muldjord", "--export", str(fans), "--db", str(copy)]) == 0
+    fan_rows = list(csv.reader(fans.open(encoding="utf-8")))
+    assert len(fan_rows) > 2 and all(r[1] == "fans of Muldjord also like it" for r in fan_rows[1:])
     links = tmp_path / "links.html"
     assert main(["discover", "--n", "3", "--export", str(links), "--db", str(copy)]) == 0
     assert links.read_text(encoding="utf-8").count('<li><a href="https://musicbrainz.org/') == 3

@@ -75,6 +75,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--tracks", type=bounded_int(0, 500), default=10, help="how many 'sounds like' tracks (default 10)"
     )
     similar.add_argument("--json", action="store_true", help="machine-readable output")
+    similar.add_argument(
+        "--export",
+        metavar="FILE",
+        help="write the artists to discover to FILE (a CSV wishlist; .txt/.html: links)",
+    )
     similar.set_defaults(func=cmd_similar)
 
     ev = sub.add_parser(
@@ -275,6 +280,21 @@ def cmd_similar(args: argparse.Namespace) -> int:
                 {**track_info(s.track_id), "score": round(s.score, 4)} for s in result.sounds_like
             ],
         }
+    if args.export:
+        from player.playlist_files import PlaylistFileError
+        from recommender.for_you.wishlist import write_wishlist
+
+        fans = [
+            {"artist": a["name"], "why": f"fans of {out['artist']} also like it"}
+            for a in out["artists"]
+            if not a["in_library"]
+        ]
+        try:
+            kind = write_wishlist(args.export, fans)
+        except PlaylistFileError as exc:
+            return fail(str(exc))
+        say(f"Wrote {len(fans)} artists to discover to {args.export} ({kind})")
+        return 0
     if args.json:
         print_json(out)
         return 0
