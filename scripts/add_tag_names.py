@@ -7,7 +7,7 @@ the rows itself when it builds a new bundle, ``recommender.training.pretrain.tag
 the tag text of each row from the data's ``tags.dat`` and checks that the rows it would build are the
 bundle's own, entry for entry, before writing. It also drops ``bridge_tag_factors``, the stored fold-in
 positions of an earlier placement: tag positions are now computed from the rows at run time
-(``recommender.factors.genre``). Running it twice gives the same file contents.
+(``recommender.factors.genre``). Running it twice gives the same arrays.
 """
 
 from __future__ import annotations
