@@ -41,7 +41,9 @@ def main(argv: list[str]) -> int:
     bundle.bridge["tag_names"] = tag_names_for(bundle, names)
     bundle.bridge.pop("tag_factors", None)
     save_bundle(bundle, path)
-    print(f"{path}: {len(names)} tag rows named; {np.count_nonzero(np.char.str_len(names) == 0)} without text")
+    print(
+        f"{path}: {len(names)} tag rows named; {np.count_nonzero(np.char.str_len(names) == 0)} without text"
+    )
     return 0
 
 
