@@ -3,6 +3,9 @@
 Kept verbatim (one row at a time, Python dicts per track) as the reference that
 ``tests/test_radio_loading.py`` compares the fast path against: the same arrays, bit for bit, and so
 the same picks. Only the structure changed (functions instead of methods); the arithmetic did not.
+Since the genre placement (issue 21, item 7), unknown artists are placed from their audio tags and what
+their files' genre tags, folders and album titles name; ``artist_genres`` gathers the latter here in its
+own plain way, one track dict at a time, and both paths hand them to the one ``place_artists``.
 """
 
 from __future__ import annotations
@@ -162,8 +165,35 @@ def banned_track_ids(store: Any) -> set[int]:
     return {int(r[0]) for r in store.conn.execute(f"SELECT t.id FROM tracks t WHERE {BANNED_SQL}")}
 
 
-def bridge_factors(bundle, match, row_of, tag_probs, has_audio) -> dict[str, np.ndarray]:
-    from recommender.factors.bridge import predict_artist_factors
+def artist_genres(store, bundle, match) -> dict:
+    """What every track's genre tag, folders and album title name, summed per artist, one track at a
+    time (the loaders memoise per distinct genre/album/folder and group in one pass)."""
+    from player.store.tracks import iter_tracks
+    from recommender.factors.genre import ArtistGenres, TagVocabulary
+
+    vocab = TagVocabulary(bundle)
+    out: dict[str, ArtistGenres] = {}
+    if bundle.tag_names is None:
+        return out
+    for t in iter_tracks(store):
+        artist = match.track_artist.get(t["id"])
+        if artist is None:
+            continue
+        # The genre tag and the album title; the folders only when those two name nothing.
+        found = vocab.genre_tags(t["genre"]) | vocab.album_tags(t["album"]) or vocab.folder_tags(t["path"])
+        entry = out.setdefault(artist, ArtistGenres())
+        entry.tracks += 1
+        if found:
+            entry.covered += 1
+        for row in found:
+            entry.tag_tracks[row] = entry.tag_tracks.get(row, 0) + 1
+    return out
+
+
+def bridge_factors(store, bundle, match, row_of, tag_probs, has_audio) -> dict[str, np.ndarray]:
+    """The unmatched analysed artists placed by ``place_artists`` (the one placement, shared with the
+    fast path: what is compared here is how its inputs are gathered)."""
+    from recommender.factors.bridge import place_artists
 
     names, profiles = [], []
     for artist in match.unmatched:
@@ -175,11 +205,7 @@ def bridge_factors(bundle, match, row_of, tag_probs, has_audio) -> dict[str, np.
             profiles.append(tag_probs[rows].mean(axis=0))
     if not names:
         return {}
-    try:
-        predicted = np.asarray(predict_artist_factors(np.vstack(profiles), bundle), dtype=np.float32)
-    except ValueError:
-        return {}
-    return dict(zip(names, predicted, strict=True))
+    return place_artists(bundle, names, profiles, artist_genres(store, bundle, match))
 
 
 def user_taste(store, bundle, match, now=None):
@@ -243,14 +269,8 @@ def load_library(
                 factors[i] = item_factors[item]
                 has_factors[i] = True
                 source[i] = 1
-        # Artists the bundle does not know: their sound (the bridge), moved by their files' genre and
-        # folder words (issue 21), words alone without analysis; all tracks' words, banned ones too.
-        from recommender.factors.genre import place_unmatched
-
-        words = artist_words(store, match)
-        sound = bridge_factors(bundle, match, row_of, tag_probs, has_audio) if tag_probs is not None else {}
-        predicted = place_unmatched(match.unmatched, sound, words, bundle)
-        if predicted:
+        if tag_probs is not None:
+            predicted = bridge_factors(store, bundle, match, row_of, tag_probs, has_audio)
             parts.predicted_artists = predicted
             for artist, vector in predicted.items():
                 for track_id in match.artist_tracks.get(artist, []):
@@ -336,22 +356,6 @@ def load_library(
     return library
 
 
-def artist_words(store: Any, match: Any) -> dict:
-    """Each local artist's genre and folder words, one track at a time (as ``words_of`` takes them)."""
-    from player.store.tracks import iter_tracks
-    from recommender.factors.genre import words_of
-
-    genres: dict[str, set] = {}
-    folders: dict[str, set] = {}
-    for t in iter_tracks(store):
-        artist = match.track_artist.get(int(t["id"]))
-        if artist is not None:
-            if t.get("genre"):
-                genres.setdefault(artist, set()).add(t["genre"])
-            folders.setdefault(artist, set()).add(t["path"].rsplit("/", 1)[0] + "/x")
-    return {a: words_of(genres.get(a, ()), folders.get(a, ())) for a in set(genres) | set(folders)}
-
-
 def similar_index(store: Any, bundle: Any):
     """The old ``SimilarIndex.from_store`` (a bundle must be given)."""
     from player.store.analysis import load_analysis_matrix
@@ -362,13 +366,10 @@ def similar_index(store: Any, bundle: Any):
     short = {int(t["id"]) for t in iter_tracks(store) if (t.get("duration") or 0) < MIN_SOUNDS_LIKE_S}
     match = match_library(store, bundle)
     artist_to_item, artist_tracks = dict(match.artist_to_item), dict(match.artist_tracks)
-    from recommender.factors.genre import place_unmatched
-
-    sound = {}
+    predicted = {}
     if len(ids):
         row_of = {int(t): i for i, t in enumerate(ids)}
-        sound = bridge_factors(bundle, match, row_of, tags, np.ones(len(ids), dtype=bool))
-    predicted = place_unmatched(match.unmatched, sound, artist_words(store, match), bundle)
+        predicted = bridge_factors(store, bundle, match, row_of, tags, np.ones(len(ids), dtype=bool))
     return SimilarIndex(
         bundle, artist_to_item, artist_tracks, predicted, ids, emb if len(ids) else None, short
     )

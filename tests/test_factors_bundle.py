@@ -51,6 +51,10 @@ def test_rebuild_is_reproducible(small_inter, tmp_path):
     np.testing.assert_allclose(a.item_factors, b.item_factors, rtol=0, atol=1e-5)
     np.testing.assert_allclose(a.bridge["weights"], b.bridge["weights"], atol=1e-5)
     assert a.meta == b.meta and a.meta["n_tag_rows"] > 0
+    # Each tag pseudo-listener row is named (the genre words look tags up by name); no stored positions.
+    assert a.tag_names is not None and len(a.tag_names) == a.meta["n_tag_rows"]
+    np.testing.assert_array_equal(a.tag_names, b.tag_names)
+    assert "tag_factors" not in a.bridge
     # A different seed gives different factors: the determinism is the seed's doing.
     c = build_bundle(small_inter, replace(SMALL, seed=7), None, run_validation=False)
     assert not np.allclose(a.item_factors, c.item_factors, atol=1e-3)
@@ -72,6 +76,7 @@ def test_rebuild_is_reproducible(small_inter, tmp_path):
         "train_counts",
     ):
         np.testing.assert_array_equal(getattr(r, name), getattr(a, name))
+    np.testing.assert_array_equal(r.tag_names, a.tag_names)
     assert r.meta["hyperparameters"]["factors"] == 16 and "Cantador" in r.meta["licence"]
     assert r.meta["version"] and r.meta["format"] == 1
     # The loader caches per path.

@@ -19,10 +19,18 @@ sharper directions of real artists; the mix beats either alone on held-out artis
 The regression (``bridge_*`` arrays in the bundle) and its held-out evaluation (``meta["bridge"]``) are
 made at pretraining time by ``recommender.training.bridge_fit.fit_bridge``; this module only predicts.
 
+The 50 tags have no "soundtrack", "classical" or "game", so the bridge alone put every orchestral game
+score near Radiohead and Björk (issue 21, item 7). ``place_artists``, the one placement that the radio's
+loader, ``similar`` and the taste all call, therefore turns the bridge's prediction toward the Last.fm
+tags that the artist's own files name (genre tags, soundtrack markers in album titles, else folder
+names: ``recommender.factors.genre``), by ``GENRE_WEIGHT``, chosen on held-out catalogue artists
+(``benchmarks/genre_placement.py``).
+
 API: ``MUSICNN_TAGS``, ``tag_profile_matrix(artist_ids, artist_tags)``, ``features``, ``knn_predict``, ``mix``,
-``predict_artist_factors(tag_probs, bundle=None) -> [n, k]``, ``artist_audio_tags(store, match)``,
-``audio_factors_for_unmatched(store, bundle, match)``; for loaders that already hold the analysis:
-``rows_by_artist``, ``bridge_unmatched``, ``bridged_factors``.
+``predict_artist_factors(tag_probs, bundle=None) -> [n, k]``, ``GENRE_WEIGHT``, ``genre_position``,
+``place_artists(bundle, names, profiles, genres)``, ``artist_audio_tags(store, match)``,
+``artist_genres(store, bundle, match)``, ``audio_factors_for_unmatched(store, bundle, match)``; for
+loaders that already hold the analysis and the tracks: ``rows_by_artist``, ``bridge_unmatched``.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from recommender.audio.weights import MUSICNN_TAGS
 if TYPE_CHECKING:
     from player.store.core import Store
     from recommender.factors.bundle import Bundle
+    from recommender.factors.genre import ArtistGenres, TagVocabulary
     from recommender.factors.match import LibraryMatch
 
 
@@ -167,33 +176,80 @@ def artist_audio_tags(store: Store, match: LibraryMatch) -> dict[str, np.ndarray
     return {a: tags[rows].mean(axis=0) for a, rows in groups.items()}
 
 
-def audio_factors_for_unmatched(store: Store, bundle: Bundle, match: LibraryMatch) -> dict[str, np.ndarray]:
-    """Predicted factor vectors for library artists the bundle does not know: from the audio model's
-    tags of their analysed tracks, moved by their files' genre and folder words
-    (``recommender.factors.genre``)."""
-    from player.store.tracks import track_columns
-    from recommender.factors.genre import artist_words, place_unmatched
-
-    sound: dict[str, np.ndarray] = {}
-    if "weights" in bundle.bridge:
-        tags = artist_audio_tags(store, match)
-        names = [a for a in match.unmatched if a in tags]
-        if names:
-            pred = predict_artist_factors(np.stack([tags[a] for a in names]), bundle)
-            sound = dict(zip(names, pred, strict=True))
-    words = artist_words(track_columns(store, ("id", "genre", "path")), match.track_artist)
-    return place_unmatched(match.unmatched, sound, words, bundle)
+GENRE_WEIGHT = 0.7
+"""How far an unknown artist's placement turns from the audio bridge's prediction toward the tag positions
+its genre words name (all its tracks naming one; less for fewer): chosen on the tuning half of held-out
+Last.fm artists by ``benchmarks/genre_placement.py`` (figures in resources/factors/README.md)."""
 
 
-def bridged_factors(bundle: Bundle, names: list[str], profiles: list[np.ndarray]) -> dict[str, np.ndarray]:
-    """Artist name -> factors predicted from its mean audio tag profile; {} without a bridge."""
+def genre_position(genres: ArtistGenres, vocabulary: TagVocabulary) -> np.ndarray | None:
+    """The mean position [k] of the tags an artist's tracks name, weighted by how many tracks name each;
+    None when they name none."""
+    if not genres.tag_tracks:
+        return None
+    rows = sorted(genres.tag_tracks)
+    weights = np.array([genres.tag_tracks[r] for r in rows], dtype=np.float64)
+    return weights @ np.vstack([vocabulary.position(r) for r in rows]) / weights.sum()
+
+
+def place_artists(
+    bundle: Bundle,
+    names: list[str],
+    profiles: list[np.ndarray],
+    genres: dict[str, ArtistGenres] | None = None,
+    genre_weight: float = GENRE_WEIGHT,
+) -> dict[str, np.ndarray]:
+    """Factors for library artists the bundle does not know: the one placement every caller uses (the
+    radio's loader, ``similar``, the taste's fold-in), so they all put an artist in the same place.
+
+    ``profiles``: each artist's mean audio tag probabilities [50]; ``genres``: what its files' genre tags,
+    folders and album titles name (``TagVocabulary.artist_genres``). The audio bridge predicts a vector;
+    when the artist's files name tags of the bundle's vocabulary, its direction turns toward their mean
+    position by ``genre_weight`` x the share of its tracks that name one, and the length stays the
+    bridge's (the taste's fold-in weighs unknown artists by it, as before). Words alone place nothing:
+    an artist without an analysed track stays unplaced, so a library with neither plays nor analysis
+    still says it has no signal. {} without a bridge."""
     if not names:
         return {}
     try:
         predicted = np.asarray(predict_artist_factors(np.vstack(profiles), bundle), dtype=np.float32)
     except ValueError:  # a bundle without a bridge
         return {}
+    if genres and bundle.tag_names is not None:
+        vocabulary = bundle.tag_vocabulary
+        for j, name in enumerate(names):
+            found = genres.get(name)
+            position = genre_position(found, vocabulary) if found is not None else None
+            length = float(np.linalg.norm(predicted[j].astype(np.float64)))
+            size = float(np.linalg.norm(position)) if position is not None else 0.0
+            if size == 0.0 or length == 0.0:
+                continue
+            weight = genre_weight * found.coverage
+            turned = (1.0 - weight) * predicted[j].astype(np.float64) / length + weight * position / size
+            predicted[j] = (turned * (length / max(float(np.linalg.norm(turned)), 1e-12))).astype(np.float32)
     return dict(zip(names, predicted, strict=True))
+
+
+def artist_genres(store: Store, bundle: Bundle, match: LibraryMatch) -> dict[str, ArtistGenres]:
+    """Local artist -> what its files' genre tags, folders and album titles name (empty without tag names)."""
+    if bundle.tag_names is None:
+        return {}
+    from player.store.tracks import track_columns
+
+    rows = track_columns(store, ("id", "genre", "album", "path"), order="id")
+    return bundle.tag_vocabulary.artist_genres(rows, match.track_artist)
+
+
+def audio_factors_for_unmatched(store: Store, bundle: Bundle, match: LibraryMatch) -> dict[str, np.ndarray]:
+    """Placed factor vectors (``place_artists``) for library artists the bundle does not know but the
+    audio model analysed."""
+    if "weights" not in bundle.bridge:
+        return {}
+    tags = artist_audio_tags(store, match)
+    names = [a for a in match.unmatched if a in tags]
+    if not names:
+        return {}
+    return place_artists(bundle, names, [tags[a] for a in names], artist_genres(store, bundle, match))
 
 
 def rows_by_artist(local_in_order: np.ndarray, rows_in_order: np.ndarray, n_locals: int) -> list[np.ndarray]:
@@ -214,13 +270,15 @@ def bridge_unmatched(
     analysed: list[np.ndarray],
     tag_probs: np.ndarray,
     bundle: Bundle,
+    genres: dict[str, ArtistGenres] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Factors for the match's unmatched artists from the mean audio tags of their analysed rows
-    (``analysed``: rows per local artist, as ``rows_by_artist`` groups them)."""
+    """``place_artists`` for the match's unmatched artists with analysed rows, from the mean audio tags
+    of those rows (``analysed``: rows per local artist, as ``rows_by_artist`` groups them) and
+    ``genres`` (``TagVocabulary.artist_genres``)."""
     names, profiles = [], []
     for artist in match.unmatched:
         rows = analysed[local_id[artist]]
         if len(rows):
             names.append(artist)
             profiles.append(tag_probs[rows].mean(axis=0))
-    return bridged_factors(bundle, names, profiles)
+    return place_artists(bundle, names, profiles, genres)

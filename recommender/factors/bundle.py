@@ -6,7 +6,9 @@ of each item's artist), ``mbids`` (MusicBrainz artist ids or ""), ``popularity``
 listeners); ``train_indptr/train_indices/train_counts`` the anonymised training rows (the first
 ``meta["n_user_rows"]`` are listeners without ids, the rest tag pseudo-listeners) which the RP3beta part
 of the model and the evaluation baselines need; optional ``bridge_*``
-arrays (the audio-tag -> factor regression, ``recommender.factors.bridge``); ``meta`` a JSON string with
+arrays (the audio-tag -> factor regression, ``recommender.factors.bridge``, and ``bridge_tag_names``: the
+Last.fm tag each tag pseudo-listener row is, in row order, so the run time can place an unknown artist by
+its files' genre words, ``recommender.factors.genre``); ``meta`` a JSON string with
 ``format``, ``version``, source, level, hyper-parameters, licence notice and evaluation figures.
 
 API: ``default_bundle_path()``, ``load_bundle(path=None) -> Bundle`` (cached per path, the file is read
@@ -14,7 +16,7 @@ once), ``save_bundle(bundle, path)``, and on ``Bundle``: ``item_factors``, ``nam
 ``popularity``, ``meta``, ``k``, ``key_index``, ``mbid_index``, ``foldin`` (a cached ``FoldIn``),
 ``confidence(counts)``, ``user_vector(items, counts)``, ``similar_items(i, n)``, ``item_similarity``
 (sparse item-kNN cosine), ``model`` (the shipped model: scores users, also for evaluation),
-``train_matrix`` / ``user_matrix``.
+``train_matrix`` / ``user_matrix``, ``tag_names`` and ``tag_vocabulary`` (genre words -> tag rows).
 """
 
 from __future__ import annotations
@@ -150,6 +152,18 @@ class Bundle:
         if train is None:
             return None
         return train[: int(self.meta.get("n_user_rows", train.shape[0]))]
+
+    @property
+    def tag_names(self) -> np.ndarray | None:
+        """The Last.fm tag of each tag pseudo-listener row (``bridge_tag_names``), or ``None``."""
+        return self.bridge.get("tag_names")
+
+    @functools.cached_property
+    def tag_vocabulary(self):
+        """The bundle's tags as a ``recommender.factors.genre.TagVocabulary`` (empty without names)."""
+        from recommender.factors.genre import TagVocabulary
+
+        return TagVocabulary(self)
 
     @functools.cached_property
     def item_similarity(self):
@@ -461,18 +475,19 @@ def _validate_training(bundle: Bundle, n: int, refuse: Any, numeric: Any) -> Non
 def _validate_bridge(bundle: Bundle, n: int, k: int, refuse: Any, numeric: Any) -> None:
     """The audio bridge (``recommender.factors.bridge``): ridge weights [51, k]; the kNN part's tag
     profiles [m, 50], their items (indices < n) and weights >= 0, all together or none; the catalogue's
-    tag vocabulary (``recommender.factors.genre``): names [T] and their positions [T, k], together."""
+    tag vocabulary (``recommender.factors.genre``): one text name per tag pseudo-listener row."""
     from recommender.audio.weights import MUSICNN_TAGS
 
     bridge = bundle.bridge
     tags = len(MUSICNN_TAGS)
-    vocabulary = [name for name in ("tag_names", "tag_factors") if name in bridge]
-    if vocabulary:
-        names, positions = bridge.get("tag_names"), bridge.get("tag_factors")
-        if len(vocabulary) != 2 or names.dtype.kind not in "US" or names.ndim != 1:
-            refuse("bridge_tag_names (text) and bridge_tag_factors come together")
-        if positions.shape != (len(names), k):
-            refuse(f"bridge_tag_factors has shape {positions.shape}, not {(len(names), k)}")
+    if "tag_names" in bridge:
+        names = bridge["tag_names"]
+        if names.dtype.kind != "U" or names.ndim != 1:
+            refuse(f"bridge_tag_names must be a 1-D text array, not {names.dtype} {names.shape}")
+        indptr = bundle.train_indptr
+        rows = 0 if indptr is None else len(indptr) - 1 - int(bundle.meta.get("n_user_rows", len(indptr) - 1))
+        if len(names) != rows:
+            refuse(f"bridge_tag_names has {len(names)} names for {rows} tag rows")
     for name, array in bridge.items():
         if name not in ("vocab", "tag_names"):
             numeric(f"bridge_{name}", array)

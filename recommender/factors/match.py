@@ -14,7 +14,7 @@ a joint credit ("A & B", "A feat. B", "A; B", "Composer / Orchestra"), first nam
 Artist-level bundles only (the shipped Last.fm one): song-level MSD bundles key their items as
 ``artist key + "\x1f" + title key`` and match no artist name here.
 
-API: ``normalise_artist``, ``split_credit``, ``match_library(store, bundle) -> LibraryMatch`` with
+API: ``fold_text``, ``normalise_artist``, ``split_credit``, ``match_library(store, bundle) -> LibraryMatch`` with
 ``artist_to_item`` (local artist -> bundle index), ``unmatched`` (local artists without an item),
 ``track_artist`` (track id -> local artist) and ``artist_tracks``.
 """
@@ -62,7 +62,11 @@ _SPLIT = re.compile(
 )
 
 
-def _fold(text: str) -> str:
+def fold_text(text: str) -> str:
+    """Unicode-folded text: diacritics dropped (also letters NFKD keeps whole, "ø" "ß" "ł"...), case-folded.
+
+    Shared by the artist match keys and the genre words (``recommender.factors.genre``), so both read
+    "Björk" / "BJORK" and "Électronique" / "electronique" alike."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     # Letters NFKD does not decompose.
@@ -97,7 +101,7 @@ def normalise_artist(name: str | None) -> str | None:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _normalise_cached(name: str) -> str | None:
-    text = _fold(name.strip())
+    text = fold_text(name.strip())
     text = _ROLE_PREFIX.sub("", text)
     text = _ROLE.sub(" ", text)
     text = _WITH_PAREN.sub(" ", text)

@@ -150,7 +150,8 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     match_columns = ("mb_artist_id", "mb_album_artist_id", "path")
     every = track_columns(store, columns + match_columns)
     match_rows_in = sorted(((r[0], r[1], r[2], r[7], r[8]) for r in every), key=lambda r: r[0])
-    word_rows = [(r[0], r[4], r[9]) for r in every]  # genre and folder words (banned tracks too)
+    # Genre words of every track (genre tag, album title, folders; banned tracks too): ``factors.genre``.
+    genre_rows = [(r[0], r[4], r[3], r[9]) for r in every] if bundle is not None else []
     rows = [r[:7] for r in every if r[0] not in banned] if banned else [r[:7] for r in every]
     banned_here = [r[0] for r in every if r[0] in banned] if banned else []
     del every
@@ -177,7 +178,7 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
         parts = [tag_probs[has_audio]] + ([loaded.other_tags] if loaded.other_tags is not None else [])
         a_ids, tags = a_ids[by_id], np.concatenate(parts)[by_id]
     del loaded
-    # Factors: the bundle's artist vectors, else predicted from audio tags through the bridge.
+    # Factors: the bundle's artist vectors, else placed by the audio bridge and the files' genre words.
     factors = has_factors = source = match = None
     item_of_row = np.full(n, -1, dtype=np.int64)
     predicted: dict[str, np.ndarray] = {}
@@ -198,34 +199,29 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
         has_factors = item_of_row >= 0
         source = has_factors.astype(np.int8)
         factors[has_factors] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_row[has_factors]]
-        from recommender.factors.genre import artist_words, place_unmatched
-
-        words = artist_words(word_rows, match.track_artist)
-        groups = rows_by_artist(local_of_row[id_order], id_order, len(local_names))
         if tag_probs is not None:
-            sound = bridge_unmatched(match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle)
-        else:
-            sound = {}
-        predicted = place_unmatched(match.unmatched, sound, words, bundle)
-        if predicted:
+            genres = bundle.tag_vocabulary.artist_genres(genre_rows, match.track_artist)
+            groups = rows_by_artist(local_of_row[id_order], id_order, len(local_names))
+            predicted = bridge_unmatched(
+                match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle, genres
+            )
             for artist, vector in predicted.items():
                 rows_a = groups[local_id[artist]]
                 rows_a = rows_a[~has_factors[rows_a]]
                 factors[rows_a] = vector
                 has_factors[rows_a] = True
                 source[rows_a] = 2
-            if banned and a_ids is not None:  # the taste's bridge sees every analysed track, banned too
+            if banned:  # the taste's bridge sees every analysed track, banned ones too
                 a_local = np.array([get_local(get_artist(t), -1) for t in a_ids.tolist()], dtype=np.int64)
                 a_groups = rows_by_artist(a_local, np.arange(len(a_ids)), len(local_names))
-                taste_sound = bridge_unmatched(match, local_id, a_groups, tags, bundle)
-                taste_audio = place_unmatched(match.unmatched, taste_sound, words, bundle)
+                taste_audio = bridge_unmatched(match, local_id, a_groups, tags, bundle, genres)
             else:
                 taste_audio = predicted
     # The audio tags each track stands out by, for the radio's reasons ("both piano and calm").
     top_tags = (
         distinctive_tags(tag_probs, has_audio) if tag_probs is not None and tag_probs.shape[1] == 50 else None
     )
-    del tags, tag_probs
+    del tags, tag_probs, genre_rows
     library = RadioLibrary.build(
         track_ids=ids,
         artists=[a or aa for a, aa in zip(artist_col, album_artist_col, strict=True)],

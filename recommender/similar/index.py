@@ -177,33 +177,33 @@ class SimilarIndex:
         from player.store.tracks import track_columns
 
         ids, emb, tags = load_analysis_matrix(store)
-        columns = track_columns(store, ("id", "duration", "genre", "path"))
-        short = {int(t) for t, d, _g, _p in columns if (d or 0) < MIN_SOUNDS_LIKE_S}
+        # The tracks, read once: short ones, and the genre words of every track (genre, album, folders).
+        columns = track_columns(store, ("id", "duration", "genre", "album", "path"))
+        short = {int(r[0]) for r in columns if (r[1] or 0) < MIN_SOUNDS_LIKE_S}
         artist_to_item: dict[str, int] = {}
         artist_tracks: dict[str, list[int]] = {}
         predicted: dict[str, np.ndarray] = {}
         if bundle is not None:
             from recommender.factors.bridge import bridge_unmatched, rows_by_artist
-            from recommender.factors.genre import artist_words, place_unmatched
             from recommender.factors.match import match_library
 
             match = match_library(store, bundle)
             artist_to_item, artist_tracks = dict(match.artist_to_item), dict(match.artist_tracks)
-            sound: dict[str, np.ndarray] = {}
-            if len(ids):  # the bridge over every analysed track of each unmatched artist
+            if len(ids):  # the placement over every analysed track of each unmatched artist
                 local_id = {a: j for j, a in enumerate(match.artist_tracks)}
                 get_local, get_artist = local_id.get, match.track_artist.get
                 a_local = np.array([get_local(get_artist(t), -1) for t in ids.tolist()], dtype=np.int64)
                 groups = rows_by_artist(a_local, np.arange(len(ids)), len(local_id))
-                sound = bridge_unmatched(match, local_id, groups, tags, bundle)
-            words = artist_words(((t, g, p) for t, _d, g, p in columns), match.track_artist)
-            predicted = place_unmatched(match.unmatched, sound, words, bundle)
+                genres = bundle.tag_vocabulary.artist_genres(
+                    ((r[0], r[2], r[3], r[4]) for r in columns), match.track_artist
+                )
+                predicted = bridge_unmatched(match, local_id, groups, tags, bundle, genres)
         else:
             for _id, artist, album_artist in track_columns(store, ("id", "artist", "album_artist")):
                 name = artist or album_artist
                 if name:
                     artist_tracks.setdefault(name.strip(), []).append(int(_id))
-        del tags
+        del tags, columns
         audio = emb if len(ids) else None
         return cls(bundle, artist_to_item, artist_tracks, predicted, ids, audio, short, overwrite_audio=True)
 

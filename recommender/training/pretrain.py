@@ -60,29 +60,21 @@ def build_bundle(
 
         users = inter.extra.get("tag_users")
         names = load_tag_row_names(inter.extra["folder"], inter.item_ids, users, config.tag_min_artists)
-        bundle.bridge.update(tag_positions(bundle, names))
+        bundle.bridge["tag_names"] = tag_names_for(bundle, names)
     return bundle
 
 
-def tag_positions(bundle: Bundle, names: list[str]) -> dict[str, np.ndarray]:
-    """The catalogue's full Last.fm tag vocabulary placed in the factor space: each tag pseudo-listener
-    row of the bundle's own training rows folded in like a listener (``bridge_tag_names``,
-    ``bridge_tag_factors``), so a library's own genre words ("Soundtrack", "Death Metal") can place
-    artists the listening data does not know (``recommender.factors.genre``). ``names``: the tag text of
-    each tag row, in row order (``recommender.training.data.load_tag_row_names``)."""
-    train = bundle.train_matrix
-    first = int(bundle.meta.get("n_user_rows", bundle.meta.get("n_users", 0)))
-    if train is None or train.shape[0] - first != len(names):
-        raise ValueError(
-            f"{len(names)} tag names for {0 if train is None else train.shape[0] - first} tag rows"
-        )
-    conf = train[first:].astype(np.float64)
-    conf.data = bundle.confidence(conf.data)
-    factors = bundle.foldin.solve_many(conf.tocsr())
-    return {
-        "tag_names": np.asarray(names, dtype=str),
-        "tag_factors": np.ascontiguousarray(factors, dtype=np.float32),
-    }
+def tag_names_for(bundle: Bundle, names: list[str]) -> np.ndarray:
+    """``bridge_tag_names``: the Last.fm tag of each tag pseudo-listener row of the bundle's training rows,
+    in row order (``recommender.training.data.load_tag_row_names``), so a library's own genre words
+    ("Soundtrack", "Death Metal") can find the rows and place artists the listening data does not know
+    (``recommender.factors.genre``). Refuses names that do not fit the rows."""
+    train = bundle.train_indptr
+    first = int(bundle.meta.get("n_user_rows", 0))
+    rows = 0 if train is None else len(train) - 1 - first
+    if rows != len(names):
+        raise ValueError(f"{len(names)} tag names for {rows} tag rows")
+    return np.asarray(names, dtype=str)
 
 
 def hold_out_users(inter: Interactions, n: int, seed: int) -> tuple[Interactions, np.ndarray]:
