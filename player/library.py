@@ -174,21 +174,82 @@ def _read_all(
         for chunk in chunks:
             yield from read_many(chunk)
         return
+    yield from _read_parallel(chunks, workers, summary)
+
+
+_KILLED = (
+    "read-killed",
+    "the tag reader was killed while reading this file (out of memory?); the next scan tries again",
+)
+
+
+def _read_parallel(
+    chunks: list[list[tuple[FileStat, str]]], workers: int, summary: ScanSummary | None
+) -> Iterator[tuple[FileStat, dict[str, Any] | None, tuple[str, str] | None]]:
+    """Read chunks in forkserver worker processes, surviving a worker that dies (SIGKILL, the OOM killer).
+
+    ``concurrent.futures`` and not ``multiprocessing.Pool``: a Pool replaces a dead worker but never
+    answers for the chunk it held, so the scan waited forever; an executor reports the broken pool.
+    The chunks then in flight are retried in a fresh pool: whole once (a kill is usually not the
+    file's fault), then file by file; a single file in flight at a second break is recorded as a scan
+    error (retried by the next scan), so nothing is lost and the scan always finishes.
+    """
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     # forkserver: safe when the caller has threads (the GUI scans from a worker thread).
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["player.tags"])
-    pool = ctx.Pool(processes=workers)
-    try:
-        for results, cpu_s in pool.imap_unordered(read_many_timed, chunks):
-            if summary is not None:
-                summary.worker_cpu_s += cpu_s
-            yield from results
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    todo: deque[tuple[list[tuple[FileStat, str]], int]] = deque((chunk, 0) for chunk in chunks)
+    while todo:
+        pool = ProcessPoolExecutor(workers, mp_context=ctx)
+        pending: dict[Future[Any], tuple[list[tuple[FileStat, str]], int]] = {}
+        broken = False
+        try:
+            while (todo or pending) and not broken:
+                while todo and len(pending) < workers:
+                    chunk, strikes = todo.popleft()
+                    pending[pool.submit(read_many_timed, chunk)] = (chunk, strikes)
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    try:
+                        results, cpu_s = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    pending.pop(future)
+                    if summary is not None:
+                        summary.worker_cpu_s += cpu_s
+                    yield from results
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM): do not wait for the workers to finish their chunks.
+            _stop_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        if not broken:
+            pool.shutdown(wait=True)
+            continue
+        _stop_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+        retry: list[tuple[list[tuple[FileStat, str]], int]] = []
+        for chunk, strikes in pending.values():
+            if strikes == 0:
+                retry.append((chunk, 1))
+            elif len(chunk) > 1:
+                retry.extend(([job], 1) for job in chunk)
+            else:
+                yield chunk[0][0], None, _KILLED
+        todo.extendleft(reversed(retry))
+
+
+def _stop_workers(pool: Any) -> None:
+    """Terminate an executor's worker processes now (an interrupted scan must not wait for them)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.terminate()
+        except (OSError, AttributeError, ValueError):
+            pass
 
 
 def _is_fatal(exc: sqlite3.DatabaseError) -> bool:
