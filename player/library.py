@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import sqlite3
 import stat as stat_module
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,8 @@ _READ_CHUNK = 64
 _WRITE_BATCH = 500
 # Below this many files to read, worker processes cost more than they save.
 _PARALLEL_THRESHOLD = 400
+#: The app's scans leave a file alone until it has not changed for this long (a copy still running).
+SETTLE_S = 2.0
 
 
 @dataclass
@@ -44,9 +47,15 @@ class ScanSummary:
     #: CPU seconds the tag-reading worker processes spent on their chunks. Forkserver workers are not
     #: children of this process, so its rusage (and /usr/bin/time) never sees them; benchmarks add this.
     worker_cpu_s: float = field(default=0.0, repr=False)
+    #: Files still being written (changed within ``settle_s``): left for a later scan, not read half-way.
+    settling: list[str] = field(default_factory=list, repr=False)
+    #: Files added or updated by this scan (the folder watcher keeps an eye on them for a while: a
+    #: copy that pauses changes a file without touching its folder).
+    changed_paths: list[str] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, int]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("error_list", "worker_cpu_s")}
+        hidden = ("error_list", "worker_cpu_s", "settling", "changed_paths")
+        return {k: v for k, v in self.__dict__.items() if k not in hidden}
 
     def __str__(self) -> str:
         text = (
@@ -266,8 +275,13 @@ def scan(
     roots: Sequence[str | os.PathLike[str]],
     progress: Progress | None = None,
     workers: int | None = None,
+    settle_s: float = 0.0,
 ) -> ScanSummary:
-    """Scan folders (or single files) into the store and return what changed."""
+    """Scan folders (or single files) into the store and return what changed.
+
+    ``settle_s`` > 0 (the app's scans, which the folder watcher starts while a copy may still be
+    running): a new or changed file whose mtime is younger than that is not read yet but listed in
+    ``summary.settling``, so that a half-written file never lands with its partial size and tags."""
     roots = [os.fspath(r) for r in roots]
     summary = ScanSummary()
     walked = walk(roots)
@@ -275,9 +289,17 @@ def scan(
     seen: set[str] = set()
     to_read: list[tuple[FileStat, str]] = []
     came_back: list[int] = []
+    now = time.time()
     for fstat, root in walked.files:
         seen.add(fstat.path)
         old = known.get(fstat.path)
+        if (
+            settle_s > 0
+            and 0 <= now - fstat.mtime < settle_s
+            and not (old is not None and old[1] == fstat.size and old[2] == fstat.mtime)
+        ):
+            summary.settling.append(fstat.path)
+            continue
         if old is not None and old[1] == fstat.size and old[2] == fstat.mtime:
             if old[3]:
                 came_back.append(old[0])
@@ -358,6 +380,7 @@ def scan(
             assert row is not None
             row.update(path=fstat.path, size=fstat.size, mtime=fstat.mtime)
             batch.append(row)
+            summary.changed_paths.append(fstat.path)
             if len(batch) >= _WRITE_BATCH:
                 flush()
         done += 1
@@ -376,4 +399,4 @@ def scan(
     return summary
 
 
-__all__ = ["ScanSummary", "TagReadError", "scan", "walk"]
+__all__ = ["SETTLE_S", "ScanSummary", "TagReadError", "scan", "walk"]

@@ -33,8 +33,20 @@ class WindowJobs:
 
     def _scan_finished(self, summary: Any) -> None:
         self.reload_library()
+        settling = list(getattr(summary, "settling", None) or [])
         if getattr(self, "watcher", None) is not None and self.watcher.folders:
             self.watcher.refresh()  # new subfolders join the watch
+            # Files just written keep being watched: a copy that pauses changes them without touching
+            # their folder, and those still being written get their own scan once they settle.
+            self.watcher.watch_files([*settling, *(getattr(summary, "changed_paths", None) or [])])
+            if settling:
+                self.watcher.rescan_later()
+        elif settling:
+            from PySide6.QtCore import QTimer
+
+            from player.library import SETTLE_S
+
+            QTimer.singleShot(int(SETTLE_S * 1000) + 500, lambda: self.jobs.scan(self.settings.folders))
         errors = int(getattr(summary, "errors", 0) or 0)
         told, self._scan_errors_told = getattr(self, "_scan_errors_told", 0), errors
         # Kept on screen until dismissed, unlike the status line the next job overwrites; said again only
