@@ -26,6 +26,8 @@ MAX_DIRECTORIES = 6000
 #: Recently written files watched one by one: how many at most, and for how long.
 MAX_FILES = 500
 RECENT_FILE_S = 600.0
+#: How often the music folders' presence is checked (renamed away, a drive unplugged, or back).
+MISSING_POLL_MS = 2000
 
 
 def list_directories(folders: list[str], limit: int = MAX_DIRECTORIES) -> list[str]:
@@ -56,10 +58,17 @@ class FolderWatcher(QObject):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self.changed)
         self._files: dict[str, float] = {}  # path -> when it joined the watch (monotonic)
+        self._missing: list[str] = []
+        self._poll = QTimer(self)
+        self._poll.setInterval(MISSING_POLL_MS)
+        self._poll.timeout.connect(self._look_for_changes)
 
     def watch(self, folders: list[str]) -> None:
         """Watch ``folders`` (replacing the previous set); the directory walk runs in a worker."""
-        self.folders = list(folders)
+        if self.folders != list(folders) or not self._poll.isActive():
+            self.folders = list(folders)
+            self._missing = self.missing
+            self._poll.start()
         self.runner.start(list_directories, list(folders), on_result=self._listed)
 
     def refresh(self) -> None:
@@ -89,8 +98,23 @@ class FolderWatcher(QObject):
 
         self._timer.start(max(DEBOUNCE_MS, int(SETTLE_S * 1000) + 200))
 
+    @property
+    def missing(self) -> list[str]:
+        """The watched music folders that do not exist now."""
+        return [f for f in self.folders if not os.path.isdir(f)]
+
+    def _look_for_changes(self) -> None:
+        """A folder renamed away or unplugged, or back: inotify says nothing of the folder itself (its
+        watch just ends), so its presence is looked at now and then (a stat per folder)."""
+        missing = self.missing
+        if missing != self._missing:
+            self._missing = missing
+            self.refresh()  # watch what is there now
+            self._timer.start(DEBOUNCE_MS)  # and scan: the tracks go missing, or come back
+
     def stop(self) -> None:
         self._timer.stop()
+        self._poll.stop()
         self.folders = []
         self._files.clear()
         current = self.watcher.directories() + self.watcher.files()
