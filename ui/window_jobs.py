@@ -63,7 +63,7 @@ class WindowJobs:
         if self.radio is not None:
             self.radio.invalidate()
         self.similar.invalidate()
-        if self.settings.analysis_enabled:
+        if self.settings.analysis_enabled and not settling:  # else after the scan that reads them
             self.jobs.analyze(self.settings.analysis_device)
 
     def _tell_missing_folders(self, summary: Any) -> None:
