@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from player.process_pool import stop_workers
 from player.store import Store
 from player.store import errors as scan_errors_store
 from player.store import tracks as tracks_store
@@ -233,13 +234,13 @@ def _read_parallel(
                     yield from results
         except BaseException:
             # Interrupted (Ctrl-C, SIGTERM): do not wait for the workers to finish their chunks.
-            _stop_workers(pool)
+            stop_workers(pool)
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         if not broken:
             pool.shutdown(wait=True)
             continue
-        _stop_workers(pool)
+        stop_workers(pool)
         pool.shutdown(wait=False, cancel_futures=True)
         retry: list[tuple[list[tuple[FileStat, str]], int]] = []
         for chunk, strikes in pending.values():
@@ -250,15 +251,6 @@ def _read_parallel(
             else:
                 yield chunk[0][0], None, _KILLED
         todo.extendleft(reversed(retry))
-
-
-def _stop_workers(pool: Any) -> None:
-    """Terminate an executor's worker processes now (an interrupted scan must not wait for them)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        try:
-            process.terminate()
-        except (OSError, AttributeError, ValueError):
-            pass
 
 
 def _is_fatal(exc: sqlite3.DatabaseError) -> bool:
