@@ -218,7 +218,7 @@ def _read_parallel(
         broken = False
         try:
             while (todo or pending) and not broken:
-                while todo and len(pending) < workers:
+                while todo and len(pending) < 2 * workers:  # one queued behind each
                     chunk, strikes = todo.popleft()
                     pending[pool.submit(read_many_timed, chunk)] = (chunk, strikes)
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
