@@ -13,10 +13,12 @@ import multiprocessing
 import os
 import sqlite3
 import stat as stat_module
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from player.process_pool import stop_workers
 from player.store import Store
 from player.store import errors as scan_errors_store
 from player.store import tracks as tracks_store
@@ -29,6 +31,8 @@ _READ_CHUNK = 64
 _WRITE_BATCH = 500
 # Below this many files to read, worker processes cost more than they save.
 _PARALLEL_THRESHOLD = 400
+#: The app's scans leave a file alone until it has not changed for this long (a copy still running).
+SETTLE_S = 2.0
 
 
 @dataclass
@@ -44,9 +48,15 @@ class ScanSummary:
     #: CPU seconds the tag-reading worker processes spent on their chunks. Forkserver workers are not
     #: children of this process, so its rusage (and /usr/bin/time) never sees them; benchmarks add this.
     worker_cpu_s: float = field(default=0.0, repr=False)
+    #: Files still being written (changed within ``settle_s``): left for a later scan, not read half-way.
+    settling: list[str] = field(default_factory=list, repr=False)
+    #: Files added or updated by this scan (the folder watcher keeps an eye on them for a while: a
+    #: copy that pauses changes a file without touching its folder).
+    changed_paths: list[str] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, int]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("error_list", "worker_cpu_s")}
+        hidden = ("error_list", "worker_cpu_s", "settling", "changed_paths")
+        return {k: v for k, v in self.__dict__.items() if k not in hidden}
 
     def __str__(self) -> str:
         text = (
@@ -174,21 +184,73 @@ def _read_all(
         for chunk in chunks:
             yield from read_many(chunk)
         return
+    yield from _read_parallel(chunks, workers, summary)
+
+
+_KILLED = (
+    "read-killed",
+    "the tag reader was killed while reading this file (out of memory?); the next scan tries again",
+)
+
+
+def _read_parallel(
+    chunks: list[list[tuple[FileStat, str]]], workers: int, summary: ScanSummary | None
+) -> Iterator[tuple[FileStat, dict[str, Any] | None, tuple[str, str] | None]]:
+    """Read chunks in forkserver worker processes, surviving a worker that dies (SIGKILL, the OOM killer).
+
+    ``concurrent.futures`` and not ``multiprocessing.Pool``: a Pool replaces a dead worker but never
+    answers for the chunk it held, so the scan waited forever; an executor reports the broken pool.
+    The chunks then in flight are retried in a fresh pool: whole once (a kill is usually not the
+    file's fault), then file by file; a single file in flight at a second break is recorded as a scan
+    error (retried by the next scan), so nothing is lost and the scan always finishes.
+    """
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     # forkserver: safe when the caller has threads (the GUI scans from a worker thread).
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["player.tags"])
-    pool = ctx.Pool(processes=workers)
-    try:
-        for results, cpu_s in pool.imap_unordered(read_many_timed, chunks):
-            if summary is not None:
-                summary.worker_cpu_s += cpu_s
-            yield from results
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    todo: deque[tuple[list[tuple[FileStat, str]], int]] = deque((chunk, 0) for chunk in chunks)
+    while todo:
+        pool = ProcessPoolExecutor(workers, mp_context=ctx)
+        pending: dict[Future[Any], tuple[list[tuple[FileStat, str]], int]] = {}
+        broken = False
+        try:
+            while (todo or pending) and not broken:
+                while todo and len(pending) < 2 * workers:  # one queued behind each
+                    chunk, strikes = todo.popleft()
+                    pending[pool.submit(read_many_timed, chunk)] = (chunk, strikes)
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    try:
+                        results, cpu_s = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    pending.pop(future)
+                    if summary is not None:
+                        summary.worker_cpu_s += cpu_s
+                    yield from results
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM): do not wait for the workers to finish their chunks.
+            stop_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        if not broken:
+            pool.shutdown(wait=True)
+            continue
+        stop_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+        retry: list[tuple[list[tuple[FileStat, str]], int]] = []
+        for chunk, strikes in pending.values():
+            if strikes == 0:
+                retry.append((chunk, 1))
+            elif len(chunk) > 1:
+                retry.extend(([job], 1) for job in chunk)
+            else:
+                yield chunk[0][0], None, _KILLED
+        todo.extendleft(reversed(retry))
 
 
 def _is_fatal(exc: sqlite3.DatabaseError) -> bool:
@@ -205,8 +267,13 @@ def scan(
     roots: Sequence[str | os.PathLike[str]],
     progress: Progress | None = None,
     workers: int | None = None,
+    settle_s: float = 0.0,
 ) -> ScanSummary:
-    """Scan folders (or single files) into the store and return what changed."""
+    """Scan folders (or single files) into the store and return what changed.
+
+    ``settle_s`` > 0 (the app's scans, which the folder watcher starts while a copy may still be
+    running): a new or changed file whose mtime is younger than that is not read yet but listed in
+    ``summary.settling``, so that a half-written file never lands with its partial size and tags."""
     roots = [os.fspath(r) for r in roots]
     summary = ScanSummary()
     walked = walk(roots)
@@ -214,9 +281,17 @@ def scan(
     seen: set[str] = set()
     to_read: list[tuple[FileStat, str]] = []
     came_back: list[int] = []
+    now = time.time()
     for fstat, root in walked.files:
         seen.add(fstat.path)
         old = known.get(fstat.path)
+        if (
+            settle_s > 0
+            and 0 <= now - fstat.mtime < settle_s
+            and not (old is not None and old[1] == fstat.size and old[2] == fstat.mtime)
+        ):
+            summary.settling.append(fstat.path)
+            continue
         if old is not None and old[1] == fstat.size and old[2] == fstat.mtime:
             if old[3]:
                 came_back.append(old[0])
@@ -297,6 +372,7 @@ def scan(
             assert row is not None
             row.update(path=fstat.path, size=fstat.size, mtime=fstat.mtime)
             batch.append(row)
+            summary.changed_paths.append(fstat.path)
             if len(batch) >= _WRITE_BATCH:
                 flush()
         done += 1
@@ -315,4 +391,4 @@ def scan(
     return summary
 
 
-__all__ = ["ScanSummary", "TagReadError", "scan", "walk"]
+__all__ = ["SETTLE_S", "ScanSummary", "TagReadError", "scan", "walk"]

@@ -41,7 +41,7 @@ def run_scan(
     db_path: str, folders: list[str], progress: Callable[[int, int], None], cancelled: Callable[[], bool]
 ) -> Any:
     """Scan ``folders`` into the library (worker thread)."""
-    from player.library import scan
+    from player.library import SETTLE_S, scan
     from player.store import Store
 
     def report(done: int, total: int) -> None:
@@ -51,7 +51,7 @@ def run_scan(
 
     with Store.open(db_path) as store:
         try:
-            return scan(store, folders, progress=report)
+            return scan(store, folders, progress=report, settle_s=SETTLE_S)
         except Cancelled:
             return None  # what was scanned so far is committed; the next scan goes on from there
 

@@ -282,6 +282,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
 
     def _rows_loaded(self, rows: list[tuple]) -> None:
         self.library.set_rows(rows)
+        self.__dict__.pop("_stored_info", None)  # names of tracks the table lacks: look them up again
         if self._current_track_id is not None:
             self.library.model.set_playing(self._current_track_id)
         elif self.controller is not None and self.controller.player.current is not None:

@@ -33,9 +33,23 @@ class WindowJobs:
 
     def _scan_finished(self, summary: Any) -> None:
         self.reload_library()
+        settling = list(getattr(summary, "settling", None) or [])
         if getattr(self, "watcher", None) is not None and self.watcher.folders:
             self.watcher.refresh()  # new subfolders join the watch
-        errors = int(getattr(summary, "errors", 0) or 0)
+            # Files just written keep being watched: a copy that pauses changes them without touching
+            # their folder, and those still being written get their own scan once they settle.
+            self.watcher.watch_files([*settling, *(getattr(summary, "changed_paths", None) or [])])
+            if settling:
+                self.watcher.rescan_later()
+        elif settling:
+            from PySide6.QtCore import QTimer
+
+            from player.library import SETTLE_S
+
+            QTimer.singleShot(int(SETTLE_S * 1000) + 500, lambda: self.jobs.scan(self.settings.folders))
+        self._tell_missing_folders(summary)
+        # A missing folder has its own notice (above), not "could not be read".
+        errors = int(getattr(summary, "errors", 0) or 0) - len(getattr(self, "_missing_told", []))
         told, self._scan_errors_told = getattr(self, "_scan_errors_told", 0), errors
         # Kept on screen until dismissed, unlike the status line the next job overwrites; said again only
         # when the number changes (each file the watcher picks up rescans, and the same bad file stays).
@@ -49,8 +63,26 @@ class WindowJobs:
         if self.radio is not None:
             self.radio.invalidate()
         self.similar.invalidate()
-        if self.settings.analysis_enabled:
+        if self.settings.analysis_enabled and not settling:  # else after the scan that reads them
             self.jobs.analyze(self.settings.analysis_device)
+
+    def _tell_missing_folders(self, summary: Any) -> None:
+        """A music folder that is gone (renamed, or a drive unplugged) is said once, plainly: its tracks
+        are kept (marked missing) and come back on their own when it does (the watcher looks for it)."""
+        gone = [
+            path for path, kind, _ in getattr(summary, "error_list", None) or [] if kind == "missing-folder"
+        ]
+        told = getattr(self, "_missing_told", [])
+        self._missing_told = gone
+        if gone and gone != told:
+            names = ", ".join(gone[:3]) + ("…" if len(gone) > 3 else "")
+            self.notice.show_notice(
+                f"Music folder missing (unplugged or renamed?): {names}. Its tracks are kept and come "
+                "back when the folder does.",
+                timeout_ms=0,
+            )
+        elif told and not gone:
+            self.notice.show_notice("The music folder is back: its tracks are available again.")
 
     def _analysis_finished(self, summary: Any) -> None:
         if self.radio is not None:

@@ -201,9 +201,28 @@ class WindowPlayback:
     # -- playback events (GUI thread) -------------------------------------------------------------------
     def _track_info(self, track_id: int) -> tuple[str, str, float | None] | None:
         row = self.library.model.track(track_id)
-        if row is None:
-            return None
-        return row_title(row), row_artist(row), row[DURATION]
+        if row is not None:
+            return row_title(row), row_artist(row), row[DURATION]
+        return self._stored_track_info(track_id)
+
+    def _stored_track_info(self, track_id: int) -> tuple[str, str, float | None] | None:
+        """A track the table does not show (its file is missing: a folder renamed or unplugged) is still
+        named by its stored tags, marked missing, never as a bare id. Cached until the next reload."""
+        cache: dict[int, Any] = self.__dict__.setdefault("_stored_info", {})
+        if track_id not in cache:
+            from player.store.tracks import get_track
+
+            stored = get_track(self.store, track_id)
+            cache[track_id] = (
+                None
+                if stored is None
+                else (
+                    f"{stored.get('title') or os.path.basename(stored['path'])} (missing)",
+                    stored.get("artist") or "",
+                    stored.get("duration"),
+                )
+            )
+        return cache[track_id]
 
     def _library_label(self, track_id: int) -> str | None:
         """The track as the library table names it ("Title — Artist", tidy title), or None if unknown."""
@@ -345,6 +364,7 @@ class WindowPlayback:
         self.now_playing.set_state(state)
         if state == "stopped" and self.controller is not None and self.controller.queue.current is None:
             self.now_playing.clear()
+            self.setWindowTitle("Encore")  # the title says what the bar says
             self.library.model.set_playing(None)
         if self.mpris is not None:
             self.mpris.state_changed(state)

@@ -82,16 +82,6 @@ def stop_budget() -> None:
     signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def stop_workers(pool: object) -> None:
-    """Terminate a ``ProcessPoolExecutor``'s worker processes now (an interrupted run must not wait
-    for a decode to finish)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        try:
-            process.terminate()
-        except (OSError, AttributeError, ValueError):
-            pass
-
-
 def tracker_running() -> bool:
     """Whether this process has started multiprocessing's resource tracker (a helper process)."""
     from multiprocessing import resource_tracker

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
+from player.process_pool import stop_workers
 from recommender.audio import worker_guard as guard
 from recommender.audio.prepare import JobArgs, PreparedTrack, _init_worker, _prepare_guarded
 
@@ -72,7 +73,7 @@ def _run_pool(
                     accept(result)
         except BaseException:
             # Interrupted (Ctrl-C, SIGTERM): do not wait for a worker stuck in a long decode.
-            guard.stop_workers(pool)
+            stop_workers(pool)
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     return [], []
