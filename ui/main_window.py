@@ -341,8 +341,15 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         event.accept()
 
     def quit(self) -> None:
+        """Close and end the app (menu, tray, MPRIS). Closing a window that is already hidden in the tray
+        is not "the last window closed", so Qt's event loop would go on with no window, icon or sound
+        (issue 26 item 1): once shut down, the loop is told to end."""
         self._closing = True
         self.close()
+        if getattr(self, "_shut", False):
+            from PySide6.QtCore import QCoreApplication
+
+            QCoreApplication.quit()
 
     def shutdown(self) -> None:
         """Save state, stop background work and playback, release libvlc and D-Bus."""
