@@ -62,6 +62,10 @@ def load_for_you(db_path: str, refresh_mix: bool = False) -> dict[str, Any]:
     return out
 
 
+#: What the now-playing bar says a list from For you is ("From your library" told nothing).
+FOR_YOU_NAME = "For you"
+MIX_NAME = "For you · Discover mix"
+
 class _WrapDelegate(QStyledItemDelegate):
     """Row heights that fit wrapped text: QTreeView asks its delegates for size hints without the
     column's width, so word wrap alone never makes a row taller (the Why column was cut off)."""
@@ -80,7 +84,7 @@ class _WrapDelegate(QStyledItemDelegate):
 
 
 class ForYouView(QWidget):
-    playRequested = Signal(list)  # track ids to play, in order
+    playRequested = Signal(list, str)  # track ids to play, in order; what the bar calls them
     loaded = Signal(object)
 
     def __init__(self, runner: TaskRunner, db_path: str, parent: QWidget | None = None) -> None:
@@ -246,19 +250,19 @@ class ForYouView(QWidget):
     def play_mix(self) -> None:
         ids = [int(e["track_id"]) for e in (self.result or {}).get("mix", [])]
         if ids:
-            self.playRequested.emit(ids)
+            self.playRequested.emit(ids, MIX_NAME)
 
     def _library_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         ids = item.data(0, _IDS_ROLE)
         if ids:
-            self.playRequested.emit([int(t) for t in ids])
+            self.playRequested.emit([int(t) for t in ids], FOR_YOU_NAME)
 
     def _mix_activated(self, item: QListWidgetItem) -> None:
         """Double-click in the mix: play the mix from that track on."""
         ids = [int(e["track_id"]) for e in (self.result or {}).get("mix", [])]
         row = self.mix.row(item)
         if ids and 0 <= row < len(ids):
-            self.playRequested.emit(ids[row:] + ids[:row])
+            self.playRequested.emit(ids[row:] + ids[:row], MIX_NAME)
 
     def _artist_activated(self, item: QListWidgetItem) -> None:
         open_link(item.data(_LINK_ROLE))

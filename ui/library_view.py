@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from player.text import count_text
 from ui.icons import icon
 from ui.library_model import TrackTableModel, album_counts, artist_counts, row_artist
 
@@ -332,7 +333,7 @@ class LibraryView(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), len(self.model.all_rows())
-        self.count_label.setText(f"{shown} of {total} tracks" if shown != total else f"{total} tracks")
+        self.count_label.setText(f"{shown} of {count_text(total)}" if shown != total else count_text(total))
 
     # -- actions -------------------------------------------------------------------------------------
     def selected_ids(self) -> list[int]:

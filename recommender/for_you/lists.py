@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from player.text import count_text
 from recommender.ranking import zscore
 from recommender.reasons import (
     NEVER_PLAYED,
@@ -339,9 +340,9 @@ def for_you(
         total = sum(i.plays for i in items)
         best = top[0].reason.replace(NEVER_PLAYED + "; ", "").replace(NEVER_PLAYED, "")
         lead = (
-            f"new to you: {len(items)} tracks never played"
+            f"new to you: {count_text(len(items))} never played"
             if total == 0
-            else (f"{sum(1 for i in items if i.plays == 0)} of {len(items)} tracks never played")
+            else (f"{sum(1 for i in items if i.plays == 0)} of {count_text(len(items))} never played")
         )
         albums.append(
             ForYouItem(
@@ -386,7 +387,7 @@ def tracks_vector(taste: Taste, artist: str, y: np.ndarray) -> tuple[np.ndarray,
 def _summary(signal: str, matched: int, placed: int, played: int, artists: int) -> str:
     if signal == "plays":
         return (
-            f"From your plays of {played} tracks and your library of {artists} artists "
+            f"From your plays of {count_text(played)} and your library of {count_text(artists, 'artist')} "
             f"({matched} known from listening data, {placed} placed by their sound)."
         )
     if signal == "library":
