@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -127,7 +127,8 @@ class LibraryView(QWidget):
         self._filter_timer.setInterval(FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self._apply_filter)
         self.filter.textChanged.connect(lambda _text: self._filter_timer.start())
-        self.filter.returnPressed.connect(self._apply_filter)
+        self.filter.returnPressed.connect(self._filter_done)
+        self.filter.installEventFilter(self)  # Down moves into the results, as Enter does
 
         self._artist_values: list[str | None] = [None]
         self._album_values: list[tuple[str, str] | None] = [None]
@@ -314,6 +315,29 @@ class LibraryView(QWidget):
         self.model.set_only(track_ids)
         self._fill_artists(artist)
         self._fill_albums(album)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (
+            obj is self.filter
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self._filter_done()
+            return True
+        return super().eventFilter(obj, event)
+
+    def _filter_done(self) -> None:
+        """Enter or Down in the filter: apply it now and move into the results, on the first row (three
+        Tabs and no visible focus used to separate the typed words from the tracks they found)."""
+        self._apply_filter()
+        if self.filter.text().strip().casefold().startswith(SOUNDS_PREFIX):
+            return  # a search by sound answers later, in the status bar and the table
+        view = self.album_grid if self.showing_albums() and self.album_grid is not None else self.table
+        view.setFocus(Qt.FocusReason.TabFocusReason)
+        model = view.model()
+        if model is not None and model.rowCount() > 0 and not view.currentIndex().isValid():
+            view.setCurrentIndex(model.index(0, 0))
 
     def _apply_filter(self) -> None:
         self._filter_timer.stop()
