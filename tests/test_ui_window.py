@@ -391,3 +391,29 @@ def test_down_or_enter_in_the_filter_moves_into_the_results_and_media_keys_play(
         assert any("Volume" in text for text in keys.values()) and "Media keys" in keys
     finally:
         close_window(window, store)
+
+
+def test_an_empty_first_run_cannot_scan_nothing_and_the_empty_library_offers_a_folder(qtbot, tmp_path):
+    """Issue 26 item 5: "Scan these folders" with no folder closed the dialog silently and the window
+    then offered nothing but "The library is empty."."""
+    from ui.first_run import FirstRunDialog
+
+    dialog = FirstRunDialog(suggested=[])
+    qtbot.addWidget(dialog)
+    assert not dialog.scan_button.isEnabled() and not dialog.hint.isHidden()
+    dialog.folder_list.add(str(tmp_path))
+    assert dialog.scan_button.isEnabled() and dialog.hint.isHidden()
+    dialog.folder_list.list.setCurrentRow(0)
+    dialog.folder_list._remove()
+    assert not dialog.scan_button.isEnabled()
+
+    db = tmp_path / "fresh.db"
+    _settings(db, analysis_enabled=False, first_run_done=True)  # "Not now" was chosen earlier
+    window, store = _open_window(qtbot, db)
+    try:
+        qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=WAIT)
+        assert "empty" in window.notice.text.text()
+        assert window.notice.action_button.text() == "Add music folder…"
+        assert window.notice.action_button.isVisible()
+    finally:
+        _close(window, store)

@@ -276,6 +276,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
                 self._position_changed(self.controller.position, current.duration or 0.0)
         if not self.jobs.busy:
             self.status_label.setText(count_text(len(rows)) if rows else "The library is empty.")
+            if not rows and self.settings.first_run_done and not self.settings.folders:
+                self.offer_first_folder()
         if self.queue_model is not None:
             self.queue_model.refresh()
         self.libraryLoaded.emit()
