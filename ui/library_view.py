@@ -38,6 +38,10 @@ ALL_ALBUMS = "All albums"
 FILTER_DELAY_MS = 120
 FLEX_COLUMNS = (0.36, 0.22, 0.27, 0.15)  # title, artist, album, genre: their shares of the free width
 MIN_FLEX_WIDTH = 48
+# Skips, #, Year, Genre: given up in this order while the window is too narrow for the title to show about
+# 25 characters (at 1000×700 every column shown left "Traveling Mins…", issue 26 item 7); back when wider.
+OPTIONAL_COLUMNS = (8, 5, 4, 3)
+MIN_TITLE_WIDTH = 170
 SOUNDS_PREFIX = "sounds:"  # "sounds: calm piano" in the filter box searches by sound
 
 
@@ -73,7 +77,8 @@ class TrackTable(QTableView):
         # column shows at any window width (at 1000 pixels too), until the user drags one. Plays is wider
         # than its figures for the listens from elsewhere shown beside them ("12 (+412)").
         self._fitting = True
-        for column, width in enumerate((200, 130, 150, 80, 46, 34, 56, 72, 46)):
+        self._widths = (200, 130, 150, 80, 46, 34, 56, 72, 46)
+        for column, width in enumerate(self._widths):
             self.setColumnWidth(column, width)
         self._fitting = False
         self.user_sized = False
@@ -87,13 +92,29 @@ class TrackTable(QTableView):
         if self.user_sized:
             return
         hh = self.horizontalHeader()
-        fixed = sum(hh.sectionSize(c) for c in range(len(FLEX_COLUMNS), hh.count()))
-        free = self.viewport().width() - fixed
-        widths = [max(MIN_FLEX_WIDTH, int(free * share)) for share in FLEX_COLUMNS]
-        widths[0] = max(MIN_FLEX_WIDTH, widths[0] - max(0, sum(widths) - free))  # minimums come off the title
+        hidden: set[int] = set()
+
+        def layout() -> tuple[int, list[int]]:
+            fixed = sum(self._widths[c] for c in range(len(FLEX_COLUMNS), hh.count()) if c not in hidden)
+            free = self.viewport().width() - fixed
+            shares = [0.0 if c in hidden else s for c, s in enumerate(FLEX_COLUMNS)]
+            scale = 1.0 / sum(shares)
+            widths = [max(MIN_FLEX_WIDTH, int(free * s * scale)) if s else 0 for s in shares]
+            widths[0] = max(MIN_FLEX_WIDTH, widths[0] - max(0, sum(widths) - free))  # minimums off the title
+            return free, widths
+
+        free, widths = layout()
+        for column in OPTIONAL_COLUMNS:
+            if widths[0] >= MIN_TITLE_WIDTH:
+                break
+            hidden.add(column)
+            free, widths = layout()
         self._fitting = True
+        for column in range(hh.count()):
+            hh.setSectionHidden(column, column in hidden)
         for column, width in enumerate(widths):
-            hh.resizeSection(column, width)
+            if width:
+                hh.resizeSection(column, width)
         self._fitting = False
 
     def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt name)
