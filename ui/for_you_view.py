@@ -66,6 +66,9 @@ def load_for_you(db_path: str, refresh_mix: bool = False) -> dict[str, Any]:
 FOR_YOU_NAME = "For you"
 MIX_NAME = "For you · Discover mix"
 
+MAX_WHY_LINES = 3
+
+
 class _WrapDelegate(QStyledItemDelegate):
     """Row heights that fit wrapped text: QTreeView asks its delegates for size hints without the
     column's width, so word wrap alone never makes a row taller (the Why column was cut off)."""
@@ -80,7 +83,11 @@ class _WrapDelegate(QStyledItemDelegate):
         opt.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
         opt.rect = QRect(0, 0, max(self.view.columnWidth(index.column()), 1), 1 << 16)
         style = self.view.style()
-        return style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), self.view)
+        size = style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), self.view)
+        # At most MAX_WHY_LINES lines a row (the whole reason is in the tooltip): at 1000×700 a reason
+        # wrapped to 9 lines and only 4 rows showed (issue 26 item 7).
+        line = opt.fontMetrics.lineSpacing()
+        return QSize(size.width(), min(size.height(), line * MAX_WHY_LINES + 6))
 
 
 class ForYouView(QWidget):
@@ -155,7 +162,9 @@ class ForYouView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.library)
         split.addWidget(right)
-        split.setSizes([650, 350])
+        split.setSizes([700, 300])
+        split.setStretchFactor(0, 7)
+        split.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
@@ -217,8 +226,8 @@ class ForYouView(QWidget):
             item.setData(0, _IDS_ROLE, list(a["track_ids"]))
             item.setToolTip(2, a["reason"])
         self.library.expandAll()
-        # Title and artist fit their text up to 30 % of the width each: the rest is for the reasons.
-        cap = max(self.library.viewport().width() * 3 // 10, 120)
+        # Title and artist fit their text up to 22 % of the width each: the rest is for the reasons.
+        cap = max(self.library.viewport().width() * 22 // 100, 110)
         for column in (0, 1):
             self.library.resizeColumnToContents(column)
             self.library.setColumnWidth(column, min(self.library.columnWidth(column), cap))
