@@ -316,6 +316,8 @@ class WindowPlayback:
         if state == "stopped" and self.controller is not None and self.controller.queue.current is None:
             self.now_playing.clear()
             self.library.model.set_playing(None)
+        elif state == "stopped":  # the queue ran out or Stop: not "1:02 / -0:01" of the last track
+            self.now_playing.set_position(0.0, None)
         if self.mpris is not None:
             self.mpris.state_changed(state)
         if self.tray is not None:

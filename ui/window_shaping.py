@@ -90,6 +90,7 @@ class WindowShaping:
         menu = QMenu("&Rate", self)
         self.menuBar().insertMenu(self.help_menu.menuAction(), menu)  # Help stays last
         self.love_action = self._action(menu, "Love the playing track", "Ctrl+L", self.love_current)
+        menu.aboutToShow.connect(self._show_rating)
         self.ban_action = self._action(
             menu, "Ban the playing track (and skip it)", "Ctrl+B", self.ban_current
         )
@@ -119,13 +120,18 @@ class WindowShaping:
         return {1: 1.0, -1: 0.0}.get(rating)
 
     def _show_rating(self) -> None:
-        from player.store.ratings import effective_rating
+        from player.store.ratings import effective_rating, track_rating
 
         track_id = self._playing_id()
         rating = effective_rating(self.store, track_id) if track_id is not None else 0
         for button, value in ((self.love_button, 1), (self.ban_button, -1)):
             button.setEnabled(track_id is not None)
             button.setChecked(rating == value)
+        love_action = getattr(self, "love_action", None)  # built after the first call
+        if love_action is not None:
+            # What Ctrl+L does now: it removes a love the playing track already has.
+            own = track_rating(self.store, track_id) if track_id is not None else 0
+            love_action.setText("Unlove the playing track" if own == 1 else "Love the playing track")
 
     def rate(self, track_ids: list[int], rating: int | None, artist: str | None = None) -> None:
         """Love (1), ban (-1) or unrate (None) tracks, or the ``artist`` when given."""
