@@ -66,7 +66,10 @@ def test_layout_columns_panes_filter_and_why_line(qtbot, corpus_db):
         library = window.library
         assert library.artists.item(0).text() == f"All artists ({library.artists.count() - 1})"
         assert library.albums.item(0).text() == f"All albums ({library.albums.count() - 1})"
-        assert library.albums.textElideMode() == Qt.TextElideMode.ElideMiddle
+        # Issue 26 item 10: album names are cut at their end, after the album and its count.
+        assert library.albums.textElideMode() == Qt.TextElideMode.ElideRight
+        shared = [library.albums.item(i).text() for i in range(1, library.albums.count())]
+        assert all(t.split(" — ")[0].endswith(")") for t in shared), shared  # "album (n)" comes first
         for pane in (window.queue_view.list, window.similar.artists, window.similar.tracks):
             assert pane.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff  # elided
             assert pane.textElideMode() == Qt.TextElideMode.ElideMiddle  # the length at the end stays

@@ -159,8 +159,8 @@ class LibraryView(QWidget):
         self.artists.currentItemChanged.connect(self._artist_changed)
         self.albums = QListWidget()
         self.albums.setUniformItemSizes(True)
-        # Long album names often share their start ("Soundtrack of X, vol. 1/2"): elide the middle.
-        self.albums.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # Elide the end: the album's name and count stay readable; the tooltip has it all.
+        self.albums.setTextElideMode(Qt.TextElideMode.ElideRight)
         for pane in (self.artists, self.albums):  # elide to the pane's width instead of scrolling sideways
             pane.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.albums.currentItemChanged.connect(self._album_changed)
@@ -295,8 +295,9 @@ class LibraryView(QWidget):
         self._album_values = [None, *((aa, al) for aa, al, _n in albums)]
         self.albums.addItem(f"{ALL_ALBUMS} ({len(albums)})")
         for album_artist, album, n in albums:
-            label = f"{album} — {album_artist}" if names[album] > 1 else album
-            item = QListWidgetItem(f"{label} ({n})")
+            # The album and its count first, the album artist that tells apart two albums of one name
+            # last, where the elision cuts ("hyperrogue —…umDeluge" hid both, issue 26 item 10).
+            item = QListWidgetItem(f"{album} ({n}) — {album_artist}" if names[album] > 1 else f"{album} ({n})")
             item.setToolTip(f"{album} — {album_artist}")
             self.albums.addItem(item)
         keep = tuple(keep) if keep is not None else None
