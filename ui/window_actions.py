@@ -163,7 +163,15 @@ class WindowActions:
         devices = self.controller.player.output_devices() if self.controller is not None else []
         submitter = getattr(self, "submitter", None)
         listenbrainz = dataclasses.replace(submitter.settings) if submitter is not None else None
-        dialog = SettingsDialog(self.settings, playback, self, devices=devices, listenbrainz=listenbrainz)
+        notifier = getattr(self, "notifier", None)
+        dialog = SettingsDialog(
+            self.settings,
+            playback,
+            self,
+            devices=devices,
+            listenbrainz=listenbrainz,
+            notifications=notifier is not None and notifier.available(),
+        )
         self.settings_dialog = dialog
         if not dialog.exec():
             return
