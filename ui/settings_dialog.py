@@ -127,8 +127,7 @@ class SettingsDialog(QDialog):
             form.addRow(box)
         # Without a notification daemon nothing appeared and nothing said why (issue 26 item 10).
         self.no_notifications = QLabel(
-            "No notification service runs on this desktop (a panel's or one such as dunst): "
-            "notifications will show once one runs."
+            "No notification service runs on this desktop: none will show until one does."
         )
         self.no_notifications.setWordWrap(True)
         self.no_notifications.setVisible(not notifications)
