@@ -89,3 +89,9 @@ def shown(text: object) -> str:
     if value.isprintable():  # the common case, fast
         return value
     return "".join(_visible(c) if _needs_escape(c) else c for c in value)
+
+
+def count_text(n: int, noun: str = "track") -> str:
+    """ "1 track", "2 tracks": every count shown to the user (window, reasons, CLI) goes through here so
+    that none reads "1 tracks" or "1 plays"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -5,7 +5,8 @@ A reason names real things: the log artists whose evidence moved the user's tast
 sounds like, the seed and session of a radio, or the fact that the user never played it.
 
 API: ``Contributor``, ``name_list(names)``, ``taste_reason(contributors, discovery)``,
-``sounds_like_reason(title)``, ``NEVER_PLAYED``, ``join_reasons(parts)``; for the radio's queue:
+``sounds_like_reason(title)``, ``NEVER_PLAYED``, ``join_reasons(parts)``, ``station_text(label)``,
+``path_step_reason``; for the radio's queue:
 ``TasteBasis`` (names the log artists behind a taste score), ``shared_tags``, ``sounds_like_track_reason``.
 """
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 NEVER_PLAYED = "new to you: never played"
+#: Labels of queues that are not a radio from a seed track (a path, a mood): shown as they are.
+NAMED_STATIONS = ("Path to ", "Mood ")
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,10 @@ def taste_reason(contributors: Sequence[Contributor], discovery: bool = False) -
 
 
 def sounds_like_reason(title: str, artist: str | None = None) -> str:
-    """'sounds like *Teardrop* in your library'."""
+    """'sounds like “Teardrop” in your library' (typographic quotes: the window shows plain text, so
+    Markdown's asterisks appeared literally)."""
     by = f" by {artist}" if artist else ""
-    return f"sounds like *{title}*{by} in your library"
+    return f"sounds like {quoted(title)}{by} in your library"
 
 
 def join_reasons(parts: Sequence[str | None]) -> str:
@@ -163,6 +167,32 @@ def shared_tags(a: Sequence[str], b: Sequence[str], n: int = 2) -> str | None:
 
 
 def sounds_like_track_reason(title: str, anchor: str, tags: str | None = None) -> str:
-    """'sounds like *Title*, the seed (both calm and piano)' / '..., which you just finished'."""
+    """'sounds like “Title”, the seed (both calm and piano)' / '..., which you just finished'."""
     where = {"seed": "the seed", "session": "which you finished just now"}.get(anchor, anchor)
-    return f"sounds like *{title}*, {where}" + (f" ({tags})" if tags else "")
+    return f"sounds like {quoted(title)}, {where}" + (f" ({tags})" if tags else "")
+
+
+def quoted(title: str) -> str:
+    """A title inside a sentence: “Title”."""
+    return f"\u201c{title}\u201d"
+
+
+def station_text(label: str | None) -> str:
+    """What a radio entry says it comes from: 'Radio from Artist – Title', or the label itself when it
+    already names what it is ('Path to …', 'Mood …': 'Radio from Path to …' read as nonsense)."""
+    if not label:
+        return "Radio"
+    if label.startswith(NAMED_STATIONS):
+        return label
+    return f"Radio from {label}"
+
+
+def path_step_reason(step: int, steps: int, share: float) -> str:
+    """A path's step in words: 'step 3 of 9, about a third of the way to the destination by sound'."""
+    if share < 0.15:
+        where = "still close to the start"
+    elif share > 0.85:
+        where = "nearly at the destination"
+    else:
+        where = f"about {round(share * 100 / 5) * 5}% of the way to the destination"
+    return f"step {step} of {steps}, {where} by sound"

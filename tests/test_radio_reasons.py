@@ -68,7 +68,7 @@ def test_radio_reasons_name_the_seed_the_session_and_the_log(played):
         item = station.next_item()
         why = item.why
         assert why and why != "from your library"
-        m = re.match(r"sounds like \*(.+?)\*, (the seed|which you finished just now)", why)
+        m = re.match(r"sounds like \u201c(.+?)\u201d, (the seed|which you finished just now)", why)
         if m:
             seen_kinds.add(m.group(2))
             if m.group(2) == "the seed":

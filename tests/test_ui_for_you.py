@@ -163,3 +163,32 @@ def test_radio_picks_in_the_queue_say_why(qtbot, db):
     finally:
         window.shutdown()
         store.close()
+
+
+def test_long_reasons_take_at_most_three_lines_a_row_at_1000_by_700(qtbot, tmp_path):
+    """Issue 26 item 7: at 1000×700 a reason wrapped to 9 lines and 4 rows showed; now a row is at most
+    three lines high (the tooltip keeps the whole reason) and the Why column gets most of the width."""
+    from recommender.reasons import NEVER_PLAYED, Contributor, join_reasons, sounds_like_reason, taste_reason
+    from ui.for_you_view import ForYouView
+    from ui.workers import TaskRunner
+
+    view = ForYouView(TaskRunner(), str(tmp_path / "unused.db"))
+    qtbot.addWidget(view)
+    view.resize(740, 560)  # the For you tab of a 1000×700 window, beside the queue
+    view.show()
+    qtbot.waitExposed(view)
+    fans = [Contributor("Muldjord", 1.0, "played", 5), Contributor("Wesnoth Soundtrack", 0.5, "played", 4)]
+    reason = join_reasons(
+        [NEVER_PLAYED, taste_reason(fans), sounds_like_reason("Battle Epic", "Wesnoth Soundtrack")]
+    )
+    tracks = [
+        {"name": f"Traveling Minstrels {k}", "artist": "Wesnoth Soundtrack", "reason": reason, "track_ids": [k]}
+        for k in range(12)
+    ]
+    view._show({"summary": "", "tracks": tracks, "albums": [], "artists": [], "mix": []})
+    tree = view.library
+    line = tree.fontMetrics().lineSpacing()
+    first = tree.topLevelItem(0).child(0)
+    assert tree.visualItemRect(first).height() <= 3 * line + 8
+    assert tree.columnWidth(2) >= tree.viewport().width() * 0.4
+    assert first.toolTip(2) == reason

@@ -106,3 +106,22 @@ def test_the_window_announces_tracks_only_when_not_in_front_and_when_enabled(
         assert len(daemon()) == 2
     finally:
         close_window(window, store)
+
+
+def test_settings_say_why_no_notification_shows_without_a_daemon(qtbot, session_bus, tmp_path):
+    """Issue 26 item 10: on a desktop without a notification service nothing appeared and nothing said
+    why; the Settings dialog now says so under the option (and says nothing once a daemon runs)."""
+    from ui.settings import UiSettings
+    from ui.settings_dialog import SettingsDialog
+
+    notifier = _notifier(session_bus, "no-daemon")
+    assert not notifier.available()  # a real session bus, but nobody owns the Notifications name
+    dialog = SettingsDialog(UiSettings(), None, notifications=notifier.available())
+    qtbot.addWidget(dialog)
+    assert not dialog.no_notifications.isHidden()
+    assert "No notification service" in dialog.no_notifications.text()
+    shown = SettingsDialog(UiSettings(), None, notifications=True)
+    qtbot.addWidget(shown)
+    assert shown.no_notifications.isHidden()
+    qtbot.waitUntil(lambda: not notifier._watchers, timeout=WAIT)  # the refused GetCapabilities came back
+    notifier.close()

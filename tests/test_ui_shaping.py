@@ -241,7 +241,15 @@ def test_sounds_filter_and_radio_to(qtbot, analysed_db):
         assert entries[0].track_id == a and entries[-1].track_id == b
         assert all(e.source == "radio" and e.seed.startswith("Path to") for e in entries)
         qtbot.waitUntil(lambda: window._current_track_id == a, timeout=WAIT)
-        assert "the start (A)" in window.now_playing.why.text()
+        assert window.now_playing.why.text().endswith("· the start")
+        # Issue 26 item 9: the queue's tooltip and a step's reason read as words, not "Radio from Path
+        # to …" and "34% of the way to B in sound, 0.21 from the previous track".
+        from PySide6.QtCore import Qt
+
+        tip = window.queue_model.data(window.queue_model.index(3, 0), Qt.ItemDataRole.ToolTipRole)
+        assert tip.startswith("Path to ") and "Radio from" not in tip, tip
+        step = window.why_text(entries[3])
+        assert "step 3 of 7" in step and " B " not in step and "0." not in step, step
         from types import SimpleNamespace
 
         restored = SimpleNamespace(source="radio", seed=entries[0].seed, track_id=entries[3].track_id)

@@ -352,3 +352,68 @@ def test_listenbrainz_settings_and_a_refused_token_notice(qtbot, corpus_db, monk
         _close(window, store)
         server.close()
     assert not window.submitter.running
+
+
+def test_down_or_enter_in_the_filter_moves_into_the_results_and_media_keys_play(qtbot, corpus_dir, tmp_path):
+    """Issue 26 item 6: from the filter, Down or Enter lands on the first result (it took three Tabs);
+    the keyboard's media keys work with Encore in front; F1's list names the volume keys."""
+    from ui_helpers import close_window, open_window, small_library
+
+    db = small_library(corpus_dir, tmp_path / "music", tmp_path / "lib.db", wesnoth=3)
+    window, store = open_window(qtbot, db)
+    try:
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
+        table = window.library.table
+        qtbot.waitUntil(lambda: window.library.model.rowCount() == 3, timeout=WAIT)
+        for key in (Qt.Key.Key_Down, Qt.Key.Key_Return):
+            table.setCurrentIndex(table.model().index(-1, -1))
+            window.focus_filter()
+            qtbot.keyClicks(window.library.filter, "wesnoth")
+            assert window.library.filter.hasFocus()
+            qtbot.keyClick(window.library.filter, key)
+            assert table.hasFocus(), key
+            assert table.currentIndex().row() == 0, key
+            window.library.filter.clear()
+        qtbot.keyClick(table, Qt.Key.Key_Return)  # plays the first row
+        qtbot.waitUntil(lambda: window.controller.player.state == "playing", timeout=WAIT)
+        qtbot.keyClick(table, Qt.Key.Key_MediaPlay)
+        qtbot.waitUntil(lambda: window.controller.player.state == "paused", timeout=WAIT)
+        qtbot.keyClick(table, Qt.Key.Key_MediaTogglePlayPause)
+        qtbot.waitUntil(lambda: window.controller.player.state == "playing", timeout=WAIT)
+        first = window.controller.queue.current.track_id
+        qtbot.keyClick(table, Qt.Key.Key_MediaNext)
+        qtbot.waitUntil(lambda: window.controller.queue.current.track_id != first, timeout=WAIT)
+        volume = window.now_playing.volume.value()
+        qtbot.keyClick(table, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+        assert window.now_playing.volume.value() == max(0, volume - 5)
+        keys = dict(window.shortcut_list())
+        assert any("Volume" in text for text in keys.values()) and "Media keys" in keys
+    finally:
+        close_window(window, store)
+
+
+def test_an_empty_first_run_cannot_scan_nothing_and_the_empty_library_offers_a_folder(qtbot, tmp_path):
+    """Issue 26 item 5: "Scan these folders" with no folder closed the dialog silently and the window
+    then offered nothing but "The library is empty."."""
+    from ui.first_run import FirstRunDialog
+
+    dialog = FirstRunDialog(suggested=[])
+    qtbot.addWidget(dialog)
+    assert not dialog.scan_button.isEnabled() and not dialog.hint.isHidden()
+    dialog.folder_list.add(str(tmp_path))
+    assert dialog.scan_button.isEnabled() and dialog.hint.isHidden()
+    dialog.folder_list.list.setCurrentRow(0)
+    dialog.folder_list._remove()
+    assert not dialog.scan_button.isEnabled()
+
+    db = tmp_path / "fresh.db"
+    _settings(db, analysis_enabled=False, first_run_done=True)  # "Not now" was chosen earlier
+    window, store = _open_window(qtbot, db)
+    try:
+        qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=WAIT)
+        assert "empty" in window.notice.text.text()
+        assert window.notice.action_button.text() == "Add music folder…"
+        assert window.notice.action_button.isVisible()
+    finally:
+        _close(window, store)

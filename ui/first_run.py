@@ -78,11 +78,25 @@ class FirstRunDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Not now")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.scan_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        # With no folder, "Scan these folders" would close the dialog and scan nothing, silently.
+        self.hint = QLabel("No folder yet: use <b>Add folder…</b> to choose the one that holds your music.")
+        self.hint.setWordWrap(True)
+        model = self.folder_list.list.model()
+        model.rowsInserted.connect(self._sync)
+        model.rowsRemoved.connect(self._sync)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.folder_list, 1)
+        layout.addWidget(self.hint)
         layout.addWidget(buttons)
         self.resize(560, 340)
+        self._sync()
+
+    def _sync(self) -> None:
+        has = bool(self.folders())
+        self.scan_button.setEnabled(has)
+        self.hint.setVisible(not has)
 
     def folders(self) -> list[str]:
         return self.folder_list.folders()

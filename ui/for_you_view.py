@@ -62,6 +62,13 @@ def load_for_you(db_path: str, refresh_mix: bool = False) -> dict[str, Any]:
     return out
 
 
+#: What the now-playing bar says a list from For you is ("From your library" told nothing).
+FOR_YOU_NAME = "For you"
+MIX_NAME = "For you · Discover mix"
+
+MAX_WHY_LINES = 3
+
+
 class _WrapDelegate(QStyledItemDelegate):
     """Row heights that fit wrapped text: QTreeView asks its delegates for size hints without the
     column's width, so word wrap alone never makes a row taller (the Why column was cut off)."""
@@ -76,11 +83,15 @@ class _WrapDelegate(QStyledItemDelegate):
         opt.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
         opt.rect = QRect(0, 0, max(self.view.columnWidth(index.column()), 1), 1 << 16)
         style = self.view.style()
-        return style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), self.view)
+        size = style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), self.view)
+        # At most MAX_WHY_LINES lines a row (the whole reason is in the tooltip): at 1000×700 a reason
+        # wrapped to 9 lines and only 4 rows showed (issue 26 item 7).
+        line = opt.fontMetrics.lineSpacing()
+        return QSize(size.width(), min(size.height(), line * MAX_WHY_LINES + 6))
 
 
 class ForYouView(QWidget):
-    playRequested = Signal(list)  # track ids to play, in order
+    playRequested = Signal(list, str)  # track ids to play, in order; what the bar calls them
     loaded = Signal(object)
     notInterested = Signal(str)  # a discovery the listener never wants suggested (the window bans it)
 
@@ -166,7 +177,9 @@ class ForYouView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.library)
         split.addWidget(right)
-        split.setSizes([650, 350])
+        split.setSizes([700, 300])
+        split.setStretchFactor(0, 7)
+        split.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
@@ -229,8 +242,8 @@ class ForYouView(QWidget):
             item.setData(0, _IDS_ROLE, list(a["track_ids"]))
             item.setToolTip(2, a["reason"])
         self.library.expandAll()
-        # Title and artist fit their text up to 30 % of the width each: the rest is for the reasons.
-        cap = max(self.library.viewport().width() * 3 // 10, 120)
+        # Title and artist fit their text up to 22 % of the width each: the rest is for the reasons.
+        cap = max(self.library.viewport().width() * 22 // 100, 110)
         for column in (0, 1):
             self.library.resizeColumnToContents(column)
             self.library.setColumnWidth(column, min(self.library.columnWidth(column), cap))
@@ -263,19 +276,19 @@ class ForYouView(QWidget):
     def play_mix(self) -> None:
         ids = [int(e["track_id"]) for e in (self.result or {}).get("mix", [])]
         if ids:
-            self.playRequested.emit(ids)
+            self.playRequested.emit(ids, MIX_NAME)
 
     def _library_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         ids = item.data(0, _IDS_ROLE)
         if ids:
-            self.playRequested.emit([int(t) for t in ids])
+            self.playRequested.emit([int(t) for t in ids], FOR_YOU_NAME)
 
     def _mix_activated(self, item: QListWidgetItem) -> None:
         """Double-click in the mix: play the mix from that track on."""
         ids = [int(e["track_id"]) for e in (self.result or {}).get("mix", [])]
         row = self.mix.row(item)
         if ids and 0 <= row < len(ids):
-            self.playRequested.emit(ids[row:] + ids[:row])
+            self.playRequested.emit(ids[row:] + ids[:row], MIX_NAME)
 
     def _artist_activated(self, item: QListWidgetItem) -> None:
         open_link(item.data(_LINK_ROLE))

@@ -25,6 +25,7 @@ from PySide6.QtGui import QFont
 
 from player.naming import PLACEHOLDER_ARTIST, natural_key, tidy_titles, untagged_artist
 from player.store.browse import BROWSE_COLUMNS
+from player.text import count_text  # noqa: F401 - re-exported: the window's counts
 
 _ROOT = QModelIndex()  # the invisible root: default parent of list/table models
 
@@ -64,11 +65,6 @@ def format_duration(seconds: float | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def count_text(n: int, noun: str = "track") -> str:
-    """ "1 track", "2 tracks": the counts the window shows."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def row_title(row: tuple) -> str:

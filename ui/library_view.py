@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from player.text import count_text
 from ui.icons import icon
 from ui.library_model import TrackTableModel, album_counts, artist_counts, row_artist
 
@@ -37,6 +38,10 @@ ALL_ALBUMS = "All albums"
 FILTER_DELAY_MS = 120
 FLEX_COLUMNS = (0.36, 0.22, 0.27, 0.15)  # title, artist, album, genre: their shares of the free width
 MIN_FLEX_WIDTH = 48
+# Skips, #, Year, Genre: given up in this order while the window is too narrow for the title to show about
+# 25 characters (at 1000×700 every column shown left "Traveling Mins…", issue 26 item 7); back when wider.
+OPTIONAL_COLUMNS = (8, 5, 4, 3)
+MIN_TITLE_WIDTH = 170
 SOUNDS_PREFIX = "sounds:"  # "sounds: calm piano" in the filter box searches by sound
 
 
@@ -72,7 +77,8 @@ class TrackTable(QTableView):
         # column shows at any window width (at 1000 pixels too), until the user drags one. Plays is wider
         # than its figures for the listens from elsewhere shown beside them ("12 (+412)").
         self._fitting = True
-        for column, width in enumerate((200, 130, 150, 80, 46, 34, 56, 72, 46)):
+        self._widths = (200, 130, 150, 80, 46, 34, 56, 72, 46)
+        for column, width in enumerate(self._widths):
             self.setColumnWidth(column, width)
         self._fitting = False
         self.user_sized = False
@@ -86,13 +92,29 @@ class TrackTable(QTableView):
         if self.user_sized:
             return
         hh = self.horizontalHeader()
-        fixed = sum(hh.sectionSize(c) for c in range(len(FLEX_COLUMNS), hh.count()))
-        free = self.viewport().width() - fixed
-        widths = [max(MIN_FLEX_WIDTH, int(free * share)) for share in FLEX_COLUMNS]
-        widths[0] = max(MIN_FLEX_WIDTH, widths[0] - max(0, sum(widths) - free))  # minimums come off the title
+        hidden: set[int] = set()
+
+        def layout() -> tuple[int, list[int]]:
+            fixed = sum(self._widths[c] for c in range(len(FLEX_COLUMNS), hh.count()) if c not in hidden)
+            free = self.viewport().width() - fixed
+            shares = [0.0 if c in hidden else s for c, s in enumerate(FLEX_COLUMNS)]
+            scale = 1.0 / sum(shares)
+            widths = [max(MIN_FLEX_WIDTH, int(free * s * scale)) if s else 0 for s in shares]
+            widths[0] = max(MIN_FLEX_WIDTH, widths[0] - max(0, sum(widths) - free))  # minimums off the title
+            return free, widths
+
+        free, widths = layout()
+        for column in OPTIONAL_COLUMNS:
+            if widths[0] >= MIN_TITLE_WIDTH:
+                break
+            hidden.add(column)
+            free, widths = layout()
         self._fitting = True
+        for column in range(hh.count()):
+            hh.setSectionHidden(column, column in hidden)
         for column, width in enumerate(widths):
-            hh.resizeSection(column, width)
+            if width:
+                hh.resizeSection(column, width)
         self._fitting = False
 
     def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt name)
@@ -126,7 +148,8 @@ class LibraryView(QWidget):
         self._filter_timer.setInterval(FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self._apply_filter)
         self.filter.textChanged.connect(lambda _text: self._filter_timer.start())
-        self.filter.returnPressed.connect(self._apply_filter)
+        self.filter.returnPressed.connect(self._filter_done)
+        self.filter.installEventFilter(self)  # Down moves into the results, as Enter does
 
         self._artist_values: list[str | None] = [None]
         self._album_values: list[tuple[str, str] | None] = [None]
@@ -136,8 +159,8 @@ class LibraryView(QWidget):
         self.artists.currentItemChanged.connect(self._artist_changed)
         self.albums = QListWidget()
         self.albums.setUniformItemSizes(True)
-        # Long album names often share their start ("Soundtrack of X, vol. 1/2"): elide the middle.
-        self.albums.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # Elide the end: the album's name and count stay readable; the tooltip has it all.
+        self.albums.setTextElideMode(Qt.TextElideMode.ElideRight)
         for pane in (self.artists, self.albums):  # elide to the pane's width instead of scrolling sideways
             pane.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.albums.currentItemChanged.connect(self._album_changed)
@@ -272,8 +295,9 @@ class LibraryView(QWidget):
         self._album_values = [None, *((aa, al) for aa, al, _n in albums)]
         self.albums.addItem(f"{ALL_ALBUMS} ({len(albums)})")
         for album_artist, album, n in albums:
-            label = f"{album} — {album_artist}" if names[album] > 1 else album
-            item = QListWidgetItem(f"{label} ({n})")
+            # The album and its count first, the album artist that tells apart two albums of one name
+            # last, where the elision cuts ("hyperrogue —…umDeluge" hid both, issue 26 item 10).
+            item = QListWidgetItem(f"{album} ({n}) — {album_artist}" if names[album] > 1 else f"{album} ({n})")
             item.setToolTip(f"{album} — {album_artist}")
             self.albums.addItem(item)
         keep = tuple(keep) if keep is not None else None
@@ -314,6 +338,29 @@ class LibraryView(QWidget):
         self._fill_artists(artist)
         self._fill_albums(album)
 
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (
+            obj is self.filter
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self._filter_done()
+            return True
+        return super().eventFilter(obj, event)
+
+    def _filter_done(self) -> None:
+        """Enter or Down in the filter: apply it now and move into the results, on the first row (three
+        Tabs and no visible focus used to separate the typed words from the tracks they found)."""
+        self._apply_filter()
+        if self.filter.text().strip().casefold().startswith(SOUNDS_PREFIX):
+            return  # a search by sound answers later, in the status bar and the table
+        view = self.album_grid if self.showing_albums() and self.album_grid is not None else self.table
+        view.setFocus(Qt.FocusReason.TabFocusReason)
+        model = view.model()
+        if model is not None and model.rowCount() > 0 and not view.currentIndex().isValid():
+            view.setCurrentIndex(model.index(0, 0))
+
     def _apply_filter(self) -> None:
         self._filter_timer.stop()
         text = self.filter.text()
@@ -332,7 +379,7 @@ class LibraryView(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), len(self.model.all_rows())
-        self.count_label.setText(f"{shown} of {total} tracks" if shown != total else f"{total} tracks")
+        self.count_label.setText(f"{shown} of {count_text(total)}" if shown != total else count_text(total))
 
     # -- actions -------------------------------------------------------------------------------------
     def selected_ids(self) -> list[int]:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.store import Store
+from player.text import count_text
 from ui.background import BackgroundJobs
 from ui.covers import CoverCache
 from ui.icons import icon
@@ -175,7 +176,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.similar.showArtistRequested.connect(self._show_artist_tracks)
         self.similar.radioRequested.connect(self.start_radio)
         self.similar.playRequested.connect(lambda tid: self.play_tracks([tid], 0))
-        self.for_you.playRequested.connect(lambda ids: self.play_tracks(ids, 0, source="playlist"))
+        self.for_you.playRequested.connect(lambda ids, name: self.play_playlist(ids, 0, name))
         self._wire_playback_controls()
         self.queue_view.playEntryRequested.connect(self.play_entry)
         self.listenBrainzProblem.connect(self._listenbrainz_problem)
@@ -293,7 +294,9 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
                 self._show_entry(entry, current.path, current.duration)
                 self._position_changed(self.controller.position, current.duration or 0.0)
         if not self.jobs.busy:
-            self.status_label.setText(f"{len(rows)} tracks" if rows else "The library is empty.")
+            self.status_label.setText(count_text(len(rows)) if rows else "The library is empty.")
+            if not rows and self.settings.first_run_done and not self.settings.folders:
+                self.offer_first_folder()
         if self.queue_model is not None:
             self.queue_model.refresh()
         self.libraryLoaded.emit()
@@ -360,8 +363,15 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         event.accept()
 
     def quit(self) -> None:
+        """Close and end the app (menu, tray, MPRIS). Closing a window that is already hidden in the tray
+        is not "the last window closed", so Qt's event loop would go on with no window, icon or sound
+        (issue 26 item 1): once shut down, the loop is told to end."""
         self._closing = True
         self.close()
+        if getattr(self, "_shut", False):
+            from PySide6.QtCore import QCoreApplication
+
+            QCoreApplication.quit()
 
     def shutdown(self) -> None:
         """Save state, stop background work and playback, release libvlc and D-Bus."""

@@ -139,7 +139,7 @@ class NowPlayingBar(QWidget):
         self.seek.sliderReleased.connect(self._release)
         self.seek.sliderMoved.connect(self._moved)
 
-        self.volume = QSlider(Qt.Orientation.Horizontal)
+        self.volume = SeekSlider(Qt.Orientation.Horizontal)  # jumps to the click, as the seek bar
         self.volume.setRange(0, 100)
         self.volume.setValue(100)
         self.volume.setFixedWidth(100)

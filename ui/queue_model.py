@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from recommender.reasons import station_text
 from ui.library_model import MIME_TRACK_IDS, format_duration
 
 _ROOT = QModelIndex()  # the invisible root: default parent of list/table models
@@ -86,7 +87,7 @@ class QueueModel(QAbstractListModel):
             return f"{text}   {length}" if length else text
         if role == Qt.ItemDataRole.ToolTipRole:
             if entry.source == "radio":
-                origin = f"Radio from {entry.seed}" if entry.seed else "Radio"
+                origin = station_text(entry.seed)
                 reason = self.reason_of(entry.track_id) if self.reason_of is not None else ""
                 return f"{origin}\n{reason}" if reason else origin
             return f"From the {entry.source}"

@@ -39,9 +39,11 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
         devices: list[tuple[str, str]] | None = None,
         listenbrainz: Any = None,
+        notifications: bool = True,
     ) -> None:
         """``devices``: (id, description) of the audio output's devices, as libvlc lists them;
-        ``listenbrainz``: the ``player.listenbrainz.ListenBrainzSettings`` to edit (None: not offered)."""
+        ``listenbrainz``: the ``player.listenbrainz.ListenBrainzSettings`` to edit (None: not offered);
+        ``notifications``: whether a notification service runs (if not, the dialog says why none show)."""
         super().__init__(parent)
         self.setWindowTitle("Encore settings")
         radio_defaults = _radio_defaults()
@@ -123,6 +125,13 @@ class SettingsDialog(QDialog):
         form = QFormLayout(desktop_box)
         for box in (self.watch, self.close_to_tray, self.notify_tracks):
             form.addRow(box)
+        # Without a notification daemon nothing appeared and nothing said why (issue 26 item 10).
+        self.no_notifications = QLabel(
+            "No notification service runs on this desktop: none will show until one does."
+        )
+        self.no_notifications.setWordWrap(True)
+        self.no_notifications.setVisible(not notifications)
+        form.addRow(self.no_notifications)
 
         self.lb_enabled = QCheckBox("Send what I play to ListenBrainz")
         self.lb_token = QLineEdit()

@@ -122,7 +122,7 @@ class TasteView(QWidget):
         return QRectF(side, top, max(self.width() - 2 * side, 10.0), max(self.height() - top - bottom, 10.0))
 
     def _to_screen(self, x: float, y: float, rect: QRectF) -> QPointF:
-        # The map spans the 1st..99th percentiles; the few tracks beyond sit on its edge, not off it.
+        # The map spans the 5th..95th percentiles (recommender.taste.map.project); the few tracks beyond sit on its edge, not off it.
         x, y = min(max(x, -EXTENT), EXTENT), min(max(y, -EXTENT), EXTENT)
         return QPointF(
             rect.left() + (x + EXTENT) / (2 * EXTENT) * rect.width(),

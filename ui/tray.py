@@ -15,6 +15,9 @@ class Tray:
         self.icon = QSystemTrayIcon(icon("encore"), window)
         self.icon.setToolTip("Encore")
         menu = QMenu(window)
+        self.now_action = menu.addAction("Nothing playing")  # the playing track, for a glance
+        self.now_action.setEnabled(False)
+        menu.addSeparator()
         self.play_action = menu.addAction(icon("play"), "Play", window.toggle)
         menu.addAction(icon("next"), "Next", window.next)
         menu.addAction(icon("previous"), "Previous", window.previous)
@@ -53,6 +56,7 @@ class Tray:
 
     def track_changed(self, title: str, artist: str) -> None:
         self.icon.setToolTip(f"Encore — {title} · {artist}" if artist else f"Encore — {title}")
+        self.now_action.setText(f"{title} — {artist}" if artist else title)
 
     def state_changed(self, state: str) -> None:
         self.play_action.setText("Pause" if state == "playing" else "Play")

@@ -11,6 +11,8 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 SEEK_STEP_S = 5.0
 
 
+VOLUME_STEP = 5  # percent, per key press
+
 class WindowActions:
     """Menus and shortcuts; every slot they call lives on the window."""
 
@@ -77,6 +79,24 @@ class WindowActions:
         shortcut("Left", lambda: self.seek_relative(-SEEK_STEP_S), f"Back {SEEK_STEP_S:g} s")
         shortcut("Right", lambda: self.seek_relative(SEEK_STEP_S), f"Forward {SEEK_STEP_S:g} s")
         shortcut("Ctrl+F", self.focus_filter, "Filter the library")
+        shortcut("Ctrl+Up", lambda: self.step_volume(VOLUME_STEP), f"Volume up {VOLUME_STEP}%")
+        shortcut("Ctrl+Down", lambda: self.step_volume(-VOLUME_STEP), f"Volume down {VOLUME_STEP}%")
+        # The keyboard's media keys (XF86AudioPlay, XF86AudioNext...) with Encore in front: without a
+        # desktop that forwards them to MPRIS they did nothing (issue 26 item 6).
+        media = (
+            (Qt.Key.Key_MediaPlay, self.toggle),
+            (Qt.Key.Key_MediaTogglePlayPause, self.toggle),
+            (Qt.Key.Key_MediaPause, self.toggle),
+            (Qt.Key.Key_MediaNext, self.next),
+            (Qt.Key.Key_MediaPrevious, self.previous),
+            (Qt.Key.Key_VolumeUp, lambda: self.step_volume(VOLUME_STEP)),
+            (Qt.Key.Key_VolumeDown, lambda: self.step_volume(-VOLUME_STEP)),
+        )
+        for key, slot in media:
+            s = QShortcut(QKeySequence(key), self)
+            s.setContext(Qt.ShortcutContext.WindowShortcut)
+            s.activated.connect(slot)
+        self._shortcut_help.append(("Media keys", "Play / pause, next, previous, volume"))
         self._shortcut_help += [
             ("Enter", "Play the selected track (in the list as shown)"),
             ("Ctrl+R", "Start a radio from the selected track"),
@@ -119,6 +139,11 @@ class WindowActions:
         self.shortcuts_dialog = dialog
         dialog.open()
 
+    def step_volume(self, step: int) -> None:
+        """Volume up or down by ``step`` percent, through the bar's slider (which saves and applies it)."""
+        slider = self.now_playing.volume
+        slider.setValue(max(0, min(100, slider.value() + step)))
+
     def focus_filter(self) -> None:
         self.tabs.setCurrentWidget(self.library)
         self.library.filter.setFocus()
@@ -138,7 +163,15 @@ class WindowActions:
         devices = self.controller.player.output_devices() if self.controller is not None else []
         submitter = getattr(self, "submitter", None)
         listenbrainz = dataclasses.replace(submitter.settings) if submitter is not None else None
-        dialog = SettingsDialog(self.settings, playback, self, devices=devices, listenbrainz=listenbrainz)
+        notifier = getattr(self, "notifier", None)
+        dialog = SettingsDialog(
+            self.settings,
+            playback,
+            self,
+            devices=devices,
+            listenbrainz=listenbrainz,
+            notifications=notifier is not None and notifier.available(),
+        )
         self.settings_dialog = dialog
         if not dialog.exec():
             return

@@ -165,6 +165,17 @@ class WindowJobs:
             self.settings.first_run_done = True
             self.settings.save(self.store)
             self.status_label.setText("No music folder yet: use Library → Add music folder…")
+            self.offer_first_folder()
+
+    def offer_first_folder(self) -> None:
+        """An empty library says what to do next, with the button that does it (the status line alone
+        left a new user without a way forward, issue 26 item 5)."""
+        self.notice.show_notice(
+            "Your library is empty: add the folder that holds your music.",
+            "Add music folder…",
+            self.add_folder,
+            timeout_ms=0,
+        )
 
     def add_folder(self) -> None:
         from ui.file_dialogs import existing_directory

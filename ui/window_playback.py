@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from recommender.reasons import station_text
 from ui.library_model import DURATION, row_album, row_artist, row_title
 
 #: How long into a track the window checks that its sound reaches an audio device (milliseconds).
@@ -65,7 +66,7 @@ class WindowPlayback:
         """The queue header names the radio or path that plays, and nothing once a list replaced it."""
         entry = self.controller.queue.current if self.controller is not None else None
         if self.radio is not None and self.radio.label is not None:
-            self.queue_view.set_station(f"Radio from {self.radio.label}")
+            self.queue_view.set_station(station_text(self.radio.label))
         elif entry is not None and entry.source == "radio" and entry.seed:
             self.queue_view.set_station(str(entry.seed), replanned=False)
         else:
@@ -336,7 +337,7 @@ class WindowPlayback:
         if entry is None:
             return ""
         if entry.source == "radio":
-            text = f"Radio from {entry.seed}" if entry.seed else "Radio"
+            text = station_text(entry.seed)
             why = self.radio.why(entry.track_id) if self.radio is not None else ""
             return f"{text} · {why}" if why and why != "the seed" else text
         if entry.source == "album":
@@ -366,6 +367,8 @@ class WindowPlayback:
             self.now_playing.clear()
             self.setWindowTitle("Encore")  # the title says what the bar says
             self.library.model.set_playing(None)
+        elif state == "stopped":  # the queue ran out or Stop: not "1:02 / -0:01" of the last track
+            self.now_playing.set_position(0.0, None)
         if self.mpris is not None:
             self.mpris.state_changed(state)
         if self.tray is not None:
@@ -377,4 +380,4 @@ class WindowPlayback:
             self.taste.mark_stale()
 
     def _station_changed(self, label: str | None) -> None:
-        self.queue_view.set_station(f"Radio from {label}" if label else None)
+        self.queue_view.set_station(station_text(label) if label else None)

@@ -22,6 +22,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QToolButton
 
+from ui.for_you_view import FOR_YOU_NAME
 from ui.library_model import count_text
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ class WindowShaping:
         menu = QMenu("&Rate", self)
         self.menuBar().insertMenu(self.help_menu.menuAction(), menu)  # Help stays last
         self.love_action = self._action(menu, "Love the playing track", "Ctrl+L", self.love_current)
+        menu.aboutToShow.connect(self._show_rating)
         self.ban_action = self._action(
             menu, "Ban the playing track (and skip it)", "Ctrl+B", self.ban_current
         )
@@ -118,13 +120,18 @@ class WindowShaping:
         return {1: 1.0, -1: 0.0}.get(rating)
 
     def _show_rating(self) -> None:
-        from player.store.ratings import effective_rating
+        from player.store.ratings import effective_rating, track_rating
 
         track_id = self._playing_id()
         rating = effective_rating(self.store, track_id) if track_id is not None else 0
         for button, value in ((self.love_button, 1), (self.ban_button, -1)):
             button.setEnabled(track_id is not None)
             button.setChecked(rating == value)
+        love_action = getattr(self, "love_action", None)  # built after the first call
+        if love_action is not None:
+            # What Ctrl+L does now: it removes a love the playing track already has.
+            own = track_rating(self.store, track_id) if track_id is not None else 0
+            love_action.setText("Unlove the playing track" if own == 1 else "Love the playing track")
 
     def rate(self, track_ids: list[int], rating: int | None, artist: str | None = None) -> None:
         """Love (1), ban (-1) or unrate (None) tracks, or the ``artist`` when given."""
@@ -268,7 +275,7 @@ class WindowShaping:
 
     def why_text(self, entry: Any) -> str:
         if entry is not None and entry.source == "playlist" and entry.seed:
-            return f"Playlist {entry.seed}"
+            return entry.seed if entry.seed.startswith(FOR_YOU_NAME) else f"Playlist {entry.seed}"
         why = self._path_why.get((entry.seed, int(entry.track_id))) if entry is not None else None
         if entry is not None and entry.source == "radio" and why is not None:
             return f"{entry.seed} · {why}"
@@ -306,9 +313,9 @@ class WindowShaping:
                 return
             self.library.show_only([t for t, _w in hits])
             if fallback:
-                text = f"No tag matches '{query}': {len(hits)} tracks that sound like it"
+                text = f"No tag matches '{query}': {count_text(len(hits))} that sound like it"
             elif hits:
-                text = f"{len(hits)} tracks sound like '{query}'"
+                text = f"{count_text(len(hits))} {'sounds' if len(hits) == 1 else 'sound'} like '{query}'"
             else:
                 text = f"No analysed track sounds like '{query}'"
             self.statusBar().showMessage(text, 8000)
@@ -352,10 +359,12 @@ class WindowShaping:
                 return
             if self._playing_id() == a and self.controller.queue.current is not None:
                 self.offer_undo(self.listening.follow_with(ids[1:], "radio", label))  # A plays on
+                # A's entry keeps its old source: the bar says what now plays after it, not "Playlist …"
+                self.now_playing.why.setText(f"{label} · {steps[0][1]}")
             else:
                 self.offer_undo(self.listening.play(ids, "radio", label, 0))
             self.queue_view.set_station(label, replanned=False)  # a path is fixed once planned
-            self.statusBar().showMessage(f"{label}: {len(ids)} tracks", 8000)
+            self.statusBar().showMessage(f"{label}: {count_text(len(ids))}", 8000)
 
         def failed(message: str) -> None:
             self.statusBar().showMessage(f"Radio to… failed: {message.split(': ', 1)[-1]}", 10000)

@@ -17,6 +17,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from player.cli.common import bounded_float, bounded_int, say
+from player.text import count_text
 
 if TYPE_CHECKING:
     from player.listenbrainz import ListenBrainzSubmitter
@@ -198,7 +199,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 0
     o = summary["outcomes"]
     rate = "n/a" if summary["skip_rate"] is None else f"{100 * summary['skip_rate']:.1f} %"
-    say(f"{summary['plays']} plays, {summary['hours_listened']:.2f} h listened, skip rate {rate}")
+    say(f"{count_text(summary['plays'], 'play')}, {summary['hours_listened']:.2f} h listened, skip rate {rate}")
     say(
         f"  completed {o['completed']}, skipped {o['skipped']}, stopped {o['stopped']}, error {o['error']}"
         + (f", open {o['open']}" if o["open"] else "")

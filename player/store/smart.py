@@ -254,7 +254,12 @@ def describe_condition(cond: dict[str, Any]) -> str:
     if "conditions" in cond:
         return "(" + describe_rules(cond, top=False) + ")"
     value = cond["value"]
-    shown = f"{value:g}" if isinstance(value, float) else repr(value)
+    if cond["op"] in NUMBER_OPS or cond["op"] in DATE_OPS:
+        try:  # a number typed in the rule dialog arrives as text: 'ambient > 0.2', not "> '0.2'"
+            value = float(value)
+        except (TypeError, ValueError):
+            pass
+    shown = f"{value:g}" if isinstance(value, (int, float)) else f"\u201c{value}\u201d"
     unit = " days" if cond["op"] in DATE_OPS else ""
     return f"{cond['field']} {cond['op']} {shown}{unit}"
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from player.cli.common import bounded_int, fail, no_track_message, open_store, print_json, resolve_track, say
+from player.text import count_text
 
 DEFAULT_LASTFM = Path(__file__).resolve().parents[2] / "shared" / "data" / "lastfm-2k"
 
@@ -304,7 +305,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
     say(f"Fans of {out['artist']} also like{how}:")
     for a in out["artists"]:
         if a["in_library"]:
-            say(f"  {a['score']:.2f}  {a['name']}  [in your library: {len(a['tracks'])} tracks]")
+            say(f"  {a['score']:.2f}  {a['name']}  [in your library: {count_text(len(a['tracks']))}]")
         else:
             say(f"  {a['score']:.2f}  {a['name']}  [discover: {a['link']}]")
     if out["sounds_like"]:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from player.text import count_text
 from recommender.reasons import NEVER_PLAYED as NEVER_PLAYED  # the tracks' reasons start with it
 from recommender.reasons import Contributor, taste_reason
 
@@ -239,7 +240,7 @@ def for_you(
 def _summary(signal: str, matched: int, placed: int, played: int, artists: int) -> str:
     if signal == "plays":
         return (
-            f"From your plays of {played} tracks and your library of {artists} artists "
+            f"From your plays of {count_text(played)} and your library of {count_text(artists, 'artist')} "
             f"({matched} known from listening data, {placed} placed by their sound)."
         )
     if signal == "library":

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
+from player.text import count_text
 from recommender.ranking import zscore
 from recommender.reasons import NEVER_PLAYED, join_reasons, sounds_like_reason, taste_reason
 
@@ -339,9 +340,9 @@ def rank_albums(
             offered.item(ps[0], block=False).reason.replace(NEVER_PLAYED + "; ", "").replace(NEVER_PLAYED, "")
         )
         lead = (
-            f"new to you: {len(ps)} tracks never played"
+            f"new to you: {count_text(len(ps))} never played"
             if total == 0
-            else f"{int((plays[ps] == 0).sum())} of {len(ps)} tracks never played"
+            else f"{int((plays[ps] == 0).sum())} of {count_text(len(ps))} never played"
         )
         albums.append(
             ForYouItem(

@@ -196,7 +196,7 @@ class Planner:
                 text = f"fits your taste: {named}" if named else text
             reasons.append((self.taste_weight * self._pool_taste[pick], text))
         if pick is not None and self.signals.active:
-            if self.signals.colisten_rows(np.array([row]))[0] > 0:
+            if artist != seed_artist and self.signals.colisten_rows(np.array([row]))[0] > 0:
                 text = f"fans of {seed_artist} also play {artist}"
                 reasons.append((float(self._pool_bonus[pick]), text))
         known = self.signals.known[lib.artist[row]]

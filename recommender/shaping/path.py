@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from recommender.reasons import path_step_reason
+
 
 @dataclass
 class PathSettings:
@@ -224,16 +226,16 @@ class PathSpace:
         n = len(rows)
         a, b = rows[0], rows[-1]
         vec = self.vectors.astype(np.float64)
-        out = [PathStep(int(self.track_ids[a]), 0.0, "the start (A)")]
+        out = [PathStep(int(self.track_ids[a]), 0.0, "the start")]
         for i in range(1, n):
             r = rows[i]
             d = 1.0 - float(vec[rows[i - 1]] @ vec[r])
             if i == n - 1:
-                why = f"the destination (B); {d:.2f} from the previous track"
+                why = "the destination"
             else:
                 to_a, to_b = 1.0 - float(vec[a] @ vec[r]), 1.0 - float(vec[b] @ vec[r])
                 share = to_a / max(to_a + to_b, 1e-9)
-                why = f"step {i} of {n - 1}: {share:.0%} of the way to B in sound, {d:.2f} from the previous track"
+                why = path_step_reason(i, n - 1, share)
             out.append(PathStep(int(self.track_ids[r]), d, why))
         return out
 

@@ -64,8 +64,10 @@ def project(embeddings: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
         xy = np.pad(xy, ((0, 0), (0, 2 - xy.shape[1])))
     total = float(values.sum()) or 1.0
     explained = tuple(float(values[i] / total) for i in order) + (0.0,) * (2 - len(order))
-    lo = np.percentile(xy, 1, axis=0)
-    hi = np.percentile(xy, 99, axis=0)
+    # The 5th..95th percentiles span [-1, 1]: with the 1st..99th, a few outlying tracks (3 % of a small
+    # library) squeezed the rest into a third of the map (issue 26 item 10); they now sit at its edge.
+    lo = np.percentile(xy, 5, axis=0)
+    hi = np.percentile(xy, 95, axis=0)
     span = np.where(hi - lo > 1e-12, hi - lo, 1.0)
     xy = (xy - (lo + hi) / 2) / (span / 2)
     return xy.astype(np.float32), (explained[0], explained[1])
