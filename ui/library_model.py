@@ -3,7 +3,8 @@
 Why not a SQL query per page or ``QSortFilterProxyModel``: at 100k tracks a proxy calls Python once per
 row on every keystroke (slow), and per-row queries while painting stutter. One bulk load of tuples
 (``player.store.browse.library_rows``) costs ≈ 0.1 s per 100k rows; filtering is one substring test per
-row on a precomputed lowercase "haystack", sorting one ``list.sort`` with a key: both a few tens of
+row on a precomputed "haystack" keyed by ``player.text.search_key`` (the one search key: no case, no
+accents, no punctuation, so "bjork" finds Björk and "journeys end" Journey's End), sorting one ``list.sort`` with a key: both a few tens of
 milliseconds at 100k. ``data()`` only indexes into lists.
 
 Loved and banned tracks (themselves or through their artist) carry a mark before their title, the ♥ and
@@ -25,6 +26,7 @@ from PySide6.QtGui import QFont
 
 from player.naming import PLACEHOLDER_ARTIST, natural_key, tidy_titles, untagged_artist
 from player.store.browse import BROWSE_COLUMNS
+from player.text import search_key, search_words
 
 _ROOT = QModelIndex()  # the invisible root: default parent of list/table models
 
@@ -156,9 +158,9 @@ class TrackTableModel(QAbstractTableModel):
         self._by_id = {r[ID]: i for i, r in enumerate(self._rows)}
         sep = "\x00"
         self._haystack = [
-            sep.join(
-                (row_title(r), r[ARTIST] or "", r[ALBUM] or "", r[ALBUM_ARTIST] or "", r[GENRE] or "")
-            ).casefold()
+            search_key(
+                sep.join((row_title(r), r[ARTIST] or "", r[ALBUM] or "", r[ALBUM_ARTIST] or "", r[GENRE] or ""))
+            )
             for r in self._rows
         ]
         self._recompute()
@@ -225,7 +227,7 @@ class TrackTableModel(QAbstractTableModel):
 
     # -- narrowing -----------------------------------------------------------------------------------
     def set_filter(self, text: str) -> None:
-        words = text.casefold().split()
+        words = search_words(text)
         if words == self._filter_words:
             return
         self._filter_words = words

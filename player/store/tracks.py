@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from player.store.core import Store, like_contains
-from player.text import fold, loose
+from player.text import fold, search_key, search_words
 
 TRACK_COLUMNS = (
     "path",
@@ -172,7 +172,8 @@ def find_track(store: Store, path_or_query: str) -> dict[str, Any] | None:
 
     A query is "artist - title" or any words; every word must occur in artist, album or title, taken
     literally (``%`` and ``_`` are not wildcards). Matching tries the text as stored, then NFKC +
-    casefold (``BJÖRK``, NFD tags), then without accents (``bjork``). The best match prefers an exact
+    casefold (``BJÖRK``, NFD tags), then the search key every search uses (``player.text.search_key``:
+    ``bjork`` finds ``Björk``, ``journeys end`` finds ``Journey's End``). The best match prefers an exact
     title, then the shortest title, then the oldest track.
     """
     text = unicodedata.normalize("NFC", path_or_query.strip())
@@ -186,7 +187,7 @@ def find_track(store: Store, path_or_query: str) -> dict[str, Any] | None:
         found = get_track(store, int(text))
         if found:
             return found
-    for key in (None, fold, loose):
+    for key in (None, fold, search_key):
         found = _query_track(store, text, key)
         if found:
             return found
@@ -202,8 +203,8 @@ def _storable(text: str) -> bool:
 
 
 def _query_track(store: Store, text: str, key: Callable[[str | None], str] | None) -> dict[str, Any] | None:
-    """One matching pass; ``key`` (``fold`` or ``loose``) is applied to both the text and the columns."""
-    sql_key = {None: "", fold: "encore_match", loose: "encore_match_loose"}[key]
+    """One matching pass; ``key`` (``fold`` or ``search_key``) is applied to both text and columns."""
+    sql_key = {None: "", fold: "encore_match", search_key: "encore_search"}[key]
 
     def col(expr: str) -> str:
         return f"{sql_key}({expr})" if sql_key else expr
@@ -222,7 +223,9 @@ def _query_track(store: Store, text: str, key: Callable[[str | None], str] | Non
         row = cursor.fetchone()
         if row:
             return _as_dict(cursor, row)
-    words = text.split()
+    words = search_words(text) if key is search_key else text.split()
+    if not words:
+        return None
     haystack = col("COALESCE(artist,'') || ' ' || COALESCE(album,'') || ' ' || COALESCE(title,'')")
     where = " AND ".join(f"{haystack} LIKE ? ESCAPE '\\'" for _ in words)
     cursor = store.conn.execute(
