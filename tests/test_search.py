@@ -86,9 +86,8 @@ def test_library_filter_finds_accented_and_punctuated_names(qtbot, corpus_dir, t
             ("hoppipolla", "Hoppípolla"),
         ]:
             library.filter.setText(query)
-            qtbot.waitUntil(
-                lambda: library.model.filter_text() == " ".join(search_words(query)), timeout=WAIT
-            )
+            wanted = " ".join(search_words(query))
+            qtbot.waitUntil(lambda w=wanted: library.model.filter_text() == w, timeout=WAIT)
             assert [r[1] for r in map(library.model.track_at, range(library.model.rowCount()))] == [title]
         with caplog.at_level(logging.WARNING):
             library.filter.setText("qqqzzz nowhere")

@@ -159,7 +159,9 @@ class TrackTableModel(QAbstractTableModel):
         sep = "\x00"
         self._haystack = [
             search_key(
-                sep.join((row_title(r), r[ARTIST] or "", r[ALBUM] or "", r[ALBUM_ARTIST] or "", r[GENRE] or ""))
+                sep.join(
+                    (row_title(r), r[ARTIST] or "", r[ALBUM] or "", r[ALBUM_ARTIST] or "", r[GENRE] or "")
+                )
             )
             for r in self._rows
         ]

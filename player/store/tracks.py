@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from player.store.core import Store, like_contains
-from player.text import fold, search_key, search_words
+from player.text import MAX_QUERY_CHARS, fold, search_key, search_words
 
 TRACK_COLUMNS = (
     "path",
@@ -187,11 +187,29 @@ def find_track(store: Store, path_or_query: str) -> dict[str, Any] | None:
         found = get_track(store, int(text))
         if found:
             return found
+    if len(text) > MAX_QUERY_CHARS:  # no name is this long; SQLite refuses a LIKE pattern past 50 KB
+        return None
     for key in (None, fold, search_key):
         found = _query_track(store, text, key)
         if found:
             return found
     return None
+
+
+def closest_tracks(store: Store, query: str, limit: int = 3) -> list[dict[str, Any]]:
+    """The tracks sharing the most of ``query``'s words (by ``search_key``) in artist and title, best
+    first: what a lookup that found nothing offers instead ("did you mean ...")."""
+    words = search_words(query[:MAX_QUERY_CHARS])[:8]
+    if not words:
+        return []
+    haystack = "encore_search(COALESCE(artist,'') || ' ' || COALESCE(title,''))"
+    score = " + ".join("(h LIKE ? ESCAPE '\\')" for _ in words)
+    cursor = store.conn.execute(
+        f"SELECT * FROM (SELECT *, {haystack} AS h FROM tracks WHERE missing = 0) AS t"
+        f" WHERE ({score}) > 0 ORDER BY ({score}) DESC, length(title), id LIMIT ?",
+        (*[like_contains(w) for w in words], *[like_contains(w) for w in words], limit),
+    )
+    return [{k: v for k, v in _as_dict(cursor, row).items() if k != "h"} for row in cursor.fetchall()]
 
 
 def _storable(text: str) -> bool:
