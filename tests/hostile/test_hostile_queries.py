@@ -82,3 +82,14 @@ def test_stats_ranks_tracks_by_completed_plays(hostile_copy):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.split("Top tracks:")[1].splitlines()
     assert "2 done" in lines[1], result.stdout
+
+
+def test_help_lists_the_user_commands_and_the_developer_ones_apart():
+    result = encore("--help")
+    listed, _, epilog = result.stdout.partition("developer commands")
+    assert result.returncode == 0 and epilog, result.stdout
+    for command in ("scan", "play", "radio", "for-you", "path"):
+        assert f"\n    {command} " in listed, result.stdout
+    for command in ("pretrain", "evaluate-radio", "evaluate-similar", "match-report"):
+        assert command not in listed and command in epilog, result.stdout
+    assert encore("evaluate-path", "--help").returncode == 0  # still there, for those who build models
