@@ -170,8 +170,15 @@ class WindowPlayback:
     # -- playback events (GUI thread) -------------------------------------------------------------------
     def _track_info(self, track_id: int) -> tuple[str, str, float | None] | None:
         row = self.library.model.track(track_id)
-        if row is None:
-            return None
+        if row is None:  # not in the library table: a file that vanished (its row is kept, marked missing)
+            from player.store.tracks import get_track
+
+            track = get_track(self.store, track_id)
+            if track is None:
+                return None
+            name = track.get("title") or os.path.splitext(os.path.basename(track.get("path") or ""))[0]
+            artist = track.get("artist") or track.get("album_artist") or ""
+            return f"{name} (file missing)", artist, track.get("duration")
         return row_title(row), row_artist(row), row[DURATION]
 
     def _library_label(self, track_id: int) -> str | None:
