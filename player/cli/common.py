@@ -146,7 +146,7 @@ def no_track_message(store: Store, target: str) -> str:
         return f"{target} cannot be played: the library refused it ({refused['message']})"
     if not count_tracks(store):
         return f"no track matches {target!r}: the library is empty (scan your music with `encore scan DIR`)"
-    message = f"{target!r} is not in the library"
+    message = f"no track matches {target!r}: it is not in the library"
     closest = closest_tracks(store, target)
     if closest:
         names = "; ".join(f"{t.get('artist') or '?'} - {t.get('title') or t['path']}" for t in closest)

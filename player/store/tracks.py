@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from player.store.core import Store, like_contains
-from player.text import MAX_QUERY_CHARS, fold, search_key, search_words
+from player.text import MAX_QUERY_CHARS, decoded, fold, search_key, search_words
 
 TRACK_COLUMNS = (
     "path",
@@ -199,7 +199,7 @@ def find_track(store: Store, path_or_query: str) -> dict[str, Any] | None:
 def closest_tracks(store: Store, query: str, limit: int = 3) -> list[dict[str, Any]]:
     """The tracks sharing the most of ``query``'s words (by ``search_key``) in artist and title, best
     first: what a lookup that found nothing offers instead ("did you mean ...")."""
-    words = search_words(query[:MAX_QUERY_CHARS])[:8]
+    words = search_words(decoded(query[:MAX_QUERY_CHARS]))[:8]  # bytes not UTF-8 (argv) become U+FFFD
     if not words:
         return []
     haystack = "encore_search(COALESCE(artist,'') || ' ' || COALESCE(title,''))"
