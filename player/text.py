@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 import unicodedata
 
@@ -75,8 +76,29 @@ def check_query(text: str, what: str = "the query") -> str:
 
 
 #: ASCII punctuation and symbols, dropped by ``search_key`` ("Journey's" -> "journeys", "AC/DC" -> "acdc").
-_ASCII_DROP = str.maketrans("", "", string.punctuation)
+_ASCII_DROP = string.punctuation.encode("ascii")
 _ASCII_PUNCT = frozenset(string.punctuation)
+
+
+class _CharKeys(dict):
+    """char -> its part of a search key, computed once per distinct character (``str.translate`` then
+    runs at C speed: keying 100k mixed-script rows costs what the ASCII ones do, not ten times more)."""
+
+    def __missing__(self, char: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(char).casefold())
+        kept = "".join(
+            c
+            for c in decomposed
+            if not unicodedata.combining(c) and c not in _ASCII_PUNCT and unicodedata.category(c)[0] != "P"
+        )
+        self[char] = kept
+        return kept
+
+
+_CHAR_KEYS = _CharKeys()
+#: Anything but ASCII and the combining diacritical marks (U+0300-U+036F, less U+0345 which casefolds
+#: to a letter and U+034F which is no combining mark) after NFKD.
+_NOT_LATIN = re.compile("[^\x00-\x7f\u0300-\u0344\u0346-\u034e\u0350-\u036f]")
 
 
 def search_key(text: str | None) -> str:
@@ -84,18 +106,18 @@ def search_key(text: str | None) -> str:
 
     Why removed rather than made a space: a query word is looked for as a substring, so "acdc", "ac dc"
     and "ac/dc" all find "AC/DC", and "journeys" finds "Journey's". Whitespace and NUL (a field
-    separator) are kept. ASCII text, most tags, takes a fast path (the library filter keys 100k rows)."""
+    separator) are kept. ASCII text, most tags, takes a fast path (the library filter keys 100k rows);
+    other text is keyed character by character (NFKD is per character; the marks it splits off are
+    dropped, so their order never matters) and recomposed (NFKC: Hangul jamo back into syllables)."""
     if not text:
         return ""
-    if text.isascii():
-        return text.lower().translate(_ASCII_DROP)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = "".join(
-        c
-        for c in decomposed
-        if not unicodedata.combining(c) and c not in _ASCII_PUNCT and unicodedata.category(c)[0] != "P"
-    )
-    return unicodedata.normalize("NFKC", kept).casefold()
+    if text.isascii():  # bytes.translate: 4x faster than str.translate on 100k rows
+        return text.encode("ascii").translate(None, _ASCII_DROP).decode("ascii").lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    if not _NOT_LATIN.search(decomposed):  # accented Latin ("Björk"): marks dropped at C speed
+        return decomposed.encode("ascii", "ignore").translate(None, _ASCII_DROP).decode("ascii").lower()
+    kept = text.translate(_CHAR_KEYS)
+    return kept.lower() if kept.isascii() else unicodedata.normalize("NFKC", kept).casefold()
 
 
 def search_words(query: str | None) -> list[str]:

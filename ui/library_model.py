@@ -157,11 +157,19 @@ class TrackTableModel(QAbstractTableModel):
         self._rows = list(rows)
         self._by_id = {r[ID]: i for i, r in enumerate(self._rows)}
         sep = "\x00"
+        names: dict[str, str] = {}  # artists, albums and genres repeat: each keyed once
+
+        def key(text: str | None) -> str:
+            if not text:
+                return ""
+            found = names.get(text)
+            if found is None:
+                found = names[text] = search_key(text)
+            return found
+
         self._haystack = [
-            search_key(
-                sep.join(
-                    (row_title(r), r[ARTIST] or "", r[ALBUM] or "", r[ALBUM_ARTIST] or "", r[GENRE] or "")
-                )
+            sep.join(
+                (search_key(row_title(r)), key(r[ARTIST]), key(r[ALBUM]), key(r[ALBUM_ARTIST]), key(r[GENRE]))
             )
             for r in self._rows
         ]
