@@ -159,20 +159,20 @@ class TrackTableModel(QAbstractTableModel):
         sep = "\x00"
         names: dict[str, str] = {}  # artists, albums and genres repeat: each keyed once
 
-        def key(text: str | None) -> str:
-            if not text:
-                return ""
-            found = names.get(text)
-            if found is None:
-                found = names[text] = search_key(text)
-            return found
+        def haystack(r: tuple) -> str:
+            fields = (row_title(r), r[ARTIST] or "", r[ALBUM] or "", r[ALBUM_ARTIST] or "", r[GENRE] or "")
+            joined = sep.join(fields)
+            if joined.isascii():  # most rows: one call on the fast path
+                return search_key(joined)
+            keys = []
+            for text in fields:
+                found = names.get(text)
+                if found is None:
+                    found = names[text] = search_key(text)
+                keys.append(found)
+            return sep.join(keys)
 
-        self._haystack = [
-            sep.join(
-                (search_key(row_title(r)), key(r[ARTIST]), key(r[ALBUM]), key(r[ALBUM_ARTIST]), key(r[GENRE]))
-            )
-            for r in self._rows
-        ]
+        self._haystack = [haystack(r) for r in self._rows]
         self._recompute()
         self.endResetModel()
 
