@@ -4,9 +4,8 @@
 for local tags at match time, so both sides agree: Unicode-folded (diacritics dropped, case-folded),
 "&" / "+" / "and" unified, a leading "The" (or trailing ", The") dropped, featuring credits removed,
 punctuation and spaces removed ("AC/DC" = "ACDC", "Guns N' Roses" = "Guns N Roses"). Placeholders
-such as "Various Artists", "Unknown Artist", "Original Soundtrack" or an untagged folder's group
-"Unknown artist (games)" (``player.naming``) normalise to ``None``: they are not artists, and the track
-falls back to its album artist.
+such as "Various Artists", "Unknown Artist" or "Original Soundtrack" normalise to ``None``: they are
+not artists, and the track falls back to its album artist.
 
 A track's candidates, tried in order: MusicBrainz artist id (when the bundle has ids too), its artist
 credit, its album artist (soundtracks often credit the composer there), then the single names inside
@@ -28,8 +27,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-
-from player.naming import is_untagged_artist
 
 if TYPE_CHECKING:
     from player.store.core import Store
@@ -100,10 +97,6 @@ def normalise_artist(name: str | None) -> str | None:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _normalise_cached(name: str) -> str | None:
-    if is_untagged_artist(
-        name
-    ):  # "Unknown artist (games)": a folder of untagged files, never ranked as an artist
-        return None
     text = _fold(name.strip())
     text = _ROLE_PREFIX.sub("", text)
     text = _ROLE.sub(" ", text)
