@@ -27,6 +27,17 @@ COMMAND_MODULES = (
     "recommender.cli.history",  # import-history, history
 )
 
+#: Commands for building and measuring the recommender's models, not for listening: listed apart, after
+#: the user's commands, so ``encore --help`` reads as a music player's help.
+DEV_COMMANDS = (
+    "pretrain",
+    "evaluate",
+    "match-report",
+    "evaluate-radio",
+    "evaluate-path",
+    "evaluate-similar",
+)
+
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -41,11 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="encore",
         description="Encore: a music player whose recommender runs on your machine. "
         "Without a subcommand, the desktop app starts.",
+        epilog=f"developer commands (training and evaluating the models): {', '.join(DEV_COMMANDS)}; "
+        "`encore COMMAND --help` describes each.",
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub, common)
+    # argparse has no public way to leave a subcommand out of the list: drop its help entry (it still runs).
+    sub._choices_actions = [a for a in sub._choices_actions if a.dest not in DEV_COMMANDS]
     return parser
 
 

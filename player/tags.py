@@ -23,7 +23,7 @@ import mutagen.id3._frames as _id3_frames
 from mutagen.easyid3 import EasyID3
 from mutagen.easymp4 import EasyMP4Tags
 
-from player.naming import PLACEHOLDER_ARTIST, untagged_artist
+from player.naming import PLACEHOLDER_ARTIST, choose_title, file_title, untagged_artist
 from player.text import MAX_TAG_VALUES, cap_tag
 
 AUDIO_EXTENSIONS = frozenset(
@@ -119,20 +119,34 @@ def fix_text(value: str) -> str:
     return value
 
 
-def _first(tags: Any, key: str) -> str | None:
+def _values(tags: Any, key: str) -> list[str]:
+    """The non-empty, cleaned values of one tag (at most ``MAX_TAG_VALUES``)."""
     try:
         values = tags.get(key)
     except (KeyError, ValueError, TypeError):
-        return None
+        return []
     if not values:
-        return None
+        return []
     if isinstance(values, str):
         values = [values]
+    out = []
     for raw in values[:MAX_TAG_VALUES]:
         text = fix_text(cap_tag(str(raw)))
-        if text:
-            return text
-    return None
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def _first(tags: Any, key: str) -> str | None:
+    values = _values(tags, key)
+    return values[0] if values else None
+
+
+def _title(tags: Any, path: str) -> str | None:
+    """The title tag; of several values, the one ``player.naming.choose_title`` picks (not blindly the
+    first: some taggers accumulate every earlier track's title in each file)."""
+    values = _values(tags, "title")
+    return cap_tag(choose_title(values, path)) if values else None
 
 
 def _number(text: str | None) -> int | None:
@@ -177,8 +191,10 @@ def _id3_size(path: str) -> int:
 def guess_from_path(path: str, root: str | None = None) -> dict[str, Any]:
     """Artist, album, title and track number for an untagged file, from its folder and file names.
 
-    Follows the common ``Artist/Album/NN - Title.ext`` layout, skipping generic folder names such as
-    ``Music`` or ``CD1``, and understands ``Artist - Title.ext`` file names.
+    The album is the nearest folder that is not a generic name (``Music``, ``CD1``, ``1.16``); the
+    artist only ever comes from an ``Artist - Title.ext`` file name, never from a folder (folders of
+    packaged music are "games", "usr", "scummvm": see ``player.naming``); the title is the file name
+    cleaned (``player.naming.file_title``: "track19" -> "Track 19").
     """
     pure = PurePath(path)
     stem = pure.stem.replace("_", " ").strip()
@@ -190,14 +206,15 @@ def guess_from_path(path: str, root: str | None = None) -> dict[str, Any]:
     artist = album = None
     if " - " in stem:
         artist, stem = (part.strip() for part in stem.split(" - ", 1))
+    stem = file_title(stem)  # "track19" -> "Track 19"
+    if number is None and stem.startswith("Track ") and stem[6:].isdigit():
+        number = int(stem[6:])
     # Folders below the scanned root, and the root itself (the folder the user picked names
     # something), but nothing above it: "/home/me" says nothing about the music.
     first = len(PurePath(root).parts) - 1 if root else 1
     parents = [p for p in pure.parent.parts[max(first, 1) :] if p != "/" and not _GENERIC_DIRS.match(p)]
     if parents:
-        album = parents[-1]
-        if artist is None and len(parents) >= 2:
-            artist = parents[-2]
+        album = parents[-1]  # the folder names the album; no folder is taken for the artist (naming)
     return {
         "artist": artist or "Unknown Artist",
         "album": album or "Unknown Album",
@@ -270,7 +287,7 @@ def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
         "artist": _first(tags, "artist"),
         "album_artist": _first(tags, "albumartist") or _first(tags, "album artist"),
         "album": _first(tags, "album"),
-        "title": _first(tags, "title"),
+        "title": _title(tags, path),
         "track_number": _number(_first(tags, "tracknumber")),
         "disc_number": _number(_first(tags, "discnumber")),
         "year": _number(_first(tags, "date") or _first(tags, "year")),
@@ -296,8 +313,10 @@ def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
         if not row[key]:
             row[key] = guessed[key] if key != "artist" else (row["album_artist"] or guessed[key])
     if row["artist"] == PLACEHOLDER_ARTIST:
-        # No tag and no folder names an artist: group by folder, not into one shared "Unknown Artist".
-        row["artist"] = untagged_artist(path)
+        # No tag and no file name names an artist: group by album folder, not into one "Unknown Artist".
+        row["artist"] = untagged_artist(
+            path, guessed["album"] if guessed["album"] != "Unknown Album" else None
+        )
     return row
 
 

@@ -15,9 +15,11 @@ from mutagen.oggvorbis import OggVorbis
 
 from main import main
 from player.library import scan
+from player.naming import is_untagged_artist
 from player.store import Store
 from player.store.feedback import play_events, track_credits, track_play_counts
 from player.store.plays import close_play, start_play
+from player.store.tracks import iter_tracks
 from recommender.factors.bundle import load_bundle
 from recommender.factors.foldin import FoldIn
 from recommender.taste.profile import Taste, TasteSettings, user_vector
@@ -213,3 +215,27 @@ def test_one_bundle_artist_under_two_spellings_counts_once(bundle, corpus_dir, t
         assert list(liked).count(radiohead) == 1
         listed = [r.item for r in recommend(taste, n=5).in_library]
         assert listed.count(radiohead) == 1
+
+
+def test_an_untagged_folder_is_never_recommended_as_an_artist(bundle, library, corpus_dir, tmp_path):
+    """Issue 26 item 3: "games" (one untagged 10-second silence, named after a folder) led `encore
+    recommend`. Named "Unknown artist (<album folder>)" (player.naming), its plays shape the taste, but
+    it is never ranked as an artist to hear next."""
+    src = next((corpus_dir / "wesnoth-1.16-music").rglob("silence.ogg"))
+    folder = tmp_path / "packaged" / "games" / "wesnoth" / "1.16" / "data" / "core" / "music"
+    folder.mkdir(parents=True)
+    shutil.copy(src, folder / "silence.ogg")
+    scan(library, [tmp_path / "packaged"])
+    silence = next(t for t in iter_tracks(library) if t["path"].endswith("silence.ogg"))
+    assert silence["artist"] == "Unknown artist (wesnoth)"
+    for d in range(3):
+        _play(library, int(silence["id"]), "completed", NOW - (d + 1) * DAY)
+        for t in _tracks(library, "Radiohead"):
+            _play(library, t, "completed", NOW - (d + 1) * DAY)
+    taste = Taste.from_store(library, bundle, now=NOW)
+    assert "games" not in taste.artist_feedback
+    assert taste.artist_feedback["Unknown artist (wesnoth)"].completions == 3  # its plays still count
+    # Placed by its sound where it would lead (what analysis gives an analysed folder).
+    taste.audio_factors["Unknown artist (wesnoth)"] = bundle.item_factors[bundle.key_index["radiohead"]] * 10
+    listed = [r.artist for r in recommend(taste, 10).in_library]
+    assert listed and not [a for a in listed if a in ("games", "wesnoth") or is_untagged_artist(a)]

@@ -89,7 +89,9 @@ def test_untagged_files_get_names_from_folders(corpus_store: Store) -> None:
     for track in drascula:
         assert track["tags_from_path"] == 1
         assert track["album"] == "drascula"  # "audio" is a generic folder name and is skipped
-        assert track["title"] == Path(track["path"]).stem
+        number = int(Path(track["path"]).stem.removeprefix("track"))
+        assert (track["title"], track["track_number"]) == (f"Track {number}", number)  # "track19": cleaned
+        assert track["artist"] == "Unknown artist (drascula)"  # not "scummvm", the packaging folder
 
 
 def _copy_tree(src: Path, dst: Path) -> None:

@@ -89,9 +89,9 @@ def test_every_format_is_scanned_with_its_tags(derived: dict[str, Path], tmp_pat
             track = get_track_by_path(store, str(path))
             assert track["format"] == FORMATS[ext][1], ext
             assert track["duration"] == pytest.approx(20.0, abs=0.1), ext
-            if ext == "wav":  # untagged: names from folders and the file name
+            if ext == "wav":  # untagged: the album from its folder, the title from the file name
                 assert (track["artist"], track["album"], track["title"]) == (
-                    "Some Artist",
+                    "Unknown artist (Some Album)",
                     "Some Album",
                     "derived wav",
                 )
@@ -241,10 +241,11 @@ def test_fixed_errors_are_forgotten(corpus_files: list[Path], tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/home/u/Music/Artist/Album/03 - Song Name.mp3", ("Artist", "Album", "Song Name", 3)),
-        ("/home/u/Music/Artist/Album/CD2/1-07 Song.flac", ("Artist", "Album", "Song", 7)),
+        # No folder is taken for the artist ("games", "scummvm" are not people): only "Artist - Title".
+        ("/home/u/Music/Artist/Album/03 - Song Name.mp3", ("Unknown Artist", "Album", "Song Name", 3)),
+        ("/home/u/Music/Artist/Album/CD2/1-07 Song.flac", ("Unknown Artist", "Album", "Song", 7)),
         ("/home/u/Music/Band - Hit Single.ogg", ("Band", "Unknown Album", "Hit Single", None)),
-        ("/home/u/Music/Album Only/track_05.ogg", ("Unknown Artist", "Album Only", "track 05", None)),
+        ("/home/u/Music/Album Only/track_05.ogg", ("Unknown Artist", "Album Only", "Track 5", 5)),
         ("/home/u/Music/game/1.16/data/core/music/silence.ogg", ("Unknown Artist", "game", "silence", None)),
     ],
 )

@@ -76,9 +76,10 @@ def test_for_you_tab_lists_plays_and_opens_links(qtbot, db, opened):
         for i, e in enumerate(result["mix"]):
             row = model.track(int(e["track_id"]))
             assert view.mix.item(i).text() == f"{row_title(row)} — {row_artist(row)}"
+        # The scan stores untagged titles tidy ("track19" -> "Track 19", player.naming), so the lists'
+        # own names already read as the library's: nothing is left for the view to tidy.
         untidy = [e for e in result["mix"] if e["title"] != row_title(model.track(int(e["track_id"])))]
-        raw_titles = [t for t in result["tracks"] if t["name"] != row_title(model.track(t["track_ids"][0]))]
-        assert untidy or raw_titles, "the corpus' untagged files give raw titles to tidy"
+        assert not [e["title"] for e in untidy if e["title"].startswith("track")]
         # The Why column wraps its sentences: a reason wider than the column takes more than one line.
         window.resize(1280, 800)
         qtbot.wait(50)

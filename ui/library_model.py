@@ -3,7 +3,8 @@
 Why not a SQL query per page or ``QSortFilterProxyModel``: at 100k tracks a proxy calls Python once per
 row on every keystroke (slow), and per-row queries while painting stutter. One bulk load of tuples
 (``player.store.browse.library_rows``) costs ≈ 0.1 s per 100k rows; filtering is one substring test per
-row on a precomputed lowercase "haystack", sorting one ``list.sort`` with a key: both a few tens of
+row on a precomputed "haystack" keyed by ``player.text.search_key`` (the one search key: no case, no
+accents, no punctuation, so "bjork" finds Björk and "journeys end" Journey's End), sorting one ``list.sort`` with a key: both a few tens of
 milliseconds at 100k. ``data()`` only indexes into lists.
 
 Loved and banned tracks (themselves or through their artist) carry a mark before their title, the ♥ and
@@ -25,7 +26,11 @@ from PySide6.QtGui import QFont
 
 from player.naming import PLACEHOLDER_ARTIST, natural_key, tidy_titles, untagged_artist
 from player.store.browse import BROWSE_COLUMNS
-from player.text import count_text  # noqa: F401 - re-exported: the window's counts
+from player.text import (
+    count_text,  # noqa: F401 - re-exported: the window's counts
+    search_key,
+    search_words,
+)
 
 _ROOT = QModelIndex()  # the invisible root: default parent of list/table models
 
@@ -151,12 +156,22 @@ class TrackTableModel(QAbstractTableModel):
         self._rows = list(rows)
         self._by_id = {r[ID]: i for i, r in enumerate(self._rows)}
         sep = "\x00"
-        self._haystack = [
-            sep.join(
-                (row_title(r), r[ARTIST] or "", r[ALBUM] or "", r[ALBUM_ARTIST] or "", r[GENRE] or "")
-            ).casefold()
-            for r in self._rows
-        ]
+        names: dict[str, str] = {}  # artists, albums and genres repeat: each keyed once
+
+        def haystack(r: tuple) -> str:
+            fields = (row_title(r), r[ARTIST] or "", r[ALBUM] or "", r[ALBUM_ARTIST] or "", r[GENRE] or "")
+            joined = sep.join(fields)
+            if joined.isascii():  # most rows: one call on the fast path
+                return search_key(joined)
+            keys = []
+            for text in fields:
+                found = names.get(text)
+                if found is None:
+                    found = names[text] = search_key(text)
+                keys.append(found)
+            return sep.join(keys)
+
+        self._haystack = [haystack(r) for r in self._rows]
         self._recompute()
         self.endResetModel()
 
@@ -221,7 +236,7 @@ class TrackTableModel(QAbstractTableModel):
 
     # -- narrowing -----------------------------------------------------------------------------------
     def set_filter(self, text: str) -> None:
-        words = text.casefold().split()
+        words = search_words(text)
         if words == self._filter_words:
             return
         self._filter_words = words

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from player.text import count_text
+from player.text import count_text, search_words
 from ui.icons import icon
 from ui.library_model import TrackTableModel, album_counts, artist_counts, row_artist
 
@@ -367,7 +367,7 @@ class LibraryView(QWidget):
         if text.strip().casefold().startswith(SOUNDS_PREFIX):
             self.soundsRequested.emit(text.strip()[len(SOUNDS_PREFIX) :].strip())
             return
-        changed = " ".join(text.casefold().split()) != self.model.filter_text()
+        changed = " ".join(search_words(text)) != self.model.filter_text()
         was_sounds = self.model._only is not None
         self.model.set_only(None)
         if not changed and not was_sounds:
@@ -379,6 +379,10 @@ class LibraryView(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), len(self.model.all_rows())
+        if shown == 0 and total and self.model.filter_text():
+            # Said, not left as an empty table: a miss looks like a broken filter otherwise.
+            self.count_label.setText(f"No matches for '{self.filter.text().strip()[:60]}'")
+            return
         self.count_label.setText(f"{shown} of {count_text(total)}" if shown != total else count_text(total))
 
     # -- actions -------------------------------------------------------------------------------------

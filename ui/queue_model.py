@@ -80,7 +80,7 @@ class QueueModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             info = self.track_info(entry.track_id)
             if info is None:
-                return f"(track {entry.track_id})"
+                return "A track no longer in the library"
             title, artist, duration = info
             text = f"{title} — {artist}" if artist else title
             length = format_duration(duration)

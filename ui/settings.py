@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from player.cli.library import APP_SETTINGS_KEY
 from player.store import Store
 
-STATE_KEY = "settings.ui"
+STATE_KEY = APP_SETTINGS_KEY  # `encore scan` with no PATH reads the folders from it
 ANALYSIS_DEVICES = ("auto", "cpu", "cuda")
 
 

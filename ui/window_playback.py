@@ -218,7 +218,7 @@ class WindowPlayback:
                 None
                 if stored is None
                 else (
-                    f"{stored.get('title') or os.path.basename(stored['path'])} (missing)",
+                    f"{stored.get('title') or os.path.basename(stored['path'])} (file missing)",
                     stored.get("artist") or "",
                     stored.get("duration"),
                 )

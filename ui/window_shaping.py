@@ -33,13 +33,19 @@ PATH_LENGTH = 12
 PATH_PREFIX = "Path to "  # the queue's seed label of a path (source "radio"): not a radio station
 
 
-def rank_sounds(db_path: str, query: str) -> list[tuple[int, str]]:
-    """(track id, why) of the tracks that sound like ``query`` (runs in a worker; MoodError if unknown)."""
+def rank_sounds(db_path: str, query: str) -> tuple[list[tuple[int, str]], str | None]:
+    """(track id, why) of the tracks that sound like ``query``, and why there are none when the query
+    names no known sound (runs in a worker). Why returned, not raised: an unknown word is an answer
+    (every filter miss asks), not a fault to log with a traceback."""
     from player.store import Store
-    from recommender.shaping.mood import rank_by_mood
+    from recommender.shaping.mood import MoodError, rank_by_mood
 
     with Store.open(db_path) as store:
-        return [(h.track_id, h.why) for h in rank_by_mood(store, query, MOOD_LIMIT, MOOD_MIN_SCORE)]
+        try:
+            hits = rank_by_mood(store, query, MOOD_LIMIT, MOOD_MIN_SCORE)
+        except MoodError as exc:
+            return [], str(exc)
+        return [(h.track_id, h.why) for h in hits], None
 
 
 def plan_path(db_path: str, a: int, b: int, n: int) -> list[tuple[int, str]]:
@@ -308,7 +314,13 @@ class WindowShaping:
                 return False
             return not fallback or (model.filter_text() == query and model.rowCount() == 0)
 
-        def shown(hits: list[tuple[int, str]]) -> None:
+        def shown(result: tuple[list[tuple[int, str]], str | None]) -> None:
+            hits, unknown = result
+            if unknown is not None:
+                if not fallback and current():
+                    self.library.show_only([])
+                    self.statusBar().showMessage(unknown, 10000)
+                return  # a filter miss that is no sound either: "No matches" stands
             if not current() or (fallback and not hits):
                 return
             self.library.show_only([t for t, _w in hits])

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from player.store import Store
-from player.text import decoded, shown
+from player.text import MAX_QUERY_CHARS, QueryTooLong, check_query, decoded, shown
 
 __all__ = [
     "CommandError",
@@ -118,6 +118,11 @@ def resolve_track(store: Store, target: str, *, scan_file: bool = False) -> dict
 
     from player.store.tracks import find_track
 
+    if len(target) > MAX_QUERY_CHARS and not os.path.exists(target):
+        try:
+            check_query(target)
+        except QueryTooLong as exc:
+            raise CommandError(str(exc)) from None
     track = find_track(store, target)
     if track is None and scan_file and os.path.isfile(target):
         from player.library import scan
@@ -129,15 +134,24 @@ def resolve_track(store: Store, target: str, *, scan_file: bool = False) -> dict
 
 def no_track_message(store: Store, target: str) -> str:
     """Why ``target`` names no track: for a file the scan refused, the scan's reason (it was found, so
-    "scan your music" would send the user in a circle); else how music gets into the library."""
+    "scan your music" would send the user in a circle); for a query against a library that has music,
+    that it is not in the library and the closest tracks; for an empty library, how music gets in."""
     import os
 
     from player.store.errors import scan_error
+    from player.store.tracks import closest_tracks, count_tracks
 
     refused = scan_error(store, os.path.abspath(target)) if os.path.isfile(target) else None
     if refused is not None:
         return f"{target} cannot be played: the library refused it ({refused['message']})"
-    return f"no track matches {target!r} (scan your music with `encore scan DIR`)"
+    if not count_tracks(store):
+        return f"no track matches {target!r}: the library is empty (scan your music with `encore scan DIR`)"
+    message = f"no track matches {target!r}: it is not in the library"
+    closest = closest_tracks(store, target)
+    if closest:
+        names = "; ".join(f"{t.get('artist') or '?'} - {t.get('title') or t['path']}" for t in closest)
+        message += f"; closest: {names}"
+    return message
 
 
 PLAYLIST_KINDS = {None: "playlist", False: "static playlist", True: "smart playlist"}

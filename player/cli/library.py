@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
 from player.cli.common import bounded_int, fail, nonempty_path, open_store, print_json, shown
+from player.store import Store
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -16,7 +18,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="scan music folders into the library",
         description="Scan folders (incrementally) into the library and print what changed.",
     )
-    p.add_argument("paths", nargs="*", type=nonempty_path, metavar="PATH", help="folders or files to scan")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=nonempty_path,
+        metavar="PATH",
+        help="folders or files to scan (default: the music folders chosen in the app)",
+    )
     p.add_argument("--errors", action="store_true", help="list the files that could not be scanned")
     p.add_argument(
         "--workers",
@@ -26,6 +34,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("--json", action="store_true", help="print the summary (or errors) as JSON")
     p.set_defaults(func=cmd_scan)
+
+
+#: Where the app keeps its settings, music folders among them (``ui.settings.STATE_KEY``; the player
+#: reads the folders only, and never imports the UI).
+APP_SETTINGS_KEY = "settings.ui"
+
+
+def music_folders(store: Store) -> list[str]:
+    """The music folders chosen in the app (its settings), what ``encore scan`` with no PATH rescans."""
+    try:
+        folders = json.loads(store.get_state(APP_SETTINGS_KEY) or "{}").get("folders") or []
+    except (ValueError, AttributeError):  # a damaged or foreign value: no folders rather than a crash
+        return []
+    return [str(f) for f in folders if isinstance(f, str) and f.strip()]
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -44,8 +66,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
                     print(f"{row['kind']:<18} {shown(row['path'])}\n{'':<18} {shown(row['message'])}")
                 print(f"{len(rows)} files or folders could not be scanned")
             return 0
-        if not args.paths:
-            return fail("scan needs at least one PATH (or --errors)")
+        paths = args.paths or music_folders(store)
+        if not paths:
+            return fail("no music folders are set up yet: give the folders to scan (encore scan ~/Music)")
+        if not args.paths and not args.json:
+            print(f"rescanning {', '.join(shown(p) for p in paths)}")
         bar = None
         if sys.stderr.isatty() and not args.json:
             from tqdm import tqdm
@@ -60,7 +85,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
         started = time.perf_counter()
         try:
-            summary = scan(store, args.paths, progress=progress, workers=args.workers)
+            summary = scan(store, paths, progress=progress, workers=args.workers)
         finally:
             if bar is not None:
                 bar.close()

@@ -208,13 +208,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
         say("Top tracks:")
         for t in summary["top_tracks"]:
             say(
-                f"  {t['play_count']:4d} plays  {t['completions'] or 0:3d} done  {t['skips'] or 0:3d} skipped  "
+                f"  {t['completions'] or 0:4d} done  {t['play_count']:4d} plays  {t['skips'] or 0:3d} skipped  "
                 f"{t['artist'] or '?'} - {t['title'] or '?'}"
             )
     if summary["top_artists"]:
         say("Top artists:")
         for a in summary["top_artists"]:
-            say(f"  {a['play_count']:4d} plays  {a['skips'] or 0:3d} skipped  {a['artist']}")
+            say(
+                f"  {a['completions'] or 0:4d} done  {a['play_count']:4d} plays  {a['skips'] or 0:3d} skipped  {a['artist']}"
+            )
     imported = summary["imported_listens"]
     if imported:
         sources = "/".join(SOURCE_NAMES.get(s, s) for s in imported)

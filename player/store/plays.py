@@ -137,23 +137,24 @@ def track_stats(store: Store, track_ids: Iterable[int] | None = None) -> dict[in
 
 
 def top_tracks(store: Store, limit: int = 10) -> list[dict[str, Any]]:
-    """Most played tracks (ties: more completions, then more recent)."""
+    """Most listened tracks: by completed plays (ties: fewer skips, then more recent). Why not by plays
+    started: a track skipped twenty times would lead the list it is least liked in."""
     cursor = store.conn.execute(
         "SELECT s.*, t.artist, t.title, t.album FROM track_stats s JOIN tracks t ON t.id = s.track_id"
-        " ORDER BY s.play_count DESC, s.completions DESC, s.last_played DESC LIMIT ?",
+        " ORDER BY s.completions DESC, s.skips ASC, s.last_played DESC LIMIT ?",
         (limit,),
     )
     return [_as_dict(cursor, row) for row in cursor.fetchall()]
 
 
 def top_artists(store: Store, limit: int = 10) -> list[dict[str, Any]]:
-    """Artists by number of plays (untagged tracks grouped as "(unknown)")."""
+    """Artists by completed plays, as ``top_tracks`` (untagged tracks grouped as "(unknown)")."""
     cursor = store.conn.execute(
         "SELECT COALESCE(NULLIF(t.artist, ''), '(unknown)') AS artist, COUNT(*) AS play_count,"
         " SUM(p.outcome = 'completed') AS completions, SUM(p.outcome = 'skipped') AS skips,"
         " SUM(p.seconds_listened) AS seconds_listened"
         " FROM plays p JOIN tracks t ON t.id = p.track_id GROUP BY 1"
-        " ORDER BY play_count DESC, completions DESC, artist LIMIT ?",
+        " ORDER BY completions DESC, skips ASC, artist LIMIT ?",
         (limit,),
     )
     return [_as_dict(cursor, row) for row in cursor.fetchall()]

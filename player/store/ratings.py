@@ -24,7 +24,7 @@ from typing import Any
 
 from player.store.core import Store
 from player.store.functions import fold_artist
-from player.text import loose
+from player.text import search_key
 
 LOVE = 1
 BAN = -1
@@ -174,17 +174,17 @@ def artist_track_count(store: Store, artist: str) -> int:
 
 def resolve_artist(store: Store, name: str) -> str:
     """The artist a typed name means: ``name`` itself when a library credit or a rating has its key,
-    else the one library or rated artist it matches without accents ("bjork" -> "Björk"); ``name``
-    when none or several do. Why: the CLI's ``play bjork`` finds Björk, so ``ban --artist bjork`` must."""
+    else the one library or rated artist it matches by the search key (``player.text.search_key``:
+    "bjork" -> "Björk", "guns n roses" -> "Guns N' Roses"); ``name`` when none or several do. Why: the CLI's ``play bjork`` finds Björk, so ``ban --artist bjork`` must."""
     key = fold_artist(name)
     rated = store.conn.execute("SELECT 1 FROM artist_ratings WHERE artist_key = ?", (key,)).fetchone()
     if rated or artist_track_count(store, name):
         return name
-    wanted = " ".join(loose(name).split())
+    wanted = " ".join(search_key(name).split())
     found: dict[str, str] = {}
     credits = store.conn.execute(f"SELECT DISTINCT {CREDIT_SQL} FROM tracks t WHERE t.missing = 0")
     for (credit,) in [*credits, *store.conn.execute("SELECT artist FROM artist_ratings")]:
-        if credit and " ".join(loose(credit).split()) == wanted:
+        if credit and " ".join(search_key(credit).split()) == wanted:
             found.setdefault(fold_artist(credit), " ".join(credit.split()))
     return next(iter(found.values())) if len(found) == 1 else name
 

@@ -279,6 +279,21 @@ _V8_RATINGS_UNCOUNTED = "".join(
     for event in ("INSERT", "UPDATE", "DELETE")
 )
 
+# Version 9: untagged files named as today's scan names them (``player.naming``, issue 26 item 3): no
+# folder name stands for an artist ("games", "scummvm" become "Unknown artist (<album folder>)"), and
+# titles from file names are cleaned ("track19" -> "Track 19", with its track number). Their mtime is
+# cleared so the next scan reads them again (a tag the names hid, several title values): until then the
+# names above are what every view shows. Only files named from their path (``tags_from_path``) change.
+_V9_UNTAGGED_NAMES = """
+        UPDATE tracks SET title = encore_file_title(title) WHERE tags_from_path = 1 AND title IS NOT NULL;
+        UPDATE tracks SET track_number = CAST(substr(title, 7) AS INTEGER)
+            WHERE tags_from_path = 1 AND track_number IS NULL AND title GLOB 'Track [0-9]*'
+              AND substr(title, 7) NOT GLOB '*[^0-9]*';
+        UPDATE tracks SET artist = encore_untagged_artist(path, artist, album)
+            WHERE tags_from_path = 1 AND COALESCE(album_artist, '') = '';
+        UPDATE tracks SET mtime = 0 WHERE tags_from_path = 1;
+"""
+
 # Version n is reached by applying MIGRATIONS[n - 1], a script of SQL statements. Append only.
 MIGRATIONS: list[str] = [
     _V1_INITIAL,
@@ -289,6 +304,7 @@ MIGRATIONS: list[str] = [
     _V6_LISTENS,
     _V7_ARTIST_KEYS,
     _V8_RATINGS_UNCOUNTED,
+    _V9_UNTAGGED_NAMES,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

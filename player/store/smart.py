@@ -11,7 +11,8 @@ A rule set is a dict::
 
 Fields: tags (``artist`` — the track's artist, else its album artist —, ``album``, ``album_artist``,
 ``genre``, ``title``, ``path``; ops ``is``, ``is not``, ``contains``, ``not contains``, ``starts with``,
-case-insensitive), numbers (``year``, ``duration`` in seconds, ``plays`` = completions, ``skips``,
+case-insensitive; the last three compare names by ``player.text.search_key``, as every search does, so
+"artist contains bjork" finds Björk; values past ``player.text.MAX_QUERY_CHARS`` are refused), numbers (``year``, ``duration`` in seconds, ``plays`` = completions, ``skips``,
 ``play_count`` = all plays, ``tempo`` BPM, ``loudness`` LUFS; ops ``< <= > >= = !=``), dates
 (``last_played``, ``added``; ops ``within`` / ``not within`` N days — "not within" includes never played)
 and every one of the 50 analysis tags (``ambient``, ``metal``, ``female vocalists``...: the track's
@@ -43,6 +44,7 @@ from typing import Any
 
 from player.store.core import Store
 from player.store.ratings import BANNED_SQL, CREDIT_SQL
+from player.text import QueryTooLong, check_query, search_key
 
 TAGS_FILE = Path(__file__).resolve().parents[2] / "resources" / "musicnn" / "msd_tags.json"
 
@@ -147,6 +149,10 @@ def _validate_condition(cond: Any, depth: int, budget: list[int]) -> dict[str, A
             raise SmartRuleError(f"{field} is a probability between 0 and 1, not {value:g}")
     else:
         value = str(value)
+        try:
+            check_query(value, f"the value of '{field} {op}'")
+        except QueryTooLong as exc:
+            raise SmartRuleError(str(exc)) from None
     return {"field": field, "op": op, "value": value}
 
 
@@ -302,6 +308,10 @@ def _compile_condition(cond: dict[str, Any], params: list[Any], now: float) -> s
         if op in ("is", "is not"):
             params.append(value)
             return f"{expr} {'=' if op == 'is' else '<>'} ? COLLATE NOCASE"
+        key = search_key(value) if field != "path" else ""
+        if key.strip():  # names match as every search does: "bjork" contains Björk, "journeys" Journey's
+            expr = f"encore_search({expr})"
+            value = key.strip()
         pattern = {"contains": "%{}%", "not contains": "%{}%", "starts with": "{}%"}[op].format(_like(value))
         params.append(pattern)
         return f"{expr} {'NOT ' if op == 'not contains' else ''}LIKE ? ESCAPE '\\'"

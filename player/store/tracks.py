@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from player.store.core import Store, like_contains
-from player.text import fold, loose
+from player.text import MAX_QUERY_CHARS, decoded, fold, search_key, search_words
 
 TRACK_COLUMNS = (
     "path",
@@ -191,7 +191,8 @@ def find_track(store: Store, path_or_query: str) -> dict[str, Any] | None:
 
     A query is "artist - title" or any words; every word must occur in artist, album or title, taken
     literally (``%`` and ``_`` are not wildcards). Matching tries the text as stored, then NFKC +
-    casefold (``BJÖRK``, NFD tags), then without accents (``bjork``). The best match prefers an exact
+    casefold (``BJÖRK``, NFD tags), then the search key every search uses (``player.text.search_key``:
+    ``bjork`` finds ``Björk``, ``journeys end`` finds ``Journey's End``). The best match prefers an exact
     title, then the shortest title, then the oldest track.
     """
     text = unicodedata.normalize("NFC", path_or_query.strip())
@@ -205,11 +206,29 @@ def find_track(store: Store, path_or_query: str) -> dict[str, Any] | None:
         found = get_track(store, int(text))
         if found:
             return found
-    for key in (None, fold, loose):
+    if len(text) > MAX_QUERY_CHARS:  # no name is this long; SQLite refuses a LIKE pattern past 50 KB
+        return None
+    for key in (None, fold, search_key):
         found = _query_track(store, text, key)
         if found:
             return found
     return None
+
+
+def closest_tracks(store: Store, query: str, limit: int = 3) -> list[dict[str, Any]]:
+    """The tracks sharing the most of ``query``'s words (by ``search_key``) in artist and title, best
+    first: what a lookup that found nothing offers instead ("did you mean ...")."""
+    words = search_words(decoded(query[:MAX_QUERY_CHARS]))[:8]  # bytes not UTF-8 (argv) become U+FFFD
+    if not words:
+        return []
+    haystack = "encore_search(COALESCE(artist,'') || ' ' || COALESCE(title,''))"
+    score = " + ".join("(h LIKE ? ESCAPE '\\')" for _ in words)
+    cursor = store.conn.execute(
+        f"SELECT * FROM (SELECT *, {haystack} AS h FROM tracks WHERE missing = 0) AS t"
+        f" WHERE ({score}) > 0 ORDER BY ({score}) DESC, length(title), id LIMIT ?",
+        (*[like_contains(w) for w in words], *[like_contains(w) for w in words], limit),
+    )
+    return [{k: v for k, v in _as_dict(cursor, row).items() if k != "h"} for row in cursor.fetchall()]
 
 
 def _storable(text: str) -> bool:
@@ -221,8 +240,8 @@ def _storable(text: str) -> bool:
 
 
 def _query_track(store: Store, text: str, key: Callable[[str | None], str] | None) -> dict[str, Any] | None:
-    """One matching pass; ``key`` (``fold`` or ``loose``) is applied to both the text and the columns."""
-    sql_key = {None: "", fold: "encore_match", loose: "encore_match_loose"}[key]
+    """One matching pass; ``key`` (``fold`` or ``search_key``) is applied to both text and columns."""
+    sql_key = {None: "", fold: "encore_match", search_key: "encore_search"}[key]
 
     def col(expr: str) -> str:
         return f"{sql_key}({expr})" if sql_key else expr
@@ -241,7 +260,9 @@ def _query_track(store: Store, text: str, key: Callable[[str | None], str] | Non
         row = cursor.fetchone()
         if row:
             return _as_dict(cursor, row)
-    words = text.split()
+    words = search_words(text) if key is search_key else text.split()
+    if not words:
+        return None
     haystack = col("COALESCE(artist,'') || ' ' || COALESCE(album,'') || ' ' || COALESCE(title,'')")
     where = " AND ".join(f"{haystack} LIKE ? ESCAPE '\\'" for _ in words)
     cursor = store.conn.execute(

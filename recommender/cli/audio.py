@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track, say
+from player.cli.common import bounded_int, fail, no_track_message, open_store, print_json, resolve_track, say
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -133,7 +133,7 @@ def cmd_sounds_like(args: argparse.Namespace) -> int:
             elif os.path.isfile(args.target):
                 query = analyze_file(os.path.abspath(args.target)).embedding
             else:
-                return fail(f"no track matches {args.target!r}")
+                return fail(no_track_message(store, args.target))
         except DecodeError as exc:
             return fail(f"cannot analyse {args.target}: {exc}")
         if len(index) == 0:

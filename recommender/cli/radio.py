@@ -103,7 +103,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_radio(args: argparse.Namespace) -> int:
-    from player.store.tracks import get_track
+    from player.store.tracks import count_tracks, get_track
     from recommender.radio.library import LibraryParts
     from recommender.radio.load import load_library
     from recommender.radio.station import Station
@@ -141,7 +141,9 @@ def cmd_radio(args: argparse.Namespace) -> int:
         library = load_library(store, parts=parts, keep=[int(seed["id"])])
         station = Station(library, int(seed["id"]), rng=args.random_seed)
         rows = []
-        for _ in range(args.n):
+        # Never more than the library holds: a station asked for 1000 tracks of a 40-track library would
+        # only repeat itself (or wait on rests) past its end.
+        for _ in range(min(args.n, count_tracks(store))):
             item = station.next_item()
             track = get_track(store, item.track_id) or {}
             rows.append(
@@ -248,7 +250,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
         if args.track:
             track = resolve_track(store, args.artist)
             if track is None:
-                return fail(f"no track matches {args.artist!r}")
+                return fail(no_track_message(store, args.artist))
             result = index.track(
                 int(track["id"]), track.get("artist") or track.get("album_artist"), args.n, args.tracks, bans
             )

@@ -8,7 +8,20 @@ from __future__ import annotations
 
 import argparse
 
-from player.cli.common import bounded_int, fail, open_store, print_json, resolve_track, say, text_arg
+from player.cli.common import (
+    bounded_int,
+    fail,
+    no_track_message,
+    open_store,
+    print_json,
+    resolve_track,
+    say,
+    text_arg,
+)
+
+#: Longest path ``encore path`` plans: each step searches the whole library (a 500-track path took
+#: over a minute at 100k tracks), and 100 tracks are already six hours of music.
+MAX_PATH_TRACKS = 100
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -36,7 +49,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     path.add_argument("a", metavar="A", help="start track: path, id or 'artist - title' query")
     path.add_argument("b", metavar="B", help="destination track")
     path.add_argument(
-        "--n", type=bounded_int(2, 500), default=12, help="tracks in the path, A and B included (default 12)"
+        "--n",
+        type=bounded_int(2, MAX_PATH_TRACKS),
+        default=12,
+        help=f"tracks in the path, A and B included (default 12, at most {MAX_PATH_TRACKS})",
     )
     path.add_argument("--json", action="store_true")
     path.set_defaults(func=cmd_path)
@@ -119,7 +135,7 @@ def cmd_path(args: argparse.Namespace) -> int:
         for text in (args.a, args.b):
             track = resolve_track(store, text)
             if track is None:
-                return fail(f"no track matches {text!r}")
+                return fail(no_track_message(store, text))
             ends.append(track)
         if ends[0]["id"] == ends[1]["id"]:
             return fail("A and B are the same track")

@@ -34,7 +34,7 @@ class _Library:
 
     def __init__(self, store: Any) -> None:
         from player.store.tracks import track_columns
-        from player.text import loose
+        from player.text import search_key as loose  # the one search key: no accents, no punctuation
         from recommender.factors.match import normalise_artist
 
         # artist key -> loose title -> tracks: a listen whose artist the library lacks (most of a long

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from player.naming import is_untagged_artist
+
 if TYPE_CHECKING:
     from recommender.taste.bans import Bans
     from recommender.taste.profile import Taste
@@ -80,6 +82,10 @@ def recommend(taste: Taste, n: int = 20, bans: Bans | None = None) -> Recommenda
     for af in taste.artist_feedback.values():
         if not af.in_library:
             continue  # known from listening elsewhere only: neither in the library nor new to you
+        if is_untagged_artist(af.artist):
+            # "Unknown artist (games)": its sound still shapes the taste (and the radio), but a folder of
+            # untagged files is no artist to hear next.
+            continue
         if af.item is not None:
             if af.item in listed_items:
                 continue

@@ -1,0 +1,102 @@
+"""One search key for every search and lookup (issue 26 item 2): accents, case, Unicode forms and
+punctuation never hide a track, in the library filter, the command line's lookups and smart rules; a miss
+says "No matches" and logs no traceback."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import unicodedata
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from mutagen.oggvorbis import OggVorbis
+from ui_helpers import WAIT, WESNOTH, close_window, open_window, set_ui_settings
+
+from player.library import scan
+from player.store import Store
+from player.store.smart import smart_track_ids
+from player.store.tracks import find_track
+from player.text import search_key, search_words
+
+NAMES = [
+    ("Björk", "Jóga", "Homogenic"),
+    ("Journey", "Journey's End", "Road"),
+    ("AC/DC", "Thunderstruck", "The Razors Edge"),
+    (unicodedata.normalize("NFD", "Sigur Rós"), "Hoppípolla", "Takk…"),
+]
+
+
+def _library(corpus_dir, tmp_path):
+    music = tmp_path / "music"
+    music.mkdir()
+    sources = sorted((corpus_dir / WESNOTH).glob("*.ogg"))[: len(NAMES)]
+    for (artist, title, album), source in zip(NAMES, sources, strict=True):
+        target = music / source.name
+        shutil.copy(source, target)
+        tags = OggVorbis(target)
+        tags["artist"], tags["title"], tags["album"] = artist, title, album
+        tags.save()
+    db = tmp_path / "encore.db"
+    with Store.open(db) as store:
+        scan(store, [music])
+    return db
+
+
+def test_search_key_folds_case_accents_forms_and_punctuation():
+    assert search_key("Björk – Jóga").split() == search_key("BJORK joga").split() == ["bjork", "joga"]
+    assert search_key("Björk") == "bjork" and search_key(unicodedata.normalize("NFD", "Jóga")) == "joga"
+    assert search_key("Journey's End") == search_key("Journey’s End") == "journeys end"
+    assert search_key("ＡＣ/ＤＣ") == search_key("AC/DC") == "acdc"
+    assert search_words("Björk - Jóga") == ["bjork", "joga"]  # the dash is no word to find
+
+
+def test_cli_lookup_and_smart_rules_use_the_search_key(corpus_dir, tmp_path):
+    db = _library(corpus_dir, tmp_path)
+    with Store.open(db) as store:
+        for query, title in [
+            ("bjork joga", "Jóga"),
+            ("bjork - joga", "Jóga"),
+            ("journeys end", "Journey's End"),
+            ("acdc thunderstruck", "Thunderstruck"),
+            ("sigur ros hoppipolla", "Hoppípolla"),
+        ]:
+            found = find_track(store, query)
+            assert found is not None and found["title"] == title, query
+        rule = {"match": "all", "conditions": [{"field": "artist", "op": "contains", "value": "bjork"}]}
+        ids = smart_track_ids(store, rule)
+        assert [find_track(store, str(i))["title"] for i in ids] == ["Jóga"]
+        rule["conditions"][0] = {"field": "title", "op": "starts with", "value": "journeys"}
+        assert len(smart_track_ids(store, rule)) == 1
+
+
+def test_library_filter_finds_accented_and_punctuated_names(qtbot, corpus_dir, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("ENCORE_AUDIO_OUTPUT", "adummy")
+    db = _library(corpus_dir, tmp_path)
+    set_ui_settings(db, first_run_done=True, analysis_enabled=False, scan_on_start=False)
+    window, store = open_window(qtbot, db)
+    library = window.library
+    try:
+        for query, title in [
+            ("bjork", "Jóga"),
+            ("joga", "Jóga"),
+            ("journeys end", "Journey's End"),
+            ("ac/dc", "Thunderstruck"),
+            ("hoppipolla", "Hoppípolla"),
+        ]:
+            library.filter.setText(query)
+            wanted = " ".join(search_words(query))
+            qtbot.waitUntil(lambda w=wanted: library.model.filter_text() == w, timeout=WAIT)
+            assert [r[1] for r in map(library.model.track_at, range(library.model.rowCount()))] == [title]
+        with caplog.at_level(logging.WARNING):
+            library.filter.setText("qqqzzz nowhere")
+            qtbot.waitUntil(
+                lambda: library.count_label.text() == "No matches for 'qqqzzz nowhere'", timeout=WAIT
+            )
+            qtbot.wait(1500)  # the sound-search fallback runs and answers "no known sound"
+        assert library.model.rowCount() == 0
+        assert library.count_label.text() == "No matches for 'qqqzzz nowhere'"
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    finally:
+        close_window(window, store)
