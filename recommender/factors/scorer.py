@@ -1,4 +1,5 @@
-"""The shipped model at run time: z(WMF fold-in scores) + w·z(RP3beta scores), per user.
+"""The shipped model at run time: z(WMF fold-in scores) + w·z(RP3beta scores) + w_e·z(EASE scores), per
+user.
 
 Why a blend: on our validation users WMF alone reaches Recall@20 ≈ 0.325, the blend ≈ 0.336 (figures
 in the bundle's ``meta["validation"]`` and resources/factors/README.md); the WMF factors stay the
@@ -6,10 +7,14 @@ model's factor space for fold-in, artist similarity and the audio bridge. RP3bet
 random walk item->user->item over the bundle's anonymised training rows, divided by item
 popularity^β) is rebuilt at load, factorised: two sparse products per user.
 
+EASE (Steck 2019) is the pruned item-item weight matrix shipped beside the bundle
+(``recommender.factors.ease``, fitted by ``recommender.training.ease``); when it is absent or refused
+(damaged, another catalogue) the scorer is the WMF + RP3beta blend, as before it existed.
+
 Kept apart from the training recipe (``recommender.training.pretrain``), which builds the bundle: the
 app scores users with this and never imports training code. Evaluation scores many users with it too.
 
-API: ``ModelScorer(bundle, use_rp3=True)`` (``.score(items, counts)`` one user, ``__call__(csr)`` many),
+API: ``ModelScorer(bundle, use_rp3=True, use_ease=True)`` (``.score(items, counts)`` one user, ``__call__(csr)`` many),
 ``RP3Beta(train, alpha, beta, neighbours)``.
 """
 
@@ -71,8 +76,12 @@ class ModelScorer:
     ``score(items, counts)`` scores one user; ``__call__(given_csr)`` scores many (evaluation).
     """
 
-    def __init__(self, bundle: Any, use_rp3: bool = True) -> None:
+    def __init__(self, bundle: Any, use_rp3: bool = True, use_ease: bool = True) -> None:
         self.bundle = bundle
+        self.ease, self.ease_weight = ease_of(bundle) if use_ease else (None, 0.0)
+        self._ease_fitted = (
+            None if self.ease is None else np.bincount(self.ease.indices, minlength=bundle.n_items) > 0
+        )
         h = bundle.hyper
         self.rp3_weight = float(h.get("rp3_weight", 0.0)) if use_rp3 else 0.0
         self.y = bundle.item_factors.astype(np.float64)
@@ -96,10 +105,21 @@ class ModelScorer:
         x.data = np.log1p(np.maximum(x.data, 0.0))
         return self._rp3(x)
 
-    def blend(self, wmf: np.ndarray, rp3: np.ndarray | None) -> np.ndarray:
+    def ease_scores(self, given: sp.csr_matrix) -> np.ndarray | None:
+        """Played (1) x EASE weights; artists EASE was not fitted on get the user's lowest score."""
+        if self.ease is None:
+            return None
+        x = (sp.csr_matrix(given) > 0).astype(np.float32)
+        out = np.asarray((x @ self.ease).todense(), dtype=np.float64)
+        out[:, ~self._ease_fitted] = out[:, self._ease_fitted].min(axis=1, keepdims=True)
+        return out
+
+    def blend(self, wmf: np.ndarray, rp3: np.ndarray | None, ease: np.ndarray | None = None) -> np.ndarray:
         out = zscore(np.atleast_2d(np.asarray(wmf, dtype=np.float64)), axis=1)
         if rp3 is not None:
             out = out + self.rp3_weight * zscore(np.atleast_2d(np.asarray(rp3, dtype=np.float64)), axis=1)
+        if ease is not None:
+            out = out + self.ease_weight * zscore(np.atleast_2d(ease), axis=1)
         return out
 
     def score(self, items: np.ndarray, counts: np.ndarray, user: np.ndarray | None = None) -> np.ndarray:
@@ -111,11 +131,35 @@ class ModelScorer:
         given = sp.csr_matrix(
             (counts, (np.zeros(len(items), dtype=np.int64), items)), shape=(1, self.bundle.n_items)
         )
-        return self.blend(self.wmf_scores(user), self.rp3_scores(given))[0]
+        return self.blend(self.wmf_scores(user), self.rp3_scores(given), self.ease_scores(given))[0]
 
     def __call__(self, given: sp.csr_matrix) -> np.ndarray:
         given = sp.csr_matrix(given)
         conf = given.copy()
         conf.data = self.bundle.confidence(conf.data)
         users = self.foldin.solve_many(conf)
-        return self.blend(self.wmf_scores(users), self.rp3_scores(given))
+        return self.blend(self.wmf_scores(users), self.rp3_scores(given), self.ease_scores(given))
+
+
+def ease_of(bundle: Any) -> tuple[sp.csr_matrix | None, float]:
+    """The bundle's EASE weights and blend weight: the ones set on it in memory (``bundle.ease``, as
+    training sets them), else its sibling file (``ease_path_for``); ``(None, 0.0)`` when there is none or
+    it is refused (warned once on stderr: the blend goes on without it)."""
+    if bundle.ease is not None:
+        weights, meta = bundle.ease
+        return weights, float(meta.get("weight", 1.0))
+    if bundle.path is None:
+        return None, 0.0
+    from recommender.factors.bundle import _warn_once
+    from recommender.factors.ease import EaseError, ease_path_for, read_ease
+
+    path = ease_path_for(bundle.path)
+    try:
+        weights, meta = read_ease(path, bundle.item_ids)
+    except FileNotFoundError:
+        return None, 0.0
+    except EaseError as exc:
+        _warn_once(f"the EASE weights are refused ({exc}); recommending from WMF and RP3beta alone")
+        return None, 0.0
+    bundle.ease = (weights, meta)
+    return weights, float(meta["weight"])
