@@ -193,7 +193,9 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         from recommender.factors.ease import ease_path_for, save_ease
 
         ease_path = save_ease(ease_path_for(path), bundle.ease[0], bundle.item_ids, bundle.ease[1])
-        say(f"wrote {ease_path} (EASE, {bundle.ease[0].nnz} weights, {ease_path.stat().st_size / 1e6:.1f} MB)")
+        say(
+            f"wrote {ease_path} (EASE, {bundle.ease[0].nnz} weights, {ease_path.stat().st_size / 1e6:.1f} MB)"
+        )
     val = bundle.meta.get("validation")
     if val:
         for name in ("model", "blend", "wmf", "item_knn", "popularity"):

@@ -76,6 +76,8 @@ class Bundle:
     ease: tuple[Any, dict[str, Any]] | None = None
     """Pruned EASE weights and their meta (``recommender.factors.ease``): set by training, or read from
     the bundle's sibling file when the model is first built."""
+    ranker: tuple[Any, dict[str, Any]] | None = None
+    """The learned re-ranker's trees and meta (``recommender.factors.ranker``), likewise."""
 
     # --- shape -------------------------------------------------------------------------------------
     @property

@@ -147,7 +147,9 @@ def place_unmatched(
     return out
 
 
-def artist_words(rows: Iterable[tuple[Any, Any, Any]], track_artist: dict[int, str]) -> dict[str, Counter[str]]:
+def artist_words(
+    rows: Iterable[tuple[Any, Any, Any]], track_artist: dict[int, str]
+) -> dict[str, Counter[str]]:
     """Per local artist, its candidate tag words (``words_of``) from (track id, genre, path) rows."""
     genres: dict[str, set[str]] = {}
     folders: dict[str, set[str]] = {}

@@ -172,7 +172,9 @@ class Station(QueryFit, Planner):
             self.taste_raw = np.where(library.has_factors, t, np.nan)
 
         self.taste_weight = s.taste_weight
-        if library.taste_evidence is not None and (taste_scores is None or taste_scores is library.taste_scores):
+        if library.taste_evidence is not None and (
+            taste_scores is None or taste_scores is library.taste_scores
+        ):
             self.taste_weight *= min(1.0, library.taste_evidence / max(1, s.taste_full_after))
 
         # Spacing scaled to the artists (albums) the station can draw from, fixed for the session.

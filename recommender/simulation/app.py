@@ -141,9 +141,7 @@ def _build_store(listener: Listener, bundle: Any, folder: Path, clock: SimClock)
                 days = LOG_START_DAYS + k * LOG_EVERY_DAYS
                 at = clock.now - days * 86400.0 - float(rng.random()) * 3600.0
                 duration = float(lib.duration[row])
-                pid = plays_sql.start_play(
-                    store, id_of_row[row], "log", duration=duration, started_at=at
-                )
+                pid = plays_sql.start_play(store, id_of_row[row], "log", duration=duration, started_at=at)
                 plays_sql.close_play(
                     store, pid, outcome="completed", seconds_listened=duration, ended_at=at + duration
                 )
@@ -164,7 +162,10 @@ def _open_app(store: Any, bundle: Any, clock: SimClock, radio_settings: RadioSet
     log = ListeningLog(store, settings, clock=clock, wall_clock=clock)
     controller = PlaybackController(store, settings=settings, player=NullPlayer(settings), listening_log=log)
     radio = RadioSession(
-        controller, lambda: load_library(store, bundle=bundle, now=clock()), settings=radio_settings, clock=clock
+        controller,
+        lambda: load_library(store, bundle=bundle, now=clock()),
+        settings=radio_settings,
+        clock=clock,
     )
     controller.on_play_finished(radio.play_finished)
 
@@ -229,7 +230,9 @@ def run_listener_app(
                     violations.rested_artist_played += 1
                 played_ids.append(track_id)
                 liked = item in listener.liked
-                done = bool(uniforms[step] < satiety.completion_probability(liked, item, int(lib.track_ids[row])))
+                done = bool(
+                    uniforms[step] < satiety.completion_probability(liked, item, int(lib.track_ids[row]))
+                )
                 satiety.played(item, int(lib.track_ids[row]), clock.now)
                 if done:
                     _play(app, clock, float(lib.duration[row]) + 0.5)
@@ -245,7 +248,9 @@ def run_listener_app(
             session_id = app.controller.log.session_id
             plays = session_plays(store, session_id)
             violations.open_plays += sum(1 for r in plays if r["outcome"] is None)
-            judged = [r for r in plays if not r["first_in_session"] and r["outcome"] in ("completed", "skipped")]
+            judged = [
+                r for r in plays if not r["first_in_session"] and r["outcome"] in ("completed", "skipped")
+            ]
             items = [int(listener.item_of_row[row_of_id[int(r["track_id"])]]) for r in judged]
             completed = [i for i, r in zip(items, judged, strict=True) if r["outcome"] == "completed"]
             score.plays += len(judged)

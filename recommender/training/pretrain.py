@@ -77,7 +77,9 @@ def tag_positions(bundle: Bundle, names: list[str]) -> dict[str, np.ndarray]:
     train = bundle.train_matrix
     first = int(bundle.meta.get("n_user_rows", bundle.meta.get("n_users", 0)))
     if train is None or train.shape[0] - first != len(names):
-        raise ValueError(f"{len(names)} tag names for {0 if train is None else train.shape[0] - first} tag rows")
+        raise ValueError(
+            f"{len(names)} tag names for {0 if train is None else train.shape[0] - first} tag rows"
+        )
     conf = train[first:].astype(np.float64)
     conf.data = bundle.confidence(conf.data)
     factors = bundle.foldin.solve_many(conf.tocsr())
