@@ -2,7 +2,7 @@
 Validation users only (``factor_validation``), folded into a model trained without them; the ranker is
 trained on a fold of the other users that are neither validation nor test users; split seeds 0-1.
 
-Usage: .venv/bin/python benchmarks/ranker_eval.py [--seeds 0,1] [--rounds 200]
+Usage: .venv/bin/python benchmarks/ranker_eval.py [--seeds 0,1] [--rounds 60]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from recommender.training.ranker import fit_ranker, training_rows  # noqa: E402
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", default="0,1")
-    ap.add_argument("--rounds", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=60)
     ap.add_argument("--folder", default="../shared/data/lastfm-2k")
     args = ap.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
