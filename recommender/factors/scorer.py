@@ -71,7 +71,8 @@ class RP3Beta:
 
 
 class ModelScorer:
-    """The shipped model: z(WMF fold-in scores) + w·z(RP3beta scores), per user.
+    """The shipped model: z(WMF fold-in scores) + w·z(RP3beta scores) + w_e·z(EASE scores), per user;
+    with a re-ranker, its top candidates reordered by the trees (``_final``).
 
     ``score(items, counts)`` scores one user; ``__call__(given_csr)`` scores many (evaluation).
     """
