@@ -73,7 +73,7 @@ def test_evaluate_command_json(tmp_path, capsys):
     assert main(["evaluate", "--history", str(history), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["seeds"] == [0, 1, 2, 3] and len(out["per_seed"]) == 4
-    assert set(out["mean"]) == {"model", "wmf", "popularity", "item_knn"}
+    assert set(out["mean"]) == {"model", "blend", "wmf", "popularity", "item_knn"}
     for m in out["mean"].values():
         assert set(m) == {"recall@20", "recall@50", "ndcg@100"} and all(0 <= v <= 1 for v in m.values())
     # The headline is the mean of the per-seed figures (each seed is a different 80/20 split).
@@ -133,7 +133,7 @@ def test_evaluate_groups_keeps_test_users_out_of_training_and_tuning(capsys):
     res = evaluate_groups(str(LASTFM), config, seeds=(0, 1))
     for group in ("validation", "test"):
         assert res[group]["seeds"] == [0, 1] and res[group]["users"] > 290
-        assert set(res[group]["mean"]) == {"model", "wmf", "item_knn", "popularity"}
+        assert set(res[group]["mean"]) == {"model", "blend", "wmf", "item_knn", "popularity"}
     gap = res["gap"]["model"]["recall@20"]
     assert gap == pytest.approx(
         res["validation"]["mean"]["model"]["recall@20"] - res["test"]["mean"]["model"]["recall@20"], abs=2e-4

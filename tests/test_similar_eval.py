@@ -41,6 +41,8 @@ def test_hand_computed_co_listening_cosine(bundle, tmp_path, capsys):
     assert out["methods"]["popularity"]["mean"] == pytest.approx(float(got.mean()), abs=1e-4)
     for m in out["methods"].values():
         assert 0.0 <= m["mean"] <= 1.0
+    # The shipped EASE weights' own lists are scored too, with the shipped lists' paired lead over them.
+    assert "ease" in out["methods"] and "ease" in out["shipped_lead"]
 
 
 def test_shipped_lists_need_support(bundle):

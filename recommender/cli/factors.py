@@ -189,9 +189,16 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         if trainer is not None:
             trainer.close()
     path = save_bundle(bundle, args.out)
+    if bundle.ease is not None:
+        from recommender.factors.ease import ease_path_for, save_ease
+
+        ease_path = save_ease(ease_path_for(path), bundle.ease[0], bundle.item_ids, bundle.ease[1])
+        say(
+            f"wrote {ease_path} (EASE, {bundle.ease[0].nnz} weights, {ease_path.stat().st_size / 1e6:.1f} MB)"
+        )
     val = bundle.meta.get("validation")
     if val:
-        for name in ("model", "wmf", "item_knn", "popularity"):
+        for name in ("model", "blend", "wmf", "item_knn", "popularity"):
             m = val[name]
             _progress(
                 f"validation {name:10s} R@20 {m['recall@20']:.4f}  R@50 {m['recall@50']:.4f}  "

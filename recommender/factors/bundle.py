@@ -75,6 +75,11 @@ class Bundle:
     train_counts: np.ndarray | None = None
     bridge: dict[str, np.ndarray] = field(default_factory=dict)
     path: Path | None = None
+    ease: tuple[Any, dict[str, Any]] | None = None
+    """Pruned EASE weights and their meta (``recommender.factors.ease``): set by training, or read from
+    the bundle's sibling file when the model is first built."""
+    ranker: tuple[Any, dict[str, Any]] | None = None
+    """The learned re-ranker's trees and meta (``recommender.factors.ranker``), likewise."""
 
     # --- shape -------------------------------------------------------------------------------------
     @property

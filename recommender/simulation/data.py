@@ -37,6 +37,7 @@ def holdout_bundle(
     from recommender.evaluation import user_groups
     from recommender.training.als import PretrainConfig, train_without
     from recommender.training.data import interactions_from_history
+    from recommender.training.ease import attach_ease
 
     if group not in GROUPS:
         raise ValueError(f"unknown user group {group!r} ({', '.join(GROUPS)})")
@@ -48,6 +49,7 @@ def holdout_bundle(
     inter, (users, artists, counts) = interactions_from_history(path)
     held_rows = user_groups(inter.n_users)[group]
     bundle, _ = train_without(inter, held_rows, config, progress, all_items=True)
+    attach_ease(bundle)  # the shipped model's EASE part, fitted on the same training listeners
     held = np.isin(users, inter.user_ids[held_rows])
     _HOLDOUT_CACHE[key] = bundle, (users[held], artists[held], counts[held])
     return _HOLDOUT_CACHE[key]

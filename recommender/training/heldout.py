@@ -18,7 +18,9 @@ Two ways to get such listeners:
 
 Each evaluation is the protocol of ``recommender.evaluation`` repeated over the 80/20 split seeds
 0-3 and averaged (the per-seed figures are kept: user-to-user variation is large at 300 users).
-References: plain WMF (the fold-in alone), item-kNN cosine, popularity, all from the same training rows.
+References: the WMF + RP3beta blend without EASE (the model before issue 23), plain WMF (the fold-in
+alone), item-kNN cosine, popularity, all from the same training rows. The trained bundles get their EASE
+weights like a pretrained one (``recommender.training.ease.attach_ease``).
 
 API: ``SEEDS``, ``GROUPS``, ``history_matrix``, ``evaluate_matrix``, ``evaluate_history``,
 ``evaluate_groups``, ``validate``.
@@ -34,11 +36,12 @@ import scipy.sparse as sp
 
 SEEDS = (0, 1, 2, 3)
 GROUPS = {"validation": "factor_validation", "test": "report"}
-ROWS = ("model", "wmf", "item_knn", "popularity")
+ROWS = ("model", "blend", "wmf", "item_knn", "popularity")
 
 
 def scorers_for(bundle: Any, train: sp.csr_matrix | None = None) -> dict[str, Any]:
-    """The shipped model and its references, all from the bundle's own training listeners."""
+    """The shipped model and its references, all from the bundle's own training listeners. ``blend``:
+    the model without its EASE part (WMF + RP3beta, the model before issue 23 and its fallback)."""
     from recommender.evaluation import ItemKNNScorer, PopularityScorer
     from recommender.factors.scorer import ModelScorer
 
@@ -47,7 +50,8 @@ def scorers_for(bundle: Any, train: sp.csr_matrix | None = None) -> dict[str, An
         raise ValueError("this bundle carries no training counts, which the item-kNN baseline needs")
     return {
         "model": bundle.model,
-        "wmf": ModelScorer(bundle, use_rp3=False),
+        "blend": ModelScorer(bundle, use_ease=False),
+        "wmf": ModelScorer(bundle, use_rp3=False, use_ease=False),
         "item_knn": ItemKNNScorer(train, int(bundle.hyper.get("knn_neighbours", 200))),
         "popularity": PopularityScorer(train),
     }
@@ -118,7 +122,10 @@ def validate(
     from recommender.training.als import train_without
 
     _, valid_rows = split_users(inter.n_users, config.validation_fraction, config.validation_seed)
+    from recommender.training.ease import attach_ease
+
     bundle, held = train_without(inter, valid_rows, config, progress, trainer)
+    attach_ease(bundle)
     results = evaluate_scorers(scorers_for(bundle), make_split(held, 0.8, config.validation_seed))
     return {k: {m: round(v, 4) for m, v in d.items()} for k, d in results.items()}
 
@@ -134,6 +141,7 @@ def evaluate_groups(
     from recommender.evaluation import user_groups
     from recommender.training import data
     from recommender.training.als import PretrainConfig, train_without
+    from recommender.training.ease import attach_ease
 
     config = config or PretrainConfig()
     inter = data.load_lastfm2k(folder)
@@ -146,6 +154,7 @@ def evaluate_groups(
         if progress:
             progress(f"training without the {len(rows[GROUPS[group]])} {group} users...")
         bundle, held = train_without(inter, rows[GROUPS[group]], config, progress)
+        attach_ease(bundle)
         out[group] = evaluate_matrix(scorers_for(bundle), held, seeds)
     if "validation" in out and "test" in out:
         out["gap"] = {

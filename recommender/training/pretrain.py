@@ -43,6 +43,10 @@ def build_bundle(
     side = tag_side_rows(inter, config)
     bundle = bundle_from(inter, fit_factors(inter, config, side, progress, trainer), config, extra, side)
     del bundle.meta["built_at_utc"]
+    if bundle.train_indptr is not None:
+        from recommender.training.ease import attach_ease
+
+        attach_ease(bundle)
     engine = getattr(trainer, "engine", "implicit")
     if engine != "implicit":
         bundle.meta["engine"] = engine

@@ -71,7 +71,12 @@ def method_lists(bundle: Any, queries: np.ndarray, n: int, settings: Any = None)
     y = bundle.normalised_factors
     sim = bundle.item_similarity
     pop = np.asarray(bundle.popularity, dtype=np.float64)
+    from recommender.factors.scorer import ease_of
+
+    ease, _ = ease_of(bundle)
     out: dict[str, list[np.ndarray]] = {"shipped": [], "item_knn": [], "factor_cosine": [], "popularity": []}
+    if ease is not None:
+        out["ease"] = []
     pop_order = top_k(pop, (), n + 1)
     for q in np.asarray(queries, dtype=np.int64).tolist():
         out["shipped"].append(shipped_neighbours(bundle, q, n, settings))
@@ -83,6 +88,16 @@ def method_lists(bundle: Any, queries: np.ndarray, n: int, settings: Any = None)
             knn = np.concatenate([knn, [i for i in top_k(pop, [q, *knn.tolist()], n)][: n - len(knn)]])
         out["item_knn"].append(knn.astype(np.int64))
         out["factor_cosine"].append(top_k(y @ y[q], [q], n))
+        if ease is not None:  # the artist's strongest EASE weights (its pruned row), popularity after
+            row = np.full(bundle.n_items, -np.inf)
+            lo, hi = ease.indptr[q], ease.indptr[q + 1]
+            row[ease.indices[lo:hi]] = ease.data[lo:hi]
+            row[row <= 0] = -np.inf
+            e = top_k(row, [q], n)
+            e = e[np.isfinite(row[e])]
+            if len(e) < n:
+                e = np.concatenate([e, top_k(pop, [q, *e.tolist()], n)[: n - len(e)]])
+            out["ease"].append(e.astype(np.int64))
         out["popularity"].append(np.array([i for i in pop_order if i != q][:n], dtype=np.int64))
     return {k: np.vstack(v) for k, v in out.items()}
 
@@ -117,7 +132,7 @@ def evaluate_similar(
         lo, hi = _interval(values, boot, rng)
         methods[name] = {"mean": round(float(values.mean()), 4), "ci95": [round(lo, 4), round(hi, 4)]}
     lead = {}
-    for name in ("item_knn", "factor_cosine", "popularity"):
+    for name in [m for m in per if m != "shipped"]:
         diff = per["shipped"] - per[name]
         lo, hi = _interval(diff, boot, rng)
         lead[name] = {"mean": round(float(diff.mean()), 4), "ci95": [round(lo, 4), round(hi, 4)]}
