@@ -165,7 +165,8 @@ class WindowJobs:
             self.settings.first_run_done = True
             self.settings.save(self.store)
             self.status_label.setText("No music folder yet: use Library → Add music folder…")
-            self.offer_first_folder()
+            if not self.library.model.all_rows():  # only a library that is empty says it is
+                self.offer_first_folder()
 
     def offer_first_folder(self) -> None:
         """An empty library says what to do next, with the button that does it (the status line alone
