@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommender.factors import bundle as bundle_mod
+from recommender.factors import notice
 from recommender.factors.bundle import default_bundle_path, load_bundle, read_bundle, save_bundle
 from recommender.factors.ease import EaseError, ease_path_for, read_ease, save_ease
 from recommender.factors.scorer import ModelScorer
@@ -138,7 +138,7 @@ def test_damaged_file_is_refused_and_the_blend_goes_on(saved, tmp_path, capsys, 
     b = read_bundle(bundle_path)
     with pytest.raises(EaseError, match=message):
         read_ease(bad, b.item_ids)
-    bundle_mod._WARNED.clear()
+    notice._WARNED.clear()
     user = sp.csr_matrix(b.train_matrix[:3])
     fallback = ModelScorer(b)
     assert fallback.ease is None

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommender.factors import bundle as bundle_mod
+from recommender.factors import notice
 from recommender.factors.bundle import read_bundle, save_bundle
 from recommender.factors.ranker import FEATURES, RankerError, ranker_path_for, read_ranker, save_ranker
 from recommender.factors.scorer import ModelScorer
@@ -119,7 +119,7 @@ def test_damaged_ranker_is_refused_and_the_blend_goes_on(saved, tmp_path, capsys
     b = read_bundle(bundle_path)
     with pytest.raises(RankerError, match=message):
         read_ranker(bad, b.item_ids)
-    bundle_mod._WARNED.clear()
+    notice._WARNED.clear()
     scorer = ModelScorer(b)
     assert scorer.ranker is None
     assert "re-ranker is refused" in capsys.readouterr().err

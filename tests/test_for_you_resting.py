@@ -16,7 +16,8 @@ from player.store import Store
 from player.store.feedback import track_credits
 from player.store.plays import close_play, start_play
 from recommender.factors.bundle import load_bundle
-from recommender.for_you.lists import NEVER_PLAYED, ForYouSettings, for_you
+from recommender.for_you.items import ForYouSettings
+from recommender.for_you.lists import NEVER_PLAYED, for_you
 from recommender.for_you.mix import discover_mix
 
 NOW = 1_790_000_000.0

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from recommender.audio.weights import MUSICNN_TAGS
+from recommender.factors.genre import vocabulary_of
 
 if TYPE_CHECKING:
     from player.store.core import Store
@@ -216,7 +217,7 @@ def place_artists(
     except ValueError:  # a bundle without a bridge
         return {}
     if genres and bundle.tag_names is not None:
-        vocabulary = bundle.tag_vocabulary
+        vocabulary = vocabulary_of(bundle)
         for j, name in enumerate(names):
             found = genres.get(name)
             position = genre_position(found, vocabulary) if found is not None else None
@@ -237,7 +238,7 @@ def artist_genres(store: Store, bundle: Bundle, match: LibraryMatch) -> dict[str
     from player.store.tracks import track_columns
 
     rows = track_columns(store, ("id", "genre", "album", "path"), order="id")
-    return bundle.tag_vocabulary.artist_genres(rows, match.track_artist)
+    return vocabulary_of(bundle).artist_genres(rows, match.track_artist)
 
 
 def audio_factors_for_unmatched(store: Store, bundle: Bundle, match: LibraryMatch) -> dict[str, np.ndarray]:

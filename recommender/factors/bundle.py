@@ -25,7 +25,6 @@ import functools
 import hashlib
 import json
 import os
-import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from player.files import MIB, open_regular
+from recommender.factors.notice import warn_once
 from recommender.ranking import top_k
 
 _CACHED_BY = (
@@ -162,13 +162,6 @@ class Bundle:
     def tag_names(self) -> np.ndarray | None:
         """The Last.fm tag of each tag pseudo-listener row (``bridge_tag_names``), or ``None``."""
         return self.bridge.get("tag_names")
-
-    @functools.cached_property
-    def tag_vocabulary(self):
-        """The bundle's tags as a ``recommender.factors.genre.TagVocabulary`` (empty without names)."""
-        from recommender.factors.genre import TagVocabulary
-
-        return TagVocabulary(self)
 
     @functools.cached_property
     def item_similarity(self):
@@ -556,7 +549,7 @@ def load_bundle(path: str | os.PathLike[str] | None = None, *, or_none: bool = F
         except FileNotFoundError:
             return None
         except BundleError as exc:
-            _warn_once(f"the factor bundle is refused ({exc}); recommending from audio alone")
+            warn_once(f"the factor bundle is refused ({exc}); recommending from audio alone")
             return None
     p = Path(path) if path is not None else default_bundle_path()
     if not p.exists():
@@ -573,12 +566,3 @@ def load_bundle(path: str | os.PathLike[str] | None = None, *, or_none: bool = F
         bundle = read_bundle(key)
         _CACHE[key] = (mtime, bundle)
         return bundle
-
-
-_WARNED: set[str] = set()
-
-
-def _warn_once(message: str) -> None:
-    if message not in _WARNED:
-        _WARNED.add(message)
-        print(f"encore: warning: {message}", file=sys.stderr)

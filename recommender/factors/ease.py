@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender.files import MIB, open_regular
+from player.files import MIB, open_regular
 
 FORMAT = 1
 MAX_EASE_BYTES = 256 * MIB

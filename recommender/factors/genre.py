@@ -51,14 +51,11 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from recommender.factors.match import fold_text
-
-if TYPE_CHECKING:
-    from recommender.factors.bundle import Bundle
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "game": ("video game music",),
@@ -137,7 +134,7 @@ def _remember(memo: dict, key: str, value: frozenset[int]) -> None:
 class TagVocabulary:
     """The bundle's Last.fm tags (``Bundle.tag_names``), looked up by genre words; empty without names."""
 
-    def __init__(self, bundle: Bundle) -> None:
+    def __init__(self, bundle: Any) -> None:
         self.bundle = bundle
         names = bundle.tag_names
         indptr = bundle.train_indptr
@@ -305,3 +302,12 @@ class TagVocabulary:
                 for row in found:
                     counts[row] = counts.get(row, 0) + 1
         return out
+
+
+def vocabulary_of(bundle: Any) -> TagVocabulary:
+    """The bundle's tags as a ``TagVocabulary``, built once per bundle object (kept on it)."""
+    made = vars(bundle).get("genre_vocabulary")
+    if made is None:
+        made = TagVocabulary(bundle)
+        vars(bundle)["genre_vocabulary"] = made
+    return made

@@ -194,8 +194,8 @@ def ease_of(bundle: Any) -> tuple[sp.csr_matrix | None, float]:
         return weights, float(meta.get("weight", 1.0))
     if bundle.path is None:
         return None, 0.0
-    from recommender.factors.bundle import _warn_once
     from recommender.factors.ease import EaseError, ease_path_for, read_ease
+    from recommender.factors.notice import warn_once
 
     path = ease_path_for(bundle.path)
     try:
@@ -203,7 +203,7 @@ def ease_of(bundle: Any) -> tuple[sp.csr_matrix | None, float]:
     except FileNotFoundError:
         return None, 0.0
     except EaseError as exc:
-        _warn_once(f"the EASE weights are refused ({exc}); recommending from WMF and RP3beta alone")
+        warn_once(f"the EASE weights are refused ({exc}); recommending from WMF and RP3beta alone")
         return None, 0.0
     bundle.ease = (weights, meta)
     return weights, float(meta["weight"])
@@ -216,7 +216,7 @@ def ranker_of(bundle: Any) -> Any:
         return bundle.ranker[0]
     if bundle.path is None:
         return None
-    from recommender.factors.bundle import _warn_once
+    from recommender.factors.notice import warn_once
     from recommender.factors.ranker import RankerError, ranker_path_for, read_ranker
 
     try:
@@ -224,6 +224,6 @@ def ranker_of(bundle: Any) -> Any:
     except FileNotFoundError:
         return None
     except RankerError as exc:
-        _warn_once(f"the re-ranker is refused ({exc}); ranking by the blend")
+        warn_once(f"the re-ranker is refused ({exc}); ranking by the blend")
         return None
     return bundle.ranker[0]

@@ -22,7 +22,8 @@ from recommender.for_you.ranked import RankedTracks
 
 if TYPE_CHECKING:
     from player.store.core import Store
-    from recommender.for_you.lists import ForYou, ForYouItem
+    from recommender.for_you.items import ForYouItem
+    from recommender.for_you.lists import ForYou
 
 
 def build_mix(
@@ -40,7 +41,7 @@ def build_mix(
     Resting tracks (``result.rested``) are left out; only when that leaves fewer than ``min_size``
     tracks (default ``ForYouSettings.mix_min``) do they top the mix up to ``min_size``, best first and
     after every other track, rather than the mix coming out empty."""
-    from recommender.for_you.lists import ForYouSettings
+    from recommender.for_you.items import ForYouSettings
 
     min_size = ForYouSettings().mix_min if min_size is None else min_size
     out = _pick(result.tracks, size, per_artist, rng, avoid)

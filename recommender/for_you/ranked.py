@@ -27,7 +27,7 @@ from recommender.ranking import zscore
 from recommender.reasons import NEVER_PLAYED, join_reasons, sounds_like_reason, taste_reason
 
 if TYPE_CHECKING:
-    from recommender.for_you.lists import ForYouItem, ForYouSettings
+    from recommender.for_you.items import ForYouItem, ForYouSettings
     from recommender.taste.profile import Taste
 
 BLOCK = 32
@@ -107,11 +107,11 @@ class _Ranking:
     settings: ForYouSettings
 
     def items(self, js: np.ndarray) -> list[ForYouItem]:
-        from recommender.for_you.lists import ForYouItem, _contributors
+        from recommender.for_you.items import ForYouItem, contributors
 
         s, taste = self.settings, self.taste
         js = np.asarray(js, dtype=np.int64)
-        contrib = _contributors(taste, self.vector(js), ({self.artists[j]} for j in js.tolist()), s.n_reasons)
+        contrib = contributors(taste, self.vector(js), ({self.artists[j]} for j in js.tolist()), s.n_reasons)
         out = []
         for j, who in zip(js.tolist(), contrib, strict=True):
             artist = self.artists[j]
@@ -307,7 +307,7 @@ def rank_albums(
 ) -> list[ForYouItem]:
     """The ``n`` best albums with at least two offered tracks and not mostly resting; an album's score
     is the mean of its best three tracks', its reason its best track's (``lists`` module doc)."""
-    from recommender.for_you.lists import ForYouItem
+    from recommender.for_you.items import ForYouItem
 
     get_artist = track_artist.get
     key_of = {  # track -> (album artist, album), for tracks with an album

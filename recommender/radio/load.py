@@ -30,6 +30,7 @@ import numpy as np
 from recommender import disk_cache
 from recommender.factors.bridge import bridge_unmatched, rows_by_artist
 from recommender.factors.bundle import load_bundle
+from recommender.factors.genre import vocabulary_of
 from recommender.radio import cache
 from recommender.radio.inputs import distinctive_tags, row_taste_scores, user_taste
 from recommender.radio.library import LibraryParts, RadioLibrary
@@ -200,7 +201,7 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
         source = has_factors.astype(np.int8)
         factors[has_factors] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_row[has_factors]]
         if tag_probs is not None:
-            genres = bundle.tag_vocabulary.artist_genres(genre_rows, match.track_artist)
+            genres = vocabulary_of(bundle).artist_genres(genre_rows, match.track_artist)
             groups = rows_by_artist(local_of_row[id_order], id_order, len(local_names))
             predicted = bridge_unmatched(
                 match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle, genres

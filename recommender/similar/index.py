@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from recommender.factors.genre import vocabulary_of
 from recommender.ranking import top_k
 from recommender.taste.bans import Bans
 
@@ -194,7 +195,7 @@ class SimilarIndex:
                 get_local, get_artist = local_id.get, match.track_artist.get
                 a_local = np.array([get_local(get_artist(t), -1) for t in ids.tolist()], dtype=np.int64)
                 groups = rows_by_artist(a_local, np.arange(len(ids)), len(local_id))
-                genres = bundle.tag_vocabulary.artist_genres(
+                genres = vocabulary_of(bundle).artist_genres(
                     ((r[0], r[2], r[3], r[4]) for r in columns), match.track_artist
                 )
                 predicted = bridge_unmatched(match, local_id, groups, tags, bundle, genres)
