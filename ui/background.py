@@ -21,7 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ui.library_model import count_text
+from player.text import count_text
 from ui.workers import TaskRunner, Worker
 
 #: Tracks per committed analysis batch in the app: smaller than the CLI's so that progress, pause and

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.library_model import count_text
+from player.text import count_text
 from ui.workers import TaskRunner
 
 #: What the file dialog offers first; "All files" too, since the format is read from the content.

@@ -27,7 +27,7 @@ from PySide6.QtGui import QFont
 from player.naming import PLACEHOLDER_ARTIST, natural_key, tidy_titles, untagged_artist
 from player.store.browse import BROWSE_COLUMNS
 from player.text import (
-    count_text,  # noqa: F401 - re-exported: the window's counts
+    count_text,
     search_key,
     search_words,
 )

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 from player.playlist_files import NothingMatched, PlaylistFileError, export_playlist, import_playlist
 from player.store import playlists as pl
 from player.store.smart import SmartRuleError, describe_rules, smart_tracks
-from player.text import shown
+from player.text import count_text, shown
 from ui.file_dialogs import open_file_name, save_file_name
-from ui.library_model import count_text, format_duration
+from ui.library_model import format_duration
 from ui.playlist_lists import ID_ROLE, PlaylistList, TrackList
 
 

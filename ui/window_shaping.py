@@ -22,8 +22,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QToolButton
 
+from player.text import count_text
 from ui.for_you_view import FOR_YOU_NAME
-from ui.library_model import count_text
 
 log = logging.getLogger(__name__)
 
