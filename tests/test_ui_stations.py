@@ -136,7 +136,8 @@ def test_daily_mixes_show_in_for_you_and_play(qtbot, db):
     try:
         box = window.for_you.daily
         window.tabs.setCurrentWidget(window.for_you)
-        qtbot.waitUntil(lambda: box.list.count() >= 2, timeout=WAIT)
+        # The daily mixes, and the time-of-day mix when this hour of the day has plays (it may not).
+        qtbot.waitUntil(lambda: box.list.count() >= 1, timeout=WAIT)
         names = [box.list.item(i).text() for i in range(box.list.count())]
         assert any(n.startswith("Daily Mix 1: ") for n in names)
         item = next(
