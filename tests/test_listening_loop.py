@@ -21,6 +21,7 @@ from player.session import PlaybackController
 from player.store import Store
 from player.store.plays import get_play
 from player.store.tracks import get_track, track_columns
+from recommender.prompt.resolve import read_prompt
 from recommender.radio.listening import ListeningSession
 from recommender.radio.load import load_library
 from recommender.radio.session import RadioSession
@@ -40,7 +41,7 @@ def _session(store: Store) -> tuple[PlaybackController, RadioSession, ListeningS
         store, settings=settings, player=NullPlayer(settings), listening_log=ListeningLog(store, settings)
     )
     library = load_library(store)
-    radio = RadioSession(ctl, lambda: library)
+    radio = RadioSession(ctl, lambda: library, resolve=lambda lib, text: read_prompt(text, store, lib))
     finished: list = []
     ctl.on_play_finished(finished.append)
     ctl.on_play_finished(radio.play_finished)

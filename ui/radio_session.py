@@ -27,10 +27,10 @@ def build_radio_library(db_path: str) -> Any:
 def resolve_station_prompt(db_path: str, library: Any, prompt: str) -> Any:
     """A station prompt read against the library (runs in a worker thread, with a store of its own)."""
     from player.store import Store
-    from recommender.prompt.resolve import resolve_prompt
+    from recommender.prompt.resolve import read_prompt
 
     with Store.open(db_path) as store:
-        return resolve_prompt(prompt, store, library)
+        return read_prompt(prompt, store, library)
 
 
 class RadioSession(QObject):

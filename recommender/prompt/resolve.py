@@ -418,3 +418,12 @@ def _path_end(ctx: _Context, prompt: Prompt, term: Term) -> int:
     if track is None or not len(ctx.rows_of([track["id"]])):
         raise _fail(prompt, term, f"no track in your library matches {term.value!r}")
     return int(track["id"])
+
+
+def read_prompt(text: str, store: Any, library: Any) -> ResolvedPrompt | PromptError:
+    """``resolve_prompt``, with a prompt the library cannot answer returned as its ``PromptError`` rather
+    than raised: what a station session's worker hands back (``RadioSession(resolve=...)``)."""
+    try:
+        return resolve_prompt(text, store, library)
+    except PromptError as exc:
+        return exc

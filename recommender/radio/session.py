@@ -84,8 +84,8 @@ class RadioSession:
     ) -> None:
         """``load_library()`` builds the station's ``RadioLibrary``; ``clock`` is the station's now (a
         simulation's own epoch); ``resolve(library, prompt)`` reads a station prompt against the library
-        (``recommender.prompt.resolve.resolve_prompt`` with a store of its own: it runs where ``run``
-        runs it; default: with the controller's store)."""
+        (``recommender.prompt.resolve.read_prompt`` with a store of its own: it runs where ``run`` runs
+        it; None: this session takes no prompts)."""
         self.controller = controller
         self.clock = clock
         self.load_library = load_library
@@ -309,18 +309,12 @@ class RadioSession:
         self.run(lambda: self._read(library, pending[0]), resolved, failed)
 
     def _read(self, library: Any, prompt: str) -> Any:
-        """The prompt read against the library; a prompt it cannot answer comes back as the
-        ``PromptError`` itself (not raised), so its place in the text survives the trip from a worker."""
-        from recommender.prompt.grammar import PromptError
-
-        try:
-            if self.resolve is not None:
-                return self.resolve(library, prompt)
-            from recommender.prompt.resolve import resolve_prompt
-
-            return resolve_prompt(prompt, self.controller.store, library)
-        except PromptError as exc:
-            return exc
+        """The prompt read against the library by ``resolve`` (``recommender.prompt.resolve.read_prompt``,
+        which returns a prompt it cannot answer as its ``PromptError``, not raised, so the error's place
+        in the text survives the trip from a worker)."""
+        if self.resolve is None:
+            raise ValueError("this session reads no station prompts (no resolve was given)")
+        return self.resolve(library, prompt)
 
     def _prompt_station(self, library: Any, resolved: Any) -> None:
         from recommender.radio.station import Station
