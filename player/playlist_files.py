@@ -66,14 +66,23 @@ class ImportResult:
     missing: list[str] = field(default_factory=list)  # entries (as written) that matched no track
     scanned: int = 0  # files found on disk that were not in the library yet
     by_name: int = 0  # entries found by their "Artist - Title" (their path named no file here)
+    missing_shown: list[str] = field(default_factory=list)  # the same entries as a person reads them
+
+
+def shown_entry(entry: FileEntry) -> str:
+    """An entry as a person reads it in a list of what was not found: the name the file gives it, if any,
+    then where it pointed ("Nobody – Lost Song  ·  /home/someone/Music/lost.ogg")."""
+    name = " – ".join(x for x in (entry.artist, entry.title) if x)
+    return f"{name}  ·  {entry.location}" if name else entry.location
 
 
 class NothingMatched(PlaylistFileError):
     """No entry of the file matched a library track: no playlist was created. ``missing`` lists them."""
 
-    def __init__(self, message: str, missing: list[str]) -> None:
+    def __init__(self, message: str, missing: list[str], missing_shown: list[str] | None = None) -> None:
         super().__init__(message)
         self.missing = missing
+        self.missing_shown = missing_shown if missing_shown is not None else list(missing)
 
 
 # --- writing ------------------------------------------------------------------------------------------
@@ -259,11 +268,13 @@ def import_playlist(
     by_name = _match_by_name(store, entries, resolved, found)
     track_ids = [t for t in found if t is not None]
     missing = [entry.location for entry, t in zip(entries, found, strict=True) if t is None]
+    shown = [shown_entry(entry) for entry, t in zip(entries, found, strict=True) if t is None]
     if entries and not track_ids:  # an empty file is an empty playlist (what exporting one writes)
         raise NothingMatched(
             f"nothing in {file} matched a library track, so no playlist was created "
             f"({len(missing)} {'entry was' if len(missing) == 1 else 'entries were'} not found)",
             missing,
+            shown,
         )
     base_name = " ".join(decoded(name or file.stem).split()) or "Imported playlist"
     # One transaction: a kill or a full disk leaves either the whole playlist or none (never an empty
@@ -275,7 +286,7 @@ def import_playlist(
             chosen = f"{base_name} ({n})"
         playlist_id = create_playlist(store, chosen)
         add_tracks(store, playlist_id, track_ids)
-    return ImportResult(playlist_id, chosen, len(track_ids), missing, scanned, by_name)
+    return ImportResult(playlist_id, chosen, len(track_ids), missing, scanned, by_name, shown)
 
 
 def _match_by_name(

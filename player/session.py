@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -23,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from player.failed_files import SKIP, STAY, FailedFiles, describe_failure
 from player.listening import FinishedPlay, ListeningLog
 from player.playback import Player, PlayItem, create_player
 from player.playback.base import STOPPED
@@ -38,7 +38,7 @@ from player.playback.replaygain import track_gain_db
 from player.playback.settings import PlaybackSettings
 from player.queue import Queue, QueueChange, QueueEntry
 from player.store import Store
-from player.store.tracks import get_track, set_missing
+from player.store.tracks import get_track
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +85,7 @@ class PlaybackController:
         self.queue = queue or Queue(store, lock=self.lock, repeat=repeat)
         self.log = listening_log or ListeningLog(store, self.settings, lock=self.lock)
         self._entries: dict[int, QueueEntry] = {}  # queue entries of the items handed to the player
-        self._failed_key: Any = None  # the entry whose file just failed, until playback moved past it
-        self._failures = 0  # failed files in a row (a queue of nothing but missing files stops once)
+        self.failed = FailedFiles(store)  # the file that just failed: skip it, or stop (its folder is gone)
         self._resume_at: float | None = None  # restored position of the loaded, not yet started entry
         self._position_saved_at = 0.0
         # Why the play that a command of ours ends, ended (the player only knows it was "replaced" or
@@ -348,12 +347,12 @@ class PlaybackController:
         with self.lock:
             if isinstance(event, TrackStarted):
                 if event.transition != "load":
-                    self._failed_key = None  # the player handed over past the failed file by itself
+                    self.failed.handed_over()
                 self._started(event)
             elif isinstance(event, PositionChanged):
                 self.log.progress(event.position, event.listened, event.duration)
                 if event.listened > 0:
-                    self._failures = 0
+                    self.failed.heard()
                 if time.monotonic() - self._position_saved_at >= POSITION_SAVE_INTERVAL_S:
                     self.save_position()
             elif isinstance(event, TrackEnded):
@@ -365,41 +364,30 @@ class PlaybackController:
                         reason = ending[1]  # a command of ours ended it: say why
                 self.log.finish(reason, event.position, event.listened, event.duration)
             elif isinstance(event, PlaybackError):
-                self._file_failed(event)
-            elif isinstance(event, StateChanged) and event.state == STOPPED and self._failed_key is not None:
-                self._skip_failed()
+                key = getattr(event.item, "key", None)
+                entry = self._entries.get(key)
+                path = getattr(event.item, "path", "") or ""
+                self.failed.failed(key, entry.track_id if entry is not None else None, path)
+            elif isinstance(event, StateChanged) and event.state == STOPPED and self.failed.key is not None:
+                self._after_failure()
 
     # -- unplayable files ---------------------------------------------------------------------------
     @staticmethod
     def describe_error(event: PlaybackError) -> str:
         """The plain reason a file could not be played, for the status bar and the CLI."""
-        path = getattr(event.item, "path", "") or ""
-        if path and not os.path.exists(path):
-            return f"file not found: {path} (skipped)"
-        return f"cannot decode {path}: the file is damaged or not audio (skipped)"
+        return describe_failure(getattr(event.item, "path", "") or "")
 
-    def _file_failed(self, event: PlaybackError) -> None:
-        """A file failed to open or decode: flag a vanished file missing and skip past it."""
-        key = getattr(event.item, "key", None)
-        entry = self._entries.get(key)
-        path = getattr(event.item, "path", "")
-        if entry is not None and path and not os.path.exists(path):
-            try:
-                set_missing(self.store, [entry.track_id], missing=True)
-            except Exception:  # a read-only or full database must not stop playback
-                log.exception("could not flag track %s missing", entry.track_id)
-        self._failed_key = key
-        self._failures += 1
-
-    def _skip_failed(self) -> None:
-        """The player stopped on a failed file (nothing was preloaded yet): play the entry after it."""
-        key, self._failed_key = self._failed_key, None
+    def _after_failure(self) -> None:
+        """The player stopped on a failed file (nothing was preloaded yet): play the entry after it, or
+        stay on it when its folder is gone (``player.failed_files``)."""
         current = self.queue.current
-        if current is None or current.id != key or self._failures > max(len(self.queue), 1):
-            return
-        entry = self.queue.advance(auto=False)
-        if entry is not None:
-            self._load(entry)
+        step = self.failed.after_stop(current.id if current is not None else None, len(self.queue))
+        if step == SKIP:
+            entry = self.queue.advance(auto=False)
+            if entry is not None:
+                self._load(entry)
+        elif step == STAY:
+            self._resume_at = 0.0  # Play loads the entry afresh, from its start, once the folder is back
 
     def _started(self, event: TrackStarted) -> None:
         key = event.item.key

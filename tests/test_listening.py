@@ -8,6 +8,7 @@ from playback_helpers import track
 from player.listening import ListeningLog
 from player.outcomes import classify, completion_threshold, skip_threshold
 from player.playback import PlaybackSettings
+from player.playback.events import PlaybackError
 from player.playback.null import NullPlayer
 from player.session import PlaybackController
 from player.store import Store
@@ -134,6 +135,46 @@ def test_missing_file_is_an_error_and_the_queue_goes_on(copy_corpus_store, corpu
     assert ctl.queue.current.track_id == b["id"]
     ctl.player.advance(60.0)
     assert [f.outcome for f in finished] == ["error", "completed"]
+
+
+def test_a_queue_whose_folder_is_gone_stops_on_its_entry_and_plays_it_when_back(
+    copy_corpus_store, corpus_dir, tmp_path
+):
+    """Issue 26 item 4: with the music folder renamed away (an unplugged drive), the queue did not race
+    through every entry (one failed play each, the queue left at its end): it stops on the first, says
+    the folder is missing, and Play starts that entry once the folder is back."""
+    import shutil
+
+    from player.library import scan
+    from player.store.tracks import get_track_by_path
+
+    store = copy_corpus_store
+    music = tmp_path / "music"
+    music.mkdir()
+    source = corpus_dir / "wesnoth-1.16-music/games/wesnoth/1.16/data/core/music"
+    names = ["victory.ogg", "defeat.ogg", "battle.ogg"]
+    for name in names:
+        shutil.copyfile(source / name, music / name)
+    scan(store, [music])
+    ids = [get_track_by_path(store, str(music / name))["id"] for name in names]
+    ctl = _controller(store)
+    finished = []
+    ctl.on_play_finished(finished.append)
+    told = []
+    ctl.events.subscribe(
+        lambda e: told.append(ctl.describe_error(e)) if isinstance(e, PlaybackError) else None
+    )
+    away = tmp_path / "music (unplugged)"
+    music.rename(away)
+    ctl.play_tracks(ids)
+    assert ctl.queue.current.track_id == ids[0]  # not skipped to the end of the queue
+    assert [f.outcome for f in finished] == ["error"]
+    assert len(told) == 1 and "folder missing" in told[0] and str(music) in told[0]
+    away.rename(music)
+    ctl.play()
+    assert ctl.player.current is not None and ctl.player.current.path == str(music / names[0])
+    ctl.player.advance(5.0)
+    assert ctl.queue.current.track_id == ids[0] and ctl.position == pytest.approx(5.0)
 
 
 def test_rows_are_checkpointed_while_playing(copy_corpus_store, corpus_dir):

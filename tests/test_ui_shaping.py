@@ -83,6 +83,10 @@ def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
     assert panel.details_button.isVisibleTo(panel) and "missing/track.ogg" in panel.message_label.toolTip()
     box = panel.show_details()
     assert "missing/track.ogg" in box.detailedText()
+    # The list shows at once (the button asked for it), under a message that no longer says "see details".
+    from PySide6.QtWidgets import QTextEdit
+
+    assert "see details" not in box.text() and any(e.isVisible() for e in box.findChildren(QTextEdit))
     box.close()
     broken = tmp_path / "broken.xspf"
     broken.write_text("<playlist><trackList>", encoding="utf-8")
@@ -93,6 +97,7 @@ def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
     assert panel.import_file(str(nothing)) is None and panel.lists.count() == count  # no empty playlist
     assert "no playlist was created" in panel.message_label.text() and "\n" not in panel.message_label.text()
     assert "C:\\Music\\gone.ogg" in panel.message_label.toolTip()
+    assert "Nobody – Nothing" in panel.message_label.toolTip()  # the name the file gave it, beside the path
     assert panel.current()["name"] == "late"  # the imported playlist is shown, in the file's order
     with qtbot.waitSignal(panel.playRequested) as played:
         panel.play_current()

@@ -14,6 +14,7 @@ So these helpers give the dialog an icon provider that decides from the name alo
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from PySide6.QtCore import QFileInfo
@@ -82,3 +83,13 @@ def save_file_name(parent: QWidget | None, caption: str, directory: str = "", na
     dialog = _dialog(parent, caption, directory, name_filter)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     return dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
+
+
+def music_start_folder(store: Any) -> str:
+    """Where the import and export dialogs open: the library's first music folder (playlists live next to
+    the music), else the desktop's music folder, else the home folder; never the folder Encore happened to
+    be started from."""
+    from ui.settings import UiSettings, default_music_folder
+
+    folders = [*UiSettings.load(store).folders, default_music_folder()]
+    return next((f for f in folders if os.path.isdir(f)), os.path.expanduser("~"))

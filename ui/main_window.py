@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from player.store import Store
-from player.text import count_text
 from ui.background import BackgroundJobs
 from ui.covers import CoverCache
 from ui.icons import icon
@@ -294,7 +293,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
                 self._show_entry(entry, current.path, current.duration)
                 self._position_changed(self.controller.position, current.duration or 0.0)
         if not self.jobs.busy:
-            self.status_label.setText(count_text(len(rows)) if rows else "The library is empty.")
+            self.status_label.setText(self.library_status(len(rows)))
             if not rows and self.settings.first_run_done and not self.settings.folders:
                 self.offer_first_folder()
         if self.queue_model is not None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -32,19 +33,9 @@ from player.playlist_files import NothingMatched, PlaylistFileError, export_play
 from player.store import playlists as pl
 from player.store.smart import SmartRuleError, describe_rules, smart_tracks
 from player.text import count_text, shown
-from ui.file_dialogs import open_file_name, save_file_name
+from ui.file_dialogs import music_start_folder, open_file_name, save_file_name
 from ui.library_model import format_duration
 from ui.playlist_lists import ID_ROLE, PlaylistList, TrackList
-
-
-def _start_folder() -> str:
-    """Where the import and export dialogs open: the music folder (playlists live next to the music),
-    else the home folder; never the folder Encore happened to be started from."""
-    from ui.settings import default_music_folder
-
-    folder = default_music_folder()
-    return folder if os.path.isdir(folder) else os.path.expanduser("~")
-
 
 EMPTY_HINT = (
     "No playlists yet. New makes one; New smart… one that fills itself from rules; Import… reads an "
@@ -227,10 +218,18 @@ class PlaylistsPanel(QWidget):
             self.message.emit(text)
 
     def show_details(self) -> QMessageBox:
-        """The last message with its whole list, in a dialog (opened without blocking)."""
-        box = QMessageBox(QMessageBox.Icon.Information, "Details", self.message_label.text(), parent=self)
+        """The last message with its whole list, in a dialog (opened without blocking) that shows the list
+        at once, one entry a line: the button asked for it, so no second "Show Details…" click."""
+        text = self.message_label.text().replace(" (see details)", "")
+        box = QMessageBox(QMessageBox.Icon.Information, "Details", text, parent=self)
         box.setDetailedText("\n".join(shown(d) for d in self.details))
         box.open()
+        for button in box.buttons():
+            if box.buttonRole(button) == QMessageBox.ButtonRole.ActionRole:
+                button.click()  # Qt's "Show Details…"
+        for edit in box.findChildren(QTextEdit):
+            edit.setLineWrapMode(QTextEdit.LineWrapMode.NoWrap)
+            edit.setMinimumWidth(min(900, 60 * edit.fontMetrics().averageCharWidth()))
         return box
 
     # -- editing -------------------------------------------------------------------------------------
@@ -349,14 +348,17 @@ class PlaylistsPanel(QWidget):
     def import_file(self, path: str | None = None) -> Any:
         if path is None:
             path = open_file_name(
-                self, "Import a playlist", _start_folder(), "Playlists (*.m3u8 *.m3u *.xspf);;All files (*)"
+                self,
+                "Import a playlist",
+                music_start_folder(self.store),
+                "Playlists (*.m3u8 *.m3u *.xspf);;All files (*)",
             )
             if not path:
                 return None
         try:
             result = import_playlist(self.store, path)
         except NothingMatched as exc:
-            self.say(f"Cannot import: {exc} (see details)", exc.missing)
+            self.say(f"Cannot import: {exc} (see details)", exc.missing_shown)
             return None
         except PlaylistFileError as exc:
             self.say(f"Cannot import: {exc}")
@@ -367,7 +369,7 @@ class PlaylistsPanel(QWidget):
         if result.missing:
             n = len(result.missing)
             text += f" {n} {'entry was' if n == 1 else 'entries were'} not found (see details)."
-        self.say(text, result.missing)
+        self.say(text, result.missing_shown)
         self.refresh(select=result.playlist_id)
         self.changed.emit()
         return result
@@ -380,7 +382,7 @@ class PlaylistsPanel(QWidget):
             path = save_file_name(
                 self,
                 "Export the playlist",
-                os.path.join(_start_folder(), f"{playlist['name']}.m3u8"),
+                os.path.join(music_start_folder(self.store), f"{playlist['name']}.m3u8"),
                 "M3U8 (*.m3u8);;XSPF (*.xspf)",
             )
             if not path:

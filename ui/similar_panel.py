@@ -68,7 +68,14 @@ def lookup_similar(db_path: str, artist: str, track_id: int | None, cache: dict[
             sounds.append(
                 {"track_id": s.track_id, "score": s.score, "title": title, "artist": t.get("artist")}
             )
-    return {"artist": artist, "known": found.known, "artists": artists, "sounds_like": sounds}
+        missing = track_id is not None and bool((get_track(store, int(track_id)) or {}).get("missing"))
+    return {
+        "artist": artist,
+        "known": found.known,
+        "artists": artists,
+        "sounds_like": sounds,
+        "missing": missing,
+    }
 
 
 class SimilarPanel(QWidget):
@@ -249,9 +256,18 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+#: What the panels say while the playing track's file is missing: not "not analysed yet", which it was.
+MISSING_NOTE = (
+    "This track's file is missing (its music folder unplugged or renamed?): similar artists and tracks "
+    "come back with the folder."
+)
+
+
 def _default_note(result: dict[str, Any]) -> str:
     artists = result.get("artists") or []
     if not artists:
+        if result.get("missing"):
+            return MISSING_NOTE
         if result.get("known") == "none":
             if result.get("sounds_like"):
                 return (
@@ -274,4 +290,6 @@ def _default_note(result: dict[str, Any]) -> str:
 def _default_tracks_note(result: dict[str, Any]) -> str:
     if result.get("sounds_like"):
         return "Tracks in your library whose audio is closest."
+    if result.get("missing"):
+        return MISSING_NOTE
     return "No audio analysis for this track yet: “sounds like” appears once it is analysed."

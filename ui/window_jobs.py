@@ -84,6 +84,17 @@ class WindowJobs:
         elif told and not gone:
             self.notice.show_notice("The music folder is back: its tracks are available again.")
 
+    def library_status(self, shown: int) -> str:
+        """The status line after a reload: the tracks shown, or why there are none (a missing music folder
+        is not an empty library)."""
+        from player.text import count_text
+
+        if shown:
+            return count_text(shown)
+        if getattr(self, "_missing_told", []):
+            return "No tracks to show: the music folder is missing."
+        return "The library is empty."
+
     def _analysis_finished(self, summary: Any) -> None:
         if self.radio is not None:
             self.radio.invalidate()

@@ -8,6 +8,7 @@ implements "previous". All methods are safe to call from any thread; events arri
 
 from __future__ import annotations
 
+import os
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -59,6 +60,14 @@ class ListenMeter:
     def seeked(self, position: float) -> None:
         self.position = position
         self._seek_target = position
+
+
+def folder_gone(path: str) -> bool:
+    """The folder that held ``path`` is gone as well (an unplugged drive, a renamed music folder). A player
+    then stops on the failed file instead of going on with the next: every queued file after it is usually
+    in the same folder, and going on would fail through the whole queue in a second (``player.failed_files``)."""
+    folder = os.path.dirname(path)
+    return bool(folder) and not os.path.isdir(folder)
 
 
 def gain_to_volume(volume: int, gain_db: float) -> int:

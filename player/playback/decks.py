@@ -37,7 +37,7 @@ from typing import Any
 
 import vlc
 
-from player.playback.base import PLAYING, STOPPED, ListenMeter, PlayItem, gain_to_volume
+from player.playback.base import PLAYING, STOPPED, ListenMeter, PlayItem, folder_gone, gain_to_volume
 from player.playback.events import (
     Event,
     PlaybackError,
@@ -257,6 +257,10 @@ class DeckPair:
         self.outbox.append(PlaybackError(item, message))
         length = deck.length()
         self.outbox.append(TrackEnded(item, "error", deck.meter.position, length, deck.meter.listened))
+        if folder_gone(item.path):  # the music folder is gone: stop here rather than fail through the queue
+            self.stop_deck(deck)
+            self.set_state(STOPPED)
+            return
         self.state = PLAYING  # so the hand-over below is not mistaken for a stopped player
         self.hand_over("auto")
 

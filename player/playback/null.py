@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from player.playback.base import PAUSED, PLAYING, STOPPED, ListenMeter, Player, PlayItem
+from player.playback.base import PAUSED, PLAYING, STOPPED, ListenMeter, Player, PlayItem, folder_gone
 from player.playback.events import (
     Event,
     PlaybackError,
@@ -159,6 +159,9 @@ class NullPlayer(Player):
         if not os.access(item.path, os.R_OK) or not os.path.isfile(item.path):
             self._emit(PlaybackError(item, f"cannot open {item.path}"))
             self._emit(TrackEnded(item, "error", start, self.duration, 0.0))
+            if folder_gone(item.path):  # as the real player: stop here rather than fail through the queue
+                self._set_state(STOPPED)
+                return
             self._state = PLAYING
             self._hand_over("auto")
             return

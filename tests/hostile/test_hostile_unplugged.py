@@ -42,6 +42,11 @@ def test_a_renamed_music_folder_is_told_named_in_the_queue_and_noticed_when_back
             for r in range(window.queue_model.rowCount())
         ]
         assert not any("(track " in text for text in shown), shown
+        # Not "the library is empty", nor "not analysed yet" for a track whose file is only out of reach.
+        qtbot.waitUntil(lambda: "music folder is missing" in window.status_label.text(), timeout=WAIT)
+        window.similar.show_artist(tracks[0]["artist"], tracks[0]["id"], force=True)
+        qtbot.waitUntil(lambda: "file is missing" in window.similar.note.text(), timeout=WAIT)
+        assert "file is missing" in window.similar.tracks_note.text()
         assert all(t["title"] in text for t, text in zip(tracks, shown, strict=True)), shown
 
         away.rename(music)  # plugged back in: no rescan asked for
