@@ -36,7 +36,7 @@ def describe_failure(path: str) -> str:
     """The plain reason a file could not be played, for the status bar and the CLI."""
     if path and folder_gone(path):
         return (
-            f"folder missing (unplugged or renamed?): {os.path.dirname(path)}: stopped here; "
+            f"Music folder missing (unplugged or renamed?): {os.path.dirname(path)}. Stopped here: "
             "press Play when the folder is back"
         )
     if path and not os.path.exists(path):

@@ -285,6 +285,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.__dict__.pop("_stored_info", None)  # names of tracks the table lacks: look them up again
         if self._current_track_id is not None:
             self.library.model.set_playing(self._current_track_id)
+            self.refresh_shown_entry()
         elif self.controller is not None and self.controller.player.current is not None:
             # The queue restored at start-up (loaded, not playing): show where it stands.
             current = self.controller.player.current

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QSpacerItem,
     QSplitter,
     QTextEdit,
     QVBoxLayout,
@@ -229,7 +230,10 @@ class PlaylistsPanel(QWidget):
                 button.click()  # Qt's "Show Details…"
         for edit in box.findChildren(QTextEdit):
             edit.setLineWrapMode(QTextEdit.LineWrapMode.NoWrap)
-            edit.setMinimumWidth(min(900, 60 * edit.fontMetrics().averageCharWidth()))
+        grid = box.layout()  # a QMessageBox sizes itself to its text: a spacer row makes room for the list
+        metrics = box.fontMetrics()
+        wide = min(1000, max((metrics.horizontalAdvance(shown(d)) for d in self.details), default=300) + 80)
+        grid.addItem(QSpacerItem(wide, 0), grid.rowCount(), 0, 1, grid.columnCount())
         return box
 
     # -- editing -------------------------------------------------------------------------------------

@@ -315,9 +315,12 @@ class WindowPlayback:
         self.library.model.set_playing(track_id)
         row = self.library.model.track(track_id) if track_id is not None else None
         if row is not None:
+            self._shown_missing = False
             title, artist, album = row_title(row), row_artist(row), row_album(row)
-        else:
-            title, artist, album = os.path.basename(path), "", ""
+        else:  # a missing file: its stored tags ("Victory (file missing)"), as the queue names it
+            self._shown_missing = track_id is not None
+            stored = self._stored_track_info(track_id) if track_id is not None else None
+            title, artist, album = (stored[0], stored[1], "") if stored else (os.path.basename(path), "", "")
         self.now_playing.show_track(title, artist, album, self.why_text(entry))
         self.now_playing.set_position(0.0, duration)
         self.covers.request(path, self._cover_loaded(path))
@@ -331,6 +334,14 @@ class WindowPlayback:
 
         if self.taste is not None:
             self.taste.set_playing(track_id)
+
+    def refresh_shown_entry(self) -> None:
+        """After a reload: a current track shown as missing whose file is back is shown by its tags again."""
+        current = self.controller.player.current if self.controller is not None else None
+        track_id = self._current_track_id
+        if getattr(self, "_shown_missing", False) and current is not None and track_id is not None:
+            if self.library.model.track(track_id) is not None:
+                self._show_entry(self.current_entry, current.path, current.duration)
 
     def why_text(self, entry: Any) -> str:
         """Why this track plays, in plain words."""

@@ -49,8 +49,19 @@ def test_a_renamed_music_folder_is_told_named_in_the_queue_and_noticed_when_back
         assert "file is missing" in window.similar.tracks_note.text()
         assert all(t["title"] in text for t, text in zip(tracks, shown, strict=True)), shown
 
+        # Playing the queue now stops on its first entry (the folder is gone: no racing through every
+        # entry), named by its stored tags; Play starts that entry once the folder is back.
+        window.controller.play_tracks([t["id"] for t in tracks])
+        qtbot.waitUntil(lambda: "Stopped here" in window.statusBar().currentMessage(), timeout=WAIT)
+        assert window.controller.queue.current.track_id == tracks[0]["id"]
+        assert window.now_playing.title.text() == f"{tracks[0]['title']} (file missing)"
+
         away.rename(music)  # plugged back in: no rescan asked for
         qtbot.waitUntil(lambda: window.library.model.rowCount() == 3, timeout=WAIT)
+        qtbot.waitUntil(lambda: window.now_playing.title.text() == tracks[0]["title"], timeout=WAIT)
+        window.controller.play()
+        qtbot.waitUntil(lambda: window.controller.player.state == "playing", timeout=WAIT)
+        assert window.controller.queue.current.track_id == tracks[0]["id"]
         assert [t["missing"] for t in iter_tracks(store)] == [0, 0, 0]
         qtbot.waitUntil(lambda: "is back" in window.notice.text.text(), timeout=WAIT)
         qtbot.waitUntil(lambda: window.watcher.directories == [str(music)], timeout=WAIT)
