@@ -102,6 +102,10 @@ _GENERIC_DIRS = re.compile(
 _TRACK_PREFIX = re.compile(r"^\s*(?:(\d{1,2})[-.](\d{1,3})|(\d{1,3}))\s*(?:[-._)]\s*|\s+)")
 
 
+#: A character that UTF-8 read as Latin-1 leaves (a regex: a Python loop over every character cost more).
+_LATIN1_HIGH = re.compile("[\x80-\xff]")
+
+
 def fix_text(value: str) -> str:
     """Clean a tag string: drop NULs and stray whitespace, repair UTF-8 that was read as Latin-1.
 
@@ -110,7 +114,7 @@ def fix_text(value: str) -> str:
     the repair is only applied when it succeeds.
     """
     value = value.replace("\x00", "").strip()
-    if value and any(0x80 <= ord(c) <= 0xFF for c in value):
+    if value and _LATIN1_HIGH.search(value):
         try:
             repaired = value.encode("latin-1").decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
