@@ -23,6 +23,7 @@ import mutagen.id3._frames as _id3_frames
 from mutagen.easyid3 import EasyID3
 from mutagen.easymp4 import EasyMP4Tags
 
+from player import tag_formats as formats
 from player.naming import PLACEHOLDER_ARTIST, choose_title, file_title, untagged_artist
 from player.text import MAX_TAG_VALUES, cap_tag
 
@@ -101,6 +102,10 @@ _GENERIC_DIRS = re.compile(
 _TRACK_PREFIX = re.compile(r"^\s*(?:(\d{1,2})[-.](\d{1,3})|(\d{1,3}))\s*(?:[-._)]\s*|\s+)")
 
 
+#: A character that UTF-8 read as Latin-1 leaves (a regex: a Python loop over every character cost more).
+_LATIN1_HIGH = re.compile("[\x80-\xff]")
+
+
 def fix_text(value: str) -> str:
     """Clean a tag string: drop NULs and stray whitespace, repair UTF-8 that was read as Latin-1.
 
@@ -109,7 +114,7 @@ def fix_text(value: str) -> str:
     the repair is only applied when it succeeds.
     """
     value = value.replace("\x00", "").strip()
-    if value and any(0x80 <= ord(c) <= 0xFF for c in value):
+    if value and _LATIN1_HIGH.search(value):
         try:
             repaired = value.encode("latin-1").decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
@@ -175,13 +180,8 @@ def _gain(text: str | None, limit: float = 60.0) -> float | None:
     return value if math.isfinite(value) and abs(value) <= limit else None
 
 
-def _id3_size(path: str) -> int:
-    """The size of the ID3v2 tag at the start of the file (0 if none)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(10)
-    except OSError:
-        return 0
+def _id3_size(head: bytes) -> int:
+    """The size of the ID3v2 tag at the start of a file, from its first bytes (0 if none)."""
     if len(head) < 10 or head[:3] != b"ID3":
         return 0
     b = struct.unpack(">4B", head[6:10])
@@ -259,15 +259,28 @@ def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
         raise TagReadError("not-a-file", f"this is {_file_kind(mode)}, not a regular file")
     if stat.size == 0:
         raise TagReadError("empty", "the file is empty (0 bytes)")
-    id3 = _id3_size(path)
-    if id3 > MAX_ID3_BYTES:
-        raise TagReadError(
-            "oversized-tag",
-            f"its ID3 tag is {id3 / 2**20:.0f} MB, more than the {MAX_ID3_BYTES // 2**20} MB Encore reads "
-            "(a damaged or crafted file); re-tag it to scan it",
-        )
     try:
-        audio = mutagen.File(path, easy=True)
+        # One open for the ID3 size check, the format guess and mutagen's parse (it was three).
+        with open(path, "rb") as fh:
+            try:
+                head = fh.read(128)
+            except OSError:
+                head = b""
+            id3 = _id3_size(head)
+            if id3 > MAX_ID3_BYTES:
+                raise TagReadError(
+                    "oversized-tag",
+                    f"its ID3 tag is {id3 / 2**20:.0f} MB, more than the {MAX_ID3_BYTES // 2**20} MB "
+                    "Encore reads (a damaged or crafted file); re-tag it to scan it",
+                )
+            fh.seek(0)
+            options = formats.candidates(path, head)
+            audio = mutagen.File(fh, options=options, easy=True)
+            if audio is None and options is not None:  # the likely formats refused it: ask them all
+                fh.seek(0)
+                audio = mutagen.File(fh, easy=True)
+    except TagReadError:
+        raise
     except PermissionError:
         raise TagReadError("unreadable", "permission denied") from None
     except OSError as exc:
@@ -281,7 +294,7 @@ def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
     if not length > 0:
         raise TagReadError("no-audio", "the file has no playable audio (duration is 0)")
 
-    tags = audio.tags or {}
+    tags = formats.tag_lookup(audio.tags)
     row: dict[str, Any] = {
         "duration": length,
         "artist": _first(tags, "artist"),
@@ -307,11 +320,13 @@ def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
             or _first(tags, f"encore_rg_{name}")
             or _first(tags, f"encore_rg_{name}_upper")
         )
-    guessed = guess_from_path(path, root)
     row["tags_from_path"] = int(not (row["artist"] and row["title"]))
-    for key in ("artist", "album", "title", "track_number"):
-        if not row[key]:
-            row[key] = guessed[key] if key != "artist" else (row["album_artist"] or guessed[key])
+    missing = [key for key in ("artist", "album", "title", "track_number") if not row[key]]
+    if not missing and row["artist"] != PLACEHOLDER_ARTIST:
+        return row  # fully tagged: the path says nothing more (and guessing from it costs 60 µs)
+    guessed = guess_from_path(path, root)
+    for key in missing:
+        row[key] = guessed[key] if key != "artist" else (row["album_artist"] or guessed[key])
     if row["artist"] == PLACEHOLDER_ARTIST:
         # No tag and no file name names an artist: group by album folder, not into one "Unknown Artist".
         row["artist"] = untagged_artist(

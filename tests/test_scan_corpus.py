@@ -179,3 +179,38 @@ def test_encore_home_sets_the_default_database(corpus_dir: Path, tmp_path: Path)
     )
     with Store.open(tmp_path / "home" / "encore.db") as store:
         assert count_tracks(store) == 8
+
+
+def test_parallel_readers_store_what_one_process_stores(corpus_files: list[Path], tmp_path: Path) -> None:
+    """Past 400 files the tags are read in worker processes: forked from a command line's single thread,
+    started by a forkserver when the scan runs in a thread (the app's way). Both store, row for row,
+    what reading in the scanning process stores."""
+    import threading
+
+    lib = tmp_path / "lib"
+    for copy in range(3):  # 543 files, hard links
+        folder = lib / f"copy {copy}"
+        folder.mkdir(parents=True)
+        for j, src in enumerate(corpus_files):
+            os.link(src, folder / f"{j:03d} - {src.name}")
+    scanned: dict[str, list[dict]] = {}
+
+    def run(label: str, workers: int) -> None:
+        with Store.open(tmp_path / f"{label}.db") as store:
+            summary = scan(store, [lib], workers=workers)
+            assert (summary.added, summary.errors) == (3 * len(corpus_files), 0), label
+            # ids follow the order chunks come back in, which differs between ways of reading
+            rows = [
+                {k: v for k, v in t.items() if k not in ("id", "added_at", "updated_at")}
+                for t in iter_tracks(store)
+            ]
+            scanned[label] = sorted(rows, key=lambda row: row["path"])
+
+    run("one process", 1)
+    run("forked", 2)
+    thread = threading.Thread(target=run, args=("forkserver", 2))
+    thread.start()
+    thread.join()
+    assert len(scanned) == 3
+    assert scanned["forked"] == scanned["one process"]
+    assert scanned["forkserver"] == scanned["one process"]

@@ -12,10 +12,15 @@ from player.store.core import Store
 def record_scan_errors(store: Store, errors: Iterable[tuple[str, str, str]]) -> None:
     """Record (path, kind, message) rows; a path seen again replaces its old error."""
     now = time.time()
-    rows = [{"path": path, "kind": kind, "message": message, "at": now} for path, kind, message in errors]
+    rows = [(path, kind, message, now) for path, kind, message in errors]
     if rows:
-        with store.transaction():
-            store.db.table("scan_errors").upsert_all(rows, pk="path")
+        with store.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO scan_errors (path, kind, message, at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (path) DO UPDATE SET kind = excluded.kind, message = excluded.message, "
+                "at = excluded.at",
+                rows,
+            )
 
 
 def clear_scan_errors(store: Store, paths: Iterable[str]) -> None:

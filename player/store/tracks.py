@@ -58,36 +58,42 @@ def upsert_tracks(store: Store, rows: Iterable[dict[str, Any]]) -> int:
     """Insert new tracks or refresh known ones (matched by path), clearing ``missing``; returns how many
     were new (decided under the write lock, so two concurrent scans do not both count a track as added).
 
-    Bulk writes go through sqlite-utils; a known track keeps its id and ``added_at``. Runs inside the
-    caller's transaction when there is one.
+    A known track keeps its id and ``added_at``. Runs inside the caller's transaction when there is one.
+    Plain ``executemany`` with prepared statements: sqlite-utils' bulk insert cost 0.19 ms a row in
+    Python (building and JSON-checking every value), most of a 10,000-file scan's main-process time,
+    and importing it pulls in numpy (0.25 s of the scan's start-up).
     """
     now = time.time()
-    batch = [{c: row.get(c) for c in TRACK_COLUMNS} for row in rows]
+    batch = [tuple(map(row.get, TRACK_COLUMNS)) for row in rows]
     if not batch:
         return 0
     with store.transaction() as conn:
-        paths = [row["path"] for row in batch]
-        known: dict[str, float] = {}  # path -> added_at, which an update keeps
+        paths = [row[0] for row in batch]
+        known: set[str] = set()
         for i in range(0, len(paths), 900):
             chunk = paths[i : i + 900]
             marks = ", ".join("?" * len(chunk))
-            known.update(conn.execute(f"SELECT path, added_at FROM tracks WHERE path IN ({marks})", chunk))
-        new = [
-            {**row, "added_at": now, "updated_at": now, "missing": 0}
-            for row in batch
-            if row["path"] not in known
-        ]
-        changed = [
-            {**row, "added_at": known[row["path"]], "updated_at": now, "missing": 0}
-            for row in batch
-            if row["path"] in known
-        ]
-        table = store.db.table("tracks")
+            known.update(
+                p for (p,) in conn.execute(f"SELECT path FROM tracks WHERE path IN ({marks})", chunk)
+            )
+        new = [(*row, now, now) for row in batch if row[0] not in known]
+        changed = [(*row[1:], now, row[0]) for row in batch if row[0] in known]
         if new:
-            table.insert_all(new, batch_size=500)
+            conn.executemany(_INSERT_TRACK, new)
         if changed:
-            table.upsert_all(changed, pk="path", batch_size=500)
+            conn.executemany(_UPDATE_TRACK, changed)
         return len(new)
+
+
+_INSERT_TRACK = (
+    f"INSERT INTO tracks ({', '.join(TRACK_COLUMNS)}, added_at, updated_at, missing) "
+    f"VALUES ({', '.join('?' * (len(TRACK_COLUMNS) + 2))}, 0)"
+)
+# A known track: every scanned column refreshed, ``added_at`` (and the id) kept.
+_UPDATE_TRACK = (
+    f"UPDATE tracks SET {', '.join(f'{c} = ?' for c in TRACK_COLUMNS[1:])}, updated_at = ?, missing = 0 "
+    "WHERE path = ?"
+)
 
 
 def move_track(store: Store, track_id: int, new_path: str) -> None:
