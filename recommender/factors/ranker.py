@@ -1,6 +1,7 @@
 """The learned re-ranker of the shipped model: gradient-boosted trees (LightGBM lambdarank at
 pretraining, ``recommender.training.ranker``) that reorder each user's top candidates of the blend from
-the generators' scores and ranks, popularity and profile length.
+the generators' scores and ranks, popularity, profile length and what the candidate shares with the
+profile (tags, listeners: ``recommender.factors.overlap``).
 
 Why trees as arrays: the app scores them with numpy (a few hundred candidates, every tree walked level
 by level at once), so LightGBM is needed to train, never to recommend, and the file is plain arrays
@@ -13,7 +14,7 @@ File: ``feature`` int32 (node's feature, -1 = leaf), ``threshold`` float64, ``le
 (node indices, absolute), ``value`` float64 (leaf output), ``roots`` int32 (each tree's first node),
 ``meta`` JSON (``format``, ``features`` names, ``candidates``, ``items_sha1``).
 
-API: ``FEATURES``, ``features(parts, given, candidates)``, ``Trees`` (``.predict(x)``),
+API: ``FEATURES``, ``features(parts, popularity, profile, candidates, overlap)``, ``Trees`` (``.predict(x)``),
 ``read_ranker(path, item_ids)``, ``save_ranker(path, trees, meta, item_ids)``, ``ranker_path_for``,
 ``RankerError``.
 """
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from player.files import MIB, open_regular
+from recommender.factors.overlap import OVERLAP_FEATURES
 
 FORMAT = 1
 CANDIDATES = 300
@@ -44,6 +46,7 @@ FEATURES = (
     "rank_ease",
     "log_popularity",
     "log_profile",
+    *OVERLAP_FEATURES,
 )
 
 
@@ -72,11 +75,16 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
 
 
 def features(
-    parts: dict[str, np.ndarray], popularity: np.ndarray, profile: np.ndarray, cands: np.ndarray
+    parts: dict[str, np.ndarray],
+    popularity: np.ndarray,
+    profile: np.ndarray,
+    cands: np.ndarray,
+    overlap: np.ndarray | None = None,
 ) -> np.ndarray:
     """[users, candidates, len(FEATURES)]: each part's per-user z-score and log rank at the candidates,
-    log popularity, log profile length. ``parts``: model/wmf/rp3/ease z-scored score rows (a missing
-    part is zeros)."""
+    log popularity, log profile length, then the profile overlap (``recommender.factors.overlap``,
+    [users, candidates, 3]; zeros when not given). ``parts``: model/wmf/rp3/ease z-scored score rows (a
+    missing part is zeros)."""
     n_users, n_c = cands.shape
     out = np.zeros((n_users, n_c, len(FEATURES)), dtype=np.float64)
     for j, name in enumerate(("model", "wmf", "rp3", "ease")):
@@ -85,6 +93,8 @@ def features(
         out[:, :, 4 + j] = np.log1p(np.take_along_axis(_ranks(s), cands, 1))
     out[:, :, 8] = np.log1p(np.asarray(popularity, dtype=np.float64))[cands]
     out[:, :, 9] = np.log1p(np.asarray(profile, dtype=np.float64))[:, None]
+    if overlap is not None:
+        out[:, :, 10 : 10 + len(OVERLAP_FEATURES)] = overlap
     return out
 
 
