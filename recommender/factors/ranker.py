@@ -1,7 +1,6 @@
 """The learned re-ranker of the shipped model: gradient-boosted trees (LightGBM lambdarank at
 pretraining, ``recommender.training.ranker``) that reorder each user's top candidates of the blend from
-the generators' scores and ranks, popularity, profile length and what the candidate shares with the
-profile (tags, listeners: ``recommender.factors.overlap``).
+the generators' scores and ranks, popularity and profile length.
 
 Why trees as arrays: the app scores them with numpy (a few hundred candidates, every tree walked level
 by level at once), so LightGBM is needed to train, never to recommend, and the file is plain arrays
@@ -14,7 +13,7 @@ File: ``feature`` int32 (node's feature, -1 = leaf), ``threshold`` float64, ``le
 (node indices, absolute), ``value`` float64 (leaf output), ``roots`` int32 (each tree's first node),
 ``meta`` JSON (``format``, ``features`` names, ``candidates``, ``items_sha1``).
 
-API: ``FEATURES``, ``features(parts, popularity, profile, candidates, overlap)``, ``Trees`` (``.predict(x)``),
+API: ``FEATURES``, ``features(parts, given, candidates)``, ``Trees`` (``.predict(x)``),
 ``read_ranker(path, item_ids)``, ``save_ranker(path, trees, meta, item_ids)``, ``ranker_path_for``,
 ``RankerError``.
 """
@@ -31,7 +30,6 @@ from typing import Any
 import numpy as np
 
 from player.files import MIB, open_regular
-from recommender.factors.overlap import OVERLAP_FEATURES
 
 FORMAT = 1
 CANDIDATES = 300
@@ -46,7 +44,6 @@ FEATURES = (
     "rank_ease",
     "log_popularity",
     "log_profile",
-    *OVERLAP_FEATURES,
 )
 
 
@@ -75,16 +72,11 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
 
 
 def features(
-    parts: dict[str, np.ndarray],
-    popularity: np.ndarray,
-    profile: np.ndarray,
-    cands: np.ndarray,
-    overlap: np.ndarray | None = None,
+    parts: dict[str, np.ndarray], popularity: np.ndarray, profile: np.ndarray, cands: np.ndarray
 ) -> np.ndarray:
     """[users, candidates, len(FEATURES)]: each part's per-user z-score and log rank at the candidates,
-    log popularity, log profile length, then the profile overlap (``recommender.factors.overlap``,
-    [users, candidates, 3]; zeros when not given). ``parts``: model/wmf/rp3/ease z-scored score rows (a
-    missing part is zeros)."""
+    log popularity, log profile length. ``parts``: model/wmf/rp3/ease z-scored score rows (a missing
+    part is zeros)."""
     n_users, n_c = cands.shape
     out = np.zeros((n_users, n_c, len(FEATURES)), dtype=np.float64)
     for j, name in enumerate(("model", "wmf", "rp3", "ease")):
@@ -93,8 +85,6 @@ def features(
         out[:, :, 4 + j] = np.log1p(np.take_along_axis(_ranks(s), cands, 1))
     out[:, :, 8] = np.log1p(np.asarray(popularity, dtype=np.float64))[cands]
     out[:, :, 9] = np.log1p(np.asarray(profile, dtype=np.float64))[:, None]
-    if overlap is not None:
-        out[:, :, 10 : 10 + len(OVERLAP_FEATURES)] = overlap
     return out
 
 

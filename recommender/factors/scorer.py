@@ -91,7 +91,6 @@ class ModelScorer:
         self.y = bundle.item_factors.astype(np.float64)
         self.foldin: FoldIn = bundle.foldin
         self._rp3 = None
-        self._overlap = None  # built with the first ranker features (``recommender.factors.overlap``)
         if self.rp3_weight and bundle.train_indptr is not None:
             self._rp3 = RP3Beta(
                 bundle.train_matrix,
@@ -149,16 +148,8 @@ class ModelScorer:
     def ranker_features(self, parts: dict, given: sp.csr_matrix, cands: np.ndarray) -> np.ndarray:
         from recommender.factors.ranker import features
 
-        given = sp.csr_matrix(given)
-        profile = np.diff(given.indptr)
-        overlap = None
-        if self.bundle.train_indptr is not None:
-            if self._overlap is None:
-                from recommender.factors.overlap import ProfileOverlap
-
-                self._overlap = ProfileOverlap(self.bundle)
-            overlap = self._overlap(given, cands)
-        return features(parts, self.bundle.popularity, profile, cands, overlap)
+        profile = np.diff(sp.csr_matrix(given).indptr)
+        return features(parts, self.bundle.popularity, profile, cands)
 
     def _final(self, users: np.ndarray, given: sp.csr_matrix) -> np.ndarray:
         """The blend; with a ranker its candidates keep their blend scores, reordered by the trees."""
