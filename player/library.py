@@ -8,22 +8,21 @@ leaves a consistent database and the next scan simply continues.
 
 from __future__ import annotations
 
-import errno
 import multiprocessing
 import os
 import sqlite3
-import stat as stat_module
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from player.folder_walk import walk
 from player.process_pool import default_signals, stop_workers
 from player.store import Store
 from player.store import errors as scan_errors_store
 from player.store import tracks as tracks_store
-from player.tags import FileStat, TagReadError, is_audio_name, read_many, read_many_timed
+from player.tags import FileStat, TagReadError, read_many, read_many_timed
 
 Progress = Callable[[int, int], None]
 
@@ -66,115 +65,6 @@ class ScanSummary:
         )
         extras = [f"{n} {label}" for n, label in ((self.returned, "back"), (self.moved, "moved")) if n]
         return text + (f" ({', '.join(extras)})" if extras else "")
-
-
-@dataclass
-class _Walk:
-    files: list[tuple[FileStat, str]] = field(default_factory=list)  # (stat, root)
-    errors: list[tuple[str, str, str]] = field(default_factory=list)
-    complete_roots: list[str] = field(default_factory=list)
-    # Folders that exist but could not be read: their known tracks are not "vanished".
-    unreadable_dirs: list[str] = field(default_factory=list)
-
-
-_BAD_NAME = "the file name is not valid UTF-8; rename it to scan it"
-
-
-def _printable_path(path: str) -> str:
-    """A path with undecodable bytes, as storable text (``\\xff`` for each such byte)."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _decodable(path: str) -> bool:
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def walk(roots: Sequence[str]) -> _Walk:
-    """Every audio file below the roots with its size and mtime; folder problems become errors.
-
-    Symlinked folders are followed (users link music in), but each real folder is visited once,
-    which also breaks symlink loops.
-    """
-    result = _Walk()
-    seen_dirs: set[tuple[int, int]] = set()
-    for root in roots:
-        if not root:
-            result.errors.append(("", "missing-folder", "an empty path names no folder"))
-            continue
-        root = os.path.abspath(root)
-        if not _decodable(root):
-            result.errors.append((_printable_path(root), "bad-filename", _BAD_NAME))
-            continue
-        try:
-            st = os.stat(root)
-        except OSError as exc:
-            result.errors.append((root, "missing-folder", f"cannot open folder: {exc.strerror or exc}"))
-            # An unmounted drive: its tracks will be flagged missing, never deleted.
-            result.complete_roots.append(root)
-            continue
-        if not stat_module.S_ISDIR(st.st_mode):
-            if is_audio_name(root):
-                result.files.append((FileStat(root, st.st_size, st.st_mtime), os.path.dirname(root)))
-            continue
-        result.complete_roots.append(root)
-        stack = [root]
-        while stack:
-            folder = stack.pop()
-            try:
-                fst = os.stat(folder)
-            except OSError as exc:
-                result.errors.append(
-                    (
-                        folder,
-                        _error_kind(exc, "unreadable-folder"),
-                        f"cannot open folder: {exc.strerror or exc}",
-                    )
-                )
-                result.unreadable_dirs.append(folder)
-                continue
-            key = (fst.st_dev, fst.st_ino)
-            if key in seen_dirs:
-                continue  # already visited through another link: a symlink loop or a duplicate
-            seen_dirs.add(key)
-            for entry in _scandir(folder, result):
-                if not _decodable(entry.path):
-                    result.errors.append((_printable_path(entry.path), "bad-filename", _BAD_NAME))
-                    continue
-                try:
-                    if entry.is_dir(follow_symlinks=True):
-                        stack.append(entry.path)
-                    elif is_audio_name(entry.name) and entry.is_file(follow_symlinks=True):
-                        est = entry.stat(follow_symlinks=True)
-                        result.files.append((FileStat(entry.path, est.st_size, est.st_mtime), root))
-                    elif is_audio_name(entry.name) and os.path.exists(entry.path):
-                        # A FIFO, socket or device with an audio name: opening it could block forever.
-                        result.errors.append(
-                            (entry.path, "not-a-file", "this is a named pipe, socket or device, not a file")
-                        )
-                except OSError as exc:
-                    result.errors.append(
-                        (entry.path, _error_kind(exc, "unreadable"), f"cannot read: {exc.strerror or exc}")
-                    )
-    return result
-
-
-def _scandir(folder: str, result: _Walk) -> Iterator[os.DirEntry[str]]:
-    try:
-        with os.scandir(folder) as it:
-            yield from sorted(it, key=lambda e: e.name)
-    except OSError as exc:
-        result.errors.append(
-            (folder, _error_kind(exc, "unreadable-folder"), f"cannot list folder: {exc.strerror or exc}")
-        )
-        result.unreadable_dirs.append(folder)
-
-
-def _error_kind(exc: OSError, default: str) -> str:
-    return "path-too-long" if exc.errno == errno.ENAMETOOLONG else default
 
 
 def _read_all(
