@@ -68,7 +68,7 @@ def test_for_you_tab_lists_plays_and_opens_links(qtbot, db, opened):
         assert view.mix.count() == 30 and view.artists.count() == len(result["artists"]) > 0
         # Tracks and the mix are named as the library names them (tidy titles of untagged files).
         model = window.library.model
-        from ui.library_model import row_artist, row_title
+        from ui.library_rows import row_artist, row_title
 
         for i, t in enumerate(result["tracks"]):
             row = model.track(t["track_ids"][0])
@@ -183,7 +183,12 @@ def test_long_reasons_take_at_most_three_lines_a_row_at_1000_by_700(qtbot, tmp_p
         [NEVER_PLAYED, taste_reason(fans), sounds_like_reason("Battle Epic", "Wesnoth Soundtrack")]
     )
     tracks = [
-        {"name": f"Traveling Minstrels {k}", "artist": "Wesnoth Soundtrack", "reason": reason, "track_ids": [k]}
+        {
+            "name": f"Traveling Minstrels {k}",
+            "artist": "Wesnoth Soundtrack",
+            "reason": reason,
+            "track_ids": [k],
+        }
         for k in range(12)
     ]
     view._show({"summary": "", "tracks": tracks, "albums": [], "artists": [], "mix": []})

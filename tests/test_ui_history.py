@@ -27,7 +27,8 @@ from player.store import Store
 from player.store.listens import listen_total
 from player.store.plays import close_play, start_play
 from player.store.tracks import iter_tracks
-from ui.library_model import COLUMN_NAMES, ELSEWHERE, PLAYS
+from ui.library_model import COLUMN_NAMES
+from ui.library_rows import ELSEWHERE, PLAYS
 
 PLAYS_COLUMN = COLUMN_NAMES.index("Plays")
 

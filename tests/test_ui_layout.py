@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QApplication
 from ui_helpers import WAIT, close_window, open_window, set_ui_settings
 
 from player.store import Store
-from ui.library_model import PLAYS, SKIPS, TrackTableModel
+from ui.library_model import TrackTableModel
+from ui.library_rows import PLAYS, SKIPS
 
 
 @pytest.fixture(autouse=True)
@@ -46,11 +47,17 @@ def test_layout_columns_panes_filter_and_why_line(qtbot, corpus_db):
         QApplication.processEvents()
         qtbot.waitUntil(lambda: window.side.width() < wide_side, timeout=WAIT)
         assert table.width() > 450
-        qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=WAIT)  # no sideways scroll
+        qtbot.waitUntil(
+            lambda: table.horizontalScrollBar().maximum() == 0, timeout=WAIT
+        )  # no sideways scroll
         # Issue 26 item 7: the title shows 20-odd characters, not 8; Skips, #, Year (then Genre) give way.
         assert table.columnWidth(0) >= 150, table.columnWidth(0)
         hh = table.horizontalHeader()
-        shown = [table.model().headerData(c, Qt.Orientation.Horizontal) for c in range(9) if not hh.isSectionHidden(c)]
+        shown = [
+            table.model().headerData(c, Qt.Orientation.Horizontal)
+            for c in range(9)
+            if not hh.isSectionHidden(c)
+        ]
         assert {"Title", "Artist", "Album", "Length", "Plays"} <= set(shown), shown
         assert table.columnWidth(0) > table.columnWidth(1) >= 48  # the title keeps the largest share
         window.resize(1280, 800)
@@ -137,7 +144,7 @@ def test_album_grid_shows_covers_and_a_click_plays_the_album_in_order(qtbot, cor
     from PySide6.QtGui import QColor, QImage
     from ui_helpers import small_library
 
-    from ui.library_model import DISCNO, ID, TRACKNO
+    from ui.library_rows import DISCNO, ID, TRACKNO
 
     music = tmp_path / "music"
     db = small_library(corpus_dir, music, tmp_path / "encore.db", wesnoth=4, drascula=3)

@@ -12,15 +12,14 @@ from PySide6.QtCore import Qt
 from player.naming import natural_key
 from player.store.browse import library_rows
 from player.store.tracks import count_tracks
-from ui.library_model import (
+from ui.library_model import COLUMN_NAMES, TrackTableModel
+from ui.library_rows import (
     ALBUM,
     ARTIST,
-    COLUMN_NAMES,
     DURATION,
     GENRE,
     PATH,
     TITLE,
-    TrackTableModel,
     album_counts,
     artist_counts,
     row_artist,

@@ -91,7 +91,7 @@ def test_the_window_announces_tracks_only_when_not_in_front_and_when_enabled(
         window.play_tracks(ids, 0)
         qtbot.waitUntil(lambda: len(daemon()) == 1, timeout=WAIT)
         row = window.library.model.track(ids[0])
-        from ui.library_model import row_artist, row_title
+        from ui.library_rows import row_artist, row_title
 
         assert daemon()[0]["summary"] == row_title(row)
         assert daemon()[0]["body"].startswith(row_artist(row))

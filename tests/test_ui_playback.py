@@ -85,7 +85,7 @@ def test_clicking_the_seek_bar_seeks_and_dragging_updates_both_times(qtbot, smal
 
 
 def _fmt(seconds: float) -> str:
-    from ui.library_model import format_duration
+    from ui.library_rows import format_duration
 
     return format_duration(seconds)
 

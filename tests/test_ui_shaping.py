@@ -187,7 +187,7 @@ def test_love_and_ban_from_the_window(qtbot, analysed_db):
         assert ids[2] in banned_track_ids(store)
         assert window.statusBar().currentMessage().startswith("Banned the artist ")
         # With several rows selected, the artist offered is the one of the row right-clicked.
-        from ui.library_model import row_artist
+        from ui.library_rows import row_artist
 
         other = next(
             t
@@ -218,7 +218,7 @@ def test_sounds_filter_and_radio_to(qtbot, analysed_db):
         qtbot.waitUntil(lambda: 0 < window.library.model.rowCount() < 60, timeout=WAIT)
         shown = window.library.model.visible_ids()
         assert "wesnoth" in paths[shown[0]] and not any("fretsonfire" in paths[t] for t in shown)
-        from ui.library_model import artist_counts
+        from ui.library_rows import artist_counts
 
         matched = artist_counts([window.library.model.track(t) for t in shown])
         assert window.library.artists.count() == len(matched) + 1  # the panes list what the sound found
@@ -346,7 +346,7 @@ def test_the_playlists_tab_guides_an_empty_start(qtbot, copy_corpus_store):
     with qtbot.waitSignal(panel.message) as said:
         panel.add_tracks(pid, [t["id"] for t in tracks])
     assert said.args == ["Added 3 tracks to Road"]  # the window shows it in its status bar too
-    from ui.library_model import format_duration
+    from ui.library_rows import format_duration
 
     total = format_duration(sum(t["duration"] for t in tracks))
     assert panel.rules_label.text() == f"3 tracks · {total}" and panel.buttons["play"].isEnabled()
@@ -356,7 +356,7 @@ def test_the_playlists_tab_guides_an_empty_start(qtbot, copy_corpus_store):
 def test_a_ban_marks_the_library_rows_at_once(qtbot, analysed_db):
     """Issue 21 item 5: banning a track or an artist from the window marks their rows (⊘, "Banned") in
     place; clearing the rating takes the mark away."""
-    from ui.library_model import row_artist
+    from ui.library_rows import row_artist
 
     window, store = open_window(qtbot, analysed_db)
     try:

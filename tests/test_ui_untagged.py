@@ -12,7 +12,7 @@ from ui_helpers import close_window, open_window, small_library
 from player.naming import natural_key, tidy_titles
 from player.store import Store
 from player.store.tracks import iter_tracks
-from ui.library_model import TITLE, TRACKNO, row_artist
+from ui.library_rows import TITLE, TRACKNO, row_artist
 
 
 def test_natural_key_and_tidy_titles():

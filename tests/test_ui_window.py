@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from player.store import Store
 from player.store.plays import recent_plays
 from player.store.tracks import count_tracks, find_track
-from ui.library_model import PLAYS, SKIPS
+from ui.library_rows import PLAYS, SKIPS
 from ui.settings import UiSettings
 
 WAIT = 30_000

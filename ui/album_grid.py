@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QListView, QWidget
 from player.naming import natural_key
 from ui.covers import CoverCache
 from ui.icons import icon
-from ui.library_model import DISCNO, ID, PATH, TRACKNO, UNKNOWN_ALBUM, row_album, row_album_artist, row_title
+from ui.library_rows import DISCNO, ID, PATH, TRACKNO, UNKNOWN_ALBUM, row_album, row_album_artist, row_title
 
 COVER_PX = 128
 _ROOT = QModelIndex()

@@ -17,100 +17,48 @@ shown beside them, never added in: "3 (+37)", with "37 plays elsewhere" in the c
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
-from player.naming import PLACEHOLDER_ARTIST, natural_key, tidy_titles, untagged_artist
-from player.store.browse import BROWSE_COLUMNS
+from player.naming import natural_key
 from player.text import (
-    count_text,
     search_key,
     search_words,
+)
+from ui.library_rows import (
+    ALBUM,
+    ALBUM_ARTIST,
+    ARTIST,
+    DISCNO,
+    DURATION,
+    ELSEWHERE,
+    GENRE,
+    ID,
+    PATH,
+    PLAYS,
+    RATING,
+    SKIPS,
+    TRACKNO,
+    YEAR,
+    format_duration,
+    plays_text,
+    plays_tooltip,
+    row_album,
+    row_album_artist,
+    row_artist,
+    row_title,
 )
 
 _ROOT = QModelIndex()  # the invisible root: default parent of list/table models
 
-# Positions of the fields in each row tuple, in ``BROWSE_COLUMNS`` order.
-(
-    ID,
-    TITLE,
-    ARTIST,
-    ALBUM,
-    ALBUM_ARTIST,
-    GENRE,
-    YEAR,
-    TRACKNO,
-    DISCNO,
-    DURATION,
-    PATH,
-    PLAYS,
-    ADDED,
-    SKIPS,
-    RATING,
-    ELSEWHERE,
-) = range(len(BROWSE_COLUMNS))
 #: The mark before a rated track's title and the word its tooltip starts with, by effective rating.
 RATING_MARKS = {1: ("♥", "Loved"), -1: ("⊘", "Banned")}
 
 TRACK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 MIME_TRACK_IDS = "application/x-encore-track-ids"
-
-UNKNOWN_ARTIST = "Unknown artist"
-UNKNOWN_ALBUM = "Unknown album"
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None or seconds != seconds or seconds < 0:
-        return ""
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def row_title(row: tuple) -> str:
-    if row[TITLE]:
-        return row[TITLE]
-    path = row[PATH] or ""
-    name = path.rsplit("/", 1)[-1]
-    return name.rsplit(".", 1)[0] if "." in name else name
-
-
-def row_artist(row: tuple) -> str:
-    return row[ARTIST] or row[ALBUM_ARTIST] or UNKNOWN_ARTIST
-
-
-def row_album_artist(row: tuple) -> str:
-    return row[ALBUM_ARTIST] or row[ARTIST] or UNKNOWN_ARTIST
-
-
-def row_album(row: tuple) -> str:
-    return row[ALBUM] or UNKNOWN_ALBUM
-
-
-def plays_text(row: tuple) -> str:
-    """Encore's own plays, with the listens imported from elsewhere beside them: "3", "3 (+37)", "0 (+37)"."""
-    own, elsewhere = row[PLAYS] or 0, row[ELSEWHERE] or 0
-    if elsewhere:
-        return f"{own} (+{elsewhere})"
-    return str(own) if own else ""
-
-
-def plays_tooltip(row: tuple) -> str | None:
-    """The Plays cell's tooltip when listens from elsewhere are shown in it, else None."""
-    elsewhere = row[ELSEWHERE] or 0
-    if not elsewhere:
-        return None
-    own = row[PLAYS] or 0
-    return (
-        f"{count_text(own, 'play')} in Encore\n{count_text(elsewhere, 'play')} elsewhere "
-        "(imported listening history)"
-    )
-
 
 # (header, value shown, sort key)
 COLUMNS: list[tuple[str, Any, Any]] = [
@@ -355,83 +303,3 @@ class TrackTableModel(QAbstractTableModel):
         mime = QMimeData()
         mime.setData(MIME_TRACK_IDS, ",".join(map(str, ids)).encode())
         return mime
-
-
-def artist_counts(rows: Sequence[tuple]) -> list[tuple[str, int]]:
-    """(artist, number of tracks) for every artist credited (as artist or album artist), sorted by name."""
-    counts: Counter[str] = Counter()
-    for r in rows:
-        a, aa = row_artist(r), row_album_artist(r)
-        counts[a] += 1
-        if aa != a:
-            counts[aa] += 1
-    return sorted(counts.items(), key=lambda kv: (kv[0].startswith(UNKNOWN_ARTIST), natural_key(kv[0])))
-
-
-def album_counts(rows: Sequence[tuple], artist: str | None = None) -> list[tuple[str, str, int]]:
-    """(album artist, album, number of tracks), optionally only albums ``artist`` appears on."""
-    counts: Counter[tuple[str, str]] = Counter()
-    for r in rows:
-        if artist is not None and artist not in (row_artist(r), row_album_artist(r)):
-            continue
-        counts[(row_album_artist(r), row_album(r))] += 1
-    return sorted(
-        ((aa, al, n) for (aa, al), n in counts.items()),
-        key=lambda t: (t[1] == UNKNOWN_ALBUM, natural_key(t[1]), natural_key(t[0])),
-    )
-
-
-def _stem(path: str) -> str:
-    name = (path or "").rsplit("/", 1)[-1]
-    return (name.rsplit(".", 1)[0] if "." in name else name).replace("_", " ")
-
-
-def tidy_untagged(rows: Sequence[tuple]) -> list[tuple]:
-    """Library rows made browsable when files are untagged, in natural library order.
-
-    Titles taken from file names lose the prefix their folder's files share (``player.naming``), an
-    all-digit rest becomes "Track N" (and its track number); files with no artist anywhere show as
-    "Unknown artist (<folder>)" (what new scans store, for databases scanned before); rows are sorted
-    by album artist, album, disc, track and title with digit runs compared as numbers.
-    """
-    rows = list(rows)
-    folders: dict[str, list[int]] = {}
-    for k, r in enumerate(rows):
-        title, path = r[TITLE], r[PATH] or ""
-        if title and title in _stem(path):  # a title from the file name (cheap test, no regex)
-            folders.setdefault(path.rsplit("/", 1)[0], []).append(k)
-    for members in folders.values():
-        if len(members) < 2:
-            continue
-        for k, title in zip(members, tidy_titles([rows[k][TITLE] for k in members]), strict=True):
-            r = rows[k]
-            if title != r[TITLE]:
-                number = int(title[6:]) if title.startswith("Track ") and title[6:].isdigit() else None
-                rows[k] = (
-                    *r[:TITLE],
-                    title,
-                    *r[TITLE + 1 : TRACKNO],
-                    r[TRACKNO] or number,
-                    *r[TRACKNO + 1 :],
-                )
-    for k, r in enumerate(rows):
-        if (not r[ARTIST] or r[ARTIST] == PLACEHOLDER_ARTIST) and not r[ALBUM_ARTIST]:
-            rows[k] = (*r[:ARTIST], untagged_artist(r[PATH] or ""), *r[ARTIST + 1 :])
-    names: dict[Any, tuple] = {}  # artists and albums repeat: one natural key each
-
-    def name_key(text: Any) -> tuple:
-        key = names.get(text)
-        if key is None:
-            key = names[text] = natural_key(text)
-        return key
-
-    rows.sort(
-        key=lambda r: (
-            name_key(r[ALBUM_ARTIST] or r[ARTIST] or UNKNOWN_ARTIST),
-            name_key(r[ALBUM]),
-            r[DISCNO] or 0,
-            r[TRACKNO] or 0,
-            natural_key(r[TITLE] or r[PATH]),
-        )
-    )
-    return rows

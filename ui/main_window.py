@@ -33,7 +33,7 @@ from player.store import Store
 from ui.background import BackgroundJobs
 from ui.covers import CoverCache
 from ui.icons import icon
-from ui.library_model import row_artist
+from ui.library_rows import row_artist
 from ui.library_view import LibraryView
 from ui.notice import NoticeBar
 from ui.now_playing import NowPlayingBar
@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 def load_rows(db_path: str) -> list[tuple]:
     """All library rows for the track table (runs in a worker, on its own connection)."""
     from player.store.browse import library_rows
-    from ui.library_model import tidy_untagged
+    from ui.library_rows import tidy_untagged
 
     with Store.open(db_path) as store:
         rows = library_rows(store)

@@ -306,7 +306,7 @@ class Mpris(QObject):
         row = self.window.library.model.track(entry.track_id)
         data: dict[str, Any] = {"mpris:trackid": QDBusObjectPath(self.track_path())}
         if row is not None:
-            from ui.library_model import ALBUM, ARTIST, DURATION, GENRE, PATH, TRACKNO, row_title
+            from ui.library_rows import ALBUM, ARTIST, DURATION, GENRE, PATH, TRACKNO, row_title
 
             data["xesam:title"] = row_title(row)
             if row[ARTIST]:

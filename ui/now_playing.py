@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.icons import icon
-from ui.library_model import format_duration
+from ui.library_rows import format_duration
 
 COVER_SIZE = 72
 _SLIDER_STEPS = 1000  # seek slider resolution (per mille of the track)

@@ -35,7 +35,7 @@ from player.store import playlists as pl
 from player.store.smart import SmartRuleError, describe_rules, smart_tracks
 from player.text import count_text, shown
 from ui.file_dialogs import music_start_folder, open_file_name, save_file_name
-from ui.library_model import format_duration
+from ui.library_rows import format_duration
 from ui.playlist_lists import ID_ROLE, PlaylistList, TrackList
 
 EMPTY_HINT = (

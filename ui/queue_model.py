@@ -15,7 +15,8 @@ from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersiste
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from recommender.reasons import station_text
-from ui.library_model import MIME_TRACK_IDS, format_duration
+from ui.library_model import MIME_TRACK_IDS
+from ui.library_rows import format_duration
 
 _ROOT = QModelIndex()  # the invisible root: default parent of list/table models
 

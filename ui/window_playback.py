@@ -10,7 +10,7 @@ import os
 from typing import Any
 
 from recommender.reasons import station_text
-from ui.library_model import DURATION, row_album, row_artist, row_title
+from ui.library_rows import DURATION, row_album, row_artist, row_title
 
 #: How long into a track the window checks that its sound reaches an audio device (milliseconds).
 AUDIO_CHECK_MS = 2500

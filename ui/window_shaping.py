@@ -247,7 +247,7 @@ class WindowShaping:
     # -- library context menu ------------------------------------------------------------------------
     def _library_menu(self, menu: Any, ids: list[int]) -> None:
         from player.store.playlists import list_playlists
-        from ui.library_model import ARTIST
+        from ui.library_rows import ARTIST
 
         if not ids:
             return
