@@ -20,6 +20,9 @@ MIN_FLEX_WIDTH = 48
 # 25 characters (at 1000×700 every column shown left "Traveling Mins…", issue 26 item 7); back when wider.
 OPTIONAL_COLUMNS = (8, 5, 4, 3)
 MIN_TITLE_WIDTH = 170
+#: Rows read to measure what the columns' texts need (evenly spread), and the room a cell adds to its text.
+MEASURE_ROWS = 2000
+CELL_PADDING = 14
 
 
 class TrackTable(QTableView):
@@ -50,8 +53,10 @@ class TrackTable(QTableView):
         hh.setStretchLastSection(False)
         hh.setMinimumSectionSize(30)
         # Fixed starting widths (sizing to contents would read every row). Year, #, Length, Plays and Skips
-        # keep theirs; title, artist, album and genre share what is left in fixed proportions, so every
-        # column shows at any window width (at 1000 pixels too), until the user drags one. Plays is wider
+        # keep theirs; title, artist, album and genre share what is left by what their texts need (measured
+        # on a sample of the shown rows: "Unknown artist (drascula)" beside "Track 19" gets its width), in
+        # fixed proportions before any rows, so every column shows at any window width (at 1000 pixels too),
+        # until the user drags one. Plays is wider
         # than its figures for the listens from elsewhere shown beside them ("12 (+412)").
         self._fitting = True
         self._widths = (200, 130, 150, 80, 46, 34, 56, 72, 46)
@@ -59,7 +64,32 @@ class TrackTable(QTableView):
             self.setColumnWidth(column, width)
         self._fitting = False
         self.user_sized = False
+        self.wanted: list[int] | None = None  # what the shown rows' texts need per flex column
         hh.sectionResized.connect(self._section_resized)
+        model.modelReset.connect(self._rows_changed)  # new rows, or the filter or scope changed
+
+    def _rows_changed(self) -> None:
+        self.wanted = self.measure()
+        self.fit_columns()
+
+    def measure(self) -> list[int]:
+        """The width each flex column's texts need: the 95th percentile over the shown rows' distinct
+        values (one very long title does not take the width from every artist), read from at most
+        ``MEASURE_ROWS`` rows spread over the table, so it costs the same at 100k rows."""
+        from ui.library_model import COLUMNS
+
+        model: TrackTableModel = self.model()  # type: ignore[assignment]
+        n = model.rowCount()
+        step = max(1, n // MEASURE_ROWS)
+        rows = [model.track_at(r) for r in range(0, n, step)]
+        metrics = self.fontMetrics()
+        wanted = []
+        for column in range(len(FLEX_COLUMNS)):
+            shown = {COLUMNS[column][1](row) for row in rows}
+            widths = sorted(metrics.horizontalAdvance(text) for text in shown if text)
+            need = widths[int(0.95 * (len(widths) - 1))] + CELL_PADDING if widths else 0
+            wanted.append(max(MIN_FLEX_WIDTH, need))
+        return wanted
 
     def _section_resized(self, *_args: object) -> None:
         if not self._fitting:
@@ -71,18 +101,38 @@ class TrackTable(QTableView):
         hh = self.horizontalHeader()
         hidden: set[int] = set()
 
+        wanted = self.wanted
+
         def layout() -> tuple[int, list[int]]:
             fixed = sum(self._widths[c] for c in range(len(FLEX_COLUMNS), hh.count()) if c not in hidden)
             free = self.viewport().width() - fixed
             shares = [0.0 if c in hidden else s for c, s in enumerate(FLEX_COLUMNS)]
             scale = 1.0 / sum(shares)
-            widths = [max(MIN_FLEX_WIDTH, int(free * s * scale)) if s else 0 for s in shares]
+            if wanted is None:
+                widths = [max(MIN_FLEX_WIDTH, int(free * s * scale)) if s else 0 for s in shares]
+            elif sum(w for w, s in zip(wanted, shares, strict=True) if s) <= free:
+                # Every text fits: each column gets what it needs, the rest is shared in fixed proportions.
+                spare = free - sum(w for w, s in zip(wanted, shares, strict=True) if s)
+                widths = [w + int(spare * s * scale) if s else 0 for w, s in zip(wanted, shares, strict=True)]
+            else:
+                # Too narrow for every text: the title keeps its fixed share (less if its texts need less),
+                # the other columns share the rest, half by what each needs, half in the fixed proportions.
+                title = min(wanted[0], int(free * shares[0] * scale))
+                rest = [(w, s) for w, s in zip(wanted[1:], shares[1:], strict=True)]
+                need = sum(w for w, s in rest if s) or 1
+                share = sum(s for _w, s in rest) or 1.0
+                widths = [title] + [
+                    max(MIN_FLEX_WIDTH, int((free - title) * (w / need + s / share) / 2)) if s else 0
+                    for w, s in rest
+                ]
             widths[0] = max(MIN_FLEX_WIDTH, widths[0] - max(0, sum(widths) - free))  # minimums off the title
             return free, widths
 
+        # Optional columns give way while the title is too narrow for its texts (never for short titles).
+        title_floor = MIN_TITLE_WIDTH if wanted is None else min(MIN_TITLE_WIDTH, wanted[0])
         free, widths = layout()
         for column in OPTIONAL_COLUMNS:
-            if widths[0] >= MIN_TITLE_WIDTH:
+            if widths[0] >= title_floor:
                 break
             hidden.add(column)
             free, widths = layout()
