@@ -23,6 +23,7 @@ MIN_TITLE_WIDTH = 170
 #: Rows read to measure what the columns' texts need (evenly spread), and the room a cell adds to its text.
 MEASURE_ROWS = 2000
 CELL_PADDING = 14
+MAX_WANTED = 360
 
 
 class TrackTable(QTableView):
@@ -73,8 +74,8 @@ class TrackTable(QTableView):
         self.fit_columns()
 
     def measure(self) -> list[int]:
-        """The width each flex column's texts need: the 95th percentile over the shown rows' distinct
-        values (one very long title does not take the width from every artist), read from at most
+        """The width each flex column's texts need: the widest of the shown rows' distinct values, up to
+        ``MAX_WANTED`` (one very long title does not take the width from every artist), read from at most
         ``MEASURE_ROWS`` rows spread over the table, so it costs the same at 100k rows."""
         from ui.library_model import COLUMNS
 
@@ -87,7 +88,7 @@ class TrackTable(QTableView):
         for column in range(len(FLEX_COLUMNS)):
             shown = {COLUMNS[column][1](row) for row in rows}
             widths = sorted(metrics.horizontalAdvance(text) for text in shown if text)
-            need = widths[int(0.95 * (len(widths) - 1))] + CELL_PADDING if widths else 0
+            need = min(MAX_WANTED, widths[-1] + CELL_PADDING) if widths else 0
             wanted.append(max(MIN_FLEX_WIDTH, need))
         return wanted
 
