@@ -82,6 +82,10 @@ def test_fans_also_like_panel_for_a_matched_artist(qtbot, tmp_path, corpus_files
         assert get_track(store, radio.args[0])["artist"] == clicked.args[0]
     # No audio analysis in this library yet: "sounds like" says so in plain words.
     assert panel.tracks.count() == 0 and "analysed" in panel.tracks_note.text()
+    # An untagged group has no fans, only a sound (seen in the first-hour walk: "Fans of Unknown artist (…)").
+    with qtbot.waitSignal(panel.resultShown, timeout=WAIT):
+        panel.show_artist("Unknown artist (metal)")
+    assert panel.header.text() == "<b>Artists that sound like Unknown artist (metal)</b>"
 
 
 def test_fans_also_like_explains_an_unknown_artist(qtbot, corpus_db_path):

@@ -144,7 +144,7 @@ class SimilarPanel(QWidget):
         if not force and artist == self._artist and track_id == self._track_id and self.result is not None:
             return
         self._artist, self._track_id = artist, track_id
-        self.header.setText(f"<b>Fans of {_esc(artist)} also like</b>")
+        self.header.setText(_header(artist))
         if self._busy:
             self._pending = (artist, track_id)
             return
@@ -261,6 +261,16 @@ MISSING_NOTE = (
     "This track's file is missing (its music folder unplugged or renamed?): similar artists and tracks "
     "come back with the folder."
 )
+
+
+def _header(artist: str) -> str:
+    """ "Fans of Portishead also like"; an untagged group has no fans, only a sound: "Artists that sound
+    like Unknown artist (drascula)"."""
+    from player.naming import is_untagged_artist
+
+    if is_untagged_artist(artist):
+        return f"<b>Artists that sound like {_esc(artist)}</b>"
+    return f"<b>Fans of {_esc(artist)} also like</b>"
 
 
 def _default_note(result: dict[str, Any]) -> str:
