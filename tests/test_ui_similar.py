@@ -85,7 +85,7 @@ def test_fans_also_like_panel_for_a_matched_artist(qtbot, tmp_path, corpus_files
     # An untagged group has no fans, only a sound (seen in the first-hour walk: "Fans of Unknown artist (…)").
     with qtbot.waitSignal(panel.resultShown, timeout=WAIT):
         panel.show_artist("Unknown artist (metal)")
-    assert panel.header.text() == "<b>Artists that sound like Unknown artist (metal)</b>"
+    assert panel.header.text() == "<b>Artists that sound like the tracks of Unknown artist (metal)</b>"
 
 
 def test_fans_also_like_explains_an_unknown_artist(qtbot, corpus_db_path):

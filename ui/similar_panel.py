@@ -98,6 +98,7 @@ class SimilarPanel(QWidget):
         self.result: dict[str, Any] | None = None
 
         self.header = QLabel("<b>Fans also like</b>")
+        self.header.setWordWrap(True)  # "Fans of Joseph G. Toscano (Zhaytee) also like" is wider than the panel
         self.note = QLabel("Play something, or right-click a track → “Fans also like…”.")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #666;")
@@ -269,7 +270,7 @@ def _header(artist: str) -> str:
     from player.naming import is_untagged_artist
 
     if is_untagged_artist(artist):
-        return f"<b>Artists that sound like {_esc(artist)}</b>"
+        return f"<b>Artists that sound like the tracks of {_esc(artist)}</b>"
     return f"<b>Fans of {_esc(artist)} also like</b>"
 
 
