@@ -230,49 +230,78 @@ def _sound_rows(
 
 
 def _tag_rows(ctx: _Context, prompt: Prompt, term: Term) -> tuple[np.ndarray, np.ndarray, str]:
-    """A tag is an analysis tag (by sound) and a genre word in the files' own tags; either or both."""
+    """A tag is read three ways, each that applies sharing the term's weight: an analysis tag (by sound),
+    a genre word in the files' own tags, and a Last.fm tag of the factor bundle (artists near it in taste
+    space, ``recommender.prompt.lastfm_tags``)."""
     from player.store.smart import smart_track_ids, tag_vocabulary
     from player.text import fold
 
     value = term.value.replace("_", " ")
+    readings: list[tuple[np.ndarray, np.ndarray, str]] = []
+    unanswered: PromptError | None = None
+    tags = {fold(t): t for t in tag_vocabulary()}
+    if fold(value) in tags:
+        try:
+            readings.append(_sound_rows(ctx, prompt, term, tags[fold(value)], "carry the tag", only_tag=True))
+        except PromptError as exc:
+            unanswered = exc  # not analysed yet: the other readings may still answer
     genre_ids = smart_track_ids(
         ctx.store, {"match": "all", "conditions": [{"field": "genre", "op": "contains", "value": value}]}
     )
     genre_rows = ctx.rows_of(genre_ids)
-    tags = {fold(t): t for t in tag_vocabulary()}
-    parts: list[str] = []
-    rows = np.zeros(0, dtype=np.int64)
-    weights = np.zeros(0)
-    if fold(value) in tags:
-        try:
-            rows, weights, said = _sound_rows(
-                ctx, prompt, term, tags[fold(value)], "carry the tag", only_tag=True
-            )
-            parts.append(said)
-        except PromptError:
-            if not len(genre_rows):
-                raise
     if len(genre_rows):
-        parts.append(f"{len(genre_rows)} tracks whose genre says {value!r}")
-        share = np.full(len(genre_rows), 1.0 / len(genre_rows))
-        if term.negated:
-            share = np.zeros(len(genre_rows))
-        else:
+        if not term.negated:
             if ctx.pull is None:
                 ctx.pull = np.zeros(len(ctx.lib))
             ctx.pull[genre_rows] += PULL_WEIGHT * term.weight  # the file says so: one s.d. of pull
-        rows = np.concatenate([rows, genre_rows])
-        weights = np.concatenate(
-            [weights * (0.5 if len(weights) else 1.0), share * (0.5 if len(weights) else 1.0)]
-        )
-    if not parts:
+        share = np.zeros(len(genre_rows)) if term.negated else np.full(len(genre_rows), 1.0 / len(genre_rows))
+        readings.append((genre_rows, share, f"{len(genre_rows)} tracks whose genre says {value!r}"))
+    lastfm = _lastfm_rows(ctx, term, value)
+    if lastfm is not None:
+        readings.append(lastfm)
+    if not readings and unanswered is not None:
+        raise unanswered
+    if not readings:
+        from recommender.prompt.lastfm_tags import closest_lastfm_tags
+
+        close = closest_lastfm_tags(value)
+        hint = f" (closest Last.fm tags: {', '.join(close)})" if close else ""
         raise _fail(
             prompt,
             term,
-            f"no track carries the tag {value!r}: use one of the 50 analysis tags (encore smart fields) "
-            "or a genre from your files",
+            f"no track carries the tag {value!r}: use one of the 50 analysis tags (encore smart fields), "
+            f"a genre from your files or a Last.fm tag{hint}",
         )
-    return rows, weights, " and ".join(parts)
+    rows = np.concatenate([r for r, _w, _s in readings])
+    weights = np.concatenate([w / len(readings) for _r, w, _s in readings])
+    return rows, weights, " and ".join(s for _r, _w, s in readings)
+
+
+def _lastfm_rows(ctx: _Context, term: Term, value: str) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """The Last.fm reading of a tag term: its pull (z-scored cosine), the nearest rows as seeds, or for
+    ``-tag:`` the rows clearly near it; None when the bundle has no such tag."""
+    from recommender.prompt.lastfm_tags import EXCLUDE_Z, read_lastfm_tag
+
+    tag = read_lastfm_tag(value, ctx.lib)
+    if tag is None:
+        return None
+    z = tag.z()
+    if term.negated:
+        rows = np.flatnonzero(z >= EXCLUDE_Z)
+        return rows, np.zeros(len(rows)), f"{len(rows)} tracks by artists near the Last.fm tag {tag.name!r}"
+    ok = np.isfinite(tag.cosine)
+    ctx.add_pull(ctx.lib.track_ids[ok], tag.cosine[ok], term.weight, f"near the Last.fm tag {tag.name!r}")
+    order = np.argsort(-np.where(ok, z, -np.inf), kind="stable")[:TERM_TRACKS]
+    order = order[ok[order] & (z[order] > 0)]
+    if not len(order):
+        return None
+    weights = z[order] / z[order].sum()
+    near = ", ".join(tag.near_artists(ctx.lib, order))
+    return (
+        order.astype(np.int64),
+        weights,
+        f"the {len(order)} tracks by artists nearest the Last.fm tag {tag.name!r} ({near})",
+    )
 
 
 def _condition(prompt: Prompt, term: Term) -> list[dict[str, Any]]:
