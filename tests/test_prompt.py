@@ -209,3 +209,25 @@ def test_reasons_name_the_term_a_pick_answers(db):
             if artist == "Muldjord":
                 assert why.startswith("Muldjord, as you asked")
         assert any(why.startswith("sounds like 'calm'") for _t, why in items)
+
+
+def test_a_lastfm_tag_pulls_toward_the_artists_near_it_in_taste_space(db, capsys):
+    """``tag:(soundtrack)`` is no analysis tag and no file's genre here: it is read through the bundle's
+    Last.fm tags (the artists near the tag in factor space), so it starts from the Wesnoth composers and
+    never from Muldjord's death metal; a misspelt tag is refused with the closest Last.fm tags."""
+    with Store.open(db) as store:
+        library = load_library(store)
+        genres = {g for (g,) in store.conn.execute("SELECT DISTINCT genre FROM tracks") if g}
+        assert not [g for g in genres if "soundtrack" in g.lower()] and "soundtrack" not in tag_vocabulary()
+        resolved = resolve_prompt("tag:(soundtrack)", store, library)
+        assert "Last.fm tag 'soundtrack'" in resolved.explain[0]
+        seeds = [get_track(store, t) for t in resolved.seeds]
+        assert len(seeds) >= 10 and all("/wesnoth" in t["path"] for t in seeds), [t["path"] for t in seeds]
+        muldjord = [r for r in range(len(library)) if library.artist_names[library.artist[r]] == "Muldjord"]
+        assert muldjord and resolved.excluded[muldjord].all()  # the station is held to the tag
+        made = prompt_station(store, "tag:(soundtrack)", library=library, rng=0)
+        picks = [get_track(store, t) for t, _why in made.items(10)]
+        assert all(p["artist"] != "Muldjord" for p in picks)
+        assert any("near the Last.fm tag 'soundtrack'" in why for _t, why in made.items(10))
+    assert main(["radio", "--prompt", "tag:(soundtrak)", "--db", str(db)]) == 2
+    assert "closest Last.fm tags: soundtrack" in capsys.readouterr().err

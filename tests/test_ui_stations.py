@@ -82,6 +82,15 @@ def test_the_prompt_box_shows_parse_errors_with_a_caret_completes_and_plays(qtbo
         assert "artist:(Muldjord)" in shown
         view.completer.activated.emit("artist:(Muldjord)")
         assert view.prompt.text() == "sounds:(calm) -artist:(Muldjord)"
+        # Tags complete from the analysis tags and the factor bundle's Last.fm tags ("soundtrack").
+        view.prompt.clear()
+        qtbot.keyClicks(view.prompt, "tag:(soundt")
+        qtbot.waitUntil(popup.isVisible, timeout=WAIT)
+        shown = [
+            view.completer.completionModel().index(i, 0).data()
+            for i in range(view.completer.completionCount())
+        ]
+        assert "tag:(soundtrack)" in shown, shown
         view.prompt.setText("sounds:(ambient) -artist:(Wesnoth)")
         assert view.play_button.isEnabled() and view.error.text() == ""
         first = window.library.model.visible_ids()[:2]

@@ -204,9 +204,11 @@ class StationsView(QWidget):
 
     def _choices(self) -> list[str]:
         from player.store.smart import tag_vocabulary
+        from recommender.prompt.lastfm_tags import lastfm_tag_names
 
         artists = [f"artist:({a})" for a in (self.names() if self.names is not None else [])]
-        tags = [f"tag:({t.lower()})" for t in tag_vocabulary()]
+        # The 50 analysis tags, then the factor bundle's Last.fm tags ("trip-hop", "soundtrack"), once each.
+        tags = dict.fromkeys(f"tag:({t.lower()})" for t in (*tag_vocabulary(), *lastfm_tag_names()))
         return [*TERMS, *artists, *tags]
 
     def _complete(self, chosen: str) -> None:
