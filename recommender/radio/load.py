@@ -5,11 +5,13 @@ written for speed (issue 12, item 13) and split in two:
 
 - the **static** part (tracks, audio analysis projected on its principal axes, the artist match,
   factors, audio-predicted factors, co-listening between the library's artists, the similarity
-  z-score statistics) depends only on the library, its analysis, the bans and the bundle. It is read
+  z-score statistics) depends only on the library, its analysis and the bundle. It is computed over
+  every track, banned ones included, and the bans are applied as a row mask at every load
+  (``RadioLibrary.rows``), so a ban or an unban never throws the cache away (issue 25, item 1). It is read
   as plain tuples, names are folded once per distinct name, artists matched once per distinct credit,
   the analysis read in chunks straight into arrays, and the result is kept on disk
   (``recommender.radio.cache``) so the next start reads a few arrays instead of recomputing;
-- the **dynamic** part (recency and the fold-in taste, from the plays) is recomputed at every load.
+- the **dynamic** part (the bans, recency and the fold-in taste) is recomputed at every load.
 
 ``tests/radio_reference.py`` keeps the old row-at-a-time loader; ``tests/test_radio_loading.py``
 checks that both give the same arrays bit for bit, with and without the cache, and so the same picks.
@@ -50,8 +52,6 @@ class _Static:
     library: RadioLibrary
     match: Any = None
     predicted: dict[str, np.ndarray] = field(default_factory=dict)
-    taste_audio: dict[str, np.ndarray] = field(default_factory=dict)
-    analysed: int = 0
 
 
 def load_library(
@@ -80,17 +80,19 @@ def load_library(
     banned = banned_track_ids(store).difference(int(t) for t in keep)
     if bundle is None:
         bundle = load_bundle(or_none=True)
-    key = cache.fingerprint(store, "radio", bundle, sorted(banned))
+    key = cache.fingerprint(store, "radio", bundle)
     static = _from_cache(cache.load(store, "radio", key), bundle)
     if static is None:  # none yet, another key, or arrays in doubt: computed and the file overwritten
-        static = _static(store, bundle, banned)
+        static = _static(store, bundle)
         if key is not None:
             cache.save(store, "radio", key, _to_cache(static))
     library = static.library
+    if banned:  # a mask over the cached rows: the station never sees a banned track (but a kept seed)
+        library = library.rows(~np.isin(library.track_ids, np.fromiter(banned, np.int64, len(banned))))
     if static.match is not None:
         parts.bundle, parts.match = bundle, static.match
     parts.predicted_artists = static.predicted
-    parts.analysed = static.analysed
+    parts.analysed = int(library.has_audio.sum()) if library.has_audio is not None else 0
     # Recency: from the plays, at every load.
     n = len(library)
     ids = library.track_ids
@@ -120,7 +122,7 @@ def load_library(
     if isinstance(taste, np.ndarray):
         taste_vec = taste
     elif taste and bundle is not None:
-        user = user_taste(store, bundle, match=parts.match, now=now, audio_factors=static.taste_audio)
+        user = user_taste(store, bundle, match=parts.match, now=now, audio_factors=static.predicted)
         taste_vec, evidence, basis = user.vector, user.evidence, user.basis
         library.taste_scores = row_taste_scores(library, user, bundle)
     library.taste_basis = basis
@@ -141,20 +143,19 @@ def _rows_of(ids: np.ndarray, track_ids: np.ndarray) -> tuple[np.ndarray, np.nda
     return order[pos[found]], found
 
 
-def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
-    """Everything that does not depend on the plays, computed from the store."""
+def _static(store: Any, bundle: Any) -> _Static:
+    """Everything that depends on neither the plays nor the bans, computed from the store (every track)."""
     from player.store.analysis import load_analysis_rows
     from player.store.tracks import track_columns
 
-    # The tracks table, read once: the library's columns and the artist match's (by id, banned included).
+    # The tracks table, read once: the library's columns and the artist match's (by id).
     columns = ("id", "artist", "album_artist", "album", "genre", "duration", "title")
     match_columns = ("mb_artist_id", "mb_album_artist_id", "path")
     every = track_columns(store, columns + match_columns)
     match_rows_in = sorted(((r[0], r[1], r[2], r[7], r[8]) for r in every), key=lambda r: r[0])
-    # Genre words of every track (genre tag, album title, folders; banned tracks too): ``factors.genre``.
+    # Genre words of every track (genre tag, album title, folders): ``factors.genre``.
     genre_rows = [(r[0], r[4], r[3], r[9]) for r in every] if bundle is not None else []
-    rows = [r[:7] for r in every if r[0] not in banned] if banned else [r[:7] for r in every]
-    banned_here = [r[0] for r in every if r[0] in banned] if banned else []
+    rows = [r[:7] for r in every]
     del every
     n = len(rows)
     ids_t, artist_col, album_artist_col, album_col, genre_col, duration_col, title_col = (
@@ -163,27 +164,18 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     del rows
     ids = np.array(ids_t, dtype=np.int64)
     id_order = np.argsort(ids, kind="stable")
-    # The analysis table, read once: audio and descriptors straight into library order, and the banned
-    # tracks' tags (the taste's bridge sees every analysed track, banned ones too).
-    loaded = load_analysis_rows(store, ids, descriptors=("tempo", "loudness"), also=banned_here)
+    # The analysis table, read once: audio and descriptors straight into library order.
+    loaded = load_analysis_rows(store, ids, descriptors=("tempo", "loudness"))
     audio, tag_probs, has_audio = loaded.embeddings, loaded.tags, loaded.analysed
     have_analysis = audio is not None
     if not have_analysis:
         has_audio = None
-    analysed = int(loaded.analysed.sum())
     tempo, loudness = loaded.descriptors["tempo"], loaded.descriptors["loudness"]
-    a_ids = tags = None
-    if banned and have_analysis:  # every analysed track by id, as the taste's bridge groups them
-        a_ids = np.concatenate([ids[has_audio], loaded.other_ids])
-        by_id = np.argsort(a_ids, kind="stable")
-        parts = [tag_probs[has_audio]] + ([loaded.other_tags] if loaded.other_tags is not None else [])
-        a_ids, tags = a_ids[by_id], np.concatenate(parts)[by_id]
     del loaded
     # Factors: the bundle's artist vectors, else placed by the audio bridge and the files' genre words.
     factors = has_factors = source = match = None
     item_of_row = np.full(n, -1, dtype=np.int64)
     predicted: dict[str, np.ndarray] = {}
-    taste_audio: dict[str, np.ndarray] = {}
     if bundle is not None:
         from recommender.factors.match import match_rows
 
@@ -212,17 +204,11 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
                 factors[rows_a] = vector
                 has_factors[rows_a] = True
                 source[rows_a] = 2
-            if banned:  # the taste's bridge sees every analysed track, banned ones too
-                a_local = np.array([get_local(get_artist(t), -1) for t in a_ids.tolist()], dtype=np.int64)
-                a_groups = rows_by_artist(a_local, np.arange(len(a_ids)), len(local_names))
-                taste_audio = bridge_unmatched(match, local_id, a_groups, tags, bundle, genres)
-            else:
-                taste_audio = predicted
     # The audio tags each track stands out by, for the radio's reasons ("both piano and calm").
     top_tags = (
         distinctive_tags(tag_probs, has_audio) if tag_probs is not None and tag_probs.shape[1] == 50 else None
     )
-    del tags, tag_probs, genre_rows
+    del tag_probs, genre_rows
     library = RadioLibrary.build(
         track_ids=ids,
         artists=[a or aa for a, aa in zip(artist_col, album_artist_col, strict=True)],
@@ -252,7 +238,7 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     for space in ("audio", "factors"):  # the z-score statistics, computed once and cached with the rest
         if getattr(library, space) is not None:
             library.space_stats(space)
-    return _Static(library, match, predicted, taste_audio, analysed)
+    return _Static(library, match, predicted)
 
 
 def _set_tags(library: RadioLibrary, top_tags: np.ndarray | None) -> None:
@@ -285,7 +271,6 @@ def _to_cache(static: _Static) -> dict[str, np.ndarray]:
     }
     out.update(disk_cache.prefixed("names_", disk_cache.strings(lib.artist_names)))
     out.update(disk_cache.prefixed("titles_", disk_cache.strings(lib.titles or [])))
-    out["analysed"] = np.array(static.analysed)
     for space, (mu, cov) in lib._stats.items():
         out[f"stats_{space}_mu"], out[f"stats_{space}_cov"] = mu, cov
     if lib.artist_similarity is not None:
@@ -304,7 +289,6 @@ def _to_cache(static: _Static) -> dict[str, np.ndarray]:
         out["match_local"] = np.array([local_id[a] for a in match.track_artist.values()], dtype=np.int64)
         k = lib.raw_factors.shape[1] if lib.raw_factors is not None else 0
         out.update(_vectors("pred_", static.predicted, k))
-        out.update(_vectors("taste_", static.taste_audio, k))
     return out
 
 
@@ -373,18 +357,16 @@ def _check(static: _Static, bundle: Any) -> None:
         require(tuple(sim.shape) == (n_artists, n_artists), "artist similarity shape")
         require(finite(sim.data) and within(sim.indptr, 0, len(sim.data) + 1), "artist similarity")
         require(bool((np.diff(sim.indptr) >= 0).all()) and int(sim.indptr[0]) == 0, "artist similarity rows")
-    require(static.analysed >= 0, "analysed count")
     if static.match is not None:
-        _check_match(static.match, (static.predicted, static.taste_audio), bundle)
+        _check_match(static.match, static.predicted, bundle)
 
 
-def _check_match(match: Any, placed: Sequence[dict[str, np.ndarray]], bundle: Any) -> None:
+def _check_match(match: Any, placed: dict[str, np.ndarray], bundle: Any) -> None:
     """Raise ``disk_cache.Doubt`` unless a rebuilt match and its placed factors fit the bundle."""
     require, finite = disk_cache.require, disk_cache.finite
     require(bundle is not None, "a match without a bundle")
     require(all(0 <= i < bundle.n_items for i in match.artist_to_item.values()), "matched items")
-    for vectors in placed:
-        require(all(v.shape == (bundle.k,) and finite(v) for v in vectors.values()), "predicted factors")
+    require(all(v.shape == (bundle.k,) and finite(v) for v in placed.values()), "predicted factors")
 
 
 def _rebuild(arrays: dict[str, np.ndarray]) -> _Static:
@@ -402,37 +384,35 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> _Static:
         lib.artist_similarity = CsrRows(
             arrays["sim_data"], arrays["sim_indices"], arrays["sim_indptr"], shape
         )
-    static = _Static(lib, analysed=int(arrays["analysed"]))
+    static = _Static(lib)
     if "local_item" in arrays:
-        static.match, static.predicted, static.taste_audio = _rebuild_match(arrays)
+        static.match, static.predicted = _rebuild_match(arrays)
     return static
 
 
-_MATCH_ARRAYS = ("local_", "how_", "match_", "pred_", "taste_")
+_MATCH_ARRAYS = ("local_", "how_", "match_", "pred_")
 """The cache's arrays of the artist match and the audio-placed factors (``_rebuild_match``)."""
 
 
 def cached_match(store: Any, bundle: Any) -> tuple[Any, dict[str, np.ndarray]] | None:
-    """The artist match and the taste's audio-placed factors of unmatched artists from the radio's
-    start-up cache when it is current (and was made with no seed kept in), else None; the per-track
-    arrays are not read. Why: ``for-you`` needs just these, and matching 100k credits and placing
-    the unknown artists again costs it 2 s (issue 27)."""
-    from player.store.ratings import banned_track_ids
-
-    key = cache.fingerprint(store, "radio", bundle, sorted(banned_track_ids(store)))
+    """The artist match and the audio-placed factors of unmatched artists (over every track, banned
+    ones too, as the taste wants them) from the radio's start-up cache when it is current, else None;
+    the per-track arrays are not read. Why: ``for-you`` needs just these, and matching 100k credits
+    and placing the unknown artists again costs it 2 s (issue 27)."""
+    key = cache.fingerprint(store, "radio", bundle)
     arrays = cache.load(store, "radio", key, _MATCH_ARRAYS)
     if not arrays or "local_item" not in arrays:
         return None
     try:
-        match, predicted, taste_audio = _rebuild_match(arrays)
-        _check_match(match, (predicted, taste_audio), bundle)
+        match, predicted = _rebuild_match(arrays)
+        _check_match(match, predicted, bundle)
     except (KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError):  # incl. disk_cache.Doubt
         return None
-    return match, taste_audio
+    return match, predicted
 
 
-def _rebuild_match(arrays: dict[str, np.ndarray]) -> tuple[Any, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """(match, predicted, taste_audio) from the cache's ``_MATCH_ARRAYS``."""
+def _rebuild_match(arrays: dict[str, np.ndarray]) -> tuple[Any, dict[str, np.ndarray]]:
+    """(match, predicted) from the cache's ``_MATCH_ARRAYS``."""
     from recommender.factors.match import LibraryMatch
 
     locals_ = disk_cache.unstrings(arrays, "local_")
@@ -450,4 +430,4 @@ def _rebuild_match(arrays: dict[str, np.ndarray]) -> tuple[Any, dict[str, np.nda
         if how is not None:
             match.how[a] = how
     match.unmatched = [a for a in match.artist_tracks if a not in match.artist_to_item]
-    return match, _unvectors(arrays, "pred_"), _unvectors(arrays, "taste_")
+    return match, _unvectors(arrays, "pred_")
