@@ -230,7 +230,7 @@ def load_library(
 
     parts = LibraryParts()
     banned = banned_track_ids(store).difference(int(t) for t in keep)
-    tracks = [t for t in iter_tracks(store) if t["id"] not in banned]
+    tracks = list(iter_tracks(store))  # every track: the bans are dropped from the result at the end
     ids = np.array([t["id"] for t in tracks], dtype=np.int64)
     row_of = {int(t): i for i, t in enumerate(ids)}
     n = len(ids)
@@ -353,7 +353,60 @@ def load_library(
             if i is not None:
                 item_of_row[i] = int(item)
         library.artist_similarity = artist_similarity(library.artist, item_of_row, bundle)
+    if banned:
+        library = drop_rows(library, [i for i, t in enumerate(ids.tolist()) if t not in banned])
+        if len(library):
+            library.artist_completions = np.bincount(
+                library.artist, weights=completions[~np.isin(ids, list(banned))]
+            )
+            library.artist_skips = np.bincount(library.artist, weights=skips[~np.isin(ids, list(banned))])
     return library
+
+
+def drop_rows(library: RadioLibrary, rows: list[int]) -> RadioLibrary:
+    """The library built over every track with only ``rows`` left (issue 25, item 1: bans are a mask
+    at load). What was computed over the whole library stays: codes and names, the audio mean and
+    axes, the z-score statistics, the co-listening matrix, each row's top tags."""
+
+    def pick(a):
+        return (
+            None
+            if a is None
+            else np.array([a[i] for i in rows], dtype=a.dtype).reshape((len(rows),) + a.shape[1:])
+        )
+
+    out = RadioLibrary(
+        track_ids=pick(library.track_ids),
+        artist=pick(library.artist),
+        album=pick(library.album),
+        artist_names=library.artist_names,
+        genre=pick(library.genre),
+        duration=pick(library.duration),
+        audio=pick(library.audio),
+        has_audio=pick(library.has_audio),
+        factors=pick(library.factors),
+        raw_factors=pick(library.raw_factors),
+        has_factors=pick(library.has_factors),
+        factor_source=pick(library.factor_source),
+        item=pick(library.item),
+        tempo=pick(library.tempo),
+        loudness=pick(library.loudness),
+        last_played=pick(library.last_played),
+        taste=library.taste,
+        taste_evidence=library.taste_evidence,
+        taste_scores=pick(library.taste_scores),
+        audio_mean=library.audio_mean,
+        audio_basis=library.audio_basis,
+        titles=None if library.titles is None else [library.titles[i] for i in rows],
+        top_tags=pick(library.top_tags),
+        tag_names=library.tag_names,
+        taste_basis=library.taste_basis,
+    )
+    out.artist_similarity = library.artist_similarity
+    for space in ("audio", "factors"):  # the z-score statistics of the whole library
+        if getattr(library, space) is not None:
+            out._stats[space] = library.space_stats(space)
+    return out
 
 
 def similar_index(store: Any, bundle: Any):

@@ -2,8 +2,8 @@
 
 Why here: the store is the one owner of SQL. The caches (``recommender.radio.cache``) only need a value
 that changes whenever a track or an analysis changes; this module gives it. Ratings are in neither
-value: the only thing a cache derives from them is the set of banned tracks, which the radio's cache
-names in its own key and ``similar`` applies per query, so a love or a ban keeps every cache:
+value: the only thing a cache derives from them is the set of banned tracks, which the radio masks
+out at load and ``similar`` applies per query, so a love or a ban keeps every cache:
 
 - ``change_state(store)``: the schema-v4 change counter (``library_changes``: this database's id and a
   count that triggers raise on every insert, update or delete of a track or an analysis; of a rating

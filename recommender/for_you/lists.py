@@ -105,7 +105,7 @@ def for_you(
             from recommender.factors.bundle import load_bundle
 
             bundle = load_bundle()
-        from recommender.radio.load import cached_match
+        from recommender.radio.stored import cached_match
 
         # The match and the placed artists from the radio's start-up cache when it is current: making
         # them again is most of the cost at 100k tracks (issue 27).

@@ -2,14 +2,14 @@
 
 Why: at 100k tracks, reading 100 MB of audio embeddings, projecting them, matching every credit and
 predicting factors for unknown artists costs seconds, yet none of it changes between two radio starts
-unless the library, its analysis, the bans or the factor bundle changed. So the derived arrays are
+unless the library, its analysis or the factor bundle changed. So the derived arrays are
 kept in one ``.npz`` per purpose beside the database (``<db folder>/cache/``, written and read by
 ``recommender.disk_cache``), named by a fingerprint of everything they were computed from:
 
 - the library's change state (``player.store.changes``: an O(1) change counter, or a scan of the
   tables on a database without it) and the analysis model version;
-- the factor bundle file (path, size, modification time) and the extra key the caller gives (for
-  the radio, the banned track ids it leaves out);
+- the factor bundle file (path, size, modification time) and the extra key the caller gives (none
+  for the radio: its bans are a mask applied at load, issue 25 item 1);
 - the source of the code that computes them: every module of the packages in ``CODE`` (not a hand
   list of files, which once missed the very loader that computes the arrays), so a change to any of
   them never reads an old cache.

@@ -13,7 +13,7 @@ Large libraries: audio embeddings are centred and projected on 64 principal axes
 covariance of each vector space are computed once (``space_stats``), so z-scoring a similarity costs
 nothing per query.
 
-API: ``RadioLibrary`` (``.build(...)``), ``LibraryParts``, ``pca_basis``.
+API: ``RadioLibrary`` (``.build(...)``, ``.rows(keep)``), ``LibraryParts``, ``pca_basis``.
 """
 
 from __future__ import annotations
@@ -265,6 +265,36 @@ class RadioLibrary:
 
     def __len__(self) -> int:
         return len(self.track_ids)
+
+    def rows(self, keep: np.ndarray) -> RadioLibrary:
+        """The library with only the rows in ``keep`` (a bool mask), everything else as computed over all.
+
+        Why: bans are applied at load (issue 25, item 1), so the cached arrays never depend on them. What
+        was derived from the whole library stays as it was: artist and album codes (a wholly banned
+        artist leaves an unused code, its name and its co-listening row), the audio mean and principal
+        axes, the z-score statistics and each row's top tags. Per-artist play counts are not carried:
+        ``load_library`` computes them after."""
+        per_row = (
+            "artist album genre duration audio has_audio factors raw_factors has_factors factor_source item"
+            " tempo loudness last_played top_tags taste_scores"
+        ).split()
+        values = {name: getattr(self, name) for name in per_row}
+        out = RadioLibrary(
+            track_ids=self.track_ids[keep],
+            artist_names=self.artist_names,
+            **{name: None if v is None else v[keep] for name, v in values.items()},
+        )
+        whole = (
+            "artist_similarity audio_mean audio_basis tag_names recent_skips taste taste_evidence taste_basis"
+        )
+        for name in whole.split():
+            setattr(out, name, getattr(self, name))
+        if self.titles:
+            out.titles = [self.titles[r] for r in np.flatnonzero(keep).tolist()]
+        else:
+            out.titles = self.titles
+        out._stats = dict(self._stats)
+        return out
 
     def row(self, track_id: int) -> int:
         """The row of a track id (KeyError if the track is not in the library)."""

@@ -5,11 +5,14 @@ written for speed (issue 12, item 13) and split in two:
 
 - the **static** part (tracks, audio analysis projected on its principal axes, the artist match,
   factors, audio-predicted factors, co-listening between the library's artists, the similarity
-  z-score statistics) depends only on the library, its analysis, the bans and the bundle. It is read
+  z-score statistics) depends only on the library, its analysis and the bundle. It is computed over
+  every track, banned ones included, and the bans are applied as a row mask at every load
+  (``RadioLibrary.rows``), so a ban or an unban never throws the cache away (issue 25, item 1). It is read
   as plain tuples, names are folded once per distinct name, artists matched once per distinct credit,
   the analysis read in chunks straight into arrays, and the result is kept on disk
-  (``recommender.radio.cache``) so the next start reads a few arrays instead of recomputing;
-- the **dynamic** part (recency and the fold-in taste, from the plays) is recomputed at every load.
+  (``recommender.radio.cache`` names it, ``recommender.radio.stored`` writes and checks its arrays)
+  so the next start reads a few arrays instead of recomputing;
+- the **dynamic** part (the bans, recency and the fold-in taste) is recomputed at every load.
 
 ``tests/radio_reference.py`` keeps the old row-at-a-time loader; ``tests/test_radio_loading.py``
 checks that both give the same arrays bit for bit, with and without the cache, and so the same picks.
@@ -22,36 +25,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from recommender import disk_cache
 from recommender.factors.bridge import bridge_unmatched, rows_by_artist
 from recommender.factors.bundle import load_bundle
 from recommender.factors.genre import vocabulary_of
-from recommender.radio import cache
+from recommender.radio import cache, stored
 from recommender.radio.inputs import distinctive_tags, row_taste_scores, user_taste
 from recommender.radio.library import LibraryParts, RadioLibrary
+from recommender.radio.stored import Static, set_tags
 
 MAX_SESSION_HOURS = 24.0
 """How far back the skips that may rest in a new station are read (``RadioSettings.session_hours`` picks
 the ones inside the listening session; a longer setting counts no further back than this)."""
-
-_ARRAYS = (
-    "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source item"
-    " tempo loudness audio_mean audio_basis top_tags"
-).split()
-
-
-@dataclass
-class _Static:
-    library: RadioLibrary
-    match: Any = None
-    predicted: dict[str, np.ndarray] = field(default_factory=dict)
-    taste_audio: dict[str, np.ndarray] = field(default_factory=dict)
-    analysed: int = 0
 
 
 def load_library(
@@ -80,17 +68,19 @@ def load_library(
     banned = banned_track_ids(store).difference(int(t) for t in keep)
     if bundle is None:
         bundle = load_bundle(or_none=True)
-    key = cache.fingerprint(store, "radio", bundle, sorted(banned))
-    static = _from_cache(cache.load(store, "radio", key), bundle)
+    key = cache.fingerprint(store, "radio", bundle)
+    static = stored.from_arrays(cache.load(store, "radio", key), bundle)
     if static is None:  # none yet, another key, or arrays in doubt: computed and the file overwritten
-        static = _static(store, bundle, banned)
+        static = _static(store, bundle)
         if key is not None:
-            cache.save(store, "radio", key, _to_cache(static))
+            cache.save(store, "radio", key, stored.to_arrays(static))
     library = static.library
+    if banned:  # a mask over the cached rows: the station never sees a banned track (but a kept seed)
+        library = library.rows(~np.isin(library.track_ids, np.fromiter(banned, np.int64, len(banned))))
     if static.match is not None:
         parts.bundle, parts.match = bundle, static.match
     parts.predicted_artists = static.predicted
-    parts.analysed = static.analysed
+    parts.analysed = int(library.has_audio.sum()) if library.has_audio is not None else 0
     # Recency: from the plays, at every load.
     n = len(library)
     ids = library.track_ids
@@ -120,7 +110,7 @@ def load_library(
     if isinstance(taste, np.ndarray):
         taste_vec = taste
     elif taste and bundle is not None:
-        user = user_taste(store, bundle, match=parts.match, now=now, audio_factors=static.taste_audio)
+        user = user_taste(store, bundle, match=parts.match, now=now, audio_factors=static.predicted)
         taste_vec, evidence, basis = user.vector, user.evidence, user.basis
         library.taste_scores = row_taste_scores(library, user, bundle)
     library.taste_basis = basis
@@ -141,20 +131,19 @@ def _rows_of(ids: np.ndarray, track_ids: np.ndarray) -> tuple[np.ndarray, np.nda
     return order[pos[found]], found
 
 
-def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
-    """Everything that does not depend on the plays, computed from the store."""
+def _static(store: Any, bundle: Any) -> Static:
+    """Everything that depends on neither the plays nor the bans, computed from the store (every track)."""
     from player.store.analysis import load_analysis_rows
     from player.store.tracks import track_columns
 
-    # The tracks table, read once: the library's columns and the artist match's (by id, banned included).
+    # The tracks table, read once: the library's columns and the artist match's (by id).
     columns = ("id", "artist", "album_artist", "album", "genre", "duration", "title")
     match_columns = ("mb_artist_id", "mb_album_artist_id", "path")
     every = track_columns(store, columns + match_columns)
     match_rows_in = sorted(((r[0], r[1], r[2], r[7], r[8]) for r in every), key=lambda r: r[0])
-    # Genre words of every track (genre tag, album title, folders; banned tracks too): ``factors.genre``.
+    # Genre words of every track (genre tag, album title, folders): ``factors.genre``.
     genre_rows = [(r[0], r[4], r[3], r[9]) for r in every] if bundle is not None else []
-    rows = [r[:7] for r in every if r[0] not in banned] if banned else [r[:7] for r in every]
-    banned_here = [r[0] for r in every if r[0] in banned] if banned else []
+    rows = [r[:7] for r in every]
     del every
     n = len(rows)
     ids_t, artist_col, album_artist_col, album_col, genre_col, duration_col, title_col = (
@@ -163,27 +152,18 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     del rows
     ids = np.array(ids_t, dtype=np.int64)
     id_order = np.argsort(ids, kind="stable")
-    # The analysis table, read once: audio and descriptors straight into library order, and the banned
-    # tracks' tags (the taste's bridge sees every analysed track, banned ones too).
-    loaded = load_analysis_rows(store, ids, descriptors=("tempo", "loudness"), also=banned_here)
+    # The analysis table, read once: audio and descriptors straight into library order.
+    loaded = load_analysis_rows(store, ids, descriptors=("tempo", "loudness"))
     audio, tag_probs, has_audio = loaded.embeddings, loaded.tags, loaded.analysed
     have_analysis = audio is not None
     if not have_analysis:
         has_audio = None
-    analysed = int(loaded.analysed.sum())
     tempo, loudness = loaded.descriptors["tempo"], loaded.descriptors["loudness"]
-    a_ids = tags = None
-    if banned and have_analysis:  # every analysed track by id, as the taste's bridge groups them
-        a_ids = np.concatenate([ids[has_audio], loaded.other_ids])
-        by_id = np.argsort(a_ids, kind="stable")
-        parts = [tag_probs[has_audio]] + ([loaded.other_tags] if loaded.other_tags is not None else [])
-        a_ids, tags = a_ids[by_id], np.concatenate(parts)[by_id]
     del loaded
     # Factors: the bundle's artist vectors, else placed by the audio bridge and the files' genre words.
     factors = has_factors = source = match = None
     item_of_row = np.full(n, -1, dtype=np.int64)
     predicted: dict[str, np.ndarray] = {}
-    taste_audio: dict[str, np.ndarray] = {}
     if bundle is not None:
         from recommender.factors.match import match_rows
 
@@ -212,17 +192,11 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
                 factors[rows_a] = vector
                 has_factors[rows_a] = True
                 source[rows_a] = 2
-            if banned:  # the taste's bridge sees every analysed track, banned ones too
-                a_local = np.array([get_local(get_artist(t), -1) for t in a_ids.tolist()], dtype=np.int64)
-                a_groups = rows_by_artist(a_local, np.arange(len(a_ids)), len(local_names))
-                taste_audio = bridge_unmatched(match, local_id, a_groups, tags, bundle, genres)
-            else:
-                taste_audio = predicted
     # The audio tags each track stands out by, for the radio's reasons ("both piano and calm").
     top_tags = (
         distinctive_tags(tag_probs, has_audio) if tag_probs is not None and tag_probs.shape[1] == 50 else None
     )
-    del tags, tag_probs, genre_rows
+    del tag_probs, genre_rows
     library = RadioLibrary.build(
         track_ids=ids,
         artists=[a or aa for a, aa in zip(artist_col, album_artist_col, strict=True)],
@@ -242,7 +216,7 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     del audio
     library.titles = list(title_col)
     library.item = item_of_row if match is not None else None
-    _set_tags(library, top_tags)
+    set_tags(library, top_tags)
     del artist_col, album_artist_col, album_col, genre_col, duration_col, title_col, ids_t
     if match is not None:
         # Co-listening between the library's artists (the radio's co-listening term).
@@ -252,202 +226,4 @@ def _static(store: Any, bundle: Any, banned: set[int]) -> _Static:
     for space in ("audio", "factors"):  # the z-score statistics, computed once and cached with the rest
         if getattr(library, space) is not None:
             library.space_stats(space)
-    return _Static(library, match, predicted, taste_audio, analysed)
-
-
-def _set_tags(library: RadioLibrary, top_tags: np.ndarray | None) -> None:
-    if top_tags is not None:
-        from recommender.factors.bridge import MUSICNN_TAGS
-
-        library.top_tags, library.tag_names = top_tags, MUSICNN_TAGS
-
-
-# ------------------------------------------------------------------------------------ the disk cache
-
-
-def _vectors(prefix: str, vectors: dict[str, np.ndarray], k: int) -> dict[str, np.ndarray]:
-    names = list(vectors)
-    matrix = (
-        np.vstack([vectors[a] for a in names]).astype(np.float32) if names else np.zeros((0, k), np.float32)
-    )
-    return {**disk_cache.prefixed(prefix, disk_cache.strings(names)), prefix + "matrix": matrix}
-
-
-def _unvectors(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
-    names = disk_cache.unstrings(arrays, prefix)
-    return dict(zip(names, arrays[prefix + "matrix"], strict=True))
-
-
-def _to_cache(static: _Static) -> dict[str, np.ndarray]:
-    lib = static.library
-    out: dict[str, np.ndarray] = {
-        "lib_" + name: np.asarray(getattr(lib, name)) for name in _ARRAYS if getattr(lib, name) is not None
-    }
-    out.update(disk_cache.prefixed("names_", disk_cache.strings(lib.artist_names)))
-    out.update(disk_cache.prefixed("titles_", disk_cache.strings(lib.titles or [])))
-    out["analysed"] = np.array(static.analysed)
-    for space, (mu, cov) in lib._stats.items():
-        out[f"stats_{space}_mu"], out[f"stats_{space}_cov"] = mu, cov
-    if lib.artist_similarity is not None:
-        sim = lib.artist_similarity.tocsr()
-        out.update(
-            sim_data=sim.data, sim_indices=sim.indices, sim_indptr=sim.indptr, sim_shape=np.array(sim.shape)
-        )
-    match = static.match
-    if match is not None:
-        locals_ = list(match.artist_tracks)
-        local_id = {a: j for j, a in enumerate(locals_)}
-        out.update(disk_cache.prefixed("local_", disk_cache.strings(locals_)))
-        out.update(disk_cache.prefixed("how_", disk_cache.strings([match.how.get(a) for a in locals_])))
-        out["local_item"] = np.array([match.artist_to_item.get(a, -1) for a in locals_], dtype=np.int64)
-        out["match_tracks"] = np.fromiter(match.track_artist, dtype=np.int64, count=len(match.track_artist))
-        out["match_local"] = np.array([local_id[a] for a in match.track_artist.values()], dtype=np.int64)
-        k = lib.raw_factors.shape[1] if lib.raw_factors is not None else 0
-        out.update(_vectors("pred_", static.predicted, k))
-        out.update(_vectors("taste_", static.taste_audio, k))
-    return out
-
-
-def _from_cache(arrays: dict[str, np.ndarray] | None, bundle: Any = None) -> _Static | None:
-    """The cached static part, or None to recompute: a file whose arrays do not fit together (wrong
-    shapes, codes out of range, NaN where the radio needs numbers) would otherwise make tracebacks or,
-    worse, a quietly wrong station (NaN embeddings once gave an alphabetical radio with false reasons)."""
-    if arrays is None:
-        return None
-    try:
-        static = _rebuild(arrays)
-        _check(static, bundle)
-        return static
-    except (KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError):  # incl. disk_cache.Doubt
-        return None
-
-
-def _check(static: _Static, bundle: Any) -> None:
-    """Raise ``disk_cache.Doubt`` unless every array of a rebuilt ``_Static`` fits the others."""
-    from recommender.factors.bridge import MUSICNN_TAGS
-
-    require, finite, within = disk_cache.require, disk_cache.finite, disk_cache.within
-    lib = static.library
-    ids = lib.track_ids
-    require(ids.ndim == 1 and ids.dtype.kind in "iu", "track ids")
-    n = len(ids)
-    n_artists = len(lib.artist_names)
-    require(within(lib.artist, 0, n_artists) and lib.artist.shape == (n,), "artist codes")
-    require(within(lib.album, 0, max(n, 1)) and lib.album.shape == (n,), "album codes")
-    require(lib.genre is None or (within(lib.genre, -1, max(n, 1)) and lib.genre.shape == (n,)), "genres")
-    require(lib.titles is None or len(lib.titles) in (0, n), "titles")
-    for name in ("duration", "tempo", "loudness"):  # NaN means unknown here; infinity means nothing
-        a = getattr(lib, name)
-        require(a is None or (a.shape == (n,) and a.dtype.kind == "f" and not np.isinf(a).any()), name)
-    spaces = {"audio": lib.has_audio, "factors": lib.has_factors, "raw_factors": lib.has_factors}
-    for name, mask in spaces.items():
-        matrix = getattr(lib, name)
-        if matrix is None:
-            continue
-        require(matrix.ndim == 2 and matrix.shape[0] == n and finite(matrix), name)
-        require(mask is not None and mask.shape == (n,) and mask.dtype == bool, f"{name} mask")
-    if lib.factors is not None:
-        k = lib.factors.shape[1]
-        require(lib.raw_factors is None or lib.raw_factors.shape == (n, k), "raw factors")
-        require(lib.factor_source is None or within(lib.factor_source, 0, 3), "factor sources")
-        require(bundle is None or k == bundle.k, "factor width")
-    if lib.item is not None:
-        require(
-            bundle is not None and lib.item.shape == (n,) and within(lib.item, -1, bundle.n_items), "items"
-        )
-    if lib.audio_mean is not None:
-        require(finite(lib.audio_mean) and lib.audio_mean.ndim == 1, "audio mean")
-        basis = lib.audio_basis
-        width = lib.audio.shape[1] if lib.audio is not None else None
-        require(basis is None or (finite(basis) and basis.shape == (len(lib.audio_mean), width)), "basis")
-    if lib.top_tags is not None:
-        require(lib.top_tags.ndim == 2 and len(lib.top_tags) == n, "top tags")
-        require(within(lib.top_tags, -1, len(MUSICNN_TAGS)), "top tag codes")
-    for space, (mu, cov) in lib._stats.items():
-        d = getattr(lib, space).shape[1] if getattr(lib, space) is not None else -1
-        require(
-            mu.shape == (d,) and cov.shape == (d, d) and finite(mu) and finite(cov), f"{space} statistics"
-        )
-    sim = lib.artist_similarity
-    if sim is not None:
-        require(tuple(sim.shape) == (n_artists, n_artists), "artist similarity shape")
-        require(finite(sim.data) and within(sim.indptr, 0, len(sim.data) + 1), "artist similarity")
-        require(bool((np.diff(sim.indptr) >= 0).all()) and int(sim.indptr[0]) == 0, "artist similarity rows")
-    require(static.analysed >= 0, "analysed count")
-    if static.match is not None:
-        _check_match(static.match, (static.predicted, static.taste_audio), bundle)
-
-
-def _check_match(match: Any, placed: Sequence[dict[str, np.ndarray]], bundle: Any) -> None:
-    """Raise ``disk_cache.Doubt`` unless a rebuilt match and its placed factors fit the bundle."""
-    require, finite = disk_cache.require, disk_cache.finite
-    require(bundle is not None, "a match without a bundle")
-    require(all(0 <= i < bundle.n_items for i in match.artist_to_item.values()), "matched items")
-    for vectors in placed:
-        require(all(v.shape == (bundle.k,) and finite(v) for v in vectors.values()), "predicted factors")
-
-
-def _rebuild(arrays: dict[str, np.ndarray]) -> _Static:
-    values = {name: arrays.get("lib_" + name) for name in _ARRAYS}
-    lib = RadioLibrary(artist_names=disk_cache.unstrings(arrays, "names_"), **values)
-    lib.titles = disk_cache.unstrings(arrays, "titles_")
-    _set_tags(lib, lib.top_tags)
-    for space in ("audio", "factors"):
-        if f"stats_{space}_mu" in arrays:
-            lib._stats[space] = (arrays[f"stats_{space}_mu"], arrays[f"stats_{space}_cov"])
-    if "sim_data" in arrays:  # row look-ups only: no scipy on a warm start
-        from recommender.radio.scoring import CsrRows
-
-        shape = tuple(int(x) for x in arrays["sim_shape"])
-        lib.artist_similarity = CsrRows(
-            arrays["sim_data"], arrays["sim_indices"], arrays["sim_indptr"], shape
-        )
-    static = _Static(lib, analysed=int(arrays["analysed"]))
-    if "local_item" in arrays:
-        static.match, static.predicted, static.taste_audio = _rebuild_match(arrays)
-    return static
-
-
-_MATCH_ARRAYS = ("local_", "how_", "match_", "pred_", "taste_")
-"""The cache's arrays of the artist match and the audio-placed factors (``_rebuild_match``)."""
-
-
-def cached_match(store: Any, bundle: Any) -> tuple[Any, dict[str, np.ndarray]] | None:
-    """The artist match and the taste's audio-placed factors of unmatched artists from the radio's
-    start-up cache when it is current (and was made with no seed kept in), else None; the per-track
-    arrays are not read. Why: ``for-you`` needs just these, and matching 100k credits and placing
-    the unknown artists again costs it 2 s (issue 27)."""
-    from player.store.ratings import banned_track_ids
-
-    key = cache.fingerprint(store, "radio", bundle, sorted(banned_track_ids(store)))
-    arrays = cache.load(store, "radio", key, _MATCH_ARRAYS)
-    if not arrays or "local_item" not in arrays:
-        return None
-    try:
-        match, predicted, taste_audio = _rebuild_match(arrays)
-        _check_match(match, (predicted, taste_audio), bundle)
-    except (KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError):  # incl. disk_cache.Doubt
-        return None
-    return match, taste_audio
-
-
-def _rebuild_match(arrays: dict[str, np.ndarray]) -> tuple[Any, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """(match, predicted, taste_audio) from the cache's ``_MATCH_ARRAYS``."""
-    from recommender.factors.match import LibraryMatch
-
-    locals_ = disk_cache.unstrings(arrays, "local_")
-    hows = disk_cache.unstrings(arrays, "how_")
-    match = LibraryMatch()
-    match.artist_tracks = {a: [] for a in locals_}
-    tracks = arrays["match_tracks"].tolist()
-    names = [locals_[j] for j in arrays["match_local"].tolist()]
-    match.track_artist = dict(zip(tracks, names, strict=True))
-    for t, a in zip(tracks, names, strict=True):
-        match.artist_tracks[a].append(t)
-    for a, item, how in zip(locals_, arrays["local_item"].tolist(), hows, strict=True):
-        if item >= 0:
-            match.artist_to_item[a] = int(item)
-        if how is not None:
-            match.how[a] = how
-    match.unmatched = [a for a in match.artist_tracks if a not in match.artist_to_item]
-    return match, _unvectors(arrays, "pred_"), _unvectors(arrays, "taste_")
+    return Static(library, match, predicted)
