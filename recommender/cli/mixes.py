@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 
 from player.cli.common import bounded_int, fail, open_store, print_json, say
 
@@ -120,9 +119,9 @@ def _prompt_mix(args: argparse.Namespace) -> int:
         try:
             made = prompt_station(store, text, n=args.n, settings=RadioSettings(dial=args.dial))
         except PromptError as exc:
-            for line in exc.show().split("\n")[:2]:
-                say(f"  {line}", file=sys.stderr)
-            return fail(f"cannot read the prompt: {exc.message}")
+            from recommender.cli.radio import prompt_failed
+
+            return prompt_failed(exc)
         items = made.items(args.n)
         from recommender.for_you.daily import DailyMix
 

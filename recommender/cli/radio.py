@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from player.cli.common import bounded_int, fail, no_track_message, open_store, print_json, resolve_track, say
 from player.text import count_text
@@ -180,9 +181,7 @@ def _radio_from_prompt(args: argparse.Namespace) -> int:
                 store, text, rng=args.random_seed, n=args.n, settings=RadioSettings(dial=args.dial or 0)
             )
         except PromptError as exc:
-            for line in exc.show().split("\n")[:2]:
-                say(f"  {line}", file=sys.stderr)
-            return fail(f"cannot read the prompt: {exc.message}")
+            return prompt_failed(exc)
         if args.save_station:
             from player.store.stations import save_station
 
@@ -324,3 +323,11 @@ def cmd_evaluate_radio(args: argparse.Namespace) -> int:
     from recommender.cli.evaluate_radio import run
 
     return run(args)
+
+
+def prompt_failed(exc: Any) -> int:
+    """A prompt the library cannot answer (a ``PromptError``), on stderr as the shell shows it: the prompt,
+    a caret under the faulty term, then the message; the exit status of a failed command."""
+    for line in exc.show().split("\n")[:2]:
+        say(f"  {line}", file=sys.stderr)
+    return fail(f"cannot read the prompt: {exc.message}")
