@@ -19,13 +19,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from player.files import MIB, open_regular
+from player.files import MIB
+from recommender.factors.side_file import read_side_file
 
 FORMAT = 1
 MAX_EASE_BYTES = 256 * MIB
@@ -79,19 +79,8 @@ def read_ease(path: str | os.PathLike[str], item_ids: np.ndarray) -> tuple[Any, 
     import scipy.sparse as sp
 
     path = Path(path)
-    try:
-        with open_regular(path, MAX_EASE_BYTES) as fh, np.load(fh, allow_pickle=False) as z:
-            missing = [k for k in ("indptr", "indices", "data", "meta") if k not in z.files]
-            if missing:
-                raise EaseError(f"{path}: the EASE file lacks {', '.join(missing)}")
-            indptr, indices, data = z["indptr"], z["indices"], z["data"]
-            meta = json.loads(str(z["meta"]))
-    except EaseError:
-        raise
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
-        raise EaseError(f"{path}: not a readable EASE file ({type(exc).__name__}: {exc})") from exc
+    arrays, meta = read_side_file(path, ("indptr", "indices", "data"), MAX_EASE_BYTES, EaseError, "EASE")
+    indptr, indices, data = arrays["indptr"], arrays["indices"], arrays["data"]
     n = len(item_ids)
 
     def refuse(why: str) -> None:

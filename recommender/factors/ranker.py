@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from player.files import MIB, open_regular
+from player.files import MIB
+from recommender.factors.side_file import read_side_file
 
 FORMAT = 1
 CANDIDATES = 300
@@ -142,20 +142,8 @@ def read_ranker(path: str | os.PathLike[str], item_ids: np.ndarray) -> tuple[Tre
     from recommender.factors.ease import items_fingerprint
 
     path = Path(path)
-    names = ("feature", "threshold", "left", "right", "value", "roots", "meta")
-    try:
-        with open_regular(path, 64 * MIB) as fh, np.load(fh, allow_pickle=False) as z:
-            missing = [k for k in names if k not in z.files]
-            if missing:
-                raise RankerError(f"{path}: the ranker file lacks {', '.join(missing)}")
-            arrays = {k: z[k] for k in names[:-1]}
-            meta = json.loads(str(z["meta"]))
-    except RankerError:
-        raise
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
-        raise RankerError(f"{path}: not a readable ranker file ({type(exc).__name__}: {exc})") from exc
+    names = ("feature", "threshold", "left", "right", "value", "roots")
+    arrays, meta = read_side_file(path, names, 64 * MIB, RankerError, "ranker")
 
     def refuse(why: str) -> None:
         raise RankerError(f"{path}: {why}")
