@@ -23,9 +23,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QSpacerItem,
     QSplitter,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -219,22 +217,11 @@ class PlaylistsPanel(QWidget):
             self.message.emit(text)
 
     def show_details(self) -> QMessageBox:
-        """The last message with its whole list, in a dialog (opened without blocking) that shows the list
-        at once, one entry a line: the button asked for it, so no second "Show Details…" click."""
+        """The last message with its whole list, shown at once (``ui.list_box``)."""
+        from ui.list_box import open_list_box
+
         text = self.message_label.text().replace(" (see details)", "")
-        box = QMessageBox(QMessageBox.Icon.Information, "Details", text, parent=self)
-        box.setDetailedText("\n".join(shown(d) for d in self.details))
-        box.open()
-        for button in box.buttons():
-            if box.buttonRole(button) == QMessageBox.ButtonRole.ActionRole:
-                button.click()  # Qt's "Show Details…"
-        for edit in box.findChildren(QTextEdit):
-            edit.setLineWrapMode(QTextEdit.LineWrapMode.NoWrap)
-        grid = box.layout()  # a QMessageBox sizes itself to its text: a spacer row makes room for the list
-        metrics = box.fontMetrics()
-        wide = min(1000, max((metrics.horizontalAdvance(shown(d)) for d in self.details), default=300) + 80)
-        grid.addItem(QSpacerItem(wide, 0), grid.rowCount(), 0, 1, grid.columnCount())
-        return box
+        return open_list_box(self, "Details", text, [shown(d) for d in self.details])
 
     # -- editing -------------------------------------------------------------------------------------
     def create_playlist(self, name: str | None = None) -> int | None:
