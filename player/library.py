@@ -108,8 +108,15 @@ def _read_parallel(
         try:
             while (todo or pending) and not broken:
                 while todo and len(pending) < 2 * workers:  # one queued behind each
-                    chunk, strikes = todo.popleft()
-                    pending[pool.submit(read_many_timed, chunk)] = (chunk, strikes)
+                    chunk, strikes = todo[0]
+                    try:
+                        pending[pool.submit(read_many_timed, chunk)] = (chunk, strikes)
+                    except BrokenProcessPool:  # a worker died before a result could say so
+                        broken = True
+                        break
+                    todo.popleft()
+                if broken:
+                    break
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     try:
