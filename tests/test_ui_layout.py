@@ -17,7 +17,7 @@ from ui_helpers import WAIT, close_window, open_window, set_ui_settings
 
 from player.store import Store
 from ui.library_model import TrackTableModel
-from ui.library_rows import PLAYS, SKIPS
+from ui.library_rows import ARTIST, PLAYS, SKIPS
 
 
 @pytest.fixture(autouse=True)
@@ -33,20 +33,26 @@ def corpus_db(copy_corpus_store) -> Path:
     return path
 
 
+def _table_at(qtbot, window, width: int, height: int):
+    """The window resized, once its track table has laid out its columns."""
+    window.resize(width, height)
+    QApplication.processEvents()
+    table = window.library.table
+    qtbot.waitUntil(lambda: table.viewport().width() > 300, timeout=WAIT)
+    return table
+
+
 def test_columns_share_the_width_by_what_their_texts_need(qtbot, corpus_db):
     """Seen in the walk: filtered to the untagged drascula tracks, the title column ("Track 19") had room to
     spare while "Unknown artist (drascula)" was cut to "Unknown artist…". The flex columns now share the
     width by what the shown rows' texts need."""
     window, store = open_window(qtbot, corpus_db)
     try:
-        window.resize(1280, 800)
-        QApplication.processEvents()
-        table = window.library.table
-        qtbot.waitUntil(lambda: table.viewport().width() > 300, timeout=WAIT)
+        table = _table_at(qtbot, window, 1280, 800)
         window.library.filter.setText("drascula track")
         qtbot.waitUntil(lambda: 0 < table.model().rowCount() < 40, timeout=WAIT)
         artist = "Unknown artist (drascula)"
-        assert all(table.model().track_at(r)[2] == artist for r in range(table.model().rowCount()))
+        assert all(table.model().track_at(r)[ARTIST] == artist for r in range(table.model().rowCount()))
         need = table.fontMetrics().horizontalAdvance(artist)
         qtbot.waitUntil(lambda: table.columnWidth(1) >= need, timeout=WAIT)
         assert table.horizontalScrollBar().maximum() == 0  # and still no sideways scroll
@@ -60,10 +66,7 @@ def test_columns_share_the_width_by_what_their_texts_need(qtbot, corpus_db):
 def test_layout_columns_panes_filter_and_why_line(qtbot, corpus_db):
     window, store = open_window(qtbot, corpus_db)
     try:
-        window.resize(1280, 800)
-        QApplication.processEvents()
-        table = window.library.table
-        qtbot.waitUntil(lambda: table.viewport().width() > 300, timeout=WAIT)
+        table = _table_at(qtbot, window, 1280, 800)
         assert table.horizontalScrollBar().maximum() == 0  # Length, Plays, Skips all in view
         assert table.columnWidth(0) >= 120  # the title keeps a readable width
         wide_side = window.side.width()
