@@ -215,7 +215,8 @@ def diagnose(db: Path, bundle, heldout: np.ndarray, given: np.ndarray, eval_scor
     from player.store.core import Store
     from recommender.evaluation import recall_at_k
     from recommender.ranking import top_k
-    from recommender.taste.profile import Taste, TasteSettings
+    from recommender.taste.feedback import TasteSettings
+    from recommender.taste.profile import Taste
 
     supported = np.asarray(bundle.popularity) >= TasteSettings().min_support
     out = {}

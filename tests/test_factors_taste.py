@@ -22,7 +22,8 @@ from player.store.plays import close_play, start_play
 from player.store.tracks import iter_tracks
 from recommender.factors.bundle import load_bundle
 from recommender.factors.foldin import FoldIn
-from recommender.taste.profile import Taste, TasteSettings, user_vector
+from recommender.taste.feedback import TasteSettings
+from recommender.taste.profile import Taste, user_vector
 from recommender.taste.recommend import recommend
 
 NOW = 1_790_000_000.0  # a fixed "now" so that recency weights are exact
