@@ -238,6 +238,7 @@ class PlaybackController:
                 self.player.toggle()
 
     def stop(self) -> None:
+        self.failed.handed_over()  # a stop is the user's: never read as the player stopping on a failed file
         self.player.stop()
         with self.lock:
             self._resume_at = None
@@ -316,6 +317,7 @@ class PlaybackController:
         self, entry: QueueEntry, *, start: float = 0.0, play: bool = True, reason: str | None = None
     ) -> None:
         """Load ``entry`` into the player; ``reason``: why the play it ends (if any) ended."""
+        self.failed.handed_over()  # a failure of what played before is no longer the queue's to act on
         item = self._item(entry)
         if item is None:
             log.warning("queue entry %s: track %s is not in the library", entry.id, entry.track_id)

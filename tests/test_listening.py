@@ -175,6 +175,8 @@ def test_a_queue_whose_folder_is_gone_stops_on_its_entry_and_plays_it_when_back(
     assert ctl.player.current is not None and ctl.player.current.path == str(music / names[0])
     ctl.player.advance(5.0)
     assert ctl.queue.current.track_id == ids[0] and ctl.position == pytest.approx(5.0)
+    ctl.stop()  # found in review: a stale failure made Stop start the next track
+    assert ctl.player.state == "stopped" and ctl.queue.current.track_id == ids[0]
 
 
 def test_rows_are_checkpointed_while_playing(copy_corpus_store, corpus_dir):

@@ -257,11 +257,11 @@ class DeckPair:
         self.outbox.append(PlaybackError(item, message))
         length = deck.length()
         self.outbox.append(TrackEnded(item, "error", deck.meter.position, length, deck.meter.listened))
+        self.state = PLAYING  # so that a stop below is told, and the hand-over not mistaken for a stopped player
         if folder_gone(item.path):  # the music folder is gone: stop here rather than fail through the queue
             self.stop_deck(deck)
             self.set_state(STOPPED)
             return
-        self.state = PLAYING  # so the hand-over below is not mistaken for a stopped player
         self.hand_over("auto")
 
     def drop_outgoing(self) -> None:

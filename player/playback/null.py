@@ -159,10 +159,10 @@ class NullPlayer(Player):
         if not os.access(item.path, os.R_OK) or not os.path.isfile(item.path):
             self._emit(PlaybackError(item, f"cannot open {item.path}"))
             self._emit(TrackEnded(item, "error", start, self.duration, 0.0))
+            self._state = PLAYING  # so that the stop below is told, and the hand-over not taken for one
             if folder_gone(item.path):  # as the real player: stop here rather than fail through the queue
                 self._set_state(STOPPED)
                 return
-            self._state = PLAYING
             self._hand_over("auto")
             return
         self._set_state(PLAYING)
