@@ -74,19 +74,21 @@ class TrackTable(QTableView):
         self.fit_columns()
 
     def measure(self) -> list[int]:
-        """The width each flex column's texts need: the widest of the shown rows' distinct values, up to
+        """The width each flex column's texts need: the widest of the shown rows' distinct texts as the
+        cells show them (a rated title with its ♥ or ⊘, in bold as the playing row is drawn), up to
         ``MAX_WANTED`` (one very long title does not take the width from every artist), read from at most
         ``MEASURE_ROWS`` rows spread over the table, so it costs the same at 100k rows."""
-        from ui.library_model import COLUMNS
+        from PySide6.QtGui import QFontMetrics
 
-        model: TrackTableModel = self.model()  # type: ignore[assignment]
+        model = self.model()
         n = model.rowCount()
         step = max(1, n // MEASURE_ROWS)
-        rows = [model.track_at(r) for r in range(0, n, step)]
-        metrics = self.fontMetrics()
+        font = self.font()
+        font.setBold(True)
+        metrics = QFontMetrics(font)
         wanted = []
         for column in range(len(FLEX_COLUMNS)):
-            shown = {COLUMNS[column][1](row) for row in rows}
+            shown = {model.index(r, column).data() for r in range(0, n, step)}
             widths = sorted(metrics.horizontalAdvance(text) for text in shown if text)
             need = min(MAX_WANTED, widths[-1] + CELL_PADDING) if widths else 0
             wanted.append(max(MIN_FLEX_WIDTH, need))
