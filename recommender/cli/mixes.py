@@ -119,7 +119,7 @@ def _prompt_mix(args: argparse.Namespace) -> int:
         try:
             made = prompt_station(store, text, n=args.n, settings=RadioSettings(dial=args.dial))
         except PromptError as exc:
-            from recommender.cli.radio import prompt_failed
+            from recommender.cli.output import prompt_failed
 
             return prompt_failed(exc)
         items = made.items(args.n)
@@ -145,10 +145,9 @@ def _prompt_mix(args: argparse.Namespace) -> int:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from player.playlist_files import PlaylistFileError
+    from recommender.cli.output import export_wishlist
     from recommender.factors.bundle import load_bundle
     from recommender.for_you.lists import for_you
-    from recommender.for_you.wishlist import write_wishlist
 
     try:
         bundle = load_bundle()
@@ -158,12 +157,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         result = for_you(store, bundle=bundle, n=args.n)
     artists = [{"artist": a.name, "why": a.reason} for a in result.artists[: args.n]]
     if args.export:
-        try:
-            kind = write_wishlist(args.export, artists)
-        except PlaylistFileError as exc:
-            return fail(str(exc))
-        say(f"Wrote {len(artists)} artists to discover to {args.export} ({kind})")
-        return 0
+        return export_wishlist(args.export, artists)
     if args.json:
         print_json(artists)
         return 0

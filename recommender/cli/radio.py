@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from player.cli.common import bounded_int, fail, no_track_message, open_store, print_json, resolve_track, say
 from player.text import count_text
@@ -181,6 +180,8 @@ def _radio_from_prompt(args: argparse.Namespace) -> int:
                 store, text, rng=args.random_seed, n=args.n, settings=RadioSettings(dial=args.dial or 0)
             )
         except PromptError as exc:
+            from recommender.cli.output import prompt_failed
+
             return prompt_failed(exc)
         if args.save_station:
             from player.store.stations import save_station
@@ -283,20 +284,14 @@ def cmd_similar(args: argparse.Namespace) -> int:
             ],
         }
     if args.export:
-        from player.playlist_files import PlaylistFileError
-        from recommender.for_you.wishlist import write_wishlist
+        from recommender.cli.output import export_wishlist
 
         fans = [
             {"artist": a["name"], "why": f"fans of {out['artist']} also like it"}
             for a in out["artists"]
             if not a["in_library"]
         ]
-        try:
-            kind = write_wishlist(args.export, fans)
-        except PlaylistFileError as exc:
-            return fail(str(exc))
-        say(f"Wrote {len(fans)} artists to discover to {args.export} ({kind})")
-        return 0
+        return export_wishlist(args.export, fans)
     if args.json:
         print_json(out)
         return 0
@@ -323,11 +318,3 @@ def cmd_evaluate_radio(args: argparse.Namespace) -> int:
     from recommender.cli.evaluate_radio import run
 
     return run(args)
-
-
-def prompt_failed(exc: Any) -> int:
-    """A prompt the library cannot answer (a ``PromptError``), on stderr as the shell shows it: the prompt,
-    a caret under the faulty term, then the message; the exit status of a failed command."""
-    for line in exc.show().split("\n")[:2]:
-        say(f"  {line}", file=sys.stderr)
-    return fail(f"cannot read the prompt: {exc.message}")
