@@ -22,6 +22,7 @@ from player.process_pool import default_signals, stop_workers
 from player.store import Store
 from player.store import errors as scan_errors_store
 from player.store import tracks as tracks_store
+from player.store.changes import trim_log
 from player.tags import FileStat, TagReadError, read_many, read_many_timed
 
 Progress = Callable[[int, int], None]
@@ -301,6 +302,7 @@ def scan(
     scan_errors_store.record_scan_errors(store, errors)
     summary.errors = len(errors)
     summary.error_list = errors
+    trim_log(store)  # the log of changed tracks keeps its newest rows only (player.store.changes)
     return summary
 
 

@@ -56,16 +56,17 @@ def user_cache_dir() -> Path:
 
 
 def load_file(
-    path: Path | None, key: str | None, prefixes: tuple[str, ...] | None = None
+    path: Path | None, key: str | None, prefixes: tuple[str, ...] | None = None, any_key: bool = False
 ) -> dict[str, np.ndarray] | None:
-    """The arrays of the cache file ``path`` if it was saved under ``key``, else None; with ``prefixes``,
-    only the arrays whose names start with one of them (the others are not read from the file)."""
-    if path is None or key is None or not enabled():
+    """The arrays of the cache file ``path`` if it was saved under ``key`` (or under any, with ``any_key``:
+    a stale cache its caller brings up to date), else None; with ``prefixes``, only the arrays whose names
+    start with one of them (the others are not read from the file)."""
+    if path is None or (key is None and not any_key) or not enabled():
         return None
     try:
         # a regular file only, checked on the open descriptor: a FIFO or /dev/zero in its place is skipped
         with open_regular(path, MAX_CACHE_BYTES) as fh, np.load(fh, allow_pickle=False) as data:
-            if str(data["__key__"]) != key:
+            if not any_key and str(data["__key__"]) != key:
                 return None
             names = [k for k in data.files if k != "__key__"]
             if prefixes is not None:

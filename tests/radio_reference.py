@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender.radio.library import LibraryParts, RadioLibrary, _normalise_rows, pca_basis
+from recommender.radio.library import LibraryParts, RadioLibrary, _normalise_rows, pca_basis, project_audio
 
 
 def codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
@@ -76,19 +76,19 @@ def build(
     genre_codes = None
     if genres is not None:
         keys = [g.strip().casefold() if isinstance(g, str) and g.strip() else None for g in genres]
-        gcodes, _ = codes(keys)
-        genre_codes = np.where(np.array([k is None for k in keys], dtype=bool), -1, gcodes)
+        genre_index: dict[str, int] = {}
+        genre_codes = np.array(
+            [-1 if k is None else genre_index.setdefault(k, len(genre_index)) for k in keys], dtype=np.int64
+        )
     audio_n = audio_mean = audio_basis = None
     if audio is not None:
         audio = np.asarray(audio, dtype=np.float32)
         mask = np.ones(n, dtype=bool) if has_audio is None else np.asarray(has_audio, dtype=bool)
         if center_audio and mask.sum() >= 20:
             audio_mean = audio[mask].mean(axis=0)
-            audio = audio - audio_mean
             if audio_dims and audio.shape[1] > audio_dims:
-                audio_basis = pca_basis(audio[mask], audio_dims)
-                audio = audio @ audio_basis
-        audio_n = _normalise_rows(audio)
+                audio_basis = pca_basis(audio[mask] - audio_mean, audio_dims)
+        audio_n = project_audio(audio, audio_mean, audio_basis)  # in fixed blocks (tested on its own)
         audio_n[~mask] = 0.0
         has_audio = mask
     factors_n = raw = None
@@ -230,7 +230,8 @@ def load_library(
 
     parts = LibraryParts()
     banned = banned_track_ids(store).difference(int(t) for t in keep)
-    tracks = list(iter_tracks(store))  # every track: the bans are dropped from the result at the end
+    # every track, in id order: the bans are dropped from the result at the end
+    tracks = sorted(iter_tracks(store), key=lambda t: t["id"])
     ids = np.array([t["id"] for t in tracks], dtype=np.int64)
     row_of = {int(t): i for i, t in enumerate(ids)}
     n = len(ids)
@@ -340,10 +341,10 @@ def load_library(
     library.taste_basis = basis
     if tag_probs is not None and tag_probs.shape[1] == 50:
         from recommender.factors.bridge import MUSICNN_TAGS
-        from recommender.radio.inputs import distinctive_tags
+        from recommender.radio.inputs import distinctive_tags, library_tag_mean
 
         library.tag_names = MUSICNN_TAGS
-        library.top_tags = distinctive_tags(tag_probs, has_audio)
+        library.top_tags = distinctive_tags(tag_probs, has_audio, library_tag_mean(tag_probs, has_audio))
     if parts.match is not None:
         from recommender.radio.scoring import artist_similarity
 

@@ -11,6 +11,7 @@ import sqlite3
 from player.library import scan
 from player.naming import choose_title, file_title, is_untagged_artist
 from player.store import Store
+from player.store.schema import SCHEMA_VERSION
 from player.store.tracks import find_track, iter_tracks
 from player.tags import guess_from_path
 
@@ -75,7 +76,7 @@ def test_an_older_database_is_renamed_when_opened(corpus_dir, tmp_path):
         )
     conn.close()
     with Store.open(db) as store:
-        assert store.schema_version == 9
+        assert store.schema_version == SCHEMA_VERSION
         rows = store.conn.execute("SELECT artist, title, track_number, mtime FROM tracks").fetchall()
         assert {r[0] for r in rows} == {"Unknown artist (drascula)"}
         assert all(r[1] == f"Track {r[2]}" for r in rows) and all(r[3] == 0 for r in rows)

@@ -224,6 +224,26 @@ class AnalysisRows:
     other_tags: np.ndarray | None
 
 
+class _Batches:
+    """The analysis rows of some track ids, in id order, read in batches by id (``fetchmany`` like a cursor)."""
+
+    def __init__(self, store: Store, columns: str, version: str, track_ids: list[int]) -> None:
+        self._store, self._columns, self._version = store, columns, version
+        self._ids = sorted(set(track_ids))
+
+    def fetchmany(self, size: int) -> list[tuple]:
+        while self._ids:
+            part, self._ids = self._ids[:500], self._ids[500:]
+            rows = self._store.conn.execute(
+                f"SELECT {self._columns} FROM analysis WHERE model_version = ? AND track_id IN"
+                f" ({', '.join('?' * len(part))}) ORDER BY track_id",
+                (self._version, *part),
+            ).fetchall()
+            if rows:
+                return rows
+        return []
+
+
 def load_analysis_rows(
     store: Store,
     track_ids: np.ndarray,
@@ -231,9 +251,11 @@ def load_analysis_rows(
     descriptors: Sequence[str] = (),
     also: Iterable[int] = (),
     model_version: str | None = None,
+    by_id: bool = False,
 ) -> AnalysisRows:
     """The current analyses of ``track_ids`` placed in their order, and of ``also`` by id, in one pass
-    over the analysis table (see ``AnalysisRows``); tracks in neither list are skipped.
+    over the analysis table (see ``AnalysisRows``); tracks in neither list are skipped. ``by_id``: look
+    the tracks up by id instead (for a few of them).
 
     Why: the radio wants its rows in library order and reads them once at start-up; reading in id
     order and copying would hold the 80 MB of a 100k-track library twice, and a second pass for the
@@ -246,9 +268,12 @@ def load_analysis_rows(
     n, m = len(ids), len(extra_ids)
     version = model_version or MODEL_VERSION
     columns = ", ".join(["track_id", "embedding", "tags", *descriptors])
-    cursor = store.conn.execute(
-        f"SELECT {columns} FROM analysis WHERE model_version = ? ORDER BY track_id", (version,)
-    )
+    if by_id:  # a few tracks (rows added to a cache): looked up by id, not a pass over the whole table
+        cursor: Any = _Batches(store, columns, version, [*ids.tolist(), *extra_ids.tolist()])
+    else:
+        cursor = store.conn.execute(
+            f"SELECT {columns} FROM analysis WHERE model_version = ? ORDER BY track_id", (version,)
+        )
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
     emb = tags = other_tags = None

@@ -15,6 +15,9 @@ out at load and ``similar`` applies per query, so a love or a ban keeps every ca
   ``updated_at`` / ``added_at``, missing count) and the current analyses (count, id sum, newest
   ``analyzed_at``), about 70 ms at 100k tracks.
 
+- ``log_position(store)``, ``changes_since(store, seq)``, ``trim_log(store)``: the schema-v10 log of which
+  tracks changed (added, changed, removed, analysed, unanalysed), so a cache can update just those rows.
+
 Plays are in neither: what depends on them is recomputed at every load.
 """
 
@@ -38,6 +41,54 @@ def change_state(store: Store) -> list[Any] | None:
     newest = conn.execute("SELECT MAX(id), MAX(added_at) FROM tracks").fetchone()
     analysed = conn.execute("SELECT MAX(track_id) FROM analysis").fetchone()
     return [*row, *newest, *analysed]
+
+
+LOG_KEEP = 200_000
+"""How many of the newest log rows ``trim_log`` keeps: two full rescans of a 100k library."""
+
+
+def log_position(store: Store) -> int | None:
+    """The newest ``seq`` of the change log (0 when empty), or None on a database without the log."""
+    try:
+        row = store.conn.execute("SELECT MAX(seq) FROM library_log").fetchone()
+    except sqlite3.OperationalError:  # a database not migrated to schema v10 (opened read-only)
+        return None
+    return int(row[0] or 0)
+
+
+def changes_since(store: Store, seq: int) -> dict[str, set[int]] | None:
+    """Which tracks changed after log position ``seq``: {what: track ids} ('added', 'changed', 'removed',
+    'analysed', 'unanalysed'), or None when the log cannot tell (no log, or trimmed past ``seq``)."""
+    conn = store.conn
+    try:
+        floor = conn.execute("SELECT seq FROM library_log_floor WHERE id = 1").fetchone()
+        if floor is None or int(floor[0]) > seq:
+            return None
+        rows = conn.execute(
+            "SELECT DISTINCT what, track_id FROM library_log WHERE seq > ?", (int(seq),)
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return None
+    out: dict[str, set[int]] = {}
+    for what, track_id in rows:
+        out.setdefault(what, set()).add(int(track_id))
+    return out
+
+
+def trim_log(store: Store, keep: int = LOG_KEEP) -> int:
+    """Drop all but the newest ``keep`` log rows (raising the floor past them); how many were dropped."""
+    conn = store.conn
+    try:
+        with store.transaction():
+            newest = conn.execute("SELECT MAX(seq) FROM library_log").fetchone()[0]
+            if newest is None or newest <= keep:
+                return 0
+            cut = int(newest) - keep
+            dropped = conn.execute("DELETE FROM library_log WHERE seq <= ?", (cut,)).rowcount
+            conn.execute("UPDATE library_log_floor SET seq = MAX(seq, ?) WHERE id = 1", (cut,))
+    except sqlite3.OperationalError:  # no log (an old database opened read-only)
+        return 0
+    return int(dropped)
 
 
 def scanned_state(store: Store, model_version: str) -> dict[str, Any]:

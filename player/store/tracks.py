@@ -171,20 +171,44 @@ def iter_tracks(store: Store, include_missing: bool = False) -> Iterator[dict[st
 
 
 def track_columns(
-    store: Store, columns: Sequence[str], *, order: str = "library", include_missing: bool = False
+    store: Store,
+    columns: Sequence[str],
+    *,
+    order: str = "library",
+    include_missing: bool = False,
+    after_id: int | None = None,
+    ids: Sequence[int] | None = None,
 ) -> list[tuple]:
-    """Some columns of every track as plain tuples, in library order (``order="library"``) or by id.
+    """Some columns of every track as plain tuples, in library order (``order="library"``) or by id;
+    only those with an id above ``after_id``, or among ``ids``, when given.
 
     Why: a dict per track (``iter_tracks``) costs seconds at 100k tracks; the radio and ``similar``
-    need a few columns of every track at start-up and read them through this."""
+    need a few columns of every track at start-up and read them through this (and the rows added since,
+    or one artist's tracks, when their start-up cache is brought up to date)."""
     unknown = [c for c in columns if c not in _COLUMNS]
     if unknown or not columns:
         raise ValueError(f"unknown track columns: {unknown}")
+    where, params = ([] if include_missing else ["missing = 0"]), []
+    if after_id is not None:
+        where.append("id > ?")
+        params.append(int(after_id))
+    if ids is not None:
+        if order != "id":
+            raise ValueError("tracks chosen by id are read in id order")
+        wanted = sorted({int(t) for t in ids})
+        out: list[tuple] = []
+        for start in range(0, len(wanted), 500):  # under SQLite's bound-parameter limit
+            part = wanted[start : start + 500]
+            clause = " AND ".join([*where, f"id IN ({', '.join('?' * len(part))})"])
+            out += store.conn.execute(
+                f"SELECT {', '.join(columns)} FROM tracks WHERE {clause} ORDER BY id", (*params, *part)
+            ).fetchall()
+        return out
     sql = f"SELECT {', '.join(columns)} FROM tracks"
-    if not include_missing:
-        sql += " WHERE missing = 0"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY " + (LIBRARY_ORDER if order == "library" else "id")
-    return store.conn.execute(sql).fetchall()
+    return store.conn.execute(sql, params).fetchall()
 
 
 def count_tracks(store: Store, include_missing: bool = False) -> int:

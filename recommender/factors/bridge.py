@@ -193,6 +193,23 @@ def genre_position(genres: ArtistGenres, vocabulary: TagVocabulary) -> np.ndarra
     return weights @ np.vstack([vocabulary.position(r) for r in rows]) / weights.sum()
 
 
+PLACE_ROWS = 256
+"""Artists per block of ``place_artists``' prediction: every block this tall (the last padded with zeros), so
+an artist lands on the same bits whichever artists are placed with it (the radio's cache places only the
+artists a new album touches, ``recommender.radio.append``, and must match a whole build)."""
+
+
+def _predict_in_blocks(profiles: np.ndarray, bundle: Bundle) -> np.ndarray:
+    out = np.empty((len(profiles), bundle.k), dtype=np.float32)
+    block = np.zeros((PLACE_ROWS, profiles.shape[1]), dtype=np.float64)
+    for start in range(0, len(profiles), PLACE_ROWS):
+        part = profiles[start : start + PLACE_ROWS]
+        block[: len(part)] = part
+        block[len(part) :] = 0.0
+        out[start : start + len(part)] = predict_artist_factors(block, bundle)[: len(part)]
+    return out
+
+
 def place_artists(
     bundle: Bundle,
     names: list[str],
@@ -213,7 +230,7 @@ def place_artists(
     if not names:
         return {}
     try:
-        predicted = np.asarray(predict_artist_factors(np.vstack(profiles), bundle), dtype=np.float32)
+        predicted = _predict_in_blocks(np.vstack(profiles).astype(np.float64), bundle)
     except ValueError:  # a bundle without a bridge
         return {}
     if genres and bundle.tag_names is not None:

@@ -175,9 +175,11 @@ def match_credits(credits: Iterable, bundle: Bundle) -> LibraryMatch:
 _UNSEEN = object()
 
 
-def match_rows(rows: Iterable[tuple], bundle: Bundle) -> LibraryMatch:
+def match_rows(rows: Iterable[tuple], bundle: Bundle, into: LibraryMatch | None = None) -> LibraryMatch:
     """``match_credits`` on plain (track_id, artist, album_artist, mb_artist_id, mb_album_artist_id)
-    tuples, in track id order.
+    tuples, in track id order. ``into``: a match of the tracks before these (lower ids) to carry on
+    from, updated in place: the same result as matching all of them at once (the radio's cache adds a
+    new album's tracks this way, ``recommender.radio.append``).
 
     Why it works per distinct credit: a library repeats a few hundred credits over 100k tracks, and
     which local artist a track is grouped under (and whether a credit matches an item) depends on the
@@ -187,8 +189,9 @@ def match_rows(rows: Iterable[tuple], bundle: Bundle) -> LibraryMatch:
     """
     index = bundle.key_index
     mbid_index = bundle.mbid_index
-    result = LibraryMatch()
-    key_of_local: dict[str, str] = {}  # normalised key -> first display spelling seen
+    result = LibraryMatch() if into is None else into
+    # normalised key -> first display spelling seen
+    key_of_local: dict[str, str] = {normalise_artist(a): a for a in result.artist_tracks}
     local_of: dict[tuple, str | None] = {}  # (artist, album_artist) -> local artist
     tried: set[tuple] = set()  # credits that matched no item
     track_artist = result.track_artist

@@ -16,8 +16,13 @@ kept in one ``.npz`` per purpose beside the database (``<db folder>/cache/``, wr
 
 Plays are not in the fingerprint: what depends on them (recency, taste) is recomputed at every load.
 
-API: ``fingerprint(store, name, bundle, extra)``, ``load(store, name, key, prefixes=None)``, ``save(store, name, key,
-arrays)``, ``cache_dir(store)``, ``code_version(root=None)``, ``CODE``.
+A cache whose key no longer matches but whose base does (``base_fingerprint``: the same database, code,
+bundle and model; only tracks changed) is read by ``load_stale`` and brought up to date from the
+library's change log where it can (``recommender.radio.append``).
+
+API: ``fingerprint(store, name, bundle, extra)``, ``base_fingerprint(...)``, ``load(store, name, key,
+prefixes=None)``, ``load_stale(store, name, base)``, ``save(store, name, key, arrays)``, ``cache_dir(store)``,
+``code_version(root=None)``, ``CODE``.
 """
 
 from __future__ import annotations
@@ -72,28 +77,49 @@ def _bundle_identity(bundle: Any) -> Any:
 
 def fingerprint(store: Any, name: str, bundle: Any = None, extra: Any = None) -> str | None:
     """The cache key of ``name`` for the store's current contents, or None when it cannot be cached."""
+    state = _state(store, name, bundle, extra)
+    if state is None:
+        return None
+    from player.store.analysis import MODEL_VERSION
+    from player.store.changes import change_state, scanned_state
+
+    changes = change_state(store)
+    if changes is not None:
+        state["changes"] = changes
+    else:
+        state.update(scanned_state(store, MODEL_VERSION))
+    return _digest(state)
+
+
+def base_fingerprint(store: Any, name: str, bundle: Any = None, extra: Any = None) -> str | None:
+    """What a cache of ``name`` depends on except the library's contents: this database (its change
+    counter's id), the code, the bundle, the model. A stale cache with the same base can be brought up to
+    date from the change log (``recommender.radio.append``); None when it cannot be."""
+    state = _state(store, name, bundle, extra)
+    if state is None:
+        return None
+    from player.store.changes import change_state
+
+    changes = change_state(store)
+    if changes is None:
+        return None
+    state["database"] = changes[0]
+    return _digest(state)
+
+
+def _state(store: Any, name: str, bundle: Any, extra: Any) -> dict[str, Any] | None:
     if not disk_cache.enabled() or cache_dir(store) is None:
         return None
     identity = _bundle_identity(bundle)
     if identity is False:
         return None
     from player.store.analysis import MODEL_VERSION
-    from player.store.changes import change_state, scanned_state
 
-    state = {
-        "name": name,
-        "code": code_version(),
-        "bundle": identity,
-        "extra": extra,
-        "model": MODEL_VERSION,
-    }
-    changes = change_state(store)
-    if changes is not None:
-        state["changes"] = changes
-    else:
-        state.update(scanned_state(store, MODEL_VERSION))
-    text = json.dumps(state, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    return {"name": name, "code": code_version(), "bundle": identity, "extra": extra, "model": MODEL_VERSION}
+
+
+def _digest(state: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
 def _file(store: Any, name: str) -> Path | None:
@@ -110,6 +136,17 @@ def load(
     """The arrays saved under ``key`` (only those named ``prefixes...`` if given), or None (no cache,
     another key, or an unreadable file)."""
     return disk_cache.load_file(_file(store, name) if key else None, key, prefixes)
+
+
+def load_stale(store: Any, name: str, base: str | None) -> dict[str, np.ndarray] | None:
+    """The arrays of ``name``'s cache whatever its key, if it was saved with the base key ``base``
+    (``base_fingerprint``, kept as the ``meta_base`` array), else None."""
+    if base is None:
+        return None
+    arrays = disk_cache.load_file(_file(store, name), None, any_key=True)
+    if arrays is None or "meta_base" not in arrays or str(arrays["meta_base"]) != base:
+        return None
+    return arrays
 
 
 def save(store: Any, name: str, key: str | None, arrays: dict[str, np.ndarray]) -> bool:

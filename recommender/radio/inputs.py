@@ -64,14 +64,24 @@ def row_taste_scores(library: Any, taste: UserTaste, bundle: Any) -> np.ndarray 
     return out
 
 
-def distinctive_tags(tag_probs: np.ndarray, has_audio: np.ndarray | None, n: int = 3) -> np.ndarray:
-    """Per track, the ``n`` audio tags most above the library's mean (int16 indices, -1 where none):
-    what a reason can say two tracks share ("both piano and calm") beyond what all tracks have."""
+def library_tag_mean(tag_probs: np.ndarray, has_audio: np.ndarray | None) -> np.ndarray | None:
+    """The mean audio tag probabilities of the analysed rows (None when none is): what ``distinctive_tags``
+    measures a track against."""
+    rows = np.flatnonzero(has_audio) if has_audio is not None else np.arange(len(tag_probs))
+    return tag_probs[rows].mean(axis=0) if len(rows) else None
+
+
+def distinctive_tags(
+    tag_probs: np.ndarray, has_audio: np.ndarray | None, mean: np.ndarray | None, n: int = 3
+) -> np.ndarray:
+    """Per track, the ``n`` audio tags most above ``mean`` (the library's, ``library_tag_mean``; int16
+    indices, -1 where none): what a reason can say two tracks share ("both piano and calm") beyond what
+    all tracks have. Row by row, so rows added later get what a whole build would give them."""
     out = np.full((len(tag_probs), n), -1, dtype=np.int16)
     rows = np.flatnonzero(has_audio) if has_audio is not None else np.arange(len(tag_probs))
-    if len(rows) == 0:
+    if len(rows) == 0 or mean is None:
         return out
-    lift = tag_probs[rows] - tag_probs[rows].mean(axis=0)
+    lift = tag_probs[rows] - mean
     top = np.argsort(-lift, axis=1, kind="stable")[:, :n]
     keep = np.take_along_axis(lift, top, 1) > 0
     out[rows] = np.where(keep, top, -1).astype(np.int16)

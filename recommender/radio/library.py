@@ -78,6 +78,63 @@ def _artist_key(a: Any) -> str | None:
     return a.strip().casefold() if isinstance(a, str) and a.strip() else None
 
 
+def _album_title_key(a: Any) -> str | None:
+    return None if a in (None, "") else str(a).casefold()
+
+
+ALBUM_SEP = "\x1f"
+"""Between the owner and the title of an album pair's key (``RadioLibrary.album_pairs``)."""
+
+PROJECT_ROWS = 1024
+"""Library rows per block of ``project_audio``: every product is this tall, each row at its own place, so a
+row projected alone later (``recommender.radio.append``) gets the bits a whole build gave it."""
+
+
+def album_codes(album_key: np.ndarray, artist_codes: np.ndarray) -> np.ndarray:
+    """Album codes from each row's album pair (-1: untitled, a code of its own). Album spacing keeps one
+    artist's album from hogging the station; a compilation or soundtrack with many artists is left to
+    artist spacing (otherwise a 40-track OST could play only every 25 tracks), so its tracks get their
+    own codes, as untitled ones do."""
+    n = len(album_key)
+    codes = _first_seen_codes(album_key)
+    if not n:
+        return codes
+    width = int(artist_codes.max()) + 1
+    pairs = np.unique(codes * width + artist_codes)
+    artists_in = np.bincount(pairs // width, minlength=int(codes.max()) + 1)
+    shared = artists_in[codes] > 1
+    return np.where(shared, codes.max(initial=0) + 1 + np.arange(n), codes)
+
+
+def project_audio(
+    audio: np.ndarray, mean: np.ndarray | None, basis: np.ndarray | None, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Raw embeddings [n, d_raw] centred on ``mean``, projected on ``basis`` and L2-normalised.
+
+    ``rows``: where each embedding sits in the library (default: 0..n-1). The product is taken in blocks of
+    ``PROJECT_ROWS`` library rows, each row at its own place in its block and the places of rows not given
+    left zero: a BLAS kernel's result for a row depends on that place (seen: 30 of 64 rows differed in the
+    last bit when moved), not on the other rows, so rows projected later, alone, get the same bits."""
+    audio = np.asarray(audio, dtype=np.float32)
+    n = len(audio)
+    rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+    width = basis.shape[1] if basis is not None else audio.shape[1]
+    out = np.empty((n, width), dtype=np.float32)
+    block = np.zeros((PROJECT_ROWS, audio.shape[1]), dtype=np.float32)
+    blocks = rows // PROJECT_ROWS
+    bounds = np.flatnonzero(np.diff(blocks)) + 1 if n else np.zeros(0, np.int64)
+    for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), n], strict=True):
+        if lo == hi:
+            continue
+        place = rows[lo:hi] % PROJECT_ROWS
+        block[:] = 0.0
+        block[place] = audio[lo:hi]
+        if mean is not None:
+            block[place] -= mean
+        out[lo:hi] = (block @ basis)[place] if basis is not None else block[place]
+    return _normalise_rows(out)
+
+
 @dataclass
 class RadioLibrary:
     """The library as arrays, one row per track (what ``Station`` needs and nothing more).
@@ -118,6 +175,12 @@ class RadioLibrary:
     top_tags: np.ndarray | None = None  # int16 [n, 3]
     tag_names: Sequence[str] | None = None
     taste_basis: Any = None
+    # What rows added later are numbered by (``recommender.radio.append``): each row's album pair (-1
+    # untitled), the pairs' "owner\x1ftitle" keys, the genre keys in code order, the audio tags' mean.
+    album_key: np.ndarray | None = None
+    album_pairs: list[str] | None = None
+    genre_keys: list[Any] | None = None
+    tag_mean: np.ndarray | None = None
     _row_of: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
@@ -159,7 +222,7 @@ class RadioLibrary:
         taste_evidence: int | None = None,
         center_audio: bool = True,
         audio_dims: int | None = 64,
-        overwrite_audio: bool = False,
+        frozen_audio: tuple[np.ndarray | None, np.ndarray | None] | None = None,
         **descriptors: Any,
     ) -> RadioLibrary:
         """From plain per-track values: artist/album names become codes, vectors get normalised.
@@ -168,9 +231,12 @@ class RadioLibrary:
         embeddings are mostly positive, and without centring every cosine is close to 1. They are then
         projected on their ``audio_dims`` principal axes: scoring a 100k-track library is bound by
         memory bandwidth, and 64 axes keep the neighbourhoods while reading a third of the bytes.
-        ``overwrite_audio``: the caller's ``audio`` array may be centred in place (saves a copy of the
-        largest array at load time).
+        ``frozen_audio``: (mean, axes) to use instead of the library's own (those of the last full build,
+        so that rows added since are placed where the cached ones are). Albums are numbered by
+        ``album_codes`` from ``album_key`` (kept with ``album_pairs``); genres by their key's first
+        appearance (``genre_keys``), -1 where none.
         """
+        audio_mean = audio_basis = None
         n = len(track_ids)
         artists = list(artists)
         artist_ids, artist_keys = _keyed(artists, _artist_key)
@@ -181,9 +247,8 @@ class RadioLibrary:
             display.setdefault(artist_keys[artist_ids[r]], artists[r].strip()) if artist_ids[r] >= 0 else None
             for r in firsts.tolist()
         ]
-        # An album is (album artist or artist, title). Album spacing keeps one artist's album from
-        # hogging the station; a compilation or soundtrack with many artists is left to artist spacing
-        # (otherwise a 40-track OST could play only every 25 tracks), so its tracks get their own codes.
+        # An album is (album artist or artist, title): ``album_key`` numbers the distinct pairs
+        # (``album_pairs`` names them, so rows added later find theirs), ``album_codes`` makes the codes.
         albums = [None] * n if albums is None else list(albums)
         album_artists = [None] * n if album_artists is None else list(album_artists)
         aa_ids, aa_values = _value_ids(album_artists)
@@ -201,39 +266,38 @@ class RadioLibrary:
             artist_ids >= 0, key_owner[np.maximum(artist_ids, 0)] if len(key_owner) else blank, blank
         )
         owner = np.where(owner >= 0, owner, fallback)
-        title_ids, _ = _keyed(albums, lambda a: None if a in (None, "") else str(a).casefold())
-        album_ids = np.where(title_ids >= 0, owner * (int(title_ids.max(initial=0)) + 1) + title_ids, -1)
-        album_codes = _first_seen_codes(album_ids)
-        if n:
-            pairs = np.unique(album_codes * (int(artist_codes.max()) + 1) + artist_codes)
-            artists_in = np.bincount(
-                pairs // (int(artist_codes.max()) + 1), minlength=int(album_codes.max()) + 1
-            )
-            shared = artists_in[album_codes] > 1
-        else:
-            shared = np.zeros(0, dtype=bool)
-        album_codes = np.where(shared, album_codes.max(initial=0) + 1 + np.arange(n), album_codes)
+        title_ids, title_keys = _keyed(albums, _album_title_key)
+        album_key = np.full(n, -1, dtype=np.int64)
+        titled = np.flatnonzero(title_ids >= 0)
+        album_pairs: list[str] = []
+        if len(titled):
+            pair = owner[titled] * (int(title_ids.max()) + 1) + title_ids[titled]
+            album_key[titled] = _first_seen_codes(pair)
+            firsts = titled[np.unique(album_key[titled], return_index=True)[1]]
+            owners = list(owner_index)
+            album_pairs = [
+                owners[o] + ALBUM_SEP + title_keys[t]
+                for o, t in zip(owner[firsts].tolist(), title_ids[firsts].tolist(), strict=True)
+            ]
         genre_codes = None
+        genre_keys: list[Any] = []
         if genres is not None:
-            genre_ids, _ = _keyed(list(genres), _artist_key)
-            genre_codes = np.where(genre_ids < 0, -1, _first_seen_codes(genre_ids))
-        audio_n = audio_mean = audio_basis = None
+            genre_codes, genre_keys = _keyed(list(genres), _artist_key)
+        audio_n = None
         if audio is not None:
-            audio = np.asarray(audio, dtype=np.float32)
             mask = np.ones(n, dtype=bool) if has_audio is None else np.asarray(has_audio, dtype=bool)
-            if center_audio and mask.sum() >= 20:
+            if (
+                frozen_audio is not None
+            ):  # the centre and axes of the last full build (``recommender.radio.append``)
+                audio_mean, audio_basis = frozen_audio
+            elif center_audio and mask.sum() >= 20:
+                audio = np.asarray(audio, dtype=np.float32)
                 rows = audio if mask.all() else audio[mask]
                 audio_mean = rows.mean(axis=0)
                 if audio_dims and audio.shape[1] > audio_dims:
                     audio_basis = pca_basis(rows, audio_dims, mean=audio_mean)
                 del rows
-                if overwrite_audio:
-                    audio -= audio_mean
-                else:
-                    audio = audio - audio_mean
-                if audio_basis is not None:
-                    audio = audio @ audio_basis
-            audio_n = _normalise_rows(audio)
+            audio_n = project_audio(audio, audio_mean, audio_basis)
             del audio
             audio_n[~mask] = 0.0
             has_audio = mask
@@ -244,10 +308,10 @@ class RadioLibrary:
             factors_n = _normalise_rows(raw)
             factors_n[~mask] = 0.0
             has_factors = mask
-        return cls(
+        library = cls(
             track_ids=np.asarray(track_ids, dtype=np.int64),
             artist=artist_codes,
-            album=album_codes,
+            album=album_codes(album_key, artist_codes),
             artist_names=artist_names,
             genre=genre_codes,
             audio=audio_n,
@@ -262,6 +326,8 @@ class RadioLibrary:
             audio_basis=audio_basis,
             **{k: (None if v is None else np.asarray(v, dtype=np.float64)) for k, v in descriptors.items()},
         )
+        library.album_key, library.album_pairs, library.genre_keys = album_key, album_pairs, genre_keys
+        return library
 
     def __len__(self) -> int:
         return len(self.track_ids)
@@ -370,3 +436,4 @@ class LibraryParts:
     match: Any = None
     predicted_artists: dict[str, np.ndarray] = field(default_factory=dict)  # artist -> factors from audio
     analysed: int = 0
+    cache: str = ""  # how the radio's start-up arrays were had: "cache", "appended" or "built"

@@ -32,10 +32,10 @@ import numpy as np
 from recommender.factors.bridge import bridge_unmatched, rows_by_artist
 from recommender.factors.bundle import load_bundle
 from recommender.factors.genre import vocabulary_of
-from recommender.radio import cache, stored
-from recommender.radio.inputs import distinctive_tags, row_taste_scores, user_taste
+from recommender.radio import append, cache, stored
+from recommender.radio.inputs import distinctive_tags, library_tag_mean, row_taste_scores, user_taste
 from recommender.radio.library import LibraryParts, RadioLibrary
-from recommender.radio.stored import Static, set_tags
+from recommender.radio.stored import Frozen, Static, set_tags
 
 MAX_SESSION_HOURS = 24.0
 """How far back the skips that may rest in a new station are read (``RadioSettings.session_hours`` picks
@@ -68,12 +68,7 @@ def load_library(
     banned = banned_track_ids(store).difference(int(t) for t in keep)
     if bundle is None:
         bundle = load_bundle(or_none=True)
-    key = cache.fingerprint(store, "radio", bundle)
-    static = stored.from_arrays(cache.load(store, "radio", key), bundle)
-    if static is None:  # none yet, another key, or arrays in doubt: computed and the file overwritten
-        static = _static(store, bundle)
-        if key is not None:
-            cache.save(store, "radio", key, stored.to_arrays(static))
+    static, parts.cache = _cached_static(store, bundle)
     library = static.library
     if banned:  # a mask over the cached rows: the station never sees a banned track (but a kept seed)
         library = library.rows(~np.isin(library.track_ids, np.fromiter(banned, np.int64, len(banned))))
@@ -119,6 +114,29 @@ def load_library(
     return library
 
 
+def _cached_static(store: Any, bundle: Any) -> tuple[Static, str]:
+    """The static part and how it was had: "cache" (read as saved), "appended" (a stale cache brought up
+    to date from the change log, ``recommender.radio.append``) or "built" (computed over every track);
+    the file is rewritten unless read as saved."""
+    from player.store.changes import log_position
+
+    key = cache.fingerprint(store, "radio", bundle)
+    static = stored.from_arrays(cache.load(store, "radio", key), bundle)
+    if static is not None:
+        return static, "cache"
+    base = cache.base_fingerprint(store, "radio", bundle)
+    how = "appended"
+    stale = stored.from_arrays(cache.load_stale(store, "radio", base), bundle)
+    static = append.update(stale, store, bundle) if stale is not None else None
+    if static is None:  # none yet, another code or bundle, or changes the log cannot add: every track
+        how, seq = "built", log_position(store)  # read first: what changes during the build is added later
+        static = _static(store, bundle)
+        static.seq, static.built_rows = seq, len(static.library)
+    if key is not None:
+        cache.save(store, "radio", key, {**stored.to_arrays(static), "meta_base": np.array(base or "")})
+    return static, how
+
+
 def _rows_of(ids: np.ndarray, track_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(library rows, which of ``track_ids`` are in the library) for an int64 array of ids."""
     n = len(ids)
@@ -131,16 +149,19 @@ def _rows_of(ids: np.ndarray, track_ids: np.ndarray) -> tuple[np.ndarray, np.nda
     return order[pos[found]], found
 
 
-def _static(store: Any, bundle: Any) -> Static:
-    """Everything that depends on neither the plays nor the bans, computed from the store (every track)."""
+def _static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static:
+    """Everything that depends on neither the plays nor the bans, computed from the store (every track,
+    in id order, so rows added later come last). ``frozen``: the library-wide statistics of the last
+    full build to use instead of this library's own, which is what ``recommender.radio.append`` keeps
+    after adding rows (the reference its bit-for-bit tests compare against)."""
     from player.store.analysis import load_analysis_rows
     from player.store.tracks import track_columns
 
     # The tracks table, read once: the library's columns and the artist match's (by id).
     columns = ("id", "artist", "album_artist", "album", "genre", "duration", "title")
     match_columns = ("mb_artist_id", "mb_album_artist_id", "path")
-    every = track_columns(store, columns + match_columns)
-    match_rows_in = sorted(((r[0], r[1], r[2], r[7], r[8]) for r in every), key=lambda r: r[0])
+    every = track_columns(store, columns + match_columns, order="id")
+    match_rows_in = [(r[0], r[1], r[2], r[7], r[8]) for r in every]
     # Genre words of every track (genre tag, album title, folders): ``factors.genre``.
     genre_rows = [(r[0], r[4], r[3], r[9]) for r in every] if bundle is not None else []
     rows = [r[:7] for r in every]
@@ -151,8 +172,7 @@ def _static(store: Any, bundle: Any) -> Static:
     )
     del rows
     ids = np.array(ids_t, dtype=np.int64)
-    id_order = np.argsort(ids, kind="stable")
-    # The analysis table, read once: audio and descriptors straight into library order.
+    # The analysis table, read once: audio and descriptors straight into row order.
     loaded = load_analysis_rows(store, ids, descriptors=("tempo", "loudness"))
     audio, tag_probs, has_audio = loaded.embeddings, loaded.tags, loaded.analysed
     have_analysis = audio is not None
@@ -182,7 +202,7 @@ def _static(store: Any, bundle: Any) -> Static:
         factors[has_factors] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_row[has_factors]]
         if tag_probs is not None:
             genres = vocabulary_of(bundle).artist_genres(genre_rows, match.track_artist)
-            groups = rows_by_artist(local_of_row[id_order], id_order, len(local_names))
+            groups = rows_by_artist(local_of_row, np.arange(n), len(local_names))
             predicted = bridge_unmatched(
                 match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle, genres
             )
@@ -193,9 +213,10 @@ def _static(store: Any, bundle: Any) -> Static:
                 has_factors[rows_a] = True
                 source[rows_a] = 2
     # The audio tags each track stands out by, for the radio's reasons ("both piano and calm").
-    top_tags = (
-        distinctive_tags(tag_probs, has_audio) if tag_probs is not None and tag_probs.shape[1] == 50 else None
-    )
+    tag_mean = top_tags = None
+    if tag_probs is not None and tag_probs.shape[1] == 50:
+        tag_mean = frozen.tag_mean if frozen is not None else library_tag_mean(tag_probs, has_audio)
+        top_tags = distinctive_tags(tag_probs, has_audio, tag_mean)
     del tag_probs, genre_rows
     library = RadioLibrary.build(
         track_ids=ids,
@@ -208,7 +229,7 @@ def _static(store: Any, bundle: Any) -> Static:
         factors=factors,
         has_factors=has_factors,
         factor_source=source,
-        overwrite_audio=True,
+        frozen_audio=None if frozen is None else (frozen.audio_mean, frozen.audio_basis),
         duration=np.array([np.nan if d is None else d for d in duration_col], dtype=np.float64),
         tempo=tempo,
         loudness=loudness,
@@ -216,6 +237,7 @@ def _static(store: Any, bundle: Any) -> Static:
     del audio
     library.titles = list(title_col)
     library.item = item_of_row if match is not None else None
+    library.tag_mean = tag_mean
     set_tags(library, top_tags)
     del artist_col, album_artist_col, album_col, genre_col, duration_col, title_col, ids_t
     if match is not None:
@@ -223,6 +245,8 @@ def _static(store: Any, bundle: Any) -> Static:
         from recommender.radio.scoring import artist_similarity
 
         library.artist_similarity = artist_similarity(library.artist, item_of_row, bundle)
+    if frozen is not None:
+        library._stats = dict(frozen.stats)
     for space in ("audio", "factors"):  # the z-score statistics, computed once and cached with the rest
         if getattr(library, space) is not None:
             library.space_stats(space)

@@ -22,17 +22,37 @@ from recommender.radio.library import RadioLibrary
 
 _ARRAYS = (
     "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source item"
-    " tempo loudness audio_mean audio_basis top_tags"
+    " tempo loudness audio_mean audio_basis top_tags album_key tag_mean"
 ).split()
 
 
 @dataclass
+class Frozen:
+    """The library-wide statistics of a full build, kept while rows are added (``recommender.radio.append``):
+    the audio centre and axes, the z-score statistics of each space and the audio tags' mean."""
+
+    audio_mean: np.ndarray | None
+    audio_basis: np.ndarray | None
+    stats: dict[str, tuple[np.ndarray, np.ndarray]]
+    tag_mean: np.ndarray | None
+
+
+@dataclass
 class Static:
-    """What ``load_library`` keeps between starts: computed over every track, bans left to the load."""
+    """What ``load_library`` keeps between starts: computed over every track, bans left to the load.
+
+    ``seq``: the library change log's position it reflects (``player.store.changes``); ``built_rows``:
+    how many rows its last full build had (rows added since are placed with that build's statistics)."""
 
     library: RadioLibrary
     match: Any = None
     predicted: dict[str, np.ndarray] = field(default_factory=dict)
+    seq: int | None = None
+    built_rows: int = 0
+
+    def frozen(self) -> Frozen:
+        lib = self.library
+        return Frozen(lib.audio_mean, lib.audio_basis, dict(lib._stats), lib.tag_mean)
 
 
 def set_tags(library: RadioLibrary, top_tags: np.ndarray | None) -> None:
@@ -62,6 +82,10 @@ def to_arrays(static: Static) -> dict[str, np.ndarray]:
     }
     out.update(disk_cache.prefixed("names_", disk_cache.strings(lib.artist_names)))
     out.update(disk_cache.prefixed("titles_", disk_cache.strings(lib.titles or [])))
+    out.update(disk_cache.prefixed("pairs_", disk_cache.strings(lib.album_pairs or [])))
+    out.update(disk_cache.prefixed("genres_", disk_cache.strings(lib.genre_keys or [])))
+    out["meta_seq"] = np.array(-1 if static.seq is None else static.seq, dtype=np.int64)
+    out["meta_built_rows"] = np.array(static.built_rows, dtype=np.int64)
     for space, (mu, cov) in lib._stats.items():
         out[f"stats_{space}_mu"], out[f"stats_{space}_cov"] = mu, cov
     if lib.artist_similarity is not None:
@@ -108,9 +132,16 @@ def _check(static: Static, bundle: Any) -> None:
     n = len(ids)
     n_artists = len(lib.artist_names)
     require(within(lib.artist, 0, n_artists) and lib.artist.shape == (n,), "artist codes")
-    require(within(lib.album, 0, max(n, 1)) and lib.album.shape == (n,), "album codes")
+    # album codes: at most n first-seen ones, then one per compilation row above them (``album_codes``)
+    require(within(lib.album, 0, 2 * max(n, 1)) and lib.album.shape == (n,), "album codes")
     require(lib.genre is None or (within(lib.genre, -1, max(n, 1)) and lib.genre.shape == (n,)), "genres")
     require(lib.titles is None or len(lib.titles) in (0, n), "titles")
+    n_pairs = len(lib.album_pairs or ())
+    require(lib.album_key is not None and lib.album_key.shape == (n,), "album keys")
+    require(within(lib.album_key, -1, n_pairs), "album key codes")
+    require(lib.genre is None or within(lib.genre, -1, len(lib.genre_keys or ())), "genre keys")
+    require(lib.tag_mean is None or (lib.tag_mean.shape == (len(MUSICNN_TAGS),) and finite(lib.tag_mean)), "tags")
+    require(0 <= static.built_rows, "built rows")
     for name in ("duration", "tempo", "loudness"):  # NaN means unknown here; infinity means nothing
         a = getattr(lib, name)
         require(a is None or (a.shape == (n,) and a.dtype.kind == "f" and not np.isinf(a).any()), name)
@@ -164,6 +195,8 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> Static:
     values = {name: arrays.get("lib_" + name) for name in _ARRAYS}
     lib = RadioLibrary(artist_names=disk_cache.unstrings(arrays, "names_"), **values)
     lib.titles = disk_cache.unstrings(arrays, "titles_")
+    lib.album_pairs = disk_cache.unstrings(arrays, "pairs_")
+    lib.genre_keys = disk_cache.unstrings(arrays, "genres_")
     set_tags(lib, lib.top_tags)
     for space in ("audio", "factors"):
         if f"stats_{space}_mu" in arrays:
@@ -175,7 +208,8 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> Static:
         lib.artist_similarity = CsrRows(
             arrays["sim_data"], arrays["sim_indices"], arrays["sim_indptr"], shape
         )
-    static = Static(lib)
+    seq = int(arrays["meta_seq"])
+    static = Static(lib, seq=None if seq < 0 else seq, built_rows=int(arrays["meta_built_rows"]))
     if "local_item" in arrays:
         static.match, static.predicted = _rebuild_match(arrays)
     return static

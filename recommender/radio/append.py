@@ -1,0 +1,307 @@
+"""The radio's start-up cache brought up to date with the tracks added or analysed since, not rebuilt.
+
+Why: the cache (``recommender.radio.stored``) holds arrays derived from every track. Recomputing them for
+100k tracks because one album was scanned cost the next radio start seconds (issue 25, item 1). The
+library's change log (``player.store.changes``) says which tracks changed, so ``update`` adds the new
+rows (tracks with ids above the cached ones: their codes, projected audio, top tags, match and factors)
+and refreshes the rows of tracks analysed since, touching the rest only where an artist they share
+changed (its factors, placed again from all its tracks, or its bundle item when a new credit matched).
+
+What a full build computes over the whole library (the audio centre and axes, the z-score statistics,
+the audio tags' mean) stays as the last full build left it (``Frozen``), so the result equals a full
+build given those statistics (``load._static(store, bundle, frozen)``), bit for bit, which the tests
+check. A full build happens instead when the log cannot say (trimmed, or a database without it), when a
+cached track was changed or removed or lost its analysis, when the rows added since the last full build
+pass ``GROWTH`` of it, or when the cache has no audio statistics to place new analyses with.
+
+API: ``update(static, store, bundle) -> Static | None`` (None: build in full).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from recommender.radio.library import (
+    ALBUM_SEP,
+    RadioLibrary,
+    _album_title_key,
+    _artist_key,
+    _normalise_rows,
+    album_codes,
+    project_audio,
+)
+from recommender.radio.stored import Static, set_tags
+
+GROWTH = 0.25
+"""Rows added since the last full build, as a share of its rows, past which the next load builds in full
+(so the frozen statistics never describe much less than the library)."""
+
+COLUMNS = (
+    "id", "artist", "album_artist", "album", "genre", "duration", "title", "mb_artist_id", "mb_album_artist_id",
+    "path",
+)  # fmt: skip
+
+
+def update(static: Static, store: Any, bundle: Any) -> Static | None:
+    """``static`` with the tracks added and analysed since its log position, or None to build in full."""
+    from player.store.changes import changes_since, log_position
+    from player.store.tracks import track_columns
+
+    seq = log_position(store)
+    if static.seq is None or seq is None:
+        return None
+    changes = changes_since(store, static.seq)
+    if changes is None:
+        return None
+    lib = static.library
+    top = int(lib.track_ids.max()) if len(lib) else 0
+    if not len(lib) or any(
+        t <= top for what in ("changed", "removed", "unanalysed", "added") for t in changes.get(what, ())
+    ):
+        return None
+    rows = track_columns(store, COLUMNS, order="id", after_id=top)
+    old_ids = np.array(sorted(t for t in changes.get("analysed", ()) if t <= top), dtype=np.int64)
+    old_rows = _rows_of(lib.track_ids, old_ids)
+    if not rows and not len(old_rows):
+        return Static(lib, static.match, static.predicted, seq, static.built_rows)
+    if len(lib) + len(rows) > static.built_rows * (1.0 + GROWTH):
+        return None
+    added = _Added(lib, rows)
+    analysis = _analysis(store, lib, added.ids, lib.track_ids[old_rows])
+    if analysis is None:
+        return None
+    out = added.library(analysis, old_rows)
+    match, predicted = static.match, dict(static.predicted)
+    if match is not None and bundle is not None:
+        _factors(store, bundle, out, match, predicted, added, rows, lib.track_ids[old_rows], len(lib))
+        _similarity(out, lib, bundle)
+        predicted = {a: predicted[a] for a in match.unmatched if a in predicted}
+    return Static(out, match, predicted, seq, static.built_rows)
+
+
+def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Rows of the ``wanted`` ids among ``ids`` (sorted ascending, as a full build orders them)."""
+    if not len(wanted) or not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    return pos[ids[pos] == wanted]
+
+
+class _Added:
+    """The new tracks' plain columns, numbered into the cached library's artist, album and genre codes."""
+
+    def __init__(self, lib: RadioLibrary, rows: list[tuple]) -> None:
+        self.lib = lib
+        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
+        names = list(lib.artist_names)
+        code_of = {_artist_key(a): c for c, a in enumerate(names) if a is not None}
+        pairs = list(lib.album_pairs or ())
+        pair_of = {p: j for j, p in enumerate(pairs)}
+        genres = list(lib.genre_keys or ())
+        genre_of = {g: j for j, g in enumerate(genres)}
+        artist, album_key, genre = [], [], []
+        for r in rows:
+            credit = r[1] or r[2]
+            key = _artist_key(credit)
+            if key is None:
+                artist.append(len(names))
+                names.append(None)
+            else:
+                code = code_of.get(key)
+                if code is None:
+                    code = code_of[key] = len(names)
+                    names.append(credit.strip())
+                artist.append(code)
+            title = _album_title_key(r[3])
+            if title is None:
+                album_key.append(-1)
+            else:
+                owner = str(r[2]).casefold() if r[2] else (key or "")
+                album_key.append(pair_of.setdefault(owner + ALBUM_SEP + title, len(pair_of)))
+                if len(pair_of) > len(pairs):
+                    pairs.append(owner + ALBUM_SEP + title)
+            g = _artist_key(r[4])
+            genre.append(-1 if g is None else genre_of.setdefault(g, len(genre_of)))
+            if g is not None and len(genre_of) > len(genres):
+                genres.append(g)
+        self.names, self.pairs, self.genres = names, pairs, genres
+        self.artist = np.array(artist, dtype=np.int64)
+        self.album_key = np.array(album_key, dtype=np.int64)
+        self.genre = np.array(genre, dtype=np.int64)
+        self.duration = np.array([np.nan if r[5] is None else r[5] for r in rows], dtype=np.float64)
+        self.titles = [r[6] for r in rows]
+
+    def library(self, analysis: dict[str, Any], old_rows: np.ndarray) -> RadioLibrary:
+        """The cached library with the new rows below it and the re-analysed rows refreshed."""
+        lib, m = self.lib, len(self.ids)
+        artist = np.concatenate([lib.artist, self.artist])
+        album_key = np.concatenate([lib.album_key, self.album_key])
+        values: dict[str, Any] = {}
+        for name in ("audio", "has_audio", "tempo", "loudness", "top_tags"):
+            old, new = getattr(lib, name), analysis[name]
+            if old is None:
+                values[name] = None
+                continue
+            merged = np.concatenate([old, new[:m]])
+            merged[old_rows] = new[m:]
+            values[name] = merged
+        factors = {}
+        for name, fill in (
+            ("factors", 0.0),
+            ("raw_factors", 0.0),
+            ("has_factors", False),
+            ("factor_source", 0),
+        ):
+            old = getattr(lib, name)
+            factors[name] = (
+                None if old is None else np.concatenate([old, np.full((m, *old.shape[1:]), fill, old.dtype)])
+            )
+        item = None if lib.item is None else np.concatenate([lib.item, np.full(m, -1, dtype=lib.item.dtype)])
+        out = RadioLibrary(
+            track_ids=np.concatenate([lib.track_ids, self.ids]),
+            artist=artist,
+            album=album_codes(album_key, artist),
+            artist_names=self.names,
+            genre=np.concatenate([lib.genre, self.genre]),
+            duration=np.concatenate([lib.duration, self.duration]),
+            item=item,
+            audio_mean=lib.audio_mean,
+            audio_basis=lib.audio_basis,
+            album_key=album_key,
+            album_pairs=self.pairs,
+            genre_keys=self.genres,
+            tag_mean=lib.tag_mean,
+            **factors,
+            **values,
+        )
+        out.titles = [*(lib.titles or ()), *self.titles]
+        set_tags(out, out.top_tags)
+        out.artist_similarity = lib.artist_similarity
+        out._stats = dict(lib._stats)
+        return out
+
+
+def _analysis(
+    store: Any, lib: RadioLibrary, new_ids: np.ndarray, old_ids: np.ndarray
+) -> dict[str, Any] | None:
+    """The new rows' analysis then the re-analysed rows', in the cached library's space; None when the
+    cache cannot place them (no audio statistics yet, or a row that lost its analysis)."""
+    from player.store.analysis import load_analysis_rows
+    from recommender.radio.inputs import distinctive_tags
+
+    ids = np.concatenate([new_ids, old_ids])
+    loaded = load_analysis_rows(store, ids, descriptors=("tempo", "loudness"), by_id=True)
+    has = loaded.analysed
+    if has.any() and (lib.audio is None or lib.audio_mean is None):
+        return None  # the first analyses (or the first 20): a full build centres and projects them
+    old_rows = _rows_of(lib.track_ids, old_ids)
+    if lib.has_audio is not None and (lib.has_audio[old_rows] & ~has[len(new_ids) :]).any():
+        return None
+    out: dict[str, Any] = {"has_audio": has, **loaded.descriptors}
+    if lib.audio is None:
+        out["audio"] = None
+        out["top_tags"] = None
+        return out
+    if loaded.embeddings is None:
+        out["audio"] = np.zeros((len(ids), lib.audio.shape[1]), dtype=np.float32)
+    else:
+        places = np.concatenate([len(lib) + np.arange(len(new_ids)), old_rows])
+        audio = project_audio(loaded.embeddings, lib.audio_mean, lib.audio_basis, places)
+        audio[~has] = 0.0
+        out["audio"] = audio
+    if lib.top_tags is not None:
+        if loaded.tags is None:
+            out["top_tags"] = np.full((len(ids), lib.top_tags.shape[1]), -1, dtype=np.int16)
+        else:
+            out["top_tags"] = distinctive_tags(loaded.tags, has, lib.tag_mean)
+    else:
+        out["top_tags"] = None
+    return out
+
+
+def _factors(
+    store: Any,
+    bundle: Any,
+    out: RadioLibrary,
+    match: Any,
+    predicted: dict[str, np.ndarray],
+    added: _Added,
+    rows: list[tuple],
+    old_ids: np.ndarray,
+    n_old: int,
+) -> None:
+    """Match the new credits and set the factors of every row whose artist they or a new analysis touched."""
+    from player.store.analysis import load_analysis_rows
+    from player.store.tracks import track_columns
+    from recommender.factors.bridge import place_artists
+    from recommender.factors.genre import vocabulary_of
+    from recommender.factors.match import match_rows
+
+    match_rows([(r[0], r[1], r[2], r[7], r[8]) for r in rows], bundle, into=match)
+    touched: list[str] = []
+    for t in [*added.ids.tolist(), *old_ids.tolist()]:
+        local = match.track_artist.get(t)
+        if local is not None and local not in touched:
+            touched.append(local)
+    to_place, profiles = [], []
+    tracks_of = {a: np.array(match.artist_tracks[a], dtype=np.int64) for a in touched}
+    unmatched = [a for a in touched if a not in match.artist_to_item]
+    if unmatched:
+        ids = np.concatenate([tracks_of[a] for a in unmatched])
+        loaded = load_analysis_rows(store, ids, by_id=True)
+        start = 0
+        for a in unmatched:
+            stop = start + len(tracks_of[a])
+            has = loaded.analysed[start:stop]
+            if has.any():
+                to_place.append(a)
+                profiles.append(loaded.tags[start:stop][has].mean(axis=0))
+            start = stop
+    genres = None
+    if to_place:
+        wanted = {int(t): a for a in to_place for t in tracks_of[a].tolist()}
+        genre_rows = track_columns(store, ("id", "genre", "album", "path"), order="id", ids=list(wanted))
+        genres = vocabulary_of(bundle).artist_genres(genre_rows, wanted)
+    placed = place_artists(bundle, to_place, profiles, genres)
+    item_factors = np.asarray(bundle.item_factors, dtype=np.float32)
+    for a in touched:
+        rows_a = _rows_of(out.track_ids, tracks_of[a])
+        item = match.artist_to_item.get(a, -1)
+        predicted.pop(a, None)
+        out.item[rows_a] = item
+        if item >= 0:
+            vector, source = item_factors[item], 1
+        elif a in placed:
+            vector, source = placed[a], 2
+            predicted[a] = vector
+        else:
+            vector, source = np.zeros(bundle.k, dtype=np.float32), 0
+        out.raw_factors[rows_a] = vector
+        out.factors[rows_a] = _normalise_rows(out.raw_factors[rows_a]) if source else 0.0
+        out.has_factors[rows_a] = source > 0
+        out.factor_source[rows_a] = source
+
+
+def _similarity(out: RadioLibrary, lib: RadioLibrary, bundle: Any) -> None:
+    """The co-listening between the library's artists: the cached one, padded for new artist codes, unless
+    an artist code gained or changed its bundle item (then computed again)."""
+    from recommender.radio.scoring import CsrRows, artist_similarity
+
+    before = _item_of_code(lib.artist, lib.item, out.n_artist_codes)
+    after = _item_of_code(out.artist, out.item, out.n_artist_codes)
+    sim = lib.artist_similarity
+    if not np.array_equal(before, after) or sim is None:
+        out.artist_similarity = artist_similarity(out.artist, out.item, bundle)
+        return
+    n = out.n_artist_codes
+    indptr = np.concatenate([sim.indptr, np.full(n - sim.shape[0], sim.indptr[-1], dtype=sim.indptr.dtype)])
+    out.artist_similarity = CsrRows(sim.data, sim.indices, indptr, (n, n))
+
+
+def _item_of_code(artist: np.ndarray, item: np.ndarray, n_codes: int) -> np.ndarray:
+    out = np.full(n_codes, -1, dtype=np.int64)
+    known = item >= 0
+    out[artist[known]] = item[known]
+    return out

@@ -1,0 +1,198 @@
+"""New tracks and new analyses are added to the radio's start-up cache, not rebuilt (issue 25, item 1).
+
+The cache after an update must equal, bit for bit, a full build of the same library given the statistics
+the last full build froze (its audio centre and axes, z-score statistics and tag mean): the same codes,
+names, projected audio, top tags, artist match, placed and bundle factors and co-listening. Changes the
+log cannot add (an edited or removed track, a lost analysis, too many new rows, a trimmed log) build in
+full. Real SQLite, the shipped bundle, the scanned-style database of ``test_radio_loading``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import test_radio_loading as loading
+from test_radio_loading import _assert_same_library, _copy, _csr
+
+from player.store import Store
+from player.store.analysis import MODEL_VERSION
+from player.store.changes import changes_since, log_position, trim_log
+from recommender.radio import append
+from recommender.radio.library import PROJECT_ROWS, LibraryParts, project_audio
+from recommender.radio.load import _cached_static, _static, load_library
+from recommender.radio.stored import _ARRAYS, Static
+
+NOW = 1.9e9
+bundle = loading.bundle  # the shipped bundle and the scanned-style database, as fixtures
+scanned_db = loading.scanned_db
+
+
+def _add(store: Store, bundle, first_id: int, count: int, seed: int) -> list[int]:
+    """``count`` new tracks from ``first_id``: known and unknown artists (matched, placed, new ones), a
+    compilation, missing credits, albums and genres, most of them analysed (one by another model)."""
+    rng = np.random.default_rng(seed)
+    order = np.argsort(-bundle.popularity)
+    popular = [str(bundle.names[i]) for i in order[:40]]
+    newcomer = str(bundle.names[order[70 + seed]])  # a bundle artist the library has no track of yet
+    credits = [
+        (popular[0], None),
+        ("Local Heroes", None),
+        (f"Brand New Band {seed}", None),
+        (newcomer, None),
+        (None, None),
+        ("Various Artists", popular[5]),
+        ("  " + popular[1].lower(), None),
+    ]
+    genres = ["Rock", "Ambient", None, "", "rock "]
+    ids = list(range(first_id, first_id + count))
+    with store.transaction() as conn:
+        for k, t in enumerate(ids):
+            artist, album_artist = credits[k % len(credits)]
+            album = (
+                None
+                if k % 11 == 3
+                else ("Greatest Compilation" if k % 5 == 0 else f"New Album {seed}-{k // 6}")
+            )
+            conn.execute(
+                "INSERT INTO tracks (id, path, size, mtime, duration, artist, album_artist, album, title,"
+                " track_number, genre, added_at, updated_at) VALUES (?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    t,
+                    f"/music/new/{t}.ogg",
+                    None if k % 9 == 4 else float(rng.uniform(30, 300)),
+                    artist,
+                    album_artist,
+                    album,
+                    f"New Song {t}",
+                    k + 1,
+                    genres[k % len(genres)],
+                    NOW,
+                    NOW,
+                ),
+            )
+            if k % 8 == 7:
+                continue  # not analysed yet
+            _analyse(conn, t, rng, MODEL_VERSION if k % 13 != 6 else "old-model")
+    return ids
+
+
+def _analyse(conn, track_id: int, rng: np.random.Generator, version: str = MODEL_VERSION) -> None:
+    conn.execute(
+        "INSERT INTO analysis (track_id, model_version, embedding, tags, tempo, loudness, brightness, energy,"
+        " windows, analyzed_at) VALUES (?, ?, ?, ?, ?, ?, 2000, 1, 3, ?)",
+        (
+            track_id,
+            version,
+            (rng.normal(size=200) + 0.5).astype("<f4").tobytes(),
+            rng.dirichlet(np.ones(50)).astype("<f4").tobytes(),
+            float(rng.uniform(60, 180)),
+            float(rng.uniform(-20, -5)),
+            NOW,
+        ),
+    )
+
+
+def _assert_same_static(new: Static, old: Static) -> None:
+    a, b = new.library, old.library
+    _assert_same_library(a, b)
+    for name in _ARRAYS:
+        x, y = getattr(a, name), getattr(b, name)
+        assert (x is None) == (y is None), name
+        if x is not None:
+            assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), name
+    assert a.album_pairs == b.album_pairs and a.genre_keys == b.genre_keys
+    if b.artist_similarity is not None:
+        assert np.array_equal(_csr(a.artist_similarity).indptr, _csr(b.artist_similarity).indptr)
+    assert new.match.track_artist == old.match.track_artist
+    assert new.match.artist_tracks == old.match.artist_tracks
+    assert new.match.artist_to_item == old.match.artist_to_item and new.match.how == old.match.how
+    assert new.match.unmatched == old.match.unmatched
+    assert list(new.predicted) == list(old.predicted)
+    for artist, vector in old.predicted.items():
+        assert np.array_equal(new.predicted[artist], vector), artist
+
+
+def test_new_tracks_and_analyses_are_added_as_a_full_build_would_place_them(scanned_db, bundle, tmp_path):
+    db = _copy(scanned_db, tmp_path)
+    with Store.open(db) as store:
+        built, how = _cached_static(store, bundle)
+        assert how == "built" and built.built_rows == len(built.library)
+        frozen = built.frozen()
+        never_analysed = [t for t in range(1, 1501, 9) if t in set(built.library.track_ids.tolist())][:6]
+        new_ids = _add(store, bundle, 1501, 60, seed=1)
+        rng = np.random.default_rng(5)
+        with store.transaction() as conn:  # old tracks analysed since (their artists' factors move too)
+            for t in never_analysed:
+                _analyse(conn, t, rng)
+        updated, how = _cached_static(store, bundle)
+        assert how == "appended"
+        assert set(new_ids) <= set(updated.library.track_ids.tolist())
+        assert updated.library.has_audio[updated.library.row(never_analysed[0])]
+        _assert_same_static(updated, _static(store, bundle, frozen))
+        assert "Brand New Band 1" in updated.predicted  # an unknown artist placed from its new album
+        # The updated cache is what the next start reads; a second update adds to it alike.
+        again, how = _cached_static(store, bundle)
+        assert how == "cache"
+        _assert_same_static(again, updated)
+        _add(store, bundle, 1601, 30, seed=2)
+        twice, how = _cached_static(store, bundle)
+        assert how == "appended"
+        _assert_same_static(twice, _static(store, bundle, frozen))
+        # What the listener gets: the radio's library over the updated arrays, a new track playable.
+        parts = LibraryParts()
+        library = load_library(store, bundle=bundle, now=NOW, parts=parts)
+        assert parts.cache == "cache" and library.row(1601) >= 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE tracks SET artist = 'Someone Else' WHERE id = 2",  # a retag of a cached track
+        "UPDATE tracks SET missing = 1 WHERE id = 4",  # a file gone
+        "DELETE FROM analysis WHERE track_id = 5",  # an analysis lost
+        "INSERT INTO tracks (id, path, size, mtime, added_at, updated_at) VALUES (7, '/x.ogg', 1, 0, 0, 0)",
+    ],
+)
+def test_changes_the_log_cannot_add_build_in_full(scanned_db, bundle, tmp_path, change):
+    db = _copy(scanned_db, tmp_path)
+    with Store.open(db) as store:
+        _cached_static(store, bundle)
+        if change.startswith("INSERT"):  # an id below the cached ones, as after a delete
+            store.conn.execute("DELETE FROM plays WHERE track_id = 7")
+            store.conn.execute("DELETE FROM analysis WHERE track_id = 7")
+            store.conn.execute("DELETE FROM tracks WHERE id = 7")
+            _cached_static(store, bundle)
+        with store.transaction() as conn:
+            conn.execute(change)
+        fresh, how = _cached_static(store, bundle)
+        assert how == "built"
+        _assert_same_static(fresh, _static(store, bundle))
+
+
+def test_many_new_rows_or_a_trimmed_log_build_in_full(scanned_db, bundle, tmp_path):
+    db = _copy(scanned_db, tmp_path)
+    with Store.open(db) as store:
+        built, _ = _cached_static(store, bundle)
+        _add(store, bundle, 1501, int(len(built.library) * append.GROWTH) + 1, seed=3)
+        assert _cached_static(store, bundle)[1] == "built"  # the statistics would describe too little
+        seq = log_position(store)
+        _add(store, bundle, 4001, 5, seed=4)
+        assert changes_since(store, seq) == {
+            "added": set(range(4001, 4006)),
+            "analysed": set(range(4001, 4006)),
+        }
+        assert trim_log(store, keep=2) > 0
+        assert changes_since(store, 0) is None  # the floor passed: the log cannot tell everything
+        assert _cached_static(store, bundle)[1] == "built"
+
+
+def test_a_row_is_projected_alike_alone_or_in_its_block():
+    rng = np.random.default_rng(0)
+    raw = (rng.normal(size=(PROJECT_ROWS + 300, 200)) + 0.3).astype(np.float32)
+    mean = raw.mean(axis=0)
+    basis = np.linalg.qr(rng.normal(size=(200, 64)))[0].astype(np.float32)
+    whole = project_audio(raw, mean, basis)
+    plain = (raw - mean) @ basis
+    assert np.allclose(whole, plain / np.linalg.norm(plain, axis=1, keepdims=True), atol=1e-6)
+    rows = np.array([3, 77, PROJECT_ROWS - 1, PROJECT_ROWS + 5, PROJECT_ROWS + 299])
+    assert np.array_equal(project_audio(raw[rows], mean, basis, rows), whole[rows])
