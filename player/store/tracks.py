@@ -151,7 +151,7 @@ def tracks_by_artist_title(store: Store) -> dict[tuple[str, str], int]:
 LIBRARY_ORDER = (
     "COALESCE(album_artist, artist) COLLATE NOCASE, album COLLATE NOCASE, disc_number, track_number, path"
 )
-"""The order the library is listed (and the radio numbers its rows) in: album artist, album, disc, track."""
+"""The order the library is listed in: album artist, album, disc, track (the radio numbers its rows by id)."""
 
 _COLUMNS = frozenset(
     "id path size mtime duration artist album_artist album title track_number disc_number year genre"

@@ -11,7 +11,8 @@ written for speed (issue 12, item 13) and split in two:
   as plain tuples, names are folded once per distinct name, artists matched once per distinct credit,
   the analysis read in chunks straight into arrays, and the result is kept on disk
   (``recommender.radio.cache`` names it, ``recommender.radio.stored`` writes and checks its arrays)
-  so the next start reads a few arrays instead of recomputing;
+  so the next start reads a few arrays instead of recomputing; tracks added or analysed since are
+  added to it as rows (``recommender.radio.append``) rather than recomputing every track;
 - the **dynamic** part (the bans, recency and the fold-in taste) is recomputed at every load.
 
 ``tests/radio_reference.py`` keeps the old row-at-a-time loader; ``tests/test_radio_loading.py``

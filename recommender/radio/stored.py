@@ -140,7 +140,9 @@ def _check(static: Static, bundle: Any) -> None:
     require(lib.album_key is not None and lib.album_key.shape == (n,), "album keys")
     require(within(lib.album_key, -1, n_pairs), "album key codes")
     require(lib.genre is None or within(lib.genre, -1, len(lib.genre_keys or ())), "genre keys")
-    require(lib.tag_mean is None or (lib.tag_mean.shape == (len(MUSICNN_TAGS),) and finite(lib.tag_mean)), "tags")
+    require(
+        lib.tag_mean is None or (lib.tag_mean.shape == (len(MUSICNN_TAGS),) and finite(lib.tag_mean)), "tags"
+    )
     require(0 <= static.built_rows, "built rows")
     for name in ("duration", "tempo", "loudness"):  # NaN means unknown here; infinity means nothing
         a = getattr(lib, name)
