@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender.radio.library import LibraryParts, RadioLibrary, _normalise_rows, pca_basis, project_audio
+from recommender.radio.library import LibraryParts, RadioLibrary, normalise_rows, pca_basis, project_audio
 
 
 def codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
@@ -95,7 +95,7 @@ def build(
     if factors is not None:
         raw = np.asarray(factors, dtype=np.float32)
         mask = np.ones(n, dtype=bool) if has_factors is None else np.asarray(has_factors, dtype=bool)
-        factors_n = _normalise_rows(raw)
+        factors_n = normalise_rows(raw)
         factors_n[~mask] = 0.0
         has_factors = mask
     return RadioLibrary(

@@ -2,7 +2,8 @@
 
 ``station`` (``Station``: plain arrays in, track ids out) with ``fit``, ``scoring``, ``enjoy`` and
 ``planning``; ``settings`` (every number a user could want to change); ``library`` (``RadioLibrary``,
-the library as arrays); ``load`` (``load_library(store)``, the fast start-up loader), ``inputs`` (the
-taste and distinctive tags it adds) and ``cache`` (its start-up cache beside the database).
+the library as arrays, numbered by ``codes``); ``load`` (``load_library(store)``, the fast start-up
+loader), ``inputs`` (the taste and distinctive tags it adds), ``cache`` and ``stored`` (its start-up
+cache beside the database) and ``append`` (tracks added since, added to that cache as rows).
 Imports ``taste``, ``factors``, the ground floor and ``player``.
 """

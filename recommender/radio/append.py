@@ -23,15 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from recommender.radio.library import (
-    ALBUM_SEP,
-    RadioLibrary,
-    _album_title_key,
-    _artist_key,
-    _normalise_rows,
-    album_codes,
-    project_audio,
-)
+from recommender.radio.codes import ALBUM_SEP, album_codes, album_title_key, artist_key
+from recommender.radio.library import RadioLibrary, normalise_rows, project_audio
 from recommender.radio.stored import Static, set_tags
 
 GROWTH = 0.25
@@ -96,7 +89,7 @@ class _Added:
         self.lib = lib
         self.ids = np.array([r[0] for r in rows], dtype=np.int64)
         names = list(lib.artist_names)
-        code_of = {_artist_key(a): c for c, a in enumerate(names) if a is not None}
+        code_of = {artist_key(a): c for c, a in enumerate(names) if a is not None}
         pairs = list(lib.album_pairs or ())
         pair_of = {p: j for j, p in enumerate(pairs)}
         genres = list(lib.genre_keys or ())
@@ -104,7 +97,7 @@ class _Added:
         artist, album_key, genre = [], [], []
         for r in rows:
             credit = r[1] or r[2]
-            key = _artist_key(credit)
+            key = artist_key(credit)
             if key is None:
                 artist.append(len(names))
                 names.append(None)
@@ -114,7 +107,7 @@ class _Added:
                     code = code_of[key] = len(names)
                     names.append(credit.strip())
                 artist.append(code)
-            title = _album_title_key(r[3])
+            title = album_title_key(r[3])
             if title is None:
                 album_key.append(-1)
             else:
@@ -122,7 +115,7 @@ class _Added:
                 album_key.append(pair_of.setdefault(owner + ALBUM_SEP + title, len(pair_of)))
                 if len(pair_of) > len(pairs):
                     pairs.append(owner + ALBUM_SEP + title)
-            g = _artist_key(r[4])
+            g = artist_key(r[4])
             genre.append(-1 if g is None else genre_of.setdefault(g, len(genre_of)))
             if g is not None and len(genre_of) > len(genres):
                 genres.append(g)
@@ -279,7 +272,7 @@ def _factors(
         else:
             vector, source = np.zeros(bundle.k, dtype=np.float32), 0
         out.raw_factors[rows_a] = vector
-        out.factors[rows_a] = _normalise_rows(out.raw_factors[rows_a]) if source else 0.0
+        out.factors[rows_a] = normalise_rows(out.raw_factors[rows_a]) if source else 0.0
         out.has_factors[rows_a] = source > 0
         out.factor_source[rows_a] = source
 

@@ -24,86 +24,28 @@ from typing import Any
 
 import numpy as np
 
+from recommender.radio.codes import (
+    ALBUM_SEP,
+    album_codes,
+    album_title_key,
+    artist_key,
+    first_seen_codes,
+    keyed,
+    value_ids,
+)
 
-def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
+
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """Each row at unit length (float32; zero rows stay zero), row by row."""
     matrix = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return matrix / norms
 
 
-def _value_ids(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
-    """(id of each value's distinct value [n], the distinct values in order of first appearance)."""
-    index: dict[Any, int] = {}
-    setdefault = index.setdefault
-    ids = np.array([setdefault(v, len(index)) for v in values], dtype=np.int64)
-    return ids, list(index)
-
-
-def _first_seen_codes(key_ids: np.ndarray) -> np.ndarray:
-    """Dense codes numbered in order of first appearance; a key id < 0 (no value) gets a code of its own.
-
-    The same numbering as walking the rows and giving each new key (and each missing one) the next
-    code, but vectorised: at 100k tracks the walk cost a second."""
-    n = len(key_ids)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    known = key_ids >= 0
-    if not known.any():
-        return np.arange(n, dtype=np.int64)
-    rows = np.flatnonzero(known)
-    _, first, inverse = np.unique(key_ids[known], return_index=True, return_inverse=True)
-    first_row = rows[first]  # the first row of each distinct key
-    new = ~known
-    new[first_row] = True
-    code_at = np.cumsum(new) - 1
-    out = code_at.copy()
-    out[rows] = code_at[first_row[inverse.ravel()]]
-    return out.astype(np.int64)
-
-
-def _keyed(values: Sequence[Any], key: Any) -> tuple[np.ndarray, list[Any]]:
-    """(key id per row, -1 where the key is None; the distinct keys), computing ``key`` once per
-    distinct value (a library repeats a few hundred names over 100k tracks)."""
-    ids, distinct = _value_ids(values)
-    key_index: dict[Any, int] = {}
-    mapped = np.empty(len(distinct), dtype=np.int64)
-    for j, value in enumerate(distinct):
-        k = key(value)
-        mapped[j] = -1 if k is None else key_index.setdefault(k, len(key_index))
-    return (mapped[ids] if len(ids) else ids), list(key_index)
-
-
-def _artist_key(a: Any) -> str | None:
-    return a.strip().casefold() if isinstance(a, str) and a.strip() else None
-
-
-def _album_title_key(a: Any) -> str | None:
-    return None if a in (None, "") else str(a).casefold()
-
-
-ALBUM_SEP = "\x1f"
-"""Between the owner and the title of an album pair's key (``RadioLibrary.album_pairs``)."""
-
 PROJECT_ROWS = 1024
 """Library rows per block of ``project_audio``: every product is this tall, each row at its own place, so a
 row projected alone later (``recommender.radio.append``) gets the bits a whole build gave it."""
-
-
-def album_codes(album_key: np.ndarray, artist_codes: np.ndarray) -> np.ndarray:
-    """Album codes from each row's album pair (-1: untitled, a code of its own). Album spacing keeps one
-    artist's album from hogging the station; a compilation or soundtrack with many artists is left to
-    artist spacing (otherwise a 40-track OST could play only every 25 tracks), so its tracks get their
-    own codes, as untitled ones do."""
-    n = len(album_key)
-    codes = _first_seen_codes(album_key)
-    if not n:
-        return codes
-    width = int(artist_codes.max()) + 1
-    pairs = np.unique(codes * width + artist_codes)
-    artists_in = np.bincount(pairs // width, minlength=int(codes.max()) + 1)
-    shared = artists_in[codes] > 1
-    return np.where(shared, codes.max(initial=0) + 1 + np.arange(n), codes)
 
 
 def project_audio(
@@ -132,7 +74,7 @@ def project_audio(
         if mean is not None:
             block[place] -= mean
         out[lo:hi] = (block @ basis)[place] if basis is not None else block[place]
-    return _normalise_rows(out)
+    return normalise_rows(out)
 
 
 @dataclass
@@ -239,8 +181,8 @@ class RadioLibrary:
         audio_mean = audio_basis = None
         n = len(track_ids)
         artists = list(artists)
-        artist_ids, artist_keys = _keyed(artists, _artist_key)
-        artist_codes = _first_seen_codes(artist_ids)
+        artist_ids, artist_keys = keyed(artists, artist_key)
+        artist_codes = first_seen_codes(artist_ids)
         display: dict[str, str] = {}
         firsts = np.unique(artist_codes, return_index=True)[1] if n else np.zeros(0, np.int64)
         artist_names = [
@@ -251,7 +193,7 @@ class RadioLibrary:
         # (``album_pairs`` names them, so rows added later find theirs), ``album_codes`` makes the codes.
         albums = [None] * n if albums is None else list(albums)
         album_artists = [None] * n if album_artists is None else list(album_artists)
-        aa_ids, aa_values = _value_ids(album_artists)
+        aa_ids, aa_values = value_ids(album_artists)
         owner_index: dict[str, int] = {}  # casefolded album artist (or artist key) -> id
         aa_owner = np.array(
             [owner_index.setdefault(str(v).casefold(), len(owner_index)) if v else -1 for v in aa_values],
@@ -266,13 +208,13 @@ class RadioLibrary:
             artist_ids >= 0, key_owner[np.maximum(artist_ids, 0)] if len(key_owner) else blank, blank
         )
         owner = np.where(owner >= 0, owner, fallback)
-        title_ids, title_keys = _keyed(albums, _album_title_key)
+        title_ids, title_keys = keyed(albums, album_title_key)
         album_key = np.full(n, -1, dtype=np.int64)
         titled = np.flatnonzero(title_ids >= 0)
         album_pairs: list[str] = []
         if len(titled):
             pair = owner[titled] * (int(title_ids.max()) + 1) + title_ids[titled]
-            album_key[titled] = _first_seen_codes(pair)
+            album_key[titled] = first_seen_codes(pair)
             firsts = titled[np.unique(album_key[titled], return_index=True)[1]]
             owners = list(owner_index)
             album_pairs = [
@@ -282,7 +224,7 @@ class RadioLibrary:
         genre_codes = None
         genre_keys: list[Any] = []
         if genres is not None:
-            genre_codes, genre_keys = _keyed(list(genres), _artist_key)
+            genre_codes, genre_keys = keyed(list(genres), artist_key)
         audio_n = None
         if audio is not None:
             mask = np.ones(n, dtype=bool) if has_audio is None else np.asarray(has_audio, dtype=bool)
@@ -305,7 +247,7 @@ class RadioLibrary:
         if factors is not None:
             raw = np.asarray(factors, dtype=np.float32)
             mask = np.ones(n, dtype=bool) if has_factors is None else np.asarray(has_factors, dtype=bool)
-            factors_n = _normalise_rows(raw)
+            factors_n = normalise_rows(raw)
             factors_n[~mask] = 0.0
             has_factors = mask
         library = cls(
