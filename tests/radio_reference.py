@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from recommender.radio.library import LibraryParts, RadioLibrary, normalise_rows, pca_basis, project_audio
+from recommender.radio.library import LibraryParts, RadioLibrary, pca_basis, project_audio
+from recommender.radio.shared_rows import SharedRows, normalise_rows
 
 
 def codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
@@ -93,10 +94,13 @@ def build(
         has_audio = mask
     factors_n = raw = None
     if factors is not None:
-        raw = np.asarray(factors, dtype=np.float32)
+        raw = factors if isinstance(factors, SharedRows) else np.asarray(factors, dtype=np.float32)
         mask = np.ones(n, dtype=bool) if has_factors is None else np.asarray(has_factors, dtype=bool)
-        factors_n = normalise_rows(raw)
-        factors_n[~mask] = 0.0
+        if isinstance(raw, SharedRows):
+            factors_n = raw.normalised()
+        else:
+            factors_n = normalise_rows(raw)
+            factors_n[~mask] = 0.0
         has_factors = mask
     return RadioLibrary(
         track_ids=np.asarray(track_ids, dtype=np.int64),
@@ -116,6 +120,18 @@ def build(
         audio_basis=audio_basis,
         **{k: (None if v is None else np.asarray(v, dtype=np.float64)) for k, v in descriptors.items()},
     )
+
+
+def _per_artist(factors: np.ndarray, has: np.ndarray, ids: np.ndarray, match: Any) -> SharedRows:
+    """Per-track factors as ``SharedRows``: vector j + 1 is the match's j-th artist's, row 0 is zero."""
+    local_id = {a: j for j, a in enumerate(match.artist_tracks)}
+    index = np.array(
+        [local_id[match.track_artist[t]] + 1 if t in match.track_artist else 0 for t in ids.tolist()],
+        dtype=np.int32,
+    )
+    vectors = np.zeros((len(local_id) + 1, factors.shape[1]), dtype=np.float32)
+    vectors[index[has]] = factors[has]
+    return SharedRows(vectors, index)
 
 
 def match_credits(credits: Iterable, bundle: Any):
@@ -295,6 +311,8 @@ def load_library(
         taste_vec = taste
     elif taste and bundle is not None:
         taste_vec, evidence, basis, item_scores = user_taste(store, bundle, match=parts.match, now=now)
+    if factors is not None:  # the loader's layout: one vector per match artist (row 0: none)
+        factors = _per_artist(factors, has_factors, ids, match)
     library = build(
         track_ids=ids,
         artists=[t.get("artist") or t.get("album_artist") for t in tracks],

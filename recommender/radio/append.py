@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from recommender.radio.codes import ALBUM_SEP, album_codes, album_title_key, artist_key
-from recommender.radio.library import RadioLibrary, normalise_rows, project_audio
+from recommender.radio.library import RadioLibrary, project_audio
+from recommender.radio.shared_rows import SharedRows
 from recommender.radio.stored import Static, set_tags
 
 GROWTH = 0.25
@@ -68,7 +69,7 @@ def update(static: Static, store: Any, bundle: Any) -> Static | None:
     out = added.library(analysis, old_rows)
     match, predicted = static.match, dict(static.predicted)
     if match is not None and bundle is not None:
-        _factors(store, bundle, out, match, predicted, added, rows, lib.track_ids[old_rows], len(lib))
+        _factors(store, bundle, out, match, predicted, added, rows, lib.track_ids[old_rows])
         _similarity(out, lib, bundle)
         predicted = {a: predicted[a] for a in match.unmatched if a in predicted}
     return Static(out, match, predicted, seq, static.built_rows)
@@ -140,17 +141,14 @@ class _Added:
             merged = np.concatenate([old, new[:m]])
             merged[old_rows] = new[m:]
             values[name] = merged
-        factors = {}
-        for name, fill in (
-            ("factors", 0.0),
-            ("raw_factors", 0.0),
-            ("has_factors", False),
-            ("factor_source", 0),
-        ):
+        factors: dict[str, Any] = {}
+        for name, fill in (("has_factors", False), ("factor_source", 0)):
             old = getattr(lib, name)
-            factors[name] = (
-                None if old is None else np.concatenate([old, np.full((m, *old.shape[1:]), fill, old.dtype)])
-            )
+            factors[name] = None if old is None else np.concatenate([old, np.full(m, fill, old.dtype)])
+        if lib.raw_factors is not None:  # new rows point at no vector until ``_factors`` matches them
+            index = np.concatenate([lib.raw_factors.index, np.zeros(m, dtype=lib.raw_factors.index.dtype)])
+            raw = SharedRows(lib.raw_factors.vectors, index)
+            factors.update(raw_factors=raw, factors=SharedRows(lib.factors.vectors, index))
         item = None if lib.item is None else np.concatenate([lib.item, np.full(m, -1, dtype=lib.item.dtype)])
         out = RadioLibrary(
             track_ids=np.concatenate([lib.track_ids, self.ids]),
@@ -223,7 +221,6 @@ def _factors(
     added: _Added,
     rows: list[tuple],
     old_ids: np.ndarray,
-    n_old: int,
 ) -> None:
     """Match the new credits and set the factors of every row whose artist they or a new analysis touched."""
     from player.store.analysis import load_analysis_rows
@@ -259,6 +256,10 @@ def _factors(
         genres = vocabulary_of(bundle).artist_genres(genre_rows, wanted)
     placed = place_artists(bundle, to_place, profiles, genres)
     item_factors = np.asarray(bundle.item_factors, dtype=np.float32)
+    locals_ = {a: j for j, a in enumerate(match.artist_tracks)}
+    raw = out.raw_factors
+    vectors = np.zeros((len(locals_) + 1, bundle.k), dtype=np.float32)  # new artists: rows of zeros
+    vectors[: len(raw.vectors)] = raw.vectors
     for a in touched:
         rows_a = _rows_of(out.track_ids, tracks_of[a])
         item = match.artist_to_item.get(a, -1)
@@ -271,10 +272,12 @@ def _factors(
             predicted[a] = vector
         else:
             vector, source = np.zeros(bundle.k, dtype=np.float32), 0
-        out.raw_factors[rows_a] = vector
-        out.factors[rows_a] = normalise_rows(out.raw_factors[rows_a]) if source else 0.0
+        vectors[locals_[a] + 1] = vector
+        raw.index[rows_a] = locals_[a] + 1
         out.has_factors[rows_a] = source > 0
         out.factor_source[rows_a] = source
+    out.raw_factors = SharedRows(vectors, raw.index)
+    out.factors = out.raw_factors.normalised()
 
 
 def _similarity(out: RadioLibrary, lib: RadioLibrary, bundle: Any) -> None:

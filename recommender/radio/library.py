@@ -33,15 +33,7 @@ from recommender.radio.codes import (
     keyed,
     value_ids,
 )
-
-
-def normalise_rows(matrix: np.ndarray) -> np.ndarray:
-    """Each row at unit length (float32; zero rows stay zero), row by row."""
-    matrix = np.asarray(matrix, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return matrix / norms
-
+from recommender.radio.shared_rows import SharedRows, normalise_rows
 
 PROJECT_ROWS = 1024
 """Library rows per block of ``project_audio``: every product is this tall, each row at its own place, so a
@@ -94,8 +86,8 @@ class RadioLibrary:
     duration: np.ndarray | None = None  # float [n], nan unknown
     audio: np.ndarray | None = None  # float32 [n, d]
     has_audio: np.ndarray | None = None  # bool [n]
-    factors: np.ndarray | None = None  # float32 [n, k], normalised
-    raw_factors: np.ndarray | None = None  # float32 [n, k]
+    factors: Any = None  # [n, k] float32 ``SharedRows`` (a dense array is wrapped), normalised
+    raw_factors: Any = None  # [n, k] float32 ``SharedRows``, sharing the index of ``factors``
     has_factors: np.ndarray | None = None  # bool [n]
     factor_source: np.ndarray | None = None  # 0 none, 1 bundle, 2 predicted from audio
     item: np.ndarray | None = None  # int64 [n]: the bundle item of the row's artist, -1 none
@@ -135,6 +127,10 @@ class RadioLibrary:
             self.has_factors = np.ones(n, dtype=bool)
         if self.factors is not None and self.raw_factors is None:
             self.raw_factors = self.factors
+        for name in ("factors", "raw_factors"):  # each artist's vector once, not once per track
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, SharedRows):
+                setattr(self, name, SharedRows.dense(value))
         for name in ("duration", "tempo", "loudness", "last_played"):
             if getattr(self, name) is None:
                 setattr(self, name, np.full(n, np.nan))
@@ -173,6 +169,7 @@ class RadioLibrary:
         embeddings are mostly positive, and without centring every cosine is close to 1. They are then
         projected on their ``audio_dims`` principal axes: scoring a 100k-track library is bound by
         memory bandwidth, and 64 axes keep the neighbourhoods while reading a third of the bytes.
+        ``factors``: a dense [n, k] array, or ``SharedRows`` (each artist's vector once).
         ``frozen_audio``: (mean, axes) to use instead of the library's own (those of the last full build,
         so that rows added since are placed where the cached ones are). Albums are numbered by
         ``album_codes`` from ``album_key`` (kept with ``album_pairs``); genres by their key's first
@@ -244,7 +241,12 @@ class RadioLibrary:
             audio_n[~mask] = 0.0
             has_audio = mask
         factors_n = raw = None
-        if factors is not None:
+        if isinstance(factors, SharedRows):  # the loader's: rows without factors point at zero vectors
+            raw, factors_n = factors, factors.normalised()
+            has_factors = (
+                np.ones(n, dtype=bool) if has_factors is None else np.asarray(has_factors, dtype=bool)
+            )
+        elif factors is not None:
             raw = np.asarray(factors, dtype=np.float32)
             mask = np.ones(n, dtype=bool) if has_factors is None else np.asarray(has_factors, dtype=bool)
             factors_n = normalise_rows(raw)
@@ -290,7 +292,7 @@ class RadioLibrary:
         out = RadioLibrary(
             track_ids=self.track_ids[keep],
             artist_names=self.artist_names,
-            **{name: None if v is None else v[keep] for name, v in values.items()},
+            **{name: None if v is None else _rows_of(v, keep) for name, v in values.items()},
         )
         whole = (
             "artist_similarity audio_mean audio_basis tag_names recent_skips taste taste_evidence taste_basis"
@@ -340,6 +342,10 @@ class RadioLibrary:
         return name if name else "unknown artist"
 
 
+def _rows_of(values: Any, keep: np.ndarray) -> Any:
+    return values.subset(keep) if isinstance(values, SharedRows) else values[keep]
+
+
 def pca_basis(
     centred: np.ndarray, dims: int, max_rows: int = 20_000, mean: np.ndarray | None = None
 ) -> np.ndarray:
@@ -361,7 +367,7 @@ def pca_basis(
 def _space_stats(matrix: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean row and covariance of the rows in ``mask``: sim = M @ q has mean mu·q and variance qᵀCq,
     so z-scoring a similarity costs nothing per query."""
-    rows = matrix.astype(np.float64) if mask.all() else matrix[mask].astype(np.float64)  # one copy only
+    rows = (np.asarray(matrix) if mask.all() else matrix[mask]).astype(np.float64)  # one copy only
     if len(rows) == 0:
         d = matrix.shape[1]
         return np.zeros(d), np.eye(d)

@@ -36,6 +36,7 @@ from recommender.factors.genre import vocabulary_of
 from recommender.radio import append, cache, stored
 from recommender.radio.inputs import distinctive_tags, library_tag_mean, row_taste_scores, user_taste
 from recommender.radio.library import LibraryParts, RadioLibrary
+from recommender.radio.shared_rows import SharedRows
 from recommender.radio.stored import Frozen, Static, set_tags
 
 MAX_SESSION_HOURS = 24.0
@@ -197,10 +198,12 @@ def _static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static:
             [match.artist_to_item.get(a, -1) for a in local_names] + [-1], dtype=np.int64
         )
         item_of_row = item_of_local[local_of_row]
-        factors = np.zeros((n, bundle.k), dtype=np.float32)
+        # One vector per match artist (row 0: none), each row pointing at its artist's (``SharedRows``).
+        vectors = np.zeros((len(local_names) + 1, bundle.k), dtype=np.float32)
+        matched = item_of_local[:-1] >= 0
+        vectors[1:][matched] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_local[:-1][matched]]
         has_factors = item_of_row >= 0
         source = has_factors.astype(np.int8)
-        factors[has_factors] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_row[has_factors]]
         if tag_probs is not None:
             genres = vocabulary_of(bundle).artist_genres(genre_rows, match.track_artist)
             groups = rows_by_artist(local_of_row, np.arange(n), len(local_names))
@@ -209,10 +212,10 @@ def _static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static:
             )
             for artist, vector in predicted.items():
                 rows_a = groups[local_id[artist]]
-                rows_a = rows_a[~has_factors[rows_a]]
-                factors[rows_a] = vector
+                vectors[local_id[artist] + 1] = vector
                 has_factors[rows_a] = True
                 source[rows_a] = 2
+        factors = SharedRows(vectors, (local_of_row + 1).astype(np.int32))
     # The audio tags each track stands out by, for the radio's reasons ("both piano and calm").
     tag_mean = top_tags = None
     if tag_probs is not None and tag_probs.shape[1] == 50:

@@ -19,9 +19,10 @@ import numpy as np
 from recommender import disk_cache
 from recommender.radio import cache
 from recommender.radio.library import RadioLibrary
+from recommender.radio.shared_rows import SharedRows
 
 _ARRAYS = (
-    "track_ids artist album genre duration audio has_audio factors raw_factors has_factors factor_source item"
+    "track_ids artist album genre duration audio has_audio has_factors factor_source item"
     " tempo loudness audio_mean audio_basis top_tags album_key tag_mean"
 ).split()
 
@@ -80,6 +81,8 @@ def to_arrays(static: Static) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {
         "lib_" + name: np.asarray(getattr(lib, name)) for name in _ARRAYS if getattr(lib, name) is not None
     }
+    if lib.raw_factors is not None:  # each artist's vector once and the rows' index (``SharedRows``)
+        out["factor_vectors"], out["factor_index"] = lib.raw_factors.vectors, lib.raw_factors.index
     out.update(disk_cache.prefixed("names_", disk_cache.strings(lib.artist_names)))
     out.update(disk_cache.prefixed("titles_", disk_cache.strings(lib.titles or [])))
     out.update(disk_cache.prefixed("pairs_", disk_cache.strings(lib.album_pairs or [])))
@@ -147,16 +150,18 @@ def _check(static: Static, bundle: Any) -> None:
     for name in ("duration", "tempo", "loudness"):  # NaN means unknown here; infinity means nothing
         a = getattr(lib, name)
         require(a is None or (a.shape == (n,) and a.dtype.kind == "f" and not np.isinf(a).any()), name)
-    spaces = {"audio": lib.has_audio, "factors": lib.has_factors, "raw_factors": lib.has_factors}
-    for name, mask in spaces.items():
+    for name, mask in {"audio": lib.has_audio, "factors": lib.has_factors}.items():
         matrix = getattr(lib, name)
         if matrix is None:
             continue
-        require(matrix.ndim == 2 and matrix.shape[0] == n and finite(matrix), name)
+        values = matrix.vectors if name == "factors" else matrix  # factors: checked per vector, not per row
+        require(values.ndim == 2 and matrix.shape[0] == n and finite(values), name)
         require(mask is not None and mask.shape == (n,) and mask.dtype == bool, f"{name} mask")
     if lib.factors is not None:
         k = lib.factors.shape[1]
-        require(lib.raw_factors is None or lib.raw_factors.shape == (n, k), "raw factors")
+        vectors, index = lib.raw_factors.vectors, lib.raw_factors.index
+        require(vectors.shape[1:] == (k,) and len(vectors) >= 1 and finite(vectors), "raw factors")
+        require(not vectors[0].any() and within(index, 0, len(vectors)), "factor index")
         require(lib.factor_source is None or within(lib.factor_source, 0, 3), "factor sources")
         require(bundle is None or k == bundle.k, "factor width")
     if lib.item is not None:
@@ -195,6 +200,9 @@ def _check_match(match: Any, placed: dict[str, np.ndarray], bundle: Any) -> None
 
 def _rebuild(arrays: dict[str, np.ndarray]) -> Static:
     values = {name: arrays.get("lib_" + name) for name in _ARRAYS}
+    if "factor_vectors" in arrays:
+        raw = SharedRows(arrays["factor_vectors"], arrays["factor_index"])
+        values.update(raw_factors=raw, factors=raw.normalised())
     lib = RadioLibrary(artist_names=disk_cache.unstrings(arrays, "names_"), **values)
     lib.titles = disk_cache.unstrings(arrays, "titles_")
     lib.album_pairs = disk_cache.unstrings(arrays, "pairs_")

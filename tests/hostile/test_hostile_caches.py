@@ -95,7 +95,8 @@ def _out_of_range(name: str):
 
 CASES = {
     "radio-nan-audio": ("encore.db.radio.npz", _nan("lib_audio")),
-    "radio-nan-factors": ("encore.db.radio.npz", _nan("lib_factors")),
+    "radio-nan-factors": ("encore.db.radio.npz", _nan("factor_vectors")),
+    "radio-factor-index": ("encore.db.radio.npz", _out_of_range("factor_index")),
     "radio-nan-stats": ("encore.db.radio.npz", _nan("stats_audio_mu")),
     "radio-short-audio": ("encore.db.radio.npz", _cut("lib_audio")),
     "radio-short-artist": ("encore.db.radio.npz", _cut("lib_artist")),
