@@ -16,7 +16,7 @@ Python file under the given folders (or the given files), so no module of a pack
 edited without invalidating the old caches.
 
 API: ``enabled()``, ``user_cache_dir()``, ``load_file(path, key, prefixes=None)``, ``save_file(path, key, arrays)``,
-``strings(values)``, ``unstrings(arrays, prefix)``, ``prefixed(prefix, arrays)``, ``source_digest(paths, root)``;
+``strings(values)``, ``unstrings(arrays, prefix)``, ``StoredStrings.of(arrays, prefix)`` (the same, read on demand), ``prefixed(prefix, arrays)``, ``source_digest(paths, root)``;
 checks: ``Doubt``, ``require(condition, what)``, ``finite(array)``, ``within(array, lo, hi)``.
 """
 
@@ -142,6 +142,40 @@ def unstrings(arrays: dict[str, np.ndarray], prefix: str) -> list[str | None]:
         None if missing else text[start:end]
         for start, end, missing in zip(starts, ends, arrays[prefix + "none"].tolist(), strict=True)
     ]
+
+
+class StoredStrings(Sequence):
+    """A list ``strings`` saved, read on demand: each item a slice of one decoded text. Why: a million
+    titles as a list of str cost half a second at every warm start, and the radio reads a few of them."""
+
+    def __init__(self, text: str, starts: np.ndarray, ends: np.ndarray, none: np.ndarray) -> None:
+        self._text, self._starts, self._ends, self._none = text, starts, ends, none
+
+    @classmethod
+    def of(cls, arrays: dict[str, np.ndarray], prefix: str) -> StoredStrings:
+        text = arrays[prefix + "bytes"].tobytes().decode("utf-8", "surrogatepass")
+        ends = np.asarray(arrays[prefix + "ends"], dtype=np.int64)
+        starts = np.concatenate([np.zeros(1, np.int64), ends[:-1]]) if len(ends) else ends
+        none = np.asarray(arrays[prefix + "none"], dtype=bool)
+        if len(none) != len(ends) or (len(ends) and (int(ends[-1]) > len(text) or (np.diff(ends) < 0).any())):
+            raise Doubt(f"{prefix} strings")
+        return cls(text, starts, ends, none)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if self._none[i]:
+            return None
+        return self._text[int(self._starts[i]) : int(self._ends[i])]
+
+    def subset(self, rows: np.ndarray) -> StoredStrings:
+        """The items at ``rows`` (indices or a bool mask), sharing the text."""
+        return StoredStrings(self._text, self._starts[rows], self._ends[rows], self._none[rows])
 
 
 def prefixed(prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -161,9 +161,7 @@ class FakeListenBrainz:
         with self._cond:
             ok = self._cond.wait_for(lambda: predicate(list(self.requests)), timeout)
             requests = list(self.requests)
-        assert ok, (
-            f"never saw what the test awaited; saw {[(r.path, r.listen_type) for r in requests]}"
-        )
+        assert ok, f"never saw what the test awaited; saw {[(r.path, r.listen_type) for r in requests]}"
         return requests
 
     def close(self) -> None:

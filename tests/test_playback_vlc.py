@@ -267,7 +267,9 @@ def test_why_a_play_ended_survives_libvlcs_late_end_report(copy_corpus_store, co
     controller.on_play_finished(finished.append)
 
     def playing(t: dict) -> None:
-        rec.wait_for(lambda e: isinstance(e, PositionChanged) and e.item.path == t["path"] and e.position > 0.5)
+        rec.wait_for(
+            lambda e: isinstance(e, PositionChanged) and e.item.path == t["path"] and e.position > 0.5
+        )
 
     try:
         controller.play_tracks([a["id"], b["id"], c["id"]])

@@ -140,7 +140,7 @@ def _assert_same_library(new: RadioLibrary, old: RadioLibrary) -> None:
         if getattr(old, space) is not None:
             for a, b in zip(new.space_stats(space), old.space_stats(space), strict=True):
                 assert np.array_equal(a, b), space
-    assert new.titles == old.titles and new.tag_names == old.tag_names
+    assert list(new.titles or ()) == list(old.titles or ()) and new.tag_names == old.tag_names
     assert (new.taste_basis is None) == (old.taste_basis is None)
     assert new.taste_evidence == old.taste_evidence
     assert (new.artist_similarity is None) == (old.artist_similarity is None)

@@ -32,7 +32,9 @@ def test_hand_computed_co_listening_cosine(bundle, tmp_path, capsys):
     got = list_scores(history, np.array([a, b]), np.array([[b, c], [a, c]]))
     np.testing.assert_allclose(got, [(2 / 3 + 2 / math.sqrt(6)) / 2, (2 / 3 + 1 / math.sqrt(6)) / 2])
     # A neighbour nobody in the file heard scores 0.
-    assert list_scores(history, np.array([c]), np.array([[a, 5000]]))[0] == pytest.approx(2 / math.sqrt(6) / 2)
+    assert list_scores(history, np.array([c]), np.array([[a, 5000]]))[0] == pytest.approx(
+        2 / math.sqrt(6) / 2
+    )
     # The command: A and B have 3 listeners; popularity's top-2 lists are exactly [B, C] and [A, C].
     argv = ["evaluate-similar", "--history", str(path), "--min-listeners", "3", "--n", "2", "--json"]
     assert main(argv) == 0

@@ -199,7 +199,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 0
     o = summary["outcomes"]
     rate = "n/a" if summary["skip_rate"] is None else f"{100 * summary['skip_rate']:.1f} %"
-    say(f"{count_text(summary['plays'], 'play')}, {summary['hours_listened']:.2f} h listened, skip rate {rate}")
+    say(
+        f"{count_text(summary['plays'], 'play')}, {summary['hours_listened']:.2f} h listened, skip rate {rate}"
+    )
     say(
         f"  completed {o['completed']}, skipped {o['skipped']}, stopped {o['stopped']}, error {o['error']}"
         + (f", open {o['open']}" if o["open"] else "")

@@ -257,7 +257,9 @@ class DeckPair:
         self.outbox.append(PlaybackError(item, message))
         length = deck.length()
         self.outbox.append(TrackEnded(item, "error", deck.meter.position, length, deck.meter.listened))
-        self.state = PLAYING  # so that a stop below is told, and the hand-over not mistaken for a stopped player
+        self.state = (
+            PLAYING  # so that a stop below is told, and the hand-over not mistaken for a stopped player
+        )
         if folder_gone(item.path):  # the music folder is gone: stop here rather than fail through the queue
             self.stop_deck(deck)
             self.set_state(STOPPED)

@@ -329,6 +329,12 @@ _V10_LIBRARY_LOG = """
         BEGIN INSERT INTO library_log (track_id, what) VALUES (OLD.track_id, 'unanalysed'); END;
 """
 
+# Version 11: titles indexed without case, so a seed typed as its exact title ("encore radio 'Song 4242'")
+# is found by a look-up, not a scan of every title (1.6 s at a million tracks; issue 25, item 2).
+_V11_TITLE_INDEX = """
+        CREATE INDEX IF NOT EXISTS tracks_title ON tracks(title COLLATE NOCASE);
+"""
+
 # Version n is reached by applying MIGRATIONS[n - 1], a script of SQL statements. Append only.
 MIGRATIONS: list[str] = [
     _V1_INITIAL,
@@ -341,6 +347,7 @@ MIGRATIONS: list[str] = [
     _V8_RATINGS_UNCOUNTED,
     _V9_UNTAGGED_NAMES,
     _V10_LIBRARY_LOG,
+    _V11_TITLE_INDEX,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

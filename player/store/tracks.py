@@ -293,6 +293,14 @@ def _query_track(store: Store, text: str, key: Callable[[str | None], str] | Non
     words = search_words(text) if key is search_key else text.split()
     if not words:
         return None
+    if key is None:  # an exact title wins the ordering below: found through the title index, no scan
+        cursor = store.conn.execute(
+            "SELECT * FROM tracks WHERE title = ? COLLATE NOCASE AND missing = 0 ORDER BY length(title), id LIMIT 1",
+            (text,),
+        )
+        row = cursor.fetchone()
+        if row:
+            return _as_dict(cursor, row)
     haystack = col("COALESCE(artist,'') || ' ' || COALESCE(album,'') || ' ' || COALESCE(title,'')")
     where = " AND ".join(f"{haystack} LIKE ? ESCAPE '\\'" for _ in words)
     cursor = store.conn.execute(

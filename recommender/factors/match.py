@@ -16,7 +16,8 @@ Artist-level bundles only (the shipped Last.fm one): song-level MSD bundles key 
 
 API: ``fold_text``, ``normalise_artist``, ``split_credit``, ``match_library(store, bundle) -> LibraryMatch`` with
 ``artist_to_item`` (local artist -> bundle index), ``unmatched`` (local artists without an item),
-``track_artist`` (track id -> local artist) and ``artist_tracks``.
+``track_artist`` (track id -> local artist) and ``artist_tracks``; ``LibraryMatch.of_arrays`` (the same read
+from arrays on demand, ``TrackArtists``, ``ArtistTracks``).
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import ItemsView, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     from player.store.core import Store
@@ -154,6 +157,104 @@ class LibraryMatch:
     @property
     def artists(self) -> list[str]:
         return list(self.artist_tracks)
+
+    @classmethod
+    def of_arrays(cls, names: list[str], tracks: np.ndarray, local: np.ndarray) -> LibraryMatch:
+        """A match whose track artists and artist tracks are read from two arrays on demand (track ids in
+        ascending order, each track's index into ``names``): what the radio's cache gives back, without
+        dicts of a million tracks (a second at a warm start; issue 25, item 2). Read-only: ``materialised``
+        gives dicts to add to."""
+        match = cls()
+        match.track_artist = TrackArtists(tracks, local, names)  # type: ignore[assignment]
+        match.artist_tracks = ArtistTracks(tracks, local, names)  # type: ignore[assignment]
+        return match
+
+    def materialised(self) -> LibraryMatch:
+        """The same match with plain dicts and lists (to carry on matching into, ``match_rows(into=...)``)."""
+        return LibraryMatch(
+            artist_to_item=dict(self.artist_to_item),
+            unmatched=list(self.unmatched),
+            track_artist=dict(self.track_artist.items()),
+            artist_tracks={a: list(t) for a, t in self.artist_tracks.items()},
+            how=dict(self.how),
+        )
+
+
+class TrackArtists(Mapping):
+    """Track id -> local artist over ``LibraryMatch.of_arrays``' arrays: a binary search per look-up for
+    the first ``SEARCHES`` (the taste's played tracks), then a dict, built once (a caller walking every
+    track, as For you does, would pay microseconds a track otherwise)."""
+
+    SEARCHES = 20_000
+
+    def __init__(self, tracks: np.ndarray, local: np.ndarray, names: list[str]) -> None:
+        tracks = np.asarray(tracks, dtype=np.int64)
+        if len(tracks) > 1 and not bool((np.diff(tracks) > 0).all()):
+            order = np.argsort(tracks, kind="stable")
+            tracks, local = tracks[order], np.asarray(local)[order]
+        self._tracks, self._local, self._names = tracks, np.asarray(local, dtype=np.int64), names
+        self._searches = 0
+        self._dict: dict[int, str] | None = None
+
+    def __getitem__(self, track_id: object) -> str:
+        if self._dict is None:
+            self._searches += 1
+            if self._searches > self.SEARCHES:
+                self._dict = dict(self.items())
+        if self._dict is not None:
+            return self._dict[track_id]  # type: ignore[index]
+        try:
+            t = int(track_id)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            raise KeyError(track_id) from None
+        pos = int(np.searchsorted(self._tracks, t))
+        if pos < len(self._tracks) and int(self._tracks[pos]) == t:
+            return self._names[int(self._local[pos])]
+        raise KeyError(track_id)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._tracks.tolist())
+
+    def __len__(self) -> int:
+        return len(self._tracks)
+
+    def items(self) -> ItemsView:  # type: ignore[override]
+        if self._dict is not None:
+            return self._dict.items()
+        names = self._names
+        return dict(zip(self._tracks.tolist(), [names[j] for j in self._local.tolist()], strict=True)).items()
+
+
+class ArtistTracks(Mapping):
+    """Local artist -> its track ids (ascending) over ``LibraryMatch.of_arrays``' arrays, grouped once on
+    first use."""
+
+    def __init__(self, tracks: np.ndarray, local: np.ndarray, names: list[str]) -> None:
+        self._tracks, self._local = np.asarray(tracks, dtype=np.int64), np.asarray(local, dtype=np.int64)
+        self._names = names
+        self._index = {a: j for j, a in enumerate(names)}
+        self._grouped: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _group(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._grouped is None:
+            order = np.lexsort((self._tracks, self._local))  # by artist, then by id
+            bounds = np.searchsorted(self._local[order], np.arange(len(self._names) + 1))
+            self._grouped = (self._tracks[order], bounds)
+        return self._grouped
+
+    def __getitem__(self, name: object) -> list[int]:
+        j = self._index[name]  # type: ignore[index]
+        ordered, bounds = self._group()
+        return ordered[bounds[j] : bounds[j + 1]].tolist()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def _local_artist(artist: str | None, album_artist: str | None) -> str | None:

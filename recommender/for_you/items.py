@@ -63,7 +63,6 @@ class ForYouItem:
         return d
 
 
-
 def contributors(
     taste: Taste, rows: np.ndarray, exclude: Iterable[set[str]], n: int
 ) -> list[list[Contributor]]:

@@ -67,7 +67,8 @@ def update(static: Static, store: Any, bundle: Any) -> Static | None:
     if analysis is None:
         return None
     out = added.library(analysis, old_rows)
-    match, predicted = static.match, dict(static.predicted)
+    match = static.match.materialised() if static.match is not None else None  # added to below
+    predicted = dict(static.predicted)
     if match is not None and bundle is not None:
         _factors(store, bundle, out, match, predicted, added, rows, lib.track_ids[old_rows])
         _similarity(out, lib, bundle)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from recommender.disk_cache import StoredStrings
 from recommender.radio.codes import (
     ALBUM_SEP,
     album_codes,
@@ -105,7 +106,7 @@ class RadioLibrary:
     audio_basis: np.ndarray | None = None  # [d_raw, d] PCA projection applied after centring, or None
     # For reasons only (``Station._why``): titles, each track's most distinctive audio tags (indices
     # into ``tag_names``, -1 none), and the fold-in's evidence terms (``recommender.reasons.TasteBasis``).
-    titles: list[Any] | None = None
+    titles: Sequence[Any] | None = None  # a list, or the cache's ``StoredStrings``
     top_tags: np.ndarray | None = None  # int16 [n, 3]
     tag_names: Sequence[str] | None = None
     taste_basis: Any = None
@@ -299,7 +300,9 @@ class RadioLibrary:
         )
         for name in whole.split():
             setattr(out, name, getattr(self, name))
-        if self.titles:
+        if isinstance(self.titles, StoredStrings):
+            out.titles = self.titles.subset(keep)
+        elif self.titles:
             out.titles = [self.titles[r] for r in np.flatnonzero(keep).tolist()]
         else:
             out.titles = self.titles

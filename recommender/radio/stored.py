@@ -204,7 +204,7 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> Static:
         raw = SharedRows(arrays["factor_vectors"], arrays["factor_index"])
         values.update(raw_factors=raw, factors=raw.normalised())
     lib = RadioLibrary(artist_names=disk_cache.unstrings(arrays, "names_"), **values)
-    lib.titles = disk_cache.unstrings(arrays, "titles_")
+    lib.titles = disk_cache.StoredStrings.of(arrays, "titles_")  # a million titles: read when named
     lib.album_pairs = disk_cache.unstrings(arrays, "pairs_")
     lib.genre_keys = disk_cache.unstrings(arrays, "genres_")
     set_tags(lib, lib.top_tags)
@@ -252,13 +252,10 @@ def _rebuild_match(arrays: dict[str, np.ndarray]) -> tuple[Any, dict[str, np.nda
 
     locals_ = disk_cache.unstrings(arrays, "local_")
     hows = disk_cache.unstrings(arrays, "how_")
-    match = LibraryMatch()
-    match.artist_tracks = {a: [] for a in locals_}
-    tracks = arrays["match_tracks"].tolist()
-    names = [locals_[j] for j in arrays["match_local"].tolist()]
-    match.track_artist = dict(zip(tracks, names, strict=True))
-    for t, a in zip(tracks, names, strict=True):
-        match.artist_tracks[a].append(t)
+    tracks, local = arrays["match_tracks"], arrays["match_local"]
+    disk_cache.require(tracks.shape == local.shape and disk_cache.within(local, 0, len(locals_)), "match")
+    disk_cache.require(len(set(locals_)) == len(locals_) and None not in locals_, "match artists")
+    match = LibraryMatch.of_arrays(locals_, tracks, local)  # dicts of a million tracks only if asked for
     for a, item, how in zip(locals_, arrays["local_item"].tolist(), hows, strict=True):
         if item >= 0:
             match.artist_to_item[a] = int(item)

@@ -47,7 +47,9 @@ def test_n_is_bounded_by_a_maximum_and_by_the_library(hostile_copy):
 def test_a_track_not_in_the_library_is_said_so_with_the_closest(hostile_copy):
     db = ["--db", str(hostile_copy)]
     result = encore("radio", "Portishead - Glory Box", "--no-analyze", *db)
-    assert_clean_failure(result, "no track matches 'Portishead - Glory Box': it is not in the library", code=2)
+    assert_clean_failure(
+        result, "no track matches 'Portishead - Glory Box': it is not in the library", code=2
+    )
     assert "scan your music" not in result.stderr
     result = encore("radio", "Bjork - Glory Box", "--no-analyze", *db)
     assert result.returncode == 2 and "Traceback" not in result.stderr  # the tags are NFD: compare as NFC
