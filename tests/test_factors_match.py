@@ -143,3 +143,28 @@ def test_match_report_text(retagged, capsys):
     out = capsys.readouterr().out
     assert f"tracks:  {len(TAGS) - 2} of {len(TAGS)} matched" in out
     assert "Some Local Band Nobody Knows" in out
+
+
+def test_a_match_read_from_arrays_answers_as_its_dicts(monkeypatch):
+    """``LibraryMatch.of_arrays`` (the radio cache's match, read on demand) gives what the dicts give:
+    by binary search, then by a dict once a caller walks many tracks, and as dicts again when asked."""
+    import numpy as np
+
+    from recommender.factors.match import LibraryMatch, TrackArtists
+
+    rng = np.random.default_rng(3)
+    names = ["Alpha", "Beta", "Gamma", "Delta"]
+    tracks = np.arange(1, 400, 3)
+    local = rng.integers(0, len(names), len(tracks))
+    plain = {int(t): names[j] for t, j in zip(tracks.tolist(), local.tolist(), strict=True)}
+    groups = {a: [t for t, b in plain.items() if b == a] for a in names}
+    monkeypatch.setattr(TrackArtists, "SEARCHES", 50)
+    lazy = LibraryMatch.of_arrays(names, tracks[::-1].copy(), local[::-1].copy())  # any order given
+    asked = list(range(0, 420))
+    assert [lazy.track_artist.get(t) for t in asked] == [plain.get(t) for t in asked]  # past 50: a dict
+    assert dict(lazy.track_artist.items()) == plain and len(lazy.track_artist) == len(plain)
+    assert {
+        a: lazy.artist_tracks[a] for a in lazy.artist_tracks
+    } == groups and "Omega" not in lazy.artist_tracks
+    whole = lazy.materialised()
+    assert whole.track_artist == plain and whole.artist_tracks == groups

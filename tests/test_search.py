@@ -100,3 +100,36 @@ def test_library_filter_finds_accented_and_punctuated_names(qtbot, corpus_dir, t
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     finally:
         close_window(window, store)
+
+
+def test_an_exact_title_is_found_through_the_index_and_wins_as_before(tmp_path):
+    """The seed lookup's first pass: an exact title (any ASCII case) is a look-up in the title index (a
+    million titles took 1.6 s to scan); it returns what the full ordering would (exact title first, then
+    the shortest, then the oldest), and other queries still search every title."""
+    with Store.open(tmp_path / "encore.db") as store, store.transaction() as conn:
+        rows = [
+            ("My Song 4242", "A"),
+            ("Song 4242 (Live)", "B"),
+            ("song 4242", "C"),
+            ("Song 4242", "D"),
+            ("Song 4242", "E"),
+        ]
+        for i, (title, artist) in enumerate(rows, start=1):
+            conn.execute(
+                "INSERT INTO tracks (id, path, size, mtime, title, artist, added_at, updated_at, missing)"
+                " VALUES (?, ?, 1, 0, ?, ?, 0, 0, ?)",
+                (i, f"/m/{i}.ogg", title, artist, int(i == 3)),
+            )
+        plan = " ".join(
+            str(r[-1])
+            for r in conn.execute(
+                "EXPLAIN QUERY PLAN SELECT * FROM tracks WHERE title = ? COLLATE NOCASE AND missing = 0"
+                " ORDER BY length(title), id LIMIT 1",
+                ("x",),
+            )
+        )
+    assert "USING INDEX tracks_title" in plan
+    with Store.open(tmp_path / "encore.db") as store:
+        assert find_track(store, "SONG 4242")["artist"] == "D"  # the oldest exact title; 3 is missing
+        assert find_track(store, "song 4242 live")["artist"] == "B"  # words: every title searched
+        assert find_track(store, "my song")["artist"] == "A"
