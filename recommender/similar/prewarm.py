@@ -24,9 +24,12 @@ def prewarm(store: Any) -> bool:
     from recommender.radio.load import load_library
     from recommender.similar.index import SimilarIndex
 
+    from player.store.changes import trim_log
+
     try:
         load_library(store, taste=False)
         SimilarIndex.from_store(store)
+        trim_log(store)  # an analysis of the whole library logs every track; the caches now hold them all
     except Exception:  # a cache is an optimisation: never fail the command that asked for it
         log.warning("the start-up caches could not be prepared", exc_info=True)
         return False
