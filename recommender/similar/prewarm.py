@@ -21,10 +21,9 @@ def prewarm(store: Any) -> bool:
 
     if not disk_cache.enabled() or cache.cache_dir(store) is None:
         return False
+    from player.store.changes import trim_log
     from recommender.radio.load import load_library
     from recommender.similar.index import SimilarIndex
-
-    from player.store.changes import trim_log
 
     try:
         load_library(store, taste=False)
