@@ -100,7 +100,7 @@ def _assert_same_static(new: Static, old: Static) -> None:
         assert (x is None) == (y is None), name
         if x is not None:
             assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), name
-    assert a.album_pairs == b.album_pairs and a.genre_keys == b.genre_keys
+    assert list(a.album_pairs) == list(b.album_pairs) and a.genre_keys == b.genre_keys
     if b.artist_similarity is not None:
         assert np.array_equal(_csr(a.artist_similarity).indptr, _csr(b.artist_similarity).indptr)
     assert new.match.track_artist == old.match.track_artist

@@ -113,7 +113,7 @@ class RadioLibrary:
     # What rows added later are numbered by (``recommender.radio.append``): each row's album pair (-1
     # untitled), the pairs' "owner\x1ftitle" keys, the genre keys in code order, the audio tags' mean.
     album_key: np.ndarray | None = None
-    album_pairs: list[str] | None = None
+    album_pairs: Sequence[str] | None = None
     genre_keys: list[Any] | None = None
     tag_mean: np.ndarray | None = None
     _row_of: dict[str, np.ndarray] = field(default_factory=dict, repr=False)

@@ -205,7 +205,7 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> Static:
         values.update(raw_factors=raw, factors=raw.normalised())
     lib = RadioLibrary(artist_names=disk_cache.unstrings(arrays, "names_"), **values)
     lib.titles = disk_cache.StoredStrings.of(arrays, "titles_")  # a million titles: read when named
-    lib.album_pairs = disk_cache.unstrings(arrays, "pairs_")
+    lib.album_pairs = disk_cache.StoredStrings.of(arrays, "pairs_")  # read only when rows are added
     lib.genre_keys = disk_cache.unstrings(arrays, "genres_")
     set_tags(lib, lib.top_tags)
     for space in ("audio", "factors"):
