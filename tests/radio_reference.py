@@ -237,14 +237,20 @@ def user_taste(store, bundle, match, now=None):
 
 
 def load_library(
-    store: Any, *, bundle: Any, taste: Any = True, keep: Sequence[int] = (), now: float | None = None
+    store: Any,
+    *,
+    bundle: Any,
+    taste: Any = True,
+    keep: Sequence[int] = (),
+    now: float | None = None,
+    parts: LibraryParts | None = None,
 ) -> RadioLibrary:
     """The old ``recommender.radio.library.load_library`` (a bundle must be given)."""
     from player.store.analysis import load_analysis_matrix, load_descriptors
     from player.store.plays import track_stats
     from player.store.tracks import iter_tracks
 
-    parts = LibraryParts()
+    parts = parts if parts is not None else LibraryParts()
     banned = banned_track_ids(store).difference(int(t) for t in keep)
     # every track, in id order: the bans are dropped from the result at the end
     tracks = sorted(iter_tracks(store), key=lambda t: t["id"])
@@ -429,19 +435,12 @@ def drop_rows(library: RadioLibrary, rows: list[int]) -> RadioLibrary:
 
 
 def similar_index(store: Any, bundle: Any):
-    """The old ``SimilarIndex.from_store`` (a bundle must be given)."""
-    from player.store.analysis import load_analysis_matrix
+    """``SimilarIndex.from_store`` as derived from the radio's library: this reference's library over every
+    track (banned ones kept: ``similar`` applies bans per query), its match and placed artists."""
     from player.store.tracks import iter_tracks
-    from recommender.similar.index import MIN_SOUNDS_LIKE_S, SimilarIndex
+    from recommender.similar.index import SimilarIndex
 
-    ids, emb, tags = load_analysis_matrix(store)
-    short = {int(t["id"]) for t in iter_tracks(store) if (t.get("duration") or 0) < MIN_SOUNDS_LIKE_S}
-    match = match_library(store, bundle)
-    artist_to_item, artist_tracks = dict(match.artist_to_item), dict(match.artist_tracks)
-    predicted = {}
-    if len(ids):
-        row_of = {int(t): i for i, t in enumerate(ids)}
-        predicted = bridge_factors(store, bundle, match, row_of, tags, np.ones(len(ids), dtype=bool))
-    return SimilarIndex(
-        bundle, artist_to_item, artist_tracks, predicted, ids, emb if len(ids) else None, short
-    )
+    parts = LibraryParts()
+    every = [int(t["id"]) for t in iter_tracks(store)]
+    library = load_library(store, bundle=bundle, taste=False, keep=every, parts=parts)
+    return SimilarIndex.from_library(library, parts.match, parts.predicted_artists, bundle)

@@ -19,7 +19,7 @@ from player.store.analysis import MODEL_VERSION
 from player.store.changes import changes_since, log_position, trim_log
 from recommender.radio import append
 from recommender.radio.library import PROJECT_ROWS, LibraryParts, project_audio
-from recommender.radio.load import _cached_static, _static, load_library
+from recommender.radio.load import full_static, load_library, static_part
 from recommender.radio.stored import _ARRAYS, Static
 
 NOW = 1.9e9
@@ -115,7 +115,7 @@ def _assert_same_static(new: Static, old: Static) -> None:
 def test_new_tracks_and_analyses_are_added_as_a_full_build_would_place_them(scanned_db, bundle, tmp_path):
     db = _copy(scanned_db, tmp_path)
     with Store.open(db) as store:
-        built, how = _cached_static(store, bundle)
+        built, how = static_part(store, bundle)
         assert how == "built" and built.built_rows == len(built.library)
         frozen = built.frozen()
         never_analysed = [t for t in range(1, 1501, 9) if t in set(built.library.track_ids.tolist())][:6]
@@ -124,20 +124,20 @@ def test_new_tracks_and_analyses_are_added_as_a_full_build_would_place_them(scan
         with store.transaction() as conn:  # old tracks analysed since (their artists' factors move too)
             for t in never_analysed:
                 _analyse(conn, t, rng)
-        updated, how = _cached_static(store, bundle)
+        updated, how = static_part(store, bundle)
         assert how == "appended"
         assert set(new_ids) <= set(updated.library.track_ids.tolist())
         assert updated.library.has_audio[updated.library.row(never_analysed[0])]
-        _assert_same_static(updated, _static(store, bundle, frozen))
+        _assert_same_static(updated, full_static(store, bundle, frozen))
         assert "Brand New Band 1" in updated.predicted  # an unknown artist placed from its new album
         # The updated cache is what the next start reads; a second update adds to it alike.
-        again, how = _cached_static(store, bundle)
+        again, how = static_part(store, bundle)
         assert how == "cache"
         _assert_same_static(again, updated)
         _add(store, bundle, 1601, 30, seed=2)
-        twice, how = _cached_static(store, bundle)
+        twice, how = static_part(store, bundle)
         assert how == "appended"
-        _assert_same_static(twice, _static(store, bundle, frozen))
+        _assert_same_static(twice, full_static(store, bundle, frozen))
         # What the listener gets: the radio's library over the updated arrays, a new track playable.
         parts = LibraryParts()
         library = load_library(store, bundle=bundle, now=NOW, parts=parts)
@@ -156,25 +156,25 @@ def test_new_tracks_and_analyses_are_added_as_a_full_build_would_place_them(scan
 def test_changes_the_log_cannot_add_build_in_full(scanned_db, bundle, tmp_path, change):
     db = _copy(scanned_db, tmp_path)
     with Store.open(db) as store:
-        _cached_static(store, bundle)
+        static_part(store, bundle)
         if change.startswith("INSERT"):  # an id below the cached ones, as after a delete
             store.conn.execute("DELETE FROM plays WHERE track_id = 7")
             store.conn.execute("DELETE FROM analysis WHERE track_id = 7")
             store.conn.execute("DELETE FROM tracks WHERE id = 7")
-            _cached_static(store, bundle)
+            static_part(store, bundle)
         with store.transaction() as conn:
             conn.execute(change)
-        fresh, how = _cached_static(store, bundle)
+        fresh, how = static_part(store, bundle)
         assert how == "built"
-        _assert_same_static(fresh, _static(store, bundle))
+        _assert_same_static(fresh, full_static(store, bundle))
 
 
 def test_many_new_rows_or_a_trimmed_log_build_in_full(scanned_db, bundle, tmp_path):
     db = _copy(scanned_db, tmp_path)
     with Store.open(db) as store:
-        built, _ = _cached_static(store, bundle)
+        built, _ = static_part(store, bundle)
         _add(store, bundle, 1501, int(len(built.library) * append.GROWTH) + 1, seed=3)
-        assert _cached_static(store, bundle)[1] == "built"  # the statistics would describe too little
+        assert static_part(store, bundle)[1] == "built"  # the statistics would describe too little
         seq = log_position(store)
         _add(store, bundle, 4001, 5, seed=4)
         assert changes_since(store, seq) == {
@@ -183,7 +183,7 @@ def test_many_new_rows_or_a_trimmed_log_build_in_full(scanned_db, bundle, tmp_pa
         }
         assert trim_log(store, keep=2) > 0
         assert changes_since(store, 0) is None  # the floor passed: the log cannot tell everything
-        assert _cached_static(store, bundle)[1] == "built"
+        assert static_part(store, bundle)[1] == "built"
 
 
 def test_a_row_is_projected_alike_alone_or_in_its_block():

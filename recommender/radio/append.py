@@ -9,7 +9,7 @@ changed (its factors, placed again from all its tracks, or its bundle item when 
 
 What a full build computes over the whole library (the audio centre and axes, the z-score statistics,
 the audio tags' mean) stays as the last full build left it (``Frozen``), so the result equals a full
-build given those statistics (``load._static(store, bundle, frozen)``), bit for bit, which the tests
+build given those statistics (``load.full_static(store, bundle, frozen)``), bit for bit, which the tests
 check. A full build happens instead when the log cannot say (trimmed, or a database without it), when a
 cached track was changed or removed or lost its analysis, when the rows added since the last full build
 pass ``GROWTH`` of it, or when the cache has no audio statistics to place new analyses with.

@@ -18,7 +18,9 @@ written for speed (issue 12, item 13) and split in two:
 ``tests/radio_reference.py`` keeps the old row-at-a-time loader; ``tests/test_radio_loading.py``
 checks that both give the same arrays bit for bit, with and without the cache, and so the same picks.
 
-API: ``load_library(store, *, bundle=None, taste=True, now=None, parts=None, keep=())``
+API: ``load_library(store, *, bundle=None, taste=True, now=None, parts=None, keep=())``; ``static_part(store,
+bundle)`` (the static part alone, from the cache, brought up to date or built: ``similar`` derives its index
+from it); ``full_static(store, bundle, frozen=None)`` (computed over every track)
 (``recommender.similar.prewarm`` fills the caches right after an analysis).
 """
 
@@ -70,7 +72,7 @@ def load_library(
     banned = banned_track_ids(store).difference(int(t) for t in keep)
     if bundle is None:
         bundle = load_bundle(or_none=True)
-    static, parts.cache = _cached_static(store, bundle)
+    static, parts.cache = static_part(store, bundle)
     library = static.library
     if banned:  # a mask over the cached rows: the station never sees a banned track (but a kept seed)
         library = library.rows(~np.isin(library.track_ids, np.fromiter(banned, np.int64, len(banned))))
@@ -116,7 +118,7 @@ def load_library(
     return library
 
 
-def _cached_static(store: Any, bundle: Any) -> tuple[Static, str]:
+def static_part(store: Any, bundle: Any) -> tuple[Static, str]:
     """The static part and how it was had: "cache" (read as saved), "appended" (a stale cache brought up
     to date from the change log, ``recommender.radio.append``) or "built" (computed over every track);
     the file is rewritten unless read as saved."""
@@ -132,7 +134,7 @@ def _cached_static(store: Any, bundle: Any) -> tuple[Static, str]:
     static = append.update(stale, store, bundle) if stale is not None else None
     if static is None:  # none yet, another code or bundle, or changes the log cannot add: every track
         how, seq = "built", log_position(store)  # read first: what changes during the build is added later
-        static = _static(store, bundle)
+        static = full_static(store, bundle)
         static.seq, static.built_rows = seq, len(static.library)
     if key is not None:
         cache.save(store, "radio", key, {**stored.to_arrays(static), "meta_base": np.array(base or "")})
@@ -151,7 +153,7 @@ def _rows_of(ids: np.ndarray, track_ids: np.ndarray) -> tuple[np.ndarray, np.nda
     return order[pos[found]], found
 
 
-def _static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static:
+def full_static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static:
     """Everything that depends on neither the plays nor the bans, computed from the store (every track,
     in id order, so rows added later come last). ``frozen``: the library-wide statistics of the last
     full build to use instead of this library's own, which is what ``recommender.radio.append`` keeps

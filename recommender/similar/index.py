@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 
-from recommender.factors.genre import vocabulary_of
 from recommender.ranking import top_k
 from recommender.taste.bans import Bans
 
@@ -167,46 +166,56 @@ class SimilarIndex:
                 return cls._from_arrays(bundle, cached)
             except (KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError):
                 pass  # an inconsistent cache file (incl. disk_cache.Doubt): compute again, overwrite it
-        index = cls._compute(store, bundle)
+        if bundle is not None:  # the radio's static part: its match, placed artists and projected audio
+            from recommender.radio.load import static_part
+
+            static, _how = static_part(store, bundle)
+            index = cls.from_library(static.library, static.match, static.predicted, bundle)
+        else:
+            index = cls._without_bundle(store)
         if key is not None:
             cache.save(store, "similar", key, index._to_arrays())
         return index
 
     @classmethod
-    def _compute(cls, store: Any, bundle: Any) -> SimilarIndex:
+    def from_library(
+        cls, library: Any, match: Any, predicted: dict[str, np.ndarray], bundle: Any
+    ) -> SimilarIndex:
+        """The index over the radio's static part (``recommender.radio.load.static_part``: every track, bans
+        left to each query): the same artist match, audio-placed artists and projected audio as the radio,
+        so a new album is added to one cache (``recommender.radio.append``) instead of this index being
+        computed again from every track (issue 25, item 1)."""
+        ids = prepared = None
+        has = library.has_audio
+        if library.audio is not None and has is not None and has.any():
+            rows = np.flatnonzero(has)
+            ids = library.track_ids[rows]
+            ok = (
+                np.nan_to_num(np.asarray(library.duration, dtype=np.float64)[rows], nan=0.0)
+                >= MIN_SOUNDS_LIKE_S
+            )
+            prepared = (np.ascontiguousarray(library.audio[rows]), ok)
+        return cls(
+            bundle, dict(match.artist_to_item), match.artist_tracks, dict(predicted), ids, prepared=prepared
+        )
+
+    @classmethod
+    def _without_bundle(cls, store: Any) -> SimilarIndex:
+        """No factor bundle: artists by their tags' names, and "sounds like" from the analysis alone."""
         from player.store.analysis import load_analysis_matrix
         from player.store.tracks import track_columns
 
-        ids, emb, tags = load_analysis_matrix(store)
-        # The tracks, read once: short ones, and the genre words of every track (genre, album, folders).
-        columns = track_columns(store, ("id", "duration", "genre", "album", "path"))
-        short = {int(r[0]) for r in columns if (r[1] or 0) < MIN_SOUNDS_LIKE_S}
-        artist_to_item: dict[str, int] = {}
+        ids, emb, _tags = load_analysis_matrix(store)
+        short = {
+            int(r[0]) for r in track_columns(store, ("id", "duration")) if (r[1] or 0) < MIN_SOUNDS_LIKE_S
+        }
         artist_tracks: dict[str, list[int]] = {}
-        predicted: dict[str, np.ndarray] = {}
-        if bundle is not None:
-            from recommender.factors.bridge import bridge_unmatched, rows_by_artist
-            from recommender.factors.match import match_library
-
-            match = match_library(store, bundle)
-            artist_to_item, artist_tracks = dict(match.artist_to_item), dict(match.artist_tracks)
-            if len(ids):  # the placement over every analysed track of each unmatched artist
-                local_id = {a: j for j, a in enumerate(match.artist_tracks)}
-                get_local, get_artist = local_id.get, match.track_artist.get
-                a_local = np.array([get_local(get_artist(t), -1) for t in ids.tolist()], dtype=np.int64)
-                groups = rows_by_artist(a_local, np.arange(len(ids)), len(local_id))
-                genres = vocabulary_of(bundle).artist_genres(
-                    ((r[0], r[2], r[3], r[4]) for r in columns), match.track_artist
-                )
-                predicted = bridge_unmatched(match, local_id, groups, tags, bundle, genres)
-        else:
-            for _id, artist, album_artist in track_columns(store, ("id", "artist", "album_artist")):
-                name = artist or album_artist
-                if name:
-                    artist_tracks.setdefault(name.strip(), []).append(int(_id))
-        del tags, columns
+        for _id, artist, album_artist in track_columns(store, ("id", "artist", "album_artist")):
+            name = artist or album_artist
+            if name:
+                artist_tracks.setdefault(name.strip(), []).append(int(_id))
         audio = emb if len(ids) else None
-        return cls(bundle, artist_to_item, artist_tracks, predicted, ids, audio, short, overwrite_audio=True)
+        return cls(None, {}, artist_tracks, {}, ids, audio, short, overwrite_audio=True)
 
     def _to_arrays(self) -> dict[str, np.ndarray]:
         """The index as plain arrays for ``recommender.radio.cache`` (``_from_arrays`` reads them back)."""
