@@ -9,15 +9,17 @@ to play or to seed a radio) or **discovery** (not in the library: its name and a
 Artists the bundle does not know (most indie and game-music artists) are placed in the factor space by
 the audio-to-factor bridge from their tracks' audio tags, and can then have, and be, neighbours.
 
-One ``SimilarIndex`` is built per library (a few ms: the bundle's normalised factors, the artist match,
-the library's audio embeddings); each query is then one or two matrix-vector products, well under 10 ms.
+One ``SimilarIndex`` is built per library, from the radio's start-up part (``SimilarIndex.from_library``:
+its artist match, audio-placed artists and projected audio, so the two never disagree and a new album is
+added to one cache, ``recommender.radio.append``); each query is then one or two matrix-vector products,
+well under 10 ms.
 
 Bans are applied per query (``bans``: ``recommender.taste.bans.Bans``, read by the caller just before),
 not baked into the index, which is cached on disk and in memory across lookups: a banned artist, in the
 library or a discovery, is no neighbour; a banned track is no sound-alike, nor among an in-library
 artist's tracks. Banned candidates are masked before the top-k, so ``n`` results still come back.
 
-API: ``SimilarIndex.from_store(store, bundle=None)``, ``.artist(name, n, sounds_like, bans=None)``,
+API: ``SimilarIndex.from_store(store, bundle=None)``, ``SimilarIndex.from_library(library, match, predicted, bundle)``, ``.artist(name, n, sounds_like, bans=None)``,
 ``.track(track_id, artist, n, sounds_like, bans=None)``, ``SimilarArtist``, ``SoundsLike``, ``Similar``.
 """
 
