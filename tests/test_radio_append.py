@@ -196,3 +196,41 @@ def test_a_row_is_projected_alike_alone_or_in_its_block():
     assert np.allclose(whole, plain / np.linalg.norm(plain, axis=1, keepdims=True), atol=1e-6)
     rows = np.array([3, 77, PROJECT_ROWS - 1, PROJECT_ROWS + 5, PROJECT_ROWS + 299])
     assert np.array_equal(project_audio(raw[rows], mean, basis, rows), whole[rows])
+
+
+def test_statistics_frozen_from_a_few_analysed_tracks_are_not_kept_for_many(scanned_db, bundle, tmp_path):
+    """A first build while the analysis had done a few dozen tracks must not place the rest with their
+    centre and axes: once the analysed rows grow past ``GROWTH`` of the build's, the next load builds."""
+    db = _copy(scanned_db, tmp_path)
+    with Store.open(db) as store:
+        analysed = [r[0] for r in store.conn.execute("SELECT track_id FROM analysis ORDER BY track_id")]
+        with store.transaction() as conn:  # as the background analysis left it early on: 40 tracks done
+            conn.execute("DELETE FROM analysis WHERE track_id > ?", (analysed[39],))
+        built, how = static_part(store, bundle)
+        assert how == "built" and 30 <= built.built_analysed <= 40
+        rng = np.random.default_rng(9)
+        with store.transaction() as conn:
+            for t in analysed[40:45]:
+                _analyse(conn, t, rng)
+        assert static_part(store, bundle)[1] == "appended"  # a few more: placed with the frozen axes
+        with store.transaction() as conn:
+            for t in analysed[45:120]:
+                _analyse(conn, t, rng)
+        rebuilt, how = static_part(store, bundle)
+        assert how == "built" and rebuilt.built_analysed > 100
+
+
+def test_an_update_that_fails_builds_in_full_and_says_so(scanned_db, bundle, tmp_path, monkeypatch, caplog):
+    db = _copy(scanned_db, tmp_path)
+    with Store.open(db) as store:
+        static_part(store, bundle)
+        _add(store, bundle, 1501, 5, seed=6)
+
+        def broken(*_args):
+            raise ValueError("a cache this code cannot read")
+
+        monkeypatch.setattr(append, "update", broken)
+        fresh, how = static_part(store, bundle)
+    assert how == "built" and "could not be brought up to date" in caplog.text
+    with Store.open(db) as store:
+        _assert_same_static(fresh, full_static(store, bundle))

@@ -60,14 +60,14 @@ def changes_since(store: Store, seq: int) -> dict[str, set[int]] | None:
     """Which tracks changed after log position ``seq``: {what: track ids} ('added', 'changed', 'removed',
     'analysed', 'unanalysed'), or None when the log cannot tell (no log, or trimmed past ``seq``)."""
     conn = store.conn
-    try:
-        floor = conn.execute("SELECT seq FROM library_log_floor WHERE id = 1").fetchone()
-        if floor is None or int(floor[0]) > seq:
-            return None
+    try:  # the rows first, the floor after: a trim committed in between raises the floor read last
         rows = conn.execute(
             "SELECT DISTINCT what, track_id FROM library_log WHERE seq > ?", (int(seq),)
         ).fetchall()
+        floor = conn.execute("SELECT seq FROM library_log_floor WHERE id = 1").fetchone()
     except sqlite3.OperationalError:
+        return None
+    if floor is None or int(floor[0]) > seq:
         return None
     out: dict[str, set[int]] = {}
     for what, track_id in rows:

@@ -203,10 +203,9 @@ class TrackArtists(Mapping):
                 self._dict = dict(self.items())
         if self._dict is not None:
             return self._dict[track_id]  # type: ignore[index]
-        try:
-            t = int(track_id)  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            raise KeyError(track_id) from None
+        if not isinstance(track_id, (int, np.integer)) or not -(2**63) <= int(track_id) < 2**63:
+            raise KeyError(track_id)  # as the dict: only an id (of int64's range) is a key
+        t = int(track_id)
         pos = int(np.searchsorted(self._tracks, t))
         if pos < len(self._tracks) and int(self._tracks[pos]) == t:
             return self._names[int(self._local[pos])]

@@ -11,8 +11,9 @@ What a full build computes over the whole library (the audio centre and axes, th
 the audio tags' mean) stays as the last full build left it (``Frozen``), so the result equals a full
 build given those statistics (``load.full_static(store, bundle, frozen)``), bit for bit, which the tests
 check. A full build happens instead when the log cannot say (trimmed, or a database without it), when a
-cached track was changed or removed or lost its analysis, when the rows added since the last full build
-pass ``GROWTH`` of it, or when the cache has no audio statistics to place new analyses with.
+cached track was changed or removed or lost its analysis, when the rows added or analysed since the last
+full build pass ``GROWTH`` of it, when the cache has no audio statistics to place new analyses with, or
+when the update fails (``load.static_part`` logs it).
 
 API: ``update(static, store, bundle) -> Static | None`` (None: build in full).
 """
@@ -29,8 +30,9 @@ from recommender.radio.shared_rows import SharedRows
 from recommender.radio.stored import Static, set_tags
 
 GROWTH = 0.25
-"""Rows added since the last full build, as a share of its rows, past which the next load builds in full
-(so the frozen statistics never describe much less than the library)."""
+"""Rows added, or analysed rows gained, since the last full build, as a share of its rows (its analysed
+rows), past which the next load builds in full: the frozen statistics never describe much less than the
+library (a first build while the analysis had done 30 tracks must not place the other 100k with them)."""
 
 COLUMNS = (
     "id", "artist", "album_artist", "album", "genre", "duration", "title", "mb_artist_id", "mb_album_artist_id",
@@ -59,7 +61,7 @@ def update(static: Static, store: Any, bundle: Any) -> Static | None:
     old_ids = np.array(sorted(t for t in changes.get("analysed", ()) if t <= top), dtype=np.int64)
     old_rows = _rows_of(lib.track_ids, old_ids)
     if not rows and not len(old_rows):
-        return Static(lib, static.match, static.predicted, seq, static.built_rows)
+        return Static(lib, static.match, static.predicted, seq, static.built_rows, static.built_analysed)
     if len(lib) + len(rows) > static.built_rows * (1.0 + GROWTH):
         return None
     added = _Added(lib, rows)
@@ -67,13 +69,15 @@ def update(static: Static, store: Any, bundle: Any) -> Static | None:
     if analysis is None:
         return None
     out = added.library(analysis, old_rows)
+    if out.has_audio is not None and int(out.has_audio.sum()) > static.built_analysed * (1.0 + GROWTH):
+        return None  # the frozen audio statistics would describe too few of the analysed tracks
     match = static.match.materialised() if static.match is not None else None  # added to below
     predicted = dict(static.predicted)
     if match is not None and bundle is not None:
         _factors(store, bundle, out, match, predicted, added, rows, lib.track_ids[old_rows])
         _similarity(out, lib, bundle)
         predicted = {a: predicted[a] for a in match.unmatched if a in predicted}
-    return Static(out, match, predicted, seq, static.built_rows)
+    return Static(out, match, predicted, seq, static.built_rows, static.built_analysed)
 
 
 def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:

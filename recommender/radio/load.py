@@ -26,6 +26,7 @@ from it); ``full_static(store, bundle, frozen=None)`` (computed over every track
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -40,6 +41,8 @@ from recommender.radio.inputs import distinctive_tags, library_tag_mean, row_tas
 from recommender.radio.library import LibraryParts, RadioLibrary
 from recommender.radio.shared_rows import SharedRows
 from recommender.radio.stored import Frozen, Static, set_tags
+
+log = logging.getLogger(__name__)
 
 MAX_SESSION_HOURS = 24.0
 """How far back the skips that may rest in a new station are read (``RadioSettings.session_hours`` picks
@@ -131,11 +134,18 @@ def static_part(store: Any, bundle: Any) -> tuple[Static, str]:
     base = cache.base_fingerprint(store, "radio", bundle)
     how = "appended"
     stale = stored.from_arrays(cache.load_stale(store, "radio", base), bundle)
-    static = append.update(stale, store, bundle) if stale is not None else None
+    static = None
+    if stale is not None:
+        try:
+            static = append.update(stale, store, bundle)
+        except Exception:  # a cache is an optimisation: a failed update builds in full and overwrites it
+            log.warning("the radio's start-up cache could not be brought up to date", exc_info=True)
     if static is None:  # none yet, another code or bundle, or changes the log cannot add: every track
         how, seq = "built", log_position(store)  # read first: what changes during the build is added later
         static = full_static(store, bundle)
+        has = static.library.has_audio
         static.seq, static.built_rows = seq, len(static.library)
+        static.built_analysed = int(has.sum()) if has is not None else 0
     if key is not None:
         cache.save(store, "radio", key, {**stored.to_arrays(static), "meta_base": np.array(base or "")})
     return static, how

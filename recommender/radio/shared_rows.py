@@ -7,7 +7,8 @@ costs 4 bytes, the start-up cache shrinks alike, and a similarity to every track
 the artists then a gather.
 
 It reads like the dense matrix where the radio reads rows: ``m[row]``, ``m[rows]``, ``m[mask]``,
-``m @ q``, ``len(m)``, ``m.shape``, ``np.asarray(m)`` (the dense matrix, for tests and small libraries).
+``m @ q``, ``len(m)``, ``m.shape``; anything else goes through ``np.asarray(m)`` (the dense matrix: right,
+but a million rows' worth of memory). Rows are not assigned in place: the vectors or the index are.
 Row 0 of ``vectors`` is zero by convention (rows with no vector point at it), so vectors added later
 never renumber it.
 
@@ -24,8 +25,6 @@ import numpy as np
 
 class SharedRows:
     """[n, k] rows ``vectors[index]``: ``vectors`` float32 [m, k] (row 0 zero), ``index`` int32 [n]."""
-
-    __array_priority__ = 10.0  # ``q @ m`` and numpy functions defer to this class
 
     def __init__(self, vectors: np.ndarray, index: np.ndarray) -> None:
         self.vectors = vectors

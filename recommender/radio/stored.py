@@ -42,14 +42,16 @@ class Frozen:
 class Static:
     """What ``load_library`` keeps between starts: computed over every track, bans left to the load.
 
-    ``seq``: the library change log's position it reflects (``player.store.changes``); ``built_rows``:
-    how many rows its last full build had (rows added since are placed with that build's statistics)."""
+    ``seq``: the library change log's position it reflects (``player.store.changes``); ``built_rows`` and
+    ``built_analysed``: how many rows, and analysed rows, its last full build had (rows added or analysed
+    since are placed with that build's statistics)."""
 
     library: RadioLibrary
     match: Any = None
     predicted: dict[str, np.ndarray] = field(default_factory=dict)
     seq: int | None = None
     built_rows: int = 0
+    built_analysed: int = 0
 
     def frozen(self) -> Frozen:
         lib = self.library
@@ -89,6 +91,7 @@ def to_arrays(static: Static) -> dict[str, np.ndarray]:
     out.update(disk_cache.prefixed("genres_", disk_cache.strings(lib.genre_keys or [])))
     out["meta_seq"] = np.array(-1 if static.seq is None else static.seq, dtype=np.int64)
     out["meta_built_rows"] = np.array(static.built_rows, dtype=np.int64)
+    out["meta_built_analysed"] = np.array(static.built_analysed, dtype=np.int64)
     for space, (mu, cov) in lib._stats.items():
         out[f"stats_{space}_mu"], out[f"stats_{space}_cov"] = mu, cov
     if lib.artist_similarity is not None:
@@ -146,7 +149,7 @@ def _check(static: Static, bundle: Any) -> None:
     require(
         lib.tag_mean is None or (lib.tag_mean.shape == (len(MUSICNN_TAGS),) and finite(lib.tag_mean)), "tags"
     )
-    require(0 <= static.built_rows, "built rows")
+    require(0 <= static.built_rows and 0 <= static.built_analysed, "built rows")
     for name in ("duration", "tempo", "loudness"):  # NaN means unknown here; infinity means nothing
         a = getattr(lib, name)
         require(a is None or (a.shape == (n,) and a.dtype.kind == "f" and not np.isinf(a).any()), name)
@@ -219,7 +222,12 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> Static:
             arrays["sim_data"], arrays["sim_indices"], arrays["sim_indptr"], shape
         )
     seq = int(arrays["meta_seq"])
-    static = Static(lib, seq=None if seq < 0 else seq, built_rows=int(arrays["meta_built_rows"]))
+    static = Static(
+        lib,
+        seq=None if seq < 0 else seq,
+        built_rows=int(arrays["meta_built_rows"]),
+        built_analysed=int(arrays["meta_built_analysed"]),
+    )
     if "local_item" in arrays:
         static.match, static.predicted = _rebuild_match(arrays)
     return static
