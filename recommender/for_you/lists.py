@@ -95,7 +95,7 @@ def for_you(
     from player.store.analysis import load_analysis_matrix
     from player.store.plays import track_stats
     from player.store.tracks import track_columns
-    from recommender.similar.index import lastfm_link
+    from recommender.similar.answers import lastfm_link
     from recommender.taste.bans import Bans
     from recommender.taste.profile import Taste
 

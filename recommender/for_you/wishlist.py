@@ -47,7 +47,7 @@ def write_wishlist(path: str | os.PathLike[str], artists: list[dict[str, Any]]) 
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["artist", "why", "musicbrainz", "lastfm"])
-        from recommender.similar.index import lastfm_link
+        from recommender.similar.answers import lastfm_link
 
         for a in artists:
             writer.writerow(

@@ -20,56 +20,22 @@ library or a discovery, is no neighbour; a banned track is no sound-alike, nor a
 artist's tracks. Banned candidates are masked before the top-k, so ``n`` results still come back.
 
 API: ``SimilarIndex.from_store(store, bundle=None)``, ``SimilarIndex.from_library(library, match, predicted, bundle)``, ``.artist(name, n, sounds_like, bans=None)``,
-``.track(track_id, artist, n, sounds_like, bans=None)``, ``SimilarArtist``, ``SoundsLike``, ``Similar``.
+``.track(track_id, artist, n, sounds_like, bans=None)``; the answers are ``recommender.similar.answers``'.
 """
 
 from __future__ import annotations
 
-import urllib.parse
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from recommender.ranking import top_k
+from recommender.similar.answers import Similar, SimilarArtist, SoundsLike, lastfm_link
 from recommender.taste.bans import Bans
-
-
-@dataclass
-class SimilarArtist:
-    name: str
-    score: float  # cosine in factor space
-    in_library: bool
-    track_ids: list[int] = field(default_factory=list)  # in-library artists: their tracks
-    link: str | None = None  # discoveries: where to read about them
-    predicted: bool = False  # factors predicted from audio (artist unknown to the bundle)
-
-
-@dataclass
-class SoundsLike:
-    track_id: int
-    score: float  # cosine of audio embeddings
-
-
-@dataclass
-class Similar:
-    artist: str
-    known: str  # 'bundle' | 'audio' (bridge) | 'none'
-    artists: list[SimilarArtist]
-    sounds_like: list[SoundsLike]
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 AUDIO_DIMS = 64
 MIN_SOUNDS_LIKE_S = 30.0
 """Tracks shorter than this (jingles, sound effects) are not offered as sound-alikes."""
-
-
-def lastfm_link(name: str) -> str:
-    """The Last.fm page of an artist (the bundle is built from Last.fm data, so names are Last.fm's)."""
-    return "https://www.last.fm/music/" + urllib.parse.quote_plus(name)
 
 
 class SimilarIndex:
