@@ -197,8 +197,11 @@ class Station(QueryFit, Planner):
 
         # Spacing scaled to the artists (albums) the station can draw from, fixed for the session.
         playable_rows = (~self.short if self.tiny else ~self.short & ~recent) & ~self.excluded
-        self._artist_spacing = s.effective_spacing(_distinct(library.artist[playable_rows]), s.artist_spacing)
-        self._album_spacing = s.effective_spacing(_distinct(library.album[playable_rows]), s.album_spacing)
+        # How many artists (albums) there are among them: counted, not sorted (0.35 s each at 1M rows).
+        artists = np.count_nonzero(np.bincount(library.artist[playable_rows])) if playable_rows.any() else 0
+        albums = np.count_nonzero(np.bincount(library.album[playable_rows])) if playable_rows.any() else 0
+        self._artist_spacing = s.effective_spacing(int(artists), s.artist_spacing)
+        self._album_spacing = s.effective_spacing(int(albums), s.album_spacing)
         self.signals = SessionSignals(library, s, self.seed_row, self.now)
         self.enjoy = Enjoyment(library, s, self.now, self.taste_raw) if s.enjoy_weight > 0 else None
         self.plan: list[PlanItem] = []
@@ -418,8 +421,3 @@ class Station(QueryFit, Planner):
         if self.enjoy is not None:
             self.enjoy.played(row)
         self.history.append(int(row))
-
-
-def _distinct(codes: np.ndarray) -> int:
-    """How many different codes (non-negative ints) there are: a count, not a sort (0.35 s at 1M rows)."""
-    return int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0
