@@ -133,15 +133,9 @@ def strings(values: list[Any]) -> dict[str, np.ndarray]:
 
 
 def unstrings(arrays: dict[str, np.ndarray], prefix: str) -> list[str | None]:
-    """The list ``strings`` saved under ``prefix`` (keys ``prefix + "bytes"`` etc.): one decode, then
-    slices (100k titles in a few ms)."""
-    text = arrays[prefix + "bytes"].tobytes().decode("utf-8", "surrogatepass")
-    ends = arrays[prefix + "ends"].tolist()
-    starts = [0, *ends[:-1]] if ends else []
-    return [
-        None if missing else text[start:end]
-        for start, end, missing in zip(starts, ends, arrays[prefix + "none"].tolist(), strict=True)
-    ]
+    """The list ``strings`` saved under ``prefix`` (keys ``prefix + "bytes"`` etc.), whole (``StoredStrings``
+    reads it on demand)."""
+    return StoredStrings.of(arrays, prefix).tolist()
 
 
 class StoredStrings(Sequence):
@@ -172,6 +166,16 @@ class StoredStrings(Sequence):
         if self._none[i]:
             return None
         return self._text[int(self._starts[i]) : int(self._ends[i])]
+
+    def tolist(self) -> list[str | None]:
+        """Every item: one pass of slices (100k titles in a few ms)."""
+        text = self._text
+        return [
+            None if missing else text[start:end]
+            for start, end, missing in zip(
+                self._starts.tolist(), self._ends.tolist(), self._none.tolist(), strict=True
+            )
+        ]
 
     def subset(self, rows: np.ndarray) -> StoredStrings:
         """The items at ``rows`` (indices or a bool mask), sharing the text."""

@@ -8,13 +8,13 @@ stale and ``analyze`` redoes exactly those.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from player.store.core import Store
+from player.store.core import Store, select_in
 
 DESCRIPTORS = ("tempo", "loudness", "brightness", "energy")
 
@@ -224,26 +224,6 @@ class AnalysisRows:
     other_tags: np.ndarray | None
 
 
-class _Batches:
-    """The analysis rows of some track ids, in id order, read in batches by id (``fetchmany`` like a cursor)."""
-
-    def __init__(self, store: Store, columns: str, version: str, track_ids: list[int]) -> None:
-        self._store, self._columns, self._version = store, columns, version
-        self._ids = sorted(set(track_ids))
-
-    def fetchmany(self, size: int) -> list[tuple]:
-        while self._ids:
-            part, self._ids = self._ids[:500], self._ids[500:]
-            rows = self._store.conn.execute(
-                f"SELECT {self._columns} FROM analysis WHERE model_version = ? AND track_id IN"
-                f" ({', '.join('?' * len(part))}) ORDER BY track_id",
-                (self._version, *part),
-            ).fetchall()
-            if rows:
-                return rows
-        return []
-
-
 def load_analysis_rows(
     store: Store,
     track_ids: np.ndarray,
@@ -269,21 +249,25 @@ def load_analysis_rows(
     version = model_version or MODEL_VERSION
     columns = ", ".join(["track_id", "embedding", "tags", *descriptors])
     if by_id:  # a few tracks (rows added to a cache): looked up by id, not a pass over the whole table
-        cursor: Any = _Batches(store, columns, version, [*ids.tolist(), *extra_ids.tolist()])
+        found = select_in(
+            store.conn,
+            f"SELECT {columns} FROM analysis WHERE model_version = ? AND track_id IN ({{marks}}) ORDER BY track_id",
+            sorted({*ids.tolist(), *extra_ids.tolist()}),
+            (version,),
+        )
+        batches: Iterator[list[tuple]] = iter([found] if found else [])
     else:
         cursor = store.conn.execute(
             f"SELECT {columns} FROM analysis WHERE model_version = ? ORDER BY track_id", (version,)
         )
+        batches = iter(lambda: cursor.fetchmany(2048), [])
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
     emb = tags = other_tags = None
     has = np.zeros(n, dtype=bool)
     other_has = np.zeros(m, dtype=bool)
     desc = {name: np.full(n, np.nan) for name in descriptors}
-    while n or m:
-        rows = cursor.fetchmany(2048)
-        if not rows:
-            break
+    for rows in batches if n or m else ():
         chunk = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         if n:
             pos = np.minimum(np.searchsorted(sorted_ids, chunk), n - 1)
@@ -352,11 +336,7 @@ def load_descriptors(
     if track_ids is None:
         rows = store.conn.execute(sql, (version,)).fetchall()
     else:
-        ids = [int(t) for t in track_ids]
-        rows = []
-        for i in range(0, len(ids), 500):  # stay far below SQLite's bound-parameter limit
-            chunk = ids[i : i + 500]
-            rows += store.conn.execute(
-                sql + f" AND track_id IN ({','.join('?' * len(chunk))})", (version, *chunk)
-            ).fetchall()
+        rows = select_in(
+            store.conn, sql + " AND track_id IN ({marks})", [int(t) for t in track_ids], (version,)
+        )
     return {int(r[0]): dict(zip(DESCRIPTORS, r[1:], strict=True)) for r in rows}

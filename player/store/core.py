@@ -11,10 +11,10 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from player.store import functions
 from player.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -35,6 +35,22 @@ def like_contains(text: str) -> str:
     """A ``LIKE ? ESCAPE '\\'`` pattern matching ``text`` anywhere, its ``%``, ``_`` and ``\\`` literal."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+IN_CHUNK = 500
+"""Values per ``IN (...)`` list of ``select_in``: far below SQLite's bound-parameter limit."""
+
+
+def select_in(
+    conn: sqlite3.Connection, sql: str, values: Sequence[Any], params: Sequence[Any] = ()
+) -> list[tuple]:
+    """The rows of ``sql`` for all of ``values``: ``{marks}`` in it stands for an ``IN`` list, filled chunk by
+    chunk (after ``params``), the rows of each chunk after the previous one's."""
+    out: list[tuple] = []
+    for start in range(0, len(values), IN_CHUNK):
+        part = list(values[start : start + IN_CHUNK])
+        out += conn.execute(sql.format(marks=", ".join("?" * len(part))), (*params, *part)).fetchall()
+    return out
 
 
 def data_home() -> Path:

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from player.store.core import Store, like_contains
+from player.store.core import Store, like_contains, select_in
 from player.text import MAX_QUERY_CHARS, decoded, fold, search_key, search_words
 
 TRACK_COLUMNS = (
@@ -195,15 +195,9 @@ def track_columns(
     if ids is not None:
         if order != "id":
             raise ValueError("tracks chosen by id are read in id order")
-        wanted = sorted({int(t) for t in ids})
-        out: list[tuple] = []
-        for start in range(0, len(wanted), 500):  # under SQLite's bound-parameter limit
-            part = wanted[start : start + 500]
-            clause = " AND ".join([*where, f"id IN ({', '.join('?' * len(part))})"])
-            out += store.conn.execute(
-                f"SELECT {', '.join(columns)} FROM tracks WHERE {clause} ORDER BY id", (*params, *part)
-            ).fetchall()
-        return out
+        clause = " AND ".join([*where, "id IN ({marks})"])
+        sql = f"SELECT {', '.join(columns)} FROM tracks WHERE {clause} ORDER BY id"
+        return select_in(store.conn, sql, sorted({int(t) for t in ids}), params)
     sql = f"SELECT {', '.join(columns)} FROM tracks"
     if where:
         sql += " WHERE " + " AND ".join(where)

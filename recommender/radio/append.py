@@ -59,13 +59,13 @@ def update(static: Static, store: Any, bundle: Any) -> Static | None:
         return None
     rows = track_columns(store, COLUMNS, order="id", after_id=top)
     old_ids = np.array(sorted(t for t in changes.get("analysed", ()) if t <= top), dtype=np.int64)
-    old_rows = _rows_of(lib.track_ids, old_ids)
+    old_rows = lib.rows_of(old_ids)[0]
     if not rows and not len(old_rows):
         return Static(lib, static.match, static.predicted, seq, static.built_rows, static.built_analysed)
     if len(lib) + len(rows) > static.built_rows * (1.0 + GROWTH):
         return None
     added = _Added(lib, rows)
-    analysis = _analysis(store, lib, added.ids, lib.track_ids[old_rows])
+    analysis = _analysis(store, lib, added.ids, old_rows)
     if analysis is None:
         return None
     out = added.library(analysis, old_rows)
@@ -78,14 +78,6 @@ def update(static: Static, store: Any, bundle: Any) -> Static | None:
         _similarity(out, lib, bundle)
         predicted = {a: predicted[a] for a in match.unmatched if a in predicted}
     return Static(out, match, predicted, seq, static.built_rows, static.built_analysed)
-
-
-def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Rows of the ``wanted`` ids among ``ids`` (sorted ascending, as a full build orders them)."""
-    if not len(wanted) or not len(ids):
-        return np.zeros(0, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
-    return pos[ids[pos] == wanted]
 
 
 class _Added:
@@ -180,19 +172,18 @@ class _Added:
 
 
 def _analysis(
-    store: Any, lib: RadioLibrary, new_ids: np.ndarray, old_ids: np.ndarray
+    store: Any, lib: RadioLibrary, new_ids: np.ndarray, old_rows: np.ndarray
 ) -> dict[str, Any] | None:
     """The new rows' analysis then the re-analysed rows', in the cached library's space; None when the
     cache cannot place them (no audio statistics yet, or a row that lost its analysis)."""
     from player.store.analysis import load_analysis_rows
     from recommender.radio.inputs import distinctive_tags
 
-    ids = np.concatenate([new_ids, old_ids])
+    ids = np.concatenate([new_ids, lib.track_ids[old_rows]])
     loaded = load_analysis_rows(store, ids, descriptors=("tempo", "loudness"), by_id=True)
     has = loaded.analysed
     if has.any() and (lib.audio is None or lib.audio_mean is None):
         return None  # the first analyses (or the first 20): a full build centres and projects them
-    old_rows = _rows_of(lib.track_ids, old_ids)
     if lib.has_audio is not None and (lib.has_audio[old_rows] & ~has[len(new_ids) :]).any():
         return None
     out: dict[str, Any] = {"has_audio": has, **loaded.descriptors}
@@ -266,7 +257,7 @@ def _factors(
     vectors = np.zeros((len(locals_) + 1, bundle.k), dtype=np.float32)  # new artists: rows of zeros
     vectors[: len(raw.vectors)] = raw.vectors
     for a in touched:
-        rows_a = _rows_of(out.track_ids, tracks_of[a])
+        rows_a = out.rows_of(tracks_of[a])[0]
         item = match.artist_to_item.get(a, -1)
         predicted.pop(a, None)
         out.item[rows_a] = item
@@ -288,10 +279,10 @@ def _factors(
 def _similarity(out: RadioLibrary, lib: RadioLibrary, bundle: Any) -> None:
     """The co-listening between the library's artists: the cached one, padded for new artist codes, unless
     an artist code gained or changed its bundle item (then computed again)."""
-    from recommender.radio.scoring import CsrRows, artist_similarity
+    from recommender.radio.scoring import CsrRows, artist_similarity, item_of_code
 
-    before = _item_of_code(lib.artist, lib.item, out.n_artist_codes)
-    after = _item_of_code(out.artist, out.item, out.n_artist_codes)
+    before = item_of_code(lib.artist, lib.item, out.n_artist_codes)
+    after = item_of_code(out.artist, out.item, out.n_artist_codes)
     sim = lib.artist_similarity
     if not np.array_equal(before, after) or sim is None:
         out.artist_similarity = artist_similarity(out.artist, out.item, bundle)
@@ -299,10 +290,3 @@ def _similarity(out: RadioLibrary, lib: RadioLibrary, bundle: Any) -> None:
     n = out.n_artist_codes
     indptr = np.concatenate([sim.indptr, np.full(n - sim.shape[0], sim.indptr[-1], dtype=sim.indptr.dtype)])
     out.artist_similarity = CsrRows(sim.data, sim.indices, indptr, (n, n))
-
-
-def _item_of_code(artist: np.ndarray, item: np.ndarray, n_codes: int) -> np.ndarray:
-    out = np.full(n_codes, -1, dtype=np.int64)
-    known = item >= 0
-    out[artist[known]] = item[known]
-    return out

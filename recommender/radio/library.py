@@ -293,7 +293,7 @@ class RadioLibrary:
         out = RadioLibrary(
             track_ids=self.track_ids[keep],
             artist_names=self.artist_names,
-            **{name: None if v is None else _rows_of(v, keep) for name, v in values.items()},
+            **{name: None if v is None else _kept(v, keep) for name, v in values.items()},
         )
         whole = (
             "artist_similarity audio_mean audio_basis tag_names recent_skips taste taste_evidence taste_basis"
@@ -311,16 +311,23 @@ class RadioLibrary:
 
     def row(self, track_id: int) -> int:
         """The row of a track id (KeyError if the track is not in the library)."""
-        if not self._row_of and len(self.track_ids):  # sorted once on first use (a dict of 100k: 50 ms)
+        rows, found = self.rows_of(np.array([int(track_id)], dtype=np.int64))
+        if not found[0]:
+            raise KeyError(track_id)
+        return int(rows[0])
+
+    def rows_of(self, track_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the rows of those of ``track_ids`` in the library, in their order; which of them are)."""
+        n = len(self.track_ids)
+        if n == 0 or len(track_ids) == 0:
+            return np.zeros(0, np.int64), np.zeros(len(track_ids), dtype=bool)
+        if not self._row_of:  # sorted once on first use (a dict of 100k: 50 ms)
             order = np.argsort(self.track_ids, kind="stable")
             self._row_of = {"order": order, "sorted": self.track_ids[order]}
-        if not len(self.track_ids):
-            raise KeyError(track_id)
         sorted_ids = self._row_of["sorted"]
-        pos = int(np.searchsorted(sorted_ids, int(track_id)))
-        if pos >= len(sorted_ids) or sorted_ids[pos] != int(track_id):
-            raise KeyError(track_id)
-        return int(self._row_of["order"][pos])
+        pos = np.minimum(np.searchsorted(sorted_ids, track_ids), n - 1)
+        found = sorted_ids[pos] == track_ids
+        return self._row_of["order"][pos[found]], found
 
     def space_stats(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(mean row, covariance) of the ``audio`` or ``factors`` rows that exist, computed once."""
@@ -345,7 +352,7 @@ class RadioLibrary:
         return name if name else "unknown artist"
 
 
-def _rows_of(values: Any, keep: np.ndarray) -> Any:
+def _kept(values: Any, keep: np.ndarray) -> Any:
     return values.subset(keep) if isinstance(values, SharedRows) else values[keep]
 
 

@@ -85,13 +85,12 @@ def load_library(
     parts.analysed = int(library.has_audio.sum()) if library.has_audio is not None else 0
     # Recency: from the plays, at every load.
     n = len(library)
-    ids = library.track_ids
     last_played = np.full(n, np.nan)
     completions = np.zeros(n)
     skips = np.zeros(n)
     stats = track_stats(store)
     if stats and n:
-        s_rows, s_found = _rows_of(ids, np.fromiter(stats, dtype=np.int64, count=len(stats)))
+        s_rows, s_found = library.rows_of(np.fromiter(stats, dtype=np.int64, count=len(stats)))
         values = list(stats.values())
         lp = np.array([np.nan if v.get("last_played") is None else float(v["last_played"]) for v in values])
         done = np.array([float(v.get("completions") or 0) for v in values])
@@ -149,18 +148,6 @@ def static_part(store: Any, bundle: Any) -> tuple[Static, str]:
     if key is not None:
         cache.save(store, "radio", key, {**stored.to_arrays(static), "meta_base": np.array(base or "")})
     return static, how
-
-
-def _rows_of(ids: np.ndarray, track_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(library rows, which of ``track_ids`` are in the library) for an int64 array of ids."""
-    n = len(ids)
-    if n == 0 or len(track_ids) == 0:
-        return np.zeros(0, np.int64), np.zeros(len(track_ids), dtype=bool)
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
-    pos = np.minimum(np.searchsorted(sorted_ids, track_ids), n - 1)
-    found = sorted_ids[pos] == track_ids
-    return order[pos[found]], found
 
 
 def full_static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static:

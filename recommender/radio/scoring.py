@@ -130,6 +130,14 @@ def dense_row(sim: object, code: int) -> np.ndarray:
     return np.asarray(row, dtype=np.float64).copy()
 
 
+def item_of_code(artist_codes: np.ndarray, item_of_row: np.ndarray, n_codes: int) -> np.ndarray:
+    """The bundle item of each artist code (-1 none): its rows' item, the last row's where they differ."""
+    out = np.full(n_codes, -1, dtype=np.int64)
+    known = item_of_row >= 0
+    out[artist_codes[known]] = item_of_row[known]
+    return out
+
+
 def artist_similarity(artist_codes: np.ndarray, item_of_row: np.ndarray, bundle) -> object | None:
     """Co-listening between a library's artists (codes) from the bundle's item-kNN cosine: a sparse
     [codes x codes] matrix; artists the bundle does not know (``item_of_row`` < 0) have empty rows."""
@@ -139,11 +147,9 @@ def artist_similarity(artist_codes: np.ndarray, item_of_row: np.ndarray, bundle)
     import scipy.sparse as sp
 
     n_codes = int(artist_codes.max()) + 1
-    item_of_code = np.full(n_codes, -1, dtype=np.int64)
-    known = item_of_row >= 0
-    item_of_code[artist_codes[known]] = item_of_row[known]
-    codes = np.flatnonzero(item_of_code >= 0)
+    items = item_of_code(artist_codes, item_of_row, n_codes)
+    codes = np.flatnonzero(items >= 0)
     if len(codes) == 0:
         return None
-    sub = sim[item_of_code[codes]][:, item_of_code[codes]].tocoo()
+    sub = sim[items[codes]][:, items[codes]].tocoo()
     return sp.csr_matrix((sub.data, (codes[sub.row], codes[sub.col])), shape=(n_codes, n_codes))
