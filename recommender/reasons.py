@@ -139,23 +139,26 @@ class TasteBasis:
         """The evidence artists with the largest positive terms for ``vector``, played ones first."""
         import numpy as np
 
+        from recommender.ranking import top_k
+
         terms = self.rows @ np.asarray(vector, dtype=self.rows.dtype)
-        out: list[Contributor] = []
-        for j in np.argsort(-terms, kind="stable"):
-            if terms[j] <= 0 or len(out) >= n:
-                break
-            if self.artists[j] != skip:
-                out.append(
-                    Contributor(
-                        self.artists[j],
-                        float(terms[j]),
-                        self.kinds[j],
-                        self.plays[j],
-                        self.placed[j],
-                        self.elsewhere[j] if self.elsewhere else 0,
-                        self.sources[j] if self.sources else None,
-                    )
-                )
+
+        ranked = top_k(terms, (), n + 1).tolist()  # one may be ``skip``; rank them all if more are
+        if len(ranked) == n + 1 and terms[ranked[-1]] > 0 and sum(self.artists[j] == skip for j in ranked) > 1:
+            ranked = top_k(terms, (), len(terms)).tolist()
+        kept = [j for j in ranked if terms[j] > 0 and self.artists[j] != skip]
+        out = [
+            Contributor(
+                self.artists[j],
+                float(terms[j]),
+                self.kinds[j],
+                self.plays[j],
+                self.placed[j],
+                self.elsewhere[j] if self.elsewhere else 0,
+                self.sources[j] if self.sources else None,
+            )
+            for j in kept[:n]
+        ]
         out.sort(key=lambda c: c.kind != "played")
         return out
 

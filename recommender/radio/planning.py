@@ -60,6 +60,7 @@ class Planner:
             self._refresh_pool()
             cand = self._pool
             keep = None
+            unplayed = self._unplayed()  # a refresh may start the session over
         bonus, satiety = self.signals.terms(cand)
         self._pool_enjoy = None
         if self.enjoy is not None:
@@ -75,7 +76,7 @@ class Planner:
             + bonus
             - satiety
         ).astype(np.float32)
-        taken = ~self._unplayed()[cand]
+        taken = ~unplayed[cand]
         plan: list[PlanItem] = list(keep or [])
         sequence = list(self.history) + [p.index for p in plan]
         taken_rows: set[int] = {p.index for p in plan}

@@ -20,7 +20,7 @@ import numpy as np
 
 from recommender.radio.library import RadioLibrary
 from recommender.radio.settings import RadioSettings
-from recommender.ranking import zscore
+from recommender.ranking import largest, zscore
 
 
 class SessionSignals:
@@ -85,14 +85,17 @@ class SessionSignals:
         return bonus, penalty
 
     def top_rows(self, values: np.ndarray, cand: np.ndarray, fraction: float, cap: int) -> np.ndarray:
-        """The best ``fraction`` of ``cand`` by ``values`` (finite ones only), at most ``cap``."""
-        ok = cand[np.isfinite(values[cand])]
-        m = min(len(ok), cap, max(0, math.ceil(fraction * len(cand))))
+        """The best ``fraction`` of ``cand`` by ``values`` (one per candidate; finite ones only), at most
+        ``cap``, in ``cand``'s order."""
+        finite = np.isfinite(values)
+        ok = None if finite.all() else np.flatnonzero(finite)  # None: every one
+        count = len(cand) if ok is None else len(ok)
+        m = min(count, cap, max(0, math.ceil(fraction * len(cand))))
         if m <= 0:
-            return ok[:0]
-        if len(ok) > m:
-            ok = ok[np.argpartition(-values[ok], m - 1)[:m]]
-        return ok
+            return cand[:0]
+        if ok is None:
+            return cand[largest(values, m, spread=True)] if count > m else cand
+        return cand[ok[largest(values[ok], m, spread=True)]] if count > m else cand[ok]
 
 
 class CsrRows:

@@ -64,7 +64,7 @@ from recommender.radio.library import RadioLibrary
 from recommender.radio.planning import PlanItem, Planner
 from recommender.radio.scoring import SessionSignals
 from recommender.radio.settings import RadioSettings
-from recommender.ranking import zscore
+from recommender.ranking import largest, zscore
 
 __all__ = ["PlanItem", "PlayEvent", "RadioSettings", "Station"]
 
@@ -157,6 +157,8 @@ class Station(QueryFit, Planner):
             np.zeros(n, dtype=bool) if excluded is None else np.asarray(excluded, dtype=bool).copy()
         )
         self.session_artist_skips = np.zeros_like(self.artist_feedback, dtype=np.int64)
+        self._rested_key: bytes | None = None  # which artists ``_rested_rows`` marks the rows of
+        self._rested_rows = np.zeros(n, dtype=bool)
         session_start = self.now - s.session_hours * 3600.0
         recent = [t for t, at in library.recent_skips if session_start <= at <= self.now]
         for track_id in (*recent, *skipped):
@@ -347,23 +349,22 @@ class Station(QueryFit, Planner):
                 cand = np.flatnonzero(~self.played & ~self.excluded)
         m = min(len(cand), s.pool_size, max(30, int(s.pool_fraction * len(cand))))
         if len(cand) > m:
-            top = np.argpartition(-fit[cand], m - 1)[:m]
+            # Each list is a set of candidates (``largest``: ties at the edge spread evenly over the tied
+            # rows); the pool is their union, in row order.
+            fit_cand, codes = fit[cand], self.lib.artist[cand]
+            top = cand[largest(fit_cand, m, spread=True)]
+            top_rows = self.signals.top_rows
             extra = []
             if self.taste_raw is not None and s.taste_pool_fraction > 0:
-                extra.append(self.signals.top_rows(self.taste_raw, cand, s.taste_pool_fraction, s.pool_size))
+                extra.append(top_rows(self.taste_raw[cand], cand, s.taste_pool_fraction, s.pool_size))
             if self.signals.active:
-                co = np.full(n_rows, -np.inf)
-                co[cand] = self.signals.colisten_rows(cand)
-                extra.append(self.signals.top_rows(co, cand, s.pool_fraction, s.pool_size))
+                extra.append(top_rows(self.signals.colisten[codes], cand, s.pool_fraction, s.pool_size))
             if s.known_weight > 0 and self.signals.known.any():
-                kn = np.full(n_rows, -np.inf)
-                kn[cand] = np.where(self.signals.known[self.lib.artist[cand]] > 0, fit[cand], -np.inf)
-                extra.append(self.signals.top_rows(kn, cand, s.pool_fraction, s.pool_size))
+                kn = np.where(self.signals.known[codes] > 0, fit_cand, -np.inf)
+                extra.append(top_rows(kn, cand, s.pool_fraction, s.pool_size))
             if self.enjoy is not None:
-                en = np.full(n_rows, -np.inf)
-                en[cand] = self.enjoy.rows(cand)
-                extra.append(self.signals.top_rows(en, cand, s.pool_fraction, s.pool_size))
-            cand = np.union1d(cand[top], np.concatenate(extra)) if extra else cand[top]
+                extra.append(top_rows(self.enjoy.rows(cand, codes), cand, s.pool_fraction, s.pool_size))
+            cand = np.union1d(top, np.concatenate(extra)) if extra else top
         self._pool = cand
         self._pool_fit = fit[cand]
         self._fit_all = fit
@@ -402,7 +403,13 @@ class Station(QueryFit, Planner):
     def resting(self) -> np.ndarray:
         """Rows that rest for the session (``RadioSettings.rest_artist_after_skips``)."""
         rested_artists = self.session_artist_skips >= max(1, self.settings.rest_artist_after_skips)
-        return self.skipped | rested_artists[self.lib.artist] | self.excluded
+        out = self.skipped | self.excluded
+        if rested_artists.any():  # their rows, read once per set of rested artists (a pass over every row)
+            key = np.flatnonzero(rested_artists).tobytes()
+            if key != self._rested_key:
+                self._rested_key, self._rested_rows = key, rested_artists[self.lib.artist]
+            out |= self._rested_rows
+        return out
 
     def _unplayed(self) -> np.ndarray:
         """Rows the station may still plan: not played this session, not resting after a skip, and not
