@@ -379,11 +379,17 @@ class Station(QueryFit, Planner):
         # Local skip penalty: similarity to recently skipped tracks (in audio, else factor space).
         penalty = np.zeros(len(cand))
         lib = self.lib
+        pool_rows: dict[str, np.ndarray] = {}  # each space's rows of the pool, read once for every skip
         for row, w in zip(self.skipped_rows, self.skip_weights, strict=True):
-            for matrix, mask in ((lib.audio, lib.has_audio), (lib.factors, lib.has_factors)):
+            for name, matrix, mask in (
+                ("audio", lib.audio, lib.has_audio),
+                ("factors", lib.factors, lib.has_factors),
+            ):
                 if matrix is None or not mask[row]:
                     continue
-                sim = matrix[cand] @ matrix[row]
+                if name not in pool_rows:
+                    pool_rows[name] = matrix[cand]
+                sim = pool_rows[name] @ matrix[row]
                 sim = np.where(mask[cand], sim, 0.0)
                 penalty += (
                     w
