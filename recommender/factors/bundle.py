@@ -139,16 +139,20 @@ class Bundle:
         return self.foldin.solve(np.asarray(items), self.confidence(counts))
 
     @property
-    def train_matrix(self):
-        """The anonymised training rows as CSR (listeners, then tag pseudo-listeners), or ``None``."""
+    def train_rows(self):
+        """The anonymised training rows (listeners, then tag pseudo-listeners) as ``CsrRows``, or ``None``."""
         if self.train_indptr is None:
             return None
-        import scipy.sparse as sp
+        from recommender.csr import CsrRows
 
         n_users = len(self.train_indptr) - 1
-        return sp.csr_matrix(
-            (self.train_counts, self.train_indices, self.train_indptr), shape=(n_users, self.n_items)
-        )
+        return CsrRows(self.train_counts, self.train_indices, self.train_indptr, (n_users, self.n_items))
+
+    @property
+    def train_matrix(self):
+        """``train_rows`` as a scipy CSR matrix, or ``None``."""
+        rows = self.train_rows
+        return None if rows is None else rows.to_scipy()
 
     @property
     def user_matrix(self):

@@ -11,7 +11,7 @@ with ``format``, ``n_items``, ``items_sha1`` (SHA-1 of the bundle's ``item_ids``
 another catalogue is refused), ``weight`` (its weight in the blend) and the fit's settings.
 
 API: ``ease_path_for(bundle_path)``, ``items_fingerprint(item_ids)``, ``save_ease(path, weights,
-item_ids, meta)``, ``read_ease(path, item_ids) -> (csr, meta)``, ``EaseError``.
+item_ids, meta)``, ``read_ease(path, item_ids) -> (CsrRows, meta)``, ``EaseError``.
 """
 
 from __future__ import annotations
@@ -54,10 +54,13 @@ def items_fingerprint(item_ids: np.ndarray) -> str:
 
 
 def save_ease(path: str | os.PathLike[str], weights: Any, item_ids: np.ndarray, meta: dict[str, Any]) -> Path:
-    """Write the CSR ``weights`` as float16 with the catalogue's fingerprint (no pickle)."""
+    """Write the CSR ``weights`` (scipy or ``CsrRows``) as float16 with the catalogue's fingerprint (no
+    pickle)."""
     import scipy.sparse as sp
 
-    w = sp.csr_matrix(weights)
+    from recommender.csr import CsrRows
+
+    w = sp.csr_matrix(weights.to_scipy() if isinstance(weights, CsrRows) else weights, copy=True)
     w.sort_indices()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,8 +78,8 @@ def save_ease(path: str | os.PathLike[str], weights: Any, item_ids: np.ndarray, 
 
 
 def read_ease(path: str | os.PathLike[str], item_ids: np.ndarray) -> tuple[Any, dict[str, Any]]:
-    """The weights (float32 CSR [n, n]) and meta; ``EaseError`` says what is wrong with a bad file."""
-    import scipy.sparse as sp
+    """The weights (float32 ``CsrRows`` [n, n]) and meta; ``EaseError`` says what is wrong with a bad file."""
+    from recommender.csr import CsrRows
 
     path = Path(path)
     arrays, meta = read_side_file(path, ("indptr", "indices", "data"), MAX_EASE_BYTES, EaseError, "EASE")
@@ -103,5 +106,4 @@ def read_ease(path: str | os.PathLike[str], item_ids: np.ndarray) -> tuple[Any, 
     weight = meta.get("weight")
     if not isinstance(weight, (int, float)) or not np.isfinite(weight) or weight < 0:
         refuse(f"a bad blend weight {weight!r}")
-    w = sp.csr_matrix((data.astype(np.float32), indices, indptr), shape=(n, n))
-    return w, meta
+    return CsrRows(data.astype(np.float32), indices, indptr, (n, n)), meta

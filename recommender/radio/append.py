@@ -279,7 +279,8 @@ def _factors(
 def _similarity(out: RadioLibrary, lib: RadioLibrary, bundle: Any) -> None:
     """The co-listening between the library's artists: the cached one, padded for new artist codes, unless
     an artist code gained or changed its bundle item (then computed again)."""
-    from recommender.radio.scoring import CsrRows, artist_similarity, item_of_code
+    from recommender.csr import CsrRows
+    from recommender.radio.scoring import artist_similarity, item_of_code
 
     before = item_of_code(lib.artist, lib.item, out.n_artist_codes)
     after = item_of_code(out.artist, out.item, out.n_artist_codes)

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from recommender.csr import CsrRows
 from recommender.radio.library import RadioLibrary
 from recommender.radio.settings import RadioSettings
 from recommender.ranking import largest, zscore
@@ -96,31 +97,6 @@ class SessionSignals:
         if ok is None:
             return cand[largest(values, m, spread=True)] if count > m else cand
         return cand[ok[largest(values[ok], m, spread=True)]] if count > m else cand[ok]
-
-
-class CsrRows:
-    """A CSR matrix as its three arrays, for row look-ups only: what the radio reads back from its
-    start-up cache, so that a warm start never imports scipy (~100 ms) for a few row reads.
-
-    Has the attributes of a scipy CSR matrix that the cache and ``dense_row`` use (``data``,
-    ``indices``, ``indptr``, ``shape``, ``tocsr()``)."""
-
-    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]):
-        if len(indptr) != shape[0] + 1 or len(data) != len(indices) or int(indptr[-1]) != len(data):
-            raise ValueError("inconsistent CSR arrays")
-        if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= shape[1]):
-            raise ValueError("CSR column out of range")
-        self.data, self.indices, self.indptr, self.shape = data, indices, indptr, shape
-
-    def tocsr(self) -> CsrRows:
-        return self
-
-    def row(self, i: int) -> np.ndarray:
-        """Row ``i`` as a dense float64 vector (duplicates summed, as scipy's ``toarray`` does)."""
-        out = np.zeros(self.shape[1], dtype=np.float64)
-        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        np.add.at(out, self.indices[lo:hi], self.data[lo:hi].astype(np.float64))
-        return out
 
 
 def dense_row(sim: object, code: int) -> np.ndarray:

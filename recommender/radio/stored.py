@@ -215,7 +215,7 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> Static:
         if f"stats_{space}_mu" in arrays:
             lib._stats[space] = (arrays[f"stats_{space}_mu"], arrays[f"stats_{space}_cov"])
     if "sim_data" in arrays:  # row look-ups only: no scipy on a warm start
-        from recommender.radio.scoring import CsrRows
+        from recommender.csr import CsrRows
 
         shape = tuple(int(x) for x in arrays["sim_shape"])
         lib.artist_similarity = CsrRows(
