@@ -33,7 +33,7 @@ CODE = Path(os.environ.get("ENCORE_BENCH_CODE", ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(CODE))
 
-from radio_start import _ensure, _run  # noqa: E402
+from radio_start import _ensure, _run, child_env  # noqa: E402
 
 SEED = "Song 4242"
 
@@ -104,7 +104,7 @@ def _cli(db: Path) -> dict:
     proc = subprocess.Popen(
         [sys.executable, str(CODE / "main.py"), "--db", str(db), "radio", SEED, "--n", "1", "--no-analyze"],
         stdout=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(CODE)},
+        env=child_env(PYTHONPATH=str(CODE)),
     )
     _pid, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
