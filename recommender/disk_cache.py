@@ -26,7 +26,7 @@ import functools
 import hashlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,15 @@ def save_file(path: Path | None, key: str | None, arrays: dict[str, np.ndarray])
 def strings(values: list[Any]) -> dict[str, np.ndarray]:
     """A list of str-or-None as arrays: the UTF-8 of all of them joined, and where each ends (in
     characters), exact for any text unlike numpy's string arrays (which drop trailing NULs); no pickle."""
+    if isinstance(values, StoredStrings):
+        if values.contiguous():  # its text is already what would be written: no item decoded
+            text = values._text[: int(values._ends[-1])] if len(values) else ""
+            return {
+                "bytes": np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8),
+                "ends": values._ends.copy(),
+                "none": values._none.copy(),
+            }
+        values = values.tolist()
     texts = ["" if v is None else str(v) for v in values]
     return {
         "bytes": np.frombuffer("".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8),
@@ -158,6 +167,24 @@ class StoredStrings(Sequence):
     def __len__(self) -> int:
         return len(self._ends)
 
+    def __iter__(self) -> Iterator[str | None]:
+        return iter(self.tolist())
+
+    def contiguous(self) -> bool:
+        """Whether the items are the text from its start, in order, nothing between (not a ``subset``)."""
+        return len(self) == 0 or (int(self._starts[0]) == 0 and bool((self._starts[1:] == self._ends[:-1]).all()))
+
+    def plus(self, values: Sequence[str | None]) -> StoredStrings:
+        """These items, then ``values``: one text, without decoding an item (new rows added to a cache)."""
+        if not self.contiguous():
+            return StoredStrings.of(strings([*self.tolist(), *values]), "")
+        end = int(self._ends[-1]) if len(self) else 0
+        texts = ["" if v is None else str(v) for v in values]
+        ends = np.concatenate([self._ends, end + np.cumsum([len(t) for t in texts], dtype=np.int64)])
+        starts = np.concatenate([np.zeros(1, np.int64), ends[:-1]]) if len(ends) else ends
+        none = np.concatenate([self._none, np.array([v is None for v in values], dtype=bool)])
+        return StoredStrings(self._text[:end] + "".join(texts), starts, ends, none)
+
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
@@ -176,6 +203,20 @@ class StoredStrings(Sequence):
                 self._starts.tolist(), self._ends.tolist(), self._none.tolist(), strict=True
             )
         ]
+
+    def index_of(self, value: str) -> int | None:
+        """The first item equal to ``value``, or None: a search of the joined text, for a few look-ups in a
+        long list (a dict of a million items costs half a second to build)."""
+        if not self.contiguous():
+            return next((i for i, v in enumerate(self) if v == value), None)
+        at = self._text.find(value)
+        while at >= 0:  # an item starts there (several may: empty ones) and ends where the value does
+            lo, hi = (int(np.searchsorted(self._starts, at, side)) for side in ("left", "right"))
+            for i in range(lo, hi):
+                if int(self._ends[i]) == at + len(value) and not self._none[i]:
+                    return i
+            at = self._text.find(value, at + 1)
+        return None
 
     def subset(self, rows: np.ndarray) -> StoredStrings:
         """The items at ``rows`` (indices or a bool mask), sharing the text."""

@@ -402,3 +402,21 @@ def test_cached_names_survive_any_text():
     names = ["AC/DC", None, "Björk\x00", "", "Bj\udcf6rk", "坂本龍一", "Evil\x1b]0;x\x07", None]
     assert unstrings(strings(names), "") == names
     assert unstrings(strings([]), "") == []
+
+
+def test_stored_strings_grow_find_and_save_without_decoding_each_item():
+    """New rows' titles and album keys are added to a cached list, looked up in it and written back whole:
+    the same items and the same saved arrays as the plain list, for any text."""
+    from recommender.disk_cache import StoredStrings, strings
+
+    items = ["", "ab", None, "b", "abab", "", "ab\x1fc", "Björk\x00", "ab"]
+    stored = StoredStrings.of(strings(items), "")
+    for value in ["", "ab", "b", "abab", "ab\x1fc", "Björk\x00", "x", "ba", "a", "Björk"]:
+        expected = next((i for i, x in enumerate(items) if x == value), None)
+        assert stored.index_of(value) == expected, value
+    grown = stored.plus(["坂本龍一", None, "ab"])
+    assert list(grown) == [*items, "坂本龍一", None, "ab"] and grown.index_of("坂本龍一") == len(items)
+    for saved, plain in ((grown, [*items, "坂本龍一", None, "ab"]), (stored.subset([8, 1, 3]), ["ab", "ab", "b"])):
+        got, want = strings(saved), strings(plain)
+        assert got.keys() == want.keys() and all(np.array_equal(got[k], want[k]) for k in want)
+    assert stored.subset([8, 1, 3]).index_of("b") == 2 and stored.subset([8, 1, 3]).plus(["c"])[3] == "c"

@@ -20,10 +20,12 @@ API: ``update(static, store, bundle) -> Static | None`` (None: build in full).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from recommender import disk_cache
 from recommender.radio.codes import ALBUM_SEP, album_codes, album_title_key, artist_key
 from recommender.radio.library import RadioLibrary, project_audio
 from recommender.radio.shared_rows import SharedRows
@@ -88,8 +90,9 @@ class _Added:
         self.ids = np.array([r[0] for r in rows], dtype=np.int64)
         names = list(lib.artist_names)
         code_of = {artist_key(a): c for c, a in enumerate(names) if a is not None}
-        pairs = list(lib.album_pairs or ())
-        pair_of = {p: j for j, p in enumerate(pairs)}
+        pairs = lib.album_pairs or []
+        new_pairs: list[str] = []
+        pair_of = _Codes(pairs, new_pairs)
         genres = list(lib.genre_keys or ())
         genre_of = {g: j for j, g in enumerate(genres)}
         artist, album_key, genre = [], [], []
@@ -110,14 +113,12 @@ class _Added:
                 album_key.append(-1)
             else:
                 owner = str(r[2]).casefold() if r[2] else (key or "")
-                album_key.append(pair_of.setdefault(owner + ALBUM_SEP + title, len(pair_of)))
-                if len(pair_of) > len(pairs):
-                    pairs.append(owner + ALBUM_SEP + title)
+                album_key.append(pair_of.code(owner + ALBUM_SEP + title))
             g = artist_key(r[4])
             genre.append(-1 if g is None else genre_of.setdefault(g, len(genre_of)))
             if g is not None and len(genre_of) > len(genres):
                 genres.append(g)
-        self.names, self.pairs, self.genres = names, pairs, genres
+        self.names, self.pairs, self.genres = names, _plus(pairs, new_pairs), genres
         self.artist = np.array(artist, dtype=np.int64)
         self.album_key = np.array(album_key, dtype=np.int64)
         self.genre = np.array(genre, dtype=np.int64)
@@ -164,11 +165,46 @@ class _Added:
             **factors,
             **values,
         )
-        out.titles = [*(lib.titles or ()), *self.titles]
+        out.titles = _plus(lib.titles or [], self.titles)
         set_tags(out, out.top_tags)
         out.artist_similarity = lib.artist_similarity
         out._stats = dict(lib._stats)
         return out
+
+
+class _Codes:
+    """The code of each album key the new rows name: its place among the cached keys, else a new one
+    after them (appended to ``added``). Looked up one by one, so that a few new albums never decode or
+    index a million cached keys."""
+
+    def __init__(self, cached: Sequence[str | None], added: list[str]) -> None:
+        self.cached, self.added = cached, added
+        self.found: dict[str, int] = {}
+        self.index: dict[str | None, int] | None = None  # a plain list's, built at the first look-up
+
+    def code(self, key: str) -> int:
+        code = self.found.get(key)
+        if code is None:
+            code = self._cached(key)
+            if code is None:
+                code = len(self.cached) + len(self.added)
+                self.added.append(key)
+            self.found[key] = code
+        return code
+
+    def _cached(self, key: str) -> int | None:
+        if isinstance(self.cached, disk_cache.StoredStrings):
+            return self.cached.index_of(key)
+        if self.index is None:
+            self.index = {}
+            for j, k in enumerate(self.cached):
+                self.index.setdefault(k, j)
+        return self.index.get(key)
+
+
+def _plus(old: Sequence[str | None], new: list[str | None]) -> Sequence[str | None]:
+    """A cached list of strings with new items below it (a ``StoredStrings`` stays one, undecoded)."""
+    return old.plus(new) if isinstance(old, disk_cache.StoredStrings) else [*old, *new]
 
 
 def _analysis(
