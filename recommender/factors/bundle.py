@@ -98,21 +98,11 @@ class Bundle:
     @functools.cached_property
     def key_index(self) -> dict[str, int]:
         """Match key -> item; on a key collision the most popular item wins."""
-        out: dict[str, int] = {}
-        for i in np.argsort(-self.popularity, kind="stable"):
-            key = str(self.keys[i])
-            if key and key not in out:
-                out[key] = int(i)
-        return out
+        return _first_of_each([str(k) for k in self.keys], self.popularity)
 
     @functools.cached_property
     def mbid_index(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for i in np.argsort(-self.popularity, kind="stable"):
-            m = str(self.mbids[i]).strip().lower()
-            if m and m not in out:
-                out[m] = int(i)
-        return out
+        return _first_of_each([str(m).strip().lower() for m in self.mbids], self.popularity)
 
     @functools.cached_property
     def normalised_factors(self) -> np.ndarray:
@@ -537,6 +527,16 @@ def _validate_meta(bundle: Bundle, refuse: Any) -> None:
 
 
 _CACHE: dict[Path, tuple[int, Bundle]] = {}
+
+
+
+def _first_of_each(names: list[str], popularity: np.ndarray) -> dict[str, int]:
+    """Name -> item, the most popular item (the first, among equals) where names collide; empty names left
+    out. One dict built from the least popular up, so the most popular is written last."""
+    order = np.argsort(-popularity, kind="stable")[::-1].tolist()
+    out = {names[i]: i for i in order}
+    out.pop("", None)
+    return out
 
 
 def load_bundle(path: str | os.PathLike[str] | None = None, *, or_none: bool = False) -> Bundle | None:
