@@ -10,7 +10,8 @@
 - ``factors``: the shipped model at run time: bundle, fold-in, match, audio bridge, scorer;
 - ``audio``: decoding, features, the CNN and its engines, the analysis pipeline;
 - ground floor: ``ranking`` (the one z-score, top-k), ``reasons``, ``evaluation`` (splits, metrics,
-  baselines, user groups), ``disk_cache`` (derived arrays kept on disk).
+  baselines, user groups), ``disk_cache`` (derived arrays kept on disk), ``csr`` (sparse rows without
+  scipy).
 
 Any of them may import ``player`` (the store, the library); ``player`` never imports them. Heavy libraries
 (torch, librosa, implicit, scipy) are imported inside the functions that need them, so importing this
