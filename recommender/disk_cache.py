@@ -153,6 +153,7 @@ class StoredStrings(Sequence):
 
     def __init__(self, text: str, starts: np.ndarray, ends: np.ndarray, none: np.ndarray) -> None:
         self._text, self._starts, self._ends, self._none = text, starts, ends, none
+        self._contiguous: bool | None = None
 
     @classmethod
     def of(cls, arrays: dict[str, np.ndarray], prefix: str) -> StoredStrings:
@@ -171,8 +172,14 @@ class StoredStrings(Sequence):
         return iter(self.tolist())
 
     def contiguous(self) -> bool:
-        """Whether the items are the text from its start, in order, nothing between (not a ``subset``)."""
-        return len(self) == 0 or (int(self._starts[0]) == 0 and bool((self._starts[1:] == self._ends[:-1]).all()))
+        """Whether the items are the text from its start, in order, nothing between (not a ``subset``);
+        worked out once."""
+        if self._contiguous is None:
+            starts, ends = self._starts, self._ends
+            self._contiguous = len(self) == 0 or (
+                int(starts[0]) == 0 and bool((starts[1:] == ends[:-1]).all())
+            )
+        return self._contiguous
 
     def plus(self, values: Sequence[str | None]) -> StoredStrings:
         """These items, then ``values``: one text, without decoding an item (new rows added to a cache)."""

@@ -93,10 +93,11 @@ def _select(values: np.ndarray, k: int, spread: bool) -> np.ndarray:
 
 
 def _ties(tied: np.ndarray, need: int, spread: bool) -> np.ndarray:
-    """``need`` of the ``tied`` indices (ascending): the first ones, or ones spread evenly over them."""
+    """``need`` of the ``tied`` indices (ascending): the first ones, or the middle one of each of ``need``
+    equal stretches of them."""
     if not spread or need >= len(tied):
         return tied[:need]
-    return tied[(np.arange(need) * len(tied)) // need]
+    return tied[((2 * np.arange(need) + 1) * len(tied)) // (2 * need)]
 
 
 def top_k(scores: np.ndarray, exclude: np.ndarray | Sequence[int], k: int) -> np.ndarray:

@@ -144,7 +144,11 @@ class TasteBasis:
         terms = self.rows @ np.asarray(vector, dtype=self.rows.dtype)
 
         ranked = top_k(terms, (), n + 1).tolist()  # one may be ``skip``; rank them all if more are
-        if len(ranked) == n + 1 and terms[ranked[-1]] > 0 and sum(self.artists[j] == skip for j in ranked) > 1:
+        if (
+            len(ranked) == n + 1
+            and terms[ranked[-1]] > 0
+            and sum(self.artists[j] == skip for j in ranked) > 1
+        ):
             ranked = top_k(terms, (), len(terms)).tolist()
         kept = [j for j in ranked if terms[j] > 0 and self.artists[j] != skip]
         out = [

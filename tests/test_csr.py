@@ -38,7 +38,9 @@ def test_weighted_sum_and_transpose_equal_scipy():
         chosen = rng.integers(0, shape[0], size=6)  # repeats allowed
         weights = rng.normal(size=6)
         vector = sp.csr_matrix((weights, (np.zeros(6, dtype=int), chosen)), shape=(1, shape[0]))
-        np.testing.assert_allclose(rows.weighted_sum(chosen, weights), (vector @ m).toarray().ravel(), atol=1e-12)
+        np.testing.assert_allclose(
+            rows.weighted_sum(chosen, weights), (vector @ m).toarray().ravel(), atol=1e-12
+        )
         assert rows.weighted_sum(chosen[:0], weights[:0]).shape == (shape[1],)
         np.testing.assert_array_equal(rows.transpose().to_scipy().toarray(), m.T.toarray())
         np.testing.assert_array_equal(rows.row(int(chosen[0])), m[int(chosen[0])].toarray().ravel())

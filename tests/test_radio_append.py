@@ -112,7 +112,11 @@ def _assert_same_static(new: Static, old: Static) -> None:
         assert np.array_equal(new.predicted[artist], vector), artist
 
 
-def test_new_tracks_and_analyses_are_added_as_a_full_build_would_place_them(scanned_db, bundle, tmp_path):
+@pytest.mark.parametrize("searches", [64, 3])  # new albums found by searching the cached keys, then by a dict
+def test_new_tracks_and_analyses_are_added_as_a_full_build_would_place_them(
+    scanned_db, bundle, tmp_path, monkeypatch, searches
+):
+    monkeypatch.setattr(append, "ALBUM_SEARCHES", searches)
     db = _copy(scanned_db, tmp_path)
     with Store.open(db) as store:
         built, how = static_part(store, bundle)

@@ -416,7 +416,10 @@ def test_stored_strings_grow_find_and_save_without_decoding_each_item():
         assert stored.index_of(value) == expected, value
     grown = stored.plus(["坂本龍一", None, "ab"])
     assert list(grown) == [*items, "坂本龍一", None, "ab"] and grown.index_of("坂本龍一") == len(items)
-    for saved, plain in ((grown, [*items, "坂本龍一", None, "ab"]), (stored.subset([8, 1, 3]), ["ab", "ab", "b"])):
+    for saved, plain in (
+        (grown, [*items, "坂本龍一", None, "ab"]),
+        (stored.subset([8, 1, 3]), ["ab", "ab", "b"]),
+    ):
         got, want = strings(saved), strings(plain)
         assert got.keys() == want.keys() and all(np.array_equal(got[k], want[k]) for k in want)
     assert stored.subset([8, 1, 3]).index_of("b") == 2 and stored.subset([8, 1, 3]).plus(["c"])[3] == "c"

@@ -125,3 +125,20 @@ def test_settings_say_why_no_notification_shows_without_a_daemon(qtbot, session_
     assert shown.no_notifications.isHidden()
     qtbot.waitUntil(lambda: not notifier._watchers, timeout=WAIT)  # the refused GetCapabilities came back
     notifier.close()
+
+
+def test_a_dropped_notifier_is_freed_at_once_not_by_the_cycle_collector(qtbot, session_bus):
+    """Its pending D-Bus calls hold nothing that refers back to it: the cycle collector, running at any
+    moment (inside another object's D-Bus reply), never deletes it and its pending calls."""
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        notifier = _notifier(session_bus, "encore-notify-dropped")
+        assert notifier._watchers  # GetCapabilities is pending
+        alive = weakref.ref(notifier)
+        del notifier
+        assert alive() is None
+    finally:
+        gc.enable()

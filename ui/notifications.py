@@ -45,9 +45,13 @@ class TrackNotifier(QObject):
         self._shown: tuple[str, str, str] | None = None
         self._art_dir = tempfile.mkdtemp(prefix="encore-notify-")
         self._art_count = 0
-        self._watchers: set[QDBusPendingCallWatcher] = set()
+        # Pending calls: the watcher -> the method called and the name of this object's method for the
+        # reply. Names, not bound methods or closures: nothing the watchers hold refers back to this object,
+        # so a dropped notifier is freed at once by its last reference, not later by the cycle collector
+        # in the middle of another object's D-Bus reply (where deleting its watchers crashed a test run).
+        self._watchers: dict[QDBusPendingCallWatcher, tuple[str, str]] = {}
         if self.bus.isConnected():
-            self._call("GetCapabilities", [], self._capabilities)
+            self._call("GetCapabilities", [], "_capabilities")
 
     def available(self) -> bool:
         """A notification service is on the session bus (or can be started by it)."""
@@ -110,27 +114,26 @@ class TrackNotifier(QObject):
             hints,
             EXPIRE_MS,
         ]
-        return self._call("Notify", arguments, self._notified)
+        return self._call("Notify", arguments, "_notified")
 
-    def _call(self, method: str, arguments: list[Any], on_reply: Any) -> bool:
+    def _call(self, method: str, arguments: list[Any], on_reply: str) -> bool:
         message = QDBusMessage.createMethodCall(SERVICE, PATH, SERVICE, method)
         message.setArguments(arguments)
         watcher = QDBusPendingCallWatcher(self.bus.asyncCall(message, CALL_TIMEOUT_MS), self)
-        self._watchers.add(watcher)
-
-        def finished(w: QDBusPendingCallWatcher) -> None:
-            self._watchers.discard(w)
-            message = w.reply()
-            if message.type() == QDBusMessage.MessageType.ErrorMessage:
-                if method == "Notify":
-                    log.info("notification refused: %s", message.errorMessage())
-                    self.failed.emit(message.errorMessage())
-            else:
-                on_reply(message.arguments())
-            w.deleteLater()
-
-        watcher.finished.connect(finished)
+        self._watchers[watcher] = (method, on_reply)
+        watcher.finished.connect(self._finished)
         return True
+
+    def _finished(self, watcher: QDBusPendingCallWatcher) -> None:
+        method, on_reply = self._watchers.pop(watcher, ("", ""))
+        message = watcher.reply()
+        if message.type() == QDBusMessage.MessageType.ErrorMessage:
+            if method == "Notify":
+                log.info("notification refused: %s", message.errorMessage())
+                self.failed.emit(message.errorMessage())
+        elif on_reply:
+            getattr(self, on_reply)(message.arguments())
+        watcher.deleteLater()
 
     def _capabilities(self, arguments: list[Any]) -> None:
         capabilities = arguments[0] if arguments else []

@@ -529,7 +529,6 @@ def _validate_meta(bundle: Bundle, refuse: Any) -> None:
 _CACHE: dict[Path, tuple[int, Bundle]] = {}
 
 
-
 def _first_of_each(names: list[str], popularity: np.ndarray) -> dict[str, int]:
     """Name -> item, the most popular item (the first, among equals) where names collide; empty names left
     out. One dict built from the least popular up, so the most popular is written last."""

@@ -156,7 +156,9 @@ class ModelScorer:
         """Each generator's z-scored rows (a missing one is zeros) and their blend, ``model``."""
         return self._blend(self.wmf_scores(users), self.rp3_scores(given), self.ease_scores(given))
 
-    def _blend(self, wmf: np.ndarray, rp3: np.ndarray | None, ease: np.ndarray | None) -> dict[str, np.ndarray]:
+    def _blend(
+        self, wmf: np.ndarray, rp3: np.ndarray | None, ease: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
         zw = zscore(np.atleast_2d(np.asarray(wmf, dtype=np.float64)), axis=1)
         out = {"wmf": zw, "rp3": np.zeros_like(zw), "ease": np.zeros_like(zw)}
         if rp3 is not None:
