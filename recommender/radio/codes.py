@@ -80,8 +80,10 @@ def album_codes(album_key: np.ndarray, artist_codes: np.ndarray) -> np.ndarray:
     codes = first_seen_codes(album_key)
     if not n:
         return codes
-    width = int(artist_codes.max()) + 1
-    pairs = np.unique(codes * width + artist_codes)
-    artists_in = np.bincount(pairs // width, minlength=int(codes.max()) + 1)
-    shared = artists_in[codes] > 1
+    # An album is shared when its rows' artist codes differ: their least and greatest, without a sort.
+    least = np.full(int(codes.max()) + 1, np.iinfo(np.int64).max)
+    greatest = np.full(len(least), -1)
+    np.minimum.at(least, codes, artist_codes)
+    np.maximum.at(greatest, codes, artist_codes)
+    shared = (least != greatest)[codes]
     return np.where(shared, codes.max(initial=0) + 1 + np.arange(n), codes)
