@@ -67,7 +67,7 @@ def largest(values: np.ndarray, k: int, spread: bool = False) -> np.ndarray:
         step = n // SAMPLE
         sample = values[::step]
         rank = min(len(sample), 2 * k // step + 16)  # about rank * step values lie above the threshold
-        threshold = sample[np.argpartition(sample, len(sample) - rank)[len(sample) - rank]]
+        threshold = np.partition(sample, len(sample) - rank)[len(sample) - rank]
         above = np.flatnonzero(values > threshold)
         if len(above) >= k:
             return above[_select(values[above], k, spread)]

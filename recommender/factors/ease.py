@@ -60,7 +60,7 @@ def save_ease(path: str | os.PathLike[str], weights: Any, item_ids: np.ndarray, 
 
     from recommender.csr import CsrRows
 
-    w = sp.csr_matrix(weights.to_scipy() if isinstance(weights, CsrRows) else weights, copy=True)
+    w = sp.csr_matrix(CsrRows.of(weights).to_scipy(), copy=True)
     w.sort_indices()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
