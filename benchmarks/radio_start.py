@@ -174,7 +174,8 @@ def child_env(**extra: str) -> dict[str, str]:
 def _run(db: Path, what: str, cold: bool) -> dict:
     if cold:  # this command's start-up cache only (the bundle's, per user, stays: it is made once)
         cache_name = "radio" if what == "for-you" else what  # for-you reads the radio's match
-        (db.parent / "cache" / f"{db.name}.{cache_name}.npz").unlink(missing_ok=True)
+        for suffix in ("arrays", "npz"):  # the cache's name, and its name before stop 24 (older code)
+            (db.parent / "cache" / f"{db.name}.{cache_name}.{suffix}").unlink(missing_ok=True)
     out = subprocess.run(
         [sys.executable, __file__, "--db", str(db), "--measure", what],
         capture_output=True,
@@ -194,7 +195,7 @@ def _ensure(db: Path, n_tracks: int, rebuild: bool, n_artists: int = 501) -> Non
     db.parent.mkdir(parents=True, exist_ok=True)
     if rebuild or not db.exists():
         build(db, n_tracks, n_artists=n_artists)
-        for cache in (db.parent / "cache").glob(f"{db.name}.*.npz"):
+        for cache in (db.parent / "cache").glob(f"{db.name}.*.*"):
             cache.unlink()
 
 

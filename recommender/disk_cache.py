@@ -1,9 +1,9 @@
-"""Derived arrays kept on disk between runs: one ``.npz`` per purpose, written atomically, read without pickle.
+"""Derived arrays kept on disk between runs: one file per purpose, written atomically, read without pickle.
 
 Why a module of its own on the ground floor: the radio's and ``similar``'s start-up caches
 (``recommender.radio.cache``) and the factor bundle's uncompressed arrays and item-kNN
 (``recommender.factors.bundle``) keep their arrays the same way. A cache file carries the key it was
-computed under; a file under another key, damaged, half-written by a crash or not a regular file is
+computed under (the format: ``recommender.array_file``); a file under another key, damaged, half-written by a crash or not a regular file is
 simply not used (recomputed), and one that cannot be written (read-only folder, full disk) is skipped.
 A valid key does not make the arrays trustworthy (anyone who can write the folder can write a file under
 the right key): each reader checks shapes, index ranges and finiteness after loading (``Doubt``,
@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from player.files import MIB, open_regular
+from recommender import array_file
 
 MAX_CACHE_BYTES = 4096 * MIB
 """The largest cache file read (a 100k-track library's radio cache is about 150 MB)."""
@@ -65,16 +66,10 @@ def load_file(
         return None
     try:
         # a regular file only, checked on the open descriptor: a FIFO or /dev/zero in its place is skipped
-        with open_regular(path, MAX_CACHE_BYTES) as fh, np.load(fh, allow_pickle=False) as data:
-            if not any_key and str(data["__key__"]) != key:
-                return None
-            names = [k for k in data.files if k != "__key__"]
-            if prefixes is not None:
-                names = [k for k in names if k.startswith(prefixes)]
-            return {k: data[k] for k in names}
-    except (OSError, ValueError, KeyError, EOFError):  # damaged or half-written by a crash: recompute
-        return None
-    except Exception:  # zipfile.BadZipFile and friends
+        with open_regular(path, MAX_CACHE_BYTES) as fh:
+            _saved, arrays = array_file.read(fh, None if any_key else key, prefixes)
+        return arrays
+    except (OSError, ValueError, MemoryError):  # damaged, cut short by a crash, not ours: recompute
         return None
 
 
@@ -100,8 +95,12 @@ def within(array: Any, lo: int, hi: int) -> bool:
     return a.dtype.kind in "iu" and (a.size == 0 or (int(a.min()) >= lo and int(a.max()) < hi))
 
 
-def save_file(path: Path | None, key: str | None, arrays: dict[str, np.ndarray]) -> bool:
-    """Write ``arrays`` to the cache file ``path`` under ``key``, atomically; False if it failed."""
+def save_file(
+    path: Path | None, key: str | None, arrays: dict[str, np.ndarray], replaces: Path | None = None
+) -> bool:
+    """Write ``arrays`` to the cache file ``path`` under ``key``, atomically; False if it failed. Once it
+    is written, ``replaces`` (the file it supersedes: the same cache as an ``.npz``, before stop 24) is
+    removed, so a library's old cache does not stay behind."""
     if path is None or key is None or not enabled():
         return False
     tmp = None
@@ -109,10 +108,12 @@ def save_file(path: Path | None, key: str | None, arrays: dict[str, np.ndarray])
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, __key__=np.array(key), **arrays)
+            array_file.write(f, key, arrays)
         os.replace(tmp, path)
+        if replaces is not None:
+            replaces.unlink(missing_ok=True)
         return True
-    except OSError:  # read-only folder, full disk: the next start computes again, nothing is lost
+    except (OSError, ValueError):  # read-only folder, full disk, an array no cache holds: computed again
         if tmp is not None:
             try:
                 os.unlink(tmp)

@@ -224,7 +224,7 @@ def _copy(db: Path, tmp_path: Path) -> Path:
 
 def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle, tmp_path):
     db = _copy(scanned_db, tmp_path)
-    cache = tmp_path / "cache" / "encore.db.radio.npz"
+    cache = tmp_path / "cache" / "encore.db.radio.arrays"
     with Store.open(db) as store:
         first = load_library(store, bundle=bundle, now=NOW)
         assert cache.exists()
@@ -276,8 +276,8 @@ def test_a_love_keeps_both_caches_and_a_ban_keeps_similars(scanned_db, bundle, t
     from recommender.taste.bans import Bans
 
     db = _copy(scanned_db, tmp_path)
-    radio_cache = tmp_path / "cache" / "encore.db.radio.npz"
-    similar_cache = tmp_path / "cache" / "encore.db.similar.npz"
+    radio_cache = tmp_path / "cache" / "encore.db.radio.arrays"
+    similar_cache = tmp_path / "cache" / "encore.db.similar.arrays"
     with Store.open(db) as store:
         load_library(store, bundle=bundle, now=NOW)
         SimilarIndex.from_store(store, bundle)
@@ -309,7 +309,7 @@ def test_bans_are_a_mask_over_the_cached_rows(scanned_db, bundle, tmp_path):
     from player.store.ratings import unrate_artist
 
     db = _copy(scanned_db, tmp_path)
-    radio_cache = tmp_path / "cache" / "encore.db.radio.npz"
+    radio_cache = tmp_path / "cache" / "encore.db.radio.arrays"
     with Store.open(db) as store:
         load_library(store, bundle=bundle, now=NOW)
         written = radio_cache.stat().st_mtime_ns
@@ -346,7 +346,7 @@ def test_a_damaged_or_unwritable_cache_is_not_used(scanned_db, bundle, tmp_path)
     with Store.open(db) as store:
         expected = ref.load_library(store, bundle=bundle, now=NOW)
         load_library(store, bundle=bundle, now=NOW)
-        cache = tmp_path / "cache" / "encore.db.radio.npz"
+        cache = tmp_path / "cache" / "encore.db.radio.arrays"
         cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])  # cut short, as by a crash
         _assert_same_library(load_library(store, bundle=bundle, now=NOW), expected)
         shutil.rmtree(tmp_path / "cache")
@@ -360,7 +360,7 @@ def test_similar_from_the_cache_answers_the_same(scanned_db, bundle, tmp_path):
     with Store.open(db) as store:
         old = ref.similar_index(store, bundle)
         SimilarIndex.from_store(store, bundle)
-        assert (tmp_path / "cache" / "encore.db.similar.npz").exists()
+        assert (tmp_path / "cache" / "encore.db.similar.arrays").exists()
         cached = SimilarIndex.from_store(store, bundle)
     for name in sorted(old.artist_tracks)[:12] + ["Radiohead"]:
         assert cached.artist(name, 15, 8).as_dict() == old.artist(name, 15, 8).as_dict()
@@ -373,7 +373,7 @@ def test_the_bundle_item_similarity_is_cached_exactly(tmp_path, monkeypatch):
     monkeypatch.setenv("ENCORE_CACHE", str(tmp_path / "cache"))
     first = read_bundle(default_bundle_path())  # a fresh object: nothing cached in memory
     computed = first.item_similarity
-    assert len(list((tmp_path / "cache").glob("bundle-*.knn.npz"))) == 1
+    assert len(list((tmp_path / "cache").glob("bundle-*.knn.arrays"))) == 1
     second = read_bundle(default_bundle_path())
     cached = second.item_similarity  # read back from the file
     direct = ItemKNNScorer(first.user_matrix, int(first.hyper.get("knn_neighbours", 200))).similarity
@@ -389,7 +389,7 @@ def test_prewarm_fills_the_caches_a_later_start_reads(scanned_db, bundle, tmp_pa
     db = _copy(scanned_db, tmp_path)
     with Store.open(db) as store:
         assert prewarm(store)
-        radio, similar = (tmp_path / "cache" / f"encore.db.{n}.npz" for n in ("radio", "similar"))
+        radio, similar = (tmp_path / "cache" / f"encore.db.{n}.arrays" for n in ("radio", "similar"))
         assert radio.exists() and similar.exists()
         written = radio.stat().st_mtime_ns
         _assert_same_library(load_library(store, now=NOW), ref.load_library(store, bundle=bundle, now=NOW))

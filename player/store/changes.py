@@ -38,7 +38,11 @@ def change_state(store: Store) -> list[Any] | None:
         return None
     if row is None:
         return None
-    newest = conn.execute("SELECT MAX(id), MAX(added_at) FROM tracks").fetchone()
+    # One aggregate per statement: SQLite answers a lone MAX from the index's end, but two in one
+    # statement scan the whole index (10 ms at 100k tracks, at every start).
+    newest = [
+        conn.execute(f"SELECT MAX({column}) FROM tracks").fetchone()[0] for column in ("id", "added_at")
+    ]
     analysed = conn.execute("SELECT MAX(track_id) FROM analysis").fetchone()
     return [*row, *newest, *analysed]
 

@@ -185,7 +185,7 @@ class Bundle:
                 st = Path(self.path).stat()
                 ident = f"{Path(self.path).resolve()}|{st.st_size}|{st.st_mtime_ns}|{self.hyper.get('knn_neighbours', 200)}"
                 key = f"{disk_cache.source_digest(_CACHED_BY)}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
-                path = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.knn.npz"
+                path = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.knn.arrays"
             except OSError:
                 path = key = None
         cached = disk_cache.load_file(path, key)
@@ -198,7 +198,12 @@ class Bundle:
 
         sim = ItemKNNScorer(train, int(self.hyper.get("knn_neighbours", 200))).similarity
         arrays = (sim.indptr, sim.indices, sim.data)
-        disk_cache.save_file(path, key, {"indptr": sim.indptr, "indices": sim.indices, "data": sim.data})
+        disk_cache.save_file(
+            path,
+            key,
+            {"indptr": sim.indptr, "indices": sim.indices, "data": sim.data},
+            replaces=path.with_suffix(".npz") if path is not None else None,  # its name before stop 24
+        )
         return arrays
 
     def _knn_fits(self, arrays: dict[str, np.ndarray]) -> bool:
@@ -303,7 +308,7 @@ class _CacheCopy:
 
     use: bool = True
     used: bool = False
-    pending: tuple[Path, str, dict[str, np.ndarray]] | None = None
+    pending: tuple[Path, str, dict[str, np.ndarray], Path] | None = None
 
 
 def _read(path: Path, copy: _CacheCopy) -> Bundle:
@@ -383,14 +388,14 @@ def _arrays(path: Path, copy: _CacheCopy) -> Any:
         st = os.fstat(fh.fileno())
         ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
         key = f"{disk_cache.source_digest(_CACHED_BY)}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
-        cache = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.arrays.npz"
+        cache = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.copy.arrays"
         cached = disk_cache.load_file(cache, key) if copy.use else None
         if cached is not None:
             copy.used = True
             return _Arrays(cached)
         with np.load(fh, allow_pickle=False) as z:
             arrays = {name: z[name] for name in z.files}
-    copy.pending = (cache, key, arrays)
+    copy.pending = (cache, key, arrays, cache.with_name(f"bundle-{key[-24:]}.arrays.npz"))  # its old name
     return _Arrays(arrays)
 
 

@@ -3,7 +3,7 @@
 Why: at 100k tracks, reading 100 MB of audio embeddings, projecting them, matching every credit and
 predicting factors for unknown artists costs seconds, yet none of it changes between two radio starts
 unless the library, its analysis or the factor bundle changed. So the derived arrays are
-kept in one ``.npz`` per purpose beside the database (``<db folder>/cache/``, written and read by
+kept in one file per purpose (``recommender.array_file``) beside the database (``<db folder>/cache/``, written and read by
 ``recommender.disk_cache``), named by a fingerprint of everything they were computed from:
 
 - the library's change state (``player.store.changes``: an O(1) change counter, or a scan of the
@@ -127,7 +127,7 @@ def _file(store: Any, name: str) -> Path | None:
     if folder is None:
         return None
     db_name = Path(store.path).name
-    return folder / f"{db_name}.{name}.npz"
+    return folder / f"{db_name}.{name}.arrays"
 
 
 def load(
@@ -151,4 +151,6 @@ def load_stale(store: Any, name: str, base: str | None) -> dict[str, np.ndarray]
 
 def save(store: Any, name: str, key: str | None, arrays: dict[str, np.ndarray]) -> bool:
     """Write the arrays under ``key`` (replacing the previous cache of ``name``); False if it failed."""
-    return disk_cache.save_file(_file(store, name) if key else None, key, arrays)
+    path = _file(store, name) if key else None
+    legacy = path.with_suffix(".npz") if path is not None else None  # the same cache before stop 24
+    return disk_cache.save_file(path, key, arrays, replaces=legacy)

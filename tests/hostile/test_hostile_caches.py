@@ -1,8 +1,8 @@
 """Start-up caches with a valid key but tampered arrays (issue 27, item 12).
 
 The caches are the real ones a ``radio`` and a ``similar`` run wrote for a scanned and analysed copy of
-the corpus (``<db folder>/cache/encore.db.radio.npz``, ``.similar.npz``) and the bundle's copies in the user cache
-(``bundle-*.arrays.npz``, ``bundle-*.knn.npz``). Each is tampered with while its key stays valid (NaN,
+the corpus (``<db folder>/cache/encore.db.radio.arrays``, ``.similar.arrays``) and the bundle's copies in the user cache
+(``bundle-*.copy.arrays``, ``bundle-*.knn.arrays``). Each is tampered with while its key stays valid (NaN,
 cut rows, indices out of range) or replaced by a FIFO; the next run must answer exactly as a build from
 scratch does (no alphabetical radio, no false reasons, no traceback, no hang, no refused shipped bundle)
 and leave a good cache behind.
@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hostile_helpers import encore
+
+from recommender import array_file
 
 SEED = "Timothy Pinkham - Victory"
 
@@ -48,10 +50,10 @@ def warm(analyzed_corpus_db, tmp_path_factory) -> tuple[Path, Path, dict[str, ob
     scratch = _answers(db, {"ENCORE_CACHE": str(user_cache), "ENCORE_NO_CACHE": "1"})
     warm = _answers(db, {"ENCORE_CACHE": str(user_cache)})
     assert warm == scratch
-    assert (db.parent / "cache" / "encore.db.radio.npz").is_file() and (
-        db.parent / "cache" / "encore.db.similar.npz"
+    assert (db.parent / "cache" / "encore.db.radio.arrays").is_file() and (
+        db.parent / "cache" / "encore.db.similar.arrays"
     ).is_file()
-    assert list(user_cache.glob("bundle-*.arrays.npz")) and list(user_cache.glob("bundle-*.knn.npz"))
+    assert list(user_cache.glob("bundle-*.copy.arrays")) and list(user_cache.glob("bundle-*.knn.arrays"))
     return db, user_cache, scratch
 
 
@@ -64,11 +66,11 @@ def _copy(warm, tmp_path: Path) -> tuple[Path, Path]:
 
 def _tamper(path: Path, change) -> None:
     """Rewrite the cache file with ``change`` applied to its arrays, its key untouched."""
-    with np.load(path, allow_pickle=False) as z:
-        arrays = {name: z[name].copy() for name in z.files}
+    with open(path, "rb") as fh:
+        key, arrays = array_file.read(fh)
     change(arrays)
     with open(path, "wb") as fh:
-        np.savez(fh, **arrays)
+        array_file.write(fh, key, arrays)
 
 
 def _nan(name: str):
@@ -94,25 +96,25 @@ def _out_of_range(name: str):
 
 
 CASES = {
-    "radio-nan-audio": ("encore.db.radio.npz", _nan("lib_audio")),
-    "radio-nan-factors": ("encore.db.radio.npz", _nan("factor_vectors")),
-    "radio-factor-index": ("encore.db.radio.npz", _out_of_range("factor_index")),
-    "radio-nan-stats": ("encore.db.radio.npz", _nan("stats_audio_mu")),
-    "radio-short-audio": ("encore.db.radio.npz", _cut("lib_audio")),
-    "radio-short-artist": ("encore.db.radio.npz", _cut("lib_artist")),
-    "radio-artist-codes": ("encore.db.radio.npz", _out_of_range("lib_artist")),
-    "radio-items": ("encore.db.radio.npz", _out_of_range("lib_item")),
-    "radio-top-tags": ("encore.db.radio.npz", _out_of_range("lib_top_tags")),
-    "similar-nan-audio": ("encore.db.similar.npz", _nan("audio")),
-    "similar-short-audio": ("encore.db.similar.npz", _cut("audio")),
-    "similar-track-ends": ("encore.db.similar.npz", _out_of_range("track_ends")),
-    "similar-artist-items": ("encore.db.similar.npz", _out_of_range("artist_item")),
-    "similar-nan-predicted": ("encore.db.similar.npz", _nan("pred_matrix")),
-    "knn-indices": ("bundle-*.knn.npz", _out_of_range("indices")),
-    "knn-nan": ("bundle-*.knn.npz", _nan("data")),
-    "knn-indptr": ("bundle-*.knn.npz", _cut("indptr")),
-    "bundle-arrays-nan": ("bundle-*.arrays.npz", _nan("item_factors")),
-    "bundle-arrays-short": ("bundle-*.arrays.npz", _cut("names")),
+    "radio-nan-audio": ("encore.db.radio.arrays", _nan("lib_audio")),
+    "radio-nan-factors": ("encore.db.radio.arrays", _nan("factor_vectors")),
+    "radio-factor-index": ("encore.db.radio.arrays", _out_of_range("factor_index")),
+    "radio-nan-stats": ("encore.db.radio.arrays", _nan("stats_audio_mu")),
+    "radio-short-audio": ("encore.db.radio.arrays", _cut("lib_audio")),
+    "radio-short-artist": ("encore.db.radio.arrays", _cut("lib_artist")),
+    "radio-artist-codes": ("encore.db.radio.arrays", _out_of_range("lib_artist")),
+    "radio-items": ("encore.db.radio.arrays", _out_of_range("lib_item")),
+    "radio-top-tags": ("encore.db.radio.arrays", _out_of_range("lib_top_tags")),
+    "similar-nan-audio": ("encore.db.similar.arrays", _nan("audio")),
+    "similar-short-audio": ("encore.db.similar.arrays", _cut("audio")),
+    "similar-track-ends": ("encore.db.similar.arrays", _out_of_range("track_ends")),
+    "similar-artist-items": ("encore.db.similar.arrays", _out_of_range("artist_item")),
+    "similar-nan-predicted": ("encore.db.similar.arrays", _nan("pred_matrix")),
+    "knn-indices": ("bundle-*.knn.arrays", _out_of_range("indices")),
+    "knn-nan": ("bundle-*.knn.arrays", _nan("data")),
+    "knn-indptr": ("bundle-*.knn.arrays", _cut("indptr")),
+    "bundle-arrays-nan": ("bundle-*.copy.arrays", _nan("item_factors")),
+    "bundle-arrays-short": ("bundle-*.copy.arrays", _cut("names")),
 }
 
 
@@ -130,7 +132,7 @@ def test_a_tampered_cache_is_recomputed_and_overwritten(warm, tmp_path, case):
     target = _target(db, user_cache, name)
     _tamper(target, change)
     if name.startswith("bundle-"):  # the bundle's copies are read when the radio's and similar's are made
-        for made in (db.parent / "cache").glob("*.npz"):
+        for made in (db.parent / "cache").glob("*.arrays"):
             made.unlink()
     env = {"ENCORE_CACHE": str(user_cache)}
     assert _answers(db, env) == warm[2]
@@ -138,7 +140,8 @@ def test_a_tampered_cache_is_recomputed_and_overwritten(warm, tmp_path, case):
 
 
 @pytest.mark.parametrize(
-    "name", ["encore.db.radio.npz", "encore.db.similar.npz", "bundle-*.arrays.npz", "bundle-*.knn.npz"]
+    "name",
+    ["encore.db.radio.arrays", "encore.db.similar.arrays", "bundle-*.copy.arrays", "bundle-*.knn.arrays"],
 )
 def test_a_fifo_in_place_of_a_cache_file_is_not_waited_on(warm, tmp_path, name):
     db, user_cache = _copy(warm, tmp_path)
@@ -146,7 +149,7 @@ def test_a_fifo_in_place_of_a_cache_file_is_not_waited_on(warm, tmp_path, name):
     target.unlink()
     os.mkfifo(target)
     if name.startswith("bundle-"):
-        for made in (db.parent / "cache").glob("*.npz"):
+        for made in (db.parent / "cache").glob("*.arrays"):
             made.unlink()
     assert _answers(db, {"ENCORE_CACHE": str(user_cache)}) == warm[2]  # encore() times out on a hang
     assert target.is_file()  # replaced by a regular cache file

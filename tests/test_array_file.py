@@ -1,0 +1,142 @@
+"""The start-up caches' file format (``recommender.array_file``): what is written is read back exactly,
+and a file that is not what ``write`` makes is refused with ``ValueError`` (the caches then recompute)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from recommender import array_file, disk_cache
+
+ARRAYS = {
+    "f32": np.arange(12, dtype=np.float32).reshape(3, 4) / 7,
+    "f16": np.linspace(-1, 1, 5).astype(np.float16),
+    "i64": np.array([-(2**62), 0, 2**62], dtype=np.int64),
+    "mask": np.array([True, False, True]),
+    "bytes": np.frombuffer("Björk, 東京".encode(), dtype=np.uint8),
+    "text": np.array("a key"),  # a 0-d text array, as the caches keep their base keys
+    "empty": np.zeros((0, 64), np.float32),
+    "strided": np.arange(20, dtype=np.int32)[::3],  # not contiguous: written as its values
+}
+
+
+def _written(arrays=ARRAYS, key="k1") -> io.BytesIO:
+    fh = io.BytesIO()
+    array_file.write(fh, key, arrays)
+    fh.seek(0)
+    return fh
+
+
+class _File(io.BytesIO):
+    """A BytesIO with the ``fileno`` the reader needs for the file's size."""
+
+    def __init__(self, data: bytes, tmp_path) -> None:
+        super().__init__(data)
+        self._path = tmp_path / "f.arrays"
+        self._path.write_bytes(data)
+        self._fh = open(self._path, "rb")
+
+    def fileno(self) -> int:
+        return self._fh.fileno()
+
+
+def test_what_is_written_is_read_back_exactly(tmp_path):
+    path = tmp_path / "a.arrays"
+    assert disk_cache.save_file(path, "k1", ARRAYS)
+    with open(path, "rb") as fh:
+        key, got = array_file.read(fh)
+    assert key == "k1" and list(got) == list(ARRAYS)
+    for name, a in ARRAYS.items():
+        assert got[name].dtype == a.dtype and got[name].shape == a.shape
+        assert np.array_equal(got[name], a)
+        assert got[name].flags.writeable  # the readers may change what they load in place
+    assert str(got["text"]) == "a key"
+    assert disk_cache.load_file(path, "k1", prefixes=("f",)).keys() == {"f32", "f16"}
+    assert disk_cache.load_file(path, "another key") is None
+    assert disk_cache.load_file(path, None, any_key=True)["i64"].tolist() == ARRAYS["i64"].tolist()
+
+
+def test_another_key_reads_no_array(tmp_path):
+    data = _written().getvalue()
+    cut = data[: data.index(b"]]}") + 3]  # the header alone: reading an array would fail
+    key, arrays = array_file.read(_File(cut, tmp_path), key="other")
+    assert key == "k1" and arrays is None
+
+
+def _aligned(n: int) -> int:
+    return -(-n // array_file.ALIGN) * array_file.ALIGN
+
+
+def _header(data: bytes) -> tuple[dict, int]:
+    n = int.from_bytes(data[len(array_file.MAGIC) : len(array_file.MAGIC) + 8], "little")
+    return json.loads(data[len(array_file.MAGIC) + 8 : len(array_file.MAGIC) + 8 + n]), n
+
+
+def _with_header(data: bytes, header: dict) -> bytes:
+    """``data`` with its header replaced by ``header`` (the arrays' bytes kept, at the same offsets)."""
+    _old, n = _header(data)
+    old_base = _aligned(len(array_file.MAGIC) + 8 + n)
+    text = json.dumps(header).encode()
+    start = len(array_file.MAGIC) + 8 + len(text)
+    pad = bytes(_aligned(start) - start)
+    return array_file.MAGIC + len(text).to_bytes(8, "little") + text + pad + data[old_base:]
+
+
+def _entry_changed(index: int, field: int, value) -> dict:
+    def change(header: dict) -> dict:
+        header["arrays"][index][field] = value
+        return header
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda d: d[: len(d) - 10], id="cut-short"),
+        pytest.param(lambda d: d[:20], id="cut-in-the-header"),
+        pytest.param(lambda d: b"", id="empty"),
+        pytest.param(lambda d: b"PK\x03\x04" + d[4:], id="not-ours"),
+        pytest.param(
+            lambda d: _with_header(d, _entry_changed(0, 1, "|O8")(_header(d)[0])), id="object-dtype"
+        ),
+        pytest.param(
+            lambda d: _with_header(d, _entry_changed(0, 1, "i4,f8")(_header(d)[0])), id="record-dtype"
+        ),
+        pytest.param(
+            lambda d: _with_header(d, _entry_changed(0, 2, [2**39, 2**39])(_header(d)[0])), id="huge"
+        ),
+        pytest.param(lambda d: _with_header(d, _entry_changed(0, 2, [-1])(_header(d)[0])), id="negative"),
+        pytest.param(lambda d: _with_header(d, _entry_changed(0, 3, 3)(_header(d)[0])), id="unaligned"),
+        pytest.param(
+            lambda d: _with_header(d, _entry_changed(0, 3, 2**40)(_header(d)[0])), id="past-the-end"
+        ),
+        pytest.param(lambda d: _with_header(d, {"key": "k1", "arrays": "x"}), id="no-list"),
+        pytest.param(lambda d: _with_header(d, {"arrays": []}), id="no-key"),
+    ],
+)
+def test_a_damaged_file_is_refused(tmp_path, damage):
+    data = damage(_written().getvalue())
+    with pytest.raises(ValueError):
+        array_file.read(_File(data, tmp_path))
+    path = tmp_path / "c.arrays"
+    path.write_bytes(data)
+    assert disk_cache.load_file(path, "k1") is None  # the cache recomputes
+
+
+def test_an_array_no_cache_holds_is_not_written(tmp_path):
+    with pytest.raises(ValueError, match="dtype object"):
+        array_file.write(io.BytesIO(), "k", {"o": np.array([None, 1], dtype=object)})
+    assert not disk_cache.save_file(tmp_path / "o.arrays", "k", {"o": np.array([None], dtype=object)})
+    assert list(tmp_path.iterdir()) == []  # nor a temporary file left behind
+
+
+def test_a_saved_cache_removes_the_file_it_replaces(tmp_path):
+    old = tmp_path / "encore.db.radio.npz"
+    np.savez(old, a=np.arange(3))
+    assert disk_cache.save_file(tmp_path / "encore.db.radio.arrays", "k", {"a": np.arange(3)}, replaces=old)
+    assert not old.exists()
+    assert disk_cache.load_file(old, "k") is None  # an .npz is not read as a cache
