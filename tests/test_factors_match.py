@@ -166,5 +166,56 @@ def test_a_match_read_from_arrays_answers_as_its_dicts(monkeypatch):
     assert {
         a: lazy.artist_tracks[a] for a in lazy.artist_tracks
     } == groups and "Omega" not in lazy.artist_tracks
-    whole = lazy.materialised()
-    assert whole.track_artist == plain and whole.artist_tracks == groups
+    names_, tracks_, local_ = lazy.arrays()
+    assert names_ == names and tracks_.tolist() == sorted(plain)
+    assert [names[j] for j in local_.tolist()] == [plain[t] for t in sorted(plain)]
+
+
+def _as_dicts(match) -> dict:
+    return {
+        "track_artist": dict(match.track_artist.items()),
+        "artist_tracks": {a: list(match.artist_tracks[a]) for a in match.artist_tracks},
+        "artist_to_item": match.artist_to_item,
+        "how": match.how,
+        "unmatched": match.unmatched,
+    }
+
+
+@pytest.mark.parametrize("cut", [1, 5, 9, 12])
+def test_a_match_plus_new_tracks_is_the_match_of_them_all(cut):
+    """``LibraryMatch.plus`` (the radio cache's match given a new album's tracks) gives what matching
+    every track at once gives: new tracks of known artists under their first spelling, new artists
+    after the old ones, an old unmatched artist matched by a new credit, joint credits and
+    placeholders, from a plain match and from one read from arrays."""
+    import dataclasses
+
+    import numpy as np
+
+    from recommender.factors.match import LibraryMatch, match_rows
+
+    bundle = load_bundle()
+    known = str(bundle.names[int(bundle.key_index["radiohead"])])
+    mbids = np.array(bundle.mbids, dtype=object)
+    mbids[int(bundle.key_index["bjork"])] = "0000-bjork"
+    bundle = dataclasses.replace(bundle, mbids=mbids.astype(str))
+    rows = [
+        (3, "Some Local Band", None, None, None),
+        (4, known, None, None, None),
+        (7, "Unknown Artist", None, None, None),  # a placeholder: no artist
+        (8, "Bjørk Tribute Nobody Knows", None, None, None),
+        (11, "RADIOHEAD", None, None, None),  # another spelling of a known artist
+        (12, "some local band", "Some Local Band", None, None),
+        (15, "Bjørk Tribute Nobody Knows", None, "0000-bjork", None),  # its item found by the new credit
+        (16, "Jay-Z feat. Alicia Keys", None, None, None),
+        (20, None, "An Album Artist Only", None, None),
+        (21, "Brand New Local", None, None, None),
+        (30, known, "Various Artists", None, None),
+        (31, "Brand New Local", None, None, None),
+    ]
+    whole = match_rows(rows, bundle)
+    old = match_rows(rows[:cut], bundle)
+    names, tracks, local = old.arrays()
+    from_arrays = LibraryMatch.of_arrays(names, tracks, local)
+    from_arrays.artist_to_item, from_arrays.how = dict(old.artist_to_item), dict(old.how)
+    for base in (old, from_arrays):
+        assert _as_dicts(base.plus(rows[cut:], bundle)) == _as_dicts(whole)

@@ -165,3 +165,26 @@ def test_banned_tracks_and_artists_do_not_sound_alike(bundle, analyzed_corpus_db
     assert [t for t in before if t not in bans.track_ids] == after[
         : len([t for t in before if t not in bans.track_ids])
     ]
+
+
+def test_sound_alikes_are_found_whatever_the_order_of_the_audio_rows(bundle, analyzed_corpus_db):
+    """``SimilarIndex.audio_rows``: a binary search when the tracks ascend (as the radio's library gives
+    them), a dict otherwise; both give the same sound-alikes, bans and unknown ids left out."""
+    import numpy as np
+
+    from recommender.taste.bans import Bans
+
+    with Store.open(analyzed_corpus_db) as store:
+        index = SimilarIndex.from_store(store, bundle)
+    ids, audio, ok = index.audio_ids, index.audio, index.audio_ok
+    assert len(ids) > 20 and bool((np.diff(ids) > 0).all())
+    order = np.random.default_rng(0).permutation(len(ids))
+    shuffled = SimilarIndex(bundle, {}, {}, audio_ids=ids[order], prepared=(audio[order], ok[order]))
+    asked = [int(ids[5]), 10**12, int(ids[0]), int(ids[-1])]
+    assert index.audio_rows(asked).tolist() == [5, 0, len(ids) - 1]
+    assert shuffled.audio_ids[shuffled.audio_rows(asked)].tolist() == [int(ids[5]), int(ids[0]), int(ids[-1])]
+    bans = Bans(track_ids=frozenset({int(ids[7]), int(ids[9])}))
+    for track in (int(ids[3]), int(ids[len(ids) // 2])):
+        got = [s.track_id for s in index.track(track, None, 0, 8, bans).sounds_like]
+        assert got == [s.track_id for s in shuffled.track(track, None, 0, 8, bans).sounds_like]
+        assert len(got) == 8 and not {int(ids[7]), int(ids[9]), track} & set(got)

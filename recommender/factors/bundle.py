@@ -98,11 +98,13 @@ class Bundle:
     @functools.cached_property
     def key_index(self) -> dict[str, int]:
         """Match key -> item; on a key collision the most popular item wins."""
-        return _first_of_each([str(k) for k in self.keys], self.popularity)
+        return _first_of_each([str(k) for k in np.asarray(self.keys).tolist()], self.popularity)
 
     @functools.cached_property
     def mbid_index(self) -> dict[str, int]:
-        return _first_of_each([str(m).strip().lower() for m in self.mbids], self.popularity)
+        return _first_of_each(
+            [str(m).strip().lower() for m in np.asarray(self.mbids).tolist()], self.popularity
+        )
 
     @functools.cached_property
     def normalised_factors(self) -> np.ndarray:

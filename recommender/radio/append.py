@@ -73,10 +73,11 @@ def update(static: Static, store: Any, bundle: Any) -> Static | None:
     out = added.library(analysis, old_rows)
     if out.has_audio is not None and int(out.has_audio.sum()) > static.built_analysed * (1.0 + GROWTH):
         return None  # the frozen audio statistics would describe too few of the analysed tracks
-    match = static.match.materialised() if static.match is not None else None  # added to below
+    match = static.match
     predicted = dict(static.predicted)
     if match is not None and bundle is not None:
-        _factors(store, bundle, out, match, predicted, added, rows, lib.track_ids[old_rows])
+        match = match.plus([(r[0], r[1], r[2], r[7], r[8]) for r in rows], bundle)
+        _factors(store, bundle, out, match, predicted, added, lib.track_ids[old_rows])
         _similarity(out, lib, bundle)
         predicted = {a: predicted[a] for a in match.unmatched if a in predicted}
     return Static(out, match, predicted, seq, static.built_rows, static.built_analysed)
@@ -258,17 +259,15 @@ def _factors(
     match: Any,
     predicted: dict[str, np.ndarray],
     added: _Added,
-    rows: list[tuple],
     old_ids: np.ndarray,
 ) -> None:
-    """Match the new credits and set the factors of every row whose artist they or a new analysis touched."""
+    """Set the factors of every row whose artist the new tracks (matched into ``match``) or a new analysis
+    touched."""
     from player.store.analysis import load_analysis_rows
     from player.store.tracks import track_columns
     from recommender.factors.bridge import place_artists
     from recommender.factors.genre import vocabulary_of
-    from recommender.factors.match import match_rows
 
-    match_rows([(r[0], r[1], r[2], r[7], r[8]) for r in rows], bundle, into=match)
     touched: list[str] = []
     for t in [*added.ids.tolist(), *old_ids.tolist()]:
         local = match.track_artist.get(t)

@@ -37,8 +37,16 @@ def first_seen_codes(key_ids: np.ndarray) -> np.ndarray:
     if not known.any():
         return np.arange(n, dtype=np.int64)
     rows = np.flatnonzero(known)
-    _, first, inverse = np.unique(key_ids[known], return_index=True, return_inverse=True)
-    first_row = rows[first]  # the first row of each distinct key
+    ids = key_ids[known]
+    # Key ids numbered by first appearance themselves (as ``keyed`` and the cache's appends number them):
+    # each new key is one more than the greatest before it, so its first row is found without a sort.
+    before = np.maximum.accumulate(np.concatenate([[-1], ids[:-1]]))
+    if bool((ids <= before + 1).all()):
+        first_row = rows[ids == before + 1]
+        inverse = ids
+    else:
+        _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        first_row = rows[first]  # the first row of each distinct key
     new = ~known
     new[first_row] = True
     code_at = np.cumsum(new) - 1

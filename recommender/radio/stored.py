@@ -101,13 +101,10 @@ def to_arrays(static: Static) -> dict[str, np.ndarray]:
         )
     match = static.match
     if match is not None:
-        locals_ = list(match.artist_tracks)
-        local_id = {a: j for j, a in enumerate(locals_)}
+        locals_, out["match_tracks"], out["match_local"] = match.arrays()
         out.update(disk_cache.prefixed("local_", disk_cache.strings(locals_)))
         out.update(disk_cache.prefixed("how_", disk_cache.strings([match.how.get(a) for a in locals_])))
         out["local_item"] = np.array([match.artist_to_item.get(a, -1) for a in locals_], dtype=np.int64)
-        out["match_tracks"] = np.fromiter(match.track_artist, dtype=np.int64, count=len(match.track_artist))
-        out["match_local"] = np.array([local_id[a] for a in match.track_artist.values()], dtype=np.int64)
         k = lib.raw_factors.shape[1] if lib.raw_factors is not None else 0
         out.update(_vectors("pred_", static.predicted, k))
     return out
