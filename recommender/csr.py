@@ -6,7 +6,7 @@ a quarter of a warm radio start. What runs at every start only needs a few rows 
 of one listener's artists): a gather and a ``bincount``. Many users at once (evaluation, training) still
 go through scipy (``to_scipy``).
 
-API: ``CsrRows(data, indices, indptr, shape)``, ``CsrRows.of(matrix)``; ``row(i)``,
+API: ``CsrRows(data, indices, indptr, shape)``, ``CsrRows.of(matrix)``; ``row(i)``, ``positions(rows)``,
 ``weighted_sum(rows, weights)``, ``transpose()``, ``to_scipy()``, ``nnz``.
 """
 
@@ -52,14 +52,18 @@ class CsrRows:
         np.add.at(out, self.indices[lo:hi], self.data[lo:hi].astype(np.float64))
         return out
 
-    def weighted_sum(self, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """``Σ_j weights[j] · row(rows[j])`` as a dense float64 vector: a one-row matrix times this one."""
+    def positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(every stored position of ``rows``, row after row, in stored order; how many each row has)."""
         rows = np.asarray(rows, dtype=np.int64)
         lo, hi = self.indptr[rows].astype(np.int64), self.indptr[rows + 1].astype(np.int64)
         counts = hi - lo
-        # Every stored position of the chosen rows: each row's start, then one step per entry.
+        # Each row's start, then one step per entry.
         starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
-        at = starts + np.arange(int(counts.sum()))
+        return starts + np.arange(int(counts.sum())), counts
+
+    def weighted_sum(self, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """``Σ_j weights[j] · row(rows[j])`` as a dense float64 vector: a one-row matrix times this one."""
+        at, counts = self.positions(rows)
         scaled = self.data[at].astype(np.float64) * np.repeat(np.asarray(weights, dtype=np.float64), counts)
         return np.bincount(self.indices[at], weights=scaled, minlength=self.shape[1])
 

@@ -74,3 +74,31 @@ def test_scoring_one_listener_does_not_import_scipy():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_the_artist_co_listening_is_the_bundles_knn_between_their_items():
+    """``radio.scoring.artist_similarity`` (numpy, no scipy) is the kNN's submatrix between the codes'
+    items, as scipy's fancy indexing gives it, also where several codes share an item or have none."""
+    from recommender.radio.scoring import artist_similarity, item_of_code
+
+    bundle = load_bundle()
+    knn = bundle.item_similarity
+    rng = np.random.default_rng(4)
+    n_codes = 300
+    item_of = rng.choice(np.flatnonzero(np.diff(knn.indptr) > 0), n_codes)
+    item_of[rng.random(n_codes) < 0.2] = -1  # artists the bundle does not know
+    item_of[0] = int(np.argmax(np.diff(knn.indptr)))
+    item_of[10:20] = item_of[0]  # ten codes of one item (spellings of one artist)
+    item_of[30:40] = knn[item_of[0]].indices[0]  # ten of one of its neighbours
+    codes = rng.integers(0, n_codes, 5000)
+    codes[:n_codes] = np.arange(n_codes)
+    rows = item_of[codes]
+    got = artist_similarity(codes, rows, bundle)
+    items = item_of_code(codes, rows, n_codes)
+    known = np.flatnonzero(items >= 0)
+    sub = knn[items[known]][:, items[known]].tocoo()
+    expected = sp.csr_matrix((sub.data, (known[sub.row], known[sub.col])), shape=(n_codes, n_codes))
+    assert got.shape == expected.shape and got.nnz == expected.nnz > 0
+    assert (got.to_scipy() != expected).nnz == 0
+    for code in (0, 10, 15, 30, int(known[-1])):
+        assert np.array_equal(got.row(code), expected[code].toarray().ravel())

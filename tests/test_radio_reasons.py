@@ -87,3 +87,24 @@ def test_radio_reasons_name_the_seed_the_session_and_the_log(played):
     assert {"the seed", "taste"} <= seen_kinds or {"which you finished just now", "taste"} <= seen_kinds, (
         seen_kinds
     )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_distinctive_tags_are_a_stable_sorts_first_three(seed):
+    """``distinctive_tags`` (argmax passes) gives what a stable sort of every row gave: ties to the lower
+    tag, nothing at or below the mean, NaN never, rows without audio all -1."""
+    from recommender.radio.inputs import distinctive_tags
+
+    rng = np.random.default_rng(seed)
+    tags = rng.choice(np.linspace(0, 1, 7, dtype=np.float32), size=(400, 50))  # many exact ties
+    tags[5, :] = 0.5  # one value throughout
+    tags[6, [3, 9]] = np.nan
+    tags[7, :] = np.nan
+    has = rng.random(400) > 0.1
+    mean = np.full(50, 0.4, dtype=np.float32)
+    mean[0] = np.nan if seed == 3 else 0.4
+    lift = tags - mean
+    top = np.argsort(-lift, axis=1, kind="stable")[:, :3]
+    expected = np.where(np.take_along_axis(lift, top, 1) > 0, top, -1)
+    expected[~has] = -1
+    assert distinctive_tags(tags, has, mean).tolist() == expected.tolist()

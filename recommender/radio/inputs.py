@@ -82,7 +82,15 @@ def distinctive_tags(
     if len(rows) == 0 or mean is None:
         return out
     lift = tag_probs[rows] - mean
-    top = np.argsort(-lift, axis=1, kind="stable")[:, :n]
-    keep = np.take_along_axis(lift, top, 1) > 0
-    out[rows] = np.where(keep, top, -1).astype(np.int16)
+    # The n greatest of each row, ties to the lower tag, as a stable sort of every row would give them,
+    # by n passes of argmax (a sort of 100k x 50 values cost 0.19 s of a first start).
+    work = np.where(np.isnan(lift), -np.inf, lift)
+    k = min(n, lift.shape[1])
+    top = np.empty((len(rows), k), dtype=np.int64)
+    every = np.arange(len(rows))
+    for j in range(k):
+        top[:, j] = best = work.argmax(axis=1)
+        work[every, best] = -np.inf
+    keep = np.take_along_axis(lift, top, 1) > 0  # a repeated row (all left were -inf or NaN) is dropped
+    out[rows, :k] = np.where(keep, top, -1).astype(np.int16)
     return out

@@ -204,7 +204,12 @@ def full_static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static
         has_factors = item_of_row >= 0
         source = has_factors.astype(np.int8)
         if tag_probs is not None:
-            genres = vocabulary_of(bundle).artist_genres(genre_rows, match.track_artist)
+            # Only the artists the bundle lacks are placed: their tracks' words alone are read (a quarter of
+            # a second at 100k tracks when every track was).
+            placed_rows = np.flatnonzero((item_of_row < 0) & (local_of_row >= 0)).tolist()
+            genres = vocabulary_of(bundle).artist_genres(
+                [genre_rows[i] for i in placed_rows], match.track_artist
+            )
             groups = rows_by_artist(local_of_row, np.arange(n), len(local_names))
             predicted = bridge_unmatched(
                 match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle, genres
