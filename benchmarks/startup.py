@@ -1,14 +1,16 @@
 """Desktop app start-up: process start to the first painted window, and RSS once it has settled.
 
-Builds a 50,000-track library (synthetic rows inserted through ``player.store.tracks.upsert_tracks``,
-plus some plays so the play-count join has work), then starts ``python main.py --db DB`` in a fresh
+Builds a 50,000-track library (synthetic rows inserted through ``player.store.tracks.upsert_tracks``:
+artists of 20 tracks in two albums of ten, numbered 1 to 10 as tagged music is, plus some plays so the
+play-count join has work; before stop 24 each artist's tracks shared one number, which no tagged album does), then starts ``python main.py --db DB`` in a fresh
 process — the real entry point — with a probe that records the wall-clock time of the main window's
 first paint event, waits until the track table holds the library and everything settles, and reads RSS
 from /proc. Goal (issue 7): window in <= 1.5 s, RSS <= 300 MB before the analysis is used; issue 13: the
 same with the album grid present (the library left in its album view, so the grid is built at start-up
 and filled with every album once the rows load; that moment is reported too).
 
-    .venv/bin/python benchmarks/startup.py [--tracks 50000] [--runs 3] [--settle 3] [--view albums|tracks]
+    .venv/bin/python benchmarks/startup.py [--tracks 50000] [--runs 3] [--settle 3] [--view albums|tracks] [--db PATH]
+    ENCORE_BENCH_CODE=/path/to/other/checkout .venv/bin/python benchmarks/startup.py --db PATH  # that code's figures
 
 Runs with QT_QPA_PLATFORM=offscreen unless a DISPLAY is set (e.g. under xvfb-run).
 """
@@ -27,6 +29,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+CODE = Path(os.environ.get("ENCORE_BENCH_CODE", REPO))
+"""The checkout whose app is measured (another one's figures beside this one's, on the same library)."""
 sys.path.insert(0, str(REPO))
 
 _PROBE = r"""
@@ -99,7 +103,8 @@ def build_db(path: Path, n_tracks: int, seed: int = 0, view: str = "albums") -> 
     rows = []
     for i in range(n_tracks):
         artist = f"Artist {i % n_artists:05d}"
-        album = f"Album {(i // 10) % 5} of {artist}"
+        k = i // n_artists  # the artist's k-th track: albums of ten, numbered 1 to 10 (as tagged music is)
+        album = f"Album {k // 10} of {artist}"
         rows.append(
             {
                 "path": f"/music/{artist}/{album}/{i:06d} Track {i}.flac",
@@ -110,7 +115,7 @@ def build_db(path: Path, n_tracks: int, seed: int = 0, view: str = "albums") -> 
                 "album_artist": artist,
                 "album": album,
                 "title": f"Song number {i} {rng.choice(['love', 'night', 'river', 'fire', 'home'])}",
-                "track_number": i % 10 + 1,
+                "track_number": k % 10 + 1,
                 "disc_number": 1,
                 "year": rng.randint(1960, 2025),
                 "genre": rng.choice(genres),
@@ -146,10 +151,11 @@ def run_once(db: Path, settle: float) -> dict:
     if not env.get("DISPLAY"):
         env["QT_QPA_PLATFORM"] = "offscreen"
     env["ENCORE_AUDIO_OUTPUT"] = env.get("ENCORE_AUDIO_OUTPUT", "adummy")
-    code = _PROBE.format(repo=str(REPO), db=str(db), settle=settle)
+    code = _PROBE.format(repo=str(CODE), db=str(db), settle=settle)
+    env["PYTHONPATH"] = str(CODE)
     started = time.time()
     proc = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd=str(REPO)
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300, cwd=str(CODE)
     )
     line = next((x for x in proc.stdout.splitlines() if x.startswith("STARTUP ")), None)
     if line is None:
@@ -166,6 +172,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--db", type=Path, help="the library to open (built there if missing, then kept)")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds to wait before reading RSS")
     parser.add_argument(
         "--view",
@@ -175,10 +182,12 @@ def main() -> int:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="encore-startup-") as tmp:
-        db = Path(tmp) / "encore.db"
-        t = time.perf_counter()
-        build_db(db, args.tracks, view=args.view)
-        print(f"library: {args.tracks} tracks generated in {time.perf_counter() - t:.1f} s")
+        db = args.db or Path(tmp) / "encore.db"
+        if not db.exists():
+            t = time.perf_counter()
+            build_db(db, args.tracks, view=args.view)
+            print(f"library: {args.tracks} tracks generated in {time.perf_counter() - t:.1f} s")
+        print(f"code: {CODE}; library: {db}")
         load = os.getloadavg()[0]
         results = [run_once(db, args.settle) for _ in range(args.runs)]
     windows = [r["window_s"] for r in results]

@@ -11,8 +11,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QToolTip
 from ui_helpers import WAIT, close_window, open_window, set_ui_settings
 
 from player.store import Store
@@ -105,6 +106,16 @@ def test_layout_columns_panes_filter_and_why_line(qtbot, corpus_db):
         assert library.albums.textElideMode() == Qt.TextElideMode.ElideRight
         shared = [library.albums.item(i).text() for i in range(1, library.albums.count())]
         assert all(t.split(" — ")[0].endswith(")") for t in shared), shared  # "album (n)" comes first
+        # Each album's tooltip names it whole, with its album artist (made when shown, not per item).
+        viewport = library.albums.viewport()
+        for row in (1, library.albums.count() - 1):
+            library.albums.scrollToItem(library.albums.item(row))
+            QApplication.processEvents()
+            at = library.albums.visualItemRect(library.albums.item(row)).center()
+            QApplication.sendEvent(viewport, QHelpEvent(QEvent.Type.ToolTip, at, viewport.mapToGlobal(at)))
+            album_artist, album = library._album_values[row]
+            assert QToolTip.isVisible() and QToolTip.text() == f"{album} — {album_artist}"
+            assert QToolTip.text().startswith(library.albums.item(row).text().split(" (")[0])
         for pane in (window.queue_view.list, window.similar.artists, window.similar.tracks):
             assert pane.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff  # elided
             assert pane.textElideMode() == Qt.TextElideMode.ElideMiddle  # the length at the end stays

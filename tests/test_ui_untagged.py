@@ -45,3 +45,101 @@ def test_untagged_folder_is_browsable(qtbot, corpus_dir, tmp_path, monkeypatch):
         assert panel.tracks.item(0).text() == f"Track {rows[3][TRACKNO]} — Unknown artist (drascula)"
     finally:
         close_window(window, store)
+
+
+def _rows_for_order(seed: int) -> list[tuple]:
+    """Library rows with every kind of tie: case and digit variants of names, missing albums, artists,
+    discs, numbers and titles, equal titles in one album, and a title that only the path tells apart."""
+    import random
+
+    from player.store.browse import BROWSE_COLUMNS
+
+    rng = random.Random(seed)
+    artists = ["ABBA", "Abba", "abba", "Artist 2", "Artist 10", None, "Björk", "björk", "The 1975"]
+    albums = ["Album 9", "album 9", "Album 10", None, "", "Disc One", "Ägypten"]
+    titles = ["Intro", "intro", "Track 2", "Track 10", None, "Song", "song", "Outro 1"]
+    rows = []
+    for i in range(600):
+        row = [None] * len(BROWSE_COLUMNS)
+        row[0] = i
+        row[TITLE] = rng.choice(titles)
+        row[2] = rng.choice(artists)  # artist
+        row[4] = rng.choice(artists) if rng.random() < 0.3 else None  # album artist
+        row[3] = rng.choice(albums)
+        row[TRACKNO] = rng.choice([None, 0, 1, 2, 2, 10])
+        row[8] = rng.choice([None, 1, 2])  # disc
+        row[10] = f"/music/{rng.choice(['b', 'a', 'c10', 'c9'])}/{i % 7}.ogg"  # path: ties too
+        rows.append(tuple(row))
+    return rows
+
+
+def test_library_order_is_the_natural_order_of_each_field_then_path():
+    """``player.library_order`` (ranks and a lexsort) gives what one sort with a key of natural keys gives."""
+    from player.library_order import library_order
+    from ui.library_rows import ALBUM, ALBUM_ARTIST, ARTIST, DISCNO, PATH, UNKNOWN_ARTIST
+
+    def by_one_sort(rows: list[tuple]) -> list[int]:
+        return sorted(
+            range(len(rows)),
+            key=lambda i: (
+                natural_key(rows[i][ALBUM_ARTIST] or rows[i][ARTIST] or UNKNOWN_ARTIST),
+                natural_key(rows[i][ALBUM]),
+                rows[i][DISCNO] or 0,
+                rows[i][TRACKNO] or 0,
+                natural_key(rows[i][TITLE] or rows[i][PATH]),
+                rows[i][PATH],
+            ),
+        )
+
+    def ordered(rows: list[tuple]) -> list[int]:
+        return library_order(
+            [r[ALBUM_ARTIST] or r[ARTIST] or UNKNOWN_ARTIST for r in rows],
+            [r[ALBUM] for r in rows],
+            [r[DISCNO] for r in rows],
+            [r[TRACKNO] for r in rows],
+            [r[TITLE] or r[PATH] for r in rows],
+            [r[PATH] for r in rows],
+        )
+
+    for seed in range(5):
+        rows = _rows_for_order(seed)
+        assert ordered(rows) == by_one_sort(rows)
+        distinct = list({(r[ALBUM], r[TRACKNO]): r for r in rows}.values())  # few ties: titles unread
+        assert ordered(distinct) == by_one_sort(distinct)
+    assert library_order([], [], [], [], [], []) == []
+
+
+def test_the_panes_counts_are_each_rows_credits_counted():
+    """``artist_counts`` and ``album_counts`` (counted in C) give what a loop over the rows gives."""
+    from collections import Counter
+
+    from ui.library_rows import album_counts, artist_counts, row_album, row_album_artist
+
+    for seed in range(3):
+        rows = _rows_for_order(seed)
+        artists: Counter = Counter()
+        albums: Counter = Counter()
+        for r in rows:
+            a, aa = row_artist(r), row_album_artist(r)
+            artists[a] += 1
+            if aa != a:
+                artists[aa] += 1
+            albums[(aa, row_album(r))] += 1
+        assert dict(artist_counts(rows)) == artists and len(artist_counts(rows)) == len(artists)
+        assert {(aa, al): n for aa, al, n in album_counts(rows)} == albums
+        for artist in ("ABBA", "Björk", "Unknown artist"):
+            mine = {(aa, al): n for aa, al, n in album_counts(rows, artist)}
+            assert mine == {
+                key: sum(
+                    1
+                    for r in rows
+                    if (row_album_artist(r), row_album(r)) == key
+                    and artist in (row_artist(r), row_album_artist(r))
+                )
+                for key in albums
+                if any(
+                    artist in (row_artist(r), row_album_artist(r))
+                    and (row_album_artist(r), row_album(r)) == key
+                    for r in rows
+                )
+            }

@@ -24,13 +24,9 @@ from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersist
 from PySide6.QtGui import QFont
 
 from player.naming import natural_key
-from player.text import (
-    search_key,
-    search_words,
-)
+from player.text import search_words
 from ui.library_rows import (
     ALBUM,
-    ALBUM_ARTIST,
     ARTIST,
     DISCNO,
     DURATION,
@@ -50,6 +46,7 @@ from ui.library_rows import (
     row_album_artist,
     row_artist,
     row_title,
+    search_haystack,
 )
 
 _ROOT = QModelIndex()  # the invisible root: default parent of list/table models
@@ -99,27 +96,13 @@ class TrackTableModel(QAbstractTableModel):
         self._only: list[int] | None = None  # row indices to show, in this order (a search by sound)
 
     # -- content -------------------------------------------------------------------------------------
-    def set_rows(self, rows: Sequence[tuple]) -> None:
+    def set_rows(self, rows: Sequence[tuple], haystack: list[str] | None = None) -> None:
+        """Show ``rows``; ``haystack``: their ``search_haystack``, when the loading worker made it (a
+        second at a million rows, better spent off the GUI thread)."""
         self.beginResetModel()
         self._rows = list(rows)
         self._by_id = {r[ID]: i for i, r in enumerate(self._rows)}
-        sep = "\x00"
-        names: dict[str, str] = {}  # artists, albums and genres repeat: each keyed once
-
-        def haystack(r: tuple) -> str:
-            fields = (row_title(r), r[ARTIST] or "", r[ALBUM] or "", r[ALBUM_ARTIST] or "", r[GENRE] or "")
-            joined = sep.join(fields)
-            if joined.isascii():  # most rows: one call on the fast path
-                return search_key(joined)
-            keys = []
-            for text in fields:
-                found = names.get(text)
-                if found is None:
-                    found = names[text] = search_key(text)
-                keys.append(found)
-            return sep.join(keys)
-
-        self._haystack = [haystack(r) for r in self._rows]
+        self._haystack = haystack if haystack is not None else search_haystack(self._rows)
         self._recompute()
         self.endResetModel()
 
@@ -204,6 +187,10 @@ class TrackTableModel(QAbstractTableModel):
             return self._rows
         rows, hay = self._rows, self._haystack
         return [rows[i] for i in range(len(rows)) if all(w in hay[i] for w in self._filter_words)]
+
+    def unfiltered(self) -> bool:
+        """Whether ``matching_rows`` is every row (no filter words, no search by sound)."""
+        return self._only is None and not self._filter_words
 
     def set_only(self, track_ids: Sequence[int] | None) -> None:
         """Show only these tracks, in this order (a search by sound), or everything again (None); the

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QHelpEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QMenu,
     QSplitter,
     QStackedWidget,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from player.text import count_text, search_words
 from ui.icons import icon
 from ui.library_model import TrackTableModel
-from ui.library_rows import album_counts, artist_counts, row_artist
+from ui.library_rows import LoadedRows, album_counts, artist_counts, row_artist
 from ui.track_table import TrackTable
 
 ALL_ARTISTS = "All artists"
@@ -80,6 +80,7 @@ class LibraryView(QWidget):
         for pane in (self.artists, self.albums):  # elide to the pane's width instead of scrolling sideways
             pane.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.albums.currentItemChanged.connect(self._album_changed)
+        self.albums.viewport().installEventFilter(self)  # each album's tooltip, made when shown
 
         self.table = TrackTable(self.model)
         self.table.doubleClicked.connect(lambda index: self._play_from(index.row()))
@@ -178,22 +179,27 @@ class LibraryView(QWidget):
             self.album_grid.set_rows([self.model.track_at(r) for r in range(self.model.rowCount())])
 
     # -- content -------------------------------------------------------------------------------------
-    def set_rows(self, rows: list[tuple]) -> None:
-        """Replace the library content (after start-up load or a scan), keeping the user's narrowing."""
+    def set_rows(self, rows: list[tuple], loaded: LoadedRows | None = None) -> None:
+        """Replace the library content (after start-up load or a scan), keeping the user's narrowing;
+        ``loaded``: what the loading worker derived from ``rows`` (``library_rows.load_rows``), used where
+        the narrowing leaves it valid."""
         artist = self.current_artist()
         album = self.current_album()
-        self.model.set_rows(rows)
-        self._fill_artists(artist)
-        self._fill_albums(album)
+        self.model.set_rows(rows, loaded.haystack if loaded is not None else None)
+        whole = loaded if loaded is not None and self.model.unfiltered() else None
+        self._fill_artists(artist, whole.artists if whole is not None else None)
+        every_album = whole is not None and self.current_artist() is None
+        self._fill_albums(album, whole.albums if whole is not None and every_album else None)
         self._update_count()
 
-    def _fill_artists(self, keep: str | None) -> None:
+    def _fill_artists(self, keep: str | None, counts: list[tuple[str, int]] | None = None) -> None:
+        """The artist pane: ``counts`` (``artist_counts`` of the rows the filter matches), or counted now."""
         self.artists.blockSignals(True)
         self.artists.clear()
-        rows = self.model.matching_rows()
         # The values behind the rows live in Python lists, not in item data: round-tripping Python
         # objects and None through QVariant for thousands of items trips a PySide6 refcount bug.
-        counts = artist_counts(rows)
+        if counts is None:
+            counts = artist_counts(self.model.matching_rows())
         self._artist_values = [None, *(name for name, _n in counts)]
         # Every count in both panes is of tracks, except the "All" rows, which count the entries below.
         self.artists.addItems([f"{ALL_ARTISTS} ({len(counts)})", *(f"{name} ({n})" for name, n in counts)])
@@ -201,23 +207,29 @@ class LibraryView(QWidget):
         self.artists.setCurrentRow(selected)
         self.artists.blockSignals(False)
 
-    def _fill_albums(self, keep: tuple[str, str] | None = None) -> None:
+    def _fill_albums(
+        self, keep: tuple[str, str] | None = None, albums: list[tuple[str, str, int]] | None = None
+    ) -> None:
+        """The album pane: ``albums`` (``album_counts`` of the rows the filter matches, for the artist
+        chosen), or counted now."""
         self.albums.blockSignals(True)
         self.albums.clear()
-        albums = album_counts(self.model.matching_rows(), self.current_artist())
+        if albums is None:
+            albums = album_counts(self.model.matching_rows(), self.current_artist())
         names: dict[str, int] = {}
         for _aa, album, _n in albums:
             names[album] = names.get(album, 0) + 1
         self._album_values = [None, *((aa, al) for aa, al, _n in albums)]
-        self.albums.addItem(f"{ALL_ALBUMS} ({len(albums)})")
-        for album_artist, album, n in albums:
-            # The album and its count first, the album artist that tells apart two albums of one name
-            # last, where the elision cuts ("hyperrogue —…umDeluge" hid both, issue 26 item 10).
-            item = QListWidgetItem(
-                f"{album} ({n}) — {album_artist}" if names[album] > 1 else f"{album} ({n})"
-            )
-            item.setToolTip(f"{album} — {album_artist}")
-            self.albums.addItem(item)
+        # The album and its count first, the album artist that tells apart two albums of one name last,
+        # where the elision cuts ("hyperrogue —…umDeluge" hid both, issue 26 item 10). One call for all
+        # (an item and a tooltip set apiece cost a second per 100k albums); the tooltip, "album — album
+        # artist", is made when asked for (``eventFilter``).
+        self.albums.addItems(
+            [
+                f"{ALL_ALBUMS} ({len(albums)})",
+                *(f"{al} ({n}) — {aa}" if names[al] > 1 else f"{al} ({n})" for aa, al, n in albums),
+            ]
+        )
         keep = tuple(keep) if keep is not None else None
         selected = self._album_values.index(keep) if keep in self._album_values else 0
         self.albums.setCurrentRow(selected)
@@ -257,6 +269,18 @@ class LibraryView(QWidget):
         self._fill_albums(album)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (
+            obj is self.albums.viewport()
+            and event.type() == QEvent.Type.ToolTip
+            and isinstance(event, QHelpEvent)
+        ):
+            row = self.albums.indexAt(event.pos()).row()
+            value = self._album_values[row] if 0 < row < len(self._album_values) else None
+            if value is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), f"{value[1]} — {value[0]}", self.albums.viewport())
+            return True
         if (
             obj is self.filter
             and event.type() == QEvent.Type.KeyPress

@@ -33,7 +33,7 @@ from player.store import Store
 from ui.background import BackgroundJobs
 from ui.covers import CoverCache
 from ui.icons import icon
-from ui.library_rows import row_artist
+from ui.library_rows import LoadedRows, load_rows, row_artist
 from ui.library_view import LibraryView
 from ui.notice import NoticeBar
 from ui.now_playing import NowPlayingBar
@@ -47,16 +47,6 @@ from ui.window_shaping import WindowShaping
 from ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
-
-
-def load_rows(db_path: str) -> list[tuple]:
-    """All library rows for the track table (runs in a worker, on its own connection)."""
-    from player.store.browse import library_rows
-    from ui.library_rows import tidy_untagged
-
-    with Store.open(db_path) as store:
-        rows = library_rows(store)
-    return tidy_untagged(rows)
 
 
 class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMainWindow):
@@ -280,8 +270,9 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
     def reload_library(self) -> None:
         self.runner.start(load_rows, self.db_path, on_result=self._rows_loaded)
 
-    def _rows_loaded(self, rows: list[tuple]) -> None:
-        self.library.set_rows(rows)
+    def _rows_loaded(self, loaded: LoadedRows) -> None:
+        rows = loaded.rows
+        self.library.set_rows(rows, loaded)
         self.__dict__.pop("_stored_info", None)  # names of tracks the table lacks: look them up again
         if self._current_track_id is not None:
             self.library.model.set_playing(self._current_track_id)
