@@ -423,3 +423,8 @@ def test_stored_strings_grow_find_and_save_without_decoding_each_item():
         got, want = strings(saved), strings(plain)
         assert got.keys() == want.keys() and all(np.array_equal(got[k], want[k]) for k in want)
     assert stored.subset([8, 1, 3]).index_of("b") == 2 and stored.subset([8, 1, 3]).plus(["c"])[3] == "c"
+    # All str (joined as they are), with None, with other types (as str), and numpy's str: the same lists.
+    for plain in (["a", "bc", ""], ["a", None, "b"], [7, None, "x", 2.5], list(np.array(["ä", "bb"]))):
+        expected = [None if v is None else str(v) for v in plain]
+        assert StoredStrings.of(strings(plain), "").tolist() == expected
+        assert list(stored.plus(plain))[len(items) :] == expected

@@ -19,10 +19,10 @@ import numpy as np
 
 def value_ids(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
     """(id of each value's distinct value [n], the distinct values in order of first appearance)."""
-    index: dict[Any, int] = {}
-    setdefault = index.setdefault
-    ids = np.array([setdefault(v, len(index)) for v in values], dtype=np.int64)
-    return ids, list(index)
+    distinct = list(dict.fromkeys(values))  # in order of first appearance; both passes run in C
+    index = {v: j for j, v in enumerate(distinct)}
+    ids = np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
+    return ids, distinct
 
 
 def first_seen_codes(key_ids: np.ndarray) -> np.ndarray:
