@@ -28,15 +28,15 @@ def library_order(
     paths: Sequence[str],
 ) -> list[int]:
     """The positions of the rows (one value per row in each column) in library order; a missing disc or
-    track counts as 0, a missing album or title as empty."""
+    track (or one that is not a number) counts as 0, a missing album or title as empty."""
     import numpy as np
 
     if not len(artists):
         return []
     artist = _ranks(artists)
     album = _ranks(albums)
-    disc = np.array([d or 0 for d in discs], dtype=np.int64)
-    track = np.array([t or 0 for t in tracks], dtype=np.int64)
+    disc = np.array([d if type(d) is int else _number(d) for d in discs], dtype=np.int64)
+    track = np.array([t if type(t) is int else _number(t) for t in tracks], dtype=np.int64)
     order = np.lexsort((track, disc, album, artist))
     keys = np.stack([artist, album, disc, track], axis=1)[order]
     tied = np.concatenate([[False], (keys[1:] == keys[:-1]).all(axis=1)])
@@ -58,9 +58,10 @@ def _ranks(values: Sequence[Any]) -> Any:
     """Each value's rank among the distinct values by ``natural_key`` (equal keys, equal ranks)."""
     import numpy as np
 
-    index: dict[Any, int] = {}
-    ids = np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
-    keys = [natural_key(v) for v in index]
+    distinct = list(dict.fromkeys(values))  # in order of first appearance
+    index = {v: j for j, v in enumerate(distinct)}
+    ids = np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
+    keys = [natural_key(v) for v in distinct]
     by_key = sorted(range(len(keys)), key=keys.__getitem__)
     rank = np.empty(len(keys), dtype=np.int64)
     r = 0
@@ -69,3 +70,11 @@ def _ranks(values: Sequence[Any]) -> Any:
             r += 1
         rank[j] = r
     return rank[ids]
+
+
+def _number(value: Any) -> int:
+    """A disc or track number as stored, as an int: 0 for none, and for anything that is not a number (a
+    text a buggy tagger wrote) rather than an error that would leave the library unloaded."""
+    if isinstance(value, float) and value == value and abs(value) < 2**62:
+        return int(value)
+    return 0

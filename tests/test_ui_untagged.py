@@ -107,6 +107,9 @@ def test_library_order_is_the_natural_order_of_each_field_then_path():
         distinct = list({(r[ALBUM], r[TRACKNO]): r for r in rows}.values())  # few ties: titles unread
         assert ordered(distinct) == by_one_sort(distinct)
     assert library_order([], [], [], [], [], []) == []
+    # A number a buggy tagger stored as text orders as 0, a float as its whole part: not an error.
+    discs, tracks = [1, "1/2", 1.0, None], [3, 2, "two", 1]
+    assert library_order(["a"] * 4, ["x"] * 4, discs, tracks, ["t"] * 4, list("dcba")) == [3, 1, 2, 0]
 
 
 def test_the_panes_counts_are_each_rows_credits_counted():

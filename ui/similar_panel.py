@@ -98,9 +98,7 @@ class SimilarPanel(QWidget):
         self.result: dict[str, Any] | None = None
 
         self.header = QLabel("<b>Fans also like</b>")
-        self.header.setWordWrap(
-            True
-        )  # "Fans of Joseph G. Toscano (Zhaytee) also like" is wider than the panel
+        self.header.setWordWrap(True)  # "Fans of Joseph G. Toscano (Zhaytee) also like" is wider than the panel
         self.note = QLabel("Play something, or right-click a track → “Fans also like…”.")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #666;")

@@ -117,9 +117,7 @@ class StationsView(QWidget):
         self.dial.setPageStep(1)
         self.dial.setAccessibleName("Familiar to new")
         self.dial_label = QLabel()
-        self.dial_label.setMinimumWidth(
-            self.dial_label.fontMetrics().horizontalAdvance("mostly familiar") + 8
-        )
+        self.dial_label.setMinimumWidth(self.dial_label.fontMetrics().horizontalAdvance("mostly familiar") + 8)
         self.dial.valueChanged.connect(self._dial_moved)
         self._dial_moved(0)
 

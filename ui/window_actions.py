@@ -13,7 +13,6 @@ SEEK_STEP_S = 5.0
 
 VOLUME_STEP = 5  # percent, per key press
 
-
 class WindowActions:
     """Menus and shortcuts; every slot they call lives on the window."""
 

@@ -39,8 +39,8 @@ BROWSE_COLUMNS = (
 
 def library_rows(store: Store) -> list[tuple]:
     """Every present track as a ``BROWSE_COLUMNS`` tuple, in id order. The app shows them in library order
-    (``ui.library_rows.library_order``: names compared with their numbers as numbers, which SQL's
-    collations cannot do), so no ORDER BY here: at a million rows it cost 1.4 s."""
+    (``player.library_order``: names compared with their numbers as numbers, which SQL's collations
+    cannot do), so no ORDER BY here: at a million rows it cost 1.4 s."""
     sql = (
         "SELECT t.id, t.title, t.artist, t.album, t.album_artist, t.genre, t.year, t.track_number,"
         " t.disc_number, t.duration, t.path, COALESCE(s.completions, 0), t.added_at,"

@@ -2,9 +2,9 @@
 
 Why: at 100k tracks, reading 100 MB of audio embeddings, projecting them, matching every credit and
 predicting factors for unknown artists costs seconds, yet none of it changes between two radio starts
-unless the library, its analysis or the factor bundle changed. So the derived arrays are
-kept in one file per purpose (``recommender.array_file``) beside the database (``<db folder>/cache/``, written and read by
-``recommender.disk_cache``), named by a fingerprint of everything they were computed from:
+unless the library, its analysis or the factor bundle changed. So the derived arrays are kept in one
+file per purpose beside the database (``<db folder>/cache/<db name>.<purpose>.arrays``, written and read
+by ``recommender.disk_cache``), named by a fingerprint of everything they were computed from:
 
 - the library's change state (``player.store.changes``: an O(1) change counter, or a scan of the
   tables on a database without it) and the analysis model version;
