@@ -333,10 +333,21 @@ def match_rows(rows: Iterable[tuple], bundle: Bundle, into: LibraryMatch | None 
     and its first credit that matches decides its item.
     """
     index = bundle.key_index
-    mbid_index = bundle.mbid_index
+    mbid_index: dict[str, int] | None = None  # read on the first credit that has an id (17k entries)
     result = LibraryMatch() if into is None else into
-    # normalised key -> first display spelling seen
-    key_of_local: dict[str, str] = {normalise_artist(a): a for a in result.artist_tracks}
+    # Normalised key -> first display spelling seen, made on the first spelling not seen before: a new
+    # album by an artist already matched, spelled alike, normalises no name (20,000 of them at a million
+    # tracks cost a second).
+    key_of_local: dict[str, str] | None = None
+
+    def local_spelling(local: str) -> str:
+        nonlocal key_of_local
+        if key_of_local is None:
+            if local in result.artist_tracks:  # a name seen, spelled alike: its key is that name's
+                return local
+            key_of_local = {normalise_artist(a): a for a in result.artist_tracks}
+        return key_of_local.setdefault(normalise_artist(local), local)
+
     local_of: dict[tuple, str | None] = {}  # (artist, album_artist) -> local artist
     tried: set[tuple] = set()  # credits that matched no item
     track_artist = result.track_artist
@@ -348,7 +359,7 @@ def match_rows(rows: Iterable[tuple], bundle: Bundle, into: LibraryMatch | None 
         if local is _UNSEEN:
             local = _local_artist(artist, album_artist)
             if local is not None:
-                local = key_of_local.setdefault(normalise_artist(local), local)
+                local = local_spelling(local)
             local_of[pair] = local
         if local is None:
             continue
@@ -364,6 +375,8 @@ def match_rows(rows: Iterable[tuple], bundle: Bundle, into: LibraryMatch | None 
             continue
         item, how = None, None
         for mbid in (mb_artist, mb_album_artist):
+            if mbid and mbid_index is None:
+                mbid_index = bundle.mbid_index
             if mbid and mbid_index and mbid.strip().lower() in mbid_index:
                 item, how = mbid_index[mbid.strip().lower()], "mbid"
                 break

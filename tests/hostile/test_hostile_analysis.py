@@ -129,7 +129,7 @@ def test_a_decode_that_hangs_is_timed_out_and_its_noise_contained(timed_out_run)
     conn.close()
     assert "timed out" in message
     assert {Path(p).name for p in analysed} == {"good.ogg", "cover.mp3"}
-    assert (db.parent / "cache" / "encore.db.radio.npz").exists()  # the next radio starts warm
+    assert (db.parent / "cache" / "encore.db.radio.arrays").exists()  # the next radio starts warm
 
 
 def _children(pid: int) -> list[int]:

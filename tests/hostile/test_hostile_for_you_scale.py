@@ -75,13 +75,15 @@ def test_the_cached_match_gives_the_lists_a_fresh_match_gives(big_db: Path, tmp_
     fresh = _lists(db)  # no start-up cache yet: the match is made from the tracks
     with Store.open(db) as store:
         load_library(store, taste=False)  # what a radio start or an analysis leaves behind
-    cache = tmp_path / "cache" / "encore.db.radio.npz"
+    cache = tmp_path / "cache" / "encore.db.radio.arrays"
     assert cache.exists()
     assert _lists(db) == fresh
     # A cache whose key is right but whose match points outside the bundle is not believed.
-    with np.load(cache, allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files}
+    from recommender import array_file
+
+    with open(cache, "rb") as f:
+        key, arrays = array_file.read(f)
     arrays["local_item"] = np.full_like(arrays["local_item"], 10**9)
     with open(cache, "wb") as f:
-        np.savez(f, **arrays)
+        array_file.write(f, key, arrays)
     assert _lists(db) == fresh
