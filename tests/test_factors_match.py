@@ -217,5 +217,9 @@ def test_a_match_plus_new_tracks_is_the_match_of_them_all(cut):
     names, tracks, local = old.arrays()
     from_arrays = LibraryMatch.of_arrays(names, tracks, local)
     from_arrays.artist_to_item, from_arrays.how = dict(old.artist_to_item), dict(old.how)
+    assert whole.keys is not None and len(whole.keys) == len(whole.artist_tracks)
     for base in (old, from_arrays):
-        assert _as_dicts(base.plus(rows[cut:], bundle)) == _as_dicts(whole)
+        grown = base.plus(rows[cut:], bundle)
+        assert _as_dicts(grown) == _as_dicts(whole)
+        # The spellings' keys are carried on (made only when a new spelling needed them).
+        assert grown.keys == whole.keys if base.keys is not None else grown.keys in (None, whole.keys)

@@ -106,6 +106,7 @@ def _assert_same_static(new: Static, old: Static) -> None:
     assert new.match.track_artist == old.match.track_artist
     assert new.match.artist_tracks == old.match.artist_tracks
     assert new.match.artist_to_item == old.match.artist_to_item and new.match.how == old.match.how
+    assert new.match.keys is None or new.match.keys == old.match.keys  # spellings' keys, when carried
     assert new.match.unmatched == old.match.unmatched
     assert list(new.predicted) == list(old.predicted)
     for artist, vector in old.predicted.items():
@@ -142,6 +143,7 @@ def test_new_tracks_and_analyses_are_added_as_a_full_build_would_place_them(
         twice, how = static_part(store, bundle)
         assert how == "appended"
         _assert_same_static(twice, full_static(store, bundle, frozen))
+        assert twice.match.keys == full_static(store, bundle, frozen).match.keys  # kept in the cache
         # What the listener gets: the radio's library over the updated arrays, a new track playable.
         parts = LibraryParts()
         library = load_library(store, bundle=bundle, now=NOW, parts=parts)

@@ -149,6 +149,9 @@ class LibraryMatch:
     track_artist: dict[int, str] = field(default_factory=dict)
     artist_tracks: dict[str, list[int]] = field(default_factory=dict)
     how: dict[str, str] = field(default_factory=dict)  # local artist -> 'mbid' | 'name' | 'credit'
+    # normalised key -> local artist, when known (what ``match_rows`` matched new spellings against; the
+    # radio's cache keeps it, so a new artist's album normalises no cached name)
+    keys: dict[str, str] | None = None
 
     @property
     def track_item(self) -> dict[int, int]:
@@ -194,6 +197,7 @@ class LibraryMatch:
             artist_to_item=dict(self.artist_to_item),
             artist_tracks={a: [] for a in names},  # the spellings seen so far, in order
             how=dict(self.how),
+            keys=dict(self.keys) if self.keys is not None else None,
         )
         part = match_rows(rows, bundle, into=known)  # the new tracks only; old artists keep their places
         every = list(part.artist_tracks)
@@ -206,7 +210,12 @@ class LibraryMatch:
                 [local, np.fromiter((local_id[a] for a in part.track_artist.values()), np.int64, n)]
             ),
         )
-        out.artist_to_item, out.how, out.unmatched = part.artist_to_item, part.how, part.unmatched
+        out.artist_to_item, out.how, out.unmatched, out.keys = (
+            part.artist_to_item,
+            part.how,
+            part.unmatched,
+            part.keys,
+        )
         return out
 
 
@@ -335,17 +344,17 @@ def match_rows(rows: Iterable[tuple], bundle: Bundle, into: LibraryMatch | None 
     index = bundle.key_index
     mbid_index: dict[str, int] | None = None  # read on the first credit that has an id (17k entries)
     result = LibraryMatch() if into is None else into
-    # Normalised key -> first display spelling seen, made on the first spelling not seen before: a new
-    # album by an artist already matched, spelled alike, normalises no name (20,000 of them at a million
-    # tracks cost a second).
-    key_of_local: dict[str, str] | None = None
+    # Normalised key -> first display spelling seen (``LibraryMatch.keys``), made on the first spelling
+    # not seen before unless the match carries it: a new album by an artist already matched, spelled
+    # alike, normalises no name (20,000 of them at a million tracks cost a second).
+    key_of_local: dict[str, str] | None = result.keys
 
     def local_spelling(local: str) -> str:
         nonlocal key_of_local
         if key_of_local is None:
             if local in result.artist_tracks:  # a name seen, spelled alike: its key is that name's
                 return local
-            key_of_local = {normalise_artist(a): a for a in result.artist_tracks}
+            key_of_local = result.keys = {normalise_artist(a): a for a in result.artist_tracks}
         return key_of_local.setdefault(normalise_artist(local), local)
 
     local_of: dict[tuple, str | None] = {}  # (artist, album_artist) -> local artist

@@ -105,6 +105,9 @@ def to_arrays(static: Static) -> dict[str, np.ndarray]:
         out.update(disk_cache.prefixed("local_", disk_cache.strings(locals_)))
         out.update(disk_cache.prefixed("how_", disk_cache.strings([match.how.get(a) for a in locals_])))
         out["local_item"] = np.array([match.artist_to_item.get(a, -1) for a in locals_], dtype=np.int64)
+        if match.keys is not None and len(match.keys) == len(locals_):
+            key_of = {a: k for k, a in match.keys.items()}
+            out.update(disk_cache.prefixed("keys_", disk_cache.strings([key_of.get(a) for a in locals_])))
         k = lib.raw_factors.shape[1] if lib.raw_factors is not None else 0
         out.update(_vectors("pred_", static.predicted, k))
     return out
@@ -230,7 +233,7 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> Static:
     return static
 
 
-_MATCH_ARRAYS = ("local_", "how_", "match_", "pred_")
+_MATCH_ARRAYS = ("local_", "how_", "match_", "pred_", "keys_")
 """The cache's arrays of the artist match and the audio-placed factors (``_rebuild_match``)."""
 
 
@@ -267,4 +270,9 @@ def _rebuild_match(arrays: dict[str, np.ndarray]) -> tuple[Any, dict[str, np.nda
         if how is not None:
             match.how[a] = how
     match.unmatched = [a for a in match.artist_tracks if a not in match.artist_to_item]
+    if "keys_ends" in arrays:  # each artist's normalised name, for new spellings to be matched against
+        keys = disk_cache.unstrings(arrays, "keys_")
+        disk_cache.require(len(keys) == len(locals_) and None not in keys, "match keys")
+        disk_cache.require(len(set(keys)) == len(keys), "match keys")
+        match.keys = dict(zip(keys, locals_, strict=True))
     return match, _unvectors(arrays, "pred_")
