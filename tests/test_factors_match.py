@@ -150,7 +150,8 @@ def test_a_match_read_from_arrays_answers_as_its_dicts(monkeypatch):
     by binary search, then by a dict once a caller walks many tracks, and as dicts again when asked."""
     import numpy as np
 
-    from recommender.factors.match import LibraryMatch, TrackArtists
+    from recommender.factors.match import LibraryMatch
+    from recommender.factors.track_artists import TrackArtists
 
     rng = np.random.default_rng(3)
     names = ["Alpha", "Beta", "Gamma", "Delta"]

@@ -40,6 +40,7 @@ _CACHED_BY = (
     "recommender/factors/bundle.py",
     "recommender/evaluation.py",
     "recommender/disk_cache.py",
+    "recommender/array_file.py",
     "player/files.py",
 )
 """The code behind the bundle's caches in the user cache folder (its uncompressed arrays, its item-kNN):
