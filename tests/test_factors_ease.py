@@ -165,3 +165,58 @@ def test_shipped_ease_file():
     weights, meta = read_ease(path, b.item_ids)
     assert weights.shape == (b.n_items, b.n_items) and meta["keep"] > 0
     assert np.diff(weights.indptr).max() <= meta["keep"]
+
+
+def test_the_uncompressed_copy_is_read_as_its_file_and_a_bad_one_is_not_believed(monkeypatch, tmp_path):
+    """The shipped EASE file is inflated once and kept uncompressed in the user cache; the copy gives the
+    same weights, and a copy that fails the file's checks (NaN weights, a column outside the catalogue,
+    a bad blend weight) is read from the file again and written anew. A bad file is never copied."""
+    from recommender import array_file
+
+    monkeypatch.setenv("ENCORE_CACHE", str(tmp_path / "cache"))
+    bundle = load_bundle()
+    path = ease_path_for(default_bundle_path())
+    first, meta = read_ease(path, bundle.item_ids)
+    (copy,) = (tmp_path / "cache").glob("side-*.arrays")
+    written = copy.stat().st_mtime_ns
+
+    def same(weights, got_meta) -> None:
+        assert got_meta == meta
+        for name in ("data", "indices", "indptr"):
+            assert np.array_equal(getattr(weights, name), getattr(first, name))
+
+    same(*read_ease(path, bundle.item_ids))
+    assert copy.stat().st_mtime_ns == written  # read from the copy, not written again
+
+    def nan(a):
+        a["data"] = a["data"].astype(np.float32)
+        a["data"][:5] = np.nan
+
+    def column(a):
+        a["indices"][3] = 10**6
+
+    def weight(a):
+        a["meta"] = np.array(json.dumps({**json.loads(str(a["meta"])), "weight": -1}))
+
+    for tamper in (nan, column, weight):
+        with open(copy, "rb") as f:
+            key, arrays = array_file.read(f)
+        tamper(arrays)
+        with open(copy, "wb") as f:
+            array_file.write(f, key, arrays)
+        same(*read_ease(path, bundle.item_ids))
+        with open(copy, "rb") as f:
+            _key, again = array_file.read(f)
+        assert np.isfinite(again["data"]).all() and again["indices"].max() < len(bundle.item_ids)
+        assert json.loads(str(again["meta"]))["weight"] == meta["weight"]  # the file's, written anew
+    # A damaged file is refused as before, and leaves no copy of its own.
+    bad = tmp_path / "bad-ease.npz"
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["data"] = arrays["data"].astype(np.float32)
+    arrays["data"][0] = np.inf
+    np.savez(bad, **arrays)
+    before = set((tmp_path / "cache").iterdir())
+    with pytest.raises(EaseError, match="non-finite"):
+        read_ease(bad, bundle.item_ids)
+    assert set((tmp_path / "cache").iterdir()) == before

@@ -82,28 +82,33 @@ def read_ease(path: str | os.PathLike[str], item_ids: np.ndarray) -> tuple[Any, 
     from recommender.csr import CsrRows
 
     path = Path(path)
-    arrays, meta = read_side_file(path, ("indptr", "indices", "data"), MAX_EASE_BYTES, EaseError, "EASE")
-    indptr, indices, data = arrays["indptr"], arrays["indices"], arrays["data"]
     n = len(item_ids)
 
     def refuse(why: str) -> None:
         raise EaseError(f"{path}: {why}")
 
-    if not isinstance(meta, dict) or int(meta.get("format", 0)) != FORMAT:
-        refuse(f"unknown EASE format {meta.get('format') if isinstance(meta, dict) else meta!r}")
-    if int(meta.get("n_items", -1)) != n or meta.get("items_sha1") != items_fingerprint(item_ids):
-        refuse("built for another catalogue than the factor bundle's (item ids differ)")
-    if indptr.dtype.kind != "i" or indices.dtype.kind != "i" or data.dtype.kind != "f":
-        refuse("arrays of the wrong type")
-    if indptr.shape != (n + 1,) or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
-        refuse("a damaged row index (indptr)")
-    if indices.shape != data.shape or int(indptr[-1]) != len(indices):
-        refuse("row index and weights disagree in length")
-    if len(indices) and (indices.min() < 0 or indices.max() >= n):
-        refuse("a column outside the catalogue")
-    if not np.all(np.isfinite(data)):
-        refuse("non-finite weights")
-    weight = meta.get("weight")
-    if not isinstance(weight, (int, float)) or not np.isfinite(weight) or weight < 0:
-        refuse(f"a bad blend weight {weight!r}")
+    def check(arrays: dict[str, np.ndarray], meta: Any) -> None:
+        indptr, indices, data = arrays["indptr"], arrays["indices"], arrays["data"]
+        if not isinstance(meta, dict) or int(meta.get("format", 0)) != FORMAT:
+            refuse(f"unknown EASE format {meta.get('format') if isinstance(meta, dict) else meta!r}")
+        if int(meta.get("n_items", -1)) != n or meta.get("items_sha1") != items_fingerprint(item_ids):
+            refuse("built for another catalogue than the factor bundle's (item ids differ)")
+        if indptr.dtype.kind != "i" or indices.dtype.kind != "i" or data.dtype.kind != "f":
+            refuse("arrays of the wrong type")
+        if indptr.shape != (n + 1,) or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+            refuse("a damaged row index (indptr)")
+        if indices.shape != data.shape or int(indptr[-1]) != len(indices):
+            refuse("row index and weights disagree in length")
+        if len(indices) and (indices.min() < 0 or indices.max() >= n):
+            refuse("a column outside the catalogue")
+        if not np.all(np.isfinite(data)):
+            refuse("non-finite weights")
+        weight = meta.get("weight")
+        if not isinstance(weight, (int, float)) or not np.isfinite(weight) or weight < 0:
+            refuse(f"a bad blend weight {weight!r}")
+
+    arrays, meta = read_side_file(
+        path, ("indptr", "indices", "data"), MAX_EASE_BYTES, EaseError, "EASE", check=check
+    )
+    indptr, indices, data = arrays["indptr"], arrays["indices"], arrays["data"]
     return CsrRows(data.astype(np.float32), indices, indptr, (n, n)), meta

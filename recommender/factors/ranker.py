@@ -143,32 +143,35 @@ def read_ranker(path: str | os.PathLike[str], item_ids: np.ndarray) -> tuple[Tre
 
     path = Path(path)
     names = ("feature", "threshold", "left", "right", "value", "roots")
-    arrays, meta = read_side_file(path, names, 64 * MIB, RankerError, "ranker")
 
     def refuse(why: str) -> None:
         raise RankerError(f"{path}: {why}")
 
-    if not isinstance(meta, dict) or int(meta.get("format", 0)) != FORMAT:
-        refuse("unknown ranker format")
-    if meta.get("features") != list(FEATURES):
-        refuse(f"features {meta.get('features')} are not this Encore's {list(FEATURES)}")
-    if meta.get("items_sha1") != items_fingerprint(item_ids):
-        refuse("built for another catalogue than the factor bundle's (item ids differ)")
-    n = len(arrays["feature"])
-    if any(arrays[k].shape != (n,) for k in ("threshold", "left", "right", "value")) or n == 0:
-        refuse("node arrays of different lengths")
-    if any(arrays[k].dtype.kind != "i" for k in ("feature", "left", "right", "roots")):
-        refuse("node indices that are not integers")
+    def check(arrays: dict[str, np.ndarray], meta: Any) -> None:
+        if not isinstance(meta, dict) or int(meta.get("format", 0)) != FORMAT:
+            refuse("unknown ranker format")
+        if meta.get("features") != list(FEATURES):
+            refuse(f"features {meta.get('features')} are not this Encore's {list(FEATURES)}")
+        if meta.get("items_sha1") != items_fingerprint(item_ids):
+            refuse("built for another catalogue than the factor bundle's (item ids differ)")
+        n = len(arrays["feature"])
+        if any(arrays[k].shape != (n,) for k in ("threshold", "left", "right", "value")) or n == 0:
+            refuse("node arrays of different lengths")
+        if any(arrays[k].dtype.kind != "i" for k in ("feature", "left", "right", "roots")):
+            refuse("node indices that are not integers")
+        f, left, right, roots = arrays["feature"], arrays["left"], arrays["right"], arrays["roots"]
+        inner = f >= 0
+        if np.any(f >= len(FEATURES)) or np.any(f < -1):
+            refuse("a split on an unknown feature")
+        if roots.ndim != 1 or len(roots) == 0 or np.any((roots < 0) | (roots >= n)):
+            refuse("a tree root outside the nodes")
+        for child in (left, right):
+            if np.any(inner & ((child <= np.arange(n)) | (child >= n))):
+                refuse("a child outside the nodes (children must follow their parent)")
+        if not (np.all(np.isfinite(arrays["threshold"][inner])) and np.all(np.isfinite(arrays["value"]))):
+            refuse("non-finite thresholds or leaf values")
+
+    arrays, meta = read_side_file(path, names, 64 * MIB, RankerError, "ranker", check=check)
     f, left, right, roots = arrays["feature"], arrays["left"], arrays["right"], arrays["roots"]
-    inner = f >= 0
-    if np.any(f >= len(FEATURES)) or np.any(f < -1):
-        refuse("a split on an unknown feature")
-    if roots.ndim != 1 or len(roots) == 0 or np.any((roots < 0) | (roots >= n)):
-        refuse("a tree root outside the nodes")
-    for child in (left, right):
-        if np.any(inner & ((child <= np.arange(n)) | (child >= n))):
-            refuse("a child outside the nodes (children must follow their parent)")
-    if not (np.all(np.isfinite(arrays["threshold"][inner])) and np.all(np.isfinite(arrays["value"]))):
-        refuse("non-finite thresholds or leaf values")
     trees = Trees(f, arrays["threshold"], left, right, arrays["value"], roots)
     return trees, meta
