@@ -270,7 +270,7 @@ def _match_row_by_row(rows, bundle):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_matching_by_distinct_credit_is_matching_track_by_track(seed):
+def test_the_match_is_what_matching_one_track_at_a_time_gives(seed):
     """``match_rows`` (names normalised only when a new spelling needs them, the MusicBrainz index read on
     the first id, a match grown by ``plus``) gives what the plainest matching gives: spellings,
     placeholders, joint credits, ids that match late, whole or in parts."""
