@@ -10,8 +10,9 @@ Layout: ``MAGIC``, the header's length (8 bytes, little-endian), the header (UTF
 "arrays": [[name, dtype, shape, offset], ...]}``), then each array's bytes in C order at ``offset`` from
 the first ``ALIGN``-aligned byte after the header. Nothing is unpickled or evaluated: a dtype is one of
 the plain forms ``DTYPE`` matches (numbers, booleans, fixed-width text; never objects or records), and a
-header that is not what ``write`` makes (wrong magic, a bad dtype or shape, an array past the end of the
-file: a file cut short by a crash) raises ``ValueError``. The bytes themselves carry no checksum: the
+header that is not what ``write`` makes (wrong magic, a bad dtype or shape, arrays that overlap, an array
+past the end of the file: a file cut short by a crash) raises ``ValueError``, and what a header makes the
+reader allocate never exceeds the file's size. The bytes themselves carry no checksum: the
 readers check what they load (``recommender.disk_cache.Doubt``), as they must anyway, since anyone who
 can write the folder can write a file with the right key.
 
@@ -49,7 +50,7 @@ def write(fh: IO[bytes], key: str, arrays: dict[str, np.ndarray]) -> None:
         a = np.asarray(value)
         if not a.flags.c_contiguous:  # (np.ascontiguousarray would also make a 0-d array 1-d)
             a = a.copy(order="C")
-        if not DTYPE.fullmatch(a.dtype.str):
+        if _dtype(a.dtype.str) is None:
             raise ValueError(f"{name}: arrays of dtype {a.dtype} are not written")
         offset = _aligned(offset)
         entries.append([str(name), a.dtype.str, list(a.shape), offset])
@@ -59,7 +60,7 @@ def write(fh: IO[bytes], key: str, arrays: dict[str, np.ndarray]) -> None:
     start = len(MAGIC) + 8 + len(header)
     fh.write(MAGIC + len(header).to_bytes(8, "little") + header + bytes(_aligned(start) - start))
     written = 0
-    for (_name, _dtype, _shape, at), a in zip(entries, blocks, strict=True):
+    for (_name, _kind, _shape, at), a in zip(entries, blocks, strict=True):
         fh.write(bytes(at - written))
         if a.nbytes:
             fh.write(a.reshape(-1).view(np.uint8))
@@ -81,8 +82,8 @@ def read(
     try:
         header = json.loads(fh.read(n).decode("utf-8"))
         saved, entries = header["key"], header["arrays"]
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ValueError(f"array file header: {exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, RecursionError) as exc:
+        raise ValueError(f"array file header: {type(exc).__name__}") from exc
     if not isinstance(saved, str) or not isinstance(entries, list):
         raise ValueError("array file header")
     if key is not None and saved != key:
@@ -90,16 +91,18 @@ def read(
     base = _aligned(len(MAGIC) + 8 + n)
     size = os.fstat(fh.fileno()).st_size
     out: dict[str, np.ndarray] = {}
+    end = 0  # where the entry before ends: the arrays follow each other, never overlap (as ``write`` lays
+    # them out), so what is read is never more than the file holds
     for entry in entries:
-        name, dtype, shape, offset = _entry(entry)
-        if prefixes is not None and not name.startswith(prefixes):
-            continue
-        dt = np.dtype(dtype)
+        name, dt, shape, offset = _entry(entry)
         nbytes = dt.itemsize
         for s in shape:
             nbytes *= s
-        if base + offset + nbytes > size:  # checked before any memory is asked for
-            raise ValueError(f"{name}: past the end of the file")
+        if offset < end or base + offset + nbytes > size:  # checked before any memory is asked for
+            raise ValueError(f"{name}: overlaps another array or runs past the end of the file")
+        end = offset + nbytes
+        if prefixes is not None and not name.startswith(prefixes):
+            continue
         a = np.empty(shape, dt)
         if a.nbytes:
             fh.seek(base + offset)
@@ -109,7 +112,18 @@ def read(
     return saved, out
 
 
-def _entry(entry: Any) -> tuple[str, str, tuple[int, ...], int]:
+def _dtype(text: str) -> np.dtype | None:
+    """The plain dtype ``text`` names (``DTYPE``, one numpy knows, items of at least one byte), or None."""
+    if DTYPE.fullmatch(text) is None:
+        return None
+    try:
+        dt = np.dtype(text)
+    except TypeError:  # "<i3", "<f5": the pattern's form, but no such type
+        return None
+    return dt if dt.itemsize > 0 and dt.str[1:] == text[1:] else None
+
+
+def _entry(entry: Any) -> tuple[str, np.dtype, tuple[int, ...], int]:
     """One header entry, checked: a name, a plain dtype, a shape of at most 8 sizes, an aligned offset."""
     ok = isinstance(entry, list) and len(entry) == 4
     if ok:
@@ -117,7 +131,7 @@ def _entry(entry: Any) -> tuple[str, str, tuple[int, ...], int]:
         ok = (
             isinstance(name, str)
             and isinstance(dtype, str)
-            and DTYPE.fullmatch(dtype) is not None
+            and _dtype(dtype) is not None
             and isinstance(shape, list)
             and len(shape) <= 8
             and all(type(s) is int and 0 <= s < 1 << 40 for s in shape)
@@ -127,4 +141,4 @@ def _entry(entry: Any) -> tuple[str, str, tuple[int, ...], int]:
         )
     if not ok:
         raise ValueError(f"array file entry {str(entry)[:80]!r}")
-    return name, dtype, tuple(shape), offset
+    return name, _dtype(dtype), tuple(shape), offset

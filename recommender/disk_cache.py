@@ -72,6 +72,8 @@ def load_file(
         return arrays
     except (OSError, ValueError, MemoryError):  # damaged, cut short by a crash, not ours: recompute
         return None
+    except Exception:  # anything else a damaged file brings about: a cache is never worth a failed start
+        return None
 
 
 class Doubt(ValueError):

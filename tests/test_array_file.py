@@ -116,6 +116,15 @@ def _entry_changed(index: int, field: int, value) -> dict:
         ),
         pytest.param(lambda d: _with_header(d, {"key": "k1", "arrays": "x"}), id="no-list"),
         pytest.param(lambda d: _with_header(d, {"arrays": []}), id="no-key"),
+        pytest.param(
+            lambda d: _with_header(d, _entry_changed(0, 1, "<i3")(_header(d)[0])), id="no-such-dtype"
+        ),
+        pytest.param(lambda d: _with_header(d, _entry_changed(0, 1, "|S0")(_header(d)[0])), id="empty-items"),
+        pytest.param(
+            lambda d: d[: len(array_file.MAGIC)] + (200_000).to_bytes(8, "little") + b"[" * 200_000,
+            id="deep-header",
+        ),
+        pytest.param(lambda d: _with_header(d, _entry_changed(1, 3, 0)(_header(d)[0])), id="overlapping"),
     ],
 )
 def test_a_damaged_file_is_refused(tmp_path, damage):
@@ -140,3 +149,12 @@ def test_a_saved_cache_removes_the_file_it_replaces(tmp_path):
     assert disk_cache.save_file(tmp_path / "encore.db.radio.arrays", "k", {"a": np.arange(3)}, replaces=old)
     assert not old.exists()
     assert disk_cache.load_file(old, "k") is None  # an .npz is not read as a cache
+
+
+def test_a_header_cannot_make_the_reader_hold_more_than_the_file(tmp_path):
+    """Two thousand entries over the same megabyte (a tampered header) are refused, not read 2,000 times."""
+    data = _written({"big": np.zeros(1 << 18, dtype=np.float32)}).getvalue()
+    header, _n = _header(data)
+    header["arrays"] = [[f"a{j}", "<f4", [1 << 18], 0] for j in range(2000)]
+    with pytest.raises(ValueError, match="overlaps"):
+        array_file.read(_File(_with_header(data, header), tmp_path))

@@ -198,7 +198,10 @@ def test_the_uncompressed_copy_is_read_as_its_file_and_a_bad_one_is_not_believed
     def weight(a):
         a["meta"] = np.array(json.dumps({**json.loads(str(a["meta"])), "weight": -1}))
 
-    for tamper in (nan, column, weight):
+    def odd_meta(a):  # a check that trips on it (int() of a list) rather than refusing it
+        a["meta"] = np.array(json.dumps({**json.loads(str(a["meta"])), "format": [1]}))
+
+    for tamper in (nan, column, weight, odd_meta):
         with open(copy, "rb") as f:
             key, arrays = array_file.read(f)
         tamper(arrays)
@@ -208,7 +211,7 @@ def test_the_uncompressed_copy_is_read_as_its_file_and_a_bad_one_is_not_believed
         with open(copy, "rb") as f:
             _key, again = array_file.read(f)
         assert np.isfinite(again["data"]).all() and again["indices"].max() < len(bundle.item_ids)
-        assert json.loads(str(again["meta"]))["weight"] == meta["weight"]  # the file's, written anew
+        assert json.loads(str(again["meta"])) == meta  # the file's, written anew
     # A damaged file is refused as before, and leaves no copy of its own.
     bad = tmp_path / "bad-ease.npz"
     with np.load(path, allow_pickle=False) as z:

@@ -108,3 +108,6 @@ def test_distinctive_tags_are_a_stable_sorts_first_three(seed):
     expected = np.where(np.take_along_axis(lift, top, 1) > 0, top, -1)
     expected[~has] = -1
     assert distinctive_tags(tags, has, mean).tolist() == expected.tolist()
+    # A row whose other tags are all NaN keeps its one tag once (argmax repeats itself on what is left).
+    one = np.array([[0.9, np.nan, np.nan], [0.1, 0.2, 0.9]], dtype=np.float32)
+    assert distinctive_tags(one, None, np.zeros(3, np.float32)).tolist() == [[0, -1, -1], [2, 1, 0]]

@@ -127,10 +127,19 @@ def test_filter_and_sort_stay_fast_at_100k_rows(qapp, rows):
 
 
 def test_browser_starts_in_library_order_and_sorts_on_header_click(qtbot, rows):
+    from player.naming import natural_key
+    from ui.library_rows import ALBUM, DISCNO, TRACKNO, row_album_artist, tidy_untagged
+
     view = LibraryView()
     qtbot.addWidget(view)
-    view.set_rows(rows)
-    assert view.model.visible_ids() == [r[0] for r in rows]  # album artist, album, disc, track number
+    ordered = tidy_untagged(rows)  # as the app loads them (the query gives them in id order)
+    view.set_rows(ordered)
+    assert view.model.visible_ids() == [r[0] for r in ordered]
+    keys = [
+        (natural_key(row_album_artist(r)), natural_key(r[ALBUM]), r[DISCNO] or 0, r[TRACKNO] or 0)
+        for r in ordered
+    ]
+    assert keys == sorted(keys) and ordered != rows  # album artist, album, disc, track number
     length = COLUMN_NAMES.index("Length")
     view.table.sortByColumn(length, Qt.SortOrder.AscendingOrder)
     durations = [r[DURATION] or 0.0 for r in _visible(view.model)]
@@ -170,3 +179,17 @@ def test_banned_and_loved_rows_carry_a_mark(qtbot, copy_corpus_store):
     with qtbot.waitSignal(model.dataChanged, timeout=1000):
         model.set_ratings(ratings_of(store))
     assert marks() == {wesnoth[0]: ("⊘", "Banned"), wesnoth[1]: ("♥", "Loved")}
+
+
+def test_a_search_by_sound_holds_its_tracks_across_a_reload(qtbot, rows):
+    """A reload (after a scan) while a search by sound shows its tracks keeps showing those tracks, in its
+    order, though the reloaded rows sit elsewhere (and some are gone)."""
+    view = LibraryView()
+    qtbot.addWidget(view)
+    view.set_rows(rows)
+    wanted = [rows[7][0], rows[2][0], rows[11][0]]
+    view.model.set_only(wanted)
+    assert view.model.visible_ids() == wanted
+    first = (-1, *rows[0][1:])  # a new track that sorts first moves every position by one
+    view.set_rows([first, *[r for r in rows if r[0] != rows[2][0]]])  # and one of them was removed
+    assert view.model.visible_ids() == [rows[7][0], rows[11][0]]

@@ -2,7 +2,7 @@
 
 Why not a SQL query per page or ``QSortFilterProxyModel``: at 100k tracks a proxy calls Python once per
 row on every keystroke (slow), and per-row queries while painting stutter. One bulk load of tuples
-(``player.store.browse.library_rows``) costs ≈ 0.1 s per 100k rows; filtering is one substring test per
+(``ui.library_rows.load_rows``, in a worker) costs ≈ 1 s per 100k rows; filtering is one substring test per
 row on a precomputed "haystack" keyed by ``player.text.search_key`` (the one search key: no case, no
 accents, no punctuation, so "bjork" finds Björk and "journeys end" Journey's End), sorting one ``list.sort`` with a key: both a few tens of
 milliseconds at 100k. ``data()`` only indexes into lists.
@@ -100,8 +100,12 @@ class TrackTableModel(QAbstractTableModel):
         """Show ``rows``; ``haystack``: their ``search_haystack``, when the loading worker made it (a
         second at a million rows, better spent off the GUI thread)."""
         self.beginResetModel()
+        # A search by sound holds row positions: carried over by track id (the new rows' positions differ).
+        only = None if self._only is None else [self._rows[i][ID] for i in self._only]
         self._rows = list(rows)
         self._by_id = {r[ID]: i for i, r in enumerate(self._rows)}
+        if only is not None:
+            self._only = [self._by_id[t] for t in only if t in self._by_id]
         self._haystack = haystack if haystack is not None else search_haystack(self._rows)
         self._recompute()
         self.endResetModel()

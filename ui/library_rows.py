@@ -107,7 +107,9 @@ def artist_counts(rows: Sequence[tuple]) -> list[tuple[str, int]]:
     counts.update(
         r[ALBUM_ARTIST] for r in rows if r[ALBUM_ARTIST] and r[ARTIST] and r[ALBUM_ARTIST] != r[ARTIST]
     )
-    return sorted(counts.items(), key=lambda kv: (kv[0].startswith(UNKNOWN_ARTIST), natural_key(kv[0])))
+    return sorted(
+        counts.items(), key=lambda kv: (kv[0].startswith(UNKNOWN_ARTIST), natural_key(kv[0]), kv[0])
+    )
 
 
 def album_counts(rows: Sequence[tuple], artist: str | None = None) -> list[tuple[str, str, int]]:

@@ -48,7 +48,7 @@ def read_side_file(
                     if check is not None:
                         check(arrays, meta)
                     return arrays, meta
-                except (error, ValueError):  # a copy that is not what its file holds: read the file
+                except Exception:  # a copy that is not what its file holds (whatever it trips): the file
                     pass
             with np.load(fh, allow_pickle=False) as z:
                 missing = [k for k in (*names, "meta") if k not in z.files]

@@ -87,10 +87,11 @@ def distinctive_tags(
     work = np.where(np.isnan(lift), -np.inf, lift)
     k = min(n, lift.shape[1])
     top = np.empty((len(rows), k), dtype=np.int64)
+    keep = np.empty((len(rows), k), dtype=bool)
     every = np.arange(len(rows))
     for j in range(k):
         top[:, j] = best = work.argmax(axis=1)
+        keep[:, j] = work[every, best] > 0  # once all left are -inf (NaN), argmax repeats: not kept
         work[every, best] = -np.inf
-    keep = np.take_along_axis(lift, top, 1) > 0  # a repeated row (all left were -inf or NaN) is dropped
     out[rows, :k] = np.where(keep, top, -1).astype(np.int16)
     return out

@@ -98,7 +98,7 @@ class RadioLibrary:
     artist_completions: np.ndarray | None = None  # per artist code: completed plays in the app, or None
     artist_skips: np.ndarray | None = None  # per artist code: skipped plays in the app, or None
     recent_skips: Sequence[tuple[int, float]] = ()  # (track id, when) of the last day's skips, oldest first
-    artist_similarity: Any = None  # [artist code, artist code] co-listening cosine (scipy sparse), or None
+    artist_similarity: Any = None  # [artist code, artist code] co-listening cosine (CsrRows), or None
     taste: np.ndarray | None = None  # float [k] fold-in user vector (same space as raw_factors)
     taste_evidence: int | None = None  # tracks with plays behind ``taste`` (None: trust it fully)
     taste_scores: np.ndarray | None = None  # float [n]: the shipped model's taste score per row, NaN unknown

@@ -235,7 +235,7 @@ class SimilarIndex:
         """The rows of ``audio`` of those of ``track_ids`` that have one, in their order. A binary search
         over ``audio_ids`` when they are ascending (as the radio's library gives them); else one dict,
         built on first use (100k entries: 20 ms, most of a ``similar`` answer)."""
-        ids = np.fromiter((int(t) for t in track_ids), np.int64)
+        ids = np.fromiter((int(t) for t in track_ids if t is not None), np.int64)
         known = self.audio_ids
         if self._audio_sorted is None:
             self._audio_sorted = len(known) < 2 or bool((np.diff(known) > 0).all())
