@@ -16,7 +16,7 @@ A key includes the code that computed the arrays: ``source_digest(paths)`` hashe
 Python file under the given folders (or the given files), so no module of a package involved can be
 edited without invalidating the old caches.
 
-API: ``enabled()``, ``user_cache_dir()``, ``load_file(path, key, prefixes=None)``, ``save_file(path, key, arrays)``,
+API: ``enabled()``, ``user_cache_dir()``, ``file_copy(path, st, code, name)``, ``load_file(path, key, prefixes=None)``, ``save_file(path, key, arrays)``,
 ``strings(values)``, ``unstrings(arrays, prefix)``, ``StoredStrings.of(arrays, prefix)`` (the same, read on demand), ``prefixed(prefix, arrays)``, ``source_digest(paths, root)``;
 checks: ``Doubt``, ``require(condition, what)``, ``finite(array)``, ``within(array, lo, hi)``.
 """
@@ -57,6 +57,18 @@ def user_cache_dir() -> Path:
     return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "encore"
 
 
+def file_copy(
+    path: Path, st: os.stat_result, code: Sequence[str], name: str, extra: str = ""
+) -> tuple[Path, str]:
+    """Where arrays derived from the file at ``path`` (``st``: its stat) are kept in the user cache, and
+    their key: the file's identity (path, size, modification time, and ``extra``) and the code that
+    derives them (``source_digest(code)``). ``name`` has a ``{}`` for the identity's digest
+    ("bundle-{}.copy.arrays"): a file replaced on disk gets a new name, an edit of the code a new key."""
+    ident = f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}{extra}"
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:24]
+    return user_cache_dir() / name.format(digest), f"{source_digest(code)}-{digest}"
+
+
 def load_file(
     path: Path | None, key: str | None, prefixes: tuple[str, ...] | None = None, any_key: bool = False
 ) -> dict[str, np.ndarray] | None:
@@ -70,9 +82,7 @@ def load_file(
         with open_regular(path, MAX_CACHE_BYTES) as fh:
             _saved, arrays = array_file.read(fh, None if any_key else key, prefixes)
         return arrays
-    except (OSError, ValueError, MemoryError):  # damaged, cut short by a crash, not ours: recompute
-        return None
-    except Exception:  # anything else a damaged file brings about: a cache is never worth a failed start
+    except Exception:  # damaged, cut short by a crash, not ours (whatever it trips): computed again
         return None
 
 

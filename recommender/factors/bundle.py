@@ -22,7 +22,6 @@ once), ``save_bundle(bundle, path)``, and on ``Bundle``: ``item_factors``, ``nam
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import threading
@@ -185,10 +184,14 @@ class Bundle:
         path = key = None
         if self.path is not None:
             try:
-                st = Path(self.path).stat()
-                ident = f"{Path(self.path).resolve()}|{st.st_size}|{st.st_mtime_ns}|{self.hyper.get('knn_neighbours', 200)}"
-                key = f"{disk_cache.source_digest(_CACHED_BY)}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
-                path = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.knn.arrays"
+                neighbours = self.hyper.get("knn_neighbours", 200)
+                path, key = disk_cache.file_copy(
+                    Path(self.path),
+                    Path(self.path).stat(),
+                    _CACHED_BY,
+                    "bundle-{}.knn.arrays",
+                    f"|{neighbours}",
+                )
             except OSError:
                 path = key = None
         cached = disk_cache.load_file(path, key)
@@ -388,10 +391,7 @@ def _arrays(path: Path, copy: _CacheCopy) -> Any:
     from recommender import disk_cache
 
     with open_regular(path, MAX_BUNDLE_BYTES) as fh:  # an OSError (a FIFO, /dev/zero) read_bundle reports
-        st = os.fstat(fh.fileno())
-        ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-        key = f"{disk_cache.source_digest(_CACHED_BY)}-{hashlib.sha256(ident.encode()).hexdigest()[:24]}"
-        cache = disk_cache.user_cache_dir() / f"bundle-{key[-24:]}.copy.arrays"
+        cache, key = disk_cache.file_copy(path, os.fstat(fh.fileno()), _CACHED_BY, "bundle-{}.copy.arrays")
         cached = disk_cache.load_file(cache, key) if copy.use else None
         if cached is not None:
             copy.used = True

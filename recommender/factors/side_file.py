@@ -11,7 +11,6 @@ API: ``read_side_file(path, names, max_bytes, error, what, check=None)`` -> (arr
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import zipfile
@@ -78,10 +77,4 @@ def _copy_of(path: Path, fh: Any) -> tuple[Path, str]:
     Why: the shipped EASE weights are compressed, and inflating their 1.2 million entries cost 50-70 ms
     of every radio start and ``for-you``; the copy is read as it lies. The caller checks what it reads
     either way (``recommender.factors.ease.read_ease``), so a copy can be no worse than its file."""
-    st = os.fstat(fh.fileno())
-    ident = f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    digest = hashlib.sha256(ident.encode()).hexdigest()[:24]
-    return (
-        disk_cache.user_cache_dir() / f"side-{digest}.arrays",
-        f"{disk_cache.source_digest(_CACHED_BY)}-{digest}",
-    )
+    return disk_cache.file_copy(path, os.fstat(fh.fileno()), _CACHED_BY, "side-{}.arrays")
