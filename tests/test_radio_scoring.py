@@ -137,3 +137,72 @@ def test_a_recent_find_is_played_again_while_it_is_new():
     assert lib.artist[lib.row(st.next())] == find
     done[find] = 50.0  # a long-time favourite is no find
     assert not Station(lib, 1, settings, rng=0, now=1e9).enjoy.find[find]
+
+
+def _top_rows_by_finite_gather(values, cand, fraction, cap):
+    """``SessionSignals.top_rows`` as it was: the finite values gathered, then their largest."""
+    import math
+
+    from recommender.ranking import largest
+
+    ok = np.flatnonzero(np.isfinite(values))
+    m = min(len(ok), cap, max(0, math.ceil(fraction * len(cand))))
+    if m <= 0:
+        return cand[:0]
+    return cand[ok[largest(values[ok], m, spread=True)]] if len(ok) > m else cand[ok]
+
+
+def test_top_rows_takes_finite_values_only_whichever_the_non_finite_kind():
+    """Non-finite values never make a list, whether NaN, +inf or -inf, and with fewer finite values than
+    the list is long all of them do: the same rows as gathering the finite ones first."""
+    signals = Station(_library(), 1, _settings()).signals
+    rng = np.random.default_rng(5)
+    for n in (1, 40, 3_000, 200_000):  # the last takes ``largest``'s sampled threshold
+        cand = np.sort(rng.choice(10 * n, size=n, replace=False))
+        base = rng.integers(0, 50, size=n).astype(np.float64)  # wide ties, as per-artist terms make
+        for share in (0.0, 0.001, 0.5, 0.999, 1.0):
+            for bad in (-np.inf, np.nan, np.inf, "mixed"):
+                values = base.copy()
+                hit = rng.random(n) < share
+                if bad == "mixed":
+                    values[hit] = rng.choice([-np.inf, np.inf, np.nan], size=int(hit.sum()))
+                else:
+                    values[hit] = bad
+                for fraction, cap in ((0.1, 4000), (0.5, 10), (1.0, n + 1), (0.0, 10)):
+                    got = signals.top_rows(values, cand, fraction, cap)
+                    expected = _top_rows_by_finite_gather(values, cand, fraction, cap)
+                    assert np.array_equal(got, expected), (n, share, bad, fraction, cap)
+
+
+def test_the_fit_on_its_own_thread_picks_as_in_turn_and_leaves_blas_as_it_was(monkeypatch):
+    """``QueryFit._fit_started`` runs the fit beside the candidate lists: the same picks as computed one
+    after the other, and the BLAS thread limit the steps set is given back afterwards."""
+    from concurrent.futures import Future
+
+    from threadpoolctl import threadpool_info
+
+    from recommender.radio.fit import QueryFit
+
+    def limits():
+        return [(i["filepath"], i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]
+
+    def picks() -> list[int]:
+        station = Station(_library(), 1, _settings(noise=0.5, exploration_rate=0.2), rng=3)
+        out = []
+        for k in range(40):
+            item = station.next_item()
+            out.append(item.track_id)
+            station.observe(PlayEvent(item.track_id, "skipped" if k % 3 == 2 else "completed"))
+        return out
+
+    before = limits()
+    beside = picks()
+    assert limits() == before
+
+    def in_turn(self):
+        done = Future()
+        done.set_result(self._fit_products())
+        return done
+
+    monkeypatch.setattr(QueryFit, "_fit_started", in_turn)
+    assert picks() == beside

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recommender.ranking import SAMPLE, largest
+from recommender.ranking import SAMPLE, largest, sorted_union
 from recommender.reasons import TasteBasis
 
 
@@ -53,6 +53,15 @@ def test_spread_takes_tied_rows_across_the_array_and_every_larger_one():
     # Spread changes only which tied ones are taken: the same on arrays without ties.
     values = np.random.default_rng(3).normal(size=n)
     assert np.array_equal(largest(values, k, spread=True), largest(values, k))
+
+
+def test_sorted_union_is_union1d_of_every_list():
+    rng = np.random.default_rng(11)
+    for sizes in ([], [0], [1], [5, 0, 3], [4000, 4000, 4000, 4000], [50, 7000]):
+        parts = [rng.integers(0, 3 * max(sizes or [1]), size=k) for k in sizes]  # repeats within and across
+        expected = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        got = sorted_union(parts)
+        assert np.array_equal(got, expected) and got.dtype == expected.dtype, sizes
 
 
 def _by_full_sort_contributors(basis: TasteBasis, vector: np.ndarray, n: int, skip: str | None):

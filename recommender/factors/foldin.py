@@ -19,13 +19,17 @@ and ``.solve_many(csr_rows)``; ``single_blas_thread()``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import numpy as np
 
 if TYPE_CHECKING:  # scipy costs ~100 ms to import: the radio's start-up folds in without it
     import scipy.sparse as sp
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @functools.cache
@@ -42,6 +46,18 @@ def single_blas_thread() -> AbstractContextManager:
     OpenBLAS thread pool competing with playback and analysis made a 2,000-artist solve 25x slower.
     """
     return _controller().limit(limits=1, user_api="blas")
+
+
+def on_one_blas_thread(method: Callable[P, R]) -> Callable[P, R]:
+    """``method`` run inside ``single_blas_thread`` (the radio's steps: ``Station._refresh_pool``,
+    ``Planner._replan``)."""
+
+    @functools.wraps(method)
+    def limited(*args: P.args, **kwargs: P.kwargs) -> R:
+        with single_blas_thread():
+            return method(*args, **kwargs)
+
+    return limited
 
 
 def confidence(counts: np.ndarray, alpha: float, eps: float) -> np.ndarray:

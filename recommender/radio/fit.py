@@ -9,10 +9,12 @@ covariances, so one fit costs two matrix-vector products over the library.
 from __future__ import annotations
 
 import math
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
-from recommender.factors.foldin import single_blas_thread
+_FIT_THREAD: ThreadPoolExecutor | None = None
+"""The thread ``QueryFit._fit_started`` runs fits on, started at the first."""
 
 
 class QueryFit:
@@ -120,17 +122,26 @@ class QueryFit:
             base = np.where(total > 0, 0.0, -1.0).astype(np.float32)
         self._fit_base = base + self.meta.astype(np.float32)
 
-    def _fit(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Fit of every track to the current query: z-scored audio and factor similarity, blended.
+    def _fit_started(self) -> Future[tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """The fit of every track to the current query (``_fit_products``), computed on the radio's
+        own thread while the caller takes the candidate lists that do not depend on it (the taste,
+        co-listening and enjoyment lists). The caller holds ``single_blas_thread`` until it has the
+        result, so the products run on one BLAS thread.
 
-        This is the one pass over the whole library per play event (two matrix-vector products). They
-        run on one BLAS thread: a [100k x 200] product is memory-bound, and waking a thread pool that
-        competes with playback for busy cores made the next-track step ~3x slower (120 vs 40 ms).
-        """
-        with single_blas_thread():
-            return self._fit_products()
+        Why: this is the one pass over the whole library per play event (two matrix-vector products;
+        at a million tracks the audio one is 13-15 ms of a 55 ms step) and the lists are as long, each
+        a pass over every row; numpy lets go of the interpreter in both, so on two cores they overlap.
+        One BLAS thread: the products are memory-bound, and a woken OpenBLAS pool keeps spinning on the
+        other core (with one, a next-track step at a million tracks went from 48 to 37 ms; with a pool
+        competing with playback, a step at 100k was once 3x slower). One thread for the fits, not a
+        pool: a station asks for one at a time, and the values are those computed in turn."""
+        global _FIT_THREAD
+        if _FIT_THREAD is None:
+            _FIT_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encore-radio-fit")
+        return _FIT_THREAD.submit(self._fit_products)
 
     def _fit_products(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Z-scored audio and factor similarity to the query, blended per row (``_fit_weights``)."""
         lib = self.lib
         parts: dict[str, np.ndarray] = {}
         fit = self._fit_base.copy()

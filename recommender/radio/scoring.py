@@ -87,17 +87,23 @@ class SessionSignals:
 
     def top_rows(self, values: np.ndarray, cand: np.ndarray, fraction: float, cap: int) -> np.ndarray:
         """The best ``fraction`` of ``cand`` by ``values`` (one per candidate; finite ones only), at most
-        ``cap``, in ``cand``'s order."""
-        finite = np.isfinite(values)
-        ok = None if finite.all() else np.flatnonzero(finite)  # None: every one
-        count = len(cand) if ok is None else len(ok)
-        m = min(count, cap, max(0, math.ceil(fraction * len(cand))))
+        ``cap``, in ``cand``'s order.
+
+        Values already ``-inf`` where they do not count (the taste, the known artists' list) are taken as
+        they are: the non-finite ones rank below every finite one, so unless fewer than the list's length
+        are finite, the largest are the finite ones' largest, without gathering them first (a million
+        values at every play event)."""
+        m = min(len(cand), cap, max(0, math.ceil(fraction * len(cand))))
         if m <= 0:
             return cand[:0]
-        if ok is None:
-            return cand[largest(values, m, spread=True)] if count > m else cand
-        return cand[ok[largest(values[ok], m, spread=True)]] if count > m else cand[ok]
-
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, or finite values past the range
+            total = values.sum()  # finite: every value is; -inf: some are -inf and none NaN or +inf
+        if np.isnan(total) or total == np.inf:
+            values = np.where(np.isfinite(values), values, -np.inf)
+        picked = largest(values, m, spread=True)
+        if np.isfinite(total) or np.isfinite(values[picked]).all():
+            return cand[picked]
+        return cand[np.isfinite(values)]  # fewer than m finite values: all of them
 
 def dense_row(sim: object, code: int) -> np.ndarray:
     """Row ``code`` of a co-listening matrix (``CsrRows``, scipy sparse or dense) as a new float64 vector."""

@@ -58,13 +58,14 @@ from typing import Any
 
 import numpy as np
 
+from recommender.factors.foldin import on_one_blas_thread
 from recommender.radio.enjoy import Enjoyment
 from recommender.radio.fit import QueryFit
 from recommender.radio.library import RadioLibrary
 from recommender.radio.planning import PlanItem, Planner
 from recommender.radio.scoring import SessionSignals
 from recommender.radio.settings import RadioSettings
-from recommender.ranking import largest, zscore
+from recommender.ranking import largest, sorted_union, zscore
 
 __all__ = ["PlanItem", "PlayEvent", "RadioSettings", "Station"]
 
@@ -190,6 +191,11 @@ class Station(QueryFit, Planner):
         elif taste is not None and library.raw_factors is not None:
             t = library.raw_factors @ np.asarray(taste, dtype=np.float32)
             self.taste_raw = np.where(library.has_factors, t, np.nan)
+        # The taste's candidate list ranks rows with no taste score last (``SessionSignals.top_rows``).
+        self._taste_ranked = (
+            None if self.taste_raw is None else np.where(np.isfinite(self.taste_raw), self.taste_raw, -np.inf)
+        )
+        self._taste_texts: dict[tuple[bytes, str], str] = {}  # ``Planner._taste_text``'s, per station
 
         self.taste_weight = s.taste_weight
         if library.taste_evidence is not None and (
@@ -322,9 +328,11 @@ class Station(QueryFit, Planner):
                 self.skipped_rows.pop(0)
                 self.skip_weights.pop(0)
 
+    @on_one_blas_thread  # ``_fit_started`` says why
     def _refresh_pool(self) -> None:
-        """Recompute the fit and keep the ``pool_size`` best-fitting tracks that are still playable."""
-        fit, parts = self._fit()
+        """Recompute the fit and keep the ``pool_size`` best-fitting tracks that are still playable,
+        with the tracks the other terms rank highest."""
+        fitting = self._fit_started()  # on its own thread while the lists that do not need it are taken
         s = self.settings
         n_rows = len(self.lib)
         available = self._unplayed()
@@ -351,20 +359,24 @@ class Station(QueryFit, Planner):
         if len(cand) > m:
             # Each list is a set of candidates (``largest``: ties at the edge spread evenly over the tied
             # rows); the pool is their union, in row order.
-            fit_cand, codes = fit[cand], self.lib.artist[cand]
-            top = cand[largest(fit_cand, m, spread=True)]
+            codes = self.lib.artist[cand]
             top_rows = self.signals.top_rows
-            extra = []
+            lists = []
             if self.taste_raw is not None and s.taste_pool_fraction > 0:
-                extra.append(top_rows(self.taste_raw[cand], cand, s.taste_pool_fraction, s.pool_size))
+                lists.append(top_rows(self._taste_ranked[cand], cand, s.taste_pool_fraction, s.pool_size))
             if self.signals.active:
-                extra.append(top_rows(self.signals.colisten[codes], cand, s.pool_fraction, s.pool_size))
+                lists.append(top_rows(self.signals.colisten[codes], cand, s.pool_fraction, s.pool_size))
+            if self.enjoy is not None:
+                lists.append(top_rows(self.enjoy.rows(cand, codes), cand, s.pool_fraction, s.pool_size))
+            fit, parts = fitting.result()
+            fit_cand = fit[cand]
+            lists.append(cand[largest(fit_cand, m, spread=True)])
             if s.known_weight > 0 and self.signals.known.any():
                 kn = np.where(self.signals.known[codes] > 0, fit_cand, -np.inf)
-                extra.append(top_rows(kn, cand, s.pool_fraction, s.pool_size))
-            if self.enjoy is not None:
-                extra.append(top_rows(self.enjoy.rows(cand, codes), cand, s.pool_fraction, s.pool_size))
-            cand = np.union1d(top, np.concatenate(extra)) if extra else top
+                lists.append(top_rows(kn, cand, s.pool_fraction, s.pool_size))
+            cand = sorted_union(lists)
+        else:
+            fit, parts = fitting.result()
         self._pool = cand
         self._pool_fit = fit[cand]
         self._fit_all = fit
