@@ -105,6 +105,7 @@ class SessionSignals:
             return cand[picked]
         return cand[np.isfinite(values)]  # fewer than m finite values: all of them
 
+
 def dense_row(sim: object, code: int) -> np.ndarray:
     """Row ``code`` of a co-listening matrix (``CsrRows``, scipy sparse or dense) as a new float64 vector."""
     if isinstance(sim, CsrRows):
