@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import numpy as np
 import pytest
@@ -143,12 +144,38 @@ def test_an_array_no_cache_holds_is_not_written(tmp_path):
     assert list(tmp_path.iterdir()) == []  # nor a temporary file left behind
 
 
+def _settled(folder, names: set[str], seconds: float = 10.0) -> None:
+    """Wait until ``folder`` holds just ``names``: replaced files are deleted on a thread of their own."""
+    deadline = time.monotonic() + seconds
+    while {p.name for p in folder.iterdir()} != names and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert {p.name for p in folder.iterdir()} == names
+
+
 def test_a_saved_cache_removes_the_file_it_replaces(tmp_path):
     old = tmp_path / "encore.db.radio.npz"
     np.savez(old, a=np.arange(3))
     assert disk_cache.save_file(tmp_path / "encore.db.radio.arrays", "k", {"a": np.arange(3)}, replaces=old)
-    assert not old.exists()
+    _settled(tmp_path, {"encore.db.radio.arrays"})
     assert disk_cache.load_file(old, "k") is None  # an .npz is not read as a cache
+
+
+def test_a_replaced_cache_leaves_the_new_arrays_and_nothing_else(tmp_path):
+    path = tmp_path / "encore.db.similar.arrays"
+    dead = tmp_path / "encore.db.similar.arrays.999999-1.old"  # set aside by a process killed since
+    dead.write_bytes(b"x" * 100)
+    other = tmp_path / "encore.db.radio.arrays.999999-1.old"  # another cache's: not this save's to delete
+    other.write_bytes(b"y")
+    for round_ in range(3):
+        assert disk_cache.save_file(path, f"k{round_}", {"a": np.arange(round_ + 1)})
+        assert np.array_equal(disk_cache.load_file(path, f"k{round_}")["a"], np.arange(round_ + 1))
+    _settled(tmp_path, {path.name, other.name})
+    # A folder in the cache's place is left alone and the cache not written.
+    folder = tmp_path / "encore.db.folder.arrays"
+    folder.mkdir()
+    assert not disk_cache.save_file(folder, "k", {"a": np.arange(2)})
+    assert folder.is_dir()
+    _settled(tmp_path, {path.name, other.name, folder.name})
 
 
 def test_a_header_cannot_make_the_reader_hold_more_than_the_file(tmp_path):

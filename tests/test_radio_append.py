@@ -240,3 +240,17 @@ def test_an_update_that_fails_builds_in_full_and_says_so(scanned_db, bundle, tmp
     assert how == "built" and "could not be brought up to date" in caplog.text
     with Store.open(db) as store:
         _assert_same_static(fresh, full_static(store, bundle))
+
+
+def test_track_artists_finds_many_ids_at_once_as_one_at_a_time():
+    from recommender.factors.track_artists import TrackArtists
+
+    names = ["A", "B", "C"]
+    tracks = TrackArtists(np.array([3, 5, 9, 12]), np.array([2, 0, 0, 1]), names)
+    ids = np.array([12, 1, 3, 9, 13, 5, 10, 0])
+    assert (
+        tracks.artists_of(ids)
+        == [tracks.get(int(t)) for t in ids]
+        == ["B", None, "C", "A", None, "A", None, None]
+    )
+    assert TrackArtists(np.zeros(0, np.int64), np.zeros(0, np.int64), []).artists_of(ids) == [None] * len(ids)

@@ -210,8 +210,13 @@ def test_similar_answers_as_before(which, scanned_db, analyzed_corpus_db, bundle
         old = ref.similar_index(store, bundle)
         names = sorted({a for a in old.artist_tracks})[:12]
     assert new.artist_tracks == old.artist_tracks and new.artist_to_item == old.artist_to_item
+    assert new.local_by_key == old.local_by_key  # the match's keys, not normalised again
     for name in names + ["Radiohead"]:
         assert new.artist(name, 15, 8).as_dict() == old.artist(name, 15, 8).as_dict()
+    # What the cache keeps: the match's arrays as they are, the same as grouping the lists of names.
+    kept, listed = new._to_arrays(), old._to_arrays()
+    for name in ("track_ids", "track_ends", "artist_item"):
+        assert kept[name].dtype == listed[name].dtype and np.array_equal(kept[name], listed[name]), name
 
 
 def _copy(db: Path, tmp_path: Path) -> Path:

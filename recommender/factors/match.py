@@ -252,7 +252,7 @@ def match_rows(rows: Iterable[tuple], bundle: Bundle, into: LibraryMatch | None 
     result is the same as trying every track in turn: the first spelling of an artist seen names it,
     and its first credit that matches decides its item.
     """
-    index = bundle.key_index
+    index: dict[str, int] | None = None  # read on the first credit to match by name (15k names, 10 ms)
     mbid_index: dict[str, int] | None = None  # read on the first credit that has an id (17k entries)
     result = LibraryMatch() if into is None else into
     # Normalised key -> first display spelling seen (``LibraryMatch.keys``), made on the first spelling
@@ -301,6 +301,8 @@ def match_rows(rows: Iterable[tuple], bundle: Bundle, into: LibraryMatch | None 
                 item, how = mbid_index[mbid.strip().lower()], "mbid"
                 break
         if item is None:
+            if index is None:
+                index = bundle.key_index
             for n, name in enumerate(candidate_names(artist, album_artist)):
                 k = normalise_artist(name)
                 if k is not None and k in index:

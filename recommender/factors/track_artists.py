@@ -6,7 +6,8 @@ Why apart from ``recommender.factors.match``: matching credits is one job, holdi
 match without a dict of a million entries another (a dict of them cost a second at every warm start;
 issue 25, item 2). ``LibraryMatch.of_arrays`` builds a match on them.
 
-API: ``TrackArtists(tracks, local, names)``, ``ArtistTracks(tracks, local, names)``.
+API: ``TrackArtists(tracks, local, names)`` (``.artists_of(ids)``), ``ArtistTracks(tracks, local, names)``
+(``.grouped()``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,18 @@ class TrackArtists(Mapping):
             return self._names[int(self._local[pos])]
         raise KeyError(track_id)
 
+    def artists_of(self, track_ids: np.ndarray) -> list[str | None]:
+        """Each track's artist (None: not a matched track), by one binary search over them all."""
+        ids = np.asarray(track_ids, dtype=np.int64)
+        if not len(self._tracks):
+            return [None] * len(ids)
+        pos = np.minimum(np.searchsorted(self._tracks, ids), len(self._tracks) - 1)
+        found = self._tracks[pos] == ids
+        names = self._names
+        return [
+            names[j] if ok else None for j, ok in zip(self._local[pos].tolist(), found.tolist(), strict=True)
+        ]
+
     def __iter__(self) -> Iterator[int]:
         return iter(self._tracks.tolist())
 
@@ -91,6 +104,12 @@ class ArtistTracks(Mapping):
             bounds = np.searchsorted(self._local[order], np.arange(len(self._names) + 1))
             self._grouped = (self._tracks[order], bounds)
         return self._grouped
+
+    def grouped(self) -> tuple[np.ndarray, np.ndarray]:
+        """(every track id, grouped by artist in ``names``' order and ascending in each; where each
+        artist's ids end): the whole map as two arrays, as ``recommender.similar``'s cache keeps it."""
+        ordered, bounds = self._group()
+        return ordered, bounds[1:]
 
     def __getitem__(self, name: object) -> list[int]:
         j = self._index[name]  # type: ignore[index]

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from recommender import disk_cache
+from recommender.factors.track_artists import TrackArtists
 from recommender.radio.codes import ALBUM_SEP, album_codes, album_title_key, artist_key
 from recommender.radio.library import RadioLibrary, project_audio
 from recommender.radio.shared_rows import SharedRows
@@ -268,11 +269,12 @@ def _factors(
     from recommender.factors.bridge import place_artists
     from recommender.factors.genre import vocabulary_of
 
-    touched: list[str] = []
-    for t in [*added.ids.tolist(), *old_ids.tolist()]:
-        local = match.track_artist.get(t)
-        if local is not None and local not in touched:
-            touched.append(local)
+    ids = np.concatenate([np.asarray(added.ids, dtype=np.int64), np.asarray(old_ids, dtype=np.int64)])
+    if isinstance(match.track_artist, TrackArtists):
+        artists = match.track_artist.artists_of(ids)
+    else:
+        artists = [match.track_artist.get(t) for t in ids.tolist()]
+    touched = [a for a in dict.fromkeys(artists) if a is not None]  # in the order first seen
     to_place, profiles = [], []
     tracks_of = {a: np.array(match.artist_tracks[a], dtype=np.int64) for a in touched}
     unmatched = [a for a in touched if a not in match.artist_to_item]

@@ -88,10 +88,11 @@ def album_codes(album_key: np.ndarray, artist_codes: np.ndarray) -> np.ndarray:
     codes = first_seen_codes(album_key)
     if not n:
         return codes
-    # An album is shared when its rows' artist codes differ: their least and greatest, without a sort.
-    least = np.full(int(codes.max()) + 1, np.iinfo(np.int64).max)
-    greatest = np.full(len(least), -1)
-    np.minimum.at(least, codes, artist_codes)
-    np.maximum.at(greatest, codes, artist_codes)
-    shared = (least != greatest)[codes]
-    return np.where(shared, codes.max(initial=0) + 1 + np.arange(n), codes)
+    # An album is shared when one of its rows has another artist than its first row. Codes are numbered
+    # by first appearance, so a code's first row is where it exceeds every code before it.
+    before = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
+    first_row = np.flatnonzero(codes > before)  # [code] -> its first row
+    differs = artist_codes != artist_codes[first_row][codes]
+    shared = np.zeros(len(first_row), dtype=bool)
+    shared[codes[differs]] = True
+    return np.where(shared[codes], codes.max(initial=0) + 1 + np.arange(n), codes)

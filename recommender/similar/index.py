@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from recommender.factors.track_artists import ArtistTracks
 from recommender.ranking import top_k
 from recommender.similar.answers import Similar, SimilarArtist, SoundsLike, lastfm_link
 from recommender.taste.bans import Bans
@@ -53,10 +54,13 @@ class SimilarIndex:
         *,
         overwrite_audio: bool = False,
         prepared: tuple[np.ndarray, np.ndarray] | None = None,
+        keys: dict[str, str] | None = None,
     ) -> None:
         """``short_tracks``: ids never offered as sound-alikes (jingles and sound effects);
         ``overwrite_audio``: ``audio`` may be centred in place (saves a copy); ``prepared``: the
-        (centred, projected, normalised audio, sound-alike mask) of an earlier index (the disk cache)."""
+        (centred, projected, normalised audio, sound-alike mask) of an earlier index (the disk cache);
+        ``keys``: each artist's normalised name -> its spelling in ``artist_tracks`` where the artist
+        match made them (``LibraryMatch.keys``), else they are made here."""
         from recommender.factors.match import normalise_artist
 
         self._norm = normalise_artist
@@ -66,8 +70,8 @@ class SimilarIndex:
         self.local_of_item: dict[int, str] = {}
         for artist, item in artist_to_item.items():
             self.local_of_item.setdefault(int(item), artist)
-        self.local_by_key: dict[str, str] = {}
-        for artist in artist_tracks:
+        self.local_by_key: dict[str, str] = {} if keys is None else dict(keys)
+        for artist in artist_tracks if keys is None else ():
             key = normalise_artist(artist)
             if key is not None:
                 self.local_by_key.setdefault(key, artist)
@@ -165,7 +169,13 @@ class SimilarIndex:
             )
             prepared = (np.ascontiguousarray(library.audio[rows]), ok)
         return cls(
-            bundle, dict(match.artist_to_item), match.artist_tracks, dict(predicted), ids, prepared=prepared
+            bundle,
+            dict(match.artist_to_item),
+            match.artist_tracks,
+            dict(predicted),
+            ids,
+            prepared=prepared,
+            keys=match.keys,
         )
 
     @classmethod
@@ -191,13 +201,18 @@ class SimilarIndex:
         from recommender import disk_cache
 
         names = list(self.artist_tracks)
-        lists = [self.artist_tracks[a] for a in names]
+        if isinstance(self.artist_tracks, ArtistTracks):  # the radio cache's match: arrays already
+            track_ids, track_ends = self.artist_tracks.grouped()
+        else:
+            lists = [self.artist_tracks[a] for a in names]
+            track_ids = np.array([t for tl in lists for t in tl], dtype=np.int64)
+            track_ends = np.cumsum([len(tl) for tl in lists], dtype=np.int64)
         k = self.extra.shape[1] if self.extra.ndim == 2 else 0
         out = {
             **disk_cache.prefixed("artists_", disk_cache.strings(names)),
             "artist_item": np.array([self.artist_to_item.get(a, -1) for a in names], dtype=np.int64),
-            "track_ids": np.array([t for tl in lists for t in tl], dtype=np.int64),
-            "track_ends": np.cumsum([len(tl) for tl in lists], dtype=np.int64),
+            "track_ids": track_ids,
+            "track_ends": track_ends,
             **disk_cache.prefixed("pred_", disk_cache.strings(self.pred_names)),
             "pred_matrix": np.vstack([self.predicted[a] for a in self.pred_names]).astype(np.float32)
             if self.pred_names
