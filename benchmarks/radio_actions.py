@@ -13,6 +13,10 @@ cache at all.
 
     .venv/bin/python benchmarks/radio_actions.py [--tracks 100000] [--db PATH]
     ENCORE_BENCH_CODE=/path/to/other/checkout .venv/bin/python benchmarks/radio_actions.py  # that code's figures
+    .venv/bin/python benchmarks/radio_actions.py --repeat 5  # each figure the median of 5 runs
+
+Each figure is one fresh process on a fresh copy; with ``--repeat N`` it is the median of N of them (a
+shared machine's speed drifts by a third between runs, so single runs can mislead).
 
 Timing figures on a shared machine are noisy: CPU seconds are the steadier figure there.
 """
@@ -121,11 +125,31 @@ def _cell(r: dict, floor: dict | None) -> str:
     return f"{r['seconds']:6.2f} s{ratio} (cpu {r['cpu_seconds']:5.2f}) {r['peak_rss_mb']:5.0f} MB"
 
 
+def _median(runs: list[dict]) -> dict:
+    """The run of median wall time (its CPU and memory with it), of an odd or even number of runs."""
+    return sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
+
+
+def _cells(base: Path, work: Path, act: Callable[[Path], None], repeat: int, cached: bool = True) -> dict:
+    """The three figures after ``act``, each the median of ``repeat`` fresh processes, each process on a
+    fresh copy of the warm database (without its caches unless ``cached``)."""
+    out: dict[str, list[dict]] = {"radio": [], "similar": [], "cli": []}
+    for _ in range(repeat):
+        for what, folder in (("radio", "a"), ("similar", "c"), ("cli", "b")):  # each on its own copy:
+            db = _copy(base, work / folder)  # no radio start has brought the caches up to date for similar
+            if not cached:
+                shutil.rmtree(work / folder / "cache")
+            act(db)
+            out[what].append(_cli(db) if what == "cli" else _run(db, what, False))
+    return {what: _median(runs) for what, runs in out.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", type=int, default=100_000)
     parser.add_argument("--db", type=Path, default=Path.home() / ".cache" / "encore" / "bench-radio-start.db")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: beside --db)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per figure; the median is shown")
     args = parser.parse_args()
     os.environ["PYTHONPATH"] = str(CODE)  # the measuring child processes run the code under test
     _ensure(args.db, args.tracks, False)
@@ -133,40 +157,19 @@ def main() -> int:
     _run(args.db, "radio", False)
     _run(args.db, "similar", False)
     work = args.work or args.db.parent / "bench-actions"
-    print(f"code: {CODE}\n{'after':26s}  {'first radio track':44s}  {'similar':44s}  encore radio SEED --n 1")
-    floor: dict[str, dict] = {}
-    for name, act in ACTIONS.items():
-        db = _copy(args.db, work / "a")
-        act(db)
-        radio = _run(db, "radio", False)
-        db = _copy(args.db, work / "c")  # its own copy: no radio start has brought the caches up to date
-        act(db)
-        similar = _run(db, "similar", False)
-        db = _copy(args.db, work / "b")
-        act(db)
-        cli = _cli(db)
-        if not floor:
-            floor = {"radio": radio, "similar": similar, "cli": cli}
-            print(f"{name:26s}  {_cell(radio, None):44s}  {_cell(similar, None):44s}  {_cell(cli, None)}")
-        else:
-            print(
-                f"{name:26s}  {_cell(radio, floor['radio']):44s}  {_cell(similar, floor['similar']):44s}  "
-                f"{_cell(cli, floor['cli'])}",
-                flush=True,
-            )
-    db = _copy(args.db, work / "a")
-    shutil.rmtree(work / "a" / "cache")
-    radio = _run(db, "radio", False)
-    db = _copy(args.db, work / "c")
-    shutil.rmtree(work / "c" / "cache")
-    similar = _run(db, "similar", False)
-    db = _copy(args.db, work / "b")
-    shutil.rmtree(work / "b" / "cache")
-    cli = _cli(db)
+    repeat = max(1, args.repeat)
     print(
-        f"{'no cache (first start)':26s}  {_cell(radio, floor['radio']):44s}  "
-        f"{_cell(similar, floor['similar']):44s}  {_cell(cli, floor['cli'])}"
+        f"code: {CODE}, median of {repeat} run(s) a figure\n"
+        f"{'after':26s}  {'first radio track':44s}  {'similar':44s}  encore radio SEED --n 1"
     )
+    floor: dict[str, dict] = {}
+    rows = [(name, act, True) for name, act in ACTIONS.items()]
+    rows.append(("no cache (first start)", lambda db: None, False))
+    for name, act, cached in rows:
+        got = _cells(args.db, work, act, repeat, cached)
+        line = [_cell(got[what], floor.get(what)) for what in ("radio", "similar", "cli")]
+        print(f"{name:26s}  {line[0]:44s}  {line[1]:44s}  {line[2]}", flush=True)
+        floor = floor or got
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

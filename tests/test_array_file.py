@@ -185,3 +185,18 @@ def test_a_header_cannot_make_the_reader_hold_more_than_the_file(tmp_path):
     header["arrays"] = [[f"a{j}", "<f4", [1 << 18], 0] for j in range(2000)]
     with pytest.raises(ValueError, match="overlaps"):
         array_file.read(_File(_with_header(data, header), tmp_path))
+
+
+def test_a_cache_written_behind_is_read_back_at_once_and_lands_in_order(tmp_path):
+    """``save_behind`` returns before the file is written; a read of the same file in this process waits
+    for it, and several writes of one path land in the order they were queued."""
+    path = tmp_path / "encore.db.radio.arrays"
+    for round_ in range(5):
+        disk_cache.save_behind(path, f"k{round_}", {"a": np.arange(1000 * (round_ + 1))})
+    got = disk_cache.load_file(path, "k4")  # the newest: waits for all five
+    assert got is not None and np.array_equal(got["a"], np.arange(5000))
+    assert disk_cache.load_file(path, "k3") is None  # replaced
+    (tmp_path / "not a folder").write_text("x")
+    disk_cache.save_behind(tmp_path / "not a folder" / "c.arrays", "k", {"a": np.arange(3)})
+    disk_cache.written()  # a write that cannot happen is skipped, as save_file skips it
+    _settled(tmp_path, {path.name, "not a folder"})

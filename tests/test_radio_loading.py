@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from player.store import Store
 from player.store.analysis import MODEL_VERSION
 from player.store.ratings import BAN, LOVE, rate_artist, rate_track
+from recommender import disk_cache
 from recommender.factors.bundle import load_bundle
 from recommender.radio.library import RadioLibrary
 from recommender.radio.load import load_library
@@ -232,9 +233,12 @@ def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle
     cache = tmp_path / "cache" / "encore.db.radio.arrays"
     with Store.open(db) as store:
         first = load_library(store, bundle=bundle, now=NOW)
+        disk_cache.written()
         assert cache.exists()
+        disk_cache.written()
         written = cache.stat().st_mtime_ns
         again = load_library(store, bundle=bundle, now=NOW)  # from the cache
+        disk_cache.written()
         assert cache.stat().st_mtime_ns == written
         _assert_same_library(again, first)
         _assert_same_library(again, ref.load_library(store, bundle=bundle, now=NOW))
@@ -261,6 +265,7 @@ def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle
                 load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
             )
         # Plays are not in the cache: a new play moves recency and taste at once, and the cache stays.
+        disk_cache.written()
         written = cache.stat().st_mtime_ns
         with store.transaction() as conn:
             conn.execute(
@@ -271,6 +276,7 @@ def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle
         _assert_same_library(
             load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
         )
+        disk_cache.written()
         assert cache.stat().st_mtime_ns == written
 
 
@@ -286,6 +292,7 @@ def test_a_love_keeps_both_caches_and_a_ban_keeps_similars(scanned_db, bundle, t
     with Store.open(db) as store:
         load_library(store, bundle=bundle, now=NOW)
         SimilarIndex.from_store(store, bundle)
+        disk_cache.written()
         written = {p: p.stat().st_mtime_ns for p in (radio_cache, similar_cache)}
         rate_track(store, 5, LOVE)
         rate_artist(store, "Radiohead", LOVE)
@@ -293,13 +300,16 @@ def test_a_love_keeps_both_caches_and_a_ban_keeps_similars(scanned_db, bundle, t
             load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
         )
         SimilarIndex.from_store(store, bundle)
+        disk_cache.written()
         assert {p: p.stat().st_mtime_ns for p in written} == written
         rate_artist(store, "Local Heroes", BAN)
         _assert_same_library(
             load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
         )
+        disk_cache.written()
         assert radio_cache.stat().st_mtime_ns == written[radio_cache]  # bans are a mask, not in the key
         cached = SimilarIndex.from_store(store, bundle)
+        disk_cache.written()
         assert similar_cache.stat().st_mtime_ns == written[similar_cache]
         old = ref.similar_index(store, bundle)
         bans = Bans.from_store(store)
@@ -317,6 +327,7 @@ def test_bans_are_a_mask_over_the_cached_rows(scanned_db, bundle, tmp_path):
     radio_cache = tmp_path / "cache" / "encore.db.radio.arrays"
     with Store.open(db) as store:
         load_library(store, bundle=bundle, now=NOW)
+        disk_cache.written()
         written = radio_cache.stat().st_mtime_ns
         theirs = {
             int(r[0]) for r in store.conn.execute("SELECT id FROM tracks WHERE artist = 'Local Heroes'")
@@ -343,6 +354,7 @@ def test_bans_are_a_mask_over_the_cached_rows(scanned_db, bundle, tmp_path):
         rate_track(store, seed, BAN)
         same()
         same(keep=[seed])
+        disk_cache.written()
         assert radio_cache.stat().st_mtime_ns == written
 
 
@@ -351,9 +363,11 @@ def test_a_damaged_or_unwritable_cache_is_not_used(scanned_db, bundle, tmp_path)
     with Store.open(db) as store:
         expected = ref.load_library(store, bundle=bundle, now=NOW)
         load_library(store, bundle=bundle, now=NOW)
+        disk_cache.written()
         cache = tmp_path / "cache" / "encore.db.radio.arrays"
         cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])  # cut short, as by a crash
         _assert_same_library(load_library(store, bundle=bundle, now=NOW), expected)
+        disk_cache.written()
         shutil.rmtree(tmp_path / "cache")
         (tmp_path / "cache").write_text("not a folder")  # nowhere to write: computed every time
         _assert_same_library(load_library(store, bundle=bundle, now=NOW), expected)
@@ -365,6 +379,7 @@ def test_similar_from_the_cache_answers_the_same(scanned_db, bundle, tmp_path):
     with Store.open(db) as store:
         old = ref.similar_index(store, bundle)
         SimilarIndex.from_store(store, bundle)
+        disk_cache.written()
         assert (tmp_path / "cache" / "encore.db.similar.arrays").exists()
         cached = SimilarIndex.from_store(store, bundle)
     for name in sorted(old.artist_tracks)[:12] + ["Radiohead"]:
@@ -395,9 +410,11 @@ def test_prewarm_fills_the_caches_a_later_start_reads(scanned_db, bundle, tmp_pa
     with Store.open(db) as store:
         assert prewarm(store)
         radio, similar = (tmp_path / "cache" / f"encore.db.{n}.arrays" for n in ("radio", "similar"))
+        disk_cache.written()
         assert radio.exists() and similar.exists()
         written = radio.stat().st_mtime_ns
         _assert_same_library(load_library(store, now=NOW), ref.load_library(store, bundle=bundle, now=NOW))
+        disk_cache.written()
         assert radio.stat().st_mtime_ns == written  # read, not recomputed
 
 

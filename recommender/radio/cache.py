@@ -149,8 +149,10 @@ def load_stale(store: Any, name: str, base: str | None) -> dict[str, np.ndarray]
     return arrays
 
 
-def save(store: Any, name: str, key: str | None, arrays: dict[str, np.ndarray]) -> bool:
-    """Write the arrays under ``key`` (replacing the previous cache of ``name``); False if it failed."""
+def save(store: Any, name: str, key: str | None, arrays: dict[str, np.ndarray]) -> None:
+    """Write the arrays under ``key``, replacing the previous cache of ``name``, on the caches' writer
+    thread (``disk_cache.save_behind``: the radio's first track and ``similar``'s answer do not wait for
+    the file; ``disk_cache.written()`` does)."""
     path = _file(store, name) if key else None
     legacy = path.with_suffix(".npz") if path is not None else None  # the same cache before stop 24
-    return disk_cache.save_file(path, key, arrays, replaces=legacy)
+    disk_cache.save_behind(path, key, arrays, replaces=legacy)

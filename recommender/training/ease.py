@@ -45,15 +45,18 @@ def fit_ease(
     lam: float = LAMBDA,
     min_listeners: int = MIN_LISTENERS,
     keep: int = KEEP,
+    ratio: float = 0.0,
 ) -> sp.csr_matrix:
     """EASE weights over all items of ``train`` (only items with ``min_listeners`` are fitted), each
-    row pruned to ``keep`` weights (``keep <= 0``: unpruned); float32 CSR [n_items, n_items]."""
+    row pruned to ``keep`` weights (``keep <= 0``: unpruned); float32 CSR [n_items, n_items].
+    ``ratio`` > 0 regularises each item by ``lam + ratio * its listeners`` (EDLAE, Steck 2020: dropout
+    denoising in closed form; tried at stop 25, no gain: resources/factors/README.md)."""
     x = (sp.csr_matrix(train) > 0).astype(np.float32)
     listeners = np.asarray(x[:n_user_rows].sum(axis=0)).ravel()
     fitted = np.flatnonzero(listeners >= min_listeners)
     m = x[:, fitted].tocsc()
     gram = (m.T @ m).toarray().astype(np.float64)
-    gram[np.diag_indices_from(gram)] += lam
+    gram[np.diag_indices_from(gram)] += lam + ratio * np.diag(gram)
     p = np.linalg.inv(gram)
     b = p / (-np.diag(p))
     np.fill_diagonal(b, 0.0)
@@ -67,11 +70,13 @@ def fit_ease(
     return out
 
 
-def attach_ease(bundle, keep: int = KEEP, lam: float = LAMBDA, weight: float = WEIGHT) -> None:
+def attach_ease(
+    bundle, keep: int = KEEP, lam: float = LAMBDA, weight: float = WEIGHT, ratio: float = 0.0
+) -> None:
     """Fit EASE on the bundle's own training rows and set it on the bundle (``bundle.ease``), so its
     model (``bundle.model``) blends it in: what pretraining ships and what evaluation measures."""
     n_user_rows = int(bundle.meta.get("n_user_rows", bundle.meta.get("n_users", 0)))
-    weights = fit_ease(bundle.train_matrix, n_user_rows, lam=lam, keep=keep)
+    weights = fit_ease(bundle.train_matrix, n_user_rows, lam=lam, keep=keep, ratio=ratio)
     meta = {"weight": float(weight), "lambda": float(lam), "keep": int(keep), "min_listeners": MIN_LISTENERS}
     bundle.ease = (weights, meta)
     bundle.__dict__.pop("model", None)  # a model built before the weights were set is rebuilt
