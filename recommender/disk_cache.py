@@ -165,7 +165,12 @@ def save_behind(
     with _QUEUE_LOCK:
         if _WRITER is None:
             _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encore-cache-writer")
-        _QUEUED[path] = _WRITER.submit(_save_logged, path, key, arrays, replaces)
+        try:
+            _QUEUED[path] = _WRITER.submit(_save_logged, path, key, arrays, replaces)
+            return
+        except RuntimeError:  # the interpreter is shutting down: no more threads, written here
+            pass
+    _save_logged(path, key, arrays, replaces)
 
 
 def _save_logged(path: Path, key: str, arrays: dict[str, np.ndarray], replaces: Path | None) -> None:
@@ -193,27 +198,34 @@ ASIDE = ".old"
 def _swap_in(new: Path, path: Path, replaces: Path | None) -> None:
     """``new`` renamed to ``path``; the file it replaces (and ``replaces``) deleted on a thread of its own.
 
-    Why not ``os.replace``: renaming over an existing file makes ext4 write the new file's data out
+    Why not ``os.replace`` alone: renaming over an existing file makes ext4 write the new file's data out
     first (``auto_da_alloc``, its guard for programs that skip fsync), and freeing the old file's blocks
     takes as long again: 35 ms for a 40 MB cache here, twice for ``similar`` after every new album
     (issue 25). So the old file is renamed aside first (0.1 ms for both renames) and deleted after. A
-    reader in between finds no file and computes the arrays; it never reads a half-written one. Files
-    set aside by a process that died before deleting them go with the next replacement."""
-    aside: Path | None = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}{ASIDE}")
+    reader in another process in between finds no file and computes the arrays; none reads a half-written
+    one. Files set aside by a process that died before deleting them go with the next replacement. Where
+    the old file cannot be renamed aside (a name too long for the suffix, a folder), it is replaced."""
+    aside: Path | None = path.with_name(f"{path.name}.{os.getpid()}{ASIDE}")
     try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):  # a folder in its place stays and fails the rename
+        if not stat.S_ISREG(os.lstat(path).st_mode):  # a folder in its place stays and fails the replace
             aside = None
         else:
             os.rename(path, aside)
-    except FileNotFoundError:
+    except OSError:  # none there yet, or no room for the suffix in the name
         aside = None
     os.replace(new, path)  # no file there now (unless another process just put one there): no flush
     leftovers = [aside] if aside is not None else []
-    leftovers += [p for p in path.parent.glob(f"{glob.escape(path.name)}.*{ASIDE}") if p != aside]
+    try:
+        leftovers += [p for p in path.parent.glob(f"{glob.escape(path.name)}.*{ASIDE}") if p != aside]
+    except OSError:
+        pass  # the folder cannot be listed: the cache is written all the same
     if replaces is not None:
         leftovers.append(replaces)
     if leftovers:  # not a daemon: the interpreter waits for it at exit, so nothing is left behind
-        threading.Thread(target=_delete, args=(leftovers,), name="encore-cache-delete").start()
+        try:
+            threading.Thread(target=_delete, args=(leftovers,), name="encore-cache-delete").start()
+        except RuntimeError:  # no new thread to be had (the interpreter is shutting down): here, then
+            _delete(leftovers)
 
 
 def _delete(paths: list[Path]) -> None:

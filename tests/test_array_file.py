@@ -200,3 +200,21 @@ def test_a_cache_written_behind_is_read_back_at_once_and_lands_in_order(tmp_path
     disk_cache.save_behind(tmp_path / "not a folder" / "c.arrays", "k", {"a": np.arange(3)})
     disk_cache.written()  # a write that cannot happen is skipped, as save_file skips it
     _settled(tmp_path, {path.name, "not a folder"})
+
+
+def test_a_cache_whose_name_leaves_no_room_to_set_it_aside_is_replaced(tmp_path, monkeypatch):
+    path = tmp_path / ("c" * 236 + ".arrays")  # the longest name the temporary file still fits beside
+    assert disk_cache.save_file(path, "k1", {"a": np.arange(2)})
+    assert disk_cache.save_file(path, "k2", {"a": np.arange(3)})
+    assert np.array_equal(disk_cache.load_file(path, "k2")["a"], np.arange(3))
+    real_rename = disk_cache.os.rename
+
+    def no_room(src, dst, *args, **kwargs):  # as a name past NAME_MAX fails
+        if str(dst).endswith(disk_cache.ASIDE):
+            raise OSError(36, "File name too long")
+        return real_rename(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(disk_cache.os, "rename", no_room)
+    assert disk_cache.save_file(path, "k3", {"a": np.arange(4)})
+    assert np.array_equal(disk_cache.load_file(path, "k3")["a"], np.arange(4))
+    _settled(tmp_path, {path.name})

@@ -138,7 +138,12 @@ class QueryFit:
         global _FIT_THREAD
         if _FIT_THREAD is None:
             _FIT_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encore-radio-fit")
-        return _FIT_THREAD.submit(self._fit_products)
+        try:
+            return _FIT_THREAD.submit(self._fit_products)
+        except RuntimeError:  # the interpreter is shutting down (no more threads): computed here
+            done: Future[tuple[np.ndarray, dict[str, np.ndarray]]] = Future()
+            done.set_result(self._fit_products())
+            return done
 
     def _fit_products(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Z-scored audio and factor similarity to the query, blended per row (``_fit_weights``)."""
