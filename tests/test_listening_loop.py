@@ -280,3 +280,17 @@ def test_a_prompt_that_cannot_be_read_says_so_and_keeps_what_plays(store):
     listening.start_prompt("artist:(Nobody We Know)", "Nobody")
     assert errors and "no artist in your library" in errors[0]
     assert ctl.queue.current.track_id == a and not radio.active
+
+
+def test_a_radio_from_a_track_whose_file_went_missing_says_so(store):
+    from recommender.radio.session import SEED_NOT_IN_LIBRARY
+
+    (seed,) = _long_tracks(store, 1)
+    with store.transaction() as conn:  # as the player marks a file it cannot open
+        conn.execute("UPDATE tracks SET missing = 1 WHERE id = ?", (seed,))
+    ctl, radio, listening, _finished = _session(store)
+    errors: list[str] = []
+    radio.on_failed.append(errors.append)
+    listening.start_radio(seed, "Radio from the seed")
+    assert errors == [f"The radio could not start: {SEED_NOT_IN_LIBRARY}"]
+    assert radio.station is None

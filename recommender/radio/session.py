@@ -25,6 +25,12 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+SEED_NOT_IN_LIBRARY = (
+    "this track's file is missing (its music folder unplugged or renamed?); "
+    "a radio can start from it when the folder is back"
+)
+"""Why no station starts from a track the radio's library does not hold (missing files are left out)."""
+
 #: ``run(job, on_result, on_error)``: where the library is loaded. The default runs it at once.
 Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[str], None]], None]
 
@@ -252,10 +258,16 @@ class RadioSession:
         from recommender.radio.station import Station
 
         try:
+            self._library.row(self.seed_track_id)
+        except KeyError:  # its file went missing, or it was removed
+            log.warning("track %s is not in the radio's library: no station from it", self.seed_track_id)
+            self._emit(self.on_failed, f"The radio could not start: {SEED_NOT_IN_LIBRARY}")
+            return
+        try:
             self.station = Station(
                 self._library, self.seed_track_id, self.settings, now=self.clock(), skipped=self.session_skips
             )
-        except Exception as exc:  # e.g. the seed is not in the library any more
+        except Exception as exc:
             log.exception("cannot start a station from track %s", self.seed_track_id)
             self._emit(self.on_failed, f"The radio could not start: {exc}")
             return
