@@ -28,6 +28,7 @@ from recommender.radio.load import load_library
 from recommender.radio.scoring import dense_row
 from recommender.radio.station import PlayEvent, Station
 from recommender.similar.index import SimilarIndex
+from recommender.similar.stored import index_arrays
 
 NOW = 1.9e9
 ARRAYS = (
@@ -215,7 +216,7 @@ def test_similar_answers_as_before(which, scanned_db, analyzed_corpus_db, bundle
     for name in names + ["Radiohead"]:
         assert new.artist(name, 15, 8).as_dict() == old.artist(name, 15, 8).as_dict()
     # What the cache keeps: the match's arrays as they are, the same as grouping the lists of names.
-    kept, listed = new._to_arrays(), old._to_arrays()
+    kept, listed = index_arrays(new), index_arrays(old)
     for name in ("track_ids", "track_ends", "artist_item"):
         assert kept[name].dtype == listed[name].dtype and np.array_equal(kept[name], listed[name]), name
 

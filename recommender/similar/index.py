@@ -11,8 +11,8 @@ the audio-to-factor bridge from their tracks' audio tags, and can then have, and
 
 One ``SimilarIndex`` is built per library, from the radio's start-up part (``SimilarIndex.from_library``:
 its artist match, audio-placed artists and projected audio, so the two never disagree and a new album is
-added to one cache, ``recommender.radio.append``); each query is then one or two matrix-vector products,
-well under 10 ms.
+added to one cache, ``recommender.radio.append``; kept on disk by ``recommender.similar.stored``); each
+query is then one or two matrix-vector products, well under 10 ms.
 
 Bans are applied per query (``bans``: ``recommender.taste.bans.Bans``, read by the caller just before),
 not baked into the index, which is cached on disk and in memory across lookups: a banned artist, in the
@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 
-from recommender.factors.track_artists import ArtistTracks
 from recommender.ranking import top_k
 from recommender.similar.answers import Similar, SimilarArtist, SoundsLike, lastfm_link
 from recommender.taste.bans import Bans
@@ -130,13 +129,14 @@ class SimilarIndex:
         and matching every credit cost seconds; the cache is named by what it was computed from)."""
         from recommender.factors.bundle import load_bundle
         from recommender.radio import cache
+        from recommender.similar import stored
 
         bundle = bundle if bundle is not None else load_bundle(or_none=True)
         key = cache.fingerprint(store, "similar", bundle)
         cached = cache.load(store, "similar", key)
         if cached is not None:
             try:
-                return cls._from_arrays(bundle, cached)
+                return cls(bundle, **stored.index_parts(bundle, cached))
             except (KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError):
                 pass  # an inconsistent cache file (incl. disk_cache.Doubt): compute again, overwrite it
         if bundle is not None:  # the radio's static part: its match, placed artists and projected audio
@@ -147,7 +147,7 @@ class SimilarIndex:
         else:
             index = cls._without_bundle(store)
         if key is not None:
-            cache.save(store, "similar", key, index._to_arrays())
+            cache.save(store, "similar", key, stored.index_arrays(index))
         return index
 
     @classmethod
@@ -195,56 +195,6 @@ class SimilarIndex:
                 artist_tracks.setdefault(name.strip(), []).append(int(_id))
         audio = emb if len(ids) else None
         return cls(None, {}, artist_tracks, {}, ids, audio, short, overwrite_audio=True)
-
-    def _to_arrays(self) -> dict[str, np.ndarray]:
-        """The index as plain arrays for ``recommender.radio.cache`` (``_from_arrays`` reads them back)."""
-        from recommender import disk_cache
-
-        names = list(self.artist_tracks)
-        if isinstance(self.artist_tracks, ArtistTracks):  # the radio cache's match: arrays already
-            track_ids, track_ends = self.artist_tracks.grouped()
-        else:
-            lists = [self.artist_tracks[a] for a in names]
-            track_ids = np.array([t for tl in lists for t in tl], dtype=np.int64)
-            track_ends = np.cumsum([len(tl) for tl in lists], dtype=np.int64)
-        k = self.extra.shape[1] if self.extra.ndim == 2 else 0
-        out = {
-            **disk_cache.prefixed("artists_", disk_cache.strings(names)),
-            "artist_item": np.array([self.artist_to_item.get(a, -1) for a in names], dtype=np.int64),
-            "track_ids": track_ids,
-            "track_ends": track_ends,
-            **disk_cache.prefixed("pred_", disk_cache.strings(self.pred_names)),
-            "pred_matrix": np.vstack([self.predicted[a] for a in self.pred_names]).astype(np.float32)
-            if self.pred_names
-            else np.zeros((0, k), np.float32),
-            "audio_ids": self.audio_ids,
-        }
-        if self.audio is not None:
-            out["audio"], out["audio_ok"] = self.audio, self.audio_ok
-        return out
-
-    @classmethod
-    def _from_arrays(cls, bundle: Any, arrays: dict[str, np.ndarray]) -> SimilarIndex:
-        """The index from ``_to_arrays``'s arrays, checked first (``disk_cache.Doubt``): a valid key does
-        not vouch for the arrays, and a tampered file gave tracebacks or NaN "sounds like" answers."""
-        from recommender import disk_cache
-
-        _check_arrays(bundle, arrays)
-        names = disk_cache.unstrings(arrays, "artists_")
-        ids = arrays["track_ids"].tolist()
-        ends = arrays["track_ends"].tolist()
-        artist_tracks: dict[str, list[int]] = {}
-        start = 0
-        for name, end in zip(names, ends, strict=True):
-            artist_tracks[name] = ids[start:end]
-            start = end
-        artist_to_item = {
-            a: int(i) for a, i in zip(names, arrays["artist_item"].tolist(), strict=True) if i >= 0
-        }
-        pred_names = disk_cache.unstrings(arrays, "pred_")
-        predicted = dict(zip(pred_names, arrays["pred_matrix"], strict=True))
-        prepared = (arrays["audio"], arrays["audio_ok"]) if "audio" in arrays else None
-        return cls(bundle, artist_to_item, artist_tracks, predicted, arrays["audio_ids"], prepared=prepared)
 
     def audio_rows(self, track_ids: Any) -> np.ndarray:
         """The rows of ``audio`` of those of ``track_ids`` that have one, in their order. A binary search
@@ -387,26 +337,3 @@ class SimilarIndex:
         scores[~self.audio_ok] = -np.inf
         banned = self.audio_rows(bans.track_ids).tolist()
         return [SoundsLike(int(self.audio_ids[i]), float(scores[i])) for i in top_k(scores, banned, n)]
-
-
-def _check_arrays(bundle: Any, arrays: dict[str, np.ndarray]) -> None:
-    """Raise ``disk_cache.Doubt`` unless the cached index's arrays fit together and the bundle."""
-    from recommender import disk_cache
-
-    require, finite, within = disk_cache.require, disk_cache.finite, disk_cache.within
-    items = arrays["artist_item"]
-    ends, ids = arrays["track_ends"], arrays["track_ids"]
-    n_artists = len(arrays["artists_ends"])
-    require(items.shape == (n_artists,) and ends.shape == (n_artists,) and ids.ndim == 1, "artist arrays")
-    require(within(items, -1, bundle.n_items if bundle is not None else 0), "artist items")
-    require(within(ends, 0, len(ids) + 1) and bool((np.diff(ends) >= 0).all()), "track ends")
-    require(n_artists == 0 or int(ends[-1]) == len(ids), "track ends")
-    k = bundle.k if bundle is not None else 0
-    pred = arrays["pred_matrix"]
-    require(pred.ndim == 2 and pred.shape == (len(arrays["pred_ends"]), k) and finite(pred), "predicted")
-    audio_ids = arrays["audio_ids"]
-    require(audio_ids.ndim == 1 and audio_ids.dtype.kind in "iu", "audio ids")
-    if "audio" in arrays:
-        audio, ok = arrays["audio"], arrays["audio_ok"]
-        require(audio.ndim == 2 and len(audio) == len(audio_ids) and finite(audio), "audio")
-        require(ok.shape == (len(audio_ids),) and ok.dtype == bool, "audio mask")
