@@ -11,19 +11,16 @@ API: ``index_arrays(index)``; ``index_parts(bundle, arrays)`` (the index's const
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from recommender import disk_cache
 from recommender.factors.track_artists import ArtistTracks
 
-if TYPE_CHECKING:
-    from recommender.similar.index import SimilarIndex
 
-
-def index_arrays(index: SimilarIndex) -> dict[str, np.ndarray]:
-    """The index as plain arrays (``index_parts`` reads them back)."""
+def index_arrays(index: Any) -> dict[str, np.ndarray]:
+    """A ``SimilarIndex`` as plain arrays (``index_parts`` reads them back)."""
     names = list(index.artist_tracks)
     if isinstance(index.artist_tracks, ArtistTracks):  # the radio cache's match: arrays already
         track_ids, track_ends = index.artist_tracks.grouped()
