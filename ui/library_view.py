@@ -179,10 +179,17 @@ class LibraryView(QWidget):
             self.album_grid.set_rows([self.model.track_at(r) for r in range(self.model.rowCount())])
 
     # -- content -------------------------------------------------------------------------------------
-    def set_rows(self, rows: list[tuple], loaded: LoadedRows | None = None) -> None:
-        """Replace the library content (after start-up load or a scan), keeping the user's narrowing;
-        ``loaded``: what the loading worker derived from ``rows`` (``library_rows.load_rows``), used where
-        the narrowing leaves it valid."""
+    def set_rows(self, rows: list[tuple]) -> None:
+        """Replace the library content, keeping the user's narrowing; the panes are counted here."""
+        self._replace(rows, None)
+
+    def set_loaded(self, loaded: LoadedRows) -> None:
+        """Replace the library content with what the loading worker left (``library_rows.load_rows``,
+        after start-up or a scan), keeping the user's narrowing: its haystack, and its counts where the
+        narrowing leaves them valid."""
+        self._replace(loaded.rows, loaded)
+
+    def _replace(self, rows: list[tuple], loaded: LoadedRows | None) -> None:
         artist = self.current_artist()
         album = self.current_album()
         self.model.set_rows(rows, loaded.haystack if loaded is not None else None)

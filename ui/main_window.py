@@ -272,7 +272,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
 
     def _rows_loaded(self, loaded: LoadedRows) -> None:
         rows = loaded.rows
-        self.library.set_rows(rows, loaded)
+        self.library.set_loaded(loaded)
         self.__dict__.pop("_stored_info", None)  # names of tracks the table lacks: look them up again
         if self._current_track_id is not None:
             self.library.model.set_playing(self._current_track_id)

@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from recommender import disk_cache
-from recommender.factors.track_artists import TrackArtists
 from recommender.radio.codes import ALBUM_SEP, album_codes, album_title_key, artist_key
 from recommender.radio.library import RadioLibrary, project_audio
 from recommender.radio.shared_rows import SharedRows
@@ -269,12 +268,9 @@ def _factors(
     from recommender.factors.bridge import place_artists
     from recommender.factors.genre import vocabulary_of
 
+    # The match is the cache's (``LibraryMatch.of_arrays``, or ``plus`` of it): its tracks are arrays.
     ids = np.concatenate([np.asarray(added.ids, dtype=np.int64), np.asarray(old_ids, dtype=np.int64)])
-    if isinstance(match.track_artist, TrackArtists):
-        artists = match.track_artist.artists_of(ids)
-    else:
-        artists = [match.track_artist.get(t) for t in ids.tolist()]
-    touched = [a for a in dict.fromkeys(artists) if a is not None]  # in the order first seen
+    touched = [a for a in dict.fromkeys(match.track_artist.artists_of(ids)) if a is not None]  # first seen
     to_place, profiles = [], []
     tracks_of = {a: np.array(match.artist_tracks[a], dtype=np.int64) for a in touched}
     unmatched = [a for a in touched if a not in match.artist_to_item]

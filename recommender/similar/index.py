@@ -69,11 +69,14 @@ class SimilarIndex:
         self.local_of_item: dict[int, str] = {}
         for artist, item in artist_to_item.items():
             self.local_of_item.setdefault(int(item), artist)
-        self.local_by_key: dict[str, str] = {} if keys is None else dict(keys)
-        for artist in artist_tracks if keys is None else ():
-            key = normalise_artist(artist)
-            if key is not None:
-                self.local_by_key.setdefault(key, artist)
+        if keys is not None:
+            self.local_by_key = dict(keys)
+        else:
+            self.local_by_key = {}
+            for artist in artist_tracks:
+                key = normalise_artist(artist)
+                if key is not None:
+                    self.local_by_key.setdefault(key, artist)
         self.predicted = predicted or {}
         self.pred_names = list(self.predicted)
         self.pred_index = {name: j for j, name in enumerate(self.pred_names)}
