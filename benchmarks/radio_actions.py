@@ -4,7 +4,8 @@ Why: the start-up caches (``recommender.radio.cache``) make a warm start fast, b
 invalidates them makes the next start pay for the whole library again. This takes the benchmark
 library of ``benchmarks/radio_start.py`` (built once and kept), warms both caches, and for each action
 on a fresh copy (nothing; a love of a track; a ban of an artist; one new file scanned and analysed;
-1,000 new files scanned and analysed) times, each in a fresh process: the first radio track (the same
+1,000 new files scanned and analysed; one file and a folder of 1,000 gone missing; 100 files moved; one
+file retagged, which still builds in full) times, each in a fresh process: the first radio track (the same
 steps as ``encore radio``, timed from opening the store), ``similar`` (index and one query, on a copy of
 its own, so no radio start has updated the caches it reads), and then
 ``encore radio SEED --n 1`` as the user types it (the whole process, from the shell). The "nothing"
@@ -84,12 +85,40 @@ def _rate(what: str) -> Callable[[Path], None]:
     return act
 
 
+def _files(what: str, count: int) -> Callable[[Path], None]:
+    """``count`` known files (ids 20,001 on, none the seed's) gone missing, moved to another folder, or
+    retagged (a new title), as a scan leaves them (``player.store.tracks``' own writes for the first two)."""
+
+    def act(db: Path) -> None:
+        from player.store import Store
+        from player.store.tracks import move_track, set_missing
+
+        ids = range(20_001, 20_001 + count)
+        with Store.open(db) as store:
+            if what == "gone":
+                set_missing(store, ids)
+            elif what == "moved":
+                for t in ids:
+                    move_track(store, t, f"/music/renamed folder/{t:07d}.ogg")
+            else:
+                with store.transaction() as conn:
+                    conn.executemany(
+                        "UPDATE tracks SET title = title || ' (remaster)' WHERE id = ?", ((t,) for t in ids)
+                    )
+
+    return act
+
+
 ACTIONS: dict[str, Callable[[Path], None]] = {
     "nothing (the floor)": lambda db: None,
     "love a track": _rate("love"),
     "ban an artist": _rate("ban"),
     "1 new file analysed": lambda db: _add_tracks(db, 1),
     "1,000 new files analysed": lambda db: _add_tracks(db, 1000),
+    "1 file gone missing": _files("gone", 1),
+    "1,000 files gone missing": _files("gone", 1000),
+    "100 files moved": _files("moved", 100),
+    "1 file retagged": _files("retag", 1),
 }
 
 

@@ -170,9 +170,13 @@ def match_credits(credits: Iterable, bundle: Any):
 
 
 def match_library(store: Any, bundle: Any):
-    from player.store.feedback import track_credits
+    """Every track's credits, those whose file is missing too (since issue 25: they describe the taste)."""
+    from player.store.feedback import TrackCredit
 
-    return match_credits(track_credits(store), bundle)
+    rows = store.conn.execute(
+        "SELECT id, artist, album_artist, title, mb_artist_id, mb_album_artist_id FROM tracks ORDER BY id"
+    ).fetchall()
+    return match_credits([TrackCredit(*row) for row in rows], bundle)
 
 
 def banned_track_ids(store: Any) -> set[int]:
@@ -191,7 +195,7 @@ def artist_genres(store, bundle, match) -> dict:
     out: dict[str, ArtistGenres] = {}
     if bundle.tag_names is None:
         return out
-    for t in iter_tracks(store):
+    for t in iter_tracks(store, include_missing=True):
         artist = match.track_artist.get(t["id"])
         if artist is None:
             continue
@@ -244,20 +248,25 @@ def load_library(
     keep: Sequence[int] = (),
     now: float | None = None,
     parts: LibraryParts | None = None,
+    drop_missing: bool = True,
 ) -> RadioLibrary:
-    """The old ``recommender.radio.library.load_library`` (a bundle must be given)."""
+    """The old ``recommender.radio.library.load_library`` (a bundle must be given). Since issue 25 it
+    computes over every track, those whose file is missing too, and drops them from the result at the
+    end with the bans (unless not ``drop_missing``)."""
     from player.store.analysis import load_analysis_matrix, load_descriptors
     from player.store.plays import track_stats
     from player.store.tracks import iter_tracks
 
     parts = parts if parts is not None else LibraryParts()
     banned = banned_track_ids(store).difference(int(t) for t in keep)
-    # every track, in id order: the bans are dropped from the result at the end
-    tracks = sorted(iter_tracks(store), key=lambda t: t["id"])
+    # every track, in id order: the bans and the missing files are dropped from the result at the end
+    tracks = sorted(iter_tracks(store, include_missing=True), key=lambda t: t["id"])
+    if drop_missing:
+        banned |= {int(t["id"]) for t in tracks if t["missing"]}
     ids = np.array([t["id"] for t in tracks], dtype=np.int64)
     row_of = {int(t): i for i, t in enumerate(ids)}
     n = len(ids)
-    a_ids, emb, tags = load_analysis_matrix(store)
+    a_ids, emb, tags = load_analysis_matrix(store, include_missing=True)
     audio = has_audio = None
     tag_probs = None
     if len(a_ids):
@@ -441,6 +450,8 @@ def similar_index(store: Any, bundle: Any):
     from recommender.similar.index import SimilarIndex
 
     parts = LibraryParts()
-    every = [int(t["id"]) for t in iter_tracks(store)]
-    library = load_library(store, bundle=bundle, taste=False, keep=every, parts=parts)
-    return SimilarIndex.from_library(library, parts.match, parts.predicted_artists, bundle)
+    tracks = list(iter_tracks(store, include_missing=True))
+    every = [int(t["id"]) for t in tracks]
+    library = load_library(store, bundle=bundle, taste=False, keep=every, parts=parts, drop_missing=False)
+    gone = np.isin(library.track_ids, [int(t["id"]) for t in tracks if t["missing"]])
+    return SimilarIndex.from_library(library, parts.match, parts.predicted_artists, bundle, gone)

@@ -2,9 +2,9 @@
 
 The cache after an update must equal, bit for bit, a full build of the same library given the statistics
 the last full build froze (its audio centre and axes, z-score statistics and tag mean): the same codes,
-names, projected audio, top tags, artist match, placed and bundle factors and co-listening. Changes the
-log cannot add (an edited or removed track, a lost analysis, too many new rows, a trimmed log) build in
-full. Real SQLite, the shipped bundle, the scanned-style database of ``test_radio_loading``.
+names, projected audio, top tags, artist match, placed and bundle factors and co-listening, and the same
+rows masked as missing. Files gone missing, back or moved are updated in place. Changes the log cannot add
+(a retagged or deleted track, a lost analysis, too many new rows, a trimmed log) build in full. Real SQLite, the shipped bundle, the scanned-style database of ``test_radio_loading``.
 """
 
 from __future__ import annotations
@@ -111,6 +111,7 @@ def _assert_same_static(new: Static, old: Static) -> None:
     assert list(new.predicted) == list(old.predicted)
     for artist, vector in old.predicted.items():
         assert np.array_equal(new.predicted[artist], vector), artist
+    assert new.gone.dtype == bool and np.array_equal(new.gone, old.gone)
 
 
 @pytest.mark.parametrize("searches", [64, 3])  # new albums found by searching the cached keys, then by a dict
@@ -154,7 +155,7 @@ def test_new_tracks_and_analyses_are_added_as_a_full_build_would_place_them(
     "change",
     [
         "UPDATE tracks SET artist = 'Someone Else' WHERE id = 2",  # a retag of a cached track
-        "UPDATE tracks SET missing = 1 WHERE id = 4",  # a file gone
+        "UPDATE tracks SET mb_artist_id = 'b10bbbfc-cf9e-42e0-be17-e2c3e1d2600d' WHERE id = 4",  # matched anew
         "DELETE FROM analysis WHERE track_id = 5",  # an analysis lost
         "INSERT INTO tracks (id, path, size, mtime, added_at, updated_at) VALUES (7, '/x.ogg', 1, 0, 0, 0)",
     ],
@@ -173,6 +174,71 @@ def test_changes_the_log_cannot_add_build_in_full(scanned_db, bundle, tmp_path, 
         fresh, how = static_part(store, bundle)
         assert how == "built"
         _assert_same_static(fresh, full_static(store, bundle))
+
+
+def test_files_gone_back_or_moved_are_updated_as_a_full_build_would_leave_them(scanned_db, bundle, tmp_path):
+    """An unplugged folder, a file put back, a folder renamed, a rescan that rewrote only sizes and gains:
+    no full build, and the same arrays as one; the gone files leave the station and ``similar``, and
+    their artist's placement and the taste do not move."""
+    from recommender.similar.index import SimilarIndex
+    from recommender.taste.bans import Bans
+
+    db = _copy(scanned_db, tmp_path)
+    with Store.open(db) as store:
+        built, how = static_part(store, bundle)
+        assert how == "built"
+        frozen = built.frozen()
+        conn = store.conn
+        missing = [r[0] for r in conn.execute("SELECT id FROM tracks WHERE missing = 1 ORDER BY id")]
+        band = "Unknown Band"  # an artist the bundle lacks, placed from its sound and its files' words
+        heroes = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM tracks WHERE COALESCE(NULLIF(artist, ''), album_artist) = ? AND missing = 0"
+                " AND COALESCE(genre, '') = '' ORDER BY id",
+                (band,),
+            )
+        ]
+        assert band in built.predicted and len(heroes) >= 2 and len(missing) >= 2
+        seed = 4243 % 1500
+        unplugged = [t for t in range(200, 260) if t not in missing and t != seed]
+        with store.transaction() as tx:
+            tx.executemany("UPDATE tracks SET missing = 1 WHERE id = ?", [(t,) for t in unplugged])
+            tx.execute("UPDATE tracks SET missing = 0 WHERE id = ?", (missing[0],))  # put back
+            tx.execute("UPDATE tracks SET missing = 1 WHERE id = ?", (missing[1],))  # already gone: no change
+            for t in heroes:  # moved into a folder that names their genre: their artist is placed anew
+                tx.execute("UPDATE tracks SET path = ? WHERE id = ?", (f"/music/Jazz/{t}.ogg", t))
+            tx.execute("UPDATE tracks SET path = '/music/moved/1.ogg' WHERE id = 1")  # a known artist's
+            tx.execute("UPDATE tracks SET size = 9, mtime = 5, rg_track_gain = -3, updated_at = 7 WHERE id < 100")
+        changes = changes_since(store, built.seq)
+        assert "changed" not in changes and changes["moved"] == {*heroes, 1}
+        assert changes["gone"] == set(unplugged) and changes["back"] == {missing[0]}
+        updated, how = static_part(store, bundle)
+        assert how == "appended"
+        _assert_same_static(updated, full_static(store, bundle, frozen))
+        assert not np.array_equal(updated.predicted[band], built.predicted[band])
+        assert static_part(store, bundle)[1] == "cache"
+        # What the listener gets: the gone files out of the station, the one put back in it.
+        library = load_library(store, bundle=bundle, now=NOW, taste=False)
+        ids = set(library.track_ids.tolist())
+        assert not ids & set(unplugged) and missing[0] in ids and missing[1] not in ids
+        # ... and out of ``similar``: no sound-alike, no artist's track.
+        index = SimilarIndex.from_library(updated.library, updated.match, updated.predicted, bundle, updated.gone)
+        answer = index.track(seed, band, n=50, sounds_like=len(built.library), bans=Bans())
+        offered = {s.track_id for s in answer.sounds_like} | {t for a in answer.artists for t in a.track_ids}
+        assert offered and not offered & (set(unplugged) | {missing[1]})
+        # Unplugging the whole library's rest leaves an artist with no file: it is not "in your library".
+        gone_all = [t for t in updated.library.track_ids.tolist() if t not in index.artist_tracks.get(band, [])]
+        taste = load_library(store, bundle=bundle, now=NOW).taste
+        with store.transaction() as tx:
+            tx.executemany("UPDATE tracks SET missing = 1 WHERE id = ?", [(t,) for t in gone_all])
+        only, how = static_part(store, bundle)
+        assert how == "appended"
+        alone = SimilarIndex.from_library(only.library, only.match, only.predicted, bundle, only.gone)
+        assert list(alone.artist_tracks) == [band]
+        assert not any(a.in_library for a in alone.artist(band, n=30).artists)
+        # The plays of the unplugged files still make the taste: it does not move.
+        assert taste is not None and np.array_equal(load_library(store, bundle=bundle, now=NOW).taste, taste)
 
 
 def test_many_new_rows_or_a_trimmed_log_build_in_full(scanned_db, bundle, tmp_path):

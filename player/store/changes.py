@@ -16,7 +16,9 @@ out at load and ``similar`` applies per query, so a love or a ban keeps every ca
   ``analyzed_at``), about 70 ms at 100k tracks.
 
 - ``log_position(store)``, ``changes_since(store, seq)``, ``trim_log(store)``: the schema-v10 log of which
-  tracks changed (added, changed, removed, analysed, unanalysed), so a cache can update just those rows.
+  tracks changed (added, changed, removed, analysed, unanalysed; since schema v12 also gone, back and moved,
+  and 'changed' only for a column the recommender reads, ``schema.RECOMMENDER_COLUMNS``), so a cache can
+  update just those rows.
 
 Plays are in neither: what depends on them is recomputed at every load.
 """
@@ -62,7 +64,7 @@ def log_position(store: Store) -> int | None:
 
 def changes_since(store: Store, seq: int) -> dict[str, set[int]] | None:
     """Which tracks changed after log position ``seq``: {what: track ids} ('added', 'changed', 'removed',
-    'analysed', 'unanalysed'), or None when the log cannot tell (no log, or trimmed past ``seq``)."""
+    'analysed', 'unanalysed', 'gone', 'back', 'moved'), or None when the log cannot tell (no log, or trimmed past ``seq``)."""
     conn = store.conn
     try:  # the rows first, the floor after: a trim committed in between raises the floor read last
         rows = conn.execute(

@@ -335,6 +335,30 @@ _V11_TITLE_INDEX = """
         CREATE INDEX IF NOT EXISTS tracks_title ON tracks(title COLLATE NOCASE);
 """
 
+# Version 12: the log says what changed of a track, not only that a row was updated (issue 25, item 1): a
+# file flagged missing ('gone') or back ('back'), moved ('moved': its path), or retagged ('changed': a
+# column the recommender reads of it, ``RECOMMENDER_COLUMNS``). A rescan that rewrote only the rest (size,
+# mtime, bitrate, ReplayGain) logs nothing, so the radio's start-up cache keeps every row; a missing flag is
+# a mask over its rows, a move re-places at most one unknown artist (whose folder names are read). An id
+# changed in place (no code does it) logs 'changed' under both ids, as before.
+RECOMMENDER_COLUMNS = (
+    "artist", "album_artist", "album", "title", "genre", "duration", "mb_artist_id", "mb_album_artist_id",
+)  # fmt: skip
+_V12_WHAT_CHANGED = f"""
+        DROP TRIGGER IF EXISTS tracks_log_update;
+        CREATE TRIGGER IF NOT EXISTS tracks_log_changed AFTER UPDATE ON tracks
+        WHEN NEW.id != OLD.id OR {" OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in RECOMMENDER_COLUMNS)}
+        BEGIN INSERT INTO library_log (track_id, what) VALUES (OLD.id, 'changed');
+              INSERT INTO library_log (track_id, what) SELECT NEW.id, 'changed' WHERE NEW.id != OLD.id; END;
+        CREATE TRIGGER IF NOT EXISTS tracks_log_moved AFTER UPDATE OF path ON tracks
+        WHEN NEW.path IS NOT OLD.path AND NEW.id = OLD.id
+        BEGIN INSERT INTO library_log (track_id, what) VALUES (NEW.id, 'moved'); END;
+        CREATE TRIGGER IF NOT EXISTS tracks_log_missing AFTER UPDATE OF missing ON tracks
+        WHEN NEW.missing IS NOT OLD.missing AND NEW.id = OLD.id
+        BEGIN INSERT INTO library_log (track_id, what)
+              VALUES (NEW.id, CASE WHEN NEW.missing THEN 'gone' ELSE 'back' END); END;
+"""
+
 # Version n is reached by applying MIGRATIONS[n - 1], a script of SQL statements. Append only.
 MIGRATIONS: list[str] = [
     _V1_INITIAL,
@@ -348,6 +372,7 @@ MIGRATIONS: list[str] = [
     _V9_UNTAGGED_NAMES,
     _V10_LIBRARY_LOG,
     _V11_TITLE_INDEX,
+    _V12_WHAT_CHANGED,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

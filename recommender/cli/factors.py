@@ -288,9 +288,9 @@ def cmd_match_report(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         match = match_library(store, bundle)
         plays = track_play_counts(store)
-        from player.store.feedback import track_credits
+        from player.store.tracks import count_tracks
 
-        total_tracks = len(track_credits(store))
+        total_tracks = count_tracks(store, include_missing=True)  # as the match: missing files' too
     matched_tracks = len(match.track_item)
     rows = []
     for artist in match.unmatched:

@@ -166,7 +166,7 @@ def artist_audio_tags(store: Store, match: LibraryMatch) -> dict[str, np.ndarray
         from player.store.analysis import load_analysis_matrix
     except ImportError:  # the audio analysis is not part of this build
         return {}
-    track_ids, _emb, tags = load_analysis_matrix(store)
+    track_ids, _emb, tags = load_analysis_matrix(store, include_missing=True)  # as the match: every track
     if len(track_ids) == 0 or tags.ndim != 2 or tags.shape[1] != len(MUSICNN_TAGS):
         return {}
     groups: dict[str, list[int]] = {}
@@ -254,7 +254,7 @@ def artist_genres(store: Store, bundle: Bundle, match: LibraryMatch) -> dict[str
         return {}
     from player.store.tracks import track_columns
 
-    rows = track_columns(store, ("id", "genre", "album", "path"), order="id")
+    rows = track_columns(store, ("id", "genre", "album", "path"), order="id", include_missing=True)
     return vocabulary_of(bundle).artist_genres(rows, match.track_artist)
 
 

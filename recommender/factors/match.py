@@ -318,10 +318,11 @@ def match_rows(rows: Iterable[tuple], bundle: Bundle, into: LibraryMatch | None 
 
 
 def match_library(store: Store, bundle: Bundle) -> LibraryMatch:
-    """Map every library artist to a bundle item where one fits (see the module docstring)."""
+    """Map every library artist to a bundle item where one fits (see the module docstring). Tracks whose
+    file is missing are matched too, as the radio's cache matches them: their plays still count for the
+    taste, and an unplugged drive changes no one's artists."""
     from player.store.tracks import track_columns
 
-    rows = track_columns(
-        store, ("id", "artist", "album_artist", "mb_artist_id", "mb_album_artist_id"), order="id"
-    )
+    columns = ("id", "artist", "album_artist", "mb_artist_id", "mb_album_artist_id")
+    rows = track_columns(store, columns, order="id", include_missing=True)
     return match_rows(rows, bundle)

@@ -1,17 +1,22 @@
-"""The radio's start-up cache brought up to date with the tracks added or analysed since, not rebuilt.
+"""The radio's start-up cache brought up to date with the tracks added, analysed, gone missing, come back
+or moved since, not rebuilt.
 
 Why: the cache (``recommender.radio.stored``) holds arrays derived from every track. Recomputing them for
 100k tracks because one album was scanned cost the next radio start seconds (issue 25, item 1). The
 library's change log (``player.store.changes``) says which tracks changed, so ``update`` adds the new
 rows (tracks with ids above the cached ones: their codes, projected audio, top tags, match and factors)
 and refreshes the rows of tracks analysed since, touching the rest only where an artist they share
-changed (its factors, placed again from all its tracks, or its bundle item when a new credit matched).
+changed (its factors, placed again from all its tracks, or its bundle item when a new credit matched). A
+file gone missing or back only flips its row in the missing mask (``Static.gone``, applied at load); a
+moved file changes nothing but the folder words of its artist, so an artist the bundle lacks is placed
+again (a known one keeps its bundle vector). A rescan that rewrote no column the recommender reads logs
+nothing (``player.store.schema``, version 12).
 
 What a full build computes over the whole library (the audio centre and axes, the z-score statistics,
 the audio tags' mean) stays as the last full build left it (``Frozen``), so the result equals a full
 build given those statistics (``load.full_static(store, bundle, frozen)``), bit for bit, which the tests
 check. A full build happens instead when the log cannot say (trimmed, or a database without it), when a
-cached track was changed or removed or lost its analysis, when the rows added or analysed since the last
+cached track was retagged ('changed': a column the recommender reads) or deleted or lost its analysis, when the rows added or analysed since the last
 full build pass ``GROWTH`` of it, when the cache has no audio statistics to place new analyses with, or
 when the update fails (``load.static_part`` logs it).
 
@@ -38,7 +43,7 @@ library (a first build while the analysis had done 30 tracks must not place the 
 
 COLUMNS = (
     "id", "artist", "album_artist", "album", "genre", "duration", "title", "mb_artist_id", "mb_album_artist_id",
-    "path",
+    "path", "missing",
 )  # fmt: skip
 
 
@@ -59,11 +64,14 @@ def update(static: Static, store: Any, bundle: Any) -> Static | None:
         t <= top for what in ("changed", "removed", "unanalysed", "added") for t in changes.get(what, ())
     ):
         return None
-    rows = track_columns(store, COLUMNS, order="id", after_id=top)
+    rows = track_columns(store, COLUMNS, order="id", after_id=top, include_missing=True)
     old_ids = np.array(sorted(t for t in changes.get("analysed", ()) if t <= top), dtype=np.int64)
     old_rows = lib.rows_of(old_ids)[0]
-    if not rows and not len(old_rows):
-        return Static(lib, static.match, static.predicted, seq, static.built_rows, static.built_analysed)
+    gone = _flip_gone(static, store, {t for w in ("gone", "back") for t in changes.get(w, ()) if t <= top})
+    moved = _moved_unplaced(static, bundle, [t for t in changes.get("moved", ()) if t <= top])
+    if not rows and not len(old_rows) and not len(moved):
+        built = (static.built_rows, static.built_analysed)
+        return Static(lib, static.match, static.predicted, seq, *built, gone=gone)
     if len(lib) + len(rows) > static.built_rows * (1.0 + GROWTH):
         return None
     added = _Added(lib, rows)
@@ -76,11 +84,39 @@ def update(static: Static, store: Any, bundle: Any) -> Static | None:
     match = static.match
     predicted = dict(static.predicted)
     if match is not None and bundle is not None:
-        match = match.plus([(r[0], r[1], r[2], r[7], r[8]) for r in rows], bundle)
-        _factors(store, bundle, out, match, predicted, added, lib.track_ids[old_rows])
+        if rows:
+            match = match.plus([(r[0], r[1], r[2], r[7], r[8]) for r in rows], bundle)
+        _factors(store, bundle, out, match, predicted, added, np.concatenate([lib.track_ids[old_rows], moved]))
         _similarity(out, lib, bundle)
         predicted = {a: predicted[a] for a in match.unmatched if a in predicted}
-    return Static(out, match, predicted, seq, static.built_rows, static.built_analysed)
+    gone = np.concatenate([gone, np.array([bool(r[10]) for r in rows], dtype=bool)])
+    return Static(out, match, predicted, seq, static.built_rows, static.built_analysed, gone=gone)
+
+
+def _flip_gone(static: Static, store: Any, ids: set[int]) -> np.ndarray:
+    """The cached missing mask with the rows of ``ids`` (cached tracks flagged missing or back since) set to
+    their flag now."""
+    from player.store.tracks import track_columns
+
+    gone = static.gone.copy()
+    if ids:
+        flags = track_columns(store, ("id", "missing"), order="id", ids=sorted(ids), include_missing=True)
+        rows, found = static.library.rows_of(np.array([f[0] for f in flags], dtype=np.int64))
+        gone[rows] = np.array([bool(f[1]) for f in flags], dtype=bool)[found]
+    return gone
+
+
+def _moved_unplaced(static: Static, bundle: Any, ids: list[int]) -> np.ndarray:
+    """Those of the cached tracks moved since (``ids``) whose artist the bundle lacks, so is placed partly by
+    its files' folder names (``factors.genre``): their artist is placed again; a moved track of a known
+    artist changes nothing."""
+    match = static.match
+    if not ids or match is None or bundle is None or getattr(bundle, "tag_names", None) is None:
+        return np.zeros(0, dtype=np.int64)
+    ids_a = np.array(sorted(ids), dtype=np.int64)
+    artists = match.track_artist.artists_of(ids_a)
+    keep = [a is not None and a not in match.artist_to_item for a in artists]
+    return ids_a[np.array(keep, dtype=bool)]
 
 
 class _Added:
@@ -288,7 +324,9 @@ def _factors(
     genres = None
     if to_place:
         wanted = {int(t): a for a in to_place for t in tracks_of[a].tolist()}
-        genre_rows = track_columns(store, ("id", "genre", "album", "path"), order="id", ids=list(wanted))
+        genre_rows = track_columns(
+            store, ("id", "genre", "album", "path"), order="id", ids=list(wanted), include_missing=True
+        )
         genres = vocabulary_of(bundle).artist_genres(genre_rows, wanted)
     placed = place_artists(bundle, to_place, profiles, genres)
     item_factors = np.asarray(bundle.item_factors, dtype=np.float32)

@@ -6,8 +6,10 @@ written for speed (issue 12, item 13) and split in two:
 - the **static** part (tracks, audio analysis projected on its principal axes, the artist match,
   factors, audio-predicted factors, co-listening between the library's artists, the similarity
   z-score statistics) depends only on the library, its analysis and the bundle. It is computed over
-  every track, banned ones included, and the bans are applied as a row mask at every load
-  (``RadioLibrary.rows``), so a ban or an unban never throws the cache away (issue 25, item 1). It is read
+  every track, banned ones and those whose file is missing included, and the bans and the missing files
+  are applied as a row mask at every load (``RadioLibrary.rows``), so a ban, an unban or an unplugged
+  drive never throws the cache away (issue 25, item 1); a missing file's sound and plays still describe
+  its artist, so unplugging a drive moves no artist and no taste. It is read
   as plain tuples, names are folded once per distinct name, artists matched once per distinct credit,
   the analysis read in chunks straight into arrays, and the result is kept on disk
   (``recommender.radio.cache`` names it, ``recommender.radio.stored`` writes and checks its arrays)
@@ -77,8 +79,12 @@ def load_library(
         bundle = load_bundle(or_none=True)
     static, parts.cache = static_part(store, bundle)
     library = static.library
-    if banned:  # a mask over the cached rows: the station never sees a banned track (but a kept seed)
-        library = library.rows(~np.isin(library.track_ids, np.fromiter(banned, np.int64, len(banned))))
+    if banned or static.gone.any():  # a mask over the cached rows: the station never sees a banned track
+        # (but a kept seed) nor one whose file is missing
+        out = static.gone.copy()
+        if banned:
+            out |= np.isin(library.track_ids, np.fromiter(banned, np.int64, len(banned)))
+        library = library.rows(~out)
     if static.match is not None:
         parts.bundle, parts.match = bundle, static.match
     parts.predicted_artists = static.predicted
@@ -151,8 +157,8 @@ def static_part(store: Any, bundle: Any) -> tuple[Static, str]:
 
 
 def full_static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static:
-    """Everything that depends on neither the plays nor the bans, computed from the store (every track,
-    in id order, so rows added later come last). ``frozen``: the library-wide statistics of the last
+    """Everything that depends on neither the plays, the bans nor which files are missing, computed from
+    the store (every track, missing ones too, in id order, so rows added later come last). ``frozen``: the library-wide statistics of the last
     full build to use instead of this library's own, which is what ``recommender.radio.append`` keeps
     after adding rows (the reference its bit-for-bit tests compare against)."""
     from player.store.analysis import load_analysis_rows
@@ -160,14 +166,15 @@ def full_static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static
 
     # The tracks table, read once: the library's columns and the artist match's (by id).
     columns = ("id", "artist", "album_artist", "album", "genre", "duration", "title")
-    match_columns = ("mb_artist_id", "mb_album_artist_id", "path")
-    every = track_columns(store, columns + match_columns, order="id")
+    match_columns = ("mb_artist_id", "mb_album_artist_id", "path", "missing")
+    every = track_columns(store, columns + match_columns, order="id", include_missing=True)
     n = len(every)
     # As columns, in one pass: rows regrouped into tuples cost 0.12 s at 100k tracks.
-    ids_t, artist_col, album_artist_col, album_col, genre_col, duration_col, title_col, mb_a, mb_aa, paths = (
+    ids_t, artist_col, album_artist_col, album_col, genre_col, duration_col, title_col, mb_a, mb_aa, paths, gone = (
         zip(*every, strict=True) if every else ((),) * (len(columns) + len(match_columns))
     )
     del every
+    gone = np.array(gone, dtype=bool)
     ids = np.array(ids_t, dtype=np.int64)
     # The analysis table, read once: audio and descriptors straight into row order.
     loaded = load_analysis_rows(store, ids, descriptors=("tempo", "loudness"))
@@ -259,4 +266,4 @@ def full_static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static
     for space in ("audio", "factors"):  # the z-score statistics, computed once and cached with the rest
         if getattr(library, space) is not None:
             library.space_stats(space)
-    return Static(library, match, predicted)
+    return Static(library, match, predicted, gone=gone)

@@ -44,7 +44,8 @@ class Static:
 
     ``seq``: the library change log's position it reflects (``player.store.changes``); ``built_rows`` and
     ``built_analysed``: how many rows, and analysed rows, its last full build had (rows added or analysed
-    since are placed with that build's statistics)."""
+    since are placed with that build's statistics); ``gone``: the rows whose file is missing (bool [n]),
+    which every load masks out as it masks the bans (default: none)."""
 
     library: RadioLibrary
     match: Any = None
@@ -52,6 +53,15 @@ class Static:
     seq: int | None = None
     built_rows: int = 0
     built_analysed: int = 0
+    gone: np.ndarray = None  # type: ignore[assignment]  # filled in by __post_init__
+
+    def __post_init__(self) -> None:
+        if self.gone is None:
+            self.gone = np.zeros(len(self.library), dtype=bool)
+
+    def gone_ids(self) -> np.ndarray:
+        """The track ids whose file is missing, ascending."""
+        return self.library.track_ids[self.gone]
 
     def frozen(self) -> Frozen:
         lib = self.library
@@ -92,6 +102,7 @@ def to_arrays(static: Static) -> dict[str, np.ndarray]:
     out["meta_seq"] = np.array(-1 if static.seq is None else static.seq, dtype=np.int64)
     out["meta_built_rows"] = np.array(static.built_rows, dtype=np.int64)
     out["meta_built_analysed"] = np.array(static.built_analysed, dtype=np.int64)
+    out["gone"] = static.gone
     for space, (mu, cov) in lib._stats.items():
         out[f"stats_{space}_mu"], out[f"stats_{space}_cov"] = mu, cov
     if lib.artist_similarity is not None:
@@ -150,6 +161,7 @@ def _check(static: Static, bundle: Any) -> None:
         lib.tag_mean is None or (lib.tag_mean.shape == (len(MUSICNN_TAGS),) and finite(lib.tag_mean)), "tags"
     )
     require(0 <= static.built_rows and 0 <= static.built_analysed, "built rows")
+    require(static.gone.shape == (n,) and static.gone.dtype == bool, "missing rows")
     for name in ("duration", "tempo", "loudness"):  # NaN means unknown here; infinity means nothing
         a = getattr(lib, name)
         require(a is None or (a.shape == (n,) and a.dtype.kind == "f" and not np.isinf(a).any()), name)
@@ -227,6 +239,7 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> Static:
         seq=None if seq < 0 else seq,
         built_rows=int(arrays["meta_built_rows"]),
         built_analysed=int(arrays["meta_built_analysed"]),
+        gone=arrays["gone"],
     )
     if "local_item" in arrays:
         static.match, static.predicted = _rebuild_match(arrays)

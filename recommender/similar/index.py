@@ -146,7 +146,7 @@ class SimilarIndex:
             from recommender.radio.load import static_part
 
             static, _how = static_part(store, bundle)
-            index = cls.from_library(static.library, static.match, static.predicted, bundle)
+            index = cls.from_library(static.library, static.match, static.predicted, bundle, static.gone)
         else:
             index = cls._without_bundle(store)
         if key is not None:
@@ -155,14 +155,24 @@ class SimilarIndex:
 
     @classmethod
     def from_library(
-        cls, library: Any, match: Any, predicted: dict[str, np.ndarray], bundle: Any
+        cls,
+        library: Any,
+        match: Any,
+        predicted: dict[str, np.ndarray],
+        bundle: Any,
+        gone: np.ndarray | None = None,
     ) -> SimilarIndex:
         """The index over the radio's static part (``recommender.radio.load.static_part``: every track, bans
         left to each query): the same artist match, audio-placed artists and projected audio as the radio,
         so a new album is added to one cache (``recommender.radio.append``) instead of this index being
-        computed again from every track (issue 25, item 1)."""
+        computed again from every track (issue 25, item 1). ``gone``: the rows whose file is missing
+        (``Static.gone``): never a sound-alike nor an artist's track, and an artist with no other track is
+        no longer in the library (a discovery, if the bundle knows it)."""
         ids = prepared = None
         has = library.has_audio
+        if gone is not None and gone.any():
+            has = has & ~gone if has is not None else None
+            match, predicted = _without_tracks(match, predicted, library.track_ids[gone])
         if library.audio is not None and has is not None and has.any():
             rows = np.flatnonzero(has)
             ids = library.track_ids[rows]
@@ -340,3 +350,24 @@ class SimilarIndex:
         scores[~self.audio_ok] = -np.inf
         banned = self.audio_rows(bans.track_ids).tolist()
         return [SoundsLike(int(self.audio_ids[i]), float(scores[i])) for i in top_k(scores, banned, n)]
+
+
+def _without_tracks(match: Any, predicted: dict[str, np.ndarray], absent: np.ndarray) -> tuple[Any, dict]:
+    """The match without the tracks ``absent`` (files gone missing), and without the artists left with no
+    track (and their placed vectors), as an ``of_arrays`` match: a few array passes, even at a million."""
+    from recommender.factors.match import LibraryMatch
+
+    names, tracks, local = match.arrays()
+    keep = ~np.isin(tracks, absent)
+    tracks, local = tracks[keep], local[keep]
+    alive = np.bincount(local, minlength=len(names)) > 0
+    renumber = np.cumsum(alive) - 1
+    kept = [a for a, ok in zip(names, alive.tolist(), strict=True) if ok]
+    out = LibraryMatch.of_arrays(kept, tracks, renumber[local])
+    present = set(kept)
+    out.artist_to_item = {a: i for a, i in match.artist_to_item.items() if a in present}
+    out.how = {a: h for a, h in match.how.items() if a in present}
+    out.unmatched = [a for a in match.unmatched if a in present]
+    if match.keys is not None:
+        out.keys = {k: a for k, a in match.keys.items() if a in present}
+    return out, {a: v for a, v in predicted.items() if a in present}
