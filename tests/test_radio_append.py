@@ -154,8 +154,6 @@ def test_new_tracks_and_analyses_are_added_as_a_full_build_would_place_them(
 @pytest.mark.parametrize(
     "change",
     [
-        "UPDATE tracks SET artist = 'Someone Else' WHERE id = 2",  # a retag of a cached track
-        "UPDATE tracks SET mb_artist_id = 'b10bbbfc-cf9e-42e0-be17-e2c3e1d2600d' WHERE id = 4",  # matched anew
         "DELETE FROM analysis WHERE track_id = 5",  # an analysis lost
         "INSERT INTO tracks (id, path, size, mtime, added_at, updated_at) VALUES (7, '/x.ogg', 1, 0, 0, 0)",
     ],
@@ -174,6 +172,61 @@ def test_changes_the_log_cannot_add_build_in_full(scanned_db, bundle, tmp_path, 
         fresh, how = static_part(store, bundle)
         assert how == "built"
         _assert_same_static(fresh, full_static(store, bundle))
+
+
+def test_retagged_tracks_are_patched_in_their_rows_as_a_full_build_would_number_them(scanned_db, bundle, tmp_path):
+    """Retags of every kind (a new artist, a known one, a spelling of an artist's first row, a whole album
+    renamed, a credit removed, an artist retagged away, a genre, a title, a MusicBrainz id), alone and
+    then with new tracks, analyses and gone files in one update: no full build, and the same arrays."""
+    db = _copy(scanned_db, tmp_path)
+    with Store.open(db) as store:
+        built, how = static_part(store, bundle)
+        assert how == "built"
+        frozen = built.frozen()
+        conn = store.conn
+
+        def ids_of(sql: str, *args) -> list[int]:
+            return [r[0] for r in conn.execute(sql, args)]
+
+        lib = built.library
+        names = lib.artist_names
+        codes, first_rows = np.unique(lib.artist, return_index=True)
+        firsts = {names[c]: int(lib.track_ids[r]) for c, r in zip(codes, first_rows, strict=True)}
+        first_artist = next(a for a in names if a and a.isascii() and a.lower() != a)
+        album = ids_of("SELECT id FROM tracks WHERE album = 'Album 5' ORDER BY id")
+        gone_artist = "Ørjan"  # every track of it retagged to another artist
+        all_of = ids_of("SELECT id FROM tracks WHERE artist = ? ORDER BY id", gone_artist)
+        assert gone_artist in names and all_of
+        mbid = next(iter(bundle.mbid_index), None) if bundle.mbid_index else None
+        with store.transaction() as tx:
+            tx.execute("UPDATE tracks SET artist = 'Someone Else' WHERE id = 2")  # a new artist, early
+            tx.execute("UPDATE tracks SET artist = (SELECT artist FROM tracks WHERE id = 1) WHERE id = 11")
+            tx.execute("UPDATE tracks SET artist = ? WHERE id = ?", (first_artist.lower(), firsts[first_artist]))
+            tx.executemany("UPDATE tracks SET album = 'Album Five' WHERE id = ?", [(t,) for t in album])
+            tx.execute("UPDATE tracks SET artist = NULL, album_artist = NULL WHERE id = 12")
+            tx.executemany("UPDATE tracks SET artist = 'Unknown Band' WHERE id = ?", [(t,) for t in all_of])
+            tx.execute("UPDATE tracks SET genre = 'Trip-Hop', title = 'Renamed', duration = 61.5 WHERE id = 13")
+            if mbid is not None:
+                tx.execute("UPDATE tracks SET mb_artist_id = ? WHERE id = 14", (mbid,))
+        assert set(changes_since(store, built.seq)) == {"changed"}
+        updated, how = static_part(store, bundle)
+        assert how == "appended"
+        _assert_same_static(updated, full_static(store, bundle, frozen))
+        assert gone_artist not in updated.library.artist_names and "Someone Else" in updated.library.artist_names
+        # Retags, new tracks, analyses and a gone file in one update.
+        _add(store, bundle, 1501, 20, seed=7)
+        rng = np.random.default_rng(11)
+        with store.transaction() as tx:
+            tx.execute("UPDATE tracks SET artist = 'Brand New Band 7' WHERE id = 7")  # joins a new artist
+            tx.execute("UPDATE tracks SET album_artist = 'Someone Else', album = 'Split' WHERE id IN (20, 21)")
+            tx.execute("UPDATE tracks SET missing = 1 WHERE id = 22")
+            if not lib.has_audio[lib.row(10)]:
+                _analyse(tx, 10, rng)
+        again, how = static_part(store, bundle)
+        assert how == "appended"
+        _assert_same_static(again, full_static(store, bundle, frozen))
+        library = load_library(store, bundle=bundle, now=NOW, taste=False)
+        assert library.artist_names[library.artist[library.row(7)]] == "Brand New Band 7"
 
 
 def test_files_gone_back_or_moved_are_updated_as_a_full_build_would_leave_them(scanned_db, bundle, tmp_path):
@@ -255,6 +308,16 @@ def test_many_new_rows_or_a_trimmed_log_build_in_full(scanned_db, bundle, tmp_pa
         }
         assert trim_log(store, keep=2) > 0
         assert changes_since(store, 0) is None  # the floor passed: the log cannot tell everything
+        assert static_part(store, bundle)[1] == "built"
+        # A library retagged wholesale: its factor statistics would be the old build's, so it builds again.
+        rebuilt = static_part(store, bundle)[0]
+        assert rebuilt.retagged == 0
+        with store.transaction() as conn:
+            conn.execute("UPDATE tracks SET genre = 'Retagged' WHERE id <= 300")
+        patched, how = static_part(store, bundle)
+        assert how == "appended" and patched.retagged == 300
+        with store.transaction() as conn:
+            conn.execute("UPDATE tracks SET genre = 'Again' WHERE id > 300 AND id <= ?", (len(rebuilt.library) // 3,))
         assert static_part(store, bundle)[1] == "built"
 
 

@@ -23,7 +23,7 @@ from player.store.analysis import MODEL_VERSION
 from player.store.ratings import BAN, LOVE, rate_artist, rate_track
 from recommender import disk_cache
 from recommender.factors.bundle import load_bundle
-from recommender.radio.library import RadioLibrary
+from recommender.radio.library import LibraryParts, RadioLibrary
 from recommender.radio.load import load_library
 from recommender.radio.scoring import dense_row
 from recommender.radio.station import PlayEvent, Station
@@ -259,12 +259,22 @@ def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle
             ),
             lambda: store.conn.execute("UPDATE analysis SET tempo = 77 WHERE track_id = 14"),
         ]
+        patched = False  # since a retag patched in place: the last full build's z-score statistics are kept
+
+        def same_as_reference() -> None:
+            nonlocal patched
+            parts = LibraryParts()
+            new = load_library(store, bundle=bundle, now=NOW, parts=parts)
+            old = ref.load_library(store, bundle=bundle, now=NOW)
+            patched = parts.cache != "built" and (patched or parts.cache == "appended")
+            if patched:  # (test_radio_append checks them against a full build)
+                old._stats = dict(new._stats)
+            _assert_same_library(new, old)
+
         for change in changes:
             with store.transaction():
                 change()
-            _assert_same_library(
-                load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
-            )
+            same_as_reference()
         # Plays are not in the cache: a new play moves recency and taste at once, and the cache stays.
         disk_cache.written()
         written = cache.stat().st_mtime_ns
@@ -274,9 +284,7 @@ def test_the_cache_gives_the_same_library_and_follows_changes(scanned_db, bundle
                 " duration, position, outcome) VALUES (20, 's', ?, ?, ?, 100, 100, 100, 'completed')",
                 (NOW - 50, NOW - 40, NOW - 40),
             )
-        _assert_same_library(
-            load_library(store, bundle=bundle, now=NOW), ref.load_library(store, bundle=bundle, now=NOW)
-        )
+        same_as_reference()
         disk_cache.written()
         assert cache.stat().st_mtime_ns == written
 

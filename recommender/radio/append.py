@@ -1,22 +1,23 @@
-"""The radio's start-up cache brought up to date with the tracks added, analysed, gone missing, come back
-or moved since, not rebuilt.
+"""The radio's start-up cache brought up to date with the tracks added, analysed, retagged, gone missing,
+come back or moved since, not rebuilt.
 
 Why: the cache (``recommender.radio.stored``) holds arrays derived from every track. Recomputing them for
 100k tracks because one album was scanned cost the next radio start seconds (issue 25, item 1). The
 library's change log (``player.store.changes``) says which tracks changed, so ``update`` adds the new
 rows (tracks with ids above the cached ones: their codes, projected audio, top tags, match and factors)
 and refreshes the rows of tracks analysed since, touching the rest only where an artist they share
-changed (its factors, placed again from all its tracks, or its bundle item when a new credit matched). A
-file gone missing or back only flips its row in the missing mask (``Static.gone``, applied at load); a
-moved file changes nothing but the folder words of its artist, so an artist the bundle lacks is placed
-again (a known one keeps its bundle vector). A rescan that rewrote no column the recommender reads logs
-nothing (``player.store.schema``, version 12).
+changed (its factors, placed again from all its tracks, or its bundle item when a new credit matched).
+Retagged tracks are patched in their rows first (``recommender.radio.retag``). A file gone missing or
+back only flips its row in the missing mask (``Static.gone``, applied at load); a moved file changes
+nothing but the folder words of its artist, so an artist the bundle lacks is placed again (a known one
+keeps its bundle vector). A rescan that rewrote no column the recommender reads logs nothing
+(``player.store.schema``, version 12).
 
 What a full build computes over the whole library (the audio centre and axes, the z-score statistics,
 the audio tags' mean) stays as the last full build left it (``Frozen``), so the result equals a full
 build given those statistics (``load.full_static(store, bundle, frozen)``), bit for bit, which the tests
 check. A full build happens instead when the log cannot say (trimmed, or a database without it), when a
-cached track was retagged ('changed': a column the recommender reads) or deleted or lost its analysis, when the rows added or analysed since the last
+cached track was deleted or lost its analysis, when the rows added, retagged or analysed since the last
 full build pass ``GROWTH`` of it, when the cache has no audio statistics to place new analyses with, or
 when the update fails (``load.static_part`` logs it).
 
@@ -31,14 +32,15 @@ from typing import Any
 import numpy as np
 
 from recommender import disk_cache
+from recommender.radio import retag
 from recommender.radio.codes import ALBUM_SEP, album_codes, album_title_key, artist_key
 from recommender.radio.library import RadioLibrary, project_audio
 from recommender.radio.shared_rows import SharedRows
 from recommender.radio.stored import Static, set_tags
 
 GROWTH = 0.25
-"""Rows added, or analysed rows gained, since the last full build, as a share of its rows (its analysed
-rows), past which the next load builds in full: the frozen statistics never describe much less than the
+"""Rows added, retagged in place, or analysed rows gained, since the last full build, as a share of its rows
+(its analysed rows), past which the next load builds in full: the frozen statistics never describe much less than the
 library (a first build while the analysis had done 30 tracks must not place the other 100k with them)."""
 
 COLUMNS = (
@@ -61,9 +63,17 @@ def update(static: Static, store: Any, bundle: Any) -> Static | None:
     lib = static.library
     top = int(lib.track_ids.max()) if len(lib) else 0
     if not len(lib) or any(
-        t <= top for what in ("changed", "removed", "unanalysed", "added") for t in changes.get(what, ())
+        t <= top for what in ("removed", "unanalysed", "added") for t in changes.get(what, ())
     ):
         return None
+    retagged = [t for t in changes.get("changed", ()) if t <= top]
+    if static.retagged + len(retagged) > static.built_rows * GROWTH:
+        return None  # the factor space's statistics stay the last full build's: not for a retagged library
+    if retagged:  # names patched in their rows first; what was added or analysed since goes on top of them
+        static = retag.retagged(static, store, bundle, retagged)
+        if static is None:
+            return None
+        lib = static.library
     rows = track_columns(store, COLUMNS, order="id", after_id=top, include_missing=True)
     old_ids = np.array(sorted(t for t in changes.get("analysed", ()) if t <= top), dtype=np.int64)
     old_rows = lib.rows_of(old_ids)[0]
@@ -71,7 +81,7 @@ def update(static: Static, store: Any, bundle: Any) -> Static | None:
     moved = _moved_unplaced(static, bundle, [t for t in changes.get("moved", ()) if t <= top])
     if not rows and not len(old_rows) and not len(moved):
         built = (static.built_rows, static.built_analysed)
-        return Static(lib, static.match, static.predicted, seq, *built, gone=gone)
+        return Static(lib, static.match, static.predicted, seq, *built, gone=gone, retagged=static.retagged)
     if len(lib) + len(rows) > static.built_rows * (1.0 + GROWTH):
         return None
     added = _Added(lib, rows)
@@ -86,11 +96,14 @@ def update(static: Static, store: Any, bundle: Any) -> Static | None:
     if match is not None and bundle is not None:
         if rows:
             match = match.plus([(r[0], r[1], r[2], r[7], r[8]) for r in rows], bundle)
-        _factors(store, bundle, out, match, predicted, added, np.concatenate([lib.track_ids[old_rows], moved]))
+        _factors(
+            store, bundle, out, match, predicted, added, np.concatenate([lib.track_ids[old_rows], moved])
+        )
         _similarity(out, lib, bundle)
         predicted = {a: predicted[a] for a in match.unmatched if a in predicted}
     gone = np.concatenate([gone, np.array([bool(r[10]) for r in rows], dtype=bool)])
-    return Static(out, match, predicted, seq, static.built_rows, static.built_analysed, gone=gone)
+    built = (static.built_rows, static.built_analysed)
+    return Static(out, match, predicted, seq, *built, gone=gone, retagged=static.retagged)
 
 
 def _flip_gone(static: Static, store: Any, ids: set[int]) -> np.ndarray:
@@ -299,36 +312,11 @@ def _factors(
 ) -> None:
     """Set the factors of every row whose artist the new tracks (matched into ``match``) or a new analysis
     touched."""
-    from player.store.analysis import load_analysis_rows
-    from player.store.tracks import track_columns
-    from recommender.factors.bridge import place_artists
-    from recommender.factors.genre import vocabulary_of
-
     # The match is the cache's (``LibraryMatch.of_arrays``, or ``plus`` of it): its tracks are arrays.
     ids = np.concatenate([np.asarray(added.ids, dtype=np.int64), np.asarray(old_ids, dtype=np.int64)])
     touched = [a for a in dict.fromkeys(match.track_artist.artists_of(ids)) if a is not None]  # first seen
-    to_place, profiles = [], []
     tracks_of = {a: np.array(match.artist_tracks[a], dtype=np.int64) for a in touched}
-    unmatched = [a for a in touched if a not in match.artist_to_item]
-    if unmatched:
-        ids = np.concatenate([tracks_of[a] for a in unmatched])
-        loaded = load_analysis_rows(store, ids, by_id=True)
-        start = 0
-        for a in unmatched:
-            stop = start + len(tracks_of[a])
-            has = loaded.analysed[start:stop]
-            if has.any():
-                to_place.append(a)
-                profiles.append(loaded.tags[start:stop][has].mean(axis=0))
-            start = stop
-    genres = None
-    if to_place:
-        wanted = {int(t): a for a in to_place for t in tracks_of[a].tolist()}
-        genre_rows = track_columns(
-            store, ("id", "genre", "album", "path"), order="id", ids=list(wanted), include_missing=True
-        )
-        genres = vocabulary_of(bundle).artist_genres(genre_rows, wanted)
-    placed = place_artists(bundle, to_place, profiles, genres)
+    placed = retag.placed(store, bundle, match, [a for a in touched if a not in match.artist_to_item])
     item_factors = np.asarray(bundle.item_factors, dtype=np.float32)
     locals_ = {a: j for j, a in enumerate(match.artist_tracks)}
     raw = out.raw_factors

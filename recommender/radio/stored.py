@@ -45,7 +45,8 @@ class Static:
     ``seq``: the library change log's position it reflects (``player.store.changes``); ``built_rows`` and
     ``built_analysed``: how many rows, and analysed rows, its last full build had (rows added or analysed
     since are placed with that build's statistics); ``gone``: the rows whose file is missing (bool [n]),
-    which every load masks out as it masks the bans (default: none)."""
+    which every load masks out as it masks the bans (default: none); ``retagged``: how many rows were
+    retagged in place since that build (``recommender.radio.retag``)."""
 
     library: RadioLibrary
     match: Any = None
@@ -54,6 +55,7 @@ class Static:
     built_rows: int = 0
     built_analysed: int = 0
     gone: np.ndarray = None  # type: ignore[assignment]  # filled in by __post_init__
+    retagged: int = 0
 
     def __post_init__(self) -> None:
         if self.gone is None:
@@ -103,6 +105,7 @@ def to_arrays(static: Static) -> dict[str, np.ndarray]:
     out["meta_built_rows"] = np.array(static.built_rows, dtype=np.int64)
     out["meta_built_analysed"] = np.array(static.built_analysed, dtype=np.int64)
     out["gone"] = static.gone
+    out["meta_retagged"] = np.array(static.retagged, dtype=np.int64)
     for space, (mu, cov) in lib._stats.items():
         out[f"stats_{space}_mu"], out[f"stats_{space}_cov"] = mu, cov
     if lib.artist_similarity is not None:
@@ -160,7 +163,7 @@ def _check(static: Static, bundle: Any) -> None:
     require(
         lib.tag_mean is None or (lib.tag_mean.shape == (len(MUSICNN_TAGS),) and finite(lib.tag_mean)), "tags"
     )
-    require(0 <= static.built_rows and 0 <= static.built_analysed, "built rows")
+    require(0 <= static.built_rows and 0 <= static.built_analysed and 0 <= static.retagged, "built rows")
     require(static.gone.shape == (n,) and static.gone.dtype == bool, "missing rows")
     for name in ("duration", "tempo", "loudness"):  # NaN means unknown here; infinity means nothing
         a = getattr(lib, name)
@@ -240,6 +243,7 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> Static:
         built_rows=int(arrays["meta_built_rows"]),
         built_analysed=int(arrays["meta_built_analysed"]),
         gone=arrays["gone"],
+        retagged=int(arrays["meta_retagged"]),
     )
     if "local_item" in arrays:
         static.match, static.predicted = _rebuild_match(arrays)

@@ -1,0 +1,340 @@
+"""Retagged tracks patched into the radio's start-up cache, in their rows, as a full build would number them.
+
+Why: a retag (a new artist, album, title or genre on files already known, ``'changed'`` in the library's
+change log) made the next radio start rebuild the arrays of every track: 1.4 s at 100k tracks, 16 s at a
+million (issue 25, item 1). A retag leaves the analysis, the row order and the row count as they were, so
+the audio, top tags, tempo and loudness of every row are kept; what moves is the rows' names and what is
+derived from names: the artist, album and genre codes, the artist match, and the factors of the artists
+the retagged tracks left or joined.
+
+The result equals a full build given the frozen statistics (``load.full_static(store, bundle, frozen)``)
+bit for bit: codes are numbered again by first appearance (a whole-array pass), each artist's display
+name comes from its first row (read from the store where that row was not retagged), and the artists the
+retagged tracks touched are matched again from all their tracks, in id order, as ``match_rows`` matches
+them in a full build. None (build in full) when the cache cannot say enough (a match without its names'
+keys, a track no longer there); past ``append.GROWTH`` retagged rows the caller builds in full.
+
+API: ``retagged(static, store, bundle, ids) -> Static | None``, ``placed(store, bundle, match, artists)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from recommender import disk_cache
+from recommender.radio.codes import ALBUM_SEP, album_codes, album_title_key, artist_key, first_seen_codes
+from recommender.radio.library import RadioLibrary
+from recommender.radio.shared_rows import SharedRows
+from recommender.radio.stored import Static, set_tags
+
+_NAMES = (
+    "id",
+    "artist",
+    "album_artist",
+    "album",
+    "genre",
+    "duration",
+    "title",
+    "mb_artist_id",
+    "mb_album_artist_id",
+)
+
+
+def retagged(static: Static, store: Any, bundle: Any, ids: Sequence[int]) -> Static | None:
+    """``static`` with the rows of the tracks ``ids`` (cached, retagged since) as they are tagged now."""
+    from player.store.tracks import track_columns
+
+    lib = static.library
+    ids_a = np.array(sorted({int(t) for t in ids}), dtype=np.int64)
+    rows, found = lib.rows_of(ids_a)
+    new = track_columns(store, _NAMES, order="id", ids=ids_a.tolist(), include_missing=True)
+    if not found.all() or len(new) != len(ids_a) or lib.album_key is None:
+        return None
+    match = static.match
+    if match is not None and (bundle is None or match.keys is None):
+        return None
+    credits = [r[1] or r[2] for r in new]
+    artist, names = _artists(store, lib, rows, credits)
+    album_key, pairs = _albums(lib, rows, new)
+    genre, genre_keys = _genres(lib, rows, [r[4] for r in new])
+    duration = lib.duration.copy()
+    duration[rows] = [np.nan if r[5] is None else r[5] for r in new]
+    titles = _titles(lib.titles, rows, [r[6] for r in new])
+    out = RadioLibrary(
+        track_ids=lib.track_ids,
+        artist=artist,
+        album=album_codes(album_key, artist),
+        artist_names=names,
+        genre=genre,
+        duration=duration,
+        audio=lib.audio,
+        has_audio=lib.has_audio,
+        has_factors=None if lib.has_factors is None else lib.has_factors.copy(),
+        factor_source=None if lib.factor_source is None else lib.factor_source.copy(),
+        item=None if lib.item is None else lib.item.copy(),
+        tempo=lib.tempo,
+        loudness=lib.loudness,
+        top_tags=lib.top_tags,
+        audio_mean=lib.audio_mean,
+        audio_basis=lib.audio_basis,
+        album_key=album_key,
+        album_pairs=pairs,
+        genre_keys=genre_keys,
+        tag_mean=lib.tag_mean,
+    )
+    out.titles = titles
+    set_tags(out, out.top_tags)
+    out._stats = dict(lib._stats)
+    predicted = static.predicted
+    if match is not None:
+        match, predicted = _rematched(store, bundle, match, predicted, ids_a, new)
+        _set_factors(out, match, predicted, bundle)
+        from recommender.radio.scoring import artist_similarity
+
+        out.artist_similarity = artist_similarity(out.artist, out.item, bundle)
+    else:
+        out.raw_factors, out.factors, out.artist_similarity = (
+            lib.raw_factors,
+            lib.factors,
+            lib.artist_similarity,
+        )
+    built = (static.built_rows, static.built_analysed)
+    retagged = static.retagged + len(ids_a)
+    return Static(out, match, predicted, static.seq, *built, gone=static.gone, retagged=retagged)
+
+
+def _artists(store: Any, lib: RadioLibrary, rows: np.ndarray, credits: list[Any]) -> tuple[np.ndarray, list]:
+    """Each row's artist code and the codes' display names, numbered by first appearance as
+    ``RadioLibrary.build`` numbers them (a row without a credit is an artist of its own)."""
+    from player.store.tracks import track_columns
+
+    names = list(lib.artist_names)
+    code_of_key = {artist_key(a): c for c, a in enumerate(names) if a is not None}
+    codes = lib.artist.copy()
+    for r, credit in zip(rows.tolist(), credits, strict=True):
+        key = artist_key(credit)
+        code = code_of_key.get(key) if key is not None else None
+        if code is None:
+            code = len(names)
+            names.append(None if key is None else credit.strip())
+            if key is not None:
+                code_of_key[key] = code
+        codes[r] = code
+    canonical = first_seen_codes(codes)
+    firsts = np.unique(canonical, return_index=True)[1]
+    old_firsts = np.full(len(names), -1, dtype=np.int64)
+    seen = np.unique(lib.artist, return_index=True)
+    old_firsts[seen[0]] = seen[1]
+    retagged = dict(zip(rows.tolist(), credits, strict=True))
+    display: list[Any] = []
+    unread: dict[int, int] = {}  # first rows whose credit the cache does not hold -> their code
+    for code, first in enumerate(firsts.tolist()):
+        old = int(codes[first])
+        if names[old] is None:
+            display.append(None)
+        elif first in retagged:
+            display.append(retagged[first].strip())
+        elif old_firsts[old] == first:  # still its first row, not retagged: the cached spelling
+            display.append(names[old])
+        else:
+            display.append(None)
+            unread[first] = code
+    if unread:
+        got = track_columns(
+            store, ("id", "artist", "album_artist"), order="id", ids=lib.track_ids[list(unread)].tolist(),
+            include_missing=True,
+        )  # fmt: skip
+        row_of = dict(zip(lib.track_ids[list(unread)].tolist(), unread, strict=True))
+        for track_id, a, aa in got:
+            display[unread[row_of[track_id]]] = (a or aa).strip()
+    return canonical, display
+
+
+def _albums(lib: RadioLibrary, rows: np.ndarray, new: list[tuple]) -> tuple[np.ndarray, list]:
+    """Each row's album pair (-1 untitled) and the pairs' keys ("owner\x1ftitle": the album artist, else
+    the artist's key), numbered by first appearance."""
+    pairs = list(lib.album_pairs or [])
+    pair_of = {p: j for j, p in enumerate(pairs)} if len(rows) > 64 else None
+    keys = lib.album_key.copy()
+    for r, row in zip(rows.tolist(), new, strict=True):
+        title = album_title_key(row[3])
+        if title is None:
+            keys[r] = -1
+            continue
+        owner = str(row[2]).casefold() if row[2] else (artist_key(row[1] or row[2]) or "")
+        pair = owner + ALBUM_SEP + title
+        j = pair_of.get(pair) if pair_of is not None else _find(pairs, pair)
+        if j is None:
+            j = len(pairs)
+            pairs.append(pair)
+            if pair_of is not None:
+                pair_of[pair] = j
+        keys[r] = j
+    return _renumbered(keys, pairs)
+
+
+def _find(values: list, value: str) -> int | None:
+    try:
+        return values.index(value)
+    except ValueError:
+        return None
+
+
+def _genres(lib: RadioLibrary, rows: np.ndarray, genres: list[Any]) -> tuple[np.ndarray, list]:
+    keys = list(lib.genre_keys or [])
+    code_of = {g: j for j, g in enumerate(keys)}
+    codes = lib.genre.copy()
+    for r, genre in zip(rows.tolist(), genres, strict=True):
+        g = artist_key(genre)
+        if g is None:
+            codes[r] = -1
+            continue
+        j = code_of.get(g)
+        if j is None:
+            j = code_of[g] = len(keys)
+            keys.append(g)
+        codes[r] = j
+    return _renumbered(codes, keys)
+
+
+def _renumbered(codes: np.ndarray, keys: list) -> tuple[np.ndarray, list]:
+    """Codes (-1: none) numbered again by first appearance, and their keys in that order (unused ones
+    dropped)."""
+    out = codes.copy()
+    has = np.flatnonzero(codes >= 0)
+    if not len(has):
+        return out, []
+    out[has] = first_seen_codes(codes[has])
+    firsts = has[np.unique(out[has], return_index=True)[1]]
+    return out, [keys[int(k)] for k in codes[firsts].tolist()]
+
+
+def _titles(titles: Any, rows: np.ndarray, values: list[Any]) -> Any:
+    if isinstance(titles, disk_cache.StoredStrings):  # the cached text kept; the new titles after it
+        order = np.arange(len(titles))
+        order[rows] = len(titles) + np.arange(len(rows))
+        return titles.plus(values).subset(order)
+    out = list(titles or [])
+    for r, value in zip(rows.tolist(), values, strict=True):
+        out[r] = value
+    return out
+
+
+def _rematched(
+    store: Any, bundle: Any, match: Any, predicted: dict[str, np.ndarray], ids: np.ndarray, new: list[tuple]
+) -> tuple[Any, dict[str, np.ndarray]]:
+    """The match with every artist the retagged tracks left or joined matched again from all its tracks
+    (in id order, as a full build meets them: its first spelling names it, its first credit that matches
+    decides its item), as an ``of_arrays`` match; and the placed factors, those artists' placed anew."""
+    from player.store.tracks import track_columns
+    from recommender.factors.match import LibraryMatch, match_rows
+
+    credits = [(r[0], r[1], r[2], r[7], r[8]) for r in new]
+    keys = dict(match.keys)
+    old_locals = {a for a in match.track_artist.artists_of(ids) if a is not None}
+    touched = {k for k, a in keys.items() if a in old_locals} | set(match_rows(credits, bundle).keys or {})
+    touched_locals = {keys[k] for k in touched if k in keys}
+    again = set(ids.tolist())
+    for a in touched_locals:
+        again.update(match.artist_tracks[a])
+    rows = track_columns(
+        store, ("id", "artist", "album_artist", "mb_artist_id", "mb_album_artist_id"), order="id", ids=sorted(again),
+        include_missing=True,
+    )  # fmt: skip
+    part = match_rows(rows, bundle)
+    names, tracks, local = match.arrays()
+    keep = ~np.isin(tracks, np.fromiter(again, np.int64, len(again)))
+    fresh = list(part.artist_tracks)
+    every = [*names, *fresh]
+    part_tracks = np.fromiter(part.track_artist, np.int64, len(part.track_artist))
+    part_local = len(names) + np.fromiter(
+        map({a: j for j, a in enumerate(fresh)}.__getitem__, part.track_artist.values()),
+        np.int64,
+        len(part_tracks),
+    )
+    all_tracks = np.concatenate([tracks[keep], part_tracks])
+    all_local = np.concatenate([local[keep], part_local])
+    order = np.argsort(all_tracks, kind="stable")
+    all_tracks, all_local = all_tracks[order], all_local[order]
+    canonical = first_seen_codes(all_local)
+    firsts = np.unique(canonical, return_index=True)[1]
+    ordered = [every[int(j)] for j in all_local[firsts].tolist()]
+    out = LibraryMatch.of_arrays(ordered, all_tracks, canonical)
+    out.artist_to_item = {a: i for a, i in match.artist_to_item.items() if a not in touched_locals}
+    out.artist_to_item.update(part.artist_to_item)
+    out.how = {a: h for a, h in match.how.items() if a not in touched_locals}
+    out.how.update(part.how)
+    out.keys = {k: a for k, a in keys.items() if k not in touched}
+    out.keys.update(part.keys or {})
+    out.unmatched = [a for a in ordered if a not in out.artist_to_item]
+    new_placed = placed(store, bundle, out, [a for a in fresh if a not in out.artist_to_item])
+    kept = {a: v for a, v in predicted.items() if a not in touched_locals}
+    return out, {
+        a: (new_placed.get(a) if a in new_placed else kept[a])
+        for a in out.unmatched
+        if a in new_placed or a in kept
+    }
+
+
+def placed(store: Any, bundle: Any, match: Any, artists: Sequence[str]) -> dict[str, np.ndarray]:
+    """Factors placed for ``artists`` (unmatched ones of ``match``) from their analysed tracks' audio tags
+    and their files' genre words (``factors.bridge.place_artists``), as a full build places them; an artist
+    with no analysed track is left out."""
+    from player.store.analysis import load_analysis_rows
+    from player.store.tracks import track_columns
+    from recommender.factors.bridge import place_artists
+    from recommender.factors.genre import vocabulary_of
+
+    to_place, profiles = [], []
+    tracks_of = {a: np.array(match.artist_tracks[a], dtype=np.int64) for a in artists}
+    if artists:
+        loaded = load_analysis_rows(store, np.concatenate([tracks_of[a] for a in artists]), by_id=True)
+        start = 0
+        for a in artists:
+            stop = start + len(tracks_of[a])
+            has = loaded.analysed[start:stop]
+            if has.any():
+                to_place.append(a)
+                profiles.append(loaded.tags[start:stop][has].mean(axis=0))
+            start = stop
+    genres = None
+    if to_place:
+        wanted = {int(t): a for a in to_place for t in tracks_of[a].tolist()}
+        genre_rows = track_columns(
+            store, ("id", "genre", "album", "path"), order="id", ids=list(wanted), include_missing=True
+        )
+        genres = vocabulary_of(bundle).artist_genres(genre_rows, wanted)
+    return place_artists(bundle, to_place, profiles, genres)
+
+
+def _set_factors(out: RadioLibrary, match: Any, predicted: dict, bundle: Any) -> None:
+    """Each row's bundle item, factors and their source from ``match`` and ``predicted``, as ``full_static``
+    sets them: one vector per match artist (row 0: none), each row pointing at its artist's."""
+    names, tracks, local = match.arrays()
+    item_of_local = np.array([match.artist_to_item.get(a, -1) for a in names] + [-1], dtype=np.int64)
+    vectors = np.zeros((len(names) + 1, bundle.k), dtype=np.float32)
+    matched = item_of_local[:-1] >= 0
+    vectors[1:][matched] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_local[:-1][matched]]
+    is_placed = np.zeros(len(names) + 1, dtype=bool)
+    index = {a: j for j, a in enumerate(names)}
+    for a, vector in predicted.items():
+        vectors[index[a] + 1] = vector
+        is_placed[index[a]] = True
+    ids = out.track_ids
+    if len(tracks):
+        pos = np.minimum(np.searchsorted(tracks, ids), len(tracks) - 1)
+        local_of_row = np.where(tracks[pos] == ids, local[pos], -1)
+    else:
+        local_of_row = np.full(len(ids), -1, dtype=np.int64)
+    out.item = item_of_local[local_of_row]
+    has = out.item >= 0
+    source = has.astype(np.int8)
+    placed_rows = is_placed[local_of_row]
+    has[placed_rows] = True
+    source[placed_rows] = 2
+    out.has_factors, out.factor_source = has, source
+    out.raw_factors = SharedRows(vectors, (local_of_row + 1).astype(np.int32))
+    out.factors = out.raw_factors.normalised()
