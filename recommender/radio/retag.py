@@ -31,16 +31,9 @@ from recommender.radio.shared_rows import SharedRows
 from recommender.radio.stored import Static, set_tags
 
 _NAMES = (
-    "id",
-    "artist",
-    "album_artist",
-    "album",
-    "genre",
-    "duration",
-    "title",
-    "mb_artist_id",
-    "mb_album_artist_id",
-)
+    "id", "artist", "album_artist", "album", "genre", "duration", "title", "mb_artist_id", "mb_album_artist_id",
+)  # fmt: skip
+"""The columns a retag can change that the static part reads (``player.store.schema.RECOMMENDER_COLUMNS``)."""
 
 
 def retagged(static: Static, store: Any, bundle: Any, ids: Sequence[int]) -> Static | None:
@@ -72,9 +65,6 @@ def retagged(static: Static, store: Any, bundle: Any, ids: Sequence[int]) -> Sta
         duration=duration,
         audio=lib.audio,
         has_audio=lib.has_audio,
-        has_factors=None if lib.has_factors is None else lib.has_factors.copy(),
-        factor_source=None if lib.factor_source is None else lib.factor_source.copy(),
-        item=None if lib.item is None else lib.item.copy(),
         tempo=lib.tempo,
         loudness=lib.loudness,
         top_tags=lib.top_tags,
@@ -95,12 +85,9 @@ def retagged(static: Static, store: Any, bundle: Any, ids: Sequence[int]) -> Sta
         from recommender.radio.scoring import artist_similarity
 
         out.artist_similarity = artist_similarity(out.artist, out.item, bundle)
-    else:
-        out.raw_factors, out.factors, out.artist_similarity = (
-            lib.raw_factors,
-            lib.factors,
-            lib.artist_similarity,
-        )
+    else:  # no bundle: no factors, items nor co-listening to redo
+        for name in ("raw_factors", "factors", "has_factors", "factor_source", "item", "artist_similarity"):
+            setattr(out, name, getattr(lib, name))
     built = (static.built_rows, static.built_analysed)
     retagged = static.retagged + len(ids_a)
     return Static(out, match, predicted, static.seq, *built, gone=static.gone, retagged=retagged)
@@ -128,15 +115,15 @@ def _artists(store: Any, lib: RadioLibrary, rows: np.ndarray, credits: list[Any]
     old_firsts = np.full(len(names), -1, dtype=np.int64)
     seen = np.unique(lib.artist, return_index=True)
     old_firsts[seen[0]] = seen[1]
-    retagged = dict(zip(rows.tolist(), credits, strict=True))
+    tagged_now = dict(zip(rows.tolist(), credits, strict=True))
     display: list[Any] = []
     unread: dict[int, int] = {}  # first rows whose credit the cache does not hold -> their code
     for code, first in enumerate(firsts.tolist()):
         old = int(codes[first])
         if names[old] is None:
             display.append(None)
-        elif first in retagged:
-            display.append(retagged[first].strip())
+        elif first in tagged_now:
+            display.append(tagged_now[first].strip())
         elif old_firsts[old] == first:  # still its first row, not retagged: the cached spelling
             display.append(names[old])
         else:
@@ -157,7 +144,9 @@ def _albums(lib: RadioLibrary, rows: np.ndarray, new: list[tuple]) -> tuple[np.n
     """Each row's album pair (-1 untitled) and the pairs' keys ("owner\x1ftitle": the album artist, else
     the artist's key), numbered by first appearance."""
     pairs = list(lib.album_pairs or [])
-    pair_of = {p: j for j, p in enumerate(pairs)} if len(rows) > 64 else None
+    pair_of: dict[str, int] = {}
+    for j, p in enumerate(pairs):
+        pair_of.setdefault(p, j)
     keys = lib.album_key.copy()
     for r, row in zip(rows.tolist(), new, strict=True):
         title = album_title_key(row[3])
@@ -166,24 +155,16 @@ def _albums(lib: RadioLibrary, rows: np.ndarray, new: list[tuple]) -> tuple[np.n
             continue
         owner = str(row[2]).casefold() if row[2] else (artist_key(row[1] or row[2]) or "")
         pair = owner + ALBUM_SEP + title
-        j = pair_of.get(pair) if pair_of is not None else _find(pairs, pair)
+        j = pair_of.get(pair)
         if j is None:
-            j = len(pairs)
+            j = pair_of[pair] = len(pairs)
             pairs.append(pair)
-            if pair_of is not None:
-                pair_of[pair] = j
         keys[r] = j
     return _renumbered(keys, pairs)
 
 
-def _find(values: list, value: str) -> int | None:
-    try:
-        return values.index(value)
-    except ValueError:
-        return None
-
-
 def _genres(lib: RadioLibrary, rows: np.ndarray, genres: list[Any]) -> tuple[np.ndarray, list]:
+    """Each row's genre code (-1 none) and the genre keys, numbered by first appearance."""
     keys = list(lib.genre_keys or [])
     code_of = {g: j for j, g in enumerate(keys)}
     codes = lib.genre.copy()
@@ -213,6 +194,7 @@ def _renumbered(codes: np.ndarray, keys: list) -> tuple[np.ndarray, list]:
 
 
 def _titles(titles: Any, rows: np.ndarray, values: list[Any]) -> Any:
+    """The titles with ``rows``' replaced by ``values``."""
     if isinstance(titles, disk_cache.StoredStrings):  # the cached text kept; the new titles after it
         order = np.arange(len(titles))
         order[rows] = len(titles) + np.arange(len(rows))
@@ -271,12 +253,8 @@ def _rematched(
     out.keys.update(part.keys or {})
     out.unmatched = [a for a in ordered if a not in out.artist_to_item]
     new_placed = placed(store, bundle, out, [a for a in fresh if a not in out.artist_to_item])
-    kept = {a: v for a, v in predicted.items() if a not in touched_locals}
-    return out, {
-        a: (new_placed.get(a) if a in new_placed else kept[a])
-        for a in out.unmatched
-        if a in new_placed or a in kept
-    }
+    every_placed = {**{a: v for a, v in predicted.items() if a not in touched_locals}, **new_placed}
+    return out, {a: every_placed[a] for a in out.unmatched if a in every_placed}
 
 
 def placed(store: Any, bundle: Any, match: Any, artists: Sequence[str]) -> dict[str, np.ndarray]:
