@@ -17,7 +17,7 @@ from test_radio_loading import _assert_same_library, _copy, _csr
 from player.store import Store
 from player.store.analysis import MODEL_VERSION
 from player.store.changes import changes_since, log_position, trim_log
-from recommender.radio import append
+from recommender.radio import append, codes
 from recommender.radio.library import PROJECT_ROWS, LibraryParts, project_audio
 from recommender.radio.load import full_static, load_library, static_part
 from recommender.radio.stored import _ARRAYS, Static
@@ -118,7 +118,7 @@ def _assert_same_static(new: Static, old: Static) -> None:
 def test_new_tracks_and_analyses_are_added_as_a_full_build_would_place_them(
     scanned_db, bundle, tmp_path, monkeypatch, searches
 ):
-    monkeypatch.setattr(append, "ALBUM_SEARCHES", searches)
+    monkeypatch.setattr(codes, "KEY_SEARCHES", searches)
     db = _copy(scanned_db, tmp_path)
     with Store.open(db) as store:
         built, how = static_part(store, bundle)
@@ -227,6 +227,20 @@ def test_retagged_tracks_are_patched_in_their_rows_as_a_full_build_would_number_
         _assert_same_static(again, full_static(store, bundle, frozen))
         library = load_library(store, bundle=bundle, now=NOW, taste=False)
         assert library.artist_names[library.artist[library.row(7)]] == "Brand New Band 7"
+        # Retags that move no artist nor album (a title, a spelling past an artist's first row, a genre),
+        # then one that takes a track from its artist.
+        with store.transaction() as tx:
+            tx.execute("UPDATE tracks SET title = 'Remaster', duration = 99 WHERE id IN (40, 41)")
+            tx.execute("UPDATE tracks SET artist = upper(artist) WHERE id = ? AND artist IS NOT NULL", (album[-1],))
+            tx.execute("UPDATE tracks SET genre = 'Jazz' WHERE id = 42")
+        third, how = static_part(store, bundle)
+        assert how == "appended"
+        _assert_same_static(third, full_static(store, bundle, frozen))
+        with store.transaction() as tx:  # a track's credit removed: its artist keeps its other tracks
+            tx.execute("UPDATE tracks SET artist = NULL, album_artist = NULL WHERE id = 43")
+        third, how = static_part(store, bundle)
+        assert how == "appended"
+        _assert_same_static(third, full_static(store, bundle, frozen))
 
 
 def test_files_gone_back_or_moved_are_updated_as_a_full_build_would_leave_them(scanned_db, bundle, tmp_path):

@@ -459,3 +459,13 @@ def test_stored_strings_grow_find_and_save_without_decoding_each_item():
         expected = [None if v is None else str(v) for v in plain]
         assert StoredStrings.of(strings(plain), "").tolist() == expected
         assert list(stored.plus(plain))[len(items) :] == expected
+    # Retagged rows' titles replaced in place: the same items and saved arrays, contiguous or not.
+    for base in (stored, stored.subset([8, 1, 3, 0, 2])):
+        for rows, values in (([0], ["Zoë"]), ([1, 2, 4], [None, "", "新"]), ([len(base) - 1], ["x" * 40])):
+            plain = list(base)
+            for r, v in zip(rows, values, strict=True):
+                plain[r] = v
+            replaced = base.replaced(np.array(rows), values)
+            assert list(replaced) == plain and replaced.contiguous()
+            got, want = strings(replaced), strings(plain)
+            assert all(np.array_equal(got[k], want[k]) for k in want)

@@ -26,14 +26,19 @@ API: ``update(static, store, bundle) -> Static | None`` (None: build in full).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from recommender import disk_cache
 from recommender.radio import retag
-from recommender.radio.codes import ALBUM_SEP, album_codes, album_title_key, artist_key
+from recommender.radio.codes import (
+    ALBUM_SEP,
+    KeyCodes,
+    album_codes,
+    album_title_key,
+    artist_key,
+    plus_strings,
+)
 from recommender.radio.library import RadioLibrary, project_audio
 from recommender.radio.shared_rows import SharedRows
 from recommender.radio.stored import Static, set_tags
@@ -142,7 +147,7 @@ class _Added:
         code_of = {artist_key(a): c for c, a in enumerate(names) if a is not None}
         pairs = lib.album_pairs or []
         new_pairs: list[str] = []
-        pair_of = _Codes(pairs, new_pairs)
+        pair_of = KeyCodes(pairs, new_pairs)
         genres = list(lib.genre_keys or ())
         genre_of = {g: j for j, g in enumerate(genres)}
         artist, album_key, genre = [], [], []
@@ -168,7 +173,7 @@ class _Added:
             genre.append(-1 if g is None else genre_of.setdefault(g, len(genre_of)))
             if g is not None and len(genre_of) > len(genres):
                 genres.append(g)
-        self.names, self.pairs, self.genres = names, _plus(pairs, new_pairs), genres
+        self.names, self.pairs, self.genres = names, plus_strings(pairs, new_pairs), genres
         self.artist = np.array(artist, dtype=np.int64)
         self.album_key = np.array(album_key, dtype=np.int64)
         self.genre = np.array(genre, dtype=np.int64)
@@ -215,53 +220,11 @@ class _Added:
             **factors,
             **values,
         )
-        out.titles = _plus(lib.titles or [], self.titles)
+        out.titles = plus_strings(lib.titles or [], self.titles)
         set_tags(out, out.top_tags)
         out.artist_similarity = lib.artist_similarity
         out._stats = dict(lib._stats)
         return out
-
-
-ALBUM_SEARCHES = 64
-"""New album keys looked up by a search of the cached keys' text before one dict of them all is built."""
-
-
-class _Codes:
-    """The code of each album key the new rows name: its place among the cached keys, else a new one
-    after them (appended to ``added``). The first ``ALBUM_SEARCHES`` keys are searched for in the cached
-    text (a few new albums never decode or index a million cached keys); past them, one dict of every
-    cached key is cheaper (a search of a million keys' text costs about 7 ms, the dict 0.7 s)."""
-
-    def __init__(self, cached: Sequence[str | None], added: list[str]) -> None:
-        self.cached, self.added = cached, added
-        self.found: dict[str, int] = {}
-        self.searches = 0
-        self.index: dict[str | None, int] | None = None  # every cached key's code, once built
-
-    def code(self, key: str) -> int:
-        code = self.found.get(key)
-        if code is None:
-            code = self._cached(key)
-            if code is None:
-                code = len(self.cached) + len(self.added)
-                self.added.append(key)
-            self.found[key] = code
-        return code
-
-    def _cached(self, key: str) -> int | None:
-        if isinstance(self.cached, disk_cache.StoredStrings) and self.searches < ALBUM_SEARCHES:
-            self.searches += 1
-            return self.cached.index_of(key)
-        if self.index is None:
-            self.index = {}
-            for j, k in enumerate(self.cached):
-                self.index.setdefault(k, j)
-        return self.index.get(key)
-
-
-def _plus(old: Sequence[str | None], new: list[str | None]) -> Sequence[str | None]:
-    """A cached list of strings with new items below it (a ``StoredStrings`` stays one, undecoded)."""
-    return old.plus(new) if isinstance(old, disk_cache.StoredStrings) else [*old, *new]
 
 
 def _analysis(

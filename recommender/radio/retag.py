@@ -25,7 +25,15 @@ from typing import Any
 import numpy as np
 
 from recommender import disk_cache
-from recommender.radio.codes import ALBUM_SEP, album_codes, album_title_key, artist_key, first_seen_codes
+from recommender.radio.codes import (
+    ALBUM_SEP,
+    KeyCodes,
+    album_codes,
+    album_title_key,
+    artist_key,
+    first_seen_codes,
+    plus_strings,
+)
 from recommender.radio.library import RadioLibrary
 from recommender.radio.shared_rows import SharedRows
 from recommender.radio.stored import Static, set_tags
@@ -99,6 +107,8 @@ def _artists(store: Any, lib: RadioLibrary, rows: np.ndarray, credits: list[Any]
     from player.store.tracks import track_columns
 
     names = list(lib.artist_names)
+    if _same_artists(lib, rows, credits):
+        return lib.artist, names
     code_of_key = {artist_key(a): c for c, a in enumerate(names) if a is not None}
     codes = lib.artist.copy()
     for r, credit in zip(rows.tolist(), credits, strict=True):
@@ -140,14 +150,29 @@ def _artists(store: Any, lib: RadioLibrary, rows: np.ndarray, credits: list[Any]
     return canonical, display
 
 
-def _albums(lib: RadioLibrary, rows: np.ndarray, new: list[tuple]) -> tuple[np.ndarray, list]:
+def _same_artists(lib: RadioLibrary, rows: np.ndarray, credits: list[Any]) -> bool:
+    """Whether every retagged row kept its artist, spelled as before where it is its artist's first row
+    (a retag of titles or albums): then the codes and names stay as they are."""
+    if len(rows) > 64:
+        return False
+    names = lib.artist_names
+    for r, credit in zip(rows.tolist(), credits, strict=True):
+        code = int(lib.artist[r])
+        cached = names[code]
+        if artist_key(credit) is None or cached is None or artist_key(credit) != artist_key(cached):
+            return False
+        if credit.strip() != cached and not (lib.artist[:r] == code).any():  # its first row, spelled anew
+            return False
+    return True
+
+
+def _albums(lib: RadioLibrary, rows: np.ndarray, new: list[tuple]) -> tuple[np.ndarray, Any]:
     """Each row's album pair (-1 untitled) and the pairs' keys ("owner\x1ftitle": the album artist, else
-    the artist's key), numbered by first appearance."""
-    pairs = list(lib.album_pairs or [])
-    pair_of: dict[str, int] = {}
-    for j, p in enumerate(pairs):
-        pair_of.setdefault(p, j)
+    the artist's key), numbered by first appearance; the cached ones as they are when no row's pair moved."""
+    pairs = lib.album_pairs or []
     keys = lib.album_key.copy()
+    added: list[str] = []
+    lookup = KeyCodes(pairs, added)
     for r, row in zip(rows.tolist(), new, strict=True):
         title = album_title_key(row[3])
         if title is None:
@@ -155,12 +180,11 @@ def _albums(lib: RadioLibrary, rows: np.ndarray, new: list[tuple]) -> tuple[np.n
             continue
         owner = str(row[2]).casefold() if row[2] else (artist_key(row[1] or row[2]) or "")
         pair = owner + ALBUM_SEP + title
-        j = pair_of.get(pair)
-        if j is None:
-            j = pair_of[pair] = len(pairs)
-            pairs.append(pair)
-        keys[r] = j
-    return _renumbered(keys, pairs)
+        if keys[r] < 0 or pairs[int(keys[r])] != pair:
+            keys[r] = lookup.code(pair)
+    if np.array_equal(keys[rows], lib.album_key[rows]):
+        return lib.album_key, pairs
+    return _renumbered(keys, plus_strings(pairs, added))
 
 
 def _genres(lib: RadioLibrary, rows: np.ndarray, genres: list[Any]) -> tuple[np.ndarray, list]:
@@ -181,24 +205,24 @@ def _genres(lib: RadioLibrary, rows: np.ndarray, genres: list[Any]) -> tuple[np.
     return _renumbered(codes, keys)
 
 
-def _renumbered(codes: np.ndarray, keys: list) -> tuple[np.ndarray, list]:
+def _renumbered(codes: np.ndarray, keys: Any) -> tuple[np.ndarray, Any]:
     """Codes (-1: none) numbered again by first appearance, and their keys in that order (unused ones
-    dropped)."""
+    dropped; a cache's ``StoredStrings`` stays one, undecoded)."""
     out = codes.copy()
     has = np.flatnonzero(codes >= 0)
     if not len(has):
         return out, []
     out[has] = first_seen_codes(codes[has])
-    firsts = has[np.unique(out[has], return_index=True)[1]]
-    return out, [keys[int(k)] for k in codes[firsts].tolist()]
+    order = codes[has[np.unique(out[has], return_index=True)[1]]]  # each new code's old one
+    if isinstance(keys, disk_cache.StoredStrings):
+        return out, keys.subset(order)
+    return out, [keys[int(k)] for k in order.tolist()]
 
 
 def _titles(titles: Any, rows: np.ndarray, values: list[Any]) -> Any:
     """The titles with ``rows``' replaced by ``values``."""
-    if isinstance(titles, disk_cache.StoredStrings):  # the cached text kept; the new titles after it
-        order = np.arange(len(titles))
-        order[rows] = len(titles) + np.arange(len(rows))
-        return titles.plus(values).subset(order)
+    if isinstance(titles, disk_cache.StoredStrings):
+        return titles.replaced(rows, values)
     out = list(titles or [])
     for r, value in zip(rows.tolist(), values, strict=True):
         out[r] = value
@@ -227,6 +251,14 @@ def _rematched(
         include_missing=True,
     )  # fmt: skip
     part = match_rows(rows, bundle)
+    if _same_match(
+        match, part, touched_locals, again
+    ):  # a retag of titles, albums or genres: no artist moved
+        again_placed = placed(
+            store, bundle, match, [a for a in part.artist_tracks if a not in match.artist_to_item]
+        )
+        every_placed = {**predicted, **again_placed}  # their genre words may have changed
+        return match, {a: every_placed[a] for a in match.unmatched if a in every_placed}
     names, tracks, local = match.arrays()
     keep = ~np.isin(tracks, np.fromiter(again, np.int64, len(again)))
     fresh = list(part.artist_tracks)
@@ -255,6 +287,22 @@ def _rematched(
     new_placed = placed(store, bundle, out, [a for a in fresh if a not in out.artist_to_item])
     every_placed = {**{a: v for a, v in predicted.items() if a not in touched_locals}, **new_placed}
     return out, {a: every_placed[a] for a in out.unmatched if a in every_placed}
+
+
+def _same_match(match: Any, part: Any, touched: set[str], again: set[int]) -> bool:
+    """Whether matching the touched artists' tracks (``again``) anew gave what the match holds: the same
+    artists, spelled alike, with the same items, and every one of those tracks under the same artist (or
+    none, as before)."""
+    if set(part.artist_tracks) != touched:
+        return False
+    if any(match.artist_to_item.get(a) != part.artist_to_item.get(a) for a in touched):
+        return False
+    if any(match.how.get(a) != part.how.get(a) for a in touched):
+        return False
+    ids = sorted(again)
+    return match.track_artist.artists_of(np.array(ids, dtype=np.int64)) == [
+        part.track_artist.get(t) for t in ids
+    ]
 
 
 def placed(store: Any, bundle: Any, match: Any, artists: Sequence[str]) -> dict[str, np.ndarray]:
