@@ -5,7 +5,7 @@ invalidates them makes the next start pay for the whole library again. This take
 library of ``benchmarks/radio_start.py`` (built once and kept), warms both caches, and for each action
 on a fresh copy (nothing; a love of a track; a ban of an artist; one new file scanned and analysed;
 1,000 new files scanned and analysed; one file and a folder of 1,000 gone missing; 100 files moved; one
-file retagged, which still builds in full) times, each in a fresh process: the first radio track (the same
+file retagged) times, each in a fresh process: the first radio track (the same
 steps as ``encore radio``, timed from opening the store), ``similar`` (index and one query, on a copy of
 its own, so no radio start has updated the caches it reads), and then
 ``encore radio SEED --n 1`` as the user types it (the whole process, from the shell). The "nothing"

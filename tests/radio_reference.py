@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from recommender.radio.library import LibraryParts, RadioLibrary, pca_basis, project_audio
+from recommender.radio.library import LibraryParts, RadioLibrary, pca_basis
+from recommender.radio.row_blocks import project_audio
 from recommender.radio.shared_rows import SharedRows, normalise_rows
 
 

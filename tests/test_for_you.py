@@ -187,3 +187,25 @@ def test_a_banned_artist_is_no_discovery(bundle, played_library, capsys):
     assert first not in {a.name for a in after.artists}
     assert not set(by_artist["Tricky"]) & {t.track_ids[0] for t in after.tracks}
     assert "Tricky" not in {a.artist for a in after.albums}
+
+
+def test_an_artist_whose_files_are_all_missing_may_be_discovered_again(bundle, played_library):
+    """Owned means a file there now: an artist whose every file went missing (deleted, or on a drive
+    unplugged) leaves the library lists and may be offered to discover again, as ``similar`` offers it;
+    the plays of its files still make the taste."""
+    from player.store.tracks import set_missing
+
+    store, by_artist = played_library
+    before = for_you(store, bundle, taste=Taste.from_store(store, bundle, now=NOW), n=3000)
+    assert "Metallica" not in {a.name for a in before.artists}  # owned
+    set_missing(store, by_artist["Metallica"])
+    set_missing(store, by_artist["Portishead"])  # played: its plays still count
+    taste = Taste.from_store(store, bundle, now=NOW)
+    assert taste.artist_feedback["Portishead"].completions == 6
+    after = for_you(store, bundle, taste=taste, n=3000)
+    assert {"Metallica", "Portishead"} <= {a.name for a in after.artists}
+    assert not (set(by_artist["Metallica"]) | set(by_artist["Portishead"])) & {
+        t for r in after.tracks for t in r.track_ids
+    }
+    assert {"Metallica", "Portishead"}.isdisjoint({a.artist for a in after.albums})
+    set_missing(store, by_artist["Metallica"] + by_artist["Portishead"], missing=False)

@@ -1,10 +1,11 @@
-"""New tracks and new analyses are added to the radio's start-up cache, not rebuilt (issue 25, item 1).
+"""New, analysed, retagged, gone and moved tracks update the radio's start-up cache, not rebuild it (issue 25).
 
 The cache after an update must equal, bit for bit, a full build of the same library given the statistics
 the last full build froze (its audio centre and axes, z-score statistics and tag mean): the same codes,
 names, projected audio, top tags, artist match, placed and bundle factors and co-listening, and the same
-rows masked as missing. Files gone missing, back or moved are updated in place. Changes the log cannot add
-(a retagged or deleted track, a lost analysis, too many new rows, a trimmed log) build in full. Real SQLite, the shipped bundle, the scanned-style database of ``test_radio_loading``.
+rows masked as missing. Files retagged, gone missing, back or moved are updated in place. Changes the log
+cannot add (a deleted track, a lost analysis, too many new or retagged rows, a trimmed log) build in full.
+Real SQLite, the shipped bundle, the scanned-style database of ``test_radio_loading``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from test_radio_loading import _assert_same_library, _copy, _csr
 from player.store import Store
 from player.store.analysis import MODEL_VERSION
 from player.store.changes import changes_since, log_position, trim_log
-from recommender.radio import append, codes
-from recommender.radio.library import PROJECT_ROWS, LibraryParts, project_audio
+from recommender.radio import append, codes, row_blocks
+from recommender.radio.library import LibraryParts
 from recommender.radio.load import full_static, load_library, static_part
+from recommender.radio.row_blocks import PROJECT_ROWS, compacted, project_audio
 from recommender.radio.stored import _ARRAYS, Static
 
 NOW = 1.9e9
@@ -174,7 +176,9 @@ def test_changes_the_log_cannot_add_build_in_full(scanned_db, bundle, tmp_path, 
         _assert_same_static(fresh, full_static(store, bundle))
 
 
-def test_retagged_tracks_are_patched_in_their_rows_as_a_full_build_would_number_them(scanned_db, bundle, tmp_path):
+def test_retagged_tracks_are_patched_in_their_rows_as_a_full_build_would_number_them(
+    scanned_db, bundle, tmp_path
+):
     """Retags of every kind (a new artist, a known one, a spelling of an artist's first row, a whole album
     renamed, a credit removed, an artist retagged away, a genre, a title, a MusicBrainz id), alone and
     then with new tracks, analyses and gone files in one update: no full build, and the same arrays."""
@@ -201,24 +205,32 @@ def test_retagged_tracks_are_patched_in_their_rows_as_a_full_build_would_number_
         with store.transaction() as tx:
             tx.execute("UPDATE tracks SET artist = 'Someone Else' WHERE id = 2")  # a new artist, early
             tx.execute("UPDATE tracks SET artist = (SELECT artist FROM tracks WHERE id = 1) WHERE id = 11")
-            tx.execute("UPDATE tracks SET artist = ? WHERE id = ?", (first_artist.lower(), firsts[first_artist]))
+            tx.execute(
+                "UPDATE tracks SET artist = ? WHERE id = ?", (first_artist.lower(), firsts[first_artist])
+            )
             tx.executemany("UPDATE tracks SET album = 'Album Five' WHERE id = ?", [(t,) for t in album])
             tx.execute("UPDATE tracks SET artist = NULL, album_artist = NULL WHERE id = 12")
             tx.executemany("UPDATE tracks SET artist = 'Unknown Band' WHERE id = ?", [(t,) for t in all_of])
-            tx.execute("UPDATE tracks SET genre = 'Trip-Hop', title = 'Renamed', duration = 61.5 WHERE id = 13")
+            tx.execute(
+                "UPDATE tracks SET genre = 'Trip-Hop', title = 'Renamed', duration = 61.5 WHERE id = 13"
+            )
             if mbid is not None:
                 tx.execute("UPDATE tracks SET mb_artist_id = ? WHERE id = 14", (mbid,))
         assert set(changes_since(store, built.seq)) == {"changed"}
         updated, how = static_part(store, bundle)
         assert how == "appended"
         _assert_same_static(updated, full_static(store, bundle, frozen))
-        assert gone_artist not in updated.library.artist_names and "Someone Else" in updated.library.artist_names
+        assert (
+            gone_artist not in updated.library.artist_names and "Someone Else" in updated.library.artist_names
+        )
         # Retags, new tracks, analyses and a gone file in one update.
         _add(store, bundle, 1501, 20, seed=7)
         rng = np.random.default_rng(11)
         with store.transaction() as tx:
             tx.execute("UPDATE tracks SET artist = 'Brand New Band 7' WHERE id = 7")  # joins a new artist
-            tx.execute("UPDATE tracks SET album_artist = 'Someone Else', album = 'Split' WHERE id IN (20, 21)")
+            tx.execute(
+                "UPDATE tracks SET album_artist = 'Someone Else', album = 'Split' WHERE id IN (20, 21)"
+            )
             tx.execute("UPDATE tracks SET missing = 1 WHERE id = 22")
             if not lib.has_audio[lib.row(10)]:
                 _analyse(tx, 10, rng)
@@ -231,7 +243,9 @@ def test_retagged_tracks_are_patched_in_their_rows_as_a_full_build_would_number_
         # then one that takes a track from its artist.
         with store.transaction() as tx:
             tx.execute("UPDATE tracks SET title = 'Remaster', duration = 99 WHERE id IN (40, 41)")
-            tx.execute("UPDATE tracks SET artist = upper(artist) WHERE id = ? AND artist IS NOT NULL", (album[-1],))
+            tx.execute(
+                "UPDATE tracks SET artist = upper(artist) WHERE id = ? AND artist IS NOT NULL", (album[-1],)
+            )
             tx.execute("UPDATE tracks SET genre = 'Jazz' WHERE id = 42")
         third, how = static_part(store, bundle)
         assert how == "appended"
@@ -276,7 +290,9 @@ def test_files_gone_back_or_moved_are_updated_as_a_full_build_would_leave_them(s
             for t in heroes:  # moved into a folder that names their genre: their artist is placed anew
                 tx.execute("UPDATE tracks SET path = ? WHERE id = ?", (f"/music/Jazz/{t}.ogg", t))
             tx.execute("UPDATE tracks SET path = '/music/moved/1.ogg' WHERE id = 1")  # a known artist's
-            tx.execute("UPDATE tracks SET size = 9, mtime = 5, rg_track_gain = -3, updated_at = 7 WHERE id < 100")
+            tx.execute(
+                "UPDATE tracks SET size = 9, mtime = 5, rg_track_gain = -3, updated_at = 7 WHERE id < 100"
+            )
         changes = changes_since(store, built.seq)
         assert "changed" not in changes and changes["moved"] == {*heroes, 1}
         assert changes["gone"] == set(unplugged) and changes["back"] == {missing[0]}
@@ -290,12 +306,16 @@ def test_files_gone_back_or_moved_are_updated_as_a_full_build_would_leave_them(s
         ids = set(library.track_ids.tolist())
         assert not ids & set(unplugged) and missing[0] in ids and missing[1] not in ids
         # ... and out of ``similar``: no sound-alike, no artist's track.
-        index = SimilarIndex.from_library(updated.library, updated.match, updated.predicted, bundle, updated.gone)
+        index = SimilarIndex.from_library(
+            updated.library, updated.match, updated.predicted, bundle, updated.gone
+        )
         answer = index.track(seed, band, n=50, sounds_like=len(built.library), bans=Bans())
         offered = {s.track_id for s in answer.sounds_like} | {t for a in answer.artists for t in a.track_ids}
         assert offered and not offered & (set(unplugged) | {missing[1]})
         # Unplugging the whole library's rest leaves an artist with no file: it is not "in your library".
-        gone_all = [t for t in updated.library.track_ids.tolist() if t not in index.artist_tracks.get(band, [])]
+        gone_all = [
+            t for t in updated.library.track_ids.tolist() if t not in index.artist_tracks.get(band, [])
+        ]
         taste = load_library(store, bundle=bundle, now=NOW).taste
         with store.transaction() as tx:
             tx.executemany("UPDATE tracks SET missing = 1 WHERE id = ?", [(t,) for t in gone_all])
@@ -331,7 +351,9 @@ def test_many_new_rows_or_a_trimmed_log_build_in_full(scanned_db, bundle, tmp_pa
         patched, how = static_part(store, bundle)
         assert how == "appended" and patched.retagged == 300
         with store.transaction() as conn:
-            conn.execute("UPDATE tracks SET genre = 'Again' WHERE id > 300 AND id <= ?", (len(rebuilt.library) // 3,))
+            conn.execute(
+                "UPDATE tracks SET genre = 'Again' WHERE id > 300 AND id <= ?", (len(rebuilt.library) // 3,)
+            )
         assert static_part(store, bundle)[1] == "built"
 
 
@@ -345,6 +367,24 @@ def test_a_row_is_projected_alike_alone_or_in_its_block():
     assert np.allclose(whole, plain / np.linalg.norm(plain, axis=1, keepdims=True), atol=1e-6)
     rows = np.array([3, 77, PROJECT_ROWS - 1, PROJECT_ROWS + 5, PROJECT_ROWS + 299])
     assert np.array_equal(project_audio(raw[rows], mean, basis, rows), whole[rows])
+
+
+@pytest.mark.parametrize("block", [7, 64, 65_536])
+def test_rows_compacted_in_place_are_the_rows_kept(monkeypatch, block):
+    """A start with a ban or a missing file moves the kept audio rows up over the cache's own array instead
+    of copying them: the same rows as a copy, whatever the mask and the block size."""
+    monkeypatch.setattr(row_blocks, "COMPACT_ROWS", block)
+    rng = np.random.default_rng(block)
+    n = 1000
+    for keep in (
+        np.ones(n, bool), np.zeros(n, bool), np.arange(n) % 2 == 0, np.arange(n) >= 640, np.arange(n) < 13,
+        rng.random(n) < 0.97,
+    ):  # fmt: skip
+        matrix = rng.normal(size=(n, 5)).astype(np.float32)
+        expected = matrix[keep].copy()
+        got = compacted(matrix, keep)
+        assert np.shares_memory(got, matrix) or not len(got)
+        assert got.shape == expected.shape and np.array_equal(got, expected)
 
 
 def test_statistics_frozen_from_a_few_analysed_tracks_are_not_kept_for_many(scanned_db, bundle, tmp_path):

@@ -428,7 +428,7 @@ def test_prewarm_fills_the_caches_a_later_start_reads(scanned_db, bundle, tmp_pa
 
 
 def test_cached_names_survive_any_text():
-    from recommender.disk_cache import strings, unstrings
+    from recommender.cache_strings import strings, unstrings
 
     names = ["AC/DC", None, "Björk\x00", "", "Bj\udcf6rk", "坂本龍一", "Evil\x1b]0;x\x07", None]
     assert unstrings(strings(names), "") == names
@@ -438,7 +438,7 @@ def test_cached_names_survive_any_text():
 def test_stored_strings_grow_find_and_save_without_decoding_each_item():
     """New rows' titles and album keys are added to a cached list, looked up in it and written back whole:
     the same items and the same saved arrays as the plain list, for any text."""
-    from recommender.disk_cache import StoredStrings, strings
+    from recommender.cache_strings import StoredStrings, strings
 
     items = ["", "ab", None, "b", "abab", "", "ab\x1fc", "Björk\x00", "ab"]
     stored = StoredStrings.of(strings(items), "")

@@ -64,7 +64,8 @@ def log_position(store: Store) -> int | None:
 
 def changes_since(store: Store, seq: int) -> dict[str, set[int]] | None:
     """Which tracks changed after log position ``seq``: {what: track ids} ('added', 'changed', 'removed',
-    'analysed', 'unanalysed', 'gone', 'back', 'moved'), or None when the log cannot tell (no log, or trimmed past ``seq``)."""
+    'analysed', 'unanalysed', 'gone', 'back', 'moved'), or None when the log cannot tell (no log, or
+    trimmed past ``seq``)."""
     conn = store.conn
     try:  # the rows first, the floor after: a trim committed in between raises the floor read last
         rows = conn.execute(

@@ -342,7 +342,7 @@ _V11_TITLE_INDEX = """
 # a mask over its rows, a move re-places at most one unknown artist (whose folder names are read). An id
 # changed in place (no code does it) logs 'changed' under both ids, as before.
 RECOMMENDER_COLUMNS = (
-    "artist", "album_artist", "album", "title", "genre", "duration", "mb_artist_id", "mb_album_artist_id",
+    "artist", "album_artist", "album", "genre", "duration", "title", "mb_artist_id", "mb_album_artist_id",
 )  # fmt: skip
 _V12_WHAT_CHANGED = f"""
         DROP TRIGGER IF EXISTS tracks_log_update;

@@ -28,7 +28,8 @@ names: ``recommender.factors.genre``), by ``GENRE_WEIGHT``, chosen on held-out c
 
 API: ``MUSICNN_TAGS``, ``tag_profile_matrix(artist_ids, artist_tags)``, ``features``, ``knn_predict``, ``mix``,
 ``predict_artist_factors(tag_probs, bundle=None) -> [n, k]``, ``GENRE_WEIGHT``, ``genre_position``,
-``place_artists(bundle, names, profiles, genres)``, ``artist_audio_tags(store, match)``,
+``place_artists(bundle, names, profiles, genres)``, ``place_from_store(store, bundle, match, artists)``,
+``artist_audio_tags(store, match)``,
 ``artist_genres(store, bundle, match)``, ``audio_factors_for_unmatched(store, bundle, match)``; for
 loaders that already hold the analysis and the tracks: ``rows_by_artist``, ``bridge_unmatched``.
 """
@@ -300,3 +301,35 @@ def bridge_unmatched(
             names.append(artist)
             profiles.append(tag_probs[rows].mean(axis=0))
     return place_artists(bundle, names, profiles, genres)
+
+
+def place_from_store(
+    store: Store, bundle: Bundle, match: LibraryMatch, artists: list[str]
+) -> dict[str, np.ndarray]:
+    """Factors placed for ``artists`` (unmatched ones of ``match``, whose tracks are read by id) from their
+    analysed tracks' audio tags and their files' genre words (``place_artists``), as the radio's full build
+    places them: what its cache's updates (``recommender.radio.append``, ``recommender.radio.retag``) place
+    again for the artists a change touched. An artist with no analysed track is left out."""
+    from player.store.analysis import load_analysis_rows
+    from player.store.tracks import track_columns
+
+    to_place, profiles = [], []
+    tracks_of = {a: np.array(match.artist_tracks[a], dtype=np.int64) for a in artists}
+    if artists:
+        loaded = load_analysis_rows(store, np.concatenate([tracks_of[a] for a in artists]), by_id=True)
+        start = 0
+        for a in artists:
+            stop = start + len(tracks_of[a])
+            has = loaded.analysed[start:stop]
+            if has.any():
+                to_place.append(a)
+                profiles.append(loaded.tags[start:stop][has].mean(axis=0))
+            start = stop
+    genres = None
+    if to_place:
+        wanted = {int(t): a for a in to_place for t in tracks_of[a].tolist()}
+        genre_rows = track_columns(
+            store, ("id", "genre", "album", "path"), order="id", ids=list(wanted), include_missing=True
+        )
+        genres = vocabulary_of(bundle).artist_genres(genre_rows, wanted)
+    return place_artists(bundle, to_place, profiles, genres)

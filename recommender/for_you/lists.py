@@ -135,7 +135,8 @@ def for_you(
     stats = track_stats(store)
     bans = Bans.from_store(store)  # never offered
     columns = ("id", "title", "path", "artist", "album_artist", "album", "duration")
-    tracks = {r[0]: r[1:] for r in track_columns(store, columns, order="id") if r[0] not in bans.track_ids}
+    present = track_columns(store, columns, order="id")  # files there now (missing ones are not offered)
+    tracks = {r[0]: r[1:] for r in present if r[0] not in bans.track_ids}
     rest_since = now - s.rest_days * 86400.0
 
     def resting(tid: int) -> bool:
@@ -147,7 +148,12 @@ def for_you(
     albums = rank_albums(tracks, track_items, match.track_artist, resting, list(taste.track_feedback), s, n)
 
     # --- artists to discover -----------------------------------------------------------------------
-    owned = {af.item for af in taste.artist_feedback.values() if af.item is not None}
+    # Owned: an artist with a file there now. One whose every file is missing (deleted long ago, or on a
+    # drive unplugged) may be discovered again, as ``similar`` offers it (``SimilarIndex.from_library``).
+    ids = [r[0] for r in present]
+    by_search = getattr(match.track_artist, "artists_of", None)  # the cache's match: one search for all
+    here = set(by_search(np.array(ids, dtype=np.int64)) if by_search else map(match.track_artist.get, ids))
+    owned = {af.item for af in taste.artist_feedback.values() if af.item is not None and af.artist in here}
     allowed = np.asarray(bundle.popularity) >= s.min_support
     masked = np.where(allowed, scores, -np.inf)
     if owned:

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from recommender.factors.bridge import place_from_store
 from recommender.radio import retag
 from recommender.radio.codes import (
     ALBUM_SEP,
@@ -39,14 +40,15 @@ from recommender.radio.codes import (
     artist_key,
     plus_strings,
 )
-from recommender.radio.library import RadioLibrary, project_audio
+from recommender.radio.library import RadioLibrary
+from recommender.radio.row_blocks import project_audio
 from recommender.radio.shared_rows import SharedRows
 from recommender.radio.stored import Static, set_tags
 
 GROWTH = 0.25
-"""Rows added, retagged in place, or analysed rows gained, since the last full build, as a share of its rows
-(its analysed rows), past which the next load builds in full: the frozen statistics never describe much less than the
-library (a first build while the analysis had done 30 tracks must not place the other 100k with them)."""
+"""Rows added, retagged in place, or analysed rows gained, since the last full build, as a share of its
+rows (its analysed rows), past which the next load builds in full: the frozen statistics never describe
+much less than the library (a first build while the analysis had done 30 tracks must not place the other 100k with them)."""
 
 COLUMNS = (
     "id", "artist", "album_artist", "album", "genre", "duration", "title", "mb_artist_id", "mb_album_artist_id",
@@ -55,7 +57,8 @@ COLUMNS = (
 
 
 def update(static: Static, store: Any, bundle: Any) -> Static | None:
-    """``static`` with the tracks added and analysed since its log position, or None to build in full."""
+    """``static`` with the tracks added, analysed, retagged, gone missing, back or moved since its log
+    position, or None to build in full."""
     from player.store.changes import changes_since, log_position
     from player.store.tracks import track_columns
 
@@ -279,7 +282,7 @@ def _factors(
     ids = np.concatenate([np.asarray(added.ids, dtype=np.int64), np.asarray(old_ids, dtype=np.int64)])
     touched = [a for a in dict.fromkeys(match.track_artist.artists_of(ids)) if a is not None]  # first seen
     tracks_of = {a: np.array(match.artist_tracks[a], dtype=np.int64) for a in touched}
-    placed = retag.placed(store, bundle, match, [a for a in touched if a not in match.artist_to_item])
+    placed = place_from_store(store, bundle, match, [a for a in touched if a not in match.artist_to_item])
     item_factors = np.asarray(bundle.item_factors, dtype=np.float32)
     locals_ = {a: j for j, a in enumerate(match.artist_tracks)}
     raw = out.raw_factors

@@ -13,7 +13,7 @@ Large libraries: audio embeddings are centred and projected on 64 principal axes
 covariance of each vector space are computed once (``space_stats``), so z-scoring a similarity costs
 nothing per query.
 
-API: ``RadioLibrary`` (``.build(...)``, ``.rows(keep)``), ``LibraryParts``, ``pca_basis``.
+API: ``RadioLibrary`` (``.build(...)``, ``.rows(keep, in_place=False)``), ``LibraryParts``, ``pca_basis``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender.disk_cache import StoredStrings
+from recommender.cache_strings import StoredStrings
 from recommender.radio.codes import (
     ALBUM_SEP,
     album_codes,
@@ -34,40 +34,8 @@ from recommender.radio.codes import (
     keyed,
     value_ids,
 )
+from recommender.radio.row_blocks import compacted, project_audio
 from recommender.radio.shared_rows import SharedRows, normalise_rows
-
-PROJECT_ROWS = 1024
-"""Library rows per block of ``project_audio``: every product is this tall, each row at its own place, so a
-row projected alone later (``recommender.radio.append``) gets the bits a whole build gave it."""
-
-
-def project_audio(
-    audio: np.ndarray, mean: np.ndarray | None, basis: np.ndarray | None, rows: np.ndarray | None = None
-) -> np.ndarray:
-    """Raw embeddings [n, d_raw] centred on ``mean``, projected on ``basis`` and L2-normalised.
-
-    ``rows``: where each embedding sits in the library (default: 0..n-1). The product is taken in blocks of
-    ``PROJECT_ROWS`` library rows, each row at its own place in its block and the places of rows not given
-    left zero: a BLAS kernel's result for a row depends on that place (seen: 30 of 64 rows differed in the
-    last bit when moved), not on the other rows, so rows projected later, alone, get the same bits."""
-    audio = np.asarray(audio, dtype=np.float32)
-    n = len(audio)
-    rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
-    width = basis.shape[1] if basis is not None else audio.shape[1]
-    out = np.empty((n, width), dtype=np.float32)
-    block = np.zeros((PROJECT_ROWS, audio.shape[1]), dtype=np.float32)
-    blocks = rows // PROJECT_ROWS
-    bounds = np.flatnonzero(np.diff(blocks)) + 1 if n else np.zeros(0, np.int64)
-    for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), n], strict=True):
-        if lo == hi:
-            continue
-        place = rows[lo:hi] % PROJECT_ROWS
-        block[:] = 0.0
-        block[place] = audio[lo:hi]
-        if mean is not None:
-            block[place] -= mean
-        out[lo:hi] = (block @ basis)[place] if basis is not None else block[place]
-    return normalise_rows(out)
 
 
 @dataclass
@@ -277,24 +245,31 @@ class RadioLibrary:
     def __len__(self) -> int:
         return len(self.track_ids)
 
-    def rows(self, keep: np.ndarray) -> RadioLibrary:
+    def rows(self, keep: np.ndarray, *, in_place: bool = False) -> RadioLibrary:
         """The library with only the rows in ``keep`` (a bool mask), everything else as computed over all.
 
-        Why: bans are applied at load (issue 25, item 1), so the cached arrays never depend on them. What
-        was derived from the whole library stays as it was: artist and album codes (a wholly banned
-        artist leaves an unused code, its name and its co-listening row), the audio mean and principal
-        axes, the z-score statistics and each row's top tags. Per-artist play counts are not carried:
-        ``load_library`` computes them after."""
+        Why: bans and missing files are applied at load (issue 25, item 1), so the cached arrays never
+        depend on them. What was derived from the whole library stays as it was: artist and album codes (a
+        wholly banned artist leaves an unused code, its name and its co-listening row), the audio mean and
+        principal axes, the z-score statistics and each row's top tags. Per-artist play counts are not
+        carried: ``load_library`` computes them after. ``in_place``: this library is not used again, so its
+        audio rows are moved up over its own (``compacted``) instead of copied: at a million tracks the copy
+        was 256 MB more at the peak of every start with a ban or a missing file."""
         per_row = (
             "artist album genre duration audio has_audio factors raw_factors has_factors factor_source item"
             " tempo loudness last_played top_tags taste_scores"
         ).split()
         values = {name: getattr(self, name) for name in per_row}
-        out = RadioLibrary(
-            track_ids=self.track_ids[keep],
-            artist_names=self.artist_names,
-            **{name: None if v is None else _kept(v, keep) for name, v in values.items()},
-        )
+        values = {
+            name: None if v is None else _kept(v, keep) for name, v in values.items() if name != "audio"
+        }
+        audio = self.audio
+        if in_place and isinstance(audio, np.ndarray) and audio.flags.writeable:
+            self.audio = None  # moved: this library's own rows are overwritten
+            values["audio"] = compacted(audio, keep)
+        else:
+            values["audio"] = None if audio is None else _kept(audio, keep)
+        out = RadioLibrary(track_ids=self.track_ids[keep], artist_names=self.artist_names, **values)
         whole = (
             "artist_similarity audio_mean audio_basis tag_names recent_skips taste taste_evidence taste_basis"
         )

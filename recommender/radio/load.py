@@ -84,7 +84,7 @@ def load_library(
         out = static.gone.copy()
         if banned:
             out |= np.isin(library.track_ids, np.fromiter(banned, np.int64, len(banned)))
-        library = library.rows(~out)
+        library = library.rows(~out, in_place=parts.cache == "cache")  # read from the file for this load only
     if static.match is not None:
         parts.bundle, parts.match = bundle, static.match
     parts.predicted_artists = static.predicted
@@ -158,9 +158,10 @@ def static_part(store: Any, bundle: Any) -> tuple[Static, str]:
 
 def full_static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static:
     """Everything that depends on neither the plays, the bans nor which files are missing, computed from
-    the store (every track, missing ones too, in id order, so rows added later come last). ``frozen``: the library-wide statistics of the last
-    full build to use instead of this library's own, which is what ``recommender.radio.append`` keeps
-    after adding rows (the reference its bit-for-bit tests compare against)."""
+    the store (every track, missing ones too, in id order, so rows added later come last). ``frozen``: the
+    library-wide statistics of the last full build to use instead of this library's own, which is what
+    ``recommender.radio.append`` keeps after adding rows (the reference its bit-for-bit tests compare
+    against)."""
     from player.store.analysis import load_analysis_rows
     from player.store.tracks import track_columns
 
@@ -170,9 +171,19 @@ def full_static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static
     every = track_columns(store, columns + match_columns, order="id", include_missing=True)
     n = len(every)
     # As columns, in one pass: rows regrouped into tuples cost 0.12 s at 100k tracks.
-    ids_t, artist_col, album_artist_col, album_col, genre_col, duration_col, title_col, mb_a, mb_aa, paths, gone = (
-        zip(*every, strict=True) if every else ((),) * (len(columns) + len(match_columns))
-    )
+    (
+        ids_t,
+        artist_col,
+        album_artist_col,
+        album_col,
+        genre_col,
+        duration_col,
+        title_col,
+        mb_a,
+        mb_aa,
+        paths,
+        gone,
+    ) = zip(*every, strict=True) if every else ((),) * (len(columns) + len(match_columns))
     del every
     gone = np.array(gone, dtype=bool)
     ids = np.array(ids_t, dtype=np.int64)

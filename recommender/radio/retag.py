@@ -14,7 +14,7 @@ retagged tracks touched are matched again from all their tracks, in id order, as
 them in a full build. None (build in full) when the cache cannot say enough (a match without its names'
 keys, a track no longer there); past ``append.GROWTH`` retagged rows the caller builds in full.
 
-API: ``retagged(static, store, bundle, ids) -> Static | None``, ``placed(store, bundle, match, artists)``.
+API: ``retagged(static, store, bundle, ids) -> Static | None``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from recommender import disk_cache
+from player.store.schema import RECOMMENDER_COLUMNS
+from recommender import cache_strings
+from recommender.factors.bridge import place_from_store
 from recommender.radio.codes import (
     ALBUM_SEP,
     KeyCodes,
@@ -38,10 +40,9 @@ from recommender.radio.library import RadioLibrary
 from recommender.radio.shared_rows import SharedRows
 from recommender.radio.stored import Static, set_tags
 
-_NAMES = (
-    "id", "artist", "album_artist", "album", "genre", "duration", "title", "mb_artist_id", "mb_album_artist_id",
-)  # fmt: skip
-"""The columns a retag can change that the static part reads (``player.store.schema.RECOMMENDER_COLUMNS``)."""
+_NAMES = ("id", *RECOMMENDER_COLUMNS)
+"""What a retag can change that the static part reads: artist, album artist, album, genre, duration, title and
+the two MusicBrainz artist ids (their order is what ``retagged`` indexes)."""
 
 
 def retagged(static: Static, store: Any, bundle: Any, ids: Sequence[int]) -> Static | None:
@@ -88,17 +89,29 @@ def retagged(static: Static, store: Any, bundle: Any, ids: Sequence[int]) -> Sta
     out._stats = dict(lib._stats)
     predicted = static.predicted
     if match is not None:
-        match, predicted = _rematched(store, bundle, match, predicted, ids_a, new)
-        _set_factors(out, match, predicted, bundle)
-        from recommender.radio.scoring import artist_similarity
+        rematched, predicted = _rematched(store, bundle, match, predicted, ids_a, new)
+        if rematched is match and artist is lib.artist and _same_vectors(predicted, static.predicted):
+            for name in (
+                "raw_factors",
+                "factors",
+                "has_factors",
+                "factor_source",
+                "item",
+                "artist_similarity",
+            ):
+                setattr(out, name, getattr(lib, name))  # no artist moved: the rows' factors are as they were
+        else:
+            _set_factors(out, rematched, predicted, bundle)
+            from recommender.radio.scoring import artist_similarity
 
-        out.artist_similarity = artist_similarity(out.artist, out.item, bundle)
+            out.artist_similarity = artist_similarity(out.artist, out.item, bundle)
+        match = rematched
     else:  # no bundle: no factors, items nor co-listening to redo
         for name in ("raw_factors", "factors", "has_factors", "factor_source", "item", "artist_similarity"):
             setattr(out, name, getattr(lib, name))
     built = (static.built_rows, static.built_analysed)
-    retagged = static.retagged + len(ids_a)
-    return Static(out, match, predicted, static.seq, *built, gone=static.gone, retagged=retagged)
+    patched = static.retagged + len(ids_a)
+    return Static(out, match, predicted, static.seq, *built, gone=static.gone, retagged=patched)
 
 
 def _artists(store: Any, lib: RadioLibrary, rows: np.ndarray, credits: list[Any]) -> tuple[np.ndarray, list]:
@@ -156,14 +169,19 @@ def _same_artists(lib: RadioLibrary, rows: np.ndarray, credits: list[Any]) -> bo
     if len(rows) > 64:
         return False
     names = lib.artist_names
+    first = {c: int(np.argmax(lib.artist == c)) for c in set(lib.artist[rows].tolist())}
     for r, credit in zip(rows.tolist(), credits, strict=True):
         code = int(lib.artist[r])
         cached = names[code]
         if artist_key(credit) is None or cached is None or artist_key(credit) != artist_key(cached):
             return False
-        if credit.strip() != cached and not (lib.artist[:r] == code).any():  # its first row, spelled anew
+        if credit.strip() != cached and first[code] == r:  # its artist's first row, spelled anew
             return False
     return True
+
+
+def _same_vectors(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
+    return list(a) == list(b) and all(np.array_equal(a[k], b[k]) for k in a)
 
 
 def _albums(lib: RadioLibrary, rows: np.ndarray, new: list[tuple]) -> tuple[np.ndarray, Any]:
@@ -214,14 +232,14 @@ def _renumbered(codes: np.ndarray, keys: Any) -> tuple[np.ndarray, Any]:
         return out, []
     out[has] = first_seen_codes(codes[has])
     order = codes[has[np.unique(out[has], return_index=True)[1]]]  # each new code's old one
-    if isinstance(keys, disk_cache.StoredStrings):
+    if isinstance(keys, cache_strings.StoredStrings):
         return out, keys.subset(order)
     return out, [keys[int(k)] for k in order.tolist()]
 
 
 def _titles(titles: Any, rows: np.ndarray, values: list[Any]) -> Any:
     """The titles with ``rows``' replaced by ``values``."""
-    if isinstance(titles, disk_cache.StoredStrings):
+    if isinstance(titles, cache_strings.StoredStrings):
         return titles.replaced(rows, values)
     out = list(titles or [])
     for r, value in zip(rows.tolist(), values, strict=True):
@@ -254,10 +272,11 @@ def _rematched(
     if _same_match(
         match, part, touched_locals, again
     ):  # a retag of titles, albums or genres: no artist moved
-        again_placed = placed(
-            store, bundle, match, [a for a in part.artist_tracks if a not in match.artist_to_item]
-        )
-        every_placed = {**predicted, **again_placed}  # their genre words may have changed
+        unmatched = [a for a in part.artist_tracks if a not in match.artist_to_item]
+        every_placed = {
+            **predicted,
+            **place_from_store(store, bundle, match, unmatched),
+        }  # genre words moved?
         return match, {a: every_placed[a] for a in match.unmatched if a in every_placed}
     names, tracks, local = match.arrays()
     keep = ~np.isin(tracks, np.fromiter(again, np.int64, len(again)))
@@ -284,7 +303,7 @@ def _rematched(
     out.keys = {k: a for k, a in keys.items() if k not in touched}
     out.keys.update(part.keys or {})
     out.unmatched = [a for a in ordered if a not in out.artist_to_item]
-    new_placed = placed(store, bundle, out, [a for a in fresh if a not in out.artist_to_item])
+    new_placed = place_from_store(store, bundle, out, [a for a in fresh if a not in out.artist_to_item])
     every_placed = {**{a: v for a, v in predicted.items() if a not in touched_locals}, **new_placed}
     return out, {a: every_placed[a] for a in out.unmatched if a in every_placed}
 
@@ -303,37 +322,6 @@ def _same_match(match: Any, part: Any, touched: set[str], again: set[int]) -> bo
     return match.track_artist.artists_of(np.array(ids, dtype=np.int64)) == [
         part.track_artist.get(t) for t in ids
     ]
-
-
-def placed(store: Any, bundle: Any, match: Any, artists: Sequence[str]) -> dict[str, np.ndarray]:
-    """Factors placed for ``artists`` (unmatched ones of ``match``) from their analysed tracks' audio tags
-    and their files' genre words (``factors.bridge.place_artists``), as a full build places them; an artist
-    with no analysed track is left out."""
-    from player.store.analysis import load_analysis_rows
-    from player.store.tracks import track_columns
-    from recommender.factors.bridge import place_artists
-    from recommender.factors.genre import vocabulary_of
-
-    to_place, profiles = [], []
-    tracks_of = {a: np.array(match.artist_tracks[a], dtype=np.int64) for a in artists}
-    if artists:
-        loaded = load_analysis_rows(store, np.concatenate([tracks_of[a] for a in artists]), by_id=True)
-        start = 0
-        for a in artists:
-            stop = start + len(tracks_of[a])
-            has = loaded.analysed[start:stop]
-            if has.any():
-                to_place.append(a)
-                profiles.append(loaded.tags[start:stop][has].mean(axis=0))
-            start = stop
-    genres = None
-    if to_place:
-        wanted = {int(t): a for a in to_place for t in tracks_of[a].tolist()}
-        genre_rows = track_columns(
-            store, ("id", "genre", "album", "path"), order="id", ids=list(wanted), include_missing=True
-        )
-        genres = vocabulary_of(bundle).artist_genres(genre_rows, wanted)
-    return place_artists(bundle, to_place, profiles, genres)
 
 
 def _set_factors(out: RadioLibrary, match: Any, predicted: dict, bundle: Any) -> None:

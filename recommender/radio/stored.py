@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender import disk_cache
+from recommender import cache_strings, disk_cache
 from recommender.radio import cache
 from recommender.radio.library import RadioLibrary
 from recommender.radio.shared_rows import SharedRows
@@ -61,10 +61,6 @@ class Static:
         if self.gone is None:
             self.gone = np.zeros(len(self.library), dtype=bool)
 
-    def gone_ids(self) -> np.ndarray:
-        """The track ids whose file is missing, ascending."""
-        return self.library.track_ids[self.gone]
-
     def frozen(self) -> Frozen:
         lib = self.library
         return Frozen(lib.audio_mean, lib.audio_basis, dict(lib._stats), lib.tag_mean)
@@ -82,11 +78,11 @@ def _vectors(prefix: str, vectors: dict[str, np.ndarray], k: int) -> dict[str, n
     matrix = (
         np.vstack([vectors[a] for a in names]).astype(np.float32) if names else np.zeros((0, k), np.float32)
     )
-    return {**disk_cache.prefixed(prefix, disk_cache.strings(names)), prefix + "matrix": matrix}
+    return {**cache_strings.prefixed(prefix, cache_strings.strings(names)), prefix + "matrix": matrix}
 
 
 def _unvectors(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
-    names = disk_cache.unstrings(arrays, prefix)
+    names = cache_strings.unstrings(arrays, prefix)
     return dict(zip(names, arrays[prefix + "matrix"], strict=True))
 
 
@@ -97,10 +93,10 @@ def to_arrays(static: Static) -> dict[str, np.ndarray]:
     }
     if lib.raw_factors is not None:  # each artist's vector once and the rows' index (``SharedRows``)
         out["factor_vectors"], out["factor_index"] = lib.raw_factors.vectors, lib.raw_factors.index
-    out.update(disk_cache.prefixed("names_", disk_cache.strings(lib.artist_names)))
-    out.update(disk_cache.prefixed("titles_", disk_cache.strings(lib.titles or [])))
-    out.update(disk_cache.prefixed("pairs_", disk_cache.strings(lib.album_pairs or [])))
-    out.update(disk_cache.prefixed("genres_", disk_cache.strings(lib.genre_keys or [])))
+    out.update(cache_strings.prefixed("names_", cache_strings.strings(lib.artist_names)))
+    out.update(cache_strings.prefixed("titles_", cache_strings.strings(lib.titles or [])))
+    out.update(cache_strings.prefixed("pairs_", cache_strings.strings(lib.album_pairs or [])))
+    out.update(cache_strings.prefixed("genres_", cache_strings.strings(lib.genre_keys or [])))
     out["meta_seq"] = np.array(-1 if static.seq is None else static.seq, dtype=np.int64)
     out["meta_built_rows"] = np.array(static.built_rows, dtype=np.int64)
     out["meta_built_analysed"] = np.array(static.built_analysed, dtype=np.int64)
@@ -116,12 +112,12 @@ def to_arrays(static: Static) -> dict[str, np.ndarray]:
     match = static.match
     if match is not None:
         locals_, out["match_tracks"], out["match_local"] = match.arrays()
-        out.update(disk_cache.prefixed("local_", disk_cache.strings(locals_)))
-        out.update(disk_cache.prefixed("how_", disk_cache.strings([match.how.get(a) for a in locals_])))
+        out.update(cache_strings.prefixed("local_", cache_strings.strings(locals_)))
+        out.update(cache_strings.prefixed("how_", cache_strings.strings([match.how.get(a) for a in locals_])))
         out["local_item"] = np.array([match.artist_to_item.get(a, -1) for a in locals_], dtype=np.int64)
         if match.keys is not None and len(match.keys) == len(locals_):
             key_of = {a: k for k, a in match.keys.items()}
-            out.update(disk_cache.prefixed("keys_", disk_cache.strings([key_of.get(a) for a in locals_])))
+            out.update(cache_strings.prefixed("keys_", cache_strings.strings([key_of.get(a) for a in locals_])))
         k = lib.raw_factors.shape[1] if lib.raw_factors is not None else 0
         out.update(_vectors("pred_", static.predicted, k))
     return out
@@ -221,10 +217,10 @@ def _rebuild(arrays: dict[str, np.ndarray]) -> Static:
     if "factor_vectors" in arrays:
         raw = SharedRows(arrays["factor_vectors"], arrays["factor_index"])
         values.update(raw_factors=raw, factors=raw.normalised())
-    lib = RadioLibrary(artist_names=disk_cache.unstrings(arrays, "names_"), **values)
-    lib.titles = disk_cache.StoredStrings.of(arrays, "titles_")  # a million titles: read when named
-    lib.album_pairs = disk_cache.StoredStrings.of(arrays, "pairs_")  # read only when rows are added
-    lib.genre_keys = disk_cache.unstrings(arrays, "genres_")
+    lib = RadioLibrary(artist_names=cache_strings.unstrings(arrays, "names_"), **values)
+    lib.titles = cache_strings.StoredStrings.of(arrays, "titles_")  # a million titles: read when named
+    lib.album_pairs = cache_strings.StoredStrings.of(arrays, "pairs_")  # read only when rows are added
+    lib.genre_keys = cache_strings.unstrings(arrays, "genres_")
     set_tags(lib, lib.top_tags)
     for space in ("audio", "factors"):
         if f"stats_{space}_mu" in arrays:
@@ -275,8 +271,8 @@ def _rebuild_match(arrays: dict[str, np.ndarray]) -> tuple[Any, dict[str, np.nda
     """(match, predicted) from the cache's ``_MATCH_ARRAYS``."""
     from recommender.factors.match import LibraryMatch
 
-    locals_ = disk_cache.unstrings(arrays, "local_")
-    hows = disk_cache.unstrings(arrays, "how_")
+    locals_ = cache_strings.unstrings(arrays, "local_")
+    hows = cache_strings.unstrings(arrays, "how_")
     tracks, local = arrays["match_tracks"], arrays["match_local"]
     disk_cache.require(tracks.shape == local.shape and disk_cache.within(local, 0, len(locals_)), "match")
     disk_cache.require(len(set(locals_)) == len(locals_) and None not in locals_, "match artists")
@@ -288,7 +284,7 @@ def _rebuild_match(arrays: dict[str, np.ndarray]) -> tuple[Any, dict[str, np.nda
             match.how[a] = how
     match.unmatched = [a for a in match.artist_tracks if a not in match.artist_to_item]
     if "keys_ends" in arrays:  # each artist's normalised name, for new spellings to be matched against
-        keys = disk_cache.unstrings(arrays, "keys_")
+        keys = cache_strings.unstrings(arrays, "keys_")
         disk_cache.require(len(keys) == len(locals_) and None not in keys, "match keys")
         disk_cache.require(len(set(keys)) == len(keys), "match keys")
         match.keys = dict(zip(keys, locals_, strict=True))

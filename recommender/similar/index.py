@@ -19,7 +19,7 @@ not baked into the index, which is cached on disk and in memory across lookups: 
 library or a discovery, is no neighbour; a banned track is no sound-alike, nor among an in-library
 artist's tracks. Banned candidates are masked before the top-k, so ``n`` results still come back.
 
-API: ``SimilarIndex.from_store(store, bundle=None)``, ``SimilarIndex.from_library(library, match, predicted, bundle)``, ``.artist(name, n, sounds_like, bans=None)``,
+API: ``SimilarIndex.from_store(store, bundle=None)``, ``SimilarIndex.from_library(library, match, predicted, bundle, gone=None)``, ``.artist(name, n, sounds_like, bans=None)``,
 ``.track(track_id, artist, n, sounds_like, bans=None)``; the answers are ``recommender.similar.answers``'.
 """
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender import disk_cache
+from recommender import cache_strings, disk_cache
 from recommender.factors.track_artists import ArtistTracks
 
 
@@ -30,11 +30,11 @@ def index_arrays(index: Any) -> dict[str, np.ndarray]:
         track_ends = np.cumsum([len(tl) for tl in lists], dtype=np.int64)
     k = index.extra.shape[1] if index.extra.ndim == 2 else 0
     out = {
-        **disk_cache.prefixed("artists_", disk_cache.strings(names)),
+        **cache_strings.prefixed("artists_", cache_strings.strings(names)),
         "artist_item": np.array([index.artist_to_item.get(a, -1) for a in names], dtype=np.int64),
         "track_ids": track_ids,
         "track_ends": track_ends,
-        **disk_cache.prefixed("pred_", disk_cache.strings(index.pred_names)),
+        **cache_strings.prefixed("pred_", cache_strings.strings(index.pred_names)),
         "pred_matrix": np.vstack([index.predicted[a] for a in index.pred_names]).astype(np.float32)
         if index.pred_names
         else np.zeros((0, k), np.float32),
@@ -49,7 +49,7 @@ def index_parts(bundle: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     """The ``SimilarIndex`` constructor's arguments (but the bundle) from ``index_arrays``' arrays, checked
     first (``disk_cache.Doubt`` when they do not fit together or the bundle)."""
     _check(bundle, arrays)
-    names = disk_cache.unstrings(arrays, "artists_")
+    names = cache_strings.unstrings(arrays, "artists_")
     ids = arrays["track_ids"].tolist()
     ends = arrays["track_ends"].tolist()
     artist_tracks: dict[str, list[int]] = {}
@@ -58,7 +58,7 @@ def index_parts(bundle: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
         artist_tracks[name] = ids[start:end]
         start = end
     artist_to_item = {a: int(i) for a, i in zip(names, arrays["artist_item"].tolist(), strict=True) if i >= 0}
-    pred_names = disk_cache.unstrings(arrays, "pred_")
+    pred_names = cache_strings.unstrings(arrays, "pred_")
     return {
         "artist_to_item": artist_to_item,
         "artist_tracks": artist_tracks,

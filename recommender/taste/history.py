@@ -41,8 +41,8 @@ class _Library:
         # history) costs one lookup, not a title folding too.
         self.by_artist: dict[str, dict[str, list[tuple[int, float | None]]]] = {}
         for track_id, artist, album_artist, title, duration in track_columns(
-            store, ("id", "artist", "album_artist", "title", "duration"), order="id"
-        ):
+            store, ("id", "artist", "album_artist", "title", "duration"), order="id", include_missing=True
+        ):  # a file gone missing is still the song listened to (its plays count, as the artist match's do)
             key = normalise_artist(artist or album_artist)
             if key and title:
                 titles = self.by_artist.setdefault(key, {})
