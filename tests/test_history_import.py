@@ -228,9 +228,7 @@ def test_cli_imports_lists_and_forgets_and_the_taste_follows(tmp_path, capsys):
 
 def test_listens_of_library_tracks_are_matched_and_counted_apart(copy_corpus_store, tmp_path):
     from player.store.plays import outcome_counts
-    from player.store.tracks import find_track
-
-    from player.store.tracks import set_missing
+    from player.store.tracks import find_track, set_missing
 
     store = copy_corpus_store
     track = find_track(store, "Weight of Revenge")

@@ -10,6 +10,9 @@ Real SQLite, the shipped bundle, the scanned-style database of ``test_radio_load
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 import test_radio_loading as loading
@@ -94,6 +97,15 @@ def _analyse(conn, track_id: int, rng: np.random.Generator, version: str = MODEL
     )
 
 
+@contextlib.contextmanager
+def _built(scanned_db, tmp_path, bundle) -> Iterator[tuple[Store, Static]]:
+    """A copy of the scanned-style database, open, and its static part built in full."""
+    with Store.open(_copy(scanned_db, tmp_path)) as store:
+        built, how = static_part(store, bundle)
+        assert how == "built"
+        yield store, built
+
+
 def _assert_same_static(new: Static, old: Static) -> None:
     a, b = new.library, old.library
     _assert_same_library(a, b)
@@ -121,10 +133,8 @@ def test_new_tracks_and_analyses_are_added_as_a_full_build_would_place_them(
     scanned_db, bundle, tmp_path, monkeypatch, searches
 ):
     monkeypatch.setattr(codes, "KEY_SEARCHES", searches)
-    db = _copy(scanned_db, tmp_path)
-    with Store.open(db) as store:
-        built, how = static_part(store, bundle)
-        assert how == "built" and built.built_rows == len(built.library)
+    with _built(scanned_db, tmp_path, bundle) as (store, built):
+        assert built.built_rows == len(built.library)
         frozen = built.frozen()
         never_analysed = [t for t in range(1, 1501, 9) if t in set(built.library.track_ids.tolist())][:6]
         new_ids = _add(store, bundle, 1501, 60, seed=1)
@@ -182,10 +192,7 @@ def test_retagged_tracks_are_patched_in_their_rows_as_a_full_build_would_number_
     """Retags of every kind (a new artist, a known one, a spelling of an artist's first row, a whole album
     renamed, a credit removed, an artist retagged away, a genre, a title, a MusicBrainz id), alone and
     then with new tracks, analyses and gone files in one update: no full build, and the same arrays."""
-    db = _copy(scanned_db, tmp_path)
-    with Store.open(db) as store:
-        built, how = static_part(store, bundle)
-        assert how == "built"
+    with _built(scanned_db, tmp_path, bundle) as (store, built):
         frozen = built.frozen()
         conn = store.conn
 
@@ -264,10 +271,7 @@ def test_files_gone_back_or_moved_are_updated_as_a_full_build_would_leave_them(s
     from recommender.similar.index import SimilarIndex
     from recommender.taste.bans import Bans
 
-    db = _copy(scanned_db, tmp_path)
-    with Store.open(db) as store:
-        built, how = static_part(store, bundle)
-        assert how == "built"
+    with _built(scanned_db, tmp_path, bundle) as (store, built):
         frozen = built.frozen()
         conn = store.conn
         missing = [r[0] for r in conn.execute("SELECT id FROM tracks WHERE missing = 1 ORDER BY id")]
