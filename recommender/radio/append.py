@@ -48,7 +48,8 @@ from recommender.radio.stored import Static, set_tags
 GROWTH = 0.25
 """Rows added, retagged in place, or analysed rows gained, since the last full build, as a share of its
 rows (its analysed rows), past which the next load builds in full: the frozen statistics never describe
-much less than the library (a first build while the analysis had done 30 tracks must not place the other 100k with them)."""
+much less than the library (a first build while the analysis had done 30 tracks must not place the other
+100k with them)."""
 
 COLUMNS = (
     "id", "artist", "album_artist", "album", "genre", "duration", "title", "mb_artist_id", "mb_album_artist_id",

@@ -153,11 +153,9 @@ def _artists(store: Any, lib: RadioLibrary, rows: np.ndarray, credits: list[Any]
             display.append(None)
             unread[first] = code
     if unread:
-        got = track_columns(
-            store, ("id", "artist", "album_artist"), order="id", ids=lib.track_ids[list(unread)].tolist(),
-            include_missing=True,
-        )  # fmt: skip
-        row_of = dict(zip(lib.track_ids[list(unread)].tolist(), unread, strict=True))
+        unread_ids = lib.track_ids[list(unread)].tolist()
+        got = track_columns(store, ("id", "artist", "album_artist"), order="id", ids=unread_ids, include_missing=True)
+        row_of = dict(zip(unread_ids, unread, strict=True))
         for track_id, a, aa in got:
             display[unread[row_of[track_id]]] = (a or aa).strip()
     return canonical, display
@@ -264,10 +262,8 @@ def _rematched(
     again = set(ids.tolist())
     for a in touched_locals:
         again.update(match.artist_tracks[a])
-    rows = track_columns(
-        store, ("id", "artist", "album_artist", "mb_artist_id", "mb_album_artist_id"), order="id", ids=sorted(again),
-        include_missing=True,
-    )  # fmt: skip
+    credit_columns = ("id", "artist", "album_artist", "mb_artist_id", "mb_album_artist_id")
+    rows = track_columns(store, credit_columns, order="id", ids=sorted(again), include_missing=True)
     part = match_rows(rows, bundle)
     if _same_match(
         match, part, touched_locals, again

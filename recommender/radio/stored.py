@@ -117,7 +117,8 @@ def to_arrays(static: Static) -> dict[str, np.ndarray]:
         out["local_item"] = np.array([match.artist_to_item.get(a, -1) for a in locals_], dtype=np.int64)
         if match.keys is not None and len(match.keys) == len(locals_):
             key_of = {a: k for k, a in match.keys.items()}
-            out.update(cache_strings.prefixed("keys_", cache_strings.strings([key_of.get(a) for a in locals_])))
+            keys = cache_strings.strings([key_of.get(a) for a in locals_])
+            out.update(cache_strings.prefixed("keys_", keys))
         k = lib.raw_factors.shape[1] if lib.raw_factors is not None else 0
         out.update(_vectors("pred_", static.predicted, k))
     return out
