@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -162,6 +162,13 @@ class LibraryMatch:
     @property
     def artists(self) -> list[str]:
         return list(self.artist_tracks)
+
+    def artists_of(self, track_ids: Sequence[int]) -> list[str | None]:
+        """Each track's local artist (None: no matched credit): one search over an ``of_arrays`` match's
+        tracks, a look-up each in a plain one."""
+        if isinstance(self.track_artist, TrackArtists):
+            return self.track_artist.artists_of(np.asarray(track_ids, dtype=np.int64))
+        return [self.track_artist.get(int(t)) for t in track_ids]
 
     @classmethod
     def of_arrays(cls, names: list[str], tracks: np.ndarray, local: np.ndarray) -> LibraryMatch:

@@ -150,9 +150,7 @@ def for_you(
     # --- artists to discover -----------------------------------------------------------------------
     # Owned: an artist with a file there now. One whose every file is missing (deleted long ago, or on a
     # drive unplugged) may be discovered again, as ``similar`` offers it (``SimilarIndex.from_library``).
-    ids = [r[0] for r in present]
-    by_search = getattr(match.track_artist, "artists_of", None)  # the cache's match: one search for all
-    here = set(by_search(np.array(ids, dtype=np.int64)) if by_search else map(match.track_artist.get, ids))
+    here = set(match.artists_of([r[0] for r in present]))
     owned = {af.item for af in taste.artist_feedback.values() if af.item is not None and af.artist in here}
     allowed = np.asarray(bundle.popularity) >= s.min_support
     masked = np.where(allowed, scores, -np.inf)

@@ -41,7 +41,7 @@ from recommender.factors.genre import vocabulary_of
 from recommender.radio import append, cache, stored
 from recommender.radio.inputs import distinctive_tags, library_tag_mean, row_taste_scores, user_taste
 from recommender.radio.library import LibraryParts, RadioLibrary
-from recommender.radio.shared_rows import SharedRows
+from recommender.radio.shared_rows import artist_rows
 from recommender.radio.stored import Frozen, Static, set_tags
 
 log = logging.getLogger(__name__)
@@ -81,10 +81,10 @@ def load_library(
     library = static.library
     if banned or static.gone.any():  # a mask over the cached rows: the station never sees a banned track
         # (but a kept seed) nor one whose file is missing
-        out = static.gone.copy()
+        hidden = static.gone.copy()
         if banned:
-            out |= np.isin(library.track_ids, np.fromiter(banned, np.int64, len(banned)))
-        library = library.rows(~out, in_place=parts.cache == "cache")  # read from the file for this load only
+            hidden |= np.isin(library.track_ids, np.fromiter(banned, np.int64, len(banned)))
+        library = library.rows(~hidden, in_place=parts.cache == "cache")  # read from the file for this load only
     if static.match is not None:
         parts.bundle, parts.match = bundle, static.match
     parts.predicted_artists = static.predicted
@@ -211,21 +211,12 @@ def full_static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static
         else:
             get_local, get_artist = local_id.get, track_artist.get
             local_of_row = np.array([get_local(get_artist(t), -1) for t in ids.tolist()], dtype=np.int64)
-        item_of_local = np.array(
-            [match.artist_to_item.get(a, -1) for a in local_names] + [-1], dtype=np.int64
-        )
-        item_of_row = item_of_local[local_of_row]
-        # One vector per match artist (row 0: none), each row pointing at its artist's (``SharedRows``).
-        vectors = np.zeros((len(local_names) + 1, bundle.k), dtype=np.float32)
-        matched = item_of_local[:-1] >= 0
-        vectors[1:][matched] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_local[:-1][matched]]
-        has_factors = item_of_row >= 0
-        source = has_factors.astype(np.int8)
         if tag_probs is not None:
             # Only the artists the bundle lacks are placed: their tracks' words alone are read (a quarter of
             # a second at 100k tracks when every track was).
             # Their genre words (genre tag, album title, folders): ``factors.genre``.
-            placed_rows = np.flatnonzero((item_of_row < 0) & (local_of_row >= 0)).tolist()
+            unmatched = np.array([a not in match.artist_to_item for a in local_names] + [False])
+            placed_rows = np.flatnonzero(unmatched[local_of_row]).tolist()
             genres = vocabulary_of(bundle).artist_genres(
                 [(ids_t[i], genre_col[i], album_col[i], paths[i]) for i in placed_rows], match.track_artist
             )
@@ -233,12 +224,10 @@ def full_static(store: Any, bundle: Any, frozen: Frozen | None = None) -> Static
             predicted = bridge_unmatched(
                 match, local_id, [g[has_audio[g]] for g in groups], tag_probs, bundle, genres
             )
-            for artist, vector in predicted.items():
-                rows_a = groups[local_id[artist]]
-                vectors[local_id[artist] + 1] = vector
-                has_factors[rows_a] = True
-                source[rows_a] = 2
-        factors = SharedRows(vectors, (local_of_row + 1).astype(np.int32))
+        # One vector per match artist (row 0: none), each row pointing at its artist's (``SharedRows``).
+        item_of_row, factors, has_factors, source = artist_rows(
+            local_names, match.artist_to_item, local_of_row, predicted, bundle
+        )
     # The audio tags each track stands out by, for the radio's reasons ("both piano and calm").
     tag_mean = top_tags = None
     if tag_probs is not None and tag_probs.shape[1] == 50:

@@ -37,7 +37,7 @@ from recommender.radio.codes import (
     plus_strings,
 )
 from recommender.radio.library import RadioLibrary
-from recommender.radio.shared_rows import SharedRows
+from recommender.radio.shared_rows import artist_rows
 from recommender.radio.stored import Static, set_tags
 
 _NAMES = ("id", *RECOMMENDER_COLUMNS)
@@ -88,27 +88,19 @@ def retagged(static: Static, store: Any, bundle: Any, ids: Sequence[int]) -> Sta
     set_tags(out, out.top_tags)
     out._stats = dict(lib._stats)
     predicted = static.predicted
+    rematched = match
     if match is not None:
         rematched, predicted = _rematched(store, bundle, match, predicted, ids_a, new)
-        if rematched is match and artist is lib.artist and _same_vectors(predicted, static.predicted):
-            for name in (
-                "raw_factors",
-                "factors",
-                "has_factors",
-                "factor_source",
-                "item",
-                "artist_similarity",
-            ):
-                setattr(out, name, getattr(lib, name))  # no artist moved: the rows' factors are as they were
-        else:
-            _set_factors(out, rematched, predicted, bundle)
-            from recommender.radio.scoring import artist_similarity
-
-            out.artist_similarity = artist_similarity(out.artist, out.item, bundle)
-        match = rematched
-    else:  # no bundle: no factors, items nor co-listening to redo
+    unmoved = rematched is match and artist is lib.artist and _same_vectors(predicted, static.predicted)
+    if match is None or unmoved:
         for name in ("raw_factors", "factors", "has_factors", "factor_source", "item", "artist_similarity"):
-            setattr(out, name, getattr(lib, name))
+            setattr(out, name, getattr(lib, name))  # no artist moved (or no bundle): as they were
+    else:
+        _set_factors(out, rematched, predicted, bundle)
+        from recommender.radio.scoring import artist_similarity
+
+        out.artist_similarity = artist_similarity(out.artist, out.item, bundle)
+    match = rematched
     built = (static.built_rows, static.built_analysed)
     patched = static.retagged + len(ids_a)
     return Static(out, match, predicted, static.seq, *built, gone=static.gone, retagged=patched)
@@ -322,29 +314,15 @@ def _same_match(match: Any, part: Any, touched: set[str], again: set[int]) -> bo
 
 def _set_factors(out: RadioLibrary, match: Any, predicted: dict, bundle: Any) -> None:
     """Each row's bundle item, factors and their source from ``match`` and ``predicted``, as ``full_static``
-    sets them: one vector per match artist (row 0: none), each row pointing at its artist's."""
+    sets them (``artist_rows``); the rows find their artist by one search of the match's tracks."""
     names, tracks, local = match.arrays()
-    item_of_local = np.array([match.artist_to_item.get(a, -1) for a in names] + [-1], dtype=np.int64)
-    vectors = np.zeros((len(names) + 1, bundle.k), dtype=np.float32)
-    matched = item_of_local[:-1] >= 0
-    vectors[1:][matched] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_local[:-1][matched]]
-    is_placed = np.zeros(len(names) + 1, dtype=bool)
-    index = {a: j for j, a in enumerate(names)}
-    for a, vector in predicted.items():
-        vectors[index[a] + 1] = vector
-        is_placed[index[a]] = True
     ids = out.track_ids
     if len(tracks):
         pos = np.minimum(np.searchsorted(tracks, ids), len(tracks) - 1)
         local_of_row = np.where(tracks[pos] == ids, local[pos], -1)
     else:
         local_of_row = np.full(len(ids), -1, dtype=np.int64)
-    out.item = item_of_local[local_of_row]
-    has = out.item >= 0
-    source = has.astype(np.int8)
-    placed_rows = is_placed[local_of_row]
-    has[placed_rows] = True
-    source[placed_rows] = 2
-    out.has_factors, out.factor_source = has, source
-    out.raw_factors = SharedRows(vectors, (local_of_row + 1).astype(np.int32))
+    out.item, out.raw_factors, out.has_factors, out.factor_source = artist_rows(
+        names, match.artist_to_item, local_of_row, predicted, bundle
+    )
     out.factors = out.raw_factors.normalised()

@@ -13,7 +13,7 @@ Row 0 of ``vectors`` is zero by convention (rows with no vector point at it), so
 never renumber it.
 
 API: ``SharedRows(vectors, index)``, ``SharedRows.dense(matrix)``, ``.subset(keep)``, ``.normalised()``;
-``normalise_rows(matrix)``.
+``normalise_rows(matrix)``; ``artist_rows(names, artist_to_item, local_of_row, predicted, bundle)``.
 """
 
 from __future__ import annotations
@@ -77,3 +77,32 @@ def normalise_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return matrix / norms
+
+
+def artist_rows(
+    names: list[str],
+    artist_to_item: dict[str, int],
+    local_of_row: np.ndarray,
+    predicted: dict[str, np.ndarray],
+    bundle: Any,
+) -> tuple[np.ndarray, SharedRows, np.ndarray, np.ndarray]:
+    """(each row's bundle item, -1 none; its factors; whether it has any; their source: 0 none, 1 the
+    bundle, 2 placed) for rows of the match artists ``names`` (``local_of_row``: each row's index into
+    them, -1 none): one vector per artist (row 0: none), the bundle's for a matched one, ``predicted``'s
+    for a placed one. The radio's full build and its retag patch both set the rows' factors so."""
+    item_of_local = np.array([artist_to_item.get(a, -1) for a in names] + [-1], dtype=np.int64)
+    vectors = np.zeros((len(names) + 1, bundle.k), dtype=np.float32)
+    matched = item_of_local[:-1] >= 0
+    vectors[1:][matched] = np.asarray(bundle.item_factors, dtype=np.float32)[item_of_local[:-1][matched]]
+    is_placed = np.zeros(len(names) + 1, dtype=bool)
+    index = {a: j for j, a in enumerate(names)}
+    for artist, vector in predicted.items():
+        vectors[index[artist] + 1] = vector
+        is_placed[index[artist]] = True
+    item_of_row = item_of_local[local_of_row]
+    has = item_of_row >= 0
+    source = has.astype(np.int8)
+    placed_rows = is_placed[local_of_row]
+    has[placed_rows] = True
+    source[placed_rows] = 2
+    return item_of_row, SharedRows(vectors, (local_of_row + 1).astype(np.int32)), has, source
