@@ -19,6 +19,7 @@ API: ``retagged(static, store, bundle, ids) -> Static | None``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,7 +39,7 @@ from recommender.radio.codes import (
 )
 from recommender.radio.library import RadioLibrary
 from recommender.radio.shared_rows import artist_rows
-from recommender.radio.stored import Static, set_tags
+from recommender.radio.stored import Static
 
 _NAMES = ("id", *RECOMMENDER_COLUMNS)
 """What a retag can change that the static part reads: artist, album artist, album, genre, duration, title and
@@ -65,37 +66,26 @@ def retagged(static: Static, store: Any, bundle: Any, ids: Sequence[int]) -> Sta
     duration = lib.duration.copy()
     duration[rows] = [np.nan if r[5] is None else r[5] for r in new]
     titles = _titles(lib.titles, rows, [r[6] for r in new])
-    out = RadioLibrary(
-        track_ids=lib.track_ids,
+    # The cached library with its names replaced (the analysis, the rows' order and count stay as they are).
+    out = dataclasses.replace(
+        lib,
         artist=artist,
         album=album_codes(album_key, artist),
         artist_names=names,
         genre=genre,
         duration=duration,
-        audio=lib.audio,
-        has_audio=lib.has_audio,
-        tempo=lib.tempo,
-        loudness=lib.loudness,
-        top_tags=lib.top_tags,
-        audio_mean=lib.audio_mean,
-        audio_basis=lib.audio_basis,
         album_key=album_key,
         album_pairs=pairs,
         genre_keys=genre_keys,
-        tag_mean=lib.tag_mean,
+        titles=titles,
+        _stats=dict(lib._stats),
     )
-    out.titles = titles
-    set_tags(out, out.top_tags)
-    out._stats = dict(lib._stats)
     predicted = static.predicted
     rematched = match
     if match is not None:
         rematched, predicted = _rematched(store, bundle, match, predicted, ids_a, new)
     unmoved = rematched is match and artist is lib.artist and _same_vectors(predicted, static.predicted)
-    if match is None or unmoved:
-        for name in ("raw_factors", "factors", "has_factors", "factor_source", "item", "artist_similarity"):
-            setattr(out, name, getattr(lib, name))  # no artist moved (or no bundle): as they were
-    else:
+    if match is not None and not unmoved:  # else the rows' factors and co-listening are as they were
         _set_factors(out, rematched, predicted, bundle)
         from recommender.radio.scoring import artist_similarity
 
