@@ -20,14 +20,9 @@ import pytest
 from listenbrainz_server import TOKEN, FakeListenBrainz
 from playback_helpers import track
 
-from player.listenbrainz import (
-    ListenBrainzSettings,
-    ListenBrainzSubmitter,
-    client_version,
-    qualifies,
-    qualifying_seconds,
-    track_metadata,
-)
+from player.listenbrainz.listen import client_version, qualifies, qualifying_seconds, track_metadata
+from player.listenbrainz.settings import ListenBrainzSettings
+from player.listenbrainz.submitter import ListenBrainzSubmitter
 from player.listening import ListeningLog
 from player.playback import PlaybackSettings
 from player.playback.null import NullPlayer

@@ -310,7 +310,7 @@ def test_listenbrainz_settings_and_a_refused_token_notice(qtbot, corpus_db, monk
     shows a notice with a way to Settings; a good one sends "playing now" when a track starts."""
     from listenbrainz_server import TOKEN, FakeListenBrainz
 
-    from player.listenbrainz import ListenBrainzSettings
+    from player.listenbrainz.settings import ListenBrainzSettings
     from ui.settings_dialog import SettingsDialog
 
     server = FakeListenBrainz()

@@ -67,7 +67,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.bridge: Any = None
         self.radio: Any = None
         self.listening: Any = None  # recommender.radio.session.ListeningSession, once playback starts
-        self.submitter: Any = None  # player.listenbrainz.ListenBrainzSubmitter, once playback starts
+        self.submitter: Any = None  # ListenBrainzSubmitter (player.listenbrainz), once playback starts
         self.mpris: Any = None
         self.tray: Any = None
         self.notifier: Any = None
@@ -234,7 +234,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
     def _start_listenbrainz(self) -> None:
         """Listens out (opt-in): the submitter queues qualifying plays and sends them from its own thread,
         which only starts once the user has turned it on (``player.listenbrainz``)."""
-        from player.listenbrainz import ListenBrainzSettings, ListenBrainzSubmitter
+        from player.listenbrainz.settings import ListenBrainzSettings
+        from player.listenbrainz.submitter import ListenBrainzSubmitter
 
         self.submitter = ListenBrainzSubmitter(self.db_path, ListenBrainzSettings.load(self.store))
         self.submitter.on_problem(self.listenBrainzProblem.emit)  # queued to the GUI thread

@@ -42,7 +42,8 @@ class SettingsDialog(QDialog):
         notifications: bool = True,
     ) -> None:
         """``devices``: (id, description) of the audio output's devices, as libvlc lists them;
-        ``listenbrainz``: the ``player.listenbrainz.ListenBrainzSettings`` to edit (None: not offered);
+        ``listenbrainz``: the ``player.listenbrainz.settings.ListenBrainzSettings`` to edit (None: not
+        offered);
         ``notifications``: whether a notification service runs (if not, the dialog says why none show)."""
         super().__init__(parent)
         self.setWindowTitle("Encore settings")

@@ -20,7 +20,7 @@ from player.cli.common import bounded_float, bounded_int, say
 from player.text import count_text
 
 if TYPE_CHECKING:
-    from player.listenbrainz import ListenBrainzSubmitter
+    from player.listenbrainz.submitter import ListenBrainzSubmitter
     from player.session import PlaybackController
     from player.store import Store
 
@@ -163,7 +163,8 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 def _listenbrainz(controller: PlaybackController, store: Store) -> ListenBrainzSubmitter | None:
     """The ListenBrainz submitter hooked to ``controller`` and started, or None while it is off."""
-    from player.listenbrainz import ListenBrainzSettings, ListenBrainzSubmitter
+    from player.listenbrainz.settings import ListenBrainzSettings
+    from player.listenbrainz.submitter import ListenBrainzSubmitter
 
     settings = ListenBrainzSettings.load(store)
     if not settings.active:

@@ -209,7 +209,7 @@ _V5_REPLACED_OUTCOME = f"""
 # import of the same file, or an overlapping later export, add nothing: source, time and the normalised
 # artist and title. ``track_id`` (a library track) and ``catalogue_item`` (a factor bundle artist) are
 # the matches made at import; both may be NULL. The submit queue holds Encore's own finished plays
-# waiting to be sent to ListenBrainz (player/listenbrainz.py): retried with backoff, never blocking play.
+# waiting to be sent to ListenBrainz (player/listenbrainz/): retried with backoff, never blocking play.
 _V6_LISTENS = """
         CREATE TABLE listen_imports (
             id INTEGER PRIMARY KEY,

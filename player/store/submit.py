@@ -1,6 +1,6 @@
 """SQL of the ListenBrainz submit queue: one ``submit_queue`` row per qualifying play waiting to be sent.
 
-The sender (``player.listenbrainz``) never holds a transaction over a network request. It *claims* the
+The sender (``player.listenbrainz.sender``) never holds a transaction over a network request. It *claims* the
 entries it is about to send: in the transaction that reads them, their ``next_try_at`` moves past the
 request's timeout, so the app and ``encore play`` on one database never send the same listen at the same
 time, and a process that dies mid-request leaves its entries due again once the claim runs out. After

@@ -2,9 +2,9 @@
 library alone.
 
 Each call returns a ``Reply`` and never raises for what the network or the server does (no answer, a
-refused connection, an error status): the sender (``player.listenbrainz``) decides what to do from that
-one value. ``urllib.request`` is imported on the first request, on the sender's thread, so the app's
-start-up never pays for it.
+refused connection, an error status): the sender (``player.listenbrainz.sender``) decides what to do
+from that one value. ``urllib.request`` is imported on the first request, on the sender's thread, so the
+app's start-up never pays for it.
 """
 
 from __future__ import annotations
