@@ -77,7 +77,7 @@ def main() -> int:
     import numpy as np
     from threadpoolctl import threadpool_limits
 
-    from recommender.factors.bundle import default_bundle_path, read_bundle
+    from recommender.factors.bundle_file import default_bundle_path, read_bundle
 
     with threadpool_limits(args.threads):  # numpy (and its BLAS) must be loaded before limiting
         t = time.perf_counter()

@@ -56,7 +56,7 @@ from recommender.factors.bridge import (  # noqa: E402
     place_artists,
     tag_profile_matrix,
 )
-from recommender.factors.bundle import load_bundle, save_bundle  # noqa: E402
+from recommender.factors.bundle_file import load_bundle, save_bundle  # noqa: E402
 from recommender.factors.genre import ArtistGenres, TagVocabulary  # noqa: E402
 from recommender.ranking import top_k  # noqa: E402
 from recommender.similar.support import shipped_neighbours, support_scores  # noqa: E402

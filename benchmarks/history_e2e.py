@@ -70,7 +70,7 @@ def bootstrap(values: np.ndarray, reps: int = 10_000, seed: int = 0) -> tuple[fl
 def train_bundle(cache: Path | None, progress) -> tuple[object, object, Path]:
     """The bundle without the test users (as ``evaluate_groups``), saved; the held-out users' counts."""
     from recommender.evaluation import user_groups
-    from recommender.factors.bundle import load_bundle, save_bundle
+    from recommender.factors.bundle_file import load_bundle, save_bundle
     from recommender.training import data
     from recommender.training.als import PretrainConfig, train_without
     from recommender.training.heldout import GROUPS

@@ -45,7 +45,7 @@ def _iso(t: int) -> str:
 
 def write_export(path: Path, n: int, seed: int = 0) -> None:
     """A zip of Spotify extended-history JSON files holding ``n`` streams (see the module doc)."""
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
 
     bundle = load_bundle()
     rng = np.random.default_rng(seed)

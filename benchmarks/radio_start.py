@@ -39,7 +39,7 @@ def build(db: Path, n_tracks: int, seed: int = 0, n_artists: int = 501) -> None:
 
     from player.store import Store
     from player.store.analysis import MODEL_VERSION
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
 
     rng = np.random.default_rng(seed)
     bundle = load_bundle()
@@ -133,7 +133,7 @@ def measure(db: Path, what: str) -> dict:
                 steps.append(time.perf_counter() - t0)
             detail["next_track_ms"] = round(1000 * sorted(steps)[len(steps) // 2], 2)
         elif what == "for-you":  # what ``encore for-you`` does: the lists, ten items each, as plain data
-            from recommender.factors.bundle import load_bundle
+            from recommender.factors.bundle_file import load_bundle
             from recommender.for_you.lists import for_you
 
             result = for_you(store, load_bundle(), n=10)

@@ -32,7 +32,7 @@ def main() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", str(args.threads))
     import numpy as np
 
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
     from recommender.similar.index import SimilarIndex
 
     bundle = load_bundle()

@@ -1,11 +1,11 @@
 """Derived arrays kept on disk between runs: one file per purpose, written atomically, read without pickle.
 
 Why a module of its own on the ground floor: the radio's and ``similar``'s start-up caches
-(``recommender.radio.cache``) and the factor bundle's uncompressed arrays and item-kNN
-(``recommender.factors.bundle``) keep their arrays the same way (``recommender.array_file``: raw arrays
-behind a JSON header). A cache file carries the key it was computed under; a file under another key,
-damaged, half-written by a crash or not a regular file is simply not used (recomputed), and one that
-cannot be written (read-only folder, full disk) is skipped.
+(``recommender.radio.cache``) and the factor bundle's uncompressed arrays
+(``recommender.factors.bundle_file``) and item-kNN (``recommender.factors.bundle``) keep their arrays the
+same way (``recommender.array_file``: raw arrays behind a JSON header). A cache file carries the key it
+was computed under; a file under another key, damaged, half-written by a crash or not a regular file is
+simply not used (recomputed), and one that cannot be written (read-only folder, full disk) is skipped.
 A valid key does not make the arrays trustworthy (anyone who can write the folder can write a file under
 the right key): each reader checks shapes, index ranges and finiteness after loading (``Doubt``,
 ``require``, ``finite``, ``within``) and recomputes, overwriting the file, on any doubt. Only regular

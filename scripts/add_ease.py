@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from recommender.factors.bundle import read_bundle  # noqa: E402
+from recommender.factors.bundle_file import read_bundle  # noqa: E402
 from recommender.factors.ease import ease_path_for, save_ease  # noqa: E402
 from recommender.training.ease import attach_ease  # noqa: E402
 

@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from recommender.factors.bundle import read_bundle, save_bundle  # noqa: E402
+from recommender.factors.bundle_file import read_bundle, save_bundle  # noqa: E402
 from recommender.training.data import load_tag_row_names, load_tag_rows  # noqa: E402
 from recommender.training.pretrain import tag_names_for  # noqa: E402
 

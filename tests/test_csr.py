@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.csr import CsrRows
-from recommender.factors.bundle import load_bundle
+from recommender.factors.bundle_file import load_bundle
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -66,7 +66,7 @@ def test_one_listener_scores_equal_the_batch_path():
 def test_scoring_one_listener_does_not_import_scipy():
     code = (
         "import sys, numpy as np\n"
-        "from recommender.factors.bundle import load_bundle\n"
+        "from recommender.factors.bundle_file import load_bundle\n"
         "b = load_bundle()\n"
         "s = b.model.score(np.array([0, 5, 9]), np.array([40.0, 3.0, 1.0]))\n"
         "assert np.isfinite(s).all() and len(s) == b.n_items\n"

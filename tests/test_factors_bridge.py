@@ -16,7 +16,7 @@ from recommender.factors.bridge import (
     tag_profile_matrix,
     vocab_index,
 )
-from recommender.factors.bundle import load_bundle
+from recommender.factors.bundle_file import load_bundle
 from recommender.training import data
 from recommender.training.bridge_fit import fit_bridge
 

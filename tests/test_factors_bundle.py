@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from main import main
-from recommender.factors.bundle import default_bundle_path, load_bundle, read_bundle, save_bundle
+from recommender.factors.bundle_file import default_bundle_path, load_bundle, read_bundle, save_bundle
 from recommender.training import data
 from recommender.training.als import PretrainConfig
 from recommender.training.pretrain import build_bundle

@@ -14,7 +14,7 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.factors import notice
-from recommender.factors.bundle import default_bundle_path, load_bundle, read_bundle, save_bundle
+from recommender.factors.bundle_file import default_bundle_path, load_bundle, read_bundle, save_bundle
 from recommender.factors.ease import EaseError, ease_path_for, read_ease, save_ease
 from recommender.factors.scorer import ModelScorer
 from recommender.training import data

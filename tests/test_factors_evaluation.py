@@ -98,7 +98,7 @@ def test_holdout_users_are_never_trained_on(tmp_path, capsys):
     assert main(argv) == 0
     held = {line.split("\t")[0] for line in hist.read_text().splitlines()[1:]}
     assert len(held) == 150
-    from recommender.factors.bundle import read_bundle
+    from recommender.factors.bundle_file import read_bundle
 
     b = read_bundle(out)
     assert b.meta["n_users"] == 1514 - 150

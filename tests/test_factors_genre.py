@@ -13,7 +13,8 @@ import pytest
 
 from player.store import Store
 from recommender.factors.bridge import audio_factors_for_unmatched, place_artists
-from recommender.factors.bundle import BundleError, load_bundle, read_bundle
+from recommender.factors.bundle_check import BundleError
+from recommender.factors.bundle_file import load_bundle, read_bundle
 from recommender.factors.genre import TagVocabulary, fold_phrase, vocabulary_of
 from recommender.factors.match import match_library
 from recommender.radio.library import LibraryParts
@@ -213,7 +214,7 @@ def test_the_radio_similar_and_taste_place_an_artist_alike(bundle, analyzed_corp
 
 def _damaged(tmp_path: Path, **change) -> Path:
     path = tmp_path / "bundle.npz"
-    from recommender.factors.bundle import default_bundle_path
+    from recommender.factors.bundle_file import default_bundle_path
 
     with np.load(default_bundle_path(), allow_pickle=False) as z:
         arrays = {name: z[name] for name in z.files}
@@ -225,7 +226,7 @@ def _damaged(tmp_path: Path, **change) -> Path:
 def _meta(**change) -> np.ndarray:
     import json
 
-    from recommender.factors.bundle import default_bundle_path
+    from recommender.factors.bundle_file import default_bundle_path
 
     with np.load(default_bundle_path(), allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
@@ -241,7 +242,7 @@ def test_tag_names_must_fit_the_rows_at_pretraining(bundle):
 
 
 def test_tag_names_load_without_pickle_and_damage_is_refused(bundle, tmp_path):
-    from recommender.factors.bundle import default_bundle_path
+    from recommender.factors.bundle_file import default_bundle_path
 
     with np.load(default_bundle_path(), allow_pickle=False) as z:
         assert z["bridge_tag_names"].dtype.kind == "U" and "bridge_tag_factors" not in z.files

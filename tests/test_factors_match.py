@@ -12,7 +12,7 @@ from mutagen.oggvorbis import OggVorbis
 from main import main
 from player.library import scan
 from player.store import Store
-from recommender.factors.bundle import load_bundle
+from recommender.factors.bundle_file import load_bundle
 from recommender.factors.match import candidate_names, match_library, normalise_artist, split_credit
 
 

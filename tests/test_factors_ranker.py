@@ -13,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.factors import notice
-from recommender.factors.bundle import read_bundle, save_bundle
+from recommender.factors.bundle_file import read_bundle, save_bundle
 from recommender.factors.ranker import FEATURES, RankerError, ranker_path_for, read_ranker, save_ranker
 from recommender.factors.scorer import ModelScorer
 from recommender.training import data

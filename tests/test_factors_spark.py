@@ -25,7 +25,7 @@ from player.library import scan
 from player.store import Store
 from player.store.feedback import track_credits
 from player.store.plays import close_play, start_play
-from recommender.factors.bundle import load_bundle, save_bundle
+from recommender.factors.bundle_file import load_bundle, save_bundle
 from recommender.training import data
 from recommender.training.als import PretrainConfig
 from recommender.training.heldout import validate

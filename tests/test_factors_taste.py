@@ -20,7 +20,7 @@ from player.store import Store
 from player.store.feedback import play_events, track_credits, track_play_counts
 from player.store.plays import close_play, start_play
 from player.store.tracks import iter_tracks
-from recommender.factors.bundle import load_bundle
+from recommender.factors.bundle_file import load_bundle
 from recommender.factors.foldin import FoldIn
 from recommender.taste.feedback import TasteSettings
 from recommender.taste.profile import Taste, user_vector

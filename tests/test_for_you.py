@@ -18,7 +18,7 @@ from player.store.discover import load_mix
 from player.store.feedback import track_credits
 from player.store.plays import close_play, start_play
 from player.store.tracks import iter_tracks
-from recommender.factors.bundle import load_bundle
+from recommender.factors.bundle_file import load_bundle
 from recommender.for_you.lists import NEVER_PLAYED, for_you
 from recommender.for_you.mix import discover_mix
 from recommender.taste.profile import Taste

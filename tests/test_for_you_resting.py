@@ -15,7 +15,7 @@ from player.library import scan
 from player.store import Store
 from player.store.feedback import track_credits
 from player.store.plays import close_play, start_play
-from recommender.factors.bundle import load_bundle
+from recommender.factors.bundle_file import load_bundle
 from recommender.for_you.items import ForYouSettings
 from recommender.for_you.lists import NEVER_PLAYED, for_you
 from recommender.for_you.mix import discover_mix

@@ -15,7 +15,7 @@ from player.history.formats import Listen, outcome
 from player.history.read import HistoryFormatError, open_history
 from player.store import Store
 from player.store.listens import elsewhere_counts, list_imports, listen_total
-from recommender.factors.bundle import load_bundle
+from recommender.factors.bundle_file import load_bundle
 from recommender.taste.history import import_history
 
 LB_ARRAY = [

@@ -22,7 +22,7 @@ from player.store import Store
 from player.store.analysis import MODEL_VERSION
 from player.store.ratings import BAN, LOVE, rate_artist, rate_track
 from recommender import disk_cache
-from recommender.factors.bundle import load_bundle
+from recommender.factors.bundle_file import load_bundle
 from recommender.radio.library import LibraryParts, RadioLibrary
 from recommender.radio.load import load_library
 from recommender.radio.scoring import dense_row
@@ -397,7 +397,7 @@ def test_similar_from_the_cache_answers_the_same(scanned_db, bundle, tmp_path):
 
 def test_the_bundle_item_similarity_is_cached_exactly(tmp_path, monkeypatch):
     from recommender.evaluation import ItemKNNScorer
-    from recommender.factors.bundle import default_bundle_path, read_bundle
+    from recommender.factors.bundle_file import default_bundle_path, read_bundle
 
     monkeypatch.setenv("ENCORE_CACHE", str(tmp_path / "cache"))
     first = read_bundle(default_bundle_path())  # a fresh object: nothing cached in memory

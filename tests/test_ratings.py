@@ -128,7 +128,7 @@ def _play(store: Store, track_id: int, outcome: str) -> None:
 
 
 def test_love_weighs_more_than_a_completion_and_ban_more_than_a_skip(known_artists: Store):
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
     from recommender.taste.profile import Taste
 
     store = known_artists

@@ -13,7 +13,7 @@ from main import main
 from player.library import scan
 from player.store import Store
 from player.store.tracks import iter_tracks
-from recommender.factors.bundle import load_bundle
+from recommender.factors.bundle_file import load_bundle
 from recommender.factors.match import normalise_artist
 from recommender.similar.index import SimilarIndex
 from recommender.similar.support import shipped_neighbours

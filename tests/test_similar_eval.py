@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from main import main
-from recommender.factors.bundle import load_bundle
+from recommender.factors.bundle_file import load_bundle
 from recommender.similar.support import shipped_neighbours
 from recommender.training.similar_eval import list_scores, read_history
 

@@ -112,7 +112,7 @@ def run_history_import(
     from player.history.read import HistoryFormatError
     from player.store import Store
     from recommender.cli.history import summary_text
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
     from recommender.taste.history import import_history
 
     def size(path: str) -> int:

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"unknown policies: {', '.join(unknown)} (known: {', '.join(POLICY_CLASSES)})")
     if args.checks:
         policies = policies + tuple(c for c in CHECKS if c not in policies)
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
 
     try:
         bundle = load_bundle(args.bundle) if args.bundle or args.holdout is None else None
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     if args.holdout is not None:
         config = pretrain_config_of(bundle) if bundle is not None else None
         if config is None:
-            from recommender.factors.bundle import load_bundle
+            from recommender.factors.bundle_file import load_bundle
 
             shipped = load_bundle(or_none=True)
             config = pretrain_config_of(shipped) if shipped is not None else None

@@ -139,7 +139,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from player.cli.common import fail
-    from recommender.factors.bundle import save_bundle
+    from recommender.factors.bundle_file import save_bundle
     from recommender.training.als import PretrainConfig
     from recommender.training.pretrain import pretrain
 
@@ -278,7 +278,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_match_report(args: argparse.Namespace) -> int:
     from player.cli.common import fail, open_store, print_json
     from player.store.feedback import track_play_counts
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
     from recommender.factors.match import match_library
 
     try:
@@ -343,7 +343,7 @@ def cmd_match_report(args: argparse.Namespace) -> int:
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     from player.cli.common import fail, open_store, print_json
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
     from recommender.taste.profile import Taste
 
     try:

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_for_you(args: argparse.Namespace) -> int:
     from player.store.tracks import get_track
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
     from recommender.for_you.lists import for_you
     from recommender.for_you.mix import discover_mix
 

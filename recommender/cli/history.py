@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_import(args: argparse.Namespace) -> int:
     from player.history.read import HistoryFormatError
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
     from recommender.taste.history import import_history
 
     try:

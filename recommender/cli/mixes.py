@@ -146,7 +146,7 @@ def _prompt_mix(args: argparse.Namespace) -> int:
 
 def cmd_discover(args: argparse.Namespace) -> int:
     from recommender.cli.output import export_wishlist
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
     from recommender.for_you.lists import for_you
 
     try:

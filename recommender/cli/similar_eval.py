@@ -64,7 +64,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_evaluate_similar(args: argparse.Namespace) -> int:
     from player.cli.common import fail, print_json
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
     from recommender.training.similar_eval import evaluate_similar, grid_scores, read_history
 
     if args.n < 1 or args.min_listeners < 1:

@@ -137,7 +137,7 @@ def mix(ridge: np.ndarray, knn: np.ndarray) -> np.ndarray:
 def predict_artist_factors(tag_probs: np.ndarray, bundle: Bundle | None = None) -> np.ndarray:
     """Predicted factor vectors [n, k] (float32) for tag-probability rows [n, 50] in MUSICNN_TAGS order."""
     if bundle is None:
-        from recommender.factors.bundle import load_bundle
+        from recommender.factors.bundle_file import load_bundle
 
         bundle = load_bundle()
     if "weights" not in bundle.bridge:

@@ -102,7 +102,7 @@ def for_you(
     s = settings or ForYouSettings()
     if taste is None:
         if bundle is None:
-            from recommender.factors.bundle import load_bundle
+            from recommender.factors.bundle_file import load_bundle
 
             bundle = load_bundle()
         from recommender.radio.stored import cached_match

@@ -66,7 +66,7 @@ class LastfmTag:
 def _bundle(bundle: Any = None) -> Any:
     if bundle is not None:
         return bundle
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
 
     return load_bundle(or_none=True)
 

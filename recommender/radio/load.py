@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from recommender.factors.bridge import bridge_unmatched, rows_by_artist
-from recommender.factors.bundle import load_bundle
+from recommender.factors.bundle_file import load_bundle
 from recommender.factors.genre import vocabulary_of
 from recommender.radio import append, cache, stored
 from recommender.radio.inputs import distinctive_tags, library_tag_mean, row_taste_scores, user_taste

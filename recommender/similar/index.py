@@ -130,7 +130,7 @@ class SimilarIndex:
 
         Kept on disk between runs (``recommender.radio.cache``: reading and projecting 100k embeddings
         and matching every credit cost seconds; the cache is named by what it was computed from)."""
-        from recommender.factors.bundle import load_bundle
+        from recommender.factors.bundle_file import load_bundle
         from recommender.radio import cache
         from recommender.similar import stored
 

@@ -77,7 +77,7 @@ def import_history(
     from player.history import formats
     from player.history.read import open_history
     from player.store import listens as listens_sql
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
     from recommender.factors.match import normalise_artist
 
     parts = open_history(path)

@@ -86,7 +86,7 @@ class Taste:
         finished play, fold the user in. ``audio_factors``: the unmatched artists' audio-predicted
         factors when the caller has them already (the radio's loader), so the analysis is not read twice."""
         from player.store.feedback import play_events
-        from recommender.factors.bundle import load_bundle
+        from recommender.factors.bundle_file import load_bundle
         from recommender.factors.match import match_library
 
         bundle = bundle or load_bundle()

@@ -28,7 +28,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.factors.bundle import FORMAT, Bundle
+from recommender.factors.bundle import Bundle
+from recommender.factors.bundle_file import FORMAT
 from recommender.factors.foldin import confidence
 from recommender.factors.match import normalise_artist
 from recommender.training.data import Interactions

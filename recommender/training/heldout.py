@@ -102,7 +102,7 @@ def history_matrix(bundle: Any, history: str) -> tuple[sp.csr_matrix, dict[str, 
 
 def evaluate_history(history: str, bundle_path: str | None = None, seeds: Sequence[int] = SEEDS) -> dict:
     """The protocol on a user_artists file against a bundle (its users are only folded in)."""
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
 
     bundle = load_bundle(bundle_path)
     matrix, info = history_matrix(bundle, history)

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import main
-from recommender.factors.bundle import BundleError, default_bundle_path, read_bundle
+from recommender.factors.bundle_check import BundleError
+from recommender.factors.bundle_file import default_bundle_path, read_bundle
 
 DAMAGES = ("bridge_items", "bridge_weights", "huge_factors", "nan_counts", "negative_popularity")
 

@@ -173,7 +173,7 @@ def test_the_cache_reader_opens_regular_files_only(tmp_path):
 def test_a_tampered_item_knn_is_computed_again(warm, tmp_path, monkeypatch, case):
     """The bundle's item-kNN read back equals the computed one (the corpus's artists are not in the
     bundle, so the radio's answers above cannot show a wrong kNN)."""
-    from recommender.factors.bundle import default_bundle_path, read_bundle
+    from recommender.factors.bundle_file import default_bundle_path, read_bundle
 
     _db, user_cache = _copy(warm, tmp_path)
     monkeypatch.setenv("ENCORE_CACHE", str(user_cache))

@@ -35,7 +35,7 @@ def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _lists(db: Path) -> dict:
     from player.store import Store
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
     from recommender.for_you.lists import for_you
 
     with Store.open(db) as store:
@@ -50,7 +50,7 @@ def _lists(db: Path) -> dict:
 
 def test_for_you_makes_items_only_for_what_it_shows(big_db: Path) -> None:
     from player.store import Store
-    from recommender.factors.bundle import load_bundle
+    from recommender.factors.bundle_file import load_bundle
     from recommender.for_you.lists import for_you
     from recommender.for_you.mix import discover_mix
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from hostile_helpers import assert_clean_failure, encore
 
-from recommender.factors.bundle import BundleError, default_bundle_path, read_bundle
+from recommender.factors.bundle_check import BundleError
+from recommender.factors.bundle_file import default_bundle_path, read_bundle
 
 
 def _tamper(out: Path, how: str) -> Path:
