@@ -16,7 +16,7 @@ reader allocate never exceeds the file's size. The bytes themselves carry no che
 readers check what they load (``recommender.disk_cache.Doubt``), as they must anyway, since anyone who
 can write the folder can write a file with the right key.
 
-API: ``write(fh, key, arrays)``, ``read(fh, key=None, prefixes=None) -> (key, arrays)``.
+API: ``write(fh, key, arrays, done=None)``, ``read(fh, key=None, prefixes=None) -> (key, arrays)``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from typing import IO, Any
 
 import numpy as np
@@ -40,9 +41,12 @@ def _aligned(n: int) -> int:
     return -(-n // ALIGN) * ALIGN
 
 
-def write(fh: IO[bytes], key: str, arrays: dict[str, np.ndarray]) -> None:
-    """Write ``arrays`` under ``key`` to the binary file ``fh`` (at its start); each array is written from
-    its own memory, not copied to bytes first."""
+def write(
+    fh: IO[bytes], key: str, arrays: dict[str, np.ndarray], done: Callable[[str], None] | None = None
+) -> None:
+    """Write ``arrays`` under ``key`` to the binary file ``fh`` (at its start), in the dict's order; each
+    array is written from its own memory, not copied to bytes first. ``done(name)`` is called once an
+    array's bytes are handed to the file: its memory is not read again, so its owner may reuse it."""
     entries: list[list[Any]] = []
     blocks: list[np.ndarray] = []
     offset = 0
@@ -60,11 +64,13 @@ def write(fh: IO[bytes], key: str, arrays: dict[str, np.ndarray]) -> None:
     start = len(MAGIC) + 8 + len(header)
     fh.write(MAGIC + len(header).to_bytes(8, "little") + header + bytes(_aligned(start) - start))
     written = 0
-    for (_name, _kind, _shape, at), a in zip(entries, blocks, strict=True):
+    for (name, _kind, _shape, at), a in zip(entries, blocks, strict=True):
         fh.write(bytes(at - written))
         if a.nbytes:
             fh.write(a.reshape(-1).view(np.uint8))
         written = at + a.nbytes
+        if done is not None:
+            done(name)
 
 
 def read(

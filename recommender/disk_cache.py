@@ -18,6 +18,7 @@ edited without invalidating the old caches.
 
 API: ``enabled()``, ``user_cache_dir()``, ``file_copy(path, st, code, name)``, ``load_file(path, key, prefixes=None)``, ``save_file(path, key, arrays)``,
 ``save_behind(path, key, arrays)`` (the same on a writer thread), ``written(path=None)`` (wait for it),
+``array_written(path, name)`` (wait for one of its arrays),
 ``source_digest(paths, root)`` (lists of strings are kept by ``recommender.cache_strings``);
 checks: ``Doubt``, ``require(condition, what)``, ``finite(array)``, ``within(array, lo, hi)``.
 """
@@ -32,7 +33,7 @@ import os
 import stat
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -119,11 +120,15 @@ def within(array: Any, lo: int, hi: int) -> bool:
 
 
 def save_file(
-    path: Path | None, key: str | None, arrays: dict[str, np.ndarray], replaces: Path | None = None
+    path: Path | None,
+    key: str | None,
+    arrays: dict[str, np.ndarray],
+    replaces: Path | None = None,
+    done: Callable[[str], None] | None = None,
 ) -> bool:
     """Write ``arrays`` to the cache file ``path`` under ``key``, atomically; False if it failed. Once it
     is written, ``replaces`` (the file it supersedes: the same cache as an ``.npz``, before stop 24) is
-    removed, so a library's old cache does not stay behind."""
+    removed, so a library's old cache does not stay behind. ``done``: ``array_file.write``'s."""
     if path is None or key is None or not enabled():
         return False
     tmp = None
@@ -131,7 +136,7 @@ def save_file(
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            array_file.write(f, key, arrays)
+            array_file.write(f, key, arrays, done)
         _swap_in(Path(tmp), path, replaces)
         return True
     except (OSError, ValueError):  # read-only folder, full disk, an array no cache holds: computed again
@@ -143,9 +148,31 @@ def save_file(
         return False
 
 
+class _Queued:
+    """One write on the writer thread: its future and the names of the arrays already in the file."""
+
+    def __init__(self) -> None:
+        self.future: Future | None = None
+        self.names: set[str] = set()
+        self.changed = threading.Condition()
+
+    def wrote(self, name: str) -> None:
+        with self.changed:
+            self.names.add(name)
+            self.changed.notify_all()
+
+    def ended(self, _future: Future | None = None) -> None:
+        with self.changed:
+            self.changed.notify_all()
+
+    def wait_for(self, name: str) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: name in self.names or self.future is None or self.future.done())
+
+
 _WRITER: ThreadPoolExecutor | None = None
 """The caches' writer thread (``save_behind``), started at the first write queued."""
-_QUEUED: dict[Path, Future] = {}  # each path's newest write queued on it
+_QUEUED: dict[Path, _Queued] = {}  # each path's newest write queued on it
 _QUEUE_LOCK = threading.Lock()
 
 
@@ -156,26 +183,36 @@ def save_behind(
 
     Why: the radio's and ``similar``'s caches are 68 MB at 100k tracks; after new files ``similar``
     rewrites both, and writing them was 40-120 ms of its 300 ms aim, spent before the answer (issue 25).
-    The answer does not need the file. The arrays must not change afterwards (the caches' arrays never
-    do); a read of the same file in this process (``load_file``) waits for the write first, and the
-    interpreter waits for the writer at exit. One thread: the writes of a path land in order."""
+    The answer does not need the file. The arrays must not change until written (``array_written`` says
+    when one is); a read of the same file in this process (``load_file``) waits for the write first, and the
+    interpreter waits for the writer at exit. One thread: the writes of a path land in order, each array
+    in the dict's order."""
     global _WRITER
     if path is None or key is None or not enabled():
         return
     with _QUEUE_LOCK:
         if _WRITER is None:
             _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encore-cache-writer")
+        queued = _Queued()
         try:
-            _QUEUED[path] = _WRITER.submit(_save_logged, path, key, arrays, replaces)
+            queued.future = _WRITER.submit(_save_logged, path, key, arrays, replaces, queued.wrote)
+            queued.future.add_done_callback(queued.ended)
+            _QUEUED[path] = queued
             return
         except RuntimeError:  # the interpreter is shutting down: no more threads, written here
             pass
     _save_logged(path, key, arrays, replaces)
 
 
-def _save_logged(path: Path, key: str, arrays: dict[str, np.ndarray], replaces: Path | None) -> None:
+def _save_logged(
+    path: Path,
+    key: str,
+    arrays: dict[str, np.ndarray],
+    replaces: Path | None,
+    done: Callable[[str], None] | None = None,
+) -> None:
     try:
-        save_file(path, key, arrays, replaces)
+        save_file(path, key, arrays, replaces, done)
     except Exception:  # a cache is an optimisation: the next start computes the arrays again
         log.warning("could not write the cache %s", path, exc_info=True)
 
@@ -183,12 +220,23 @@ def _save_logged(path: Path, key: str, arrays: dict[str, np.ndarray], replaces: 
 def written(path: Path | None = None) -> None:
     """Wait until the writes queued on ``path`` (on every path: None) are done."""
     with _QUEUE_LOCK:
-        waits = [(p, f) for p, f in _QUEUED.items() if path is None or p == path]
-    for p, f in waits:
-        f.result()
+        waits = [(p, q) for p, q in _QUEUED.items() if path is None or p == path]
+    for p, q in waits:
+        q.future.result()
         with _QUEUE_LOCK:
-            if _QUEUED.get(p) is f:
+            if _QUEUED.get(p) is q:
                 del _QUEUED[p]
+
+
+def array_written(path: Path | None, name: str) -> None:
+    """Wait until the array ``name`` of the newest write queued on ``path`` is in the file (or that write
+    ended, written or not): from then on its owner may overwrite it. Why: at a million tracks the radio
+    moves its audio rows in place to hide missing files, which would otherwise need a second 256 MB copy
+    while the cache is written behind the first track (issue 25)."""
+    with _QUEUE_LOCK:
+        queued = _QUEUED.get(path) if path is not None else None
+    if queued is not None:
+        queued.wait_for(name)
 
 
 ASIDE = ".old"

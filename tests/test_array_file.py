@@ -60,6 +60,26 @@ def test_what_is_written_is_read_back_exactly(tmp_path):
     assert disk_cache.load_file(path, None, any_key=True)["i64"].tolist() == ARRAYS["i64"].tolist()
 
 
+def test_each_array_is_reported_once_in_the_file_in_order(tmp_path):
+    """``done(name)`` after each array's bytes went to the file, in the dict's order: what lets the radio
+    reuse an array's memory while the rest of its cache is still being written."""
+    seen: list[tuple[str, int]] = []
+    fh = io.BytesIO()
+    array_file.write(fh, "k1", ARRAYS, done=lambda name: seen.append((name, fh.tell())))
+    assert [name for name, _ in seen] == list(ARRAYS)
+    data, start = fh.getvalue(), len(array_file.MAGIC) + 8
+    n = int.from_bytes(data[len(array_file.MAGIC) : start], "little")
+    header = json.loads(data[start : start + n])
+    base = -(-(start + n) // array_file.ALIGN) * array_file.ALIGN
+    for (name, at), (entry_name, _dtype, _shape, offset) in zip(seen, header["arrays"], strict=True):
+        assert name == entry_name and at == base + offset + np.asarray(ARRAYS[name]).nbytes
+    path = tmp_path / "a.arrays"
+    disk_cache.save_behind(path, "k1", ARRAYS)
+    disk_cache.array_written(path, "f16")  # returns once "f16" is in the file (or the write ended)
+    disk_cache.array_written(path, "no such array")  # a name the write lacks: returns when it ends
+    assert disk_cache.load_file(path, "k1")["f16"].tolist() == ARRAYS["f16"].tolist()
+
+
 def test_another_key_reads_no_array(tmp_path):
     data = _written().getvalue()
     cut = data[: data.index(b"]]}") + 3]  # the header alone: reading an array would fail

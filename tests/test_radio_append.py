@@ -391,6 +391,57 @@ def test_rows_compacted_in_place_are_the_rows_kept(monkeypatch, block):
         assert got.shape == expected.shape and np.array_equal(got, expected)
 
 
+def test_rows_added_below_a_taken_matrix_are_the_rows_of_a_copy():
+    """New rows go below the cached audio matrix in its own memory when nothing else holds it, and into a
+    copy when something does (a view of it stays as it was): the same rows either way."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(5)
+    extra = rng.normal(size=(3, 4)).astype(np.float32)
+    for viewed in (False, True):
+        owner = SimpleNamespace(audio=rng.normal(size=(50, 4)).astype(np.float32))
+        expected = np.concatenate([owner.audio, extra])
+        view = owner.audio[:5] if viewed else None
+        before = None if view is None else view.copy()
+        got = row_blocks.taken_grown(owner, "audio", extra)
+        assert owner.audio is None and got.shape == (53, 4) and np.array_equal(got, expected)
+        if view is not None:
+            assert np.array_equal(view, before) and not np.shares_memory(got, view)
+
+
+def test_the_load_that_updates_the_cache_moves_hidden_rows_only_once_they_are_written(
+    scanned_db, bundle, tmp_path, monkeypatch
+):
+    """The load that brings the cache up to date writes it behind the first track and moves the kept audio
+    rows up over the hidden ones (no second copy at a million tracks): only once the writer thread has the
+    audio rows in the file, so the file keeps every row. A slow disk is made here by a writer that waits
+    before each file; moved earlier, the file would hold the moved rows."""
+    import time
+
+    from recommender import array_file, disk_cache
+
+    real_write = array_file.write
+
+    def slow_write(fh, key, arrays, done=None):
+        time.sleep(0.5)
+        real_write(fh, key, arrays, done)
+
+    with _built(scanned_db, tmp_path, bundle) as (store, built):
+        frozen = built.frozen()
+        disk_cache.written()
+        monkeypatch.setattr(array_file, "write", slow_write)
+        unplugged = list(range(300, 340))
+        with store.transaction() as tx:
+            tx.executemany("UPDATE tracks SET missing = 1 WHERE id = ?", [(t,) for t in unplugged])
+        parts = LibraryParts()
+        library = load_library(store, bundle=bundle, now=NOW, taste=False, parts=parts)
+        assert parts.cache == "appended" and not set(library.track_ids.tolist()) & set(unplugged)
+        disk_cache.written()
+        cached, how = static_part(store, bundle)
+        assert how == "cache"
+        _assert_same_static(cached, full_static(store, bundle, frozen))
+
+
 def test_statistics_frozen_from_a_few_analysed_tracks_are_not_kept_for_many(scanned_db, bundle, tmp_path):
     """A first build while the analysis had done a few dozen tracks must not place the rest with their
     centre and axes: once the analysed rows grow past ``GROWTH`` of the build's, the next load builds."""

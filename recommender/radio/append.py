@@ -41,7 +41,7 @@ from recommender.radio.codes import (
     plus_strings,
 )
 from recommender.radio.library import RadioLibrary
-from recommender.radio.row_blocks import project_audio
+from recommender.radio.row_blocks import project_audio, taken_grown
 from recommender.radio.shared_rows import SharedRows
 from recommender.radio.stored import Static, set_tags
 
@@ -191,11 +191,14 @@ class _Added:
         album_key = np.concatenate([lib.album_key, self.album_key])
         values: dict[str, Any] = {}
         for name in ("audio", "has_audio", "tempo", "loudness", "top_tags"):
-            old, new = getattr(lib, name), analysis[name]
-            if old is None:
+            new = analysis[name]
+            if getattr(lib, name) is None:
                 values[name] = None
                 continue
-            merged = np.concatenate([old, new[:m]])
+            if name == "audio":  # the big one: the cached library's own, grown (``lib`` is not used again)
+                merged = taken_grown(lib, name, new[:m])
+            else:
+                merged = np.concatenate([getattr(lib, name), new[:m]])
             merged[old_rows] = new[m:]
             values[name] = merged
         factors: dict[str, Any] = {}

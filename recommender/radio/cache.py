@@ -21,7 +21,8 @@ bundle and model; only tracks changed) is read by ``load_stale`` and brought up 
 library's change log where it can (``recommender.radio.append``).
 
 API: ``fingerprint(store, name, bundle, extra)``, ``base_fingerprint(...)``, ``load(store, name, key,
-prefixes=None)``, ``load_stale(store, name, base)``, ``save(store, name, key, arrays)``, ``cache_dir(store)``,
+prefixes=None)``, ``load_stale(store, name, base)``, ``save(store, name, key, arrays)``,
+``array_saved(store, name, array)``, ``cache_dir(store)``,
 ``code_version(root=None)``, ``CODE``.
 """
 
@@ -156,3 +157,9 @@ def save(store: Any, name: str, key: str | None, arrays: dict[str, np.ndarray]) 
     path = _file(store, name) if key else None
     legacy = path.with_suffix(".npz") if path is not None else None  # the same cache before stop 24
     disk_cache.save_behind(path, key, arrays, replaces=legacy)
+
+
+def array_saved(store: Any, name: str, array: str) -> None:
+    """Wait until the array ``array`` of the cache of ``name`` being written (``save``) is in the file, so
+    that its memory may be reused (``disk_cache.array_written``)."""
+    disk_cache.array_written(_file(store, name), array)

@@ -79,15 +79,22 @@ def load_library(
         bundle = load_bundle(or_none=True)
     static, parts.cache = static_part(store, bundle)
     library = static.library
+    if static.match is not None:
+        parts.bundle, parts.match = bundle, static.match
+    parts.predicted_artists = static.predicted
+    user = None
+    if not isinstance(taste, np.ndarray) and taste and bundle is not None:
+        # The fold-in reads no row of the library: computed while the writer thread (if the static part
+        # was brought up to date) writes the audio rows that the mask below moves.
+        user = user_taste(store, bundle, match=parts.match, now=now, audio_factors=static.predicted)
     if banned or static.gone.any():  # a mask over the cached rows: the station never sees a banned track
         # (but a kept seed) nor one whose file is missing
         hidden = static.gone.copy()
         if banned:
             hidden |= np.isin(library.track_ids, np.fromiter(banned, np.int64, len(banned)))
-        library = library.rows(~hidden, in_place=parts.cache == "cache")  # read from the file for this load only
-    if static.match is not None:
-        parts.bundle, parts.match = bundle, static.match
-    parts.predicted_artists = static.predicted
+        if parts.cache != "cache":  # being written behind: moved only once in the file (256 MB at a
+            cache.array_saved(store, "radio", "lib_audio")  # million tracks not copied at the peak)
+        library = library.rows(~hidden, in_place=True)  # used by this load only
     parts.analysed = int(library.has_audio.sum()) if library.has_audio is not None else 0
     # Recency: from the plays, at every load.
     n = len(library)
@@ -116,8 +123,7 @@ def load_library(
     library.taste_scores = None
     if isinstance(taste, np.ndarray):
         taste_vec = taste
-    elif taste and bundle is not None:
-        user = user_taste(store, bundle, match=parts.match, now=now, audio_factors=static.predicted)
+    elif user is not None:
         taste_vec, evidence, basis = user.vector, user.evidence, user.basis
         library.taste_scores = row_taste_scores(library, user, bundle)
     library.taste_basis = basis

@@ -22,9 +22,11 @@ from recommender.radio.library import RadioLibrary
 from recommender.radio.shared_rows import SharedRows
 
 _ARRAYS = (
-    "track_ids artist album genre duration audio has_audio has_factors factor_source item"
+    "audio track_ids artist album genre duration has_audio has_factors factor_source item"
     " tempo loudness audio_mean audio_basis top_tags album_key tag_mean"
 ).split()
+"""The library's arrays kept as they are, the audio rows first: written first behind the first track, they
+are the first the load may move in place (``recommender.radio.load``)."""
 
 
 @dataclass
