@@ -14,7 +14,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from typing import TYPE_CHECKING
 
 from player.cli.common import bounded_float, bounded_int, say
@@ -144,10 +143,8 @@ def cmd_play(args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, _interrupt)  # log the play as stopped, as Ctrl-C does
         controller.play_tracks([t["id"] for t in tracks], source="library", position=args.start)
-        while not done.is_set():  # not ``done.wait()``: a Ctrl-C (or a signal above) raised while the wait
-            time.sleep(0.2)  # held the event's lock left it held, and ``done.set()`` from the player's
-            # thread at shutdown then waited for it forever (seen once in the suite: a play that never
-            # ended). A sleep holds no lock.
+        while not done.wait(0.5):
+            pass
     except KeyboardInterrupt:
         code = 130
     finally:
