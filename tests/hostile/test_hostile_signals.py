@@ -18,6 +18,11 @@ from player.store.plays import open_plays, recent_plays
 from player.store.tracks import iter_tracks
 
 
+def _default_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_closes_the_open_play_like_ctrl_c(copy_corpus_store, sig):
     store = copy_corpus_store
@@ -31,6 +36,9 @@ def test_a_signal_closes_the_open_play_like_ctrl_c(copy_corpus_store, sig):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a suite started in the background (``nohup ... &``) has SIGINT ignored, which
+        # the child would inherit (Python keeps an inherited SIG_IGN), and Ctrl-C would then stop nothing.
+        preexec_fn=_default_signals,
     )
     try:
         deadline = time.monotonic() + 90
