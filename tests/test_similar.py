@@ -11,6 +11,7 @@ from mutagen.oggvorbis import OggVorbis
 
 from main import main
 from player.library import scan
+from player.naming import is_untagged_artist
 from player.store import Store
 from player.store.tracks import iter_tracks
 from recommender.factors.bundle_file import load_bundle
@@ -100,6 +101,12 @@ def test_unknown_artist_placed_by_its_sound(bundle, analyzed_corpus_db, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["artist"] == "Muldjord" and len(out["artists"]) == 3
     assert [s["artist"] for s in out["sounds_like"]] == ["Muldjord"] * 3
+    # Untagged groups ("Unknown artist (hyperrogue)") are placed by sound but never offered as artists.
+    untagged = [a for a in index.pred_names if is_untagged_artist(a)]
+    assert untagged
+    for artist in index.artist_tracks:
+        offered = [a.name for a in index.artist(artist, 200, 0).artists]
+        assert offered and not any(is_untagged_artist(a) for a in offered), artist
 
 
 def test_bans_leave_artists_and_tracks_out(bundle, tagged_library):

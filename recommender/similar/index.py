@@ -104,6 +104,7 @@ class SimilarIndex:
         self._audio_sorted: bool | None = None  # whether audio_ids ascend (worked out on first use)
         self._audio_row: dict[int, int] | None = None  # else track id -> row, built on first use
         self._artist_of_track: dict[int, str] | None = None  # likewise (only queries with bans need it)
+        self._untagged: list[int] | None = None  # ``_untagged_rows``, worked out on first use
         self.audio = None
         if prepared is not None:
             self.audio, self.audio_ok = prepared
@@ -290,6 +291,17 @@ class SimilarIndex:
                 rows.append(n_items + j)
         return rows
 
+    def _untagged_rows(self) -> list[int]:
+        """Rows of the neighbour scores that are untagged groups ("Unknown artist (hyperrogue)"): placed by
+        their sound so that they have neighbours, but a folder of untagged files is no artist to suggest
+        (as For you leaves them out)."""
+        if self._untagged is None:
+            from player.naming import is_untagged_artist
+
+            n_items = len(self.items)
+            self._untagged = [n_items + j for j, a in enumerate(self.pred_names) if is_untagged_artist(a)]
+        return self._untagged
+
     def _neighbours(
         self,
         q: np.ndarray,
@@ -321,7 +333,7 @@ class SimilarIndex:
         def playable(artist: str) -> list[int]:
             return [t for t in self.artist_tracks.get(artist, []) if t not in bans.track_ids]
 
-        for i in top_k(scores, self._banned_rows(bans), n).tolist():
+        for i in top_k(scores, self._banned_rows(bans) + self._untagged_rows(), n).tolist():
             score = float(scores[i])
             if i >= n_items:
                 name = self.pred_names[i - n_items]
