@@ -198,3 +198,18 @@ def test_long_reasons_take_at_most_three_lines_a_row_at_1000_by_700(qtbot, tmp_p
     assert tree.visualItemRect(first).height() <= 3 * line + 8
     assert tree.columnWidth(2) >= tree.viewport().width() * 0.4
     assert first.toolTip(2) == reason
+
+
+def test_a_link_no_browser_opens_is_copied_and_said(qapp, monkeypatch):
+    """Found in a walk of the app: on a desktop without a browser, a double-click on a discovery did
+    nothing at all. The link is copied and a tip says so."""
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QToolTip
+
+    from ui.links import open_link
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: False))
+    url = "https://www.last.fm/music/Bj%C3%B6rk"
+    assert open_link(url) is False
+    assert QGuiApplication.clipboard().text() == url
+    assert "link is copied" in QToolTip.text() and url in QToolTip.text()

@@ -7,14 +7,21 @@ stub ``QDesktopServices.openUrl``).
 from __future__ import annotations
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QToolTip
 
 
 def open_link(url: str | None) -> bool:
-    """Open ``url`` in the user's browser; False when there is none or the desktop refused."""
+    """Open ``url`` in the user's browser; False when there is none or the desktop refused, and then the
+    link is copied and a tip by the pointer says so (found in a walk of the app: a double-click on a
+    discovery did nothing at all on a desktop without a browser)."""
     if not url:
         return False
-    return bool(QDesktopServices.openUrl(QUrl(url)))
+    if QDesktopServices.openUrl(QUrl(url)):
+        return True
+    copy_text(url)
+    QToolTip.showText(QCursor.pos(), f"No web browser opened it: the link is copied to the clipboard.\n{url}")
+    return False
 
 
 def copy_text(text: str) -> None:
