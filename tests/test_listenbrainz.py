@@ -22,6 +22,7 @@ from playback_helpers import track
 
 from player.listenbrainz.listen import client_version, qualifies, qualifying_seconds, track_metadata
 from player.listenbrainz.settings import ListenBrainzSettings
+from player.listenbrainz.status import queue_status
 from player.listenbrainz.submitter import ListenBrainzSubmitter
 from player.listening import ListeningLog
 from player.playback import PlaybackSettings
@@ -293,6 +294,10 @@ def test_server_errors_and_a_hang_are_retried_with_growing_backoff(copy_corpus_s
         assert submitter.send_pending(store) == pytest.approx(wait)
         (entry,) = submit_sql.entries(store)
         seen.append((entry.attempts, entry.next_try_at - clock.now, entry.last_error))
+        # What Settings says meanwhile (offline, nothing else tells the user).
+        status = queue_status(store, now=clock.now)
+        assert status.startswith("1 listen waiting to be sent. The last try failed (") and entry.last_error in status
+        assert time.strftime("the next is at %H:%M", time.localtime(entry.next_try_at)) in status
         assert len(server.submits()) == step + 1
         assert submitter.send_pending(store) == pytest.approx(wait)  # nothing goes out before then
         assert len(server.submits()) == step + 1
@@ -300,7 +305,7 @@ def test_server_errors_and_a_hang_are_retried_with_growing_backoff(copy_corpus_s
     assert [(a, pytest.approx(d)) for a, d, _ in seen] == [(1, 10.0), (2, 20.0), (3, 25.0), (4, 25.0)]
     assert "HTTP 500" in seen[0][2] and seen[2][2] == "no answer within 0.3 s"
     assert submitter.send_pending(store) == 0.0  # the server answers 200 now: go on at once
-    assert submit_sql.entries(store) == []
+    assert submit_sql.entries(store) == [] and queue_status(store) is None
     bodies = [r.body for r in server.submits()]
     assert len(bodies) == 5 and all(b == bodies[0] for b in bodies)
     assert clock.now - start == 80.0
@@ -353,7 +358,8 @@ def test_a_refused_token_stops_sending_until_it_changes(copy_corpus_store, corpu
     _queued(store, corpus_dir, submitter, "victory.ogg")
     submitter.send_pending(store)
     assert len(server.requests) == 1 and server.requests[0].authorization == "Token wrong-token"
-    assert problems and "refused your user token" in problems[-1] and "Settings" in problems[-1]
+    assert problems and "does not accept your user token" in problems[-1] and "Settings" in problems[-1]
+    assert "HTTP" not in problems[-1]  # the server's words, not a status code that reads as success
     assert submitter.problem == problems[-1]
     (entry,) = submit_sql.entries(store)
     assert entry.attempts == 0  # the listen is kept, its attempts untouched

@@ -240,6 +240,43 @@ def test_first_run_asks_for_folders_and_scans_in_background(qtbot, tmp_path, cor
         assert saved.geometry  # window state remembered
 
 
+def test_first_run_over_a_library_scanned_already_suggests_its_folder(qtbot, tmp_path, corpus_dir, monkeypatch):
+    """Found in a walk of the app: a library scanned from the command line, then the app's first start,
+    asked "Where is your music?" with no folder beside the tracks it showed."""
+    from player.library import scan
+    from ui.first_run import FirstRunDialog
+
+    lib = tmp_path / "music"
+    for name in ("a", "b"):  # two folders under one
+        (lib / name).mkdir(parents=True)
+        for src in sorted(corpus_dir.rglob("*.ogg"))[:2]:
+            shutil.copy(src, lib / name / src.name)
+    monkeypatch.setenv("XDG_MUSIC_DIR", str(tmp_path / "elsewhere"))
+    db = tmp_path / "scanned.db"
+    with Store.open(db) as s:
+        scan(s, [lib / "a", lib / "b"])
+    _settings(db, analysis_enabled=False)
+    answered = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, FirstRunDialog):
+            answered.append(dialog.folders())
+            dialog.reject()
+        else:
+            QTimer.singleShot(50, answer)
+
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(50, answer)
+    window, store = _open_window(qtbot, db)
+    try:
+        qtbot.waitUntil(lambda: bool(answered), timeout=WAIT)
+        assert answered[0] == [str(lib)]
+    finally:
+        _close(window, store)
+
+
 def test_background_analysis_reports_progress_and_pauses(qtbot, tmp_path, corpus_files):
     """Scan a small real folder, then analyse it in the background: progress, pause, resume, finish."""
     music = tmp_path / "music"
@@ -335,12 +372,13 @@ def test_listenbrainz_settings_and_a_refused_token_notice(qtbot, corpus_db, monk
         saved = ListenBrainzSettings.load(store)
         assert saved.enabled and saved.token == "wrong-token" and saved.api_root == server.root
         qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=WAIT)
-        assert "refused your user token" in window.notice.text.text()
+        assert "does not accept your user token" in window.notice.text.text()
         assert window.notice.action_button.text() == "Settings…"
         assert [r.path for r in server.requests] == ["/1/validate-token"]
 
         monkeypatch.setattr(SettingsDialog, "exec", settings_ok(TOKEN))
         window.open_settings()
+        assert not window.notice.isVisible()  # a new token: the refused one's notice goes
         defeat = find_track(store, "Timothy Pinkham - Defeat")
         window.play_tracks([defeat["id"]])
         server.wait_for(lambda rs: any(r.listen_type == "playing_now" for r in rs), timeout=WAIT / 1000)
@@ -417,3 +455,33 @@ def test_an_empty_first_run_cannot_scan_nothing_and_the_empty_library_offers_a_f
         assert window.notice.action_button.isVisible()
     finally:
         _close(window, store)
+
+
+def test_settings_refuse_listenbrainz_without_a_token_and_show_what_waits(qtbot):
+    """Found in a walk of the app: sending turned on with no token was accepted without a word (and the
+    plays of the meantime never queued); offline, listens waited with nothing said; the explanation under
+    the fields showed a line and a half of its two."""
+    from PySide6.QtWidgets import QDialog, QLabel
+
+    from player.listenbrainz.settings import ListenBrainzSettings
+    from ui.settings_dialog import SettingsDialog
+
+    status = (
+        "2 listens waiting to be sent. The last try failed (cannot reach the server: [Errno -2] Name or "
+        "service not known); the next is at 12:40."
+    )
+    dialog = SettingsDialog(UiSettings(), None, listenbrainz=ListenBrainzSettings(), listenbrainz_status=status)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.lb_status.text() == status and dialog.lb_status.isVisible()
+    dialog.lb_enabled.setChecked(True)
+    dialog.accept()
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.lb_error.isVisible() and "Enter your user token" in dialog.lb_error.text()
+    qtbot.wait(50)  # the layout takes the error line in
+    for label in dialog.findChildren(QLabel):  # every wrapped line shown whole
+        if label.isVisible() and label.wordWrap() and label.text():
+            assert label.height() >= label.heightForWidth(label.width()), label.text()
+    dialog.lb_token.setText(" a-token ")
+    dialog.accept()
+    assert dialog.result() == QDialog.DialogCode.Accepted

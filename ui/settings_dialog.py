@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -11,9 +12,11 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -40,10 +43,12 @@ class SettingsDialog(QDialog):
         devices: list[tuple[str, str]] | None = None,
         listenbrainz: Any = None,
         notifications: bool = True,
+        listenbrainz_status: str | None = None,
     ) -> None:
         """``devices``: (id, description) of the audio output's devices, as libvlc lists them;
         ``listenbrainz``: the ``player.listenbrainz.settings.ListenBrainzSettings`` to edit (None: not
-        offered);
+        offered); ``listenbrainz_status``: what waits to be sent and why the last try failed
+        (``player.listenbrainz.status.queue_status``), shown under it;
         ``notifications``: whether a notification service runs (if not, the dialog says why none show)."""
         super().__init__(parent)
         self.setWindowTitle("Encore settings")
@@ -152,22 +157,61 @@ class SettingsDialog(QDialog):
             "(artist, title, album, duration, when). Listens wait in the library while offline."
         )
         what.setWordWrap(True)
+        # Offline, listens waited with nothing said anywhere (found in a walk of the app).
+        self.lb_status = QLabel(listenbrainz_status or "")
+        self.lb_status.setWordWrap(True)
+        self.lb_status.setVisible(bool(listenbrainz_status))
+        self.lb_error = QLabel("")
+        self.lb_error.setWordWrap(True)
+        self.lb_error.setStyleSheet("color: #b00020;")
+        self.lb_error.setVisible(False)
         listenbrainz_box = QGroupBox("ListenBrainz")
-        form = QFormLayout(listenbrainz_box)
+        box = QVBoxLayout(listenbrainz_box)
+        form = QFormLayout()
         form.addRow(self.lb_enabled)
         form.addRow("User token", self.lb_token)
         form.addRow("Server", self.lb_server)
-        form.addRow(what)
+        box.addLayout(form)
+        for label in (self.lb_error, what, self.lb_status):  # below the form: a wrapped label in a form
+            box.addWidget(label)  # row was given one line and a half (its second line cut through)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        # The groups scroll, the buttons stay: 780 px of settings do not fit a 768-px-high screen.
+        content = QWidget()
+        groups = QVBoxLayout(content)
+        for group in (folders_box, playback_box, radio_box, analysis_box, desktop_box, listenbrainz_box):
+            groups.addWidget(group)
+        self.scroll = scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
-        for box in (folders_box, playback_box, radio_box, analysis_box, desktop_box, listenbrainz_box):
-            layout.addWidget(box)
+        layout.addWidget(scroll)
         layout.addWidget(buttons)
+        hint = content.sizeHint()
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        height = hint.height() + buttons.sizeHint().height() + 3 * layout.spacing() + 24
+        if screen is not None:
+            height = min(height, int(screen.height() * 0.9))
+        self.resize(hint.width() + scroll.verticalScrollBar().sizeHint().width() + 24, height)
+
+    def accept(self) -> None:
+        """OK, unless sending to ListenBrainz is on without a token: nothing could be sent, and the plays
+        of the meantime were not even queued (found in a walk of the app: accepted without a word)."""
+        if self.lb_enabled.isEnabled() and self.lb_enabled.isChecked() and not self.lb_token.text().strip():
+            self.lb_error.setText(
+                "Enter your user token (listenbrainz.org/settings) to send your listens, or untick sending."
+            )
+            self.lb_error.setVisible(True)
+            self.lb_token.setFocus()
+            self.scroll.ensureWidgetVisible(self.lb_token)
+            return
+        super().accept()
 
     def apply(self, settings: UiSettings, playback: Any, listenbrainz: Any = None) -> None:
         """Copy the dialog's values into the settings objects (the caller saves them)."""

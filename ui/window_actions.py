@@ -151,10 +151,15 @@ class WindowActions:
 
     def _listenbrainz_problem(self, message: str | None) -> None:
         """Sending to ListenBrainz stopped for a reason the user must fix (a refused token): say so until
-        they act; ``None`` (it goes on again) clears nothing, the notice is dismissed by hand."""
+        they act; ``None`` (a new token, or sending turned off) takes that notice away, not another one."""
         if message:
             self.statusBar().showMessage(message, 15000)
             self.notice.show_notice(message, "Settings…", self.open_settings, timeout_ms=0)
+            self._listenbrainz_told = message
+        elif getattr(self, "_listenbrainz_told", None):
+            if self.notice.isVisible() and self.notice.text.text() == self._listenbrainz_told:
+                self.notice.dismiss()
+            self._listenbrainz_told = None
 
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog
@@ -164,6 +169,11 @@ class WindowActions:
         submitter = getattr(self, "submitter", None)
         listenbrainz = dataclasses.replace(submitter.settings) if submitter is not None else None
         notifier = getattr(self, "notifier", None)
+        status = None
+        if submitter is not None:
+            from player.listenbrainz.status import queue_status
+
+            status = queue_status(self.store)
         dialog = SettingsDialog(
             self.settings,
             playback,
@@ -171,6 +181,7 @@ class WindowActions:
             devices=devices,
             listenbrainz=listenbrainz,
             notifications=notifier is not None and notifier.available(),
+            listenbrainz_status=status,
         )
         self.settings_dialog = dialog
         if not dialog.exec():

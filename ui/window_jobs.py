@@ -161,9 +161,13 @@ class WindowJobs:
                 self.taste.refresh_if_stale()
 
     def ask_for_folders(self) -> None:
+        from player.store.tracks import library_folder
         from ui.first_run import FirstRunDialog
 
-        dialog = FirstRunDialog(self)
+        # A library scanned before any folder was set (from the command line) suggests its own folder, not
+        # ~/Music (found in a walk of the app: the dialog asked where the music was beside 140 tracks).
+        folder = library_folder(self.store)
+        dialog = FirstRunDialog(self, suggested=[folder] if folder and os.path.isdir(folder) else None)
         if dialog.exec():
             folders = dialog.folders()
             self.settings.folders = folders

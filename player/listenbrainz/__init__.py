@@ -9,6 +9,7 @@ starts and a listen once the play qualifies. One module per job, each holding it
 - ``submitter``: ``ListenBrainzSubmitter``, which queues qualifying plays and runs the sender thread.
 - ``sender``: one round of that thread, and what each answer of the server does to the queue.
 - ``api``: the two HTTP calls, on the standard library alone.
+- ``status``: what Settings says about the listens waiting to be sent.
 
 The queue itself is SQL, so it lives with the store (``player.store.submit``).
 """

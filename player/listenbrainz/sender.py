@@ -96,8 +96,8 @@ class Sender:
                 self._check_token = True
             if not settings.active:
                 self._now_playing = None
-        if token_changed and self.problem is not None:
-            self._set_problem(None)
+        if (token_changed or not settings.active) and self.problem is not None:
+            self._set_problem(None)  # a new token gets its own check; sending turned off has no problem
 
     # -- one round -----------------------------------------------------------------------------------
     def send_pending(self, store: Store) -> float:
@@ -265,11 +265,13 @@ class Sender:
                 return  # changed meanwhile: the new one gets its own chance
             self._refused_token = s.token
             self._now_playing = None
-        detail = reply.describe()
-        log.warning("ListenBrainz refused the user token (%s): sending stopped", detail)
+        log.warning("ListenBrainz refused the user token (%s): sending stopped", reply.describe())
+        # The server's words without its status: validate-token says "Token invalid." with HTTP 200.
+        said = reply.message.strip().rstrip(".")
         self._set_problem(
-            f"ListenBrainz refused your user token ({detail}). Your listens are kept and sent once you "
-            "enter a valid token in Settings ▸ ListenBrainz."
+            "ListenBrainz does not accept your user token"
+            + (f" (the server says: {said})" if said else "")
+            + ". Your listens are kept and sent once you enter a valid token in Settings ▸ ListenBrainz."
         )
 
     def _set_problem(self, message: str | None) -> None:

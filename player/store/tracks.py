@@ -205,6 +205,20 @@ def track_columns(
     return store.conn.execute(sql, params).fetchall()
 
 
+def library_folder(store: Store) -> str | None:
+    """The deepest folder that holds every present track (None: no track, or only "/" holds them all):
+    what the first-run dialog suggests for a library scanned before any folder was set (from the command
+    line). The paths' first and last in text order share what every path between them shares."""
+    low, high = store.conn.execute("SELECT MIN(path), MAX(path) FROM tracks WHERE missing = 0").fetchone()
+    if low is None:
+        return None
+    try:
+        folder = os.path.commonpath([os.path.dirname(low), os.path.dirname(high)])
+    except ValueError:  # a relative path beside an absolute one
+        return None
+    return folder if folder not in ("", os.sep) else None
+
+
 def count_tracks(store: Store, include_missing: bool = False) -> int:
     sql = "SELECT COUNT(*) FROM tracks" + ("" if include_missing else " WHERE missing = 0")
     return int(store.conn.execute(sql).fetchone()[0])
