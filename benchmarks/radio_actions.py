@@ -132,7 +132,9 @@ def _copy(base: Path, work: Path) -> Path:
 
 
 def _cli(db: Path) -> dict:
-    """``encore radio SEED --n 1`` in a fresh process: wall and CPU seconds and peak RSS of that process."""
+    """``encore radio SEED --n 1`` in a fresh process: wall and CPU seconds and peak RSS of that process
+    (``ru_maxrss``, which starts at this process's own: ``radio_start._ensure`` builds the library in a
+    process of its own so that this one stays small)."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, str(CODE / "main.py"), "--db", str(db), "radio", SEED, "--n", "1", "--no-analyze"],
