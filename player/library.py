@@ -30,6 +30,9 @@ Progress = Callable[[int, int], None]
 # Files read per worker task, and tracks written per transaction.
 _READ_CHUNK = 64
 _WRITE_BATCH = 500
+# Chunks queued per worker. Two starved the workers while the scan wrote a batch (17 ms for 500 rows, three
+# chunks' reading): 10,000 files in 1.04-1.07 s, with eight 0.92 s.
+_IN_FLIGHT = 8
 # Below this many files to read, worker processes cost more than they save.
 _PARALLEL_THRESHOLD = 400
 #: The app's scans leave a file alone until it has not changed for this long (a copy still running).
@@ -108,7 +111,7 @@ def _read_parallel(
         broken = False
         try:
             while (todo or pending) and not broken:
-                while todo and len(pending) < 2 * workers:  # one queued behind each
+                while todo and len(pending) < _IN_FLIGHT * workers:
                     chunk, strikes = todo[0]
                     try:
                         pending[pool.submit(read_many_timed, chunk)] = (chunk, strikes)
