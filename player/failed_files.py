@@ -35,8 +35,8 @@ STAY = "stay"
 def describe_failure(path: str) -> str:
     """The plain reason a file could not be played, for the status bar and the CLI."""
     if path and folder_gone(path):
-        return (
-            f"Music folder missing (unplugged or renamed?): {os.path.dirname(path)}. Stopped here: "
+        return (  # not "music folder": often a folder inside one (found in a walk of the app)
+            f"Folder missing (unplugged, renamed or moved?): {os.path.dirname(path)}. Stopped here: "
             "press Play when the folder is back"
         )
     if path and not os.path.exists(path):

@@ -69,3 +69,21 @@ def test_a_renamed_music_folder_is_told_named_in_the_queue_and_noticed_when_back
         if away.exists() and not music.exists():
             away.rename(music)
         close_window(window, store)
+
+
+def test_a_folder_inside_the_music_folder_moved_away_is_told(qtbot, corpus_dir, tmp_path):
+    """Found in a walk of the app: a folder inside the music folder moved away took its tracks (and an
+    artist) out of the library without a word; the rescan now says how many went missing."""
+    music = tmp_path / "music"
+    db = small_library(corpus_dir, music, tmp_path / "encore.db", wesnoth=2, drascula=3)
+    set_ui_settings(db, analysis_enabled=False)
+    window, store = open_window(qtbot, db)
+    try:
+        qtbot.waitUntil(lambda: window.library.model.rowCount() == 5, timeout=WAIT)
+        (music / "drascula").rename(tmp_path / "drascula (moved)")
+        window.jobs.scan(window.settings.folders)
+        qtbot.waitUntil(lambda: window.library.model.rowCount() == 2, timeout=WAIT)
+        qtbot.waitUntil(lambda: "3 tracks went missing" in window.notice.text.text(), timeout=WAIT)
+        assert window.notice.isVisible() and "come back" in window.notice.text.text()
+    finally:
+        close_window(window, store)
