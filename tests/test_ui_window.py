@@ -200,29 +200,33 @@ def test_queue_reorder_remove_and_play_next_persist(qtbot, corpus_db):
         _close(window, store)
 
 
-def test_first_run_asks_for_folders_and_scans_in_background(qtbot, tmp_path, corpus_dir, monkeypatch):
+def _answer_first_run(accept: bool) -> list[list[str]]:
+    """Once the first-run dialog is up, note the folders it suggests and accept or close it: the list
+    they are noted in."""
+    from PySide6.QtCore import QTimer
+
     from ui.first_run import FirstRunDialog
 
+    answered: list[list[str]] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, FirstRunDialog):
+            QTimer.singleShot(50, answer)
+            return
+        answered.append(dialog.folders())
+        dialog.accept() if accept else dialog.reject()
+
+    QTimer.singleShot(50, answer)
+    return answered
+
+
+def test_first_run_asks_for_folders_and_scans_in_background(qtbot, tmp_path, corpus_dir, monkeypatch):
     monkeypatch.setenv("XDG_MUSIC_DIR", str(corpus_dir))
     db = tmp_path / "fresh.db"
     _settings(db, analysis_enabled=False)  # the analysis has its own test below
 
-    answered = []
-
-    def answer() -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, FirstRunDialog):
-            answered.append(dialog.folders())
-            dialog.accept()
-        else:
-            qtbot_timer()
-
-    def qtbot_timer() -> None:
-        from PySide6.QtCore import QTimer
-
-        QTimer.singleShot(50, answer)
-
-    qtbot_timer()
+    answered = _answer_first_run(accept=True)
     window, store = _open_window(qtbot, db)
     try:
         qtbot.waitUntil(lambda: bool(answered), timeout=WAIT)
@@ -244,7 +248,6 @@ def test_first_run_over_a_library_scanned_already_suggests_its_folder(qtbot, tmp
     """Found in a walk of the app: a library scanned from the command line, then the app's first start,
     asked "Where is your music?" with no folder beside the tracks it showed."""
     from player.library import scan
-    from ui.first_run import FirstRunDialog
 
     lib = tmp_path / "music"
     for name in ("a", "b"):  # two folders under one
@@ -256,19 +259,7 @@ def test_first_run_over_a_library_scanned_already_suggests_its_folder(qtbot, tmp
     with Store.open(db) as s:
         scan(s, [lib / "a", lib / "b"])
     _settings(db, analysis_enabled=False)
-    answered = []
-
-    def answer() -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, FirstRunDialog):
-            answered.append(dialog.folders())
-            dialog.reject()
-        else:
-            QTimer.singleShot(50, answer)
-
-    from PySide6.QtCore import QTimer
-
-    QTimer.singleShot(50, answer)
+    answered = _answer_first_run(accept=False)
     window, store = _open_window(qtbot, db)
     try:
         qtbot.waitUntil(lambda: bool(answered), timeout=WAIT)
