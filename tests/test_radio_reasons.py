@@ -62,6 +62,7 @@ def test_radio_reasons_name_the_seed_the_session_and_the_log(played):
     settings = replace(RadioSettings(), taste_full_after=1)
     station = Station(lib, seed, settings, rng=0, now=NOW)
     finished = [titles[seed]]
+    same_artist: list[str] = []  # the seed's artist's own tracks: their reasons
     played_ids = {int(t["id"]) for t in liked}
     seen_kinds = set()
     for _ in range(15):
@@ -82,6 +83,9 @@ def test_radio_reasons_name_the_seed_the_session_and_the_log(played):
             for name in named[0].replace(" and ", ", ").split(", "):
                 assert name in lib.taste_basis.artists, why  # a library artist with evidence
         assert (NEVER_PLAYED in why) == (item.track_id not in played_ids), why
+        assert not re.search(r"fans of (.+) like \1\b|(.+) is close to \2\b", why), why  # no artist by itself
+        if lib.artist_name(lib.row(item.track_id)) == lib.artist_name(lib.row(seed)):
+            same_artist.append(why)
         station.observe(PlayEvent(item.track_id, "completed"))
         finished.append(titles[item.track_id])
     assert {"the seed", "taste"} <= seen_kinds or {"which you finished just now", "taste"} <= seen_kinds, (
@@ -111,3 +115,24 @@ def test_distinctive_tags_are_a_stable_sorts_first_three(seed):
     # A row whose other tags are all NaN keeps its one tag once (argmax repeats itself on what is left).
     one = np.array([[0.9, np.nan, np.nan], [0.1, 0.2, 0.9]], dtype=np.float32)
     assert distinctive_tags(one, None, np.zeros(3, np.float32)).tolist() == [[0, -1, -1], [2, 1, 0]]
+
+
+def test_a_track_by_the_seeds_artist_is_not_said_to_be_close_to_itself():
+    """Found in a walk of the app: "NeonCorridor is close to NeonCorridor". A library of factors alone (no
+    audio, so the factor term gives every reason): the seed's artist's own tracks get a reason of their own."""
+    from recommender.radio.library import RadioLibrary
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(3, 16))
+    artists = [a for a in ("Alpha", "Beta", "Gamma") for _ in range(10)]
+    factors = np.array([centres[i // 10] + 0.05 * rng.normal(size=16) for i in range(30)])
+    lib = RadioLibrary.build(list(range(1, 31)), artists, factors=factors, factor_source=np.full(30, 1))
+    station = Station(lib, 1, RadioSettings(), rng=0, now=NOW)
+    own = []
+    for _ in range(12):
+        item = station.next_item()
+        assert not re.search(r"fans of (.+) like \1\b|(.+) is close to \2\b", item.why), item.why
+        if item.track_id <= 10:
+            own.append(item.why)
+        station.observe(PlayEvent(item.track_id, "completed"))
+    assert any(w.startswith("more of Alpha, as the seed") for w in own), own

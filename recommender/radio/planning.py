@@ -186,11 +186,12 @@ class Planner:
             reasons.append((self._wa[row] * parts["audio"][row], self._sounds_like(row)))
         if "factors" in parts and lib.has_factors[row]:
             seed_known = lib.factor_source is None or lib.factor_source[self.seed_row] == 1
-            text = (
-                f"fans of {seed_artist} like {artist}"
-                if seed_known
-                else f"{artist} is close to {seed_artist}"
-            )
+            if artist == seed_artist:  # not "NeonCorridor is close to NeonCorridor" (a walk of the app)
+                text = f"more of {artist}, as the seed"
+            elif seed_known:
+                text = f"fans of {seed_artist} like {artist}"
+            else:
+                text = f"{artist} is close to {seed_artist}"
             reasons.append((self._wf[row] * parts["factors"][row], text))
         if pick is not None and self.taste_raw is not None and np.isfinite(self.taste_raw[row]):
             reasons.append((self.taste_weight * self._pool_taste[pick], self._taste_text(row, artist)))
