@@ -182,6 +182,13 @@ def test_love_and_ban_from_the_window(qtbot, analysed_db):
         texts = [a.text() for a in menu.actions()]
         assert "♥ Love" in texts and "⊘ Ban" in texts and "Add to playlist" in texts
         assert any(t.startswith("⊘ Ban the artist") for t in texts)
+        love_artist = next(a for a in menu.actions() if a.text().startswith("♥ Love the artist"))
+        love_artist.trigger()  # an artist can be loved as it can be banned
+        assert window.statusBar().currentMessage().startswith("Loved the artist ")
+        from player.store.ratings import artist_rating
+        from ui.library_rows import ARTIST
+
+        assert artist_rating(store, window.library.model.track(ids[2])[ARTIST]) == 1
         ban_artist = next(a for a in menu.actions() if a.text().startswith("⊘ Ban the artist"))
         ban_artist.trigger()
         assert ids[2] in banned_track_ids(store)

@@ -395,6 +395,10 @@ def test_down_or_enter_in_the_filter_moves_into_the_results_and_media_keys_play(
         qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
         table = window.library.table
         qtbot.waitUntil(lambda: window.library.model.rowCount() == 3, timeout=WAIT)
+        window.focus_filter()
+        qtbot.keyClicks(window.library.filter, "no such thing")
+        qtbot.keyClick(window.library.filter, Qt.Key.Key_Escape)  # clears it, as in any search field
+        assert window.library.filter.text() == "" and window.library.filter.hasFocus()
         for key in (Qt.Key.Key_Down, Qt.Key.Key_Return):
             table.setCurrentIndex(table.model().index(-1, -1))
             window.focus_filter()

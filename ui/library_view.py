@@ -296,6 +296,15 @@ class LibraryView(QWidget):
         ):
             self._filter_done()
             return True
+        if (  # Escape clears a filter, as in every search field (found in a walk of the app: it did not)
+            obj is self.filter
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and self.filter.text()
+        ):
+            self.filter.clear()
+            return True
         return super().eventFilter(obj, event)
 
     def _filter_done(self) -> None:

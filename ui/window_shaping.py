@@ -257,7 +257,8 @@ class WindowShaping:
         menu.addSeparator()
         menu.addAction("♥ Love", lambda: self.rate(ids, 1))
         menu.addAction("⊘ Ban", lambda: self.rate(ids, -1))
-        if artist:
+        if artist:  # both ways, as for a track (a walk of the app found no way to love an artist)
+            menu.addAction(f"♥ Love the artist {artist}", lambda: self.rate([], 1, artist=artist))
             menu.addAction(f"⊘ Ban the artist {artist}", lambda: self.rate([], -1, artist=artist))
         menu.addAction("Clear love / ban", lambda: self.rate(ids, None))
         add = menu.addMenu("Add to playlist")
