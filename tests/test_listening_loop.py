@@ -35,17 +35,13 @@ def store(analyzed_corpus_db, tmp_path):
         yield s
 
 
-def _session(
-    store: Store, reload: bool = False
-) -> tuple[PlaybackController, RadioSession, ListeningSession, list]:
-    """``reload``: the library is loaded from the store at each ask (as the app does), else once."""
+def _session(store: Store) -> tuple[PlaybackController, RadioSession, ListeningSession, list]:
     settings = PlaybackSettings(position_interval_s=1.0)
     ctl = PlaybackController(
         store, settings=settings, player=NullPlayer(settings), listening_log=ListeningLog(store, settings)
     )
     library = load_library(store)
-    loader = (lambda: load_library(store)) if reload else (lambda: library)
-    radio = RadioSession(ctl, loader, resolve=lambda lib, text: read_prompt(text, store, lib))
+    radio = RadioSession(ctl, lambda: library, resolve=lambda lib, text: read_prompt(text, store, lib))
     finished: list = []
     ctl.on_play_finished(finished.append)
     ctl.on_play_finished(radio.play_finished)
@@ -302,9 +298,10 @@ def test_a_radio_from_a_track_whose_file_went_missing_says_so(store):
 
 def test_a_station_playing_when_files_go_missing_plans_on_without_them(store):
     """Found in a walk of the app: after a folder was unplugged and rescanned, the station went on planning
-    its tracks ("file missing" in the queue). Once the library changes, the station is made again from the
-    track playing: nothing missing is queued, and it goes on even though its seed's file is gone too."""
-    ctl, radio, listening, _finished = _session(store, reload=True)
+    its tracks ("file missing" in the queue). Once the library changes, the station playing stops planning
+    the missing files: nothing missing is queued, and it goes on (with what it learnt) even though its
+    seed's file is gone too."""
+    ctl, radio, listening, _finished = _session(store)
     seed = _long_tracks(store, 1)[0]
     listening.start_radio(seed, "Radio from the seed")
     ctl.player.advance(30.0)
@@ -315,9 +312,11 @@ def test_a_station_playing_when_files_go_missing_plans_on_without_them(store):
     gone = {seed, *planned[:3]}
     with store.transaction() as conn:  # as a scan marks the files of an unplugged folder
         conn.executemany("UPDATE tracks SET missing = 1 WHERE id = ?", [(t,) for t in gone])
+    station = radio.station
     radio.invalidate()
     upcoming = [e.track_id for e in ctl.queue.upcoming() if e.source == "radio"]
-    assert radio.active and radio.label == "Radio from the seed" and ctl.queue.current.track_id == playing
+    assert radio.station is station and radio.label == "Radio from the seed"  # the same station goes on
+    assert ctl.queue.current.track_id == playing
     assert len(upcoming) >= 3 and not set(upcoming) & gone
     for _ in range(5):  # and it plans on without them
         _skip(ctl)

@@ -205,6 +205,11 @@ def track_columns(
     return store.conn.execute(sql, params).fetchall()
 
 
+def missing_track_ids(store: Store) -> list[int]:
+    """The tracks whose files are missing (``missing``: a scan or the player found them gone)."""
+    return [int(t) for (t,) in store.conn.execute("SELECT id FROM tracks WHERE missing = 1")]
+
+
 def library_folder(store: Store) -> str | None:
     """The deepest folder that holds every present track (None: no track, or only "/" holds them all):
     what the first-run dialog suggests for a library scanned before any folder was set (from the command

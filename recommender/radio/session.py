@@ -116,16 +116,19 @@ class RadioSession:
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def invalidate(self) -> None:
-        """The library changed (a scan, an analysis, imported listens): its arrays are built again, and a
-        station playing now is made again on them from the track playing, as a restart makes it (the
-        session's skips carry over). Why: a station kept planning the tracks of an unplugged folder, in
-        the queue as "file missing", until the listener started another (found in a walk of the app)."""
+        """The library changed (a scan, an analysis, imported listens): the next station rebuilds its arrays.
+        The station playing now goes on with all it learnt, but never plans a track whose file is missing
+        (found in a walk of the app: after an unplugged folder's rescan it kept queueing its tracks, shown
+        as "file missing"); a file that came back joins the next station."""
         self._library = None
-        if self.station is None or self._closed:
+        if self.station is None:
             return
-        entry = self.controller.queue.current
-        ours = entry is not None and entry.source == "radio" and entry.seed == self.label
-        self.resume(self.seed_track_id, self.label, int(entry.track_id) if ours else None, prompt=self.prompt)
+        from player.store.tracks import missing_track_ids
+
+        with self.controller.lock:
+            gone = missing_track_ids(self.controller.store)
+        if self.station.exclude(gone):
+            self._sync_queue()
 
     def exclude(self, track_ids: Iterable[int]) -> None:
         """Tracks just banned: out of the queue now, out of every plan; the next station's library
@@ -265,14 +268,12 @@ class RadioSession:
             return
         from recommender.radio.station import Station
 
-        seed = self._in_library(self.seed_track_id)
-        if seed is None:  # its file went missing, or it was removed: a station made again goes on from
-            seed = self._in_library(self._resume_current)  # the track playing, if that one is there
-        if seed is None:
+        try:
+            self._library.row(self.seed_track_id)
+        except KeyError:  # its file went missing, or it was removed
             log.warning("track %s is not in the radio's library: no station from it", self.seed_track_id)
             self._emit(self.on_failed, f"The radio could not start: {SEED_NOT_IN_LIBRARY}")
             return
-        self.seed_track_id = seed
         try:
             self.station = Station(
                 self._library, self.seed_track_id, self.settings, now=self.clock(), skipped=self.session_skips
@@ -281,18 +282,8 @@ class RadioSession:
             log.exception("cannot start a station from track %s", self.seed_track_id)
             self._emit(self.on_failed, f"The radio could not start: {exc}")
             return
-        self._why.setdefault(self.seed_track_id, "the seed")
+        self._why[self.seed_track_id] = "the seed"
         self._started()
-
-    def _in_library(self, track_id: int | None) -> int | None:
-        """``track_id`` if the loaded arrays hold it (its file is there), else None."""
-        if track_id is None:
-            return None
-        try:
-            self._library.row(track_id)
-        except KeyError:
-            return None
-        return int(track_id)
 
     def _started(self) -> None:
         current, self._resume_current = self._resume_current, None

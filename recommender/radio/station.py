@@ -220,6 +220,20 @@ class Station(QueryFit, CandidatePool, Planner):
 
     # ---------------------------------------------------------------------------------------- public
 
+    def exclude(self, track_ids: Iterable[int]) -> bool:
+        """Never plan these tracks from now on (their files went missing); the candidates and the plan are
+        worked out again without them. False when none was left to exclude (nothing changed)."""
+        ids = np.fromiter((int(t) for t in track_ids), dtype=np.int64)
+        rows, found = self.lib.rows_of(ids)
+        rows = rows[found]
+        rows = rows[~self.excluded[rows]]
+        if not len(rows):
+            return False
+        self.excluded[rows] = True
+        self._refresh_pool()
+        self._replan()
+        return True
+
     def next(self) -> int:
         """The next track id; it counts as played from now on (its outcome comes through ``observe``)."""
         return self.next_item().track_id
