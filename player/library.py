@@ -111,7 +111,9 @@ def _read_parallel(
         broken = False
         try:
             while (todo or pending) and not broken:
-                while todo and len(pending) < _IN_FLIGHT * workers:
+                # A retried chunk (a worker was killed) goes one per worker: at a second break, only what
+                # was being read is blamed, not chunks still queued.
+                while todo and len(pending) < (_IN_FLIGHT if todo[0][1] == 0 else 1) * workers:
                     chunk, strikes = todo[0]
                     try:
                         pending[pool.submit(read_many_timed, chunk)] = (chunk, strikes)

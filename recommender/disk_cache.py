@@ -18,7 +18,7 @@ edited without invalidating the old caches.
 
 API: ``enabled()``, ``user_cache_dir()``, ``file_copy(path, st, code, name)``, ``load_file(path, key, prefixes=None)``, ``save_file(path, key, arrays)``,
 ``save_behind(path, key, arrays)`` (the same on a writer thread), ``written(path=None)`` (wait for it),
-``array_written(path, name)`` (wait for one of its arrays),
+``array_written(path, name, timeout_s=None)`` (wait for one of its arrays),
 ``source_digest(paths, root)`` (lists of strings are kept by ``recommender.cache_strings``);
 checks: ``Doubt``, ``require(condition, what)``, ``finite(array)``, ``within(array, lo, hi)``.
 """
@@ -165,9 +165,11 @@ class _Queued:
         with self.changed:
             self.changed.notify_all()
 
-    def wait_for(self, name: str) -> None:
+    def wait_for(self, name: str, timeout_s: float | None = None) -> bool:
         with self.changed:
-            self.changed.wait_for(lambda: name in self.names or self.future is None or self.future.done())
+            return self.changed.wait_for(
+                lambda: name in self.names or self.future is None or self.future.done(), timeout_s
+            )
 
 
 _WRITER: ThreadPoolExecutor | None = None
@@ -228,15 +230,15 @@ def written(path: Path | None = None) -> None:
                 del _QUEUED[p]
 
 
-def array_written(path: Path | None, name: str) -> None:
+def array_written(path: Path | None, name: str, timeout_s: float | None = None) -> bool:
     """Wait until the array ``name`` of the newest write queued on ``path`` is in the file (or that write
-    ended, written or not): from then on its owner may overwrite it. Why: at a million tracks the radio
-    moves its audio rows in place to hide missing files, which would otherwise need a second 256 MB copy
-    while the cache is written behind the first track (issue 25)."""
+    ended, written or not): from then on its owner may overwrite it. False when ``timeout_s`` ran out
+    first (a slow disk): the array is still being read. Why: at a million tracks the radio moves its audio
+    rows in place to hide missing files, which would otherwise need a second 256 MB copy while the cache
+    is written behind the first track (issue 25)."""
     with _QUEUE_LOCK:
         queued = _QUEUED.get(path) if path is not None else None
-    if queued is not None:
-        queued.wait_for(name)
+    return True if queued is None else queued.wait_for(name, timeout_s)
 
 
 ASIDE = ".old"

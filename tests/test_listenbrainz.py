@@ -498,3 +498,22 @@ def test_a_hanging_server_never_holds_playback(copy_corpus_store, corpus_dir, se
         server.close()  # releases the hang
         submitter.close(join_s=5.0)
         ctl.shutdown()
+
+
+def test_a_refused_token_turned_off_and_on_again_is_said_again(copy_corpus_store, corpus_dir, server):
+    """Found in a review: sending turned off cleared the refused token's notice, and turned on again with
+    the same token, sending stopped without a word while listens piled up."""
+    store = copy_corpus_store
+    settings = _settings(server, token="wrong-token")
+    submitter = ListenBrainzSubmitter(store.path, settings)
+    problems: list = []
+    submitter.on_problem(problems.append)
+    _queued(store, corpus_dir, submitter, "victory.ogg")
+    submitter.send_pending(store)
+    assert submitter.problem and "does not accept your user token" in submitter.problem
+    submitter.update_settings(dataclasses.replace(settings, enabled=False))
+    assert submitter.problem is None and problems[-1] is None  # off: nothing to fix
+    submitter.update_settings(settings)  # on again, with the same token
+    submitter.send_pending(store)
+    assert submitter.problem and "does not accept your user token" in submitter.problem
+    assert [r.path for r in server.requests] == ["/1/submit-listens", "/1/validate-token"]  # checked again

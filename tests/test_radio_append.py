@@ -399,14 +399,18 @@ def test_rows_added_below_a_taken_matrix_are_the_rows_of_a_copy():
     rng = np.random.default_rng(5)
     extra = rng.normal(size=(3, 4)).astype(np.float32)
     for viewed in (False, True):
-        owner = SimpleNamespace(audio=rng.normal(size=(50, 4)).astype(np.float32))
-        expected = np.concatenate([owner.audio, extra])
-        view = owner.audio[:5] if viewed else None
-        before = None if view is None else view.copy()
-        got = row_blocks.taken_grown(owner, "audio", extra)
-        assert owner.audio is None and got.shape == (53, 4) and np.array_equal(got, expected)
-        if view is not None:
-            assert np.array_equal(view, before) and not np.shares_memory(got, view)
+        for more in (extra, extra[:0]):  # rows added, or none (a resize to the same size checks nothing)
+            owner = SimpleNamespace(audio=rng.normal(size=(50, 4)).astype(np.float32))
+            expected = np.concatenate([owner.audio, more])
+            view = owner.audio[:5] if viewed else None
+            before = None if view is None else view.copy()
+            own = id(owner.audio)
+            got = row_blocks.taken_grown(owner, "audio", more)
+            assert owner.audio is None and got.shape == (50 + len(more), 4) and np.array_equal(got, expected)
+            assert (id(got) == own) == (not viewed)  # its own memory when nothing else held it
+            if view is not None:
+                got[:5] = 0.0  # as the update writes re-analysed rows into it
+                assert np.array_equal(view, before) and not np.shares_memory(got, view)
 
 
 def test_the_load_that_updates_the_cache_moves_hidden_rows_only_once_they_are_written(
@@ -419,12 +423,27 @@ def test_the_load_that_updates_the_cache_moves_hidden_rows_only_once_they_are_wr
     import time
 
     from recommender import array_file, disk_cache
+    from recommender.radio import library as radio_library
 
-    real_write = array_file.write
+    real_write, real_compacted = array_file.write, radio_library.compacted
+    in_file: list[str] = []
 
     def slow_write(fh, key, arrays, done=None):
-        time.sleep(0.5)
-        real_write(fh, key, arrays, done)
+        time.sleep(0.5)  # moved without waiting, the rows would be moved before they were written
+
+        def noted(name):
+            in_file.append(name)
+            if done is not None:
+                done(name)
+
+        real_write(fh, key, arrays, noted)
+
+    def compacted(matrix, keep):
+        assert "lib_audio" in in_file  # moved only once in the file
+        in_file.append("moved")
+        return real_compacted(matrix, keep)
+
+    monkeypatch.setattr(radio_library, "compacted", compacted)
 
     with _built(scanned_db, tmp_path, bundle) as (store, built):
         frozen = built.frozen()
@@ -436,6 +455,7 @@ def test_the_load_that_updates_the_cache_moves_hidden_rows_only_once_they_are_wr
         parts = LibraryParts()
         library = load_library(store, bundle=bundle, now=NOW, taste=False, parts=parts)
         assert parts.cache == "appended" and not set(library.track_ids.tolist()) & set(unplugged)
+        assert "moved" in in_file  # in place, not copied
         disk_cache.written()
         cached, how = static_part(store, bundle)
         assert how == "cache"

@@ -157,3 +157,18 @@ def test_scan_killed_midway_leaves_a_consistent_database(
         assert summary.unchanged == kept
         assert summary.added == total - kept
         assert count_tracks(store) == total
+
+
+def test_library_folder_is_the_tracks_common_folder_below_home(tmp_store, tmp_path, monkeypatch):
+    """What the first-run dialog suggests for a library scanned from the command line: the folder that
+    holds every track, never the home folder (watching it would scan everything in it)."""
+    from player.store.tracks import library_folder, upsert_tracks
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    assert library_folder(tmp_store) is None
+    row = {"size": 1, "mtime": 0.0, "tags_from_path": 0}
+    upsert_tracks(tmp_store, [{"path": str(home / "Music" / d / "1.ogg"), **row} for d in "ab"])
+    assert library_folder(tmp_store) == str(home / "Music")
+    upsert_tracks(tmp_store, [{"path": str(home / "Downloads" / "2.ogg"), **row}])
+    assert library_folder(tmp_store) is None

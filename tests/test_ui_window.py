@@ -478,5 +478,6 @@ def test_settings_refuse_listenbrainz_without_a_token_and_show_what_waits(qtbot)
         if label.isVisible() and label.wordWrap() and label.text():
             assert label.height() >= label.heightForWidth(label.width()), label.text()
     dialog.lb_token.setText(" a-token ")
+    assert not dialog.lb_error.isVisible()  # the user acted: the error goes
     dialog.accept()
     assert dialog.result() == QDialog.DialogCode.Accepted

@@ -165,6 +165,8 @@ class SettingsDialog(QDialog):
         self.lb_error.setWordWrap(True)
         self.lb_error.setStyleSheet("color: #b00020;")
         self.lb_error.setVisible(False)
+        self.lb_token.textChanged.connect(lambda _text: self.lb_error.setVisible(False))
+        self.lb_enabled.toggled.connect(lambda _on: self.lb_error.setVisible(False))
         listenbrainz_box = QGroupBox("ListenBrainz")
         box = QVBoxLayout(listenbrainz_box)
         form = QFormLayout()

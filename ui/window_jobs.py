@@ -91,7 +91,11 @@ class WindowJobs:
             n = int(summary.missing)
             self.notice.show_notice(
                 f"{count_text(n)} went missing in the last scan (moved, deleted or on an unplugged drive?): "
-                f"{'it is' if n == 1 else 'they are'} kept and come back when the files do.",
+                + (
+                    "it is kept and comes back when its file does."
+                    if n == 1
+                    else "they are kept and come back when the files do."
+                ),
                 timeout_ms=0,
             )
 

@@ -89,8 +89,8 @@ class Sender:
         with self._lock:
             old, self.settings = self.settings, settings
             token_changed = settings.token != old.token or settings.api_root != old.api_root
-            if token_changed:
-                self._refused_token = None
+            if token_changed or (settings.active and not old.active):  # turned back on: checked again, so
+                self._refused_token = None  # a token still refused says so (it stopped without a word)
                 self._hold_until = 0.0
             if settings.active and (token_changed or not old.active):
                 self._check_token = True

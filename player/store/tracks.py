@@ -211,17 +211,23 @@ def missing_track_ids(store: Store) -> list[int]:
 
 
 def library_folder(store: Store) -> str | None:
-    """The deepest folder that holds every present track (None: no track, or only "/" holds them all):
-    what the first-run dialog suggests for a library scanned before any folder was set (from the command
-    line). The paths' first and last in text order share what every path between them shares."""
-    low, high = store.conn.execute("SELECT MIN(path), MAX(path) FROM tracks WHERE missing = 0").fetchone()
-    if low is None:
+    """The deepest folder that holds every present track, below the home folder (None: no track, or
+    only the home folder or above holds them all, which watched would scan everything in it): what the
+    first-run dialog suggests for a library scanned before any folder was set (from the command line).
+    The paths' first and last in text order share what every path between them shares."""
+    # One aggregate per statement: a lone MIN or MAX walks the path index from one end.
+    low = store.conn.execute("SELECT MIN(path) FROM tracks WHERE missing = 0").fetchone()[0]
+    high = store.conn.execute("SELECT MAX(path) FROM tracks WHERE missing = 0").fetchone()[0]
+    if low is None or high is None:
         return None
     try:
         folder = os.path.commonpath([os.path.dirname(low), os.path.dirname(high)])
     except ValueError:  # a relative path beside an absolute one
         return None
-    return folder if folder not in ("", os.sep) else None
+    home = os.path.expanduser("~")
+    if folder in ("", os.sep) or os.path.commonpath([folder, home]) == folder:
+        return None  # the home folder or above: watching it would scan everything in it
+    return folder
 
 
 def count_tracks(store: Store, include_missing: bool = False) -> int:

@@ -22,7 +22,7 @@ library's change log where it can (``recommender.radio.append``).
 
 API: ``fingerprint(store, name, bundle, extra)``, ``base_fingerprint(...)``, ``load(store, name, key,
 prefixes=None)``, ``load_stale(store, name, base)``, ``save(store, name, key, arrays)``,
-``array_saved(store, name, array)``, ``cache_dir(store)``,
+``array_saved(store, name, array, timeout_s=None)``, ``cache_dir(store)``,
 ``code_version(root=None)``, ``CODE``.
 """
 
@@ -159,7 +159,7 @@ def save(store: Any, name: str, key: str | None, arrays: dict[str, np.ndarray]) 
     disk_cache.save_behind(path, key, arrays, replaces=legacy)
 
 
-def array_saved(store: Any, name: str, array: str) -> None:
+def array_saved(store: Any, name: str, array: str, timeout_s: float | None = None) -> bool:
     """Wait until the array ``array`` of the cache of ``name`` being written (``save``) is in the file, so
-    that its memory may be reused (``disk_cache.array_written``)."""
-    disk_cache.array_written(_file(store, name), array)
+    that its memory may be reused (``disk_cache.array_written``); False if ``timeout_s`` ran out first."""
+    return disk_cache.array_written(_file(store, name), array, timeout_s)

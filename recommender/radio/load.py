@@ -46,6 +46,10 @@ from recommender.radio.stored import Frozen, Static, set_tags
 
 log = logging.getLogger(__name__)
 
+AUDIO_WRITE_WAIT_S = 2.0
+"""How long a load that brought the cache up to date waits for the audio rows to be in the file before it
+copies them instead (a million rows are 256 MB: about 0.1 s to a local disk's page cache)."""
+
 MAX_SESSION_HOURS = 24.0
 """How far back the skips that may rest in a new station are read (``RadioSettings.session_hours`` picks
 the ones inside the listening session; a longer setting counts no further back than this)."""
@@ -92,9 +96,12 @@ def load_library(
         hidden = static.gone.copy()
         if banned:
             hidden |= np.isin(library.track_ids, np.fromiter(banned, np.int64, len(banned)))
-        if parts.cache != "cache":  # being written behind: moved only once in the file (256 MB at a
-            cache.array_saved(store, "radio", "lib_audio")  # million tracks not copied at the peak)
-        library = library.rows(~hidden, in_place=True)  # used by this load only
+        # Used by this load only: moved in place, once in the file if it is being written behind (256 MB
+        # at a million tracks not copied at the peak); a disk too slow for that gets a copy instead.
+        in_place = parts.cache == "cache" or cache.array_saved(
+            store, "radio", "lib_audio", AUDIO_WRITE_WAIT_S
+        )
+        library = library.rows(~hidden, in_place=in_place)
     parts.analysed = int(library.has_audio.sum()) if library.has_audio is not None else 0
     # Recency: from the plays, at every load.
     n = len(library)

@@ -11,6 +11,7 @@ API: ``project_audio(audio, mean, basis, rows=None)``, ``PROJECT_ROWS``, ``compa
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -75,6 +76,8 @@ def taken_grown(owner: Any, name: str, extra: np.ndarray) -> np.ndarray:
     matrix = getattr(owner, name)
     setattr(owner, name, None)
     n = len(matrix)
+    if not len(extra):  # numpy checks nothing for a resize to the same size: held elsewhere, a copy
+        return matrix if sys.getrefcount(matrix) <= 2 else matrix.copy()  # (this name and the call's)
     try:
         matrix.resize((n + len(extra), *matrix.shape[1:]))  # refuses (ValueError) while anything else holds it
     except ValueError:
