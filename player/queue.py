@@ -1,52 +1,29 @@
-"""The play queue: ordered entries with a cursor, history, shuffle and repeat, persisted in SQLite.
+"""The play queue: ordered entries with a cursor, history, shuffle and repeat.
 
 Played entries stay in the list above the cursor (the UI shows them greyed), so "previous" normally
 steps back; an explicit history stack makes "previous" return to where the user jumped from. Every entry
-records where it came from (``source``: library, album, playlist or radio, plus the radio ``seed``), which
-the listening log copies into each play so the recommender knows which plays it caused.
+records where it came from (``source``: library, album, playlist or radio, plus the radio ``seed``; see
+``player.queue_entry``), which the listening log copies into each play so the recommender knows which
+plays it caused.
 
-Every change is written through ``player.store.queue`` at once, so the queue survives a restart or a
+Every change is written through ``player.queue_saved`` at once, so the queue survives a restart or a
 crash. Listeners registered with ``subscribe`` get a ``QueueChange`` after each change, on the thread that
-made it (the UI forwards it through a Qt signal). All methods are thread-safe.
+made it (``player.queue_changes``; the UI forwards it through a Qt signal). All methods are thread-safe.
 """
 
 from __future__ import annotations
 
-import logging
 import random
-import sqlite3
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+from player.queue_changes import Listener, QueueListeners
+from player.queue_entry import REPEAT_MODES, QueueEntry, check_source
+from player.queue_saved import SavedQueue, SavedState
 from player.store import Store
-from player.store import queue as queue_sql
 
-log = logging.getLogger(__name__)
-
-SOURCES = ("library", "album", "playlist", "radio")
-REPEAT_MODES = ("off", "one", "all")
 #: Entries remembered for "previous" (beyond the list order).
 HISTORY_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class QueueEntry:
-    id: int
-    track_id: int
-    source: str = "library"
-    seed: str | None = None
-
-
-@dataclass(frozen=True)
-class QueueChange:
-    """``kind``: "entries" (added, removed, moved, cleared), "current" (the cursor moved) or "modes"
-    (shuffle/repeat)."""
-
-    kind: str
-
-
-Listener = Callable[[QueueChange], None]
 
 
 class Queue:
@@ -62,52 +39,24 @@ class Queue:
         """``lock``: share a lock with the other users of ``store``'s connection (the controller's).
         ``repeat``: a mode for this queue object only, never saved (``encore play`` plays what it was
         asked once, whatever the app's saved mode; the app's mode stays as it was); None: the saved mode."""
-        self._store = store
+        self._saved = SavedQueue(store)
         self._rng = rng or random.Random()
         self._lock = lock or threading.RLock()
-        self._listeners: list[Listener] = []
-        self._entries = [
-            QueueEntry(row["id"], row["track_id"], row["source"], row["seed"])
-            for row in queue_sql.load_entries(store)
-        ]
-        state = queue_sql.load_state(store)
-        ids = {e.id for e in self._entries}
-        # The highest entry id this queue gave out: new ones go above it, never reusing one (see
-        # ``queue_sql.save_order``), even after the entries that held it were removed.
-        self._last_id = max(ids, default=0)
-        current = state.get("current")
-        self._current_id: int | None = current if current in ids else None
-        self._resume_index = int(state.get("resume_index", 0) or 0)
-        self._saved_repeat = state.get("repeat") if state.get("repeat") in REPEAT_MODES else "off"
+        self._listeners = QueueListeners(self._lock)
+        self._entries, saved = self._saved.load()
+        self._current_id: int | None = saved.current_id
+        self._resume_index = saved.resume_index
+        self._saved_repeat = saved.repeat
         if repeat is not None and repeat not in REPEAT_MODES:
             raise ValueError(f"repeat must be one of {REPEAT_MODES}, not {repeat!r}")
         self._repeat = repeat or self._saved_repeat
-        self._shuffle = bool(state.get("shuffle", False))
-        self._history: list[int] = [i for i in state.get("history", []) if i in ids]
-        self._unshuffled: list[int] = [i for i in state.get("unshuffled", []) if i in ids]
+        self._shuffle = saved.shuffle
+        self._history: list[int] = saved.history
+        self._unshuffled: list[int] = saved.unshuffled
 
-    # -- listeners --------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(QueueChange)`` after every change; returns an unsubscribe function."""
-        with self._lock:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def _notify(self, *kinds: str) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for kind in kinds:
-            for listener in listeners:
-                try:
-                    listener(QueueChange(kind))
-                except Exception:
-                    log.exception("queue listener %r failed", listener)
+        return self._listeners.subscribe(listener)
 
     # -- reading ----------------------------------------------------------------------------------
     @property
@@ -158,7 +107,7 @@ class Queue:
         self, index: int, track_ids: Iterable[int], source: str = "library", seed: str | None = None
     ) -> list[QueueEntry]:
         """Add tracks before position ``index`` (clamped to the list)."""
-        _check_source(source)
+        check_source(source)
         tracks = [int(t) for t in track_ids]
         if not tracks:
             return []
@@ -166,13 +115,13 @@ class Queue:
             index = min(max(int(index), 0), len(self._entries))
             order = [e.id for e in self._entries]
             order[index:index] = [-1 - k for k in range(len(tracks))]
-            new_ids = self._save_new(order, [(t, source, seed) for t in tracks])
+            new_ids = self._saved.add(order, [(t, source, seed) for t in tracks])
             added = [QueueEntry(i, t, source, seed) for i, t in zip(new_ids, tracks, strict=True)]
             self._entries[index:index] = added
             if self._current_id is None and index < self._resume_index:
                 self._resume_index += len(added)
             self._save_state()
-        self._notify("entries")
+        self._listeners.notify("entries")
         return added
 
     def play_next(
@@ -186,7 +135,7 @@ class Queue:
         self, track_ids: Iterable[int], source: str = "library", seed: str | None = None, start: int = 0
     ) -> QueueEntry | None:
         """Replace the whole queue (play an album, a playlist, a radio) and make entry ``start`` current."""
-        _check_source(source)
+        check_source(source)
         return self._replace([(int(t), source, seed) for t in track_ids], start, reshuffle=True)
 
     def replace_entries(
@@ -196,22 +145,15 @@ class Queue:
         Undo putting back a queue seen before), and make entry ``start`` current."""
         rows = [(int(t), src, seed) for t, src, seed in entries]
         for _t, src, _seed in rows:
-            _check_source(src)
+            check_source(src)
         return self._replace(rows, start, reshuffle=False)
-
-    def _save_new(
-        self, order: list[int], rows: list[tuple[int, str, str | None]], removed: list[int] | None = None
-    ) -> list[int]:
-        new_ids = queue_sql.save_order(self._store, order, rows, removed or (), first_id=self._last_id + 1)
-        self._last_id = max([self._last_id, *new_ids])
-        return new_ids
 
     def _replace(
         self, rows: list[tuple[int, str, str | None]], start: int, reshuffle: bool
     ) -> QueueEntry | None:
         with self._lock:
             removed = [e.id for e in self._entries]
-            new_ids = self._save_new([-1 - k for k in range(len(rows))], rows, removed)
+            new_ids = self._saved.add([-1 - k for k in range(len(rows))], rows, removed)
             self._entries = [QueueEntry(i, *row) for i, row in zip(new_ids, rows, strict=True)]
             self._history = []
             self._unshuffled = []
@@ -221,7 +163,7 @@ class Queue:
                 self._shuffle_upcoming()
             self._save_state()
             current = self.current
-        self._notify("entries", "current")
+        self._listeners.notify("entries", "current")
         return current
 
     def remove(self, entry_ids: Iterable[int]) -> int:
@@ -238,11 +180,11 @@ class Queue:
                 )
                 self._current_id = None
             self._entries = [e for e in self._entries if e.id not in doomed]
-            queue_sql.save_order(self._store, [e.id for e in self._entries], removed=sorted(doomed))
+            self._saved.save_order([e.id for e in self._entries], removed=sorted(doomed))
             self._history = [i for i in self._history if i not in doomed]
             self._unshuffled = [i for i in self._unshuffled if i not in doomed]
             self._save_state()
-        self._notify("entries", *(("current",) if current_gone else ()))
+        self._listeners.notify("entries", *(("current",) if current_gone else ()))
         return len(doomed)
 
     def move(self, entry_id: int, index: int) -> None:
@@ -254,16 +196,16 @@ class Queue:
             entry = self._entries.pop(old)
             index = min(max(int(index), 0), len(self._entries))
             self._entries.insert(index, entry)
-            queue_sql.save_order(self._store, [e.id for e in self._entries])
-        self._notify("entries")
+            self._saved.save_order([e.id for e in self._entries])
+        self._listeners.notify("entries")
 
     def clear(self) -> None:
         with self._lock:
-            queue_sql.clear_entries(self._store)
+            self._saved.clear()
             self._entries, self._history, self._unshuffled = [], [], []
             self._current_id, self._resume_index = None, 0
             self._save_state()
-        self._notify("entries", "current")
+        self._listeners.notify("entries", "current")
 
     # -- the cursor -------------------------------------------------------------------------------
     def set_current(self, entry_id: int | None) -> QueueEntry | None:
@@ -276,7 +218,7 @@ class Queue:
                 self._current_id = entry_id
                 self._save_state()
             current = self.current
-        self._notify("current")
+        self._listeners.notify("current")
         return current
 
     def peek_next(self, auto: bool = False) -> QueueEntry | None:
@@ -303,7 +245,7 @@ class Queue:
                 self._resume_index = len(self._entries)
             self._current_id = entry.id if entry else None
             self._save_state()
-        self._notify("current")
+        self._listeners.notify("current")
         return entry
 
     def previous(self) -> QueueEntry | None:
@@ -324,7 +266,7 @@ class Queue:
                 return None
             self._current_id = target.id
             self._save_state()
-        self._notify("current")
+        self._listeners.notify("current")
         return target
 
     # -- modes ------------------------------------------------------------------------------------
@@ -334,7 +276,7 @@ class Queue:
         with self._lock:
             self._repeat = self._saved_repeat = mode
             self._save_state()
-        self._notify("modes")
+        self._listeners.notify("modes")
 
     def set_shuffle(self, on: bool) -> None:
         """On: the upcoming entries are put in random order (the order is remembered); off: the upcoming
@@ -353,9 +295,9 @@ class Queue:
                 upcoming.sort(key=lambda e: rank.get(e.id, len(rank)))  # stable: new entries keep order
                 self._entries[start:] = upcoming
                 self._unshuffled = []
-                queue_sql.save_order(self._store, [e.id for e in self._entries])
+                self._saved.save_order([e.id for e in self._entries])
             self._save_state()
-        self._notify("entries", "modes")
+        self._listeners.notify("entries", "modes")
 
     # -- internals (lock held) --------------------------------------------------------------------
     def _shuffle_upcoming(self) -> None:
@@ -363,7 +305,7 @@ class Queue:
         upcoming = self._entries[start:]
         self._rng.shuffle(upcoming)
         self._entries[start:] = upcoming
-        queue_sql.save_order(self._store, [e.id for e in self._entries])
+        self._saved.save_order([e.id for e in self._entries])
 
     def _index(self, entry_id: int | None) -> int | None:
         if entry_id is None:
@@ -389,21 +331,13 @@ class Queue:
             del self._history[:-HISTORY_LIMIT]
 
     def _save_state(self) -> None:
-        state = {
-            "current": self._current_id,
-            "resume_index": self._resume_index,
-            "repeat": self._saved_repeat,
-            "shuffle": self._shuffle,
-            "history": self._history,
-            "unshuffled": self._unshuffled,
-        }
-        try:
-            queue_sql.save_state(self._store, state)
-        except (sqlite3.Error, OSError) as exc:
-            # Only the cursor is lost (a full or read-only disk): playback and the listening log go on.
-            log.info("could not save the queue position: %s", exc)
-
-
-def _check_source(source: str) -> None:
-    if source not in SOURCES:
-        raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
+        self._saved.save_state(
+            SavedState(
+                self._current_id,
+                self._resume_index,
+                self._saved_repeat,
+                self._shuffle,
+                self._history,
+                self._unshuffled,
+            )
+        )

@@ -3,7 +3,11 @@
 The CLI (``encore play``) and the desktop UI both drive playback through it, so a play is logged the same
 way whatever started it. It keeps the player's preloaded *next* item in step with the queue (so the
 hand-over stays gapless after any queue edit), moves the queue's cursor when the player advances by
-itself, computes each track's ReplayGain, and turns player events into plays rows.
+itself, computes each track's ReplayGain, and turns player events into plays rows. Its parts with rules of
+their own are modules of their own: the player's item for a queue entry (``player.play_items``), why a
+play our command ends ended (``player.pending_plays``), the position kept for the next start
+(``player.saved_position``), Undo's snapshots (``player.queue_snapshot``) and unplayable files
+(``player.failed_files``).
 
 Threading: player events arrive on the player's event thread, commands on the caller's thread; both
 paths take ``self.lock``, which also guards the store's connection (the queue and the log share it), so
@@ -13,17 +17,14 @@ give the controller a ``Store`` of its own. UI code subscribes to ``controller.e
 
 from __future__ import annotations
 
-import json
 import logging
-import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
 
 from player.failed_files import SKIP, STAY, FailedFiles, describe_failure
 from player.listening import FinishedPlay, ListeningLog
+from player.pending_plays import PendingPlays
+from player.play_items import PlayItems
 from player.playback import Player, PlayItem, create_player
 from player.playback.base import STOPPED
 from player.playback.events import (
@@ -34,34 +35,19 @@ from player.playback.events import (
     TrackEnded,
     TrackStarted,
 )
-from player.playback.replaygain import track_gain_db
 from player.playback.settings import PlaybackSettings
-from player.queue import Queue, QueueChange, QueueEntry
+from player.queue import Queue
+from player.queue_changes import QueueChange
+from player.queue_entry import QueueEntry
+from player.queue_snapshot import QueueSnapshot, take_snapshot
+from player.saved_position import SavedPosition
 from player.store import Store
-from player.store.tracks import get_track
 
 log = logging.getLogger(__name__)
 
 #: "previous" within this many seconds of the start goes to the previous track; later it restarts
 #: the current one (as most players do).
 RESTART_THRESHOLD_S = 3.0
-#: Where the playback position is kept for the next start (JSON: queue entry id and seconds).
-POSITION_KEY = "playback.position"
-#: While playing, the position is saved at most this often (seconds), so a crash loses little.
-POSITION_SAVE_INTERVAL_S = 5.0
-
-
-@dataclass(frozen=True)
-class QueueSnapshot:
-    """What played at one moment: the queue's entries as (track id, source, seed), the current one's
-    index, the position in it (seconds), whether it was playing and the listening log's open play
-    (taken up again by ``restore_snapshot``) (``PlaybackController.snapshot``)."""
-
-    entries: tuple[tuple[int, str, str | None], ...]
-    index: int
-    position: float
-    playing: bool
-    play_id: int | None = None
 
 
 class PlaybackController:
@@ -84,19 +70,11 @@ class PlaybackController:
         self.events = self.player.events
         self.queue = queue or Queue(store, lock=self.lock, repeat=repeat)
         self.log = listening_log or ListeningLog(store, self.settings, lock=self.lock)
-        self._entries: dict[int, QueueEntry] = {}  # queue entries of the items handed to the player
+        self._items = PlayItems(store)  # the player's items, and the queue entry each stood for
         self.failed = FailedFiles(store)  # the file that just failed: skip it, or stop (its folder is gone)
         self._resume_at: float | None = None  # restored position of the loaded, not yet started entry
-        self._position_saved_at = 0.0
-        # Why the play that a command of ours ends, ended (the player only knows it was "replaced" or
-        # "stopped"): a new queue is "replaced", a jump or Next is "next", Previous "previous". Keyed by
-        # the item the command ends, and kept until the player reports that end: libvlc reports it later,
-        # from its own thread, after the command returned.
-        self._ending: tuple[Any, str] | None = None
-        # (queue entry id, play id): when this entry starts, it takes that play up again (an Undo put
-        # back the entry a replacement cut; see ``restore_snapshot``). Matched by entry id, never by
-        # order: libvlc may still report the start of the item the Undo cut short before it.
-        self._takes_up: tuple[int, int] | None = None
+        self._saved_position = SavedPosition(store)  # where playback was, for the next start
+        self._pending = PendingPlays()  # why the plays our commands end ended, and what a start takes up
         self.player.events.subscribe(self._on_player_event)
         self.queue.subscribe(self._on_queue_change)
 
@@ -122,17 +100,9 @@ class PlaybackController:
         """What plays now, to bring it back after a replacement (Undo): the queue's entries, the current
         one and the position in it."""
         with self.lock:
-            entries = self.queue.entries
-            current = self.queue.current
-            index = next((k for k, e in enumerate(entries) if current is not None and e.id == current.id), 0)
-            position = self.position if current is not None and self.player.current is not None else 0.0
-            return QueueSnapshot(
-                tuple((e.track_id, e.source, e.seed) for e in entries),
-                index,
-                float(position),
-                self.player.state != STOPPED and current is not None,
-                self.log.open_play_id,
-            )
+            loaded = self.queue.current is not None and self.player.current is not None
+            position = self.position if loaded else 0.0
+            return take_snapshot(self.queue, position, self.player.state != STOPPED, self.log.open_play_id)
 
     def restore_snapshot(self, snapshot: QueueSnapshot) -> QueueEntry | None:
         """Put back the queue a ``snapshot`` saw, at its entry and position (playing if it was); what
@@ -147,7 +117,7 @@ class PlaybackController:
                 return None
             entry = self.queue.replace_entries(snapshot.entries, snapshot.index)
             if entry is not None:
-                self._takes_up = (entry.id, snapshot.play_id) if snapshot.play_id else None
+                self._pending.will_take_up(entry.id, snapshot.play_id)
                 self._load(entry, start=snapshot.position, play=snapshot.playing, reason="replaced")
             return entry
 
@@ -176,7 +146,7 @@ class PlaybackController:
             entry = self.queue.current
             if entry is not None and self.player.current is None:
                 self._load(entry, play=False)
-                saved = self._saved_position()
+                saved = self._saved_position.load()
                 if saved is not None and saved[0] == entry.id and saved[1] > 0:
                     self._resume_at = saved[1]
             return entry
@@ -191,25 +161,13 @@ class PlaybackController:
         """Seconds into the current entry (the restored position before it starts)."""
         return self._resume_at if self._resume_at is not None else self.player.position
 
-    def _saved_position(self) -> tuple[int, float] | None:
-        try:
-            value = json.loads(self.store.get_state(POSITION_KEY) or "null")
-            return int(value["entry"]), float(value["position"])
-        except (ValueError, TypeError, KeyError):
-            return None
-
     def save_position(self, position: float | None = None) -> None:
         """Remember the current entry and ``position`` (default: where it is) for the next start
         (the lock must be held)."""
         entry = self.queue.current
         if position is None:
             position = self.position if self.player.current is not None else 0.0
-        value = {"entry": entry.id if entry is not None else None, "position": round(position, 2)}
-        try:
-            self.store.set_state(POSITION_KEY, json.dumps(value))
-        except (sqlite3.Error, OSError) as exc:  # a full or read-only database must not stop playback
-            log.info("could not save the playback position: %s", exc)
-        self._position_saved_at = time.monotonic()
+        self._saved_position.save(entry.id if entry is not None else None, position)
 
     # -- transport --------------------------------------------------------------------------------
     def play(self) -> None:
@@ -299,19 +257,8 @@ class PlaybackController:
             self.log.flush_unsaved()  # a last try for plays a full disk refused
 
     # -- internals --------------------------------------------------------------------------------
-    def _track(self, track_id: int) -> dict[str, Any] | None:
-        # Read fresh each time (a primary-key lookup): a background scan may have moved the file or
-        # changed its ReplayGain tags since the queue was built.
-        return get_track(self.store, track_id)
-
     def _item(self, entry: QueueEntry) -> PlayItem | None:
-        track = self._track(entry.track_id)
-        if track is None:
-            return None
-        album_in_order = entry.source == "album" and not self.queue.shuffle
-        gain = track_gain_db(track, self.settings, album_in_order=album_in_order)
-        self._entries[entry.id] = entry
-        return PlayItem(track["path"], key=entry.id, gain_db=gain, duration=track.get("duration"))
+        return self._items.item(entry, self.settings, shuffle=self.queue.shuffle)
 
     def _load(
         self, entry: QueueEntry, *, start: float = 0.0, play: bool = True, reason: str | None = None
@@ -333,7 +280,7 @@ class PlaybackController:
         """The current play is about to end by a command of ours: remember why for its TrackEnded."""
         current = self.player.current
         if current is not None and self.player.state != STOPPED:
-            self._ending = (current.key, reason)
+            self._pending.will_end(current.key, reason)
 
     def _sync_next(self) -> None:
         """Tell the player what follows the current entry, so it can preload it."""
@@ -355,19 +302,14 @@ class PlaybackController:
                 self.log.progress(event.position, event.listened, event.duration)
                 if event.listened > 0:
                     self.failed.heard()
-                if time.monotonic() - self._position_saved_at >= POSITION_SAVE_INTERVAL_S:
+                if self._saved_position.due():
                     self.save_position()
             elif isinstance(event, TrackEnded):
-                reason = event.reason
-                ending = self._ending
-                if ending is not None and ending[0] == event.item.key:
-                    self._ending = None
-                    if reason in ("replaced", "stopped"):
-                        reason = ending[1]  # a command of ours ended it: say why
+                reason = self._pending.ended(event.item.key, event.reason)
                 self.log.finish(reason, event.position, event.listened, event.duration)
             elif isinstance(event, PlaybackError):
                 key = getattr(event.item, "key", None)
-                entry = self._entries.get(key)
+                entry = self._items.entry(key)
                 path = getattr(event.item, "path", "") or ""
                 self.failed.failed(key, entry.track_id if entry is not None else None, path)
             elif isinstance(event, StateChanged) and event.state == STOPPED and self.failed.key is not None:
@@ -393,7 +335,7 @@ class PlaybackController:
 
     def _started(self, event: TrackStarted) -> None:
         key = event.item.key
-        entry = self._entries.get(key)
+        entry = self._items.entry(key)
         if event.transition != "load":
             # The player moved on by itself (or to its preloaded next): move the queue's cursor along.
             auto = event.transition != "next"
@@ -403,9 +345,7 @@ class PlaybackController:
             elif self.queue.get(key) is not None and self.queue.current != self.queue.get(key):
                 self.queue.set_current(key)
         if entry is not None:
-            takes_up = None
-            if self._takes_up is not None and self._takes_up[0] == entry.id:
-                takes_up, self._takes_up = self._takes_up[1], None
+            takes_up = self._pending.takes_up(entry.id)
             self.log.start(
                 entry.track_id, event.duration or event.item.duration, entry.source, entry.seed, takes_up
             )

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from player.queue import Queue, QueueChange
+from player.queue import Queue
+from player.queue_changes import QueueChange
 from player.store import Store
 from player.store.tracks import iter_tracks
 

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtWidgets import QSystemTrayIcon
 from ui_helpers import close_window, open_window, small_library
 
-from player.session import STOPPED
+from player.playback.base import STOPPED
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from recommender.radio.session import RadioSession
 class Replacement:
     """One replacement of what played, and what ``ListeningSession.undo`` needs to put it back."""
 
-    snapshot: Any  # ``player.session.QueueSnapshot``
+    snapshot: Any  # ``player.queue_snapshot.QueueSnapshot``
     radio: tuple[int, str] | None  # (seed track id, label) of the station that was playing
     what: str  # what was replaced, for the notice: "the radio from X", "the queue"
     undone: bool = False
