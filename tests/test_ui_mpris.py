@@ -18,7 +18,8 @@ from PySide6.QtDBus import QDBusConnection
 
 from player.store import Store
 from player.store.tracks import find_track
-from ui.mpris import OBJECT_PATH, PLAYER_IFACE, SERVICE, Mpris
+from ui.mpris import SERVICE, Mpris
+from ui.mpris_object import OBJECT_PATH, PLAYER_IFACE
 from ui.settings import UiSettings
 
 WAIT = 30_000

@@ -1,10 +1,9 @@
 """Encore's main window: library browser, queue, "Fans also like", taste map and the now-playing bar.
 
-Start-up is split in two so the window paints at once: ``__init__`` only builds widgets; ``start()``
-(queued right after ``show()``) loads the library rows in a worker, creates the playback controller
-(libvlc), restores the queue, and only then kicks off the first-run question, the background scan and
-the background analysis. Nothing heavy (torch, librosa, implicit, scipy) is imported before the first
-paint; the recommender loads lazily in workers when a radio or a panel first needs it.
+``__init__`` only builds widgets, so the window paints at once; the slow half of start-up (``start()``)
+and the shutdown live in ``ui.window_lifecycle``. The window's other jobs are mixins too: menus and
+shortcuts (``ui.window_actions``), playback (``ui.window_playback``), background jobs
+(``ui.window_jobs``) and shaping what plays (``ui.window_shaping``).
 """
 
 from __future__ import annotations
@@ -12,12 +11,9 @@ from __future__ import annotations
 import base64
 import logging
 import os
-import sqlite3
-from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -42,6 +38,7 @@ from ui.settings import UiSettings
 from ui.similar_panel import SimilarPanel
 from ui.window_actions import WindowActions
 from ui.window_jobs import WindowJobs
+from ui.window_lifecycle import WindowLifecycle
 from ui.window_playback import WindowPlayback
 from ui.window_shaping import WindowShaping
 from ui.workers import TaskRunner
@@ -49,7 +46,7 @@ from ui.workers import TaskRunner
 log = logging.getLogger(__name__)
 
 
-class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMainWindow):
+class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, WindowLifecycle, QMainWindow):
     libraryLoaded = Signal()  # rows are in the track table
     started = Signal()  # controller ready (queue restored)
     listenBrainzProblem = Signal(object)  # str | None, from the ListenBrainz sender's thread
@@ -170,104 +167,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
         self.queue_view.playEntryRequested.connect(self.play_entry)
         self.listenBrainzProblem.connect(self._listenbrainz_problem)
 
-    # -- start-up ------------------------------------------------------------------------------------
-    def start(self) -> None:
-        """The slow half of start-up, run once the window is on screen."""
-        self.status_label.setText("Loading the library…")
-        self.reload_library()
-        from player.session import PlaybackController
-        from ui.playback_bridge import PlaybackBridge
-        from ui.queue_model import QueueModel
-        from ui.radio_session import RadioSession
-
-        self.controller = PlaybackController(Store.open(self.db_path), backend=self.backend)
-        self.controller.set_volume(self.settings.volume)
-        self.bridge = PlaybackBridge(self.controller, self)
-        self.bridge.trackStarted.connect(self._track_started)
-        self.bridge.positionChanged.connect(self._position_changed)
-        self.bridge.stateChanged.connect(self._state_changed)
-        self.bridge.error.connect(self._playback_error)
-        self.queue_model = QueueModel(self.controller.queue, self._track_info, self)
-        self.queue_view.set_model(self.queue_model)
-        self.queue_model.changed.connect(self._sync_modes)
-        self.radio = RadioSession(self.controller, self.db_path, self.runner, self)
-        from recommender.radio.listening import ListeningSession
-
-        self.listening = ListeningSession(self.controller, self.radio.core)
-        self.queue_model.reason_of = self.radio.why  # radio picks say why in the queue's tooltip
-        self.radio.stationChanged.connect(self._station_changed)
-        self.radio.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
-        self.radio.failed.connect(lambda m: m.startswith("The station") and self.stations.show_error(m))
-        self.bridge.playFinished.connect(self.radio.play_finished)
-        self.bridge.playFinished.connect(self._play_finished)
-        self._start_listenbrainz()
-        entry = self.controller.restore()
-        s = self.settings
-        if entry is not None and entry.source == "radio" and s.radio_label and entry.seed == s.radio_label:
-            if s.radio_prompt:  # a station from a prompt: read it again, plan on from this track
-                self.radio.set_settings(self._radio_settings(s.radio_dial))
-                self.radio.resume(entry.track_id, s.radio_label, entry.track_id, prompt=s.radio_prompt)
-            elif s.radio_seed_id is not None:
-                self.radio.set_settings(self._radio_settings())
-                self.radio.resume(s.radio_seed_id, s.radio_label, entry.track_id)
-        self._start_desktop_integration()
-        self._sync_modes()
-        self.start_watching()
-        self.started.emit()
-        if not self.settings.first_run_done and not self.settings.folders:
-            if self.first_run_dialog:
-                QTimer.singleShot(0, self.ask_for_folders)
-        elif self.settings.folders and self.settings.scan_on_start:
-            self.jobs.scan(self.settings.folders)
-        elif self.settings.analysis_enabled:
-            self.jobs.analyze(self.settings.analysis_device)
-
-    def _radio_settings(self, dial: int = 0) -> Any:
-        """The radio's settings as the user set them, at this step of the familiar <-> new dial."""
-        try:
-            settings = self.settings.radio_settings()
-            return replace(settings, dial=int(dial)) if dial else settings
-        except Exception:  # the radio module failed to import: the station uses its defaults
-            log.exception("radio settings")
-            return None
-
-    def _start_listenbrainz(self) -> None:
-        """Listens out (opt-in): the submitter queues qualifying plays and sends them from its own thread,
-        which only starts once the user has turned it on (``player.listenbrainz``)."""
-        from player.listenbrainz.settings import ListenBrainzSettings
-        from player.listenbrainz.submitter import ListenBrainzSubmitter
-
-        self.submitter = ListenBrainzSubmitter(self.db_path, ListenBrainzSettings.load(self.store))
-        self.submitter.on_problem(self.listenBrainzProblem.emit)  # queued to the GUI thread
-        self.submitter.attach(self.controller)
-        self.submitter.start()
-
-    def _start_desktop_integration(self) -> None:
-        try:
-            from ui.mpris import Mpris
-
-            self.mpris = Mpris(self)
-            self.mpris.register()
-        except Exception:
-            log.exception("MPRIS is not available")
-            self.mpris = None
-        from ui.tray import Tray
-
-        self.tray = Tray(self)
-        try:
-            from ui.notifications import TrackNotifier
-
-            self.notifier = TrackNotifier(parent=self)
-        except Exception:  # QtDBus missing: the app plays on without notifications
-            log.exception("desktop notifications are not available")
-            self.notifier = None
-        from ui.single_instance import InstanceServer, server_name
-
-        self.instance_server = InstanceServer(server_name(self.db_path), self)
-        self.instance_server.activated.connect(self.open_files)
-        if not self.instance_server.listen():
-            log.warning("single-instance server %s could not listen", self.instance_server.name)
-
+    # -- library rows ----------------------------------------------------------------------------------
     def reload_library(self) -> None:
         self.runner.start(load_rows, self.db_path, on_result=self._rows_loaded)
 
@@ -345,61 +245,3 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, QMain
             "library": b64(self.library.splitter.saveState()),
         }
         self.settings.save(self.store)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.tray is not None and self.tray.keep_running() and not self._closing:
-            self.hide()
-            event.ignore()
-            return
-        self.shutdown()
-        event.accept()
-
-    def quit(self) -> None:
-        """Close and end the app (menu, tray, MPRIS). Closing a window that is already hidden in the tray
-        is not "the last window closed", so Qt's event loop would go on with no window, icon or sound
-        (issue 26 item 1): once shut down, the loop is told to end."""
-        self._closing = True
-        self.close()
-        if getattr(self, "_shut", False):
-            from PySide6.QtCore import QCoreApplication
-
-            QCoreApplication.quit()
-
-    def shutdown(self) -> None:
-        """Save state, stop background work and playback, release libvlc and D-Bus."""
-        if getattr(self, "_shut", False):
-            return
-        self._shut = True
-        if not getattr(self, "store_damaged", False):  # a damaged file is never written again
-            try:
-                self.save_window_state()
-            except (sqlite3.Error, OSError) as exc:  # read-only or full: the user was told (ui.faults)
-                log.warning("the window state was not saved: %s", exc)
-        if getattr(self, "watcher", None) is not None:
-            self.watcher.stop()
-        self.jobs.cancel_all()
-        if self.radio is not None:
-            self.radio.close()
-        # Let running workers finish (a cancelled job stops at its next progress report) and deliver
-        # their queued results now, while every receiver and the controller still exist.
-        self.runner.wait(60000)
-        from PySide6.QtCore import QCoreApplication
-
-        QCoreApplication.processEvents()
-        if self.mpris is not None:
-            self.mpris.unregister()
-        if getattr(self, "instance_server", None) is not None:
-            self.instance_server.close()
-        if self.tray is not None:
-            self.tray.hide()
-        if getattr(self, "notifier", None) is not None:
-            self.notifier.close()
-        if self.queue_model is not None:
-            self.queue_model.close()
-        if self.bridge is not None:
-            self.bridge.close()
-        if self.controller is not None:
-            self.controller.shutdown()  # the last play's listen is queued here, sent by the next run
-            if self.submitter is not None:
-                self.submitter.close()
-            self.controller.store.close()

@@ -6,256 +6,31 @@ on ``/org/mpris/MediaPlayer2`` under the bus name ``org.mpris.MediaPlayer2.encor
 are announced with ``org.freedesktop.DBus.Properties.PropertiesChanged`` as the spec asks. Without a
 session bus (CI, a bare X session) registration simply fails and the app runs without MPRIS.
 
-Why a ``QDBusVirtualObject`` rather than adaptors with Qt properties: QtDBus answers
-``Properties.Set`` itself for adaptors, converts whatever arrives to the property's type (the string
-"yes" became ``Shuffle = true``) and replies success even when the setter raises (``Volume = nan`` was a
-ValueError on the app's stderr). Any process on the session bus may call us, so every call and every
-write is checked here, by D-Bus type and value, and a wrong one is answered with a D-Bus error
-(``InvalidArgs``, ``UnknownProperty``, ``PropertyReadOnly``, ``UnknownMethod``) and changes nothing.
+This module holds the player's side: registration on the bus, the values MPRIS shows (status, the
+playing track's metadata, volume, shuffle and loop) read from the window, and the announcements of
+their changes. The exported object that checks and answers each incoming message, and why it is a
+``QDBusVirtualObject``, is ``ui.mpris_object``.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
-from PySide6.QtDBus import (
-    QDBusConnection,
-    QDBusError,
-    QDBusMessage,
-    QDBusObjectPath,
-    QDBusVariant,
-    QDBusVirtualObject,
-)
+from PySide6.QtDBus import QDBusConnection, QDBusMessage, QDBusObjectPath
 
 from ui.dbus_types import int64
+from ui.mpris_object import LOOP_STATUS, OBJECT_PATH, PLAYER_IFACE, MprisObject
 
 log = logging.getLogger(__name__)
 
-OBJECT_PATH = "/org/mpris/MediaPlayer2"
 SERVICE = "org.mpris.MediaPlayer2.encore"
-ROOT_IFACE = "org.mpris.MediaPlayer2"
-PLAYER_IFACE = "org.mpris.MediaPlayer2.Player"
-PROPERTIES_IFACE = "org.freedesktop.DBus.Properties"
 NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
 _STATUS = {"playing": "Playing", "paused": "Paused", "stopped": "Stopped"}
-_MIME_TYPES = ["audio/ogg", "audio/mpeg", "audio/flac", "audio/mp4", "audio/x-wav"]
-
-
-_LOOP = {"off": "None", "one": "Track", "all": "Playlist"}
-
-_INTROSPECTION = f"""  <interface name="{ROOT_IFACE}">
-    <method name="Raise"/>
-    <method name="Quit"/>
-    <property name="Identity" type="s" access="read"/>
-    <property name="DesktopEntry" type="s" access="read"/>
-    <property name="CanQuit" type="b" access="read"/>
-    <property name="CanRaise" type="b" access="read"/>
-    <property name="HasTrackList" type="b" access="read"/>
-    <property name="SupportedUriSchemes" type="as" access="read"/>
-    <property name="SupportedMimeTypes" type="as" access="read"/>
-  </interface>
-  <interface name="{PLAYER_IFACE}">
-    <method name="Next"/>
-    <method name="Previous"/>
-    <method name="Pause"/>
-    <method name="PlayPause"/>
-    <method name="Stop"/>
-    <method name="Play"/>
-    <method name="Seek"><arg name="Offset" type="x" direction="in"/></method>
-    <method name="SetPosition">
-      <arg name="TrackId" type="o" direction="in"/>
-      <arg name="Position" type="x" direction="in"/>
-    </method>
-    <method name="OpenUri"><arg name="Uri" type="s" direction="in"/></method>
-    <signal name="Seeked"><arg name="Position" type="x"/></signal>
-    <property name="PlaybackStatus" type="s" access="read"/>
-    <property name="LoopStatus" type="s" access="readwrite"/>
-    <property name="Rate" type="d" access="read"/>
-    <property name="Shuffle" type="b" access="readwrite"/>
-    <property name="Metadata" type="a{{sv}}" access="read"/>
-    <property name="Volume" type="d" access="readwrite"/>
-    <property name="Position" type="x" access="read"/>
-    <property name="MinimumRate" type="d" access="read"/>
-    <property name="MaximumRate" type="d" access="read"/>
-    <property name="CanGoNext" type="b" access="read"/>
-    <property name="CanGoPrevious" type="b" access="read"/>
-    <property name="CanPlay" type="b" access="read"/>
-    <property name="CanPause" type="b" access="read"/>
-    <property name="CanSeek" type="b" access="read"/>
-    <property name="CanControl" type="b" access="read"/>
-  </interface>
-"""
-
-
-class InvalidValue(ValueError):
-    """A property write or call argument of the wrong D-Bus type or out of range: a D-Bus error."""
-
-
-def _float_in(value: Any, name: str) -> float:
-    """A D-Bus double that is a finite number (Python bool and int are other D-Bus types)."""
-    if type(value) is not float:
-        raise InvalidValue(f"{name} must be a double, not {type(value).__name__}")
-    if not math.isfinite(value):
-        raise InvalidValue(f"{name} must be finite, not {value}")
-    return value
-
-
-def _bool_in(value: Any, name: str) -> bool:
-    if type(value) is not bool:
-        raise InvalidValue(f"{name} must be a boolean, not {type(value).__name__}")
-    return value
-
-
-def _loop_in(value: Any, name: str) -> str:
-    if type(value) is not str or value not in _LOOP.values():
-        raise InvalidValue(f"{name} must be one of {', '.join(_LOOP.values())}, not {value!r}")
-    return value
-
-
-def _int_in(value: Any, name: str) -> int:
-    if type(value) is not int:
-        raise InvalidValue(f"{name} must be an int64, not {type(value).__name__}")
-    return value
-
-
-class MprisObject(QDBusVirtualObject):
-    """Answers every message sent to ``OBJECT_PATH`` (see the module docstring for why)."""
-
-    def __init__(self, mpris: Mpris) -> None:
-        super().__init__(mpris)
-        self.mpris = mpris
-        window = mpris.window
-        # property -> (getter, setter taking the checked value or None when read-only), per interface
-        self.properties: dict[str, dict[str, tuple[Callable[[], Any], Callable[[Any], None] | None]]] = {
-            ROOT_IFACE: {
-                "Identity": (lambda: "Encore", None),
-                "DesktopEntry": (lambda: "encore", None),
-                "CanQuit": (lambda: True, None),
-                "CanRaise": (lambda: True, None),
-                "HasTrackList": (lambda: False, None),
-                "SupportedUriSchemes": (lambda: ["file"], None),
-                "SupportedMimeTypes": (lambda: list(_MIME_TYPES), None),
-            },
-            PLAYER_IFACE: {
-                "PlaybackStatus": (mpris.playback_status, None),
-                "LoopStatus": (mpris.loop_status, lambda v: mpris.set_loop_status(_loop_in(v, "LoopStatus"))),
-                "Rate": (lambda: 1.0, None),
-                "Shuffle": (mpris.shuffle, lambda v: mpris.set_shuffle(_bool_in(v, "Shuffle"))),
-                "Metadata": (mpris.metadata, None),
-                "Volume": (mpris.volume, lambda v: mpris.set_volume(_float_in(v, "Volume"))),
-                "Position": (lambda: int64(mpris.position_us()), None),
-                "MinimumRate": (lambda: 1.0, None),
-                "MaximumRate": (lambda: 1.0, None),
-                **{
-                    name: (lambda: True, None)
-                    for name in ("CanGoNext", "CanGoPrevious", "CanPlay", "CanPause", "CanSeek", "CanControl")
-                },  # fmt: skip
-            },
-        }
-        # method -> (D-Bus signature, handler taking the message's arguments)
-        self.methods: dict[str, dict[str, tuple[str, Callable[..., None]]]] = {
-            ROOT_IFACE: {"Raise": ("", self._raise), "Quit": ("", window.quit)},
-            PLAYER_IFACE: {
-                "Play": ("", window.play),
-                "Pause": ("", window.pause),
-                "PlayPause": ("", window.toggle),
-                "Stop": ("", window.stop),
-                "Next": ("", window.next),
-                "Previous": ("", window.previous),
-                "Seek": ("x", lambda offset: window.seek_relative(_int_in(offset, "Offset") / 1e6)),
-                "SetPosition": ("ox", self._set_position),
-                "OpenUri": ("s", lambda uri: log.info("MPRIS OpenUri is not supported: %s", uri)),
-            },
-        }
-
-    def introspect(self, path: str) -> str:
-        return _INTROSPECTION
-
-    def handleMessage(self, message: QDBusMessage, connection: QDBusConnection) -> bool:  # noqa: N802
-        """Answer one call; False leaves it to QtDBus (only ``Introspect``, which calls ``introspect``)."""
-        interface, member = message.interface(), message.member()
-        if interface == "org.freedesktop.DBus.Introspectable":
-            return False
-        try:
-            if interface == PROPERTIES_IFACE:
-                reply = self._properties(message, member)
-            else:
-                reply = self._call(message, interface, member)
-        except InvalidValue as exc:
-            log.info("MPRIS: refused %s.%s: %s", interface, member, exc)
-            reply = message.createErrorReply(QDBusError.ErrorType.InvalidArgs, str(exc))
-        if message.isReplyRequired():
-            connection.send(reply)
-        return True
-
-    def _properties(self, message: QDBusMessage, member: str) -> QDBusMessage:
-        args = message.arguments()
-        signature = message.signature()
-        if member == "GetAll" and signature == "s":
-            table = self._interface(args[0])
-            return message.createReply([{name: get() for name, (get, _set) in table.items()}])
-        if member == "Get" and signature == "ss":
-            get, _set = self._property(args[0], args[1])
-            return message.createReply([QDBusVariant(get())])
-        if member == "Set" and signature == "ssv":
-            _get, set_ = self._property(args[0], args[1])
-            if set_ is None:
-                return message.createErrorReply(
-                    "org.freedesktop.DBus.Error.PropertyReadOnly", f"{args[1]} is read-only"
-                )
-            value = args[2].variant() if isinstance(args[2], QDBusVariant) else args[2]
-            set_(value)
-            return message.createReply()
-        return message.createErrorReply(
-            QDBusError.ErrorType.UnknownMethod, f"no method {member}({signature}) in {PROPERTIES_IFACE}"
-        )
-
-    def _interface(self, interface: Any) -> dict[str, tuple[Callable[[], Any], Callable[[Any], None] | None]]:
-        table = self.properties.get(interface) if isinstance(interface, str) else None
-        if table is None:
-            raise InvalidValue(f"no interface {interface!r} here")
-        return table
-
-    def _property(self, interface: Any, name: Any) -> tuple[Callable[[], Any], Callable[[Any], None] | None]:
-        entry = self._interface(interface).get(name) if isinstance(name, str) else None
-        if entry is None:
-            raise InvalidValue(f"no property {name!r} in {interface}")
-        return entry
-
-    def _call(self, message: QDBusMessage, interface: str, member: str) -> QDBusMessage:
-        candidates = [interface] if interface else list(self.methods)
-        for name in candidates:
-            entry = self.methods.get(name, {}).get(member)
-            if entry is None:
-                continue
-            signature, handler = entry
-            if message.signature() != signature:
-                raise InvalidValue(f"{member} takes ({signature}), not ({message.signature()})")
-            handler(*message.arguments())
-            return message.createReply()
-        return message.createErrorReply(QDBusError.ErrorType.UnknownMethod, f"no method {interface}.{member}")
-
-    def _raise(self) -> None:
-        window = self.mpris.window
-        window.show()
-        window.raise_()
-        window.activateWindow()
-
-    def _set_position(self, track_id: Any, position_us: Any) -> None:
-        if not isinstance(track_id, QDBusObjectPath):
-            raise InvalidValue("TrackId must be an object path")
-        position = _int_in(position_us, "Position")
-        if position < 0:
-            raise InvalidValue("Position must not be negative")
-        if track_id.path() == self.mpris.track_path():
-            self.mpris.window.seek(position / 1e6)
 
 
 class Mpris(QObject):
@@ -346,10 +121,10 @@ class Mpris(QObject):
 
     def loop_status(self) -> str:
         queue = self._queue()
-        return _LOOP.get(queue.repeat if queue is not None else "off", "None")
+        return LOOP_STATUS.get(queue.repeat if queue is not None else "off", "None")
 
     def set_loop_status(self, value: str) -> None:
-        mode = {v: k for k, v in _LOOP.items()}.get(str(value))
+        mode = {v: k for k, v in LOOP_STATUS.items()}.get(str(value))
         if mode is not None:
             self.window.set_repeat(mode)
 

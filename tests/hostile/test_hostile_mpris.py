@@ -17,7 +17,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtDBus import QDBusConnection
 
 from player.store import Store
-from ui.mpris import OBJECT_PATH, PLAYER_IFACE, SERVICE, Mpris
+from ui.mpris import SERVICE, Mpris
+from ui.mpris_object import OBJECT_PATH, PLAYER_IFACE
 from ui.settings import UiSettings
 
 WAIT = 30_000
