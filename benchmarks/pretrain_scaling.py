@@ -98,12 +98,13 @@ def run_one(source: str, paths: list[str], engine: str, config, spark=None) -> d
 def recall(spark, config) -> list[tuple]:
     from recommender.training import data
     from recommender.training.heldout import validate
+    from recommender.training.msd import load_msd
     from recommender.training.spark_als import SparkTrainer
 
     out = []
     lastfm = data.load_lastfm2k(LASTFM)
     lastfm.extra["folder"] = str(LASTFM)
-    msd = data.load_msd(MSD / "taste_profile_fragment.txt", MSD / "msd_subset_song_data.csv")
+    msd = load_msd(MSD / "taste_profile_fragment.txt", MSD / "msd_subset_song_data.csv")
     sets = [
         ("lastfm2k", lastfm, [str(LASTFM)]),
         (

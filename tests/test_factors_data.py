@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.training import data
+from recommender.training import data, msd
 
 REPO = Path(__file__).resolve().parent.parent
 LASTFM = REPO.parent / "shared" / "data" / "lastfm-2k"
@@ -67,10 +67,10 @@ def test_tag_rows_only_count_the_given_users(lastfm):
 
 
 def test_bytes_literals_are_decoded():
-    assert data._bytes_literal("b'Rapha\\xc3\\xabl'") == "Raphaël"
-    assert data._bytes_literal('b"It\'s"') == "It's"
-    assert data._bytes_literal("plain") == "plain"
-    meta = data.read_msd_metadata(METADATA)
+    assert msd.bytes_literal("b'Rapha\\xc3\\xabl'") == "Raphaël"
+    assert msd.bytes_literal('b"It\'s"') == "It's"
+    assert msd.bytes_literal("plain") == "plain"
+    meta = msd.read_msd_metadata(METADATA)
     assert len(meta) == 10000
     song = meta["SOGSMXL12A81C23D88"]
     assert song.artist == "Raphaël" and song.title == "Je Sais Que La Terre Est Plate"
@@ -79,8 +79,8 @@ def test_bytes_literals_are_decoded():
 
 def test_taste_triplets_stream_in_blocks_with_the_same_result():
     rows = _raw_rows(TRIPLETS, header=False)  # the Taste Profile has no header line
-    whole = data.read_taste_triplets(TRIPLETS)
-    blocks = data.read_taste_triplets(TRIPLETS, block_lines=500)  # ~85 blocks
+    whole = msd.read_taste_triplets(TRIPLETS)
+    blocks = msd.read_taste_triplets(TRIPLETS, block_lines=500)  # ~85 blocks
     for x, y in zip(whole[:3], blocks[:3], strict=True):
         np.testing.assert_array_equal(x, y)
     assert whole[3] == blocks[3] and whole[4] == blocks[4]
@@ -91,12 +91,12 @@ def test_taste_triplets_stream_in_blocks_with_the_same_result():
 
 
 def test_msd_song_and_artist_levels():
-    songs = data.load_msd(TRIPLETS, METADATA, level="song")
+    songs = msd.load_msd(TRIPLETS, METADATA, level="song")
     assert songs.n_items == 9071 and songs.matrix.nnz == 42739 and songs.level == "song"
     assert songs.extra["songs_with_metadata"] == 160
     named = [n for n in songs.names if " - " in n]
     assert len(named) == 160
-    artists = data.load_msd(TRIPLETS, METADATA, level="artist")
+    artists = msd.load_msd(TRIPLETS, METADATA, level="artist")
     assert artists.level == "artist" and 0 < artists.n_items <= 160
     assert artists.matrix.sum() == pytest.approx(
         sum(songs.matrix[:, j].sum() for j in range(songs.n_items) if " - " in songs.names[j])

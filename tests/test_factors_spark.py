@@ -26,7 +26,7 @@ from player.store import Store
 from player.store.feedback import track_credits
 from player.store.plays import close_play, start_play
 from recommender.factors.bundle_file import load_bundle, save_bundle
-from recommender.training import data
+from recommender.training import data, msd
 from recommender.training.als import PretrainConfig
 from recommender.training.heldout import validate
 
@@ -92,7 +92,7 @@ def test_msd_fragment_bundle_serves_and_recall_matches_implicit(spark, tmp_path)
     from recommender.training.heldout import scorers_for
 
     config = replace(PretrainConfig(), use_gpu=False)
-    inter = data.load_msd(TRIPLETS, METADATA)
+    inter = msd.load_msd(TRIPLETS, METADATA)
     _, valid_rows = split_users(inter.n_users, config.validation_fraction, config.validation_seed)
     trained, held = train_without(
         inter, valid_rows, config, trainer=_trainer(spark, "msd", [TRIPLETS, METADATA])

@@ -124,7 +124,9 @@ def pretrain(
             raise ValueError("--source msd takes TRIPLETS [METADATA]")
         if holdout:
             raise ValueError("--holdout-users is implemented for --source lastfm2k only")
-        inter = data.load_msd(paths[0], paths[1] if len(paths) > 1 else None, level=level)
+        from recommender.training.msd import load_msd
+
+        inter = load_msd(paths[0], paths[1] if len(paths) > 1 else None, level=level)
         tags = None
     else:
         raise ValueError(f"unknown source {source!r} (lastfm2k or msd)")

@@ -137,7 +137,7 @@ def item_factor_scale(n_rows: int, n_items: int) -> float:
 def _item_keys(inter: Interactions, source: str, paths: list[str]) -> tuple[list[str], np.ndarray]:
     """The file keys (Last.fm artistID, MSD song id) and the bundle column each one counts for."""
     if source == "msd" and inter.level == "artist":
-        from recommender.training.data import read_msd_metadata
+        from recommender.training.msd import read_msd_metadata
 
         column = {str(a): j for j, a in enumerate(inter.item_ids)}
         meta = read_msd_metadata(paths[1]) if len(paths) > 1 else {}
