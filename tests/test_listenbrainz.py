@@ -349,14 +349,23 @@ def test_a_refused_listen_is_dropped_with_its_reason(copy_corpus_store, corpus_d
     assert refused["reason"] == "HTTP 400: Value for key track_name is refused by the test"
 
 
-def test_a_refused_token_stops_sending_until_it_changes(copy_corpus_store, corpus_dir, server):
-    store = copy_corpus_store
+def _refused(
+    store: Store, corpus_dir: Path, server: FakeListenBrainz
+) -> tuple[ListenBrainzSubmitter, ListenBrainzSettings, list]:
+    """A listen queued and one round sent with a token the server refuses: the submitter, its settings and
+    the problems it reported."""
     settings = _settings(server, token="wrong-token")
     submitter = ListenBrainzSubmitter(store.path, settings)
     problems: list = []
     submitter.on_problem(problems.append)
     _queued(store, corpus_dir, submitter, "victory.ogg")
     submitter.send_pending(store)
+    return submitter, settings, problems
+
+
+def test_a_refused_token_stops_sending_until_it_changes(copy_corpus_store, corpus_dir, server):
+    store = copy_corpus_store
+    submitter, settings, problems = _refused(store, corpus_dir, server)
     assert len(server.requests) == 1 and server.requests[0].authorization == "Token wrong-token"
     assert problems and "does not accept your user token" in problems[-1] and "Settings" in problems[-1]
     assert "HTTP" not in problems[-1]  # the server's words, not a status code that reads as success
@@ -504,12 +513,7 @@ def test_a_refused_token_turned_off_and_on_again_is_said_again(copy_corpus_store
     """Found in a review: sending turned off cleared the refused token's notice, and turned on again with
     the same token, sending stopped without a word while listens piled up."""
     store = copy_corpus_store
-    settings = _settings(server, token="wrong-token")
-    submitter = ListenBrainzSubmitter(store.path, settings)
-    problems: list = []
-    submitter.on_problem(problems.append)
-    _queued(store, corpus_dir, submitter, "victory.ogg")
-    submitter.send_pending(store)
+    submitter, settings, problems = _refused(store, corpus_dir, server)
     assert submitter.problem and "does not accept your user token" in submitter.problem
     submitter.update_settings(dataclasses.replace(settings, enabled=False))
     assert submitter.problem is None and problems[-1] is None  # off: nothing to fix
