@@ -268,6 +268,8 @@ class Sender:
         log.warning("ListenBrainz refused the user token (%s): sending stopped", reply.describe())
         # The server's words without its status: validate-token says "Token invalid." with HTTP 200.
         said = reply.message.strip().rstrip(".")
+        if len(said) > 120:  # a proxy's page, not the server's words
+            said = said[:119].rstrip() + "…"
         self._set_problem(
             "ListenBrainz does not accept your user token"
             + (f" (the server says: {said})" if said else "")
