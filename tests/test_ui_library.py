@@ -48,6 +48,15 @@ def test_bulk_load_has_every_track(qapp, corpus_store, rows):
         assert title, model.track_at(r)
 
 
+def test_lengths_read_as_lengths():
+    """A sound under half a second is "0:01", never a length of nothing (a walk of the app saw 0:00)."""
+    from ui.library_rows import format_duration
+
+    assert [format_duration(s) for s in (0.3, 0.0, 59.6, 187.0, 3723.0, None)] == [
+        "0:01", "0:00", "1:00", "3:07", "1:02:03", "",
+    ]  # fmt: skip
+
+
 def test_rows_of_one_artist_album_and_genre_share_one_string_each(corpus_store, rows):
     """A million rows hold their repeated names once (a quarter of a gigabyte at that size): every row of an
     artist, album or genre holds the same string object, as equal as before."""

@@ -145,6 +145,13 @@ def test_double_click_plays_the_visible_list_and_a_replaced_radio_can_come_back(
         qtbot.waitUntil(lambda: window.radio.active and len(_radio_entries(window)) >= 3, timeout=WAIT)
         assert window.radio.label == label and window.controller.queue.current.track_id == seed["id"]
         assert not window.notice.isVisible()
+        # A queued track starts a station of its own from the queue's menu, as from the library's.
+        model = window.queue_model
+        row = next(r for r in range(model.rowCount()) if model.entry_at(r).track_id != seed["id"])
+        other = model.entry_at(row).track_id
+        menu = window.queue_view.context_menu(model.index(row, 0))
+        next(a for a in menu.actions() if a.text() == "Start radio from this song").trigger()
+        qtbot.waitUntil(lambda: window.radio.active and window.radio.seed_track_id == other, timeout=WAIT)
     finally:
         close_window(window, store)
 

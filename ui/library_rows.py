@@ -48,9 +48,11 @@ UNKNOWN_ALBUM = "Unknown album"
 
 
 def format_duration(seconds: float | None) -> str:
+    """ "3:07", "1:02:03"; a sound under half a second is "0:01", not a length of nothing ("0:00" read
+    as broken in a walk of the app)."""
     if seconds is None or seconds != seconds or seconds < 0:
         return ""
-    seconds = int(round(seconds))
+    seconds = max(int(round(seconds)), 1 if seconds > 0 else 0)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

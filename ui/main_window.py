@@ -165,6 +165,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         self.for_you.playRequested.connect(lambda ids, name: self.play_playlist(ids, 0, name))
         self._wire_playback_controls()
         self.queue_view.playEntryRequested.connect(self.play_entry)
+        self.queue_view.radioRequested.connect(self.start_radio)
         self.listenBrainzProblem.connect(self._listenbrainz_problem)
 
     # -- library rows ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ persists it), never to the model directly.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QMenu, QVBoxLayout, QWidget
 
@@ -15,6 +15,7 @@ from ui.queue_model import ENTRY_ID_ROLE, QueueModel
 
 class QueueView(QWidget):
     playEntryRequested = Signal(int)  # entry id
+    radioRequested = Signal(int)  # track id: a station from this entry's track
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,10 +95,17 @@ class QueueView(QWidget):
 
     def _context_menu(self, pos: object) -> None:
         index = self.list.indexAt(pos)
-        if not index.isValid():
-            return
+        if index.isValid():
+            self.context_menu(index).exec(self.list.viewport().mapToGlobal(pos))
+
+    def context_menu(self, index: QModelIndex) -> QMenu:
+        """What a right-click on the entry at ``index`` offers."""
         menu = QMenu(self)
         menu.addAction("Play now", lambda: self.playEntryRequested.emit(index.data(ENTRY_ID_ROLE)))
         menu.addAction("Play next", self.play_next_selected)
         menu.addAction("Remove from queue", self.remove_selected)
-        menu.exec(self.list.viewport().mapToGlobal(pos))
+        entry = self.model.entry_at(index.row()) if self.model is not None else None
+        if entry is not None:  # as from the library (a walk of the app missed it here)
+            menu.addSeparator()
+            menu.addAction("Start radio from this song", lambda: self.radioRequested.emit(int(entry.track_id)))
+        return menu
