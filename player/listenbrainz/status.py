@@ -19,18 +19,12 @@ from player.text import count_text
 def queue_status(store: Store, now: float | None = None) -> str | None:
     """ "3 listens waiting to be sent. The last try failed (cannot reach the server: …); the next is at
     14:05." or None when nothing waits."""
-    entries = submit_sql.entries(store)
-    if not entries:
+    count, error, next_try_at = submit_sql.waiting(store)
+    if not count:
         return None
-    text = f"{count_text(len(entries), 'listen')} waiting to be sent."
-    failed = [e for e in entries if e.last_error]
-    if failed:
-        nearest = min(failed, key=lambda e: e.next_try_at)
+    text = f"{count_text(count, 'listen')} waiting to be sent."
+    if error is not None and next_try_at is not None:
         at = time.time() if now is None else float(now)
-        when = (
-            "soon"
-            if nearest.next_try_at <= at
-            else "at " + time.strftime("%H:%M", time.localtime(nearest.next_try_at))
-        )
-        text += f" The last try failed ({nearest.last_error}); the next is {when}."
+        when = "soon" if next_try_at <= at else "at " + time.strftime("%H:%M", time.localtime(next_try_at))
+        text += f" The last try failed ({error}); the next is {when}."
     return text

@@ -140,6 +140,17 @@ def entries(store: Store) -> list[SubmitEntry]:
     return [_entry(row) for row in cursor.fetchall()]
 
 
+def waiting(store: Store) -> tuple[int, str | None, float | None]:
+    """How many listens wait, and the error and next try of the failed one due first (None, None when no
+    try failed): what Settings says, without decoding every listen of a queue that grew offline."""
+    (count,) = store.conn.execute("SELECT COUNT(*) FROM submit_queue").fetchone()
+    failed = store.conn.execute(
+        "SELECT last_error, next_try_at FROM submit_queue WHERE last_error IS NOT NULL"
+        " ORDER BY next_try_at, id LIMIT 1"
+    ).fetchone()
+    return int(count), (failed[0] if failed else None), (float(failed[1]) if failed else None)
+
+
 def next_due_at(store: Store) -> float | None:
     """When the earliest entry is due (claimed ones included); None when the queue is empty."""
     value = store.conn.execute("SELECT MIN(next_try_at) FROM submit_queue").fetchone()[0]
