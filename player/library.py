@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from player.folder_walk import walk
-from player.process_pool import default_signals, stop_workers
+from player.process_pool import default_signals, signals_held, stop_workers
 from player.store import Store
 from player.store import errors as scan_errors_store
 from player.store import tracks as tracks_store
@@ -103,10 +103,10 @@ def _read_parallel(
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    ctx = _worker_context()
     todo: deque[tuple[list[tuple[FileStat, str]], int]] = deque((chunk, 0) for chunk in chunks)
     while todo:
-        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=default_signals)
+        # Chosen per pool: a retry pool forks only once the broken one's threads are gone.
+        pool = ProcessPoolExecutor(workers, mp_context=_worker_context(), initializer=default_signals)
         pending: dict[Future[Any], tuple[list[tuple[FileStat, str]], int]] = {}
         broken = False
         try:
@@ -116,7 +116,8 @@ def _read_parallel(
                 while todo and len(pending) < (_IN_FLIGHT if todo[0][1] == 0 else 1) * workers:
                     chunk, strikes = todo[0]
                     try:
-                        pending[pool.submit(read_many_timed, chunk)] = (chunk, strikes)
+                        with signals_held():  # the first submit forks the workers
+                            pending[pool.submit(read_many_timed, chunk)] = (chunk, strikes)
                     except BrokenProcessPool:  # a worker died before a result could say so
                         broken = True
                         break
@@ -134,16 +135,18 @@ def _read_parallel(
                     if summary is not None:
                         summary.worker_cpu_s += cpu_s
                     yield from results
+            if broken:
+                # Kill what is left and wait for the pool's own threads, so that the next pool forks
+                # from a process with one thread.
+                stop_workers(pool)
+            pool.shutdown(wait=True, cancel_futures=True)
         except BaseException:
             # Interrupted (Ctrl-C, SIGTERM): do not wait for the workers to finish their chunks.
             stop_workers(pool)
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         if not broken:
-            pool.shutdown(wait=True)
             continue
-        stop_workers(pool)
-        pool.shutdown(wait=False, cancel_futures=True)
         retry: list[tuple[list[tuple[FileStat, str]], int]] = []
         for chunk, strikes in pending.values():
             if strikes == 0:

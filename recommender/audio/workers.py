@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-from player.process_pool import stop_workers
+from player.process_pool import signals_held, stop_workers
 from recommender.audio import worker_guard as guard
 from recommender.audio.prepare import JobArgs, PreparedTrack, _init_worker, _prepare_guarded
 
@@ -60,7 +60,8 @@ def _run_pool(
         try:
             while submitted < len(job_args) or pending:
                 while submitted < len(job_args) and len(pending) < ahead:
-                    pending[pool.submit(_prepare_guarded, job_args[submitted])] = job_args[submitted]
+                    with signals_held():  # a submit may start a worker (process_pool.signals_held)
+                        pending[pool.submit(_prepare_guarded, job_args[submitted])] = job_args[submitted]
                     submitted += 1
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in done:
@@ -86,7 +87,9 @@ def _run_isolated(args: JobArgs, accept: Callable[[PreparedTrack], None], cnn_th
     started = time.monotonic()
     with _pool(1, cnn_threads) as pool:
         try:
-            result = pool.submit(_prepare_guarded, args).result()
+            with signals_held():
+                future = pool.submit(_prepare_guarded, args)
+            result = future.result()
         except BrokenProcessPool:
             if time.monotonic() - started >= 0.9 * budget:
                 message = f"decode: timed out after {budget:.0f} s (a damaged or crafted file?)"
