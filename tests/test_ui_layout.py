@@ -113,7 +113,7 @@ def test_layout_columns_panes_filter_and_why_line(qtbot, corpus_db):
             QApplication.processEvents()
             at = library.albums.visualItemRect(library.albums.item(row)).center()
             QApplication.sendEvent(viewport, QHelpEvent(QEvent.Type.ToolTip, at, viewport.mapToGlobal(at)))
-            album_artist, album = library._album_values[row]
+            album_artist, album = library.panes.album_values[row]
             assert QToolTip.isVisible() and QToolTip.text() == f"{album} — {album_artist}"
             assert QToolTip.text().startswith(library.albums.item(row).text().split(" (")[0])
         for pane in (window.queue_view.list, window.similar.artists, window.similar.tracks):

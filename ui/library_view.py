@@ -10,31 +10,28 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QHelpEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QMenu,
     QSplitter,
     QStackedWidget,
     QToolButton,
-    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from player.text import count_text, search_words
+from ui.browse_panes import BrowsePanes
 from ui.icons import icon
 from ui.library_model import TrackTableModel
 from ui.library_rows import LoadedRows, album_counts, artist_counts, row_artist
 from ui.track_table import TrackTable
 
-ALL_ARTISTS = "All artists"
-ALL_ALBUMS = "All albums"
 FILTER_DELAY_MS = 120
 SOUNDS_PREFIX = "sounds:"  # "sounds: calm piano" in the filter box searches by sound
 
@@ -67,20 +64,12 @@ class LibraryView(QWidget):
         self.filter.returnPressed.connect(self._filter_done)
         self.filter.installEventFilter(self)  # Down moves into the results, as Enter does
 
-        self._artist_values: list[str | None] = [None]
-        self._album_values: list[tuple[str, str] | None] = [None]
-        self.artists = QListWidget()
-        self.artists.setUniformItemSizes(True)
-        self.artists.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.artists.currentItemChanged.connect(self._artist_changed)
-        self.albums = QListWidget()
-        self.albums.setUniformItemSizes(True)
-        # Elide the end: the album's name and count stay readable; the tooltip has it all.
-        self.albums.setTextElideMode(Qt.TextElideMode.ElideRight)
-        for pane in (self.artists, self.albums):  # elide to the pane's width instead of scrolling sideways
-            pane.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.albums.currentItemChanged.connect(self._album_changed)
-        self.albums.viewport().installEventFilter(self)  # each album's tooltip, made when shown
+        self.panes = BrowsePanes()
+        self.artists, self.albums = self.panes.artists, self.panes.albums
+        self.panes.artistChanged.connect(self._fill_albums)
+        self.panes.albumChanged.connect(
+            lambda: self.model.set_scope(self.current_artist(), self.current_album())
+        )
 
         self.table = TrackTable(self.model)
         self.table.doubleClicked.connect(lambda index: self._play_from(index.row()))
@@ -88,9 +77,6 @@ class LibraryView(QWidget):
         self.count_label = QLabel("")
         self.count_label.setObjectName("trackCount")
 
-        left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self.artists)
-        left.addWidget(self.albums)
         # Tracks or albums: the table, or a grid of covers (built on first use), over the same rows.
         self.tracks_button = QToolButton()
         self.tracks_button.setText("Tracks")
@@ -119,7 +105,7 @@ class LibraryView(QWidget):
         right_layout.addWidget(self.stack, 1)
         right_layout.addLayout(switch)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.panes)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -187,6 +173,7 @@ class LibraryView(QWidget):
         """Replace the library content with what the loading worker left (``library_rows.load_rows``,
         after start-up or a scan), keeping the user's narrowing: its haystack, and its counts where the
         narrowing leaves them valid."""
+        self.panes.set_artist_ratings(loaded.artist_ratings)
         self._replace(loaded.rows, loaded)
 
     def _replace(self, rows: list[tuple], loaded: LoadedRows | None) -> None:
@@ -201,72 +188,31 @@ class LibraryView(QWidget):
 
     def _fill_artists(self, keep: str | None, counts: list[tuple[str, int]] | None = None) -> None:
         """The artist pane: ``counts`` (``artist_counts`` of the rows the filter matches), or counted now."""
-        self.artists.blockSignals(True)
-        self.artists.clear()
-        # The values behind the rows live in Python lists, not in item data: round-tripping Python
-        # objects and None through QVariant for thousands of items trips a PySide6 refcount bug.
-        if counts is None:
-            counts = artist_counts(self.model.matching_rows())
-        self._artist_values = [None, *(name for name, _n in counts)]
-        # Every count in both panes is of tracks, except the "All" rows, which count the entries below.
-        self.artists.addItems([f"{ALL_ARTISTS} ({len(counts)})", *(f"{name} ({n})" for name, n in counts)])
-        selected = self._artist_values.index(keep) if keep in self._artist_values else 0
-        self.artists.setCurrentRow(selected)
-        self.artists.blockSignals(False)
+        self.panes.fill_artists(artist_counts(self.model.matching_rows()) if counts is None else counts, keep)
 
     def _fill_albums(
         self, keep: tuple[str, str] | None = None, albums: list[tuple[str, str, int]] | None = None
     ) -> None:
         """The album pane: ``albums`` (``album_counts`` of the rows the filter matches, for the artist
-        chosen), or counted now."""
-        self.albums.blockSignals(True)
-        self.albums.clear()
+        chosen), or counted now; the table follows the choice."""
         if albums is None:
             albums = album_counts(self.model.matching_rows(), self.current_artist())
-        names: dict[str, int] = {}
-        for _aa, album, _n in albums:
-            names[album] = names.get(album, 0) + 1
-        self._album_values = [None, *((aa, al) for aa, al, _n in albums)]
-        # The album and its count first, the album artist that tells apart two albums of one name last,
-        # where the elision cuts ("hyperrogue —…umDeluge" hid both, issue 26 item 10). One call for all
-        # (an item and a tooltip set apiece cost a second per 100k albums); the tooltip, "album — album
-        # artist", is made when asked for (``eventFilter``).
-        self.albums.addItems(
-            [
-                f"{ALL_ALBUMS} ({len(albums)})",
-                *(f"{al} ({n}) — {aa}" if names[al] > 1 else f"{al} ({n})" for aa, al, n in albums),
-            ]
-        )
-        keep = tuple(keep) if keep is not None else None
-        selected = self._album_values.index(keep) if keep in self._album_values else 0
-        self.albums.setCurrentRow(selected)
-        self.albums.blockSignals(False)
+        self.panes.fill_albums(albums, keep)
         self.model.set_scope(self.current_artist(), self.current_album())
 
     def current_artist(self) -> str | None:
-        row = self.artists.currentRow()
-        return self._artist_values[row] if 0 <= row < len(self._artist_values) else None
+        return self.panes.current_artist()
 
     def current_album(self) -> tuple[str, str] | None:
-        row = self.albums.currentRow()
-        return self._album_values[row] if 0 <= row < len(self._album_values) else None
+        return self.panes.current_album()
 
     def show_artist(self, artist: str) -> bool:
         """Select ``artist`` in the artist list (clearing the filter); False if the library lacks it."""
-        if artist not in self._artist_values:
+        if artist not in self.panes.artist_values:
             return False
-        row = self._artist_values.index(artist)
         self.filter.clear()
         self._apply_filter()
-        self.artists.setCurrentRow(row)
-        self.artists.scrollToItem(self.artists.item(row))
-        return True
-
-    def _artist_changed(self, *_args: object) -> None:
-        self._fill_albums()
-
-    def _album_changed(self, *_args: object) -> None:
-        self.model.set_scope(self.current_artist(), self.current_album())
+        return self.panes.choose_artist(artist)
 
     def show_only(self, track_ids: list[int] | None) -> None:
         """Show just these tracks, in this order (a search by sound), or all again; the panes follow."""
@@ -276,18 +222,6 @@ class LibraryView(QWidget):
         self._fill_albums(album)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if (
-            obj is self.albums.viewport()
-            and event.type() == QEvent.Type.ToolTip
-            and isinstance(event, QHelpEvent)
-        ):
-            row = self.albums.indexAt(event.pos()).row()
-            value = self._album_values[row] if 0 < row < len(self._album_values) else None
-            if value is None:
-                QToolTip.hideText()
-            else:
-                QToolTip.showText(event.globalPos(), f"{value[1]} — {value[0]}", self.albums.viewport())
-            return True
         if (
             obj is self.filter
             and event.type() == QEvent.Type.KeyPress

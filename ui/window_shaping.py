@@ -170,6 +170,7 @@ class WindowShaping:
         elif self.radio is not None:
             self.radio.invalidate()
         self.library.model.set_ratings(ratings.ratings_of(self.store))  # the ♥ / ⊘ marks of the rows
+        self.library.panes.set_artist_ratings(ratings.rated_artists(self.store))  # and of the artists
         if getattr(self, "similar", None) is not None:
             self.similar.refresh()  # Fans also like / Sounds like drop (or bring back) the artist now
         self._show_rating()
