@@ -18,6 +18,7 @@ from player.store.playlists import find_playlist, playlist_track_ids
 from player.store.ratings import banned_track_ids, track_rating
 from player.store.smart import count_smart, validate_rules
 from player.store.tracks import iter_tracks
+from player.text import count_text
 from ui.library_model import MIME_TRACK_IDS
 
 
@@ -225,10 +226,23 @@ def test_sounds_filter_and_radio_to(qtbot, analysed_db):
         qtbot.waitUntil(lambda: 0 < window.library.model.rowCount() < 60, timeout=WAIT)
         shown = window.library.model.visible_ids()
         assert "wesnoth" in paths[shown[0]] and not any("fretsonfire" in paths[t] for t in shown)
-        from ui.library_rows import artist_counts
+        from ui.library_rows import artist_counts, row_artist
 
         matched = artist_counts([window.library.model.track(t) for t in shown])
         assert window.library.artists.count() == len(matched) + 1  # the panes list what the sound found
+        # With an artist chosen, the table still shows every track the status bar counts (a walk of the
+        # app found "50 tracks sound like" over a table of 11, those of the artist chosen before).
+        window.library.filter.setText("")
+        qtbot.waitUntil(lambda: window.library.model.rowCount() == len(paths), timeout=WAIT)
+        assert window.library.panes.choose_artist(row_artist(window.library.model.track(shown[0])))
+        assert len(matched) > 1
+        window.statusBar().clearMessage()
+        window.library.filter.setText("sounds: ambient")
+        qtbot.waitUntil(lambda: "like 'ambient'" in window.statusBar().currentMessage(), timeout=WAIT)
+        said = window.statusBar().currentMessage()
+        assert said.startswith(f"{count_text(len(shown))} sound"), said
+        assert window.library.model.rowCount() == len(shown)
+        assert window.library.current_artist() is None
         # Plain "ambient": no genre tag says so, so the filter falls back to the sound of the tracks.
         window.library.filter.setText("")
         qtbot.waitUntil(lambda: window.library.model.rowCount() == len(paths), timeout=WAIT)
@@ -363,7 +377,6 @@ def test_the_playlists_tab_guides_an_empty_start(qtbot, copy_corpus_store):
 def test_a_ban_marks_the_library_rows_at_once(qtbot, analysed_db):
     """Issue 21 item 5: banning a track or an artist from the window marks their rows (⊘, "Banned") in
     place; clearing the rating takes the mark away."""
-    from player.text import count_text
     from ui.library_rows import row_artist
 
     window, store = open_window(qtbot, analysed_db)

@@ -215,8 +215,13 @@ class LibraryView(QWidget):
         return self.panes.choose_artist(artist)
 
     def show_only(self, track_ids: list[int] | None) -> None:
-        """Show just these tracks, in this order (a search by sound), or all again; the panes follow."""
-        artist, album = self.current_artist(), self.current_album()
+        """Show just these tracks, in this order (a search by sound), or all again; the panes follow.
+
+        A search by sound is over the whole library: it starts from "All artists", so that the table
+        shows every track the status bar counts (a chosen artist hid most of them, in a walk of the app)."""
+        artist, album = (
+            (None, None) if track_ids is not None else (self.current_artist(), self.current_album())
+        )
         self.model.set_only(track_ids)
         self._fill_artists(artist)
         self._fill_albums(album)
