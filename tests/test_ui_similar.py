@@ -13,10 +13,11 @@ import shutil
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from mutagen.oggvorbis import OggVorbis
+from PySide6.QtCore import Qt
 
 from player.library import scan
 from player.store import Store
-from player.store.tracks import get_track
+from player.store.tracks import get_track, iter_tracks
 from ui.similar_panel import SimilarPanel
 from ui.workers import TaskRunner
 
@@ -123,3 +124,34 @@ def test_fans_also_like_panel_leaves_bans_out(qtbot, tmp_path, corpus_files):
     rows = [panel.artists.item(i).text() for i in range(panel.artists.count())]
     assert len(rows) == len(names)
     assert not [r for r in rows if r == in_library or r.startswith(f"{discovery} ")]
+
+
+def test_sounds_like_tells_apart_two_tracks_of_one_name(qtbot, analyzed_corpus_db, tmp_path):
+    """Two tracks named alike by one artist (a theme and its reprise on two albums) read as one entry
+    twice (found in a walk of the app): the album tells them apart, the tooltip has album and file."""
+    db = tmp_path / "encore.db"
+    shutil.copyfile(analyzed_corpus_db, db)
+    panel = SimilarPanel(TaskRunner(), str(db))
+    qtbot.addWidget(panel)
+    with Store.open(db) as store:
+        seed = next(t for t in iter_tracks(store) if "wesnoth" in t["path"])
+    with qtbot.waitSignal(panel.resultShown, timeout=WAIT) as shown:
+        panel.show_artist(seed["artist"], seed["id"])
+    first, second = (t["track_id"] for t in shown.args[0]["sounds_like"][:2])
+    with Store.open(db) as store, store.transaction() as conn:
+        conn.execute(
+            "UPDATE tracks SET title = 'Theme', artist = 'Composer' WHERE id IN (?, ?)", (first, second)
+        )
+        albums = {i: get_track(store, i)["album"] for i in (first, second)}
+        paths = {i: get_track(store, i)["path"] for i in (first, second)}
+    with qtbot.waitSignal(panel.resultShown, timeout=WAIT):
+        panel.show_artist(seed["artist"], seed["id"], force=True)
+    items = {panel.tracks.item(r).data(Qt.ItemDataRole.UserRole + 22): panel.tracks.item(r) for r in range(2)}
+    texts = {i: items[i].text() for i in (first, second)}
+    assert texts[first] != texts[second], texts
+    for i in (first, second):
+        assert texts[i].startswith("Theme — Composer · ")
+        assert texts[i].endswith(albums[i] or paths[i].rsplit("/", 1)[-1])
+        assert paths[i] in items[i].toolTip() and items[i].toolTip().startswith("Audio similarity ")
+    others = [panel.tracks.item(r).text() for r in range(2, panel.tracks.count())]
+    assert others and not any(" · " in t for t in others)  # a name of its own is left as it was

@@ -66,7 +66,14 @@ def lookup_similar(db_path: str, artist: str, track_id: int | None, cache: dict[
             t = get_track(store, int(s.track_id)) or {}
             title = t.get("title") or (t.get("path") or "?").rsplit("/", 1)[-1]
             sounds.append(
-                {"track_id": s.track_id, "score": s.score, "title": title, "artist": t.get("artist")}
+                {
+                    "track_id": s.track_id,
+                    "score": s.score,
+                    "title": title,
+                    "artist": t.get("artist"),
+                    "album": t.get("album"),
+                    "path": t.get("path"),
+                }
             )
         missing = track_id is not None and bool((get_track(store, int(track_id)) or {}).get("missing"))
     return {
@@ -98,7 +105,9 @@ class SimilarPanel(QWidget):
         self.result: dict[str, Any] | None = None
 
         self.header = QLabel("<b>Fans also like</b>")
-        self.header.setWordWrap(True)  # "Fans of Joseph G. Toscano (Zhaytee) also like" is wider than the panel
+        self.header.setWordWrap(
+            True
+        )  # "Fans of Joseph G. Toscano (Zhaytee) also like" is wider than the panel
         self.note = QLabel("Play something, or right-click a track → “Fans also like…”.")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #666;")
@@ -207,18 +216,26 @@ class SimilarPanel(QWidget):
             self.artists.addItem(item)
         self.note.setText(result.get("note") or _default_note(result))
         self.tracks.clear()
-        for t in result.get("sounds_like", []):
-            # The library's own label when the window gives one (tidy titles of untagged files).
-            shown = self.track_label(int(t["track_id"])) if self.track_label is not None else None
-            text = shown or f"{t.get('title') or '?'} — {t.get('artist') or 'Unknown artist'}"
+        sounds = result.get("sounds_like", [])
+        labels = [self._sound_label(t) for t in sounds]
+        for t, text in zip(sounds, labels, strict=True):
+            if labels.count(text) > 1:  # two "Battle — Wesnoth Project": the album (or file) tells them apart
+                text += f" · {t.get('album') or (t.get('path') or '?').rsplit('/', 1)[-1]}"
             item = QListWidgetItem(text)
             item.setData(_TRACK_ROLE, int(t["track_id"]))
             score = t.get("score")
-            if score is not None:
-                item.setToolTip(f"Audio similarity {float(score):.2f}")
+            tip = [f"Audio similarity {float(score):.2f}"] if score is not None else []
+            tip += [f"Album: {t['album']}"] if t.get("album") else []
+            tip += [str(t["path"])] if t.get("path") else []
+            item.setToolTip("\n".join(tip))
             self.tracks.addItem(item)
         self.tracks_note.setText(result.get("sounds_like_note") or _default_tracks_note(result))
         self.resultShown.emit(result)
+
+    def _sound_label(self, t: dict) -> str:
+        """The library's own label when the window gives one (tidy titles of untagged files)."""
+        shown = self.track_label(int(t["track_id"])) if self.track_label is not None else None
+        return shown or f"{t.get('title') or '?'} — {t.get('artist') or 'Unknown artist'}"
 
     def _artist_clicked(self, item: QListWidgetItem) -> None:
         if item.data(Qt.ItemDataRole.UserRole + 23):
