@@ -244,7 +244,9 @@ def test_first_run_asks_for_folders_and_scans_in_background(qtbot, tmp_path, cor
         assert saved.geometry  # window state remembered
 
 
-def test_first_run_over_a_library_scanned_already_suggests_its_folder(qtbot, tmp_path, corpus_dir, monkeypatch):
+def test_first_run_over_a_library_scanned_already_suggests_its_folder(
+    qtbot, tmp_path, corpus_dir, monkeypatch
+):
     """Found in a walk of the app: a library scanned from the command line, then the app's first start,
     asked "Where is your music?" with no folder beside the tracks it showed."""
     from player.library import scan
@@ -465,7 +467,9 @@ def test_settings_refuse_listenbrainz_without_a_token_and_show_what_waits(qtbot)
         "2 listens waiting to be sent. The last try failed (cannot reach the server: [Errno -2] Name or "
         "service not known); the next is at 12:40."
     )
-    dialog = SettingsDialog(UiSettings(), None, listenbrainz=ListenBrainzSettings(), listenbrainz_status=status)
+    dialog = SettingsDialog(
+        UiSettings(), None, listenbrainz=ListenBrainzSettings(), listenbrainz_status=status
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.lb_status.text() == status and dialog.lb_status.isVisible()
@@ -481,3 +485,23 @@ def test_settings_refuse_listenbrainz_without_a_token_and_show_what_waits(qtbot)
     assert not dialog.lb_error.isVisible()  # the user acted: the error goes
     dialog.accept()
     assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_the_split_between_artists_and_albums_is_kept_between_runs(qtbot, corpus_db):
+    """A listener who drags the artists pane taller (long artist names, few albums) finds it so at the
+    next start, as the other splitters are (found in a walk of the app: it came back half and half)."""
+    window, store = _open_window(qtbot, corpus_db)
+    try:
+        panes = window.library.panes
+        total = sum(panes.sizes())
+        panes.setSizes([total * 3 // 4, total - total * 3 // 4])
+        dragged = panes.sizes()
+        assert dragged[0] > 2 * dragged[1]
+    finally:
+        _close(window, store)
+    window, store = _open_window(qtbot, corpus_db)
+    try:
+        # The same share of the height (the window itself may come back a few pixels smaller).
+        qtbot.waitUntil(lambda: (s := window.library.panes.sizes())[0] > 2 * s[1], timeout=WAIT)
+    finally:
+        _close(window, store)

@@ -217,6 +217,15 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
             self.taste.refresh_if_stale()
 
     # -- window state -----------------------------------------------------------------------------------
+    def _splitters(self) -> dict[str, Any]:
+        """The splitters whose sizes the window keeps between runs, by their name in the settings."""
+        return {
+            "main": self.main_split,
+            "side": self.side,
+            "library": self.library.splitter,
+            "panes": self.library.panes,  # artists over albums
+        }
+
     def _restore_geometry(self) -> None:
         s = self.settings
         try:
@@ -225,9 +234,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
             if s.window_state:
                 self.restoreState(QByteArray(base64.b64decode(s.window_state)))
             for name, value in s.splitters.items():
-                splitter = {"main": self.main_split, "side": self.side, "library": self.library.splitter}.get(
-                    name
-                )
+                splitter = self._splitters().get(name)
                 if splitter is not None and value:
                     splitter.restoreState(QByteArray(base64.b64decode(value)))
         except (ValueError, TypeError):
@@ -241,8 +248,6 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         self.settings.geometry = b64(self.saveGeometry())
         self.settings.window_state = b64(self.saveState())
         self.settings.splitters = {
-            "main": b64(self.main_split.saveState()),
-            "side": b64(self.side.saveState()),
-            "library": b64(self.library.splitter.saveState()),
+            name: b64(splitter.saveState()) for name, splitter in self._splitters().items()
         }
         self.settings.save(self.store)
