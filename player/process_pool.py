@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,19 +30,32 @@ def signals_held() -> Iterator[None]:
 
     A KeyboardInterrupt raised between the fork of a worker and the pool's record of it leaves a
     worker nobody stops, and the interpreter's exit then waits for it forever (a scan killed with
-    SIGTERM right after one of its workers died hung this way). Held signals are delivered as soon as
-    the pool is consistent again; a worker forked meanwhile inherits the hold and drops it in its
-    initializer (``release_signals``)."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    SIGTERM right after one of its workers died hung this way). Inside the block a stopping signal is
+    only noted; on leaving it, the handlers are put back and a noted signal is handed to its own
+    handler (which raises KeyboardInterrupt on the command line). The handlers, not the signal mask:
+    the kernel hands a process's signal to any thread not blocking it (the pool's own threads among
+    them), and Python runs the handler in the main thread at once. Off the main thread (the app scans
+    in a worker thread) nothing is done: Python never runs a signal handler there."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted: list[int] = []
+    previous = {}
+    for sig in _STOPPING:
+        handler = signal.getsignal(sig)
+        if handler is not None and handler != signal.SIG_IGN:  # None: set outside Python, left alone
+            previous[sig] = signal.signal(sig, lambda signum, _frame: noted.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def release_signals() -> None:
-    """In a worker's initializer: take back the hold a worker started under ``signals_held`` inherits."""
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(noted):
+            handler = previous[sig]
+            if callable(handler):
+                handler(sig, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), sig)
 
 
 def default_signals() -> None:
@@ -52,4 +67,6 @@ def default_signals() -> None:
     pool (whose chunks are retried)."""
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
-    release_signals()
+    # Ctrl-C is the main process's to act on (it kills the workers), as in the analysis's workers; a
+    # worker forked inside ``signals_held`` would otherwise keep its noting handler.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from player.process_pool import release_signals
 from recommender.audio import features as fx
 from recommender.audio import worker_guard as guard
 from recommender.audio.decode import DecodeError, decode_windows
@@ -147,7 +146,6 @@ def _init_worker(parent_pid: int | None = None, cnn_threads: int = 0) -> None:
     and use one BLAS thread each. With ``cnn_threads`` the worker also loads the ONNX Runtime engine
     (hash-checked like in the main process) and runs the CNN on what it prepared."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    release_signals()  # started under process_pool.signals_held
     guard.die_with_parent(parent_pid)
     guard.contain_stderr()
     # Warm the decoder and feature imports (scipy ≈ 1 s of CPU) outside any file's decode budget.
