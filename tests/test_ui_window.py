@@ -266,6 +266,17 @@ def test_first_run_over_a_library_scanned_already_suggests_its_folder(
     try:
         qtbot.waitUntil(lambda: bool(answered), timeout=WAIT)
         assert answered[0] == [str(lib)]
+        # Declined: the tracks are there, so the window does not say "No music folder yet" over them,
+        # and Library ▸ Rescan folders says why it cannot (it did nothing, without a word).
+        qtbot.waitUntil(lambda: window.status_label.text().startswith("Not watching any music folder"))
+        assert not window.notice.isVisible()
+        rescan = next(
+            a for a in window.menuBar().actions()[0].menu().actions() if a.text() == "Rescan folders"
+        )
+        rescan.trigger()
+        assert window.notice.isVisible() and "No music folder to rescan" in window.notice.text.text()
+        assert window.notice.action_button.text() == "Add music folder…"
+        assert not window.jobs.busy
     finally:
         _close(window, store)
 

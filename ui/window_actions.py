@@ -13,6 +13,7 @@ SEEK_STEP_S = 5.0
 
 VOLUME_STEP = 5  # percent, per key press
 
+
 class WindowActions:
     """Menus and shortcuts; every slot they call lives on the window."""
 
@@ -20,7 +21,7 @@ class WindowActions:
         self._shortcut_help: list[tuple[str, str]] = []
         file_menu = self.menuBar().addMenu("&Library")
         file_menu.addAction("Add music folder…", self.add_folder)
-        file_menu.addAction("Rescan folders", lambda: self.jobs.scan(self.settings.folders))
+        file_menu.addAction("Rescan folders", self.rescan_folders)
         file_menu.addAction("Analyse audio now", lambda: self.jobs.analyze(self.settings.analysis_device))
         self.problems_action = self._action(file_menu, "Problems…", "Ctrl+Shift+P", self.show_problems)
         file_menu.addSeparator()

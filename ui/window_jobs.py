@@ -194,8 +194,12 @@ class WindowJobs:
         else:
             self.settings.first_run_done = True
             self.settings.save(self.store)
-            self.status_label.setText("No music folder yet: use Library → Add music folder…")
-            if not self.library.model.all_rows():  # only a library that is empty says it is
+            if self.library.model.all_rows():  # scanned from the command line: nothing keeps it current
+                self.status_label.setText(
+                    "Not watching any music folder: Library → Add music folder… keeps the library current"
+                )
+            else:  # only a library that is empty says it is
+                self.status_label.setText("No music folder yet: use Library → Add music folder…")
                 self.offer_first_folder()
 
     def offer_first_folder(self) -> None:
@@ -223,6 +227,19 @@ class WindowJobs:
         self.jobs.scan(self.settings.folders)
         self.start_watching()
 
+    def rescan_folders(self) -> None:
+        """Library ▸ Rescan folders (and the Problems view's button). With no folder set (a library
+        scanned from the command line, the Welcome dialog declined) it said nothing and did nothing."""
+        if not self.settings.folders:
+            self.notice.show_notice(
+                "No music folder to rescan: add the folder that holds your music.",
+                "Add music folder…",
+                self.add_folder,
+                timeout_ms=0,
+            )
+            return
+        self.jobs.scan(self.settings.folders)
+
     def show_problems(self) -> None:
         """The Problems view: files the scan or the analysis could not read, with their reasons."""
         from ui.problems_view import ProblemsDialog
@@ -230,7 +247,7 @@ class WindowJobs:
         dialog = getattr(self, "problems_dialog", None)
         if dialog is None:
             dialog = ProblemsDialog(self.runner, self.db_path, self)
-            dialog.rescanRequested.connect(lambda: self.jobs.scan(self.settings.folders))
+            dialog.rescanRequested.connect(self.rescan_folders)
             self.problems_dialog = dialog
         dialog.refresh()
         dialog.show()
