@@ -127,8 +127,9 @@ def test_fans_also_like_panel_leaves_bans_out(qtbot, tmp_path, corpus_files):
 
 
 def test_sounds_like_tells_apart_two_tracks_of_one_name(qtbot, analyzed_corpus_db, tmp_path):
-    """Two tracks named alike by one artist (a theme and its reprise on two albums) read as one entry
-    twice (found in a walk of the app): the album tells them apart, the tooltip has album and file."""
+    """Tracks named alike by one artist (a theme and its reprise on two albums; a guitar and a rhythm
+    take on one) read as one entry twice (found in walks of the app): the album tells them apart, and
+    the file's name where the album is the same too; the tooltip has album and file."""
     db = tmp_path / "encore.db"
     shutil.copyfile(analyzed_corpus_db, db)
     panel = SimilarPanel(TaskRunner(), str(db))
@@ -137,21 +138,23 @@ def test_sounds_like_tells_apart_two_tracks_of_one_name(qtbot, analyzed_corpus_d
         seed = next(t for t in iter_tracks(store) if "wesnoth" in t["path"])
     with qtbot.waitSignal(panel.resultShown, timeout=WAIT) as shown:
         panel.show_artist(seed["artist"], seed["id"])
-    first, second = (t["track_id"] for t in shown.args[0]["sounds_like"][:2])
+    ids = [t["track_id"] for t in shown.args[0]["sounds_like"][:3]]
     with Store.open(db) as store, store.transaction() as conn:
         conn.execute(
-            "UPDATE tracks SET title = 'Theme', artist = 'Composer' WHERE id IN (?, ?)", (first, second)
+            "UPDATE tracks SET title = 'Theme', artist = 'Composer', album = CASE id WHEN ? THEN 'Reprise'"
+            " ELSE 'Score' END WHERE id IN (?, ?, ?)",
+            (ids[2], *ids),
         )
-        albums = {i: get_track(store, i)["album"] for i in (first, second)}
-        paths = {i: get_track(store, i)["path"] for i in (first, second)}
+        paths = {i: get_track(store, i)["path"] for i in ids}
     with qtbot.waitSignal(panel.resultShown, timeout=WAIT):
         panel.show_artist(seed["artist"], seed["id"], force=True)
-    items = {panel.tracks.item(r).data(Qt.ItemDataRole.UserRole + 22): panel.tracks.item(r) for r in range(2)}
-    texts = {i: items[i].text() for i in (first, second)}
-    assert texts[first] != texts[second], texts
-    for i in (first, second):
-        assert texts[i].startswith("Theme — Composer · ")
-        assert texts[i].endswith(albums[i] or paths[i].rsplit("/", 1)[-1])
+    items = {panel.tracks.item(r).data(Qt.ItemDataRole.UserRole + 22): panel.tracks.item(r) for r in range(3)}
+    texts = [items[i].text() for i in ids]
+    assert len(set(texts)) == 3, texts
+    assert texts[2] == "Theme — Composer · Reprise"  # its album is its own
+    for i, text in zip(ids[:2], texts[:2], strict=True):
+        assert text == f"Theme — Composer · {paths[i].rsplit('/', 1)[-1]}"  # the album would not help
+    for i in ids:
         assert paths[i] in items[i].toolTip() and items[i].toolTip().startswith("Audio similarity ")
-    others = [panel.tracks.item(r).text() for r in range(2, panel.tracks.count())]
+    others = [panel.tracks.item(r).text() for r in range(3, panel.tracks.count())]
     assert others and not any(" · " in t for t in others)  # a name of its own is left as it was

@@ -85,6 +85,23 @@ def lookup_similar(db_path: str, artist: str, track_id: int | None, cache: dict[
     }
 
 
+def _told_apart(sounds: list[dict[str, Any]], labels: list[str]) -> list[str]:
+    """Two "Battle — Wesnoth Project" in one list read as one track twice: where labels repeat, the
+    album follows, and where the album repeats too (a guitar and a rhythm take), the file's name."""
+
+    def file_name(t: dict[str, Any]) -> str:
+        return str(t.get("path") or "?").rsplit("/", 1)[-1]
+
+    with_album = [
+        f"{text} · {t.get('album') or file_name(t)}" if labels.count(text) > 1 else text
+        for t, text in zip(sounds, labels, strict=True)
+    ]
+    return [
+        f"{text} · {file_name(t)}" if with_album.count(album) > 1 else album
+        for t, text, album in zip(sounds, labels, with_album, strict=True)
+    ]
+
+
 class SimilarPanel(QWidget):
     showArtistRequested = Signal(str)
     radioRequested = Signal(int)
@@ -217,10 +234,7 @@ class SimilarPanel(QWidget):
         self.note.setText(result.get("note") or _default_note(result))
         self.tracks.clear()
         sounds = result.get("sounds_like", [])
-        labels = [self._sound_label(t) for t in sounds]
-        for t, text in zip(sounds, labels, strict=True):
-            if labels.count(text) > 1:  # two "Battle — Wesnoth Project": the album (or file) tells them apart
-                text += f" · {t.get('album') or (t.get('path') or '?').rsplit('/', 1)[-1]}"
+        for t, text in zip(sounds, _told_apart(sounds, [self._sound_label(t) for t in sounds]), strict=True):
             item = QListWidgetItem(text)
             item.setData(_TRACK_ROLE, int(t["track_id"]))
             score = t.get("score")
