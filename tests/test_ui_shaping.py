@@ -194,6 +194,23 @@ def test_love_and_ban_from_the_window(qtbot, analysed_db):
         ban_artist.trigger()
         assert ids[2] in banned_track_ids(store)
         assert window.statusBar().currentMessage().startswith("Banned the artist ")
+        # The menu then offers to undo what was done to the artist (only Rate ▸ Bans… could).
+        artist = window.library.model.track(ids[2])[ARTIST]
+        window.library.context_track_id = ids[2]
+        menu = QMenu(window)
+        window._library_menu(menu, [ids[2]])
+        texts = [a.text() for a in menu.actions()]
+        assert f"Unban the artist {artist}" in texts and f"♥ Love the artist {artist}" in texts
+        assert not any(t.startswith("⊘ Ban the artist") for t in texts)
+        next(a for a in menu.actions() if a.text() == f"Unban the artist {artist}").trigger()
+        assert artist_rating(store, artist) == 0 and ids[2] not in banned_track_ids(store)
+        window.rate([], 1, artist=artist)
+        menu = QMenu(window)
+        window._library_menu(menu, [ids[2]])
+        texts = [a.text() for a in menu.actions()]
+        assert f"Clear the love of the artist {artist}" in texts and f"⊘ Ban the artist {artist}" in texts
+        next(a for a in menu.actions() if a.text().startswith("Clear the love of the artist")).trigger()
+        assert artist_rating(store, artist) == 0
         # With several rows selected, the artist offered is the one of the row right-clicked.
         from ui.library_rows import row_artist
 

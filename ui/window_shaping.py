@@ -259,8 +259,19 @@ class WindowShaping:
         menu.addAction("♥ Love", lambda: self.rate(ids, 1))
         menu.addAction("⊘ Ban", lambda: self.rate(ids, -1))
         if artist:  # both ways, as for a track (a walk of the app found no way to love an artist)
-            menu.addAction(f"♥ Love the artist {artist}", lambda: self.rate([], 1, artist=artist))
-            menu.addAction(f"⊘ Ban the artist {artist}", lambda: self.rate([], -1, artist=artist))
+            from player.store.ratings import artist_rating
+
+            # A rated artist's own rating is undone here too (only Rate ▸ Bans… could, found in a walk).
+            rated = artist_rating(self.store, artist)
+            unrate = lambda: self.rate([], None, artist=artist)  # noqa: E731
+            if rated == 1:
+                menu.addAction(f"Clear the love of the artist {artist}", unrate)
+            else:
+                menu.addAction(f"♥ Love the artist {artist}", lambda: self.rate([], 1, artist=artist))
+            if rated == -1:
+                menu.addAction(f"Unban the artist {artist}", unrate)
+            else:
+                menu.addAction(f"⊘ Ban the artist {artist}", lambda: self.rate([], -1, artist=artist))
         menu.addAction("Clear love / ban", lambda: self.rate(ids, None))
         add = menu.addMenu("Add to playlist")
         for p in list_playlists(self.store):
