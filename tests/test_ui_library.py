@@ -197,6 +197,17 @@ def test_banned_and_loved_rows_carry_a_mark(qtbot, copy_corpus_store):
         return out
 
     assert marks() == {**dict.fromkeys(banned, ("⊘", "Banned")), wesnoth[1]: ("♥", "Loved")}
+    # A text cell's tooltip says it whole (a narrow column elides two takes of one title alike), then
+    # the file; a number's says the file alone.
+    r = model.row_of(wesnoth[1])
+    row = model.track_at(r)
+    tip = model.data(model.index(r, 0), Qt.ItemDataRole.ToolTipRole).split("\n")
+    assert tip == ["Loved", row_title(row), row[PATH]]
+    assert model.data(model.index(r, 2), Qt.ItemDataRole.ToolTipRole).split("\n")[1:] == [
+        row[ALBUM],
+        row[PATH],
+    ]
+    assert model.data(model.index(r, 6), Qt.ItemDataRole.ToolTipRole) == "Loved\n" + row[PATH]
     unrate_artist(store, "Muldjord")
     with qtbot.waitSignal(model.dataChanged, timeout=1000):
         model.set_ratings(ratings_of(store))

@@ -58,6 +58,8 @@ TRACK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 MIME_TRACK_IDS = "application/x-encore-track-ids"
 
 # (header, value shown, sort key)
+#: Title, Artist, Album and Genre: the columns whose text may be elided (their tooltip says it whole).
+TEXT_COLUMNS = 4
 COLUMNS: list[tuple[str, Any, Any]] = [
     ("Title", row_title, lambda r: natural_key(row_title(r))),
     ("Artist", lambda r: r[ARTIST] or "", lambda r: (row_artist(r).casefold(), (r[ALBUM] or "").casefold())),
@@ -255,8 +257,10 @@ class TrackTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if index.column() == PLAYS_COLUMN and (plays := plays_tooltip(row)) is not None:
                 return plays
+            # The cell whole (a narrow column elides "… (fof guitar)" and "… (fof rhythm)" alike), then the file.
             mark = RATING_MARKS.get(row[RATING])
-            return f"{mark[1]}\n{row[PATH]}" if mark else row[PATH]
+            text = COLUMNS[index.column()][1](row) if index.column() < TEXT_COLUMNS else ""
+            return "\n".join(line for line in (mark[1] if mark else "", text, row[PATH]) if line)
         if role == Qt.ItemDataRole.FontRole and row[ID] == self._playing_id:
             return self._bold
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 4:
