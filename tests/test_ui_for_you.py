@@ -12,6 +12,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from player.store import Store
@@ -76,6 +77,10 @@ def test_for_you_tab_lists_plays_and_opens_links(qtbot, db, opened):
         for i, e in enumerate(result["mix"]):
             row = model.track(int(e["track_id"]))
             assert view.mix.item(i).text() == f"{row_title(row)} — {row_artist(row)}"
+            # Elided to the list's width, the tooltip names the track whole before why it is there.
+            assert view.mix.item(i).toolTip().split("\n")[0] == view.mix.item(i).text()
+        assert view.mix.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        assert view.mix.textElideMode() == Qt.TextElideMode.ElideMiddle
         # The scan stores untagged titles tidy ("track19" -> "Track 19", player.naming), so the lists'
         # own names already read as the library's: nothing is left for the view to tidy.
         untidy = [e for e in result["mix"] if e["title"] != row_title(model.track(int(e["track_id"])))]
@@ -127,8 +132,6 @@ def test_radio_picks_in_the_queue_say_why(qtbot, db):
     naming what ranked it (here the seed or a finished session track it sounds like), not a generic
     "sounds like the seed"."""
     import re
-
-    from PySide6.QtCore import Qt
 
     from player.store.tracks import find_track, get_track
     from ui.main_window import MainWindow

@@ -128,6 +128,10 @@ class ForYouView(QWidget):
         self.library.setToolTip("Double-click: play")
 
         self.mix = QListWidget()
+        # Elided to the list's width like the other lists (a long title scrolled it sideways); the
+        # tooltip names the track whole, with why it is in the mix.
+        self.mix.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.mix.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.mix.itemDoubleClicked.connect(self._mix_activated)
         self.play_mix_button = QPushButton("Play the mix")
         self.play_mix_button.clicked.connect(self.play_mix)
@@ -250,9 +254,10 @@ class ForYouView(QWidget):
         self.mix.clear()
         for e in result.get("mix", []):
             title, artist = self._names(int(e["track_id"])) or (e.get("title") or "?", e.get("artist"))
-            item = QListWidgetItem(f"{title} — {artist or 'Unknown artist'}")
+            text = f"{title} — {artist or 'Unknown artist'}"
+            item = QListWidgetItem(text)
             item.setData(_IDS_ROLE, [int(e["track_id"])])
-            item.setToolTip(e.get("reason") or "")
+            item.setToolTip("\n".join(line for line in (text, e.get("reason")) if line))
             self.mix.addItem(item)
         self.play_mix_button.setEnabled(bool(result.get("mix")))
         self.artists.clear()
