@@ -11,6 +11,8 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 COMMAND_MODULES = (
     "player.cli.library",  # scan
@@ -64,19 +66,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _stop_on_signals() -> dict:
+def _stop_on_signals() -> Callable[[], None]:
     """SIGTERM and SIGHUP stop a command as Ctrl-C does: open plays are closed, finished work kept.
-    Returns the previous handlers (to restore)."""
+    Returns what puts the previous handlers back.
+
+    An interrupt raised while Python runs a finalizer or a weakref callback is printed as "Exception
+    ignored" and lost, and the command ran on to its end (seen twice in 300 scans sent SIGTERM): such
+    an interrupt is raised again, as the same signal, once that code has returned."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
-        return {}
+        return lambda: None
 
-    def interrupt(_signum: int, _frame: object) -> None:
+    received: list[int] = []  # the signal behind the interrupt last raised by ``interrupt``
+
+    def interrupt(signum: int, _frame: object) -> None:
+        received[:] = [signum]
         raise KeyboardInterrupt
 
-    return {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    def unraisable(info: Any) -> None:
+        if info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
+            # Sent again a moment later, from a thread: raised here it would be lost once more. Its
+            # handler (``interrupt``, or Python's own for Ctrl-C) then raises it where it propagates,
+            # and should it land in a finalizer again, this comes round again.
+            signum = received.pop() if received else signal.SIGINT
+            again = threading.Timer(0.01, os.kill, (os.getpid(), signum))
+            again.daemon = True
+            again.start()
+            return
+        hook(info)
+
+    hook = sys.unraisablehook
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    sys.unraisablehook = unraisable
+
+    def restore() -> None:
+        sys.unraisablehook = hook
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
 
 
 def _split_files(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -97,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         from ui.app import run_app
 
         return run_app(db_path=getattr(args, "db", None), files=files)
-    previous = _stop_on_signals()
+    restore_signals = _stop_on_signals()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -110,10 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return report_fault(exc, getattr(args, "db", None))
     finally:
-        import signal
-
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        restore_signals()
 
 
 if __name__ == "__main__":

@@ -60,3 +60,45 @@ def test_a_signal_closes_the_open_play_like_ctrl_c(copy_corpus_store, sig):
     (play,) = recent_plays(store, 1)
     assert play["track_id"] == long["id"] and play["outcome"] == "stopped"
     assert play["seconds_listened"] >= 1.0
+
+
+_FINALIZER_SCRIPT = """
+import os, signal, sys, time
+sys.path.insert(0, sys.argv[1])
+import main
+
+restore = main._stop_on_signals()
+
+
+class Finalized:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)  # the handler runs here, inside the finalizer, where Python swallows what it raises
+
+
+try:
+    x = Finalized()
+    del x
+    time.sleep(5)
+    print("ran on to the end")
+except KeyboardInterrupt:
+    print("stopped")
+finally:
+    restore()
+"""
+
+
+def test_a_sigterm_that_lands_in_a_finalizer_still_stops_the_command():
+    """A scan sent SIGTERM ran on to its end twice in 300 tries: the interrupt was raised inside a
+    weakref callback, where Python prints "Exception ignored" and drops it. The command line sends it
+    again, to be raised where it propagates (real signals, a real finalizer, in a child process)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _FINALIZER_SCRIPT, str(REPO)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_default_signals,
+    )
+    assert proc.stdout.strip() == "stopped", proc.stdout + proc.stderr
+    assert "Exception ignored" not in proc.stderr and proc.returncode == 0, proc.stderr
