@@ -93,18 +93,24 @@ def _stop_on_signals() -> Callable[[], None]:
             signum = received.pop() if received else signal.SIGINT
             again = threading.Timer(0.01, os.kill, (os.getpid(), signum))
             again.daemon = True
+            resends.append(again)
             again.start()
             return
         hook(info)
 
+    resends: list[threading.Timer] = []
     hook = sys.unraisablehook
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
     sys.unraisablehook = unraisable
 
     def restore() -> None:
-        sys.unraisablehook = hook
+        """Called as the command ends (and again by ``main``'s ``finally``): a resend still on its way
+        is called off, so it cannot cut the command's last steps short or meet the default handler."""
+        for again in resends:
+            again.cancel()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        sys.unraisablehook = hook  # last: an interrupt lost before this is still sent again
 
     return restore
 
@@ -131,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
+        restore_signals()
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from player.folder_walk import walk
-from player.process_pool import default_signals, signals_held, stop_workers
+from player.process_pool import signals_held, stop_workers, worker_signals
 from player.store import Store
 from player.store import errors as scan_errors_store
 from player.store import tracks as tracks_store
@@ -105,8 +105,9 @@ def _read_parallel(
 
     todo: deque[tuple[list[tuple[FileStat, str]], int]] = deque((chunk, 0) for chunk in chunks)
     while todo:
-        # Chosen per pool: a retry pool forks only once the broken one's threads are gone.
-        pool = ProcessPoolExecutor(workers, mp_context=_worker_context(), initializer=default_signals)
+        # Chosen per pool: fork only while no other thread runs (a broken pool's own threads may still be
+        # winding down when its retry starts), else forkserver.
+        pool = ProcessPoolExecutor(workers, mp_context=_worker_context(), initializer=worker_signals)
         pending: dict[Future[Any], tuple[list[tuple[FileStat, str]], int]] = {}
         broken = False
         try:
@@ -135,11 +136,8 @@ def _read_parallel(
                     if summary is not None:
                         summary.worker_cpu_s += cpu_s
                     yield from results
-            if broken:
-                # Kill what is left and wait for the pool's own threads, so that the next pool forks
-                # from a process with one thread.
-                stop_workers(pool)
-            pool.shutdown(wait=True, cancel_futures=True)
+            if not broken:
+                pool.shutdown(wait=True)
         except BaseException:
             # Interrupted (Ctrl-C, SIGTERM): do not wait for the workers to finish their chunks.
             stop_workers(pool)
@@ -147,6 +145,10 @@ def _read_parallel(
             raise
         if not broken:
             continue
+        # Not waited for: without the fix of CPython gh-94777 (in 3.11.7, not in every 3.11), a broken
+        # pool's own thread could block for ever.
+        stop_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
         retry: list[tuple[list[tuple[FileStat, str]], int]] = []
         for chunk, strikes in pending.values():
             if strikes == 0:

@@ -24,6 +24,15 @@ def stop_workers(pool: object) -> None:
             pass
 
 
+def _dispatch(handler: object, signum: int, frame: object) -> None:
+    """Do what ``handler`` (a Python handler or SIG_DFL) does with ``signum``; SIG_IGN does nothing."""
+    if callable(handler):
+        handler(signum, frame)
+    elif handler == signal.SIG_DFL:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+
 @contextmanager
 def signals_held() -> Iterator[None]:
     """Hold Ctrl-C, SIGTERM and SIGHUP back while a pool may start workers (each ``submit``).
@@ -35,38 +44,49 @@ def signals_held() -> Iterator[None]:
     handler (which raises KeyboardInterrupt on the command line). The handlers, not the signal mask:
     the kernel hands a process's signal to any thread not blocking it (the pool's own threads among
     them), and Python runs the handler in the main thread at once. Off the main thread (the app scans
-    in a worker thread) nothing is done: Python never runs a signal handler there."""
+    in a worker thread) nothing is done: Python never runs a signal handler there.
+
+    A signal may arrive while the handlers are being swapped either way (Python runs a pending handler
+    between any two steps, and inside ``signal.signal``): the noting handler then passes what it gets
+    to the handler it replaced, so one left behind by an interrupted swap acts as that handler did.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     noted: list[int] = []
-    previous = {}
-    for sig in _STOPPING:
-        handler = signal.getsignal(sig)
-        if handler is not None and handler != signal.SIG_IGN:  # None: set outside Python, left alone
-            previous[sig] = signal.signal(sig, lambda signum, _frame: noted.append(signum))
+    previous: dict[int, object] = {}
+    holding = True
+
+    def note(signum: int, frame: object) -> None:
+        if holding:
+            noted.append(signum)
+        else:
+            _dispatch(previous[signum], signum, frame)
+
     try:
+        for sig in _STOPPING:
+            handler = signal.getsignal(sig)
+            if handler is not None and handler != signal.SIG_IGN:  # None: set outside Python, left alone
+                previous[sig] = handler  # before the swap: an interrupted swap still knows what to restore
+                signal.signal(sig, note)
         yield
     finally:
+        holding = False
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            signal.signal(sig, handler)  # type: ignore[arg-type]
         for sig in dict.fromkeys(noted):
-            handler = previous[sig]
-            if callable(handler):
-                handler(sig, None)
-            elif handler == signal.SIG_DFL:
-                os.kill(os.getpid(), sig)
+            _dispatch(previous[sig], sig, None)
 
 
-def default_signals() -> None:
-    """A worker's initializer: SIGTERM and SIGHUP end it, as they end any process.
+def worker_signals() -> None:
+    """A worker's initializer: SIGTERM and SIGHUP end it, as they end any process, and Ctrl-C is left to
+    the main process (which kills its workers).
 
     A forked worker inherits the command line's handlers, which turn those signals into
     KeyboardInterrupt (``main._stop_on_signals``); inside a worker that would come back to the scan as
     the chunk's result and stop the whole scan, where a worker ended by a signal should only break the
-    pool (whose chunks are retried)."""
+    pool (whose chunks are retried). A worker forked inside ``signals_held`` would keep its noting
+    handler."""
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
-    # Ctrl-C is the main process's to act on (it kills the workers), as in the analysis's workers; a
-    # worker forked inside ``signals_held`` would otherwise keep its noting handler.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -1,33 +1,42 @@
 """The worker-pool helpers: a stopping signal waits until a pool has recorded the workers it started
 (else the interpreter's exit waited for an unrecorded worker forever), even with other threads
-running, and a worker started while signals were held still ends on SIGTERM."""
+running; the handlers are all back afterwards, even when a signal cut the swap short; and a worker
+started while signals were held still ends on SIGTERM."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from player.process_pool import default_signals, signals_held, stop_workers
+from player.process_pool import signals_held
+
+REPO = Path(__file__).resolve().parents[1]
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def _raise_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _handlers_in_worker() -> tuple[bool, bool]:
-    return signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, signal.getsignal(
-        signal.SIGINT
-    ) == signal.SIG_IGN
+@pytest.fixture
+def interrupting_handlers():
+    """SIGTERM and SIGHUP raise KeyboardInterrupt, as on the command line; put back afterwards."""
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)
+    yield previous
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
 
 
-def test_a_signal_sent_while_held_arrives_after_the_block():
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+def test_a_signal_sent_while_held_arrives_after_the_block(interrupting_handlers):
+    before = {sig: signal.getsignal(sig) for sig in STOPPING}
     # Another thread, as a pool has: the kernel may hand it the signal, and Python then runs the
     # handler in the main thread at once (a signal mask on the main thread alone did not hold it).
     other = threading.Thread(target=time.sleep, args=(0.5,))
@@ -40,23 +49,64 @@ def test_a_signal_sent_while_held_arrives_after_the_block():
                 time.sleep(0.05)  # a handler that could run, would run here
                 reached_end_of_block = True
         assert reached_end_of_block
-        assert signal.getsignal(signal.SIGTERM) is _raise_interrupt  # the handler is back
+        assert {sig: signal.getsignal(sig) for sig in STOPPING} == before  # every handler is back
     finally:
-        signal.signal(signal.SIGTERM, previous)
         other.join()
 
 
-def test_a_worker_started_under_the_hold_dies_on_sigterm_and_leaves_ctrl_c_to_the_scan():
-    ctx = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=default_signals)
-    try:
+def test_a_swap_cut_short_by_a_signal_leaves_every_handler_as_it_was(interrupting_handlers, monkeypatch):
+    """A signal handled inside ``signal.signal`` (Python runs pending handlers there) raised out of the
+    swap half done: the handlers swapped until then stayed the noting one for good, and Ctrl-C then
+    did nothing for the rest of the command."""
+    before = {sig: signal.getsignal(sig) for sig in STOPPING}
+    real = signal.signal
+    calls = []
+
+    def cut_short(sig: int, handler: object) -> object:
+        calls.append(sig)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # as a SIGTERM handled at this point would
+        return real(sig, handler)
+
+    monkeypatch.setattr(signal, "signal", cut_short)
+    with pytest.raises(KeyboardInterrupt):
         with signals_held():
-            future = pool.submit(_handlers_in_worker)
-        assert future.result(timeout=30) == (True, True)  # the initializer replaced the noting handler
-        (worker,) = pool._processes.values()
-        os.kill(worker.pid, signal.SIGTERM)
-        worker.join(timeout=30)
-        assert worker.exitcode == -signal.SIGTERM
-    finally:
-        stop_workers(pool)
-        pool.shutdown(wait=True, cancel_futures=True)
+            pytest.fail("the block must not run after the swap was cut short")
+    monkeypatch.undo()
+    assert {sig: signal.getsignal(sig) for sig in STOPPING} == before
+
+
+_WORKER_SCRIPT = """
+import multiprocessing, os, signal, sys
+from concurrent.futures import ProcessPoolExecutor
+from player.process_pool import signals_held, stop_workers, worker_signals
+
+def handlers():
+    return signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+def interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+signal.signal(signal.SIGTERM, interrupt)  # as the command line has it
+pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=worker_signals)
+try:
+    with signals_held():
+        future = pool.submit(handlers)
+    print(future.result(timeout=30))
+    (worker,) = pool._processes.values()
+    os.kill(worker.pid, signal.SIGTERM)
+    worker.join(timeout=30)
+    print(worker.exitcode)
+finally:
+    stop_workers(pool)
+    pool.shutdown(wait=True, cancel_futures=True)
+"""
+
+
+def test_a_worker_started_under_the_hold_dies_on_sigterm_and_leaves_ctrl_c_to_the_scan():
+    # In a process of its own: forking the test process, which may run Qt's threads, is not safe.
+    proc = subprocess.run(
+        [sys.executable, "-c", _WORKER_SCRIPT], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["(True,", "True)", str(-signal.SIGTERM)], proc.stdout + proc.stderr

@@ -394,7 +394,7 @@ def test_the_playlists_tab_guides_an_empty_start(qtbot, copy_corpus_store):
 def test_a_ban_marks_the_library_rows_at_once(qtbot, analysed_db):
     """Issue 21 item 5: banning a track or an artist from the window marks their rows (⊘, "Banned") in
     place; clearing the rating takes the mark away."""
-    from ui.library_rows import row_artist
+    from ui.library_rows import artist_counts, row_artist
 
     window, store = open_window(qtbot, analysed_db)
     try:
@@ -423,17 +423,18 @@ def test_a_ban_marks_the_library_rows_at_once(qtbot, analysed_db):
         # its tooltip says so; the mark survives a reload of the library and goes with the rating.
         panes = window.library.panes
         row = panes.artist_values.index(artist)
-        assert panes.artists.item(row).text().startswith(f"⊘ {artist} (")
+        n_tracks = dict(artist_counts(window.library.model.matching_rows()))[artist]
+        assert panes.artists.item(row).text() == f"{artist} ({n_tracks}) ⊘"
         assert panes.tooltip_at(panes.artists, row).endswith("· Banned (the artist)")
         unrated = next(r for r, name in enumerate(panes.artist_values) if name not in (None, artist))
-        assert not panes.artists.item(unrated).text().startswith("⊘")
+        assert not panes.artists.item(unrated).text().endswith("⊘")
         n = int(panes.artists.item(unrated).text().rsplit("(", 1)[1][:-1])
         assert panes.tooltip_at(panes.artists, unrated) == f"{panes.artist_values[unrated]} — {count_text(n)}"
         window.reload_library()
         qtbot.waitUntil(lambda: not window.runner.busy(), timeout=30000)
         row = panes.artist_values.index(artist)
-        assert panes.artists.item(row).text().startswith(f"⊘ {artist} (")
+        assert panes.artists.item(row).text() == f"{artist} ({n_tracks}) ⊘"
         window.rate([], None, artist=artist)
-        assert panes.artists.item(row).text().startswith(f"{artist} (")
+        assert panes.artists.item(row).text() == f"{artist} ({n_tracks})"
     finally:
         close_window(window, store)

@@ -3,7 +3,8 @@ resting on an entry is told.
 
 Both panes elide to their width (no sideways scrolling), so each entry's tooltip says it whole: an
 artist with its track count and, where the listener loved or banned the artist, that rating, which the
-entry also carries as the ♥ or ⊘ mark the track table uses; an album with its album artist.
+entry also carries after its count as the ♥ or ⊘ mark the track table uses; an album with its album
+artist.
 """
 
 from __future__ import annotations
@@ -98,12 +99,13 @@ class BrowsePanes(QSplitter):
         name = self.artist_values[row]
         if name is None:
             return f"{ALL_ARTISTS} ({self._artist_counts[0]})"
-        mark = RATING_MARKS.get(self._artist_ratings.get(fold_artist(name), 0))
-        return (
-            f"{mark[0]} {name} ({self._artist_counts[row]})"
-            if mark
-            else f"{name} ({self._artist_counts[row]})"
-        )
+        mark = self._mark(name)
+        # The mark last: typing a name's first letters still finds it (the list searches from the start).
+        return f"{name} ({self._artist_counts[row]})" + (f" {mark[0]}" if mark else "")
+
+    def _mark(self, name: str) -> tuple[str, str] | None:
+        """(mark, word) of a loved or banned artist (``library_model.RATING_MARKS``), else None."""
+        return RATING_MARKS.get(self._artist_ratings.get(fold_artist(name), 0))
 
     # -- the choice ----------------------------------------------------------------------------------
     def current_artist(self) -> str | None:
@@ -133,7 +135,7 @@ class BrowsePanes(QSplitter):
         if name is None:
             return None
         text = f"{name} — {count_text(self._artist_counts[row])}"
-        mark = RATING_MARKS.get(self._artist_ratings.get(fold_artist(name), 0))
+        mark = self._mark(name)
         return f"{text} · {mark[1]} (the artist)" if mark else text
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from player.library_order import library_order
 from player.naming import PLACEHOLDER_ARTIST, natural_key, tidy_titles, untagged_artist
@@ -215,7 +215,6 @@ class LoadedRows:
     haystack: list[str]
     artists: list[tuple[str, int]]
     albums: list[tuple[str, str, int]]
-    artist_ratings: dict[str, int] = field(default_factory=dict)  # ``ratings.rated_artists``: the ♥ / ⊘ marks
 
 
 def load_rows(db_path: str) -> LoadedRows:
@@ -223,10 +222,8 @@ def load_rows(db_path: str) -> LoadedRows:
     app's library load, run in a worker on its own connection."""
     from player.store import Store
     from player.store.browse import library_rows
-    from player.store.ratings import rated_artists
 
     with Store.open(db_path) as store:
         rows = library_rows(store)
-        rated = rated_artists(store)
     rows = tidy_untagged(rows)
-    return LoadedRows(rows, search_haystack(rows), artist_counts(rows), album_counts(rows), rated)
+    return LoadedRows(rows, search_haystack(rows), artist_counts(rows), album_counts(rows))

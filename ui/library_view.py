@@ -173,7 +173,6 @@ class LibraryView(QWidget):
         """Replace the library content with what the loading worker left (``library_rows.load_rows``,
         after start-up or a scan), keeping the user's narrowing: its haystack, and its counts where the
         narrowing leaves them valid."""
-        self.panes.set_artist_ratings(loaded.artist_ratings)
         self._replace(loaded.rows, loaded)
 
     def _replace(self, rows: list[tuple], loaded: LoadedRows | None) -> None:

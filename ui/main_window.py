@@ -173,7 +173,11 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         self.runner.start(load_rows, self.db_path, on_result=self._rows_loaded)
 
     def _rows_loaded(self, loaded: LoadedRows) -> None:
+        from player.store.ratings import rated_artists
+
         rows = loaded.rows
+        # Read here, not by the loading worker: a rating made while it loaded would be undone.
+        self.library.panes.set_artist_ratings(rated_artists(self.store))
         self.library.set_loaded(loaded)
         self.__dict__.pop("_stored_info", None)  # names of tracks the table lacks: look them up again
         if self._current_track_id is not None:
@@ -217,7 +221,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
             self.taste.refresh_if_stale()
 
     # -- window state -----------------------------------------------------------------------------------
-    def _splitters(self) -> dict[str, Any]:
+    def _splitters(self) -> dict[str, QSplitter]:
         """The splitters whose sizes the window keeps between runs, by their name in the settings."""
         return {
             "main": self.main_split,

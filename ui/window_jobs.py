@@ -176,7 +176,7 @@ class WindowJobs:
                 self.taste.refresh_if_stale()
 
     def ask_for_folders(self) -> None:
-        from player.store.tracks import library_folder
+        from player.store.tracks import count_tracks, library_folder
         from ui.first_run import FirstRunDialog
 
         # A library scanned before any folder was set (from the command line) suggests its own folder, not
@@ -194,7 +194,9 @@ class WindowJobs:
         else:
             self.settings.first_run_done = True
             self.settings.save(self.store)
-            if self.library.model.all_rows():  # scanned from the command line: nothing keeps it current
+            # The store, not the table, which may still be loading: scanned from the command line,
+            # the library has tracks but nothing keeps it current.
+            if count_tracks(self.store):
                 self.status_label.setText(
                     "Not watching any music folder: Library → Add music folder… keeps the library current"
                 )

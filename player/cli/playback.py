@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import signal
 import sys
 import threading
 from typing import TYPE_CHECKING
@@ -60,10 +59,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     stats.add_argument("--json", action="store_true", help="machine-readable output")
     stats.set_defaults(func=cmd_stats)
-
-
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _label(track: dict) -> str:
@@ -139,9 +134,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     if args.rate != 1.0:
         controller.player.set_rate(args.rate)
     code = 0
-    try:
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, _interrupt)  # log the play as stopped, as Ctrl-C does
+    try:  # SIGTERM and SIGHUP stop it as Ctrl-C does (``main._stop_on_signals``): the play logged as stopped
         controller.play_tracks([t["id"] for t in tracks], source="library", position=args.start)
         while not done.wait(0.5):
             pass

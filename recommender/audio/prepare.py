@@ -7,13 +7,13 @@ loudness, brightness, energy) or the error a bad file caused; nothing a file can
 
 from __future__ import annotations
 
-import signal
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from player.process_pool import worker_signals
 from recommender.audio import features as fx
 from recommender.audio import worker_guard as guard
 from recommender.audio.decode import DecodeError, decode_windows
@@ -145,7 +145,7 @@ def _init_worker(parent_pid: int | None = None, cnn_threads: int = 0) -> None:
     """Workers leave Ctrl-C to the main process, die with it, keep decoder chatter off the terminal
     and use one BLAS thread each. With ``cnn_threads`` the worker also loads the ONNX Runtime engine
     (hash-checked like in the main process) and runs the CNN on what it prepared."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    worker_signals()
     guard.die_with_parent(parent_pid)
     guard.contain_stderr()
     # Warm the decoder and feature imports (scipy ≈ 1 s of CPU) outside any file's decode budget.

@@ -96,4 +96,8 @@ def _run_isolated(args: JobArgs, accept: Callable[[PreparedTrack], None], cnn_th
             else:
                 message = "the audio decoder crashed on this file (damaged or unsupported)"
             result = PreparedTrack(args[0], error=message)
+        except BaseException:  # interrupted: do not wait for the worker's decode, as ``_run_pool``
+            stop_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     accept(result)
