@@ -155,6 +155,7 @@ def test_sounds_like_tells_apart_two_tracks_of_one_name(qtbot, analyzed_corpus_d
     for i, text in zip(ids[:2], texts[:2], strict=True):
         assert text == f"Theme — Composer · {paths[i].rsplit('/', 1)[-1]}"  # the album would not help
     for i in ids:
-        assert paths[i] in items[i].toolTip() and items[i].toolTip().startswith("Audio similarity ")
+        tip = items[i].toolTip().split("\n")
+        assert tip[0] == items[i].text() and tip[1].startswith("Audio similarity ") and tip[-1] == paths[i]
     others = [panel.tracks.item(r).text() for r in range(3, panel.tracks.count())]
     assert others and not any(" · " in t for t in others)  # a name of its own is left as it was

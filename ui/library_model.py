@@ -263,7 +263,7 @@ class TrackTableModel(QAbstractTableModel):
             return "\n".join(line for line in (mark[1] if mark else "", text, row[PATH]) if line)
         if role == Qt.ItemDataRole.FontRole and row[ID] == self._playing_id:
             return self._bold
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 4:
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= TEXT_COLUMNS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

@@ -122,9 +122,8 @@ class SimilarPanel(QWidget):
         self.result: dict[str, Any] | None = None
 
         self.header = QLabel("<b>Fans also like</b>")
-        self.header.setWordWrap(
-            True
-        )  # "Fans of Joseph G. Toscano (Zhaytee) also like" is wider than the panel
+        # "Fans of Joseph G. Toscano (Zhaytee) also like" is wider than the panel
+        self.header.setWordWrap(True)
         self.note = QLabel("Play something, or right-click a track → “Fans also like…”.")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #666;")
@@ -238,7 +237,8 @@ class SimilarPanel(QWidget):
             item = QListWidgetItem(text)
             item.setData(_TRACK_ROLE, int(t["track_id"]))
             score = t.get("score")
-            tip = [f"Audio similarity {float(score):.2f}"] if score is not None else []
+            tip = [text]  # the entry whole: the list elides it to its width
+            tip += [f"Audio similarity {float(score):.2f}"] if score is not None else []
             tip += [f"Album: {t['album']}"] if t.get("album") else []
             tip += [str(t["path"])] if t.get("path") else []
             item.setToolTip("\n".join(tip))

@@ -18,6 +18,7 @@ Core calls only: the SQL lives in ``player.store`` and the maths in ``recommende
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from PySide6.QtWidgets import QToolButton
@@ -263,7 +264,7 @@ class WindowShaping:
 
             # A rated artist's own rating is undone here too (only Rate ▸ Bans… could, found in a walk).
             rated = artist_rating(self.store, artist)
-            unrate = lambda: self.rate([], None, artist=artist)  # noqa: E731
+            unrate = partial(self.rate, [], None, artist=artist)
             if rated == 1:
                 menu.addAction(f"Clear the love of the artist {artist}", unrate)
             else:
