@@ -117,7 +117,7 @@ def _read_parallel(
                 while todo and len(pending) < (_IN_FLIGHT if todo[0][1] == 0 else 1) * workers:
                     chunk, strikes = todo[0]
                     try:
-                        with signals_held():  # the first submit forks the workers
+                        with signals_held():  # a submit may start workers (fork: the first one)
                             pending[pool.submit(read_many_timed, chunk)] = (chunk, strikes)
                     except BrokenProcessPool:  # a worker died before a result could say so
                         broken = True
@@ -145,8 +145,8 @@ def _read_parallel(
             raise
         if not broken:
             continue
-        # Not waited for: without the fix of CPython gh-94777 (in 3.11.7, not in every 3.11), a broken
-        # pool's own thread could block for ever.
+        # Not waited for: on a Python without the fix of CPython gh-94777, a broken pool's own thread can
+        # block for ever.
         stop_workers(pool)
         pool.shutdown(wait=False, cancel_futures=True)
         retry: list[tuple[list[tuple[FileStat, str]], int]] = []
