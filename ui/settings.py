@@ -8,8 +8,6 @@ one ``--db`` is one complete profile.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 
 from player.cli.library import APP_SETTINGS_KEY
 from player.store import Store
+from player.store.saved_settings import load_settings, save_settings
 
 STATE_KEY = APP_SETTINGS_KEY  # `encore scan` with no PATH reads the folders from it
 ANALYSIS_DEVICES = ("auto", "cpu", "cuda")
@@ -75,24 +74,13 @@ class UiSettings:
 
     @classmethod
     def load(cls, store: Store) -> UiSettings:
-        raw = store.get_state(STATE_KEY)
-        if not raw:
-            return cls()
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return cls()
-        names = {f.name for f in dataclasses.fields(cls)}
-        try:
-            settings = cls(**{k: v for k, v in data.items() if k in names})
-        except TypeError:
-            return cls()
+        settings = load_settings(store, STATE_KEY, cls)
         if settings.analysis_device not in ANALYSIS_DEVICES:
             settings.analysis_device = "auto"
         return settings
 
     def save(self, store: Store) -> None:
-        store.set_state(STATE_KEY, json.dumps(dataclasses.asdict(self), sort_keys=True))
+        save_settings(store, STATE_KEY, self)
 
     def radio_settings(self) -> Any:
         """The radio's settings with this app's spacing overrides (imports the radio lazily)."""

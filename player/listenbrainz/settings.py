@@ -6,13 +6,10 @@ without the sender's machinery; the rules the numbers feed are in ``player.liste
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from player.store import Store
+from player.store.saved_settings import load_settings, save_settings
 
 STATE_KEY = "settings.listenbrainz"
 DEFAULT_API_ROOT = "https://api.listenbrainz.org"
@@ -68,22 +65,9 @@ class ListenBrainzSettings:
         return min(self.backoff_base_s * 2.0**exponent, self.backoff_cap_s)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ListenBrainzSettings:
-        """Known keys only, so settings written by another version still load."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-    @classmethod
     def load(cls, store: Store) -> ListenBrainzSettings:
         """The saved settings (defaults, that is off, where none are saved or they are damaged)."""
-        raw = store.get_state(STATE_KEY)
-        if not raw:
-            return cls()
-        try:
-            data = json.loads(raw)
-            return cls.from_dict(data) if isinstance(data, dict) else cls()
-        except (ValueError, TypeError):
-            return cls()
+        return load_settings(store, STATE_KEY, cls)
 
     def save(self, store: Store) -> None:
-        store.set_state(STATE_KEY, json.dumps(dataclasses.asdict(self), sort_keys=True))
+        save_settings(store, STATE_KEY, self)

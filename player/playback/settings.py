@@ -12,9 +12,9 @@ import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any
 
 from player.store import Store
+from player.store.saved_settings import load_settings, save_settings
 
 STATE_KEY = "settings.playback"
 REPLAYGAIN_MODES = ("auto", "track", "album", "off")
@@ -86,32 +86,16 @@ class PlaybackSettings:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PlaybackSettings:
-        """Known keys only, so settings written by another version still load."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-    @classmethod
     def load(cls, store: Store) -> PlaybackSettings:
         """The saved settings (defaults where none are saved), with environment overrides."""
-        raw = store.get_state(STATE_KEY)
-        settings = cls()
-        if raw:
-            try:
-                settings = cls.from_dict(json.loads(raw))
-            except (ValueError, TypeError):
-                settings = cls()
-        return settings.with_env()
+        return load_settings(store, STATE_KEY, cls).with_env()
 
     def save(self, store: Store) -> None:
         """Persist the settings; an ``ENCORE_AUDIO_OUTPUT`` override is for this process only, so the
         saved output stays what it was."""
-        data = dataclasses.asdict(self)
+        saved = self
         if os.environ.get("ENCORE_AUDIO_OUTPUT"):
-            saved = store.get_state(STATE_KEY)
-            try:
-                previous = json.loads(saved).get("audio_output") if saved else None
-            except (ValueError, AttributeError):
-                previous = None
-            data["audio_output"] = previous if previous is not None else type(self)().audio_output
-        store.set_state(STATE_KEY, json.dumps(data, sort_keys=True))
+            saved = dataclasses.replace(
+                self, audio_output=load_settings(store, STATE_KEY, type(self)).audio_output
+            )
+        save_settings(store, STATE_KEY, saved)
