@@ -88,19 +88,22 @@ class InvalidValue(ValueError):
     """A property write or call argument of the wrong D-Bus type or out of range: a D-Bus error."""
 
 
+def _typed(value: Any, name: str, kind: type, dbus_type: str) -> Any:
+    """``value`` if it is exactly a ``kind`` (Python's bool is an int, D-Bus's boolean is not)."""
+    if type(value) is not kind:
+        raise InvalidValue(f"{name} must be {dbus_type}, not {type(value).__name__}")
+    return value
+
+
 def _float_in(value: Any, name: str) -> float:
     """A D-Bus double that is a finite number (Python bool and int are other D-Bus types)."""
-    if type(value) is not float:
-        raise InvalidValue(f"{name} must be a double, not {type(value).__name__}")
-    if not math.isfinite(value):
+    if not math.isfinite(_typed(value, name, float, "a double")):
         raise InvalidValue(f"{name} must be finite, not {value}")
     return value
 
 
 def _bool_in(value: Any, name: str) -> bool:
-    if type(value) is not bool:
-        raise InvalidValue(f"{name} must be a boolean, not {type(value).__name__}")
-    return value
+    return _typed(value, name, bool, "a boolean")
 
 
 def _loop_in(value: Any, name: str) -> str:
@@ -110,9 +113,7 @@ def _loop_in(value: Any, name: str) -> str:
 
 
 def _int_in(value: Any, name: str) -> int:
-    if type(value) is not int:
-        raise InvalidValue(f"{name} must be an int64, not {type(value).__name__}")
-    return value
+    return _typed(value, name, int, "an int64")
 
 
 class MprisValues(Protocol):
