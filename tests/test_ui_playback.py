@@ -51,6 +51,22 @@ def test_a_vanished_file_is_skipped_flagged_missing_and_explained(qtbot, small_d
         close_window(window, store)
 
 
+def test_after_shutdown_the_queue_shows_nothing_and_reads_no_closed_store(qtbot, small_db):
+    """CI once caught the queue view painted after the window's shutdown and the store's close: naming
+    a row then read the closed store (a Qt-loop error). A shut window's queue shows no rows."""
+    window, store = open_window(qtbot, small_db)
+    try:
+        window.play_tracks(_ids(window)[:3], 0)
+        qtbot.waitUntil(lambda: window.queue_model.rowCount() == 3, timeout=WAIT)
+    finally:
+        close_window(window, store)
+    assert window.queue_model.rowCount() == 0
+    window.queue_model.changed.emit()  # a change queued before the close, delivered after it
+    qtbot.wait(50)
+    assert window.queue_model.rowCount() == 0
+    window.queue_view.grab()  # a last paint names no row
+
+
 def test_clicking_the_seek_bar_seeks_and_dragging_updates_both_times(qtbot, small_db):
     window, store = open_window(qtbot, small_db)
     try:

@@ -42,6 +42,7 @@ class QueueModel(QAbstractListModel):
         self.reason_of: Callable[[int], str] | None = None
         self._entries: list[Any] = []
         self._current: int | None = None
+        self._closed = False
         self._bold = QFont()
         self._bold.setBold(True)
         self._grey = QBrush(QColor(140, 140, 140))
@@ -50,9 +51,18 @@ class QueueModel(QAbstractListModel):
         self.refresh()
 
     def close(self) -> None:
+        """Stop mirroring the queue and show nothing: the window is going away and the store its rows
+        are named from is about to close, while the view may still be painted once more."""
         self._unsubscribe()
+        self._closed = True
+        self.beginResetModel()
+        self._entries = []
+        self._current = None
+        self.endResetModel()
 
     def refresh(self) -> None:
+        if self._closed:  # a change queued before close() arrives after it
+            return
         self.beginResetModel()
         self._entries = self.queue.entries
         self._current = self.queue.current_index
