@@ -69,11 +69,14 @@ def test_for_you_tab_lists_plays_and_opens_links(qtbot, db, opened):
         assert view.mix.count() == 30 and view.artists.count() == len(result["artists"]) > 0
         # Tracks and the mix are named as the library names them (tidy titles of untagged files).
         model = window.library.model
-        from ui.library_rows import row_artist, row_title
+        from ui.library_rows import PATH, row_artist, row_title
 
         for i, t in enumerate(result["tracks"]):
             row = model.track(t["track_ids"][0])
             assert (tracks.child(i).text(0), tracks.child(i).text(1)) == (row_title(row), row_artist(row))
+            if len(t["track_ids"]) == 1:  # its tooltip says where it lives: one title on two albums
+                assert tracks.child(i).toolTip(0) == f"{row_title(row)}\n{model.place_of(row[0])}"
+                assert model.place_of(row[0]).endswith(row[PATH])
         for i, e in enumerate(result["mix"]):
             row = model.track(int(e["track_id"]))
             assert view.mix.item(i).text() == f"{row_title(row)} — {row_artist(row)}"
@@ -158,7 +161,9 @@ def test_radio_picks_in_the_queue_say_why(qtbot, db):
             why = window.radio.why(entry.track_id)
             if entry.track_id == seed["id"]:
                 continue
-            assert why and tip.endswith(why) and tip.startswith("Radio from"), tip
+            lines = tip.split("\n")  # the station, why, then where the track lives
+            assert why and lines[1] == why and tip.startswith("Radio from"), tip
+            assert lines[2].startswith("Album: ") and lines[3].startswith("File: /"), tip
             assert why not in ("sounds like the seed", "from your library"), why
             m = re.match(r"sounds like \*(.+?)\*, the seed", why)
             if m:

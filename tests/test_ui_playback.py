@@ -67,6 +67,25 @@ def test_after_shutdown_the_queue_shows_nothing_and_reads_no_closed_store(qtbot,
     window.queue_view.grab()  # a last paint names no row
 
 
+def test_a_queued_entry_names_its_album_and_file_in_its_tooltip(qtbot, small_db):
+    """Two queued tracks of one title and artist (two albums, two takes) read alike in the list: the
+    tooltip tells them apart."""
+    from PySide6.QtCore import Qt
+
+    window, store = open_window(qtbot, small_db)
+    try:
+        ids = _ids(window)[:2]
+        window.play_tracks(ids, 0)
+        qtbot.waitUntil(lambda: window.queue_model.rowCount() == 2, timeout=WAIT)
+        model = window.queue_model
+        for row, track_id in enumerate(ids):
+            stored = get_track(store, track_id)
+            tip = model.data(model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
+            assert tip == f"From the library\nAlbum: {stored['album']}\nFile: {stored['path']}", tip
+    finally:
+        close_window(window, store)
+
+
 def test_clicking_the_seek_bar_seeks_and_dragging_updates_both_times(qtbot, small_db):
     window, store = open_window(qtbot, small_db)
     try:

@@ -105,6 +105,8 @@ class ForYouView(QWidget):
         # track id -> (title, artist, duration) as the library table shows it (tidy titles of untagged
         # files: "Track 25", not "track25"), or None; set by the window.
         self.track_info: Callable[[int], tuple[str, str, float | None] | None] | None = None
+        # track id -> its album and file, for the tooltip of a track entry (set by the window), or None.
+        self.place_of: Callable[[int], str | None] | None = None
 
         self.summary = QLabel("Open this tab to see what to hear next.")
         self.summary.setWordWrap(True)
@@ -239,6 +241,8 @@ class ForYouView(QWidget):
                 name, artist = shown
             item = QTreeWidgetItem(tracks, [name, artist, t["reason"]])
             item.setData(0, _IDS_ROLE, list(t["track_ids"]))
+            place = self._place(t["track_ids"][0]) if len(t["track_ids"]) == 1 else None
+            item.setToolTip(0, f"{name}\n{place}" if place else name)
             item.setToolTip(2, t["reason"])
         albums = QTreeWidgetItem(self.library, [f"Albums ({len(result['albums'])})", "", ""])
         for a in result["albums"]:
@@ -276,6 +280,9 @@ class ForYouView(QWidget):
         """(title, artist) as the library shows the track, or None where the window gives none."""
         info = self.track_info(int(track_id)) if self.track_info is not None else None
         return (info[0], info[1]) if info is not None else None
+
+    def _place(self, track_id: int) -> str | None:
+        return self.place_of(int(track_id)) if self.place_of is not None else None
 
     # -- actions -----------------------------------------------------------------------------------
     def play_mix(self) -> None:

@@ -119,6 +119,11 @@ class TrackTableModel(QAbstractTableModel):
         i = self._by_id.get(track_id)
         return None if i is None else self._rows[i]
 
+    def place_of(self, track_id: int) -> str | None:
+        """The album ("Album: …") and the file on two lines, for a tooltip elsewhere (the queue); None if unknown."""
+        row = self.track(track_id)
+        return None if row is None else f"Album: {row_album(row)}\nFile: {row[PATH]}"
+
     def track_at(self, row: int) -> tuple:
         return self._rows[self._view[row]]
 

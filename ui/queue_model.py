@@ -40,6 +40,9 @@ class QueueModel(QAbstractListModel):
         # The radio's reason for a track it picked (set by the window: ``RadioSession.why``), shown in
         # the tooltip of radio entries.
         self.reason_of: Callable[[int], str] | None = None
+        # Where the track lives ("Album: …" and its file, set by the window from the library's rows), so
+        # two entries of one title and artist from two albums or two takes can be told apart.
+        self.place_of: Callable[[int], str | None] | None = None
         self._entries: list[Any] = []
         self._current: int | None = None
         self._closed = False
@@ -97,11 +100,12 @@ class QueueModel(QAbstractListModel):
             length = format_duration(duration)
             return f"{text}   {length}" if length else text
         if role == Qt.ItemDataRole.ToolTipRole:
+            place = self.place_of(entry.track_id) if self.place_of is not None else None
             if entry.source == "radio":
                 origin = station_text(entry.seed)
                 reason = self.reason_of(entry.track_id) if self.reason_of is not None else ""
-                return f"{origin}\n{reason}" if reason else origin
-            return f"From the {entry.source}"
+                return "\n".join(line for line in (origin, reason, place) if line)
+            return "\n".join(line for line in (f"From the {entry.source}", place) if line)
         if role == ENTRY_ID_ROLE:
             return entry.id
         if role == TRACK_ID_ROLE:

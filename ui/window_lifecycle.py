@@ -53,6 +53,7 @@ class WindowLifecycle:
 
         self.listening = ListeningSession(self.controller, self.radio.core)
         self.queue_model.reason_of = self.radio.why  # radio picks say why in the queue's tooltip
+        self.queue_model.place_of = self.library.model.place_of  # ... and every entry its album and file
         self.radio.stationChanged.connect(self._station_changed)
         self.radio.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
         self.radio.failed.connect(lambda m: m.startswith("The station") and self.stations.show_error(m))
