@@ -516,3 +516,48 @@ def test_the_split_between_artists_and_albums_is_kept_between_runs(qtbot, corpus
         qtbot.waitUntil(lambda: (s := window.library.panes.sizes())[0] > 2 * s[1], timeout=WAIT)
     finally:
         _close(window, store)
+
+
+def test_the_wheel_scrolls_the_settings_and_changes_no_value_on_the_way(qtbot):
+    """Found in a walk of the app: scrolling down Settings with the wheel flipped the analysis device
+    under the pointer to "GPU (CUDA)" (to be saved by OK). An unfocused field passes the wheel on to the
+    page; a field the user clicked takes it."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(UiSettings(), None)
+    qtbot.addWidget(dialog)
+    dialog.resize(dialog.width(), 320)  # shorter than its groups: the page scrolls
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    combo, bar = dialog.device, dialog.scroll.verticalScrollBar()
+    dialog.scroll.ensureWidgetVisible(combo)
+    qtbot.wait(20)
+
+    def turn_down(widget) -> None:
+        at = QPointF(widget.width() / 2, widget.height() / 2)
+        for _ in range(3):
+            event = QWheelEvent(
+                at,
+                QPointF(widget.mapToGlobal(at.toPoint())),
+                QPoint(0, 0),
+                QPoint(0, -120),
+                Qt.MouseButton.NoButton,
+                Qt.KeyboardModifier.NoModifier,
+                Qt.ScrollPhase.NoScrollPhase,
+                False,
+            )
+            QApplication.sendEvent(widget, event)
+
+    index, top = combo.currentIndex(), bar.value()
+    assert combo.count() > 1 and bar.maximum() > 0
+    turn_down(combo)
+    assert combo.currentIndex() == index  # the value under the pointer is untouched
+    assert bar.value() > top or bar.value() == bar.maximum()  # the page scrolled instead
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus, timeout=WAIT)
+    turn_down(combo)
+    assert combo.currentIndex() != index  # once chosen, the field takes the wheel as before

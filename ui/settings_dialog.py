@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from player.playback.settings import MAX_CROSSFADE_S, REPLAYGAIN_MODES
 from ui.first_run import FolderList
 from ui.settings import ANALYSIS_DEVICES, UiSettings
+from ui.wheel_guard import guard_wheel
 
 _RG_LABELS = {
     "auto": "Automatic (album gain for albums in order)",
@@ -201,6 +202,7 @@ class SettingsDialog(QDialog):
         if screen is not None:
             height = min(height, int(screen.height() * 0.9))
         self.resize(hint.width() + scroll.verticalScrollBar().sizeHint().width() + 24, height)
+        guard_wheel(content)  # scrolling the page changes no value on the way
 
     def accept(self) -> None:
         """OK, unless sending to ListenBrainz is on without a token: nothing could be sent, and the plays
