@@ -156,6 +156,9 @@ def test_spotify_outcomes_follow_the_documented_rules():
     assert outcome(Listen(**base, ms_played=280000, reason_end="endplay"), 300.0) == "completed"
     assert outcome(Listen(**base, ms_played=90000, reason_end="endplay"), 300.0) == "stopped"
     assert outcome(Listen(**base, ms_played=4000), None) == "skipped"  # the short export, 4 s
+    # No length known (a track in neither the export nor the library): 4 minutes is a scrobble.
+    assert outcome(Listen(**base, ms_played=305000), None) == "completed"
+    assert outcome(Listen(**base, ms_played=90000, reason_end="endplay"), None) == "stopped"
     lb = Listen("listenbrainz", 1.0, "A", "T")
     assert outcome(lb, None) == "completed"  # a scrobble needed half the track or 4 minutes
 
@@ -244,6 +247,23 @@ def test_listens_of_library_tracks_are_matched_and_counted_apart(copy_corpus_sto
     assert report["library_share"] == 1.0
     assert elsewhere_counts(store) == {track["id"]: 37}
     assert outcome_counts(store)["total"] == 0  # Encore's own plays are untouched
+    # Beside Encore's plays (completions) only completed listens count: a skip on Spotify is no play.
+    streams = [
+        {
+            "ts": f"2023-11-14T2{k}:00:00Z",
+            "ms_played": ms,
+            "master_metadata_track_name": track["title"],
+            "master_metadata_album_artist_name": track["artist"],
+            "reason_end": end,
+            "skipped": end == "fwdbtn",
+        }
+        for k, (ms, end) in enumerate([(5000, "fwdbtn"), (200000, "trackdone"), (3000, "fwdbtn")])
+    ]
+    report = import_history(
+        store, _write(tmp_path, "Streaming_History_Audio_2023.json", streams), load_bundle()
+    )
+    assert report["outcomes"] == {"skipped": 2, "completed": 1}
+    assert elsewhere_counts(store) == {track["id"]: 38}
 
 
 def test_reasons_say_where_the_history_comes_from(tmp_path, capsys):

@@ -10,7 +10,8 @@ Outcomes, the one place they are decided (with why):
   the same rules as Encore's own plays (``player.outcomes.classify`` with ``PlaybackSettings``: listened
   to the completion threshold of the track's length when the length is known is a completion; leaving
   with ``fwdbtn``/``backbtn``/``clickrow`` before the skip threshold is a skip; anything else, such as
-  ``endplay`` or ``logout`` after a while, is "stopped"). The older short export (``StreamingHistory*.json``:
+  ``endplay`` or ``logout`` after a while, is "stopped"; with no length known, 4 minutes heard is a
+  completion, the scrobbling rule). The older short export (``StreamingHistory*.json``:
   ``endTime``, ``msPlayed``) has no reason: the time played decides alone.
 
 Left out and counted: podcast episodes, audiobooks and videos (not music taste), entries without an
@@ -36,6 +37,9 @@ SOURCES = ("listenbrainz", "spotify", "lastfm")
 SOURCE_NAMES = {"spotify": "Spotify", "listenbrainz": "ListenBrainz", "lastfm": "Last.fm"}
 LEFT_OUT = ("podcast", "audiobook", "video", "no_artist", "no_time")
 SPOTIFY_LEFT = {"fwdbtn": "next", "backbtn": "previous", "clickrow": "next", "trackdone": "eos"}
+# A stream of a track whose length nobody knows (not in the export, not in the library) is a completion
+# after 4 minutes: the scrobbling rule the other sources' entries already passed.
+SCROBBLE_S = 240.0
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,8 @@ def outcome(listen: Listen, duration_s: float | None, settings: Any = None) -> s
     from player.playback.settings import PlaybackSettings
 
     listened = (listen.ms_played or 0) / 1000.0
+    if duration_s is None and listened >= SCROBBLE_S:
+        return "completed"
     reason = SPOTIFY_LEFT.get(listen.reason_end or "", "stopped")
     if listen.reason_end is None:  # the short export: no reason; a short stream is a skip
         reason = "next"

@@ -33,7 +33,7 @@ BROWSE_COLUMNS = (
     "added_at",
     "skips",
     "rating",  # effective rating (``ratings.effective_rating``): 1 loved, -1 banned, 0 none; rows show it
-    "elsewhere",  # listens imported from elsewhere matched to the track (``listens.elsewhere_counts``)
+    "elsewhere",  # completed listens imported from elsewhere matched to it (``listens.elsewhere_counts``)
 )
 
 

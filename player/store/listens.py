@@ -117,9 +117,11 @@ def listen_feedback(store: Store, now: float, half_life_days: float) -> list[tup
 
 
 def elsewhere_counts(store: Store, track_ids: Iterable[int] | None = None) -> dict[int, int]:
-    """track id -> listens imported from elsewhere matched to it (shown beside Encore's own plays)."""
+    """track id -> completed listens imported from elsewhere matched to it, shown beside Encore's own
+    plays, which count completions too (a skip on Spotify is no play, as a skip in Encore is none)."""
     rows = store.conn.execute(
-        "SELECT track_id, COUNT(*) FROM listens WHERE track_id IS NOT NULL GROUP BY track_id"
+        "SELECT track_id, COUNT(*) FROM listens WHERE track_id IS NOT NULL AND outcome = 'completed'"
+        " GROUP BY track_id"
     ).fetchall()
     counts = {int(t): int(n) for t, n in rows}
     if track_ids is None:
