@@ -140,6 +140,31 @@ def test_reasons_name_the_log_artists(bundle, played_library):
     assert {a.name for a in result.albums} <= {f"{a} album" for a in LIBRARY}
 
 
+def test_listens_imported_from_elsewhere_are_plays_in_for_you(bundle, played_library, tmp_path):
+    """Found in a walk of the app: after a Spotify import For you still called a track heard there "new
+    to you: never played". One listen elsewhere: no longer "never played"; three: not under-played."""
+    from recommender.taste.history import import_history
+
+    store, _by_artist = played_library
+    before = for_you(store, bundle, taste=Taste.from_store(store, bundle, now=NOW), n=30)
+    once, thrice = before.tracks[0], before.tracks[1]
+    assert once.reason.startswith(NEVER_PLAYED) and thrice.reason.startswith(NEVER_PLAYED)
+    entries = [
+        {
+            "listened_at": int(NOW) - 7 * 86400 - 600 * k,
+            "track_metadata": {"artist_name": item.artist, "track_name": item.name},
+        }
+        for k, item in enumerate([once, thrice, thrice, thrice])
+    ]
+    path = tmp_path / "listens.json"
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    assert import_history(store, path, bundle)["library_share"] == 1.0
+    after = for_you(store, bundle, taste=Taste.from_store(store, bundle, now=NOW), n=30)
+    listed = {t.track_ids[0]: t for t in after.tracks}
+    assert once.track_ids[0] in listed and not listed[once.track_ids[0]].reason.startswith(NEVER_PLAYED)
+    assert thrice.track_ids[0] not in listed  # played 3 times: not under-played
+
+
 def test_contributions_add_up_to_the_fold_in_score(bundle, played_library):
     store, _ = played_library
     taste = Taste.from_store(store, bundle, now=NOW)

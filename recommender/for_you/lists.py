@@ -93,6 +93,7 @@ def for_you(
     ``now``: the clock that resting is measured against (default: the taste's, which is the time of
     the call when ``taste`` is not given)."""
     from player.store.analysis import load_analysis_matrix
+    from player.store.listens import listen_outcomes
     from player.store.plays import track_stats
     from player.store.tracks import track_columns
     from recommender.similar.answers import lastfm_link
@@ -133,6 +134,11 @@ def for_you(
     from recommender.for_you.ranked import rank_albums, rank_library, ranked
 
     stats = track_stats(store)
+    # Listens imported from elsewhere are plays too: a track heard on Spotify is not "never played",
+    # and is no longer among the under-played.
+    for tid, (done, skipped) in listen_outcomes(store).items():
+        row = stats.setdefault(tid, {})
+        row["play_count"] = (row.get("play_count") or 0) + done + skipped
     bans = Bans.from_store(store)  # never offered
     columns = ("id", "title", "path", "artist", "album_artist", "album", "duration")
     present = track_columns(store, columns, order="id")  # files there now (missing ones are not offered)
