@@ -561,3 +561,25 @@ def test_the_wheel_scrolls_the_settings_and_changes_no_value_on_the_way(qtbot):
     qtbot.waitUntil(combo.hasFocus, timeout=WAIT)
     turn_down(combo)
     assert combo.currentIndex() != index  # once chosen, the field takes the wheel as before
+
+
+def test_a_first_window_fits_a_screen_smaller_than_its_usual_size(qtbot, corpus_db):
+    """Found in a walk of the app: on a 1366 × 768 screen the first window (1280 × 800) put the transport
+    bar below the screen's edge. The offscreen test screen is 800 × 800: the window fits its height, title
+    bar room included, and keeps its size where a saved one exists."""
+    window, store = _open_window(qtbot, corpus_db)
+    try:
+        free = window.screen().availableGeometry()
+        assert free.height() - 48 < 800  # the case under test: a screen lower than the usual first size
+        assert window.height() <= free.height() - 48
+        # As narrow as the screen allows, down to what the window's parts need (about 950 px).
+        assert window.width() <= max(free.width() - 16, window.minimumSizeHint().width())
+        assert window.now_playing.isVisible()
+        window.resize(1000, 600)
+    finally:
+        _close(window, store)
+    window, store = _open_window(qtbot, corpus_db)
+    try:
+        assert window.height() == 600  # the saved size wins (its width kept to the screen by Qt)
+    finally:
+        _close(window, store)

@@ -46,6 +46,17 @@ from ui.workers import TaskRunner
 log = logging.getLogger(__name__)
 
 
+def first_size(screen: Any) -> tuple[int, int]:
+    """The window's size before any saved one: 1280 × 800 where the screen has room, else what fits its
+    free area with room for the title bar (found in a walk of the app: on a 1366 × 768 screen the
+    transport bar was below the screen's edge until the window was maximised)."""
+    width, height = 1280, 800
+    if screen is None:
+        return width, height
+    free = screen.availableGeometry()
+    return min(width, free.width() - 16), min(height, free.height() - 48)
+
+
 class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, WindowLifecycle, QMainWindow):
     libraryLoaded = Signal()  # rows are in the track table
     started = Signal()  # controller ready (queue restored)
@@ -75,7 +86,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
 
         self.setWindowTitle("Encore")
         self.setWindowIcon(icon("encore"))
-        self.resize(1280, 800)
+        self.resize(*first_size(self.screen()))
 
         self.album_covers = CoverCache(self.runner, size=128, parent=self)
         self.library = LibraryView(covers=self.album_covers)
