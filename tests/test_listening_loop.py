@@ -245,8 +245,11 @@ def test_a_station_from_a_prompt_plays_keeps_its_exclusions_and_comes_back_after
     (other,) = _long_tracks(store, 1)
     listening.play([other])
     ctl.player.advance(5.0)
-    replacement = listening.start_prompt("sounds:(ambient) -artist:(Wesnoth)", "Ambient, no Wesnoth")
-    assert replacement is not None and radio.active and radio.prompt is not None
+    replaced: list = []
+    listening.on_replaced.append(replaced.append)
+    listening.start_prompt("sounds:(ambient) -artist:(Wesnoth)", "Ambient, no Wesnoth")
+    (replacement,) = replaced  # handed over once the prompt was read
+    assert radio.active and radio.prompt is not None
     assert replacement.message == "The queue was replaced."
     queued = [e.track_id for e in ctl.queue.entries]
     assert ctl.queue.current.track_id == radio.seed_track_id and len(ctl.queue.upcoming()) >= 3
@@ -277,9 +280,12 @@ def test_a_prompt_that_cannot_be_read_says_so_and_keeps_what_plays(store):
     listening.play([a])
     errors: list[str] = []
     radio.on_failed.append(errors.append)
+    replaced: list = []
+    listening.on_replaced.append(replaced.append)
     listening.start_prompt("artist:(Nobody We Know)", "Nobody")
     assert errors and "no artist in your library" in errors[0]
     assert ctl.queue.current.track_id == a and not radio.active
+    assert replaced == []  # nothing was replaced: no notice, no Undo (found in a walk of the app)
 
 
 def test_a_radio_from_a_track_whose_file_went_missing_says_so(store):

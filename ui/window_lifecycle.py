@@ -26,6 +26,13 @@ from player.store import Store
 log = logging.getLogger(__name__)
 
 
+def first_and_last(message: str) -> str:
+    """A message drawn over lines (a prompt, a caret line, the error) on one line for the status bar:
+    its first line and its last ("The station could not start: no artist … is called 'X'")."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    return message if len(lines) < 2 else f"{lines[0].rstrip()} {lines[-1].strip()}"
+
+
 class WindowLifecycle:
     """``start()`` once the window is on screen; ``closeEvent``, ``quit()`` and ``shutdown()`` at the end."""
 
@@ -52,10 +59,13 @@ class WindowLifecycle:
         from recommender.radio.listening import ListeningSession
 
         self.listening = ListeningSession(self.controller, self.radio.core)
+        self.listening.on_replaced.append(self.offer_undo)  # a station from a prompt, once it is read
         self.queue_model.reason_of = self.radio.why  # radio picks say why in the queue's tooltip
         self.queue_model.place_of = self.library.model.place_of  # ... and every entry its album and file
         self.radio.stationChanged.connect(self._station_changed)
-        self.radio.failed.connect(lambda message: self.statusBar().showMessage(message, 10000))
+        self.radio.failed.connect(
+            lambda message: self.statusBar().showMessage(first_and_last(message), 10000)
+        )
         self.radio.failed.connect(lambda m: m.startswith("The station") and self.stations.show_error(m))
         self.bridge.playFinished.connect(self.radio.play_finished)
         self.bridge.playFinished.connect(self._play_finished)

@@ -96,7 +96,7 @@ class WindowPlayback:
             self._queue_prompt_path(prompt, label)
             return
         self.radio.set_settings(self._radio_settings(dial))
-        self.offer_undo(self.listening.start_prompt(prompt, label))
+        self.listening.start_prompt(prompt, label)  # its Undo is offered once it replaces what plays
         self.settings.radio_seed_id, self.settings.radio_label = None, label
         self.settings.radio_prompt, self.settings.radio_dial = prompt, int(dial)
         self.settings.save(self.store)

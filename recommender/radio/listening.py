@@ -2,12 +2,13 @@
 a radio, a station from a prompt, files from the command line). The play it ends is logged "replaced"
 (neither a skip nor a completion: it teaches nothing), and every replacement returns a ``Replacement``
 whose ``undo`` puts the queue, the position and the station back (the cut play goes on: see
-``player.session.PlaybackController.restore_snapshot``). Qt-free, like ``recommender.radio.session``.
+``player.session.PlaybackController.restore_snapshot``); a station from a prompt hands its ``Replacement``
+to ``on_replaced`` once the prompt is read. Qt-free, like ``recommender.radio.session``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,10 @@ class ListeningSession:
     def __init__(self, controller: Any, radio: RadioSession) -> None:
         self.controller = controller
         self.radio = radio
+        # A station from a prompt replaces what plays only once the prompt is read: its Replacement
+        # comes here then (``start_prompt``), never for a prompt the library cannot answer.
+        self.on_replaced: list[Callable[[Replacement], None]] = []
+        radio.on_prompt_started.append(self._prompt_started)
 
     def _before(self) -> Replacement | None:
         """What plays now, or None when nothing is queued (then there is nothing to undo)."""
@@ -88,11 +93,18 @@ class ListeningSession:
         self.radio.start(int(seed_track_id), label)
         return before
 
-    def start_prompt(self, prompt: str, label: str) -> Replacement | None:
-        """Start a station from a prompt (it replaces the queue once its first track is chosen)."""
-        before = self._before()
+    def start_prompt(self, prompt: str, label: str) -> None:
+        """Start a station from a prompt. What plays goes on while the prompt is read; only then does the
+        station replace it, and ``on_replaced`` get the Replacement (if anything played). A prompt the
+        library cannot answer replaces nothing (found in a walk of the app: the notice said "The station
+        … was replaced", with Undo, beside "The station could not start")."""
         self.radio.start_prompt(prompt, label)
-        return before
+
+    def _prompt_started(self, _label: str) -> None:
+        before = self._before()
+        if before is not None:
+            for hook in list(self.on_replaced):
+                hook(before)
 
     def undo(self, replacement: Replacement) -> bool:
         """Put back the queue, the entry, the position and the station that ``replacement`` replaced.

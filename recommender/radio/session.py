@@ -106,6 +106,8 @@ class RadioSession:
         self.on_station_changed: list[Callable[[str | None], None]] = []
         self.on_plan_changed: list[Callable[[list], None]] = []
         self.on_failed: list[Callable[[str], None]] = []
+        # A prompt was read and its station is about to replace what plays (the label; nothing changed yet).
+        self.on_prompt_started: list[Callable[[str], None]] = []
         self._library: Any = None
         self._loading = False
         self._closed = False
@@ -318,6 +320,7 @@ class RadioSession:
                 self._pending = None
                 self._emit(self.on_failed, f"The station could not start:\n{result.show()}")
                 return
+            self._emit(self.on_prompt_started, pending[1])
             self.stop()
             self.prompt, self.label = pending
             self.seed_track_id = None
