@@ -438,3 +438,30 @@ def test_a_ban_marks_the_library_rows_at_once(qtbot, analysed_db):
         assert panes.artists.item(row).text() == f"{artist} ({n_tracks})"
     finally:
         close_window(window, store)
+
+
+def test_a_smart_playlist_follows_plays_made_since_it_was_shown(qtbot, analysed_db):
+    """Found in a walk of the app: a track of a "plays < 1" smart playlist played to its end was still
+    listed when the listener came back to the Playlists tab, until another playlist was chosen."""
+    from player.store.playlists import create_playlist
+    from player.store.plays import close_play, start_play
+    from ui.playlist_lists import ID_ROLE
+
+    window, store = open_window(qtbot, analysed_db)
+    try:
+        pid = create_playlist(store, "Unheard", {"conditions": [{"field": "plays", "op": "<", "value": 1}]})
+        panel = window.playlists
+        window.tabs.setCurrentWidget(panel)
+        panel.refresh(select=pid)
+        shown = panel.tracks.count()
+        heard = int(panel.tracks.item(0).data(ID_ROLE + 1))  # the track's id
+        assert shown > 1
+        window.tabs.setCurrentIndex(0)  # the Library, where the track is played to its end
+        play = start_play(store, heard, "library", duration=100.0)
+        close_play(store, play, outcome="completed", seconds_listened=100.0)
+        window.tabs.setCurrentWidget(panel)
+        assert panel.tracks.count() == shown - 1
+        listed = {int(panel.tracks.item(i).data(ID_ROLE + 1)) for i in range(shown - 1)}
+        assert heard not in listed
+    finally:
+        close_window(window, store)

@@ -231,6 +231,10 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
             self.taste.refresh()
         elif index == 1 and self.taste is not None:
             self.taste.refresh_if_stale()
+        elif self.tabs.widget(index) is getattr(self, "playlists", None):
+            # A smart playlist's tracks follow plays, skips and ratings made since it was shown (found in
+            # a walk of the app: a track played to its end stayed in "plays < 1" until another was chosen).
+            self.playlists.show_current()
 
     # -- window state -----------------------------------------------------------------------------------
     def _splitters(self) -> dict[str, QSplitter]:
