@@ -141,10 +141,15 @@ def test_the_import_action_imports_summarises_and_shows_plays_from_elsewhere(qtb
         assert again[0]["report"]["duplicates"] == 39
         assert "Nothing new" in window.history_summary.text()
         assert "39 already imported" in window.history_summary.text()
-        window.history_summary.close()
+        assert window.history_summary.windowTitle() == "Listening history import · Encore"  # not "imported"
+        # "Listening history…" brings the list of imports forward: the summary makes way for it.
+        window.history_summary.history_button.click()
+        assert not window.history_summary.isVisible() and window.history_dialog.isVisible()
+        window.history_dialog.close()
         with qtbot.waitSignal(window.libraryLoaded, timeout=WAIT):
             _import(qtbot, window, [_spotify(tmp_path / "Streaming_History_Audio_2024.json", track, 3)])
         assert "Spotify history, import 2" in window.history_summary.text()
+        assert window.history_summary.windowTitle() == "Listening history imported · Encore"
         assert _plays_cell(window, track["id"])[0] == "0 (+40)"
         window.history_summary.close()
     finally:

@@ -102,7 +102,8 @@ class ImportSummaryDialog(QDialog):
 
     def __init__(self, results: list[dict[str, Any]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Listening history imported · Encore")
+        added = any(r["report"] and r["report"]["listens_kept"] for r in results)
+        self.setWindowTitle(f"Listening history {'imported' if added else 'import'} · Encore")
         self.results = results
         self.headline = QLabel(headline(results))
         self.headline.setWordWrap(True)
@@ -112,7 +113,7 @@ class ImportSummaryDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         self.history_button = QPushButton("Listening history…")
-        self.history_button.clicked.connect(self.historyRequested)
+        self.history_button.clicked.connect(self._to_history)
         buttons.addButton(self.history_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
@@ -123,6 +124,12 @@ class ImportSummaryDialog(QDialog):
         needed = int(self.details.document().size().height()) + 24
         self.details.setMinimumHeight(min(max(needed, 120), 560))
         self.resize(780, 0)
+
+    def _to_history(self) -> None:
+        """This summary makes way for the list of imports (left open, it stayed in front of it: found in
+        a walk of the app)."""
+        self.accept()
+        self.historyRequested.emit()
 
     def text(self) -> str:
         """Everything the dialog says, as plain text (each file's summary as the CLI prints it)."""
