@@ -583,3 +583,29 @@ def test_a_first_window_fits_a_screen_smaller_than_its_usual_size(qtbot, corpus_
         assert window.height() == 600  # the saved size wins (its width kept to the screen by Qt)
     finally:
         _close(window, store)
+
+
+def test_the_menus_put_each_item_where_it_belongs_and_help_has_about(qtbot, corpus_db):
+    """Found in a walk of the app: "Radio to the selected track…" sat under Rate, "Stop radio" did
+    nothing (and said nothing) while no station planned, and Help had no About."""
+    window, store = _open_window(qtbot, corpus_db)
+    try:
+        menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
+        texts = {name: [a.text() for a in menu.actions()] for name, menu in menus.items()}
+        assert "Radio to the selected track…" in texts["Playback"]
+        assert "Radio to the selected track…" not in texts["Rate"]
+        assert list(menus)[-1] == "Help" and "About Encore" in texts["Help"]
+        menus["Playback"].aboutToShow.emit()
+        assert not window.stop_radio_action.isEnabled()  # no station: nothing to stop
+        window.start_radio(window.library.model.track_id_at(0))
+        qtbot.waitUntil(lambda: window.radio.active, timeout=WAIT)
+        menus["Playback"].aboutToShow.emit()
+        assert window.stop_radio_action.isEnabled()
+        window.stop_radio_action.trigger()
+        assert not window.radio.active
+        box = window.show_about()
+        assert box.isVisible() and box.text().startswith("<b>Encore</b>, ")
+        assert "GPL" in box.informativeText()
+        box.close()
+    finally:
+        _close(window, store)

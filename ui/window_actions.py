@@ -49,9 +49,40 @@ class WindowActions:
         self.repeat_action = self._action(play_menu, "Repeat: off → all → one", "Ctrl+T", self.cycle_repeat)
         play_menu.addSeparator()
         play_menu.addAction(self.library.radio_action)
-        play_menu.addAction("Stop radio", lambda: self.radio and self.radio.stop())
+        # A path between two songs is a radio too: it sits here, not under Rate (found in a walk).
+        self.radio_to_action = self._action(
+            play_menu, "Radio to the selected track…", "Ctrl+Shift+R", self.radio_to_selection
+        )
+        self.stop_radio_action = play_menu.addAction("Stop radio", lambda: self.radio and self.radio.stop())
+        # Only while a station plans (a path is queued whole, with nothing to stop: the item did nothing).
+        play_menu.aboutToShow.connect(
+            lambda: self.stop_radio_action.setEnabled(bool(self.radio is not None and self.radio.active))
+        )
         help_menu = self.help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", "F1", self.show_shortcuts)
+        help_menu.addAction("About Encore", self.show_about)
+
+    def show_about(self) -> Any:
+        """Help ▸ About Encore: what it is, its version and licence, and where its models come from."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        from PySide6.QtWidgets import QMessageBox
+
+        try:
+            release = f"version {version('encore')}"
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            release = "a development copy"
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Encore", f"<b>Encore</b>, {release}", parent=self)
+        box.setInformativeText(
+            "A music player whose recommender runs entirely on your machine: no account, no cloud; "
+            "your listening history never leaves it.\n\nFree software under the GNU GPL, version 3 or "
+            "later. The taste model is pretrained on the Last.fm listening data of hetrec2011-lastfm-2k "
+            "(non-commercial licence) and the sound model is the MSD_musicnn tagger; the README says how "
+            "each is rebuilt."
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Close)
+        box.open()
+        return box
 
     def _action(self, menu: Any, text: str, keys: Any, slot: Any) -> QAction:
         action = QAction(text, self)

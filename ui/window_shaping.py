@@ -103,9 +103,6 @@ class WindowShaping:
         )
         menu.addSeparator()
         self._action(menu, "Bans…", "Ctrl+Shift+B", self.show_bans)
-        self.radio_to_action = self._action(
-            menu, "Radio to the selected track…", "Ctrl+Shift+R", self.radio_to_selection
-        )
         self.library.contextMenuAboutToShow.connect(self._library_menu)
         self.library.soundsRequested.connect(self.search_sounds)
         self.library.model.modelReset.connect(self._filter_found_nothing)
