@@ -103,7 +103,11 @@ def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
     with qtbot.waitSignal(panel.playRequested) as played:
         panel.play_current()
     assert played.args[0] == [ids[3], *ids[:3]] and played.args[2] == "late"
-    panel.delete_current()
+    box = panel.delete_current()  # asked first: Cancel keeps it (found in a walk: one click lost it)
+    assert "Delete the playlist late?" in box.text()
+    box.button(box.StandardButton.Cancel).click()
+    assert find_playlist(store, "late") is not None and panel.lists.count() == 2
+    panel.delete_current().button(box.StandardButton.Yes).click()
     assert find_playlist(store, "late") is None and panel.lists.count() == 1
     assert panel.current()["name"] == "Late evening"
 

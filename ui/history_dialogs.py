@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.text import count_text
+from ui.confirm import ask_first
 from ui.workers import TaskRunner
 
 #: What the file dialog offers first; "All files" too, since the format is read from the content.
@@ -233,25 +234,15 @@ class HistoryDialog(QDialog):
         chosen = self.selected()
         if chosen is None:
             return None
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        self.confirm = ask_first(
+            self,
             "Forget this import?",
             f"Forget the {chosen['source']} history from {chosen['file']}? Its "
             f"{count_text(chosen['listens_held'], 'listen')} leave your taste and the library's counts; "
             "you can import the file again later.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+            lambda: self.forget(int(chosen["id"])),
         )
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.buttonClicked.connect(
-            lambda button: (
-                box.standardButton(button) == QMessageBox.StandardButton.Yes
-                and self.forget(int(chosen["id"]))
-            )
-        )
-        self.confirm = box
-        box.open()
-        return box
+        return self.confirm
 
     def forget(self, import_id: int) -> None:
         self.forget_button.setEnabled(False)

@@ -32,6 +32,7 @@ from player.playlist_files import NothingMatched, PlaylistFileError, export_play
 from player.store import playlists as pl
 from player.store.smart import SmartRuleError, describe_rules, smart_tracks
 from player.text import count_text, shown
+from ui.confirm import ask_first
 from ui.file_dialogs import music_start_folder, open_file_name, save_file_name
 from ui.library_rows import format_duration
 from ui.playlist_lists import ID_ROLE, PlaylistList, TrackList
@@ -291,10 +292,16 @@ class PlaylistsPanel(QWidget):
         self.refresh()
         self.changed.emit()
 
-    def delete_current(self) -> None:
+    def delete_current(self) -> QMessageBox | None:
+        """Ask, then delete the shown playlist (found in a walk of the app: one click lost it for good)."""
         playlist = self.current()
         if playlist is None:
-            return
+            return None
+        what = "smart playlist" if playlist["smart"] else "playlist"
+        text = f"Delete the {what} {playlist['name']}? Its tracks stay in your library."
+        return ask_first(self, "Delete this playlist?", text, lambda: self._delete(playlist))
+
+    def _delete(self, playlist: dict[str, Any]) -> None:
         pl.delete_playlist(self.store, playlist["id"])
         self.say(f"Deleted the playlist {playlist['name']}")
         self.refresh()
