@@ -144,6 +144,14 @@ def test_rule_dialog_counts_live_and_explains_bad_rules(qtbot, analysed_db):
         first = dialog.add_row({"field": "ambient", "op": ">", "value": 0.1})
         dialog.add_row({"field": "tempo", "op": "<", "value": 120})
         assert first.value.text() == "0.1"
+        # Another kind of field clears the value ("0.1" means nothing to a genre); the same kind keeps it.
+        first.field.setCurrentText("tempo")
+        assert first.value.text() == "0.1"
+        first.field.setCurrentText("genre")
+        assert first.value.text() == "" and first.op.currentText() == "is"
+        first.field.setCurrentText("ambient")
+        first.op.setCurrentText(">")
+        first.value.setText("0.1")
         dialog.update_count()
         assert dialog.error is None
         dialog.accept()

@@ -127,6 +127,8 @@ class ConditionRow(QWidget):
 
     def _field_changed(self, field: str) -> None:
         current = self.op.currentText()
+        if self.op.count() and _ops(field) != tuple(self.op.itemText(i) for i in range(self.op.count())):
+            self.value.clear()  # another kind of value: "0.3" meant nothing to "genre" (found in a walk)
         self.op.blockSignals(True)
         self.op.clear()
         self.op.addItems(list(_ops(field)))
