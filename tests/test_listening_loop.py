@@ -274,6 +274,26 @@ def test_a_station_from_a_prompt_plays_keeps_its_exclusions_and_comes_back_after
     assert not skipped & {e.track_id for e in ctl.queue.upcoming()}  # skipped tracks stay out
 
 
+def test_the_dial_steers_the_station_playing_and_the_track_goes_on(store):
+    """Found in a walk of the app: moving the familiar <-> new dial changed nothing in the queue."""
+    from recommender.radio.settings import RadioSettings
+
+    ctl, radio, listening, _finished = _session(store)
+    listening.start_prompt("sounds:(ambient) -artist:(Wesnoth)", "Ambient")
+    playing = ctl.queue.current.track_id
+    explore = radio.station.settings.enjoy_explore
+    assert listening.steer(RadioSettings(dial=2))
+    assert radio.active and radio.prompt == "sounds:(ambient) -artist:(Wesnoth)" and radio.label == "Ambient"
+    assert radio.station.settings.enjoy_explore > explore  # the new station has the dial
+    assert ctl.queue.current.track_id == playing  # what plays goes on
+    upcoming = [e for e in ctl.queue.upcoming() if e.source == "radio" and e.seed == "Ambient"]
+    assert [e.track_id for e in upcoming] == radio.plan_ids() and len(upcoming) >= 3
+    assert not [e for e in upcoming if "wesnoth" in get_track(store, e.track_id)["path"].lower()]
+    radio.stop()
+    assert not listening.steer(RadioSettings(dial=-2))  # nothing plays: kept for the next station
+    assert radio.settings.dial == -2
+
+
 def test_a_prompt_that_cannot_be_read_says_so_and_keeps_what_plays(store):
     ctl, radio, listening, _finished = _session(store)
     (a,) = _long_tracks(store, 1)

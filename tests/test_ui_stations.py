@@ -124,6 +124,18 @@ def test_the_prompt_box_shows_parse_errors_with_a_caret_completes_and_plays(qtbo
         status = window.statusBar().currentMessage()
         assert status.startswith("The station could not start: ") and "no artist in your library" in status
         assert "^" not in status and "\n" not in status, status
+        # The dial steers the station playing (found in a walk: the queue stayed as it was).
+        playing, explore = (
+            window.controller.queue.current.track_id,
+            window.radio.core.station.settings.enjoy_explore,
+        )
+        view.dial.setValue(-2)
+        qtbot.waitUntil(
+            lambda: window.radio.active and window.radio.core.station.settings.enjoy_explore < explore,
+            timeout=WAIT,
+        )
+        assert window.controller.queue.current.track_id == playing and window.settings.radio_dial == -2
+        qtbot.waitUntil(lambda: len(window.controller.queue.upcoming()) >= 3, timeout=WAIT)
     finally:
         window.shutdown()
         store.close()

@@ -113,6 +113,10 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         self.stations.names = lambda: sorted({row_artist(r) for r in self.library.model.all_rows()})
         self.stations.playRequested.connect(self.start_prompt_station)
         self.stations.dial.valueChanged.connect(self.for_you.daily.set_dial)
+        self.stations.dial.valueChanged.connect(
+            lambda v: not self.stations.dial.isSliderDown() and self._steer(v)
+        )
+        self.stations.dial.sliderReleased.connect(lambda: self._steer(self.stations.dial.value()))
         self.for_you.daily.playRequested.connect(lambda ids, name: self.play_playlist(ids, 0, name))
         self.for_you.notInterested.connect(lambda name: self.rate([], -1, artist=name))
         self.similar.notInterested.connect(lambda name: self.rate([], -1, artist=name))
@@ -215,6 +219,15 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         self.tabs.setCurrentWidget(self.library)
         if not self.library.show_artist(artist):
             self.statusBar().showMessage(f"{artist} is not in your library", 5000)
+
+    def _steer(self, dial: int) -> None:
+        """The dial steers the station from the Stations tab that plays now (not a radio from a song,
+        which the dial never set): planned again from the playing track (``ListeningSession.steer``)."""
+        if self.listening is None or self.radio is None or self.radio.prompt is None:
+            return
+        if self.listening.steer(self._radio_settings(dial)):
+            self.settings.radio_dial = int(dial)
+            self.settings.save(self.store)
 
     def _tab_changed(self, index: int) -> None:
         if index == 1 and self.taste is None:

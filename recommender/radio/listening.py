@@ -106,6 +106,21 @@ class ListeningSession:
             for hook in list(self.on_replaced):
                 hook(before)
 
+    def steer(self, settings: Any) -> bool:
+        """New settings (the familiar <-> new dial) for the station playing: it is made again with them
+        and plans on from the playing track, which goes on (found in a walk of the app: the dial moved
+        and the queue stayed as it was). The session's skips rest as after an Undo; a station not yet
+        planned just takes the settings. False when no station plays."""
+        radio = self.radio
+        radio.set_settings(settings)
+        if radio.station is None or radio.seed_track_id is None or radio.label is None:
+            return False
+        with self.controller.lock:
+            entry = self.controller.queue.current
+        current = entry.track_id if entry is not None else None
+        radio.resume(int(radio.seed_track_id), str(radio.label), current, prompt=radio.prompt)
+        return True
+
     def undo(self, replacement: Replacement) -> bool:
         """Put back the queue, the entry, the position and the station that ``replacement`` replaced.
         Once only; False if it was undone already."""
