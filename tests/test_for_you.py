@@ -154,11 +154,23 @@ def test_listens_imported_from_elsewhere_are_plays_in_for_you(bundle, played_lib
             "listened_at": int(NOW) - 7 * 86400 - 600 * k,
             "track_metadata": {"artist_name": item.artist, "track_name": item.name},
         }
-        for k, item in enumerate([once, thrice, thrice, thrice])
+        for k, item in enumerate([thrice, thrice, thrice])
     ]
     path = tmp_path / "listens.json"
     path.write_text(json.dumps(entries), encoding="utf-8")
     assert import_history(store, path, bundle)["library_share"] == 1.0
+    # Once on Spotify, stopped after 90 s (neither a skip nor a completion): heard all the same.
+    stream = {
+        "ts": "2026-09-01T20:00:00Z",
+        "ms_played": 90000,
+        "master_metadata_track_name": once.name,
+        "master_metadata_album_artist_name": once.artist,
+        "reason_end": "endplay",
+        "skipped": False,
+    }
+    spotify = tmp_path / "Streaming_History_Audio_2026.json"
+    spotify.write_text(json.dumps([stream]), encoding="utf-8")
+    assert import_history(store, spotify, bundle)["outcomes"] == {"stopped": 1}
     after = for_you(store, bundle, taste=Taste.from_store(store, bundle, now=NOW), n=30)
     listed = {t.track_ids[0]: t for t in after.tracks}
     assert once.track_ids[0] in listed and not listed[once.track_ids[0]].reason.startswith(NEVER_PLAYED)

@@ -306,6 +306,17 @@ def test_a_prompt_that_cannot_be_read_says_so_and_keeps_what_plays(store):
     assert errors and "no artist in your library" in errors[0]
     assert ctl.queue.current.track_id == a and not radio.active
     assert replaced == []  # nothing was replaced: no notice, no Undo (found in a walk of the app)
+    # Nor by a path (from/to, any case): no station, so the one playing plays on, with nothing replaced.
+    listening.start_prompt("sounds:(ambient)", "Ambient")
+    (replacement,) = replaced
+    playing = ctl.queue.current.track_id
+    one, two = (get_track(store, t) for t in _long_tracks(store, 3)[1:])
+    listening.start_prompt(
+        f"From:({one['artist']} - {one['title']}) To:({two['artist']} - {two['title']})", "Path"
+    )
+    assert errors[-1].startswith("A path (from/to) plays from the library's Path command")
+    assert replaced == [replacement] and radio.active and radio.label == "Ambient"
+    assert ctl.queue.current.track_id == playing
 
 
 def test_a_radio_from_a_track_whose_file_went_missing_says_so(store):

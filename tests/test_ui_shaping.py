@@ -104,7 +104,7 @@ def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
         panel.play_current()
     assert played.args[0] == [ids[3], *ids[:3]] and played.args[2] == "late"
     box = panel.delete_current()  # asked first: Cancel keeps it (found in a walk: one click lost it)
-    assert "Delete the playlist late?" in box.text()
+    assert "Delete the playlist “late”?" in box.text()
     box.button(box.StandardButton.Cancel).click()
     assert find_playlist(store, "late") is not None and panel.lists.count() == 2
     panel.delete_current().button(box.StandardButton.Yes).click()
@@ -149,6 +149,10 @@ def test_rule_dialog_counts_live_and_explains_bad_rules(qtbot, analysed_db):
         assert first.value.text() == "0.1"
         first.field.setCurrentText("genre")
         assert first.value.text() == "" and first.op.currentText() == "is"
+        first.value.setText("rock")
+        for typed in ("a", "al", "alb", "album"):  # a name typed letter by letter: text to text
+            first.field.setCurrentText(typed)
+        assert first.value.text() == "rock"
         first.field.setCurrentText("ambient")
         first.op.setCurrentText(">")
         first.value.setText("0.1")

@@ -247,7 +247,9 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         elif self.tabs.widget(index) is getattr(self, "playlists", None):
             # A smart playlist's tracks follow plays, skips and ratings made since it was shown (found in
             # a walk of the app: a track played to its end stayed in "plays < 1" until another was chosen).
-            self.playlists.show_current()
+            shown = self.playlists.current()
+            if shown is not None and shown["smart"]:
+                self.playlists.show_current()
 
     # -- window state -----------------------------------------------------------------------------------
     def _splitters(self) -> dict[str, QSplitter]:

@@ -298,7 +298,7 @@ class PlaylistsPanel(QWidget):
         if playlist is None:
             return None
         what = "smart playlist" if playlist["smart"] else "playlist"
-        text = f"Delete the {what} {playlist['name']}? Its tracks stay in your library."
+        text = f"Delete the {what} “{playlist['name']}”? Its tracks stay in your library."
         return ask_first(self, "Delete this playlist?", text, lambda: self._delete(playlist))
 
     def _delete(self, playlist: dict[str, Any]) -> None:

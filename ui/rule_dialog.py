@@ -88,6 +88,7 @@ class ConditionRow(QWidget):
     def __init__(self, group: ConditionGroup, condition: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.group = group
+        self._kind: tuple[str, ...] | None = None  # the operators of the last whole field name chosen
         schedule = group.dialog.schedule
         self.field = QComboBox()
         self.field.setEditable(True)
@@ -127,8 +128,10 @@ class ConditionRow(QWidget):
 
     def _field_changed(self, field: str) -> None:
         current = self.op.currentText()
-        if self.op.count() and _ops(field) != tuple(self.op.itemText(i) for i in range(self.op.count())):
-            self.value.clear()  # another kind of value: "0.3" meant nothing to "genre" (found in a walk)
+        if field in FIELDS or field in tag_vocabulary():  # not a name half typed ("alb" for "album")
+            if self._kind is not None and _ops(field) != self._kind:
+                self.value.clear()  # another kind of value: "0.3" meant nothing to "genre" (found in a walk)
+            self._kind = _ops(field)
         self.op.blockSignals(True)
         self.op.clear()
         self.op.addItems(list(_ops(field)))

@@ -54,9 +54,9 @@ class WindowActions:
             play_menu, "Radio to the selected track…", "Ctrl+Shift+R", self.radio_to_selection
         )
         self.stop_radio_action = play_menu.addAction("Stop radio", lambda: self.radio and self.radio.stop())
-        # Only while a station plans (a path is queued whole, with nothing to stop: the item did nothing).
+        # Only while a station plays or is on its way (a path is queued whole: the item did nothing).
         play_menu.aboutToShow.connect(
-            lambda: self.stop_radio_action.setEnabled(bool(self.radio is not None and self.radio.active))
+            lambda: self.stop_radio_action.setEnabled(self.radio is not None and self.radio.label is not None)
         )
         help_menu = self.help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", "F1", self.show_shortcuts)
@@ -64,14 +64,12 @@ class WindowActions:
 
     def show_about(self) -> Any:
         """Help ▸ About Encore: what it is, its version and licence, and where its models come from."""
-        from importlib.metadata import PackageNotFoundError, version
-
         from PySide6.QtWidgets import QMessageBox
 
-        try:
-            release = f"version {version('encore')}"
-        except PackageNotFoundError:  # run from a checkout that was never installed
-            release = "a development copy"
+        from player.listenbrainz.listen import client_version
+
+        installed = client_version()  # the version a listen is sent with: one reading of it
+        release = "a development copy" if installed == "unknown" else f"version {installed}"
         box = QMessageBox(QMessageBox.Icon.NoIcon, "About Encore", f"<b>Encore</b>, {release}", parent=self)
         box.setInformativeText(
             "A music player whose recommender runs entirely on your machine: no account, no cloud; "

@@ -92,7 +92,7 @@ class WindowPlayback:
         track is chosen; a prompt the library cannot answer is said under the box."""
         if self.listening is None or self.radio is None:
             return
-        if "from:" in prompt:  # a path through songs: planned once and queued, as "Radio to…" is
+        if "from:" in prompt.lower():  # a path through songs: planned once and queued, as "Radio to…" is
             self._queue_prompt_path(prompt, label)
             return
         self.radio.set_settings(self._radio_settings(dial))

@@ -256,7 +256,7 @@ def outcome(listen: Listen, duration_s: float | None, settings: Any = None) -> s
     from player.playback.settings import PlaybackSettings
 
     listened = (listen.ms_played or 0) / 1000.0
-    if duration_s is None and listened >= SCROBBLE_S:
+    if not duration_s and listened >= SCROBBLE_S:  # unknown (or stored as 0): the scrobbling rule
         return "completed"
     reason = SPOTIFY_LEFT.get(listen.reason_end or "", "stopped")
     if listen.reason_end is None:  # the short export: no reason; a short stream is a skip

@@ -130,13 +130,13 @@ def elsewhere_counts(store: Store, track_ids: Iterable[int] | None = None) -> di
     return {t: n for t, n in counts.items() if t in wanted}
 
 
-def listen_outcomes(store: Store) -> dict[int, tuple[int, int]]:
-    """track id -> (completed, skipped) listens imported from elsewhere matched to it."""
+def listen_outcomes(store: Store) -> dict[int, tuple[int, int, int]]:
+    """track id -> (completed, skipped, all) listens imported from elsewhere matched to it."""
     rows = store.conn.execute(
-        "SELECT track_id, SUM(outcome = 'completed'), SUM(outcome = 'skipped') FROM listens"
+        "SELECT track_id, SUM(outcome = 'completed'), SUM(outcome = 'skipped'), COUNT(*) FROM listens"
         " WHERE track_id IS NOT NULL GROUP BY track_id"
     ).fetchall()
-    return {int(t): (int(c or 0), int(k or 0)) for t, c, k in rows}
+    return {int(t): (int(c or 0), int(k or 0), int(n)) for t, c, k, n in rows}
 
 
 def listen_total(store: Store) -> int:

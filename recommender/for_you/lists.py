@@ -136,9 +136,9 @@ def for_you(
     stats = track_stats(store)
     # Listens imported from elsewhere are plays too: a track heard on Spotify is not "never played",
     # and is no longer among the under-played.
-    for tid, (done, skipped) in listen_outcomes(store).items():
+    for tid, (_done, _skipped, heard) in listen_outcomes(store).items():
         row = stats.setdefault(tid, {})
-        row["play_count"] = (row.get("play_count") or 0) + done + skipped
+        row["play_count"] = (row.get("play_count") or 0) + heard  # every outcome, as Encore's own count
     bans = Bans.from_store(store)  # never offered
     columns = ("id", "title", "path", "artist", "album_artist", "album", "duration")
     present = track_columns(store, columns, order="id")  # files there now (missing ones are not offered)

@@ -320,6 +320,9 @@ class RadioSession:
                 self._pending = None
                 self._emit(self.on_failed, f"The station could not start:\n{result.show()}")
                 return
+            if result.path is not None:  # a path is no station: nothing is replaced (``_prompt_station``)
+                self._pending = None
+                return self._prompt_station(library, result)
             self._emit(self.on_prompt_started, pending[1])
             self.stop()
             self.prompt, self.label = pending

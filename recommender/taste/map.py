@@ -117,7 +117,7 @@ def taste_map(store: Any, grid: int = 40) -> TasteMap:
     ratings = np.array([rated.get(int(t), 0) for t in ids], dtype=np.float64)
     # Listening history imported from elsewhere warms and cools the map like Encore's own plays.
     away = listen_outcomes(store)
-    done_away = np.array([away.get(int(t), (0, 0))[0] for t in ids], dtype=np.int64)
-    skips_away = np.array([away.get(int(t), (0, 0))[1] for t in ids], dtype=np.int64)
+    done_away = np.array([away.get(int(t), (0, 0, 0))[0] for t in ids], dtype=np.int64)
+    skips_away = np.array([away.get(int(t), (0, 0, 0))[1] for t in ids], dtype=np.int64)
     heat = region_heat(xy, taste_signal(completions + done_away, skips + skips_away, ratings), grid)
     return TasteMap(np.asarray(ids, dtype=np.int64), xy, completions, explained, heat, skips)
