@@ -77,10 +77,15 @@ def _date(at: float | None) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(at)) if at else "–"
 
 
+def listens_added(results: list[dict[str, Any]]) -> int:
+    """How many listens an import (all its files) added."""
+    return sum(r["report"]["listens_kept"] for r in results if r["report"] is not None)
+
+
 def headline(results: list[dict[str, Any]]) -> str:
     """One sentence over all the files of an import: what was added, what could not be read."""
     reports = [r["report"] for r in results if r["report"] is not None]
-    kept = sum(r["listens_kept"] for r in reports)
+    kept = listens_added(results)
     failed = sum(1 for r in results if r["error"])
     if kept:
         text = (
@@ -103,8 +108,9 @@ class ImportSummaryDialog(QDialog):
 
     def __init__(self, results: list[dict[str, Any]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        added = any(r["report"] and r["report"]["listens_kept"] for r in results)
-        self.setWindowTitle(f"Listening history {'imported' if added else 'import'} · Encore")
+        self.setWindowTitle(
+            f"Listening history {'imported' if listens_added(results) else 'import'} · Encore"
+        )
         self.results = results
         self.headline = QLabel(headline(results))
         self.headline.setWordWrap(True)

@@ -133,7 +133,7 @@ class WindowJobs:
             self.jobs.import_history([str(p) for p in paths])
 
     def _history_imported(self, results: list[dict[str, Any]]) -> None:
-        from ui.history_dialogs import ImportSummaryDialog
+        from ui.history_dialogs import ImportSummaryDialog, listens_added
 
         previous = getattr(self, "history_summary", None)
         if previous is not None:
@@ -142,7 +142,7 @@ class WindowJobs:
         dialog.historyRequested.connect(self.show_history)
         self.history_summary = dialog
         dialog.open()
-        if any(r["report"] and r["report"]["listens_kept"] for r in results):
+        if listens_added(results):
             self._taste_changed()
         if getattr(self, "history_dialog", None) is not None and self.history_dialog.isVisible():
             self.history_dialog.refresh()
