@@ -38,6 +38,7 @@ from player.playlist_read import (
     FileEntry,
     PlaylistFileError,
     playlist_format,
+    read_playlist,
     read_playlist_file,
     resolve_location,
 )
@@ -239,8 +240,8 @@ def export_playlist(
 def import_playlist(
     store: Store, path: str | os.PathLike[str], name: str | None = None, *, scan_new: bool = True
 ) -> ImportResult:
-    """Read a playlist file into a new playlist (named after the file unless ``name``; a taken name gets
-    " (2)", " (3)"...). Files that exist but are not in the library are scanned in when ``scan_new``.
+    """Read a playlist file into a new playlist (``name``, else the name the file gives itself, as an
+    export writes it, else the file's; a taken name gets " (2)", " (3)"...). Files that exist but are not in the library are scanned in when ``scan_new``.
     An entry whose path names no file here (a playlist from another machine) is matched by its
     ``#EXTINF`` "Artist - Title" (XSPF: creator and title) against the library, by the same folded name
     key artists are rated by. When nothing matches, no playlist is created: ``NothingMatched`` says so."""
@@ -248,7 +249,7 @@ def import_playlist(
     from player.store.tracks import get_track_by_path
 
     file = Path(path)
-    entries = read_playlist_file(file)
+    entries, own_name = read_playlist(file)
     base = file.resolve().parent
     resolved = [resolve_location(entry.location, base) for entry in entries]
     to_scan = [
@@ -276,7 +277,7 @@ def import_playlist(
             missing,
             shown,
         )
-    base_name = " ".join(decoded(name or file.stem).split()) or "Imported playlist"
+    base_name = " ".join(decoded(name or own_name or file.stem).split()) or "Imported playlist"
     # One transaction: a kill or a full disk leaves either the whole playlist or none (never an empty
     # one that makes the next try "name (2)"); the name is chosen under the same write lock.
     with store.transaction():

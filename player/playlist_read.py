@@ -20,7 +20,8 @@ Entries whose path is written Windows-style (``..\\Music\\x.ogg``) are resolved 
 has the name as written (a backslash is a legal character in a Linux file name, so that name comes first).
 
 API: ``PlaylistFileError``, ``FileEntry``, ``FORMATS``, ``MAX_PLAYLIST_BYTES``, ``MAX_ENTRIES``,
-``playlist_format``, ``read_playlist_file``, ``resolve_location``.
+``playlist_format``, ``read_playlist_file``, ``read_playlist`` (the entries and the file's own name),
+``resolve_location``.
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ def playlist_format(path: Path) -> str:
 
 def read_playlist_file(path: str | os.PathLike[str]) -> list[FileEntry]:
     """The entries of an M3U/M3U8 or XSPF file, in order (see the module docstring for the bounds)."""
+    return read_playlist(path)[0]
+
+
+def read_playlist(path: str | os.PathLike[str]) -> tuple[list[FileEntry], str | None]:
+    """The entries of a playlist file and the name it gives itself (M3U's ``#PLAYLIST:``, XSPF's
+    ``<title>``: what an export writes), or None."""
     file = Path(path)
     kind = playlist_format(file)
     try:
@@ -116,7 +123,7 @@ def _lines(file: Path, fh: BinaryIO, encoding: str) -> Iterator[str]:
         raise PlaylistFileError(f"{file} is not a text playlist (binary data)")
 
 
-def _read_m3u(file: Path, fh: BinaryIO) -> list[FileEntry]:
+def _read_m3u(file: Path, fh: BinaryIO) -> tuple[list[FileEntry], str | None]:
     try:
         return _parse_m3u(file, _lines(file, fh, "utf-8"))
     except UnicodeDecodeError:
@@ -126,15 +133,18 @@ def _read_m3u(file: Path, fh: BinaryIO) -> list[FileEntry]:
     return _parse_m3u(file, _lines(file, fh, "latin-1"))  # plain .m3u: the legacy 8-bit encoding
 
 
-def _parse_m3u(file: Path, lines: Iterator[str]) -> list[FileEntry]:
+def _parse_m3u(file: Path, lines: Iterator[str]) -> tuple[list[FileEntry], str | None]:
     entries: list[FileEntry] = []
+    name: str | None = None
     info: tuple[float | None, str | None, str | None] = (None, None, None)
     for raw in lines:
         line = raw.strip()
         if not line:
             continue
         if line.startswith("#"):
-            if line.upper().startswith("#EXTINF:"):
+            if line.upper().startswith("#PLAYLIST:"):
+                name = name or line[10:].strip() or None
+            elif line.upper().startswith("#EXTINF:"):
                 head, _, label = line[8:].partition(",")
                 try:
                     seconds: float | None = float(head.split()[0]) if head.split() else None
@@ -151,7 +161,7 @@ def _parse_m3u(file: Path, lines: Iterator[str]) -> list[FileEntry]:
             raise _too_many(file)
         entries.append(FileEntry(line, title=info[2], artist=info[1], duration=info[0]))
         info = (None, None, None)
-    return entries
+    return entries, name
 
 
 class _Refused(Exception):
@@ -171,6 +181,7 @@ class _XspfReader:
         self.depth = 0
         self.field: str | None = None
         self.values: dict[str, list[str]] = {}
+        self.name: list[str] | None = None  # the playlist's own <title>, as it streams past
 
     @staticmethod
     def _split(name: str) -> tuple[str, str]:
@@ -190,7 +201,9 @@ class _XspfReader:
             return
         if ns != self.ns:
             return
-        if local == "track" and self.track_depth is None:
+        if local == "title" and self.depth == 2 and self.name is None:
+            self.name, self.field = [], "name"
+        elif local == "track" and self.track_depth is None:
             if len(self.entries) >= MAX_ENTRIES:
                 raise _Refused(str(_too_many(self.file)))
             self.track_depth, self.values = self.depth, {}
@@ -200,11 +213,15 @@ class _XspfReader:
                 self.values[local] = []
 
     def text(self, data: str) -> None:
-        if self.field is not None:
+        if self.field == "name" and self.name is not None:
+            self.name.append(data)
+        elif self.field is not None:
             self.values[self.field].append(data)
 
     def end(self, _name: str) -> None:
-        if self.track_depth is not None and self.depth == self.track_depth + 1:
+        if self.field == "name" and self.track_depth is None:
+            self.field = None
+        elif self.track_depth is not None and self.depth == self.track_depth + 1:
             self.field = None
         elif self.depth == self.track_depth:
             self.track_depth = None
@@ -224,7 +241,7 @@ class _XspfReader:
         )
 
 
-def _read_xspf(file: Path, fh: BinaryIO) -> list[FileEntry]:
+def _read_xspf(file: Path, fh: BinaryIO) -> tuple[list[FileEntry], str | None]:
     reader = _XspfReader(file)
     parser = expat.ParserCreate(namespace_separator="}")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -249,7 +266,7 @@ def _read_xspf(file: Path, fh: BinaryIO) -> list[FileEntry]:
         raise  # already a message for the user (a ValueError, which the next clause would re-word)
     except (expat.ExpatError, ValueError) as exc:  # ValueError: an encoding Python cannot decode
         raise PlaylistFileError(f"{file} is not a valid XSPF playlist: {exc}") from None
-    return reader.entries
+    return reader.entries, ("".join(reader.name).strip() or None) if reader.name is not None else None
 
 
 def resolve_location(location: str, base: Path) -> str | None:

@@ -97,7 +97,7 @@ def test_m3u8_round_trip_keeps_order_and_reports_missing(copy_corpus_store: Stor
     assert not any(line.startswith("/") for line in text.splitlines())  # relative paths
     result = import_playlist(store, out)
     assert (
-        result.name == "mix (2)"  # "Mix" is taken, in any case
+        result.name == "Mix (2)"  # the name the file gives itself (#PLAYLIST), taken: "(2)"
         and result.missing == []
         and playlist_track_ids(store, result.playlist_id) == order
     )
@@ -126,6 +126,8 @@ def test_xspf_round_trip_relative_and_absolute(copy_corpus_store: Store, tmp_pat
         assert len(entries) == 4 and entries[0].location.startswith("file://") is (not relative)
         result = import_playlist(store, out)
         assert result.missing == [] and playlist_track_ids(store, result.playlist_id) == order
+        # Named by its <title> (what the export wrote), not its file name (found in a walk of the app).
+        assert result.name == f"Rogue ({2 if relative else 3})"
 
 
 def test_unreadable_playlist_files_get_a_clear_message(tmp_store: Store, tmp_path: Path, capsys):

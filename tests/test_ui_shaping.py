@@ -99,16 +99,18 @@ def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
     assert "no playlist was created" in panel.message_label.text() and "\n" not in panel.message_label.text()
     assert "C:\\Music\\gone.ogg" in panel.message_label.toolTip()
     assert "Nobody – Nothing" in panel.message_label.toolTip()  # the name the file gave it, beside the path
-    assert panel.current()["name"] == "late"  # the imported playlist is shown, in the file's order
+    # The imported playlist is shown, in the file's order, under the name the export wrote in it.
+    copy = "Late evening (2)"
+    assert panel.current()["name"] == copy
     with qtbot.waitSignal(panel.playRequested) as played:
         panel.play_current()
-    assert played.args[0] == [ids[3], *ids[:3]] and played.args[2] == "late"
+    assert played.args[0] == [ids[3], *ids[:3]] and played.args[2] == copy
     box = panel.delete_current()  # asked first: Cancel keeps it (found in a walk: one click lost it)
-    assert "Delete the playlist “late”?" in box.text()
+    assert f"Delete the playlist “{copy}”?" in box.text()
     box.button(box.StandardButton.Cancel).click()
-    assert find_playlist(store, "late") is not None and panel.lists.count() == 2
+    assert find_playlist(store, copy) is not None and panel.lists.count() == 2
     panel.delete_current().button(box.StandardButton.Yes).click()
-    assert find_playlist(store, "late") is None and panel.lists.count() == 1
+    assert find_playlist(store, copy) is None and panel.lists.count() == 1
     assert panel.current()["name"] == "Late evening"
 
 

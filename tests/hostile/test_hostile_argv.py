@@ -19,6 +19,14 @@ def test_names_that_are_not_utf8_are_decoded(hostile_lib, hostile_copy, tmp_path
     out = tmp_path / os.fsdecode(b"liste-\xe9.m3u8")  # a Latin-1 file name: written under its bytes
     assert_clean_failure(encore("playlist", "export", LATIN1 + "2", str(out), *db), "Wrote 0 entries", code=0)
     assert os.path.exists(os.path.join(os.fsencode(tmp_path), b"liste-\xe9.m3u8"))
+    # Named as the export named it inside (#PLAYLIST); a file without that line, after its file name.
+    assert_clean_failure(
+        encore("playlist", "import", str(out), *db), f"into the playlist {SHOWN}2 (2)", code=0
+    )
+    with open(out, encoding="utf-8") as fh:
+        kept = [line for line in fh if not line.startswith("#PLAYLIST:")]
+    with open(out, "w", encoding="utf-8") as fh:
+        fh.writelines(kept)
     assert_clean_failure(
         encore("playlist", "import", str(out), *db), "into the playlist liste-\ufffd", code=0
     )
