@@ -77,7 +77,7 @@ def test_a_swap_cut_short_by_a_signal_leaves_every_handler_as_it_was(interruptin
 
 
 _WORKER_SCRIPT = """
-import multiprocessing, os, signal, sys
+import multiprocessing, os, signal, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from player.process_pool import signals_held, stop_workers, worker_signals
 
@@ -95,7 +95,11 @@ try:
     print(future.result(timeout=30))
     (worker,) = pool._processes.values()
     os.kill(worker.pid, signal.SIGTERM)
-    worker.join(timeout=30)
+    # The pool's own thread may reap the worker first (then this thread's wait finds no child and says
+    # nothing): wait until the status is known to either (CI once read None here).
+    deadline = time.monotonic() + 30
+    while worker.exitcode is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     print(worker.exitcode)
 finally:
     stop_workers(pool)
