@@ -57,7 +57,10 @@ def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
     qtbot.addWidget(panel)
     pid = panel.create_playlist("Evening")
     assert pid is not None and panel.lists.count() == 1
-    assert panel.create_playlist("evening") is None and "already exists" in panel.message_label.text()
+    # An error from the core reads as a sentence that says what failed (a walk found "a playlist named
+    # 'evening' already exists" in lowercase, with Python's quotes).
+    assert panel.create_playlist("evening") is None
+    assert panel.messages.text() == "Cannot create the playlist: a playlist named “evening” already exists."
     panel.tracks.clear()
     _drop(panel.tracks, ids[:3])  # dropped from the library table
     _drop(panel.lists, [ids[3]], QPointF(panel.lists.visualItemRect(panel.lists.item(0)).center()))
@@ -70,19 +73,26 @@ def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
     assert playlist_track_ids(store, pid) == [ids[3], ids[1], ids[2]]
     panel.add_tracks(pid, [ids[0]], 1)
     assert playlist_track_ids(store, pid) == [ids[3], *ids[:3]]
+    panel.rename_current("  ")  # no name: refused, and said so
+    assert panel.messages.text() == "Cannot rename “Evening”: a playlist needs a name."
     panel.rename_current("Late evening")
     assert find_playlist(store, "late evening")["id"] == pid
+    # A rename that worked says so: the line no longer shows an error about an earlier try.
+    assert panel.messages.text() == "Renamed “Evening” to “Late evening”."
     out = tmp_path / "late.m3u8"
     assert panel.export_current(str(out)) == 4
     out.write_text(out.read_text(encoding="utf-8") + "missing/track.ogg\n", encoding="utf-8")
     with qtbot.waitSignal(panel.message) as said:
         result = panel.import_file(str(out))
     # One line the status bar shows whole (it shows a message's first line); the list is in the details.
-    assert result.added == 4 and said.args[0] == panel.message_label.text()
+    assert result.added == 4 and said.args[0] == panel.messages.label.text()
     assert "\n" not in said.args[0] and said.args[0].endswith("1 entry was not found (see details).")
     assert "missing/track.ogg" not in said.args[0]
-    assert panel.details_button.isVisibleTo(panel) and "missing/track.ogg" in panel.message_label.toolTip()
-    box = panel.show_details()
+    assert (
+        panel.messages.details_button.isVisibleTo(panel)
+        and "missing/track.ogg" in panel.messages.label.toolTip()
+    )
+    box = panel.messages.show_details()
     assert "missing/track.ogg" in box.detailedText()
     # The list shows at once (the button asked for it), under a message that no longer says "see details".
     from PySide6.QtWidgets import QTextEdit
@@ -91,14 +101,16 @@ def test_playlists_panel(qtbot, copy_corpus_store, tmp_path):
     box.close()
     broken = tmp_path / "broken.xspf"
     broken.write_text("<playlist><trackList>", encoding="utf-8")
-    assert panel.import_file(str(broken)) is None and "Cannot import" in panel.message_label.text()
+    assert panel.import_file(str(broken)) is None and "Cannot import" in panel.messages.label.text()
     nothing = tmp_path / "elsewhere.m3u8"
     nothing.write_text("#EXTM3U\n#EXTINF:1,Nobody - Nothing\nC:\\Music\\gone.ogg\n", encoding="utf-8")
     count = panel.lists.count()
     assert panel.import_file(str(nothing)) is None and panel.lists.count() == count  # no empty playlist
-    assert "no playlist was created" in panel.message_label.text() and "\n" not in panel.message_label.text()
-    assert "C:\\Music\\gone.ogg" in panel.message_label.toolTip()
-    assert "Nobody – Nothing" in panel.message_label.toolTip()  # the name the file gave it, beside the path
+    assert (
+        "no playlist was created" in panel.messages.label.text() and "\n" not in panel.messages.label.text()
+    )
+    assert "C:\\Music\\gone.ogg" in panel.messages.label.toolTip()
+    assert "Nobody – Nothing" in panel.messages.label.toolTip()  # the name the file gave it, beside the path
     # The imported playlist is shown, in the file's order, under the name the export wrote in it.
     copy = "Late evening (2)"
     assert panel.current()["name"] == copy
@@ -401,12 +413,17 @@ def test_the_playlists_tab_guides_an_empty_start(qtbot, copy_corpus_store):
     assert panel.buttons["rename"].isEnabled() and panel.buttons["export"].menu() is not None
     with qtbot.waitSignal(panel.message) as said:
         panel.add_tracks(pid, [t["id"] for t in tracks])
-    assert said.args == ["Added 3 tracks to Road"]  # the window shows it in its status bar too
+    assert said.args == ["Added 3 tracks to “Road”."]  # the window shows it in its status bar too
     from ui.library_rows import format_duration
 
     total = format_duration(sum(t["duration"] for t in tracks))
     assert panel.rules_label.text() == f"3 tracks · {total}" and panel.buttons["play"].isEnabled()
     assert panel.tracks.item(0).text().endswith(format_duration(tracks[0]["duration"]))
+    # The line speaks of the last action: choosing another playlist clears it (a walk saw a message
+    # about one playlist stay under the next).
+    assert panel.create_playlist("Trip") and panel.messages.text() == "Created the playlist “Trip”."
+    panel.lists.setCurrentRow(0 if panel.current()["name"] == "Trip" else 1)
+    assert panel.current()["name"] == "Road" and panel.messages.text() == ""
 
 
 def test_a_ban_marks_the_library_rows_at_once(qtbot, analysed_db):

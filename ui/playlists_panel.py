@@ -4,7 +4,8 @@ Create, rename, delete, import and export (M3U8/M3U, XSPF), play; reorder a play
 dragging them; drop tracks from the library table onto the track list or onto a playlist to add them.
 A smart playlist is edited in ``ui.rule_dialog`` and its tracks are computed live. All of it goes
 through ``player.store.playlists`` / ``smart`` / ``player.playlist_files`` on the window's store (small,
-fast calls); messages (errors, import reports with the entries not found) show in the panel itself.
+fast calls); messages (errors, import reports with the entries not found) show in the panel's own
+message line (``ui.message_line``), and every action that succeeds says what it did.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from PySide6.QtWidgets import (
 from player.playlist_files import NothingMatched, PlaylistFileError, export_playlist, import_playlist
 from player.store import playlists as pl
 from player.store.smart import SmartRuleError, describe_rules, smart_tracks
-from player.text import count_text, shown
+from player.text import count_text
 from ui.confirm import ask_first
 from ui.file_dialogs import music_start_folder, open_file_name, save_file_name
 from ui.library_rows import format_duration
+from ui.message_line import MessageLine
 from ui.playlist_lists import ID_ROLE, PlaylistList, TrackList
 
 EMPTY_HINT = (
@@ -48,14 +50,9 @@ EMPTY_PLAYLIST_HINT = (
 )
 
 
-#: Entries listed in the message's tooltip (all of them are in the Details… dialog).
-TOOLTIP_LINES = 30
-
-
 class PlaylistsPanel(QWidget):
     playRequested = Signal(list, int, str)  # track ids, start index, playlist name
     changed = Signal()  # playlists were created, renamed or deleted (menus rebuild)
-    message = Signal(str)  # what the last action did (the window also shows it in its status bar)
 
     def __init__(self, store: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,16 +62,8 @@ class PlaylistsPanel(QWidget):
         self.rules_label = QLabel("")  # the smart rules, the track count and length, or a hint
         self.rules_label.setObjectName("playlistInfo")
         self.rules_label.setWordWrap(True)
-        self.message_label = QLabel("")
-        self.message_label.setObjectName("playlistMessage")
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # The message is one summary line (the status bar shows it whole); a list that goes with it (the
-        # entries an import did not find) is in the label's tooltip and behind "Details…".
-        self.details: list[str] = []
-        self.details_button = QPushButton("Details…")
-        self.details_button.setVisible(False)
-        self.details_button.clicked.connect(lambda _checked=False: self.show_details())
+        self.messages = MessageLine()
+        self.message = self.messages.message  # what the last action did (the window's status bar shows it)
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, text, slot in (
@@ -110,12 +99,9 @@ class PlaylistsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
         layout.addWidget(split, 1)
-        message_row = QHBoxLayout()
-        message_row.addWidget(self.message_label, 1)
-        message_row.addWidget(self.details_button)
-        layout.addLayout(message_row)
+        layout.addWidget(self.messages)
 
-        self.lists.currentItemChanged.connect(lambda *_a: self.show_current())
+        self.lists.currentItemChanged.connect(lambda *_a: self._picked())
         self.lists.itemDoubleClicked.connect(self._list_double_clicked)
         self.lists.tracksDropped.connect(self.add_tracks)
         self.tracks.itemDoubleClicked.connect(lambda item: self.play_current(self.tracks.row(item)))
@@ -150,6 +136,11 @@ class PlaylistsPanel(QWidget):
         if self.lists.currentItem() is None and self.lists.count():
             self.lists.setCurrentRow(0)
         self.lists.blockSignals(False)
+        self.show_current()
+
+    def _picked(self) -> None:
+        """The listener chose another playlist: the last message was about the one before."""
+        self.messages.say("")
         self.show_current()
 
     def _enable_buttons(self, playlist: dict[str, Any] | None) -> None:
@@ -204,26 +195,6 @@ class PlaylistsPanel(QWidget):
     def track_ids(self) -> list[int]:
         return [int(self.tracks.item(i).data(ID_ROLE + 1)) for i in range(self.tracks.count())]
 
-    def say(self, text: str, details: list[str] | None = None) -> None:
-        """Show one summary line (and send it to the status bar); ``details`` (a list the summary counts)
-        go to the tooltip and the Details… dialog, never into the line itself."""
-        self.details = list(details or [])
-        self.message_label.setText(text)
-        tip = [shown(d) for d in self.details[:TOOLTIP_LINES]]
-        if len(self.details) > TOOLTIP_LINES:
-            tip.append(f"… and {len(self.details) - TOOLTIP_LINES} more (see Details…)")
-        self.message_label.setToolTip("\n".join(tip))
-        self.details_button.setVisible(bool(self.details))
-        if text:
-            self.message.emit(text)
-
-    def show_details(self) -> QMessageBox:
-        """The last message with its whole list, shown at once (``ui.list_box``)."""
-        from ui.list_box import open_list_box
-
-        text = self.message_label.text().replace(" (see details)", "")
-        return open_list_box(self, "Details", text, [shown(d) for d in self.details])
-
     # -- editing -------------------------------------------------------------------------------------
     def create_playlist(self, name: str | None = None) -> int | None:
         if name is None:
@@ -233,9 +204,9 @@ class PlaylistsPanel(QWidget):
         try:
             playlist_id = pl.create_playlist(self.store, name)
         except pl.PlaylistError as exc:
-            self.say(str(exc))
+            self.messages.say(f"Cannot create the playlist: {exc}")
             return None
-        self.say("")
+        self.messages.say(f"Created the playlist “{name.strip()}”")
         self.refresh(select=playlist_id)
         self.changed.emit()
         return playlist_id
@@ -263,9 +234,9 @@ class PlaylistsPanel(QWidget):
                 if dialog.name() != playlist["name"]:
                     pl.rename_playlist(self.store, playlist_id, dialog.name())
         except (pl.PlaylistError, SmartRuleError) as exc:
-            self.say(str(exc))
+            self.messages.say(f"Cannot save the smart playlist: {exc}")
             return
-        self.say("")
+        self.messages.say(f"Saved the smart playlist “{dialog.name().strip()}”")
         self.refresh(select=playlist_id)
         self.changed.emit()
 
@@ -282,13 +253,14 @@ class PlaylistsPanel(QWidget):
             return
         if name is None:
             name, ok = QInputDialog.getText(self, "Rename playlist", "Name:", text=playlist["name"])
-            if not ok:
+            if not ok or name.strip() == playlist["name"]:
                 return
         try:
             pl.rename_playlist(self.store, playlist["id"], name)
         except pl.PlaylistError as exc:
-            self.say(str(exc))
+            self.messages.say(f"Cannot rename “{playlist['name']}”: {exc}")
             return
+        self.messages.say(f"Renamed “{playlist['name']}” to “{name.strip()}”")
         self.refresh()
         self.changed.emit()
 
@@ -303,7 +275,7 @@ class PlaylistsPanel(QWidget):
 
     def _delete(self, playlist: dict[str, Any]) -> None:
         pl.delete_playlist(self.store, playlist["id"])
-        self.say(f"Deleted the playlist {playlist['name']}")
+        self.messages.say(f"Deleted the playlist “{playlist['name']}”")
         self.refresh()
         self.changed.emit()
 
@@ -311,10 +283,11 @@ class PlaylistsPanel(QWidget):
         try:
             pl.add_tracks(self.store, playlist_id, track_ids, position)
         except pl.PlaylistError as exc:
-            self.say(str(exc))
+            self.messages.say(f"Cannot add tracks: {exc}")
             return
         playlist = pl.get_playlist(self.store, playlist_id)
-        self.say(f"Added {count_text(len(track_ids))} to {playlist['name'] if playlist else 'the playlist'}")
+        where = f"“{playlist['name']}”" if playlist else "the playlist"
+        self.messages.say(f"Added {count_text(len(track_ids))} to {where}")
         current = self.current()
         if current is not None and current["id"] == playlist_id:
             self.show_current()
@@ -331,6 +304,7 @@ class PlaylistsPanel(QWidget):
             return
         order = [int(self.tracks.item(i).data(ID_ROLE)) for i in range(self.tracks.count())]
         pl.set_entry_order(self.store, playlist["id"], order)
+        self.messages.say("")  # the new order is what the listener sees: a message from before is stale
 
     def remove_selected(self) -> None:
         playlist = self.current()
@@ -339,7 +313,7 @@ class PlaylistsPanel(QWidget):
         entries = [int(i.data(ID_ROLE)) for i in self.tracks.selectedItems()]
         if entries:
             n = pl.remove_entries(self.store, playlist["id"], entries)
-            self.say(f"Removed {count_text(n)} from {playlist['name']}")
+            self.messages.say(f"Removed {count_text(n)} from “{playlist['name']}”")
             self.show_current()
 
     # -- files and playing ---------------------------------------------------------------------------
@@ -356,18 +330,18 @@ class PlaylistsPanel(QWidget):
         try:
             result = import_playlist(self.store, path)
         except NothingMatched as exc:
-            self.say(f"Cannot import: {exc} (see details)", exc.missing_shown)
+            self.messages.say(f"Cannot import: {exc} (see details)", exc.missing_shown)
             return None
         except PlaylistFileError as exc:
-            self.say(f"Cannot import: {exc}")
+            self.messages.say(f"Cannot import: {exc}")
             return None
-        text = f"Imported {count_text(result.added)} into {result.name}."
+        text = f"Imported {count_text(result.added)} into “{result.name}”."
         if result.by_name:
             text += f" {result.by_name} found by artist and title."
         if result.missing:
             n = len(result.missing)
             text += f" {n} {'entry was' if n == 1 else 'entries were'} not found (see details)."
-        self.say(text, result.missing_shown)
+        self.messages.say(text, result.missing_shown)
         self.refresh(select=result.playlist_id)
         self.changed.emit()
         return result
@@ -388,9 +362,9 @@ class PlaylistsPanel(QWidget):
         try:
             n = export_playlist(self.store, playlist["id"], path, relative=relative)
         except (PlaylistFileError, SmartRuleError) as exc:
-            self.say(f"Cannot export: {exc}")
+            self.messages.say(f"Cannot export: {exc}")
             return None
-        self.say(f"Wrote {n} entries to {path}")
+        self.messages.say(f"Wrote {n} {'entry' if n == 1 else 'entries'} to “{path}”")
         return n
 
     def play_current(self, start: int = 0) -> None:

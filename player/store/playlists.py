@@ -49,7 +49,7 @@ def create_playlist(store: Store, name: str, rules: dict[str, Any] | None = None
                 (clean, None if rules is None else json.dumps(rules), now, now),
             )
     except sqlite3.IntegrityError as exc:
-        raise PlaylistError(f"a playlist named {clean!r} already exists") from exc
+        raise PlaylistError(f"a playlist named “{clean}” already exists") from exc
     return int(cursor.lastrowid)
 
 
@@ -63,7 +63,7 @@ def rename_playlist(store: Store, playlist_id: int, name: str) -> None:
                 (clean, time.time(), playlist_id),
             )
     except sqlite3.IntegrityError as exc:
-        raise PlaylistError(f"a playlist named {clean!r} already exists") from exc
+        raise PlaylistError(f"a playlist named “{clean}” already exists") from exc
 
 
 def delete_playlist(store: Store, playlist_id: int) -> None:
@@ -188,7 +188,7 @@ def add_tracks(
     if playlist is None:
         raise PlaylistError(f"no playlist with id {playlist_id}")
     if playlist["smart"]:
-        raise PlaylistError(f"{playlist['name']!r} is a smart playlist: its rules choose its tracks")
+        raise PlaylistError(f"“{playlist['name']}” is a smart playlist: its rules choose its tracks")
     ids = [int(t) for t in track_ids]
     with store.transaction() as conn:
         order = _entry_ids(conn, playlist_id)
