@@ -10,16 +10,62 @@ with "disk I/O error" (seen under Xvfb while adding a music folder next to the d
 
 So these helpers give the dialog an icon provider that decides from the name alone. A native dialog
 (GTK, KDE, the XDG portal) runs in another process and is unaffected either way.
+
+They also remember, per kind of dialog and across restarts, the folder a listener last chose from
+(``remember=(store, kind)``): the second playlist import opens where the first one was found, not in
+the music folder again (a walk of the app: every dialog started over). The folders are kept in the
+store's state beside the app's settings (``DIALOG_FOLDERS_KEY``), not in them: the window holds its
+settings in memory and saves them whole, which would undo a folder remembered meanwhile.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QFileInfo
 from PySide6.QtGui import QAbstractFileIconProvider, QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QStyle, QWidget
+
+from player.store import Store
+from player.store.saved_settings import load_settings, save_settings
+
+DIALOG_FOLDERS_KEY = "settings.ui.dialog_folders"
+
+#: ``(store, kind)``: where a dialog of that kind starts, and the store that keeps its last folder.
+Remember = tuple[Store, str] | None
+
+
+@dataclass
+class DialogFolders:
+    """The folder each kind of dialog was last left in ("playlists", "history", ...)."""
+
+    folders: dict[str, str] = field(default_factory=dict)
+
+
+def _start(directory: str, remember: Remember, keep_name: bool = False) -> str:
+    """``directory``, or the folder last chosen in a dialog of ``remember``'s kind while it still exists
+    (a save dialog's ``directory`` also names the file: that name is kept)."""
+    if remember is None:
+        return directory
+    store, kind = remember
+    folders = load_settings(store, DIALOG_FOLDERS_KEY, DialogFolders).folders
+    last = folders.get(kind) if isinstance(folders, dict) else None
+    if not isinstance(last, str) or not os.path.isdir(last):
+        return directory
+    return os.path.join(last, os.path.basename(directory)) if keep_name else last
+
+
+def _remember(remember: Remember, chosen: str) -> None:
+    """Keep the folder that holds ``chosen`` (a chosen folder's parent: the next pick is its sibling)."""
+    if remember is None or not chosen:
+        return
+    store, kind = remember
+    saved = load_settings(store, DIALOG_FOLDERS_KEY, DialogFolders)
+    folders = saved.folders if isinstance(saved.folders, dict) else {}
+    folders[kind] = os.path.dirname(os.path.abspath(chosen))
+    save_settings(store, DIALOG_FOLDERS_KEY, DialogFolders(folders))
 
 
 class NameOnlyIconProvider(QAbstractFileIconProvider):
@@ -54,35 +100,61 @@ def _dialog(parent: QWidget | None, caption: str, directory: str, name_filter: s
     return dialog
 
 
-def existing_directory(parent: QWidget | None, caption: str, directory: str = "") -> str:
+def existing_directory(
+    parent: QWidget | None, caption: str, directory: str = "", remember: Remember = None
+) -> str:
     """Like ``QFileDialog.getExistingDirectory``; "" when cancelled."""
-    dialog = _dialog(parent, caption, directory)
+    dialog = _dialog(parent, caption, _start(directory, remember))
     dialog.setFileMode(QFileDialog.FileMode.Directory)
     dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-    return dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
+    chosen = dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
+    _remember(remember, chosen)
+    return chosen
 
 
-def open_file_name(parent: QWidget | None, caption: str, directory: str = "", name_filter: str = "") -> str:
+def open_file_name(
+    parent: QWidget | None,
+    caption: str,
+    directory: str = "",
+    name_filter: str = "",
+    remember: Remember = None,
+) -> str:
     """Like ``QFileDialog.getOpenFileName`` (the path only); "" when cancelled."""
-    dialog = _dialog(parent, caption, directory, name_filter)
+    dialog = _dialog(parent, caption, _start(directory, remember), name_filter)
     dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-    return dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
+    chosen = dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
+    _remember(remember, chosen)
+    return chosen
 
 
 def open_file_names(
-    parent: QWidget | None, caption: str, directory: str = "", name_filter: str = ""
+    parent: QWidget | None,
+    caption: str,
+    directory: str = "",
+    name_filter: str = "",
+    remember: Remember = None,
 ) -> list[str]:
     """Like ``QFileDialog.getOpenFileNames`` (the paths only); [] when cancelled."""
-    dialog = _dialog(parent, caption, directory, name_filter)
+    dialog = _dialog(parent, caption, _start(directory, remember), name_filter)
     dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-    return list(dialog.selectedFiles()) if dialog.exec() else []
+    chosen = list(dialog.selectedFiles()) if dialog.exec() else []
+    _remember(remember, chosen[0] if chosen else "")
+    return chosen
 
 
-def save_file_name(parent: QWidget | None, caption: str, directory: str = "", name_filter: str = "") -> str:
+def save_file_name(
+    parent: QWidget | None,
+    caption: str,
+    directory: str = "",
+    name_filter: str = "",
+    remember: Remember = None,
+) -> str:
     """Like ``QFileDialog.getSaveFileName`` (the path only); "" when cancelled."""
-    dialog = _dialog(parent, caption, directory, name_filter)
+    dialog = _dialog(parent, caption, _start(directory, remember, keep_name=True), name_filter)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    return dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
+    chosen = dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
+    _remember(remember, chosen)
+    return chosen
 
 
 def music_start_folder(store: Any) -> str:

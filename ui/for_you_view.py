@@ -10,6 +10,7 @@ the view says so in plain words instead of listing global hits.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from player.text import count_text
 from ui.links import copy_text, open_link
 from ui.workers import TaskRunner
 
@@ -107,6 +109,8 @@ class ForYouView(QWidget):
         self.track_info: Callable[[int], tuple[str, str, float | None] | None] | None = None
         # track id -> its album and file, for the tooltip of a track entry (set by the window), or None.
         self.place_of: Callable[[int], str | None] | None = None
+        #: The window's store, where the export dialog remembers the folder last written to.
+        self.store: Any = None
 
         self.summary = QLabel("Open this tab to see what to hear next.")
         self.summary.setWordWrap(True)
@@ -344,13 +348,17 @@ class ForYouView(QWidget):
             kind = write_wishlist(path, artists)
         except (OSError, ValueError) as exc:
             return f"The wishlist could not be written: {exc}"
-        return f"Wrote {len(artists)} artists to discover to {path} ({kind})"
+        return f"Wrote {count_text(len(artists), 'artist')} to discover to “{path}” ({kind})."
 
     def _export_clicked(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
+        from ui.file_dialogs import save_file_name
 
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export artists to discover", "artists-to-discover.csv", "CSV (*.csv);;Links (*.txt *.html)"
+        path = save_file_name(
+            self,
+            "Export artists to discover",
+            os.path.join(os.path.expanduser("~"), "artists-to-discover.csv"),
+            "CSV (*.csv);;Links (*.txt *.html)",
+            remember=(self.store, "wishlist") if self.store is not None else None,
         )
         if path:
             self.summary.setText(self.export_wishlist(path))

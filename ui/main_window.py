@@ -103,6 +103,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         self.for_you = ForYouView(self.runner, self.db_path)  # loads on its first visit
         self.for_you.track_info = self._track_info  # names tracks as the library does
         self.for_you.place_of = self.library.model.place_of  # ... and says where each one lives
+        self.for_you.store = store  # where its export dialog remembers its folder
         self.tabs.addTab(self.for_you, icon("discovery"), "For you")
         self.tabs.currentChanged.connect(
             lambda i: self.tabs.widget(i) is self.for_you and self.for_you.ensure_loaded()

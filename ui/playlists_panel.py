@@ -324,6 +324,7 @@ class PlaylistsPanel(QWidget):
                 "Import a playlist",
                 music_start_folder(self.store),
                 "Playlists (*.m3u8 *.m3u *.xspf);;All files (*)",
+                remember=(self.store, "playlists"),
             )
             if not path:
                 return None
@@ -356,6 +357,7 @@ class PlaylistsPanel(QWidget):
                 "Export the playlist",
                 os.path.join(music_start_folder(self.store), f"{playlist['name']}.m3u8"),
                 "M3U8 (*.m3u8);;XSPF (*.xspf)",
+                remember=(self.store, "playlists"),
             )
             if not path:
                 return None

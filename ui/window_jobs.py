@@ -128,7 +128,9 @@ class WindowJobs:
 
             downloads = os.path.expanduser("~/Downloads")  # where exports land when they are downloaded
             start = downloads if os.path.isdir(downloads) else os.path.expanduser("~")
-            paths = open_file_names(self, "Import listening history", start, HISTORY_FILTER)
+            paths = open_file_names(
+                self, "Import listening history", start, HISTORY_FILTER, remember=(self.store, "history")
+            )
         if paths:
             self.jobs.import_history([str(p) for p in paths])
 
@@ -218,7 +220,9 @@ class WindowJobs:
         from ui.file_dialogs import existing_directory
         from ui.settings import default_music_folder
 
-        folder = existing_directory(self, "Add a music folder", default_music_folder())
+        folder = existing_directory(
+            self, "Add a music folder", default_music_folder(), remember=(self.store, "music folder")
+        )
         if folder:
             self.set_folders([*self.settings.folders, folder])
 
