@@ -319,17 +319,22 @@ class ForYouView(QWidget):
         """The context menu of a discovery: open its page, copy its name."""
         if not item.data(_NAME_ROLE):
             return None
+        # What the actions need is read now: the list may be rebuilt while the menu is open (a refresh),
+        # and an action holding the item would then touch a deleted one.
+        name, link = str(item.data(_NAME_ROLE)), item.data(_LINK_ROLE)
         menu = QMenu(self)
-        menu.addAction("Open the artist's page", lambda: open_link(item.data(_LINK_ROLE)))
-        menu.addAction("Copy name", lambda: copy_text(item.data(_NAME_ROLE)))
+        menu.addAction("Open the artist's page", lambda: open_link(link))
+        menu.addAction("Copy name", lambda: copy_text(name))
         menu.addSeparator()
-        menu.addAction("Not interested (never suggest it again)", lambda: self.not_interested(item))
+        menu.addAction("Not interested (never suggest it again)", lambda: self.not_interested(name))
         return menu
 
-    def not_interested(self, item: QListWidgetItem) -> None:
+    def not_interested(self, name: str) -> None:
         """The listener does not want this artist: it leaves the list now and never comes back."""
-        name = item.data(_NAME_ROLE)
-        self.artists.takeItem(self.artists.row(item))
+        for row in range(self.artists.count()):
+            if self.artists.item(row).data(_NAME_ROLE) == name:
+                self.artists.takeItem(row)
+                break
         self.notInterested.emit(str(name))
 
     def export_wishlist(self, path: str) -> str:

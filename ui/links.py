@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtWidgets import QApplication, QMainWindow, QToolTip
 
 
 def open_link(url: str | None) -> bool:
@@ -20,7 +20,13 @@ def open_link(url: str | None) -> bool:
     if QDesktopServices.openUrl(QUrl(url)):
         return True
     copy_text(url)
-    QToolTip.showText(QCursor.pos(), f"No web browser opened it: the link is copied to the clipboard.\n{url}")
+    text = "No web browser opened it: the link is copied to the clipboard."
+    QToolTip.showText(QCursor.pos(), f"{text}\n{url}")
+    # The tip alone went unseen (a walk: the double-click's release or the closing menu hides it at once);
+    # the window's status line keeps it for a while.
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QMainWindow) and widget.isVisible():
+            widget.statusBar().showMessage(f"{text} ({url})", 15_000)
     return False
 
 

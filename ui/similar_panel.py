@@ -266,19 +266,28 @@ class SimilarPanel(QWidget):
 
     def _artist_menu(self, pos: Any) -> None:
         item = self.artists.itemAt(pos)
-        if item is None or item.data(Qt.ItemDataRole.UserRole + 23):
-            return
+        menu = self.artist_menu(item) if item is not None else None
+        if menu is not None:
+            menu.exec(self.artists.viewport().mapToGlobal(pos))
+
+    def artist_menu(self, item: QListWidgetItem) -> Any:
+        """A discovery's context menu (open its page, copy its name, not interested); None for an artist
+        of the library, which has none."""
+        if item.data(Qt.ItemDataRole.UserRole + 23):
+            return None
         from PySide6.QtWidgets import QMenu
 
         from ui.links import copy_text, open_link
 
+        # Read now: the panel is rebuilt when the track changes, maybe while the menu is open (a walk
+        # found the actions then raising on the deleted item).
+        name, link = str(item.data(_ARTIST_ROLE)), item.data(_LINK_ROLE)
         menu = QMenu(self)
-        menu.addAction("Open the artist's page", lambda: open_link(item.data(_LINK_ROLE)))
-        menu.addAction("Copy name", lambda: copy_text(item.data(_ARTIST_ROLE)))
+        menu.addAction("Open the artist's page", lambda: open_link(link))
+        menu.addAction("Copy name", lambda: copy_text(name))
         menu.addSeparator()
-        name = str(item.data(_ARTIST_ROLE))
         menu.addAction("Not interested (never suggest it again)", lambda: self.notInterested.emit(name))
-        menu.exec(self.artists.viewport().mapToGlobal(pos))
+        return menu
 
     def _track_double_clicked(self, item: QListWidgetItem) -> None:
         self.playRequested.emit(int(item.data(_TRACK_ROLE)))
