@@ -91,6 +91,17 @@ def test_window_loads_library_and_plays_a_track(qtbot, corpus_db):
         qtbot.waitUntil(lambda: window._current_track_id == following, timeout=WAIT)
         qtbot.keyClick(window.library.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
         assert window.library.filter.hasFocus()
+        # Tab leaves the track table at once (the arrows move within it), ...
+        window.library.table.setFocus()
+        qtbot.keyClick(window.library.table, Qt.Key.Key_Tab)
+        assert not window.library.table.hasFocus()
+        # ... and Space presses a focused button instead of pausing.
+        shuffle = window.now_playing.shuffle_button
+        shuffle.setFocus()
+        was = shuffle.isChecked()
+        qtbot.keyClick(shuffle, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: shuffle.isChecked() != was, timeout=WAIT)
+        assert window.controller.player.state == "playing"
     finally:
         _close(window, store)
 

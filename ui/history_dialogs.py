@@ -171,6 +171,7 @@ class HistoryDialog(QDialog):
         self.summary = QLabel("Loading…")
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, 5)
+        self.table.setTabKeyNavigation(False)  # Tab goes on to the buttons
         self.table.setHorizontalHeaderLabels(["Source", "Listens", "From", "To", "File"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -60,6 +60,7 @@ class ProblemsDialog(QDialog):
         self.rows: list[tuple[str, str, str]] = []
         self.summary = QLabel("Loading…")
         self.table = QTableWidget(0, 3)
+        self.table.setTabKeyNavigation(False)  # Tab goes on to the buttons
         self.table.setHorizontalHeaderLabels(["Where", "File", "Reason"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -34,6 +34,9 @@ class TrackTable(QTableView):
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # Tab leaves the table (the arrows move within it): a walk pressed Tab 34 times to reach row 4,
+        # with the queue and the player's buttons some 700 presses away.
+        self.setTabKeyNavigation(False)
         # No sort column at first (library order: album artist, album, disc, track); enabling sorting
         # sorts by the indicator's section at once, so clear it first.
         self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)

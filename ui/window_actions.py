@@ -93,6 +93,20 @@ class WindowActions:
         )
         return action
 
+    def _space(self) -> None:
+        """Space plays or pauses, except on a focused button or list box, which take it as their own
+        (a walk: Space on the focused Shuffle button paused the music instead; with Tab the only way
+        there, a keyboard could not press a player button)."""
+        from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox
+
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QAbstractButton) and focus.isEnabled() and focus.window() is self:
+            focus.animateClick()
+        elif isinstance(focus, QComboBox) and focus.isEnabled() and focus.window() is self:
+            focus.showPopup()
+        else:
+            self.toggle()
+
     def _shuffle_on(self) -> bool:
         return bool(self.controller is not None and self.controller.queue.shuffle)
 
@@ -103,7 +117,7 @@ class WindowActions:
             s.activated.connect(slot)
             self._shortcut_help.append((keys, text))
 
-        shortcut("Space", self.toggle, "Play / pause")
+        shortcut("Space", self._space, "Play / pause (a focused button: press it)")
         shortcut("Ctrl+N", self.next, "Next track")
         shortcut("Ctrl+P", self.previous, "Previous track (or back to the start of this one)")
         shortcut("Left", lambda: self.seek_relative(-SEEK_STEP_S), f"Back {SEEK_STEP_S:g} s")
@@ -151,6 +165,7 @@ class WindowActions:
         dialog.setWindowTitle("Keyboard shortcuts")
         rows = self.shortcut_list()
         table = QTableWidget(len(rows), 2, dialog)
+        table.setTabKeyNavigation(False)
         table.setHorizontalHeaderLabels(["Keys", "Action"])
         table.verticalHeader().setVisible(False)
         table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)  # a compact list
