@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 from player.queue_changes import Listener, QueueListeners
-from player.queue_entry import REPEAT_MODES, QueueEntry, check_source
+from player.queue_entry import REPEAT_MODES, QueueEntry, Removal, check_source
 from player.queue_saved import SavedQueue, SavedState
 from player.store import Store
 
@@ -186,6 +186,30 @@ class Queue:
             self._save_state()
         self._listeners.notify("entries", *(("current",) if current_gone else ()))
         return len(doomed)
+
+    def take(self, entry_ids: Iterable[int]) -> Removal | None:
+        """``remove``, keeping what ``put_back`` needs to undo it; None when nothing was removed."""
+        with self._lock:
+            doomed = set(entry_ids)
+            taken = [(k, e) for k, e in enumerate(self._entries) if e.id in doomed]
+            if not taken:
+                return None
+            current = next((n for n, (_k, e) in enumerate(taken) if e.id == self._current_id), None)
+            removal = Removal(tuple((k, e.track_id, e.source, e.seed) for k, e in taken), current)
+            self.remove(doomed)
+            return removal
+
+    def put_back(self, removal: Removal) -> list[QueueEntry]:
+        """Undo ``take``: the entries return to their places (as new entries: ids are never given twice),
+        and the one that was playing becomes the current one again, unless another was chosen since."""
+        with self._lock:
+            back = [self.insert(k, [t], source, seed)[0] for k, t, source, seed in removal.entries]
+            if removal.current is not None and self._current_id is None:
+                self._current_id = back[removal.current].id
+                self._save_state()
+        if removal.current is not None:
+            self._listeners.notify("current")
+        return back
 
     def move(self, entry_id: int, index: int) -> None:
         """Move an entry so that it ends up at position ``index``."""

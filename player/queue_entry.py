@@ -29,3 +29,17 @@ def check_source(source: str) -> None:
     """Refuse a ``source`` outside ``SOURCES`` before anything is written (the store keeps any text)."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Entries taken out of the queue (``Queue.take``), kept to put them back (the Undo of a removal: a
+    walk of the app lost a 29-entry queue to Ctrl+A, Delete). Each entry as (its position in the list
+    then, track id, source, seed), in list order; ``current``: the position among them of the entry that
+    was playing, which goes on playing after its removal and comes back as the current one."""
+
+    entries: tuple[tuple[int, int, str, str | None], ...]
+    current: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.entries)

@@ -72,6 +72,33 @@ def test_removing_the_current_entry_keeps_the_place(copy_corpus_store, ids):
     assert q.advance().track_id == ids[2]
 
 
+def test_a_removal_is_put_back_in_place_with_the_playing_entry_current_again(copy_corpus_store, ids):
+    """The Undo of a removal (a walk lost a whole queue to Ctrl+A, Delete): every entry returns to its
+    place with its source, the one playing becomes current again, and it all survives a restart."""
+    q = Queue(copy_corpus_store)
+    entries = q.append(ids[:6], source="album")
+    radio = q.append(ids[6:8], source="radio", seed="track:7")
+    q.set_current(entries[2].id)
+    assert q.take([999_999]) is None
+    removal = q.take([entries[0].id, entries[2].id, entries[4].id, radio[1].id])
+    assert len(removal) == 4 and removal.current == 1
+    assert _tracks(q) == [ids[1], ids[3], ids[5], ids[6]] and q.current is None
+    assert q.peek_next().track_id == ids[3]  # the removed current goes on; next is what followed it
+    back = q.put_back(removal)
+    assert _tracks(q) == ids[:8] and q.current == back[1] and q.current.track_id == ids[2]
+    assert [(e.source, e.seed) for e in q.entries][-2:] == [("radio", "track:7")] * 2
+    assert q.peek_next().track_id == ids[3]
+    assert _tracks(Queue(copy_corpus_store)) == ids[:8]
+    assert Queue(copy_corpus_store).current.track_id == ids[2]
+    # Everything removed, then another entry chosen before the Undo: that one stays current.
+    removal = q.take([e.id for e in q.entries])
+    assert len(q) == 0 and removal.current == 2
+    chosen = q.append([ids[9]])[0]
+    q.set_current(chosen.id)
+    q.put_back(removal)
+    assert _tracks(q) == [*ids[:8], ids[9]] and q.current == chosen
+
+
 def test_repeat_modes(copy_corpus_store, ids):
     q = Queue(copy_corpus_store)
     q.replace(ids[:2])

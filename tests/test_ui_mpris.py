@@ -113,6 +113,8 @@ def test_mpris_properties_and_control(qtbot, copy_corpus_store, session_bus, mon
         )
         qtbot.waitUntil(lambda: window.settings.volume == 40, timeout=WAIT)
         assert window.now_playing.volume.value() == 40
+        # Kept at once, not only at quit (a walk: killed mid-play, Encore came back at 100 %).
+        qtbot.waitUntil(lambda: UiSettings.load(store).volume == 40, timeout=WAIT)
         # Shuffle and repeat: set over D-Bus, shown on the buttons, read back.
         assert "false" in _get(qtbot, session_bus, "Shuffle") and '"None"' in _get(
             qtbot, session_bus, "LoopStatus"
@@ -136,6 +138,15 @@ def test_mpris_properties_and_control(qtbot, copy_corpus_store, session_bus, mon
         window.now_playing.repeat_button.click()  # one → off
         assert window.controller.queue.repeat == "off"
         assert '"None"' in _get(qtbot, session_bus, "LoopStatus")
+        # The playing entry removed from the queue (it plays on), then Next: nothing is left to play, and
+        # the desktop is told so (a walk saw the last title stay, with "Nothing playing" in the window).
+        queue = window.controller.queue
+        queue.take([queue.current.id])
+        window.next()
+        qtbot.waitUntil(lambda: window.current_entry is None, timeout=WAIT)
+        assert '"Stopped"' in _get(qtbot, session_bus, "PlaybackStatus")
+        metadata = _get(qtbot, session_bus, "Metadata")
+        assert "mpris:trackid" in metadata and "xesam:title" not in metadata
     finally:
         window.mpris.unregister()
         window.shutdown()

@@ -141,6 +141,10 @@ def test_the_position_is_restored_paused_after_a_restart(qtbot, small_db):
         assert controller.queue.current.track_id == ids[1]
         assert controller.player.state == "stopped"  # restored, not playing
         assert 40.0 <= controller.position < 50.0
+        from ui.mpris import Mpris
+
+        # Paused at its place, for the desktop too (a walk read "Stopped" at 2:40 with the track shown).
+        assert Mpris(window).playback_status() == "Paused"
         assert window.now_playing.elapsed.text() == _fmt(controller.position)
         window.toggle()  # play goes on from there
         qtbot.waitUntil(lambda: controller.player.state == "playing", timeout=WAIT)

@@ -102,6 +102,20 @@ def test_window_loads_library_and_plays_a_track(qtbot, corpus_db):
         qtbot.keyClick(shuffle, Qt.Key.Key_Space)
         qtbot.waitUntil(lambda: shuffle.isChecked() != was, timeout=WAIT)
         assert window.controller.player.state == "playing"
+        # Ctrl+A, Delete in the queue empties it, and the notice's Undo puts it all back, the playing
+        # entry current again (a walk lost a whole queue that way, with no way back).
+        queue = window.controller.queue
+        before, playing = [e.track_id for e in queue.entries], queue.current.track_id
+        window.queue_view.list.setFocus()
+        window.queue_view.list.selectAll()
+        qtbot.keyClick(window.queue_view.list, Qt.Key.Key_Delete)
+        assert len(queue) == 0, len(queue)
+        qtbot.waitUntil(lambda: window.queue_model.rowCount() == 0, timeout=WAIT)
+        assert window.notice.text.text() == f"Removed {len(before)} tracks from the queue."
+        window.notice.action_button.click()
+        assert [e.track_id for e in queue.entries] == before and queue.current.track_id == playing
+        qtbot.waitUntil(lambda: window.queue_model.rowCount() == len(before), timeout=WAIT)
+        assert window.queue_model.current_row() is not None
     finally:
         _close(window, store)
 

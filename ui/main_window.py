@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.store import Store
+from player.text import count_text
 from ui.background import BackgroundJobs
 from ui.covers import CoverCache
 from ui.icons import icon
@@ -183,6 +184,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         self._wire_playback_controls()
         self.queue_view.playEntryRequested.connect(self.play_entry)
         self.queue_view.radioRequested.connect(self.start_radio)
+        self.queue_view.entriesRemoved.connect(self._queue_entries_removed)
         self.listenBrainzProblem.connect(self._listenbrainz_problem)
 
     # -- library rows ----------------------------------------------------------------------------------
@@ -216,6 +218,13 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         self.libraryLoaded.emit()
 
     # -- panels ------------------------------------------------------------------------------------------
+    def _queue_entries_removed(self, removal: Any) -> None:
+        """Entries removed from the queue can be put back (a walk lost a whole queue to Ctrl+A, Delete)."""
+        queue = self.controller.queue if self.controller is not None else None
+        if queue is not None:
+            text = f"Removed {count_text(len(removal))} from the queue."
+            self.notice.show_notice(text, "Undo", lambda: queue.put_back(removal))
+
     def _show_artist_tracks(self, artist: str) -> None:
         self.tabs.setCurrentWidget(self.library)
         if not self.library.show_artist(artist):

@@ -68,6 +68,9 @@ class Mpris(QObject):
 
     # -- values ----------------------------------------------------------------------------------------
     def playback_status(self) -> str:
+        controller = getattr(self.window, "controller", None)
+        if self._state == "stopped" and controller is not None and controller.resume_position is not None:
+            return "Paused"  # restored after a restart, waiting at its place for Play, as the window shows
         return _STATUS.get(self._state, "Stopped")
 
     def track_path(self) -> str:

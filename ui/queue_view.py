@@ -16,6 +16,7 @@ from ui.queue_model import ENTRY_ID_ROLE, QueueModel
 class QueueView(QWidget):
     playEntryRequested = Signal(int)  # entry id
     radioRequested = Signal(int)  # track id: a station from this entry's track
+    entriesRemoved = Signal(object)  # ``player.queue_entry.Removal``: the window offers its Undo
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,7 +84,9 @@ class QueueView(QWidget):
     def remove_selected(self) -> None:
         ids = self.selected_entry_ids()
         if ids and self.model is not None:
-            self.model.queue.remove(ids)
+            removal = self.model.queue.take(ids)
+            if removal is not None:
+                self.entriesRemoved.emit(removal)
 
     def play_next_selected(self) -> None:
         """Move the selected entries right after the current one."""
@@ -107,5 +110,7 @@ class QueueView(QWidget):
         entry = self.model.entry_at(index.row()) if self.model is not None else None
         if entry is not None:  # as from the library (a walk of the app missed it here)
             menu.addSeparator()
-            menu.addAction("Start radio from this song", lambda: self.radioRequested.emit(int(entry.track_id)))
+            menu.addAction(
+                "Start radio from this song", lambda: self.radioRequested.emit(int(entry.track_id))
+            )
         return menu

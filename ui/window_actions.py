@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
+import sqlite3
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
+log = logging.getLogger(__name__)
+
 SEEK_STEP_S = 5.0
 
 
 VOLUME_STEP = 5  # percent, per key press
+#: A volume that rests this long is saved (a drag of the slider is one save, not fifty).
+VOLUME_SAVE_MS = 500
 
 
 class WindowActions:
@@ -183,6 +189,30 @@ class WindowActions:
         dialog.resize(520, 460)
         self.shortcuts_dialog = dialog
         dialog.open()
+
+    def set_volume(self, volume: int) -> None:
+        """Apply the volume now and keep it half a second after it rests (a drag saves once): a walk
+        killed Encore mid-play and it came back at 100 %, the volume being saved only at quit."""
+        self.settings.volume = int(volume)
+        if self.controller is not None:
+            self.controller.set_volume(int(volume))
+        timer = getattr(self, "_volume_save", None)
+        if timer is None:
+            from PySide6.QtCore import QTimer
+
+            timer = self._volume_save = QTimer(self)
+            timer.setSingleShot(True)
+            timer.setInterval(VOLUME_SAVE_MS)
+            timer.timeout.connect(self._save_volume)
+        timer.start()
+
+    def _save_volume(self) -> None:
+        if getattr(self, "_shut", False) or getattr(self, "store_damaged", False):
+            return  # shut down (saved then) or a damaged file, never written again
+        try:
+            self.settings.save(self.store)
+        except (sqlite3.Error, OSError) as exc:  # read-only or full: the user was told (ui.faults)
+            log.warning("the volume was not saved: %s", exc)
 
     def step_volume(self, step: int) -> None:
         """Volume up or down by ``step`` percent, through the bar's slider (which saves and applies it)."""

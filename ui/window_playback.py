@@ -194,11 +194,6 @@ class WindowPlayback:
         if self.controller is not None and self.controller.player.current is not None:
             self.seek(self.controller.position + delta)
 
-    def set_volume(self, volume: int) -> None:
-        self.settings.volume = int(volume)
-        if self.controller is not None:
-            self.controller.set_volume(int(volume))
-
     # -- playback events (GUI thread) -------------------------------------------------------------------
     def _track_info(self, track_id: int) -> tuple[str, str, float | None] | None:
         row = self.library.model.track(track_id)
@@ -378,6 +373,10 @@ class WindowPlayback:
             self.now_playing.clear()
             self.setWindowTitle("Encore")  # the title says what the bar says
             self.library.model.set_playing(None)
+            if self.current_entry is not None:  # the desktop too (a walk: MPRIS kept the last title)
+                self.current_entry = self._current_track_id = None
+                if self.mpris is not None:
+                    self.mpris.track_changed()
         elif state == "stopped":  # the queue ran out or Stop: not "1:02 / -0:01" of the last track
             self.now_playing.set_position(0.0, None)
         if self.mpris is not None:
