@@ -138,6 +138,39 @@ def test_layout_columns_panes_filter_and_why_line(qtbot, corpus_db):
         close_window(window, store)
 
 
+def test_the_window_fits_an_800_pixel_screen(qtbot, corpus_db):
+    """A walk could not make the window narrower than 953 px (the Playlists tab's eight buttons in one
+    row): it fits 800 px, where those buttons wrap onto a second row, each whole and none on another."""
+    window, store = open_window(qtbot, corpus_db)
+    try:
+        assert window.minimumSizeHint().width() <= 800
+        window.resize(800, 600)
+        window.tabs.setCurrentWidget(window.playlists)
+        QApplication.processEvents()
+        qtbot.waitUntil(lambda: window.width() == 800, timeout=WAIT)
+        panel = window.playlists
+        boxes = [b.geometry() for b in panel.buttons.values()]
+        holder = next(iter(panel.buttons.values())).parentWidget().rect()
+        assert all(
+            holder.contains(box) and box.width() >= b.sizeHint().width()
+            for box, b in zip(boxes, panel.buttons.values(), strict=True)
+        )
+        assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+        assert len({box.y() for box in boxes}) == 2  # wrapped
+        flow = next(iter(panel.buttons.values())).parentWidget()
+        below = flow.mapTo(panel, flow.rect().bottomLeft()).y()
+        assert (
+            panel.lists.mapTo(panel, panel.lists.rect().topLeft()).y()
+            > below
+            >= max(b.bottom() for b in boxes)
+        )
+        window.resize(1366, 700)
+        QApplication.processEvents()
+        qtbot.waitUntil(lambda: len({b.geometry().y() for b in panel.buttons.values()}) == 1, timeout=WAIT)
+    finally:
+        close_window(window, store)
+
+
 def test_plays_count_completions_and_skips_apart():
     model = TrackTableModel()
     model.set_rows([(1, "a", "x", "y", None, None, None, 1, None, 100.0, "/m/a.ogg", 0, 0.0, 0)])

@@ -17,7 +17,6 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QListWidgetItem,
@@ -35,6 +34,7 @@ from player.store.smart import SmartRuleError, describe_rules, smart_tracks
 from player.text import count_text
 from ui.confirm import ask_first
 from ui.file_dialogs import music_start_folder, open_file_name, save_file_name
+from ui.flow_layout import flow_of
 from ui.library_rows import format_duration
 from ui.message_line import MessageLine
 from ui.playlist_lists import ID_ROLE, PlaylistList, TrackList
@@ -64,7 +64,6 @@ class PlaylistsPanel(QWidget):
         self.rules_label.setWordWrap(True)
         self.messages = MessageLine()
         self.message = self.messages.message  # what the last action did (the window's status bar shows it)
-        buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, text, slot in (
             ("new", "New", lambda: self.create_playlist()),
@@ -79,13 +78,11 @@ class PlaylistsPanel(QWidget):
             button = QPushButton(text)
             if slot is not None:
                 button.clicked.connect(lambda _checked=False, s=slot: s())
-            buttons.addWidget(button)
             self.buttons[key] = button
         export_menu = QMenu(self)
         export_menu.addAction("Paths relative to the playlist file…", lambda: self.export_current())
         export_menu.addAction("Absolute paths…", lambda: self.export_current(relative=False))
         self.buttons["export"].setMenu(export_menu)
-        buttons.addStretch(1)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -97,7 +94,7 @@ class PlaylistsPanel(QWidget):
         split.setSizes([220, 700])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(buttons)
+        layout.addWidget(flow_of(list(self.buttons.values())))  # wraps when the tab is narrow
         layout.addWidget(split, 1)
         layout.addWidget(self.messages)
 
