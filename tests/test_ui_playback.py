@@ -278,6 +278,7 @@ def test_scan_problems_stay_on_screen_and_the_problems_view_lists_them(
         where, path, reason = dialog.rows[0]
         assert where == "Scan" and path == str(music / "broken.ogg") and reason
         dialog.table.selectRow(0)
+        assert dialog.table.textElideMode() == Qt.TextElideMode.ElideMiddle  # a long path keeps its file name
         assert dialog.folder_url().toLocalFile() == str(music)
         # No file manager on this desktop: the view says so and puts the folder on the clipboard.
         from PySide6.QtGui import QDesktopServices, QGuiApplication
