@@ -246,8 +246,13 @@ def scan(
         candidates = by_signature.get((fstat.size, fstat.mtime), [])
         if fstat.path not in known and len(candidates) == 1:
             old_path = candidates.pop()
-            tracks_store.move_track(store, vanished.pop(old_path)[0], fstat.path)
+            track_id = vanished.pop(old_path)[0]
+            tracks_store.move_track(store, track_id, fstat.path)
             summary.moved += 1
+            if (tracks_store.get_track(store, track_id) or {}).get("tags_from_path"):
+                # Named from its old file name (a walk renamed track30.ogg and it stayed "Track 30"):
+                # read again, under its id, for the name it has now.
+                remaining.append((fstat, root))
         else:
             remaining.append((fstat, root))
     to_read = remaining

@@ -155,6 +155,29 @@ def test_rescan_is_incremental(corpus_dir: Path, tmp_path: Path) -> None:
         assert count_tracks(store, include_missing=True) == 49
 
 
+def test_a_renamed_untagged_file_keeps_its_id_and_takes_its_new_name(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    """A walk renamed track30.ogg while the app ran: the move was found, but the title stayed "Track 30",
+    a name from a file name that no longer exists. A track named by its file is read again when it moves
+    (same id, so its plays stay); a tagged one keeps its tags unread."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    audio = corpus_dir / "drascula-music" / "scummvm" / "drascula" / "audio"
+    for name in ("track3.ogg", "track6.ogg"):
+        shutil.copy2(audio / name, lib / name)
+    with Store.open(tmp_path / "db.sqlite") as store:
+        scan(store, [lib])
+        old = get_track_by_path(store, str(lib / "track6.ogg"))
+        assert old["tags_from_path"] == 1 and old["title"] == "Track 6"
+        (lib / "track6.ogg").rename(lib / "Harbour at night.ogg")
+        summary = scan(store, [lib])
+        assert (summary.moved, summary.added, summary.missing) == (1, 0, 0)
+        new = get_track_by_path(store, str(lib / "Harbour at night.ogg"))
+        assert new["id"] == old["id"] and new["title"] == "Harbour at night"
+        assert count_tracks(store, include_missing=True) == 2
+
+
 def test_scan_cli_prints_summary_and_json(corpus_dir: Path, tmp_path: Path) -> None:
     db = tmp_path / "cli.db"
     target = corpus_dir / "fretsonfire-songs-muldjord"

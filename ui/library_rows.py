@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from player.library_order import library_order
-from player.naming import PLACEHOLDER_ARTIST, natural_key, tidy_titles, untagged_artist
+from player.naming import PLACEHOLDER_ARTIST, is_untagged_artist, natural_key, tidy_titles, untagged_artist
 from player.store.browse import BROWSE_COLUMNS
 from player.text import count_text, search_key
 
@@ -184,13 +184,21 @@ def tidy_untagged(rows: Sequence[tuple]) -> list[tuple]:
 
 def search_haystack(rows: Sequence[tuple]) -> list[str]:
     """Per row, what the filter words are looked for in: title, artist, album, album artist and genre,
-    each by ``player.text.search_key``, joined by NULs (no word spans two fields). The worker that loads the
-    rows makes it (``load_rows``)."""
+    each by ``player.text.search_key``, joined by NULs (no word spans two fields); for a file that names
+    no artist, its file name too (its shown title is the name tidied: "hunting" for
+    hr-domina-hunting.ogg, which a walk could not find by "domina"). The worker that loads the rows makes
+    it (``load_rows``)."""
     sep = "\x00"
     names: dict[str, str] = {}  # artists, albums and genres repeat: each keyed once
+    no_artist: dict[str | None, bool] = {}  # ... and each artist is an untagged group or not once
 
     def haystack(r: tuple) -> str:
         fields = (row_title(r), r[ARTIST] or "", r[ALBUM] or "", r[ALBUM_ARTIST] or "", r[GENRE] or "")
+        untagged = no_artist.get(r[ARTIST])
+        if untagged is None:
+            untagged = no_artist[r[ARTIST]] = is_untagged_artist(r[ARTIST])
+        if untagged:
+            fields = (*fields, _stem(r[PATH]))
         joined = sep.join(fields)
         if joined.isascii():  # most rows: one call on the fast path
             return search_key(joined)
