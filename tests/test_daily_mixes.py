@@ -174,6 +174,11 @@ def test_the_mix_command_refreshes_saves_prompts_and_exports_a_wishlist(db, tmp_
     links = tmp_path / "links.html"
     assert main(["discover", "--n", "3", "--export", str(links), "--db", str(copy)]) == 0
     assert links.read_text(encoding="utf-8").count('<li><a href="https://musicbrainz.org/') == 3
+    # A name that promises another format is refused, and nothing is written (a walk got a CSV as .pdf).
+    capsys.readouterr()
+    assert main(["discover", "--n", "3", "--export", str(tmp_path / "wish.pdf"), "--db", str(copy)]) == 2
+    assert "written as .csv, .txt or .html, not as .pdf" in capsys.readouterr().err
+    assert not (tmp_path / "wish.pdf").exists()
 
 
 def test_a_wishlist_cell_never_runs_as_a_formula(tmp_path):

@@ -113,5 +113,6 @@ def test_path_and_evaluate_path_commands(analyzed_corpus_db: Path, capsys):
     assert all(m["max_step"] >= m["mean_step"] > 0 for m in result["policies"].values())
     assert main(["path", "no such song anywhere", "Elf Land", "--db", db]) == 2
     assert "no track matches" in capsys.readouterr().err
-    assert main(["path", "Elf Land", "Elf Land", "--db", db]) == 2
-    assert "same track" in capsys.readouterr().err
+    assert main(["path", "Elf Land", "elf land", "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert "'Elf Land' and 'elf land' both find the same song (" in err and "Elf Land)" in err

@@ -192,6 +192,26 @@ def test_scan_cli_prints_summary_and_json(corpus_dir: Path, tmp_path: Path) -> N
     before = [sys.executable, str(REPO / "main.py"), "--db", str(other), "scan", str(target)]
     out = subprocess.run(before, check=True, capture_output=True, text=True, cwd=tmp_path).stdout
     assert out.startswith("8 added")
+    # A folder that is not there (a typo): said, a failure, and nothing scanned or recorded (a walk got
+    # "0 added ... 1 errors", exit 0, and the path listed under `scan --errors` for good).
+    typo = [
+        sys.executable,
+        str(REPO / "main.py"),
+        "scan",
+        "--db",
+        str(db),
+        str(tmp_path / "Musci"),
+        str(target),
+    ]
+    proc = subprocess.run(typo, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode != 0 and proc.stdout == ""
+    assert (
+        proc.stderr.strip() == f"encore: no such file or folder: {tmp_path / 'Musci'} (nothing was scanned)"
+    )
+    errors = [sys.executable, str(REPO / "main.py"), "scan", "--db", str(db), "--errors"]
+    assert (
+        subprocess.run(errors, check=True, capture_output=True, text=True).stdout.strip() == "no scan errors"
+    )
 
 
 def test_encore_home_sets_the_default_database(corpus_dir: Path, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -69,6 +70,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
         paths = args.paths or music_folders(store)
         if not paths:
             return fail("no music folders are set up yet: give the folders to scan (encore scan ~/Music)")
+        # A folder named on the command line that is not there is a typo, not a drive unplugged since
+        # the last scan (a saved folder: its tracks are kept, flagged missing): nothing is scanned.
+        absent = [p for p in args.paths or [] if not os.path.exists(p)]
+        if absent:
+            return fail(
+                f"no such file or folder: {', '.join(shown(p) for p in absent)} (nothing was scanned)"
+            )
         if not args.paths and not args.json:
             print(f"rescanning {', '.join(shown(p) for p in paths)}")
         bar = None

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from player.cli.common import fail, say
+from player.text import count_text
 
 
 def prompt_failed(exc: Any) -> int:
@@ -31,7 +32,7 @@ def export_wishlist(path: str, artists: list[dict[str, Any]]) -> int:
 
     try:
         kind = write_wishlist(path, artists)
-    except PlaylistFileError as exc:
+    except (PlaylistFileError, ValueError) as exc:
         return fail(str(exc))
-    say(f"Wrote {len(artists)} artists to discover to {path} ({kind})")
+    say(f"Wrote {count_text(len(artists), 'artist')} to discover to {path} ({kind})")
     return 0

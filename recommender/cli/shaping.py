@@ -138,7 +138,12 @@ def cmd_path(args: argparse.Namespace) -> int:
                 return fail(no_track_message(store, text))
             ends.append(track)
         if ends[0]["id"] == ends[1]["id"]:
-            return fail("A and B are the same track")
+            # Two different words can find one song (a walk's "a" and "b"): say which, so the next try works.
+            found = _info(ends[0])
+            song = f"{found['artist'] or '?'} - {found['title'] or found['path']}"
+            return fail(
+                f"{args.a!r} and {args.b!r} both find the same song ({song}): name two different songs"
+            )
         try:
             steps = song_path(store, int(ends[0]["id"]), int(ends[1]["id"]), args.n)
         except KeyError as exc:
