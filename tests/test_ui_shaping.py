@@ -167,6 +167,16 @@ def test_rule_dialog_counts_live_and_explains_bad_rules(qtbot, analysed_db):
         for typed in ("a", "al", "alb", "album"):  # a name typed letter by letter: text to text
             first.field.setCurrentText(typed)
         assert first.value.text() == "rock"
+        # "plays" and "play_count" say what each counts (a walk found them side by side, unexplained).
+        first.field.setCurrentText("plays")
+        assert "played to the end" in first.value.placeholderText() and "plays:" in first.field.toolTip()
+        first.field.setCurrentText("play_count")
+        assert "however each ended" in first.value.placeholderText()
+        tips = {
+            first.field.itemText(k): first.field.itemData(k, Qt.ItemDataRole.ToolTipRole)
+            for k in range(first.field.count())
+        }
+        assert "completions" in tips["plays"] and "skipped or stopped" in tips["play_count"]
         first.field.setCurrentText("ambient")
         first.op.setCurrentText(">")
         first.value.setText("0.1")

@@ -54,6 +54,16 @@ SECTIONS = (
     ("Sound (audio analysis)", ("tempo", "loudness", "duration")),
 )
 UNITS = {"last_played": "days", "added": "days", "tempo": "BPM", "loudness": "LUFS", "duration": "s"}
+#: What a play statistic counts, in the field list's tooltips, the field box's and the value's placeholder
+#: (a walk found "plays" and "play_count" side by side with nothing to tell them apart).
+FIELD_HELP = {
+    "plays": "times played to the end (completions)",
+    "skips": "times skipped",
+    "play_count": "times started, however each ended (completed, skipped or stopped)",
+    "last_played": "days since it last played",
+    "added": "days since it came into the library",
+}
+FIELD_TIP = "A tag, a play statistic, or an analysis tag (probability 0..1): type to search"
 
 
 def _ops(field: str) -> tuple[str, ...]:
@@ -80,6 +90,10 @@ def fill_fields(combo: QComboBox, first: tuple[str, ...] = ()) -> None:
         combo.addItem(f"— {title} —")
         combo.model().item(combo.count() - 1).setEnabled(False)
         combo.addItems(present)
+        for k in range(combo.count() - len(present), combo.count()):
+            help_text = FIELD_HELP.get(combo.itemText(k))
+            if help_text:
+                combo.setItemData(k, f"{combo.itemText(k)}: {help_text}", Qt.ItemDataRole.ToolTipRole)
 
 
 class ConditionRow(QWidget):
@@ -96,9 +110,7 @@ class ConditionRow(QWidget):
         fill_fields(self.field)
         self.field.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.field.completer().setFilterMode(Qt.MatchFlag.MatchContains)
-        self.field.setToolTip(
-            "A tag, a play statistic, or an analysis tag (probability 0..1): type to search"
-        )
+        self.field.setToolTip(FIELD_TIP)
         self.op = QComboBox()
         self.value = QLineEdit()
         self.value.setPlaceholderText("value")
@@ -138,7 +150,11 @@ class ConditionRow(QWidget):
         if current in _ops(field):
             self.op.setCurrentText(current)
         self.op.blockSignals(False)
-        self.value.setPlaceholderText(UNITS.get(field, "0..1" if field in tag_vocabulary() else "value"))
+        help_text = FIELD_HELP.get(field)
+        self.field.setToolTip(f"{field}: {help_text}" if help_text else FIELD_TIP)
+        self.value.setPlaceholderText(
+            UNITS.get(field) or help_text or ("0..1" if field in tag_vocabulary() else "value")
+        )
         self.group.dialog.schedule()
 
     def condition(self) -> dict[str, Any]:
