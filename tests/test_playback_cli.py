@@ -83,3 +83,39 @@ def test_a_killed_player_loses_at_most_one_checkpoint(copy_corpus_store, corpus_
     assert open_plays(store) == []
     with Store.open(store.path) as again:  # and it stays closed for every later reader
         assert get_play(again, row["id"])["outcome"] == "stopped"
+
+
+def test_no_sound_card_says_so_once_and_keeps_libasound_quiet(copy_corpus_store, tmp_path):
+    """With no sound card libvlc's ALSA output retries all the time, and libasound printed eight lines
+    a try to the terminal (1,904 lines in 4 s here); Encore says in one line that no sound reaches a
+    device, and libasound's own lines go to its log. ``ALSA_CARD`` names a card no machine has."""
+    db = str(copy_corpus_store.path)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", ENCORE_AUDIO_OUTPUT="alsa", ALSA_CARD="99")
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "main.py"), "play", "--db", db, "victory"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    err = ""
+    try:
+        deadline = time.monotonic() + 60
+        lines: list[str] = []
+        while time.monotonic() < deadline:  # the warning comes a second or two into the track
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "no sound is reaching" in line:
+                break
+        time.sleep(2)  # libasound's retries go on meanwhile
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, more = proc.communicate(timeout=60)
+        err = "".join(lines) + more
+    assert "encore: no sound is reaching an audio device (alsa)" in err
+    assert err.count("no sound is reaching") == 1
+    assert "ALSA lib" not in err, err[:500]
+    assert "▶" in rest

@@ -136,8 +136,17 @@ def cmd_play(args: argparse.Namespace) -> int:
     code = 0
     try:  # SIGTERM and SIGHUP stop it as Ctrl-C does (``main._stop_on_signals``): the play logged as stopped
         controller.play_tracks([t["id"] for t in tracks], source="library", position=args.start)
+        warned = False
         while not done.wait(0.5):
-            pass
+            if not warned and controller.player.audio_reaches_output() is False:
+                warned = True  # as the app's notice says it (libasound's own retries are kept quiet)
+                output = settings.audio_output or "the default output"
+                say(
+                    f"encore: no sound is reaching an audio device ({output}): check that speakers or "
+                    "headphones are connected, or choose another output in the app's Settings",
+                    file=sys.stderr,
+                    flush=True,
+                )
     except KeyboardInterrupt:
         code = 130
     finally:

@@ -24,6 +24,7 @@ from typing import Any
 
 import vlc
 
+from player.playback.alsa_quiet import quiet_alsa
 from player.playback.base import PAUSED, PLAYING, STOPPED, Player, PlayItem
 from player.playback.decks import Deck, DeckPair
 from player.playback.events import Event, PositionChanged
@@ -81,6 +82,7 @@ class VlcPlayer(Player):
     ) -> None:
         super().__init__()
         self.settings = settings or PlaybackSettings()
+        quiet_alsa()  # no sound card: libasound's retries flooded the terminal (``alsa_quiet``)
         self._instance = vlc.Instance(vlc_args(self.settings))
         if self._instance is None:
             raise RuntimeError(f"libvlc could not start with {vlc_args(self.settings)}")
