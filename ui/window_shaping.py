@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 MOOD_LIMIT = 50  # tracks a "sounds:" search shows
 MOOD_MIN_SCORE = 0.5  # ... scoring at least this many standard deviations above the library mean
-PATH_LENGTH = 12
 PATH_PREFIX = "Path to "  # the queue's seed label of a path (source "radio"): not a radio station
 
 
@@ -49,7 +48,7 @@ def rank_sounds(db_path: str, query: str) -> tuple[list[tuple[int, str]], str | 
         return [(h.track_id, h.why) for h in hits], None
 
 
-def plan_path(db_path: str, a: int, b: int, n: int) -> list[tuple[int, str]]:
+def plan_path(db_path: str, a: int, b: int, n: int | None) -> list[tuple[int, str]]:
     """(track id, why) of the path from A to B (runs in a worker)."""
     from player.store import Store
     from recommender.shaping.path import song_path
@@ -367,7 +366,8 @@ class WindowShaping:
             return
         self.radio_to(a, b)
 
-    def radio_to(self, a: int, b: int, n: int = PATH_LENGTH) -> None:
+    def radio_to(self, a: int, b: int, n: int | None = None) -> None:
+        """A path from A to B as a station (``n`` tracks; None: as many as the distance asks)."""
         row = self.library.model.track(b)
         target = self._track_label(row) if row is not None else f"track {b}"
         label = f"{PATH_PREFIX}{target}"

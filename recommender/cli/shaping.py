@@ -51,8 +51,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     path.add_argument(
         "--n",
         type=bounded_int(2, MAX_PATH_TRACKS),
-        default=12,
-        help=f"tracks in the path, A and B included (default 12, at most {MAX_PATH_TRACKS})",
+        default=None,
+        help="tracks in the path, A and B included (default: as many as the distance from A to B asks, "
+        f"3 to 12; at most {MAX_PATH_TRACKS})",
     )
     path.add_argument("--json", action="store_true")
     path.set_defaults(func=cmd_path)
@@ -128,7 +129,7 @@ def cmd_path(args: argparse.Namespace) -> int:
     from player.store.tracks import get_track
     from recommender.shaping.path import song_path
 
-    if args.n < 2:
+    if args.n is not None and args.n < 2:
         return fail("--n must be at least 2 (A and B)")
     with open_store(args) as store:
         ends = []
