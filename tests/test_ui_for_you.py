@@ -202,7 +202,7 @@ def test_long_reasons_take_at_most_three_lines_a_row_at_1000_by_700(qtbot, tmp_p
     )
     tracks = [
         {
-            "name": f"Traveling Minstrels {k}",
+            "name": f"Traveling Minstrels of the North {k}",
             "artist": "Wesnoth Soundtrack",
             "reason": reason,
             "track_ids": [k],
@@ -216,6 +216,21 @@ def test_long_reasons_take_at_most_three_lines_a_row_at_1000_by_700(qtbot, tmp_p
     assert tree.visualItemRect(first).height() <= 3 * line + 8
     assert tree.columnWidth(2) >= tree.viewport().width() * 0.4
     assert first.toolTip(2) == reason
+    # A name too long for its column is cut on one line with an ellipsis, not wrapped out of sight
+    # (a walk read "Northerner" for "Northerners"), and the column widens with the window (a walk
+    # found it 110 px wide in a maximised window, as when the lists were loaded).
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    index = tree.indexFromItem(first, 0)
+    tree.itemDelegateForColumn(0).initStyleOption(option, index)
+    assert option.textElideMode == Qt.TextElideMode.ElideRight
+    assert not option.features & QStyleOptionViewItem.ViewItemFeature.WrapText
+    narrow = tree.columnWidth(0)
+    assert narrow < tree.fontMetrics().horizontalAdvance(first.text(0))  # cut at 740 px
+    view.resize(1300, 560)
+    qtbot.waitUntil(lambda: tree.columnWidth(0) > narrow, timeout=5000)
+    assert tree.columnWidth(0) <= tree.viewport().width() * 0.3 + 1
 
 
 def test_a_link_no_browser_opens_is_copied_and_said(qtbot, monkeypatch):

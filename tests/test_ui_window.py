@@ -78,6 +78,8 @@ def test_window_loads_library_and_plays_a_track(qtbot, corpus_db):
         assert window.queue_model.rowCount() == window.library.model.rowCount()
         assert window.queue_model.current_row() == 2
         assert window.now_playing.why.text() == "From your library"
+        # Named from the store (For you before the table has loaded): "missing" only when it is.
+        assert window._stored_track_info(expected[0])[0] == expected[1]
         # Keyboard: space pauses and resumes, Ctrl+N skips, Ctrl+F focuses the filter.
         window.activateWindow()
         qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,10 +23,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -34,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from player.text import count_text
 from ui.links import copy_text, open_link
+from ui.reason_tree import ReasonTree
 from ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -68,29 +65,6 @@ def load_for_you(db_path: str, refresh_mix: bool = False) -> dict[str, Any]:
 FOR_YOU_NAME = "For you"
 MIX_NAME = "For you · Discover mix"
 
-MAX_WHY_LINES = 3
-
-
-class _WrapDelegate(QStyledItemDelegate):
-    """Row heights that fit wrapped text: QTreeView asks its delegates for size hints without the
-    column's width, so word wrap alone never makes a row taller (the Why column was cut off)."""
-
-    def __init__(self, view: QTreeWidget) -> None:
-        super().__init__(view)
-        self.view = view
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
-        opt.rect = QRect(0, 0, max(self.view.columnWidth(index.column()), 1), 1 << 16)
-        style = self.view.style()
-        size = style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), self.view)
-        # At most MAX_WHY_LINES lines a row (the whole reason is in the tooltip): at 1000×700 a reason
-        # wrapped to 9 lines and only 4 rows showed (issue 26 item 7).
-        line = opt.fontMetrics.lineSpacing()
-        return QSize(size.width(), min(size.height(), line * MAX_WHY_LINES + 6))
-
 
 class ForYouView(QWidget):
     playRequested = Signal(list, str)  # track ids to play, in order; what the bar calls them
@@ -120,16 +94,9 @@ class ForYouView(QWidget):
         top.addWidget(self.summary, 1)
         top.addWidget(self.refresh_button)
 
-        self.library = QTreeWidget()
-        self.library.setColumnCount(3)
-        self.library.setHeaderLabels(["In your library", "Artist", "Why"])
+        # Names on one line, reasons wrapped, the name columns following the width (``ui.reason_tree``).
+        self.library = ReasonTree(["In your library", "Artist", "Why"])
         self.library.setRootIsDecorated(True)
-        # Reasons are sentences: wrap them in the Why column instead of cutting them off.
-        self.library.setWordWrap(True)
-        self.library.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.library.setItemDelegateForColumn(2, _WrapDelegate(self.library))
-        self.library.header().setStretchLastSection(True)
-        self.library.header().sectionResized.connect(lambda *_: self.library.doItemsLayout())
         self.library.itemDoubleClicked.connect(self._library_activated)
         self.library.setToolTip("Double-click: play")
 
@@ -254,11 +221,7 @@ class ForYouView(QWidget):
             item.setData(0, _IDS_ROLE, list(a["track_ids"]))
             item.setToolTip(2, a["reason"])
         self.library.expandAll()
-        # Title and artist fit their text up to 22 % of the width each: the rest is for the reasons.
-        cap = max(self.library.viewport().width() * 22 // 100, 110)
-        for column in (0, 1):
-            self.library.resizeColumnToContents(column)
-            self.library.setColumnWidth(column, min(self.library.columnWidth(column), cap))
+        self.library.fit_columns()
         self.mix.clear()
         for e in result.get("mix", []):
             title, artist = self._names(int(e["track_id"])) or (e.get("title") or "?", e.get("artist"))

@@ -202,8 +202,9 @@ class WindowPlayback:
         return self._stored_track_info(track_id)
 
     def _stored_track_info(self, track_id: int) -> tuple[str, str, float | None] | None:
-        """A track the table does not show (its file is missing: a folder renamed or unplugged) is still
-        named by its stored tags, marked missing, never as a bare id. Cached until the next reload."""
+        """A track the table does not show (its file is missing: a folder renamed or unplugged; or the
+        table is still loading) is still named by its stored tags, never as a bare id, and marked missing
+        only when it is. Cached until the next reload."""
         cache: dict[int, Any] = self.__dict__.setdefault("_stored_info", {})
         if track_id not in cache:
             from player.store.tracks import get_track
@@ -213,7 +214,8 @@ class WindowPlayback:
                 None
                 if stored is None
                 else (
-                    f"{stored.get('title') or os.path.basename(stored['path'])} (file missing)",
+                    (stored.get("title") or os.path.basename(stored["path"]))
+                    + (" (file missing)" if stored.get("missing") else ""),
                     stored.get("artist") or "",
                     stored.get("duration"),
                 )
