@@ -21,6 +21,7 @@ settings in memory and saves them whole, which would undo a folder remembered me
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,16 +101,34 @@ def _dialog(parent: QWidget | None, caption: str, directory: str, name_filter: s
     return dialog
 
 
+def _ask(
+    parent: QWidget | None,
+    caption: str,
+    directory: str,
+    name_filter: str,
+    remember: Remember,
+    setup: Callable[[QFileDialog], None],
+    keep_name: bool = False,
+) -> list[str]:
+    """Show a dialog made by ``setup`` and return what was chosen ([] when cancelled), remembering its
+    folder when ``remember`` says where."""
+    dialog = _dialog(parent, caption, _start(directory, remember, keep_name), name_filter)
+    setup(dialog)
+    chosen = list(dialog.selectedFiles()) if dialog.exec() else []
+    _remember(remember, chosen[0] if chosen else "")
+    return chosen
+
+
 def existing_directory(
     parent: QWidget | None, caption: str, directory: str = "", remember: Remember = None
 ) -> str:
     """Like ``QFileDialog.getExistingDirectory``; "" when cancelled."""
-    dialog = _dialog(parent, caption, _start(directory, remember))
-    dialog.setFileMode(QFileDialog.FileMode.Directory)
-    dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-    chosen = dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
-    _remember(remember, chosen)
-    return chosen
+
+    def setup(dialog: QFileDialog) -> None:
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+
+    return next(iter(_ask(parent, caption, directory, "", remember, setup)), "")
 
 
 def open_file_name(
@@ -120,11 +139,10 @@ def open_file_name(
     remember: Remember = None,
 ) -> str:
     """Like ``QFileDialog.getOpenFileName`` (the path only); "" when cancelled."""
-    dialog = _dialog(parent, caption, _start(directory, remember), name_filter)
-    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-    chosen = dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
-    _remember(remember, chosen)
-    return chosen
+    mode = QFileDialog.FileMode.ExistingFile
+    return next(
+        iter(_ask(parent, caption, directory, name_filter, remember, lambda d: d.setFileMode(mode))), ""
+    )
 
 
 def open_file_names(
@@ -135,11 +153,8 @@ def open_file_names(
     remember: Remember = None,
 ) -> list[str]:
     """Like ``QFileDialog.getOpenFileNames`` (the paths only); [] when cancelled."""
-    dialog = _dialog(parent, caption, _start(directory, remember), name_filter)
-    dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-    chosen = list(dialog.selectedFiles()) if dialog.exec() else []
-    _remember(remember, chosen[0] if chosen else "")
-    return chosen
+    mode = QFileDialog.FileMode.ExistingFiles
+    return _ask(parent, caption, directory, name_filter, remember, lambda d: d.setFileMode(mode))
 
 
 def save_file_name(
@@ -150,11 +165,9 @@ def save_file_name(
     remember: Remember = None,
 ) -> str:
     """Like ``QFileDialog.getSaveFileName`` (the path only); "" when cancelled."""
-    dialog = _dialog(parent, caption, _start(directory, remember, keep_name=True), name_filter)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    chosen = dialog.selectedFiles()[0] if dialog.exec() and dialog.selectedFiles() else ""
-    _remember(remember, chosen)
-    return chosen
+    save = QFileDialog.AcceptMode.AcceptSave
+    chosen = _ask(parent, caption, directory, name_filter, remember, lambda d: d.setAcceptMode(save), True)
+    return next(iter(chosen), "")
 
 
 def music_start_folder(store: Any) -> str:
