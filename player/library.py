@@ -242,6 +242,7 @@ def scan(
     for path, (_, size, mtime, _missing) in vanished.items():
         by_signature.setdefault((size, mtime), []).append(path)
     remaining: list[tuple[FileStat, str]] = []
+    moved: dict[int, tuple[FileStat, str]] = {}
     for fstat, root in to_read:
         candidates = by_signature.get((fstat.size, fstat.mtime), [])
         if fstat.path not in known and len(candidates) == 1:
@@ -249,13 +250,14 @@ def scan(
             track_id = vanished.pop(old_path)[0]
             tracks_store.move_track(store, track_id, fstat.path)
             summary.moved += 1
-            if (tracks_store.get_track(store, track_id) or {}).get("tags_from_path"):
-                # Named from its old file name (a walk renamed track30.ogg and it stayed "Track 30"):
-                # read again, under its id, for the name it has now.
-                remaining.append((fstat, root))
+            moved[track_id] = (fstat, root)
         else:
             remaining.append((fstat, root))
-    to_read = remaining
+    # A moved file named from its old name (a walk renamed track30.ogg and it stayed "Track 30") is read
+    # again, under its id, for the name it has now; counted as moved only.
+    reread = [moved[t] for t in tracks_store.named_from_path(store, list(moved))] if moved else []
+    reread_paths = {fstat.path for fstat, _root in reread}
+    to_read = remaining + reread
 
     total = len(walked.files)
     done = total - len(to_read)
@@ -272,10 +274,11 @@ def scan(
                 store, [row["path"] for row in rows if row["path"] in previous_errors]
             )
         updated = sum(1 for row in rows if row["path"] in known)
+        moved_again = sum(1 for row in rows if row["path"] in reread_paths)
         summary.added += added
         summary.updated += updated
         # Neither new now nor known when this scan began: another scan added it meanwhile.
-        summary.unchanged += len(rows) - added - updated
+        summary.unchanged += len(rows) - added - updated - moved_again
 
     def flush() -> None:
         try:

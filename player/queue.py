@@ -201,14 +201,26 @@ class Queue:
 
     def put_back(self, removal: Removal) -> list[QueueEntry]:
         """Undo ``take``: the entries return to their places (as new entries: ids are never given twice),
-        and the one that was playing becomes the current one again, unless another was chosen since."""
+        and the one that was playing becomes the current one again, unless another was chosen since.
+        One write and one notice for all of them (one insert each took 5 s for 2,000 entries)."""
         with self._lock:
-            back = [self.insert(k, [t], source, seed)[0] for k, t, source, seed in removal.entries]
+            rows = [(t, source, seed) for _k, t, source, seed in removal.entries]
+            order = [e.id for e in self._entries]
+            entries: list[QueueEntry | None] = list(self._entries)
+            for j, (k, *_rest) in enumerate(removal.entries):  # ascending: each lands where it was
+                at = min(k, len(order))
+                order.insert(at, -1 - j)
+                entries.insert(at, None)
+                if self._current_id is None and at < self._resume_index:
+                    self._resume_index += 1
+            new_ids = self._saved.add(order, rows)
+            back = [QueueEntry(i, *row) for i, row in zip(new_ids, rows, strict=True)]
+            fresh = iter(back)
+            self._entries = [e if e is not None else next(fresh) for e in entries]
             if removal.current is not None and self._current_id is None:
                 self._current_id = back[removal.current].id
-                self._save_state()
-        if removal.current is not None:
-            self._listeners.notify("current")
+            self._save_state()
+        self._listeners.notify("entries", *(("current",) if removal.current is not None else ()))
         return back
 
     def move(self, entry_id: int, index: int) -> None:

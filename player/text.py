@@ -168,7 +168,17 @@ def shown(text: object) -> str:
     return "".join(_visible(c) if _needs_escape(c) else c for c in value)
 
 
-def count_text(n: int, noun: str = "track") -> str:
-    """ "1 track", "2 tracks": every count shown to the user (window, reasons, CLI) goes through here so
-    that none reads "1 tracks" or "1 plays"."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def count_text(n: int, noun: str = "track", plural: str | None = None) -> str:
+    """ "1 track", "2 tracks" ("1 entry", "2 entries" with ``plural``): every count shown to the user
+    (window, reasons, CLI) goes through here so that none reads "1 tracks" or "1 plays"."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def sentence(text: str) -> str:
+    """``text`` as a sentence: its first letter a capital, a full stop at its end unless it ends with its
+    own (. ! ? …). Errors are worded in lowercase to be quoted inside other sentences ("cannot import:
+    a playlist named … already exists"); shown alone they read as a sentence."""
+    text = text.strip()
+    if not text:
+        return ""
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?", "…")) else ".")

@@ -173,6 +173,7 @@ def test_a_renamed_untagged_file_keeps_its_id_and_takes_its_new_name(
         (lib / "track6.ogg").rename(lib / "Harbour at night.ogg")
         summary = scan(store, [lib])
         assert (summary.moved, summary.added, summary.missing) == (1, 0, 0)
+        assert (summary.updated, summary.unchanged) == (0, 1)  # the moved one counted once
         new = get_track_by_path(store, str(lib / "Harbour at night.ogg"))
         assert new["id"] == old["id"] and new["title"] == "Harbour at night"
         assert count_tracks(store, include_missing=True) == 2

@@ -117,5 +117,9 @@ def test_each_kind_of_dialog_opens_where_its_last_pick_was(qtbot, tmp_path: Path
         _answer(qtbot, seen, None)
         open_file_name(None, "Import", str(music), "", remember=(store, "playlists"))
         assert seen[-2] == str(music)  # the remembered folder is gone: the caller's start again
+        # A database that cannot be written (read-only, full) loses the folder, never the pick.
+        store.conn.execute("PRAGMA query_only = ON")
+        _answer(qtbot, seen, str(other))
+        assert existing_directory(None, "Add", str(music), remember=(store, "music folder")) == str(other)
     finally:
         store.close()

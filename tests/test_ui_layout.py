@@ -156,7 +156,7 @@ def test_the_window_fits_an_800_pixel_screen(qtbot, corpus_db):
             for box, b in zip(boxes, panel.buttons.values(), strict=True)
         )
         assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
-        assert len({box.y() for box in boxes}) == 2  # wrapped
+        assert len({box.y() for box in boxes}) >= 2  # wrapped
         flow = next(iter(panel.buttons.values())).parentWidget()
         below = flow.mapTo(panel, flow.rect().bottomLeft()).y()
         assert (

@@ -26,6 +26,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from player.text import sentence
+
 log = logging.getLogger(__name__)
 
 TITLE = "Encore"
@@ -34,16 +36,11 @@ TITLE = "Encore"
 def show_startup_fault(message: str, parent: QWidget | None = None) -> None:
     """A modal error dialog for a fault that stops Encore from starting (the caller then exits 1)."""
     box = QMessageBox(
-        QMessageBox.Icon.Critical, TITLE, _sentence(message), QMessageBox.StandardButton.Close, parent
+        QMessageBox.Icon.Critical, TITLE, sentence(message), QMessageBox.StandardButton.Close, parent
     )
     box.setObjectName("encore-fault")
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # the path can be copied
     box.exec()
-
-
-def _sentence(message: str) -> str:
-    text = message.strip()
-    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
 class FaultReporter(QObject):
@@ -109,14 +106,14 @@ class FaultReporter(QObject):
         window = self.window
         if window is not None:
             try:
-                window.statusBar().showMessage(_sentence(message), 0 if fatal else 30_000)
+                window.statusBar().showMessage(sentence(message), 0 if fatal else 30_000)
             except RuntimeError:  # the window is being destroyed
                 window = None
         if message in self._shown and not fatal:
             return
         self._shown.add(message)
         icon = QMessageBox.Icon.Critical if fatal else QMessageBox.Icon.Warning
-        box = QMessageBox(icon, TITLE, _sentence(message), QMessageBox.StandardButton.Ok, window)
+        box = QMessageBox(icon, TITLE, sentence(message), QMessageBox.StandardButton.Ok, window)
         box.setObjectName("encore-fault")
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -20,7 +20,9 @@ settings in memory and saves them whole, which would undo a folder remembered me
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +33,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QStyle, QWidget
 
 from player.store import Store
 from player.store.saved_settings import load_settings, save_settings
+
+log = logging.getLogger(__name__)
 
 DIALOG_FOLDERS_KEY = "settings.ui.dialog_folders"
 
@@ -66,7 +70,10 @@ def _remember(remember: Remember, chosen: str) -> None:
     saved = load_settings(store, DIALOG_FOLDERS_KEY, DialogFolders)
     folders = saved.folders if isinstance(saved.folders, dict) else {}
     folders[kind] = os.path.dirname(os.path.abspath(chosen))
-    save_settings(store, DIALOG_FOLDERS_KEY, DialogFolders(folders))
+    try:
+        save_settings(store, DIALOG_FOLDERS_KEY, DialogFolders(folders))
+    except (sqlite3.Error, OSError) as exc:  # read-only or full: the pick itself still goes on
+        log.warning("the dialog's folder was not remembered: %s", exc)
 
 
 class NameOnlyIconProvider(QAbstractFileIconProvider):

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from player.queue_entry import Removal
 from player.store import Store
 from player.text import count_text
 from ui.background import BackgroundJobs
@@ -218,7 +219,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         self.libraryLoaded.emit()
 
     # -- panels ------------------------------------------------------------------------------------------
-    def _queue_entries_removed(self, removal: Any) -> None:
+    def _queue_entries_removed(self, removal: Removal) -> None:
         """Entries removed from the queue can be put back (a walk lost a whole queue to Ctrl+A, Delete)."""
         queue = self.controller.queue if self.controller is not None else None
         if queue is not None:

@@ -17,28 +17,21 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
-from player.text import shown
+from player.text import sentence, shown
 
 #: Entries listed in the message's tooltip (all of them are in the Details… dialog).
 TOOLTIP_LINES = 30
 
 
-def sentence(text: str) -> str:
-    """``text`` as a sentence: its first letter a capital, ending with a full stop (or its own ! ? …)."""
-    text = text.strip()
-    if not text:
-        return ""
-    text = text[0].upper() + text[1:]
-    return text if text[-1] in ".!?…)" else text + "."
-
-
 class MessageLine(QWidget):
+    """One panel's message line (see the module's docstring)."""
+
     message = Signal(str)  # every line said, except the empty one that clears it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.label = QLabel("")
-        self.label.setObjectName("playlistMessage")
+        self.label.setObjectName("panelMessage")
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details: list[str] = []

@@ -363,7 +363,7 @@ class PlaylistsPanel(QWidget):
         except (PlaylistFileError, SmartRuleError) as exc:
             self.messages.say(f"Cannot export: {exc}")
             return None
-        self.messages.say(f"Wrote {n} {'entry' if n == 1 else 'entries'} to “{path}”")
+        self.messages.say(f"Wrote {count_text(n, 'entry', 'entries')} to “{path}”")
         return n
 
     def play_current(self, start: int = 0) -> None:

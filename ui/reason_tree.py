@@ -53,6 +53,8 @@ class _OneLineDelegate(QStyledItemDelegate):
 
 
 class ReasonTree(QTreeWidget):
+    """Name columns, then a reason column (see the module's docstring)."""
+
     def __init__(self, headers: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setColumnCount(len(headers))

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QMenu, QVBoxLayout, QWidget
 
 from ui.icons import icon
 from ui.workers import TaskRunner
@@ -270,13 +270,11 @@ class SimilarPanel(QWidget):
         if menu is not None:
             menu.exec(self.artists.viewport().mapToGlobal(pos))
 
-    def artist_menu(self, item: QListWidgetItem) -> Any:
+    def artist_menu(self, item: QListWidgetItem) -> QMenu | None:
         """A discovery's context menu (open its page, copy its name, not interested); None for an artist
         of the library, which has none."""
         if item.data(Qt.ItemDataRole.UserRole + 23):
             return None
-        from PySide6.QtWidgets import QMenu
-
         from ui.links import copy_text, open_link
 
         # Read now: the panel is rebuilt when the track changes, maybe while the menu is open (a walk

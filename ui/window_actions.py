@@ -100,18 +100,30 @@ class WindowActions:
         return action
 
     def _space(self) -> None:
-        """Space plays or pauses, except on a focused button or list box, which take it as their own
+        """Space plays or pauses, except on a button the keyboard went to (Tab), which takes it as its own
         (a walk: Space on the focused Shuffle button paused the music instead; with Tab the only way
-        there, a keyboard could not press a player button)."""
-        from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox
+        there, a keyboard could not press a player button). A button focused by a click is not pressed
+        again: after a click on Play the mix, Space still pauses (a review found it making a new mix)."""
+        from PySide6.QtWidgets import QAbstractButton, QApplication
 
         focus = QApplication.focusWidget()
-        if isinstance(focus, QAbstractButton) and focus.isEnabled() and focus.window() is self:
+        by_keyboard = focus is not None and focus is not getattr(self, "_clicked_focus", None)
+        if (
+            by_keyboard
+            and isinstance(focus, QAbstractButton)
+            and focus.isEnabled()
+            and focus.window() is self
+        ):
             focus.animateClick()
-        elif isinstance(focus, QComboBox) and focus.isEnabled() and focus.window() is self:
-            focus.showPopup()
         else:
             self.toggle()
+
+    def _focus_changed(self, _old: Any, now: Any) -> None:
+        """Remember a widget that took the focus from a mouse press (``_space``)."""
+        from PySide6.QtGui import QGuiApplication
+
+        pressed = QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton
+        self._clicked_focus = now if pressed else None
 
     def _shuffle_on(self) -> bool:
         return bool(self.controller is not None and self.controller.queue.shuffle)
@@ -123,7 +135,10 @@ class WindowActions:
             s.activated.connect(slot)
             self._shortcut_help.append((keys, text))
 
-        shortcut("Space", self._space, "Play / pause (a focused button: press it)")
+        shortcut("Space", self._space, "Play / pause (a button reached with Tab: press it)")
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.instance().focusChanged.connect(self._focus_changed)
         shortcut("Ctrl+N", self.next, "Next track")
         shortcut("Ctrl+P", self.previous, "Previous track (or back to the start of this one)")
         shortcut("Left", lambda: self.seek_relative(-SEEK_STEP_S), f"Back {SEEK_STEP_S:g} s")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from player.text import sentence
 from recommender.reasons import station_text
 from ui.library_rows import DURATION, row_album, row_artist, row_title
 
@@ -295,10 +296,8 @@ class WindowPlayback:
         if player is None or player.audio_reaches_output() is not False or self._audio_warned:
             return
         self._audio_warned = True
-        output = getattr(player.settings, "audio_output", None) or "the default output"
         self.notice.show_notice(
-            f"No sound is reaching an audio device ({output}): check that speakers or headphones are "
-            "connected, or choose an output device in Settings.",
+            sentence(player.no_sound_message()),
             "Settings…",
             self.open_settings,
             timeout_ms=0,

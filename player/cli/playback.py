@@ -140,13 +140,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         while not done.wait(0.5):
             if not warned and controller.player.audio_reaches_output() is False:
                 warned = True  # as the app's notice says it (libasound's own retries are kept quiet)
-                output = settings.audio_output or "the default output"
-                say(
-                    f"encore: no sound is reaching an audio device ({output}): check that speakers or "
-                    "headphones are connected, or choose another output in the app's Settings",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                say(f"encore: {controller.player.no_sound_message()}", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         code = 130
     finally:

@@ -7,14 +7,17 @@ already says "No sound is reaching an audio device" in words. libasound prints t
 program may replace (``snd_lib_error_set_handler``); Encore's handler sends the first of each message to
 its log (debug level: the notice is what the user reads) and drops the repeats.
 
-The handler is process-wide and stays for the process's life (libasound keeps the pointer); installing
-it twice is harmless. Without libasound (another audio stack, another OS) nothing happens.
+The handler is process-wide: each player takes it (``quiet_alsa``) and gives it back when it shuts down
+(``release_alsa``); when the last one has, libasound's own handler is back, so that no libasound thread
+calls into an interpreter that is ending. Without libasound (another audio stack, another OS) nothing
+happens.
 """
 
 from __future__ import annotations
 
 import ctypes
 import logging
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +30,41 @@ _PROTOTYPE = ctypes.CFUNCTYPE(
     None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
 )
 _installed: list[object] = []  # the callback object: kept alive as long as libasound may call it
+_users = [0]  # players holding the handler
 
 
 def _text(value: bytes | None) -> str:
     return value.decode("utf-8", "replace") if value else ""
 
 
-def quiet_alsa() -> bool:
-    """Install the handler once; True when libasound is there and takes it."""
-    if _installed:
-        return True
+def _set_handler() -> Any:
+    """libasound's ``snd_lib_error_set_handler``, or None without libasound."""
     try:
-        lib = ctypes.CDLL("libasound.so.2")
-        set_handler = lib.snd_lib_error_set_handler
+        set_handler = ctypes.CDLL("libasound.so.2").snd_lib_error_set_handler
     except (OSError, AttributeError):
+        return None
+    set_handler.argtypes = [_PROTOTYPE]
+    return set_handler
+
+
+def release_alsa() -> None:
+    """A player is done with the handler; the last one puts libasound's own back (NULL)."""
+    if not _installed or _users[0] == 0:
+        return
+    _users[0] -= 1
+    set_handler = _set_handler()
+    if _users[0] == 0 and set_handler is not None:
+        set_handler(_PROTOTYPE())  # a NULL function pointer: libasound's default again
+        _installed.clear()
+
+
+def quiet_alsa() -> bool:
+    """Install the handler (once for all players); True when libasound is there and takes it."""
+    if _installed:
+        _users[0] += 1
+        return True
+    set_handler = _set_handler()
+    if set_handler is None:
         return False
     seen: set[tuple[str, int]] = set()
 
@@ -52,8 +76,8 @@ def quiet_alsa() -> bool:
         log.debug("ALSA %s:%d (%s) error %d: %s", key[0], key[1], _text(function), err, _text(fmt))
 
     callback = _PROTOTYPE(handler)
-    set_handler.argtypes = [_PROTOTYPE]
     if set_handler(callback) != 0:
         return False
     _installed.append(callback)
+    _users[0] += 1
     return True

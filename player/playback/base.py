@@ -149,6 +149,15 @@ class Player(ABC):
         broken output); True when it does; None when playback has not run long enough to tell."""
         return None
 
+    def no_sound_message(self) -> str:
+        """What to tell the listener when ``audio_reaches_output`` is False (the app's notice and
+        ``encore play`` say the same)."""
+        output = getattr(getattr(self, "settings", None), "audio_output", None) or "the default output"
+        return (
+            f"no sound is reaching an audio device ({output}): check that speakers or headphones are "
+            "connected, or choose another output in Encore's Settings"
+        )
+
     # -- what is playing --------------------------------------------------------------------------
     @property
     @abstractmethod

@@ -24,7 +24,7 @@ from typing import Any
 
 import vlc
 
-from player.playback.alsa_quiet import quiet_alsa
+from player.playback.alsa_quiet import quiet_alsa, release_alsa
 from player.playback.base import PAUSED, PLAYING, STOPPED, Player, PlayItem
 from player.playback.decks import Deck, DeckPair
 from player.playback.events import Event, PositionChanged
@@ -214,6 +214,7 @@ class VlcPlayer(Player):
             deck.mp.stop()
             deck.mp.release()
         self._instance.release()
+        release_alsa()  # the last player gone: libasound's own printing back (``alsa_quiet``)
 
     # -- audio output -----------------------------------------------------------------------------
     def output_devices(self) -> list[tuple[str, str]]:

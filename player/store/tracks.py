@@ -105,6 +105,13 @@ def move_track(store: Store, track_id: int, new_path: str) -> None:
         )
 
 
+def named_from_path(store: Store, track_ids: Sequence[int]) -> set[int]:
+    """Which of these tracks were named from their file's path (they had no artist or title tag): a scan
+    reads one again when its file moves, for the name it has now."""
+    sql = "SELECT id FROM tracks WHERE tags_from_path = 1 AND id IN ({marks})"
+    return {int(i) for (i,) in select_in(store.conn, sql, [int(t) for t in track_ids])}
+
+
 def set_missing(store: Store, track_ids: Iterable[int], missing: bool = True) -> int:
     """Flag tracks whose files vanished (or came back); returns how many rows changed."""
     ids = list(track_ids)

@@ -28,12 +28,13 @@ def musicbrainz_link(name: str) -> str:
 def write_wishlist(path: str | os.PathLike[str], artists: list[dict[str, Any]]) -> str:
     """Write ``artists`` ({"artist", "why"}) to ``path``: CSV unless it ends in .txt (links) or .html (a
     page of links); returns what was written ("CSV wishlist", "link list", "HTML page"). Another ending
-    (.pdf) is a ``ValueError``: nothing is written under a name that promises another format."""
+    (.pdf) is a ``ValueError``: nothing is written under a name that promises another format ("wishlist
+    v1.2" is no format: a CSV)."""
     from player.playlist_files import write_replacing
 
     file = Path(path)
     suffix = file.suffix.lower()
-    if suffix not in ("", ".csv", ".txt", ".html", ".htm"):  # a walk got a CSV named .pdf
+    if suffix[1:].isalpha() and suffix not in (".csv", ".txt", ".html", ".htm"):  # a walk got a CSV as .pdf
         raise ValueError(
             f"a wishlist is written as .csv, .txt or .html, not as {suffix}: {file.name} was not written"
         )

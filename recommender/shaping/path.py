@@ -144,17 +144,18 @@ class PathSpace:
         recent = history[-self.spacing :]
         return self.artist[row] not in {int(self.artist[r]) for r in recent}
 
-    def neighbour_gap(self, sample: int = 512, seed: int = 0) -> float:
+    def neighbour_gap(self, sample: int = 256, seed: int = 0) -> float:
         """The median distance from a track to its nearest other track (over a seeded sample of at most
-        ``sample`` tracks, in chunks: at 100k tracks one product of all rows would be 40 GB): how far
-        apart the library's sounds sit, the shortest step a path can take without marking time."""
+        ``sample`` tracks, in chunks of about 32 MB of similarities whatever the library's size): how
+        far apart the library's sounds sit, the shortest step a path can take without marking time."""
         n = len(self)
         if n < 2:
             return 0.0
         rows = np.random.default_rng(seed).choice(n, size=min(sample, n), replace=False)
+        step = max(1, min(128, 8_000_000 // n))
         gaps = []
-        for start in range(0, len(rows), 128):
-            chunk = rows[start : start + 128]
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
             sims = self.vectors[chunk] @ self.vectors.T
             sims[np.arange(len(chunk)), chunk] = -np.inf
             gaps.append(1.0 - sims.max(axis=1))
@@ -174,7 +175,7 @@ class PathSpace:
         steps = int(round(distance / gap)) if gap > 1e-6 else self.settings.max_tracks
         return int(min(max(steps + 1, 3), self.settings.max_tracks, len(self)))
 
-    def path(self, a_id: int, b_id: int, n: int | None = 12) -> list[PathStep]:
+    def path(self, a_id: int, b_id: int, n: int | None = None) -> list[PathStep]:
         """``n`` tracks from A to B (A first, B last; None: ``auto_length``), each with its step distance
         and reason."""
         if n is None:
