@@ -195,14 +195,19 @@ class Queue:
             if not taken:
                 return None
             current = next((n for n, (_k, e) in enumerate(taken) if e.id == self._current_id), None)
-            removal = Removal(tuple((k, e.track_id, e.source, e.seed) for k, e in taken), current)
+            removal = Removal(
+                tuple((k, e.track_id, e.source, e.seed) for k, e in taken),
+                current,
+                self._current_id if current is not None else None,
+            )
             self.remove(doomed)
             return removal
 
-    def put_back(self, removal: Removal) -> list[QueueEntry]:
+    def put_back(self, removal: Removal, current: bool = True) -> list[QueueEntry]:
         """Undo ``take``: the entries return to their places (as new entries: ids are never given twice),
-        and the one that was playing becomes the current one again, unless another was chosen since.
-        One write and one notice for all of them (one insert each took 5 s for 2,000 entries)."""
+        and the one that was playing becomes the current one again (``current``: it still plays; see
+        ``PlaybackController.put_back``), unless another was chosen since. One write and one notice for
+        all of them (one insert each took 5 s for 2,000 entries)."""
         with self._lock:
             rows = [(t, source, seed) for _k, t, source, seed in removal.entries]
             order = [e.id for e in self._entries]
@@ -217,10 +222,13 @@ class Queue:
             back = [QueueEntry(i, *row) for i, row in zip(new_ids, rows, strict=True)]
             fresh = iter(back)
             self._entries = [e if e is not None else next(fresh) for e in entries]
-            if removal.current is not None and self._current_id is None:
+            current = current and removal.current is not None and self._current_id is None
+            if current:
                 self._current_id = back[removal.current].id
+            elif removal.current is not None and self._current_id is None:  # it waits in its place for Play
+                self._resume_index = self._entries.index(back[removal.current])
             self._save_state()
-        self._listeners.notify("entries", *(("current",) if removal.current is not None else ()))
+        self._listeners.notify("entries", *(("current",) if current else ()))
         return back
 
     def move(self, entry_id: int, index: int) -> None:

@@ -40,6 +40,7 @@ class Removal:
 
     entries: tuple[tuple[int, int, str, str | None], ...]
     current: int | None = None
+    current_id: int | None = None  # that entry's id then (the player's item still carries it)
 
     def __len__(self) -> int:
         return len(self.entries)

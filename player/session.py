@@ -38,7 +38,7 @@ from player.playback.events import (
 from player.playback.settings import PlaybackSettings
 from player.queue import Queue
 from player.queue_changes import QueueChange
-from player.queue_entry import QueueEntry
+from player.queue_entry import QueueEntry, Removal
 from player.queue_snapshot import QueueSnapshot, take_snapshot
 from player.saved_position import SavedPosition
 from player.store import Store
@@ -121,6 +121,15 @@ class PlaybackController:
                 self._load(entry, start=snapshot.position, play=snapshot.playing, reason="replaced")
             return entry
 
+    def put_back(self, removal: Removal) -> list[QueueEntry]:
+        """Undo a removal from the queue (``Queue.take``): the entry that was playing is current again only
+        while the player still has it (playing or paused); stopped since, Play starts what followed it (a
+        walk found the queue marking a current track the player no longer had: "Nothing playing")."""
+        with self.lock:
+            item = self.player.current
+            loaded = item is not None and item.key == removal.current_id and self.player.state != STOPPED
+            return self.queue.put_back(removal, current=loaded)
+
     def play_entry(self, entry_id: int, start: float = 0.0) -> QueueEntry | None:
         """Jump to a queue entry (double-click in the queue): the listener moved on, as with Next."""
         with self.lock:
@@ -176,9 +185,11 @@ class PlaybackController:
             if self._resume_at is not None and entry is not None and self.player.state == STOPPED:
                 self._load(entry, start=self._resume_at)  # the restored entry, where it was left
                 return
-            if self.player.current is not None:
-                self.player.play()
+            if self.player.current is not None and (entry is not None or self.player.state != STOPPED):
+                self.player.play()  # what is loaded goes on (a removed entry too, while paused)
                 return
+            # Stopped on an entry since taken out of the queue: not that file again, as a bare file (a walk),
+            # but what followed its place.
             entry = self.queue.current or self.queue.advance()
             if entry is not None:
                 self._load(entry)
@@ -190,8 +201,8 @@ class PlaybackController:
 
     def toggle(self) -> None:
         with self.lock:
-            if self.player.current is None or self._resume_at is not None:
-                self.play()
+            if self.player.current is None or self._resume_at is not None or self.player.state == STOPPED:
+                self.play()  # it decides what a stopped player plays (never a file the queue dropped)
             else:
                 self.player.toggle()
 
@@ -223,6 +234,7 @@ class PlaybackController:
             if target is None:
                 self._will_end("next")
                 self.player.stop()
+                self._resume_at = None  # nothing to resume: Play starts over (or plays nothing)
                 return None
             if preloaded is not None and preloaded.key == target.id:
                 self.player.next()  # the queue follows on TrackStarted("next")

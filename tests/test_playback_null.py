@@ -139,6 +139,41 @@ def test_controller_restores_the_queue_after_restart(copy_corpus_store, corpus_d
     assert again.player.state == "playing"
 
 
+def test_a_removed_entry_is_put_back_current_only_while_the_player_has_it(copy_corpus_store, corpus_dir):
+    """A walk emptied the queue (Ctrl+A, Delete) under a paused track and pressed Next: the bar kept the
+    track, and Play played its file again as a bare file; an Undo after that marked a current entry the
+    player no longer had. Stopped on a removed entry, Play starts what followed its place, and an Undo
+    makes it current only while it is still loaded (playing or paused); otherwise it waits in its place
+    for Play."""
+    store = copy_corpus_store
+    a, b, c = (track(store, corpus_dir, n) for n in ("battle.ogg", "defeat.ogg", "victory.ogg"))
+    s = PlaybackSettings(position_interval_s=1.0)
+    ctl = PlaybackController(store, settings=s, player=NullPlayer(s))
+    ctl.play_tracks([a["id"], b["id"], c["id"]], start=1)
+    ctl.player.advance(3.0)
+    removal = ctl.queue.take([e.id for e in ctl.queue.entries])  # everything, while b plays
+    assert ctl.player.state == "playing" and ctl.queue.current is None
+    ctl.put_back(removal)  # still playing: current again
+    assert ctl.queue.current.track_id == b["id"] and [e.track_id for e in ctl.queue.entries] == [
+        a["id"],
+        b["id"],
+        c["id"],
+    ]
+    removal = ctl.queue.take([ctl.queue.current.id])  # b taken out while it plays ...
+    ctl.pause()
+    ctl.play()  # ... a pause and a play go on with it
+    assert ctl.player.current.path == b["path"] and ctl.player.state == "playing"
+    ctl.queue.take([e.id for e in ctl.queue.upcoming()])  # nothing after it
+    assert ctl.next() is None and ctl.player.state == "stopped"
+    ctl.play()  # not b's file again, as a bare file: nothing follows its place
+    assert ctl.player.state == "stopped"
+    ctl.put_back(removal)  # stopped since: b is back in its place, not current
+    assert ctl.queue.current is None and [e.track_id for e in ctl.queue.entries] == [a["id"], b["id"]]
+    ctl.play()  # Play starts it, a queue entry again
+    assert ctl.queue.current.track_id == b["id"] and ctl.player.state == "playing"
+    ctl.shutdown()
+
+
 def test_settings_round_trip_and_validation(tmp_store, monkeypatch):
     s = PlaybackSettings(crossfade_s=25.0, volume=150)
     assert s.crossfade_s == 10.0 and s.volume == 100

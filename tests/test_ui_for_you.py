@@ -131,6 +131,7 @@ def test_for_you_tab_lists_plays_and_opens_links(qtbot, db, opened):
                 action.trigger()
         assert len(opened) == before + 1 and opened[-1] == discoveries[0]["link"]
         assert QGuiApplication.clipboard().text() == discoveries[0]["name"]
+        assert window.statusBar().currentMessage() == f"Copied “{discoveries[0]['name']}” to the clipboard."
         # New mix: another stored mix.
         with qtbot.waitSignal(view.loaded, timeout=WAIT) as again:
             view.new_mix_button.click()

@@ -152,6 +152,27 @@ def test_the_position_is_restored_paused_after_a_restart(qtbot, small_db):
         assert controller.resume_position is None
     finally:
         close_window(window, store)
+    window, store = open_window(qtbot, small_db)  # restored paused again
+    try:
+        controller = window.controller
+        assert controller.player.state == "stopped" and controller.resume_position is not None
+        # The whole queue removed under it, then Next: nothing is left, and the bar says so (a walk saw
+        # the track stay, and Play play its file again as a bare file).
+        removal = controller.queue.take([e.id for e in controller.queue.entries])
+        window.next()
+        assert window.now_playing.title.text() == "Nothing playing" and window.current_entry is None
+        from ui.mpris import Mpris
+
+        assert Mpris(window).playback_status() == "Stopped"
+        window.toggle()
+        qtbot.wait(300)
+        assert controller.player.state == "stopped"
+        controller.put_back(removal)  # the Undo: back in its place; Play plays it, a queue entry again
+        window.toggle()
+        qtbot.waitUntil(lambda: controller.player.state == "playing", timeout=WAIT)
+        assert controller.queue.current.track_id == ids[1]
+    finally:
+        close_window(window, store)
 
 
 def _radio_entries(window) -> list:
@@ -287,8 +308,10 @@ def test_scan_problems_stay_on_screen_and_the_problems_view_lists_them(
 
         monkeypatch.setattr(problems_view, "show_item", lambda path: False)
         monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: False))
+        width = dialog.width()
         dialog.show_button.click()
-        assert dialog.summary.text().startswith(f"No file manager could open {music}")
+        assert dialog.summary.text().startswith("No file manager could open ")
+        assert dialog.summary.toolTip() == str(music) and dialog.width() == width  # cut, not stretched
         assert QGuiApplication.clipboard().text() == str(music)
         with qtbot.waitSignal(dialog.rescanRequested, timeout=WAIT):
             dialog.rescan_button.click()

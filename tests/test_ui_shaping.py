@@ -381,8 +381,16 @@ def test_rule_dialog_groups_conditions_with_and_or_and_keeps_cli_rules(qtbot, an
         qtbot.waitUntil(lambda: dialog.count_label.text().startswith(f"{count} track"), timeout=WAIT)
         # Unknown fields (typed in the editable field box), empty groups: said plainly, OK disabled.
         rock.field.setCurrentText("ambiant")
-        qtbot.waitUntil(lambda: "unknown field 'ambiant'" in dialog.error_label.text(), timeout=WAIT)
+        qtbot.waitUntil(lambda: "nknown field 'ambiant'" in dialog.error_label.text(), timeout=WAIT)
         assert "did you mean 'ambient'" in dialog.error_label.text()
+        # The dialog grows with the error instead of squeezing the rows (a walk: rows 12 px high).
+        dialog.show()
+        qtbot.waitUntil(
+            lambda: all(r.height() >= r.minimumSizeHint().height() for r in group.rows()), timeout=WAIT
+        )
+        label = dialog.error_label
+        assert label.height() >= label.heightForWidth(label.width()) - 1  # the whole error shows
+        assert dialog.width() >= 560
         assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
         group.remove_item(rock)
         group.remove_item(group.rows()[0])

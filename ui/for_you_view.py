@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.text import count_text
-from ui.links import copy_text, open_link
+from ui.links import copy_name, open_link
 from ui.reason_tree import ReasonTree
 from ui.workers import TaskRunner
 
@@ -287,7 +287,7 @@ class ForYouView(QWidget):
         name, link = str(item.data(_NAME_ROLE)), item.data(_LINK_ROLE)
         menu = QMenu(self)
         menu.addAction("Open the artist's page", lambda: open_link(link))
-        menu.addAction("Copy name", lambda: copy_text(name))
+        menu.addAction("Copy name", lambda: copy_name(name))
         menu.addSeparator()
         menu.addAction("Not interested (never suggest it again)", lambda: self.not_interested(name))
         return menu

@@ -24,15 +24,27 @@ def open_link(url: str | None) -> bool:
     QToolTip.showText(QCursor.pos(), f"{text}\n{url}")
     # The tip alone went unseen (a walk: the double-click's release or the closing menu hides it at once);
     # the window's status line keeps it for a while.
+    tell(f"{text} ({url})", 15_000)
+    return False
+
+
+def tell(text: str, ms: int = 8000) -> None:
+    """Say ``text`` in the status line of Encore's window (every shown one)."""
     for widget in QApplication.topLevelWidgets():
         if isinstance(widget, QMainWindow) and widget.isVisible():
-            widget.statusBar().showMessage(f"{text} ({url})", 15_000)
-    return False
+            widget.statusBar().showMessage(text, ms)
 
 
 def copy_text(text: str) -> None:
     """Put ``text`` on the clipboard."""
     QGuiApplication.clipboard().setText(text)
+
+
+def copy_name(name: str) -> None:
+    """A discovery's "Copy name": copied, and said (a walk: the status line still named the artist whose
+    link was copied before, and the copy itself said nothing)."""
+    copy_text(name)
+    tell(f"Copied “{name}” to the clipboard.")
 
 
 def show_item(path: str) -> bool:

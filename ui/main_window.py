@@ -221,10 +221,10 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
     # -- panels ------------------------------------------------------------------------------------------
     def _queue_entries_removed(self, removal: Removal) -> None:
         """Entries removed from the queue can be put back (a walk lost a whole queue to Ctrl+A, Delete)."""
-        queue = self.controller.queue if self.controller is not None else None
-        if queue is not None:
+        controller = self.controller
+        if controller is not None:
             text = f"Removed {count_text(len(removal))} from the queue."
-            self.notice.show_notice(text, "Undo", lambda: queue.put_back(removal))
+            self.notice.show_notice(text, "Undo", lambda: controller.put_back(removal))
 
     def _show_artist_tracks(self, artist: str) -> None:
         self.tabs.setCurrentWidget(self.library)

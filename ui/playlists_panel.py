@@ -17,7 +17,6 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QInputDialog,
     QLabel,
     QListWidgetItem,
     QMenu,
@@ -32,7 +31,7 @@ from player.playlist_files import NothingMatched, PlaylistFileError, export_play
 from player.store import playlists as pl
 from player.store.smart import SmartRuleError, describe_rules, smart_tracks
 from player.text import count_text
-from ui.confirm import ask_first
+from ui.confirm import ask_first, ask_name
 from ui.file_dialogs import music_start_folder, open_file_name, save_file_name
 from ui.flow_layout import flow_of
 from ui.library_rows import format_duration
@@ -195,8 +194,8 @@ class PlaylistsPanel(QWidget):
     # -- editing -------------------------------------------------------------------------------------
     def create_playlist(self, name: str | None = None) -> int | None:
         if name is None:
-            name, ok = QInputDialog.getText(self, "New playlist", "Name:")
-            if not ok:
+            name = ask_name(self, "New playlist")
+            if name is None:
                 return None
         try:
             playlist_id = pl.create_playlist(self.store, name)
@@ -249,8 +248,8 @@ class PlaylistsPanel(QWidget):
         if playlist is None:
             return
         if name is None:
-            name, ok = QInputDialog.getText(self, "Rename playlist", "Name:", text=playlist["name"])
-            if not ok or name.strip() == playlist["name"]:
+            name = ask_name(self, "Rename playlist", playlist["name"])
+            if name is None or name.strip() == playlist["name"]:
                 return
         try:
             pl.rename_playlist(self.store, playlist["id"], name)

@@ -59,6 +59,7 @@ class ProblemsDialog(QDialog):
         self.db_path = db_path
         self.rows: list[tuple[str, str, str]] = []
         self.summary = QLabel("Loading…")
+        self.summary.setWordWrap(True)
         self.table = QTableWidget(0, 3)
         self.table.setTabKeyNavigation(False)  # Tab goes on to the buttons
         self.table.setHorizontalHeaderLabels(["Where", "File", "Reason"])
@@ -132,8 +133,15 @@ class ProblemsDialog(QDialog):
             return None
         path = self.selected_path() or ""
         if not (os.path.exists(path) and show_item(path)) and not QDesktopServices.openUrl(url):
-            copy_text(url.toLocalFile())
-            self.summary.setText(
-                f"No file manager could open {url.toLocalFile()}: the folder's path is on the clipboard."
+            folder = url.toLocalFile()
+            copy_text(folder)
+            # The path cut in its middle to the dialog's width (a walk: a long one stretched the dialog to
+            # the screen's edge); the whole of it is on the clipboard and in the tooltip.
+            shown = self.summary.fontMetrics().elidedText(
+                folder, Qt.TextElideMode.ElideMiddle, max(200, self.width() // 2)
             )
+            self.summary.setText(
+                f"No file manager could open {shown}: the folder's path is on the clipboard."
+            )
+            self.summary.setToolTip(folder)
         return url

@@ -78,8 +78,9 @@ class QueueModel(QAbstractListModel):
         return self._current
 
     def upcoming_track_ids(self) -> list[int]:
-        start = (self._current + 1) if self._current is not None else 0
-        return [e.track_id for e in self._entries[start:]]
+        """What plays next, as the queue decides it (after the playing entry was removed: the entries after
+        its place, not the whole list)."""
+        return [e.track_id for e in self.queue.upcoming()]
 
     # -- Qt model ------------------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:

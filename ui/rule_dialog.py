@@ -44,6 +44,7 @@ from player.store.smart import (
     tag_vocabulary,
     validate_rules,
 )
+from player.text import count_text, sentence
 
 LIVE_DELAY_MS = 150
 NO_SORT = "(library order)"
@@ -353,12 +354,22 @@ class RuleDialog(QDialog):
             self.error = None if self.name() else "give the smart playlist a name"
         except SmartRuleError as exc:
             self.count, self.error = None, str(exc)
-        self.error_label.setText(self.error or "")
+        self.error_label.setText(sentence(self.error or ""))
+        self._fit_height()
         if self.count is None:
             self.count_label.setText("")
         else:
-            self.count_label.setText(f"{self.count} track{'s' if self.count != 1 else ''} match now")
+            self.count_label.setText(f"{count_text(self.count)} match now")
         ok.setEnabled(self.error is None)
+
+    def _fit_height(self) -> None:
+        """Grow to show a long error whole: its wrapped lines squeezed the rule rows to 12 px (a walk),
+        since a layout's minimum height does not count a wrapped label's lines."""
+        layout = self.layout()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else 0
+        needed = max(needed, layout.totalSizeHint().height())
+        if self.height() < needed:
+            self.resize(self.width(), needed)
 
     def accept(self) -> None:
         self.update_count()

@@ -275,14 +275,14 @@ class SimilarPanel(QWidget):
         of the library, which has none."""
         if item.data(Qt.ItemDataRole.UserRole + 23):
             return None
-        from ui.links import copy_text, open_link
+        from ui.links import copy_name, open_link
 
         # Read now: the panel is rebuilt when the track changes, maybe while the menu is open (a walk
         # found the actions then raising on the deleted item).
         name, link = str(item.data(_ARTIST_ROLE)), item.data(_LINK_ROLE)
         menu = QMenu(self)
         menu.addAction("Open the artist's page", lambda: open_link(link))
-        menu.addAction("Copy name", lambda: copy_text(name))
+        menu.addAction("Copy name", lambda: copy_name(name))
         menu.addSeparator()
         menu.addAction("Not interested (never suggest it again)", lambda: self.notInterested.emit(name))
         return menu

@@ -18,7 +18,6 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCompleter,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -29,6 +28,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from ui.confirm import ask_name
 
 TERMS = (
     "like:(",
@@ -117,7 +118,9 @@ class StationsView(QWidget):
         self.dial.setPageStep(1)
         self.dial.setAccessibleName("Familiar to new")
         self.dial_label = QLabel()
-        self.dial_label.setMinimumWidth(self.dial_label.fontMetrics().horizontalAdvance("mostly familiar") + 8)
+        self.dial_label.setMinimumWidth(
+            self.dial_label.fontMetrics().horizontalAdvance("mostly familiar") + 8
+        )
         self.dial.valueChanged.connect(self._dial_moved)
         self._dial_moved(0)
 
@@ -237,8 +240,8 @@ class StationsView(QWidget):
         text = self.prompt.text().strip()
         if not self._check(text):
             return
-        name, ok = QInputDialog.getText(self, "Save station", "Name:", text=text[:60])
-        if not ok or not name.strip():
+        name = ask_name(self, "Save station", text[:60])
+        if name is None or not name.strip():
             return
         try:
             save_station(self.store, name, text, int(self.dial.value()))

@@ -114,7 +114,9 @@ class WindowActions:
             and focus.isEnabled()
             and focus.window() is self
         ):
-            focus.animateClick()
+            # click(), not animateClick(): the key's release would press an animated (still down) button
+            # again (a walk: one tap on Next skipped two tracks, Shuffle went on and off)
+            focus.click()
         else:
             self.toggle()
 
