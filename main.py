@@ -31,6 +31,9 @@ COMMAND_MODULES = (
 
 #: Commands for building and measuring the recommender's models, not for listening: listed apart, after
 #: the user's commands, so ``encore --help`` reads as a music player's help.
+#: Seconds an interrupted command's exit may wait for its workers before the process ends anyway.
+INTERRUPTED_EXIT_S = 5.0
+
 DEV_COMMANDS = (
     "pretrain",
     "evaluate",
@@ -150,5 +153,29 @@ def main(argv: list[str] | None = None) -> int:
         restore_signals()
 
 
+def exit_soon(code: int, after_s: float = INTERRUPTED_EXIT_S) -> None:
+    """An interrupted command ends, whatever Python's own exit waits for. The exit joins the worker pools'
+    threads and every child process; a scan sent SIGTERM right after one of its workers was killed printed
+    "interrupted" and then hung in that wait (1 full test run in 5 on 2 busy cores, never in 65 runs of the
+    same scenario alone, so the child or thread it waited on was not caught). The normal exit still runs
+    first; should it wait more than ``after_s`` seconds, the process ends with ``code`` (the store is
+    closed by then, and a worker left over ends when its pipe to this process closes)."""
+    import threading
+
+    def leave() -> None:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+    timer = threading.Timer(after_s, leave)
+    timer.daemon = True  # it never keeps the process alive itself
+    timer.start()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if status == 130:  # interrupted (Ctrl-C, SIGTERM, SIGHUP)
+        exit_soon(status)
+    sys.exit(status)

@@ -102,3 +102,29 @@ def test_a_sigterm_that_lands_in_a_finalizer_still_stops_the_command():
     )
     assert proc.stdout.strip() == "stopped", proc.stdout + proc.stderr
     assert "Exception ignored" not in proc.stderr and proc.returncode == 0, proc.stderr
+
+
+_STUCK_EXIT_SCRIPT = """
+import sys, threading, time
+sys.path.insert(0, sys.argv[1])
+import main
+
+threading.Thread(target=time.sleep, args=(3600,)).start()  # what the exit would wait for, for an hour
+print("interrupted", file=sys.stderr)
+main.exit_soon(130, after_s=0.5)
+sys.exit(130)
+"""
+
+
+def test_an_interrupted_command_ends_even_when_its_exit_would_wait_for_ever():
+    """A scan sent SIGTERM right after one of its workers was killed printed "interrupted" and then hung in
+    Python's exit (1 full test run in 5): the exit of an interrupted command is bounded. Here the exit
+    waits on a thread that sleeps for an hour; the process still ends, with the command's status."""
+    proc = subprocess.run(  # before: TimeoutExpired, the child waiting on its thread
+        [sys.executable, "-c", _STUCK_EXIT_SCRIPT, str(REPO)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 130 and proc.stderr.strip() == "interrupted", proc.stderr
