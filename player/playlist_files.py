@@ -241,7 +241,8 @@ def import_playlist(
     store: Store, path: str | os.PathLike[str], name: str | None = None, *, scan_new: bool = True
 ) -> ImportResult:
     """Read a playlist file into a new playlist (``name``, else the name the file gives itself, as an
-    export writes it, else the file's; a taken name gets " (2)", " (3)"...). Files that exist but are not in the library are scanned in when ``scan_new``.
+    export writes it, else the file's; a taken name gets " (2)", " (3)"...). Files that exist but are not
+    in the library are scanned in when ``scan_new``.
     An entry whose path names no file here (a playlist from another machine) is matched by its
     ``#EXTINF`` "Artist - Title" (XSPF: creator and title) against the library, by the same folded name
     key artists are rated by. When nothing matches, no playlist is created: ``NothingMatched`` says so."""

@@ -49,14 +49,19 @@ class DialogFolders:
     folders: dict[str, str] = field(default_factory=dict)
 
 
+def _folders(store: Store) -> dict[str, str]:
+    """The remembered folders by kind (a damaged value: none)."""
+    folders = load_settings(store, DIALOG_FOLDERS_KEY, DialogFolders).folders
+    return dict(folders) if isinstance(folders, dict) else {}
+
+
 def _start(directory: str, remember: Remember, keep_name: bool = False) -> str:
     """``directory``, or the folder last chosen in a dialog of ``remember``'s kind while it still exists
     (a save dialog's ``directory`` also names the file: that name is kept)."""
     if remember is None:
         return directory
     store, kind = remember
-    folders = load_settings(store, DIALOG_FOLDERS_KEY, DialogFolders).folders
-    last = folders.get(kind) if isinstance(folders, dict) else None
+    last = _folders(store).get(kind)
     if not isinstance(last, str) or not os.path.isdir(last):
         return directory
     return os.path.join(last, os.path.basename(directory)) if keep_name else last
@@ -67,8 +72,7 @@ def _remember(remember: Remember, chosen: str) -> None:
     if remember is None or not chosen:
         return
     store, kind = remember
-    saved = load_settings(store, DIALOG_FOLDERS_KEY, DialogFolders)
-    folders = saved.folders if isinstance(saved.folders, dict) else {}
+    folders = _folders(store)
     folders[kind] = os.path.dirname(os.path.abspath(chosen))
     try:
         save_settings(store, DIALOG_FOLDERS_KEY, DialogFolders(folders))
@@ -126,6 +130,10 @@ def _ask(
     return chosen
 
 
+def _first(chosen: list[str]) -> str:
+    return chosen[0] if chosen else ""
+
+
 def existing_directory(
     parent: QWidget | None, caption: str, directory: str = "", remember: Remember = None
 ) -> str:
@@ -135,7 +143,7 @@ def existing_directory(
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
 
-    return next(iter(_ask(parent, caption, directory, "", remember, setup)), "")
+    return _first(_ask(parent, caption, directory, "", remember, setup))
 
 
 def open_file_name(
@@ -147,9 +155,7 @@ def open_file_name(
 ) -> str:
     """Like ``QFileDialog.getOpenFileName`` (the path only); "" when cancelled."""
     mode = QFileDialog.FileMode.ExistingFile
-    return next(
-        iter(_ask(parent, caption, directory, name_filter, remember, lambda d: d.setFileMode(mode))), ""
-    )
+    return _first(_ask(parent, caption, directory, name_filter, remember, lambda d: d.setFileMode(mode)))
 
 
 def open_file_names(
@@ -173,8 +179,9 @@ def save_file_name(
 ) -> str:
     """Like ``QFileDialog.getSaveFileName`` (the path only); "" when cancelled."""
     save = QFileDialog.AcceptMode.AcceptSave
-    chosen = _ask(parent, caption, directory, name_filter, remember, lambda d: d.setAcceptMode(save), True)
-    return next(iter(chosen), "")
+    return _first(
+        _ask(parent, caption, directory, name_filter, remember, lambda d: d.setAcceptMode(save), True)
+    )
 
 
 def music_start_folder(store: Any) -> str:
