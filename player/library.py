@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from player.folder_walk import walk
-from player.process_pool import signals_held, stop_workers, worker_signals
+from player.process_pool import finish_pool, signals_held, stop_workers, worker_signals
 from player.store import Store
 from player.store import errors as scan_errors_store
 from player.store import tracks as tracks_store
@@ -137,7 +137,7 @@ def _read_parallel(
                         summary.worker_cpu_s += cpu_s
                     yield from results
             if not broken:
-                pool.shutdown(wait=True)
+                finish_pool(pool)
         except BaseException:
             # Interrupted (Ctrl-C, SIGTERM): do not wait for the workers to finish their chunks.
             stop_workers(pool)

@@ -17,9 +17,29 @@ def stop_workers(pool: object) -> None:
     """Kill a ``ProcessPoolExecutor``'s worker processes now: an interrupted run must not wait for a
     worker to finish its file or chunk, and a worker that is still starting may not have reached the
     initializer that lets SIGTERM end it."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    stop_workers_of(list((getattr(pool, "_processes", None) or {}).values()))
+
+
+def finish_pool(pool: object, timeout_s: float = 10.0) -> None:
+    """Shut a pool whose work is all done without waiting for ever on its workers: each is given
+    ``timeout_s`` to exit, and one that has not is killed. A scan whose worker was killed finished its
+    files in a fresh pool and then hung in ``shutdown(wait=True)`` (1 full test run in 6): a worker forked
+    while another thread held a lock can wait on that lock for ever, while its sibling reads every chunk."""
+    import time
+
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout_s
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    stop_workers_of(processes)
+
+
+def stop_workers_of(processes: list[object]) -> None:
+    """Kill these worker processes (those still running)."""
+    for process in processes:
         try:
-            process.kill()
+            process.kill()  # type: ignore[attr-defined]
         except (OSError, AttributeError, ValueError):
             pass
 

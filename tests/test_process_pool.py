@@ -114,3 +114,27 @@ def test_a_worker_started_under_the_hold_dies_on_sigterm_and_leaves_ctrl_c_to_th
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["(True,", "True)", str(-signal.SIGTERM)], proc.stdout + proc.stderr
+
+
+def _hang() -> None:
+    import time
+
+    time.sleep(3600)
+
+
+def test_finishing_a_pool_kills_a_worker_that_would_not_exit():
+    """A scan hung in ``shutdown(wait=True)`` after its files were all read: a worker that never exits
+    (here, one busy for an hour) is given its time, then killed, and the pool is finished."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from player.process_pool import finish_pool
+
+    pool = ProcessPoolExecutor(1)
+    pool.submit(_hang)
+    processes = []
+    while not processes:
+        processes = list(pool._processes.values())
+    finish_pool(pool, timeout_s=0.5)  # before: shutdown(wait=True), an hour
+    for process in processes:
+        process.join(10)
+        assert not process.is_alive()
