@@ -33,7 +33,7 @@ from mutagen.oggtheora import OggTheora
 from mutagen.oggvorbis import OggVorbis
 
 _OGG_NAMES = frozenset({".ogg", ".oga", ".opus", ".spx"})
-_OGG = [OggTheora, OggSpeex, OggVorbis, OggFLAC, OggOpus]
+OGG = [OggTheora, OggSpeex, OggVorbis, OggFLAC, OggOpus]
 _MP3_STARTS = (b"ID3", b"\xff\xf2", b"\xff\xf3", b"\xff\xfa", b"\xff\xfb")
 
 
@@ -43,7 +43,7 @@ def candidates(path: str, head: bytes) -> list[Any] | None:
     ext = os.path.splitext(path)[1].lower()
     if ext in _OGG_NAMES:
         if head.startswith(b"OggS") and b"ftyp" not in head and b"mp4" not in head:
-            return _OGG
+            return OGG
     elif ext == ".flac":
         if head.startswith(b"fLaC"):
             return [FLAC]

@@ -14,6 +14,7 @@ import struct
 import time
 import types
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -23,6 +24,7 @@ import mutagen.id3._frames as _id3_frames
 from mutagen.easyid3 import EasyID3
 from mutagen.easymp4 import EasyMP4Tags
 
+from player import ogg_vorbis
 from player import tag_formats as formats
 from player.naming import PLACEHOLDER_ARTIST, choose_title, file_title, untagged_artist
 from player.text import MAX_TAG_VALUES, cap_tag
@@ -124,12 +126,23 @@ def fix_text(value: str) -> str:
     return value
 
 
-def _values(tags: Any, key: str) -> list[str]:
-    """The non-empty, cleaned values of one tag (at most ``MAX_TAG_VALUES``)."""
-    try:
-        values = tags.get(key)
-    except (KeyError, ValueError, TypeError):
-        return []
+def _getter(tags: Any) -> Callable[[str], Any]:
+    """``tags.get`` for a tag mapping; for mutagen's own tag objects, one that answers None where
+    their ``get`` raises on a key they cannot hold."""
+    if isinstance(tags, dict):
+        return tags.get
+
+    def get(key: str) -> Any:
+        try:
+            return tags.get(key)
+        except (KeyError, ValueError, TypeError):
+            return None
+
+    return get
+
+
+def _cleaned(values: Any) -> list[str]:
+    """A tag's non-empty, cleaned values (at most ``MAX_TAG_VALUES``), given what ``get`` returned."""
     if not values:
         return []
     if isinstance(values, str):
@@ -142,16 +155,45 @@ def _values(tags: Any, key: str) -> list[str]:
     return out
 
 
-def _first(tags: Any, key: str) -> str | None:
-    values = _values(tags, key)
-    return values[0] if values else None
+def _first(get: Callable[[str], Any], keys: tuple[str, ...]) -> str | None:
+    """The first cleaned value of the first of ``keys`` that has one."""
+    for key in keys:
+        values = get(key)
+        if values:  # most keys are absent: no call for them (26 looked up a file)
+            cleaned = _cleaned(values)
+            if cleaned:
+                return cleaned[0]
+    return None
 
 
-def _title(tags: Any, path: str) -> str | None:
+def _title(get: Callable[[str], Any], path: str) -> str | None:
     """The title tag; of several values, the one ``player.naming.choose_title`` picks (not blindly the
     first: some taggers accumulate every earlier track's title in each file)."""
-    values = _values(tags, "title")
+    values = _cleaned(get("title"))
     return cap_tag(choose_title(values, path)) if values else None
+
+
+#: Text columns and the tag keys they are read from, first key first.
+_TEXT_COLUMNS = (
+    ("artist", ("artist",)),
+    ("album_artist", ("albumartist", "album artist")),
+    ("album", ("album",)),
+    ("genre", ("genre",)),
+    ("mb_track_id", ("musicbrainz_trackid",)),
+    ("mb_artist_id", ("musicbrainz_artistid",)),
+    ("mb_album_id", ("musicbrainz_albumid",)),
+    ("mb_album_artist_id", ("musicbrainz_albumartistid",)),
+)
+_NUMBER_COLUMNS = (
+    ("track_number", ("tracknumber",)),
+    ("disc_number", ("discnumber",)),
+    ("year", ("date", "year")),
+)
+#: ReplayGain columns; ``encore_rg_*`` are the names registered above for ID3 and MP4.
+_GAIN_COLUMNS = tuple(
+    (f"rg_{name}", (f"replaygain_{name}", f"encore_rg_{name}", f"encore_rg_{name}_upper"))
+    for name in ("track_gain", "track_peak", "album_gain", "album_peak")
+)
 
 
 def _number(text: str | None) -> int | None:
@@ -273,12 +315,19 @@ def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
                     f"its ID3 tag is {id3 / 2**20:.0f} MB, more than the {MAX_ID3_BYTES // 2**20} MB "
                     "Encore reads (a damaged or crafted file); re-tag it to scan it",
                 )
-            fh.seek(0)
             options = formats.candidates(path, head)
-            audio = mutagen.File(fh, options=options, easy=True)
-            if audio is None and options is not None:  # the likely formats refused it: ask them all
+            # The plain Ogg Vorbis file, most of a free collection, is read without mutagen's objects.
+            vorbis = (
+                ogg_vorbis.read_vorbis(fh, head)
+                if options is formats.OGG and ogg_vorbis.is_vorbis_head(head)
+                else None
+            )
+            if vorbis is None:
                 fh.seek(0)
-                audio = mutagen.File(fh, easy=True)
+                audio = mutagen.File(fh, options=options, easy=True)
+                if audio is None and options is not None:  # the likely formats refused it: ask them all
+                    fh.seek(0)
+                    audio = mutagen.File(fh, easy=True)
     except TagReadError:
         raise
     except PermissionError:
@@ -287,39 +336,32 @@ def read_track(stat: FileStat, root: str | None = None) -> dict[str, Any]:
         raise TagReadError("unreadable", exc.strerror or str(exc)) from None
     except Exception as exc:  # MutagenError, and assorted errors on hostile files
         raise _diagnose(path, exc) from None
-    if audio is None:
+    if vorbis is not None:
+        info: Any = vorbis
+        tags: Any = vorbis.tags
+        format_name = "oggvorbis"
+    elif audio is None:
         raise _diagnose(path, None)
-    info = audio.info
+    else:
+        info = audio.info
+        tags = formats.tag_lookup(audio.tags)
+        format_name = type(audio).__name__.removeprefix("Easy").lower()
     length = float(getattr(info, "length", 0) or 0)
     if not length > 0:
         raise TagReadError("no-audio", "the file has no playable audio (duration is 0)")
 
-    tags = formats.tag_lookup(audio.tags)
-    row: dict[str, Any] = {
-        "duration": length,
-        "artist": _first(tags, "artist"),
-        "album_artist": _first(tags, "albumartist") or _first(tags, "album artist"),
-        "album": _first(tags, "album"),
-        "title": _title(tags, path),
-        "track_number": _number(_first(tags, "tracknumber")),
-        "disc_number": _number(_first(tags, "discnumber")),
-        "year": _number(_first(tags, "date") or _first(tags, "year")),
-        "genre": _first(tags, "genre"),
-        "mb_track_id": _first(tags, "musicbrainz_trackid"),
-        "mb_artist_id": _first(tags, "musicbrainz_artistid"),
-        "mb_album_id": _first(tags, "musicbrainz_albumid"),
-        "mb_album_artist_id": _first(tags, "musicbrainz_albumartistid"),
-        "format": type(audio).__name__.removeprefix("Easy").lower(),
-        "bitrate": int(getattr(info, "bitrate", 0) or 0) or None,
-        "sample_rate": int(getattr(info, "sample_rate", 0) or 0) or None,
-        "channels": int(getattr(info, "channels", 0) or 0) or None,
-    }
-    for name in ("track_gain", "track_peak", "album_gain", "album_peak"):
-        row[f"rg_{name}"] = _gain(
-            _first(tags, f"replaygain_{name}")
-            or _first(tags, f"encore_rg_{name}")
-            or _first(tags, f"encore_rg_{name}_upper")
-        )
+    get = _getter(tags)
+    row: dict[str, Any] = {column: _first(get, keys) for column, keys in _TEXT_COLUMNS}
+    row["duration"] = length
+    row["title"] = _title(get, path)
+    for column, keys in _NUMBER_COLUMNS:
+        row[column] = _number(_first(get, keys))
+    row["format"] = format_name
+    row["bitrate"] = int(getattr(info, "bitrate", 0) or 0) or None
+    row["sample_rate"] = int(getattr(info, "sample_rate", 0) or 0) or None
+    row["channels"] = int(getattr(info, "channels", 0) or 0) or None
+    for column, keys in _GAIN_COLUMNS:
+        row[column] = _gain(_first(get, keys))
     row["tags_from_path"] = int(not (row["artist"] and row["title"]))
     missing = [key for key in ("artist", "album", "title", "track_number") if not row[key]]
     if not missing and row["artist"] != PLACEHOLDER_ARTIST:
