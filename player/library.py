@@ -8,6 +8,7 @@ leaves a consistent database and the next scan simply continues.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sqlite3
@@ -19,7 +20,7 @@ from typing import Any
 
 from player.folder_walk import walk
 from player.process_pool import finish_pool, signals_held, stop_workers, worker_signals
-from player.store import Store
+from player.store import Store, bulk_load
 from player.store import errors as scan_errors_store
 from player.store import tracks as tracks_store
 from player.store.changes import trim_log
@@ -33,6 +34,8 @@ _WRITE_BATCH = 500
 # Chunks queued per worker. Two starved the workers while the scan wrote a batch (17 ms for 500 rows, three
 # chunks' reading): 10,000 files in 1.04-1.07 s, with eight 0.92 s.
 _IN_FLIGHT = 8
+# From this many files to read into an empty library, its indexes are built after the rows (store.bulk_load).
+_DEFER_INDEXES_FROM = 2000
 # Below this many files to read, worker processes cost more than they save.
 _PARALLEL_THRESHOLD = 400
 #: The app's scans leave a file alone until it has not changed for this long (a copy still running).
@@ -297,21 +300,30 @@ def scan(
         batch.clear()
 
     n_workers = workers if workers is not None else default_workers()
-    for fstat, row, error in _read_all(to_read, n_workers, summary):
-        if error is not None:
-            errors.append((fstat.path, *error))
-        else:
-            assert row is not None
-            row.update(path=fstat.path, size=fstat.size, mtime=fstat.mtime)
-            batch.append(row)
-            summary.changed_paths.append(fstat.path)
-            if len(batch) >= _WRITE_BATCH:
-                flush()
-        done += 1
-        if progress and (done % 50 == 0 or done == total):
-            progress(done, total)
-    if batch:
-        flush()
+    # A first scan of many files fills the table without its secondary indexes and builds them at the end.
+    deferred = len(to_read) >= _DEFER_INDEXES_FROM and not known and bulk_load.defer_track_indexes(store)
+    try:
+        for fstat, row, error in _read_all(to_read, n_workers, summary):
+            if error is not None:
+                errors.append((fstat.path, *error))
+            else:
+                assert row is not None
+                row.update(path=fstat.path, size=fstat.size, mtime=fstat.mtime)
+                batch.append(row)
+                summary.changed_paths.append(fstat.path)
+                if len(batch) >= _WRITE_BATCH:
+                    flush()
+            done += 1
+            if progress and (done % 50 == 0 or done == total):
+                progress(done, total)
+        if batch:
+            flush()
+    finally:
+        if deferred:
+            # A failure here (a full disk) must not replace why the scan stopped: the rows are stored, and
+            # the next open builds the indexes.
+            with contextlib.suppress(sqlite3.Error):
+                store.build_deferred_indexes()
 
     summary.missing = tracks_store.set_missing(store, [info[0] for info in vanished.values()], missing=True)
     # A vanished file's old error is no longer relevant; errors seen this time replace old ones.

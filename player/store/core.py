@@ -116,6 +116,7 @@ class Store:
             functions.register(conn)
             store = cls(conn, db_path)
             store._migrate()
+            store.build_deferred_indexes()
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(_open_failure(db_path, exc)) from exc
@@ -190,6 +191,27 @@ class Store:
                 conn.execute(
                     "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (version, time.time())
                 )
+
+    def build_deferred_indexes(self) -> int:
+        """Build the indexes a first scan dropped (``player.store.bulk_load``) that are not there yet; returns
+        how many. At every open too: a scan killed before its end leaves them to the next process."""
+        try:
+            deferred = self.conn.execute("SELECT name FROM deferred_indexes LIMIT 1").fetchone()
+        except sqlite3.OperationalError:  # opened before its schema-v13 migration
+            return 0
+        if deferred is None:
+            return 0  # the usual case: one look-up
+        built = 0
+        with self.transaction() as conn:
+            for name, sql in conn.execute("SELECT name, sql FROM deferred_indexes").fetchall():
+                exists = conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
+                )
+                if exists.fetchone() is None:
+                    conn.execute(sql)
+                    built += 1
+                conn.execute("DELETE FROM deferred_indexes WHERE name = ?", (name,))
+        return built
 
     def checkpoint(self) -> None:
         """Fold the WAL into the main file, so that the database is one self-contained file to copy."""

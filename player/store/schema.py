@@ -359,6 +359,12 @@ _V12_WHAT_CHANGED = f"""
               VALUES (NEW.id, CASE WHEN NEW.missing THEN 'gone' ELSE 'back' END); END;
 """
 
+# Version 13: where a first scan keeps the tracks table's secondary indexes while it fills the table without
+# them (``player.store.bulk_load``): their SQL, to build them again at its end, or at the next open after a crash.
+_V13_DEFERRED_INDEXES = """
+        CREATE TABLE IF NOT EXISTS deferred_indexes (name TEXT PRIMARY KEY, sql TEXT NOT NULL);
+"""
+
 # Version n is reached by applying MIGRATIONS[n - 1], a script of SQL statements. Append only.
 MIGRATIONS: list[str] = [
     _V1_INITIAL,
@@ -373,6 +379,7 @@ MIGRATIONS: list[str] = [
     _V10_LIBRARY_LOG,
     _V11_TITLE_INDEX,
     _V12_WHAT_CHANGED,
+    _V13_DEFERRED_INDEXES,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,116 @@
+"""A first scan fills the tracks table without its secondary indexes and builds them at its end; whatever
+stops it (an exception, a killed process), the indexes come back, the same as the schema made them, and
+the rows are those a scan with its indexes in place writes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from player import library
+from player.library import scan
+from player.store import Store, bulk_load
+from player.store.tracks import iter_tracks
+
+_TRACK_COLUMNS = ("path", "artist", "album_artist", "album", "title", "track_number", "duration", "format")
+
+
+def _indexes(path: Path) -> dict[str, str]:
+    with sqlite3.connect(path) as conn:
+        return dict(
+            conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tracks' AND sql IS NOT NULL"
+            )
+        )
+
+
+def _deferred(path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT name, sql FROM deferred_indexes").fetchall()
+
+
+def _rows(store: Store) -> list[tuple]:
+    return sorted(tuple(t[c] for c in _TRACK_COLUMNS) for t in iter_tracks(store))
+
+
+@pytest.fixture
+def schema_indexes(tmp_path: Path) -> dict[str, str]:
+    Store.open(tmp_path / "fresh.db").close()
+    indexes = _indexes(tmp_path / "fresh.db")
+    assert {"tracks_artist", "tracks_album", "tracks_added", "tracks_title"} <= set(indexes)
+    return indexes
+
+
+def test_a_first_scan_builds_the_indexes_after_its_rows(
+    corpus_dir: Path, tmp_path: Path, schema_indexes: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dropped: list[bool] = []
+    real_defer = bulk_load.defer_track_indexes
+    monkeypatch.setattr(
+        bulk_load, "defer_track_indexes", lambda store: dropped.append(real_defer(store)) or True
+    )
+    monkeypatch.setattr(library, "_DEFER_INDEXES_FROM", 10)  # the corpus's 181 files are enough here
+    with Store.open(tmp_path / "bulk.db") as store:
+        summary = scan(store, [corpus_dir], workers=2)
+        bulk_rows = _rows(store)
+    assert dropped == [True]
+    assert summary.added == len(bulk_rows) > 150
+    assert _indexes(tmp_path / "bulk.db") == schema_indexes
+    assert _deferred(tmp_path / "bulk.db") == []
+
+    monkeypatch.setattr(library, "_DEFER_INDEXES_FROM", 10**9)  # the same scan, indexes in place
+    with Store.open(tmp_path / "indexed.db") as store:
+        scan(store, [corpus_dir], workers=2)
+        assert _rows(store) == bulk_rows
+    assert dropped == [True]
+
+    # A second scan finds the table filled: nothing is dropped again.
+    monkeypatch.setattr(library, "_DEFER_INDEXES_FROM", 10)
+    with Store.open(tmp_path / "bulk.db") as store:
+        assert real_defer(store) is False
+        plan = store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE artist = ? COLLATE NOCASE", ("x",)
+        ).fetchall()
+    assert "tracks_artist" in str(plan)
+
+
+def test_an_interrupted_first_scan_builds_the_indexes_before_it_stops(
+    corpus_dir: Path, tmp_path: Path, schema_indexes: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(library, "_DEFER_INDEXES_FROM", 10)
+    monkeypatch.setattr(library, "_WRITE_BATCH", 20)  # some rows are committed before the stop
+
+    def stop_half_way(done: int, total: int) -> None:
+        if done >= total // 2:
+            raise KeyboardInterrupt
+
+    with Store.open(tmp_path / "cut.db") as store:
+        with pytest.raises(KeyboardInterrupt):
+            scan(store, [corpus_dir], progress=stop_half_way, workers=1)
+        assert 0 < len(_rows(store))
+    assert _indexes(tmp_path / "cut.db") == schema_indexes
+    assert _deferred(tmp_path / "cut.db") == []
+
+
+def test_indexes_left_dropped_by_a_killed_scan_are_built_at_the_next_open(
+    tmp_path: Path, schema_indexes: dict[str, str]
+) -> None:
+    db = tmp_path / "killed.db"
+    with Store.open(db) as store:
+        assert bulk_load.defer_track_indexes(store) is True
+        assert bulk_load.defer_track_indexes(store) is False  # a second scan at once leaves them to the first
+        store.conn.execute(
+            "INSERT INTO tracks (path, size, mtime, added_at, updated_at, artist) VALUES ('/a.ogg', 1, 1, 1, 1, 'A')"
+        )
+    # The process ends here without building them (killed): the SQL waits in the database.
+    assert set(_indexes(db)) == set()
+    assert sorted(name for name, _ in _deferred(db)) == sorted(schema_indexes)
+
+    with Store.open(db) as store:
+        assert store.conn.execute("SELECT artist FROM tracks").fetchall() == [("A",)]
+    assert _indexes(db) == schema_indexes
+    assert _deferred(db) == []
+    with Store.open(db) as store:
+        assert store.build_deferred_indexes() == 0
