@@ -3,7 +3,9 @@
 Why a module of its own: the controller (``player.session``) drives playback; keeping its place across a
 restart is a job apart, with rules of its own. The controller saves it on pause, stop and shutdown and,
 while playing, at most every ``POSITION_SAVE_INTERVAL_S`` so a crash loses little; at start it resumes
-there only when the saved entry is still the queue's current one. A full or read-only database must not
+there only when the saved entry is still the queue's current one. A queue that ran out (its last entry
+played to its end) is saved as such, so that Play after a restart starts the queue again rather than
+resuming the last track at its very end (where it stops at once). A full or read-only database must not
 stop playback, so a failed save is only logged, and an unreadable saved value reads as none.
 """
 
@@ -13,6 +15,7 @@ import json
 import logging
 import sqlite3
 import time
+from typing import NamedTuple
 
 from player.store import Store
 
@@ -24,6 +27,14 @@ POSITION_KEY = "playback.position"
 POSITION_SAVE_INTERVAL_S = 5.0
 
 
+class Saved(NamedTuple):
+    """A saved place: the queue entry, the seconds into it, and whether the queue had run out there."""
+
+    entry: int
+    position: float
+    ran_out: bool = False
+
+
 class SavedPosition:
     """The saved playback position of one store. Callers hold the lock that guards its connection."""
 
@@ -31,17 +42,18 @@ class SavedPosition:
         self.store = store
         self.saved_at = 0.0  # time.monotonic() of the last save
 
-    def load(self) -> tuple[int, float] | None:
-        """The saved (queue entry id, seconds); None when none was saved or it cannot be read."""
+    def load(self) -> Saved | None:
+        """The saved place; None when none was saved or it cannot be read."""
         try:
             value = json.loads(self.store.get_state(POSITION_KEY) or "null")
-            return int(value["entry"]), float(value["position"])
+            return Saved(int(value["entry"]), float(value["position"]), bool(value.get("ran_out", False)))
         except (ValueError, TypeError, KeyError):
             return None
 
-    def save(self, entry_id: int | None, position: float) -> None:
-        """Remember ``entry_id`` (None: no current entry) and ``position`` seconds for the next start."""
-        value = {"entry": entry_id, "position": round(position, 2)}
+    def save(self, entry_id: int | None, position: float, ran_out: bool = False) -> None:
+        """Remember ``entry_id`` (None: no current entry) and ``position`` seconds for the next start;
+        ``ran_out``: the queue ran out on that entry (played to its end, nothing after it)."""
+        value = {"entry": entry_id, "position": round(position, 2), "ran_out": bool(ran_out)}
         try:
             self.store.set_state(POSITION_KEY, json.dumps(value))
         except (sqlite3.Error, OSError) as exc:  # a full or read-only database must not stop playback

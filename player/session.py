@@ -74,6 +74,7 @@ class PlaybackController:
         self.failed = FailedFiles(store)  # the file that just failed: skip it, or stop (its folder is gone)
         self._resume_at: float | None = None  # restored position of the loaded, not yet started entry
         self._saved_position = SavedPosition(store)  # where playback was, for the next start
+        self._ran_out = False  # the last entry played to its end with nothing after it: Play starts over
         self._pending = PendingPlays()  # why the plays our commands end ended, and what a start takes up
         self.player.events.subscribe(self._on_player_event)
         self.queue.subscribe(self._on_queue_change)
@@ -156,8 +157,10 @@ class PlaybackController:
             if entry is not None and self.player.current is None:
                 self._load(entry, play=False)
                 saved = self._saved_position.load()
-                if saved is not None and saved[0] == entry.id and saved[1] > 0:
-                    self._resume_at = saved[1]
+                if saved is not None and saved.entry == entry.id and saved.ran_out:
+                    self._ran_out = True  # not resumed at its very end, where it would stop at once
+                elif saved is not None and saved.entry == entry.id and saved.position > 0:
+                    self._resume_at = saved.position
             return entry
 
     @property
@@ -176,11 +179,16 @@ class PlaybackController:
         entry = self.queue.current
         if position is None:
             position = self.position if self.player.current is not None else 0.0
-        self._saved_position.save(entry.id if entry is not None else None, position)
+        self._saved_position.save(entry.id if entry is not None else None, position, self._ran_out)
 
     # -- transport --------------------------------------------------------------------------------
     def play(self) -> None:
         with self.lock:
+            if self._ran_out and self.player.state == STOPPED:
+                entry = self._start_over()
+                if entry is not None:
+                    self._load(entry)
+                return
             entry = self.queue.current
             if self._resume_at is not None and entry is not None and self.player.state == STOPPED:
                 self._load(entry, start=self._resume_at)  # the restored entry, where it was left
@@ -205,6 +213,15 @@ class PlaybackController:
                 self.play()  # it decides what a stopped player plays (never a file the queue dropped)
             else:
                 self.player.toggle()
+
+    def _start_over(self) -> QueueEntry | None:
+        """What Play starts once the queue ran out: an entry queued since the end, else the queue again
+        from its first entry (the last one when it is alone), as a listener who played it all expects;
+        None for an empty queue."""
+        if self.queue.peek_next() is not None:
+            return self.queue.advance()
+        entries = self.queue.entries
+        return self.queue.set_current(entries[0].id) if entries else None
 
     def stop(self) -> None:
         self.failed.handed_over()  # a stop is the user's: never read as the player stopping on a failed file
@@ -283,6 +300,7 @@ class PlaybackController:
             return
         # The next item first: a file that fails at once hands over to it before ``load`` returns.
         self._resume_at = None
+        self._ran_out = False
         self._sync_next()
         if reason is not None:
             self._will_end(reason)
@@ -319,6 +337,10 @@ class PlaybackController:
             elif isinstance(event, TrackEnded):
                 reason = self._pending.ended(event.item.key, event.reason)
                 self.log.finish(reason, event.position, event.listened, event.duration)
+                # Played to its end with nothing to follow (not a Stop, a Next or a failure): the queue ran out.
+                self._ran_out = event.reason == "eos" and self.queue.peek_next(auto=True) is None
+                if self._ran_out:
+                    self.save_position()
             elif isinstance(event, PlaybackError):
                 key = getattr(event.item, "key", None)
                 entry = self._items.entry(key)
@@ -346,6 +368,7 @@ class PlaybackController:
             self._resume_at = 0.0  # Play loads the entry afresh, from its start, once the folder is back
 
     def _started(self, event: TrackStarted) -> None:
+        self._ran_out = False
         key = event.item.key
         entry = self._items.entry(key)
         if event.transition != "load":

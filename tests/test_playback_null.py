@@ -174,6 +174,39 @@ def test_a_removed_entry_is_put_back_current_only_while_the_player_has_it(copy_c
     ctl.shutdown()
 
 
+def test_play_after_the_queue_ran_out_starts_it_again_from_its_first_entry(copy_corpus_store, corpus_dir):
+    """A walk played every track of the queue to its end, then pressed Play: nothing played (restored
+    after a restart, the last track resumed at its very end and stopped at once). Play after the queue
+    ran out starts it again from its first entry, in the same run and after a restart; a track queued
+    since plays first."""
+    store = copy_corpus_store
+    a, b, c = (track(store, corpus_dir, n) for n in ("defeat.ogg", "victory.ogg", "battle.ogg"))
+    s = PlaybackSettings(position_interval_s=1.0)
+    ctl = PlaybackController(store, settings=s, player=NullPlayer(s))
+    ctl.play_tracks([a["id"], b["id"]])
+    both = a["duration"] + b["duration"] + 1.0
+    ctl.player.advance(both)
+    assert ctl.player.state == "stopped" and ctl.queue.current.track_id == b["id"]  # ran out on b
+    ctl.toggle()  # the window's Play
+    assert ctl.queue.current.track_id == a["id"] and ctl.player.current.path == a["path"]
+    assert ctl.player.state == "playing" and ctl.player.position == pytest.approx(0.0)
+    ctl.player.advance(both)
+    ctl.shutdown()
+    again = PlaybackController(store, settings=s, player=NullPlayer(s))
+    assert again.restore().track_id == b["id"] and again.resume_position is None  # not at b's very end
+    again.play()
+    again.player.advance(1.0)
+    assert again.queue.current.track_id == a["id"] and again.player.state == "playing"
+    again.player.advance(both)
+    again.enqueue([c["id"]])  # queued after the end: Play plays it rather than the first entry
+    again.play()
+    assert again.queue.current.track_id == c["id"] and again.player.current.path == c["path"]
+    again.stop()  # a Stop is not the queue running out: Play plays the same track again
+    again.play()
+    assert again.queue.current.track_id == c["id"] and again.player.state == "playing"
+    again.shutdown()
+
+
 def test_settings_round_trip_and_validation(tmp_store, monkeypatch):
     s = PlaybackSettings(crossfade_s=25.0, volume=150)
     assert s.crossfade_s == 10.0 and s.volume == 100
