@@ -118,6 +118,30 @@ def test_path_and_evaluate_path_commands(analyzed_corpus_db: Path, capsys):
     assert "'Elf Land' and 'elf land' both find the same song (" in err and "Elf Land)" in err
 
 
+def test_path_says_which_song_a_query_of_many_matches_took(analyzed_corpus_db: Path, capsys):
+    """A walk ran ``encore path track wanderer``: "track" matches dozens of songs and the path silently
+    started from one of them. The command says which it took and how many the words matched, on stderr
+    (the JSON stays whole); a query naming one song says nothing more."""
+    with Store.open(analyzed_corpus_db) as store:
+        many = sum(
+            1
+            for t in iter_tracks(store)
+            if "track" in " ".join(t[c] or "" for c in ("artist", "album", "title")).lower()
+        )
+    assert many > 1
+    db = str(analyzed_corpus_db)
+    assert main(["path", "track", "wanderer", "--n", "4", "--json", "--db", db]) == 0
+    out, err = capsys.readouterr()
+    first = json.loads(out)[0]
+    assert err.strip() == (
+        f"'track' matches {many} songs; taking {first['title']!r} by {first['artist']}: "
+        "give more words to pick another"
+    )
+    assert "wanderer" not in err
+    assert main(["path", "Elf Land", "wanderer", "--n", "4", "--db", db]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_a_path_takes_as_many_steps_as_the_distance_asks_and_keeps_going_forward(analyzed_corpus_db: Path):
     """A walk found every path 12 tracks long, on a small library stepping back toward A (40 % of the
     way after 75 %). Left to itself a path is about one step per neighbour gap of the A-B distance:

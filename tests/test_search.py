@@ -133,3 +133,39 @@ def test_an_exact_title_is_found_through_the_index_and_wins_as_before(tmp_path):
         assert find_track(store, "SONG 4242")["artist"] == "D"  # the oldest exact title; 3 is missing
         assert find_track(store, "song 4242 live")["artist"] == "B"  # words: every title searched
         assert find_track(store, "my song")["artist"] == "A"
+
+
+def test_a_query_counts_the_tracks_its_pick_was_chosen_among(tmp_path):
+    """``encore path track wanderer`` took one of 31 songs holding "track" and said nothing: the count
+    follows ``find_track``'s tiers, so an exact title is one song, an "artist - title" counts that
+    artist's matching titles, and words count every track holding them all (a missing file is none)."""
+    from player.store.track_matches import count_track_matches
+
+    with Store.open(tmp_path / "encore.db") as store, store.transaction() as conn:
+        rows = [
+            ("My Song 4242", "A"),
+            ("Song 4242 (Live)", "B"),
+            ("song 4242", "C"),
+            ("Song 4242", "D"),
+            ("Björk Song", "Björk"),
+            ("Other", "Björk"),
+        ]
+        for i, (title, artist) in enumerate(rows, start=1):
+            conn.execute(
+                "INSERT INTO tracks (id, path, size, mtime, title, artist, added_at, updated_at, missing)"
+                " VALUES (?, ?, 1, 0, ?, ?, 0, 0, ?)",
+                (i, f"/m/{i}.ogg", title, artist, int(i == 3)),
+            )
+    with Store.open(tmp_path / "encore.db") as store:
+        expected = {
+            "song 4242": 1,  # the exact title (the missing "song 4242" is not counted)
+            "4242": 3,
+            "song": 4,
+            "D - song": 1,
+            "bjork": 2,  # found by the search key, as find_track finds it
+            "2": 1,  # an id
+            "nothing like it": 0,
+        }
+        assert {q: count_track_matches(store, q) for q in expected} == expected
+        for query in expected:
+            assert (count_track_matches(store, query) > 0) == (find_track(store, query) is not None)

@@ -1,6 +1,6 @@
 """Small pieces every CLI subcommand shares: opening the store named by ``--db``, argument types, printing
-JSON and errors, and the one way to turn a user's words into a track (``resolve_track``) or a playlist
-(``playlist_or_fail``)."""
+JSON and errors, and the one way to turn a user's words into a track (``resolve_track``, and
+``say_which_track`` when the words name many) or a playlist (``playlist_or_fail``)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ __all__ = [
     "print_json",
     "resolve_track",
     "say",
+    "say_which_track",
     "shown",
     "text_arg",
 ]
@@ -130,6 +131,24 @@ def resolve_track(store: Store, target: str, *, scan_file: bool = False) -> dict
         scan(store, [target])
         track = find_track(store, target)
     return track
+
+
+def say_which_track(store: Store, target: str, track: dict) -> None:
+    """When ``target`` matched several tracks and ``resolve_track`` took the best, say which song and how
+    many the words matched, on stderr (JSON on stdout stays whole): a walk's ``encore path track
+    wanderer`` silently started from one of 31 songs holding "track"."""
+    import os
+
+    from player.store.track_matches import count_track_matches
+
+    many = count_track_matches(store, target)
+    if many > 1:
+        title = track.get("title") or os.path.basename(track["path"])
+        artist = track.get("artist") or track.get("album_artist") or "an unknown artist"
+        say(
+            f"{target!r} matches {many} songs; taking {title!r} by {artist}: give more words to pick another",
+            file=sys.stderr,
+        )
 
 
 def no_track_message(store: Store, target: str) -> str:

@@ -16,6 +16,7 @@ from player.cli.common import (
     print_json,
     resolve_track,
     say,
+    say_which_track,
     text_arg,
 )
 
@@ -137,6 +138,7 @@ def cmd_path(args: argparse.Namespace) -> int:
             track = resolve_track(store, text)
             if track is None:
                 return fail(no_track_message(store, text))
+            say_which_track(store, text, track)
             ends.append(track)
         if ends[0]["id"] == ends[1]["id"]:
             # Two different words can find one song (a walk's "a" and "b"): say which, so the next try works.
