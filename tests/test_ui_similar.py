@@ -159,3 +159,36 @@ def test_sounds_like_tells_apart_two_tracks_of_one_name(qtbot, analyzed_corpus_d
         assert tip[0] == items[i].text() and tip[1].startswith("Audio similarity ") and tip[-1] == paths[i]
     others = [panel.tracks.item(r).text() for r in range(3, panel.tracks.count())]
     assert others and not any(" · " in t for t in others)  # a name of its own is left as it was
+
+
+def test_the_panels_clear_once_nothing_plays(qtbot, analyzed_corpus_db, tmp_path, monkeypatch):
+    """A walk stopped playback with the queue emptied: the bar said "Nothing playing" while "Fans also
+    like" / "Sounds like" kept the last track's lists. They go with it, and the panel says how to fill
+    it again; an artist asked for from the library stays once nothing plays."""
+    from ui_helpers import close_window, open_window, set_ui_settings
+
+    from ui.similar_panel import IDLE_HEADER, IDLE_NOTE
+
+    monkeypatch.setenv("ENCORE_AUDIO_OUTPUT", "adummy")
+    db = tmp_path / "encore.db"
+    shutil.copyfile(analyzed_corpus_db, db)
+    set_ui_settings(db, first_run_done=True, analysis_enabled=False, scan_on_start=False)
+    window, store = open_window(qtbot, db)
+    try:
+        panel = window.similar
+        seed = next(t for t in iter_tracks(store) if "wesnoth" in t["path"])
+        with qtbot.waitSignal(panel.resultShown, timeout=WAIT):
+            window.play_tracks([seed["id"]], 0)
+        assert panel.tracks.count() > 0 and panel.header.text() != IDLE_HEADER
+        window.controller.queue.take([e.id for e in window.controller.queue.entries])
+        window.next()  # stopped, nothing left in the queue
+        assert window.now_playing.title.text() == "Nothing playing"
+        assert panel.artists.count() == 0 and panel.tracks.count() == 0
+        assert panel.header.text() == IDLE_HEADER and panel.note.text() == IDLE_NOTE
+        assert panel.tracks_note.text() == ""
+        with qtbot.waitSignal(panel.resultShown, timeout=WAIT):
+            window.library.artistActivated.emit(seed["artist"])  # "Fans also like…" on a library row
+        window._state_changed("stopped")  # nothing plays still: what was asked for stays
+        assert panel.header.text() != IDLE_HEADER and seed["artist"] in panel.header.text()
+    finally:
+        close_window(window, store)

@@ -27,6 +27,9 @@ _TRACK_ROLE = Qt.ItemDataRole.UserRole + 22
 _LINK_ROLE = Qt.ItemDataRole.UserRole + 24
 N_ARTISTS = 15
 N_TRACKS = 10
+#: What the panel says while it shows no one (at start, and once nothing plays).
+IDLE_HEADER = "<b>Fans also like</b>"
+IDLE_NOTE = "Play something, or right-click a track → “Fans also like…”."
 
 
 def lookup_similar(db_path: str, artist: str, track_id: int | None, cache: dict[str, Any]) -> dict[str, Any]:
@@ -121,10 +124,10 @@ class SimilarPanel(QWidget):
         self._busy = False
         self.result: dict[str, Any] | None = None
 
-        self.header = QLabel("<b>Fans also like</b>")
+        self.header = QLabel(IDLE_HEADER)
         # "Fans of Joseph G. Toscano (Zhaytee) also like" is wider than the panel
         self.header.setWordWrap(True)
-        self.note = QLabel("Play something, or right-click a track → “Fans also like…”.")
+        self.note = QLabel(IDLE_NOTE)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #666;")
         self.artists = QListWidget()
@@ -163,6 +166,22 @@ class SimilarPanel(QWidget):
         applied at query time, so the index itself is kept)."""
         if self._artist is not None:
             self.show_artist(self._artist, self._track_id, force=True)
+
+    def clear_playing(self) -> None:
+        """Nothing plays any more: the lists of the track that played go, and the panel says how to fill
+        it again (a walk saw the last track's "Sounds like" beside "Nothing playing"). An artist the
+        listener asked for ("Fans also like…" in the library: no track) stays, as it has nothing to do
+        with playback. A lookup still running is dropped when it answers (``_show`` checks the artist)."""
+        if self._track_id is None:
+            return
+        self._artist = self._track_id = None
+        self._pending = None
+        self.result = None
+        self.artists.clear()
+        self.tracks.clear()
+        self.header.setText(IDLE_HEADER)
+        self.note.setText(IDLE_NOTE)
+        self.tracks_note.setText("")
 
     def show_artist(self, artist: str, track_id: int | None = None, force: bool = False) -> None:
         if not artist:

@@ -378,6 +378,7 @@ class WindowPlayback:
             self.now_playing.clear()
             self.setWindowTitle("Encore")  # the title says what the bar says
             self.library.model.set_playing(None)
+            self.similar.clear_playing()  # the panels beside it too: not the last track's lists
             if self.current_entry is not None:  # the desktop too (a walk: MPRIS kept the last title)
                 self.current_entry = self._current_track_id = None
                 if self.mpris is not None:
