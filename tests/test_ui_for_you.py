@@ -234,6 +234,81 @@ def test_long_reasons_take_at_most_three_lines_a_row_at_1000_by_700(qtbot, tmp_p
     assert tree.columnWidth(0) <= tree.viewport().width() * 0.3 + 1
 
 
+def _shown_reason(tree, item) -> str:
+    """The reason as the Why column paints it in its cell."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    index = tree.indexFromItem(item, 2)
+    option = QStyleOptionViewItem()
+    tree.initViewItemOption(option)
+    option.rect = tree.visualRect(index)
+    delegate = tree.itemDelegateForColumn(2)
+    delegate.initStyleOption(option, index)
+    return delegate.shown_text(option)
+
+
+def test_a_reason_cut_at_three_lines_ends_with_an_ellipsis_at_every_width(qtbot, tmp_path):
+    """A walk read reasons cut after three lines with no sign at some widths (the style adds its "…"
+    only where it fits): at every width the third line of a cut reason ends with "…", and what is shown
+    is the reason's start; a reason that fits is shown whole."""
+    from recommender.reasons import NEVER_PLAYED, Contributor, join_reasons, sounds_like_reason, taste_reason
+    from ui.for_you_view import ForYouView
+    from ui.workers import TaskRunner
+
+    view = ForYouView(TaskRunner(), str(tmp_path / "unused.db"))
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    fans = [Contributor("Muldjord", 1.0, "played", 5), Contributor("Wesnoth Soundtrack", 0.5, "played", 4)]
+    reason = join_reasons(
+        [NEVER_PLAYED, taste_reason(fans), sounds_like_reason("Battle Epic", "Wesnoth Soundtrack")]
+    )
+    long = "; ".join([reason] * 3)  # more than three lines at every width tried
+    tracks = [
+        {"name": "Northerners", "artist": "Stephen Rozanc", "reason": reason, "track_ids": [k]}
+        for k, reason in enumerate((long, "new to you"))
+    ]
+    view._show({"summary": "", "tracks": tracks, "albums": [], "artists": [], "mix": []})
+    tree = view.library
+    cut, whole = tree.topLevelItem(0).child(0), tree.topLevelItem(0).child(1)
+    for width in range(560, 1400, 23):
+        view.resize(width, 560)
+        qtbot.waitUntil(lambda w=width: view.width() == w, timeout=5000)
+        shown = _shown_reason(tree, cut)
+        assert shown.endswith("…") and shown.count("\u2028") == 2, (width, shown)
+        assert long.startswith(shown.replace("\u2028", " ")[:-1].rstrip()), (width, shown)
+        assert _shown_reason(tree, whole) == "new to you"
+
+
+def test_names_stay_readable_in_the_for_you_tab_of_an_800_px_window(qtbot, tmp_path):
+    """A walk at 800 px read "Fra…" and "Stephe…": the name columns (77 and 64 px of 258) follow their
+    shares down to unreadable. Where the view is narrow each gets room for 14 characters (or its text)
+    while the reasons keep a third of the width."""
+    from ui.for_you_view import ForYouView
+    from ui.reason_tree import MIN_WHY_SHARE, READABLE_NAME_CHARS
+    from ui.workers import TaskRunner
+
+    view = ForYouView(TaskRunner(), str(tmp_path / "unused.db"))
+    qtbot.addWidget(view)
+    view.resize(564, 560)  # the For you tab of an 800×600 window, beside the queue
+    view.show()
+    qtbot.waitExposed(view)
+    tracks = [
+        {
+            "name": "The Dangerous Symphony",
+            "artist": "Gianmarco Leone",
+            "reason": "new to you",
+            "track_ids": [1],
+        }
+    ]
+    view._show({"summary": "", "tracks": tracks, "albums": [], "artists": [], "mix": []})
+    tree = view.library
+    width = tree.viewport().width()
+    readable = tree.fontMetrics().averageCharWidth() * READABLE_NAME_CHARS
+    assert min(tree.columnWidth(0), tree.columnWidth(1)) >= readable, (width, readable, tree.columnWidth(0))
+    assert tree.columnWidth(2) >= width * MIN_WHY_SHARE - 2
+
+
 def test_a_link_no_browser_opens_is_copied_and_said(qtbot, monkeypatch):
     """Found in a walk of the app: on a desktop without a browser, a double-click on a discovery did
     nothing at all. The link is copied and a tip says so, and so does the window's status line (a

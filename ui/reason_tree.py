@@ -2,7 +2,8 @@
 why), whose names stay on one line and whose reasons wrap.
 
 Why a widget of its own: the two kinds of text want opposite things. A reason is a sentence: it wraps in
-its column, up to ``MAX_WHY_LINES`` lines a row (the whole of it is in the tooltip). A name is cut with an
+its column, up to ``MAX_WHY_LINES`` lines a row, the last one ending with "…" where it is cut (the whole
+of it is in the tooltip; left to the style, a walk found it cut at some widths with no sign). A name is cut with an
 ellipsis on one line: with the view's word wrap on for the reasons, titles were cut mid-letter with no
 ellipsis ("Northerner" for "Northerners", a walk of the app). And the name columns follow the view's
 width (each fits its text up to its share of it, ``NAME_SHARES``) every time the view is resized, not
@@ -13,6 +14,7 @@ maximised. A column the listener drags keeps its width.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, QSize, Qt
+from PySide6.QtGui import QPainter, QTextLayout, QTextOption
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget, QWidget
 
 MAX_WHY_LINES = 3
@@ -20,6 +22,11 @@ MAX_WHY_LINES = 3
 #: the reasons), and the least they are given where the view is wide enough (a quarter of it at most).
 NAME_SHARES = (0.3, 0.2)
 MIN_NAME_WIDTH = 110
+#: Where the view is narrow (the For you tab of an 800-px window: 258 px for three columns), a name is
+#: given room for this many characters before the shares cut it (a walk read "Fra…" and "Stephe…"),
+#: as long as the reasons keep ``MIN_WHY_SHARE`` of the width (they are cut with "…", whole in the tooltip).
+READABLE_NAME_CHARS = 14
+MIN_WHY_SHARE = 1 / 3
 
 
 class _WrapDelegate(QStyledItemDelegate):
@@ -41,6 +48,42 @@ class _WrapDelegate(QStyledItemDelegate):
         # wrapped to 9 lines and only 4 rows showed (issue 26 item 7).
         line = opt.fontMetrics.lineSpacing()
         return QSize(size.width(), min(size.height(), line * MAX_WHY_LINES + 6))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = self.shown_text(opt)
+        style = self.view.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, self.view)
+
+    def shown_text(self, option: QStyleOptionViewItem) -> str:
+        """The reason as painted in ``option.rect``: its first ``MAX_WHY_LINES`` lines as the style wraps
+        them, the last ending with "…" when the rest does not fit. The style's own cut adds an ellipsis
+        only where it fits, and none at all with the view's elide mode off (the names need it off)."""
+        text = option.text
+        style = self.view.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.view) + 1
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, self.view)
+        width = max(rect.width() - 2 * margin, 1)
+        layout = QTextLayout(text, option.font)
+        wrap = QTextOption()
+        wrap.setWrapMode(QTextOption.WrapMode.WordWrap)
+        layout.setTextOption(wrap)
+        layout.beginLayout()
+        starts = []
+        while len(starts) <= MAX_WHY_LINES:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            starts.append(line.textStart())
+        layout.endLayout()
+        if len(starts) <= MAX_WHY_LINES:
+            return text  # it fits
+        last = starts[MAX_WHY_LINES - 1]
+        lines = [text[a:b].rstrip() for a, b in zip(starts, starts[1:MAX_WHY_LINES], strict=False)]
+        rest = option.fontMetrics.elidedText(text[last:].rstrip() + "…", Qt.TextElideMode.ElideRight, width)
+        return "\u2028".join([*lines, rest])  # line separators: the style breaks exactly there
 
 
 class _OneLineDelegate(QStyledItemDelegate):
@@ -76,13 +119,21 @@ class ReasonTree(QTreeWidget):
         if self.user_sized:
             return
         width = self.viewport().width()
+        readable = self.fontMetrics().averageCharWidth() * READABLE_NAME_CHARS
         self._fitting = True
         try:
+            widths = []
             for column in range(self.columnCount() - 1):
                 share = NAME_SHARES[min(column, len(NAME_SHARES) - 1)]
                 cap = max(int(width * share), min(MIN_NAME_WIDTH, width // 4))
                 self.resizeColumnToContents(column)
-                self.setColumnWidth(column, min(self.columnWidth(column), cap))
+                need = self.columnWidth(column)
+                widths.append((min(need, cap), max(min(need, cap), min(need, readable))))
+            room = int(width * (1 - MIN_WHY_SHARE))  # the most the names take to be readable
+            capped, wanted = sum(c for c, _w in widths), sum(w for _c, w in widths)
+            part = 1.0 if wanted <= room else max(room - capped, 0) / max(wanted - capped, 1)
+            for column, (cap, want) in enumerate(widths):
+                self.setColumnWidth(column, cap + int((want - cap) * min(part, 1.0)))
         finally:
             self._fitting = False
 
