@@ -139,7 +139,7 @@ def test_a_query_counts_the_tracks_its_pick_was_chosen_among(tmp_path):
     """``encore path track wanderer`` took one of 31 songs holding "track" and said nothing: the count
     follows ``find_track``'s tiers, so an exact title is one song, an "artist - title" counts that
     artist's matching titles, and words count every track holding them all (a missing file is none)."""
-    from player.store.track_matches import count_track_matches
+    from player.store.tracks import find_track_among
 
     with Store.open(tmp_path / "encore.db") as store, store.transaction() as conn:
         rows = [
@@ -166,6 +166,6 @@ def test_a_query_counts_the_tracks_its_pick_was_chosen_among(tmp_path):
             "2": 1,  # an id
             "nothing like it": 0,
         }
-        assert {q: count_track_matches(store, q) for q in expected} == expected
+        assert {q: find_track_among(store, q)[1] for q in expected} == expected
         for query in expected:
-            assert (count_track_matches(store, query) > 0) == (find_track(store, query) is not None)
+            assert find_track_among(store, query)[0] == find_track(store, query)

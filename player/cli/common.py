@@ -139,10 +139,10 @@ def say_which_track(store: Store, target: str, track: dict) -> None:
     wanderer`` silently started from one of 31 songs holding "track"."""
     import os
 
-    from player.store.track_matches import count_track_matches
+    from player.store.tracks import find_track_among
 
-    many = count_track_matches(store, target)
-    if many > 1:
+    found, many = find_track_among(store, target)
+    if found is not None and found["id"] == track["id"] and many > 1:
         title = track.get("title") or os.path.basename(track["path"])
         artist = track.get("artist") or track.get("album_artist") or "an unknown artist"
         say(

@@ -251,24 +251,31 @@ def find_track(store: Store, path_or_query: str) -> dict[str, Any] | None:
     ``bjork`` finds ``Björk``, ``journeys end`` finds ``Journey's End``). The best match prefers an exact
     title, then the shortest title, then the oldest track.
     """
+    return find_track_among(store, path_or_query)[0]
+
+
+def find_track_among(store: Store, path_or_query: str) -> tuple[dict[str, Any] | None, int]:
+    """``find_track``'s pick and how many tracks it was chosen among (1 for a path or an id, 0 when none):
+    the tracks of the rule that found it, so an exact title is one song even where other titles hold
+    the word. A command can then say that more words pick another."""
     text = unicodedata.normalize("NFC", path_or_query.strip())
     if not text or not _storable(text):
-        return None  # no stored track has a path or tag that is not valid Unicode
+        return None, 0  # no stored track has a path or tag that is not valid Unicode
     if os.path.exists(text):
         found = get_track_by_path(store, os.path.abspath(text))
         if found:
-            return found
+            return found, 1
     if text.isdigit() and len(text) < 19:
         found = get_track(store, int(text))
         if found:
-            return found
+            return found, 1
     if len(text) > MAX_QUERY_CHARS:  # no name is this long; SQLite refuses a LIKE pattern past 50 KB
-        return None
+        return None, 0
     for key in (None, fold, search_key):
-        found = _query_track(store, text, key)
+        found, among = _query_track(store, text, key)
         if found:
-            return found
-    return None
+            return found, among
+    return None, 0
 
 
 def closest_tracks(store: Store, query: str, limit: int = 3) -> list[dict[str, Any]]:
@@ -295,8 +302,11 @@ def _storable(text: str) -> bool:
     return True
 
 
-def _query_track(store: Store, text: str, key: Callable[[str | None], str] | None) -> dict[str, Any] | None:
-    """One matching pass; ``key`` (``fold`` or ``search_key``) is applied to both text and columns."""
+def _query_track(
+    store: Store, text: str, key: Callable[[str | None], str] | None
+) -> tuple[dict[str, Any] | None, int]:
+    """One matching pass: the best match and how many its rule matched; ``key`` (``fold`` or ``search_key``)
+    is applied to both text and columns."""
     sql_key = {None: "", fold: "encore_match", search_key: "encore_search"}[key]
 
     def col(expr: str) -> str:
@@ -305,36 +315,42 @@ def _query_track(store: Store, text: str, key: Callable[[str | None], str] | Non
     def k(value: str) -> str:
         return key(value) if key else value
 
-    order = f"ORDER BY ({col('title')} = ? COLLATE NOCASE) DESC, length(title), id LIMIT 1"
+    def best(where: str, params: tuple[Any, ...], order: str) -> tuple[dict[str, Any] | None, int]:
+        cursor = store.conn.execute(
+            f"SELECT *, COUNT(*) OVER () AS {_AMONG} FROM tracks WHERE missing = 0 AND {where} {order} LIMIT 1",
+            params,
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None, 0
+        found = _as_dict(cursor, row)
+        return found, found.pop(_AMONG)
+
+    order = f"ORDER BY ({col('title')} = ? COLLATE NOCASE) DESC, length(title), id"
     if " - " in text:
         artist, title = (part.strip() for part in text.split(" - ", 1))
-        cursor = store.conn.execute(
-            f"SELECT * FROM tracks WHERE missing = 0 AND ({col('artist')} LIKE ? ESCAPE '\\' OR "
-            f"{col('album_artist')} LIKE ? ESCAPE '\\') AND {col('title')} LIKE ? ESCAPE '\\' {order}",
+        found, among = best(
+            f"({col('artist')} LIKE ? ESCAPE '\\' OR {col('album_artist')} LIKE ? ESCAPE '\\') "
+            f"AND {col('title')} LIKE ? ESCAPE '\\'",
             (like_contains(k(artist)), like_contains(k(artist)), like_contains(k(title)), k(title)),
+            order,
         )
-        row = cursor.fetchone()
-        if row:
-            return _as_dict(cursor, row)
+        if found:
+            return found, among
     words = search_words(text) if key is search_key else text.split()
     if not words:
-        return None
+        return None, 0
     if key is None:  # an exact title wins the ordering below: found through the title index, no scan
-        cursor = store.conn.execute(
-            "SELECT * FROM tracks WHERE title = ? COLLATE NOCASE AND missing = 0 ORDER BY length(title), id LIMIT 1",
-            (text,),
-        )
-        row = cursor.fetchone()
-        if row:
-            return _as_dict(cursor, row)
+        found, among = best("title = ? COLLATE NOCASE", (text,), "ORDER BY length(title), id")
+        if found:
+            return found, among
     haystack = col("COALESCE(artist,'') || ' ' || COALESCE(album,'') || ' ' || COALESCE(title,'')")
     where = " AND ".join(f"{haystack} LIKE ? ESCAPE '\\'" for _ in words)
-    cursor = store.conn.execute(
-        f"SELECT * FROM tracks WHERE missing = 0 AND {where} {order}",
-        (*[like_contains(k(w)) for w in words], k(text)),
-    )
-    row = cursor.fetchone()
-    return _as_dict(cursor, row) if row else None
+    return best(where, (*[like_contains(k(w)) for w in words], k(text)), order)
+
+
+#: The column ``_query_track`` counts its matches in.
+_AMONG = "encore_among"
 
 
 def _as_dict(cursor: Any, row: tuple) -> dict[str, Any]:
