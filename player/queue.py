@@ -53,6 +53,7 @@ class Queue:
         self._shuffle = saved.shuffle
         self._history: list[int] = saved.history
         self._unshuffled: list[int] = saved.unshuffled
+        self._generation = 0  # raised each time the whole queue is replaced or cleared
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(QueueChange)`` after every change; returns an unsubscribe function."""
@@ -152,6 +153,7 @@ class Queue:
         self, rows: list[tuple[int, str, str | None]], start: int, reshuffle: bool
     ) -> QueueEntry | None:
         with self._lock:
+            self._generation += 1
             removed = [e.id for e in self._entries]
             new_ids = self._saved.add([-1 - k for k in range(len(rows))], rows, removed)
             self._entries = [QueueEntry(i, *row) for i, row in zip(new_ids, rows, strict=True)]
@@ -199,16 +201,24 @@ class Queue:
                 tuple((k, e.track_id, e.source, e.seed) for k, e in taken),
                 current,
                 self._current_id if current is not None else None,
+                self._generation,
             )
             self.remove(doomed)
             return removal
+
+    def can_put_back(self, removal: Removal) -> bool:
+        """Whether ``put_back`` takes ``removal``: not once the queue it came from was replaced or cleared
+        (its entries would land among a station's that never held them)."""
+        return removal.generation == self._generation
 
     def put_back(self, removal: Removal, current: bool = True) -> list[QueueEntry]:
         """Undo ``take``: the entries return to their places (as new entries: ids are never given twice),
         and the one that was playing becomes the current one again (``current``: it still plays; see
         ``PlaybackController.put_back``), unless another was chosen since. One write and one notice for
-        all of them (one insert each took 5 s for 2,000 entries)."""
+        all of them (one insert each took 5 s for 2,000 entries). Nothing, where ``can_put_back`` says no."""
         with self._lock:
+            if not self.can_put_back(removal):
+                return []
             rows = [(t, source, seed) for _k, t, source, seed in removal.entries]
             order = [e.id for e in self._entries]
             entries: list[QueueEntry | None] = list(self._entries)
@@ -245,6 +255,7 @@ class Queue:
 
     def clear(self) -> None:
         with self._lock:
+            self._generation += 1
             self._saved.clear()
             self._entries, self._history, self._unshuffled = [], [], []
             self._current_id, self._resume_index = None, 0

@@ -41,6 +41,7 @@ class Removal:
     entries: tuple[tuple[int, int, str, str | None], ...]
     current: int | None = None
     current_id: int | None = None  # that entry's id then (the player's item still carries it)
+    generation: int = 0  # the queue's (``Queue.generation``): a queue replaced since takes none of it back
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -226,3 +226,34 @@ def test_settings_round_trip_and_validation(tmp_store, monkeypatch):
     assert (reloaded.crossfade_s, reloaded.audio_output) == (4.0, None)  # the override was not saved
     with pytest.raises(ValueError):
         create_player(backend="gstreamer")
+
+
+def test_each_undo_puts_back_the_newest_removal_left_and_none_into_a_replaced_queue(
+    copy_corpus_store, corpus_dir
+):
+    """A walk removed tracks one by one and could undo only the last removal. Each Undo puts back the
+    newest removal left, so three Undos after three removals give the queue back as it was; a removal
+    from a queue replaced since (an album played) is never put into the new one."""
+    from player.queue_removals import RemovalUndo
+
+    store = copy_corpus_store
+    songs = [track(store, corpus_dir, n)["id"] for n in ("battle.ogg", "defeat.ogg", "victory.ogg")]
+    s = PlaybackSettings()
+    ctl = PlaybackController(store, settings=s, player=NullPlayer(s))
+    undo = RemovalUndo(ctl)
+    ctl.play_tracks([*songs, *songs], source="album")
+    before = [e.track_id for e in ctl.queue.entries]
+    for position in (4, 2, 0):  # the fifth, the third, then the first entry, one at a time
+        undo.took(ctl.queue.take([ctl.queue.entries[position].id]))
+    assert len(ctl.queue) == 3 and len(undo) == 3
+    assert undo.undo() is not None and len(ctl.queue) == 4  # the first entry is back ...
+    assert [e.track_id for e in ctl.queue.entries][0] == before[0]
+    assert undo.undo() is not None and undo.undo() is not None  # ... and the two before it
+    assert [e.track_id for e in ctl.queue.entries] == before
+    assert undo.undo() is None and len(undo) == 0
+
+    undo.took(ctl.queue.take([ctl.queue.entries[1].id]))
+    ctl.play_tracks(songs[:2], source="album")  # the queue replaced before the Undo
+    assert len(undo) == 0 and undo.undo() is None
+    assert [e.track_id for e in ctl.queue.entries] == songs[:2]
+    ctl.shutdown()

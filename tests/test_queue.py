@@ -158,3 +158,17 @@ def test_queue_survives_reopening_the_database(copy_corpus_store, ids):
         assert again.previous().track_id == ids[1]  # the history came back too
         again.set_shuffle(False)
         assert [e.track_id for e in again.entries] == ids[:8]
+
+
+def test_a_removal_is_not_put_back_into_a_queue_replaced_since(copy_corpus_store, ids):
+    """An Undo still on screen after a station replaced the queue must not mix the old entries in."""
+    q = Queue(copy_corpus_store)
+    q.replace(ids[:4])
+    removal = q.take([q.entries[1].id])
+    assert q.can_put_back(removal)
+    q.replace(ids[4:6], source="radio", seed="track:1")
+    assert not q.can_put_back(removal) and q.put_back(removal) == []
+    assert _tracks(q) == ids[4:6]
+    removal = q.take([q.entries[0].id])
+    q.clear()
+    assert q.put_back(removal) == [] and len(q) == 0

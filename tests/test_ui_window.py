@@ -136,6 +136,22 @@ def test_window_loads_library_and_plays_a_track(qtbot, corpus_db):
         assert [e.track_id for e in queue.entries] == before and queue.current.track_id == playing
         qtbot.waitUntil(lambda: window.queue_model.rowCount() == len(before), timeout=WAIT)
         assert window.queue_model.current_row() is not None
+        # Two entries removed one at a time: Ctrl+Z in the queue puts back each in turn (a walk could
+        # undo only the last removal), and the notice says what one more Undo would do.
+        for row in (len(before) - 1, 0):
+            window.queue_view.list.setCurrentIndex(window.queue_model.index(row, 0))
+            qtbot.keyClick(window.queue_view.list, Qt.Key.Key_Delete)
+        assert len(queue) == len(before) - 2
+        qtbot.keyClick(window.queue_view.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert (
+            window.notice.text.text()
+            == "Put back 1 track in the queue. Undo puts back one removal before it."
+        )
+        qtbot.keyClick(window.queue_view.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert [e.track_id for e in queue.entries] == before
+        assert window.notice.text.text() == "Put back 1 track in the queue."
+        qtbot.keyClick(window.queue_view.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert window.statusBar().currentMessage() == "Nothing removed from the queue to put back"
     finally:
         _close(window, store)
 

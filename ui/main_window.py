@@ -74,6 +74,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         self.runner = TaskRunner(parent=self)
         self.covers = CoverCache(self.runner, size=144, parent=self)
         self.controller: Any = None
+        self.removals: Any = None  # ``player.queue_removals.RemovalUndo``, with the controller
         self.bridge: Any = None
         self.radio: Any = None
         self.listening: Any = None  # recommender.radio.session.ListeningSession, once playback starts
@@ -186,6 +187,7 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         self.queue_view.playEntryRequested.connect(self.play_entry)
         self.queue_view.radioRequested.connect(self.start_radio)
         self.queue_view.entriesRemoved.connect(self._queue_entries_removed)
+        self.queue_view.undoRequested.connect(self.undo_removal)
         self.listenBrainzProblem.connect(self._listenbrainz_problem)
 
     # -- library rows ----------------------------------------------------------------------------------
@@ -220,11 +222,27 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
 
     # -- panels ------------------------------------------------------------------------------------------
     def _queue_entries_removed(self, removal: Removal) -> None:
-        """Entries removed from the queue can be put back (a walk lost a whole queue to Ctrl+A, Delete)."""
-        controller = self.controller
-        if controller is not None:
-            text = f"Removed {count_text(len(removal))} from the queue."
-            self.notice.show_notice(text, "Undo", lambda: controller.put_back(removal))
+        """Entries removed from the queue can be put back (a walk lost a whole queue to Ctrl+A, Delete),
+        each removal in turn (``player.queue_removals``)."""
+        if self.removals is not None:
+            self.removals.took(removal)
+            self.notice.show_notice(
+                f"Removed {count_text(len(removal))} from the queue.", "Undo", self.undo_removal
+            )
+
+    def undo_removal(self) -> None:
+        """Put back the newest removal from the queue (the notice's Undo, Ctrl+Z in the queue)."""
+        removal = self.removals.undo() if self.removals is not None else None
+        if removal is None:
+            self.statusBar().showMessage("Nothing removed from the queue to put back", 5000)
+            return
+        text = f"Put back {count_text(len(removal))} in the queue."
+        left = len(self.removals)
+        if left:
+            more = "one removal" if left == 1 else f"{left} removals"
+            self.notice.show_notice(f"{text} Undo puts back {more} before it.", "Undo", self.undo_removal)
+        else:
+            self.notice.show_notice(text)
 
     def _show_artist_tracks(self, artist: str) -> None:
         self.tabs.setCurrentWidget(self.library)

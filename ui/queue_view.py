@@ -17,6 +17,7 @@ class QueueView(QWidget):
     playEntryRequested = Signal(int)  # entry id
     radioRequested = Signal(int)  # track id: a station from this entry's track
     entriesRemoved = Signal(object)  # ``player.queue_entry.Removal``: the window offers its Undo
+    undoRequested = Signal()  # Ctrl+Z in the queue: the window puts back the newest removal
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +43,9 @@ class QueueView(QWidget):
         delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         delete.activated.connect(self.remove_selected)
+        undo = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self.list)
+        undo.setContext(Qt.ShortcutContext.WidgetShortcut)
+        undo.activated.connect(self.undoRequested.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.header)

@@ -40,12 +40,14 @@ class WindowLifecycle:
         """The slow half of start-up, run once the window is on screen."""
         self.status_label.setText("Loading the library…")
         self.reload_library()
+        from player.queue_removals import RemovalUndo
         from player.session import PlaybackController
         from ui.playback_bridge import PlaybackBridge
         from ui.queue_model import QueueModel
         from ui.radio_session import RadioSession
 
         self.controller = PlaybackController(Store.open(self.db_path), backend=self.backend)
+        self.removals = RemovalUndo(self.controller)  # what Undo puts back in the queue
         self.controller.set_volume(self.settings.volume)
         self.bridge = PlaybackBridge(self.controller, self)
         self.bridge.trackStarted.connect(self._track_started)
