@@ -324,7 +324,7 @@ def scan(
             # A failure here (a full disk) must not replace why the scan stopped: the rows are stored, and
             # the next open builds the indexes.
             with contextlib.suppress(sqlite3.Error):
-                store.build_deferred_indexes()
+                store.build_deferred_indexes(mine=True)
 
     summary.missing = tracks_store.set_missing(store, [info[0] for info in vanished.values()], missing=True)
     # A vanished file's old error is no longer relevant; errors seen this time replace old ones.

@@ -54,7 +54,7 @@ class _Pages:
 
     def __init__(self, fh: BinaryIO, data: bytes) -> None:
         self.fh = fh
-        self.data = data
+        self.data = bytearray(data)  # grown in place: a 24 MB cover read 16 KB at a time was copied each time
         self.pos = 0
         self.at_end = False
 

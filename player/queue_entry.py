@@ -41,7 +41,7 @@ class Removal:
     entries: tuple[tuple[int, int, str, str | None], ...]
     current: int | None = None
     current_id: int | None = None  # that entry's id then (the player's item still carries it)
-    generation: int = 0  # the queue's (``Queue.generation``): a queue replaced since takes none of it back
+    generation: int = 0  # how many times the queue was replaced then: a queue replaced since takes none back
 
     def __len__(self) -> int:
         return len(self.entries)

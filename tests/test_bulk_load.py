@@ -5,6 +5,8 @@ the rows are those a scan with its indexes in place writes."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from player.library import scan
 from player.store import Store, bulk_load
 from player.store.tracks import iter_tracks
 
+REPO = Path(__file__).resolve().parent.parent
 _TRACK_COLUMNS = ("path", "artist", "album_artist", "album", "title", "track_number", "duration", "format")
 
 
@@ -94,17 +97,26 @@ def test_an_interrupted_first_scan_builds_the_indexes_before_it_stops(
     assert _deferred(tmp_path / "cut.db") == []
 
 
+_KILLED_SCAN = """
+import os, sys
+from player.store import Store, bulk_load
+store = Store.open(sys.argv[1])
+assert bulk_load.defer_track_indexes(store)
+assert not bulk_load.defer_track_indexes(store)  # a second scan at once leaves them to the first
+store.conn.execute(
+    "INSERT INTO tracks (path, size, mtime, added_at, updated_at, artist) VALUES ('/a.ogg', 1, 1, 1, 1, 'A')"
+)
+os._exit(0)  # killed before the end of its scan: nothing more runs
+"""
+
+
 def test_indexes_left_dropped_by_a_killed_scan_are_built_at_the_next_open(
     tmp_path: Path, schema_indexes: dict[str, str]
 ) -> None:
     db = tmp_path / "killed.db"
-    with Store.open(db) as store:
-        assert bulk_load.defer_track_indexes(store) is True
-        assert bulk_load.defer_track_indexes(store) is False  # a second scan at once leaves them to the first
-        store.conn.execute(
-            "INSERT INTO tracks (path, size, mtime, added_at, updated_at, artist) VALUES ('/a.ogg', 1, 1, 1, 1, 'A')"
-        )
-    # The process ends here without building them (killed): the SQL waits in the database.
+    Store.open(db).close()
+    subprocess.run([sys.executable, "-c", _KILLED_SCAN, str(db)], check=True, cwd=REPO, timeout=120)
+    # The SQL waits in the database, under the name of a process that has ended.
     assert set(_indexes(db)) == set()
     assert sorted(name for name, _ in _deferred(db)) == sorted(schema_indexes)
 
@@ -114,3 +126,30 @@ def test_indexes_left_dropped_by_a_killed_scan_are_built_at_the_next_open(
     assert _deferred(db) == []
     with Store.open(db) as store:
         assert store.build_deferred_indexes() == 0
+
+
+def test_the_indexes_are_left_to_the_scan_while_it_runs(
+    tmp_path: Path, schema_indexes: dict[str, str]
+) -> None:
+    """The app opens the database on other threads while its first scan runs (the library's rows, the
+    side panels), and a command may too: none of them builds the indexes the scan left out, only the scan
+    at its end."""
+    db = tmp_path / "running.db"
+    with Store.open(db) as scanning:
+        assert bulk_load.defer_track_indexes(scanning)
+        with Store.open(db) as other:  # another thread of the same process
+            assert other.build_deferred_indexes() == 0
+        code = "import sys; from player.store import Store; Store.open(sys.argv[1]).close()"
+        subprocess.run([sys.executable, "-c", code, str(db)], check=True, cwd=REPO, timeout=120)
+        assert set(_indexes(db)) == set()  # another process left them too
+        assert scanning.build_deferred_indexes(mine=True) == len(schema_indexes)
+    assert _indexes(db) == schema_indexes
+
+
+def test_a_database_locked_past_the_wait_is_not_called_damaged(tmp_path: Path) -> None:
+    """Opening needs the write lock where a killed scan left indexes to build (and to migrate): a database
+    another program holds locked is said to be locked, never "damaged ... move it aside"."""
+    from player.store.core import _open_failure
+
+    message = _open_failure(tmp_path / "encore.db", sqlite3.OperationalError("database is locked"))
+    assert "locked" in message and "damaged" not in message and "move it aside" not in message

@@ -8,14 +8,16 @@ there (a sort) costs a fraction of keeping it up to date row by row.
 
 So when a scan finds the table empty and has many files to read, ``defer_track_indexes`` drops those
 indexes, keeping their SQL in ``deferred_indexes`` in the same transaction, and the scan builds them
-again when it ends, interrupted or not (``Store.build_deferred_indexes``). A process killed in between
-leaves the SQL behind, and the next ``Store.open`` builds them. Queries meanwhile give the same answers,
+again when it ends, interrupted or not (``Store.build_deferred_indexes(mine=True)``). The SQL names the
+scan's process: another open meanwhile (the app's other threads, a command) leaves the indexes to it, and
+the first open after that process ended without building them (killed) builds them. Queries meanwhile give the same answers,
 only without the indexes' help; the unique index on ``path`` stays, as the scan looks paths up through
 it. Two scans at once: only the first finds the table empty with its indexes there, and it builds them.
 """
 
 from __future__ import annotations
 
+from player.store import process_owner
 from player.store.core import Store
 
 
@@ -28,6 +30,9 @@ def defer_track_indexes(store: Store) -> bool:
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tracks' AND sql IS NOT NULL"
         ).fetchall()
         for name, sql in indexes:
-            conn.execute("INSERT OR REPLACE INTO deferred_indexes (name, sql) VALUES (?, ?)", (name, sql))
+            conn.execute(
+                "INSERT OR REPLACE INTO deferred_indexes (name, sql, owner) VALUES (?, ?, ?)",
+                (name, sql, process_owner.this_process()),
+            )
             conn.execute(f'DROP INDEX "{name}"')  # a name read from sqlite_master, not from input
         return bool(indexes)

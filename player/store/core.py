@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from player.store import functions
+from player.store import functions, process_owner
 from player.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -116,7 +116,12 @@ class Store:
             functions.register(conn)
             store = cls(conn, db_path)
             store._migrate()
-            store.build_deferred_indexes()
+            try:
+                store.build_deferred_indexes()
+            except (
+                sqlite3.OperationalError
+            ) as exc:  # locked, say: queries work without them; the next open tries
+                log.warning("could not build the indexes a scan left: %s", exc)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(_open_failure(db_path, exc)) from exc
@@ -192,18 +197,23 @@ class Store:
                     "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (version, time.time())
                 )
 
-    def build_deferred_indexes(self) -> int:
-        """Build the indexes a first scan dropped (``player.store.bulk_load``) that are not there yet; returns
-        how many. At every open too: a scan killed before its end leaves them to the next process."""
+    def build_deferred_indexes(self, mine: bool = False) -> int:
+        """Build the indexes a first scan dropped (``player.store.bulk_load``) and left to whoever comes after:
+        at every open, those of a scan whose process has ended (killed before its end); with ``mine``, those
+        this process dropped (the scan, at its end). Returns how many were built."""
         try:
-            deferred = self.conn.execute("SELECT name FROM deferred_indexes LIMIT 1").fetchone()
+            owners = {owner for (owner,) in self.conn.execute("SELECT DISTINCT owner FROM deferred_indexes")}
         except sqlite3.OperationalError:  # opened before its schema-v13 migration
             return 0
-        if deferred is None:
-            return 0  # the usual case: one look-up
+        me = process_owner.this_process()
+        ready = [o for o in owners if (o == me if mine else o != me and process_owner.is_gone(o))]
+        if not ready:
+            return 0  # the usual case: one look-up at an empty table
         built = 0
         with self.transaction() as conn:
-            for name, sql in conn.execute("SELECT name, sql FROM deferred_indexes").fetchall():
+            for name, sql in select_in(
+                conn, "SELECT name, sql FROM deferred_indexes WHERE owner IN ({marks})", ready
+            ):
                 exists = conn.execute(
                     "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
                 )
@@ -241,6 +251,10 @@ def _open_failure(db_path: Path, exc: sqlite3.DatabaseError) -> str:
         if _no_space_left(db_path):
             return f"cannot open {db_path}: its disk is full (free some space)"
         return f"cannot open {db_path}: the disk reported an I/O error ({text})"
+    if name.startswith("SQLITE_BUSY") or "database is locked" in text:
+        return (
+            f"cannot open {db_path}: another program has held it locked for 30 s (another Encore?); try again"
+        )
     if name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
         return f"cannot open {db_path}: check that the file and its folder are readable and writable"
     return damaged_message(db_path, text)
