@@ -361,7 +361,8 @@ _V12_WHAT_CHANGED = f"""
 
 # Version 13: where a first scan keeps the tracks table's secondary indexes while it fills the table without
 # them (``player.store.bulk_load``): their SQL, to build them again at its end, or at the first open after
-# the scan's process (``owner``, ``player.store.process_owner``) ended without doing it.
+# the scan's process (``owner``, ``player.store.process_owner``) ended without doing it. So a later migration
+# must not count on those indexes being there (``DROP INDEX IF EXISTS``, never ``INDEXED BY``).
 _V13_DEFERRED_INDEXES = """
         CREATE TABLE IF NOT EXISTS deferred_indexes (name TEXT PRIMARY KEY, sql TEXT NOT NULL, owner TEXT NOT NULL);
 """
