@@ -261,6 +261,38 @@ def test_queue_reorder_remove_and_play_next_persist(qtbot, corpus_db):
         _close(window, store)
 
 
+def test_a_scan_shows_the_tracks_found_so_far(qtbot, tmp_path, corpus_dir, monkeypatch):
+    """A walk's first scan of 120,000 files showed "0 tracks" beside "Scanning your music: 50300 of
+    120000 files": the library loaded only once the scan ended. Now it loads what is stored as the scan
+    goes (here every 20 files are stored, and reading a chunk takes 1.5 s)."""
+    import time
+
+    import player.library
+    import ui.window_jobs
+
+    monkeypatch.setattr(ui.window_jobs, "SCAN_RELOAD_S", 0.0)
+    monkeypatch.setattr(player.library, "_WRITE_BATCH", 20)
+    read_many = player.library.read_many
+
+    def slow_read_many(chunk):
+        time.sleep(1.5)
+        return read_many(chunk)
+
+    monkeypatch.setattr(player.library, "read_many", slow_read_many)
+    db = tmp_path / "fresh.db"
+    _settings(db, first_run_done=True, analysis_enabled=False, scan_on_start=False)
+    window, store = _open_window(qtbot, db)
+    try:
+        shown: list[int] = []
+        window.libraryLoaded.connect(lambda: shown.append(window.library.model.rowCount()))
+        with qtbot.waitSignal(window.jobs.scanFinished, timeout=120_000):
+            window.jobs.scan([str(corpus_dir)])
+        qtbot.waitUntil(lambda: bool(shown) and shown[-1] == count_tracks(store), timeout=WAIT)
+        assert any(0 < n < shown[-1] for n in shown), shown
+    finally:
+        _close(window, store)
+
+
 def _answer_first_run(accept: bool) -> list[list[str]]:
     """Once the first-run dialog is up, note the folders it suggests and accept or close it: the list
     they are noted in."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import time
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
@@ -75,6 +76,8 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
         self.covers = CoverCache(self.runner, size=144, parent=self)
         self.controller: Any = None
         self.removals: Any = None  # ``player.queue_removals.RemovalUndo``, with the controller
+        self.rows_loading, self.load_started, self.last_load_s = False, 0.0, 0.0  # the library's loads
+        self.scan_reload_at = time.monotonic()  # its last load while a scan runs (``WindowJobs``)
         self.bridge: Any = None
         self.radio: Any = None
         self.listening: Any = None  # recommender.radio.session.ListeningSession, once playback starts
@@ -192,11 +195,14 @@ class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, Windo
 
     # -- library rows ----------------------------------------------------------------------------------
     def reload_library(self) -> None:
-        self.runner.start(load_rows, self.db_path, on_result=self._rows_loaded)
+        self.rows_loading, self.load_started = True, time.monotonic()
+        worker = self.runner.start(load_rows, self.db_path, on_result=self._rows_loaded)
+        worker.signals.done.connect(lambda: setattr(self, "rows_loading", False))  # a failed load too
 
     def _rows_loaded(self, loaded: LoadedRows) -> None:
         from player.store.ratings import rated_artists
 
+        self.last_load_s = time.monotonic() - self.load_started
         rows = loaded.rows
         # Read here, not by the loading worker: a rating made while it loaded would be undone.
         self.library.panes.set_artist_ratings(rated_artists(self.store))

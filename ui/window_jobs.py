@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
+
+#: Seconds between two loads of the library while a scan runs (at least).
+SCAN_RELOAD_S = 3.0
 
 
 class WindowJobs:
@@ -23,6 +27,11 @@ class WindowJobs:
 
     def _show_job_status(self, text: str, done: int, total: int, pausable: bool) -> None:
         busy = total > 0 or bool(text)
+        if self.jobs.kind == "scan":
+            if done > 0:
+                self._show_tracks_found_so_far()
+            else:
+                self.scan_reload_at = time.monotonic()  # a scan starts: the first load after SCAN_RELOAD_S
         self.status_label.setText(text)
         self.progress.setVisible(total > 0)
         if total > 0:
@@ -30,6 +39,17 @@ class WindowJobs:
             self.progress.setValue(done)
         self.pause_button.setVisible(pausable and busy)
         self.pause_button.setText("Resume" if self.jobs.paused else "Pause")
+
+    def _show_tracks_found_so_far(self) -> None:
+        """While a scan runs, the library shows the tracks it has stored so far: a walk's first scan of
+        120,000 files showed "0 tracks" beside "Scanning your music: 50300 of 120000 files", though the
+        Welcome dialog says the app can be used meanwhile. Reloaded at most every ``SCAN_RELOAD_S`` (and
+        four times as long as the last load took), never while a load is under way."""
+        now = time.monotonic()
+        if self.rows_loading or now - self.scan_reload_at < max(SCAN_RELOAD_S, 4 * self.last_load_s):
+            return
+        self.scan_reload_at = now
+        self.reload_library()
 
     def _scan_finished(self, summary: Any) -> None:
         self.reload_library()
