@@ -13,7 +13,7 @@ import pytest
 from main import main
 from player.store import Store
 from player.store.ratings import BAN, rate_artist
-from player.store.tracks import iter_tracks
+from player.store.tracks import find_track, iter_tracks
 from recommender.shaping.mood import MoodError, MoodIndex, parse_mood, rank_by_mood
 from recommender.shaping.path import PathSpace
 
@@ -170,3 +170,34 @@ def test_a_path_takes_as_many_steps_as_the_distance_asks_and_keeps_going_forward
         to_a, to_b = 1 - vec[rows] @ vec[a], 1 - vec[rows] @ vec[b]
         share = to_a / np.maximum(to_a + to_b, 1e-9)
         assert np.diff(share).min() > -0.2, share.round(2)
+
+
+def test_path_takes_an_analysed_copy_and_names_a_song_it_cannot_use(
+    analyzed_corpus_db: Path, tmp_path, capsys
+):
+    """A walk ran ``encore path graveyard hell`` while the analysis was half done: of 18 copies of
+    "Graveyard" the oldest, not analysed yet, was taken, and the command failed with "track 135 has no
+    audio analysis". An analysed copy alike in name is taken first; an end with no analysed copy is
+    named as a song."""
+    import shutil
+
+    db = tmp_path / "encore.db"
+    shutil.copyfile(analyzed_corpus_db, db)
+    with Store.open(db) as store:
+        elf = find_track(store, "Elf Land")
+        with store.transaction() as conn:  # a second copy of Elf Land, older, never analysed
+            conn.execute(
+                "INSERT INTO tracks (id, path, size, mtime, duration, artist, album, title, added_at, updated_at)"
+                " VALUES (0, '/elsewhere/elf land.ogg', 1, 1, ?, ?, ?, ?, 1, 1)",
+                (elf["duration"], elf["artist"], elf["album"], elf["title"]),
+            )
+        assert find_track(store, "Elf Land")["id"] == elf["id"]  # the analysed one, though newer
+        chaos = find_track(store, "Chaos God")
+        with store.transaction() as conn:
+            conn.execute(  # both copies of it in the corpus
+                "DELETE FROM analysis WHERE track_id IN (SELECT id FROM tracks WHERE title = 'Chaos God')"
+            )
+    assert main(["path", "Chaos God", "Elf Land", "--n", "6", "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert f"{chaos['artist']} - Chaos God has no audio analysis yet (run `encore analyze`)" in err, err
+    assert f"track {chaos['id']}" not in err

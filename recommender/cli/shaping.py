@@ -127,6 +127,7 @@ def cmd_mood(args: argparse.Namespace) -> int:
 
 
 def cmd_path(args: argparse.Namespace) -> int:
+    from player.store.analysis import get_analysis
     from player.store.tracks import get_track
     from recommender.shaping.path import song_path
 
@@ -147,6 +148,13 @@ def cmd_path(args: argparse.Namespace) -> int:
             return fail(
                 f"{args.a!r} and {args.b!r} both find the same song ({song}): name two different songs"
             )
+        for end in ends:
+            if get_analysis(store, int(end["id"])) is None:  # a path goes by sound
+                found = _info(end)
+                return fail(
+                    f"{found['artist'] or '?'} - {found['title'] or found['path']} has no audio analysis yet "
+                    "(run `encore analyze`)"
+                )
         try:
             steps = song_path(store, int(ends[0]["id"]), int(ends[1]["id"]), args.n)
         except KeyError as exc:
