@@ -158,7 +158,12 @@ def test_the_position_is_restored_paused_after_a_restart(qtbot, small_db):
         assert controller.player.state == "stopped" and controller.resume_position is not None
         # The whole queue removed under it, then Next: nothing is left, and the bar says so (a walk saw
         # the track stay, and Play play its file again as a bare file).
+        assert window.love_button.isEnabled()
         removal = controller.queue.take([e.id for e in controller.queue.entries])
+        # Emptied under a stopped track, the bar says so at once, with nothing to love or ban (a walk
+        # saw the track stay and Play do nothing; Next cleared it).
+        qtbot.waitUntil(lambda: window.now_playing.title.text() == "Nothing playing", timeout=WAIT)
+        assert window.current_entry is None and not window.love_button.isEnabled()
         window.next()
         assert window.now_playing.title.text() == "Nothing playing" and window.current_entry is None
         from ui.mpris import Mpris

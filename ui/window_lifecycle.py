@@ -57,6 +57,7 @@ class WindowLifecycle:
         self.queue_model = QueueModel(self.controller.queue, self._track_info, self)
         self.queue_view.set_model(self.queue_model)
         self.queue_model.changed.connect(self._sync_modes)
+        self.queue_model.changed.connect(self._show_queue_emptied)
         self.radio = RadioSession(self.controller, self.db_path, self.runner, self)
         from recommender.radio.listening import ListeningSession
 

@@ -164,6 +164,19 @@ class WindowPlayback:
             order = ("off", "all", "one")
             self.set_repeat(order[(order.index(self.controller.queue.repeat) + 1) % len(order)])
 
+    def _show_queue_emptied(self) -> None:
+        """The queue changed: a stopped track whose entry was taken out, with nothing current in its place,
+        is no longer shown (a walk emptied the queue after it ran out: the bar kept the last track, and
+        Play did nothing and said nothing; Next cleared it)."""
+        controller = self.controller
+        if (
+            controller is not None
+            and self.current_entry is not None
+            and controller.player.state == "stopped"
+            and controller.queue.current is None
+        ):
+            self._state_changed("stopped")
+
     def _sync_modes(self) -> None:
         """The queue changed: show its shuffle and repeat modes (buttons, MPRIS)."""
         queue = self.controller.queue if self.controller is not None else None
@@ -383,6 +396,7 @@ class WindowPlayback:
                 self.current_entry = self._current_track_id = None
                 if self.mpris is not None:
                     self.mpris.track_changed()
+            self._show_rating()  # nothing to love or ban (a walk found ♥ and ⊘ live on "Nothing playing")
         elif state == "stopped":  # the queue ran out or Stop: not "1:02 / -0:01" of the last track
             self.now_playing.set_position(0.0, None)
         if self.mpris is not None:
