@@ -11,7 +11,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.flow_layout import flow_of
 from ui.workers import TaskRunner
 
 
@@ -63,12 +63,9 @@ class DailyMixesBox(QWidget):
         self.refresh_button = QPushButton("New mixes")
         self.refresh_button.setToolTip("New daily mixes now (they stay until tomorrow)")
         self.refresh_button.clicked.connect(lambda: self.load(refresh=True))
-        head = QHBoxLayout()
-        head.addWidget(QLabel("<b>Daily mixes</b>"), 1)
-        head.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(head)
+        layout.addWidget(flow_of([QLabel("<b>Daily mixes</b>"), self.refresh_button]))  # wraps when narrow
         layout.addWidget(self.status)
         layout.addWidget(self.list, 1)
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.text import count_text
+from ui.flow_layout import flow_of
 from ui.links import copy_name, open_link
 from ui.reason_tree import ReasonTree
 from ui.workers import TaskRunner
@@ -113,11 +114,11 @@ class ForYouView(QWidget):
         mix_box = QWidget()
         mix_layout = QVBoxLayout(mix_box)
         mix_layout.setContentsMargins(0, 0, 0, 0)
-        mix_head = QHBoxLayout()
-        mix_head.addWidget(QLabel("<b>Discover mix</b>"), 1)
-        mix_head.addWidget(self.play_mix_button)
-        mix_head.addWidget(self.new_mix_button)
-        mix_layout.addLayout(mix_head)
+        # Headings whose buttons wrap below them in a narrow window, so the column beside the list can give
+        # the list its width (an 800-px window left the list 258 px: "Fran…", "Stephen R…").
+        mix_layout.addWidget(
+            flow_of([QLabel("<b>Discover mix</b>"), self.play_mix_button, self.new_mix_button])
+        )
         mix_layout.addWidget(self.mix)
 
         self.artists = QListWidget()
@@ -138,10 +139,7 @@ class ForYouView(QWidget):
             "Save these artists as a wishlist (CSV with MusicBrainz links, or a link list)"
         )
         self.export_button.clicked.connect(self._export_clicked)
-        artists_head = QHBoxLayout()
-        artists_head.addWidget(QLabel("<b>Artists to discover</b>"), 1)
-        artists_head.addWidget(self.export_button)
-        artists_layout.addLayout(artists_head)
+        artists_layout.addWidget(flow_of([QLabel("<b>Artists to discover</b>"), self.export_button]))
         artists_layout.addWidget(self.artists)
 
         from ui.daily_mixes_view import DailyMixesBox

@@ -128,7 +128,9 @@ class ReasonTree(QTreeWidget):
                 cap = max(int(width * share), min(MIN_NAME_WIDTH, width // 4))
                 self.resizeColumnToContents(column)
                 need = self.columnWidth(column)
-                widths.append((min(need, cap), max(min(need, cap), min(need, readable))))
+                # The first column's names sit behind the tree's indentation (a group, then its rows).
+                indent = self.indentation() * (2 if self.rootIsDecorated() else 1) if column == 0 else 0
+                widths.append((min(need, cap), max(min(need, cap), min(need, readable + indent))))
             room = int(width * (1 - MIN_WHY_SHARE))  # the most the names take to be readable
             capped, wanted = sum(c for c, _w in widths), sum(w for _c, w in widths)
             part = 1.0 if wanted <= room else max(room - capped, 0) / max(wanted - capped, 1)
