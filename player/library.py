@@ -20,7 +20,7 @@ from typing import Any
 
 from player.folder_walk import walk
 from player.process_pool import finish_pool, signals_held, stop_workers, worker_signals
-from player.store import Store, bulk_load
+from player.store import Store, bulk_load, process_owner
 from player.store import errors as scan_errors_store
 from player.store import tracks as tracks_store
 from player.store.changes import trim_log
@@ -111,7 +111,12 @@ def _read_parallel(
     while todo:
         # Chosen per pool: fork only while no other thread runs (a broken pool's own threads may still be
         # winding down when its retry starts), else forkserver.
-        pool = ProcessPoolExecutor(workers, mp_context=_worker_context(), initializer=worker_signals)
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=_worker_context(),
+            initializer=worker_signals,
+            initargs=(process_owner.this_process(),),  # a worker ends with the scan's process (killed)
+        )
         pending: dict[Future[Any], tuple[list[tuple[FileStat, str]], int]] = {}
         broken = False
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,8 +26,6 @@ def finish_pool(pool: object, timeout_s: float = 10.0) -> None:
     ``timeout_s`` to exit, and one that has not is killed. A scan whose worker was killed finished its
     files in a fresh pool and then hung in ``shutdown(wait=True)`` (1 full test run in 6): a worker forked
     while another thread held a lock can wait on that lock for ever, while its sibling reads every chunk."""
-    import time
-
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False)  # type: ignore[attr-defined]
     deadline = time.monotonic() + timeout_s
@@ -98,9 +97,10 @@ def signals_held() -> Iterator[None]:
             _dispatch(previous[sig], sig, None)
 
 
-def worker_signals() -> None:
+def worker_signals(owner: str | None = None) -> None:
     """A worker's initializer: SIGTERM and SIGHUP end it, as they end any process, and Ctrl-C is left to
-    the main process (which kills its workers).
+    the main process (which kills its workers). With ``owner`` (``process_owner.this_process()`` of the
+    process the pool works for), the worker also ends once that process has (``end_with``).
 
     A forked worker inherits the command line's handlers, which turn those signals into
     KeyboardInterrupt (``main._stop_on_signals``); inside a worker that would come back to the scan as
@@ -110,3 +110,26 @@ def worker_signals() -> None:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if owner is not None:
+        end_with(owner)
+
+
+#: How often a worker looks whether the process it works for is still there.
+OWNER_CHECK_S = 1.0
+
+
+def end_with(owner: str) -> None:
+    """End this worker process once ``owner`` has ended, checked every ``OWNER_CHECK_S`` on a thread.
+
+    A worker idle on its pool's queue never learns that the process feeding it was killed: nothing more
+    comes, and it holds its own end of the queue's pipe. A forkserver worker (the app's) is not even that
+    process's child, and it kept the forkserver and multiprocessing's resource tracker running with it: a
+    walk found all three alive long after a ``kill -9`` of the app, until killed by hand."""
+    from player.store import process_owner
+
+    def watch() -> None:
+        while not process_owner.is_gone(owner):
+            time.sleep(OWNER_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="encore-owner-watch", daemon=True).start()

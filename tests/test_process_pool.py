@@ -138,3 +138,68 @@ def test_finishing_a_pool_kills_a_worker_that_would_not_exit():
     for process in processes:
         process.join(10)
         assert not process.is_alive()
+
+
+_OWNED_POOL = """
+import multiprocessing, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from player.process_pool import worker_signals
+from player.store.process_owner import this_process
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context("forkserver")  # as the app's scans: not the worker's parent
+    pool = ProcessPoolExecutor(1, mp_context=context, initializer=worker_signals, initargs=(this_process(),))
+    print(pool.submit(os.getpid).result(timeout=60), flush=True)
+    time.sleep(3600)  # killed here, its worker idle on the pool's queue
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
+def test_a_worker_ends_when_the_process_it_works_for_is_killed(tmp_path):
+    """A walk killed the app (kill -9) during a scan: a forkserver worker, the forkserver and
+    multiprocessing's resource tracker were still running long after, until killed by hand. A worker
+    now ends within seconds of the process it works for, and the rest go with it."""
+    script = tmp_path / "owner.py"
+    script.write_text(_OWNED_POOL)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    owner = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=REPO, env=env
+    )
+    try:
+        worker = int(owner.stdout.readline())
+        assert _running(worker)
+        time.sleep(1.5)
+        assert _running(worker)  # it waits for work while its owner lives
+        owner.kill()
+        owner.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while _running(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(worker)
+    finally:
+        owner.kill()
+
+
+def test_a_process_is_named_until_it_ends():
+    from player.store.process_owner import is_gone, this_process
+
+    me = this_process()
+    assert not is_gone(me)
+    pid, _, started = me.partition(":")
+    assert started and is_gone(f"{pid}:{int(started) + 1}")  # that pid, started at another time: another
+    done = subprocess.run(
+        [sys.executable, "-c", "from player.store.process_owner import this_process; print(this_process())"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    assert is_gone(done.stdout.strip())
+    assert is_gone("") and is_gone("garbage") and is_gone("0:1")

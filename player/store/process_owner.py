@@ -10,14 +10,20 @@ from __future__ import annotations
 import os
 
 
-def _started(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (``/proc/PID/stat``), or None where unreadable."""
+def _stat(pid: int) -> tuple[str, str] | None:
+    """The process's state letter and start time in clock ticks since boot (``/proc/PID/stat``), or None
+    where unreadable."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             fields = fh.read().rsplit(b")", 1)[1].split()  # the name in parentheses may hold spaces
-        return fields[19].decode()  # field 22 of the line: starttime
+        return fields[0].decode(), fields[19].decode()  # fields 3 and 22 of the line: state, starttime
     except (OSError, IndexError):
         return None
+
+
+def _started(pid: int) -> str | None:
+    stat = _stat(pid)
+    return stat[1] if stat is not None else None
 
 
 def this_process() -> str:
@@ -41,5 +47,9 @@ def is_gone(token: str) -> bool:
         return True
     except PermissionError:
         pass  # another user's process: it exists
-    now = _started(pid)
-    return bool(started and now and now != started)  # that pid is another process now
+    now = _stat(pid)
+    if now is None:
+        return False  # no /proc to tell: it exists
+    state, now_started = now
+    # Ended but not yet waited for by its parent (a zombie), or that pid is another process now.
+    return state == "Z" or bool(started and now_started != started)
