@@ -117,6 +117,11 @@ def test_each_kind_of_dialog_opens_where_its_last_pick_was(qtbot, tmp_path: Path
         _answer(qtbot, seen, None)
         open_file_name(None, "Import", str(music), "", remember=(store, "playlists"))
         assert seen[-2] == str(music)  # the remembered folder is gone: the caller's start again
+        # A start folder that is not there (~/Music on a system without one) opens at the nearest one
+        # above it, not at its parent with "Music" typed in as the choice (a walk's first dialog).
+        _answer(qtbot, seen, None)
+        existing_directory(None, "Add", str(tmp_path / "no music" / "here"))
+        assert seen[-2] == str(tmp_path) and "no music" not in seen[-1]
         # A database that cannot be written (read-only, full) loses the folder, never the pick.
         store.conn.execute("PRAGMA query_only = ON")
         _answer(qtbot, seen, str(other))

@@ -58,13 +58,20 @@ def _folders(store: Store) -> dict[str, str]:
 def _start(directory: str, remember: Remember, keep_name: bool = False) -> str:
     """``directory``, or the folder last chosen in a dialog of ``remember``'s kind while it still exists
     (a save dialog's ``directory`` also names the file: that name is kept)."""
-    if remember is None:
-        return directory
-    store, kind = remember
-    last = _folders(store).get(kind)
-    if not isinstance(last, str) or not os.path.isdir(last):
-        return directory
-    return os.path.join(last, os.path.basename(directory)) if keep_name else last
+    last = _folders(remember[0]).get(remember[1]) if remember is not None else None
+    if isinstance(last, str) and os.path.isdir(last):
+        return os.path.join(last, os.path.basename(directory)) if keep_name else last
+    return directory if keep_name else _existing(directory)
+
+
+def _existing(folder: str) -> str:
+    """``folder``, or the nearest folder above it that exists: Qt opens a folder that is not there at its
+    parent with the missing name typed in as a choice (a walk's first folder dialog: "Music" in /root,
+    where there is no Music)."""
+    folder = os.path.abspath(os.path.expanduser(folder)) if folder else ""
+    while folder and not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    return folder
 
 
 def _remember(remember: Remember, chosen: str) -> None:
