@@ -54,7 +54,7 @@ class _Pages:
 
     def __init__(self, fh: BinaryIO, data: bytes) -> None:
         self.fh = fh
-        self.data = bytearray(data)  # grown in place: a 24 MB cover read 16 KB at a time was copied each time
+        self.data: bytes | bytearray = data
         self.pos = 0
         self.at_end = False
 
@@ -62,6 +62,8 @@ class _Pages:
         while len(self.data) < end and not self.at_end:
             more = self.fh.read(max(_HEAD_READ, end - len(self.data)))
             self.at_end = not more
+            if isinstance(self.data, bytes):  # grown in place from here: appending to bytes copied all of it
+                self.data = bytearray(self.data)  # each time (a 24 MB cover: 2.1 s against mutagen's 0.07 s)
             self.data += more
         return len(self.data) >= end
 
