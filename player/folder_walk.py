@@ -4,7 +4,8 @@ folder problem as an error row (missing, unreadable, a name that is not UTF-8, a
 Why a module of its own: the scan (``player.library``) compares, reads and writes; what the folders
 contain, and which of their problems are errors rather than vanished tracks, is a job apart.
 
-API: ``walk(roots)`` -> ``FolderWalk``; ``error_kind(exc, default)``.
+API: ``walk(roots)`` -> ``FolderWalk``; ``walk_files(roots, result)``, the same file by file;
+``error_kind(exc, default)``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,14 @@ def walk(roots: Sequence[str]) -> FolderWalk:
     which also breaks symlink loops.
     """
     result = FolderWalk()
+    for _ in walk_files(roots, result):
+        pass
+    return result
+
+
+def walk_files(roots: Sequence[str], result: FolderWalk) -> Iterator[tuple[FileStat, str]]:
+    """``walk``, file by file as found: each (file, root) is yielded and added to ``result.files``; its
+    errors and roots are in ``result`` once the walk is over (a first scan reads while it walks)."""
     seen_dirs: set[tuple[int, int]] = set()
     for root in roots:
         if not root:
@@ -68,7 +77,9 @@ def walk(roots: Sequence[str]) -> FolderWalk:
             continue
         if not stat_module.S_ISDIR(st.st_mode):
             if is_audio_name(root):
-                result.files.append((FileStat(root, st.st_size, st.st_mtime), os.path.dirname(root)))
+                found = (FileStat(root, st.st_size, st.st_mtime), os.path.dirname(root))
+                result.files.append(found)
+                yield found
             continue
         result.complete_roots.append(root)
         stack = [root]
@@ -99,7 +110,9 @@ def walk(roots: Sequence[str]) -> FolderWalk:
                         stack.append(entry.path)
                     elif is_audio_name(entry.name) and entry.is_file(follow_symlinks=True):
                         est = entry.stat(follow_symlinks=True)
-                        result.files.append((FileStat(entry.path, est.st_size, est.st_mtime), root))
+                        found = (FileStat(entry.path, est.st_size, est.st_mtime), root)
+                        result.files.append(found)
+                        yield found
                     elif is_audio_name(entry.name) and os.path.exists(entry.path):
                         # A FIFO, socket or device with an audio name: opening it could block forever.
                         result.errors.append(
@@ -109,7 +122,6 @@ def walk(roots: Sequence[str]) -> FolderWalk:
                     result.errors.append(
                         (entry.path, error_kind(exc, "unreadable"), f"cannot read: {exc.strerror or exc}")
                     )
-    return result
 
 
 def _scandir(folder: str, result: FolderWalk) -> Iterator[os.DirEntry[str]]:

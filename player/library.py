@@ -13,13 +13,14 @@ import multiprocessing
 import os
 import sqlite3
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from typing import Any
 
 from player.folder_walk import walk
 from player.process_pool import finish_pool, signals_held, stop_workers, worker_signals
+from player.scan_plan import plan_scan, under
 from player.store import Store, bulk_load, process_owner
 from player.store import errors as scan_errors_store
 from player.store import tracks as tracks_store
@@ -76,14 +77,23 @@ class ScanSummary:
 
 
 def _read_all(
-    jobs: list[tuple[FileStat, str]], workers: int, summary: ScanSummary | None = None
+    jobs: Iterable[tuple[FileStat, str]], workers: int, summary: ScanSummary | None = None
 ) -> Iterator[tuple[FileStat, dict[str, Any] | None, tuple[str, str] | None]]:
-    chunks = [jobs[i : i + _READ_CHUNK] for i in range(0, len(jobs), _READ_CHUNK)]
-    if workers <= 1 or len(jobs) < _PARALLEL_THRESHOLD:
+    """Read ``jobs`` (a list, or a stream of files as the walk finds them) in chunks: in this process
+    when they are few, else in worker processes."""
+    jobs = iter(jobs)
+    head = list(islice(jobs, _PARALLEL_THRESHOLD))
+    chunks = _chunks(chain(head, jobs))
+    if workers <= 1 or len(head) < _PARALLEL_THRESHOLD:
         for chunk in chunks:
             yield from read_many(chunk)
         return
     yield from _read_parallel(chunks, workers, summary)
+
+
+def _chunks(jobs: Iterator[tuple[FileStat, str]]) -> Iterator[list[tuple[FileStat, str]]]:
+    while chunk := list(islice(jobs, _READ_CHUNK)):
+        yield chunk
 
 
 _KILLED = (
@@ -93,7 +103,7 @@ _KILLED = (
 
 
 def _read_parallel(
-    chunks: list[list[tuple[FileStat, str]]], workers: int, summary: ScanSummary | None
+    chunks: Iterator[list[tuple[FileStat, str]]], workers: int, summary: ScanSummary | None
 ) -> Iterator[tuple[FileStat, dict[str, Any] | None, tuple[str, str] | None]]:
     """Read chunks in worker processes (``_worker_context``), surviving a worker that dies (SIGKILL, the OOM killer).
 
@@ -107,7 +117,15 @@ def _read_parallel(
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    todo: deque[tuple[list[tuple[FileStat, str]], int]] = deque((chunk, 0) for chunk in chunks)
+    todo: deque[tuple[list[tuple[FileStat, str]], int]] = deque()
+
+    def top_up() -> None:
+        """Chunks to fill the in-flight slots, taken from ``chunks`` as needed (walking on, when it is a
+        first scan's stream), after any retried ones."""
+        while len(todo) < _IN_FLIGHT * workers and (chunk := next(chunks, None)) is not None:
+            todo.append((chunk, 0))
+
+    top_up()
     while todo:
         # Chosen per pool: fork only while no other thread runs (a broken pool's own threads may still be
         # winding down when its retry starts), else forkserver.
@@ -120,7 +138,10 @@ def _read_parallel(
         pending: dict[Future[Any], tuple[list[tuple[FileStat, str]], int]] = {}
         broken = False
         try:
-            while (todo or pending) and not broken:
+            while not broken:
+                top_up()
+                if not (todo or pending):
+                    break
                 # A retried chunk (a worker was killed) goes one per worker: at a second break, only what
                 # was being read is blamed, not chunks still queued.
                 while todo and len(pending) < (_IN_FLIGHT if todo[0][1] == 0 else 1) * workers:
@@ -167,6 +188,7 @@ def _read_parallel(
             else:
                 yield chunk[0][0], None, _KILLED
         todo.extendleft(reversed(retry))
+        top_up()
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -209,72 +231,23 @@ def scan(
     ``summary.settling``, so that a half-written file never lands with its partial size and tags."""
     roots = [os.fspath(r) for r in roots]
     summary = ScanSummary()
-    walked = walk(roots)
     known = tracks_store.known_files(store)
-    seen: set[str] = set()
-    to_read: list[tuple[FileStat, str]] = []
-    came_back: list[int] = []
-    now = time.time()
-    for fstat, root in walked.files:
-        seen.add(fstat.path)
-        old = known.get(fstat.path)
-        if (
-            settle_s > 0
-            and 0 <= now - fstat.mtime < settle_s
-            and not (old is not None and old[1] == fstat.size and old[2] == fstat.mtime)
-        ):
-            summary.settling.append(fstat.path)
-            continue
-        if old is not None and old[1] == fstat.size and old[2] == fstat.mtime:
-            if old[3]:
-                came_back.append(old[0])
-            else:
-                summary.unchanged += 1
-        else:
-            to_read.append((fstat, root))
-
-    if came_back:
-        summary.returned = tracks_store.set_missing(store, came_back, missing=False)
-
-    # Files that vanished from under the roots; a new file of the same size and mtime is the same
-    # track moved or renamed, and keeps its id (and so its plays and analysis).
-    under_roots = tuple(r.rstrip(os.sep) + os.sep for r in walked.complete_roots)
-    unreadable = tuple(d.rstrip(os.sep) + os.sep for d in walked.unreadable_dirs)
-    vanished = {
-        path: info
-        for path, info in known.items()
-        if path not in seen
-        and (path.startswith(under_roots) or path in roots)
-        and not (unreadable and path.startswith(unreadable))
-    }
-    by_signature: dict[tuple[int, float], list[str]] = {}
-    for path, (_, size, mtime, _missing) in vanished.items():
-        by_signature.setdefault((size, mtime), []).append(path)
-    remaining: list[tuple[FileStat, str]] = []
-    moved: dict[int, tuple[FileStat, str]] = {}
-    for fstat, root in to_read:
-        candidates = by_signature.get((fstat.size, fstat.mtime), [])
-        if fstat.path not in known and len(candidates) == 1:
-            old_path = candidates.pop()
-            track_id = vanished.pop(old_path)[0]
-            tracks_store.move_track(store, track_id, fstat.path)
-            summary.moved += 1
-            moved[track_id] = (fstat, root)
-        else:
-            remaining.append((fstat, root))
-    # A moved file named from its old name (a walk renamed track30.ogg and it stayed "Track 30") is read
-    # again, under its id, for the name it has now; counted as moved only.
-    reread = [moved[t] for t in tracks_store.named_from_path(store, list(moved))] if moved else []
-    reread_paths = {fstat.path for fstat, _root in reread}
-    to_read = remaining + reread
-
-    total = len(walked.files)
-    done = total - len(to_read)
+    plan = plan_scan(store, roots, known, summary, settle_s)
+    to_read: Iterable[tuple[FileStat, str]] = plan.to_read
+    # A first scan of many files fills the table without its secondary indexes and builds them at the end;
+    # its files stream from the walk, so the first few thousand say whether they are many.
+    if plan.streaming:
+        head = list(islice(to_read, _DEFER_INDEXES_FROM))
+        deferred = len(head) >= _DEFER_INDEXES_FROM and bulk_load.defer_track_indexes(store)
+        to_read = chain(head, to_read)
+    else:
+        deferred = False
+    done = plan.total() - len(to_read) if isinstance(to_read, list) else 0
     if progress:
-        progress(done, total)
+        progress(done, plan.total())
     previous_errors = scan_errors_store.scan_error_paths(store)
     batch: list[dict[str, Any]] = []
-    errors: list[tuple[str, str, str]] = list(walked.errors)
+    errors: list[tuple[str, str, str]] = []  # the walk's go first, at the end (a stream is still walking)
 
     def write(rows: list[dict[str, Any]]) -> None:
         with store.transaction():
@@ -283,7 +256,7 @@ def scan(
                 store, [row["path"] for row in rows if row["path"] in previous_errors]
             )
         updated = sum(1 for row in rows if row["path"] in known)
-        moved_again = sum(1 for row in rows if row["path"] in reread_paths)
+        moved_again = sum(1 for row in rows if row["path"] in plan.reread_paths)
         summary.added += added
         summary.updated += updated
         # Neither new now nor known when this scan began: another scan added it meanwhile.
@@ -306,8 +279,6 @@ def scan(
         batch.clear()
 
     n_workers = workers if workers is not None else default_workers()
-    # A first scan of many files fills the table without its secondary indexes and builds them at the end.
-    deferred = len(to_read) >= _DEFER_INDEXES_FROM and not known and bulk_load.defer_track_indexes(store)
     try:
         for fstat, row, error in _read_all(to_read, n_workers, summary):
             if error is not None:
@@ -320,8 +291,10 @@ def scan(
                 if len(batch) >= _WRITE_BATCH:
                     flush()
             done += 1
-            if progress and (done % 50 == 0 or done == total):
-                progress(done, total)
+            if progress and done % 50 == 0:
+                progress(done, plan.total())
+        if progress:
+            progress(plan.total(), plan.total())  # every file read, or settling for a later scan
         if batch:
             flush()
     finally:
@@ -331,9 +304,13 @@ def scan(
             with contextlib.suppress(sqlite3.Error):
                 store.build_deferred_indexes(mine=True)
 
-    summary.missing = tracks_store.set_missing(store, [info[0] for info in vanished.values()], missing=True)
+    errors[:0] = plan.walked.errors
+    summary.missing = tracks_store.set_missing(
+        store, [info[0] for info in plan.vanished.values()], missing=True
+    )
     # A vanished file's old error is no longer relevant; errors seen this time replace old ones.
-    stale = [p for p in previous_errors if p.startswith(under_roots) and p not in seen]
+    under_roots = under(plan.walked.complete_roots)
+    stale = [p for p in previous_errors if p.startswith(under_roots) and p not in plan.seen]
     scan_errors_store.clear_scan_errors(store, stale)
     scan_errors_store.record_scan_errors(store, errors)
     summary.errors = len(errors)
