@@ -102,24 +102,26 @@ def test_library_filter_finds_accented_and_punctuated_names(qtbot, corpus_dir, t
         close_window(window, store)
 
 
+#: Four titles holding "4242": one longer, one live, one lower-case (the missing file), one exact.
+_SONGS_4242 = [("My Song 4242", "A"), ("Song 4242 (Live)", "B"), ("song 4242", "C"), ("Song 4242", "D")]
+
+
+def _insert_titles(conn, rows: list[tuple[str, str]]) -> None:
+    """Tracks 1, 2, ... with these (title, artist); the third one's file is missing."""
+    for i, (title, artist) in enumerate(rows, start=1):
+        conn.execute(
+            "INSERT INTO tracks (id, path, size, mtime, title, artist, added_at, updated_at, missing)"
+            " VALUES (?, ?, 1, 0, ?, ?, 0, 0, ?)",
+            (i, f"/m/{i}.ogg", title, artist, int(i == 3)),
+        )
+
+
 def test_an_exact_title_is_found_through_the_index_and_wins_as_before(tmp_path):
     """The seed lookup's first pass: an exact title (any ASCII case) is a look-up in the title index (a
     million titles took 1.6 s to scan); it returns what the full ordering would (exact title first, then
     the shortest, then the oldest), and other queries still search every title."""
     with Store.open(tmp_path / "encore.db") as store, store.transaction() as conn:
-        rows = [
-            ("My Song 4242", "A"),
-            ("Song 4242 (Live)", "B"),
-            ("song 4242", "C"),
-            ("Song 4242", "D"),
-            ("Song 4242", "E"),
-        ]
-        for i, (title, artist) in enumerate(rows, start=1):
-            conn.execute(
-                "INSERT INTO tracks (id, path, size, mtime, title, artist, added_at, updated_at, missing)"
-                " VALUES (?, ?, 1, 0, ?, ?, 0, 0, ?)",
-                (i, f"/m/{i}.ogg", title, artist, int(i == 3)),
-            )
+        _insert_titles(conn, [*_SONGS_4242, ("Song 4242", "E")])
         plan = " ".join(
             str(r[-1])
             for r in conn.execute(
@@ -142,20 +144,7 @@ def test_a_query_counts_the_tracks_its_pick_was_chosen_among(tmp_path):
     from player.store.tracks import find_track_among
 
     with Store.open(tmp_path / "encore.db") as store, store.transaction() as conn:
-        rows = [
-            ("My Song 4242", "A"),
-            ("Song 4242 (Live)", "B"),
-            ("song 4242", "C"),
-            ("Song 4242", "D"),
-            ("Björk Song", "Björk"),
-            ("Other", "Björk"),
-        ]
-        for i, (title, artist) in enumerate(rows, start=1):
-            conn.execute(
-                "INSERT INTO tracks (id, path, size, mtime, title, artist, added_at, updated_at, missing)"
-                " VALUES (?, ?, 1, 0, ?, ?, 0, 0, ?)",
-                (i, f"/m/{i}.ogg", title, artist, int(i == 3)),
-            )
+        _insert_titles(conn, [*_SONGS_4242, ("Björk Song", "Björk"), ("Other", "Björk")])
     with Store.open(tmp_path / "encore.db") as store:
         expected = {
             "song 4242": 1,  # the exact title (the missing "song 4242" is not counted)
