@@ -19,7 +19,8 @@ from player.library import scan
 from player.store import Store
 from player.store.errors import list_scan_errors
 from player.store.tracks import get_track_by_path, iter_tracks
-from player.tags import fix_text, guess_from_path
+from player.tag_values import fix_text
+from player.tags import guess_from_path
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -42,6 +42,7 @@ from ui.similar_panel import SimilarPanel
 from ui.window_actions import WindowActions
 from ui.window_jobs import WindowJobs
 from ui.window_lifecycle import WindowLifecycle
+from ui.window_now_playing import WindowNowPlaying
 from ui.window_playback import WindowPlayback
 from ui.window_shaping import WindowShaping
 from ui.workers import TaskRunner
@@ -60,7 +61,9 @@ def first_size(screen: Any) -> tuple[int, int]:
     return min(width, free.width() - 16), min(height, free.height() - 48)
 
 
-class MainWindow(WindowShaping, WindowActions, WindowPlayback, WindowJobs, WindowLifecycle, QMainWindow):
+class MainWindow(
+    WindowShaping, WindowActions, WindowPlayback, WindowNowPlaying, WindowJobs, WindowLifecycle, QMainWindow
+):
     libraryLoaded = Signal()  # rows are in the track table
     started = Signal()  # controller ready (queue restored)
     listenBrainzProblem = Signal(object)  # str | None, from the ListenBrainz sender's thread
