@@ -38,6 +38,9 @@ _WRITE_BATCH = 500
 _IN_FLIGHT = 8
 # From this many files to read into an empty library, its indexes are built after the rows (store.bulk_load).
 _DEFER_INDEXES_FROM = 2000
+#: Seconds without any chunk read back after which the workers are taken as stuck (a chunk takes 5 ms from a
+#: warm cache; a slow share may take seconds): they are killed and their chunks read again.
+STALL_S = 60.0
 # Below this many files to read, worker processes cost more than they save.
 _PARALLEL_THRESHOLD = 400
 #: The app's scans leave a file alone until it has not changed for this long (a copy still running).
@@ -100,6 +103,11 @@ _KILLED = (
     "read-killed",
     "the tag reader was killed while reading this file (out of memory?); the next scan tries again",
 )
+_STALLED = (
+    "read-stalled",
+    f"the tag reader gave no answer for {STALL_S:.0f} s while reading this file (a hung disk or share?); "
+    "the next scan tries again",
+)
 
 
 def _read_parallel(
@@ -111,7 +119,8 @@ def _read_parallel(
     answers for the chunk it held, so the scan waited forever; an executor reports the broken pool.
     The chunks then in flight are retried in a fresh pool: whole once (a kill is usually not the
     file's fault), then file by file; a single file in flight at a second break is recorded as a scan
-    error (retried by the next scan), so nothing is lost and the scan always finishes.
+    error (retried by the next scan), so nothing is lost and the scan always finishes. A pool from which
+    nothing comes back for ``STALL_S`` is handled as a broken one.
     """
     from collections import deque
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -136,7 +145,7 @@ def _read_parallel(
             initargs=(process_owner.this_process(),),  # a worker ends with the scan's process (killed)
         )
         pending: dict[Future[Any], tuple[list[tuple[FileStat, str]], int]] = {}
-        broken = False
+        broken = stalled = False
         try:
             while not broken:
                 top_up()
@@ -155,7 +164,12 @@ def _read_parallel(
                     todo.popleft()
                 if broken:
                     break
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=STALL_S, return_when=FIRST_COMPLETED)
+                if not done:
+                    # Nothing back for STALL_S: a worker that never answers (stuck at its start, or in a
+                    # read) would keep its chunk, and the scan would wait for ever. The pool is taken as
+                    # broken: its workers are killed and what was in flight is read again.
+                    broken = stalled = True
                 for future in done:
                     try:
                         results, cpu_s = future.result()
@@ -186,7 +200,7 @@ def _read_parallel(
             elif len(chunk) > 1:
                 retry.extend(([job], 1) for job in chunk)
             else:
-                yield chunk[0][0], None, _KILLED
+                yield chunk[0][0], None, _STALLED if stalled else _KILLED
         todo.extendleft(reversed(retry))
         top_up()
 

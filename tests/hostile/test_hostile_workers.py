@@ -143,3 +143,52 @@ def test_an_analyze_worker_killed_by_sigkill_does_not_hang_the_analysis(corpus_d
             proc.wait()
     assert proc.returncode == 0 and "Traceback" not in out + err, out + err
     assert "analysed 3 tracks" in out, out + err  # the killed worker's track was analysed again
+
+
+_STUCK_WORKER = """
+import os, sys, time
+from pathlib import Path
+
+import player.library as library
+from player.store import Store
+
+real_read = library.read_many_timed
+
+
+def read_many_timed(chunk):
+    try:  # the first chunk any worker takes: that worker never answers
+        os.close(os.open(sys.argv[3], os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return real_read(chunk)
+    time.sleep(3600)
+
+
+library.read_many_timed = read_many_timed
+library.STALL_S = 2.0
+library._PARALLEL_THRESHOLD = 10
+
+if __name__ == "__main__":
+    with Store.open(sys.argv[1]) as store:
+        summary = library.scan(store, [sys.argv[2]], workers=2)
+    print(summary.added, summary.errors)
+"""
+
+
+def test_a_scan_whose_worker_never_answers_reads_its_files_again(corpus_dir, tmp_path):
+    """A stuck worker (one that hangs at its start or in a read) kept its chunk, and the scan waited for
+    it for ever: once nothing comes back for STALL_S, the pool is taken as broken, its workers killed and
+    the chunks they held read again, so every file is scanned."""
+    script = tmp_path / "stuck.py"
+    script.write_text(_STUCK_WORKER)
+    files = sum(1 for _ in corpus_dir.rglob("*.ogg"))
+    proc = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "encore.db"), str(corpus_dir), str(tmp_path / "stuck")],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,  # a safety net: before the fix it waited for ever
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "stuck").exists()  # a worker did get stuck
+    assert proc.stdout.split() == [str(files), "0"], proc.stdout + proc.stderr
