@@ -104,7 +104,9 @@ def test_a_scan_worker_killed_by_sigkill_does_not_hang_the_scan(many_files, tmp_
         _kill_a_worker(proc)
         if then == "sigterm":
             proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)  # a safety net: before the fix it waited forever
+        # A safety net: before the fix it waited forever. Past library.STALL_S (60 s) with nothing read
+        # back, a scan takes its workers as stuck and reads their chunks again: room for that too.
+        out, err = proc.communicate(timeout=150)
     finally:
         if proc.poll() is None:
             proc.kill()
