@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any
 
-from player.folder_walk import walk
 from player.process_pool import finish_pool, signals_held, stop_workers, worker_signals
 from player.scan_plan import plan_scan, under
 from player.store import Store, bulk_load, process_owner
@@ -256,7 +255,7 @@ def scan(
         to_read = chain(head, to_read)
     else:
         deferred = False
-    done = plan.total() - len(to_read) if isinstance(to_read, list) else 0
+    done = plan.total() - len(to_read) if isinstance(to_read, list) else 0  # a stream: all still to read
     if progress:
         progress(done, plan.total())
     previous_errors = scan_errors_store.scan_error_paths(store)
@@ -333,4 +332,4 @@ def scan(
     return summary
 
 
-__all__ = ["SETTLE_S", "ScanSummary", "TagReadError", "scan", "walk"]
+__all__ = ["SETTLE_S", "ScanSummary", "TagReadError", "scan"]

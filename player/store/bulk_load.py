@@ -29,10 +29,11 @@ def defer_track_indexes(store: Store) -> bool:
         indexes = conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tracks' AND sql IS NOT NULL"
         ).fetchall()
+        owner = process_owner.this_process()
         for name, sql in indexes:
             conn.execute(
                 "INSERT OR REPLACE INTO deferred_indexes (name, sql, owner) VALUES (?, ?, ?)",
-                (name, sql, process_owner.this_process()),
+                (name, sql, owner),
             )
             conn.execute(f'DROP INDEX "{name}"')  # a name read from sqlite_master, not from input
         return bool(indexes)

@@ -205,10 +205,12 @@ class Store:
             owners = {owner for (owner,) in self.conn.execute("SELECT DISTINCT owner FROM deferred_indexes")}
         except sqlite3.OperationalError:  # opened before its schema-v13 migration
             return 0
+        if not owners:
+            return 0  # the usual case: one look-up at an empty table
         me = process_owner.this_process()
         ready = [o for o in owners if (o == me if mine else o != me and process_owner.is_gone(o))]
         if not ready:
-            return 0  # the usual case: one look-up at an empty table
+            return 0
         built = 0
         with self.transaction() as conn:
             for name, sql in select_in(
