@@ -178,8 +178,12 @@ class WindowPlayback:
                 self.mpris.modes_changed()
 
     def next(self) -> None:
-        if self.controller is not None:
-            self.controller.next()  # nothing left: the bar follows the queue (``_show_queue_emptied``)
+        if (
+            self.controller is not None
+            and self.controller.next() is None
+            and self.controller.queue.current is None
+        ):
+            self._state_changed("stopped")  # nothing left (a stopped track taken out): the bar says so too
 
     def previous(self) -> None:
         if self.controller is not None:
