@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any
 
-from player.process_pool import finish_pool, signals_held, stop_workers, worker_signals
+from player.process_pool import PoolStuck, abandon_pool, finish_pool, signals_held, wait_any, worker_signals
 from player.scan_plan import plan_scan, under
 from player.store import Store, bulk_load, process_owner
 from player.store import errors as scan_errors_store
@@ -119,10 +119,11 @@ def _read_parallel(
     The chunks then in flight are retried in a fresh pool: whole once (a kill is usually not the
     file's fault), then file by file; a single file in flight at a second break is recorded as a scan
     error (retried by the next scan), so nothing is lost and the scan always finishes. A pool from which
-    nothing comes back for ``STALL_S`` is handled as a broken one.
+    nothing comes back for ``STALL_S``, or whose worker ended unnoticed (killed half way through an
+    answer), is handled as a broken one (``process_pool.wait_any``, ``abandon_pool``).
     """
     from collections import deque
-    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures import Future, ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     todo: deque[tuple[list[tuple[FileStat, str]], int]] = deque()
@@ -163,12 +164,14 @@ def _read_parallel(
                     todo.popleft()
                 if broken:
                     break
-                done, _ = wait(pending, timeout=STALL_S, return_when=FIRST_COMPLETED)
-                if not done:
-                    # Nothing back for STALL_S: a worker that never answers (stuck at its start, or in a
-                    # read) would keep its chunk, and the scan would wait for ever. The pool is taken as
-                    # broken: its workers are killed and what was in flight is read again.
-                    broken = stalled = True
+                try:
+                    done = wait_any(pool, pending, STALL_S)
+                except PoolStuck as stuck:
+                    # A worker that never answers (stuck at its start, or in a read: nothing back for
+                    # STALL_S) or one killed half way through its answer would keep its chunk, and the
+                    # scan would wait for ever. The pool is taken as broken: its workers are killed and
+                    # what was in flight is read again.
+                    broken, stalled, done = True, stuck.stalled, set()
                 for future in done:
                     try:
                         results, cpu_s = future.result()
@@ -183,15 +186,13 @@ def _read_parallel(
                 finish_pool(pool)
         except BaseException:
             # Interrupted (Ctrl-C, SIGTERM): do not wait for the workers to finish their chunks.
-            stop_workers(pool)
-            pool.shutdown(wait=False, cancel_futures=True)
+            abandon_pool(pool)
             raise
         if not broken:
             continue
         # Not waited for: on a Python without the fix of CPython gh-94777, a broken pool's own thread can
         # block for ever.
-        stop_workers(pool)
-        pool.shutdown(wait=False, cancel_futures=True)
+        abandon_pool(pool)
         retry: list[tuple[list[tuple[FileStat, str]], int]] = []
         for chunk, strikes in pending.values():
             if strikes == 0:

@@ -6,8 +6,12 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # The signals the command line turns into KeyboardInterrupt (``main._stop_on_signals``) or that a
 # terminal sends to the whole process group.
@@ -19,6 +23,96 @@ def stop_workers(pool: object) -> None:
     worker to finish its file or chunk, and a worker that is still starting may not have reached the
     initializer that lets SIGTERM end it."""
     stop_workers_of(list((getattr(pool, "_processes", None) or {}).values()))
+
+
+class PoolStuck(Exception):
+    """A pool that will never answer for what it holds (``wait_any``): ``stalled`` when nothing came
+    back for the time allowed, else a worker ended without the pool noticing."""
+
+    def __init__(self, stalled: bool) -> None:
+        super().__init__("no answer from the worker pool" if stalled else "a worker ended unnoticed")
+        self.stalled = stalled
+
+
+#: How often ``wait_any`` looks at the workers, and how long a worker may lie dead before the pool
+#: counts as stuck (the pool's own thread normally notices at once and fails the futures).
+TICK_S = 0.5
+DEAD_GRACE_S = 2.0
+
+
+def wait_any(pool: object, pending: Iterable[Future[Any]], stall_s: float | None = None) -> set[Future[Any]]:
+    """The futures of ``pending`` that are done, waiting until one is; raises ``PoolStuck`` when the
+    pool cannot answer any more.
+
+    ``concurrent.futures`` fails the futures of a pool whose worker died, but only once its own thread
+    has read everything sent before: a worker killed half way through sending an answer (the OOM killer,
+    a SIGKILL) leaves that thread reading the rest of the message for ever, and the futures pending for
+    ever with it. So a worker found ended for ``DEAD_GRACE_S`` breaks the pool here; ``stall_s``: so does
+    a pool from which nothing comes back for that long (a worker that never answers)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    started = time.monotonic()
+    ended_at: float | None = None
+    while True:
+        done, _ = wait(pending, timeout=TICK_S, return_when=FIRST_COMPLETED)
+        if done:
+            return done
+        now = time.monotonic()
+        if ended_at is None and _a_worker_ended(pool):
+            ended_at = now
+        if ended_at is not None and now - ended_at >= DEAD_GRACE_S:
+            raise PoolStuck(stalled=False)
+        if stall_s is not None and now - started >= stall_s:
+            raise PoolStuck(stalled=True)
+
+
+def _a_worker_ended(pool: object) -> bool:
+    """Whether one of the pool's worker processes has ended (its sentinel is ready; nothing is reaped
+    or read, so the pool's own thread sees the same)."""
+    from multiprocessing.connection import wait
+
+    try:
+        sentinels = [p.sentinel for p in list((getattr(pool, "_processes", None) or {}).values())]
+        return bool(sentinels) and bool(wait(sentinels, timeout=0))
+    except (OSError, ValueError):  # a process closed meanwhile
+        return False
+
+
+def abandon_pool(pool: object, timeout_s: float = 10.0) -> None:
+    """Let a broken, stuck or interrupted pool go now: its workers are killed, nothing it holds is waited
+    for, and its own thread is made to end, so that the process can exit.
+
+    That thread may be reading an answer a killed worker only half sent: no end of file ever comes (this
+    process holds the pipe's other end), and the interpreter joins the thread at exit, so a scan whose
+    worker was killed mid-answer finished its files and then never exited. Bytes written into that pipe
+    complete the message; the thread, failing to read it as an answer, ends as for a broken pool. The
+    pipe is written without blocking, for at most ``timeout_s``, and only while the thread lives.
+    """
+    thread = getattr(pool, "_executor_manager_thread", None)
+    results = getattr(pool, "_result_queue", None)  # both are dropped by shutdown: taken first
+    stop_workers(pool)
+    pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]
+    writer = getattr(results, "_writer", None)
+    if thread is None or writer is None:
+        return
+    thread.join(TICK_S)
+    if not thread.is_alive():
+        return
+    try:
+        fd = writer.fileno()
+        os.set_blocking(fd, False)
+    except (OSError, ValueError):
+        return
+    filler = bytes(1 << 16)
+    deadline = time.monotonic() + timeout_s
+    while thread.is_alive() and time.monotonic() < deadline:
+        try:
+            os.write(fd, filler)
+        except BlockingIOError:
+            pass
+        except OSError:
+            return
+        thread.join(0.05)
 
 
 def finish_pool(pool: object, timeout_s: float = 10.0) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 
-from player.process_pool import signals_held, stop_workers
+from player.process_pool import PoolStuck, abandon_pool, signals_held, wait_any
 from recommender.audio import worker_guard as guard
 from recommender.audio.prepare import JobArgs, PreparedTrack, _init_worker, _prepare_guarded
 
@@ -63,19 +63,22 @@ def _run_pool(
                     with signals_held():  # a submit may start a worker (process_pool.signals_held)
                         pending[pool.submit(_prepare_guarded, job_args[submitted])] = job_args[submitted]
                     submitted += 1
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                try:
+                    done = wait_any(pool, pending)
+                except PoolStuck:  # a worker killed half way through handing back its track
+                    abandon_pool(pool)
+                    return job_args[submitted:], list(pending.values())
                 for f in done:
                     try:
                         result = f.result()
                     except BrokenProcessPool:
-                        pool.shutdown(wait=False, cancel_futures=True)
+                        abandon_pool(pool)
                         return job_args[submitted:], list(pending.values())
                     del pending[f]
                     accept(result)
         except BaseException:
             # Interrupted (Ctrl-C, SIGTERM): do not wait for a worker stuck in a long decode.
-            stop_workers(pool)
-            pool.shutdown(wait=False, cancel_futures=True)
+            abandon_pool(pool)
             raise
     return [], []
 
@@ -89,15 +92,16 @@ def _run_isolated(args: JobArgs, accept: Callable[[PreparedTrack], None], cnn_th
         try:
             with signals_held():
                 future = pool.submit(_prepare_guarded, args)
+            wait_any(pool, [future])
             result = future.result()
-        except BrokenProcessPool:
+        except (BrokenProcessPool, PoolStuck):
+            abandon_pool(pool)
             if time.monotonic() - started >= 0.9 * budget:
                 message = f"decode: timed out after {budget:.0f} s (a damaged or crafted file?)"
             else:
                 message = "the audio decoder crashed on this file (damaged or unsupported)"
             result = PreparedTrack(args[0], error=message)
         except BaseException:  # interrupted: do not wait for the worker's decode, as ``_run_pool``
-            stop_workers(pool)
-            pool.shutdown(wait=False, cancel_futures=True)
+            abandon_pool(pool)
             raise
     accept(result)
