@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import threading
 import time
@@ -38,6 +39,8 @@ class PoolStuck(Exception):
 #: counts as stuck (the pool's own thread normally notices at once and fails the futures).
 TICK_S = 0.5
 DEAD_GRACE_S = 2.0
+#: How long ``abandon_pool`` writes into a pipe that its pool's thread no longer reads.
+FULL_PIPE_S = 1.0
 
 
 def wait_any(pool: object, pending: Iterable[Future[Any]], stall_s: float | None = None) -> set[Future[Any]]:
@@ -51,6 +54,7 @@ def wait_any(pool: object, pending: Iterable[Future[Any]], stall_s: float | None
     a pool from which nothing comes back for that long (a worker that never answers)."""
     from concurrent.futures import FIRST_COMPLETED, wait
 
+    pending = set(pending)  # read at every tick: an iterator would be empty from the second on
     started = time.monotonic()
     ended_at: float | None = None
     while True:
@@ -86,7 +90,9 @@ def abandon_pool(pool: object, timeout_s: float = 10.0) -> None:
     process holds the pipe's other end), and the interpreter joins the thread at exit, so a scan whose
     worker was killed mid-answer finished its files and then never exited. Bytes written into that pipe
     complete the message; the thread, failing to read it as an answer, ends as for a broken pool. The
-    pipe is written without blocking, for at most ``timeout_s``, and only while the thread lives.
+    pipe is written without blocking, as fast as the thread reads it, only while the thread lives, for at
+    most ``timeout_s``, and no longer once nothing has been read from it for ``FULL_PIPE_S`` (a thread
+    held up elsewhere, say by a worker stuck in a read of a hung disk, which no signal ends).
     """
     thread = getattr(pool, "_executor_manager_thread", None)
     results = getattr(pool, "_result_queue", None)  # both are dropped by shutdown: taken first
@@ -105,14 +111,20 @@ def abandon_pool(pool: object, timeout_s: float = 10.0) -> None:
         return
     filler = bytes(1 << 16)
     deadline = time.monotonic() + timeout_s
-    while thread.is_alive() and time.monotonic() < deadline:
+    read_at = time.monotonic()
+    while thread.is_alive():
+        now = time.monotonic()
+        if now >= deadline or now - read_at >= FULL_PIPE_S:
+            return
         try:
-            os.write(fd, filler)
+            if not select.select([], [fd], [], 0.05)[1]:
+                continue  # full: the thread has not read what was written yet
+            if os.write(fd, filler) > 0:
+                read_at = time.monotonic()
         except BlockingIOError:
             pass
-        except OSError:
+        except (OSError, ValueError):
             return
-        thread.join(0.05)
 
 
 def finish_pool(pool: object, timeout_s: float = 10.0) -> None:

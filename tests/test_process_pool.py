@@ -206,16 +206,24 @@ def test_a_process_is_named_until_it_ends():
 
 
 _HALF_ANSWER = """
-import multiprocessing, os, time
+import multiprocessing, os, sys
 import multiprocessing.connection as connection
 from concurrent.futures import ProcessPoolExecutor
 from player.process_pool import PoolStuck, abandon_pool, wait_any
 
+SENT, ANSWER = int(sys.argv[1]), int(sys.argv[2])  # bytes sent before the kill; the answer's size
+
 
 def dies_half_way_through_its_answers():
-    def send(self, buf, write=os.write):  # the first two bytes of the answer, then SIGKILL
-        write(self._handle, bytes(buf[:2]))
-        os.kill(os.getpid(), 9)
+    left = [SENT]
+
+    def send(self, buf, write=os.write):  # the answer's first SENT bytes (header included), then SIGKILL
+        part = bytes(buf[: left[0]])
+        while part:
+            part = part[write(self._handle, part) :]
+        left[0] -= min(len(buf), left[0])
+        if left[0] == 0:
+            os.kill(os.getpid(), 9)
 
     connection.Connection._send = send
 
@@ -224,7 +232,7 @@ if __name__ == "__main__":
     pool = ProcessPoolExecutor(
         1, mp_context=multiprocessing.get_context("fork"), initializer=dies_half_way_through_its_answers
     )
-    future = pool.submit(os.getpid)
+    future = pool.submit(bytes, ANSWER)
     thread = pool._executor_manager_thread
     try:
         wait_any(pool, [future], stall_s=600)
@@ -236,15 +244,23 @@ if __name__ == "__main__":
 """
 
 
-def test_a_worker_killed_half_way_through_its_answer_neither_hangs_the_wait_nor_the_exit(tmp_path):
+@pytest.mark.parametrize(
+    "sent, answer",
+    [(2, 100), (4 + 100_000, 50_000_000)],  # half a length header; 100 kB of a 50 MB answer
+    ids=["header", "large"],
+)
+def test_a_worker_killed_half_way_through_its_answer_neither_hangs_the_wait_nor_the_exit(
+    tmp_path, sent, answer
+):
     """A scan's killed worker (3 full-test runs in 9 under load) left the pool's own thread reading the rest
     of an answer that never came: the futures never failed, so the scan waited for its 60-s stall guard,
     read its files again, and then never exited (the interpreter joins that thread at exit). The wait now
-    sees the ended worker within seconds, and letting the pool go ends its thread."""
+    sees the ended worker within seconds, and letting the pool go ends its thread, however much of the
+    answer is missing (an analysis answer of a long track runs to megabytes)."""
     script = tmp_path / "half_answer.py"
     script.write_text(_HALF_ANSWER)
     proc = subprocess.run(
-        [sys.executable, str(script)],
+        [sys.executable, str(script), str(sent), str(answer)],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         capture_output=True,
