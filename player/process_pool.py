@@ -110,6 +110,8 @@ def abandon_pool(pool: object, timeout_s: float = 10.0) -> None:
     except (OSError, ValueError):
         return
     filler = bytes(1 << 16)
+    room = select.poll()  # not select.select: a busy app's descriptors may be numbered past 1023
+    room.register(fd, select.POLLOUT)
     deadline = time.monotonic() + timeout_s
     read_at = time.monotonic()
     while thread.is_alive():
@@ -117,7 +119,7 @@ def abandon_pool(pool: object, timeout_s: float = 10.0) -> None:
         if now >= deadline or now - read_at >= FULL_PIPE_S:
             return
         try:
-            if not select.select([], [fd], [], 0.05)[1]:
+            if not room.poll(50):
                 continue  # full: the thread has not read what was written yet
             if os.write(fd, filler) > 0:
                 read_at = time.monotonic()
