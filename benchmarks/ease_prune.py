@@ -17,12 +17,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recommender.evaluation import user_groups  # noqa: E402
 from recommender.factors.scorer import ModelScorer  # noqa: E402
-from recommender.training import data  # noqa: E402
-from recommender.training.als import PretrainConfig, train_without  # noqa: E402
 from recommender.training.ease import attach_ease  # noqa: E402
-from recommender.training.heldout import evaluate_matrix  # noqa: E402
+from recommender.training.heldout import evaluate_matrix, load_folder, trained_without  # noqa: E402
 
 FOLDER = "../shared/data/lastfm-2k"
 
@@ -37,10 +34,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--folder", default=FOLDER)
     args = ap.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
-    inter = data.load_lastfm2k(args.folder)
-    inter.extra["folder"] = args.folder
-    rows = user_groups(inter.n_users)["factor_validation"]
-    bundle, held = train_without(inter, rows, PretrainConfig())
+    bundle, held = trained_without(load_folder(args.folder), "validation", ease=False)
     base = evaluate_matrix({"blend": ModelScorer(bundle, use_ease=False)}, held, seeds)["mean"]["blend"]
     print(f"{'variant':<30} {'R@20':>7} {'R@50':>7} {'NDCG@100':>8} {'nnz':>9}")
     print(

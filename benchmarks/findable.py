@@ -19,11 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recommender.evaluation import make_split, user_groups  # noqa: E402
+from recommender.evaluation import make_split  # noqa: E402
 from recommender.ranking import top_k  # noqa: E402
-from recommender.training import data  # noqa: E402
-from recommender.training.als import PretrainConfig, train_without  # noqa: E402
-from recommender.training.ease import attach_ease  # noqa: E402
+from recommender.training.heldout import load_folder, trained_without  # noqa: E402
 
 BUCKETS = ((0, 0), (1, 1), (2, 3), (4, 10), (11, 50), (51, 10**9))
 
@@ -33,10 +31,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--folder", default="../shared/data/lastfm-2k")
     args = ap.parse_args(argv)
-    inter = data.load_lastfm2k(args.folder)
-    inter.extra["folder"] = args.folder
-    bundle, held = train_without(inter, user_groups(inter.n_users)["factor_validation"], PretrainConfig())
-    attach_ease(bundle)
+    bundle, held = trained_without(load_folder(args.folder), "validation")
     listeners = np.bincount(bundle.user_matrix.indices, minlength=bundle.n_items)
     held_n = np.zeros(len(BUCKETS))
     found_n = np.zeros(len(BUCKETS))

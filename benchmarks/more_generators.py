@@ -28,12 +28,8 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recommender.evaluation import user_groups  # noqa: E402
 from recommender.ranking import zscore  # noqa: E402
-from recommender.training import data  # noqa: E402
-from recommender.training.als import PretrainConfig, train_without  # noqa: E402
-from recommender.training.ease import attach_ease  # noqa: E402
-from recommender.training.heldout import evaluate_matrix  # noqa: E402
+from recommender.training.heldout import evaluate_matrix, load_folder, trained_without  # noqa: E402
 
 
 def ntk(a: sp.csr_matrix, b: sp.csr_matrix) -> np.ndarray:
@@ -119,10 +115,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--folder", default="../shared/data/lastfm-2k")
     args = ap.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
-    inter = data.load_lastfm2k(args.folder)
-    inter.extra["folder"] = args.folder
-    bundle, held = train_without(inter, user_groups(inter.n_users)["factor_validation"], PretrainConfig())
-    attach_ease(bundle)  # the shipped model: WMF + tags + RP3beta + EASE
+    bundle, held = trained_without(load_folder(args.folder), "validation")  # the shipped model
     rows = (sp.csr_matrix(bundle.train_matrix) > 0).astype(np.float64)  # listeners and tag rows
     generators: dict[str, Any] = {
         f"∞-AE λ={lam}": InfiniteAE(rows, float(lam)) for lam in args.lam.split(",") if lam

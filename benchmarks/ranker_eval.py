@@ -14,12 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recommender.evaluation import user_groups  # noqa: E402
 from recommender.factors.scorer import ModelScorer  # noqa: E402
-from recommender.training import data  # noqa: E402
-from recommender.training.als import PretrainConfig, train_without  # noqa: E402
-from recommender.training.ease import attach_ease  # noqa: E402
-from recommender.training.heldout import evaluate_matrix  # noqa: E402
+from recommender.training.als import PretrainConfig  # noqa: E402
+from recommender.training.heldout import evaluate_matrix, load_folder, trained_without  # noqa: E402
 from recommender.training.ranker import fit_ranker, training_rows  # noqa: E402
 
 
@@ -30,13 +27,11 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--folder", default="../shared/data/lastfm-2k")
     args = ap.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
-    inter = data.load_lastfm2k(args.folder)
-    inter.extra["folder"] = args.folder
+    inter = load_folder(args.folder)
     t = time.perf_counter()
     trees, report = fit_ranker(inter, PretrainConfig(), training_rows(inter.n_users), rounds=args.rounds)
     print(f"ranker: {report}, {len(trees.roots)} trees, {time.perf_counter() - t:.0f} s", flush=True)
-    bundle, held = train_without(inter, user_groups(inter.n_users)["factor_validation"], PretrainConfig())
-    attach_ease(bundle)
+    bundle, held = trained_without(inter, "validation")
     bundle.ranker = (trees, report)
     scorers = {
         "blend": ModelScorer(bundle, use_ease=False),

@@ -17,12 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recommender.evaluation import user_groups  # noqa: E402
 from recommender.factors.scorer import ModelScorer  # noqa: E402
-from recommender.training import data  # noqa: E402
-from recommender.training.als import PretrainConfig, train_without  # noqa: E402
-from recommender.training.ease import attach_ease  # noqa: E402
-from recommender.training.heldout import evaluate_matrix  # noqa: E402
+from recommender.training.heldout import evaluate_matrix, load_folder, trained_without  # noqa: E402
 
 
 def floats(text: str) -> list[float]:
@@ -38,10 +34,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--folder", default="../shared/data/lastfm-2k")
     args = ap.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
-    inter = data.load_lastfm2k(args.folder)
-    inter.extra["folder"] = args.folder
-    bundle, held = train_without(inter, user_groups(inter.n_users)["factor_validation"], PretrainConfig())
-    attach_ease(bundle)
+    bundle, held = trained_without(load_folder(args.folder), "validation")
     hyper = bundle.meta["hyperparameters"]
     print(f"{'RP3beta α / β / weight':<24} {'R@20':>7} {'R@50':>7} {'NDCG@100':>8}", flush=True)
     for a in floats(args.alpha):

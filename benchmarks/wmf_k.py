@@ -23,12 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recommender.evaluation import user_groups  # noqa: E402
 from recommender.factors.scorer import ModelScorer  # noqa: E402
-from recommender.training import data  # noqa: E402
-from recommender.training.als import PretrainConfig, train_without  # noqa: E402
+from recommender.training.als import PretrainConfig  # noqa: E402
 from recommender.training.ease import attach_ease  # noqa: E402
-from recommender.training.heldout import evaluate_matrix  # noqa: E402
+from recommender.training.heldout import evaluate_matrix, load_folder, trained_without  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -40,15 +38,14 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--folder", default="../shared/data/lastfm-2k")
     args = ap.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
-    inter = data.load_lastfm2k(args.folder)
-    inter.extra["folder"] = args.folder
-    rows = user_groups(inter.n_users)["factor_validation"]
+    inter = load_folder(args.folder)
     ease = None
     print(f"{'variant':<34} {'R@20':>7} {'R@50':>7} {'NDCG@100':>8} {'fit s':>6}", flush=True)
     for k in [int(x) for x in args.k.split(",")]:
         for reg in [float(x) for x in args.reg.split(",")]:
             t = time.perf_counter()
-            bundle, held = train_without(inter, rows, PretrainConfig(factors=k, regularization=reg))
+            config = PretrainConfig(factors=k, regularization=reg)
+            bundle, held = trained_without(inter, "validation", config, ease=False)
             fit = time.perf_counter() - t
             if ease is None:  # EASE depends on the training rows only, the same for every k
                 attach_ease(bundle)

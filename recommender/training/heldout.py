@@ -23,7 +23,7 @@ alone), item-kNN cosine, popularity, all from the same training rows. The traine
 weights like a pretrained one (``recommender.training.ease.attach_ease``).
 
 API: ``SEEDS``, ``GROUPS``, ``history_matrix``, ``evaluate_matrix``, ``evaluate_history``,
-``evaluate_groups``, ``validate``.
+``load_folder``, ``trained_without``, ``evaluate_groups``, ``validate``.
 """
 
 from __future__ import annotations
@@ -130,6 +130,40 @@ def validate(
     return {k: {m: round(v, 4) for m, v in d.items()} for k, d in results.items()}
 
 
+def load_folder(folder: str) -> Any:
+    """The Last.fm 2k folder's interactions, remembering the folder (its tags are read from there)."""
+    from recommender.training import data
+
+    inter = data.load_lastfm2k(folder)
+    inter.extra["folder"] = str(folder)
+    return inter
+
+
+def trained_without(
+    inter: Any,
+    group: str,
+    config: Any = None,
+    progress: Callable[[str], None] | None = None,
+    ease: bool = True,
+) -> tuple[Any, sp.csr_matrix]:
+    """The shipped recipe trained on every user but ``group``'s (a ``GROUPS`` name; only the others'
+    tags), with its EASE part unless ``ease`` is False; and the group's counts, to fold in. What the
+    headline and every search on validation users start from."""
+    from recommender.evaluation import user_groups
+    from recommender.training.als import PretrainConfig, train_without
+    from recommender.training.ease import attach_ease
+
+    if group not in GROUPS:
+        raise ValueError(f"unknown group {group!r} ({', '.join(GROUPS)})")
+    rows = user_groups(inter.n_users)[GROUPS[group]]
+    if progress:
+        progress(f"training without the {len(rows)} {group} users...")
+    bundle, held = train_without(inter, rows, config or PretrainConfig(), progress)
+    if ease:
+        attach_ease(bundle)
+    return bundle, held
+
+
 def evaluate_groups(
     folder: str,
     config: Any = None,
@@ -138,23 +172,10 @@ def evaluate_groups(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Validation and test figures of the shipped recipe on the Last.fm 2k folder (see the module doc)."""
-    from recommender.evaluation import user_groups
-    from recommender.training import data
-    from recommender.training.als import PretrainConfig, train_without
-    from recommender.training.ease import attach_ease
-
-    config = config or PretrainConfig()
-    inter = data.load_lastfm2k(folder)
-    inter.extra["folder"] = str(folder)
-    rows = user_groups(inter.n_users)
+    inter = load_folder(folder)
     out: dict[str, Any] = {}
     for group in groups:
-        if group not in GROUPS:
-            raise ValueError(f"unknown group {group!r} ({', '.join(GROUPS)})")
-        if progress:
-            progress(f"training without the {len(rows[GROUPS[group]])} {group} users...")
-        bundle, held = train_without(inter, rows[GROUPS[group]], config, progress)
-        attach_ease(bundle)
+        bundle, held = trained_without(inter, group, config, progress)
         out[group] = evaluate_matrix(scorers_for(bundle), held, seeds)
     if "validation" in out and "test" in out:
         out["gap"] = {
