@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from script_helpers import run_script
 
 from player.process_pool import signals_held
 
@@ -257,16 +258,7 @@ def test_a_worker_killed_half_way_through_its_answer_neither_hangs_the_wait_nor_
     read its files again, and then never exited (the interpreter joins that thread at exit). The wait now
     sees the ended worker within seconds, and letting the pool go ends its thread, however much of the
     answer is missing (an analysis answer of a long track runs to megabytes)."""
-    script = tmp_path / "half_answer.py"
-    script.write_text(_HALF_ANSWER)
-    proc = subprocess.run(
-        [sys.executable, str(script), str(sent), str(answer)],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=120,  # a safety net: before the fix the process never ended
-    )
+    proc = run_script(tmp_path, _HALF_ANSWER, str(sent), str(answer))  # it never ended before the fix
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.split() == ["stuck", "worker-ended", "pool-thread", "ended"], proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr

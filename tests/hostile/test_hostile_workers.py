@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from hostile_helpers import REPO
+from script_helpers import run_script
 
 N_FILES = 3000  # well past the parallel threshold, so the scan reads tags in worker processes
 
@@ -180,16 +181,10 @@ def test_a_scan_whose_worker_never_answers_reads_its_files_again(corpus_dir, tmp
     """A stuck worker (one that hangs at its start or in a read) kept its chunk, and the scan waited for
     it for ever: once nothing comes back for STALL_S, the pool is taken as broken, its workers killed and
     the chunks they held read again, so every file is scanned."""
-    script = tmp_path / "stuck.py"
-    script.write_text(_STUCK_WORKER)
     files = sum(1 for _ in corpus_dir.rglob("*.ogg"))
-    proc = subprocess.run(
-        [sys.executable, str(script), str(tmp_path / "encore.db"), str(corpus_dir), str(tmp_path / "stuck")],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=120,  # a safety net: before the fix it waited for ever
+    # run_script times out as a safety net: before the fix it waited for ever
+    proc = run_script(
+        tmp_path, _STUCK_WORKER, str(tmp_path / "encore.db"), str(corpus_dir), str(tmp_path / "stuck")
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "stuck").exists()  # a worker did get stuck
@@ -251,10 +246,7 @@ def test_a_worker_killed_half_way_through_its_answer_neither_hangs_the_run_nor_i
     the pool's own thread waiting for the rest for ever. The scan sat out its 60-s stall guard and then never
     exited; an analysis (whose answers are large, so the window is wide) waited for ever. The ended worker
     now breaks the pool within seconds, its work is done again, and the process ends."""
-    script = tmp_path / "half_answer.py"
-    script.write_text(_HALF_ANSWER)
     db = tmp_path / "encore.db"
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ENCORE_TEST_FLAG": str(tmp_path / "flag")}
     root = tmp_path / "music"
     root.mkdir()
     for src in sorted((corpus_dir / "wesnoth-1.16-music").rglob("*.ogg"))[:3] if command == "analyze" else []:
@@ -268,13 +260,9 @@ def test_a_worker_killed_half_way_through_its_answer_neither_hangs_the_run_nor_i
         args = ["analyze", "--db", str(db), "--workers", "1", "--quiet"]
     else:
         args = ["scan", "--db", str(db), "--workers", "2", str(corpus_dir)]
-    proc = subprocess.run(
-        [sys.executable, str(script), *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,  # a safety net: before the fix neither ever ended
+    # run_script times out as a safety net: before the fix neither ever ended
+    proc = run_script(
+        tmp_path, _HALF_ANSWER, *args, env={"ENCORE_TEST_FLAG": str(tmp_path / "flag")}, timeout=300
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0 and "Traceback" not in out, out
