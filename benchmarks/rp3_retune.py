@@ -5,8 +5,11 @@ without them, split seeds 0-1 (``--seeds``), mean Recall@20 / Recall@50 / NDCG@1
 Why a grid here: RP3beta's α/β and blend weight were tuned before EASE joined the blend; EASE is an
 item-item model too, so the best RP3beta share may have moved.
 
+``--alone``: RP3beta by itself instead (its scores over the same training rows, listeners and tag
+pseudo-listeners, as the blend walks them), the figure the issue's cited 0.353 would compare with.
+
 Usage: .venv/bin/python benchmarks/rp3_retune.py [--alpha 0.6,0.8,1.0] [--beta 0.3,0.4,0.5,0.6]
-[--weight 0.2,0.4,0.6]. One WMF fit (about 30 s) and one EASE inverse; each grid point a few seconds.
+[--weight 0.2,0.4,0.6] [--alone]. One WMF fit (about 30 s) and one EASE inverse; each point a few seconds.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--alpha", default="0.6,0.8,1.0")
     ap.add_argument("--beta", default="0.3,0.4,0.5,0.6")
     ap.add_argument("--weight", default="0.2,0.4,0.6")
+    ap.add_argument("--alone", action="store_true", help="RP3beta alone (the weight is then unused)")
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--folder", default="../shared/data/lastfm-2k")
     args = ap.parse_args(argv)
@@ -39,9 +43,11 @@ def main(argv: list[str]) -> int:
     print(f"{'RP3beta α / β / weight':<24} {'R@20':>7} {'R@50':>7} {'NDCG@100':>8}", flush=True)
     for a in floats(args.alpha):
         for b in floats(args.beta):
-            for w in floats(args.weight):
+            for w in [1.0] if args.alone else floats(args.weight):
                 hyper.update(rp3_alpha=a, rp3_beta=b, rp3_weight=w)
-                m = evaluate_matrix({"m": ModelScorer(bundle)}, held, seeds)["mean"]["m"]
+                model = ModelScorer(bundle)
+                scorer = model.rp3_scores if args.alone else model
+                m = evaluate_matrix({"m": scorer}, held, seeds)["mean"]["m"]
                 name = f"{a:g} / {b:g} / {w:g}"
                 print(
                     f"{name:<24} {m['recall@20']:7.4f} {m['recall@50']:7.4f} {m['ndcg@100']:8.4f}", flush=True
