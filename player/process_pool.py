@@ -71,15 +71,42 @@ def wait_any(pool: object, pending: Iterable[Future[Any]], stall_s: float | None
 
 
 def _a_worker_ended(pool: object) -> bool:
-    """Whether one of the pool's worker processes has ended (its sentinel is ready; nothing is reaped
-    or read, so the pool's own thread sees the same)."""
+    """Whether one of the pool's worker processes has ended."""
+    return _a_worker_ended_of(list((getattr(pool, "_processes", None) or {}).values()))
+
+
+def _a_worker_ended_of(processes: list[Any]) -> bool:
+    """Whether one of ``processes`` has ended (its sentinel is ready; nothing is reaped or read, so the
+    pool's own thread sees the same)."""
     from multiprocessing.connection import wait
 
     try:
-        sentinels = [p.sentinel for p in list((getattr(pool, "_processes", None) or {}).values())]
+        sentinels = [p.sentinel for p in processes]
         return bool(sentinels) and bool(wait(sentinels, timeout=0))
     except (OSError, ValueError):  # a process closed meanwhile
         return False
+
+
+def ended_by_signals(pool: object, timeout_s: float = 2.0) -> set[int]:
+    """The signals that ended the pool's dead workers, waiting up to ``timeout_s`` for them to be reaped
+    (call it before ``abandon_pool``, which kills the live ones). What broke a pool says whose fault it
+    was: SIGKILL comes from outside (the OOM killer), a crash signal from the file being read."""
+    ended = set()
+    deadline = time.monotonic() + timeout_s
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            if not _a_worker_ended_of([process]):
+                continue
+            process.join(max(0.0, deadline - time.monotonic()))  # type: ignore[attr-defined]
+            # The pool's own thread may be reaping it at the same moment: this thread then finds no child,
+            # and the status shows up on the shared process object a moment later.
+            while (code := process.exitcode) is None and time.monotonic() < deadline:  # type: ignore[attr-defined]
+                time.sleep(0.01)
+            if code is not None and code < 0:
+                ended.add(-code)
+        except (OSError, ValueError, AttributeError):
+            continue
+    return ended
 
 
 def abandon_pool(pool: object, timeout_s: float = 10.0) -> None:

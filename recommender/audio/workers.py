@@ -1,16 +1,21 @@
 """Decode worker processes for ``analyze``: a spawn-started pool with bounded look-ahead that survives a
-worker killed by a hostile file (the culprit is retried alone and recorded as failed)."""
+worker killed by a hostile file (the culprit is retried alone and recorded as failed; one killed from outside,
+by SIGKILL, is left for the next analysis)."""
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from player.process_pool import PoolStuck, abandon_pool, signals_held, wait_any
+from player.process_pool import PoolStuck, abandon_pool, ended_by_signals, signals_held, wait_any
 from recommender.audio import worker_guard as guard
 from recommender.audio.prepare import JobArgs, PreparedTrack, _init_worker, _prepare_guarded
+
+log = logging.getLogger(__name__)
 
 
 def _run_with_workers(
@@ -60,8 +65,13 @@ def _run_pool(
         try:
             while submitted < len(job_args) or pending:
                 while submitted < len(job_args) and len(pending) < ahead:
-                    with signals_held():  # a submit may start a worker (process_pool.signals_held)
-                        pending[pool.submit(_prepare_guarded, job_args[submitted])] = job_args[submitted]
+                    try:
+                        with signals_held():  # a submit may start a worker (process_pool.signals_held)
+                            future = pool.submit(_prepare_guarded, job_args[submitted])
+                    except BrokenProcessPool:  # a worker died while nothing was waited on (a pause)
+                        abandon_pool(pool)
+                        return job_args[submitted:], list(pending.values())
+                    pending[future] = job_args[submitted]
                     submitted += 1
                 try:
                     done = wait_any(pool, pending)
@@ -95,8 +105,16 @@ def _run_isolated(args: JobArgs, accept: Callable[[PreparedTrack], None], cnn_th
             wait_any(pool, [future])
             result = future.result()
         except (BrokenProcessPool, PoolStuck):
+            ended_by = ended_by_signals(pool)
             abandon_pool(pool)
-            if time.monotonic() - started >= 0.9 * budget:
+            if signal.SIGKILL in ended_by:
+                # Killed from outside (the OOM killer, a kill -9), not by the file: nothing is recorded, so
+                # the track is not marked as failed for good and the next analysis tries it again.
+                log.warning(
+                    "the analysis of %s was killed (out of memory?); the next analysis tries again", args[1]
+                )
+                return
+            if signal.SIGALRM in ended_by or time.monotonic() - started >= 0.9 * budget:
                 message = f"decode: timed out after {budget:.0f} s (a damaged or crafted file?)"
             else:
                 message = "the audio decoder crashed on this file (damaged or unsupported)"
