@@ -67,6 +67,26 @@ def test_after_shutdown_the_queue_shows_nothing_and_reads_no_closed_store(qtbot,
     window.queue_view.grab()  # a last paint names no row
 
 
+def test_quitting_takes_the_window_off_screen_before_waiting_for_background_work(qtbot, small_db):
+    """A walk pressed Ctrl+Q during a start-up scan: the window stayed on screen, not answering, for 5 s
+    while the scan was being stopped, and read as Ctrl+Q doing nothing. By the time quitting waits for the
+    background work, the window is gone."""
+    window, store = open_window(qtbot, small_db)
+    seen = []
+    real_wait = window.runner.wait
+
+    def wait(*args):
+        seen.append(window.isVisible())
+        return real_wait(*args)
+
+    window.runner.wait = wait
+    try:
+        assert window.isVisible()
+    finally:
+        close_window(window, store)
+    assert seen and seen[0] is False
+
+
 def test_a_queued_entry_names_its_album_and_file_in_its_tooltip(qtbot, small_db):
     """Two queued tracks of one title and artist (two albums, two takes) read alike in the list: the
     tooltip tells them apart."""

@@ -174,6 +174,11 @@ class WindowLifecycle:
         self.jobs.cancel_all()
         if self.radio is not None:
             self.radio.close()
+        # Out of sight at once: the wait below can take seconds (a scan or an analysis being stopped), and
+        # a window left on screen that no longer answered read as Ctrl+Q doing nothing (a walk: 5 s).
+        self.hide()
+        if self.tray is not None:
+            self.tray.hide()
         # Let running workers finish (a cancelled job stops at its next progress report) and deliver
         # their queued results now, while every receiver and the controller still exist.
         self.runner.wait(60000)
