@@ -26,6 +26,7 @@ class FolderWalk:
     complete_roots: list[str] = field(default_factory=list)
     # Folders that exist but could not be read: their known tracks are not "vanished".
     unreadable_dirs: list[str] = field(default_factory=list)
+    finished: bool = False  # every root walked to its end (``files`` is then all there is)
 
 
 _BAD_NAME = "the file name is not valid UTF-8; rename it to scan it"
@@ -122,6 +123,7 @@ def walk_files(roots: Sequence[str], result: FolderWalk) -> Iterator[tuple[FileS
                     result.errors.append(
                         (entry.path, error_kind(exc, "unreadable"), f"cannot read: {exc.strerror or exc}")
                     )
+    result.finished = True
 
 
 def _scandir(folder: str, result: FolderWalk) -> Iterator[os.DirEntry[str]]:

@@ -35,8 +35,10 @@ class ScanPlan:
     streaming: bool = False
 
     def total(self) -> int:
-        """Files the walk has found so far (all of them, once ``to_read`` is read to its end)."""
-        return len(self.walked.files)
+        """Files the scan goes through; 0 while a first scan's walk is still finding them (a count of the
+        files found so far read as "45,450 of 47,616 files, 95%" with most of a 120,000-file folder still
+        unwalked, a walk saw)."""
+        return len(self.walked.files) if self.walked.finished else 0
 
 
 def plan_scan(

@@ -280,7 +280,10 @@ class BackgroundJobs(QObject):
             self.status.emit(text, done, total, False)
             return
         if self.kind == "scan":
-            text = f"Scanning your music: {done} of {total} files" if total else "Scanning your music…"
+            if total:
+                text = f"Scanning your music: {done} of {total} files"
+            else:  # a first scan still finding files: how many there are is not known yet
+                text = f"Scanning your music: {done} files so far…" if done else "Scanning your music…"
         elif done == 0:
             text = (
                 f"Preparing the audio analysis of {total} tracks…"

@@ -33,10 +33,13 @@ class WindowJobs:
             else:
                 self.scan_reload_at = time.monotonic()  # a scan starts: the first load after SCAN_RELOAD_S
         self.status_label.setText(text)
-        self.progress.setVisible(total > 0)
+        counting = self.jobs.kind == "scan" and total == 0 and done > 0  # how many: not known yet
+        self.progress.setVisible(total > 0 or counting)
         if total > 0:
             self.progress.setRange(0, total)
             self.progress.setValue(done)
+        elif counting:
+            self.progress.setRange(0, 0)  # a busy bar, not a share
         self.pause_button.setVisible(pausable and busy)
         self.pause_button.setText("Resume" if self.jobs.paused else "Pause")
 

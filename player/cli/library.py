@@ -87,7 +87,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
         def progress(done: int, total: int) -> None:
             if bar is not None:
-                bar.total = total
+                bar.total = total or None  # 0: a first scan still finding files, no total yet
                 bar.n = done
                 bar.refresh()
 
