@@ -246,3 +246,23 @@ def test_an_artist_whose_files_are_all_missing_may_be_discovered_again(bundle, p
     }
     assert {"Metallica", "Portishead"}.isdisjoint({a.artist for a in after.albums})
     set_missing(store, by_artist["Metallica"] + by_artist["Portishead"], missing=False)
+
+
+def test_a_song_held_twice_is_offered_once(bundle, played_library, tmp_path):
+    """A walk's library of copies filled For you with two songs, each listed again and again; a real
+    library holds a song twice too (an album and a compilation, a copy in a second folder). The list,
+    and the Discover mix drawn from it, offer the best-placed copy of each song."""
+    from player.store.tracks import get_track
+
+    store, _ = played_library
+
+    def songs() -> list[tuple[str, str]]:
+        result = for_you(store, bundle, taste=Taste.from_store(store, bundle, now=NOW), n=15)
+        return [(t.artist, get_track(store, t.track_ids[0])["title"]) for t in result.tracks]
+
+    before = songs()
+    assert len(before) == len(set(before)), before  # the corpus has two takes of one title: one is offered
+    offered = for_you(store, bundle, taste=Taste.from_store(store, bundle, now=NOW), n=15).tracks[0]
+    shutil.copy(get_track(store, offered.track_ids[0])["path"], tmp_path / "music" / "a copy.ogg")
+    assert scan(store, [tmp_path / "music"]).added == 1
+    assert songs() == before  # the copy is not offered beside its original

@@ -131,7 +131,7 @@ def for_you(
     scores = taste.item_scores()
 
     # --- tracks and albums of the library (``recommender.for_you.ranked``) ---------------------------
-    from recommender.for_you.ranked import rank_albums, rank_library, ranked
+    from recommender.for_you.ranked import one_copy_per_song, rank_albums, rank_library, ranked
 
     stats = track_stats(store)
     # Listens imported from elsewhere are plays too: a track heard on Spotify is not "never played",
@@ -152,6 +152,7 @@ def for_you(
     ranking = rank_library(taste, tracks, stats, scores, load_analysis_matrix(store), s)
     track_items, rested = ranked(ranking, resting)
     albums = rank_albums(tracks, track_items, match.track_artist, resting, list(taste.track_feedback), s, n)
+    track_items = one_copy_per_song(track_items)  # after the albums: a compilation keeps its copy
 
     # --- artists to discover -----------------------------------------------------------------------
     # Owned: an artist with a file there now. One whose every file is missing (deleted long ago, or on a

@@ -10,7 +10,7 @@ artist where the value is the artist's and in row blocks where it is the track's
 items builds one block, the Discover mix a few, and a test that reads them all still can.
 
 API: ``RankedTracks`` (``scores``, ``track_ids``, ``artists``, ``built``), ``rank_library(...)``,
-``rank_albums(...)``.
+``ranked``, ``one_copy_per_song``, ``rank_albums(...)``.
 """
 
 from __future__ import annotations
@@ -294,6 +294,20 @@ def ranked(ranking: _Ranking, resting: Callable[[int], bool]) -> tuple[RankedTra
     order = np.lexsort((ranking.ids, -ranking.fit))
     rest = np.array([resting(t) for t in ranking.ids[order].tolist()], dtype=bool)
     return RankedTracks(order[~rest], ranking), RankedTracks(order[rest], ranking)
+
+
+def one_copy_per_song(offered: RankedTracks) -> RankedTracks:
+    """The best-placed copy of each song (the same artist and title, case and spacing aside). A library
+    holding a song twice (an album and a compilation, a copy in a second folder) offered it twice, and a
+    walk's library of copies filled the list with two songs. Tracks without a title are never merged."""
+    ranking, keep, seen = offered._ranking, [], set()
+    for j in offered._positions.tolist():
+        title = " ".join(str(ranking.titles[j] or "").casefold().split())
+        key = (str(ranking.artists[j] or "").casefold(), title) if title else j
+        if key not in seen:
+            seen.add(key)
+            keep.append(j)
+    return RankedTracks(np.asarray(keep, dtype=np.int64), ranking)
 
 
 def rank_albums(
