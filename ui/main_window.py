@@ -159,6 +159,9 @@ class MainWindow(
         self.status_label = QLabel("")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
+        # No percentage inside the bar: the label beside it gives the counts, and the style's text,
+        # half over the fill, read "39%" as "9%" (a walk).
+        self.progress.setTextVisible(False)
         self.progress.setVisible(False)
         self.pause_button = QPushButton("Pause")
         self.pause_button.setVisible(False)
