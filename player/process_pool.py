@@ -23,7 +23,12 @@ def stop_workers(pool: object) -> None:
     """Kill a ``ProcessPoolExecutor``'s worker processes now: an interrupted run must not wait for a
     worker to finish its file or chunk, and a worker that is still starting may not have reached the
     initializer that lets SIGTERM end it."""
-    stop_workers_of(list((getattr(pool, "_processes", None) or {}).values()))
+    stop_workers_of(_workers(pool))
+
+
+def _workers(pool: object) -> list[Any]:
+    """A ``ProcessPoolExecutor``'s worker processes now (none once it is shut down)."""
+    return list((getattr(pool, "_processes", None) or {}).values())
 
 
 class PoolStuck(Exception):
@@ -72,7 +77,7 @@ def wait_any(pool: object, pending: Iterable[Future[Any]], stall_s: float | None
 
 def _a_worker_ended(pool: object) -> bool:
     """Whether one of the pool's worker processes has ended."""
-    return _a_worker_ended_of(list((getattr(pool, "_processes", None) or {}).values()))
+    return _a_worker_ended_of(_workers(pool))
 
 
 def _a_worker_ended_of(processes: list[Any]) -> bool:
@@ -93,7 +98,7 @@ def ended_by_signals(pool: object, timeout_s: float = 2.0) -> set[int]:
     was: SIGKILL comes from outside (the OOM killer), a crash signal from the file being read."""
     ended = set()
     deadline = time.monotonic() + timeout_s
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    for process in _workers(pool):
         try:
             if not _a_worker_ended_of([process]):
                 continue
@@ -161,7 +166,7 @@ def finish_pool(pool: object, timeout_s: float = 10.0) -> None:
     ``timeout_s`` to exit, and one that has not is killed. A scan whose worker was killed finished its
     files in a fresh pool and then hung in ``shutdown(wait=True)`` (1 full test run in 6): a worker forked
     while another thread held a lock can wait on that lock for ever, while its sibling reads every chunk."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
+    processes = _workers(pool)
     pool.shutdown(wait=False)  # type: ignore[attr-defined]
     deadline = time.monotonic() + timeout_s
     for process in processes:

@@ -65,27 +65,19 @@ def _run_pool(
         try:
             while submitted < len(job_args) or pending:
                 while submitted < len(job_args) and len(pending) < ahead:
-                    try:
-                        with signals_held():  # a submit may start a worker (process_pool.signals_held)
-                            future = pool.submit(_prepare_guarded, job_args[submitted])
-                    except BrokenProcessPool:  # a worker died while nothing was waited on (a pause)
-                        abandon_pool(pool)
-                        return job_args[submitted:], list(pending.values())
+                    with signals_held():  # a submit may start a worker (process_pool.signals_held)
+                        future = pool.submit(_prepare_guarded, job_args[submitted])
                     pending[future] = job_args[submitted]
                     submitted += 1
-                try:
-                    done = wait_any(pool, pending)
-                except PoolStuck:  # a worker killed half way through handing back its track
-                    abandon_pool(pool)
-                    return job_args[submitted:], list(pending.values())
-                for f in done:
-                    try:
-                        result = f.result()
-                    except BrokenProcessPool:
-                        abandon_pool(pool)
-                        return job_args[submitted:], list(pending.values())
+                for f in wait_any(pool, pending):
+                    result = f.result()
                     del pending[f]
                     accept(result)
+        except (BrokenProcessPool, PoolStuck):
+            # A worker died: found at a result, at a submit (it died while nothing was waited on, a pause)
+            # or by ``wait_any`` (killed half way through handing back its track).
+            abandon_pool(pool)
+            return job_args[submitted:], list(pending.values())
         except BaseException:
             # Interrupted (Ctrl-C, SIGTERM): do not wait for a worker stuck in a long decode.
             abandon_pool(pool)
